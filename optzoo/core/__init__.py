@@ -1,0 +1,1 @@
+"""Shared machinery: hyperparameter validation, tree helpers, dtype policy."""

@@ -1,0 +1,168 @@
+"""The optimizer catalogue: name -> factory and metadata.
+
+Optimizer modules register their user-facing factories with :func:`register`
+at import time::
+
+    @register("adam", family="adaptive", reference=KINGMA_BA_2015, state_per_param=2)
+    def adam(learning_rate, b1=0.9, ...): ...
+
+``names()``, ``info(name)`` and ``create(name, **hyperparameters)`` read it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import optax
+
+__all__ = ["Reference", "OptimizerInfo", "register", "names", "info", "create", "catalogue"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    """A citation: authors, title, year and a URL (arXiv where there is one)."""
+
+    authors: str
+    title: str
+    year: int
+    url: str
+
+    def __str__(self) -> str:
+        return f"{self.authors}. {self.title}. {self.year}. {self.url}"
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimizerInfo:
+    """Catalogue record of one registered optimizer."""
+
+    name: str
+    factory: Callable[..., optax.GradientTransformation]
+    family: str
+    reference: Reference
+    hyperparameters: Mapping[str, Any]
+    state_per_param: float
+    needs: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+
+    @property
+    def year(self) -> int:
+        return self.reference.year
+
+
+_REGISTRY: dict[str, OptimizerInfo] = {}
+
+
+def _signature_defaults(fn: Callable[..., Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    defaults: dict[str, Any] = {}
+    required: list[str] = []
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.default is inspect.Parameter.empty:
+            required.append(p.name)
+        else:
+            defaults[p.name] = p.default
+    return defaults, tuple(required)
+
+
+def register(
+    name: str,
+    *,
+    family: str,
+    reference: Reference,
+    state_per_param: float,
+    needs: tuple[str, ...] = (),
+    defaults: Mapping[str, Any] | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator that adds an optimizer factory to the catalogue.
+
+    Args:
+      name: catalogue name (lower case, ``snake_case``).
+      family: grouping shown in the catalogue (``sgd``, ``adaptive``, ``matrix`` ...).
+      reference: the paper that introduced the method.
+      state_per_param: floats of optimizer state per parameter (Adam: 2).
+      needs: extra inputs the update needs (``value_fn``, ``hvp``, ``value``).
+      defaults: defaults for required arguments, used by :func:`create` and the
+        generic tests (e.g. ``{"learning_rate": 1e-3}``).
+    """
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if name in _REGISTRY and _REGISTRY[name].factory is not fn:
+            raise ValueError(f"optimizer {name!r} is registered twice")
+        sig_defaults, required = _signature_defaults(fn)
+        hyper = {**dict(defaults or {}), **sig_defaults}
+        _REGISTRY[name] = OptimizerInfo(
+            name=name,
+            factory=fn,
+            family=family,
+            reference=reference,
+            hyperparameters=hyper,
+            state_per_param=float(state_per_param),
+            needs=tuple(needs),
+            required=tuple(r for r in required if r not in hyper),
+        )
+        return fn
+
+    return deco
+
+
+def _load() -> None:
+    # Importing the package registers every optimizer (idempotent).
+    import optzoo  # noqa: F401
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=3, cutoff=0.5)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+def names() -> list[str]:
+    """Sorted names of every registered optimizer."""
+    _load()
+    return sorted(_REGISTRY)
+
+
+def info(name: str) -> OptimizerInfo:
+    """The catalogue record of ``name``; unknown names raise ValueError with suggestions."""
+    _load()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"unknown optimizer {name!r}{_suggest(name, sorted(_REGISTRY))}") from None
+
+
+def create(name: str, **hyperparameters: Any) -> optax.GradientTransformation:
+    """Builds the optimizer ``name``; registry defaults fill unspecified required arguments."""
+    record = info(name)
+    params = inspect.signature(record.factory).parameters
+    accepts_any = any(p.kind == p.VAR_KEYWORD for p in params.values())
+    if not accepts_any:
+        unknown = [k for k in hyperparameters if k not in params]
+        if unknown:
+            options = sorted(params)
+            hints = "".join(_suggest(k, options) for k in unknown)
+            raise ValueError(
+                f"unknown hyperparameter(s) {unknown} for optimizer {name!r}{hints} "
+                f"(accepted: {', '.join(options)})"
+            )
+    missing = [r for r in record.required if r not in hyperparameters]
+    if missing:
+        raise ValueError(f"optimizer {name!r} needs hyperparameter(s) {missing}")
+    # Registry defaults cover required arguments (e.g. learning_rate) the caller left out.
+    kwargs = {
+        k: v
+        for k, v in record.hyperparameters.items()
+        if k in params and params[k].default is inspect.Parameter.empty
+    }
+    kwargs.update(hyperparameters)
+    return record.factory(**kwargs)
+
+
+def catalogue() -> list[OptimizerInfo]:
+    """Every record, sorted by family then name."""
+    _load()
+    return sorted(_REGISTRY.values(), key=lambda r: (r.family, r.name))

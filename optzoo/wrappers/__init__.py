@@ -1,0 +1,3 @@
+"""Transformations that wrap another optimizer (cautious, lookahead, SAM, EMA ...)."""
+
+__all__: list[str] = []
