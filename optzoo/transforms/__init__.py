@@ -10,9 +10,15 @@ from optzoo._optax import reexport
 
 __all__ = reexport(optax.transforms, globals())
 
+from optzoo.transforms import adaptive as _adaptive  # noqa: E402
 from optzoo.transforms import momentum as _momentum  # noqa: E402
 from optzoo.transforms import scaling as _scaling  # noqa: E402
+from optzoo.transforms import weight_decay as _weight_decay  # noqa: E402
+from optzoo.transforms.adaptive import *  # noqa: E402,F403
 from optzoo.transforms.momentum import *  # noqa: E402,F403
 from optzoo.transforms.scaling import *  # noqa: E402,F403
+from optzoo.transforms.weight_decay import *  # noqa: E402,F403
 
-__all__ = sorted({*__all__, *_momentum.__all__, *_scaling.__all__})
+__all__ = sorted(
+    {*__all__, *_adaptive.__all__, *_momentum.__all__, *_scaling.__all__, *_weight_decay.__all__}
+)
