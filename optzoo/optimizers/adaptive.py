@@ -43,8 +43,7 @@ MaskOrFn = Any | Callable[[optax.Params], Any] | None
 
 DUCHI_2011 = Reference(
     "John Duchi, Elad Hazan, Yoram Singer",
-    "Adaptive Subgradient Methods for Online Learning and Stochastic Optimization "
-    "(JMLR 12)",
+    "Adaptive Subgradient Methods for Online Learning and Stochastic Optimization (JMLR 12)",
     2011,
     "https://jmlr.org/papers/v12/duchi11a.html",
 )
@@ -87,8 +86,13 @@ REDDI_2018 = Reference(
 )
 
 
-@register("adagrad", family="adaptive", reference=DUCHI_2011, state_per_param=1,
-          defaults={"learning_rate": 0.1})
+@register(
+    "adagrad",
+    family="adaptive",
+    reference=DUCHI_2011,
+    state_per_param=1,
+    defaults={"learning_rate": 0.1},
+)
 def adagrad(
     learning_rate: optax.ScalarOrSchedule,
     initial_accumulator_value: jax.typing.ArrayLike = 0.1,
@@ -121,8 +125,13 @@ def adagrad(
     )
 
 
-@register("rmsprop", family="adaptive", reference=HINTON_2012, state_per_param=1,
-          defaults={"learning_rate": 0.01})
+@register(
+    "rmsprop",
+    family="adaptive",
+    reference=HINTON_2012,
+    state_per_param=1,
+    defaults={"learning_rate": 0.01},
+)
 def rmsprop(
     learning_rate: optax.ScalarOrSchedule,
     decay: jax.typing.ArrayLike = 0.9,
@@ -182,8 +191,13 @@ def rmsprop(
     )
 
 
-@register("adadelta", family="adaptive", reference=ZEILER_2012, state_per_param=2,
-          defaults={"learning_rate": 1.0})
+@register(
+    "adadelta",
+    family="adaptive",
+    reference=ZEILER_2012,
+    state_per_param=2,
+    defaults={"learning_rate": 1.0},
+)
 def adadelta(
     learning_rate: optax.ScalarOrSchedule | None = None,
     rho: jax.typing.ArrayLike = 0.9,
@@ -231,8 +245,13 @@ def adadelta(
     )
 
 
-@register("adam", family="adaptive", reference=KINGMA_BA_2014, state_per_param=2,
-          defaults={"learning_rate": 0.01})
+@register(
+    "adam",
+    family="adaptive",
+    reference=KINGMA_BA_2014,
+    state_per_param=2,
+    defaults={"learning_rate": 0.01},
+)
 def adam(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -281,8 +300,13 @@ def adam(
     )
 
 
-@register("nadam", family="adaptive", reference=DOZAT_2016, state_per_param=2,
-          defaults={"learning_rate": 0.01})
+@register(
+    "nadam",
+    family="adaptive",
+    reference=DOZAT_2016,
+    state_per_param=2,
+    defaults={"learning_rate": 0.01},
+)
 def nadam(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -321,8 +345,13 @@ def nadam(
     return adam(learning_rate, b1, b2, eps, eps_root, mu_dtype, nesterov=nesterov)
 
 
-@register("adamw", family="adaptive", reference=LOSHCHILOV_HUTTER_2017, state_per_param=2,
-          defaults={"learning_rate": 0.01})
+@register(
+    "adamw",
+    family="adaptive",
+    reference=LOSHCHILOV_HUTTER_2017,
+    state_per_param=2,
+    defaults={"learning_rate": 0.01},
+)
 def adamw(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -371,8 +400,13 @@ def adamw(
     )
 
 
-@register("nadamw", family="adaptive", reference=DOZAT_2016, state_per_param=2,
-          defaults={"learning_rate": 0.01})
+@register(
+    "nadamw",
+    family="adaptive",
+    reference=DOZAT_2016,
+    state_per_param=2,
+    defaults={"learning_rate": 0.01},
+)
 def nadamw(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -419,8 +453,13 @@ def nadamw(
     )
 
 
-@register("amsgrad", family="adaptive", reference=REDDI_2018, state_per_param=3,
-          defaults={"learning_rate": 0.01})
+@register(
+    "amsgrad",
+    family="adaptive",
+    reference=REDDI_2018,
+    state_per_param=3,
+    defaults={"learning_rate": 0.01},
+)
 def amsgrad(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -468,8 +507,13 @@ def amsgrad(
     )
 
 
-@register("adamax", family="adaptive", reference=KINGMA_BA_2014, state_per_param=2,
-          defaults={"learning_rate": 0.01})
+@register(
+    "adamax",
+    family="adaptive",
+    reference=KINGMA_BA_2014,
+    state_per_param=2,
+    defaults={"learning_rate": 0.01},
+)
 def adamax(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -504,8 +548,13 @@ def adamax(
     )
 
 
-@register("adamaxw", family="adaptive", reference=LOSHCHILOV_HUTTER_2017, state_per_param=2,
-          defaults={"learning_rate": 0.01})
+@register(
+    "adamaxw",
+    family="adaptive",
+    reference=LOSHCHILOV_HUTTER_2017,
+    state_per_param=2,
+    defaults={"learning_rate": 0.01},
+)
 def adamaxw(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,

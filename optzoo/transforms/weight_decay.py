@@ -73,7 +73,9 @@ def add_decayed_weights(
 
     def update_fn(updates, state, params=None):
         if params is None:
-            raise ValueError("add_decayed_weights needs `params`: call update(updates, state, params)")
+            raise ValueError(
+                "add_decayed_weights needs `params`: call update(updates, state, params)"
+            )
         if scheduled:
             rate = weight_decay(state.count)
             state = WeightDecaySchedule(count=optax.safe_increment(state.count))
