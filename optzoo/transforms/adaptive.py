@@ -44,7 +44,7 @@ def _optax_state(name: str, fields: tuple[str, ...]) -> type:
             return cls
     except (ImportError, AttributeError):
         pass
-    return NamedTuple(name, [(f, Any) for f in fields])  # type: ignore[misc]
+    return NamedTuple(name, [(f, Any) for f in fields])  # type: ignore[misc,return-value]
 
 
 # optax's state when bias correction is on; optax does not export these two.

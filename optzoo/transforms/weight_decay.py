@@ -23,7 +23,7 @@ def _schedule_state_class() -> type:
             return cls
     except (ImportError, AttributeError):
         pass
-    return NamedTuple("WeightDecaySchedule", [("count", Any)])  # type: ignore[misc]
+    return NamedTuple("WeightDecaySchedule", [("count", Any)])  # type: ignore[misc,return-value]
 
 
 WeightDecaySchedule = _schedule_state_class()
