@@ -123,8 +123,9 @@ def test_no_recompile_on_second_call(name):
 def test_inject_hyperparams_gives_same_updates(name):
     record = registry.info(name)
     kwargs = dict(record.hyperparameters)
-    # Integer and boolean hyperparameters are structural (sizes, intervals, flags): static.
-    static = tuple(k for k, v in kwargs.items() if isinstance(v, (bool, int)))
+    # Integer and boolean hyperparameters are structural (sizes, intervals, flags) and a
+    # callable default is a function argument, not a schedule: those stay static.
+    static = tuple(k for k, v in kwargs.items() if isinstance(v, (bool, int)) or callable(v))
     plain, _, _ = _updates(record.factory(**kwargs), name)
     injected_tx = optax.inject_hyperparams(record.factory, static_args=static)(**kwargs)
     injected, state, _ = _updates(injected_tx, name)
