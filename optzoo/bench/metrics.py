@@ -182,7 +182,7 @@ def performance_ratios(times: Mapping[str, Mapping[str, float]]) -> dict[str, di
 
 
 def performance_profile(
-    times: Mapping[str, Mapping[str, float]], taus: Sequence[float]
+    times: Mapping[str, Mapping[str, float]], taus: Sequence[float] | np.ndarray
 ) -> dict[str, np.ndarray]:
     """rho_o(tau): fraction of workloads on which o is within a factor tau of the fastest."""
     ratios = performance_ratios(times)

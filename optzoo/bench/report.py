@@ -232,7 +232,7 @@ def build_report(directory: str | os.PathLike) -> list[str]:
     times = {o: {w: best[(w, o)]["time_to_target_s"] for w in wls if (w, o) in best} for o in opts}
     scores = integrated_score(times, R_MAX)
     ratios = performance_ratios(times)
-    status = defaultdict(int)
+    status: dict[str, int] = defaultdict(int)
     for r in runs:
         status[r["status"]] += 1
     devices = sorted({r["device"] for r in runs if r["device"]})
