@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 DATASETS = ("digits", "mnist5k")
+ENGINES = ("builtin", "train")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "silu")
 SCHEDULES = ("constant", "cosine", "warmup_cosine", "linear", "exponential", "step")
 PROTOCOLS = ("defaults", "grid", "random")
@@ -65,8 +66,10 @@ def _choice(path: str, value: Any, options: tuple[str, ...]) -> None:
 @dataclasses.dataclass(frozen=True)
 class DataSpec:
     name: str = "digits"
-    val_fraction: float = 0.2
+    val_fraction: float = 0.2  # builtin engine: held-out share; the train engine uses its split
     data_seed: int = 0
+    path: str = ""  # train engine: local files for mnist / fashion_mnist / cifar10
+    options: dict = dataclasses.field(default_factory=dict)  # train engine: loader options
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +78,7 @@ class ModelSpec:
     width: int = 64
     depth: int = 1
     activation: str = "relu"
+    options: dict = dataclasses.field(default_factory=dict)  # train engine: other model keys
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,7 +100,8 @@ class WorkloadSpec:
     batch_size: int = 64
     steps: int = 300
     eval_every: int = 25
-    max_seconds: float = 0.0  # 0: no wall-time budget
+    max_seconds: float = 0.0  # 0: no wall-time budget (builtin engine)
+    engine: str = "builtin"  # builtin: bench's JAX MLP trainer; train: optzoo.train
     divergence_factor: float = 0.0  # >0: loss above factor * initial loss counts as diverged
 
 
@@ -297,9 +302,19 @@ def _validate(suite: SuiteConfig) -> SuiteConfig:
         if w.name in names:
             raise ConfigError(f"{p}.name: duplicate workload name {w.name!r}")
         names.add(w.name)
-        _choice(f"{p}.data.name", w.data.name, DATASETS)
-        _choice(f"{p}.model.name", w.model.name, ("mlp",))
-        _choice(f"{p}.model.activation", w.model.activation, ACTIVATIONS)
+        _choice(f"{p}.engine", w.engine, ENGINES)
+        if w.engine == "builtin":
+            _choice(f"{p}.data.name", w.data.name, DATASETS)
+            _choice(f"{p}.model.name", w.model.name, ("mlp",))
+            _choice(f"{p}.model.activation", w.model.activation, ACTIVATIONS)
+            if w.model.options or w.data.options or w.data.path:
+                raise ConfigError(
+                    f"{p}: model.options, data.options and data.path need engine: train"
+                )
+        else:
+            from optzoo.bench.engine import check_workload
+
+            check_workload(p, w)
         _choice(f"{p}.target.metric", w.target.metric, tuple(METRICS))
         if not 0.0 < w.data.val_fraction < 1.0:
             raise ConfigError(f"{p}.data.val_fraction: must be in (0, 1)")

@@ -174,7 +174,7 @@ class Store:
         with self.transaction() as c:
             c.execute("DELETE FROM curves WHERE run_id=?", (run_id,))
             c.executemany(
-                "INSERT INTO curves VALUES (?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO curves VALUES (?,?,?,?,?,?)",
                 [(run_id, int(r[0]), *(_num(float(v)) for v in r[1:])) for r in result.curve],
             )
             c.execute(

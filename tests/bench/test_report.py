@@ -63,8 +63,8 @@ def test_report_files(tmp_path, tiny_raw, capsys):
     md = (tmp_path / "report.md").read_text()
     assert "protocol **grid**" in md
     # momentum (fast) has integrated score 1, sgd never reaches the target: 0.
-    assert re.search(r"\| momentum \| 1\.000 \| 2/2 \|", md)
-    assert re.search(r"\| sgd \| 0\.000 \| 0/2 \|", md)
+    assert re.search(r"\| momentum \| 1\.000 \| 1\.000 \| 2/2 \|", md)
+    assert re.search(r"\| sgd \| 0\.000 \| 0\.000 \| 0/2 \|", md)
     # The best momentum trial (learning_rate=1) is the one reported, medians over 2 seeds.
     assert "| momentum | learning_rate=1 | 2/0/0 |" in md
     assert "## Tuneability" in md
