@@ -72,6 +72,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
         suite = cfg.load_suite(args.config)
     except (cfg.ConfigError, FileNotFoundError) as e:
         return _error(str(e))
+    if suite.skipped:
+        print(f"skipping optimizers not in the registry: {list(suite.skipped)}", file=sys.stderr)
     status: dict[str, str] = {}
     if args.out:
         from optzoo.bench.store import Store

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import pathlib
 
 import pytest
 import yaml
@@ -11,6 +12,7 @@ from optzoo import registry
 from optzoo.bench.config import ConfigError, load_suite, parse_suite
 from optzoo.cli_bench import main as bench_main
 
+CONFIGS = pathlib.Path(__file__).resolve().parents[2] / "configs" / "bench"
 BASE = {
     "name": "t",
     "workloads": [{"name": "w", "data": {"name": "digits"}, "steps": 10, "eval_every": 5}],
@@ -111,7 +113,16 @@ def test_cli_exits_2_with_key(tmp_path, capsys):
 
 
 def test_quickstart_config_is_valid():
-    suite = load_suite("configs/bench/quickstart.yaml")
+    suite = load_suite(CONFIGS / "quickstart.yaml")
     names = {o.name for o in suite.optimizers} | set(suite.skipped)
     assert {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "lion"} <= names
     assert {w.data.name for w in suite.workloads} == {"digits", "mnist5k"}
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_suite_is_valid(path):
+    from optzoo.bench.tuning import expand_jobs
+
+    suite = load_suite(path)
+    jobs = expand_jobs(suite)
+    assert jobs and len({j.config_hash for j in jobs}) == len(jobs)
