@@ -28,9 +28,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
         suite = load_suite(args.config)
     except (ConfigError, FileNotFoundError) as e:
         return _error(str(e))
-    s = run_suite(
-        suite, args.out, max_jobs=args.max_jobs, retry_failed=args.retry_failed, quiet=args.quiet
-    )
+    try:
+        s = run_suite(
+            suite,
+            args.out,
+            max_jobs=args.max_jobs,
+            retry_failed=args.retry_failed,
+            quiet=args.quiet,
+        )
+    except KeyboardInterrupt:
+        print("\noptzoo bench: interrupted; run the same command to finish", file=sys.stderr)
+        return 130
     print(
         f"suite {suite.name}: {s.total} jobs, {s.executed} run now {s.statuses}, "
         f"{s.reused} done earlier, {s.busy} running elsewhere; {s.elapsed_s:.1f}s; results in "

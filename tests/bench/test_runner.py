@@ -138,3 +138,34 @@ def test_two_runner_processes_share_one_directory(tmp_path, tiny_raw):
     assert sum(executed) == 4
     n_curve = conn.execute("SELECT COUNT(*) FROM curves").fetchone()[0]
     assert n_curve == 4 * 3  # steps 0, 10, 20 per run, no duplicates
+
+
+@pytest.mark.slow
+def test_sigkill_loses_at_most_the_run_in_progress(tmp_path, tiny_raw):
+    raw = tiny_raw(seeds=(0, 1, 2), steps=400)
+    cfg = tmp_path / "suite.yaml"
+    cfg.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "optzoo.cli_bench", "run", str(cfg), "--out", str(out), "--quiet"]
+    env = {**os.environ, "PYTHONPATH": ROOT, "JAX_PLATFORMS": "cpu"}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    db = out / "bench.sqlite"
+    deadline = time.time() + 240
+    done = 0
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(0.5)
+        if db.exists():
+            conn = sqlite3.connect(db, timeout=30)
+            done = conn.execute("SELECT COUNT(*) FROM runs WHERE status='ok'").fetchone()[0]
+            conn.close()
+            if done >= 1:
+                break
+    proc.kill()
+    proc.wait()
+    store = Store(out)
+    before = store.counts()
+    assert before.get("ok", 0) >= 1 and before.get("running", 0) <= 1
+    again = CountingRunner()
+    s = run_suite(parse_suite(raw), out, quiet=True, runner=again)
+    assert s.reused == before["ok"] and s.executed == 6 - before["ok"]
+    assert Store(out).counts() == {"ok": 6}
