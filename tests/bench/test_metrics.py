@@ -50,11 +50,11 @@ def test_integrated_score_by_hand_and_by_quadrature():
     assert s["b"] == pytest.approx((2 + 3 + 0 + 3) / 3 / 4)
     assert s["c"] == 0.0
     # The same areas by brute-force Riemann sums of the step profile.
-    taus = np.linspace(1.0, 4.0, 300001)
+    taus = np.linspace(1.0, 4.0, 30001)
     prof = performance_profile(TIMES, taus)
     for o in TIMES:
         area = np.sum(prof[o][:-1] * np.diff(taus)) / 3.0
-        assert area == pytest.approx(s[o], abs=1e-4)
+        assert area == pytest.approx(s[o], abs=1e-3)
 
 
 def test_time_to_target_first_crossing():

@@ -169,3 +169,18 @@ def test_sigkill_loses_at_most_the_run_in_progress(tmp_path, tiny_raw):
     s = run_suite(parse_suite(raw), out, quiet=True, runner=again)
     assert s.reused == before["ok"] and s.executed == 6 - before["ok"]
     assert Store(out).counts() == {"ok": 6}
+
+
+def test_time_budget_and_divergence_factor(tiny_raw):
+    from optzoo.bench.workloads import run_job
+
+    raw = tiny_raw(optimizers=[{"name": "sgd", "hyperparameters": {"learning_rate": 1e3}}])
+    raw["workloads"][0].update(max_seconds=1e-3)
+    (job,) = expand_jobs(parse_suite(raw))
+    res = run_job(job)
+    assert res.status == "ok" and res.metrics["steps"] == 1  # compile alone exceeds the budget
+    assert res.curve[-1][0] == 1
+    raw["workloads"][0].update(max_seconds=0.0, divergence_factor=10.0)
+    (job,) = expand_jobs(parse_suite(raw))
+    res = run_job(job)
+    assert res.status == "diverged" and res.metrics["steps"] < 30
