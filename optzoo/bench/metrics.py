@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,6 +29,7 @@ from optzoo.bench.config import TargetSpec
 __all__ = [
     "run_metrics",
     "time_to_target",
+    "trial_key",
     "aggregate_seeds",
     "select_best_trials",
     "performance_ratios",
@@ -109,11 +111,20 @@ AGG_KEYS = (
 )
 
 
+def trial_key(run: Mapping[str, Any]) -> str:
+    """What makes runs seeds of one trial: the job spec without the seed (else the trial index)."""
+    job = run.get("job")
+    if job:
+        return json.dumps({k: v for k, v in job.items() if k != "seed"}, sort_keys=True)
+    return str(run["trial"])
+
+
 def aggregate_seeds(runs: Iterable[Mapping[str, Any]]) -> list[dict]:
-    """Groups finished runs by (workload, optimizer, trial) and summarises over seeds.
+    """Groups finished runs into trials (same job but the seed) and summarises over seeds.
 
     Each run is a mapping with ``workload``, ``optimizer``, ``trial``,
-    ``hyperparameters``, ``seed``, ``status`` and ``metrics``. Each returned row
+    ``hyperparameters``, ``seed``, ``status``, ``metrics`` and optionally ``job``
+    (its spec, see :func:`trial_key`). Each returned row
     has ``n``, ``n_ok``, ``n_diverged``, ``n_failed`` and, per metric ``k``,
     ``k`` (median), ``k_min`` and ``k_max``. Diverged/failed seeds count as
     infinite time-to-target and NaN elsewhere.
@@ -121,13 +132,14 @@ def aggregate_seeds(runs: Iterable[Mapping[str, Any]]) -> list[dict]:
     groups: dict[tuple, list] = defaultdict(list)
     for r in runs:
         if r["status"] in ("ok", "diverged", "failed"):
-            groups[(r["workload"], r["optimizer"], r["trial"])].append(r)
+            groups[(r["workload"], r["optimizer"], trial_key(r))].append(r)
     rows = []
-    for (wl, opt, trial), rs in sorted(groups.items()):
+    for (wl, opt, key), rs in sorted(groups.items(), key=lambda kv: (kv[0][:2], kv[1][0]["trial"])):
         row: dict[str, Any] = {
             "workload": wl,
             "optimizer": opt,
-            "trial": trial,
+            "trial": min(r["trial"] for r in rs),
+            "key": key,
             "hyperparameters": rs[0]["hyperparameters"],
             "n": len(rs),
             "n_ok": sum(r["status"] == "ok" for r in rs),

@@ -24,8 +24,10 @@ from optzoo.bench.metrics import (
     performance_profile,
     performance_ratios,
     select_best_trials,
+    trial_key,
     tuneability,
 )
+from optzoo.bench.store import DB_NAME as DB
 from optzoo.bench.store import Store
 
 __all__ = ["build_report", "R_MAX"]
@@ -82,7 +84,7 @@ def _plot_curves(directory: str, wl: str, best: dict, runs: list, curves: dict) 
         if w != wl:
             continue
         mine = [r for r in runs if r["workload"] == wl and r["optimizer"] == opt]
-        mine = [r for r in mine if r["trial"] == row["trial"] and r["id"] in curves]
+        mine = [r for r in mine if trial_key(r) == row["key"] and r["id"] in curves]
         if not mine:
             continue
         c = np.array(curves[min(mine, key=lambda r: r["seed"])["id"]], dtype=float)
@@ -111,7 +113,7 @@ def _plot_lr(directory: str, rows: list, runs: list, targets: dict) -> str:
     plt = _plt()
     wls = sorted({r["workload"] for r in rows})
     lr_of = {
-        (r["workload"], r["optimizer"], r["trial"]): r["resolved_hyperparameters"] for r in runs
+        (r["workload"], r["optimizer"], trial_key(r)): r["resolved_hyperparameters"] for r in runs
     }
     fig, axes = plt.subplots(1, len(wls), figsize=(5 * len(wls), 3.8), squeeze=False)
     for ax, wl in zip(axes[0], wls, strict=True):
@@ -119,7 +121,7 @@ def _plot_lr(directory: str, rows: list, runs: list, targets: dict) -> str:
         key = "best_eval_accuracy" if t.metric == "eval_accuracy" else "best_eval_loss"
         pts: dict[str, list] = defaultdict(list)
         for r in rows:
-            lr = lr_of.get((wl, r["optimizer"], r["trial"]), {}).get("learning_rate")
+            lr = lr_of.get((wl, r["optimizer"], r["key"]), {}).get("learning_rate")
             if r["workload"] == wl and isinstance(lr, int | float):
                 pts[r["optimizer"]].append((float(lr), r[key]))
         for opt, p in sorted(pts.items()):
@@ -228,6 +230,9 @@ def build_report(directory: str | os.PathLike) -> list[str]:
         csvs = store.export_csv()
     finally:
         store.close()
+    current = {h for k, v in meta.items() if k.startswith("suite:") for h in v.get("jobs", [])}
+    stale = [r for r in runs if current and r["config_hash"] not in current]
+    runs = [r for r in runs if not current or r["config_hash"] in current]
     if not runs:
         raise ValueError(f"{directory}: no finished runs yet")
     targets = {r["workload"]: TargetSpec(**r["job"]["workload"]["target"]) for r in runs}
@@ -258,6 +263,14 @@ def build_report(directory: str | os.PathLike) -> list[str]:
             "medians over seeds with [min, max]; a seed that misses counts as not reached.",
         ),
     ]
+    if stale:
+        blocks.append(
+            (
+                "p",
+                f"{len(stale)} runs in {DB} from earlier versions of the suite configuration are "
+                "not shown (they stay in the store and the CSV export).",
+            )
+        )
     blocks += _protocol_blocks(meta)
     blocks.append(("h2", "Integrated score (AlgoPerf-style performance profile)"))
     blocks.append(

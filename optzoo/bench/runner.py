@@ -168,13 +168,17 @@ def run_suite(
     """
     stream = stream or sys.stderr
     store = Store(out_dir)
+    jobs: list[Job] = expand_jobs(suite)
     store.set_meta(
         f"suite:{suite.name}",
-        {"config": dataclasses.asdict(suite), "budget": budget_summary(suite)},
+        {
+            "config": dataclasses.asdict(suite),
+            "budget": budget_summary(suite),
+            "jobs": [j.config_hash for j in jobs],
+        },
     )
     if suite.skipped and not quiet:
         stream.write(f"[bench] skipping optimizers not in the registry: {list(suite.skipped)}\n")
-    jobs: list[Job] = expand_jobs(suite)
     summary = RunSummary(total=len(jobs))
     progress = _Progress(len(jobs), stream, quiet)
     versions, device = environment()

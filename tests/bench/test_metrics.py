@@ -105,3 +105,13 @@ def test_aggregate_and_select_best_trial():
     assert rows[2]["n_diverged"] == 1 and rows[2]["time_to_target_s"] == INF
     best = select_best_trials(rows.values(), {"w": TargetSpec()})
     assert best[("w", "a")]["trial"] == 1
+
+
+def test_seeds_group_by_job_spec_not_trial_index():
+    a = _run("a", 0, 0, 10.0, 0.9)
+    b = _run("a", 0, 1, 20.0, 0.8)
+    c = _run("a", 0, 0, 30.0, 0.7)
+    a["job"], b["job"] = {"lr": 0.1, "seed": 0}, {"lr": 0.1, "seed": 1}
+    c["job"] = {"lr": 0.2, "seed": 0}  # same trial index, other configuration
+    rows = aggregate_seeds([a, b, c])
+    assert sorted(r["n"] for r in rows) == [1, 2]

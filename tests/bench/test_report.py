@@ -79,3 +79,16 @@ def test_report_files(tmp_path, tiny_raw, capsys):
 
 def test_report_on_empty_dir_is_an_error(tmp_path):
     assert bench_main(["report", str(tmp_path)]) == 2
+
+
+def test_report_shows_only_the_current_suite(tmp_path, tiny_raw):
+    raw = tiny_raw()
+    run_suite(parse_suite(raw), tmp_path, quiet=True, runner=fake_runner)
+    raw["optimizers"][1]["hyperparameters"]["learning_rate"] = 0.25  # edit the suite, rerun
+    s = run_suite(parse_suite(raw), tmp_path, quiet=True, runner=fake_runner)
+    assert (s.executed, s.reused) == (1, 1)
+    assert bench_main(["report", str(tmp_path)]) == 0
+    md = (tmp_path / "report.md").read_text()
+    assert "1 runs in bench.sqlite from earlier versions" in md
+    assert "| momentum | learning_rate=0.25 | 1/0/0 |" in md
+    assert "learning_rate=0.05" not in md
