@@ -77,7 +77,9 @@ def _save(fig: Any, directory: str, name: str) -> str:
     return name
 
 
-def _plot_curves(directory: str, wl: str, best: dict, runs: list, curves: dict) -> str:
+def _plot_curves(
+    directory: str, wl: str, best: dict, runs: list, curves: dict, target: TargetSpec
+) -> str:
     plt = _plt()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
     for (w, opt), row in sorted(best.items()):
@@ -90,6 +92,9 @@ def _plot_curves(directory: str, wl: str, best: dict, runs: list, curves: dict) 
         c = np.array(curves[min(mine, key=lambda r: r["seed"])["id"]], dtype=float)
         (line,) = ax1.plot(c[:, 0], c[:, 2], label=opt)
         ax2.plot(c[:, 0], c[:, 4], color=line.get_color(), label=opt)
+    target_ax = {"train_loss": ax1, "eval_accuracy": ax2}.get(target.metric)
+    if target_ax is not None:
+        target_ax.axhline(target.value, color="k", ls="--", lw=0.8, label="target")
     ax1.set(xlabel="step", ylabel="train loss", yscale="log", title=f"{wl}: train loss")
     ax2.set(xlabel="step", ylabel="eval accuracy", title=f"{wl}: eval accuracy")
     ax2.legend(fontsize=7, ncol=2)
@@ -361,7 +366,7 @@ def build_report(directory: str | os.PathLike) -> list[str]:
         blocks.append(
             (
                 "img",
-                _plot_curves(directory, wl, best, runs, curves),
+                _plot_curves(directory, wl, best, runs, curves, t),
                 f"{wl}: best trial per optimizer, first seed",
             )
         )
