@@ -116,6 +116,47 @@ def test_real_runs_divergence_and_curves(tmp_path, tiny_raw):
     assert runs["sgd_huge_lr"]["resolved_hyperparameters"]["learning_rate"] == 1e30
 
 
+_FAKE_RUNNER_SCRIPT = """
+import sys, time, yaml
+from optzoo.bench.config import parse_suite
+from optzoo.bench.runner import run_suite
+from optzoo.bench.workloads import JobResult
+
+def fake(job, progress=None):
+    time.sleep(0.05)
+    return JobResult("ok", metrics={}, curve=[(0, 0.0, 2.3, 2.3, 0.1), (10, 0.1, 1.0, 1.0, 0.5)])
+
+with open(sys.argv[1]) as f:
+    suite = parse_suite(yaml.safe_load(f))
+s = run_suite(suite, sys.argv[2], quiet=True, runner=fake)
+print(s.executed, s.reused, s.busy)
+"""
+
+
+def test_two_processes_claim_disjoint_jobs(tmp_path, tiny_raw):
+    raw = tiny_raw(seeds=list(range(20)))  # 40 quick fake jobs
+    cfg = tmp_path / "suite.yaml"
+    cfg.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": ROOT, "JAX_PLATFORMS": "cpu"}
+    cmd = [sys.executable, "-c", _FAKE_RUNNER_SCRIPT, str(cfg), str(out)]
+    procs = [
+        subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=240)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    executed = [int(o.split()[0]) for o in outs]
+    assert sum(executed) == 40
+    conn = sqlite3.connect(out / "bench.sqlite")
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    rows = conn.execute("SELECT config_hash, status, owner FROM runs").fetchall()
+    assert len(rows) == 40 == len({h for h, _, _ in rows})
+    assert {s for _, s, _ in rows} == {"ok"}
+    assert conn.execute("SELECT COUNT(*) FROM curves").fetchone()[0] == 80
+
+
+@pytest.mark.slow
 def test_two_runner_processes_share_one_directory(tmp_path, tiny_raw):
     raw = tiny_raw(seeds=(0, 1), steps=20)
     cfg = tmp_path / "suite.yaml"
