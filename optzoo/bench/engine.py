@@ -10,6 +10,9 @@ The engine records one wall time for the whole run, not per evaluation, and no
 compile or per-step times; so here the wall time of each curve row is the run's
 wall time scaled by ``step / steps`` (``metrics["timing"] == "interpolated"``),
 and compile and step times are left empty. The builtin trainer measures them.
+If the engine's ``eval.jsonl`` rows carry ``wall_time_s`` (training time so far)
+and ``metrics.json`` a ``compile_time_s``, those are used instead
+(``timing == "measured"``).
 """
 
 from __future__ import annotations
@@ -151,9 +154,11 @@ def run_job_engine(job: Any, progress: Any = None) -> Any:
         state_bytes=int(out.get("optimizer_state_bytes_per_device") or 0),
     )
     result.metrics = run_metrics(result, w.target)
+    measured = bool(evals) and all("wall_time_s" in e for e in evals)
+    result.compile_time_s = float(out.get("compile_time_s") or 0.0)
     result.metrics.update(
-        timing="interpolated",
-        compile_time_s=None,
+        timing="measured" if measured else "interpolated",
+        compile_time_s=out.get("compile_time_s"),
         engine="train",
         stop_reason=out.get("stop_reason"),
     )
