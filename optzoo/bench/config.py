@@ -43,6 +43,7 @@ ENGINES = ("builtin", "train")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "silu")
 SCHEDULES = ("constant", "cosine", "warmup_cosine", "linear", "exponential", "step")
 PROTOCOLS = ("defaults", "grid", "random")
+SELECT_BY = ("time", "steps", "metric")
 DISTRIBUTIONS = ("log_uniform", "uniform", "choice")
 METRICS = {"eval_accuracy": "max", "eval_loss": "min", "train_loss": "min"}
 
@@ -131,6 +132,7 @@ class OptimizerSpec:
 @dataclasses.dataclass(frozen=True)
 class TuningSpec:
     protocol: str = "defaults"
+    select_by: str = "time"  # best trial per workload: time | steps | metric
     trials: int = 1
     seed: int = 0
     search_space: dict = dataclasses.field(default_factory=dict)
@@ -293,6 +295,7 @@ def _validate(suite: SuiteConfig) -> SuiteConfig:
         raise ConfigError("seeds: give at least one seed")
     _choice("missing_optimizers", suite.missing_optimizers, ("error", "skip"))
     _choice("tuning.protocol", suite.tuning.protocol, PROTOCOLS)
+    _choice("tuning.select_by", suite.tuning.select_by, SELECT_BY)
     if suite.tuning.trials < 1:
         raise ConfigError(f"tuning.trials: must be >= 1, got {suite.tuning.trials}")
     _check_space("tuning.search_space", suite.tuning.search_space, suite.tuning.protocol)

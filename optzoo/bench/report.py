@@ -210,7 +210,8 @@ def _protocol_blocks(meta: dict) -> list[Block]:
             continue
         b = value["budget"]
         text = (
-            f"Suite `{key[6:]}`: protocol **{b['protocol']}**, seeds {b['seeds']}, "
+            f"Suite `{key[6:]}`: protocol **{b['protocol']}** (best trial by "
+            f"{b.get('select_by', 'time')}), seeds {b['seeds']}, "
             f"workloads {b['workloads']}."
         )
         if b.get("skipped_optimizers"):
@@ -242,7 +243,9 @@ def build_report(directory: str | os.PathLike) -> list[str]:
         raise ValueError(f"{directory}: no finished runs yet")
     targets = {r["workload"]: TargetSpec(**r["job"]["workload"]["target"]) for r in runs}
     rows = aggregate_seeds(runs)
-    best = select_best_trials(rows, targets)
+    budgets = [v["budget"] for k, v in sorted(meta.items()) if k.startswith("suite:")]
+    select_by = budgets[0].get("select_by", "time") if budgets else "time"
+    best = select_best_trials(rows, targets, by=select_by)
     opts = sorted({r["optimizer"] for r in rows})
     wls = sorted(targets)
     times = {o: {w: best[(w, o)]["time_to_target_s"] for w in wls if (w, o) in best} for o in opts}

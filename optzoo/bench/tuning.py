@@ -119,6 +119,7 @@ def budget_summary(suite: SuiteConfig) -> dict:
     steps = sum(w.steps for w in suite.workloads)
     return {
         "protocol": suite.tuning.protocol,
+        "select_by": suite.tuning.select_by,
         "trials_per_optimizer": trials,
         "seeds": list(suite.seeds),
         "workloads": [w.name for w in suite.workloads],

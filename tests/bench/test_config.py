@@ -48,6 +48,7 @@ def test_valid_suite_parses_with_defaults():
         ("workloads.0.steps", "ten", ["workloads[0].steps", "integer"]),
         ("workloads.0.steps", 0, ["workloads[0].steps", "> 0"]),
         ("tuning", {"protocol": "grids"}, ["tuning.protocol", "'grid'"]),
+        ("tuning", {"select_by": "step"}, ["tuning.select_by", "'steps'"]),
         ("seeds", [], ["seeds"]),
         ("optimizers.0.schedule", {"name": "cosin"}, ["schedule.name", "'cosine'"]),
         (

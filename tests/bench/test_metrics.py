@@ -105,6 +105,26 @@ def test_aggregate_and_select_best_trial():
     assert rows[2]["n_diverged"] == 1 and rows[2]["time_to_target_s"] == INF
     best = select_best_trials(rows.values(), {"w": TargetSpec()})
     assert best[("w", "a")]["trial"] == 1
+    assert (
+        select_best_trials(rows.values(), {"w": TargetSpec()}, by="metric")[("w", "a")]["trial"]
+        == 1
+    )  # median best accuracy 0.935 beats 0.9
+
+
+def test_select_by_steps_ignores_compile_noise():
+    fast_clock = {
+        "workload": "w",
+        "optimizer": "a",
+        "trial": 0,
+        "hyperparameters": {},
+        "time_to_target_s": 1.80,
+        "steps_to_target": 250.0,
+        "best_eval_accuracy": 0.95,
+    }
+    few_steps = {**fast_clock, "trial": 1, "time_to_target_s": 1.85, "steps_to_target": 100.0}
+    rows = [fast_clock, few_steps]
+    assert select_best_trials(rows, {}, by="time")[("w", "a")]["trial"] == 0
+    assert select_best_trials(rows, {}, by="steps")[("w", "a")]["trial"] == 1
 
 
 def test_seeds_group_by_job_spec_not_trial_index():
