@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import platform
+import subprocess
 import sys
 import threading
 import time
@@ -46,6 +47,22 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def _git_commit() -> str:
+    """``+g<commit>`` of the optzoo checkout when it is a git work tree, else ''."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        out = subprocess.run(
+            ["git", "-C", here, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return f"+g{out.stdout.strip()}" if out.stdout.strip() else ""
+
+
 def environment() -> tuple[dict, str]:
     """(library versions, device description) recorded with every run."""
     import jax
@@ -53,12 +70,15 @@ def environment() -> tuple[dict, str]:
     import numpy
     import optax
 
+    import optzoo
+
     versions = {
         "python": platform.python_version(),
         "jax": jax.__version__,
         "jaxlib": jaxlib.__version__,
         "optax": optax.__version__,
         "numpy": numpy.__version__,
+        "optzoo": f"{optzoo.__version__}{_git_commit()}",
     }
     d = jax.devices()[0]
     device = f"{d.platform}:{d.device_kind} x{jax.device_count()}"
