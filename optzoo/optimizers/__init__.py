@@ -4,3 +4,9 @@ from optzoo.optimizers import gradient_descent as _gradient_descent
 from optzoo.optimizers.gradient_descent import *  # noqa: F403
 
 __all__ = sorted({*_gradient_descent.__all__})
+
+from optzoo.optimizers import zoo_adaptive as _zoo_adaptive  # noqa: E402
+from optzoo.optimizers.zoo_adaptive import *  # noqa: E402,F403
+from optzoo.optimizers import zoo_sign as _zoo_sign  # noqa: E402
+from optzoo.optimizers.zoo_sign import *  # noqa: E402,F403
+__all__ = sorted({*__all__, *_zoo_adaptive.__all__, *_zoo_sign.__all__})

@@ -16,3 +16,9 @@ from optzoo.transforms.momentum import *  # noqa: E402,F403
 from optzoo.transforms.scaling import *  # noqa: E402,F403
 
 __all__ = sorted({*__all__, *_momentum.__all__, *_scaling.__all__})
+
+from optzoo.transforms import zoo_adaptive as _zoo_adaptive  # noqa: E402
+from optzoo.transforms.zoo_adaptive import *  # noqa: E402,F403
+from optzoo.transforms import zoo_sign as _zoo_sign  # noqa: E402
+from optzoo.transforms.zoo_sign import *  # noqa: E402,F403
+__all__ = sorted({*__all__, *_zoo_adaptive.__all__, *_zoo_sign.__all__})
