@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax
 import optax
+import optax.contrib as contrib
 import pytest
 
 import optzoo
@@ -37,6 +38,51 @@ CASES = {
     "rprop": (optzoo.rprop, dict(learning_rate=1e-2, eta_minus=0.4, eta_plus=1.3,
                                  max_step_size=0.5), optax.rprop, None),
     "sm3": (optzoo.sm3, dict(learning_rate=0.05, momentum=0.8), optax.sm3, None),
+    # optax.contrib counterparts.
+    "ademamix": (optzoo.ademamix, dict(learning_rate=1e-2, b1=0.8, b2=0.99, b3=0.999, alpha=3.0,
+                                       weight_decay=0.01), contrib.ademamix, None),
+    "ademamix_schedules": (
+        optzoo.ademamix,
+        dict(learning_rate=1e-2, b3=optax.linear_schedule(0.9, 0.999, 50),
+             alpha=optax.linear_schedule(0.0, 4.0, 50)),
+        contrib.ademamix, None),
+    "simplified_ademamix": (optzoo.simplified_ademamix,
+                            dict(learning_rate=1e-3, b1=0.95, b2=0.9, alpha=2.0,
+                                 weight_decay=0.01), contrib.simplified_ademamix, None),
+    "adopt": (optzoo.adopt, dict(learning_rate=1e-2, b1=0.8, b2=0.99, eps=1e-5),
+              contrib.adopt, None),
+    "adopt_nesterov_noclip": (optzoo.adopt, dict(learning_rate=1e-2, nesterov=True,
+                                                 use_clipping=False), contrib.adopt, None),
+    "madgrad": (optzoo.madgrad, dict(learning_rate=2e-2, momentum=0.8, weight_decay=1e-3),
+                contrib.madgrad, None),
+    "cocob": (optzoo.cocob, dict(alpha=50.0, weight_decay=1e-3), contrib.cocob, None),
+    "dog": (optzoo.dog, dict(learning_rate=0.8, init_step=("heuristic", 1e-4),
+                             weight_decay=1e-3), contrib.dog, None),
+    "dog_lr_init": (optzoo.dog, dict(init_step=("learning_rate", 1e-3)), contrib.dog, None),
+    "prodigy": (optzoo.prodigy, dict(betas=(0.8, 0.99), weight_decay=0.01, estim_lr0=1e-4),
+                contrib.prodigy, None),
+    "prodigy_safeguard": (optzoo.prodigy, dict(learning_rate=optax.linear_schedule(0.1, 1.0, 20),
+                                               safeguard_warmup=True, beta3=0.9),
+                          contrib.prodigy, None),
+    "dadapt_adamw": (optzoo.dadapt_adamw, dict(betas=(0.8, 0.99), weight_decay=0.01,
+                                               estim_lr0=1e-4), contrib.dadapt_adamw, None),
+    "mechanize_sgd": (lambda **k: optzoo.mechanize(optax.sgd(0.1), **k),
+                      dict(weight_decay=1e-3, s_init=1e-5, num_betas=4),
+                      lambda **k: contrib.mechanize(optax.sgd(0.1), **k), None),
+    "mechanic": (optzoo.mechanic, dict(learning_rate=1e-2, weight_decay=1e-3),
+                 lambda learning_rate, weight_decay: contrib.mechanize(
+                     optax.adam(learning_rate), weight_decay=weight_decay), None),
+    "schedule_free_sgd": (optzoo.schedule_free_sgd, dict(learning_rate=0.3, b1=0.8,
+                                                         weight_decay=1e-3, warmup_steps=10),
+                          contrib.schedule_free_sgd, None),
+    "schedule_free_adamw": (optzoo.schedule_free_adamw,
+                            dict(learning_rate=1e-2, b1=0.8, b2=0.99, weight_decay=1e-2,
+                                 warmup_steps=10, weight_lr_power=1.0),
+                            contrib.schedule_free_adamw, None),
+    "schedule_free_wrapper": (
+        lambda **k: optzoo.schedule_free(optax.adam(1e-2, b1=0.0), **k),
+        dict(learning_rate=1e-2, b1=0.7),
+        lambda **k: contrib.schedule_free(optax.adam(1e-2, b1=0.0), **k), None),
 }
 
 
@@ -58,3 +104,18 @@ def test_matches_optax(name):
     assert _tree_types(state) == _tree_types(ref_state)
     # The trajectory moved: the comparison is not vacuous.
     assert max_rel_err(traj[-1], traj[0]) > 1e-3
+
+
+def test_schedule_free_eval_params_matches_optax():
+    params, loss = make_problem()
+    kwargs = dict(learning_rate=0.2, b1=0.8)
+    _, state = trajectory(optzoo.schedule_free_sgd(**kwargs), params, loss, 30)
+    traj, _ = trajectory(optzoo.schedule_free_sgd(**kwargs), params, loss, 30)
+    ours = optzoo.schedule_free_eval_params(state, traj[-1])
+    ref = contrib.schedule_free_eval_params(state, traj[-1])
+    assert max_rel_err(ours, ref) <= TOL
+    # x differs from y, and x has a lower loss than the start.
+    assert max_rel_err(ours, traj[-1]) > 1e-4
+    assert loss(ours) < loss(params)
+    with pytest.raises(ValueError):
+        optzoo.schedule_free_eval_params(optax.EmptyState(), params)
