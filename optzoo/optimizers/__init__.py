@@ -15,4 +15,6 @@ from optzoo.optimizers import zoo_lr_free as _zoo_lr_free  # noqa: E402
 from optzoo.optimizers.zoo_lr_free import *  # noqa: E402,F403
 from optzoo.optimizers import zoo_schedule_free as _zoo_schedule_free  # noqa: E402
 from optzoo.optimizers.zoo_schedule_free import *  # noqa: E402,F403
-__all__ = sorted({*__all__, *_zoo_adaptive.__all__, *_zoo_sign.__all__, *_zoo_contrib.__all__, *_zoo_lr_free.__all__, *_zoo_schedule_free.__all__})
+from optzoo.optimizers import zoo_factored as _zoo_factored  # noqa: E402
+from optzoo.optimizers.zoo_factored import *  # noqa: E402,F403
+__all__ = sorted({*__all__, *_zoo_adaptive.__all__, *_zoo_sign.__all__, *_zoo_contrib.__all__, *_zoo_lr_free.__all__, *_zoo_schedule_free.__all__, *_zoo_factored.__all__})

@@ -23,4 +23,6 @@ from optzoo.transforms import zoo_sign as _zoo_sign  # noqa: E402
 from optzoo.transforms.zoo_sign import *  # noqa: E402,F403
 from optzoo.transforms import zoo_contrib as _zoo_contrib  # noqa: E402
 from optzoo.transforms.zoo_contrib import *  # noqa: E402,F403
-__all__ = sorted({*__all__, *_zoo_adaptive.__all__, *_zoo_sign.__all__, *_zoo_contrib.__all__})
+from optzoo.transforms import zoo_factored as _zoo_factored  # noqa: E402
+from optzoo.transforms.zoo_factored import *  # noqa: E402,F403
+__all__ = sorted({*__all__, *_zoo_adaptive.__all__, *_zoo_sign.__all__, *_zoo_contrib.__all__, *_zoo_factored.__all__})
