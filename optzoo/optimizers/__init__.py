@@ -17,4 +17,6 @@ from optzoo.optimizers import zoo_schedule_free as _zoo_schedule_free  # noqa: E
 from optzoo.optimizers.zoo_schedule_free import *  # noqa: E402,F403
 from optzoo.optimizers import zoo_factored as _zoo_factored  # noqa: E402
 from optzoo.optimizers.zoo_factored import *  # noqa: E402,F403
-__all__ = sorted({*__all__, *_zoo_adaptive.__all__, *_zoo_sign.__all__, *_zoo_contrib.__all__, *_zoo_lr_free.__all__, *_zoo_schedule_free.__all__, *_zoo_factored.__all__})
+from optzoo.optimizers import zoo_adam_variants as _zoo_adam_variants  # noqa: E402
+from optzoo.optimizers.zoo_adam_variants import *  # noqa: E402,F403
+__all__ = sorted({*__all__, *_zoo_adaptive.__all__, *_zoo_sign.__all__, *_zoo_contrib.__all__, *_zoo_lr_free.__all__, *_zoo_schedule_free.__all__, *_zoo_factored.__all__, *_zoo_adam_variants.__all__})

@@ -292,7 +292,7 @@ def schedule_free_radam(
         if params is None:
             raise ValueError("schedule_free_radam needs params")
         t = state.step_count
-        tf = t.astype(jnp.float32)
+        tf = t.astype(jnp.result_type(float))
         base_lr = learning_rate(t - 1) if callable(learning_rate) else learning_rate
         b2t = b2**tf
         bc2 = 1.0 - b2t

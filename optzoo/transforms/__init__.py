@@ -25,4 +25,6 @@ from optzoo.transforms import zoo_contrib as _zoo_contrib  # noqa: E402
 from optzoo.transforms.zoo_contrib import *  # noqa: E402,F403
 from optzoo.transforms import zoo_factored as _zoo_factored  # noqa: E402
 from optzoo.transforms.zoo_factored import *  # noqa: E402,F403
-__all__ = sorted({*__all__, *_zoo_adaptive.__all__, *_zoo_sign.__all__, *_zoo_contrib.__all__, *_zoo_factored.__all__})
+from optzoo.transforms import zoo_adam_variants as _zoo_adam_variants  # noqa: E402
+from optzoo.transforms.zoo_adam_variants import *  # noqa: E402,F403
+__all__ = sorted({*__all__, *_zoo_adaptive.__all__, *_zoo_sign.__all__, *_zoo_contrib.__all__, *_zoo_factored.__all__, *_zoo_adam_variants.__all__})
