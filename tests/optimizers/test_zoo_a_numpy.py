@@ -58,6 +58,7 @@ def test_adam_mini_matches_numpy_transcription():
     assert nu["w"].shape == (1, 3) and nu["b"].shape == (1,) and nu["k"].shape == (1, 1, 4)
 
 
+@pytest.mark.slow
 def test_adam_mini_block_axis():
     params, loss = make_problem()
     _, state = trajectory(optzoo.adam_mini(1e-2, block_axis=0), params, loss, 2)
@@ -74,10 +75,13 @@ def _keras_ftrl():
 @pytest.mark.parametrize(
     "kwargs",
     [
-        dict(learning_rate=0.05, learning_rate_power=-0.5, initial_accumulator_value=0.1),
         dict(learning_rate=0.1, learning_rate_power=-0.3, initial_accumulator_value=0.5,
              l1_regularization_strength=1e-3, l2_regularization_strength=1e-2,
              l2_shrinkage_regularization_strength=1e-3, beta=0.5),
+        pytest.param(
+            dict(learning_rate=0.05, learning_rate_power=-0.5, initial_accumulator_value=0.1),
+            marks=pytest.mark.slow,
+        ),
     ],
 )
 def test_ftrl_matches_keras(kwargs):

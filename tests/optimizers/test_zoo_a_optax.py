@@ -95,12 +95,31 @@ CASES = {
 }
 
 
+# Second configurations of an optimizer already covered: run with the slow tests.
+SLOW = {
+    "adabelief_nesterov",
+    "radam_nesterov",
+    "adafactor_momentum_wd",
+    "adafactor_unfactored",
+    "ademamix_schedules",
+    "adopt_nesterov_noclip",
+    "dog_lr_init",
+    "prodigy_safeguard",
+    "mechanize_sgd",
+    "schedule_free_wrapper",
+}
+
+
+def _params(cases, slow):
+    return [pytest.param(n, marks=pytest.mark.slow) if n in slow else n for n in sorted(cases)]
+
+
 def _tree_types(state):
     return [type(s).__name__ for s in jax.tree.leaves(
         state, is_leaf=lambda x: isinstance(x, tuple) and hasattr(x, "_fields"))]
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", _params(CASES, SLOW))
 def test_matches_optax(name):
     ours, kwargs, ref, ref_kwargs = CASES[name]
     params, loss = make_problem()

@@ -72,7 +72,12 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+SLOW = {"adamp_plain"}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in sorted(CASES)]
+)
 def test_matches_pytorch_optimizer(name):
     ours, kwargs, ref_name, ref_kwargs, problem = CASES[name]
     with jax.enable_x64(True):
