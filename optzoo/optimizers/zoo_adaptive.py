@@ -23,6 +23,7 @@ from optzoo.optimizers.zoo_refs import (
 )
 from optzoo.registry import register
 from optzoo.transforms import add_decayed_weights, masked
+from optzoo.transforms.adaptive import scale_by_adam
 from optzoo.transforms.momentum import trace
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.zoo_adaptive import (
@@ -77,7 +78,7 @@ def lamb(
     """
     check_finite("learning_rate", learning_rate)
     return optax.chain(
-        optax.scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root),
+        scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root),
         add_decayed_weights(weight_decay=weight_decay, mask=mask),
         scale_by_trust_ratio(),
         scale_by_learning_rate(learning_rate),

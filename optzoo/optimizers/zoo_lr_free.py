@@ -21,6 +21,8 @@ from optzoo.optimizers.zoo_refs import (
     MISHCHENKO_2023_PRODIGY,
 )
 from optzoo.registry import register
+from optzoo.transforms.adaptive import scale_by_adam
+from optzoo.transforms.scaling import scale_by_learning_rate
 
 __all__ = [
     "prodigy",
@@ -361,8 +363,7 @@ def mechanic(
     check_finite("learning_rate", learning_rate)
     if base_optimizer is None:
         base_optimizer = optax.chain(
-            optax.scale_by_adam(b1=b1, b2=b2, eps=eps),
-            optax.scale_by_learning_rate(learning_rate),
+            scale_by_adam(b1=b1, b2=b2, eps=eps), scale_by_learning_rate(learning_rate)
         )
     return mechanize(
         base_optimizer, weight_decay=weight_decay, eps=eps, s_init=s_init, num_betas=num_betas

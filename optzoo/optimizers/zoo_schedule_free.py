@@ -24,6 +24,7 @@ from optzoo.optimizers.gradient_descent import sgd
 from optzoo.optimizers.zoo_refs import DEFAZIO_2024_SCHEDULE_FREE
 from optzoo.registry import register
 from optzoo.transforms import add_decayed_weights
+from optzoo.transforms.adaptive import scale_by_rms
 from optzoo.transforms.scaling import scale_by_learning_rate
 
 __all__ = [
@@ -211,7 +212,7 @@ def schedule_free_adamw(
     check_decay("b2", b2)
     learning_rate = _warmup(learning_rate, warmup_steps)
     base = optax.chain(
-        optax.scale_by_rms(decay=b2, eps=eps, eps_in_sqrt=False, bias_correction=True),
+        scale_by_rms(decay=b2, eps=eps, eps_in_sqrt=False, bias_correction=True),
         add_decayed_weights(weight_decay),
         scale_by_learning_rate(learning_rate),
     )
