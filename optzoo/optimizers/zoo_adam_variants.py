@@ -47,8 +47,13 @@ __all__ = [
 ]
 
 
-@register("laprop", family="adaptive", reference=ZIYIN_2020_LAPROP, state_per_param=2,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "laprop",
+    family="adaptive",
+    reference=ZIYIN_2020_LAPROP,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+)
 def laprop(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -90,8 +95,13 @@ def laprop(
     )
 
 
-@register("stable_adamw", family="adaptive", reference=WORTSMAN_2023_STABLE_ADAMW,
-          state_per_param=2, defaults={"learning_rate": 1e-2})
+@register(
+    "stable_adamw",
+    family="adaptive",
+    reference=WORTSMAN_2023_STABLE_ADAMW,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+)
 def stable_adamw(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -129,8 +139,13 @@ def stable_adamw(
     )
 
 
-@register("grams", family="adaptive", reference=CAO_2024_GRAMS, state_per_param=2,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "grams",
+    family="adaptive",
+    reference=CAO_2024_GRAMS,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+)
 def grams(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -170,8 +185,13 @@ def grams(
     )
 
 
-@register("adabound", family="adaptive", reference=LUO_2019_ADABOUND, state_per_param=2,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "adabound",
+    family="adaptive",
+    reference=LUO_2019_ADABOUND,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+)
 def adabound(
     learning_rate: optax.ScalarOrSchedule,
     final_lr: jax.typing.ArrayLike = 0.1,
@@ -213,8 +233,13 @@ def adabound(
     )
 
 
-@register("adamp", family="adaptive", reference=HEO_2021_ADAMP, state_per_param=2,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "adamp",
+    family="adaptive",
+    reference=HEO_2021_ADAMP,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+)
 def adamp(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -254,15 +279,26 @@ def adamp(
     check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_adamp(
-            b1=b1, b2=b2, eps=eps, weight_decay=weight_decay, delta=delta, wd_ratio=wd_ratio,
-            nesterov=nesterov, channel_axis=channel_axis,
+            b1=b1,
+            b2=b2,
+            eps=eps,
+            weight_decay=weight_decay,
+            delta=delta,
+            wd_ratio=wd_ratio,
+            nesterov=nesterov,
+            channel_axis=channel_axis,
         ),
         scale_by_learning_rate(learning_rate),
     )
 
 
-@register("adam_mini", family="adaptive", reference=ZHANG_2024_ADAM_MINI, state_per_param=1,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "adam_mini",
+    family="adaptive",
+    reference=ZHANG_2024_ADAM_MINI,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-2},
+)
 def adam_mini(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -308,8 +344,13 @@ def adam_mini(
     )
 
 
-@register("mars_adamw", family="adaptive", reference=YUAN_2024_MARS, state_per_param=3,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "mars_adamw",
+    family="adaptive",
+    reference=YUAN_2024_MARS,
+    state_per_param=3,
+    defaults={"learning_rate": 1e-2},
+)
 def mars_adamw(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.95,
@@ -352,8 +393,13 @@ def mars_adamw(
     )
 
 
-@register("mars_lion", family="sign", reference=YUAN_2024_MARS, state_per_param=2,
-          defaults={"learning_rate": 1e-3})
+@register(
+    "mars_lion",
+    family="sign",
+    reference=YUAN_2024_MARS,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+)
 def mars_lion(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -400,8 +446,13 @@ class FtrlState(NamedTuple):
     linear: optax.Updates  # z: the FTRL linear term
 
 
-@register("ftrl", family="adaptive", reference=MCMAHAN_2013_FTRL, state_per_param=2,
-          defaults={"learning_rate": 0.1})
+@register(
+    "ftrl",
+    family="adaptive",
+    reference=MCMAHAN_2013_FTRL,
+    state_per_param=2,
+    defaults={"learning_rate": 0.1},
+)
 def ftrl(
     learning_rate: optax.ScalarOrSchedule,
     learning_rate_power: jax.typing.ArrayLike = -0.5,

@@ -41,8 +41,13 @@ __all__ = ["lamb", "lars", "adabelief", "radam", "adan", "yogi", "novograd", "sm
 MaskOrFn = Any
 
 
-@register("lamb", family="adaptive", reference=YOU_2020_LAMB, state_per_param=2,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "lamb",
+    family="adaptive",
+    reference=YOU_2020_LAMB,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+)
 def lamb(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -85,8 +90,13 @@ def lamb(
     )
 
 
-@register("lars", family="adaptive", reference=YOU_2017_LARS, state_per_param=1,
-          defaults={"learning_rate": 1.0})
+@register(
+    "lars",
+    family="adaptive",
+    reference=YOU_2017_LARS,
+    state_per_param=1,
+    defaults={"learning_rate": 1.0},
+)
 def lars(
     learning_rate: optax.ScalarOrSchedule,
     weight_decay: optax.ScalarOrSchedule = 0.0,
@@ -136,8 +146,13 @@ def lars(
     )
 
 
-@register("adabelief", family="adaptive", reference=ZHUANG_2020_ADABELIEF, state_per_param=2,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "adabelief",
+    family="adaptive",
+    reference=ZHUANG_2020_ADABELIEF,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+)
 def adabelief(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -177,8 +192,13 @@ def adabelief(
     )
 
 
-@register("radam", family="adaptive", reference=LIU_2020_RADAM, state_per_param=2,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "radam",
+    family="adaptive",
+    reference=LIU_2020_RADAM,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+)
 def radam(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -220,8 +240,13 @@ def radam(
     )
 
 
-@register("adan", family="adaptive", reference=XIE_2022_ADAN, state_per_param=4,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "adan",
+    family="adaptive",
+    reference=XIE_2022_ADAN,
+    state_per_param=4,
+    defaults={"learning_rate": 1e-2},
+)
 def adan(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.98,
@@ -263,8 +288,13 @@ def adan(
     )
 
 
-@register("yogi", family="adaptive", reference=ZAHEER_2018_YOGI, state_per_param=2,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "yogi",
+    family="adaptive",
+    reference=ZAHEER_2018_YOGI,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+)
 def yogi(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -295,8 +325,13 @@ def yogi(
     return optax.chain(scale_by_yogi(b1=b1, b2=b2, eps=eps), scale_by_learning_rate(learning_rate))
 
 
-@register("novograd", family="adaptive", reference=GINSBURG_2019_NOVOGRAD, state_per_param=1,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "novograd",
+    family="adaptive",
+    reference=GINSBURG_2019_NOVOGRAD,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-2},
+)
 def novograd(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -334,8 +369,13 @@ def novograd(
     )
 
 
-@register("sm3", family="adaptive", reference=ANIL_2019_SM3, state_per_param=1,
-          defaults={"learning_rate": 0.1})
+@register(
+    "sm3",
+    family="adaptive",
+    reference=ANIL_2019_SM3,
+    state_per_param=1,
+    defaults={"learning_rate": 0.1},
+)
 def sm3(
     learning_rate: jax.typing.ArrayLike, momentum: jax.typing.ArrayLike = 0.9
 ) -> optax.GradientTransformationExtraArgs:

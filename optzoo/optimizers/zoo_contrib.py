@@ -35,8 +35,13 @@ from optzoo.transforms.zoo_contrib import (
 __all__ = ["ademamix", "simplified_ademamix", "adopt", "madgrad", "cocob", "dog"]
 
 
-@register("ademamix", family="adaptive", reference=PAGLIARDINI_2024_ADEMAMIX, state_per_param=3,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "ademamix",
+    family="adaptive",
+    reference=PAGLIARDINI_2024_ADEMAMIX,
+    state_per_param=3,
+    defaults={"learning_rate": 1e-2},
+)
 def ademamix(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -84,8 +89,13 @@ def ademamix(
     )
 
 
-@register("simplified_ademamix", family="adaptive", reference=MORWANI_2024_SIMPLIFIED_ADEMAMIX,
-          state_per_param=2, defaults={"learning_rate": 1e-3})
+@register(
+    "simplified_ademamix",
+    family="adaptive",
+    reference=MORWANI_2024_SIMPLIFIED_ADEMAMIX,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+)
 def simplified_ademamix(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.99,
@@ -129,8 +139,13 @@ def simplified_ademamix(
     )
 
 
-@register("adopt", family="adaptive", reference=TANIGUCHI_2024_ADOPT, state_per_param=2,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "adopt",
+    family="adaptive",
+    reference=TANIGUCHI_2024_ADOPT,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+)
 def adopt(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -181,8 +196,13 @@ def adopt(
     )
 
 
-@register("madgrad", family="adaptive", reference=DEFAZIO_2021_MADGRAD, state_per_param=3,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "madgrad",
+    family="adaptive",
+    reference=DEFAZIO_2021_MADGRAD,
+    state_per_param=3,
+    defaults={"learning_rate": 1e-2},
+)
 def madgrad(
     learning_rate: optax.ScalarOrSchedule,
     momentum: float = 0.9,
@@ -261,9 +281,10 @@ def cocob(
 @register("dog", family="learning_rate_free", reference=IVGI_2023_DOG, state_per_param=1)
 def dog(
     learning_rate: optax.ScalarOrSchedule = 1.0,
-    init_step: tuple[
-        Literal["distance", "learning_rate", "heuristic"], jax.typing.ArrayLike
-    ] = ("heuristic", 1e-6),
+    init_step: tuple[Literal["distance", "learning_rate", "heuristic"], jax.typing.ArrayLike] = (
+        "heuristic",
+        1e-6,
+    ),
     eps: jax.typing.ArrayLike = 1e-8,
     weight_decay: jax.typing.ArrayLike | None = None,
     mask: Any = None,

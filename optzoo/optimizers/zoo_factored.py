@@ -18,8 +18,13 @@ from optzoo.transforms.zoo_factored import scale_by_came, scale_by_factored_rms
 __all__ = ["adafactor", "came"]
 
 
-@register("adafactor", family="adaptive", reference=SHAZEER_2018_ADAFACTOR, state_per_param=1,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "adafactor",
+    family="adaptive",
+    reference=SHAZEER_2018_ADAFACTOR,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-2},
+)
 def adafactor(
     learning_rate: optax.ScalarOrSchedule | None = None,
     min_dim_size_to_factor: int = 128,
@@ -82,8 +87,13 @@ def adafactor(
     return optax.chain(*txs)
 
 
-@register("came", family="adaptive", reference=LUO_2023_CAME, state_per_param=1,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "came",
+    family="adaptive",
+    reference=LUO_2023_CAME,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-2},
+)
 def came(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,

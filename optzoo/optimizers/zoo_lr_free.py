@@ -7,7 +7,7 @@ authors (checked against ``pytorch_optimizer.DAdaptSGD``).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -38,8 +38,9 @@ def _lr_at(learning_rate, count):
     return learning_rate(count) if callable(learning_rate) else learning_rate
 
 
-@register("prodigy", family="learning_rate_free", reference=MISHCHENKO_2023_PRODIGY,
-          state_per_param=4)
+@register(
+    "prodigy", family="learning_rate_free", reference=MISHCHENKO_2023_PRODIGY, state_per_param=4
+)
 def prodigy(
     learning_rate: optax.ScalarOrSchedule = 1.0,
     betas: tuple[jax.typing.ArrayLike, jax.typing.ArrayLike] = (0.9, 0.999),
@@ -137,8 +138,9 @@ def prodigy(
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
-@register("dadapt_adam", family="learning_rate_free", reference=DEFAZIO_2023_DADAPT,
-          state_per_param=3)
+@register(
+    "dadapt_adam", family="learning_rate_free", reference=DEFAZIO_2023_DADAPT, state_per_param=3
+)
 def dadapt_adamw(
     learning_rate: optax.ScalarOrSchedule = 1.0,
     betas: tuple[jax.typing.ArrayLike, jax.typing.ArrayLike] = (0.9, 0.999),
@@ -324,8 +326,9 @@ def mechanize(
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
-@register("mechanic", family="learning_rate_free", reference=CUTKOSKY_2023_MECHANIC,
-          state_per_param=4)
+@register(
+    "mechanic", family="learning_rate_free", reference=CUTKOSKY_2023_MECHANIC, state_per_param=4
+)
 def mechanic(
     learning_rate: optax.ScalarOrSchedule = 1e-3,
     b1: jax.typing.ArrayLike = 0.9,
@@ -381,8 +384,9 @@ class DAdaptSGDState(NamedTuple):
     x0: optax.Params  # initial parameters
 
 
-@register("dadapt_sgd", family="learning_rate_free", reference=DEFAZIO_2023_DADAPT,
-          state_per_param=2)
+@register(
+    "dadapt_sgd", family="learning_rate_free", reference=DEFAZIO_2023_DADAPT, state_per_param=2
+)
 def dadapt_sgd(
     learning_rate: optax.ScalarOrSchedule = 1.0,
     momentum: jax.typing.ArrayLike = 0.9,

@@ -129,8 +129,13 @@ def _warmup(learning_rate, warmup_steps):
     )
 
 
-@register("schedule_free_sgd", family="schedule_free", reference=DEFAZIO_2024_SCHEDULE_FREE,
-          state_per_param=1, defaults={})
+@register(
+    "schedule_free_sgd",
+    family="schedule_free",
+    reference=DEFAZIO_2024_SCHEDULE_FREE,
+    state_per_param=1,
+    defaults={},
+)
 def schedule_free_sgd(
     learning_rate: jax.typing.ArrayLike = 1.0,
     warmup_steps: int | None = None,
@@ -165,13 +170,20 @@ def schedule_free_sgd(
     if weight_decay is not None:
         base = optax.chain(add_decayed_weights(weight_decay), base)
     return schedule_free(
-        base, learning_rate=learning_rate, b1=b1, weight_lr_power=weight_lr_power,
+        base,
+        learning_rate=learning_rate,
+        b1=b1,
+        weight_lr_power=weight_lr_power,
         state_dtype=state_dtype,
     )
 
 
-@register("schedule_free_adamw", family="schedule_free", reference=DEFAZIO_2024_SCHEDULE_FREE,
-          state_per_param=2)
+@register(
+    "schedule_free_adamw",
+    family="schedule_free",
+    reference=DEFAZIO_2024_SCHEDULE_FREE,
+    state_per_param=2,
+)
 def schedule_free_adamw(
     learning_rate: jax.typing.ArrayLike = 0.0025,
     warmup_steps: int | None = None,
@@ -217,13 +229,20 @@ def schedule_free_adamw(
         scale_by_learning_rate(learning_rate),
     )
     return schedule_free(
-        base, learning_rate=learning_rate, b1=b1, weight_lr_power=weight_lr_power,
+        base,
+        learning_rate=learning_rate,
+        b1=b1,
+        weight_lr_power=weight_lr_power,
         state_dtype=state_dtype,
     )
 
 
-@register("schedule_free_radam", family="schedule_free", reference=DEFAZIO_2024_SCHEDULE_FREE,
-          state_per_param=2)
+@register(
+    "schedule_free_radam",
+    family="schedule_free",
+    reference=DEFAZIO_2024_SCHEDULE_FREE,
+    state_per_param=2,
+)
 def schedule_free_radam(
     learning_rate: optax.ScalarOrSchedule = 0.0025,
     b1: jax.typing.ArrayLike = 0.9,
@@ -301,7 +320,9 @@ def schedule_free_radam(
         adaptive = rho > 4.0
         safe_rho = jnp.where(adaptive, rho, 5.0)
         rect = jnp.sqrt(
-            (safe_rho - 4.0) * (safe_rho - 2.0) * rho_inf
+            (safe_rho - 4.0)
+            * (safe_rho - 2.0)
+            * rho_inf
             / ((rho_inf - 4.0) * (rho_inf - 2.0) * safe_rho)
         )
         rect = jnp.where(adaptive, rect, 0.0 if silent_sgd_phase else 1.0)
@@ -310,9 +331,7 @@ def schedule_free_radam(
         weight = (tf**r) * max_lr**weight_lr_power
         total = state.weight_sum + weight
         ck = jnp.where(total != 0.0, weight / jnp.where(total != 0.0, total, 1.0), 0.0)
-        nu = optax.tree.update_moment_per_elem_norm(
-            grads, state.base_optimizer_state.nu, b2, 2
-        )
+        nu = optax.tree.update_moment_per_elem_norm(grads, state.base_optimizer_state.nu, b2, 2)
 
         def direction(g, v, y):
             normed = jnp.where(adaptive, g / (jnp.sqrt(v) / jnp.sqrt(bc2) + eps), g)

@@ -20,8 +20,13 @@ from optzoo.transforms.zoo_sign import scale_by_lion, scale_by_rprop, scale_by_s
 __all__ = ["lion", "sign_sgd", "signum", "rprop"]
 
 
-@register("lion", family="sign", reference=CHEN_2023_LION, state_per_param=1,
-          defaults={"learning_rate": 1e-3})
+@register(
+    "lion",
+    family="sign",
+    reference=CHEN_2023_LION,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-3},
+)
 def lion(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -63,8 +68,13 @@ def lion(
     )
 
 
-@register("sign_sgd", family="sign", reference=BERNSTEIN_2018_SIGNSGD, state_per_param=0,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "sign_sgd",
+    family="sign",
+    reference=BERNSTEIN_2018_SIGNSGD,
+    state_per_param=0,
+    defaults={"learning_rate": 1e-2},
+)
 def sign_sgd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformationExtraArgs:
     r"""signSGD: :math:`x_{t+1} = x_t - \eta\,\operatorname{sign}(g_t)`.
 
@@ -86,8 +96,13 @@ def sign_sgd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformat
     return optax.chain(scale_by_sign(), scale_by_learning_rate(learning_rate))
 
 
-@register("signum", family="sign", reference=BERNSTEIN_2018_SIGNSGD, state_per_param=1,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "signum",
+    family="sign",
+    reference=BERNSTEIN_2018_SIGNSGD,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-2},
+)
 def signum(
     learning_rate: optax.ScalarOrSchedule,
     beta: jax.typing.ArrayLike = 0.9,
@@ -123,8 +138,13 @@ def signum(
     )
 
 
-@register("rprop", family="sign", reference=RIEDMILLER_1993_RPROP, state_per_param=2,
-          defaults={"learning_rate": 1e-2})
+@register(
+    "rprop",
+    family="sign",
+    reference=RIEDMILLER_1993_RPROP,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+)
 def rprop(
     learning_rate: jax.typing.ArrayLike,
     eta_minus: jax.typing.ArrayLike = 0.5,

@@ -202,7 +202,8 @@ def scale_by_adabound(
 
     .. math::
        u_t = \operatorname{clip}\!\Big(\frac{\alpha_t}{\sqrt{v_t}+\epsilon},\
-       \eta^*_t\big(1 - \tfrac{1}{\gamma t+1}\big),\ \eta^*_t\big(1 + \tfrac{1}{\gamma t}\big)\Big)\,m_t.
+       \eta^*_t\big(1 - \tfrac{1}{\gamma t+1}\big),\
+       \eta^*_t\big(1 + \tfrac{1}{\gamma t}\big)\Big)\,m_t.
 
     The emitted update already contains the step size (chain with ``scale(-1)``).
 
@@ -397,8 +398,10 @@ def scale_by_adam_mini(
         count = optax.safe_increment(state.count)
         mu = optax.tree.update_moment(updates, state.mu, b1, 1)
         nu = jax.tree.map(
-            lambda g, v: b2 * v
-            + (1 - b2) * jnp.mean(jnp.real(jnp.conj(g) * g), axis=reduce_axes(g), keepdims=True),
+            lambda g, v: (
+                b2 * v
+                + (1 - b2) * jnp.mean(jnp.real(jnp.conj(g) * g), axis=reduce_axes(g), keepdims=True)
+            ),
             updates,
             state.nu,
         )
@@ -433,7 +436,8 @@ def scale_by_mars(
     .. math::
        c_t = g_t + \gamma\frac{\beta_1}{1-\beta_1}(g_t - g_{t-1}),\quad
        c_t \leftarrow c_t / \max(1, \|c_t\|),\quad m_t = \beta_1 m + (1-\beta_1) c_t,\\
-       \text{AdamW: } v_t = \beta_2 v + (1-\beta_2) c_t^2,\ u_t = \hat m_t/(\sqrt{\hat v_t}+\epsilon);
+       \text{AdamW: } v_t = \beta_2 v + (1-\beta_2) c_t^2,\
+       u_t = \hat m_t/(\sqrt{\hat v_t}+\epsilon);
        \qquad \text{Lion: } u_t = \operatorname{sign}(m_t).
 
     Args:

@@ -230,9 +230,7 @@ def scale_by_adan(
     def update_fn(updates, state, params=None):
         del params
         g = updates
-        diff = optax.tree.where(
-            state.t == 0, optax.tree.zeros_like(g), optax.tree.sub(g, state.g)
-        )
+        diff = optax.tree.where(state.t == 0, optax.tree.zeros_like(g), optax.tree.sub(g, state.g))
         m = optax.tree.update_moment(g, state.m, b1, 1)
         v = optax.tree.update_moment(diff, state.v, b2, 1)
         n = optax.tree.update_moment_per_elem_norm(
@@ -369,9 +367,7 @@ def scale_by_novograd(
 
     def next_mu(grads, params, mu, nu):
         d = jax.tree.map(direction, grads, params, nu)
-        return jax.tree.map(
-            lambda m, u: None if m is None else b1 * m + u, mu, d, is_leaf=_is_none
-        )
+        return jax.tree.map(lambda m, u: None if m is None else b1 * m + u, mu, d, is_leaf=_is_none)
 
     def update_fn(updates, state, params):
         if params is None:

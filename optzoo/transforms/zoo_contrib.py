@@ -173,7 +173,8 @@ def scale_by_adopt(
 
     .. math::
        \tilde g_t = \operatorname{clip}\big(g_t / \max(\sqrt{v_{t-1}}, \epsilon),\, c(t)\big),\quad
-       m_t = \beta_1 m_{t-1} + (1-\beta_1)\tilde g_t,\quad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,
+       m_t = \beta_1 m_{t-1} + (1-\beta_1)\tilde g_t,\quad
+       v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,
 
     with :math:`v_0 = g_0^2` and no step on the first call (as in ``optax.contrib``);
     :math:`c(t)` = ``clip_value_fn(t)`` (default :math:`t^{1/4}`).
@@ -328,7 +329,9 @@ def scale_by_cocob(
         )
         theta = jax.tree.map(lambda c, g: c - g, state.cumulative_gradients, updates)
         new_updates = jax.tree.map(
-            lambda p, p0, c, lv, gv, r: -p + (p0 + c / (lv * jnp.maximum(gv + lv, alpha * lv)) * (lv + r)),
+            lambda p, p0, c, lv, gv, r: (
+                -p + (p0 + c / (lv * jnp.maximum(gv + lv, alpha * lv)) * (lv + r))
+            ),
             params,
             x0,
             theta,
@@ -355,7 +358,8 @@ def scale_by_dog(
 
     .. math::
        \bar r_t = \max(\bar r_{t-1}, \|x_t - x_0\|),\quad
-       \eta_t = \bar r_t / \sqrt{\textstyle\sum_{i\le t}\|g_i\|^2 + \epsilon},\quad u_t = \eta_t g_t.
+       \eta_t = \bar r_t / \sqrt{\textstyle\sum_{i\le t}\|g_i\|^2 + \epsilon},\quad
+       u_t = \eta_t g_t.
 
     ``init_step`` sets :math:`\bar r_0`: ``("distance", r)``, ``("heuristic", a)``
     (:math:`a(1 + \|x_0\|)`) or ``("learning_rate", \eta_0)`` (first step uses :math:`\eta_0`).

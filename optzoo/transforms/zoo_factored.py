@@ -195,8 +195,10 @@ def scale_by_came(
                 raise ValueError("scale_by_came does not support complex parameters")
         one = lambda p: jnp.zeros((1,), p.dtype)  # noqa: E731
         rows = lambda p: jnp.zeros(p.shape[:-1], p.dtype) if p.ndim >= 2 else one(p)  # noqa: E731
-        cols = lambda p: (  # noqa: E731
-            jnp.zeros(p.shape[:-2] + p.shape[-1:], p.dtype) if p.ndim >= 2 else one(p)
+        cols = (
+            lambda p: (  # noqa: E731
+                jnp.zeros(p.shape[:-2] + p.shape[-1:], p.dtype) if p.ndim >= 2 else one(p)
+            )
         )
         full = lambda p: one(p) if p.ndim >= 2 else jnp.zeros_like(p)  # noqa: E731
         return ScaleByCameState(

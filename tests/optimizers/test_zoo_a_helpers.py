@@ -28,9 +28,11 @@ def make_problem(seed: int = 0, dtype=jnp.float32, scale_invariant: bool = False
         if scale_invariant:
             w = w / jnp.linalg.norm(w, axis=1, keepdims=True)
         h = jnp.tanh(x @ w + p["b"])
-        return jnp.mean((h - y) ** 2) + 0.05 * jnp.sum(jnp.cos(p["k"])) + 0.01 * jnp.sum(
-            p["w"] ** 4
-        ) * (not scale_invariant)
+        return (
+            jnp.mean((h - y) ** 2)
+            + 0.05 * jnp.sum(jnp.cos(p["k"]))
+            + 0.01 * jnp.sum(p["w"] ** 4) * (not scale_invariant)
+        )
 
     return params, loss
 
@@ -75,8 +77,10 @@ def trajectory(tx: optax.GradientTransformation, params, loss, steps: int):
 def max_rel_err(a, b) -> float:
     """max over leaves of max|a - b| / max(max|b|, 1e-12)."""
     errs = jax.tree.map(
-        lambda u, v: float(np.max(np.abs(np.asarray(u) - np.asarray(v))))
-        / max(float(np.max(np.abs(np.asarray(v)))), 1e-12),
+        lambda u, v: (
+            float(np.max(np.abs(np.asarray(u) - np.asarray(v))))
+            / max(float(np.max(np.abs(np.asarray(v)))), 1e-12)
+        ),
         a,
         b,
     )

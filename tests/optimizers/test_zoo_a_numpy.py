@@ -31,7 +31,9 @@ def _adam_mini_numpy(params, grad_fn, steps, lr, b1, b2, eps, wd):
     v = {k: np.zeros_like(val) for k, val in x.items()}
     out = [{k: a.copy() for k, a in x.items()}]
     for t in range(1, steps + 1):
-        g = {k: np.asarray(a) for k, a in grad_fn({k: jnp.asarray(a) for k, a in x.items()}).items()}
+        g = {
+            k: np.asarray(a) for k, a in grad_fn({k: jnp.asarray(a) for k, a in x.items()}).items()
+        }
         for k in x:
             m[k] = b1 * m[k] + (1 - b1) * g[k]
             v[k] = b2 * v[k] + (1 - b2) * block_mean(g[k] ** 2)
@@ -48,8 +50,14 @@ def test_adam_mini_matches_numpy_transcription():
         params, loss = make_problem(dtype=jnp.float64)
         traj, state = trajectory(optzoo.adam_mini(**kw), params, loss, STEPS)
         ref = _adam_mini_numpy(
-            params, jax.jit(jax.grad(loss)), STEPS, kw["learning_rate"], kw["b1"], kw["b2"],
-            kw["eps"], kw["weight_decay"],
+            params,
+            jax.jit(jax.grad(loss)),
+            STEPS,
+            kw["learning_rate"],
+            kw["b1"],
+            kw["b2"],
+            kw["eps"],
+            kw["weight_decay"],
         )
     err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
     assert err <= TOL, err
@@ -75,9 +83,15 @@ def _keras_ftrl():
 @pytest.mark.parametrize(
     "kwargs",
     [
-        dict(learning_rate=0.1, learning_rate_power=-0.3, initial_accumulator_value=0.5,
-             l1_regularization_strength=1e-3, l2_regularization_strength=1e-2,
-             l2_shrinkage_regularization_strength=1e-3, beta=0.5),
+        dict(
+            learning_rate=0.1,
+            learning_rate_power=-0.3,
+            initial_accumulator_value=0.5,
+            l1_regularization_strength=1e-3,
+            l2_regularization_strength=1e-2,
+            l2_shrinkage_regularization_strength=1e-3,
+            beta=0.5,
+        ),
         pytest.param(
             dict(learning_rate=0.05, learning_rate_power=-0.5, initial_accumulator_value=0.1),
             marks=pytest.mark.slow,
@@ -90,14 +104,15 @@ def test_ftrl_matches_keras(kwargs):
         params, loss = make_problem(dtype=jnp.float64)
         names = sorted(params)
         variables = [keras.Variable(np.asarray(params[k]), dtype="float64") for k in names]
+        pairs = list(zip(names, variables, strict=True))
         opt = keras.optimizers.Ftrl(**kwargs)
         opt.build(variables)
         grad = jax.jit(jax.grad(loss))
         ref = [{k: np.asarray(params[k]) for k in names}]
         for _ in range(STEPS):
-            g = grad({k: jnp.asarray(np.asarray(v.value)) for k, v in zip(names, variables)})
-            opt.apply_gradients([(g[k], v) for k, v in zip(names, variables)])
-            ref.append({k: np.asarray(v.value).copy() for k, v in zip(names, variables)})
+            g = grad({k: jnp.asarray(np.asarray(v.value)) for k, v in pairs})
+            opt.apply_gradients([(g[k], v) for k, v in pairs])
+            ref.append({k: np.asarray(v.value).copy() for k, v in pairs})
         traj, _ = trajectory(optzoo.ftrl(**kwargs), params, loss, STEPS)
     assert all(r["w"].dtype == np.float64 for r in ref)
     err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
