@@ -249,7 +249,7 @@ def adamp(
     delta: jax.typing.ArrayLike = 0.1,
     wd_ratio: jax.typing.ArrayLike = 0.1,
     nesterov: bool = False,
-    channel_axis: int = -1,
+    channel_axis: int | None = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""AdamP: Adam with projection of the radial component on scale-invariant weights.
 
@@ -263,7 +263,8 @@ def adamp(
       delta: threshold of the cosine test.
       wd_ratio: weight-decay factor on projected leaves.
       nesterov: Nesterov momentum.
-      channel_axis: axis of the channels (-1 for Flax kernels, 0 for PyTorch layouts).
+      channel_axis: axis of the channels; ``None`` is the last axis (Flax kernels), PyTorch
+        layouts use 0.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -306,7 +307,7 @@ def adam_mini(
     eps: jax.typing.ArrayLike = 1e-8,
     weight_decay: optax.ScalarOrSchedule = 0.0,
     mask: Any = None,
-    block_axis: int = -1,
+    block_axis: int | None = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Adam-mini: AdamW with one second-moment scalar per block of parameters.
 
@@ -323,7 +324,7 @@ def adam_mini(
       eps: denominator.
       weight_decay: decoupled :math:`\lambda`.
       mask: weight-decay mask.
-      block_axis: the axis indexing blocks.
+      block_axis: the axis indexing blocks (``None``: the last axis).
 
     Returns:
       A ``GradientTransformationExtraArgs``.

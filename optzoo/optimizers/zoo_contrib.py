@@ -155,7 +155,7 @@ def adopt(
     *,
     nesterov: bool = False,
     use_clipping: bool = True,
-    clip_value_fn: Callable[[jnp.ndarray], jnp.ndarray] = lambda x: x**0.25,
+    clip_value_fn: Callable[[jnp.ndarray], jnp.ndarray] | None = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""ADOPT: Adam with the second moment taken one step late and momentum after scaling.
 
@@ -168,7 +168,7 @@ def adopt(
       mu_dtype: dtype of the momentum.
       nesterov: Nesterov momentum.
       use_clipping: clip the normalised gradient by ``clip_value_fn(step)``.
-      clip_value_fn: the clip bound.
+      clip_value_fn: the clip bound; ``None`` is :math:`t^{1/4}`.
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.adopt``.

@@ -305,7 +305,9 @@ def mechanize(
         delta = jax.tree.map(lambda a, u: a - u, delta_prev, base_updates)
         h = optax.tree.vdot(grads, delta_prev)
         clipped_h = jax.lax.clamp(-state.m, jnp.ones_like(state.m) * h, state.m)
-        betas = jnp.array([1.0 - 0.1**i for i in range(1, num_betas + 1)], dtype=state.s.dtype)
+        # The count comes from the state, so a traced num_betas (inject_hyperparams) works.
+        n_betas = state.s.shape[0]
+        betas = jnp.array([1.0 - 0.1**i for i in range(1, n_betas + 1)], dtype=state.s.dtype)
         m = jnp.maximum(betas * state.m, jnp.abs(h) + eps)
         v = (betas**2) * state.v + h**2
         r = betas * state.r + clipped_h * state.s

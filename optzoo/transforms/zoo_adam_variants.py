@@ -69,7 +69,9 @@ def scale_by_laprop(
         count = optax.safe_increment(state.count)
         nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
         bc2 = 1 - b2**count
-        normed = jax.tree.map(lambda g, v: g / (jnp.sqrt(v / bc2) + eps), updates, nu)
+        normed = jax.tree.map(
+            lambda g, v: (g / (jnp.sqrt(v / bc2.astype(v.dtype)) + eps)).astype(g.dtype), updates, nu
+        )
         mu = optax.tree.update_moment(normed, state.mu, b1, 1)
         out = optax.tree.bias_correction(mu, b1, count)
         return out, ScaleByAdamState(count=count, mu=mu, nu=nu)
@@ -120,8 +122,12 @@ def scale_by_stable_adamw(
         c = count.astype(jnp.result_type(float))
         bb1 = _debiased_beta(b1, c)
         bb2 = _debiased_beta(b2, c)
-        mu = jax.tree.map(lambda m, g: m + (1 - bb1) * (g - m), state.mu, updates)
-        nu = jax.tree.map(lambda v, g: bb2 * v + (1 - bb2) * g * g, state.nu, updates)
+        mu = jax.tree.map(
+            lambda m, g: (m + (1 - bb1) * (g - m)).astype(m.dtype), state.mu, updates
+        )
+        nu = jax.tree.map(
+            lambda v, g: (bb2 * v + (1 - bb2) * g * g).astype(v.dtype), state.nu, updates
+        )
 
         def one(g, m, v, p):
             rho = jnp.maximum(jnp.sqrt(jnp.mean(g * g / jnp.maximum(v, eps**2))), 1.0)
@@ -177,7 +183,9 @@ def scale_by_grams(
         bc1 = 1 - b1**count
         bc2 = 1 - b2**count
         out = jax.tree.map(
-            lambda g, m, v: jnp.sign(g) * jnp.abs((m / bc1) / (jnp.sqrt(v) / jnp.sqrt(bc2) + eps)),
+            lambda g, m, v: (
+                jnp.sign(g) * jnp.abs((m / bc1) / (jnp.sqrt(v) / jnp.sqrt(bc2) + eps))
+            ).astype(g.dtype),
             updates,
             mu,
             nu,
@@ -259,7 +267,7 @@ def scale_by_adamp(
     delta: jax.typing.ArrayLike = 0.1,
     wd_ratio: jax.typing.ArrayLike = 0.1,
     nesterov: bool = False,
-    channel_axis: int = -1,
+    channel_axis: int | None = None,
 ) -> optax.GradientTransformation:
     r"""AdamP scaling: Adam whose update loses its radial part on scale-invariant weights.
 
@@ -277,7 +285,8 @@ def scale_by_adamp(
       delta: threshold of the cosine test.
       wd_ratio: weight-decay factor :math:`r` on projected leaves.
       nesterov: Nesterov momentum.
-      channel_axis: the axis indexing channels (-1: Flax's output features; PyTorch uses 0).
+      channel_axis: the axis indexing channels; ``None`` (default) is the last axis, Flax's
+        output features (PyTorch layouts use 0).
 
     Returns:
       A ``GradientTransformation`` with state ``optax.ScaleByAdamState``; needs params.
@@ -288,6 +297,7 @@ def scale_by_adamp(
     """
     _betas(b1, b2)
     check_nonnegative("eps", eps)
+    channel_axis = -1 if channel_axis is None else channel_axis
 
     def rows(x):
         return jnp.moveaxis(x, channel_axis, 0).reshape(x.shape[channel_axis], -1)
@@ -343,7 +353,7 @@ def scale_by_adam_mini(
     b1: jax.typing.ArrayLike = 0.9,
     b2: jax.typing.ArrayLike = 0.999,
     eps: jax.typing.ArrayLike = 1e-8,
-    block_axis: int = -1,
+    block_axis: int | None = None,
 ) -> optax.GradientTransformation:
     r"""Adam-mini scaling: one second-moment scalar per parameter block.
 
@@ -363,7 +373,8 @@ def scale_by_adam_mini(
       b1: momentum decay.
       b2: second-moment decay.
       eps: denominator.
-      block_axis: the axis whose indices are the blocks of matrices and higher-rank leaves.
+      block_axis: the axis whose indices are the blocks of matrices and higher-rank leaves;
+        ``None`` (default) is the last axis.
 
     Returns:
       A ``GradientTransformation`` with state ``optax.ScaleByAdamState``.
@@ -374,6 +385,7 @@ def scale_by_adam_mini(
     """
     _betas(b1, b2)
     check_nonnegative("eps", eps)
+    block_axis = -1 if block_axis is None else block_axis
 
     def reduce_axes(x):
         if x.ndim < 2:
@@ -483,7 +495,11 @@ def scale_by_mars(
             nu = optax.tree.update_moment_per_elem_norm(c, state.nu, b2, 2)
             bc1 = 1 - b1**count
             bc2 = 1 - b2**count
-            out = jax.tree.map(lambda m, v: (m / bc1) / (jnp.sqrt(v) / jnp.sqrt(bc2) + eps), mu, nu)
+            out = jax.tree.map(
+                lambda m, v: ((m / bc1) / (jnp.sqrt(v) / jnp.sqrt(bc2) + eps)).astype(m.dtype),
+                mu,
+                nu,
+            )
         return out, ScaleByMarsState(count=count, mu=mu, nu=nu, prev_grad=updates)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -33,6 +33,10 @@ __all__ = [
 ]
 
 
+def _quarter_power(x):
+    return x**0.25
+
+
 def _value(x, count):
     return x(count) if callable(x) else x
 
@@ -167,7 +171,7 @@ def scale_by_adopt(
     *,
     nesterov: bool = False,
     use_clipping: bool = True,
-    clip_value_fn: Callable[[jax.Array], jax.Array] = lambda x: x**0.25,
+    clip_value_fn: Callable[[jax.Array], jax.Array] | None = None,
 ) -> optax.GradientTransformation:
     r"""ADOPT scaling: normalise by the *previous* second moment, then apply momentum.
 
@@ -186,7 +190,9 @@ def scale_by_adopt(
       mu_dtype: dtype of the momentum.
       nesterov: Nesterov momentum.
       use_clipping: clip the normalised gradient.
-      clip_value_fn: the clip bound as a function of the step.
+      clip_value_fn: the clip bound as a function of the step; ``None`` is
+        :math:`t^{1/4}` (optax's default, kept out of the signature so that
+        ``inject_hyperparams`` does not take it for a schedule).
 
     Returns:
       A ``GradientTransformation`` with state ``optax.ScaleByAdamState``.
@@ -198,6 +204,8 @@ def scale_by_adopt(
     check_decay("b1", b1)
     check_decay("b2", b2)
     mu_dtype = None if mu_dtype is None else jax.dtypes.canonicalize_dtype(mu_dtype)
+    if clip_value_fn is None:
+        clip_value_fn = _quarter_power
 
     def init_fn(params):
         return ScaleByAdamState(

@@ -104,7 +104,12 @@ def scale_by_factored_rms(
         def one(g, r, c, v, p):
             dtype = p.dtype
             g2 = jnp.real(jnp.conj(g) * g) + epsilon
-            axes = _factored_axes(p.shape, factored, min_dim_size_to_factor)
+            # Factored leaves keep a (1,) placeholder in ``v``: reading the choice made by
+            # init_fn from the state keeps min_dim_size_to_factor out of the traced update.
+            axes = None
+            if p.ndim >= 2 and v.shape != p.shape:
+                order = np.argsort(p.shape)
+                axes = int(order[-2]), int(order[-1])
             placeholder = jnp.zeros((1,), dtype)
             if axes is None:
                 new_v = (beta * v + (1.0 - beta) * g2).astype(dtype)
@@ -217,7 +222,7 @@ def scale_by_came(
         return r * c
 
     def rms(x):
-        return jnp.linalg.norm(x.ravel()) / np.sqrt(x.size)
+        return jnp.linalg.norm(x.ravel()) / float(np.sqrt(x.size))
 
     def one(g, m, vr, vc, v, rr, rc):
         g2 = g * g + eps1

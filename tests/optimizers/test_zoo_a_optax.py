@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import pathlib
+import sys
+
 import jax
 import optax
 import optax.contrib as contrib
 import pytest
-from test_zoo_a_helpers import make_problem, max_rel_err, trajectory
 
 import optzoo
+
+# The shared helpers sit next to this file (pytest runs with --import-mode=importlib).
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from test_zoo_a_helpers import make_problem, max_rel_err, trajectory  # noqa: E402
 
 STEPS = 100
 TOL = 1e-6
