@@ -329,7 +329,7 @@ def mechanize(
 
 
 @register(
-    "mechanic", family="learning_rate_free", reference=CUTKOSKY_2023_MECHANIC, state_per_param=4
+    "mechanic", family="learning_rate_free", reference=CUTKOSKY_2023_MECHANIC, state_per_param=3
 )
 def mechanic(
     learning_rate: optax.ScalarOrSchedule = 1e-3,

@@ -275,3 +275,35 @@ def test_schedule_free_eval_params_matches_optax():
     assert loss(ours) < loss(params)
     with pytest.raises(ValueError):
         optzoo.schedule_free_eval_params(optax.EmptyState(), params)
+
+
+# Building blocks with non-default arguments that the optimizers above do not reach.
+TRANSFORM_CASES = {
+    "scale_by_lion_smooth": (dict(b1=0.8, mode="smooth", smooth_beta=3.0), "scale_by_lion"),
+    "scale_by_lion_refined": (dict(b2=0.9, mode="refined"), "scale_by_lion"),
+    "scale_by_trust_ratio": (
+        dict(min_norm=0.1, trust_coefficient=0.5, eps=1e-3),
+        "scale_by_trust_ratio",
+    ),
+    "scale_by_yogi": (dict(eps_root=1e-8, initial_accumulator_value=1e-3), "scale_by_yogi"),
+    "scale_by_novograd": (dict(eps=1e-6, mu_dtype=jax.numpy.float32), "scale_by_novograd"),
+    "scale_by_sm3": (dict(b1=0.5, b2=0.9), "scale_by_sm3"),
+    "scale_by_factored_rms": (
+        dict(min_dim_size_to_factor=2, step_offset=3, epsilon=1e-20),
+        "scale_by_factored_rms",
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(TRANSFORM_CASES))
+def test_transform_matches_optax(name):
+    kwargs, attr = TRANSFORM_CASES[name]
+    params, loss = make_problem()
+    ours = optax.chain(getattr(optzoo, attr)(**kwargs), optax.scale(-1e-2))
+    ref = optax.chain(getattr(optax, attr)(**kwargs), optax.scale(-1e-2))
+    assert getattr(optzoo, attr) is not getattr(optax, attr)
+    traj, _ = trajectory(ours, params, loss, STEPS)
+    ref_traj, _ = trajectory(ref, params, loss, STEPS)
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref_traj, strict=True))
+    assert err <= TOL, f"{name}: max rel err {err:.3g}"
