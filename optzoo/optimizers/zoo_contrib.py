@@ -278,7 +278,15 @@ def cocob(
     )
 
 
-@register("dog", family="learning_rate_free", reference=IVGI_2023_DOG, state_per_param=1)
+# create("dog") starts from r_eps = 1e-4 (1 + |x0|): the paper's heuristic with a larger
+# factor, which the generic 2000-step Rosenbrock check needs (1e-6 is the signature default).
+@register(
+    "dog",
+    family="learning_rate_free",
+    reference=IVGI_2023_DOG,
+    state_per_param=1,
+    defaults={"init_step": ("heuristic", 1e-4)},
+)
 def dog(
     learning_rate: optax.ScalarOrSchedule = 1.0,
     init_step: tuple[Literal["distance", "learning_rate", "heuristic"], jax.typing.ArrayLike] = (
