@@ -328,7 +328,7 @@ def schedule_free_radam(
         rect = jnp.where(adaptive, rect, 0.0 if silent_sgd_phase else 1.0)
         lr = jnp.asarray(base_lr * rect, dtype=state.max_lr.dtype)
         max_lr = jnp.maximum(state.max_lr, lr)
-        weight = (tf**r) * max_lr**weight_lr_power
+        weight = ((tf**r) * max_lr**weight_lr_power).astype(state.weight_sum.dtype)
         total = state.weight_sum + weight
         ck = jnp.where(total != 0.0, weight / jnp.where(total != 0.0, total, 1.0), 0.0)
         nu = optax.tree.update_moment_per_elem_norm(grads, state.base_optimizer_state.nu, b2, 2)
