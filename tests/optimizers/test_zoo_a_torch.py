@@ -11,6 +11,7 @@ import pathlib
 import sys
 
 import jax
+import numpy as np
 import pytest
 
 import optzoo
@@ -176,3 +177,27 @@ def test_matches_pytorch_optimizer(name):
     err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
     assert err <= TOL, f"{name}: max rel err {err:.3g}"
     assert max_rel_err(traj[-1], traj[0]) > 1e-3  # it moved
+
+
+def test_schedule_free_radam_eval_params_match_pytorch_optimizer():
+    kwargs = dict(learning_rate=1e-2, b1=0.8, b2=0.99, weight_decay=1e-3)
+    ref_kwargs = dict(lr=1e-2, betas=(0.8, 0.99), weight_decay=1e-3)
+    with jax.enable_x64(True):
+        params, loss = make_problem(dtype=jax.numpy.float64)
+        traj, state = trajectory(optzoo.schedule_free_radam(**kwargs), params, loss, 30)
+        x = optzoo.schedule_free_eval_params(state, traj[-1])
+        names = sorted(params)
+        tp = [torch.tensor(np.asarray(params[k]), requires_grad=True) for k in names]
+        opt = pto.ScheduleFreeRAdam(tp, **ref_kwargs)
+        grad = jax.jit(jax.grad(loss))
+        for _ in range(30):
+            g = grad(
+                {k: jax.numpy.asarray(t.detach().numpy()) for k, t in zip(names, tp, strict=True)}
+            )
+            for k, t in zip(names, tp, strict=True):
+                t.grad = torch.tensor(np.array(g[k]))
+            opt.step()
+        opt.eval()  # switches the parameters to the averaged iterate x
+        ref = {k: t.detach().numpy() for k, t in zip(names, tp, strict=True)}
+    assert max_rel_err(x, ref) <= TOL
+    assert max_rel_err(x, traj[-1]) > 1e-6  # x and y differ
