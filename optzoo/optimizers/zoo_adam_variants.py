@@ -21,8 +21,8 @@ from optzoo.optimizers.zoo_refs import (
     ZIYIN_2020_LAPROP,
 )
 from optzoo.registry import register
-from optzoo.transforms import add_decayed_weights
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
+from optzoo.transforms.weight_decay import add_decayed_weights
 from optzoo.transforms.zoo_adam_variants import (
     scale_by_adabound,
     scale_by_adam_mini,
@@ -444,7 +444,7 @@ def mars_lion(
 class FtrlState(NamedTuple):
     """State of :func:`ftrl`."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]
     accumulator: optax.Updates  # n: sum of squared gradients (plus the initial value)
     linear: optax.Updates  # z: the FTRL linear term
 

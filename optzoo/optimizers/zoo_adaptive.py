@@ -22,10 +22,10 @@ from optzoo.optimizers.zoo_refs import (
     ZHUANG_2020_ADABELIEF,
 )
 from optzoo.registry import register
-from optzoo.transforms import add_decayed_weights, masked
 from optzoo.transforms.adaptive import scale_by_adam
 from optzoo.transforms.momentum import trace
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
+from optzoo.transforms.weight_decay import add_decayed_weights
 from optzoo.transforms.zoo_adaptive import (
     scale_by_adan,
     scale_by_belief,
@@ -137,7 +137,7 @@ def lars(
     check_finite("learning_rate", learning_rate)
     return optax.chain(
         add_decayed_weights(weight_decay, mask=weight_decay_mask),
-        masked(
+        optax.masked(
             inner=scale_by_trust_ratio(trust_coefficient=trust_coefficient, eps=eps),
             mask=trust_ratio_mask,
         ),
@@ -401,4 +401,4 @@ def sm3(
     """
     check_finite("learning_rate", learning_rate)
     check_nonnegative("momentum", momentum)
-    return optax.chain(scale_by_sm3(momentum), scale(-learning_rate))
+    return optax.chain(scale_by_sm3(momentum), scale(-learning_rate))  # type: ignore[operator]

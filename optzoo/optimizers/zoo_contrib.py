@@ -21,8 +21,8 @@ from optzoo.optimizers.zoo_refs import (
     TANIGUCHI_2024_ADOPT,
 )
 from optzoo.registry import register
-from optzoo.transforms import add_decayed_weights
 from optzoo.transforms.scaling import scale_by_learning_rate
+from optzoo.transforms.weight_decay import add_decayed_weights
 from optzoo.transforms.zoo_contrib import (
     scale_by_ademamix,
     scale_by_adopt,

@@ -11,8 +11,8 @@ import optax
 from optzoo.core.validation import check_finite
 from optzoo.optimizers.zoo_refs import LUO_2023_CAME, SHAZEER_2018_ADAFACTOR
 from optzoo.registry import register
-from optzoo.transforms import add_decayed_weights, clip_by_block_rms, ema
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
+from optzoo.transforms.weight_decay import add_decayed_weights
 from optzoo.transforms.zoo_factored import scale_by_came, scale_by_factored_rms
 
 __all__ = ["adafactor", "came"]
@@ -74,13 +74,13 @@ def adafactor(
         check_finite("learning_rate", learning_rate)
     txs = [scale_by_factored_rms(factored, decay_rate, decay_offset, min_dim_size_to_factor, eps)]
     if clipping_threshold is not None:
-        txs.append(clip_by_block_rms(clipping_threshold))
+        txs.append(optax.clip_by_block_rms(clipping_threshold))
     if learning_rate is not None:
         txs.append(scale_by_learning_rate(learning_rate, flip_sign=False))
     if multiply_by_parameter_scale:
         txs.append(optax.scale_by_param_block_rms())
     if momentum is not None:
-        txs.append(ema(momentum, debias=False, accumulator_dtype=dtype_momentum))
+        txs.append(optax.ema(momentum, debias=False, accumulator_dtype=dtype_momentum))
     if weight_decay_rate is not None:
         txs.append(add_decayed_weights(weight_decay_rate, mask=weight_decay_mask))
     txs.append(scale(-1))

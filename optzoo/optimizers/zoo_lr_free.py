@@ -378,7 +378,7 @@ def mechanic(
 class DAdaptSGDState(NamedTuple):
     """State of :func:`dadapt_sgd`."""
 
-    count: jax.Array  # steps taken
+    count: jax.Array  # type: ignore[assignment]  # steps taken
     d: jax.Array  # current distance estimate d_k
     g0_norm: jax.Array  # norm of the first non-zero gradient
     numerator: jax.Array  # weighted sum of <g_k, s_k>

@@ -23,9 +23,9 @@ from optzoo.core.validation import check_decay, check_finite, check_nonnegative
 from optzoo.optimizers.gradient_descent import sgd
 from optzoo.optimizers.zoo_refs import DEFAZIO_2024_SCHEDULE_FREE
 from optzoo.registry import register
-from optzoo.transforms import add_decayed_weights
 from optzoo.transforms.adaptive import scale_by_rms
 from optzoo.transforms.scaling import scale_by_learning_rate
+from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
     "schedule_free",

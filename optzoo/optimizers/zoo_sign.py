@@ -13,8 +13,8 @@ import optax
 from optzoo.core.validation import check_decay, check_finite
 from optzoo.optimizers.zoo_refs import BERNSTEIN_2018_SIGNSGD, CHEN_2023_LION, RIEDMILLER_1993_RPROP
 from optzoo.registry import register
-from optzoo.transforms import add_decayed_weights, ema
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
+from optzoo.transforms.weight_decay import add_decayed_weights
 from optzoo.transforms.zoo_sign import scale_by_lion, scale_by_rprop, scale_by_sign
 
 __all__ = ["lion", "sign_sgd", "signum", "rprop"]
@@ -132,7 +132,7 @@ def signum(
     check_finite("learning_rate", learning_rate)
     check_decay("beta", beta)
     return optax.chain(
-        ema(beta, debias=False, accumulator_dtype=accumulator_dtype),
+        optax.ema(beta, debias=False, accumulator_dtype=accumulator_dtype),
         scale_by_sign(),
         scale_by_learning_rate(learning_rate),
     )

@@ -70,7 +70,9 @@ def scale_by_laprop(
         nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
         bc2 = 1 - b2**count
         normed = jax.tree.map(
-            lambda g, v: (g / (jnp.sqrt(v / bc2.astype(v.dtype)) + eps)).astype(g.dtype), updates, nu
+            lambda g, v: (g / (jnp.sqrt(v / bc2.astype(v.dtype)) + eps)).astype(g.dtype),
+            updates,
+            nu,
         )
         mu = optax.tree.update_moment(normed, state.mu, b1, 1)
         out = optax.tree.bias_correction(mu, b1, count)
@@ -122,9 +124,7 @@ def scale_by_stable_adamw(
         c = count.astype(jnp.result_type(float))
         bb1 = _debiased_beta(b1, c)
         bb2 = _debiased_beta(b2, c)
-        mu = jax.tree.map(
-            lambda m, g: (m + (1 - bb1) * (g - m)).astype(m.dtype), state.mu, updates
-        )
+        mu = jax.tree.map(lambda m, g: (m + (1 - bb1) * (g - m)).astype(m.dtype), state.mu, updates)
         nu = jax.tree.map(
             lambda v, g: (bb2 * v + (1 - bb2) * g * g).astype(v.dtype), state.nu, updates
         )
@@ -428,7 +428,7 @@ def scale_by_adam_mini(
 class ScaleByMarsState(NamedTuple):
     """State of :func:`scale_by_mars` (``nu`` is ``()`` in Lion mode)."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]
     mu: optax.Updates
     nu: optax.Updates
     prev_grad: optax.Updates

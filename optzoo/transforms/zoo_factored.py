@@ -19,7 +19,7 @@ __all__ = ["scale_by_factored_rms", "scale_by_came", "ScaleByCameState"]
 def _decay_rate_pow(i: jax.typing.ArrayLike, exponent: jax.typing.ArrayLike = 0.8) -> jax.Array:
     """Adafactor's second-moment decay :math:`1 - (i+1)^{-c}`."""
     t = jnp.array(i + 1, jnp.float32)
-    return 1.0 - t ** (-exponent)
+    return 1.0 - t ** (-exponent)  # type: ignore[operator]
 
 
 def _factored_axes(shape, factored: bool, min_dim_size_to_factor: int):
@@ -138,7 +138,7 @@ def scale_by_factored_rms(
 class ScaleByCameState(NamedTuple):
     """State of :func:`scale_by_came`; factored leaves keep ``(1,)`` placeholders in ``v``."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]
     mu: optax.Updates  # EMA of the clipped, normalised update
     v_row: optax.Updates  # row statistics of g^2 (factored leaves)
     v_col: optax.Updates  # column statistics of g^2 (factored leaves)
