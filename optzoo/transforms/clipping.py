@@ -147,10 +147,11 @@ def clip_by_norm(max_norm: jax.typing.ArrayLike) -> optax.GradientTransformation
     check_positive("max_norm", max_norm)
 
     def clip_leaf(u):
-        norm = jnp.sqrt(jnp.sum(_abs_sq(u)))
-        over = norm > max_norm
-        safe = jnp.where(over, norm, 1.0).astype(u.dtype)
-        return jnp.where(over, (u / safe) * jnp.asarray(max_norm, u.dtype), u)
+        sq_norm = jnp.sum(_abs_sq(u))
+        over = sq_norm > jnp.square(max_norm)
+        # sqrt only of values > 0, so a zero leaf has a finite derivative.
+        norm = jnp.sqrt(jnp.where(over, sq_norm, 1.0)).astype(u.dtype)
+        return jnp.where(over, (u / norm) * jnp.asarray(max_norm, u.dtype), u)
 
     def update_fn(updates, state, params=None):
         del params
