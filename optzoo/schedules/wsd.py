@@ -67,8 +67,11 @@ def warmup_stable_decay(
       Compute-Optimal Training Beyond Fixed Training Durations. 2024.
       https://arxiv.org/abs/2405.18392
     """
-    for name, value in (("peak_value", peak_value), ("end_value", end_value),
-                        ("init_value", init_value)):
+    for name, value in (
+        ("peak_value", peak_value),
+        ("end_value", end_value),
+        ("init_value", init_value),
+    ):
         check_finite(name, value)
     warmup_steps = check_int("warmup_steps", warmup_steps, 0)
     stable_steps = check_int("stable_steps", stable_steps, 0)
@@ -81,17 +84,24 @@ def warmup_stable_decay(
         t = jnp.asarray(count, jnp.float32)
         warm = jnp.clip(t / max(warmup_steps, 1), 0.0, 1.0)
         warmup_value = init_value + (peak_value - init_value) * warm
+        # r = 1 - f, the fraction of the decay phase still to go, formed directly so
+        # that h(f) keeps full relative precision near the end of the decay.
         if decay_steps == 0:
-            frac = jnp.where(t >= decay_start, 1.0, 0.0)
+            r = jnp.where(t >= decay_start, 0.0, 1.0)
         else:
-            frac = jnp.clip((t - decay_start) / decay_steps, 0.0, 1.0)
+            r = jnp.clip((decay_start + decay_steps - t) / decay_steps, 0.0, 1.0)
         if decay_shape == "linear":
-            h = 1.0 - frac
+            h = r
         elif decay_shape == "cosine":
-            h = 0.5 * (1.0 + jnp.cos(jnp.pi * frac))
+            h = jnp.square(jnp.sin(0.5 * jnp.pi * r))  # = (1 + cos(pi f)) / 2
         else:
-            h = 1.0 - jnp.sqrt(frac)
+            h = r / (1.0 + jnp.sqrt(1.0 - r))  # = 1 - sqrt(f)
         decay_value = end_value + (peak_value - end_value) * h
-        return jnp.where(t < warmup_steps, warmup_value, decay_value)
+        stable_value = jnp.asarray(peak_value, jnp.float32)
+        return jnp.where(
+            t < warmup_steps,
+            warmup_value,
+            jnp.where(t < decay_start, stable_value, decay_value),
+        )
 
     return schedule

@@ -8,8 +8,15 @@ import pytest
 
 import optzoo
 
-SHAPES = {"vec": (5,), "row": (1, 6), "dense": (4, 3), "heads": (3, 2, 4), "conv": (3, 3, 2, 4),
-          "conv3d": (2, 2, 2, 3, 2), "scalar": ()}
+SHAPES = {
+    "vec": (5,),
+    "row": (1, 6),
+    "dense": (4, 3),
+    "heads": (3, 2, 4),
+    "conv": (3, 3, 2, 4),
+    "conv3d": (2, 2, 2, 3, 2),
+    "scalar": (),
+}
 
 
 def _tree(seed, scale=1.0):
@@ -38,8 +45,9 @@ def test_matches_optax(name, args):
     assert type(s_ours) is type(s_theirs)
     u_ours, _ = ours.update(GRADS, s_ours, PARAMS)
     u_theirs, _ = theirs.update(GRADS, s_theirs, PARAMS)
-    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7),
-                 u_ours, u_theirs)
+    jax.tree.map(
+        lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7), u_ours, u_theirs
+    )
 
 
 def test_state_classes_are_optax():
@@ -65,8 +73,9 @@ def test_global_norm_behaviour():
     u, _ = optzoo.clip_by_global_norm(2.0).update(GRADS, optax.EmptyState())
     assert float(optax.tree.norm(u)) == pytest.approx(2.0, rel=1e-6)
     # direction is kept: every leaf is scaled by the same factor
-    ratios = [float(_norm(a) / _norm(b)) for a, b in zip(jax.tree.leaves(u),
-                                                         jax.tree.leaves(GRADS))]
+    ratios = [
+        float(_norm(a) / _norm(b)) for a, b in zip(jax.tree.leaves(u), jax.tree.leaves(GRADS))
+    ]
     np.testing.assert_allclose(ratios, ratios[0], rtol=1e-5)
 
 
@@ -136,8 +145,9 @@ def test_add_noise_matches_optax():
             u2, s2 = theirs.update(grads, s2)
             jax.tree.map(np.testing.assert_array_equal, u1, u2)
         assert int(s1.count) == int(s2.count) == 3
-        np.testing.assert_array_equal(jax.random.key_data(s1.rng_key),
-                                      jax.random.key_data(s2.rng_key))
+        np.testing.assert_array_equal(
+            jax.random.key_data(s1.rng_key), jax.random.key_data(s2.rng_key)
+        )
 
 
 def test_add_noise_behaviour():
@@ -158,15 +168,18 @@ def test_add_noise_behaviour():
         optzoo.add_noise(0.1, 0.55, key=1, seed=2)
 
 
-@pytest.mark.parametrize("make,arg", [
-    (lambda: optzoo.clip(-1.0), "max_delta"),
-    (lambda: optzoo.clip_by_block_rms(0.0), "threshold"),
-    (lambda: optzoo.clip_by_global_norm(-1.0), "max_norm"),
-    (lambda: optzoo.clip_by_norm(0.0), "max_norm"),
-    (lambda: optzoo.adaptive_grad_clip(-0.1), "clipping"),
-    (lambda: optzoo.adaptive_grad_clip(0.1, eps=-1.0), "eps"),
-    (lambda: optzoo.add_noise(-0.1, 0.55, key=0), "eta"),
-])
+@pytest.mark.parametrize(
+    "make,arg",
+    [
+        (lambda: optzoo.clip(-1.0), "max_delta"),
+        (lambda: optzoo.clip_by_block_rms(0.0), "threshold"),
+        (lambda: optzoo.clip_by_global_norm(-1.0), "max_norm"),
+        (lambda: optzoo.clip_by_norm(0.0), "max_norm"),
+        (lambda: optzoo.adaptive_grad_clip(-0.1), "clipping"),
+        (lambda: optzoo.adaptive_grad_clip(0.1, eps=-1.0), "eps"),
+        (lambda: optzoo.add_noise(-0.1, 0.55, key=0), "eta"),
+    ],
+)
 def test_bad_arguments(make, arg):
     with pytest.raises(ValueError, match=arg):
         make()

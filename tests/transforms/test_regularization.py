@@ -113,8 +113,9 @@ def test_l2_adam_matches_torch():
         loss.backward()
         opt.step()
         ref.append(w.detach().numpy().copy())
-    tx = optax.chain(optzoo.add_l2_penalty(wd), optzoo.scale_by_adam(),
-                     optzoo.scale_by_learning_rate(lr))
+    tx = optax.chain(
+        optzoo.add_l2_penalty(wd), optzoo.scale_by_adam(), optzoo.scale_by_learning_rate(lr)
+    )
     got = _run(tx, steps)
     # torch forms 1 - b2**t in fp64 and optax-style Adam in fp32 (b2 rounded to fp32),
     # a ~1e-5 relative difference in early second-moment corrections: measured 1.6e-6.
@@ -165,8 +166,9 @@ def test_bf16_keeps_dtype_and_needs_params():
             tx.update(p, tx.init(p))
 
 
-@pytest.mark.parametrize("make,arg", [(optzoo.add_l2_penalty, "weight_decay"),
-                                      (optzoo.add_l1_penalty, "l1")])
+@pytest.mark.parametrize(
+    "make,arg", [(optzoo.add_l2_penalty, "weight_decay"), (optzoo.add_l1_penalty, "l1")]
+)
 def test_negative_strength_rejected(make, arg):
     with pytest.raises(ValueError, match=arg):
         make(-0.1)
