@@ -293,7 +293,8 @@ def add_noise(
         leaves, treedef = jax.tree.flatten(updates)
         leaf_keys = jax.random.split(sample_key, len(leaves))
         noisy = [
-            u + std * jax.random.normal(k, u.shape, u.dtype) for u, k in zip(leaves, leaf_keys)
+            u + std * jax.random.normal(k, u.shape, u.dtype)
+            for u, k in zip(leaves, leaf_keys, strict=True)
         ]
         return jax.tree.unflatten(treedef, noisy), AddNoiseState(count=count, rng_key=carry_key)
 

@@ -97,7 +97,7 @@ def test_schedules_drive_an_optimizer_under_jit():
         tx = optax.inject_hyperparams(optax.sgd)(learning_rate=sched)
         p = jnp.array([1.0, -2.0])
         s = tx.init(p)
-        step = jax.jit(lambda p, s: tx.update(p, s, p))
+        step = jax.jit(lambda p, s, tx=tx: tx.update(p, s, p))
         for k in range(12):
             u, s = step(p, s)
             assert float(s.hyperparams["learning_rate"]) == pytest.approx(float(sched(k)), 1e-6)

@@ -21,7 +21,9 @@ SHAPES = {
 
 def _tree(seed, scale=1.0):
     keys = jax.random.split(jax.random.key(seed), len(SHAPES))
-    return {n: scale * jax.random.normal(k, s) for (n, s), k in zip(SHAPES.items(), keys)}
+    return {
+        n: scale * jax.random.normal(k, s) for (n, s), k in zip(SHAPES.items(), keys, strict=True)
+    }
 
 
 GRADS = _tree(0, scale=3.0)
@@ -74,7 +76,8 @@ def test_global_norm_behaviour():
     assert float(optax.tree.norm(u)) == pytest.approx(2.0, rel=1e-6)
     # direction is kept: every leaf is scaled by the same factor
     ratios = [
-        float(_norm(a) / _norm(b)) for a, b in zip(jax.tree.leaves(u), jax.tree.leaves(GRADS))
+        float(_norm(a) / _norm(b))
+        for a, b in zip(jax.tree.leaves(u), jax.tree.leaves(GRADS), strict=True)
     ]
     np.testing.assert_allclose(ratios, ratios[0], rtol=1e-5)
 
