@@ -60,7 +60,7 @@ def test_state_classes_are_optax():
 
 
 def _norm(x):
-    return float(jnp.sqrt(jnp.sum(x**2)))
+    return float(np.linalg.norm(np.asarray(x, np.float64).ravel()))
 
 
 def test_clip_behaviour():
@@ -90,7 +90,7 @@ def test_block_rms_behaviour():
 
 def test_clip_by_norm_per_leaf():
     tx = optzoo.clip_by_norm(1.5)
-    u, state = tx.update(GRADS, tx.init(PARAMS))
+    u, state = jax.jit(tx.update)(GRADS, tx.init(PARAMS))
     assert isinstance(state, optax.EmptyState)
     for name, g in GRADS.items():
         n_in, n_out = _norm(g), _norm(u[name])
@@ -197,3 +197,16 @@ def test_in_chain_with_extra_args_and_masked():
     u, _ = tx.update(GRADS, tx.init(PARAMS))
     assert jnp.max(jnp.abs(u["vec"])) <= np.float32(0.1)
     np.testing.assert_array_equal(u["dense"], GRADS["dense"])
+
+
+def test_inject_hyperparams_gives_the_same_updates():
+    for make, kw in [
+        (optzoo.clip_by_norm, {"max_norm": 1.5}),
+        (optzoo.adaptive_grad_clip, {"clipping": 0.05}),
+        (optzoo.clip_by_global_norm, {"max_norm": 2.0}),
+    ]:
+        tx = make(**kw)
+        injected = optax.inject_hyperparams(make)(**kw)
+        u, _ = tx.update(GRADS, tx.init(PARAMS), PARAMS)
+        v, _ = jax.jit(injected.update)(GRADS, injected.init(PARAMS), PARAMS)
+        jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7), u, v)
