@@ -57,7 +57,7 @@ def warmup_stable_decay(
     Example:
       >>> import optzoo
       >>> sched = optzoo.schedules.warmup_stable_decay(1e-3, 100, 800, 100, decay_shape="1-sqrt")
-      >>> float(sched(500))
+      >>> round(float(sched(500)), 6)
       0.001
 
     References:
