@@ -202,6 +202,12 @@ def bench_one(name: str, params, grads, repeats: int) -> dict[str, Any]:
         {"optzoo": lambda: fz(params, sz, grads), "optax": lambda: fx(params, sx, grads)},
         repeats,
     )
+    # Sanity: both contenders compute the same step.
+    pz, px = fz(params, sz, grads)[0], fx(params, sx, grads)[0]
+    diff = max(
+        float(np.max(np.abs(np.asarray(a) - np.asarray(b))))
+        for a, b in zip(jax.tree.leaves(pz), jax.tree.leaves(px), strict=True)
+    )
     total = sum(x.size for x in jax.tree.leaves(params))
     nbytes = 4 * total * (3 + 2 * state_floats(name))
     return {
@@ -211,6 +217,7 @@ def bench_one(name: str, params, grads, repeats: int) -> dict[str, Any]:
         "ratio": t["optzoo"] / t["optax"],
         "optzoo_GBps": nbytes / t["optzoo"] / 1e9,
         "optax_GBps": nbytes / t["optax"] / 1e9,
+        "max_abs_diff": diff,
     }
 
 
@@ -246,7 +253,8 @@ def to_markdown(
         f"Jitted `update` + `apply_updates`, fp32, nothing donated; median of {repeats} "
         "interleaved runs after compilation. Ratio = optzoo / optax (below 1: optzoo faster). "
         "GB/s counts the bytes of an ideal fused step (4 B x (3 + 2 x state floats) per param); "
-        "`copy` is a jitted `p + 1` over the same tree (8 B/param) in the same run.",
+        "`copy` is a jitted `p + 1` over the same tree (8 B/param) in the same run. "
+        "max abs diff: between the two contenders' new parameters after one step.",
         "",
         f"Machine: {info['cpu_model']}, {info['cpu_cores']} cores "
         f"(load average at start {info['load_average']}); {info['device']}; "
@@ -255,15 +263,15 @@ def to_markdown(
         "On a shared CPU only the ratios are meaningful; absolute times count on a GPU.",
         "",
         "| optimizer | params | leaves | optzoo ms | optax ms | ratio "
-        "| optzoo GB/s | optax GB/s | copy GB/s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| optzoo GB/s | optax GB/s | copy GB/s | max abs diff |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['optimizer']} | {size_label(r['params'])} | {r['leaves']} "
             f"| {r['optzoo_ms']:.3f} "
             f"| {r['optax_ms']:.3f} | {r['ratio']:.3f} | {r['optzoo_GBps']:.1f} "
-            f"| {r['optax_GBps']:.1f} | {r['copy_GBps']:.1f} |"
+            f"| {r['optax_GBps']:.1f} | {r['copy_GBps']:.1f} | {r['max_abs_diff']:.1e} |"
         )
     if rows:
         ratios = [r["ratio"] for r in rows]
@@ -295,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
 
     sizes = [parse_size(s) for s in (args.sizes or ("64K" if args.quick else "1M,16M")).split(",")]
     leaves = [int(x) for x in (args.leaves or ("1,10" if args.quick else "1,100,1000")).split(",")]
-    repeats = args.repeats or (5 if args.quick else 21)
+    repeats = args.repeats or (5 if args.quick else 15)
     names = args.optimizers.split(",") if args.optimizers else list(TABLE)
     timed, reexported, missing = select(names)
     print(f"timing: {', '.join(timed) or 'nothing'}\nre-exported: {', '.join(reexported) or '-'}")
