@@ -5,6 +5,6 @@ updates by a factor lowered whenever a monitored loss stops improving), the same
 object under a second name.
 """
 
-from optzoo.contrib import reduce_on_plateau
+from optzoo.contrib import reduce_on_plateau  # type: ignore[attr-defined]  # bound at run time
 
 __all__ = ["reduce_on_plateau"]

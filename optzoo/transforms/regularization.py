@@ -28,7 +28,7 @@ MaskOrFn = Any
 class RegularizationState(NamedTuple):
     """Step counter of a penalty whose strength is a schedule."""
 
-    count: jax.Array  # shape=(), dtype=jnp.int32
+    count: jax.Array  # type: ignore[assignment]  # shape=(), int32; shadows tuple.count
 
 
 def _is_none(x: Any) -> bool:
