@@ -53,11 +53,12 @@ def model_from_config(cfg: ModelConfig, data: Dataset) -> nn.Module:
 def create_train_state(model: nn.Module, tx: optax.GradientTransformation, sample_x: np.ndarray,
                        seed: int) -> TrainState:
     """Initialises parameters from ``seed`` (on one example batch) and the optimizer state."""
-    variables = jax.jit(lambda k, x: model.init(k, x, train=False))(
-        jax.random.key(seed), jnp.asarray(sample_x)
-    )
-    params = variables["params"]
-    return TrainState.create(
-        apply_fn=model.apply, params=params, tx=tx,
-        batch_stats=variables.get("batch_stats", {}),
-    )
+
+    def init(key: jax.Array, x: jax.Array) -> TrainState:
+        variables = model.init(key, x, train=False)
+        return TrainState.create(
+            apply_fn=model.apply, params=variables["params"], tx=tx,
+            batch_stats=variables.get("batch_stats", {}),
+        )
+
+    return jax.jit(init)(jax.random.key(seed), jnp.asarray(sample_x))
