@@ -112,7 +112,7 @@ class Runner:
                            donate_argnums=0)
         body = functools.partial(train_step, opts=opts, axis_name=AXIS)
         mapped = jax.shard_map(body, mesh=self.mesh, in_specs=(P(), P(AXIS), P()),
-                               out_specs=(P(), P()))
+                               out_specs=(P(), P()), check_vma=False)
         return jax.jit(mapped, donate_argnums=0)
 
     def step(self, state: TrainState, batch: Any, rng: jax.Array, diagnostics: bool = False
