@@ -54,3 +54,48 @@ def test_strategies_agree_on_four_devices(tmp_path):
     assert zero1["optimizer_state_bytes_per_device"] < 0.5 * sharded[
         "optimizer_state_bytes_per_device"
     ]
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_two_processes_match_one_process(tmp_path):
+    specs = ["sharded", "shard_map"]
+    one = subprocess.run(
+        [sys.executable, str(DRIVER), str(tmp_path / "one"), *specs],
+        env=_env(4), capture_output=True, text=True, timeout=600,
+    )
+    assert one.returncode == 0, one.stderr[-3000:]
+    coord = f"127.0.0.1:{_free_port()}"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(DRIVER), str(tmp_path / "two"), *specs, "--multihost", coord,
+             "2", str(pid)],
+            env=_env(2), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for pid in (0, 1)
+    ]
+    outs = []
+    for p in procs:
+        try:
+            out, err = p.communicate(timeout=600)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        assert p.returncode == 0, err[-3000:]
+        outs.append(_parse(out))
+    ref = _parse(one.stdout)
+    for spec in specs:
+        np.testing.assert_allclose(outs[0][spec]["losses"], ref[spec]["losses"], rtol=2e-5,
+                                   atol=1e-6, err_msg=spec)
+        for rank in (0, 1):
+            res = outs[rank][spec]["result"]
+            assert res["processes"] == 2 and res["devices"] == 4
+            assert res["final_eval_loss"] == pytest.approx(ref[spec]["result"]["final_eval_loss"],
+                                                           rel=1e-4)
