@@ -27,14 +27,24 @@ def add_train_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("config", help="YAML config file")
-    p.add_argument("--set", dest="overrides", action="append", default=[],
-                   metavar="KEY=VALUE", help="override a config key (dotted), repeatable")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key (dotted), repeatable",
+    )
     p.add_argument("--out", default=None, help="output directory (default runs/<config name>)")
-    p.add_argument("--force", action="store_true",
-                   help="write into a non-empty directory optzoo did not create")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty directory optzoo did not create",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--coordinator", default=None, metavar="HOST:PORT",
-                   help="multi-host: address of process 0")
+    p.add_argument(
+        "--coordinator", default=None, metavar="HOST:PORT", help="multi-host: address of process 0"
+    )
     p.add_argument("--num-processes", type=int, default=None, help="multi-host: process count")
     p.add_argument("--process-id", type=int, default=None, help="multi-host: this process")
 
@@ -46,8 +56,11 @@ def run_train(args: argparse.Namespace) -> int:
     overrides = list(args.overrides)
     if args.quiet:
         overrides.append("train.quiet=true")
-    for flag, key in (("coordinator", "coordinator"), ("num_processes", "num_processes"),
-                      ("process_id", "process_id")):
+    for flag, key in (
+        ("coordinator", "coordinator"),
+        ("num_processes", "num_processes"),
+        ("process_id", "process_id"),
+    ):
         value = getattr(args, flag)
         if value is not None:
             overrides.append(f"parallel.{key}={value}")
@@ -68,8 +81,10 @@ def run_train(args: argparse.Namespace) -> int:
     if not config.train.quiet:
         acc = result["final_eval_accuracy"]
         acc_text = "" if acc is None else f", eval accuracy {acc:.4f}"
-        print(f"{result['steps']} steps: eval loss {result['final_eval_loss']:.4f}{acc_text}; "
-              f"results in {out}/metrics.json")
+        print(
+            f"{result['steps']} steps: eval loss {result['final_eval_loss']:.4f}{acc_text}; "
+            f"results in {out}/metrics.json"
+        )
     return 0
 
 

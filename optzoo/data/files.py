@@ -66,7 +66,12 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
 
 def _find(root: pathlib.Path, stem: str) -> pathlib.Path:
-    for cand in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+    for cand in (
+        stem,
+        stem + ".gz",
+        stem.replace("-idx", ".idx"),
+        stem.replace("-idx", ".idx") + ".gz",
+    ):
         if (root / cand).exists():
             return root / cand
     raise FileNotFoundError(f"{root} has no {stem}[.gz]")
@@ -87,7 +92,12 @@ def load_idx_dir(path: str | os.PathLike, name: str = "mnist") -> Dataset:
     xtr, ytr, xte, yte = arrays
     scale = lambda a: (a.astype(np.float32) / 255.0)[..., None]
     return Dataset(
-        name, "classification", 10, scale(xtr), ytr.astype(np.int32), scale(xte),
+        name,
+        "classification",
+        10,
+        scale(xtr),
+        ytr.astype(np.int32),
+        scale(xte),
         yte.astype(np.int32),
     )
 

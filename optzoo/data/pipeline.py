@@ -6,8 +6,14 @@ from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["steps_per_epoch", "batch_indices", "get_batch", "process_slice", "shard_batch",
-           "eval_batches"]
+__all__ = [
+    "steps_per_epoch",
+    "batch_indices",
+    "get_batch",
+    "process_slice",
+    "shard_batch",
+    "eval_batches",
+]
 
 
 def steps_per_epoch(n: int, batch_size: int) -> int:
@@ -25,8 +31,14 @@ def batch_indices(n: int, batch_size: int, step: int, seed: int) -> np.ndarray:
     return order[i * batch_size : (i + 1) * batch_size]
 
 
-def get_batch(split: dict[str, np.ndarray], batch_size: int, step: int, seed: int,
-              process_index: int = 0, process_count: int = 1) -> dict[str, np.ndarray]:
+def get_batch(
+    split: dict[str, np.ndarray],
+    batch_size: int,
+    step: int,
+    seed: int,
+    process_index: int = 0,
+    process_count: int = 1,
+) -> dict[str, np.ndarray]:
     """This process's part of the global batch of ``step``."""
     n = len(split["x"])
     idx = batch_indices(n, batch_size, step, seed)

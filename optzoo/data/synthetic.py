@@ -16,8 +16,9 @@ def _tt(rng: np.random.Generator, make, n_train: int, n_test: int):
     return make(rng, n_train), make(rng, n_test)
 
 
-def regression(n_train: int = 1024, n_test: int = 256, features: int = 8, noise: float = 0.1,
-               seed: int = 0) -> Dataset:
+def regression(
+    n_train: int = 1024, n_test: int = 256, features: int = 8, noise: float = 0.1, seed: int = 0
+) -> Dataset:
     """``y = sin(x @ a) + 0.5 (x @ b) + noise`` with Gaussian ``x``: one regression target."""
     rng = np.random.default_rng(seed)
     a, b = rng.normal(size=(2, features)) / np.sqrt(features)
@@ -31,8 +32,9 @@ def regression(n_train: int = 1024, n_test: int = 256, features: int = 8, noise:
     return Dataset("regression", "regression", 1, xtr, ytr, xte, yte)
 
 
-def spirals(n_train: int = 1024, n_test: int = 256, noise: float = 0.1, turns: float = 1.5,
-            seed: int = 0) -> Dataset:
+def spirals(
+    n_train: int = 1024, n_test: int = 256, noise: float = 0.1, turns: float = 1.5, seed: int = 0
+) -> Dataset:
     """Two interleaved spirals in the plane, one class each."""
     rng = np.random.default_rng(seed)
 
@@ -70,8 +72,14 @@ def adding(n_train: int = 1024, n_test: int = 256, seq_len: int = 20, seed: int 
     return Dataset("adding", "regression", 1, xtr, ytr, xte, yte)
 
 
-def copy_task(n_train: int = 1024, n_test: int = 256, length: int = 5, delay: int = 5,
-              symbols: int = 8, seed: int = 0) -> Dataset:
+def copy_task(
+    n_train: int = 1024,
+    n_test: int = 256,
+    length: int = 5,
+    delay: int = 5,
+    symbols: int = 8,
+    seed: int = 0,
+) -> Dataset:
     """The copy task: read ``length`` symbols, wait ``delay`` blanks, then repeat them.
 
     Tokens: ``0`` blank, ``1`` the go marker, ``2 .. symbols+1`` data. Targets are
@@ -107,8 +115,9 @@ def stdlib_text(max_chars: int = 200_000) -> bytes:
     return bytes(out[:max_chars])
 
 
-def char_lm(seq_len: int = 64, max_chars: int = 200_000, test_fraction: float = 0.1,
-            seed: int = 0) -> Dataset:
+def char_lm(
+    seq_len: int = 64, max_chars: int = 200_000, test_fraction: float = 0.1, seed: int = 0
+) -> Dataset:
     """A byte-level language-modelling corpus from the stdlib's source (vocabulary 128).
 
     Non-ASCII bytes map to 0. Each example is ``seq_len`` tokens and the next

@@ -22,7 +22,9 @@ class _Block(nn.Module):
         kinit = get_initializer(self.initializer)
         y = nn.LayerNorm()(x)
         y = nn.MultiHeadDotProductAttention(
-            num_heads=self.heads, kernel_init=kinit, dropout_rate=self.dropout,
+            num_heads=self.heads,
+            kernel_init=kinit,
+            dropout_rate=self.dropout,
             deterministic=not train,
         )(y, y, mask=mask)
         x = x + y
@@ -61,4 +63,6 @@ class TransformerLM(nn.Module):
                 x, mask, train
             )
         x = nn.LayerNorm()(x)
-        return nn.Dense(self.vocab_size, kernel_init=get_initializer(self.initializer), name="head")(x)
+        return nn.Dense(
+            self.vocab_size, kernel_init=get_initializer(self.initializer), name="head"
+        )(x)

@@ -32,8 +32,9 @@ def list_checkpoints(workdir: str | os.PathLike) -> list[pathlib.Path]:
     return sorted(found, key=lambda p: int(p.name.split("_")[1]))
 
 
-def save_checkpoint(workdir: str | os.PathLike, state: Any, step: int, meta: dict,
-                    keep: int = 2) -> pathlib.Path:
+def save_checkpoint(
+    workdir: str | os.PathLike, state: Any, step: int, meta: dict, keep: int = 2
+) -> pathlib.Path:
     """Writes ``state`` (host arrays) and ``meta`` for ``step``; keeps the newest ``keep``."""
     root = pathlib.Path(workdir) / "checkpoints"
     root.mkdir(parents=True, exist_ok=True)
@@ -68,10 +69,13 @@ def restore_checkpoint(path: str | os.PathLike, template: Any) -> tuple[Any, dic
         for p, x in leaves:
             key = _key(p)
             if key not in data:
-                raise ValueError(f"checkpoint {path} lacks {key}; was it written by another config?")
+                raise ValueError(
+                    f"checkpoint {path} lacks {key}; was it written by another config?"
+                )
             arr = data[key]
             if arr.shape != np.shape(x):
-                raise ValueError(f"checkpoint {path}: {key} has shape {arr.shape}, "
-                                 f"expected {np.shape(x)}")
+                raise ValueError(
+                    f"checkpoint {path}: {key} has shape {arr.shape}, expected {np.shape(x)}"
+                )
             restored.append(arr.astype(np.asarray(x).dtype))
     return jax.tree_util.tree_unflatten(jax.tree.structure(template), restored), meta

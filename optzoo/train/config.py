@@ -34,17 +34,34 @@ class ConfigError(ValueError):
     """A bad config file, key, type or value."""
 
 
-def _f(default: Any, choices: tuple[str, ...] | None = None, min: float | None = None,
-       max: float | None = None) -> Any:
+def _f(
+    default: Any,
+    choices: tuple[str, ...] | None = None,
+    min: float | None = None,
+    max: float | None = None,
+) -> Any:
     meta = {"choices": choices, "min": min, "max": max}
     if isinstance(default, (dict, list)):
         return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
 
 
-_INITS = ("", "zeros", "normal", "xavier_uniform", "xavier_normal", "glorot_uniform",
-          "glorot_normal", "he_uniform", "he_normal", "kaiming_uniform", "kaiming_normal",
-          "lecun_uniform", "lecun_normal", "orthogonal")
+_INITS = (
+    "",
+    "zeros",
+    "normal",
+    "xavier_uniform",
+    "xavier_normal",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "kaiming_uniform",
+    "kaiming_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "orthogonal",
+)
 
 
 @dataclasses.dataclass
@@ -77,8 +94,21 @@ class ModelConfig:
 class DataConfig:
     """Data set name, optional local path, and loader options."""
 
-    name: str = _f("digits", ("digits", "mnist5k", "mnist", "fashion_mnist", "cifar10",
-                              "regression", "spirals", "adding", "copy", "char_lm"))
+    name: str = _f(
+        "digits",
+        (
+            "digits",
+            "mnist5k",
+            "mnist",
+            "fashion_mnist",
+            "cifar10",
+            "regression",
+            "spirals",
+            "adding",
+            "copy",
+            "char_lm",
+        ),
+    )
     path: str = _f("")
     options: dict = _f({})
 
@@ -268,8 +298,9 @@ def _validate(config: Config) -> Config:
     return config
 
 
-def load_config(source: str | os.PathLike | dict | None, overrides: list[str] | None = None
-                ) -> Config:
+def load_config(
+    source: str | os.PathLike | dict | None, overrides: list[str] | None = None
+) -> Config:
     """Reads a YAML file (``yaml.safe_load``) or a mapping, applies overrides, validates."""
     if isinstance(source, dict):
         raw = source
@@ -290,5 +321,3 @@ def load_config(source: str | os.PathLike | dict | None, overrides: list[str] | 
 
     raw = apply_overrides(copy.deepcopy(raw), overrides)
     return _validate(from_dict(Config, raw))
-
-

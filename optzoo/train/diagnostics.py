@@ -30,8 +30,9 @@ def summarize(metrics: dict[str, float]) -> dict[str, dict[str, float]]:
     return out
 
 
-def check_gradients(step: int, grad_norm: float, layers: dict[str, float], vanish: float,
-                    explode: float) -> list[str]:
+def check_gradients(
+    step: int, grad_norm: float, layers: dict[str, float], vanish: float, explode: float
+) -> list[str]:
     """Warns (``GradientWarning``) and returns messages when gradients vanish or explode."""
     msgs = []
     if not math.isfinite(grad_norm) or (explode and grad_norm > explode):

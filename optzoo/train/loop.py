@@ -34,8 +34,10 @@ def prepare_workdir(workdir: str | os.PathLike, force: bool = False) -> pathlib.
     if path.exists() and not path.is_dir():
         raise ConfigError(f"--out {path}: exists and is not a directory")
     if path.is_dir() and any(path.iterdir()) and not (path / MARKER).exists() and not force:
-        raise ConfigError(f"--out {path}: a non-empty directory optzoo did not create; "
-                          "pass --force to write into it")
+        raise ConfigError(
+            f"--out {path}: a non-empty directory optzoo did not create; "
+            "pass --force to write into it"
+        )
     path.mkdir(parents=True, exist_ok=True)
     (path / MARKER).write_text("optzoo training output\n")
     return path
@@ -61,8 +63,15 @@ def _devices(config: Config) -> list[Any]:
     return devs[:n]
 
 
-def evaluate(apply_fn: Any, params: Any, batch_stats: Any, split: dict[str, np.ndarray],
-             opts: StepOptions, batch_size: int, cache: dict | None = None) -> dict[str, float]:
+def evaluate(
+    apply_fn: Any,
+    params: Any,
+    batch_stats: Any,
+    split: dict[str, np.ndarray],
+    opts: StepOptions,
+    batch_size: int,
+    cache: dict | None = None,
+) -> dict[str, float]:
     """Mean loss and accuracy over a whole split."""
     cache = {} if cache is None else cache
     fn = cache.setdefault("eval", jax.jit(lambda p, s, b: eval_step(apply_fn, p, s, b, opts)))
@@ -78,7 +87,9 @@ def evaluate(apply_fn: Any, params: Any, batch_stats: Any, split: dict[str, np.n
 def _truncate_jsonl(path: pathlib.Path, last_step: int) -> None:
     if not path.exists():
         return
-    keep = [ln for ln in path.read_text().splitlines() if ln and json.loads(ln)["step"] <= last_step]
+    keep = [
+        ln for ln in path.read_text().splitlines() if ln and json.loads(ln)["step"] <= last_step
+    ]
     path.write_text("".join(ln + "\n" for ln in keep))
 
 
@@ -92,8 +103,11 @@ class _Writer:
                 f.write(json.dumps(row) + "\n")
 
 
-def train_and_evaluate(config: Config | dict | str | os.PathLike, workdir: str | os.PathLike,
-                       hessian_fn: HessianHook | None = None) -> dict[str, Any]:
+def train_and_evaluate(
+    config: Config | dict | str | os.PathLike,
+    workdir: str | os.PathLike,
+    hessian_fn: HessianHook | None = None,
+) -> dict[str, Any]:
     """Trains the model a config describes, evaluates it, writes results to ``workdir``.
 
     Resumes from the newest checkpoint in ``workdir`` if there is one. Writes
@@ -128,7 +142,9 @@ def train_and_evaluate(config: Config | dict | str | os.PathLike, workdir: str |
     devices = _devices(config)
     nproc, pid = jax.process_count(), jax.process_index()
     if t.batch_size % len(devices):
-        raise ConfigError(f"train.batch_size {t.batch_size} must divide over {len(devices)} devices")
+        raise ConfigError(
+            f"train.batch_size {t.batch_size} must divide over {len(devices)} devices"
+        )
     per_device = t.batch_size // (len(devices) if p.strategy in ("pmap", "shard_map") else 1)
     if per_device % config.optimizer.accumulate_steps:
         raise ConfigError("optimizer.accumulate_steps must divide the per-device batch")
@@ -136,12 +152,22 @@ def train_and_evaluate(config: Config | dict | str | os.PathLike, workdir: str |
     model = model_from_config(config.model, data)
     tx = build_optimizer(config.optimizer, total)
     state = create_train_state(model, tx, train_split["x"][:1], config.seed)
-    opts = StepOptions(task=data.task, precision=config.precision,
-                       accumulate_steps=config.optimizer.accumulate_steps,
-                       l1=config.optimizer.l1, l2=config.optimizer.l2)
+    opts = StepOptions(
+        task=data.task,
+        precision=config.precision,
+        accumulate_steps=config.optimizer.accumulate_steps,
+        l1=config.optimizer.l1,
+        l2=config.optimizer.l2,
+    )
 
-    meta: dict[str, Any] = {"best_eval_loss": None, "bad_evals": 0, "skipped_steps": 0,
-                            "wall_time_s": 0.0, "last_train_loss": None, "last_eval": None}
+    meta: dict[str, Any] = {
+        "best_eval_loss": None,
+        "bad_evals": 0,
+        "skipped_steps": 0,
+        "wall_time_s": 0.0,
+        "last_train_loss": None,
+        "last_eval": None,
+    }
     start = 0
     latest = ckpt.latest_checkpoint(workdir)
     if latest is not None:
@@ -164,8 +190,9 @@ def train_and_evaluate(config: Config | dict | str | os.PathLike, workdir: str |
 
     def do_eval(at: int) -> dict[str, float]:
         params, stats = runner.eval_params(state)
-        res = evaluate(state.apply_fn, params, stats, test_split, opts, t.eval_batch_size,
-                       eval_cache)
+        res = evaluate(
+            state.apply_fn, params, stats, test_split, opts, t.eval_batch_size, eval_cache
+        )
         writer.row("eval.jsonl", {"step": at, **res})
         meta["last_eval"] = {"step": at, **res}
         return res
@@ -173,8 +200,13 @@ def train_and_evaluate(config: Config | dict | str | os.PathLike, workdir: str |
     def flush() -> str | None:
         reason = None
         for s, m in jax.device_get(pending):
-            row = {"step": s, "loss": float(m["loss"]), "accuracy": float(m["accuracy"]),
-                   "grad_norm": float(m["grad_norm"]), "skipped": not bool(m["finite"])}
+            row = {
+                "step": s,
+                "loss": float(m["loss"]),
+                "accuracy": float(m["accuracy"]),
+                "grad_norm": float(m["grad_norm"]),
+                "skipped": not bool(m["finite"]),
+            }
             if row["skipped"]:
                 meta["skipped_steps"] += 1
                 if t.on_nonfinite == "raise":
@@ -186,8 +218,13 @@ def train_and_evaluate(config: Config | dict | str | os.PathLike, workdir: str |
             writer.row("metrics.jsonl", row)
             if any(k.startswith("grad_norm/") for k in m):
                 layers = summarize(m)
-                warns = check_gradients(s, row["grad_norm"], layers["grad_norm"],
-                                        t.vanish_threshold, t.explode_threshold)
+                warns = check_gradients(
+                    s,
+                    row["grad_norm"],
+                    layers["grad_norm"],
+                    t.vanish_threshold,
+                    t.explode_threshold,
+                )
                 writer.row("diagnostics.jsonl", {"step": s, **layers, "warnings": warns})
         if pending:
             bar.update(pending[-1][0], float(jax.device_get(pending[-1][1]["loss"])))

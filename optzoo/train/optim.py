@@ -14,8 +14,9 @@ from optzoo.train.config import ConfigError, OptimizerConfig, ScheduleConfig
 __all__ = ["build_schedule", "build_optimizer", "create_optimizer", "decoupled_weight_decay"]
 
 
-def build_schedule(cfg: ScheduleConfig, learning_rate: float, total_steps: int
-                   ) -> optax.ScalarOrSchedule:
+def build_schedule(
+    cfg: ScheduleConfig, learning_rate: float, total_steps: int
+) -> optax.ScalarOrSchedule:
     """The learning rate as a constant or an optax schedule over ``total_steps``."""
     decay = cfg.decay_steps or max(1, total_steps)
     if cfg.name == "constant":
@@ -23,8 +24,9 @@ def build_schedule(cfg: ScheduleConfig, learning_rate: float, total_steps: int
             return optax.linear_schedule(0.0, learning_rate, cfg.warmup_steps)
         return learning_rate
     if cfg.name == "cosine":
-        return optax.cosine_decay_schedule(learning_rate, decay, cfg.end_value / learning_rate
-                                           if learning_rate else 0.0)
+        return optax.cosine_decay_schedule(
+            learning_rate, decay, cfg.end_value / learning_rate if learning_rate else 0.0
+        )
     if cfg.name == "warmup_cosine":
         return optax.warmup_cosine_decay_schedule(
             0.0, learning_rate, cfg.warmup_steps, max(decay, cfg.warmup_steps + 1), cfg.end_value
@@ -56,8 +58,9 @@ def create_optimizer(name: str, **hyperparameters: Any) -> optax.GradientTransfo
             raise ConfigError(f"optimizer.hyperparameters: {e}") from None
         if isinstance(tx, optax.GradientTransformation):
             return tx
-    close = difflib.get_close_matches(name, registered + ["adam", "adamw", "rmsprop", "lamb"],
-                                      n=3, cutoff=0.5)
+    close = difflib.get_close_matches(
+        name, registered + ["adam", "adamw", "rmsprop", "lamb"], n=3, cutoff=0.5
+    )
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise ConfigError(f"optimizer.name: unknown optimizer {name!r}{hint}")
 
@@ -66,8 +69,9 @@ class DecoupledDecayState(NamedTuple):
     count: jax.Array
 
 
-def decoupled_weight_decay(rate: float, learning_rate: optax.ScalarOrSchedule
-                           ) -> optax.GradientTransformation:
+def decoupled_weight_decay(
+    rate: float, learning_rate: optax.ScalarOrSchedule
+) -> optax.GradientTransformation:
     r"""Adds :math:`-\eta_t \lambda w` to the updates of matrices (``ndim >= 2``) only.
 
     Decoupled weight decay (Loshchilov & Hutter, 2019,

@@ -53,8 +53,11 @@ class Runner:
         """Per-leaf shardings of the state (opt state split over devices with ZeRO-1)."""
         sh = jax.tree.map(lambda _: self.replicated, state)
         if self.zero1:
-            sh = sh.replace(opt_state=jax.tree.map(
-                lambda x: NamedSharding(self.mesh, _zero1_spec(x, self.n)), state.opt_state))
+            sh = sh.replace(
+                opt_state=jax.tree.map(
+                    lambda x: NamedSharding(self.mesh, _zero1_spec(x, self.n)), state.opt_state
+                )
+            )
         return sh
 
     def put_state(self, state: TrainState) -> TrainState:
@@ -63,12 +66,16 @@ class Runner:
             return jax.device_put(state, self.devices[0])
         if self.strategy == "pmap":
             nl = len(self.local_devices)
-            return jax.tree.map(lambda x: np.broadcast_to(np.asarray(x), (nl,) + np.shape(x)),
-                                state)
+            return jax.tree.map(
+                lambda x: np.broadcast_to(np.asarray(x), (nl,) + np.shape(x)), state
+            )
         self._state_sharding = self.state_sharding(state)
         return jax.tree.map(
-            lambda x, s: jax.make_array_from_callback(np.shape(x), s, lambda idx: np.asarray(x)[idx]),
-            state, self._state_sharding,
+            lambda x, s: jax.make_array_from_callback(
+                np.shape(x), s, lambda idx: np.asarray(x)[idx]
+            ),
+            state,
+            self._state_sharding,
         )
 
     def put_batch(self, local: dict[str, np.ndarray]) -> Any:
@@ -78,8 +85,10 @@ class Runner:
         if self.strategy == "pmap":
             nl = len(self.local_devices)
             return {k: v.reshape((nl, v.shape[0] // nl) + v.shape[1:]) for k, v in local.items()}
-        return {k: jax.make_array_from_process_local_data(self.batch_sharding, v)
-                for k, v in local.items()}
+        return {
+            k: jax.make_array_from_process_local_data(self.batch_sharding, v)
+            for k, v in local.items()
+        }
 
     def host_state(self, state: TrainState) -> TrainState:
         """The full state as host NumPy arrays (gathered across processes if needed)."""
@@ -101,22 +110,33 @@ class Runner:
         if self.strategy == "single":
             return jax.jit(functools.partial(train_step, opts=opts), donate_argnums=0)
         if self.strategy == "pmap":
-            return jax.pmap(functools.partial(train_step, opts=opts, axis_name=AXIS),
-                            axis_name=AXIS, in_axes=(0, 0, None), devices=self.devices,
-                            donate_argnums=0)
+            return jax.pmap(
+                functools.partial(train_step, opts=opts, axis_name=AXIS),
+                axis_name=AXIS,
+                in_axes=(0, 0, None),
+                devices=self.devices,
+                donate_argnums=0,
+            )
         if self.strategy == "sharded":
-            return jax.jit(functools.partial(train_step, opts=opts),
-                           in_shardings=(self._state_sharding, self.batch_sharding,
-                                         self.replicated),
-                           out_shardings=(self._state_sharding, self.replicated),
-                           donate_argnums=0)
+            return jax.jit(
+                functools.partial(train_step, opts=opts),
+                in_shardings=(self._state_sharding, self.batch_sharding, self.replicated),
+                out_shardings=(self._state_sharding, self.replicated),
+                donate_argnums=0,
+            )
         body = functools.partial(train_step, opts=opts, axis_name=AXIS)
-        mapped = jax.shard_map(body, mesh=self.mesh, in_specs=(P(), P(AXIS), P()),
-                               out_specs=(P(), P()), check_vma=False)
+        mapped = jax.shard_map(
+            body,
+            mesh=self.mesh,
+            in_specs=(P(), P(AXIS), P()),
+            out_specs=(P(), P()),
+            check_vma=False,
+        )
         return jax.jit(mapped, donate_argnums=0)
 
-    def step(self, state: TrainState, batch: Any, rng: jax.Array, diagnostics: bool = False
-             ) -> tuple[TrainState, dict[str, Any]]:
+    def step(
+        self, state: TrainState, batch: Any, rng: jax.Array, diagnostics: bool = False
+    ) -> tuple[TrainState, dict[str, Any]]:
         """One update; metrics are device scalars (first replica under pmap).
 
         The step is compiled ahead of time on first use; ``compile_info`` then
@@ -147,8 +167,21 @@ def _to_host(x: Any) -> np.ndarray:
     return np.asarray(x)
 
 
-_BYTES = {"f32": 4, "f64": 8, "bf16": 2, "f16": 2, "s32": 4, "u32": 4, "s64": 8, "u64": 8,
-          "pred": 1, "s8": 1, "u8": 1, "s16": 2, "u16": 2}
+_BYTES = {
+    "f32": 4,
+    "f64": 8,
+    "bf16": 2,
+    "f16": 2,
+    "s32": 4,
+    "u32": 4,
+    "s64": 8,
+    "u64": 8,
+    "pred": 1,
+    "s8": 1,
+    "u8": 1,
+    "s16": 2,
+    "u16": 2,
+}
 _SHAPE = re.compile(r"\b(f32|f64|bf16|f16|s32|u32|s64|u64|pred|s8|u8|s16|u16)\[([0-9,]*)\]")
 
 

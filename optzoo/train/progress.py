@@ -12,8 +12,14 @@ __all__ = ["Progress"]
 class Progress:
     """Redraws one line on a terminal; elsewhere prints a line per 10% of the run."""
 
-    def __init__(self, total: int, start: int = 0, quiet: bool = False,
-                 stream: TextIO | None = None, width: int = 24):
+    def __init__(
+        self,
+        total: int,
+        start: int = 0,
+        quiet: bool = False,
+        stream: TextIO | None = None,
+        width: int = 24,
+    ):
         self.total = max(1, total)
         self.quiet = quiet
         self.stream = stream or sys.stderr

@@ -50,14 +50,17 @@ def model_from_config(cfg: ModelConfig, data: Dataset) -> nn.Module:
     return build_model(cfg.name, data.num_outputs, **opts)
 
 
-def create_train_state(model: nn.Module, tx: optax.GradientTransformation, sample_x: np.ndarray,
-                       seed: int) -> TrainState:
+def create_train_state(
+    model: nn.Module, tx: optax.GradientTransformation, sample_x: np.ndarray, seed: int
+) -> TrainState:
     """Initialises parameters from ``seed`` (on one example batch) and the optimizer state."""
 
     def init(key: jax.Array, x: jax.Array) -> TrainState:
         variables = model.init(key, x, train=False)
         return TrainState.create(
-            apply_fn=model.apply, params=variables["params"], tx=tx,
+            apply_fn=model.apply,
+            params=variables["params"],
+            tx=tx,
             batch_stats=variables.get("batch_stats", {}),
         )
 

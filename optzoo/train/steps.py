@@ -26,8 +26,9 @@ class StepOptions:
     diagnostics: bool = False
 
 
-def loss_sums(task: str, out: jax.Array, batch: dict[str, jax.Array]
-              ) -> tuple[jax.Array, jax.Array, jax.Array]:
+def loss_sums(
+    task: str, out: jax.Array, batch: dict[str, jax.Array]
+) -> tuple[jax.Array, jax.Array, jax.Array]:
     """(sum of losses, sum of correct predictions, sum of weights) of one batch."""
     out = out.astype(jnp.float32)
     y = batch["y"]
@@ -60,8 +61,15 @@ def _cast(tree: Any, dtype: Any) -> Any:
     )
 
 
-def _forward(apply_fn: Any, params: Any, batch_stats: Any, x: jax.Array, train: bool,
-             rng: jax.Array | None, precision: str) -> tuple[jax.Array, Any]:
+def _forward(
+    apply_fn: Any,
+    params: Any,
+    batch_stats: Any,
+    x: jax.Array,
+    train: bool,
+    rng: jax.Array | None,
+    precision: str,
+) -> tuple[jax.Array, Any]:
     if precision == "bf16":
         params, x = _cast(params, jnp.bfloat16), _cast(x, jnp.bfloat16)
     variables = {"params": params}
@@ -84,7 +92,7 @@ def _layer_stats(grads: Any, updates: Any, params: Any) -> dict[str, jax.Array]:
     flat_g = jax.tree_util.tree_flatten_with_path(grads)[0]
     flat_u = jax.tree.leaves(updates)
     flat_p = jax.tree.leaves(params)
-    for (path, g), u, p in zip(flat_g, flat_u, flat_p):
+    for (path, g), u, p in zip(flat_g, flat_u, flat_p, strict=True):
         key = "/".join(str(getattr(k, "key", k)) for k in path)
         out[f"grad_norm/{key}"] = jnp.linalg.norm(g.ravel())
         out[f"update_ratio/{key}"] = jnp.linalg.norm(u.ravel()) / (
@@ -93,9 +101,13 @@ def _layer_stats(grads: Any, updates: Any, params: Any) -> dict[str, jax.Array]:
     return out
 
 
-def train_step(state: TrainState, batch: dict[str, jax.Array], rng: jax.Array,
-               opts: StepOptions, axis_name: str | None = None
-               ) -> tuple[TrainState, dict[str, jax.Array]]:
+def train_step(
+    state: TrainState,
+    batch: dict[str, jax.Array],
+    rng: jax.Array,
+    opts: StepOptions,
+    axis_name: str | None = None,
+) -> tuple[TrainState, dict[str, jax.Array]]:
     """One optimizer update on the global mean loss of ``batch``.
 
     The loss is normalised by the global example (or weight) count, and gradients
@@ -117,7 +129,9 @@ def train_step(state: TrainState, batch: dict[str, jax.Array], rng: jax.Array,
     micro = jax.tree.map(lambda a: a.reshape((k, a.shape[0] // k) + a.shape[1:]), batch)
 
     def micro_loss(params, batch_stats, mb, r):
-        out, new_stats = _forward(state.apply_fn, params, batch_stats, mb["x"], True, r, opts.precision)
+        out, new_stats = _forward(
+            state.apply_fn, params, batch_stats, mb["x"], True, r, opts.precision
+        )
         s, c, _ = loss_sums(opts.task, out, mb)
         return s / total, (new_stats, s, c)
 
@@ -152,15 +166,20 @@ def train_step(state: TrainState, batch: dict[str, jax.Array], rng: jax.Array,
         opt_state=keep(opt_state, state.opt_state),
         batch_stats=keep(stats, state.batch_stats),
     )
-    metrics = {"loss": loss, "accuracy": acc, "grad_norm": grad_norm,
-               "finite": finite.astype(jnp.float32)}
+    metrics = {
+        "loss": loss,
+        "accuracy": acc,
+        "grad_norm": grad_norm,
+        "finite": finite.astype(jnp.float32),
+    }
     if opts.diagnostics:
         metrics.update(_layer_stats(grads, updates, state.params))
     return new_state, metrics
 
 
-def eval_step(apply_fn: Any, params: Any, batch_stats: Any, batch: dict[str, jax.Array],
-              opts: StepOptions) -> dict[str, jax.Array]:
+def eval_step(
+    apply_fn: Any, params: Any, batch_stats: Any, batch: dict[str, jax.Array], opts: StepOptions
+) -> dict[str, jax.Array]:
     """Sums of loss, correct predictions and weights of one eval batch (no penalty)."""
     out, _ = _forward(apply_fn, params, batch_stats, batch["x"], False, None, opts.precision)
     s, c, n = loss_sums(opts.task, out, batch)

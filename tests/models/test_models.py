@@ -20,7 +20,9 @@ from optzoo.models import (
 def _init_apply(model, x, train=False):
     variables = jax.jit(model.init)(jax.random.key(0), x)
     kwargs = {"mutable": ["batch_stats"]} if train and "batch_stats" in variables else {}
-    apply = jax.jit(lambda v, xx: model.apply(v, xx, train=train, rngs={"dropout": jax.random.key(1)}, **kwargs))
+    apply = jax.jit(
+        lambda v, xx: model.apply(v, xx, train=train, rngs={"dropout": jax.random.key(1)}, **kwargs)
+    )
     out = apply(variables, x)
     return variables, out[0] if kwargs else out
 
@@ -28,18 +30,36 @@ def _init_apply(model, x, train=False):
 @pytest.mark.parametrize(
     "model,x,shape",
     [
-        (MLP(3, width=8, depth=2, activation="gelu", norm="layer", dropout=0.1),
-         jnp.ones((4, 5)), (4, 3)),
+        (
+            MLP(3, width=8, depth=2, activation="gelu", norm="layer", dropout=0.1),
+            jnp.ones((4, 5)),
+            (4, 3),
+        ),
         (MLP(3, width=8, depth=1, activation="sigmoid", norm="batch"), jnp.ones((4, 2, 2)), (4, 3)),
-        pytest.param(LeNet5(10, pool="avg", norm="batch", dropout=0.2, width_multiplier=0.5),
-                     jnp.ones((2, 8, 8, 1)), (2, 10), marks=pytest.mark.slow),
-        pytest.param(ResNet(10, stages=(4, 8), norm="batch"), jnp.ones((2, 8, 8, 1)), (2, 10),
-                     marks=pytest.mark.slow),
+        pytest.param(
+            LeNet5(10, pool="avg", norm="batch", dropout=0.2, width_multiplier=0.5),
+            jnp.ones((2, 8, 8, 1)),
+            (2, 10),
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            ResNet(10, stages=(4, 8), norm="batch"),
+            jnp.ones((2, 8, 8, 1)),
+            (2, 10),
+            marks=pytest.mark.slow,
+        ),
         (RecurrentNet(1, cell="simple", hidden=8), jnp.ones((2, 6, 2)), (2, 1)),
-        (RecurrentNet(7, cell="gru", hidden=8, vocab_size=7, output="all"),
-         jnp.ones((2, 6), jnp.int32), (2, 6, 7)),
-        pytest.param(TransformerLM(11, dim=16, heads=2, layers=1, max_len=8),
-                     jnp.ones((2, 8), jnp.int32), (2, 8, 11), marks=pytest.mark.slow),
+        (
+            RecurrentNet(7, cell="gru", hidden=8, vocab_size=7, output="all"),
+            jnp.ones((2, 6), jnp.int32),
+            (2, 6, 7),
+        ),
+        pytest.param(
+            TransformerLM(11, dim=16, heads=2, layers=1, max_len=8),
+            jnp.ones((2, 8), jnp.int32),
+            (2, 8, 11),
+            marks=pytest.mark.slow,
+        ),
     ],
 )
 def test_output_shapes_train_and_eval(model, x, shape):
@@ -76,8 +96,12 @@ def test_causal_transformer_ignores_the_future():
 
 
 @pytest.mark.parametrize(
-    "cell", ["lstm", pytest.param("simple", marks=pytest.mark.slow),
-             pytest.param("gru", marks=pytest.mark.slow)]
+    "cell",
+    [
+        "lstm",
+        pytest.param("simple", marks=pytest.mark.slow),
+        pytest.param("gru", marks=pytest.mark.slow),
+    ],
 )
 def test_truncated_bptt_cuts_gradient_to_early_inputs(cell):
     x = jax.random.normal(jax.random.key(0), (2, 8, 3))

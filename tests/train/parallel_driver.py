@@ -37,8 +37,7 @@ def main(argv):
             cfg["optimizer"]["accumulate_steps"] = 2
         if multihost:
             coord, nproc, pid = multihost
-            cfg["parallel"].update(coordinator=coord, num_processes=int(nproc),
-                                   process_id=int(pid))
+            cfg["parallel"].update(coordinator=coord, num_processes=int(nproc), process_id=int(pid))
         workdir = os.path.join(out, spec.replace(":", "_"))
         result = train_and_evaluate(cfg, workdir)
         entry = {"result": result}

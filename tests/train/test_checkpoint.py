@@ -45,7 +45,9 @@ def test_resume_is_exact(tmp_path):
 
     # A finished run started again does nothing more.
     again = train_and_evaluate(cfg, full)
-    assert again["resumed_from_step"] == 12 and again["final_eval_loss"] == result["final_eval_loss"]
+    assert (
+        again["resumed_from_step"] == 12 and again["final_eval_loss"] == result["final_eval_loss"]
+    )
 
 
 def test_checkpoint_round_trip_and_mismatch(tmp_path):

@@ -69,8 +69,10 @@ def test_bad_files(tmp_path):
 )
 def test_cli_exits_2_without_traceback(tmp_path, capsys, overrides, needle):
     cfg = tmp_path / "c.yaml"
-    cfg.write_text("model: {name: mlp, width: 4, depth: 1}\ndata: {name: spirals}\n"
-                   "train: {steps: 1, batch_size: 8}\n")
+    cfg.write_text(
+        "model: {name: mlp, width: 4, depth: 1}\ndata: {name: spirals}\n"
+        "train: {steps: 1, batch_size: 8}\n"
+    )
     args = [str(cfg), "--out", str(tmp_path / "out"), "--quiet"]
     for o in overrides:
         args += ["--set", o]

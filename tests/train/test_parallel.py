@@ -23,14 +23,17 @@ def _env(devices):
 
 def _parse(stdout):
     line = [ln for ln in stdout.splitlines() if ln.startswith("RESULT ")][-1]
-    return json.loads(line[len("RESULT "):])
+    return json.loads(line[len("RESULT ") :])
 
 
 def test_strategies_agree_on_four_devices(tmp_path):
     specs = ["single", "pmap", "sharded", "shard_map", "sharded:zero1", "shard_map:accum"]
     proc = subprocess.run(
         [sys.executable, str(DRIVER), str(tmp_path), *specs],
-        env=_env(4), capture_output=True, text=True, timeout=600,
+        env=_env(4),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = _parse(proc.stdout)
@@ -41,8 +44,9 @@ def test_strategies_agree_on_four_devices(tmp_path):
         np.testing.assert_allclose(got, ref, rtol=2e-5, atol=1e-6, err_msg=spec)
         res = report[spec]["result"]
         assert res["devices"] == 4
-        assert res["final_eval_loss"] == pytest.approx(report["single"]["result"]["final_eval_loss"],
-                                                       rel=1e-4)
+        assert res["final_eval_loss"] == pytest.approx(
+            report["single"]["result"]["final_eval_loss"], rel=1e-4
+        )
     single = report["single"]["result"]
     sharded = report["sharded"]["result"]
     zero1 = report["sharded:zero1"]["result"]
@@ -51,9 +55,10 @@ def test_strategies_agree_on_four_devices(tmp_path):
     assert report["pmap"]["result"]["allreduce_bytes_per_step"] >= sharded["param_bytes_per_device"]
     assert single["allreduce_bytes_per_step"] == 0
     # ZeRO-1 keeps about a quarter of the optimizer state per device.
-    assert zero1["optimizer_state_bytes_per_device"] < 0.5 * sharded[
-        "optimizer_state_bytes_per_device"
-    ]
+    assert (
+        zero1["optimizer_state_bytes_per_device"]
+        < 0.5 * sharded["optimizer_state_bytes_per_device"]
+    )
 
 
 def _free_port():
@@ -69,15 +74,29 @@ def test_two_processes_match_one_process(tmp_path):
     specs = ["sharded", "shard_map"]
     one = subprocess.run(
         [sys.executable, str(DRIVER), str(tmp_path / "one"), *specs],
-        env=_env(4), capture_output=True, text=True, timeout=600,
+        env=_env(4),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert one.returncode == 0, one.stderr[-3000:]
     coord = f"127.0.0.1:{_free_port()}"
     procs = [
         subprocess.Popen(
-            [sys.executable, str(DRIVER), str(tmp_path / "two"), *specs, "--multihost", coord,
-             "2", str(pid)],
-            env=_env(2), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                str(DRIVER),
+                str(tmp_path / "two"),
+                *specs,
+                "--multihost",
+                coord,
+                "2",
+                str(pid),
+            ],
+            env=_env(2),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for pid in (0, 1)
     ]
@@ -92,10 +111,12 @@ def test_two_processes_match_one_process(tmp_path):
         outs.append(_parse(out))
     ref = _parse(one.stdout)
     for spec in specs:
-        np.testing.assert_allclose(outs[0][spec]["losses"], ref[spec]["losses"], rtol=2e-5,
-                                   atol=1e-6, err_msg=spec)
+        np.testing.assert_allclose(
+            outs[0][spec]["losses"], ref[spec]["losses"], rtol=2e-5, atol=1e-6, err_msg=spec
+        )
         for rank in (0, 1):
             res = outs[rank][spec]["result"]
             assert res["processes"] == 2 and res["devices"] == 4
-            assert res["final_eval_loss"] == pytest.approx(ref[spec]["result"]["final_eval_loss"],
-                                                           rel=1e-4)
+            assert res["final_eval_loss"] == pytest.approx(
+                ref[spec]["result"]["final_eval_loss"], rel=1e-4
+            )

@@ -40,10 +40,12 @@ FAMILIES = {
     ),
 }
 SLOW_FAMILIES = {
-    "lenet5_digits_batchnorm": tiny(model={"name": "lenet5", "norm": "batch", "dropout": 0.1},
-                                    optimizer={"learning_rate": 3e-3}),
-    "resnet_digits": tiny(model={"name": "resnet", "stages": [8, 16]},
-                          optimizer={"learning_rate": 3e-3}),
+    "lenet5_digits_batchnorm": tiny(
+        model={"name": "lenet5", "norm": "batch", "dropout": 0.1}, optimizer={"learning_rate": 3e-3}
+    ),
+    "resnet_digits": tiny(
+        model={"name": "resnet", "stages": [8, 16]}, optimizer={"learning_rate": 3e-3}
+    ),
     "gru_copy_truncated": tiny(
         model={"name": "rnn", "cell": "gru", "hidden": 32, "truncate": 4},
         data={"name": "copy", "options": {"length": 3, "delay": 2, "n_train": 512}},
@@ -80,8 +82,15 @@ def test_model_family_learns_slow(name, tmp_path):
 def test_outputs_of_a_run(tmp_path):
     result = train_and_evaluate(tiny(train={"steps": 40, "eval_every": 20}), tmp_path)
     on_disk = json.loads((tmp_path / "metrics.json").read_text())
-    for key in ("final_train_loss", "final_eval_loss", "final_eval_accuracy", "steps",
-                "wall_time_s", "devices", "strategy"):
+    for key in (
+        "final_train_loss",
+        "final_eval_loss",
+        "final_eval_accuracy",
+        "steps",
+        "wall_time_s",
+        "devices",
+        "strategy",
+    ):
         assert key in on_disk and on_disk[key] == result[key]
     assert result["steps"] == 40 and result["devices"] == 1 and result["strategy"] == "single"
     assert result["final_eval_accuracy"] > 0.5  # 10 classes: chance is 0.1
@@ -109,7 +118,7 @@ def test_gradient_accumulation_equals_full_batch():
         state, batch
     )
     np.testing.assert_allclose(m1["loss"], m4["loss"], rtol=1e-6)
-    for a, b in zip(jax.tree.leaves(full.params), jax.tree.leaves(acc.params)):
+    for a, b in zip(jax.tree.leaves(full.params), jax.tree.leaves(acc.params), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-6)
 
 
@@ -134,9 +143,12 @@ def test_penalties_and_decoupled_weight_decay():
 
 @pytest.mark.parametrize("mode", ["skip", "stop", "raise"])
 def test_non_finite_loss(mode, tmp_path):
-    cfg = tiny(model={"width": 4}, data={"name": "spirals"},
-               optimizer={"name": "sgd", "learning_rate": 1e30},
-               train={"steps": 6, "batch_size": 8, "log_every": 1, "on_nonfinite": mode})
+    cfg = tiny(
+        model={"width": 4},
+        data={"name": "spirals"},
+        optimizer={"name": "sgd", "learning_rate": 1e30},
+        train={"steps": 6, "batch_size": 8, "log_every": 1, "on_nonfinite": mode},
+    )
     if mode == "raise":
         with pytest.raises(FloatingPointError, match="non-finite"):
             train_and_evaluate(cfg, tmp_path)
@@ -150,8 +162,10 @@ def test_non_finite_loss(mode, tmp_path):
 
 
 def test_early_stopping(tmp_path):
-    cfg = tiny(optimizer={"learning_rate": 0.0},
-               train={"steps": 100, "eval_every": 2, "early_stopping_patience": 2})
+    cfg = tiny(
+        optimizer={"learning_rate": 0.0},
+        train={"steps": 100, "eval_every": 2, "early_stopping_patience": 2},
+    )
     result = train_and_evaluate(cfg, tmp_path)
     assert result["steps"] == 6 and "early stopping" in result["stop_reason"]
 
@@ -168,8 +182,12 @@ def test_diagnostics_and_hessian_hook(tmp_path):
     diag = rows(tmp_path, "diagnostics.jsonl")
     layer_rows = [r for r in diag if "grad_norm" in r]
     assert [r["step"] for r in layer_rows] == [2, 4]
-    assert set(layer_rows[0]["grad_norm"]) == {"dense_0/bias", "dense_0/kernel", "head/bias",
-                                              "head/kernel"}
+    assert set(layer_rows[0]["grad_norm"]) == {
+        "dense_0/bias",
+        "dense_0/kernel",
+        "head/bias",
+        "head/kernel",
+    }
     assert all(v > 0 for v in layer_rows[0]["update_ratio"].values())
     assert calls == [32, 32]
     assert [r["top_hessian_eigenvalue"] for r in diag if "top_hessian_eigenvalue" in r] == [2.5] * 2

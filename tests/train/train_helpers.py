@@ -10,8 +10,7 @@ def tiny(model=None, data=None, optimizer=None, train=None, **top):
         "model": {"name": "mlp", "width": 16, "depth": 1, **(model or {})},
         "data": {"name": "digits", **(data or {})},
         "optimizer": {"name": "adam", "learning_rate": 1e-2, **(optimizer or {})},
-        "train": {"steps": 30, "batch_size": 32, "quiet": True, "log_every": 10,
-                  **(train or {})},
+        "train": {"steps": 30, "batch_size": 32, "quiet": True, "log_every": 10, **(train or {})},
     }
     cfg.update(top)
     return cfg
