@@ -143,8 +143,10 @@ class Runner:
         holds its HLO text and memory analysis.
         """
         if diagnostics not in self._compiled:
-            compiled = self._build(diagnostics).lower(state, batch, rng).compile()
-            self._compiled[diagnostics] = compiled
+            fn = self._build(diagnostics)
+            # Compiling ahead of time fills jit's cache, so the calls below reuse it.
+            compiled = fn.lower(state, batch, rng).compile()
+            self._compiled[diagnostics] = fn
             if not diagnostics:
                 try:
                     mem = compiled.memory_analysis()

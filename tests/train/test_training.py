@@ -26,20 +26,19 @@ from optzoo.train.state import model_from_config
 from optzoo.train.steps import penalty
 
 FAMILIES = {
-    "mlp_digits": tiny(),
     "mlp_bf16_layernorm": tiny(model={"norm": "layer", "activation": "silu"}, precision="bf16"),
     "lstm_adding": tiny(
         model={"name": "rnn", "cell": "lstm", "hidden": 16},
         data={"name": "adding", "options": {"seq_len": 8, "n_train": 512, "n_test": 64}},
         train={"steps": 40},
     ),
+}
+SLOW_FAMILIES = {
     "transformer_char_lm": tiny(
         model={"name": "transformer", "dim": 16, "heads": 2, "layers": 1},
         data={"name": "char_lm", "options": {"seq_len": 16, "max_chars": 20000}},
         train={"steps": 30, "batch_size": 16},
     ),
-}
-SLOW_FAMILIES = {
     "lenet5_digits_batchnorm": tiny(
         model={"name": "lenet5", "norm": "batch", "dropout": 0.1}, optimizer={"learning_rate": 3e-3}
     ),
@@ -94,6 +93,8 @@ def test_outputs_of_a_run(tmp_path):
         assert key in on_disk and on_disk[key] == result[key]
     assert result["steps"] == 40 and result["devices"] == 1 and result["strategy"] == "single"
     assert result["final_eval_accuracy"] > 0.5  # 10 classes: chance is 0.1
+    curve = losses(tmp_path)
+    assert len(curve) == 40 and np.mean(curve[-5:]) < 0.5 * np.mean(curve[:5])
     assert [r["step"] for r in rows(tmp_path, "eval.jsonl")] == [20, 40]
     assert (tmp_path / ".optzoo").exists() and (tmp_path / "config.json").exists()
     # Adam holds two moments per parameter.
