@@ -172,7 +172,8 @@ def time_to_accuracy(target, workdir):
     t0 = time.perf_counter()
     train_and_evaluate(cfg, workdir)
     total = time.perf_counter() - t0
-    evals = [json.loads(s) for s in (pathlib.Path(workdir) / "eval.jsonl").read_text().split()]
+    lines = (pathlib.Path(workdir) / "eval.jsonl").read_text().splitlines()
+    evals = [json.loads(s) for s in lines if s]
     hit = next((e for e in evals if e["eval_accuracy"] >= target), None)
     run = json.loads((pathlib.Path(workdir) / "metrics.json").read_text())
     frac = hit["step"] / run["steps"] if hit else None

@@ -43,12 +43,12 @@ SLOW_FAMILIES = {
         model={"name": "lenet5", "norm": "batch", "dropout": 0.1}, optimizer={"learning_rate": 3e-3}
     ),
     "resnet_digits": tiny(
-        model={"name": "resnet", "stages": [8, 16]}, optimizer={"learning_rate": 3e-3}
+        model={"name": "resnet"}, optimizer={"learning_rate": 3e-3}, train={"steps": 40}
     ),
     "gru_copy_truncated": tiny(
         model={"name": "rnn", "cell": "gru", "hidden": 32, "truncate": 4},
-        data={"name": "copy", "options": {"length": 3, "delay": 2, "n_train": 512}},
-        train={"steps": 60},
+        data={"name": "copy", "options": {"length": 2, "delay": 1, "symbols": 4, "n_train": 512}},
+        train={"steps": 100},
     ),
     "simplernn_char_lm": tiny(
         model={"name": "rnn", "cell": "simple", "hidden": 32},
