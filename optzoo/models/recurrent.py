@@ -54,7 +54,7 @@ class RecurrentNet(nn.Module):
             x = x[:, -1]
         return nn.Dense(self.num_outputs, kernel_init=kinit, name="head")(x)
 
-    def _run(self, cell: nn.Module, x: jax.Array) -> jax.Array:
+    def _run(self, cell: nn.RNNCellBase, x: jax.Array) -> jax.Array:
         rnn = nn.RNN(cell)
         steps = x.shape[1]
         k = self.truncate if 0 < self.truncate < steps else steps

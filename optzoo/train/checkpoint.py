@@ -44,7 +44,7 @@ def save_checkpoint(
     tmp.mkdir()
     leaves = jax.tree_util.tree_flatten_with_path(state)[0]
     arrays = {_key(p): np.asarray(x) for p, x in leaves}
-    np.savez(tmp / "arrays.npz", **arrays)
+    np.savez(tmp / "arrays.npz", **arrays)  # type: ignore[arg-type]
     (tmp / "meta.json").write_text(json.dumps({**meta, "step": step}, indent=1))
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)

@@ -244,7 +244,7 @@ def from_dict(cls: type, raw: Any, prefix: str = "") -> Any:
     for k, v in raw.items():
         typ = hints[k]
         if dataclasses.is_dataclass(typ):
-            kwargs[k] = from_dict(typ, v, f"{prefix}{k}.")
+            kwargs[k] = from_dict(typing.cast(type, typ), v, f"{prefix}{k}.")
         else:
             kwargs[k] = _check_value(f"{prefix}{k}", v, typ, fields[k].metadata)
     return cls(**kwargs)

@@ -71,8 +71,8 @@ def evaluate(
     opts: StepOptions,
     batch_size: int,
     cache: dict | None = None,
-) -> dict[str, float]:
-    """Mean loss and accuracy over a whole split."""
+) -> dict[str, float | None]:
+    """Mean loss and accuracy (``None`` for regression) over a whole split."""
     cache = {} if cache is None else cache
     fn = cache.setdefault("eval", jax.jit(lambda p, s, b: eval_step(apply_fn, p, s, b, opts)))
     sums = np.zeros(3)
@@ -188,7 +188,7 @@ def train_and_evaluate(
     stop_reason = "completed"
     step = start
 
-    def do_eval(at: int) -> dict[str, float]:
+    def do_eval(at: int) -> dict[str, float | None]:
         params, stats = runner.eval_params(state)
         res = evaluate(
             state.apply_fn, params, stats, test_split, opts, t.eval_batch_size, eval_cache

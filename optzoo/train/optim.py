@@ -66,7 +66,7 @@ def create_optimizer(name: str, **hyperparameters: Any) -> optax.GradientTransfo
 
 
 class DecoupledDecayState(NamedTuple):
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # optax names it count too
 
 
 def decoupled_weight_decay(

@@ -90,3 +90,45 @@ def test_out_refuses_foreign_directory(tmp_path, capsys):
     assert main([str(cfg), "--out", str(foreign)]) == 2
     assert "--force" in capsys.readouterr().err
     assert (foreign / "thesis.tex").read_text() == "precious"
+
+
+def test_shipped_configs_validate():
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "configs"
+    shipped = sorted(root.glob("*.yaml"))
+    assert any(p.name == "digits_mlp.yaml" for p in shipped)
+    families = {load_config(p).model.name for p in shipped}
+    assert families == {"mlp", "lenet5", "resnet", "rnn", "transformer"}
+
+
+def test_cli_trains_and_writes_metrics(tmp_path, capsys):
+    import json
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("model: {width: 8, depth: 1}\ndata: {name: spirals}\n")
+    out = tmp_path / "run"
+    code = main(
+        [str(cfg), "--out", str(out), "--set", "train.steps=5", "--set", "train.batch_size=16"]
+    )
+    assert code == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["steps"] == 5 and metrics["strategy"] == "single"
+    captured = capsys.readouterr()
+    assert "metrics.json" in captured.out and "5/5" in captured.err
+    # Same --out again: an optzoo directory is reused (resumed), no --force needed.
+    assert (
+        main(
+            [
+                str(cfg),
+                "--out",
+                str(out),
+                "--quiet",
+                "--set",
+                "train.steps=5",
+                "--set",
+                "train.batch_size=16",
+            ]
+        )
+        == 0
+    )
