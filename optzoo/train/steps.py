@@ -162,14 +162,22 @@ def train_step(
     acc = _psum(c_sum, axis_name) / total
     grad_norm = optax.global_norm(grads)
     finite = jnp.isfinite(loss) & jnp.isfinite(grad_norm)
-    updates, opt_state = state.tx.update(grads, state.opt_state, state.params)
-    params = optax.apply_updates(state.params, updates)
-    keep = lambda new, old: jax.tree.map(lambda a, b: jnp.where(finite, a, b), new, old)
+
+    def apply(operands: tuple) -> tuple:
+        g, opt_state, params, new_stats = operands
+        updates, opt_state = state.tx.update(g, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, new_stats, updates
+
+    def skip(operands: tuple) -> tuple:
+        g, opt_state, params, _ = operands
+        return params, opt_state, state.batch_stats, jax.tree.map(jnp.zeros_like, g)
+
+    # A conditional, not a select: a finite step pays nothing for the guard.
+    params, opt_state, stats, updates = jax.lax.cond(
+        finite, apply, skip, (grads, state.opt_state, state.params, stats)
+    )
     new_state = state.replace(
-        step=state.step + 1,
-        params=keep(params, state.params),
-        opt_state=keep(opt_state, state.opt_state),
-        batch_stats=keep(stats, state.batch_stats),
+        step=state.step + 1, params=params, opt_state=opt_state, batch_stats=stats
     )
     metrics = {
         "loss": loss,
