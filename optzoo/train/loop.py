@@ -173,9 +173,9 @@ def train_and_evaluate(
     if latest is not None:
         state, meta = ckpt.restore_checkpoint(latest, state)
         start = int(meta["step"])
+    if lead:  # rows past the checkpoint (or of a run without one) are redone
         for name in ("metrics.jsonl", "eval.jsonl", "diagnostics.jsonl"):
-            if lead:
-                _truncate_jsonl(workdir / name, start)
+            _truncate_jsonl(workdir / name, start)
 
     runner = Runner(p.strategy, devices, opts, zero1=p.zero1)
     state = runner.put_state(state)

@@ -10,7 +10,6 @@ from optzoo.models import (
     MLP,
     LeNet5,
     RecurrentNet,
-    ResNet,
     TransformerLM,
     build_model,
     get_initializer,
@@ -42,23 +41,11 @@ def _init_apply(model, x, train=False):
             (2, 10),
             marks=pytest.mark.slow,
         ),
-        pytest.param(
-            ResNet(10, stages=(4, 8), norm="batch"),
-            jnp.ones((2, 8, 8, 1)),
-            (2, 10),
-            marks=pytest.mark.slow,
-        ),
         (RecurrentNet(1, cell="simple", hidden=8), jnp.ones((2, 6, 2)), (2, 1)),
         (
             RecurrentNet(7, cell="gru", hidden=8, vocab_size=7, output="all"),
             jnp.ones((2, 6), jnp.int32),
             (2, 6, 7),
-        ),
-        pytest.param(
-            TransformerLM(11, dim=16, heads=2, layers=1, max_len=8),
-            jnp.ones((2, 8), jnp.int32),
-            (2, 8, 11),
-            marks=pytest.mark.slow,
         ),
     ],
 )
