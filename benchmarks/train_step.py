@@ -331,7 +331,8 @@ def _markdown(r):
         "# Train step throughput (CPU)",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['device']}, jax {m['jax']}, "
-        f"jaxlib {m['jaxlib']}, torch {m.get('torch', '-')}; load average at start "
+        f"jaxlib {m['jaxlib']}, torch {m.get('torch', '-')} "
+        f"({m.get('torch_threads', '-')} thread); load average at start "
         f"{m['load_average'][0]:.1f} (shared machine: ratios count, absolute numbers do not).",
         f"Adam, batch {r['batch_size']}, mnist5k inputs; median of {r['rounds']} interleaved "
         f"rounds of {r['steps_per_round']} (MLP) or {r['steps_per_round'] // 5} (CNN) steps.",
