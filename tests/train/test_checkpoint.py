@@ -1,13 +1,27 @@
 """Checkpoints: a resumed run reproduces the uninterrupted run exactly."""
 
+import importlib.util
+import pathlib
 import shutil
 
 import numpy as np
 import pytest
-from train_helpers import rows, tiny
 
 from optzoo.train import latest_checkpoint, restore_checkpoint, save_checkpoint, train_and_evaluate
 from optzoo.train.checkpoint import list_checkpoints
+
+
+def _load_helpers():
+    path = pathlib.Path(__file__).with_name("train_helpers.py")
+    spec = importlib.util.spec_from_file_location("optzoo_tests_train_helpers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_helpers = _load_helpers()
+rows = _helpers.rows
+tiny = _helpers.tiny
 
 
 def _arrays(path):

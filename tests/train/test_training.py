@@ -1,6 +1,8 @@
 """Single-device training: every model family learns; outputs, penalties, non-finite handling."""
 
+import importlib.util
 import json
+import pathlib
 import warnings
 
 import jax
@@ -8,7 +10,6 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from train_helpers import losses, rows, tiny
 
 from optzoo.data import load_dataset
 from optzoo.train import (
@@ -24,6 +25,20 @@ from optzoo.train.optim import build_optimizer, decoupled_weight_decay
 from optzoo.train.progress import Progress
 from optzoo.train.state import model_from_config
 from optzoo.train.steps import penalty
+
+
+def _load_helpers():
+    path = pathlib.Path(__file__).with_name("train_helpers.py")
+    spec = importlib.util.spec_from_file_location("optzoo_tests_train_helpers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_helpers = _load_helpers()
+losses = _helpers.losses
+rows = _helpers.rows
+tiny = _helpers.tiny
 
 FAMILIES = {
     "mlp_bf16_layernorm": tiny(model={"norm": "layer", "activation": "silu"}, precision="bf16"),
