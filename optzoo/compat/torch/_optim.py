@@ -1,0 +1,671 @@
+"""PyTorch ``torch.optim`` presets: the same keyword names, defaults and numbers.
+
+Every factory returns an ``optax.GradientTransformation`` whose updates are the
+parameter change of one ``optimizer.step()`` (learning rate and sign included).
+``lr`` may also be a schedule of the 0-based step count (see
+:mod:`optzoo.compat.torch.lr_scheduler`). The execution options ``foreach``,
+``fused``, ``capturable`` and ``differentiable`` are accepted and ignored: they
+change how PyTorch runs the step, not what it computes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import optax
+
+import optzoo
+from optzoo.compat._common import one_minus_pow, per_tensor, semantics
+
+__all__ = [
+    "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NAdam", "RAdam",
+    "Rprop", "ASGD", "Adafactor", "Muon",
+]
+
+LR = optax.ScalarOrSchedule
+_zeros = jnp.zeros_like
+
+
+def _lr_block(lr: LR) -> optax.GradientTransformation:
+    return optzoo.scale_by_learning_rate(lr)
+
+
+def _radam_rho(b2: float, t: jax.Array) -> jax.Array:
+    r"""RAdam's :math:`\rho_t = \rho_\infty - 2t\beta_2^t/(1-\beta_2^t)` without cancellation.
+
+    With :math:`L=-\log\beta_2` and :math:`y=tL`:
+    :math:`\rho_t = (2/(1-\beta_2) - 2/L) - 1 + (2/L)(e^y-1-y)/(e^y-1)`, the first term a
+    float64 constant and :math:`e^y-1-y` a series for small :math:`y`.
+    """
+    big_l = -math.log(b2)
+    c = 2 / (1 - b2) - 2 / big_l - 1
+    y = t * jnp.asarray(big_l, t.dtype)
+    ys = jnp.minimum(y, 1.0)
+    series, term = jnp.zeros_like(y), ys
+    for k in range(2, 16):
+        term = term * ys / k
+        series = series + term
+    num = jnp.where(y < 1.0, series, jnp.expm1(y) - y)
+    return c + (2 / big_l) * num / jnp.expm1(y)
+
+
+def _neg(maximize: bool) -> list[optax.GradientTransformation]:
+    return [optzoo.scale(-1.0)] if maximize else []
+
+
+def _l2(weight_decay: float) -> list[optax.GradientTransformation]:
+    return [optzoo.add_decayed_weights(weight_decay)] if weight_decay else []
+
+
+@semantics(
+    "sgd", "torch",
+    eps="none",
+    weight_decay="coupled L2: g += wd p (before momentum)",
+    nesterov="u = g + mu b, with b = mu b + (1 - dampening) g",
+    bias_correction="none",
+    accumulator_init="b = g at the first step (no dampening)",
+)
+def SGD(
+    lr: LR = 1e-3,
+    momentum: float = 0.0,
+    dampening: float = 0.0,
+    weight_decay: float = 0.0,
+    nesterov: bool = False,
+    *,
+    maximize: bool = False,
+    foreach: bool | None = None,
+    differentiable: bool = False,
+    fused: bool | None = None,
+) -> optax.GradientTransformation:
+    r"""``torch.optim.SGD``.
+
+    .. math::
+       g \leftarrow g + \lambda p,\quad b_1 = g_1,\; b_t = \mu b_{t-1} + (1-\tau) g_t,\quad
+       p \leftarrow p - \eta\,(g + \mu b_t \text{ if nesterov else } b_t).
+
+    Args:
+      lr, momentum, dampening, weight_decay, nesterov, maximize: as in PyTorch.
+      foreach, differentiable, fused: accepted and ignored.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> from optzoo.compat import torch as ot
+      >>> tx = ot.SGD(lr=0.1, momentum=0.9, nesterov=True)
+    """
+    del foreach, differentiable, fused
+    if nesterov and (momentum <= 0 or dampening != 0):
+        raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+    if momentum and dampening:
+        mom = [_dampened_trace(momentum, dampening)]
+    elif momentum:
+        mom = [optzoo.trace(decay=momentum, nesterov=nesterov)]
+    else:
+        mom = []
+    return optax.chain(*_neg(maximize), *_l2(weight_decay), *mom, _lr_block(lr))
+
+
+def _dampened_trace(momentum: float, dampening: float) -> optax.GradientTransformation:
+    """PyTorch's momentum buffer with dampening: the first step copies the gradient."""
+
+    def kernel(g, p, s, t, lr, sc):
+        b = jnp.where(t == 1, g, momentum * s["b"] + (1 - dampening) * g)
+        return b, {"b": b}
+
+    return per_tensor({"b": _zeros}, kernel, 1.0)
+
+
+def _adam_kernel(beta1, beta2, eps, amsgrad, decoupled_wd, weight_decay):
+    def kernel(g, p, s, t, lr, sc):
+        if weight_decay and not decoupled_wd:
+            g = g + weight_decay * p
+        m = s["m"] + (1 - beta1) * (g - s["m"])
+        v = beta2 * s["v"] + (1 - beta2) * g * g
+        vmax = jnp.maximum(s["vmax"], v) if amsgrad else s["vmax"]
+        bc1 = one_minus_pow(beta1, t)
+        bc2_sqrt = jnp.sqrt(one_minus_pow(beta2, t))
+        denom = jnp.sqrt(vmax if amsgrad else v) / bc2_sqrt + eps
+        d = -(lr / bc1) * m / denom
+        if weight_decay and decoupled_wd:
+            d = d - lr * weight_decay * p
+        return d, {"m": m, "v": v, "vmax": vmax}
+
+    return kernel
+
+
+@semantics(
+    "adam", "torch",
+    eps="m_hat / (sqrt(v_hat) + eps)",
+    weight_decay="coupled L2: g += wd p (decoupled_weight_decay=True: AdamW)",
+    bias_correction="yes, both moments",
+    accumulator_init="m = v = 0; amsgrad keeps max of raw v",
+)
+def Adam(
+    lr: LR = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    amsgrad: bool = False,
+    *,
+    foreach: bool | None = None,
+    maximize: bool = False,
+    capturable: bool = False,
+    differentiable: bool = False,
+    fused: bool | None = None,
+    decoupled_weight_decay: bool = False,
+) -> optax.GradientTransformation:
+    r"""``torch.optim.Adam``.
+
+    .. math::
+       m_t = \beta_1 m + (1-\beta_1) g,\; v_t = \beta_2 v + (1-\beta_2) g^2,\;
+       p \leftarrow p - \frac{\eta}{1-\beta_1^t}\,\frac{m_t}{\sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon}.
+
+    With ``amsgrad`` the denominator uses the running maximum of the *raw* :math:`v_t`
+    (optax's ``amsgrad`` takes the maximum of the bias-corrected one). The math equals
+    ``optzoo.scale_by_adam``; the preset forms :math:`1-\beta^t` as PyTorch does (in
+    float64, here via ``expm1``), which ``scale_by_adam`` does in float32 with a
+    relative error up to 1e-5 in the first steps.
+
+    Example:
+      >>> from optzoo.compat import torch as ot
+      >>> tx = ot.Adam(lr=1e-3, weight_decay=1e-2)
+    """
+    del foreach, capturable, differentiable, fused
+    b1, b2 = betas
+    k = _adam_kernel(b1, b2, eps, amsgrad, decoupled_weight_decay, weight_decay)
+    vmax = jnp.zeros_like if amsgrad else (lambda p: jnp.zeros([], p.dtype))
+    return per_tensor({"m": _zeros, "v": _zeros, "vmax": vmax}, k, lr, maximize=maximize)
+
+
+@semantics(
+    "adamw", "torch",
+    eps="m_hat / (sqrt(v_hat) + eps)",
+    weight_decay="decoupled, scaled by lr: p *= 1 - lr wd",
+    bias_correction="yes, both moments",
+    accumulator_init="m = v = 0",
+)
+def AdamW(
+    lr: LR = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 1e-2,
+    amsgrad: bool = False,
+    *,
+    maximize: bool = False,
+    foreach: bool | None = None,
+    capturable: bool = False,
+    differentiable: bool = False,
+    fused: bool | None = None,
+) -> optax.GradientTransformation:
+    r"""``torch.optim.AdamW``: :func:`Adam` with decoupled weight decay
+    :math:`p \leftarrow p(1-\eta\lambda)` (PyTorch's default ``weight_decay=1e-2``).
+
+    Example:
+      >>> from optzoo.compat import torch as ot
+      >>> tx = ot.AdamW(lr=3e-4)
+    """
+    del foreach, capturable, differentiable, fused
+    return Adam(lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                decoupled_weight_decay=True)
+
+
+@semantics(
+    "adagrad", "torch",
+    eps="g / (sqrt(sum) + eps)",
+    weight_decay="coupled L2: g += wd p",
+    bias_correction="none; lr / (1 + (t - 1) lr_decay)",
+    accumulator_init="initial_accumulator_value (default 0)",
+)
+def Adagrad(
+    lr: LR = 1e-2,
+    lr_decay: float = 0.0,
+    weight_decay: float = 0.0,
+    initial_accumulator_value: float = 0.0,
+    eps: float = 1e-10,
+    foreach: bool | None = None,
+    *,
+    maximize: bool = False,
+    differentiable: bool = False,
+    fused: bool | None = None,
+) -> optax.GradientTransformation:
+    r"""``torch.optim.Adagrad``.
+
+    .. math::
+       S \leftarrow S + g^2,\quad
+       p \leftarrow p - \frac{\eta}{1+(t-1)\,\delta}\,\frac{g}{\sqrt{S}+\epsilon}.
+    """
+    del foreach, differentiable, fused
+
+    def kernel(g, p, s, t, lr_, sc):
+        if weight_decay:
+            g = g + weight_decay * p
+        acc = s["sum"] + g * g
+        clr = lr_ / (1 + (t - 1) * lr_decay)
+        return -clr * g / (jnp.sqrt(acc) + eps), {"sum": acc}
+
+    init = lambda p: jnp.full_like(p, initial_accumulator_value)
+    return per_tensor({"sum": init}, kernel, lr, maximize=maximize)
+
+
+@semantics(
+    "rmsprop", "torch",
+    eps="g / (sqrt(v) + eps)",
+    weight_decay="coupled L2: g += wd p",
+    nesterov="n/a (heavy ball on g / (sqrt(v) + eps))",
+    bias_correction="none",
+    accumulator_init="v = 0",
+)
+def RMSprop(
+    lr: LR = 1e-2,
+    alpha: float = 0.99,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    momentum: float = 0.0,
+    centered: bool = False,
+    capturable: bool = False,
+    foreach: bool | None = None,
+    maximize: bool = False,
+    differentiable: bool = False,
+) -> optax.GradientTransformation:
+    r"""``torch.optim.RMSprop``: ``optzoo.scale_by_rms`` (or ``scale_by_stddev`` when
+    centered) with ``eps`` outside the square root, then a heavy-ball ``trace``.
+
+    .. math::
+       v \leftarrow \alpha v + (1-\alpha) g^2,\quad
+       b \leftarrow \mu b + \frac{g}{\sqrt{v - \bar g^2 \,[\text{centered}]} + \epsilon},\quad
+       p \leftarrow p - \eta b.
+    """
+    del capturable, foreach, differentiable
+    scaler = optzoo.scale_by_stddev if centered else optzoo.scale_by_rms
+    return optax.chain(
+        *_neg(maximize),
+        *_l2(weight_decay),
+        scaler(decay=alpha, eps=eps, eps_in_sqrt=False),
+        *([optzoo.trace(decay=momentum)] if momentum else []),
+        _lr_block(lr),
+    )
+
+
+@semantics(
+    "adadelta", "torch",
+    eps="sqrt(u + eps) / sqrt(v + eps) g",
+    weight_decay="coupled L2: g += wd p",
+    bias_correction="none",
+    accumulator_init="v = u = 0",
+)
+def Adadelta(
+    lr: LR = 1.0,
+    rho: float = 0.9,
+    eps: float = 1e-6,
+    weight_decay: float = 0.0,
+    foreach: bool | None = None,
+    *,
+    capturable: bool = False,
+    maximize: bool = False,
+    differentiable: bool = False,
+) -> optax.GradientTransformation:
+    r"""``torch.optim.Adadelta``: ``optzoo.scale_by_adadelta`` scaled by ``lr``.
+
+    .. math::
+       v \leftarrow \rho v + (1-\rho) g^2,\; \Delta = \frac{\sqrt{u+\epsilon}}{\sqrt{v+\epsilon}} g,\;
+       u \leftarrow \rho u + (1-\rho)\Delta^2,\; p \leftarrow p - \eta\Delta.
+    """
+    del foreach, capturable, differentiable
+    return optax.chain(
+        *_neg(maximize), *_l2(weight_decay), optzoo.scale_by_adadelta(rho=rho, eps=eps),
+        _lr_block(lr),
+    )
+
+
+@semantics(
+    "adamax", "torch",
+    eps="inside the max: u = max(b2 u, |g| + eps)",
+    weight_decay="coupled L2: g += wd p",
+    bias_correction="first moment only",
+    accumulator_init="m = u = 0",
+)
+def Adamax(
+    lr: LR = 2e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    foreach: bool | None = None,
+    *,
+    maximize: bool = False,
+    differentiable: bool = False,
+    capturable: bool = False,
+) -> optax.GradientTransformation:
+    r"""``torch.optim.Adamax``.
+
+    .. math::
+       m \leftarrow \beta_1 m + (1-\beta_1) g,\; u \leftarrow \max(\beta_2 u, |g|+\epsilon),\;
+       p \leftarrow p - \frac{\eta}{1-\beta_1^t}\frac{m}{u}.
+    """
+    del foreach, differentiable, capturable
+    b1, b2 = betas
+
+    def kernel(g, p, s, t, lr_, sc):
+        if weight_decay:
+            g = g + weight_decay * p
+        m = s["m"] + (1 - b1) * (g - s["m"])
+        u = jnp.maximum(b2 * s["u"], jnp.abs(g) + eps)
+        return -(lr_ / one_minus_pow(b1, t)) * m / u, {"m": m, "u": u}
+
+    return per_tensor({"m": _zeros, "u": _zeros}, kernel, lr, maximize=maximize)
+
+
+@semantics(
+    "nadam", "torch",
+    eps="m_hat / (sqrt(v_hat) + eps)",
+    weight_decay="coupled L2 (decoupled_weight_decay=True: p *= 1 - lr wd)",
+    nesterov="Dozat, with momentum schedule mu_t = b1 (1 - 0.5 0.96^(t psi))",
+    bias_correction="mu-product for m, 1 - b2^t for v",
+    accumulator_init="m = v = 0, mu_product = 1",
+)
+def NAdam(
+    lr: LR = 2e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    momentum_decay: float = 4e-3,
+    decoupled_weight_decay: bool = False,
+    *,
+    foreach: bool | None = None,
+    maximize: bool = False,
+    capturable: bool = False,
+    differentiable: bool = False,
+) -> optax.GradientTransformation:
+    r"""``torch.optim.NAdam``.
+
+    .. math::
+       \mu_t = \beta_1(1-\tfrac12 0.96^{t\psi}),\;
+       p \leftarrow p - \eta\Big[\frac{(1-\mu_t) g}{1-\prod_{i\le t}\mu_i}
+       + \frac{\mu_{t+1} m_t}{1-\prod_{i\le t+1}\mu_i}\Big] \Big/ \Big(\sqrt{v_t/(1-\beta_2^t)}+\epsilon\Big).
+    """
+    del foreach, capturable, differentiable
+    b1, b2 = betas
+
+    def mu_at(t):
+        return b1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
+
+    def scalar_step(sc, t):
+        return {"mu_product": sc["mu_product"] * mu_at(t.astype(jnp.float32))}
+
+    def kernel(g, p, s, t, lr_, sc):
+        d0 = jnp.zeros_like(p)
+        if weight_decay:
+            if decoupled_weight_decay:
+                d0 = -lr_ * weight_decay * p
+            else:
+                g = g + weight_decay * p
+        mu, mu_next = mu_at(t), mu_at(t + 1)
+        mu_prod = sc["mu_product"].astype(p.dtype)
+        m = s["m"] + (1 - b1) * (g - s["m"])
+        v = b2 * s["v"] + (1 - b2) * g * g
+        denom = jnp.sqrt(v / one_minus_pow(b2, t)) + eps
+        d = d0 - lr_ * (1 - mu) / (1 - mu_prod) * g / denom
+        d = d - lr_ * mu_next / (1 - mu_prod * mu_next) * m / denom
+        return d, {"m": m, "v": v}
+
+    return per_tensor(
+        {"m": _zeros, "v": _zeros}, kernel, lr, maximize=maximize,
+        scalars={"mu_product": lambda: jnp.ones([], jnp.float32)}, scalar_step=scalar_step,
+    )
+
+
+@semantics(
+    "radam", "torch",
+    eps="sqrt(1 - b2^t) / (sqrt(v) + eps)",
+    weight_decay="coupled L2 (decoupled_weight_decay=True: p *= 1 - lr wd)",
+    bias_correction="yes; un-adapted SGD step while rho_t <= 5",
+    accumulator_init="m = v = 0",
+)
+def RAdam(
+    lr: LR = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    decoupled_weight_decay: bool = False,
+    *,
+    foreach: bool | None = None,
+    maximize: bool = False,
+    capturable: bool = False,
+    differentiable: bool = False,
+) -> optax.GradientTransformation:
+    r"""``torch.optim.RAdam`` (Liu et al. 2020, https://arxiv.org/abs/1908.03265).
+
+    .. math::
+       \rho_t = \rho_\infty - \frac{2t\beta_2^t}{1-\beta_2^t},\;
+       p \leftarrow p - \eta\,\hat m_t\,\Big[r_t \frac{\sqrt{1-\beta_2^t}}{\sqrt{v_t}+\epsilon}
+       \text{ if } \rho_t > 5 \text{ else } 1\Big].
+    """
+    del foreach, capturable, differentiable
+    b1, b2 = betas
+    rho_inf = 2 / (1 - b2) - 1
+
+    def kernel(g, p, s, t, lr_, sc):
+        d0 = jnp.zeros_like(p)
+        if weight_decay:
+            if decoupled_weight_decay:
+                d0 = -lr_ * weight_decay * p
+            else:
+                g = g + weight_decay * p
+        m = s["m"] + (1 - b1) * (g - s["m"])
+        v = b2 * s["v"] + (1 - b2) * g * g
+        bc1, bc2 = one_minus_pow(b1, t), one_minus_pow(b2, t)
+        m_hat = m / bc1
+        rho_t = _radam_rho(b2, t)
+        safe = jnp.maximum(rho_t, 5.0 + 1e-3)
+        rect = jnp.sqrt((safe - 4) * (safe - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * safe))
+        adaptive = jnp.sqrt(bc2) / (jnp.sqrt(v) + eps)
+        d = jnp.where(rho_t > 5.0, -(m_hat * lr_ * adaptive * rect), -(m_hat * lr_))
+        return d0 + d, {"m": m, "v": v}
+
+    return per_tensor({"m": _zeros, "v": _zeros}, kernel, lr, maximize=maximize)
+
+
+@semantics(
+    "rprop", "torch",
+    eps="none",
+    weight_decay="none",
+    bias_correction="none",
+    accumulator_init="step size = lr, previous gradient = 0",
+)
+def Rprop(
+    lr: LR = 1e-2,
+    etas: tuple[float, float] = (0.5, 1.2),
+    step_sizes: tuple[float, float] = (1e-6, 50),
+    *,
+    capturable: bool = False,
+    foreach: bool | None = None,
+    maximize: bool = False,
+    differentiable: bool = False,
+) -> optax.GradientTransformation:
+    r"""``torch.optim.Rprop`` (Riedmiller & Braun 1993), PyTorch's variant (Rprop-):
+    after a sign flip the step size shrinks and that coordinate's gradient is zeroed.
+
+    .. math::
+       \Delta \leftarrow \mathrm{clip}(\Delta\cdot\eta_{\pm}),\quad
+       p \leftarrow p - \mathrm{sign}(g)\Delta.
+
+    ``lr`` is the initial step size; a schedule is read once, at step 0.
+    """
+    del capturable, foreach, differentiable
+    eta_minus, eta_plus = etas
+    smin, smax = step_sizes
+    lr0 = lr(0) if callable(lr) else lr
+
+    def kernel(g, p, s, t, lr_, sc):
+        prod = g * s["prev"]
+        factor = jnp.where(prod > 0, eta_plus, jnp.where(prod < 0, eta_minus, 1.0))
+        step = jnp.clip(s["step_size"] * factor.astype(p.dtype), smin, smax)
+        g = jnp.where(prod < 0, 0.0, g)
+        return -jnp.sign(g) * step, {"prev": g, "step_size": step}
+
+    init_step = lambda p: jnp.full_like(p, lr0)
+    return per_tensor({"prev": _zeros, "step_size": init_step}, kernel, lr, maximize=maximize)
+
+
+@semantics(
+    "asgd", "torch",
+    eps="none",
+    weight_decay="coupled L2: g += wd p",
+    bias_correction="none",
+    accumulator_init="eta = lr, mu = 1, ax = 0",
+)
+def ASGD(
+    lr: LR = 1e-2,
+    lambd: float = 1e-4,
+    alpha: float = 0.75,
+    t0: float = 1e6,
+    weight_decay: float = 0.0,
+    foreach: bool | None = None,
+    maximize: bool = False,
+    differentiable: bool = False,
+    capturable: bool = False,
+) -> optax.GradientTransformation:
+    r"""``torch.optim.ASGD`` (Polyak & Juditsky 1992): decayed SGD plus a running
+    average ``ax`` of the iterates, kept in ``state.slots["ax"]``.
+
+    .. math::
+       p \leftarrow p(1-\lambda\eta_t) - \eta_t g,\quad
+       \eta_{t+1} = \frac{\eta_0}{(1+\lambda\eta_0 t)^\alpha},\quad
+       \bar x \leftarrow \bar x + \mu_t (p - \bar x),\; \mu_{t+1} = 1/\max(1, t - t_0).
+    """
+    del foreach, differentiable, capturable
+    if callable(lr):
+        raise ValueError("ASGD takes a scalar lr: it runs its own step-size decay")
+
+    def kernel(g, p, s, t, lr_, sc):
+        if weight_decay:
+            g = g + weight_decay * p
+        eta = jnp.where(t == 1, lr_, lr_ / (1 + lambd * lr_ * (t - 1)) ** alpha)
+        mu = 1.0 / jnp.maximum(1.0, t - 1 - t0)
+        new_p = p * (1 - lambd * eta) - eta * g
+        ax = jnp.where(mu == 1, new_p, s["ax"] + (new_p - s["ax"]) * mu)
+        return new_p - p, {"ax": ax}
+
+    return per_tensor({"ax": _zeros}, kernel, lr, maximize=maximize)
+
+
+@semantics(
+    "adafactor", "torch",
+    eps="eps1 clamps the variance estimate (eps1^2), eps2 floors the parameter RMS",
+    weight_decay="decoupled: p *= 1 - lr wd",
+    bias_correction="none; beta2_t = 1 - t^beta2_decay",
+    accumulator_init="row/col/full variance = 0",
+)
+def Adafactor(
+    lr: LR = 1e-2,
+    beta2_decay: float = -0.8,
+    eps: tuple[float | None, float] = (None, 1e-3),
+    d: float = 1.0,
+    weight_decay: float = 0.0,
+    *,
+    foreach: bool | None = None,
+    maximize: bool = False,
+) -> optax.GradientTransformation:
+    r"""``torch.optim.Adafactor`` (Shazeer & Stern 2018, https://arxiv.org/abs/1804.04235),
+    PyTorch's variant: no first moment, relative step :math:`\min(\eta, 1/\sqrt t)`.
+
+    Tensors with two or more dimensions keep factored row/column statistics over the
+    last two axes; vectors and scalars keep a full second moment.
+    """
+    del foreach
+    eps1, eps2 = eps
+
+    def kernel(g, p, s, t, lr_, sc):
+        e1 = jnp.finfo(p.dtype).eps if eps1 is None else eps1
+        w = t ** beta2_decay
+        rho = jnp.minimum(lr_, 1 / jnp.sqrt(t))
+        alpha = jnp.maximum(eps2, jnp.linalg.norm(p.ravel()) / math.sqrt(max(p.size, 1))) * rho
+        if p.ndim > 1:
+            row = s["row"] + w * (jnp.mean(g * g, axis=-1, keepdims=True) - s["row"])
+            col = s["col"] + w * (jnp.mean(g * g, axis=-2, keepdims=True) - s["col"])
+            var = (row @ col) / jnp.maximum(jnp.mean(row, axis=-2, keepdims=True), e1)
+            new = {"row": row, "col": col, "var": s["var"]}
+        else:
+            var = s["var"] + w * (g * g - s["var"])
+            new = {"row": s["row"], "col": s["col"], "var": var}
+        u = jax.lax.rsqrt(jnp.maximum(var, e1 * e1)) * g
+        denom = jnp.maximum(1.0, jnp.linalg.norm(u.ravel()) / (math.sqrt(max(u.size, 1)) * d))
+        delta = -(alpha / denom) * u
+        if weight_decay:
+            delta = delta - lr_ * weight_decay * p
+        return delta, new
+
+    def row_init(p):
+        return jnp.zeros((*p.shape[:-1], 1), p.dtype) if p.ndim > 1 else jnp.zeros([], p.dtype)
+
+    def col_init(p):
+        if p.ndim > 1:
+            return jnp.zeros((*p.shape[:-2], 1, p.shape[-1]), p.dtype)
+        return jnp.zeros([], p.dtype)
+
+    def var_init(p):
+        return jnp.zeros([], p.dtype) if p.ndim > 1 else jnp.zeros_like(p)
+
+    return per_tensor({"row": row_init, "col": col_init, "var": var_init}, kernel, lr,
+                      maximize=maximize)
+
+
+def newton_schulz(x: jax.Array, coefficients: tuple[float, float, float], steps: int,
+                  eps: float, dtype: Any) -> jax.Array:
+    """Quintic Newton-Schulz orthogonalisation of a matrix (Jordan et al. 2024)."""
+    a, b, c = coefficients
+    y = x.astype(dtype)
+    tall = x.shape[-2] > x.shape[-1]
+    if tall:
+        y = y.T
+    y = y / jnp.maximum(jnp.linalg.norm(y), eps).astype(dtype)
+    for _ in range(steps):
+        gram = y @ y.T
+        y = a * y + (b * gram + c * (gram @ gram)) @ y
+    return (y.T if tall else y).astype(x.dtype)
+
+
+def Muon(
+    lr: LR = 1e-3,
+    weight_decay: float = 0.1,
+    momentum: float = 0.95,
+    nesterov: bool = True,
+    ns_coefficients: tuple[float, float, float] = (3.4445, -4.775, 2.0315),
+    eps: float = 1e-7,
+    ns_steps: int = 5,
+    adjust_lr_fn: str | None = None,
+    *,
+    ns_dtype: Any = jnp.bfloat16,
+) -> optax.GradientTransformation:
+    r"""``torch.optim.Muon`` (Jordan et al. 2024, https://kellerjordan.github.io/posts/muon/).
+
+    .. math::
+       B \leftarrow \mu B + (1-\mu) g,\;
+       O = \mathrm{NS}_k\big((1-\mu) g + \mu B \text{ if nesterov else } B\big),\;
+       p \leftarrow p(1-\eta\lambda) - \eta\,s(A, B)\, O,
+
+    with :math:`s = \sqrt{\max(1, A/B)}` (``"original"``) or :math:`0.2\sqrt{\max(A,B)}`
+    (``"match_rms_adamw"``). Parameters must be 2-D, as in PyTorch. PyTorch runs the
+    Newton-Schulz iteration in bfloat16 (``ns_dtype``, an optzoo extra): trajectories
+    then agree only to bfloat16 precision.
+    """
+    if adjust_lr_fn not in (None, "original", "match_rms_adamw"):
+        raise ValueError(f"Adjust learning rate function {adjust_lr_fn} is not supported")
+
+    def kernel(g, p, s, t, lr_, sc):
+        if p.ndim != 2:
+            raise ValueError(f"Muon only supports 2D parameters, got shape {p.shape}")
+        buf = s["b"] + (1 - momentum) * (g - s["b"])
+        u = g + momentum * (buf - g) if nesterov else buf
+        o = newton_schulz(u, ns_coefficients, ns_steps, eps, ns_dtype)
+        rows, cols = p.shape
+        if adjust_lr_fn == "match_rms_adamw":
+            ratio = 0.2 * math.sqrt(max(rows, cols))
+        else:
+            ratio = math.sqrt(max(1, rows / cols))
+        return -lr_ * weight_decay * p - lr_ * ratio * o, {"b": buf}
+
+    return per_tensor({"b": _zeros}, kernel, lr)
