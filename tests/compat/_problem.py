@@ -14,13 +14,13 @@ import optax
 STEPS = 100
 
 
-def make_problem(seed: int = 0, shapes: dict | None = None) -> tuple[dict, dict]:
+def make_problem(seed: int = 0, shapes: dict | None = None, dtype=np.float32):
     rng = np.random.default_rng(seed)
     shapes = shapes or {"w": (6, 4), "b": (4,)}
-    params = {k: rng.normal(size=s).astype(np.float32) * 0.5 for k, s in shapes.items()}
+    params = {k: (rng.normal(size=s) * 0.5).astype(dtype) for k, s in shapes.items()}
     data = {
-        "x": rng.normal(size=(32, 6)).astype(np.float32),
-        "y": rng.normal(size=(32, 4)).astype(np.float32),
+        "x": rng.normal(size=(32, 6)).astype(dtype),
+        "y": rng.normal(size=(32, 4)).astype(dtype),
     }
     return params, data
 
@@ -56,7 +56,9 @@ def jax_trajectory(tx: optax.GradientTransformation, params, data, steps: int = 
         _, traj = jax.lax.scan(body, (p0, tx.init(p0)), None, length=steps)
         return traj
 
-    return jax.tree.map(np.asarray, run(jax.tree.map(jnp.asarray, params)))
+    x64 = any(np.asarray(v).dtype == np.float64 for v in params.values())
+    with jax.enable_x64(x64):
+        return jax.tree.map(np.asarray, run(jax.tree.map(jnp.asarray, params)))
 
 
 def torch_trajectory(make_opt, params, data, steps: int = STEPS, scheduler=None):

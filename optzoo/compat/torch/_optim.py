@@ -33,6 +33,15 @@ def _lr_block(lr: LR) -> optax.GradientTransformation:
     return optzoo.scale_by_learning_rate(lr)
 
 
+def _lerp(start: jax.Array, end: jax.Array, weight: Any) -> jax.Array:
+    """``torch.lerp``: the formula switches at weight 0.5 (it matters to the last bit)."""
+    if isinstance(weight, (int, float)):
+        if weight < 0.5:
+            return start + weight * (end - start)
+        return end - (end - start) * (1 - weight)
+    return jnp.where(weight < 0.5, start + weight * (end - start), end - (end - start) * (1 - weight))
+
+
 def _radam_rho(b2: float, t: jax.Array) -> jax.Array:
     r"""RAdam's :math:`\rho_t = \rho_\infty - 2t\beta_2^t/(1-\beta_2^t)` without cancellation.
 
@@ -543,8 +552,9 @@ def ASGD(
     def kernel(g, p, s, t, lr_, sc):
         if weight_decay:
             g = g + weight_decay * p
-        eta = jnp.where(t == 1, lr_, lr_ / (1 + lambd * lr_ * (t - 1)) ** alpha)
-        mu = 1.0 / jnp.maximum(1.0, t - 1 - t0)
+        # PyTorch stores eta and mu as float32 tensors whatever the parameter dtype
+        eta = (lr_ / (1 + lambd * lr_ * (t - 1)) ** alpha).astype(jnp.float32).astype(p.dtype)
+        mu = (1.0 / jnp.maximum(1.0, t - 1 - t0)).astype(jnp.float32).astype(p.dtype)
         new_p = p * (1 - lambd * eta) - eta * g
         ax = jnp.where(mu == 1, new_p, s["ax"] + (new_p - s["ax"]) * mu)
         return new_p - p, {"ax": ax}
@@ -584,12 +594,12 @@ def Adafactor(
         rho = jnp.minimum(lr_, 1 / jnp.sqrt(t))
         alpha = jnp.maximum(eps2, jnp.linalg.norm(p.ravel()) / math.sqrt(max(p.size, 1))) * rho
         if p.ndim > 1:
-            row = s["row"] + w * (jnp.mean(g * g, axis=-1, keepdims=True) - s["row"])
-            col = s["col"] + w * (jnp.mean(g * g, axis=-2, keepdims=True) - s["col"])
+            row = _lerp(s["row"], jnp.mean(g * g, axis=-1, keepdims=True), w)
+            col = _lerp(s["col"], jnp.mean(g * g, axis=-2, keepdims=True), w)
             var = (row @ col) / jnp.maximum(jnp.mean(row, axis=-2, keepdims=True), e1)
             new = {"row": row, "col": col, "var": s["var"]}
         else:
-            var = s["var"] + w * (g * g - s["var"])
+            var = _lerp(s["var"], g * g, w)
             new = {"row": s["row"], "col": s["col"], "var": var}
         u = jax.lax.rsqrt(jnp.maximum(var, e1 * e1)) * g
         denom = jnp.maximum(1.0, jnp.linalg.norm(u.ravel()) / (math.sqrt(max(u.size, 1)) * d))
@@ -615,16 +625,27 @@ def Adafactor(
 
 def newton_schulz(x: jax.Array, coefficients: tuple[float, float, float], steps: int,
                   eps: float, dtype: Any) -> jax.Array:
-    """Quintic Newton-Schulz orthogonalisation of a matrix (Jordan et al. 2024)."""
+    """Quintic Newton-Schulz orthogonalisation of a matrix (Jordan et al. 2024).
+
+    Products accumulate in float32 and each fused ``beta*C + alpha*A@B`` is rounded
+    to ``dtype`` once, as PyTorch's ``addmm`` does on bfloat16 tensors.
+    """
     a, b, c = coefficients
+    f32 = jnp.float32
+
+    def mm(u, v):
+        return jnp.matmul(u, v, preferred_element_type=f32)
+
     y = x.astype(dtype)
     tall = x.shape[-2] > x.shape[-1]
     if tall:
         y = y.T
-    y = y / jnp.maximum(jnp.linalg.norm(y), eps).astype(dtype)
+    norm = jnp.sqrt(jnp.sum(jnp.square(y.astype(f32)))).astype(dtype)
+    y = (y.astype(f32) / jnp.maximum(norm, eps).astype(f32)).astype(dtype)
     for _ in range(steps):
-        gram = y @ y.T
-        y = a * y + (b * gram + c * (gram @ gram)) @ y
+        gram = mm(y, y.T).astype(dtype)
+        upd = (b * gram.astype(f32) + c * mm(gram, gram)).astype(dtype)
+        y = (a * y.astype(f32) + mm(upd, y)).astype(dtype)
     return (y.T if tall else y).astype(x.dtype)
 
 
@@ -658,8 +679,8 @@ def Muon(
     def kernel(g, p, s, t, lr_, sc):
         if p.ndim != 2:
             raise ValueError(f"Muon only supports 2D parameters, got shape {p.shape}")
-        buf = s["b"] + (1 - momentum) * (g - s["b"])
-        u = g + momentum * (buf - g) if nesterov else buf
+        buf = _lerp(s["b"], g, 1 - momentum)
+        u = _lerp(g, buf, momentum) if nesterov else buf
         o = newton_schulz(u, ns_coefficients, ns_steps, eps, ns_dtype)
         rows, cols = p.shape
         if adjust_lr_fn == "match_rms_adamw":
