@@ -89,3 +89,29 @@ def max_rel_error(ours: dict, ref: dict) -> float:
         diff = np.max(np.abs(ours[k] - ref[k]).reshape(ref[k].shape[0], -1), axis=1)
         err = max(err, float(np.max(diff / np.maximum(scale, 1e-30))))
     return err
+
+
+def keras_trajectory(make_opt, params, data, steps: int = STEPS):
+    """Runs a Keras 3 optimizer (JAX backend) through ``stateless_apply`` under jit;
+    returns the parameters after each step and the optimizer."""
+    import keras
+
+    keys = sorted(params)
+    variables = [keras.Variable(params[k], name=k) for k in keys]
+    opt = make_opt()
+    opt.build(variables)
+
+    @jax.jit
+    def run(opt_vars, train_vars):
+        def body(carry, _):
+            ov, tv = carry
+            g = jax.grad(jax_loss)(dict(zip(keys, tv)), data)
+            tv, ov = opt.stateless_apply(ov, [g[k] for k in keys], tv)
+            return (ov, tv), tv
+
+        return jax.lax.scan(body, (opt_vars, train_vars), None, length=steps)
+
+    (ov, _), traj = run([v.value for v in opt.variables], [v.value for v in variables])
+    for var, val in zip(opt.variables, ov):
+        var.assign(val)
+    return {k: np.asarray(t) for k, t in zip(keys, traj)}, opt
