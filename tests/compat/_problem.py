@@ -41,7 +41,8 @@ def torch_loss(p, data):
     return torch.mean((torch.tanh(z) - torch.as_tensor(data["y"])) ** 2)
 
 
-def jax_trajectory(tx: optax.GradientTransformation, params, data, steps: int = STEPS):
+def jax_trajectory(tx: optax.GradientTransformation, params, data, steps: int = STEPS,
+                   return_state: bool = False):
     """Parameters after each of ``steps`` updates, as numpy arrays of shape (steps, ...)."""
 
     @jax.jit
@@ -53,12 +54,14 @@ def jax_trajectory(tx: optax.GradientTransformation, params, data, steps: int = 
             p = optax.apply_updates(p, u)
             return (p, s), p
 
-        _, traj = jax.lax.scan(body, (p0, tx.init(p0)), None, length=steps)
-        return traj
+        (_, state), traj = jax.lax.scan(body, (p0, tx.init(p0)), None, length=steps)
+        return traj, state
 
     x64 = any(np.asarray(v).dtype == np.float64 for v in params.values())
     with jax.enable_x64(x64):
-        return jax.tree.map(np.asarray, run(jax.tree.map(jnp.asarray, params)))
+        traj, state = run(jax.tree.map(jnp.asarray, params))
+        traj = jax.tree.map(np.asarray, traj)
+    return (traj, state) if return_state else traj
 
 
 def torch_trajectory(make_opt, params, data, steps: int = STEPS, scheduler=None):
