@@ -139,3 +139,22 @@ def test_same_keywords_and_defaults(name):
 def test_sgd_nesterov_validation():
     with pytest.raises(ValueError):
         ot.SGD(lr=0.1, nesterov=True)
+
+
+@pytest.mark.parametrize("name,defaults,w_group,b_group", [
+    ("SGD", dict(lr=0.05, momentum=0.9), dict(lr=0.1, weight_decay=0.01), dict(nesterov=True)),
+    ("AdamW", dict(lr=0.01), dict(weight_decay=0.1), dict(lr=0.003, weight_decay=0.0)),
+])
+def test_param_groups(name, defaults, w_group, b_group):
+    params, data = make_problem()
+    tx = ot.param_groups(getattr(ot, name), [{"params": "w", **w_group},
+                                             {"params": "b", **b_group}],
+                         labels={"w": "w", "b": "b"}, **defaults)
+    ours = jax_trajectory(tx, params, data)
+
+    def make(ps):  # torch_trajectory passes tensors in sorted key order: b, w
+        return getattr(torch.optim, name)([{"params": [ps[1]], **w_group},
+                                           {"params": [ps[0]], **b_group}], **defaults)
+
+    ref = torch_trajectory(make, params, data)
+    assert max_rel_error(ours, ref) <= TOL
