@@ -28,25 +28,25 @@ FAST = [
     ("SGD", dict(learning_rate=0.1, momentum=0.9, nesterov=True)),
     ("RMSprop", dict(rho=0.8, centered=True, momentum=0.5, epsilon=1e-6)),
     ("Adam", dict(learning_rate=0.01, amsgrad=True, beta_1=0.8)),
+    ("Nadam", dict(learning_rate=0.01)),
+    ("Adafactor", dict(learning_rate=0.05, clip_threshold=0.5)),
+    ("Muon", dict(learning_rate=0.01)),
+    # the common options, through Adam
+    ("Adam", dict(learning_rate=0.01, clipnorm=0.05, use_ema=True, ema_momentum=0.9,
+                  ema_overwrite_frequency=7, gradient_accumulation_steps=3)),
+]
+
+SLOW = [
     ("AdamW", dict(learning_rate=0.01, weight_decay=0.05)),
     ("Adadelta", dict(learning_rate=1.0, rho=0.9)),
     ("Adagrad", dict(learning_rate=0.1, initial_accumulator_value=0.2)),
     ("Adamax", dict(learning_rate=0.01, beta_2=0.99)),
-    ("Nadam", dict(learning_rate=0.01)),
     ("Ftrl", dict(learning_rate=0.1, l1_regularization_strength=0.01,
                   l2_regularization_strength=0.01, l2_shrinkage_regularization_strength=0.01,
                   beta=0.1, learning_rate_power=-0.6)),
     ("Lion", dict(learning_rate=0.003, weight_decay=0.1)),
     ("Lamb", dict(learning_rate=0.01, weight_decay=0.01)),
-    ("Adafactor", dict(learning_rate=0.05, clip_threshold=0.5)),
-    ("Muon", dict(learning_rate=0.01)),
-    # the common options, through Adam and SGD
-    ("Adam", dict(learning_rate=0.01, clipnorm=0.05, use_ema=True, ema_momentum=0.9,
-                  ema_overwrite_frequency=7, gradient_accumulation_steps=3)),
     ("SGD", dict(learning_rate=0.1, momentum=0.5, global_clipnorm=0.05, use_ema=True)),
-]
-
-SLOW = [
     ("SGD", dict()),
     ("SGD", dict(learning_rate=0.1, momentum=0.9, clipvalue=0.01, weight_decay=0.01)),
     ("RMSprop", dict(learning_rate=0.003)),

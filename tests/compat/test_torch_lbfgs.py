@@ -70,8 +70,10 @@ def _ours(params, data, kw):
 
 @pytest.mark.parametrize("kw,dtype,tol", [
     (dict(lr=1, history_size=5), np.float64, 1e-10),
-    (dict(lr=0.5, max_iter=3, history_size=3, tolerance_change=1e-6), np.float64, 1e-10),
-    (dict(lr=1, max_iter=2, max_eval=5, history_size=4), np.float64, 1e-10),
+    pytest.param(dict(lr=0.5, max_iter=3, history_size=3, tolerance_change=1e-6), np.float64,
+                 1e-10, marks=pytest.mark.slow),
+    pytest.param(dict(lr=1, max_iter=2, max_eval=5, history_size=4), np.float64, 1e-10,
+                 marks=pytest.mark.slow),
     (dict(lr=0.2, max_iter=2, history_size=10), np.float32, 1e-5),
 ])
 def test_lbfgs_matches_torch(kw, dtype, tol):

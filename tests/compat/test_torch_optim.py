@@ -23,22 +23,22 @@ TOL = 1e-5
 
 FAST = [
     ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
-    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.5, maximize=True)),
     ("Adam", dict(lr=0.01, weight_decay=0.1)),
     ("Adam", dict(lr=0.01, amsgrad=True, betas=(0.8, 0.99), eps=1e-6, maximize=True)),
     ("AdamW", dict(lr=0.01, weight_decay=0.1)),
     ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1, weight_decay=0.01)),
     ("RMSprop", dict(lr=0.003, centered=True, momentum=0.5, weight_decay=0.01), 1e-4),
-    ("Adadelta", dict(rho=0.8, weight_decay=0.01)),
-    ("Adamax", dict(lr=0.01, weight_decay=0.1)),
     ("NAdam", dict(lr=0.003, weight_decay=0.1, momentum_decay=0.01)),
     ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
     ("Rprop", dict(lr=0.01, etas=(0.4, 1.3), step_sizes=(1e-5, 0.5)), 1e-4),
-    ("ASGD", dict(lr=0.1, t0=20, lambd=0.01, alpha=0.6, weight_decay=0.01)),
     ("Adafactor", dict(lr=0.05, weight_decay=0.1, d=1.5)),
 ]
 
 SLOW = [
+    ("ASGD", dict(lr=0.1, t0=20, lambd=0.01, alpha=0.6, weight_decay=0.01)),
+    ("Adamax", dict(lr=0.01, weight_decay=0.1)),
+    ("Adadelta", dict(rho=0.8, weight_decay=0.01)),
+    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.5, maximize=True)),
     ("SGD", dict(lr=0.1)),
     ("SGD", dict(lr=0.1, momentum=0.9)),
     ("Adam", dict(lr=0.01)),
@@ -83,6 +83,7 @@ def test_trajectory(name, kw, tol):
     _check(name, kw, tol=tol)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,kw,tol", FAST, ids=[f"{c[0]}-{i}" for i, c in enumerate(FAST)])
 def test_trajectory_float64(name, kw, tol):
     # In float64 there is no float32 chaos to hide behind: the formulas must agree.
