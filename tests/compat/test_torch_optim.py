@@ -55,7 +55,7 @@ SLOW = [
     ("RAdam", dict(lr=0.01, weight_decay=0.1, betas=(0.9, 0.99))),
     ("Rprop", dict(), 1e-4),
     ("ASGD", dict(lr=0.05)),
-    ("Adafactor", dict(lr=0.05, beta2_decay=-0.5, eps=(1e-3, 1e-2))),
+    ("Adafactor", dict(lr=0.01, beta2_decay=-0.5, eps=(1e-3, 1e-2))),
     ("Adafactor", dict(maximize=True)),
 ]
 

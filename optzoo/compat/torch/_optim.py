@@ -402,7 +402,9 @@ def NAdam(
         return b1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))
 
     def scalar_step(sc, t):
-        return {"mu_product": sc["mu_product"] * mu_at(t.astype(jnp.float32))}
+        # PyTorch keeps mu_product as a float32 tensor and multiplies in mu (a double)
+        mu = mu_at(t.astype(jnp.result_type(float))).astype(jnp.float32)
+        return {"mu_product": sc["mu_product"] * mu}
 
     def kernel(g, p, s, t, lr_, sc):
         d0 = jnp.zeros_like(p)
