@@ -44,12 +44,18 @@ def torch_curve(x, y, steps=STEPS):
     init = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
     decay = [p for n, p in model.named_parameters() if n.endswith("weight")]
     no_decay = [p for n, p in model.named_parameters() if n.endswith("bias")]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=2e-2)
-    sched = torch.optim.lr_scheduler.SequentialLR(opt, [
-        torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=WARMUP),
-        torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps - WARMUP, eta_min=1e-4),
-    ], milestones=[WARMUP])
+    opt = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=2e-2,
+    )
+    sched = torch.optim.lr_scheduler.SequentialLR(
+        opt,
+        [
+            torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=WARMUP),
+            torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps - WARMUP, eta_min=1e-4),
+        ],
+        milestones=[WARMUP],
+    )
     losses = []
     for xb, yb in batches(x, y, steps):
         opt.zero_grad()
@@ -73,14 +79,21 @@ def optzoo_curve(x, y, init, steps=STEPS):
         return jnp.mean((model(p, xb) - yb) ** 2)
 
     lr = 2e-2
-    schedule = ols.SequentialLR(lr, [
-        ols.LinearLR(lr, start_factor=0.1, total_iters=WARMUP),
-        ols.CosineAnnealingLR(lr, T_max=steps - WARMUP, eta_min=1e-4),
-    ], milestones=[WARMUP])
+    schedule = ols.SequentialLR(
+        lr,
+        [
+            ols.LinearLR(lr, start_factor=0.1, total_iters=WARMUP),
+            ols.CosineAnnealingLR(lr, T_max=steps - WARMUP, eta_min=1e-4),
+        ],
+        milestones=[WARMUP],
+    )
     labels = {k: "decay" if k.endswith("weight") else "no_decay" for k in params}
-    tx = ot.param_groups(ot.AdamW, [{"params": "decay", "weight_decay": 0.05},
-                                    {"params": "no_decay", "weight_decay": 0.0}],
-                         labels=labels, lr=schedule)
+    tx = ot.param_groups(
+        ot.AdamW,
+        [{"params": "decay", "weight_decay": 0.05}, {"params": "no_decay", "weight_decay": 0.0}],
+        labels=labels,
+        lr=schedule,
+    )
 
     @jax.jit
     def step(p, s, xb, yb):
@@ -102,8 +115,10 @@ def main(steps: int = STEPS) -> tuple[np.ndarray, np.ndarray]:
     print(f"{'step':>4} {'torch':>12} {'optzoo':>12} {'rel diff':>10}")
     for i in range(0, steps, max(1, steps // 12)):
         print(f"{i:4d} {ref[i]:12.6f} {ours[i]:12.6f} {abs(ours[i] - ref[i]) / ref[i]:10.2e}")
-    print(f"max relative difference over {steps} steps: "
-          f"{np.max(np.abs(ours - ref) / np.abs(ref)):.2e}")
+    print(
+        f"max relative difference over {steps} steps: "
+        f"{np.max(np.abs(ours - ref) / np.abs(ref)):.2e}"
+    )
     return ref, ours
 
 

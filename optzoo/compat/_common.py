@@ -91,7 +91,7 @@ def per_tensor(
         p_leaves = treedef.flatten_up_to(params)
         slot_leaves = {k: treedef.flatten_up_to(state.slots[k]) for k in slots}
         deltas, new_slots = [], {k: [] for k in slots}
-        for i, (g, p) in enumerate(zip(leaves, p_leaves)):
+        for i, (g, p) in enumerate(zip(leaves, p_leaves, strict=True)):
             g = -g if maximize else g
             t = (state.count + 1).astype(p.dtype)
             s = {k: slot_leaves[k][i] for k in slots}
@@ -129,10 +129,22 @@ def semantics(family: str, framework: str, **fields: str) -> Callable[[Callable]
 
     def deco(fn: Callable) -> Callable:
         SEMANTICS.append(
-            Semantics(framework=framework, optimizer=fn.__name__, family=family, factory=fn,
-                      **{k: fields.get(k, "n/a") for k in (
-                          "eps", "weight_decay", "nesterov", "bias_correction",
-                          "accumulator_init")})
+            Semantics(
+                framework=framework,
+                optimizer=fn.__name__,
+                family=family,
+                factory=fn,
+                **{
+                    k: fields.get(k, "n/a")
+                    for k in (
+                        "eps",
+                        "weight_decay",
+                        "nesterov",
+                        "bias_correction",
+                        "accumulator_init",
+                    )
+                },
+            )
         )
         return fn
 

@@ -23,8 +23,21 @@ from optzoo.compat._common import SEMANTICS, Semantics
 
 __all__ = ["generate", "main", "FAMILIES", "OPTAX"]
 
-FAMILIES = ["sgd", "adam", "adamw", "nadam", "radam", "adamax", "rmsprop", "adagrad", "adadelta",
-            "lion", "adafactor", "rprop", "asgd"]
+FAMILIES = [
+    "sgd",
+    "adam",
+    "adamw",
+    "nadam",
+    "radam",
+    "adamax",
+    "rmsprop",
+    "adagrad",
+    "adadelta",
+    "lion",
+    "adafactor",
+    "rprop",
+    "asgd",
+]
 
 ROWS = [
     ("defaults", "Defaults"),
@@ -37,64 +50,125 @@ ROWS = [
 
 # Keyword arguments that do not change the math: left out of the defaults row.
 _NOT_MATH = {
-    "foreach", "fused", "capturable", "differentiable", "maximize", "name", "clipnorm",
-    "clipvalue", "global_clipnorm", "use_ema", "ema_momentum", "ema_overwrite_frequency",
-    "loss_scale_factor", "gradient_accumulation_steps", "mu_dtype", "mask", "weight_decay_mask",
-    "accumulator_dtype", "dtype_momentum", "ns_dtype",
+    "foreach",
+    "fused",
+    "capturable",
+    "differentiable",
+    "maximize",
+    "name",
+    "clipnorm",
+    "clipvalue",
+    "global_clipnorm",
+    "use_ema",
+    "ema_momentum",
+    "ema_overwrite_frequency",
+    "loss_scale_factor",
+    "gradient_accumulation_steps",
+    "mu_dtype",
+    "mask",
+    "weight_decay_mask",
+    "accumulator_dtype",
+    "dtype_momentum",
+    "ns_dtype",
 }
 
 
 def _optax_entry(name: str, **fields: str) -> Semantics:
     fn = getattr(optax, name)
-    return Semantics(framework="optax", optimizer=f"optax.{name}", family="",
-                     factory=fn, **{k: fields.get(k, "n/a") for k in (
-                         "eps", "weight_decay", "nesterov", "bias_correction",
-                         "accumulator_init")})
+    return Semantics(
+        framework="optax",
+        optimizer=f"optax.{name}",
+        family="",
+        factory=fn,
+        **{
+            k: fields.get(k, "n/a")
+            for k in ("eps", "weight_decay", "nesterov", "bias_correction", "accumulator_init")
+        },
+    )
 
 
 OPTAX: dict[str, Semantics] = {
     "sgd": _optax_entry(
-        "sgd", eps="none", weight_decay="none built in (chain add_decayed_weights: coupled)",
-        nesterov="t = g + mu t; u = g + mu t", bias_correction="none",
-        accumulator_init="t = 0 (so t = g at the first step)"),
+        "sgd",
+        eps="none",
+        weight_decay="none built in (chain add_decayed_weights: coupled)",
+        nesterov="t = g + mu t; u = g + mu t",
+        bias_correction="none",
+        accumulator_init="t = 0 (so t = g at the first step)",
+    ),
     "adam": _optax_entry(
-        "adam", eps="m_hat / (sqrt(v_hat + eps_root) + eps)", weight_decay="none (see adamw)",
-        nesterov="nesterov=True gives optax.nadam", bias_correction="yes, both moments",
-        accumulator_init="m = v = 0; optax.amsgrad keeps max of bias-corrected v"),
+        "adam",
+        eps="m_hat / (sqrt(v_hat + eps_root) + eps)",
+        weight_decay="none (see adamw)",
+        nesterov="nesterov=True gives optax.nadam",
+        bias_correction="yes, both moments",
+        accumulator_init="m = v = 0; optax.amsgrad keeps max of bias-corrected v",
+    ),
     "adamw": _optax_entry(
-        "adamw", eps="m_hat / (sqrt(v_hat + eps_root) + eps)",
+        "adamw",
+        eps="m_hat / (sqrt(v_hat + eps_root) + eps)",
         weight_decay="decoupled, scaled by lr: u = -lr (adam + wd p)",
-        bias_correction="yes, both moments", accumulator_init="m = v = 0"),
+        bias_correction="yes, both moments",
+        accumulator_init="m = v = 0",
+    ),
     "nadam": _optax_entry(
-        "nadam", eps="m_hat / (sqrt(v_hat + eps_root) + eps)", weight_decay="none",
+        "nadam",
+        eps="m_hat / (sqrt(v_hat + eps_root) + eps)",
+        weight_decay="none",
         nesterov="m_hat = b1 m/(1-b1^(t+1)) + (1-b1) g/(1-b1^t), constant b1",
-        bias_correction="yes", accumulator_init="m = v = 0"),
+        bias_correction="yes",
+        accumulator_init="m = v = 0",
+    ),
     "radam": _optax_entry(
-        "radam", eps="m_hat / (sqrt(v_hat + eps_root) + eps)", weight_decay="none",
+        "radam",
+        eps="m_hat / (sqrt(v_hat + eps_root) + eps)",
+        weight_decay="none",
         bias_correction="yes; un-adapted step while rho_t < threshold (5)",
-        accumulator_init="m = v = 0"),
+        accumulator_init="m = v = 0",
+    ),
     "adamax": _optax_entry(
-        "adamax", eps="outside the max: m_hat / (u + eps)", weight_decay="none",
-        bias_correction="first moment only", accumulator_init="m = u = 0"),
+        "adamax",
+        eps="outside the max: m_hat / (u + eps)",
+        weight_decay="none",
+        bias_correction="first moment only",
+        accumulator_init="m = u = 0",
+    ),
     "rmsprop": _optax_entry(
-        "rmsprop", eps="inside the sqrt by default (eps_in_sqrt=True)", weight_decay="none",
+        "rmsprop",
+        eps="inside the sqrt by default (eps_in_sqrt=True)",
+        weight_decay="none",
         nesterov="optional trace(momentum, nesterov) after scaling",
-        bias_correction="optional (bias_correction=False)", accumulator_init="initial_scale = 0"),
+        bias_correction="optional (bias_correction=False)",
+        accumulator_init="initial_scale = 0",
+    ),
     "adagrad": _optax_entry(
-        "adagrad", eps="inside the sqrt: g / sqrt(sum + eps), 0 where sum = 0",
-        weight_decay="none", bias_correction="none",
-        accumulator_init="initial_accumulator_value (default 0.1)"),
+        "adagrad",
+        eps="inside the sqrt: g / sqrt(sum + eps), 0 where sum = 0",
+        weight_decay="none",
+        bias_correction="none",
+        accumulator_init="initial_accumulator_value (default 0.1)",
+    ),
     "adadelta": _optax_entry(
-        "adadelta", eps="sqrt(u + eps) / sqrt(v + eps) g",
-        weight_decay="coupled L2: g += wd p", bias_correction="none",
-        accumulator_init="v = u = 0"),
+        "adadelta",
+        eps="sqrt(u + eps) / sqrt(v + eps) g",
+        weight_decay="coupled L2: g += wd p",
+        bias_correction="none",
+        accumulator_init="v = u = 0",
+    ),
     "lion": _optax_entry(
-        "lion", eps="none", weight_decay="decoupled, scaled by lr (default 1e-3)",
-        bias_correction="none", accumulator_init="m = 0"),
+        "lion",
+        eps="none",
+        weight_decay="decoupled, scaled by lr (default 1e-3)",
+        bias_correction="none",
+        accumulator_init="m = 0",
+    ),
     "adafactor": _optax_entry(
-        "adafactor", eps="eps added to g^2", weight_decay="weight_decay_rate, decoupled",
+        "adafactor",
+        eps="eps added to g^2",
+        weight_decay="weight_decay_rate, decoupled",
         bias_correction="none; decay 1 - (t + offset)^-decay_rate",
-        accumulator_init="factored only for dims >= min_dim_size_to_factor"),
+        accumulator_init="factored only for dims >= min_dim_size_to_factor",
+    ),
 }
 
 
@@ -136,14 +210,26 @@ def generate() -> str:
     for fam in FAMILIES:
         torch_e, keras_e = by.get(("torch", fam)), by.get(("keras", fam))
         optax_e = OPTAX.get(fam)
-        names = [f"`{e.optimizer}`" if e.framework == "optax" else
-                 f"`optzoo.compat.{e.framework}.{e.optimizer}`"
-                 for e in (optax_e, torch_e, keras_e) if e is not None]
-        lines += [f"## {fam}", "", "Presets: " + ", ".join(names), "",
-                  "| | optax | PyTorch | Keras |", "|---|---|---|---|"]
+        names = [
+            f"`{e.optimizer}`"
+            if e.framework == "optax"
+            else f"`optzoo.compat.{e.framework}.{e.optimizer}`"
+            for e in (optax_e, torch_e, keras_e)
+            if e is not None
+        ]
+        lines += [
+            f"## {fam}",
+            "",
+            "Presets: " + ", ".join(names),
+            "",
+            "| | optax | PyTorch | Keras |",
+            "|---|---|---|---|",
+        ]
         for row, title in ROWS:
-            lines.append(f"| {title} | {_cell(optax_e, row)} | {_cell(torch_e, row)} | "
-                         f"{_cell(keras_e, row)} |")
+            lines.append(
+                f"| {title} | {_cell(optax_e, row)} | {_cell(torch_e, row)} | "
+                f"{_cell(keras_e, row)} |"
+            )
         lines.append("")
     return "\n".join(lines)
 

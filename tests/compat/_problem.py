@@ -41,8 +41,9 @@ def torch_loss(p, data):
     return torch.mean((torch.tanh(z) - torch.as_tensor(data["y"])) ** 2)
 
 
-def jax_trajectory(tx: optax.GradientTransformation, params, data, steps: int = STEPS,
-                   return_state: bool = False):
+def jax_trajectory(
+    tx: optax.GradientTransformation, params, data, steps: int = STEPS, return_state: bool = False
+):
     """Parameters after each of ``steps`` updates, as numpy arrays of shape (steps, ...)."""
 
     @jax.jit
@@ -108,13 +109,13 @@ def keras_trajectory(make_opt, params, data, steps: int = STEPS):
     def run(opt_vars, train_vars):
         def body(carry, _):
             ov, tv = carry
-            g = jax.grad(jax_loss)(dict(zip(keys, tv)), data)
+            g = jax.grad(jax_loss)(dict(zip(keys, tv, strict=True)), data)
             tv, ov = opt.stateless_apply(ov, [g[k] for k in keys], tv)
             return (ov, tv), tv
 
         return jax.lax.scan(body, (opt_vars, train_vars), None, length=steps)
 
     (ov, _), traj = run([v.value for v in opt.variables], [v.value for v in variables])
-    for var, val in zip(opt.variables, ov):
+    for var, val in zip(opt.variables, ov, strict=True):
         var.assign(val)
-    return {k: np.asarray(t) for k, t in zip(keys, traj)}, opt
+    return {k: np.asarray(t) for k, t in zip(keys, traj, strict=True)}, opt

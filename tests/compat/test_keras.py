@@ -32,8 +32,17 @@ FAST = [
     ("Adafactor", dict(learning_rate=0.05, clip_threshold=0.5)),
     ("Muon", dict(learning_rate=0.01)),
     # the common options, through Adam
-    ("Adam", dict(learning_rate=0.01, clipnorm=0.05, use_ema=True, ema_momentum=0.9,
-                  ema_overwrite_frequency=7, gradient_accumulation_steps=3)),
+    (
+        "Adam",
+        dict(
+            learning_rate=0.01,
+            clipnorm=0.05,
+            use_ema=True,
+            ema_momentum=0.9,
+            ema_overwrite_frequency=7,
+            gradient_accumulation_steps=3,
+        ),
+    ),
 ]
 
 SLOW = [
@@ -41,9 +50,17 @@ SLOW = [
     ("Adadelta", dict(learning_rate=1.0, rho=0.9)),
     ("Adagrad", dict(learning_rate=0.1, initial_accumulator_value=0.2)),
     ("Adamax", dict(learning_rate=0.01, beta_2=0.99)),
-    ("Ftrl", dict(learning_rate=0.1, l1_regularization_strength=0.01,
-                  l2_regularization_strength=0.01, l2_shrinkage_regularization_strength=0.01,
-                  beta=0.1, learning_rate_power=-0.6)),
+    (
+        "Ftrl",
+        dict(
+            learning_rate=0.1,
+            l1_regularization_strength=0.01,
+            l2_regularization_strength=0.01,
+            l2_shrinkage_regularization_strength=0.01,
+            beta=0.1,
+            learning_rate_power=-0.6,
+        ),
+    ),
     ("Lion", dict(learning_rate=0.003, weight_decay=0.1)),
     ("Lamb", dict(learning_rate=0.01, weight_decay=0.01)),
     ("SGD", dict(learning_rate=0.1, momentum=0.5, global_clipnorm=0.05, use_ema=True)),
@@ -94,24 +111,46 @@ def test_schedule_as_learning_rate_and_ema_params():
     params, data = make_problem()
     sched_ours = oks.CosineDecay(0.01, decay_steps=60, warmup_target=0.05, warmup_steps=10)
     ours = jax_trajectory(ok.Adam(learning_rate=sched_ours, use_ema=True), params, data)
-    ref, opt = keras_trajectory(lambda: keras.optimizers.Adam(
-        learning_rate=keras.optimizers.schedules.CosineDecay(
-            0.01, decay_steps=60, warmup_target=0.05, warmup_steps=10),
-        use_ema=True), params, data)
+    ref, opt = keras_trajectory(
+        lambda: keras.optimizers.Adam(
+            learning_rate=keras.optimizers.schedules.CosineDecay(
+                0.01, decay_steps=60, warmup_target=0.05, warmup_steps=10
+            ),
+            use_ema=True,
+        ),
+        params,
+        data,
+    )
     assert max_rel_error(ours, ref) <= TOL
     # the EMA of the weights, as Keras keeps it
-    _, state = jax_trajectory(ok.Adam(learning_rate=sched_ours, use_ema=True), params, data,
-                              return_state=True)
+    _, state = jax_trajectory(
+        ok.Adam(learning_rate=sched_ours, use_ema=True), params, data, return_state=True
+    )
     avg = ok.ema_params(state)
-    keras_avg = {v.name.split("_average")[0]: np.asarray(v.value)
-                 for v in opt._model_variables_moving_average}
+    keras_avg = {
+        v.name.split("_average")[0]: np.asarray(v.value)
+        for v in opt._model_variables_moving_average
+    }
     for k in ("w", "b"):
         key = next(n for n in keras_avg if n.endswith(k))
         np.testing.assert_allclose(avg[k], keras_avg[key], rtol=1e-5, atol=1e-6)
 
 
-NAMES = ["SGD", "RMSprop", "Adam", "AdamW", "Adadelta", "Adagrad", "Adamax", "Adafactor",
-         "Nadam", "Ftrl", "Lion", "Lamb", "Muon"]
+NAMES = [
+    "SGD",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "Adadelta",
+    "Adagrad",
+    "Adamax",
+    "Adafactor",
+    "Nadam",
+    "Ftrl",
+    "Lion",
+    "Lamb",
+    "Muon",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -145,8 +184,9 @@ SCHEDULES = [
 ]
 
 
-@pytest.mark.parametrize("name,args,kw", SCHEDULES,
-                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(SCHEDULES)])
+@pytest.mark.parametrize(
+    "name,args,kw", SCHEDULES, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(SCHEDULES)]
+)
 def test_schedule_values(name, args, kw):
     ref_sched = getattr(keras.optimizers.schedules, name)(*args, **kw)
     ref = np.asarray(jax.jit(jax.vmap(ref_sched))(jnp.arange(100)))

@@ -52,6 +52,7 @@ def _ours(params, data, kw):
     x64 = params["w"].dtype == np.float64
 
     with jax.enable_x64(x64):
+
         @jax.jit
         def run(p0):
             def body(carry, _):
@@ -68,14 +69,25 @@ def _ours(params, data, kw):
         return jax.tree.map(np.asarray, traj), int(n_iter)
 
 
-@pytest.mark.parametrize("kw,dtype,tol", [
-    (dict(lr=1, history_size=5), np.float64, 1e-10),
-    pytest.param(dict(lr=0.5, max_iter=3, history_size=3, tolerance_change=1e-6), np.float64,
-                 1e-10, marks=pytest.mark.slow),
-    pytest.param(dict(lr=1, max_iter=2, max_eval=5, history_size=4), np.float64, 1e-10,
-                 marks=pytest.mark.slow),
-    (dict(lr=0.2, max_iter=2, history_size=10), np.float32, 1e-5),
-])
+@pytest.mark.parametrize(
+    "kw,dtype,tol",
+    [
+        (dict(lr=1, history_size=5), np.float64, 1e-10),
+        pytest.param(
+            dict(lr=0.5, max_iter=3, history_size=3, tolerance_change=1e-6),
+            np.float64,
+            1e-10,
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            dict(lr=1, max_iter=2, max_eval=5, history_size=4),
+            np.float64,
+            1e-10,
+            marks=pytest.mark.slow,
+        ),
+        (dict(lr=0.2, max_iter=2, history_size=10), np.float32, 1e-5),
+    ],
+)
 def test_lbfgs_matches_torch(kw, dtype, tol):
     params, data = make_problem(dtype=dtype)
     ref, ref_iters = _torch_lbfgs(params, data, kw)

@@ -52,13 +52,23 @@ CASES = [
     ("CosineAnnealingWarmRestarts", dict(T_0=10)),
     ("CosineAnnealingWarmRestarts", dict(T_0=7, T_mult=2, eta_min=1e-3)),
     ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=15)),
-    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=10, step_size_down=5,
-                      mode="triangular2")),
-    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=12, mode="exp_range",
-                      gamma=0.99)),
+    (
+        "CyclicLR",
+        dict(base_lr=0.01, max_lr=0.1, step_size_up=10, step_size_down=5, mode="triangular2"),
+    ),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=12, mode="exp_range", gamma=0.99)),
     ("OneCycleLR", dict(max_lr=0.5, total_steps=N)),
-    ("OneCycleLR", dict(max_lr=0.5, epochs=6, steps_per_epoch=20, pct_start=0.25,
-                        anneal_strategy="linear", three_phase=True)),
+    (
+        "OneCycleLR",
+        dict(
+            max_lr=0.5,
+            epochs=6,
+            steps_per_epoch=20,
+            pct_start=0.25,
+            anneal_strategy="linear",
+            three_phase=True,
+        ),
+    ),
 ]
 
 
@@ -79,27 +89,36 @@ def test_sequential_lr():
     def make(o):
         return TL.SequentialLR(
             o,
-            [TL.LinearLR(o, start_factor=0.1, total_iters=10),
-             TL.CosineAnnealingLR(o, T_max=50, eta_min=1e-3),
-             TL.ExponentialLR(o, gamma=0.9)],
+            [
+                TL.LinearLR(o, start_factor=0.1, total_iters=10),
+                TL.CosineAnnealingLR(o, T_max=50, eta_min=1e-3),
+                TL.ExponentialLR(o, gamma=0.9),
+            ],
             milestones=[10, 60],
         )
 
     ref = _torch_values(make)
-    ours = _ours(ls.SequentialLR(
-        lr=LR,
-        schedulers=[ls.LinearLR(LR, start_factor=0.1, total_iters=10),
-                    ls.CosineAnnealingLR(LR, T_max=50, eta_min=1e-3),
-                    ls.ExponentialLR(LR, gamma=0.9)],
-        milestones=[10, 60],
-    ))
+    ours = _ours(
+        ls.SequentialLR(
+            lr=LR,
+            schedulers=[
+                ls.LinearLR(LR, start_factor=0.1, total_iters=10),
+                ls.CosineAnnealingLR(LR, T_max=50, eta_min=1e-3),
+                ls.ExponentialLR(LR, gamma=0.9),
+            ],
+            milestones=[10, 60],
+        )
+    )
     np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-7 * LR)
 
 
-@pytest.mark.parametrize("kw", [
-    dict(patience=2, factor=0.5),
-    dict(mode="max", patience=1, threshold=0.05, threshold_mode="abs", cooldown=2, min_lr=0.01),
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(patience=2, factor=0.5),
+        dict(mode="max", patience=1, threshold=0.05, threshold_mode="abs", cooldown=2, min_lr=0.01),
+    ],
+)
 def test_reduce_lr_on_plateau(kw):
     rng = np.random.default_rng(0)
     metrics = np.concatenate([np.linspace(1.0, 0.5, 10), 0.5 + 0.01 * rng.random(30)])

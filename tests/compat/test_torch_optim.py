@@ -101,9 +101,12 @@ def test_adafactor_factored_3d():
     _check("Adafactor", dict(lr=0.05), shapes={"w": (6, 4), "b": (4,), "k": (2, 3, 5)})
 
 
-@pytest.mark.parametrize("kw", [
-    dict(lr=0.02, nesterov=False, adjust_lr_fn="match_rms_adamw", weight_decay=0.0),
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(lr=0.02, nesterov=False, adjust_lr_fn="match_rms_adamw", weight_decay=0.0),
+    ],
+)
 def test_muon_trajectory(kw):
     # PyTorch runs Newton-Schulz in bfloat16; the preset reproduces its rounding.
     _check("Muon", kw, shapes={"w": (6, 4)})
@@ -120,8 +123,22 @@ def test_muon_short(kw):
     assert max_rel_error(ours, ref) <= TOL
 
 
-NAMES = ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NAdam", "RAdam",
-         "Rprop", "ASGD", "Adafactor", "Muon", "LBFGS"]
+NAMES = [
+    "SGD",
+    "Adam",
+    "AdamW",
+    "Adagrad",
+    "RMSprop",
+    "Adadelta",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "Rprop",
+    "ASGD",
+    "Adafactor",
+    "Muon",
+    "LBFGS",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -142,20 +159,27 @@ def test_sgd_nesterov_validation():
         ot.SGD(lr=0.1, nesterov=True)
 
 
-@pytest.mark.parametrize("name,defaults,w_group,b_group", [
-    ("SGD", dict(lr=0.05, momentum=0.9), dict(lr=0.1, weight_decay=0.01), dict(nesterov=True)),
-    ("AdamW", dict(lr=0.01), dict(weight_decay=0.1), dict(lr=0.003, weight_decay=0.0)),
-])
+@pytest.mark.parametrize(
+    "name,defaults,w_group,b_group",
+    [
+        ("SGD", dict(lr=0.05, momentum=0.9), dict(lr=0.1, weight_decay=0.01), dict(nesterov=True)),
+        ("AdamW", dict(lr=0.01), dict(weight_decay=0.1), dict(lr=0.003, weight_decay=0.0)),
+    ],
+)
 def test_param_groups(name, defaults, w_group, b_group):
     params, data = make_problem()
-    tx = ot.param_groups(getattr(ot, name), [{"params": "w", **w_group},
-                                             {"params": "b", **b_group}],
-                         labels={"w": "w", "b": "b"}, **defaults)
+    tx = ot.param_groups(
+        getattr(ot, name),
+        [{"params": "w", **w_group}, {"params": "b", **b_group}],
+        labels={"w": "w", "b": "b"},
+        **defaults,
+    )
     ours = jax_trajectory(tx, params, data)
 
     def make(ps):  # torch_trajectory passes tensors in sorted key order: b, w
-        return getattr(torch.optim, name)([{"params": [ps[1]], **w_group},
-                                           {"params": [ps[0]], **b_group}], **defaults)
+        return getattr(torch.optim, name)(
+            [{"params": [ps[1]], **w_group}, {"params": [ps[0]], **b_group}], **defaults
+        )
 
     ref = torch_trajectory(make, params, data)
     assert max_rel_error(ours, ref) <= TOL

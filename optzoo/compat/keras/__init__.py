@@ -9,7 +9,8 @@ Schedules live in :mod:`optzoo.compat.keras.schedules`. Keras itself is not need
 """
 
 from optzoo.compat.keras import _optimizers, schedules  # noqa: F401
-from optzoo.compat.keras._base import KerasState, ema_params
+from optzoo.compat.keras._base import KerasState as KerasState
+from optzoo.compat.keras._base import ema_params as ema_params
 from optzoo.compat.keras._optimizers import *  # noqa: F403
 
 __all__ = sorted({*_optimizers.__all__, "KerasState", "ema_params"})

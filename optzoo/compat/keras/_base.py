@@ -44,8 +44,7 @@ Kernel = Callable[..., tuple[jax.Array, dict[str, jax.Array]]]
 
 
 def _path_str(path) -> str:
-    return "/".join(str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k))))
-                    for k in path)
+    return "/".join(str(getattr(k, "key", getattr(k, "name", getattr(k, "idx", k)))) for k in path)
 
 
 def keras_transform(
@@ -97,10 +96,12 @@ def keras_transform(
 
     def clip(grads):
         if clipnorm is not None and clipnorm > 0:
+
             def one(g):
                 l2sum = jnp.sum(jnp.square(g))
                 l2norm = jnp.where(l2sum > 0, jnp.sqrt(jnp.where(l2sum > 0, l2sum, 1.0)), l2sum)
                 return g * clipnorm / jnp.maximum(l2norm, clipnorm)
+
             return jax.tree.map(one, grads)
         if global_clipnorm is not None and global_clipnorm > 0:
             norm = jnp.sqrt(sum(jnp.sum(jnp.square(g)) for g in jax.tree.leaves(grads)))
@@ -123,10 +124,14 @@ def keras_transform(
             grads = jax.tree.map(lambda g: g / loss_scale_factor, grads)
         if steps:
             is_update = (raw + 1) % steps == 0
-            new_acc = jax.tree.map(lambda g, a: jnp.where(is_update, jnp.zeros_like(a), g + a),
-                                   grads, state.accumulators)
-            grads = jax.tree.map(lambda g, a: jnp.where(is_update, (g + a) / steps, g),
-                                 grads, state.accumulators)
+            new_acc = jax.tree.map(
+                lambda g, a: jnp.where(is_update, jnp.zeros_like(a), g + a),
+                grads,
+                state.accumulators,
+            )
+            grads = jax.tree.map(
+                lambda g, a: jnp.where(is_update, (g + a) / steps, g), grads, state.accumulators
+            )
         else:
             is_update, new_acc = True, state.accumulators
         grads = clip(grads)
@@ -138,7 +143,7 @@ def keras_transform(
         g_leaves = treedef.flatten_up_to(grads)
         slot_leaves = {k: treedef.flatten_up_to(state.slots[k]) for k in slots}
         new_vars, new_slots = [], {k: [] for k in slots}
-        for i, ((path, p), g) in enumerate(zip(path_leaves, g_leaves)):
+        for i, ((path, p), g) in enumerate(zip(path_leaves, g_leaves, strict=True)):
             name = _path_str(path)
             var_lr = jnp.asarray(lr, p.dtype)
             wd = weight_decay_fn(p, name) if weight_decay_fn else weight_decay
@@ -163,11 +168,14 @@ def keras_transform(
             m = jnp.where(iterations != 0, ema_momentum, 0.0)
             average = jax.tree.map(
                 lambda a, v: (m.astype(v.dtype) * a + (1 - m).astype(v.dtype) * v).astype(a.dtype),
-                state.average, new_params)
+                state.average,
+                new_params,
+            )
             if ema_overwrite_frequency is not None:
                 overwrite = (iterations + 1) % ema_overwrite_frequency == 0
-                new_params = jax.tree.map(lambda a, v: jnp.where(overwrite, a, v),
-                                          average, new_params)
+                new_params = jax.tree.map(
+                    lambda a, v: jnp.where(overwrite, a, v), average, new_params
+                )
         deltas = jax.tree.map(lambda n, p: (n - p).astype(p.dtype), new_params, params)
         return deltas, KerasState(raw + 1, out, new_acc, average)
 

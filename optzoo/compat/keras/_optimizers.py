@@ -9,27 +9,56 @@ from __future__ import annotations
 
 import math
 import re
+
 import jax.numpy as jnp
 import optax
 
 from optzoo.compat._common import semantics
 from optzoo.compat.keras._base import keras_transform
 
-__all__ = ["SGD", "RMSprop", "Adam", "AdamW", "Adadelta", "Adagrad", "Adamax", "Adafactor",
-           "Nadam", "Ftrl", "Lion", "Lamb", "Muon"]
+__all__ = [
+    "SGD",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "Adadelta",
+    "Adagrad",
+    "Adamax",
+    "Adafactor",
+    "Nadam",
+    "Ftrl",
+    "Lion",
+    "Lamb",
+    "Muon",
+]
 
 _zeros = jnp.zeros_like
 
 
-def _common(weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
-            use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
-            loss_scale_factor=None, gradient_accumulation_steps=None, name=None):
+def _common(
+    weight_decay=None,
+    clipnorm=None,
+    clipvalue=None,
+    global_clipnorm=None,
+    use_ema=False,
+    ema_momentum=0.99,
+    ema_overwrite_frequency=None,
+    loss_scale_factor=None,
+    gradient_accumulation_steps=None,
+    name=None,
+):
     del name
-    return dict(weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-                global_clipnorm=global_clipnorm, use_ema=use_ema, ema_momentum=ema_momentum,
-                ema_overwrite_frequency=ema_overwrite_frequency,
-                loss_scale_factor=loss_scale_factor,
-                gradient_accumulation_steps=gradient_accumulation_steps)
+    return dict(
+        weight_decay=weight_decay,
+        clipnorm=clipnorm,
+        clipvalue=clipvalue,
+        global_clipnorm=global_clipnorm,
+        use_ema=use_ema,
+        ema_momentum=ema_momentum,
+        ema_overwrite_frequency=ema_overwrite_frequency,
+        loss_scale_factor=loss_scale_factor,
+        gradient_accumulation_steps=gradient_accumulation_steps,
+    )
 
 
 def _pow(beta, step):
@@ -37,17 +66,29 @@ def _pow(beta, step):
 
 
 @semantics(
-    "sgd", "keras",
+    "sgd",
+    "keras",
     eps="none",
     weight_decay="decoupled, scaled by lr: w -= w wd lr (default None)",
     nesterov="m = mu m - lr g; w += mu m - lr g (lr inside the buffer)",
     bias_correction="none",
     accumulator_init="m = 0",
 )
-def SGD(learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, clipnorm=None,
-        clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-        ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
-        name=None) -> optax.GradientTransformation:
+def SGD(
+    learning_rate=0.01,
+    momentum=0.0,
+    nesterov=False,
+    weight_decay=None,
+    clipnorm=None,
+    clipvalue=None,
+    global_clipnorm=None,
+    use_ema=False,
+    ema_momentum=0.99,
+    ema_overwrite_frequency=None,
+    loss_scale_factor=None,
+    gradient_accumulation_steps=None,
+    name=None,
+) -> optax.GradientTransformation:
     r"""``keras.optimizers.SGD``: :math:`m \leftarrow \mu m - \eta g`,
     :math:`w \leftarrow w + m` (Nesterov: :math:`w \leftarrow w + \mu m - \eta g`)."""
     if not isinstance(momentum, float) or momentum < 0 or momentum > 1:
@@ -60,23 +101,51 @@ def SGD(learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None, cli
         return (w + (m * momentum - g * lr) if nesterov else w + m), {"m": m}
 
     slots = {"m": _zeros} if momentum else {}
-    return keras_transform(slots, kernel, learning_rate, **_common(
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name))
+    return keras_transform(
+        slots,
+        kernel,
+        learning_rate,
+        **_common(
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+        ),
+    )
 
 
 @semantics(
-    "rmsprop", "keras",
+    "rmsprop",
+    "keras",
     eps="inside the sqrt: g / sqrt(v + eps)",
     weight_decay="decoupled, scaled by lr (default None)",
     nesterov="n/a (heavy ball on lr g / sqrt(v + eps))",
     bias_correction="none",
     accumulator_init="v = 0",
 )
-def RMSprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
-            weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
-            ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-            gradient_accumulation_steps=None, name=None) -> optax.GradientTransformation:
+def RMSprop(
+    learning_rate=0.001,
+    rho=0.9,
+    momentum=0.0,
+    epsilon=1e-7,
+    centered=False,
+    weight_decay=None,
+    clipnorm=None,
+    clipvalue=None,
+    global_clipnorm=None,
+    use_ema=False,
+    ema_momentum=0.99,
+    ema_overwrite_frequency=None,
+    loss_scale_factor=None,
+    gradient_accumulation_steps=None,
+    name=None,
+) -> optax.GradientTransformation:
     r"""``keras.optimizers.RMSprop``: :math:`v \leftarrow \rho v + (1-\rho)g^2`,
     :math:`\Delta = \eta g/\sqrt{v - \bar g^2[\text{centered}] + \epsilon}`,
     :math:`m \leftarrow \mu m + \Delta`, :math:`w \leftarrow w - m`."""
@@ -102,9 +171,23 @@ def RMSprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=F
         slots["a"] = _zeros
     if momentum > 0:
         slots["m"] = _zeros
-    return keras_transform(slots, kernel, learning_rate, **_common(
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name))
+    return keras_transform(
+        slots,
+        kernel,
+        learning_rate,
+        **_common(
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+        ),
+    )
 
 
 def _adam_kernel(beta_1, beta_2, epsilon, amsgrad):
@@ -122,58 +205,125 @@ def _adam_kernel(beta_1, beta_2, epsilon, amsgrad):
 
 
 @semantics(
-    "adam", "keras",
+    "adam",
+    "keras",
     eps="eps_hat: lr sqrt(1-b2^t)/(1-b1^t) m / (sqrt(v) + eps), i.e. eps not bias-corrected",
     weight_decay="decoupled, scaled by lr (default None)",
     bias_correction="yes, folded into the step size",
     accumulator_init="m = v = 0; amsgrad keeps max of raw v",
 )
-def Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
-         weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
-         ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-         gradient_accumulation_steps=None, name=None) -> optax.GradientTransformation:
+def Adam(
+    learning_rate=0.001,
+    beta_1=0.9,
+    beta_2=0.999,
+    epsilon=1e-7,
+    amsgrad=False,
+    weight_decay=None,
+    clipnorm=None,
+    clipvalue=None,
+    global_clipnorm=None,
+    use_ema=False,
+    ema_momentum=0.99,
+    ema_overwrite_frequency=None,
+    loss_scale_factor=None,
+    gradient_accumulation_steps=None,
+    name=None,
+) -> optax.GradientTransformation:
     r"""``keras.optimizers.Adam``:
     :math:`w \leftarrow w - \eta\frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}\frac{m}{\sqrt v+\epsilon}`
     (``optax.adam(eps=...)`` adds :math:`\epsilon` to :math:`\sqrt{\hat v}` instead)."""
     slots = {"m": _zeros, "v": _zeros}
     if amsgrad:
         slots["vhat"] = _zeros
-    return keras_transform(slots, _adam_kernel(beta_1, beta_2, epsilon, amsgrad), learning_rate,
-                           **_common(weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
-                                     ema_momentum, ema_overwrite_frequency, loss_scale_factor,
-                                     gradient_accumulation_steps, name))
+    return keras_transform(
+        slots,
+        _adam_kernel(beta_1, beta_2, epsilon, amsgrad),
+        learning_rate,
+        **_common(
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+        ),
+    )
 
 
 @semantics(
-    "adamw", "keras",
+    "adamw",
+    "keras",
     eps="eps_hat: m / (sqrt(v) + eps) with bias corrections in the step size",
     weight_decay="decoupled, scaled by lr: w -= w wd lr, before the Adam step",
     bias_correction="yes, folded into the step size",
     accumulator_init="m = v = 0",
 )
-def AdamW(learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-          amsgrad=False, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
-          ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-          gradient_accumulation_steps=None, name=None) -> optax.GradientTransformation:
+def AdamW(
+    learning_rate=0.001,
+    weight_decay=0.004,
+    beta_1=0.9,
+    beta_2=0.999,
+    epsilon=1e-7,
+    amsgrad=False,
+    clipnorm=None,
+    clipvalue=None,
+    global_clipnorm=None,
+    use_ema=False,
+    ema_momentum=0.99,
+    ema_overwrite_frequency=None,
+    loss_scale_factor=None,
+    gradient_accumulation_steps=None,
+    name=None,
+) -> optax.GradientTransformation:
     r"""``keras.optimizers.AdamW``: :func:`Adam` with ``weight_decay=0.004``."""
     if weight_decay is None:
         raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
-    return Adam(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, clipnorm,
-                clipvalue, global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency,
-                loss_scale_factor, gradient_accumulation_steps, name)
+    return Adam(
+        learning_rate,
+        beta_1,
+        beta_2,
+        epsilon,
+        amsgrad,
+        weight_decay,
+        clipnorm,
+        clipvalue,
+        global_clipnorm,
+        use_ema,
+        ema_momentum,
+        ema_overwrite_frequency,
+        loss_scale_factor,
+        gradient_accumulation_steps,
+        name,
+    )
 
 
 @semantics(
-    "adadelta", "keras",
+    "adadelta",
+    "keras",
     eps="sqrt(u + eps) / sqrt(v + eps) g",
     weight_decay="decoupled, scaled by lr (default None)",
     bias_correction="none",
     accumulator_init="v = u = 0",
 )
-def Adadelta(learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None, clipnorm=None,
-             clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-             ema_overwrite_frequency=None, loss_scale_factor=None,
-             gradient_accumulation_steps=None, name=None) -> optax.GradientTransformation:
+def Adadelta(
+    learning_rate=0.001,
+    rho=0.95,
+    epsilon=1e-7,
+    weight_decay=None,
+    clipnorm=None,
+    clipvalue=None,
+    global_clipnorm=None,
+    use_ema=False,
+    ema_momentum=0.99,
+    ema_overwrite_frequency=None,
+    loss_scale_factor=None,
+    gradient_accumulation_steps=None,
+    name=None,
+) -> optax.GradientTransformation:
     r"""``keras.optimizers.Adadelta`` (Keras's default ``learning_rate`` is 0.001)."""
 
     def kernel(g, w, s, step, lr, sc, path):
@@ -182,22 +332,48 @@ def Adadelta(learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None, cli
         u = rho * s["u"] + (1 - rho) * jnp.square(delta)
         return w + lr * delta, {"v": v, "u": u}
 
-    return keras_transform({"v": _zeros, "u": _zeros}, kernel, learning_rate, **_common(
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name))
+    return keras_transform(
+        {"v": _zeros, "u": _zeros},
+        kernel,
+        learning_rate,
+        **_common(
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+        ),
+    )
 
 
 @semantics(
-    "adagrad", "keras",
+    "adagrad",
+    "keras",
     eps="inside the sqrt: g / sqrt(sum + eps)",
     weight_decay="decoupled, scaled by lr (default None)",
     bias_correction="none",
     accumulator_init="initial_accumulator_value (default 0.1)",
 )
-def Adagrad(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, weight_decay=None,
-            clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
-            ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-            gradient_accumulation_steps=None, name=None) -> optax.GradientTransformation:
+def Adagrad(
+    learning_rate=0.001,
+    initial_accumulator_value=0.1,
+    epsilon=1e-7,
+    weight_decay=None,
+    clipnorm=None,
+    clipvalue=None,
+    global_clipnorm=None,
+    use_ema=False,
+    ema_momentum=0.99,
+    ema_overwrite_frequency=None,
+    loss_scale_factor=None,
+    gradient_accumulation_steps=None,
+    name=None,
+) -> optax.GradientTransformation:
     r"""``keras.optimizers.Adagrad``: :math:`S \leftarrow S + g^2`,
     :math:`w \leftarrow w - \eta g/\sqrt{S+\epsilon}`."""
 
@@ -206,22 +382,49 @@ def Adagrad(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, we
         return w - lr * g / jnp.sqrt(acc + epsilon), {"acc": acc}
 
     init = lambda p: jnp.full_like(p, initial_accumulator_value)
-    return keras_transform({"acc": init}, kernel, learning_rate, **_common(
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name))
+    return keras_transform(
+        {"acc": init},
+        kernel,
+        learning_rate,
+        **_common(
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+        ),
+    )
 
 
 @semantics(
-    "adamax", "keras",
+    "adamax",
+    "keras",
     eps="outside the max: m / ((1 - b1^t)(u + eps))",
     weight_decay="decoupled, scaled by lr (default None)",
     bias_correction="first moment only",
     accumulator_init="m = u = 0",
 )
-def Adamax(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
-           clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
-           ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-           gradient_accumulation_steps=None, name=None) -> optax.GradientTransformation:
+def Adamax(
+    learning_rate=0.001,
+    beta_1=0.9,
+    beta_2=0.999,
+    epsilon=1e-7,
+    weight_decay=None,
+    clipnorm=None,
+    clipvalue=None,
+    global_clipnorm=None,
+    use_ema=False,
+    ema_momentum=0.99,
+    ema_overwrite_frequency=None,
+    loss_scale_factor=None,
+    gradient_accumulation_steps=None,
+    name=None,
+) -> optax.GradientTransformation:
     r"""``keras.optimizers.Adamax``: :math:`u \leftarrow \max(\beta_2 u, |g|)`,
     :math:`w \leftarrow w - \eta m/((1-\beta_1^t)(u+\epsilon))`."""
 
@@ -230,23 +433,50 @@ def Adamax(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_d
         u = jnp.maximum(beta_2 * s["u"], jnp.abs(g))
         return w - (lr * m) / ((1 - _pow(beta_1, step)) * (u + epsilon)), {"m": m, "u": u}
 
-    return keras_transform({"m": _zeros, "u": _zeros}, kernel, learning_rate, **_common(
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name))
+    return keras_transform(
+        {"m": _zeros, "u": _zeros},
+        kernel,
+        learning_rate,
+        **_common(
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+        ),
+    )
 
 
 @semantics(
-    "nadam", "keras",
+    "nadam",
+    "keras",
     eps="m_hat / (sqrt(v_hat) + eps)",
     weight_decay="decoupled, scaled by lr (default None)",
     nesterov="Dozat, momentum schedule u_t = b1 (1 - 0.5 0.96^t) (fixed psi = 1)",
     bias_correction="u-product for m, 1 - b2^t for v",
     accumulator_init="m = v = 0, u_product = 1",
 )
-def Nadam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
-          clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
-          ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-          gradient_accumulation_steps=None, name=None) -> optax.GradientTransformation:
+def Nadam(
+    learning_rate=0.001,
+    beta_1=0.9,
+    beta_2=0.999,
+    epsilon=1e-7,
+    weight_decay=None,
+    clipnorm=None,
+    clipvalue=None,
+    global_clipnorm=None,
+    use_ema=False,
+    ema_momentum=0.99,
+    ema_overwrite_frequency=None,
+    loss_scale_factor=None,
+    gradient_accumulation_steps=None,
+    name=None,
+) -> optax.GradientTransformation:
     r"""``keras.optimizers.Nadam`` (Dozat 2016): PyTorch's NAdam with
     ``momentum_decay=1`` in the exponent of 0.96."""
 
@@ -268,18 +498,45 @@ def Nadam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_de
         return w - (m_hat * lr) / (jnp.sqrt(v_hat) + epsilon), {"m": m, "v": v}
 
     return keras_transform(
-        {"m": _zeros, "v": _zeros}, kernel, learning_rate,
-        scalars={"u_product": lambda: jnp.ones([], jnp.float32)}, scalar_step=scalar_step,
-        **_common(weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-                  ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name))
+        {"m": _zeros, "v": _zeros},
+        kernel,
+        learning_rate,
+        scalars={"u_product": lambda: jnp.ones([], jnp.float32)},
+        scalar_step=scalar_step,
+        **_common(
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+        ),
+    )
 
 
-def Ftrl(learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_value=0.1,
-         l1_regularization_strength=0.0, l2_regularization_strength=0.0,
-         l2_shrinkage_regularization_strength=0.0, beta=0.0, weight_decay=None, clipnorm=None,
-         clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-         ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
-         name=None) -> optax.GradientTransformation:
+def Ftrl(
+    learning_rate=0.001,
+    learning_rate_power=-0.5,
+    initial_accumulator_value=0.1,
+    l1_regularization_strength=0.0,
+    l2_regularization_strength=0.0,
+    l2_shrinkage_regularization_strength=0.0,
+    beta=0.0,
+    weight_decay=None,
+    clipnorm=None,
+    clipvalue=None,
+    global_clipnorm=None,
+    use_ema=False,
+    ema_momentum=0.99,
+    ema_overwrite_frequency=None,
+    loss_scale_factor=None,
+    gradient_accumulation_steps=None,
+    name=None,
+) -> optax.GradientTransformation:
     r"""``keras.optimizers.Ftrl`` (McMahan et al. 2013, "Ad click prediction: a view
     from the trenches", https://research.google/pubs/pub41159/).
 
@@ -301,43 +558,97 @@ def Ftrl(learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_valu
         return (clipped - lin) / quad, {"acc": new_acc, "lin": lin}
 
     init = lambda p: jnp.full_like(p, initial_accumulator_value)
-    return keras_transform({"acc": init, "lin": _zeros}, kernel, learning_rate, **_common(
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name))
+    return keras_transform(
+        {"acc": init, "lin": _zeros},
+        kernel,
+        learning_rate,
+        **_common(
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+        ),
+    )
 
 
 @semantics(
-    "lion", "keras",
+    "lion",
+    "keras",
     eps="none",
     weight_decay="decoupled, scaled by lr (default None)",
     bias_correction="none",
     accumulator_init="m = 0",
 )
-def Lion(learning_rate=0.001, beta_1=0.9, beta_2=0.99, weight_decay=None, clipnorm=None,
-         clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-         ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
-         name=None) -> optax.GradientTransformation:
+def Lion(
+    learning_rate=0.001,
+    beta_1=0.9,
+    beta_2=0.99,
+    weight_decay=None,
+    clipnorm=None,
+    clipvalue=None,
+    global_clipnorm=None,
+    use_ema=False,
+    ema_momentum=0.99,
+    ema_overwrite_frequency=None,
+    loss_scale_factor=None,
+    gradient_accumulation_steps=None,
+    name=None,
+) -> optax.GradientTransformation:
     r"""``keras.optimizers.Lion`` (Chen et al. 2023, https://arxiv.org/abs/2302.06675):
     :math:`w \leftarrow w - \eta\,\mathrm{sign}(\beta_1 m + (1-\beta_1) g)`,
     :math:`m \leftarrow \beta_2 m + (1-\beta_2) g`."""
     if beta_1 <= 0 or beta_1 > 1:
-        raise ValueError(f"Argument `beta_1` must be in the [0, 1] range. Otherwise, the "
-                         f"optimizer degenerates to SignSGD. Received: beta_1={beta_1}.")
+        raise ValueError(
+            f"Argument `beta_1` must be in the [0, 1] range. Otherwise, the "
+            f"optimizer degenerates to SignSGD. Received: beta_1={beta_1}."
+        )
 
     def kernel(g, w, s, step, lr, sc, path):
         b1, b2 = jnp.asarray(beta_1, w.dtype), jnp.asarray(beta_2, w.dtype)
         upd = lr * jnp.sign(s["m"] * b1 + g * (1.0 - b1))
         return w - upd, {"m": s["m"] * b2 + g * (1.0 - b2)}
 
-    return keras_transform({"m": _zeros}, kernel, learning_rate, **_common(
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name))
+    return keras_transform(
+        {"m": _zeros},
+        kernel,
+        learning_rate,
+        **_common(
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+        ),
+    )
 
 
-def Lamb(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None,
-         clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-         ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
-         name=None) -> optax.GradientTransformation:
+def Lamb(
+    learning_rate=0.001,
+    beta_1=0.9,
+    beta_2=0.999,
+    epsilon=1e-7,
+    weight_decay=None,
+    clipnorm=None,
+    clipvalue=None,
+    global_clipnorm=None,
+    use_ema=False,
+    ema_momentum=0.99,
+    ema_overwrite_frequency=None,
+    loss_scale_factor=None,
+    gradient_accumulation_steps=None,
+    name=None,
+) -> optax.GradientTransformation:
     r"""``keras.optimizers.Lamb`` (You et al. 2020, https://arxiv.org/abs/1904.00962):
     Adam's direction :math:`r = \hat m/(\sqrt{\hat v}+\epsilon)` scaled by the trust
     ratio :math:`\|w\|/\|r\|` per tensor (1 when either norm is 0). Keras applies
@@ -354,23 +665,51 @@ def Lamb(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_dec
         ratio = jnp.where(w_norm > 0, jnp.where(g_norm > 0, w_norm / g_norm, 1.0), 1.0)
         return w - ratio * lr * upd, {"m": m, "v": v}
 
-    return keras_transform({"m": _zeros, "v": _zeros}, kernel, learning_rate, **_common(
-        weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-        ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name))
+    return keras_transform(
+        {"m": _zeros, "v": _zeros},
+        kernel,
+        learning_rate,
+        **_common(
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+        ),
+    )
 
 
 @semantics(
-    "adafactor", "keras",
+    "adafactor",
+    "keras",
     eps="epsilon_1 added to g^2 before averaging, epsilon_2 floors the weight RMS",
     weight_decay="decoupled, scaled by lr (default None)",
     bias_correction="none; beta2_t = 1 - t^beta_2_decay",
     accumulator_init="r = c = v = 0",
 )
-def Adafactor(learning_rate=0.001, beta_2_decay=-0.8, epsilon_1=1e-30, epsilon_2=1e-3,
-              clip_threshold=1.0, relative_step=True, weight_decay=None, clipnorm=None,
-              clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
-              ema_overwrite_frequency=None, loss_scale_factor=None,
-              gradient_accumulation_steps=None, name=None) -> optax.GradientTransformation:
+def Adafactor(
+    learning_rate=0.001,
+    beta_2_decay=-0.8,
+    epsilon_1=1e-30,
+    epsilon_2=1e-3,
+    clip_threshold=1.0,
+    relative_step=True,
+    weight_decay=None,
+    clipnorm=None,
+    clipvalue=None,
+    global_clipnorm=None,
+    use_ema=False,
+    ema_momentum=0.99,
+    ema_overwrite_frequency=None,
+    loss_scale_factor=None,
+    gradient_accumulation_steps=None,
+    name=None,
+) -> optax.GradientTransformation:
     r"""``keras.optimizers.Adafactor`` (Shazeer & Stern 2018,
     https://arxiv.org/abs/1804.04235), Keras's variant: no first moment, factored
     second moment over the last two axes, step :math:`\min(\eta, 1/\sqrt t)\cdot
@@ -391,7 +730,9 @@ def Adafactor(learning_rate=0.001, beta_2_decay=-0.8, epsilon_1=1e-30, epsilon_2
         if w.ndim >= 2:
             r = b2t * s["r"] + (1 - b2t) * jnp.mean(reg, axis=-1)
             c = b2t * s["c"] + (1 - b2t) * jnp.mean(reg, axis=-2)
-            v = jnp.expand_dims(r / jnp.mean(r, axis=-1, keepdims=True), -1) * jnp.expand_dims(c, -2)
+            v = jnp.expand_dims(r / jnp.mean(r, axis=-1, keepdims=True), -1) * jnp.expand_dims(
+                c, -2
+            )
             new.update(r=r, c=c, v=v)
         else:
             v = b2t * s["v"] + (1 - b2t) * reg
@@ -404,25 +745,62 @@ def Adafactor(learning_rate=0.001, beta_2_decay=-0.8, epsilon_1=1e-30, epsilon_2
         return jnp.zeros(p.shape[:-1], p.dtype) if p.ndim >= 2 else jnp.zeros([], p.dtype)
 
     def c_init(p):
-        return jnp.zeros((*p.shape[:-2], p.shape[-1]), p.dtype) if p.ndim >= 2 else jnp.zeros([], p.dtype)
+        return (
+            jnp.zeros((*p.shape[:-2], p.shape[-1]), p.dtype)
+            if p.ndim >= 2
+            else jnp.zeros([], p.dtype)
+        )
 
-    return keras_transform({"r": r_init, "c": c_init, "v": _zeros}, kernel, learning_rate,
-                           **_common(weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema,
-                                     ema_momentum, ema_overwrite_frequency, loss_scale_factor,
-                                     gradient_accumulation_steps, name))
+    return keras_transform(
+        {"r": r_init, "c": c_init, "v": _zeros},
+        kernel,
+        learning_rate,
+        **_common(
+            weight_decay,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+        ),
+    )
 
 
 def _transpose_last(x):
     return jnp.swapaxes(x, -1, -2)
 
 
-def Muon(learning_rate=0.001, adam_beta_1=0.9, adam_beta_2=0.999, adam_weight_decay=0.004,
-         epsilon=1e-7, weight_decay=0.004, clipnorm=None, clipvalue=None, global_clipnorm=None,
-         use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-         gradient_accumulation_steps=None, name=None, exclude_layers=None,
-         exclude_embeddings=True, muon_a=3.4445, muon_b=-4.7750, muon_c=2.0315,
-         adam_lr_ratio=1, momentum=0.95, ns_steps=5, nesterov=True, rms_rate=0.2
-         ) -> optax.GradientTransformation:
+def Muon(
+    learning_rate=0.001,
+    adam_beta_1=0.9,
+    adam_beta_2=0.999,
+    adam_weight_decay=0.004,
+    epsilon=1e-7,
+    weight_decay=0.004,
+    clipnorm=None,
+    clipvalue=None,
+    global_clipnorm=None,
+    use_ema=False,
+    ema_momentum=0.99,
+    ema_overwrite_frequency=None,
+    loss_scale_factor=None,
+    gradient_accumulation_steps=None,
+    name=None,
+    exclude_layers=None,
+    exclude_embeddings=True,
+    muon_a=3.4445,
+    muon_b=-4.7750,
+    muon_c=2.0315,
+    adam_lr_ratio=1,
+    momentum=0.95,
+    ns_steps=5,
+    nesterov=True,
+    rms_rate=0.2,
+) -> optax.GradientTransformation:
     r"""``keras.optimizers.Muon`` (Jordan et al. 2024; Liu et al. 2025,
     https://arxiv.org/abs/2502.16982): Newton-Schulz-orthogonalised momentum for
     2-D weights, Adam (Keras's) for the rest.
@@ -475,9 +853,21 @@ def Muon(learning_rate=0.001, adam_beta_1=0.9, adam_beta_2=0.999, adam_weight_de
     def wd_fn(w, path):
         return adam_weight_decay if use_adam(w, path) else weight_decay
 
-    return keras_transform({"m": _zeros, "v": _zeros}, kernel, learning_rate,
-                           weight_decay_fn=wd_fn, **_common(
-                               None, clipnorm, clipvalue, global_clipnorm, use_ema,
-                               ema_momentum, ema_overwrite_frequency, loss_scale_factor,
-                               gradient_accumulation_steps, name))
-
+    return keras_transform(
+        {"m": _zeros, "v": _zeros},
+        kernel,
+        learning_rate,
+        weight_decay_fn=wd_fn,
+        **_common(
+            None,
+            clipnorm,
+            clipvalue,
+            global_clipnorm,
+            use_ema,
+            ema_momentum,
+            ema_overwrite_frequency,
+            loss_scale_factor,
+            gradient_accumulation_steps,
+            name,
+        ),
+    )

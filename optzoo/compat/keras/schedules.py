@@ -14,8 +14,14 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-__all__ = ["ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay",
-           "CosineDecay", "CosineDecayRestarts"]
+__all__ = [
+    "ExponentialDecay",
+    "PiecewiseConstantDecay",
+    "PolynomialDecay",
+    "InverseTimeDecay",
+    "CosineDecay",
+    "CosineDecayRestarts",
+]
 
 Schedule = Callable[[Any], jax.Array]
 F32 = jnp.float32
@@ -26,8 +32,13 @@ def _check_steps(name: str, value: Any) -> None:
         raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value}")
 
 
-def ExponentialDecay(initial_learning_rate: float, decay_steps: int, decay_rate: float,
-                     staircase: bool = False, name: str = "ExponentialDecay") -> Schedule:
+def ExponentialDecay(
+    initial_learning_rate: float,
+    decay_steps: int,
+    decay_rate: float,
+    staircase: bool = False,
+    name: str = "ExponentialDecay",
+) -> Schedule:
     r""":math:`\eta_0\, r^{s/S}` (``staircase``: :math:`r^{\lfloor s/S\rfloor}`)."""
     _check_steps("decay_steps", decay_steps)
 
@@ -40,8 +51,9 @@ def ExponentialDecay(initial_learning_rate: float, decay_steps: int, decay_rate:
     return schedule
 
 
-def PiecewiseConstantDecay(boundaries: Sequence[Any], values: Sequence[float],
-                           name: str = "PiecewiseConstant") -> Schedule:
+def PiecewiseConstantDecay(
+    boundaries: Sequence[Any], values: Sequence[float], name: str = "PiecewiseConstant"
+) -> Schedule:
     r"""``values[i]`` for ``boundaries[i-1] < step <= boundaries[i]``."""
     if len(boundaries) != len(values) - 1:
         raise ValueError("The length of boundaries should be 1 less than the length of values.")
@@ -50,16 +62,21 @@ def PiecewiseConstantDecay(boundaries: Sequence[Any], values: Sequence[float],
         s = jnp.asarray(step)
         b = [jnp.asarray(x, s.dtype) for x in boundaries]
         out = (s <= b[0]).astype(F32) * values[0] + (s > b[-1]).astype(F32) * values[-1]
-        for low, high, v in zip(b[:-1], b[1:], values[1:-1]):
+        for low, high, v in zip(b[:-1], b[1:], values[1:-1], strict=True):
             out = out + ((s > low) & (s <= high)).astype(F32) * v
         return out
 
     return schedule
 
 
-def PolynomialDecay(initial_learning_rate: float, decay_steps: int,
-                    end_learning_rate: float = 0.0001, power: float = 1.0, cycle: bool = False,
-                    name: str = "PolynomialDecay") -> Schedule:
+def PolynomialDecay(
+    initial_learning_rate: float,
+    decay_steps: int,
+    end_learning_rate: float = 0.0001,
+    power: float = 1.0,
+    cycle: bool = False,
+    name: str = "PolynomialDecay",
+) -> Schedule:
     r""":math:`(\eta_0-\eta_e)(1-\min(s,S)/S)^p + \eta_e`; ``cycle`` stretches
     :math:`S` to the next multiple of ``decay_steps``."""
     _check_steps("decay_steps", decay_steps)
@@ -72,14 +89,20 @@ def PolynomialDecay(initial_learning_rate: float, decay_steps: int,
         else:
             s = jnp.minimum(s, ds)
         p = s / ds
-        return (F32(initial_learning_rate) - F32(end_learning_rate)) * (1 - p) ** F32(power) \
-            + F32(end_learning_rate)
+        return (F32(initial_learning_rate) - F32(end_learning_rate)) * (1 - p) ** F32(power) + F32(
+            end_learning_rate
+        )
 
     return schedule
 
 
-def InverseTimeDecay(initial_learning_rate: float, decay_steps: int, decay_rate: float,
-                     staircase: bool = False, name: str = "InverseTimeDecay") -> Schedule:
+def InverseTimeDecay(
+    initial_learning_rate: float,
+    decay_steps: int,
+    decay_rate: float,
+    staircase: bool = False,
+    name: str = "InverseTimeDecay",
+) -> Schedule:
     r""":math:`\eta_0 / (1 + r\, s/S)` (``staircase``: :math:`\lfloor s/S\rfloor`)."""
     _check_steps("decay_steps", decay_steps)
 
@@ -92,9 +115,14 @@ def InverseTimeDecay(initial_learning_rate: float, decay_steps: int, decay_rate:
     return schedule
 
 
-def CosineDecay(initial_learning_rate: float, decay_steps: int, alpha: float = 0.0,
-                name: str = "CosineDecay", warmup_target: float | None = None,
-                warmup_steps: int = 0) -> Schedule:
+def CosineDecay(
+    initial_learning_rate: float,
+    decay_steps: int,
+    alpha: float = 0.0,
+    name: str = "CosineDecay",
+    warmup_target: float | None = None,
+    warmup_steps: int = 0,
+) -> Schedule:
     r"""Cosine decay (Loshchilov & Hutter 2017, https://arxiv.org/abs/1608.03983) with
     an optional linear warmup from ``initial_learning_rate`` to ``warmup_target``."""
     _check_steps("decay_steps", decay_steps)
@@ -110,16 +138,22 @@ def CosineDecay(initial_learning_rate: float, decay_steps: int, alpha: float = 0
             return decay(jnp.minimum(s, F32(decay_steps)), F32(initial_learning_rate))
         ws = F32(warmup_steps)
         s = jnp.minimum(s, F32(decay_steps) + ws)
-        warm = (F32(warmup_target) - F32(initial_learning_rate)) * (s / ws) \
-            + F32(initial_learning_rate)
+        warm = (F32(warmup_target) - F32(initial_learning_rate)) * (s / ws) + F32(
+            initial_learning_rate
+        )
         return jnp.where(s < ws, warm, decay(s - ws, F32(warmup_target)))
 
     return schedule
 
 
-def CosineDecayRestarts(initial_learning_rate: float, first_decay_steps: int, t_mul: float = 2.0,
-                        m_mul: float = 1.0, alpha: float = 0.0,
-                        name: str = "SGDRDecay") -> Schedule:
+def CosineDecayRestarts(
+    initial_learning_rate: float,
+    first_decay_steps: int,
+    t_mul: float = 2.0,
+    m_mul: float = 1.0,
+    alpha: float = 0.0,
+    name: str = "SGDRDecay",
+) -> Schedule:
     r"""SGDR: cosine cycles whose length grows by ``t_mul`` and height by ``m_mul``."""
     _check_steps("first_decay_steps", first_decay_steps)
     t = F32(t_mul)

@@ -72,8 +72,7 @@ def LBFGS(
     if line_search_fn is not None:
         if line_search_fn != "strong_wolfe":
             raise RuntimeError("only 'strong_wolfe' is supported")
-        raise NotImplementedError(
-            "optzoo.compat.torch.LBFGS implements line_search_fn=None only")
+        raise NotImplementedError("optzoo.compat.torch.LBFGS implements line_search_fn=None only")
     if max_eval is None:
         max_eval = max_iter * 5 // 4
     hs = history_size
@@ -83,10 +82,19 @@ def LBFGS(
         n, dt = flat.shape[0], flat.dtype
         z = jnp.zeros([], jnp.int32)
         return LBFGSState(
-            d=jnp.zeros(n, dt), t=jnp.zeros([], dt), old_dirs=jnp.zeros((hs, n), dt),
-            old_stps=jnp.zeros((hs, n), dt), ro=jnp.zeros(hs, dt), head=z, num_old=z,
-            h_diag=jnp.ones([], dt), prev_flat_grad=jnp.zeros(n, dt),
-            prev_loss=jnp.zeros([], dt), n_iter=z, func_evals=z)
+            d=jnp.zeros(n, dt),
+            t=jnp.zeros([], dt),
+            old_dirs=jnp.zeros((hs, n), dt),
+            old_stps=jnp.zeros((hs, n), dt),
+            ro=jnp.zeros(hs, dt),
+            head=z,
+            num_old=z,
+            h_diag=jnp.ones([], dt),
+            prev_flat_grad=jnp.zeros(n, dt),
+            prev_loss=jnp.zeros([], dt),
+            n_iter=z,
+            func_evals=z,
+        )
 
     def two_loop(g, st):
         q = -g
@@ -111,8 +119,9 @@ def LBFGS(
 
         return jax.lax.fori_loop(0, hs, fwd, r)
 
-    def update_fn(updates, state, params=None, *, value=None, value_fn: Callable | None = None,
-                  **extra: Any):
+    def update_fn(
+        updates, state, params=None, *, value=None, value_fn: Callable | None = None, **extra: Any
+    ):
         del extra
         if params is None or value_fn is None:
             raise ValueError("LBFGS needs `params` and `value_fn=` (the closure) in `update`")
@@ -145,33 +154,55 @@ def LBFGS(
                 h_diag=jnp.where(push, ys / jnp.dot(y, y), st.h_diag),
             )
             st2 = st2._replace(
-                num_old=jnp.where(first, 0, st2.num_old), head=jnp.where(first, 0, st2.head),
-                h_diag=jnp.where(first, 1.0, st2.h_diag).astype(dt))
+                num_old=jnp.where(first, 0, st2.num_old),
+                head=jnp.where(first, 0, st2.head),
+                h_diag=jnp.where(first, 1.0, st2.h_diag).astype(dt),
+            )
             d = jnp.where(first, -g, two_loop(g, st2))
             prev_loss = loss
-            t = jnp.where(first, jnp.minimum(1.0, 1.0 / jnp.sum(jnp.abs(g))) * lr,
-                          jnp.asarray(lr, dt)).astype(dt)
+            t = jnp.where(
+                first, jnp.minimum(1.0, 1.0 / jnp.sum(jnp.abs(g))) * lr, jnp.asarray(lr, dt)
+            ).astype(dt)
             gtd = jnp.dot(g, d)
             stop_gtd = gtd > -tolerance_change
             x_new = jnp.where(stop_gtd, x, x + t * d)
             evaluate = (~stop_gtd) & (k != max_iter)
             loss_new, g_new = jax.lax.cond(
-                evaluate, lambda z: tuple(a.astype(dt) for a in vg(z)), lambda z: (loss, g), x_new)
+                evaluate, lambda z: tuple(a.astype(dt) for a in vg(z)), lambda z: (loss, g), x_new
+            )
             evals_new = evals + evaluate.astype(jnp.int32)
             opt_cond = jnp.max(jnp.abs(g_new)) <= tolerance_grad
-            done = (stop_gtd | (k == max_iter) | (evals_new >= max_eval) | opt_cond
-                    | (jnp.max(jnp.abs(d * t)) <= tolerance_change)
-                    | (jnp.abs(loss_new - prev_loss) < tolerance_change))
-            st3 = st2._replace(d=d, t=t, prev_flat_grad=g, prev_loss=prev_loss, n_iter=n_iter,
-                               func_evals=st.func_evals + evaluate.astype(jnp.int32))
+            done = (
+                stop_gtd
+                | (k == max_iter)
+                | (evals_new >= max_eval)
+                | opt_cond
+                | (jnp.max(jnp.abs(d * t)) <= tolerance_change)
+                | (jnp.abs(loss_new - prev_loss) < tolerance_change)
+            )
+            st3 = st2._replace(
+                d=d,
+                t=t,
+                prev_flat_grad=g,
+                prev_loss=prev_loss,
+                n_iter=n_iter,
+                func_evals=st.func_evals + evaluate.astype(jnp.int32),
+            )
             return x_new, loss_new, g_new, st3, k, evals_new, done
 
         def cond(c):
             return (c[4] < max_iter) & ~c[6]
 
         skip = jnp.max(jnp.abs(g0)) <= tolerance_grad
-        carry = (x0, loss0, g0, state._replace(func_evals=state.func_evals + 1),
-                 jnp.zeros([], jnp.int32), jnp.ones([], jnp.int32), skip)
+        carry = (
+            x0,
+            loss0,
+            g0,
+            state._replace(func_evals=state.func_evals + 1),
+            jnp.zeros([], jnp.int32),
+            jnp.ones([], jnp.int32),
+            skip,
+        )
         x, _, _, st, _, _, _ = jax.lax.while_loop(cond, body, carry)
         st = jax.tree.map(lambda new, old: jnp.where(skip, old, new), st, state)
         return unravel(x - x0), st

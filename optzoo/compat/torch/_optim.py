@@ -21,8 +21,19 @@ import optzoo
 from optzoo.compat._common import one_minus_pow, per_tensor, semantics
 
 __all__ = [
-    "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NAdam", "RAdam",
-    "Rprop", "ASGD", "Adafactor", "Muon",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "Adagrad",
+    "RMSprop",
+    "Adadelta",
+    "Adamax",
+    "NAdam",
+    "RAdam",
+    "Rprop",
+    "ASGD",
+    "Adafactor",
+    "Muon",
 ]
 
 LR = optax.ScalarOrSchedule
@@ -39,7 +50,9 @@ def _lerp(start: jax.Array, end: jax.Array, weight: Any) -> jax.Array:
         if weight < 0.5:
             return start + weight * (end - start)
         return end - (end - start) * (1 - weight)
-    return jnp.where(weight < 0.5, start + weight * (end - start), end - (end - start) * (1 - weight))
+    return jnp.where(
+        weight < 0.5, start + weight * (end - start), end - (end - start) * (1 - weight)
+    )
 
 
 def _radam_rho(b2: float, t: jax.Array) -> jax.Array:
@@ -70,7 +83,8 @@ def _l2(weight_decay: float) -> list[optax.GradientTransformation]:
 
 
 @semantics(
-    "sgd", "torch",
+    "sgd",
+    "torch",
     eps="none",
     weight_decay="coupled L2: g += wd p (before momentum)",
     nesterov="u = g + mu b, with b = mu b + (1 - dampening) g",
@@ -147,7 +161,8 @@ def _adam_kernel(beta1, beta2, eps, amsgrad, decoupled_wd, weight_decay):
 
 
 @semantics(
-    "adam", "torch",
+    "adam",
+    "torch",
     eps="m_hat / (sqrt(v_hat) + eps)",
     weight_decay="coupled L2: g += wd p (decoupled_weight_decay=True: AdamW)",
     bias_correction="yes, both moments",
@@ -171,7 +186,8 @@ def Adam(
 
     .. math::
        m_t = \beta_1 m + (1-\beta_1) g,\; v_t = \beta_2 v + (1-\beta_2) g^2,\;
-       p \leftarrow p - \frac{\eta}{1-\beta_1^t}\,\frac{m_t}{\sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon}.
+       p \leftarrow p - \frac{\eta}{1-\beta_1^t}\,
+       \frac{m_t}{\sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon}.
 
     With ``amsgrad`` the denominator uses the running maximum of the *raw* :math:`v_t`
     (optax's ``amsgrad`` takes the maximum of the bias-corrected one). The math equals
@@ -191,7 +207,8 @@ def Adam(
 
 
 @semantics(
-    "adamw", "torch",
+    "adamw",
+    "torch",
     eps="m_hat / (sqrt(v_hat) + eps)",
     weight_decay="decoupled, scaled by lr: p *= 1 - lr wd",
     bias_correction="yes, both moments",
@@ -218,12 +235,14 @@ def AdamW(
       >>> tx = ot.AdamW(lr=3e-4)
     """
     del foreach, capturable, differentiable, fused
-    return Adam(lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                decoupled_weight_decay=True)
+    return Adam(
+        lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True
+    )
 
 
 @semantics(
-    "adagrad", "torch",
+    "adagrad",
+    "torch",
     eps="g / (sqrt(sum) + eps)",
     weight_decay="coupled L2: g += wd p",
     bias_correction="none; lr / (1 + (t - 1) lr_decay)",
@@ -261,7 +280,8 @@ def Adagrad(
 
 
 @semantics(
-    "rmsprop", "torch",
+    "rmsprop",
+    "torch",
     eps="g / (sqrt(v) + eps)",
     weight_decay="coupled L2: g += wd p",
     nesterov="n/a (heavy ball on g / (sqrt(v) + eps))",
@@ -300,7 +320,8 @@ def RMSprop(
 
 
 @semantics(
-    "adadelta", "torch",
+    "adadelta",
+    "torch",
     eps="sqrt(u + eps) / sqrt(v + eps) g",
     weight_decay="coupled L2: g += wd p",
     bias_correction="none",
@@ -320,18 +341,22 @@ def Adadelta(
     r"""``torch.optim.Adadelta``: ``optzoo.scale_by_adadelta`` scaled by ``lr``.
 
     .. math::
-       v \leftarrow \rho v + (1-\rho) g^2,\; \Delta = \frac{\sqrt{u+\epsilon}}{\sqrt{v+\epsilon}} g,\;
+       v \leftarrow \rho v + (1-\rho) g^2,\;
+       \Delta = \frac{\sqrt{u+\epsilon}}{\sqrt{v+\epsilon}} g,\;
        u \leftarrow \rho u + (1-\rho)\Delta^2,\; p \leftarrow p - \eta\Delta.
     """
     del foreach, capturable, differentiable
     return optax.chain(
-        *_neg(maximize), *_l2(weight_decay), optzoo.scale_by_adadelta(rho=rho, eps=eps),
+        *_neg(maximize),
+        *_l2(weight_decay),
+        optzoo.scale_by_adadelta(rho=rho, eps=eps),
         _lr_block(lr),
     )
 
 
 @semantics(
-    "adamax", "torch",
+    "adamax",
+    "torch",
     eps="inside the max: u = max(b2 u, |g| + eps)",
     weight_decay="coupled L2: g += wd p",
     bias_correction="first moment only",
@@ -368,7 +393,8 @@ def Adamax(
 
 
 @semantics(
-    "nadam", "torch",
+    "nadam",
+    "torch",
     eps="m_hat / (sqrt(v_hat) + eps)",
     weight_decay="coupled L2 (decoupled_weight_decay=True: p *= 1 - lr wd)",
     nesterov="Dozat, with momentum schedule mu_t = b1 (1 - 0.5 0.96^(t psi))",
@@ -393,7 +419,8 @@ def NAdam(
     .. math::
        \mu_t = \beta_1(1-\tfrac12 0.96^{t\psi}),\;
        p \leftarrow p - \eta\Big[\frac{(1-\mu_t) g}{1-\prod_{i\le t}\mu_i}
-       + \frac{\mu_{t+1} m_t}{1-\prod_{i\le t+1}\mu_i}\Big] \Big/ \Big(\sqrt{v_t/(1-\beta_2^t)}+\epsilon\Big).
+       + \frac{\mu_{t+1} m_t}{1-\prod_{i\le t+1}\mu_i}\Big]
+       \Big/ \Big(\sqrt{v_t/(1-\beta_2^t)}+\epsilon\Big).
     """
     del foreach, capturable, differentiable
     b1, b2 = betas
@@ -423,13 +450,18 @@ def NAdam(
         return d, {"m": m, "v": v}
 
     return per_tensor(
-        {"m": _zeros, "v": _zeros}, kernel, lr, maximize=maximize,
-        scalars={"mu_product": lambda: jnp.ones([], jnp.float32)}, scalar_step=scalar_step,
+        {"m": _zeros, "v": _zeros},
+        kernel,
+        lr,
+        maximize=maximize,
+        scalars={"mu_product": lambda: jnp.ones([], jnp.float32)},
+        scalar_step=scalar_step,
     )
 
 
 @semantics(
-    "radam", "torch",
+    "radam",
+    "torch",
     eps="sqrt(1 - b2^t) / (sqrt(v) + eps)",
     weight_decay="coupled L2 (decoupled_weight_decay=True: p *= 1 - lr wd)",
     bias_correction="yes; un-adapted SGD step while rho_t <= 5",
@@ -480,7 +512,8 @@ def RAdam(
 
 
 @semantics(
-    "rprop", "torch",
+    "rprop",
+    "torch",
     eps="none",
     weight_decay="none",
     bias_correction="none",
@@ -522,7 +555,8 @@ def Rprop(
 
 
 @semantics(
-    "asgd", "torch",
+    "asgd",
+    "torch",
     eps="none",
     weight_decay="coupled L2: g += wd p",
     bias_correction="none",
@@ -565,7 +599,8 @@ def ASGD(
 
 
 @semantics(
-    "adafactor", "torch",
+    "adafactor",
+    "torch",
     eps="eps1 clamps the variance estimate (eps1^2), eps2 floors the parameter RMS",
     weight_decay="decoupled: p *= 1 - lr wd",
     bias_correction="none; beta2_t = 1 - t^beta2_decay",
@@ -592,7 +627,7 @@ def Adafactor(
 
     def kernel(g, p, s, t, lr_, sc):
         e1 = jnp.finfo(p.dtype).eps if eps1 is None else eps1
-        w = t ** beta2_decay
+        w = t**beta2_decay
         rho = jnp.minimum(lr_, 1 / jnp.sqrt(t))
         alpha = jnp.maximum(eps2, jnp.linalg.norm(p.ravel()) / math.sqrt(max(p.size, 1))) * rho
         if p.ndim > 1:
@@ -621,12 +656,14 @@ def Adafactor(
     def var_init(p):
         return jnp.zeros([], p.dtype) if p.ndim > 1 else jnp.zeros_like(p)
 
-    return per_tensor({"row": row_init, "col": col_init, "var": var_init}, kernel, lr,
-                      maximize=maximize)
+    return per_tensor(
+        {"row": row_init, "col": col_init, "var": var_init}, kernel, lr, maximize=maximize
+    )
 
 
-def newton_schulz(x: jax.Array, coefficients: tuple[float, float, float], steps: int,
-                  eps: float, dtype: Any) -> jax.Array:
+def newton_schulz(
+    x: jax.Array, coefficients: tuple[float, float, float], steps: int, eps: float, dtype: Any
+) -> jax.Array:
     """Quintic Newton-Schulz orthogonalisation of a matrix (Jordan et al. 2024).
 
     Products accumulate in float32 and each fused ``beta*C + alpha*A@B`` is rounded

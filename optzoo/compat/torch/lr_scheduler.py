@@ -26,9 +26,20 @@ import jax.numpy as jnp
 import optax
 
 __all__ = [
-    "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR",
-    "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR",
-    "SequentialLR", "LambdaLR", "ReduceLROnPlateau", "ReduceLROnPlateauState",
+    "StepLR",
+    "MultiStepLR",
+    "ConstantLR",
+    "LinearLR",
+    "ExponentialLR",
+    "PolynomialLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "OneCycleLR",
+    "SequentialLR",
+    "LambdaLR",
+    "ReduceLROnPlateau",
+    "ReduceLROnPlateauState",
 ]
 
 Schedule = Callable[[Any], jax.Array]
@@ -85,7 +96,9 @@ def ExponentialLR(lr: float, gamma: float) -> Schedule:
 
 def PolynomialLR(lr: float, total_iters: int = 5, power: float = 1.0) -> Schedule:
     r""":math:`\eta_t = \eta\,(1 - \min(t, T)/T)^{p}`."""
-    return lambda count: lr * ((total_iters - jnp.minimum(_t(count), total_iters)) / total_iters) ** power
+    return lambda count: (
+        lr * ((total_iters - jnp.minimum(_t(count), total_iters)) / total_iters) ** power
+    )
 
 
 def CosineAnnealingLR(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule:
@@ -215,8 +228,10 @@ def OneCycleLR(
             (total_steps - 1, initial, final),
         ]
     else:
-        phases = [(float(pct_start * total_steps) - 1, initial, max_lr),
-                  (total_steps - 1, max_lr, final)]
+        phases = [
+            (float(pct_start * total_steps) - 1, initial, max_lr),
+            (total_steps - 1, max_lr, final),
+        ]
 
     def anneal(start, end, pct):
         if anneal_strategy == "cos":
@@ -249,7 +264,7 @@ def SequentialLR(lr: float, schedulers: Sequence[Schedule], milestones: Sequence
     def schedule(count):
         c = jnp.asarray(count, jnp.int32)
         out = schedulers[0](c)
-        for m, sched in zip(starts[1:], schedulers[1:]):
+        for m, sched in zip(starts[1:], schedulers[1:], strict=True):
             out = jnp.where(c >= m, sched(jnp.maximum(c - m, 0)), out)
         return out
 
@@ -315,8 +330,9 @@ def ReduceLROnPlateau(
     def init_fn(params):
         del params
         z = jnp.zeros([], jnp.int32)
-        return ReduceLROnPlateauState(jnp.asarray(lr, jnp.float32), jnp.asarray(worse, jnp.float32),
-                                      z, z, z)
+        return ReduceLROnPlateauState(
+            jnp.asarray(lr, jnp.float32), jnp.asarray(worse, jnp.float32), z, z, z
+        )
 
     def update_fn(updates, state, params=None, *, value=None, **extra):
         del params, extra
@@ -329,16 +345,18 @@ def ReduceLROnPlateau(
         best = jnp.where(better, current, state.best)
         bad = jnp.where(better, 0, state.num_bad_epochs + 1)
         in_cooldown = state.cooldown_counter > 0
-        cooldown_counter = jnp.where(in_cooldown, state.cooldown_counter - 1,
-                                     state.cooldown_counter)
+        cooldown_counter = jnp.where(
+            in_cooldown, state.cooldown_counter - 1, state.cooldown_counter
+        )
         bad = jnp.where(in_cooldown, 0, bad)
         reduce = bad > patience
         new_lr = jnp.maximum(state.lr * factor, min_lr)
         new_lr = jnp.where(reduce & (state.lr - new_lr > eps), new_lr, state.lr)
         cooldown_counter = jnp.where(reduce, cooldown, cooldown_counter)
         bad = jnp.where(reduce, 0, bad)
-        new_state = ReduceLROnPlateauState(new_lr, best, bad, cooldown_counter,
-                                           state.last_epoch + 1)
+        new_state = ReduceLROnPlateauState(
+            new_lr, best, bad, cooldown_counter, state.last_epoch + 1
+        )
         return updates, new_state
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
