@@ -46,6 +46,27 @@ FAST = [
 ]
 
 SLOW = [
+    ("Adam", dict(learning_rate=0.01, beta_2=0.99, epsilon=1e-5, loss_scale_factor=4.0)),
+    ("Adadelta", dict(learning_rate=1.0, epsilon=1e-5)),
+    ("Adagrad", dict(learning_rate=0.1, epsilon=1e-4)),
+    ("Lamb", dict(learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-5)),
+    ("Adafactor", dict(learning_rate=0.02, beta_2_decay=-0.6, epsilon_1=1e-20, epsilon_2=1e-2)),
+    (
+        "Muon",
+        dict(
+            learning_rate=0.01,
+            momentum=0.9,
+            ns_steps=3,
+            muon_a=3.0,
+            muon_b=-3.2,
+            muon_c=1.2,
+            weight_decay=0.1,
+            adam_weight_decay=0.05,
+            adam_beta_1=0.8,
+            adam_beta_2=0.99,
+            epsilon=1e-5,
+        ),
+    ),
     ("AdamW", dict(learning_rate=0.01, weight_decay=0.05)),
     ("Adadelta", dict(learning_rate=1.0, rho=0.9)),
     ("Adagrad", dict(learning_rate=0.1, initial_accumulator_value=0.2)),
