@@ -118,15 +118,8 @@ def test_adafactor_factored_3d():
     "kw",
     [
         dict(lr=0.02, nesterov=False, adjust_lr_fn="match_rms_adamw", weight_decay=0.0),
-        dict(
-            lr=0.02,
-            nesterov=False,
-            weight_decay=0.0,
-            momentum=0.8,
-            ns_steps=3,
-            eps=1e-3,
-            ns_coefficients=(3.0, -3.2, 1.2),
-        ),
+        dict(lr=0.02, nesterov=False, weight_decay=0.0, momentum=0.8, ns_steps=3),
+        dict(lr=0.02, nesterov=False, weight_decay=0.0, ns_coefficients=(3.0, -3.2, 1.2), eps=1e-3),
     ],
 )
 def test_muon_trajectory(kw):
