@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import jax
@@ -24,7 +24,7 @@ __all__ = ["CompatState", "Semantics", "per_tensor", "lr_at", "one_minus_pow", "
 class CompatState(NamedTuple):
     """State of a framework preset: the step counter and the named per-tensor slots."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]
     slots: dict[str, Any]
 
 
@@ -48,7 +48,7 @@ def one_minus_pow(beta: Any, t: jax.Array) -> jax.Array:
 
 
 def per_tensor(
-    slots: dict[str, Callable[[jax.Array], jax.Array]],
+    slots: Mapping[str, Callable[[jax.Array], jax.Array]],
     kernel: Kernel,
     learning_rate: optax.ScalarOrSchedule,
     *,

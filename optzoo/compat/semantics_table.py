@@ -187,7 +187,11 @@ def _defaults(fn: Callable[..., Any]) -> str:
 def _cell(entry: Semantics | None, row: str) -> str:
     if entry is None:
         return "—"
-    value = _defaults(entry.factory) if row == "defaults" else getattr(entry, row)
+    if row == "defaults":
+        assert entry.factory is not None
+        value = _defaults(entry.factory)
+    else:
+        value = getattr(entry, row)
     return f"`{value}`" if row == "defaults" else value.replace("|", "\\|")
 
 

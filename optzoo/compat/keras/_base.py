@@ -7,7 +7,7 @@ weights and the EMA overwrite, in Keras's order, with Keras's step counters.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import jax
@@ -48,7 +48,7 @@ def _path_str(path) -> str:
 
 
 def keras_transform(
-    slots: dict[str, Callable[[jax.Array], jax.Array]],
+    slots: Mapping[str, Callable[[jax.Array], jax.Array]],
     kernel: Kernel,
     learning_rate: Any,
     *,

@@ -11,7 +11,7 @@ change how PyTorch runs the step, not what it computes.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, TypeAlias
 
 import jax
 import jax.numpy as jnp
@@ -36,7 +36,7 @@ __all__ = [
     "Muon",
 ]
 
-LR = optax.ScalarOrSchedule
+LR: TypeAlias = optax.ScalarOrSchedule
 _zeros = jnp.zeros_like
 
 
@@ -541,7 +541,7 @@ def Rprop(
     del capturable, foreach, differentiable
     eta_minus, eta_plus = etas
     smin, smax = step_sizes
-    lr0 = lr(0) if callable(lr) else lr
+    lr0 = lr(0) if callable(lr) else lr  # type: ignore[operator]
 
     def kernel(g, p, s, t, lr_, sc):
         prod = g * s["prev"]
