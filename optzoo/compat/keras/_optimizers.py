@@ -90,7 +90,12 @@ def SGD(
     name=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.SGD``: :math:`m \leftarrow \mu m - \eta g`,
-    :math:`w \leftarrow w + m` (Nesterov: :math:`w \leftarrow w + \mu m - \eta g`)."""
+    :math:`w \leftarrow w + m` (Nesterov: :math:`w \leftarrow w + \mu m - \eta g`).
+
+    References:
+      Robbins & Monro. A Stochastic Approximation Method. 1951.
+      https://doi.org/10.1214/aoms/1177729586
+    """
     if not isinstance(momentum, float) or momentum < 0 or momentum > 1:
         raise ValueError("`momentum` must be a float between [0, 1].")
 
@@ -148,7 +153,12 @@ def RMSprop(
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.RMSprop``: :math:`v \leftarrow \rho v + (1-\rho)g^2`,
     :math:`\Delta = \eta g/\sqrt{v - \bar g^2[\text{centered}] + \epsilon}`,
-    :math:`m \leftarrow \mu m + \Delta`, :math:`w \leftarrow w - m`."""
+    :math:`m \leftarrow \mu m + \Delta`, :math:`w \leftarrow w - m`.
+
+    References:
+      Tieleman & Hinton. Lecture 6.5, RMSProp. 2012.
+      https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf
+    """
 
     def kernel(g, w, s, step, lr, sc, path):
         v = rho * s["v"] + (1 - rho) * jnp.square(g)
@@ -231,7 +241,12 @@ def Adam(
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.Adam``:
     :math:`w \leftarrow w - \eta\frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}\frac{m}{\sqrt v+\epsilon}`
-    (``optax.adam(eps=...)`` adds :math:`\epsilon` to :math:`\sqrt{\hat v}` instead)."""
+    (``optax.adam(eps=...)`` adds :math:`\epsilon` to :math:`\sqrt{\hat v}` instead).
+
+    References:
+      Kingma & Ba. Adam: A Method for Stochastic Optimization. 2015.
+      https://arxiv.org/abs/1412.6980
+    """
     slots = {"m": _zeros, "v": _zeros}
     if amsgrad:
         slots["vhat"] = _zeros
@@ -279,7 +294,12 @@ def AdamW(
     gradient_accumulation_steps=None,
     name=None,
 ) -> optax.GradientTransformation:
-    r"""``keras.optimizers.AdamW``: :func:`Adam` with ``weight_decay=0.004``."""
+    r"""``keras.optimizers.AdamW``: :func:`Adam` with ``weight_decay=0.004``.
+
+    References:
+      Loshchilov & Hutter. Decoupled Weight Decay Regularization. 2019.
+      https://arxiv.org/abs/1711.05101
+    """
     if weight_decay is None:
         raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
     return Adam(
@@ -324,7 +344,11 @@ def Adadelta(
     gradient_accumulation_steps=None,
     name=None,
 ) -> optax.GradientTransformation:
-    r"""``keras.optimizers.Adadelta`` (Keras's default ``learning_rate`` is 0.001)."""
+    r"""``keras.optimizers.Adadelta`` (Keras's default ``learning_rate`` is 0.001).
+
+    References:
+      Zeiler. ADADELTA: An Adaptive Learning Rate Method. 2012. https://arxiv.org/abs/1212.5701
+    """
 
     def kernel(g, w, s, step, lr, sc, path):
         v = rho * s["v"] + (1 - rho) * jnp.square(g)
@@ -375,7 +399,12 @@ def Adagrad(
     name=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.Adagrad``: :math:`S \leftarrow S + g^2`,
-    :math:`w \leftarrow w - \eta g/\sqrt{S+\epsilon}`."""
+    :math:`w \leftarrow w - \eta g/\sqrt{S+\epsilon}`.
+
+    References:
+      Duchi, Hazan & Singer. Adaptive Subgradient Methods for Online Learning and Stochastic
+      Optimization. 2011. https://jmlr.org/papers/v12/duchi11a.html
+    """
 
     def kernel(g, w, s, step, lr, sc, path):
         acc = s["acc"] + jnp.square(g)
@@ -426,7 +455,12 @@ def Adamax(
     name=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.Adamax``: :math:`u \leftarrow \max(\beta_2 u, |g|)`,
-    :math:`w \leftarrow w - \eta m/((1-\beta_1^t)(u+\epsilon))`."""
+    :math:`w \leftarrow w - \eta m/((1-\beta_1^t)(u+\epsilon))`.
+
+    References:
+      Kingma & Ba. Adam: A Method for Stochastic Optimization. 2015.
+      https://arxiv.org/abs/1412.6980
+    """
 
     def kernel(g, w, s, step, lr, sc, path):
         m = s["m"] + (g - s["m"]) * (1 - beta_1)
@@ -478,7 +512,12 @@ def Nadam(
     name=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.Nadam`` (Dozat 2016): PyTorch's NAdam with
-    ``momentum_decay=1`` in the exponent of 0.96."""
+    ``momentum_decay=1`` in the exponent of 0.96.
+
+    References:
+      Dozat. Incorporating Nesterov Momentum into Adam. 2016.
+      https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ
+    """
 
     def scalar_step(sc, step):
         t = step.astype(jnp.float32)

@@ -119,6 +119,10 @@ def SGD(
     Example:
       >>> from optzoo.compat import torch as ot
       >>> tx = ot.SGD(lr=0.1, momentum=0.9, nesterov=True)
+
+    References:
+      Robbins & Monro. A Stochastic Approximation Method. 1951.
+      https://doi.org/10.1214/aoms/1177729586
     """
     del foreach, differentiable, fused
     if nesterov and (momentum <= 0 or dampening != 0):
@@ -198,6 +202,10 @@ def Adam(
     Example:
       >>> from optzoo.compat import torch as ot
       >>> tx = ot.Adam(lr=1e-3, weight_decay=1e-2)
+
+    References:
+      Kingma & Ba. Adam: A Method for Stochastic Optimization. 2015.
+      https://arxiv.org/abs/1412.6980
     """
     del foreach, capturable, differentiable, fused
     b1, b2 = betas
@@ -233,6 +241,10 @@ def AdamW(
     Example:
       >>> from optzoo.compat import torch as ot
       >>> tx = ot.AdamW(lr=3e-4)
+
+    References:
+      Loshchilov & Hutter. Decoupled Weight Decay Regularization. 2019.
+      https://arxiv.org/abs/1711.05101
     """
     del foreach, capturable, differentiable, fused
     return Adam(
@@ -265,6 +277,10 @@ def Adagrad(
     .. math::
        S \leftarrow S + g^2,\quad
        p \leftarrow p - \frac{\eta}{1+(t-1)\,\delta}\,\frac{g}{\sqrt{S}+\epsilon}.
+
+    References:
+      Duchi, Hazan & Singer. Adaptive Subgradient Methods for Online Learning and Stochastic
+      Optimization. 2011. https://jmlr.org/papers/v12/duchi11a.html
     """
     del foreach, differentiable, fused
 
@@ -307,6 +323,10 @@ def RMSprop(
        v \leftarrow \alpha v + (1-\alpha) g^2,\quad
        b \leftarrow \mu b + \frac{g}{\sqrt{v - \bar g^2 \,[\text{centered}]} + \epsilon},\quad
        p \leftarrow p - \eta b.
+
+    References:
+      Tieleman & Hinton. Lecture 6.5, RMSProp. 2012.
+      https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf
     """
     del capturable, foreach, differentiable
     scaler = optzoo.scale_by_stddev if centered else optzoo.scale_by_rms
@@ -344,6 +364,9 @@ def Adadelta(
        v \leftarrow \rho v + (1-\rho) g^2,\;
        \Delta = \frac{\sqrt{u+\epsilon}}{\sqrt{v+\epsilon}} g,\;
        u \leftarrow \rho u + (1-\rho)\Delta^2,\; p \leftarrow p - \eta\Delta.
+
+    References:
+      Zeiler. ADADELTA: An Adaptive Learning Rate Method. 2012. https://arxiv.org/abs/1212.5701
     """
     del foreach, capturable, differentiable
     return optax.chain(
@@ -378,6 +401,10 @@ def Adamax(
     .. math::
        m \leftarrow \beta_1 m + (1-\beta_1) g,\; u \leftarrow \max(\beta_2 u, |g|+\epsilon),\;
        p \leftarrow p - \frac{\eta}{1-\beta_1^t}\frac{m}{u}.
+
+    References:
+      Kingma & Ba. Adam: A Method for Stochastic Optimization. 2015.
+      https://arxiv.org/abs/1412.6980
     """
     del foreach, differentiable, capturable
     b1, b2 = betas
@@ -421,6 +448,10 @@ def NAdam(
        p \leftarrow p - \eta\Big[\frac{(1-\mu_t) g}{1-\prod_{i\le t}\mu_i}
        + \frac{\mu_{t+1} m_t}{1-\prod_{i\le t+1}\mu_i}\Big]
        \Big/ \Big(\sqrt{v_t/(1-\beta_2^t)}+\epsilon\Big).
+
+    References:
+      Dozat. Incorporating Nesterov Momentum into Adam. 2016.
+      https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ
     """
     del foreach, capturable, differentiable
     b1, b2 = betas
@@ -537,6 +568,10 @@ def Rprop(
        p \leftarrow p - \mathrm{sign}(g)\Delta.
 
     ``lr`` is the initial step size; a schedule is read once, at step 0.
+
+    References:
+      Riedmiller & Braun. A direct adaptive method for faster backpropagation learning: the
+      RPROP algorithm. 1993. https://doi.org/10.1109/ICNN.1993.298623
     """
     del capturable, foreach, differentiable
     eta_minus, eta_plus = etas
@@ -580,6 +615,10 @@ def ASGD(
        p \leftarrow p(1-\lambda\eta_t) - \eta_t g,\quad
        \eta_{t+1} = \frac{\eta_0}{(1+\lambda\eta_0 t)^\alpha},\quad
        \bar x \leftarrow \bar x + \mu_t (p - \bar x),\; \mu_{t+1} = 1/\max(1, t - t_0).
+
+    References:
+      Polyak & Juditsky. Acceleration of Stochastic Approximation by Averaging. 1992.
+      https://doi.org/10.1137/0330046
     """
     del foreach, differentiable, capturable
     if callable(lr):
