@@ -251,7 +251,7 @@ def LBFGS(
       A ``GradientTransformationExtraArgs``; ``update`` needs ``params`` and ``value_fn``.
 
     Example:
-      >>> import jax.numpy as jnp, optax
+      >>> import jax, jax.numpy as jnp
       >>> from optzoo.compat import torch as ot
       >>> f = lambda x: jnp.sum((x - 1.0) ** 2)
       >>> tx = ot.LBFGS(lr=1)
