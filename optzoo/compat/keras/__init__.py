@@ -8,9 +8,10 @@ ema_overwrite_frequency, gradient_accumulation_steps), and returns an
 Schedules live in :mod:`optzoo.compat.keras.schedules`. Keras itself is not needed.
 """
 
-from optzoo.compat.keras import _optimizers, schedules  # noqa: F401
+from optzoo.compat.keras import _optimizers, _optimizers_extra, schedules  # noqa: F401
 from optzoo.compat.keras._base import KerasState as KerasState
 from optzoo.compat.keras._base import ema_params as ema_params
 from optzoo.compat.keras._optimizers import *  # noqa: F403
+from optzoo.compat.keras._optimizers_extra import *  # noqa: F403
 
-__all__ = sorted({*_optimizers.__all__, "KerasState", "ema_params"})
+__all__ = sorted({*_optimizers.__all__, *_optimizers_extra.__all__, "KerasState", "ema_params"})

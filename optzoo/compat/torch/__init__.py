@@ -7,9 +7,16 @@
 PyTorch itself is not needed.
 """
 
-from optzoo.compat.torch import _lbfgs, _optim, _param_groups, lr_scheduler  # noqa: F401
+from optzoo.compat.torch import (  # noqa: F401
+    _lbfgs,
+    _optim,
+    _optim_extra,
+    _param_groups,
+    lr_scheduler,  # noqa: F401
+)
 from optzoo.compat.torch._lbfgs import *  # noqa: F403
 from optzoo.compat.torch._optim import *  # noqa: F403
+from optzoo.compat.torch._optim_extra import *  # noqa: F403
 from optzoo.compat.torch._param_groups import *  # noqa: F403
 
-__all__ = sorted({*_optim.__all__, *_lbfgs.__all__, *_param_groups.__all__})
+__all__ = sorted({*_optim.__all__, *_optim_extra.__all__, *_lbfgs.__all__, *_param_groups.__all__})
