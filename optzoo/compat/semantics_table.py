@@ -68,6 +68,7 @@ _NOT_MATH = {
     "mask",
     "weight_decay_mask",
     "accumulator_dtype",
+    "exclude_from_weight_decay",
     "dtype_momentum",
     "ns_dtype",
 }

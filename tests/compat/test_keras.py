@@ -213,3 +213,23 @@ def test_schedule_values(name, args, kw):
     ref = np.asarray(jax.jit(jax.vmap(ref_sched))(jnp.arange(100)))
     ours = np.asarray(jax.jit(jax.vmap(getattr(oks, name)(*args, **kw)))(jnp.arange(100)))
     np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-9)
+
+
+def test_exclude_from_weight_decay():
+    params, data = make_problem()
+
+    def make():
+        opt = keras.optimizers.AdamW(learning_rate=0.01, weight_decay=0.2)
+        opt.exclude_from_weight_decay(var_names=["b"])
+        return opt
+
+    ref, _ = keras_trajectory(make, params, data)
+    ours = jax_trajectory(
+        ok.AdamW(learning_rate=0.01, weight_decay=0.2, exclude_from_weight_decay=["b"]),
+        params,
+        data,
+    )
+    assert max_rel_error(ours, ref) <= TOL
+    # and it differs from decaying everything
+    decayed = jax_trajectory(ok.AdamW(learning_rate=0.01, weight_decay=0.2), params, data)
+    assert max_rel_error(decayed, ref) > 1e-3

@@ -7,7 +7,8 @@ weights and the EMA overwrite, in Keras's order, with Keras's step counters.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -64,6 +65,7 @@ def keras_transform(
     scalars: dict[str, Callable[[], jax.Array]] | None = None,
     scalar_step: Callable[[dict, jax.Array], dict] | None = None,
     weight_decay_fn: Callable[[jax.Array, str], float | None] | None = None,
+    exclude_from_weight_decay: Sequence[str] | None = None,
 ) -> optax.GradientTransformationExtraArgs:
     """Wraps a Keras ``update_step`` kernel in Keras's ``apply`` loop.
 
@@ -73,6 +75,8 @@ def keras_transform(
         ``update_step`` with ``step = iterations + 1`` in the variable's dtype.
       learning_rate: a float or a callable of the raw iteration counter.
       weight_decay_fn: per-tensor weight decay ``(var, path) -> wd`` (Muon).
+      exclude_from_weight_decay: regexes; a tensor whose path matches one gets no
+        weight decay (Keras's ``exclude_from_weight_decay(var_names=...)``).
       The remaining arguments are Keras's.
 
     Returns:
@@ -86,6 +90,7 @@ def keras_transform(
         raise ValueError("`ema_momentum` must be in the range [0, 1].")
     scalars = scalars or {}
     steps = gradient_accumulation_steps
+    excluded = re.compile("|".join(sorted(set(exclude_from_weight_decay or ()))) or "(?!)")
 
     def init_fn(params):
         s = {k: jax.tree.map(f, params) for k, f in slots.items()}
@@ -147,6 +152,8 @@ def keras_transform(
             name = _path_str(path)
             var_lr = jnp.asarray(lr, p.dtype)
             wd = weight_decay_fn(p, name) if weight_decay_fn else weight_decay
+            if exclude_from_weight_decay and excluded.search(name):
+                wd = None
             var = p
             if wd is not None:
                 var = var - var * jnp.asarray(wd, p.dtype) * var_lr

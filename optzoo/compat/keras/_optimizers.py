@@ -5,6 +5,10 @@ The presets take the same argument names and defaults and give the same numbers.
 Each factory returns an ``optax.GradientTransformation`` whose updates are the
 weight change of one ``optimizer.apply(grads)``. Keras computes its step scalars
 (``beta ** step``) in the variable's dtype, and so do these presets.
+
+Keras's ``optimizer.exclude_from_weight_decay(var_names=...)`` becomes the extra
+argument ``exclude_from_weight_decay=[...]``: regular expressions searched in each
+parameter's ``"/"``-joined tree path (Keras searches the variable name).
 """
 
 from __future__ import annotations
@@ -31,9 +35,11 @@ def _common(
     loss_scale_factor=None,
     gradient_accumulation_steps=None,
     name=None,
+    exclude_from_weight_decay=None,
 ):
     del name
     return dict(
+        exclude_from_weight_decay=exclude_from_weight_decay,
         weight_decay=weight_decay,
         clipnorm=clipnorm,
         clipvalue=clipvalue,
@@ -73,6 +79,7 @@ def SGD(
     loss_scale_factor=None,
     gradient_accumulation_steps=None,
     name=None,
+    exclude_from_weight_decay=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.SGD``: :math:`m \leftarrow \mu m - \eta g`,
     :math:`w \leftarrow w + m` (Nesterov: :math:`w \leftarrow w + \mu m - \eta g`).
@@ -106,6 +113,7 @@ def SGD(
             loss_scale_factor,
             gradient_accumulation_steps,
             name,
+            exclude_from_weight_decay,
         ),
     )
 
@@ -135,6 +143,7 @@ def RMSprop(
     loss_scale_factor=None,
     gradient_accumulation_steps=None,
     name=None,
+    exclude_from_weight_decay=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.RMSprop``: :math:`v \leftarrow \rho v + (1-\rho)g^2`,
     :math:`\Delta = \eta g/\sqrt{v - \bar g^2[\text{centered}] + \epsilon}`,
@@ -181,6 +190,7 @@ def RMSprop(
             loss_scale_factor,
             gradient_accumulation_steps,
             name,
+            exclude_from_weight_decay,
         ),
     )
 
@@ -223,6 +233,7 @@ def Adam(
     loss_scale_factor=None,
     gradient_accumulation_steps=None,
     name=None,
+    exclude_from_weight_decay=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.Adam``:
     :math:`w \leftarrow w - \eta\frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}\frac{m}{\sqrt v+\epsilon}`
@@ -250,6 +261,7 @@ def Adam(
             loss_scale_factor,
             gradient_accumulation_steps,
             name,
+            exclude_from_weight_decay,
         ),
     )
 
@@ -278,6 +290,7 @@ def AdamW(
     loss_scale_factor=None,
     gradient_accumulation_steps=None,
     name=None,
+    exclude_from_weight_decay=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.AdamW``: :func:`Adam` with ``weight_decay=0.004``.
 
@@ -303,6 +316,7 @@ def AdamW(
         loss_scale_factor,
         gradient_accumulation_steps,
         name,
+        exclude_from_weight_decay,
     )
 
 
@@ -328,6 +342,7 @@ def Adadelta(
     loss_scale_factor=None,
     gradient_accumulation_steps=None,
     name=None,
+    exclude_from_weight_decay=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.Adadelta`` (Keras's default ``learning_rate`` is 0.001).
 
@@ -356,6 +371,7 @@ def Adadelta(
             loss_scale_factor,
             gradient_accumulation_steps,
             name,
+            exclude_from_weight_decay,
         ),
     )
 
@@ -382,6 +398,7 @@ def Adagrad(
     loss_scale_factor=None,
     gradient_accumulation_steps=None,
     name=None,
+    exclude_from_weight_decay=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.Adagrad``: :math:`S \leftarrow S + g^2`,
     :math:`w \leftarrow w - \eta g/\sqrt{S+\epsilon}`.
@@ -411,6 +428,7 @@ def Adagrad(
             loss_scale_factor,
             gradient_accumulation_steps,
             name,
+            exclude_from_weight_decay,
         ),
     )
 
@@ -438,6 +456,7 @@ def Adamax(
     loss_scale_factor=None,
     gradient_accumulation_steps=None,
     name=None,
+    exclude_from_weight_decay=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.Adamax``: :math:`u \leftarrow \max(\beta_2 u, |g|)`,
     :math:`w \leftarrow w - \eta m/((1-\beta_1^t)(u+\epsilon))`.
@@ -467,6 +486,7 @@ def Adamax(
             loss_scale_factor,
             gradient_accumulation_steps,
             name,
+            exclude_from_weight_decay,
         ),
     )
 
@@ -495,6 +515,7 @@ def Nadam(
     loss_scale_factor=None,
     gradient_accumulation_steps=None,
     name=None,
+    exclude_from_weight_decay=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.Nadam`` (Dozat 2016): PyTorch's NAdam with
     ``momentum_decay=1`` in the exponent of 0.96.
@@ -538,5 +559,6 @@ def Nadam(
             loss_scale_factor,
             gradient_accumulation_steps,
             name,
+            exclude_from_weight_decay,
         ),
     )

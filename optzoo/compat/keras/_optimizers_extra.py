@@ -37,6 +37,7 @@ def Ftrl(
     loss_scale_factor=None,
     gradient_accumulation_steps=None,
     name=None,
+    exclude_from_weight_decay=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.Ftrl`` (McMahan et al. 2013, "Ad click prediction: a view
     from the trenches", https://research.google/pubs/pub41159/).
@@ -74,6 +75,7 @@ def Ftrl(
             loss_scale_factor,
             gradient_accumulation_steps,
             name,
+            exclude_from_weight_decay,
         ),
     )
 
@@ -100,6 +102,7 @@ def Lion(
     loss_scale_factor=None,
     gradient_accumulation_steps=None,
     name=None,
+    exclude_from_weight_decay=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.Lion`` (Chen et al. 2023, https://arxiv.org/abs/2302.06675):
     :math:`w \leftarrow w - \eta\,\mathrm{sign}(\beta_1 m + (1-\beta_1) g)`,
@@ -130,6 +133,7 @@ def Lion(
             loss_scale_factor,
             gradient_accumulation_steps,
             name,
+            exclude_from_weight_decay,
         ),
     )
 
@@ -149,6 +153,7 @@ def Lamb(
     loss_scale_factor=None,
     gradient_accumulation_steps=None,
     name=None,
+    exclude_from_weight_decay=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.Lamb`` (You et al. 2020, https://arxiv.org/abs/1904.00962):
     Adam's direction :math:`r = \hat m/(\sqrt{\hat v}+\epsilon)` scaled by the trust
@@ -181,6 +186,7 @@ def Lamb(
             loss_scale_factor,
             gradient_accumulation_steps,
             name,
+            exclude_from_weight_decay,
         ),
     )
 
@@ -210,6 +216,7 @@ def Adafactor(
     loss_scale_factor=None,
     gradient_accumulation_steps=None,
     name=None,
+    exclude_from_weight_decay=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.Adafactor`` (Shazeer & Stern 2018,
     https://arxiv.org/abs/1804.04235), Keras's variant: no first moment, factored
@@ -267,6 +274,7 @@ def Adafactor(
             loss_scale_factor,
             gradient_accumulation_steps,
             name,
+            exclude_from_weight_decay,
         ),
     )
 
@@ -301,6 +309,7 @@ def Muon(
     ns_steps=5,
     nesterov=True,
     rms_rate=0.2,
+    exclude_from_weight_decay=None,
 ) -> optax.GradientTransformation:
     r"""``keras.optimizers.Muon`` (Jordan et al. 2024; Liu et al. 2025,
     https://arxiv.org/abs/2502.16982): Newton-Schulz-orthogonalised momentum for
@@ -370,5 +379,6 @@ def Muon(
             loss_scale_factor,
             gradient_accumulation_steps,
             name,
+            exclude_from_weight_decay,
         ),
     )
