@@ -1,0 +1,160 @@
+"""Matrix-preconditioned optimizers: Muon, Scion, Shampoo, SOAP and PSGD-Kron.
+
+Each treats leaves of rank >= 2 as matrices (reshape rule ``higher_rank``, see
+:mod:`optzoo.transforms.matrix_utils`) and has a documented fallback for rank 0/1
+leaves (biases, norms, scalars).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import optax
+
+from optzoo.core.validation import check_finite, check_nonnegative
+from optzoo.registry import Reference, register
+from optzoo.transforms.matrix import MUON_NS_COEFFS, scale_by_muon
+from optzoo.transforms.scaling import scale_by_learning_rate
+
+__all__ = ["muon"]
+
+JORDAN_2024 = Reference(
+    "Keller Jordan, Yuchen Jin, Vlado Boza, Jiacheng You, Franz Cesista, Laker Newhouse, "
+    "Jeremy Bernstein",
+    "Muon: An optimizer for hidden layers in neural networks",
+    2024,
+    "https://kellerjordan.github.io/posts/muon/",
+)
+
+
+def _matrix_labels(higher_rank: str, matrix: str, other: str) -> Callable[[Any], Any]:
+    def labels(params: Any) -> Any:
+        def one(x: Any) -> str:
+            nd = len(getattr(x, "shape", ()))
+            if nd == 2 or (nd > 2 and higher_rank != "adam"):
+                return matrix
+            return other
+
+        return jax.tree.map(one, params)
+
+    return labels
+
+
+@register(
+    "muon",
+    family="matrix",
+    reference=JORDAN_2024,
+    state_per_param=1,
+    defaults={"learning_rate": 0.02},
+)
+def muon(
+    learning_rate: optax.ScalarOrSchedule,
+    ns_coeffs: Sequence[float] | Sequence[Sequence[float]] = MUON_NS_COEFFS,
+    ns_steps: int = 5,
+    beta: float = 0.95,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any | None = None,
+    mu_dtype: Any | None = None,
+    *,
+    nesterov: bool = True,
+    bias_correction: bool = True,
+    higher_rank: str = "flatten",
+    consistent_rms: float | None = None,
+    adam_b1: float = 0.9,
+    adam_b2: float = 0.999,
+    adam_eps_root: float = 0.0,
+    adam_weight_decay: float = 0.0,
+    adam_learning_rate: optax.ScalarOrSchedule | None = None,
+) -> optax.GradientTransformation:
+    r"""Muon: MomentUm Orthogonalized by Newton-Schulz, with AdamW for non-matrix leaves.
+
+    For each matrix leaf (see :func:`optzoo.scale_by_muon`):
+
+    .. math::
+       m_t = \beta m_{t-1} + (1-\beta) g_t, \quad
+       x_{t+1} = x_t - \eta\,\big(s(m,n)\,\mathrm{NS}_5(\hat m_t) + \lambda x_t\big),
+
+    where :math:`\hat m_t` is the (bias-corrected, Nesterov) momentum and
+    :math:`\mathrm{NS}_5` five quintic Newton-Schulz steps. Leaves of rank 0/1 (and
+    rank > 2 with ``higher_rank="adam"``) get AdamW with ``adam_*`` settings and
+    Nesterov momentum when ``nesterov`` is set.
+
+    Reshape rule for rank > 2 leaves, ``higher_rank``: ``"flatten"`` (default)
+    views ``(d_1, ..., d_k)`` as ``(d_1 \cdots d_{k-1}, d_k)``; ``"batch"``
+    orthogonalises each ``(d_{k-1}, d_k)`` slice; ``"adam"`` sends them to AdamW
+    (``optax.contrib.muon``'s default). On trees whose leaves have rank <= 2,
+    and with ``higher_rank="adam"`` on any tree, the numbers equal
+    ``optax.contrib.muon`` with the same arguments. ``bias_correction=False``
+    gives Keller Jordan's PyTorch momentum instead.
+
+    Args:
+      learning_rate: step size :math:`\eta` of the matrix leaves.
+      ns_coeffs: Newton-Schulz coefficients ``(a, b, c)`` or one triple per step.
+      ns_steps: Newton-Schulz steps.
+      beta: momentum decay.
+      eps: Newton-Schulz normalisation epsilon and Adam epsilon.
+      weight_decay: decoupled decay :math:`\lambda` (times :math:`\eta`) for matrices.
+      weight_decay_mask: mask (or callable) for the matrix weight decay.
+      mu_dtype: momentum dtype.
+      nesterov: Nesterov momentum (Muon and the AdamW fallback).
+      bias_correction: optax's bias-corrected momentum (default) or Jordan's raw one.
+      higher_rank: ``"flatten"``, ``"batch"`` or ``"adam"``.
+      consistent_rms: if set, scale updates to this RMS (Liu et al. 2025).
+      adam_b1: AdamW fallback :math:`\beta_1`.
+      adam_b2: AdamW fallback :math:`\beta_2`.
+      adam_eps_root: AdamW fallback epsilon inside the root.
+      adam_weight_decay: AdamW fallback weight decay.
+      adam_learning_rate: AdamW fallback step size (default: ``learning_rate``).
+
+    Returns:
+      A ``GradientTransformation`` (an ``optax.partition`` of Muon and AdamW).
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.muon(0.02)
+      >>> state = tx.init({"w": jnp.ones((8, 4)), "b": jnp.zeros(4)})
+
+    References:
+      Jordan, Jin, Boza, You, Cesista, Newhouse, Bernstein. Muon: An optimizer for
+      hidden layers in neural networks. 2024. https://kellerjordan.github.io/posts/muon/
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    if higher_rank not in ("flatten", "batch", "adam"):
+        raise ValueError(f"higher_rank must be 'flatten', 'batch' or 'adam', got {higher_rank!r}")
+    if adam_learning_rate is None:
+        adam_learning_rate = learning_rate
+    rule = "flatten" if higher_rank == "adam" else higher_rank
+    return optax.partition(
+        {
+            "muon": optax.chain(
+                scale_by_muon(
+                    ns_coeffs,
+                    ns_steps,
+                    beta,
+                    eps,
+                    mu_dtype,
+                    nesterov=nesterov,
+                    bias_correction=bias_correction,
+                    higher_rank=rule,
+                    consistent_rms=consistent_rms,
+                ),
+                optax.add_decayed_weights(weight_decay, weight_decay_mask),
+                scale_by_learning_rate(learning_rate),
+            ),
+            "adam": optax.adamw(
+                adam_learning_rate,
+                b1=adam_b1,
+                b2=adam_b2,
+                eps=eps,
+                eps_root=adam_eps_root,
+                weight_decay=adam_weight_decay,
+                mu_dtype=mu_dtype,
+                nesterov=nesterov,
+            ),
+        },
+        _matrix_labels(higher_rank, "muon", "adam"),
+    )
