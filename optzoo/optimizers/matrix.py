@@ -16,9 +16,10 @@ import optax
 from optzoo.core.validation import check_finite, check_nonnegative
 from optzoo.registry import Reference, register
 from optzoo.transforms.matrix import MUON_NS_COEFFS, scale_by_muon
+from optzoo.transforms.matrix_shampoo import scale_by_shampoo
 from optzoo.transforms.scaling import scale_by_learning_rate
 
-__all__ = ["muon"]
+__all__ = ["muon", "shampoo"]
 
 JORDAN_2024 = Reference(
     "Keller Jordan, Yuchen Jin, Vlado Boza, Jiacheng You, Franz Cesista, Laker Newhouse, "
@@ -26,6 +27,13 @@ JORDAN_2024 = Reference(
     "Muon: An optimizer for hidden layers in neural networks",
     2024,
     "https://kellerjordan.github.io/posts/muon/",
+)
+
+GUPTA_2018 = Reference(
+    "Vineet Gupta, Tomer Koren, Yoram Singer",
+    "Shampoo: Preconditioned Stochastic Tensor Optimization",
+    2018,
+    "https://arxiv.org/abs/1802.09568",
 )
 
 
@@ -158,3 +166,95 @@ def muon(
         },
         _matrix_labels(higher_rank, "muon", "adam"),
     )
+
+
+@register(
+    "shampoo",
+    family="matrix",
+    reference=GUPTA_2018,
+    state_per_param=4,
+    defaults={"learning_rate": 1e-3},
+)
+def shampoo(
+    learning_rate: optax.ScalarOrSchedule,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    block_size: int | None = None,
+    matrix_eps: float = 1e-6,
+    precondition_frequency: int = 10,
+    start_preconditioning_step: int = 1,
+    graft: str = "adam",
+    graft_beta2: float = 0.999,
+    graft_eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any | None = None,
+    *,
+    nesterov: bool = False,
+    root_method: str = "eigh",
+    higher_rank: str = "flatten",
+) -> optax.GradientTransformation:
+    r"""Blocked Shampoo with grafting, momentum and decoupled weight decay.
+
+    .. math::
+       u_t = \mathrm{graft}\big((L_t+\epsilon I)^{-1/4} G_t (R_t+\epsilon I)^{-1/4}\big),\quad
+       m_t = \beta_1 m_{t-1} + u_t,\quad x_{t+1} = x_t - \eta(m_t + \lambda x_t),
+
+    per ``block_size`` tile, the inverse roots refreshed every
+    ``precondition_frequency`` steps by eigendecomposition or the coupled Newton
+    iteration (``root_method``). See :func:`optzoo.scale_by_shampoo` for the
+    statistics, grafting, tiling and the rank 0/1 fallback (grafting direction).
+    ``beta1=0, beta2=1, graft="none"`` is the original Shampoo of Gupta et al.
+
+    Args:
+      learning_rate: step size :math:`\eta`.
+      beta1: heavy-ball momentum on the grafted update (0 disables it).
+      beta2: statistics decay (1: running sum).
+      block_size: tile size (``None``: 128).
+      matrix_eps: ridge added before the inverse roots.
+      precondition_frequency: steps between inverse-root refreshes.
+      start_preconditioning_step: first step using the Shampoo direction.
+      graft: ``"adam"``, ``"adagrad"``, ``"sgd"`` or ``"none"``.
+      graft_beta2: Adam-grafting second-moment decay.
+      graft_eps: grafting epsilon.
+      weight_decay: decoupled decay :math:`\lambda`.
+      weight_decay_mask: weight-decay mask.
+      nesterov: Nesterov momentum.
+      root_method: ``"eigh"`` or ``"newton"``.
+      higher_rank: reshape rule for rank > 2 leaves.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.shampoo(1e-3, block_size=256, graft="adagrad")
+
+    References:
+      Gupta, Koren, Singer. Shampoo: Preconditioned Stochastic Tensor Optimization. 2018.
+      https://arxiv.org/abs/1802.09568
+      Anil, Gupta, Koren, Regan, Singer. Scalable Second Order Optimization for Deep
+      Learning. 2020. https://arxiv.org/abs/2002.09018
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        scale_by_shampoo(
+            block_size,
+            beta2,
+            matrix_eps,
+            precondition_frequency,
+            start_preconditioning_step,
+            graft,
+            graft_beta2,
+            graft_eps,
+            root_method=root_method,
+            higher_rank=higher_rank,
+        ),
+        optax.trace(beta1, nesterov) if not _is_zero(beta1) else optax.identity(),
+        optax.add_decayed_weights(weight_decay, weight_decay_mask),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+def _is_zero(x: Any) -> bool:
+    return isinstance(x, (int, float)) and float(x) == 0.0

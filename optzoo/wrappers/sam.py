@@ -8,6 +8,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import optax
+from optax.transforms import MaskedNode
 
 from optzoo.core.validation import check_finite, check_nonnegative
 from optzoo.registry import Reference, register
@@ -85,6 +86,12 @@ def sam_wrapper(
                   **extra):
         if value_fn is None or params is None:
             raise ValueError("SAM needs params and the value_fn= extra argument (the loss)")
+        if any(isinstance(x, MaskedNode) for x in jax.tree.leaves(
+                params, is_leaf=lambda x: isinstance(x, MaskedNode))):
+            raise ValueError(
+                "SAM cannot run inside optax.masked: value_fn needs every parameter; "
+                "wrap the masked optimizer in SAM instead (sam_wrapper(optax.masked(...)))"
+            )
         if adaptive:
             t = jax.tree.map(lambda w: jnp.abs(w) + eta, params)
             scaled = jax.tree.map(lambda ti, g: ti * g, t, updates)
