@@ -17,9 +17,10 @@ from optzoo.core.validation import check_finite, check_nonnegative
 from optzoo.registry import Reference, register
 from optzoo.transforms.matrix import MUON_NS_COEFFS, scale_by_muon
 from optzoo.transforms.matrix_shampoo import scale_by_shampoo
+from optzoo.transforms.matrix_soap import scale_by_soap
 from optzoo.transforms.scaling import scale_by_learning_rate
 
-__all__ = ["muon", "shampoo"]
+__all__ = ["muon", "shampoo", "soap"]
 
 JORDAN_2024 = Reference(
     "Keller Jordan, Yuchen Jin, Vlado Boza, Jiacheng You, Franz Cesista, Laker Newhouse, "
@@ -34,6 +35,13 @@ GUPTA_2018 = Reference(
     "Shampoo: Preconditioned Stochastic Tensor Optimization",
     2018,
     "https://arxiv.org/abs/1802.09568",
+)
+VYAS_2024 = Reference(
+    "Nikhil Vyas, Depen Morwani, Rosie Zhao, Mujin Kwun, Itai Shapira, David Brandfonbrener, "
+    "Lucas Janson, Sham Kakade",
+    "SOAP: Improving and Stabilizing Shampoo using Adam",
+    2024,
+    "https://arxiv.org/abs/2409.11321",
 )
 
 
@@ -258,3 +266,72 @@ def shampoo(
 
 def _is_zero(x: Any) -> bool:
     return isinstance(x, (int, float)) and float(x) == 0.0
+
+
+@register(
+    "soap",
+    family="matrix",
+    reference=VYAS_2024,
+    state_per_param=4,
+    defaults={"learning_rate": 3e-3},
+)
+def soap(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.95,
+    b2: float = 0.95,
+    shampoo_beta: float | None = None,
+    eps: float = 1e-8,
+    weight_decay: float = 0.01,
+    weight_decay_mask: Any | None = None,
+    precondition_frequency: int = 10,
+    max_precondition_dim: int = 10000,
+    *,
+    higher_rank: str = "flatten",
+) -> optax.GradientTransformation:
+    r"""SOAP: Adam in Shampoo's eigenbasis, with decoupled weight decay.
+
+    .. math:: x_{t+1} = x_t - \eta\,(u_t + \lambda x_t),
+
+    with :math:`u_t` from :func:`optzoo.scale_by_soap` (zero at step 1, which only
+    builds the preconditioner). The authors' code decays the already-updated
+    weights, :math:`x_{t+1} = (x_t - \eta u_t)(1 - \eta\lambda)`; optzoo uses the
+    optax form above (they differ by :math:`\eta^2\lambda u_t`).
+
+    Args:
+      learning_rate: step size :math:`\eta`.
+      b1: first-moment decay.
+      b2: second-moment decay.
+      shampoo_beta: preconditioner statistics decay (``None``: ``b2``).
+      eps: Adam epsilon.
+      weight_decay: decoupled decay :math:`\lambda`.
+      weight_decay_mask: weight-decay mask.
+      precondition_frequency: steps between eigenbasis refreshes.
+      max_precondition_dim: longest side that is rotated.
+      higher_rank: reshape rule for rank > 2 leaves.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.soap(3e-3)
+
+    References:
+      Vyas, Morwani, Zhao, Kwun, Shapira, Brandfonbrener, Janson, Kakade. SOAP: Improving
+      and Stabilizing Shampoo using Adam. 2024. https://arxiv.org/abs/2409.11321
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        scale_by_soap(
+            b1,
+            b2,
+            shampoo_beta,
+            eps,
+            precondition_frequency,
+            max_precondition_dim,
+            higher_rank=higher_rank,
+        ),
+        optax.add_decayed_weights(weight_decay, weight_decay_mask),
+        scale_by_learning_rate(learning_rate),
+    )

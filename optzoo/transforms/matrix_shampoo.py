@@ -175,6 +175,7 @@ def scale_by_shampoo(
         raise ValueError(f"root_method must be 'eigh' or 'newton', got {root_method!r}")
     mu_.check_higher_rank(higher_rank)
     leaf_graft = "adagrad" if graft == "none" else graft
+    beta2_, graft_beta2_ = beta2, graft_beta2
 
     def is_matrix(x: Any) -> bool:
         return jnp.ndim(x) >= 2
@@ -207,10 +208,12 @@ def scale_by_shampoo(
             graft=tuple(gr),
         )
 
-    def graft_dir(kind: str, g: jax.Array, acc: Any, count: jax.Array) -> tuple[jax.Array, Any]:
+    def graft_dir(
+        kind: str, g: jax.Array, acc: Any, count: jax.Array, graft_beta2: Any
+    ) -> tuple[jax.Array, Any]:
         if kind == "adam":
             acc = graft_beta2 * acc + (1 - graft_beta2) * g * g
-            nu_hat = acc / (1 - jnp.asarray(graft_beta2, g.dtype) ** count)
+            nu_hat = acc / (1 - graft_beta2**count)
             return g / (jnp.sqrt(nu_hat) + graft_eps), acc
         if kind == "adagrad":
             acc = acc + g * g
@@ -221,8 +224,13 @@ def scale_by_shampoo(
         del params
         leaves, treedef = jax.tree.flatten(updates)
         count = optax.safe_increment(state.count)
+        # Decays as float32 (or wider) arrays: identical rounding whether they are Python
+        # floats or injected hyperparameters.
+        hdt = jnp.promote_types(optax.tree.dtype(updates, "highest"), jnp.float32)
+        beta2 = beta2_ if _is_one(beta2_) else jnp.asarray(beta2_, hdt)
+        graft_beta2 = jnp.asarray(graft_beta2_, hdt)
         recompute = (state.count % precondition_frequency) == 0
-        stat_w = 1.0 if _is_one(beta2) else (1 - beta2)
+        stat_w = 1.0 if _is_one(beta2_) else (1 - beta2)
         new_sl, new_sr, new_il, new_ir, new_gr = [], [], [], [], []
         outs: list[Any] = [None] * len(leaves)
         jobs, job_leaf = [], []
@@ -230,7 +238,7 @@ def scale_by_shampoo(
         for i, g in enumerate(leaves):
             gf = g.astype(jnp.promote_types(g.dtype, jnp.float32))
             kind = graft if is_matrix(g) else leaf_graft
-            d, acc = graft_dir(kind, gf, state.graft[i], count.astype(gf.dtype))
+            d, acc = graft_dir(kind, gf, state.graft[i], count.astype(gf.dtype), graft_beta2)
             new_gr.append(acc)
             if not is_matrix(g):
                 outs[i] = d.astype(g.dtype)
@@ -244,14 +252,20 @@ def scale_by_shampoo(
             graft_tiles[i] = d_t
             for k, (gt, dt_) in enumerate(zip(g_t, d_t, strict=True)):
                 jobs.append(
-                    (gt, dt_, state.stats_l[i][k], state.stats_r[i][k], state.inv_l[i][k],
-                     state.inv_r[i][k])
+                    (
+                        gt,
+                        dt_,
+                        state.stats_l[i][k],
+                        state.stats_r[i][k],
+                        state.inv_l[i][k],
+                        state.inv_r[i][k],
+                    )
                 )
                 job_leaf.append((i, k))
 
         def tile_update(gt, dt_, sl, sr, il, ir):
-            sl = beta2 * sl + stat_w * gt @ gt.T if not _is_one(beta2) else sl + gt @ gt.T
-            sr = beta2 * sr + stat_w * gt.T @ gt if not _is_one(beta2) else sr + gt.T @ gt
+            sl = sl + gt @ gt.T if _is_one(beta2_) else beta2 * sl + stat_w * gt @ gt.T
+            sr = sr + gt.T @ gt if _is_one(beta2_) else beta2 * sr + stat_w * gt.T @ gt
             il, ir = jax.lax.cond(
                 recompute,
                 lambda: (
@@ -270,7 +284,7 @@ def scale_by_shampoo(
 
         results = mu_.batched_apply(tile_update, jobs)
         per_leaf: dict[int, list[Any]] = {}
-        for (i, k), r in zip(job_leaf, results, strict=True):
+        for (i, _), r in zip(job_leaf, results, strict=True):
             per_leaf.setdefault(i, []).append(r)
         for i, g in enumerate(leaves):
             if i not in per_leaf:

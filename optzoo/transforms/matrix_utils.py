@@ -58,9 +58,7 @@ def from_matrices(x: jax.Array, shape: tuple[int, ...]) -> jax.Array:
     return x.reshape(shape)
 
 
-def batched_apply(
-    fn: Callable[..., Any], stacks: Sequence[Sequence[jax.Array]]
-) -> list[Any]:
+def batched_apply(fn: Callable[..., Any], stacks: Sequence[Sequence[jax.Array]]) -> list[Any]:
     """Applies ``fn`` to matrices, one ``vmap`` per distinct shape signature.
 
     Args:
@@ -90,7 +88,8 @@ def batched_apply(
         for s in sizes:
             offsets.append(offsets[-1] + s)
         for k, i in enumerate(idx):
-            out[i] = jax.tree.map(lambda r, k=k: r[offsets[k] : offsets[k + 1]], res)
+            lo, hi = offsets[k], offsets[k + 1]
+            out[i] = jax.tree.map(lambda r, lo=lo, hi=hi: r[lo:hi], res)
     return out
 
 
@@ -127,7 +126,7 @@ def merge_blocks(tiles: Sequence[jax.Array], shape: tuple[int, int, int], block:
     b, m, n = shape
     regions = block_slices(m, n, block)
     rows_parts: dict[int, list[jax.Array]] = {}
-    for (rows, cols, rc, cc), t in zip(regions, tiles, strict=True):
+    for (rows, _, rc, cc), t in zip(regions, tiles, strict=True):
         r, c = t.shape[1], t.shape[2]
         sub = t.reshape(b, rc, cc, r, c).transpose(0, 1, 3, 2, 4).reshape(b, rc * r, cc * c)
         rows_parts.setdefault(rows.start, []).append(sub)

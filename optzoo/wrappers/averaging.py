@@ -57,8 +57,9 @@ def parameter_averaging(decay: float | None = 0.999) -> optax.GradientTransforma
     def init_fn(params):
         return ParameterAveragingState(
             count=jnp.zeros([], jnp.int32),
-            average=jax.tree.map(lambda p: jnp.asarray(p, jnp.promote_types(p.dtype, jnp.float32)),
-                                 params),
+            average=jax.tree.map(
+                lambda p: jnp.asarray(p, jnp.promote_types(p.dtype, jnp.float32)), params
+            ),
         )
 
     def update_fn(updates, state, params=None):
@@ -70,9 +71,7 @@ def parameter_averaging(decay: float | None = 0.999) -> optax.GradientTransforma
             avg = jax.tree.map(
                 lambda a, x: (a + (x - a) / count).astype(a.dtype), state.average, new
             )
-            avg = jax.tree.map(
-                lambda a, x: jnp.where(count == 1, x, a).astype(a.dtype), avg, new
-            )
+            avg = jax.tree.map(lambda a, x: jnp.where(count == 1, x, a).astype(a.dtype), avg, new)
         else:
             avg = jax.tree.map(
                 lambda a, x: (decay * a + (1 - decay) * x).astype(a.dtype), state.average, new

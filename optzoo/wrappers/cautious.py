@@ -117,8 +117,7 @@ def add_cautious_decayed_weights(
         if params is None:
             raise ValueError("add_cautious_decayed_weights needs params")
         new = jax.tree.map(
-            lambda u, x: u
-            + (weight_decay * (jnp.sign(u) == jnp.sign(x)) * x).astype(u.dtype),
+            lambda u, x: u + (weight_decay * (jnp.sign(u) == jnp.sign(x)) * x).astype(u.dtype),
             updates,
             params,
         )

@@ -87,7 +87,10 @@ def with_lookahead(
             fast,
         )
         out = jax.tree.map(
-            lambda u, s, p: jnp.where(sync, s - p, u).astype(u.dtype), fast_updates, new_slow, params
+            lambda u, s, p: jnp.where(sync, s - p, u).astype(u.dtype),
+            fast_updates,
+            new_slow,
+            params,
         )
         steps = jnp.where(sync, 0, state.steps_since_sync + 1).astype(jnp.int32)
         return out, LookaheadWrapperState(inner_state, new_slow, steps)

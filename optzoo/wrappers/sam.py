@@ -82,12 +82,15 @@ def sam_wrapper(
     check_nonnegative("eps", eps)
     inner = optax.with_extra_args_support(inner)
 
-    def update_fn(updates, state, params=None, *, value_fn: Callable[..., Any] | None = None,
-                  **extra):
+    def update_fn(
+        updates, state, params=None, *, value_fn: Callable[..., Any] | None = None, **extra
+    ):
         if value_fn is None or params is None:
             raise ValueError("SAM needs params and the value_fn= extra argument (the loss)")
-        if any(isinstance(x, MaskedNode) for x in jax.tree.leaves(
-                params, is_leaf=lambda x: isinstance(x, MaskedNode))):
+        if any(
+            isinstance(x, MaskedNode)
+            for x in jax.tree.leaves(params, is_leaf=lambda x: isinstance(x, MaskedNode))
+        ):
             raise ValueError(
                 "SAM cannot run inside optax.masked: value_fn needs every parameter; "
                 "wrap the masked optimizer in SAM instead (sam_wrapper(optax.masked(...)))"

@@ -30,7 +30,9 @@ def _tree(seed=0, with_conv=False):
 
 def _loss(p):
     # A smooth non-quadratic loss so the trajectory depends on the parameters.
-    return sum(jnp.sum(jnp.cos(x) + 0.3 * x**2 + 0.1 * x**3 * jnp.tanh(x)) for x in jax.tree.leaves(p))
+    return sum(
+        jnp.sum(jnp.cos(x) + 0.3 * x**2 + 0.1 * x**3 * jnp.tanh(x)) for x in jax.tree.leaves(p)
+    )
 
 
 def _trajectory(tx, params, steps):

@@ -47,7 +47,10 @@ def _rel(a_traj, b_traj):
 
 def _params(seed, shapes):
     ks = jax.random.split(jax.random.PRNGKey(seed), len(shapes))
-    return {n: jax.random.normal(k, s, jnp.float64) for k, (n, s) in zip(ks, shapes.items())}
+    return {
+        n: jax.random.normal(k, s, jnp.float64)
+        for k, (n, s) in zip(ks, shapes.items(), strict=True)
+    }
 
 
 @pytest.mark.slow
@@ -60,16 +63,18 @@ def test_shampoo_matches_pytorch_optimizer_original_shampoo():
     po = pytest.importorskip("pytorch_optimizer")
     with jax.enable_x64(True):
         p0 = _params(0, {"a": (5, 3), "b": (4, 6)})
-        tx = optzoo.shampoo(0.05, beta1=0.0, beta2=1.0, matrix_eps=1e-3, precondition_frequency=1,
-                            graft="none")
+        tx = optzoo.shampoo(
+            0.05, beta1=0.0, beta2=1.0, matrix_eps=1e-3, precondition_frequency=1, graft="none"
+        )
         ours = _run(tx, p0, 60)
     tp = {k: torch.tensor(np.asarray(v), requires_grad=True) for k, v in p0.items()}
     opt = po.Shampoo(list(tp.values()), lr=0.05, matrix_eps=1e-3)
     ref = []
     for _ in range(60):
         opt.zero_grad()
-        loss = sum((torch.cos(x) + 0.3 * x**2 + 0.2 * x * torch.sin(2 * x)).sum()
-                   for x in tp.values())
+        loss = sum(
+            (torch.cos(x) + 0.3 * x**2 + 0.2 * x * torch.sin(2 * x)).sum() for x in tp.values()
+        )
         loss.backward()
         opt.step()
         ref.append({k: v.detach().numpy().copy() for k, v in tp.items()})
@@ -107,7 +112,10 @@ def _np_shampoo(p, steps, lr, b1, b2, eps, freq, start, block, gb2, geps, wd):
                         gt, dt = gm[sl], dm[sl]
                         key = (k, r0, c0)
                         if key not in stats:
-                            stats[key] = [np.zeros((gt.shape[0],) * 2), np.zeros((gt.shape[1],) * 2)]
+                            stats[key] = [
+                                np.zeros((gt.shape[0],) * 2),
+                                np.zeros((gt.shape[1],) * 2),
+                            ]
                         L, R = stats[key]
                         L[...] = b2 * L + (1 - b2) * gt @ gt.T
                         R[...] = b2 * R + (1 - b2) * gt.T @ gt
@@ -127,12 +135,30 @@ def _np_shampoo(p, steps, lr, b1, b2, eps, freq, start, block, gb2, geps, wd):
 def test_shampoo_matches_numpy_anil(root_method):
     with jax.enable_x64(True):
         p0 = _params(1, {"w": (7, 5), "conv": (2, 2, 3, 4), "b": (5,)})
-        kw = dict(lr=0.02, b1=0.8, b2=0.95, eps=1e-4, freq=3, start=3, block=3, gb2=0.9,
-                  geps=1e-7, wd=0.01)
+        kw = dict(
+            lr=0.02,
+            b1=0.8,
+            b2=0.95,
+            eps=1e-4,
+            freq=3,
+            start=3,
+            block=3,
+            gb2=0.9,
+            geps=1e-7,
+            wd=0.01,
+        )
         tx = optzoo.shampoo(
-            kw["lr"], beta1=kw["b1"], beta2=kw["b2"], block_size=3, matrix_eps=kw["eps"],
-            precondition_frequency=3, start_preconditioning_step=3, graft="adam",
-            graft_beta2=kw["gb2"], graft_eps=kw["geps"], weight_decay=kw["wd"],
+            kw["lr"],
+            beta1=kw["b1"],
+            beta2=kw["b2"],
+            block_size=3,
+            matrix_eps=kw["eps"],
+            precondition_frequency=3,
+            start_preconditioning_step=3,
+            graft="adam",
+            graft_beta2=kw["gb2"],
+            graft_eps=kw["geps"],
+            weight_decay=kw["wd"],
             root_method=root_method,
         )
         ours = _run(tx, p0, 60)

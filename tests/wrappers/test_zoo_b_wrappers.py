@@ -20,7 +20,9 @@ def _params(seed=0):
 
 
 def _loss(p):
-    return sum(jnp.sum(jnp.cos(x) + 0.3 * x**2 + 0.2 * x * jnp.sin(2 * x)) for x in jax.tree.leaves(p))
+    return sum(
+        jnp.sum(jnp.cos(x) + 0.3 * x**2 + 0.2 * x * jnp.sin(2 * x)) for x in jax.tree.leaves(p)
+    )
 
 
 def _run(tx, params, steps, extra=False):
@@ -85,8 +87,9 @@ def _np_cautious_adamw(p, steps, lr, b1, b2, eps, wd, cwd=False):
 def test_cautious_adamw_matches_numpy(cwd):
     with jax.enable_x64(True):
         p0 = _params()
-        tx = optzoo.cautious_adamw(0.03, b1=0.8, b2=0.95, eps=1e-6, weight_decay=0.1,
-                                   cautious_weight_decay=cwd)
+        tx = optzoo.cautious_adamw(
+            0.03, b1=0.8, b2=0.95, eps=1e-6, weight_decay=0.1, cautious_weight_decay=cwd
+        )
         ours, _ = _run(tx, p0, 100)
         ref = _np_cautious_adamw(p0, 100, 0.03, 0.8, 0.95, 1e-6, 0.1, cwd)
         assert _rel(ours, ref) <= 1e-6
@@ -98,10 +101,18 @@ def test_cautious_lion_matches_pytorch_optimizer():
     with jax.enable_x64(True):
         p0 = _params(1)
         ours, _ = _run(optzoo.cautious_lion(0.01, b1=0.8, b2=0.95, weight_decay=0.2), p0, 60)
-    tp = {k: torch.tensor(np.asarray(v), dtype=torch.float64, requires_grad=True)
-          for k, v in p0.items()}
-    opt = po.Lion(list(tp.values()), lr=0.01, betas=(0.8, 0.95), weight_decay=0.2,
-                  cautious=True, foreach=False)
+    tp = {
+        k: torch.tensor(np.asarray(v), dtype=torch.float64, requires_grad=True)
+        for k, v in p0.items()
+    }
+    opt = po.Lion(
+        list(tp.values()),
+        lr=0.01,
+        betas=(0.8, 0.95),
+        weight_decay=0.2,
+        cautious=True,
+        foreach=False,
+    )
     ref = []
     for _ in range(60):
         opt.zero_grad()
@@ -145,10 +156,19 @@ def test_sam_matches_pytorch_optimizer(adaptive):
         inner = optax.sgd(lr, momentum=0.9)
         tx = optzoo.sam_wrapper(inner, rho, adaptive=adaptive, eta=0.0, eps=1e-12)
         ours, _ = _run(tx, p0, 60, extra=True)
-    tp = {k: torch.tensor(np.asarray(v), dtype=torch.float64, requires_grad=True)
-          for k, v in p0.items()}
-    opt = po.SAM(list(tp.values()), base_optimizer=torch.optim.SGD, rho=rho, adaptive=adaptive,
-                 lr=lr, momentum=0.9, foreach=False)
+    tp = {
+        k: torch.tensor(np.asarray(v), dtype=torch.float64, requires_grad=True)
+        for k, v in p0.items()
+    }
+    opt = po.SAM(
+        list(tp.values()),
+        base_optimizer=torch.optim.SGD,
+        rho=rho,
+        adaptive=adaptive,
+        lr=lr,
+        momentum=0.9,
+        foreach=False,
+    )
 
     def closure():
         opt.zero_grad()
@@ -196,8 +216,10 @@ def test_lookahead_matches_optax_lookahead():
 
 def test_adamw_gc_equals_adamw_on_numpy_centralized_gradients():
     with jax.enable_x64(True):
-        p = {"w": jax.random.normal(jax.random.PRNGKey(4), (3, 2, 4, 5), jnp.float64),
-             "b": jnp.linspace(-1, 1, 5, dtype=jnp.float64)}
+        p = {
+            "w": jax.random.normal(jax.random.PRNGKey(4), (3, 2, 4, 5), jnp.float64),
+            "b": jnp.linspace(-1, 1, 5, dtype=jnp.float64),
+        }
         ours, _ = _run(optzoo.adamw_gc(0.01, b1=0.8, weight_decay=0.1), p, 100)
         ref_tx = optax.adamw(0.01, b1=0.8, weight_decay=0.1)
         state = ref_tx.init(p)
@@ -220,8 +242,10 @@ def test_orthograd_adamw_matches_pytorch_optimizer():
     with jax.enable_x64(True):
         p0 = _params(5)
         ours, _ = _run(optzoo.orthograd_adamw(0.01, b1=0.8, b2=0.99, weight_decay=0.05), p0, 60)
-    tp = {k: torch.tensor(np.asarray(v), dtype=torch.float64, requires_grad=True)
-          for k, v in p0.items()}
+    tp = {
+        k: torch.tensor(np.asarray(v), dtype=torch.float64, requires_grad=True)
+        for k, v in p0.items()
+    }
     inner = torch.optim.AdamW(list(tp.values()), lr=0.01, betas=(0.8, 0.99), weight_decay=0.05)
     opt = po.OrthoGrad(inner, foreach=False)
     ref = []
