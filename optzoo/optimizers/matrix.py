@@ -15,12 +15,12 @@ import optax
 
 from optzoo.core.validation import check_finite, check_nonnegative
 from optzoo.registry import Reference, register
-from optzoo.transforms.matrix import MUON_NS_COEFFS, scale_by_muon
+from optzoo.transforms.matrix import MUON_NS_COEFFS, scale_by_muon, scale_by_scion
 from optzoo.transforms.matrix_shampoo import scale_by_shampoo
 from optzoo.transforms.matrix_soap import scale_by_soap
 from optzoo.transforms.scaling import scale_by_learning_rate
 
-__all__ = ["muon", "shampoo", "soap"]
+__all__ = ["muon", "scion", "shampoo", "soap"]
 
 JORDAN_2024 = Reference(
     "Keller Jordan, Yuchen Jin, Vlado Boza, Jiacheng You, Franz Cesista, Laker Newhouse, "
@@ -42,6 +42,13 @@ VYAS_2024 = Reference(
     "SOAP: Improving and Stabilizing Shampoo using Adam",
     2024,
     "https://arxiv.org/abs/2409.11321",
+)
+PETHICK_2025 = Reference(
+    "Thomas Pethick, Wanyun Xie, Kimon Antonakopoulos, Zhenyu Zhu, Antonio Silveti-Falls, "
+    "Volkan Cevher",
+    "Training Deep Learning Models with Norm-Constrained LMOs",
+    2025,
+    "https://arxiv.org/abs/2502.07529",
 )
 
 
@@ -333,5 +340,70 @@ def soap(
             higher_rank=higher_rank,
         ),
         optax.add_decayed_weights(weight_decay, weight_decay_mask),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+@register(
+    "scion",
+    family="matrix",
+    reference=PETHICK_2025,
+    state_per_param=1,
+    defaults={"learning_rate": 0.01},
+)
+def scion(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.1,
+    norms: Any = "auto",
+    scale: float = 1.0,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any | None = None,
+    *,
+    constraint: bool = False,
+    ns_steps: int = 5,
+    higher_rank: str = "flatten",
+) -> optax.GradientTransformation:
+    r"""Scion: (unconstrained) stochastic conditional gradient with per-layer norm LMOs.
+
+    .. math::
+       d_t = (1-\alpha) d_{t-1} + \alpha g_t,\qquad
+       x_{t+1} = x_t - \eta\,\big(\rho\,\mathrm{lmo}(d_t) + \lambda x_t\big)
+       \quad\text{(uSCG)},\qquad
+       x_{t+1} = (1-\eta) x_t - \eta\rho\,\mathrm{lmo}(d_t)\quad\text{(SCG, constraint=True)},
+
+    with the per-leaf normalisations of :func:`optzoo.scale_by_scion` (``norms``) and
+    radius :math:`\rho` = ``scale``. In the constrained form the weight decay is
+    the :math:`\eta x_t` term itself (``weight_decay`` is ignored).
+
+    Args:
+      learning_rate: step size :math:`\eta`.
+      momentum: :math:`\alpha`, the weight of the new gradient (paper: 0.1).
+      norms: per-leaf norm names, see :func:`optzoo.scale_by_scion`.
+      scale: radius :math:`\rho`.
+      weight_decay: decoupled decay :math:`\lambda` (unconstrained form only).
+      weight_decay_mask: weight-decay mask.
+      constraint: the constrained (SCG) update.
+      ns_steps: Newton-Schulz steps of the spectral LMO.
+      higher_rank: reshape rule for rank > 2 leaves.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.scion(0.01, norms="auto")
+
+    References:
+      Pethick, Xie, Antonakopoulos, Zhu, Silveti-Falls, Cevher. Training Deep Learning
+      Models with Norm-Constrained LMOs. 2025. https://arxiv.org/abs/2502.07529
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        scale_by_scion(momentum, norms, ns_steps=ns_steps, higher_rank=higher_rank),
+        optax.scale(scale),
+        optax.add_decayed_weights(1.0)
+        if constraint
+        else optax.add_decayed_weights(weight_decay, weight_decay_mask),
         scale_by_learning_rate(learning_rate),
     )
