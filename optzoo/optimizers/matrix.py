@@ -11,16 +11,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import check_finite, check_nonnegative
 from optzoo.registry import Reference, register
 from optzoo.transforms.matrix import MUON_NS_COEFFS, scale_by_muon, scale_by_scion
+from optzoo.transforms.matrix_psgd import scale_by_kron
 from optzoo.transforms.matrix_shampoo import scale_by_shampoo
 from optzoo.transforms.matrix_soap import scale_by_soap
 from optzoo.transforms.scaling import scale_by_learning_rate
 
-__all__ = ["muon", "scion", "shampoo", "soap"]
+__all__ = ["muon", "psgd_kron", "scion", "shampoo", "soap"]
 
 JORDAN_2024 = Reference(
     "Keller Jordan, Yuchen Jin, Vlado Boza, Jiacheng You, Franz Cesista, Laker Newhouse, "
@@ -49,6 +51,12 @@ PETHICK_2025 = Reference(
     "Training Deep Learning Models with Norm-Constrained LMOs",
     2025,
     "https://arxiv.org/abs/2502.07529",
+)
+LI_2015 = Reference(
+    "Xi-Lin Li",
+    "Preconditioned Stochastic Gradient Descent",
+    2015,
+    "https://arxiv.org/abs/1512.04202",
 )
 
 
@@ -405,5 +413,81 @@ def scion(
         optax.add_decayed_weights(1.0)
         if constraint
         else optax.add_decayed_weights(weight_decay, weight_decay_mask),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+def _rank2_mask(params: Any) -> Any:
+    return jax.tree.map(lambda x: jnp.ndim(x) >= 2, params)
+
+
+@register(
+    "psgd_kron",
+    family="matrix",
+    reference=LI_2015,
+    state_per_param=3,
+    defaults={"learning_rate": 1e-3},
+)
+def psgd_kron(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any | None = None,
+    preconditioner_lr: float = 0.1,
+    update_probability: Any = None,
+    max_size_triangular: int = 8192,
+    *,
+    momentum_into_preconditioner: bool = True,
+    clip_rms: float | None = 1.1,
+    higher_rank: str = "flatten",
+    seed: int = 0,
+) -> optax.GradientTransformation:
+    r"""PSGD-Kron: Kronecker-factored PSGD with momentum and decoupled weight decay.
+
+    .. math:: x_{t+1} = x_t - \eta\,(u_t + \lambda x_t),
+
+    :math:`u_t` from :func:`optzoo.scale_by_kron` (preconditioned, RMS-capped
+    momentum). By default the decay applies to leaves of rank >= 2 only, as in Li's
+    and Evan Walters' Kron.
+
+    Args:
+      learning_rate: step size :math:`\eta`.
+      b1: momentum decay.
+      weight_decay: decoupled decay :math:`\lambda`.
+      weight_decay_mask: weight-decay mask (default: rank >= 2 leaves).
+      preconditioner_lr: step size of the factor updates.
+      update_probability: float or schedule of the factor-update probability.
+      max_size_triangular: longest side with a triangular factor.
+      momentum_into_preconditioner: fit the preconditioner to the momentum.
+      clip_rms: cap on the update RMS.
+      higher_rank: reshape rule for rank > 2 leaves.
+      seed: PRNG seed of the probe vectors.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.psgd_kron(1e-3)
+
+    References:
+      Li. Preconditioned Stochastic Gradient Descent. 2015. https://arxiv.org/abs/1512.04202
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        scale_by_kron(
+            b1,
+            preconditioner_lr,
+            update_probability,
+            max_size_triangular,
+            momentum_into_preconditioner=momentum_into_preconditioner,
+            clip_rms=clip_rms,
+            higher_rank=higher_rank,
+            seed=seed,
+        ),
+        optax.add_decayed_weights(
+            weight_decay, _rank2_mask if weight_decay_mask is None else weight_decay_mask
+        ),
         scale_by_learning_rate(learning_rate),
     )
