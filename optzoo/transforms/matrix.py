@@ -226,6 +226,8 @@ def scale_by_muon(
 
     def update_fn(updates, state, params=None):
         del params
+        in_updates, in_state = updates, state
+        updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
         # beta as a float32 (or wider) array: 1 - beta is then rounded the same way whether
         # beta is a Python float or an injected hyperparameter (Newton-Schulz amplifies it).
         dtype = jnp.promote_types(optax.tree.dtype(updates, "highest"), jnp.float32)
@@ -255,7 +257,8 @@ def scale_by_muon(
             for o, g in zip(ortho, g_leaves, strict=True)
         ]
         mu = jax.tree.map(lambda m, old: m.astype(old.dtype), mu, state.mu)
-        return jax.tree.unflatten(treedef, out), ScaleByMuonState(count=count, mu=mu)
+        out = mu_.reshard_like(jax.tree.unflatten(treedef, out), in_updates)
+        return out, mu_.reshard_like(ScaleByMuonState(count=count, mu=mu), in_state)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -343,6 +346,8 @@ def scale_by_scion(
 
     def update_fn(updates, state, params=None):
         del params
+        in_updates, in_state = updates, state
+        updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
         a = jnp.asarray(
             momentum, jnp.promote_types(optax.tree.dtype(updates, "highest"), jnp.float32)
         )
@@ -369,6 +374,7 @@ def scale_by_scion(
                 pre[i] = (n / m) ** 0.5 * o
         g_leaves = jax.tree.leaves(updates)
         out = [p.astype(g.dtype) for p, g in zip(pre, g_leaves, strict=True)]
-        return jax.tree.unflatten(treedef, out), ScaleByScionState(d=d)
+        out = mu_.reshard_like(jax.tree.unflatten(treedef, out), in_updates)
+        return out, mu_.reshard_like(ScaleByScionState(d=d), in_state)
 
     return optax.GradientTransformation(init_fn, update_fn)

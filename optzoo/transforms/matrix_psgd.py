@@ -187,6 +187,8 @@ def scale_by_kron(
 
     def update_fn(updates, state, params=None):
         del params
+        in_updates, in_state = updates, state
+        updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
         leaves, treedef = jax.tree.flatten(updates)
         prob = prob_fn(state.count) if callable(prob_fn) else jnp.asarray(prob_fn, jnp.float32)
         counter = state.update_counter + 1
@@ -244,7 +246,7 @@ def scale_by_kron(
                 o * jnp.minimum(clip_rms / (jnp.sqrt(jnp.mean(o * o)) + 1e-6), 1.0) for o in outs
             ]
         outs = [o.astype(g.dtype) for o, g in zip(outs, leaves, strict=True)]
-        return jax.tree.unflatten(treedef, outs), ScaleByKronState(
+        new_state = ScaleByKronState(
             count=count,
             mu=tuple(new_mu),
             q_l=tuple(new_ql),
@@ -252,5 +254,7 @@ def scale_by_kron(
             update_counter=new_counter,
             key=key,
         )
+        outs = mu_.reshard_like(jax.tree.unflatten(treedef, outs), in_updates)
+        return outs, mu_.reshard_like(new_state, in_state)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -222,6 +222,8 @@ def scale_by_shampoo(
 
     def update_fn(updates, state, params=None):
         del params
+        in_updates, in_state = updates, state
+        updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
         leaves, treedef = jax.tree.flatten(updates)
         count = optax.safe_increment(state.count)
         # Decays as float32 (or wider) arrays: identical rounding whether they are Python
@@ -305,7 +307,8 @@ def scale_by_shampoo(
             inv_r=tuple(new_ir),
             graft=tuple(new_gr),
         )
-        return jax.tree.unflatten(treedef, outs), new_state
+        outs = mu_.reshard_like(jax.tree.unflatten(treedef, outs), in_updates)
+        return outs, mu_.reshard_like(new_state, in_state)
 
     return optax.GradientTransformation(init_fn, update_fn)
 

@@ -136,6 +136,8 @@ def scale_by_soap(
 
     def update_fn(updates, state, params=None):
         del params
+        in_updates, in_state = updates, state
+        updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
         leaves, treedef = jax.tree.flatten(updates)
         count = optax.safe_increment(state.count)
         first = count == 1
@@ -223,6 +225,7 @@ def scale_by_soap(
         new_state = ScaleBySoapState(
             count, *(tuple(new[k]) for k in ("mu", "nu", "gg_l", "gg_r", "q_l", "q_r"))
         )
-        return jax.tree.unflatten(treedef, outs), new_state
+        outs = mu_.reshard_like(jax.tree.unflatten(treedef, outs), in_updates)
+        return outs, mu_.reshard_like(new_state, in_state)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -132,3 +132,51 @@ def merge_blocks(tiles: Sequence[jax.Array], shape: tuple[int, int, int], block:
         rows_parts.setdefault(rows.start, []).append(sub)
     row_blocks = [jnp.concatenate(p, axis=2) for _, p in sorted(rows_parts.items())]
     return jnp.concatenate(row_blocks, axis=1)
+
+
+def _explicit_sharding(x: Any) -> Any:
+    """The sharding of ``x`` when it is sharded over an explicit mesh axis, else None."""
+    try:
+        s = jax.typeof(x).sharding
+    except Exception:  # noqa: BLE001 - not an array
+        return None
+    mesh = getattr(s, "mesh", None)
+    if mesh is None or getattr(mesh, "empty", True):
+        return None
+    if not any(t == jax.sharding.AxisType.Explicit for t in getattr(mesh, "axis_types", ())):
+        return None
+    if all(p is None for p in getattr(s, "spec", ())):
+        return None
+    return s
+
+
+def unshard_tree(tree: Any) -> Any:
+    """Replicates leaves sharded over explicit mesh axes (sharding-in-types mode).
+
+    The matrix methods reshape, tile and stack leaves; under explicit sharding each
+    such op would need an output sharding. They work on replicated copies instead and
+    :func:`reshard_like` restores the caller's shardings. Leaves under automatic
+    (GSPMD) sharding are left alone: XLA partitions the matrix code itself.
+    """
+
+    def one(x: Any) -> Any:
+        s = _explicit_sharding(x)
+        if s is None:
+            return x
+        return jax.sharding.reshard(
+            x, jax.sharding.NamedSharding(s.mesh, jax.sharding.PartitionSpec())
+        )
+
+    return jax.tree.map(one, tree)
+
+
+def reshard_like(tree: Any, like: Any) -> Any:
+    """Gives each leaf of ``tree`` the explicit sharding of the matching leaf of ``like``."""
+
+    def one(x: Any, ref: Any) -> Any:
+        s = _explicit_sharding(ref)
+        if s is None or jnp.shape(x) != jnp.shape(ref):
+            return x
+        return jax.sharding.reshard(x, s)
+
+    return jax.tree.map(one, tree, like)
