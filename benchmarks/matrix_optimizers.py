@@ -43,12 +43,16 @@ def transformer_tree(d: int, layers: int, vocab: int, mlp: int = 4) -> dict:
 
 
 def contenders() -> dict:
+    # Sides longer than 2048 (the 8192-row embedding of the full tree) get no dense factor
+    # in SOAP / PSGD-Kron here: an 8192 x 8192 eigh / triangular factor is not a CPU job.
     return {
         "adamw (optax)": optax.adamw(1e-3),
         "muon (optzoo)": optzoo.muon(0.02),
         "muon (optax.contrib)": optax.contrib.muon(0.02),
         "shampoo (optzoo, block 128, every 10)": optzoo.shampoo(1e-3, block_size=128),
-        "soap (optzoo, every 10)": optzoo.soap(3e-3),
+        "soap (optzoo, every 10, max dim 2048)": optzoo.soap(3e-3, max_precondition_dim=2048),
+        "psgd_kron (optzoo, max tri 2048)": optzoo.psgd_kron(1e-3, max_size_triangular=2048),
+        "scion (optzoo)": optzoo.scion(1e-2),
     }
 
 
