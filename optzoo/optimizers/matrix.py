@@ -195,7 +195,7 @@ def muon(
     "shampoo",
     family="matrix",
     reference=GUPTA_2018,
-    state_per_param=4,
+    state_per_param=6,
     defaults={"learning_rate": 1e-3},
 )
 def shampoo(
@@ -287,7 +287,7 @@ def _is_zero(x: Any) -> bool:
     "soap",
     family="matrix",
     reference=VYAS_2024,
-    state_per_param=4,
+    state_per_param=6,
     defaults={"learning_rate": 3e-3},
 )
 def soap(

@@ -97,7 +97,7 @@ def _loss_fn(extra: dict[str, Any]) -> Any:
 class ScaleBySophiaState(NamedTuple):
     """Sophia state: count, momentum, EMA of the Hessian diagonal, probe key."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
     mu: Any
     nu: Any
     key: jax.Array
@@ -224,7 +224,7 @@ def scale_by_sophia(
 class ScaleByAdaHessianState(NamedTuple):
     """AdaHessian state: count, first moment, EMA of the squared Hessian diagonal, key."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
     mu: Any
     nu: Any
     key: jax.Array

@@ -119,7 +119,7 @@ def newton_schulz(
 class ScaleByMuonState(NamedTuple):
     """State of :func:`scale_by_muon`: step count and momentum."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
     mu: optax.Updates
 
 

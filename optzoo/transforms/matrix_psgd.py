@@ -19,7 +19,7 @@ _TINY = float(jnp.finfo(jnp.bfloat16).tiny)
 class ScaleByKronState(NamedTuple):
     """PSGD-Kron state: count, momentum, factors ``q_l``/``q_r`` per leaf, update counter, key."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
     mu: Any
     q_l: Any
     q_r: Any

@@ -90,7 +90,7 @@ def inverse_pth_root(
 class ScaleByShampooState(NamedTuple):
     """Shampoo state. Per matrix leaf, tuples of tile stacks; ``graft`` per leaf."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
     stats_l: Any
     stats_r: Any
     inv_l: Any

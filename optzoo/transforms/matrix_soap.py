@@ -17,7 +17,7 @@ __all__ = ["ScaleBySoapState", "scale_by_soap"]
 class ScaleBySoapState(NamedTuple):
     """SOAP state: per leaf Adam moments; per matrix leaf statistics and eigenbases."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
     mu: Any
     nu: Any
     gg_l: Any

@@ -16,7 +16,7 @@ __all__ = ["ParameterAveragingState", "parameter_averaging", "averaged_params"]
 class ParameterAveragingState(NamedTuple):
     """Running average of the parameters (after each update) and its count."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
     average: Any
 
 

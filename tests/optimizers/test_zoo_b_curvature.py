@@ -60,6 +60,7 @@ def _rel(a_traj, b_traj):
         for k in b:
             x, y = np.asarray(a[k], np.float64), np.asarray(b[k], np.float64)
             err = max(err, np.linalg.norm(x - y) / max(np.linalg.norm(y), 1e-12))
+    print(f"max relative error: {err:.2e}")  # visible with pytest -s
     return err
 
 

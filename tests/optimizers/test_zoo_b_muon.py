@@ -57,6 +57,7 @@ def _max_rel_err(a_traj, b_traj):
         for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True):
             x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
             err = max(err, np.linalg.norm(x - y) / max(np.linalg.norm(y), 1e-12))
+    print(f"max relative error: {err:.2e}")  # visible with pytest -s
     return err
 
 

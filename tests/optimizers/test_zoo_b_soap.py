@@ -77,6 +77,7 @@ def test_soap_matches_pytorch_optimizer(freq, tol):
         for k, v in tp.items():
             ref = v.detach().numpy()
             err = max(err, np.linalg.norm(ours[t][k] - ref) / np.linalg.norm(ref))
+    print(f"max relative error: {err:.2e}")  # visible with pytest -s
     assert err <= tol, err
 
 
