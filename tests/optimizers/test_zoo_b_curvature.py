@@ -171,6 +171,7 @@ def test_adahessian_matches_pytorch_optimizer():
     assert _rel(ours, ref) <= 1e-6
 
 
+@pytest.mark.slow
 def test_hutchinson_is_unbiased_on_a_coupled_quadratic():
     a = jax.random.normal(jax.random.PRNGKey(3), (6, 6))
     hess = a @ a.T

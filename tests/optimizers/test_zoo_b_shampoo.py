@@ -168,6 +168,7 @@ def test_shampoo_matches_numpy_anil(root_method):
         assert _rel(ours, ref) <= tol
 
 
+@pytest.mark.slow
 def test_newton_inverse_root_matches_eigh():
     a = jax.random.normal(jax.random.PRNGKey(0), (12, 12))
     a = a @ a.T
