@@ -56,6 +56,17 @@ def contenders() -> dict:
     }
 
 
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -96,8 +107,7 @@ def main() -> None:
     lines = [
         "# Matrix optimizers vs AdamW (CPU)",
         "",
-        f"- machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores "
-        f"(shared), {platform.platform()}",
+        f"- machine: {cpu_model()}, {os.cpu_count()} cores (shared), {platform.platform()}",
         f"- jax {jax.__version__}"
         f", optax {optax.__version__}, device {jax.devices()[0].device_kind}",
         f"- tree: transformer-shaped, d={d}, layers={layers}, vocab={vocab}: "
