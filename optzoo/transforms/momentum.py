@@ -42,8 +42,8 @@ def trace(
       in deep learning. 2013. https://proceedings.mlr.press/v28/sutskever13.html
     """
     check_range("decay", decay, 0.0, 1.0)
-    accumulator_dtype = (
-        None if accumulator_dtype is None else jax.dtypes.canonicalize_dtype(accumulator_dtype)
+    accumulator_dtype = None if accumulator_dtype is None else jax.dtypes.canonicalize_dtype(
+        accumulator_dtype
     )
 
     def init_fn(params):
