@@ -1,0 +1,183 @@
+"""Curvature-aware optimizers: Sophia and AdaHessian (Hessian-diagonal preconditioning).
+
+Both take the loss through the ``value_fn`` extra argument of ``update``::
+
+    updates, state = tx.update(grads, state, params, value_fn=lambda p: loss(p, batch))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import optax
+
+from optzoo.core.validation import check_finite, check_nonnegative
+from optzoo.registry import Reference, register
+from optzoo.transforms.curvature import scale_by_adahessian, scale_by_sophia
+from optzoo.transforms.scaling import scale_by_learning_rate
+
+__all__ = ["sophia", "adahessian"]
+
+LIU_2023 = Reference(
+    "Hong Liu, Zhiyuan Li, David Hall, Percy Liang, Tengyu Ma",
+    "Sophia: A Scalable Stochastic Second-order Optimizer for Language Model Pre-training",
+    2023,
+    "https://arxiv.org/abs/2305.14342",
+)
+YAO_2020 = Reference(
+    "Zhewei Yao, Amir Gholami, Sheng Shen, Mustafa Mustafa, Kurt Keutzer, Michael W. Mahoney",
+    "ADAHESSIAN: An Adaptive Second Order Optimizer for Machine Learning",
+    2020,
+    "https://arxiv.org/abs/2006.00719",
+)
+
+
+@register(
+    "sophia",
+    family="curvature",
+    reference=LIU_2023,
+    state_per_param=2,
+    needs=("value_fn",),
+    defaults={"learning_rate": 1e-3},
+)
+def sophia(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.965,
+    b2: float = 0.99,
+    eps: float = 1e-8,
+    weight_decay: float = 1e-4,
+    weight_decay_mask: Any | None = None,
+    gamma: float = 0.01,
+    clip_threshold: float | None = 1.0,
+    update_interval: int = 10,
+    *,
+    estimator: str = "hutchinson",
+    bias_correction: bool = True,
+    seed: int = 0,
+    mu_dtype: Any | None = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Sophia: clipped momentum over an EMA of a Hessian-diagonal estimate.
+
+    .. math::
+       x_{t+1} = x_t - \eta\Big(\mathrm{clip}\big(\hat m_t / \max(\gamma h_t, \epsilon),
+       \pm c\big) + \lambda x_t\Big),
+
+    see :func:`optzoo.scale_by_sophia` for :math:`\hat m_t`, :math:`h_t` and the
+    estimators (Sophia-H: Hutchinson from ``value_fn``; Sophia-G: pass
+    :func:`optzoo.gauss_newton_bartlett_diag` as ``hessian_diag`` with
+    ``estimator="given"``). The defaults equal ``optax.contrib.sophia``.
+
+    Args:
+      learning_rate: step size :math:`\eta`.
+      b1: momentum decay.
+      b2: Hessian-EMA decay.
+      eps: denominator floor.
+      weight_decay: decoupled decay :math:`\lambda`.
+      weight_decay_mask: weight-decay mask.
+      gamma: :math:`\gamma`.
+      clip_threshold: :math:`c` (``None``: no clipping).
+      update_interval: steps between Hessian refreshes.
+      estimator: ``"hutchinson"`` or ``"given"``.
+      bias_correction: bias-correct the momentum (optax) or not (authors' code).
+      seed: probe seed.
+      mu_dtype: momentum dtype.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``; ``update`` needs ``value_fn``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.sophia(1e-3)
+
+    References:
+      Liu, Li, Hall, Liang, Ma. Sophia: A Scalable Stochastic Second-order Optimizer for
+      Language Model Pre-training. 2023. https://arxiv.org/abs/2305.14342
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        scale_by_sophia(
+            b1,
+            b2,
+            eps,
+            gamma,
+            clip_threshold,
+            update_interval,
+            estimator=estimator,
+            bias_correction=bias_correction,
+            seed=seed,
+            mu_dtype=mu_dtype,
+        ),
+        optax.add_decayed_weights(weight_decay, weight_decay_mask),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+@register(
+    "adahessian",
+    family="curvature",
+    reference=YAO_2020,
+    state_per_param=2,
+    needs=("value_fn",),
+    defaults={"learning_rate": 0.15},
+)
+def adahessian(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-4,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any | None = None,
+    hessian_power: float = 1.0,
+    update_interval: int = 1,
+    *,
+    spatial_average: bool = True,
+    seed: int = 0,
+) -> optax.GradientTransformationExtraArgs:
+    r"""AdaHessian with decoupled weight decay.
+
+    .. math::
+       x_{t+1} = x_t - \eta\Big(\frac{\hat m_t}{\hat v_t^{k/2} + \epsilon} + \lambda x_t\Big),
+       \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) D_t^2,
+
+    with :math:`D_t` the Hutchinson Hessian diagonal of ``value_fn`` (see
+    :func:`optzoo.scale_by_adahessian`).
+
+    Args:
+      learning_rate: step size :math:`\eta` (paper default 0.15).
+      b1: first-moment decay.
+      b2: second-moment decay.
+      eps: denominator epsilon.
+      weight_decay: decoupled decay :math:`\lambda`.
+      weight_decay_mask: weight-decay mask.
+      hessian_power: :math:`k`.
+      update_interval: steps between Hessian estimates.
+      spatial_average: average conv kernels' estimate over the spatial window.
+      seed: probe seed.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``; ``update`` needs ``value_fn``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adahessian(0.15)
+
+    References:
+      Yao, Gholami, Shen, Mustafa, Keutzer, Mahoney. ADAHESSIAN: An Adaptive Second Order
+      Optimizer for Machine Learning. 2020. https://arxiv.org/abs/2006.00719
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        scale_by_adahessian(
+            b1,
+            b2,
+            eps,
+            hessian_power,
+            update_interval,
+            spatial_average=spatial_average,
+            seed=seed,
+        ),
+        optax.add_decayed_weights(weight_decay, weight_decay_mask),
+        scale_by_learning_rate(learning_rate),
+    )

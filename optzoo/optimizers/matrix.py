@@ -1,0 +1,493 @@
+"""Matrix-preconditioned optimizers: Muon, Scion, Shampoo, SOAP and PSGD-Kron.
+
+Each treats leaves of rank >= 2 as matrices (reshape rule ``higher_rank``, see
+:mod:`optzoo.transforms.matrix_utils`) and has a documented fallback for rank 0/1
+leaves (biases, norms, scalars).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from optzoo.core.validation import check_finite, check_nonnegative
+from optzoo.registry import Reference, register
+from optzoo.transforms.matrix import MUON_NS_COEFFS, scale_by_muon, scale_by_scion
+from optzoo.transforms.matrix_psgd import scale_by_kron
+from optzoo.transforms.matrix_shampoo import scale_by_shampoo
+from optzoo.transforms.matrix_soap import scale_by_soap
+from optzoo.transforms.scaling import scale_by_learning_rate
+
+__all__ = ["muon", "psgd_kron", "scion", "shampoo", "soap"]
+
+JORDAN_2024 = Reference(
+    "Keller Jordan, Yuchen Jin, Vlado Boza, Jiacheng You, Franz Cesista, Laker Newhouse, "
+    "Jeremy Bernstein",
+    "Muon: An optimizer for hidden layers in neural networks",
+    2024,
+    "https://kellerjordan.github.io/posts/muon/",
+)
+
+GUPTA_2018 = Reference(
+    "Vineet Gupta, Tomer Koren, Yoram Singer",
+    "Shampoo: Preconditioned Stochastic Tensor Optimization",
+    2018,
+    "https://arxiv.org/abs/1802.09568",
+)
+VYAS_2024 = Reference(
+    "Nikhil Vyas, Depen Morwani, Rosie Zhao, Mujin Kwun, Itai Shapira, David Brandfonbrener, "
+    "Lucas Janson, Sham Kakade",
+    "SOAP: Improving and Stabilizing Shampoo using Adam",
+    2024,
+    "https://arxiv.org/abs/2409.11321",
+)
+PETHICK_2025 = Reference(
+    "Thomas Pethick, Wanyun Xie, Kimon Antonakopoulos, Zhenyu Zhu, Antonio Silveti-Falls, "
+    "Volkan Cevher",
+    "Training Deep Learning Models with Norm-Constrained LMOs",
+    2025,
+    "https://arxiv.org/abs/2502.07529",
+)
+LI_2015 = Reference(
+    "Xi-Lin Li",
+    "Preconditioned Stochastic Gradient Descent",
+    2015,
+    "https://arxiv.org/abs/1512.04202",
+)
+
+
+def _matrix_labels(higher_rank: str, matrix: str, other: str) -> Callable[[Any], Any]:
+    def labels(params: Any) -> Any:
+        def one(x: Any) -> str:
+            nd = len(getattr(x, "shape", ()))
+            if nd == 2 or (nd > 2 and higher_rank != "adam"):
+                return matrix
+            return other
+
+        return jax.tree.map(one, params)
+
+    return labels
+
+
+@register(
+    "muon",
+    family="matrix",
+    reference=JORDAN_2024,
+    state_per_param=1,
+    defaults={"learning_rate": 0.02},
+)
+def muon(
+    learning_rate: optax.ScalarOrSchedule,
+    ns_coeffs: Sequence[float] | Sequence[Sequence[float]] = MUON_NS_COEFFS,
+    ns_steps: int = 5,
+    beta: float = 0.95,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any | None = None,
+    mu_dtype: Any | None = None,
+    *,
+    nesterov: bool = True,
+    bias_correction: bool = True,
+    higher_rank: str = "flatten",
+    consistent_rms: float | None = None,
+    adam_b1: float = 0.9,
+    adam_b2: float = 0.999,
+    adam_eps_root: float = 0.0,
+    adam_weight_decay: float = 0.0,
+    adam_learning_rate: optax.ScalarOrSchedule | None = None,
+) -> optax.GradientTransformation:
+    r"""Muon: MomentUm Orthogonalized by Newton-Schulz, with AdamW for non-matrix leaves.
+
+    For each matrix leaf (see :func:`optzoo.scale_by_muon`):
+
+    .. math::
+       m_t = \beta m_{t-1} + (1-\beta) g_t, \quad
+       x_{t+1} = x_t - \eta\,\big(s(m,n)\,\mathrm{NS}_5(\hat m_t) + \lambda x_t\big),
+
+    where :math:`\hat m_t` is the (bias-corrected, Nesterov) momentum and
+    :math:`\mathrm{NS}_5` five quintic Newton-Schulz steps. Leaves of rank 0/1 (and
+    rank > 2 with ``higher_rank="adam"``) get AdamW with ``adam_*`` settings and
+    Nesterov momentum when ``nesterov`` is set.
+
+    Reshape rule for rank > 2 leaves, ``higher_rank``: ``"flatten"`` (default)
+    views ``(d_1, ..., d_k)`` as ``(d_1 \cdots d_{k-1}, d_k)``; ``"batch"``
+    orthogonalises each ``(d_{k-1}, d_k)`` slice; ``"adam"`` sends them to AdamW
+    (``optax.contrib.muon``'s default). On trees whose leaves have rank <= 2,
+    and with ``higher_rank="adam"`` on any tree, the numbers equal
+    ``optax.contrib.muon`` with the same arguments. ``bias_correction=False``
+    gives Keller Jordan's PyTorch momentum instead.
+
+    Args:
+      learning_rate: step size :math:`\eta` of the matrix leaves.
+      ns_coeffs: Newton-Schulz coefficients ``(a, b, c)`` or one triple per step.
+      ns_steps: Newton-Schulz steps.
+      beta: momentum decay.
+      eps: Newton-Schulz normalisation epsilon and Adam epsilon.
+      weight_decay: decoupled decay :math:`\lambda` (times :math:`\eta`) for matrices.
+      weight_decay_mask: mask (or callable) for the matrix weight decay.
+      mu_dtype: momentum dtype.
+      nesterov: Nesterov momentum (Muon and the AdamW fallback).
+      bias_correction: optax's bias-corrected momentum (default) or Jordan's raw one.
+      higher_rank: ``"flatten"``, ``"batch"`` or ``"adam"``.
+      consistent_rms: if set, scale updates to this RMS (Liu et al. 2025).
+      adam_b1: AdamW fallback :math:`\beta_1`.
+      adam_b2: AdamW fallback :math:`\beta_2`.
+      adam_eps_root: AdamW fallback epsilon inside the root.
+      adam_weight_decay: AdamW fallback weight decay.
+      adam_learning_rate: AdamW fallback step size (default: ``learning_rate``).
+
+    Returns:
+      A ``GradientTransformation`` (an ``optax.partition`` of Muon and AdamW).
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.muon(0.02)
+      >>> state = tx.init({"w": jnp.ones((8, 4)), "b": jnp.zeros(4)})
+
+    References:
+      Jordan, Jin, Boza, You, Cesista, Newhouse, Bernstein. Muon: An optimizer for
+      hidden layers in neural networks. 2024. https://kellerjordan.github.io/posts/muon/
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    if higher_rank not in ("flatten", "batch", "adam"):
+        raise ValueError(f"higher_rank must be 'flatten', 'batch' or 'adam', got {higher_rank!r}")
+    if adam_learning_rate is None:
+        adam_learning_rate = learning_rate
+    rule = "flatten" if higher_rank == "adam" else higher_rank
+    return optax.partition(
+        {
+            "muon": optax.chain(
+                scale_by_muon(
+                    ns_coeffs,
+                    ns_steps,
+                    beta,
+                    eps,
+                    mu_dtype,
+                    nesterov=nesterov,
+                    bias_correction=bias_correction,
+                    higher_rank=rule,
+                    consistent_rms=consistent_rms,
+                ),
+                optax.add_decayed_weights(weight_decay, weight_decay_mask),
+                scale_by_learning_rate(learning_rate),
+            ),
+            "adam": optax.adamw(
+                adam_learning_rate,
+                b1=adam_b1,
+                b2=adam_b2,
+                eps=eps,
+                eps_root=adam_eps_root,
+                weight_decay=adam_weight_decay,
+                mu_dtype=mu_dtype,
+                nesterov=nesterov,
+            ),
+        },
+        _matrix_labels(higher_rank, "muon", "adam"),
+    )
+
+
+@register(
+    "shampoo",
+    family="matrix",
+    reference=GUPTA_2018,
+    state_per_param=6,
+    defaults={"learning_rate": 1e-3},
+)
+def shampoo(
+    learning_rate: optax.ScalarOrSchedule,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    block_size: int | None = None,
+    matrix_eps: float = 1e-6,
+    precondition_frequency: int = 10,
+    start_preconditioning_step: int = 1,
+    graft: str = "adam",
+    graft_beta2: float = 0.999,
+    graft_eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any | None = None,
+    *,
+    nesterov: bool = False,
+    root_method: str = "eigh",
+    higher_rank: str = "flatten",
+) -> optax.GradientTransformation:
+    r"""Blocked Shampoo with grafting, momentum and decoupled weight decay.
+
+    .. math::
+       u_t = \mathrm{graft}\big((L_t+\epsilon I)^{-1/4} G_t (R_t+\epsilon I)^{-1/4}\big),\quad
+       m_t = \beta_1 m_{t-1} + u_t,\quad x_{t+1} = x_t - \eta(m_t + \lambda x_t),
+
+    per ``block_size`` tile, the inverse roots refreshed every
+    ``precondition_frequency`` steps by eigendecomposition or the coupled Newton
+    iteration (``root_method``). See :func:`optzoo.scale_by_shampoo` for the
+    statistics, grafting, tiling and the rank 0/1 fallback (grafting direction).
+    ``beta1=0, beta2=1, graft="none"`` is the original Shampoo of Gupta et al.
+
+    Args:
+      learning_rate: step size :math:`\eta`.
+      beta1: heavy-ball momentum on the grafted update (0 disables it).
+      beta2: statistics decay (1: running sum).
+      block_size: tile size (``None``: 128).
+      matrix_eps: ridge added before the inverse roots.
+      precondition_frequency: steps between inverse-root refreshes.
+      start_preconditioning_step: first step using the Shampoo direction.
+      graft: ``"adam"``, ``"adagrad"``, ``"sgd"`` or ``"none"``.
+      graft_beta2: Adam-grafting second-moment decay.
+      graft_eps: grafting epsilon.
+      weight_decay: decoupled decay :math:`\lambda`.
+      weight_decay_mask: weight-decay mask.
+      nesterov: Nesterov momentum.
+      root_method: ``"eigh"`` or ``"newton"``.
+      higher_rank: reshape rule for rank > 2 leaves.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.shampoo(1e-3, block_size=256, graft="adagrad")
+
+    References:
+      Gupta, Koren, Singer. Shampoo: Preconditioned Stochastic Tensor Optimization. 2018.
+      https://arxiv.org/abs/1802.09568
+      Anil, Gupta, Koren, Regan, Singer. Scalable Second Order Optimization for Deep
+      Learning. 2020. https://arxiv.org/abs/2002.09018
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        scale_by_shampoo(
+            block_size,
+            beta2,
+            matrix_eps,
+            precondition_frequency,
+            start_preconditioning_step,
+            graft,
+            graft_beta2,
+            graft_eps,
+            root_method=root_method,
+            higher_rank=higher_rank,
+        ),
+        optax.trace(beta1, nesterov) if not _is_zero(beta1) else optax.identity(),
+        optax.add_decayed_weights(weight_decay, weight_decay_mask),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+def _is_zero(x: Any) -> bool:
+    return isinstance(x, (int, float)) and float(x) == 0.0
+
+
+@register(
+    "soap",
+    family="matrix",
+    reference=VYAS_2024,
+    state_per_param=6,
+    defaults={"learning_rate": 3e-3},
+)
+def soap(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.95,
+    b2: float = 0.95,
+    shampoo_beta: float | None = None,
+    eps: float = 1e-8,
+    weight_decay: float = 0.01,
+    weight_decay_mask: Any | None = None,
+    precondition_frequency: int = 10,
+    max_precondition_dim: int = 10000,
+    *,
+    higher_rank: str = "flatten",
+) -> optax.GradientTransformation:
+    r"""SOAP: Adam in Shampoo's eigenbasis, with decoupled weight decay.
+
+    .. math:: x_{t+1} = x_t - \eta\,(u_t + \lambda x_t),
+
+    with :math:`u_t` from :func:`optzoo.scale_by_soap` (zero at step 1, which only
+    builds the preconditioner). The authors' code decays the already-updated
+    weights, :math:`x_{t+1} = (x_t - \eta u_t)(1 - \eta\lambda)`; optzoo uses the
+    optax form above (they differ by :math:`\eta^2\lambda u_t`).
+
+    Args:
+      learning_rate: step size :math:`\eta`.
+      b1: first-moment decay.
+      b2: second-moment decay.
+      shampoo_beta: preconditioner statistics decay (``None``: ``b2``).
+      eps: Adam epsilon.
+      weight_decay: decoupled decay :math:`\lambda`.
+      weight_decay_mask: weight-decay mask.
+      precondition_frequency: steps between eigenbasis refreshes.
+      max_precondition_dim: longest side that is rotated.
+      higher_rank: reshape rule for rank > 2 leaves.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.soap(3e-3)
+
+    References:
+      Vyas, Morwani, Zhao, Kwun, Shapira, Brandfonbrener, Janson, Kakade. SOAP: Improving
+      and Stabilizing Shampoo using Adam. 2024. https://arxiv.org/abs/2409.11321
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        scale_by_soap(
+            b1,
+            b2,
+            shampoo_beta,
+            eps,
+            precondition_frequency,
+            max_precondition_dim,
+            higher_rank=higher_rank,
+        ),
+        optax.add_decayed_weights(weight_decay, weight_decay_mask),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+@register(
+    "scion",
+    family="matrix",
+    reference=PETHICK_2025,
+    state_per_param=1,
+    defaults={"learning_rate": 0.01},
+)
+def scion(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.1,
+    norms: Any = "auto",
+    scale: float = 1.0,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any | None = None,
+    *,
+    constraint: bool = False,
+    ns_steps: int = 5,
+    higher_rank: str = "flatten",
+) -> optax.GradientTransformation:
+    r"""Scion: (unconstrained) stochastic conditional gradient with per-layer norm LMOs.
+
+    .. math::
+       d_t = (1-\alpha) d_{t-1} + \alpha g_t,\qquad
+       x_{t+1} = x_t - \eta\,\big(\rho\,\mathrm{lmo}(d_t) + \lambda x_t\big)
+       \quad\text{(uSCG)},\qquad
+       x_{t+1} = (1-\eta) x_t - \eta\rho\,\mathrm{lmo}(d_t)\quad\text{(SCG, constraint=True)},
+
+    with the per-leaf normalisations of :func:`optzoo.scale_by_scion` (``norms``) and
+    radius :math:`\rho` = ``scale``. In the constrained form the weight decay is
+    the :math:`\eta x_t` term itself (``weight_decay`` is ignored).
+
+    Args:
+      learning_rate: step size :math:`\eta`.
+      momentum: :math:`\alpha`, the weight of the new gradient (paper: 0.1).
+      norms: per-leaf norm names, see :func:`optzoo.scale_by_scion`.
+      scale: radius :math:`\rho`.
+      weight_decay: decoupled decay :math:`\lambda` (unconstrained form only).
+      weight_decay_mask: weight-decay mask.
+      constraint: the constrained (SCG) update.
+      ns_steps: Newton-Schulz steps of the spectral LMO.
+      higher_rank: reshape rule for rank > 2 leaves.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.scion(0.01, norms="auto")
+
+    References:
+      Pethick, Xie, Antonakopoulos, Zhu, Silveti-Falls, Cevher. Training Deep Learning
+      Models with Norm-Constrained LMOs. 2025. https://arxiv.org/abs/2502.07529
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        scale_by_scion(momentum, norms, ns_steps=ns_steps, higher_rank=higher_rank),
+        optax.scale(scale),
+        optax.add_decayed_weights(1.0)
+        if constraint
+        else optax.add_decayed_weights(weight_decay, weight_decay_mask),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+def _rank2_mask(params: Any) -> Any:
+    return jax.tree.map(lambda x: jnp.ndim(x) >= 2, params)
+
+
+@register(
+    "psgd_kron",
+    family="matrix",
+    reference=LI_2015,
+    state_per_param=3,
+    defaults={"learning_rate": 1e-3},
+)
+def psgd_kron(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any | None = None,
+    preconditioner_lr: float = 0.1,
+    update_probability: Any = None,
+    max_size_triangular: int = 8192,
+    *,
+    momentum_into_preconditioner: bool = True,
+    clip_rms: float | None = 1.1,
+    higher_rank: str = "flatten",
+    seed: int = 0,
+) -> optax.GradientTransformation:
+    r"""PSGD-Kron: Kronecker-factored PSGD with momentum and decoupled weight decay.
+
+    .. math:: x_{t+1} = x_t - \eta\,(u_t + \lambda x_t),
+
+    :math:`u_t` from :func:`optzoo.scale_by_kron` (preconditioned, RMS-capped
+    momentum). By default the decay applies to leaves of rank >= 2 only, as in Li's
+    and Evan Walters' Kron.
+
+    Args:
+      learning_rate: step size :math:`\eta`.
+      b1: momentum decay.
+      weight_decay: decoupled decay :math:`\lambda`.
+      weight_decay_mask: weight-decay mask (default: rank >= 2 leaves).
+      preconditioner_lr: step size of the factor updates.
+      update_probability: float or schedule of the factor-update probability.
+      max_size_triangular: longest side with a triangular factor.
+      momentum_into_preconditioner: fit the preconditioner to the momentum.
+      clip_rms: cap on the update RMS.
+      higher_rank: reshape rule for rank > 2 leaves.
+      seed: PRNG seed of the probe vectors.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.psgd_kron(1e-3)
+
+    References:
+      Li. Preconditioned Stochastic Gradient Descent. 2015. https://arxiv.org/abs/1512.04202
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        scale_by_kron(
+            b1,
+            preconditioner_lr,
+            update_probability,
+            max_size_triangular,
+            momentum_into_preconditioner=momentum_into_preconditioner,
+            clip_rms=clip_rms,
+            higher_rank=higher_rank,
+            seed=seed,
+        ),
+        optax.add_decayed_weights(
+            weight_decay, _rank2_mask if weight_decay_mask is None else weight_decay_mask
+        ),
+        scale_by_learning_rate(learning_rate),
+    )

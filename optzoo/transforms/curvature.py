@@ -1,0 +1,326 @@
+r"""Diagonal-curvature building blocks: Hutchinson and Gauss-Newton-Bartlett estimates,
+Sophia's clipped Newton step and AdaHessian's Hessian-RMS scaling.
+
+The loss reaches these transforms through the ``value_fn`` extra argument of
+``update`` (``value_fn(params) -> scalar``, the mini-batch closed in); Hessian-vector
+products are ``jax.jvp`` of ``jax.grad(value_fn)`` (forward-over-reverse), one per
+probe. ``obj_fn`` (optax.contrib's name) is accepted as an alias.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+from optax.transforms import MaskedNode
+
+from optzoo.core.validation import check_decay, check_nonnegative, check_range
+
+__all__ = [
+    "hutchinson_diag",
+    "gauss_newton_bartlett_diag",
+    "ScaleBySophiaState",
+    "scale_by_sophia",
+    "ScaleByAdaHessianState",
+    "scale_by_adahessian",
+]
+
+
+def hutchinson_diag(value_fn: Callable[[Any], jax.Array], params: Any, key: jax.Array) -> Any:
+    r"""One-probe Hutchinson estimate of :math:`\mathrm{diag}(\nabla^2 L)`: :math:`z \odot (Hz)`.
+
+    :math:`z` is Rademacher (the same draw as ``optax.tree.random_like(key, params,
+    jax.random.rademacher)``), :math:`Hz` is ``jax.jvp(jax.grad(value_fn), (params,), (z,))``.
+
+    Args:
+      value_fn: the loss, ``params -> scalar``.
+      params: where the Hessian is taken.
+      key: PRNG key for the probe.
+
+    Returns:
+      A tree like ``params``.
+    """
+    z = optax.tree.random_like(key, params, jax.random.rademacher, dtype=jnp.float32)
+    z = optax.tree.cast(z, optax.tree.dtype(params, "lowest"))
+    hz = jax.jvp(jax.grad(value_fn), (params,), (z,))[1]
+    return jax.tree.map(lambda h, r: h * r, hz, z)
+
+
+def gauss_newton_bartlett_diag(
+    logits_fn: Callable[[Any], jax.Array], params: Any, key: jax.Array
+) -> Any:
+    r"""Gauss-Newton-Bartlett estimate for a softmax cross-entropy model (Sophia-G).
+
+    Samples labels :math:`\hat y \sim \mathrm{softmax}(f(\theta))`, takes
+    :math:`\hat g = \nabla_\theta \tfrac1B \sum_b \ell(f_b(\theta), \hat y_b)` and returns
+    :math:`B\, \hat g \odot \hat g`. Pass the result to :func:`scale_by_sophia` with
+    ``estimator="given"`` as the ``hessian_diag=`` extra argument.
+
+    Args:
+      logits_fn: ``params -> logits`` of shape ``(B, classes)`` on the mini-batch.
+      params: current parameters.
+      key: PRNG key for the label sample.
+
+    Returns:
+      A tree like ``params``.
+    """
+
+    def sampled_loss(p):
+        logits = logits_fn(p)
+        y = jax.lax.stop_gradient(jax.random.categorical(key, logits, axis=-1))
+        return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, y)), logits
+
+    g, logits = jax.grad(sampled_loss, has_aux=True)(params)
+    b = logits.shape[0]
+    return jax.tree.map(lambda x: b * x * x, g)
+
+
+def _reject_masked(params: Any, name: str) -> None:
+    if any(
+        isinstance(x, MaskedNode)
+        for x in jax.tree.leaves(params, is_leaf=lambda x: isinstance(x, MaskedNode))
+    ):
+        raise ValueError(
+            f"{name} cannot run inside optax.masked: value_fn needs every parameter; "
+            "mask inside it instead (e.g. chain(..., optax.masked(...)))"
+        )
+
+
+def _loss_fn(extra: dict[str, Any]) -> Any:
+    fn = extra.get("value_fn")
+    return fn if fn is not None else extra.get("obj_fn")
+
+
+class ScaleBySophiaState(NamedTuple):
+    """Sophia state: count, momentum, EMA of the Hessian diagonal, probe key."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    mu: Any
+    nu: Any
+    key: jax.Array
+
+
+def scale_by_sophia(
+    b1: float = 0.965,
+    b2: float = 0.99,
+    eps: float = 1e-8,
+    gamma: float = 0.01,
+    clip_threshold: float | None = 1.0,
+    update_interval: int = 10,
+    *,
+    estimator: str = "hutchinson",
+    bias_correction: bool = True,
+    seed: int = 0,
+    mu_dtype: Any | None = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Sophia's clipped, diagonally preconditioned momentum.
+
+    .. math::
+       m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\qquad
+       u_t = \mathrm{clip}\Big(\frac{\hat m_t}{\max(\gamma h_{t-1}, \epsilon)}, \pm c\Big),
+
+    with :math:`\hat m_t = m_t / (1-\beta_1^t)` (``bias_correction=False``: :math:`m_t`,
+    as in the authors' PyTorch code). Every ``update_interval`` steps, starting at the
+    first, *after* computing :math:`u_t` (so the first steps are clipped sign steps, as
+    in the authors' loop), :math:`h \leftarrow \beta_2 h + (1-\beta_2)\hat h` with
+    :math:`\hat h` from
+
+    * ``estimator="hutchinson"`` (Sophia-H): :func:`hutchinson_diag` of the
+      ``value_fn`` extra argument;
+    * ``estimator="given"`` (e.g. Sophia-G): the ``hessian_diag`` extra argument,
+      for instance :func:`gauss_newton_bartlett_diag` (it is read only on refresh steps,
+      but must be passed every step so the traced program stays the same).
+
+    The defaults give ``optax.contrib.scale_by_sophia`` (same probes).
+
+    Args:
+      b1: momentum decay.
+      b2: Hessian-EMA decay.
+      eps: floor of the denominator.
+      gamma: :math:`\gamma` (the paper's :math:`\rho` times the batch size for Sophia-G).
+      clip_threshold: :math:`c`; ``None`` disables clipping.
+      update_interval: steps between Hessian refreshes :math:`k`.
+      estimator: ``"hutchinson"`` or ``"given"``.
+      bias_correction: divide the momentum by :math:`1-\beta_1^t`.
+      seed: PRNG seed of the Hutchinson probes.
+      mu_dtype: momentum dtype.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``; ``update`` needs ``params`` and
+      ``value_fn`` (or ``hessian_diag``).
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.scale_by_sophia(update_interval=5)
+
+    References:
+      Liu, Li, Hall, Liang, Ma. Sophia: A Scalable Stochastic Second-order Optimizer for
+      Language Model Pre-training. 2023. https://arxiv.org/abs/2305.14342
+    """
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_nonnegative("eps", eps)
+    check_nonnegative("gamma", gamma)
+    if estimator not in ("hutchinson", "given"):
+        raise ValueError(f"estimator must be 'hutchinson' or 'given', got {estimator!r}")
+    mu_dtype = None if mu_dtype is None else jax.dtypes.canonicalize_dtype(mu_dtype)
+
+    def init_fn(params):
+        return ScaleBySophiaState(
+            count=jnp.zeros([], jnp.int32),
+            mu=optax.tree.zeros_like(params, dtype=mu_dtype),
+            nu=optax.tree.zeros_like(params),
+            key=jax.random.PRNGKey(seed),
+        )
+
+    def update_fn(updates, state, params=None, **extra):
+        if params is None:
+            raise ValueError("sophia needs params")
+        count = optax.safe_increment(state.count)
+        mu = optax.tree.update_moment(updates, state.mu, b1, 1)
+        m_hat = optax.tree.bias_correction(mu, b1, count) if bias_correction else mu
+        out = jax.tree.map(lambda m, h: m / jnp.maximum(gamma * h, eps), m_hat, state.nu)
+        if clip_threshold is not None:
+            out = jax.tree.map(lambda u: jnp.clip(u, -clip_threshold, clip_threshold), out)
+        out = jax.tree.map(lambda u, g: u.astype(g.dtype), out, updates)
+
+        if estimator == "hutchinson":
+            fn = _loss_fn(extra)
+            if fn is None:
+                raise ValueError("sophia (hutchinson) needs the value_fn= extra argument")
+            _reject_masked(params, "sophia")
+
+            def refresh(key, nu):
+                key, sub = jax.random.split(key)
+                h = hutchinson_diag(fn, params, sub)
+                return key, optax.tree.update_moment(h, nu, b2, 1)
+        else:
+            given = extra.get("hessian_diag")
+            if given is None:
+                raise ValueError(
+                    "sophia (estimator='given') needs the hessian_diag= extra argument"
+                )
+
+            def refresh(key, nu):
+                return key, optax.tree.update_moment(given, nu, b2, 1)
+
+        key, nu = jax.lax.cond(
+            state.count % update_interval == 0, refresh, lambda k, n: (k, n), state.key, state.nu
+        )
+        mu = (
+            optax.tree.cast(mu, mu_dtype)
+            if mu_dtype is not None
+            else jax.tree.map(lambda m, o: m.astype(o.dtype), mu, state.mu)
+        )
+        nu = jax.tree.map(lambda n, o: n.astype(o.dtype), nu, state.nu)
+        return out, ScaleBySophiaState(count=count, mu=mu, nu=nu, key=key)
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+class ScaleByAdaHessianState(NamedTuple):
+    """AdaHessian state: count, first moment, EMA of the squared Hessian diagonal, key."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    mu: Any
+    nu: Any
+    key: jax.Array
+
+
+def _spatial_average(d: jax.Array) -> jax.Array:
+    # Conv kernels (H, W, in, out): average |D| over the spatial window (Yao et al. Sec. 3.2).
+    if d.ndim == 4:
+        return jnp.broadcast_to(jnp.mean(jnp.abs(d), axis=(0, 1), keepdims=True), d.shape)
+    return d
+
+
+def scale_by_adahessian(
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-4,
+    hessian_power: float = 1.0,
+    update_interval: int = 1,
+    *,
+    spatial_average: bool = True,
+    seed: int = 0,
+) -> optax.GradientTransformationExtraArgs:
+    r"""AdaHessian: Adam whose second moment is the squared Hutchinson Hessian diagonal.
+
+    .. math::
+       D_t = z \odot (\nabla^2 L\, z),\quad
+       m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad
+       v_t = \beta_2 v_{t-1} + (1-\beta_2) D_t^2,\quad
+       u_t = \frac{m_t/(1-\beta_1^t)}{(v_t/(1-\beta_2^t))^{k/2} + \epsilon},
+
+    :math:`k` = ``hessian_power``. :math:`D_t` and :math:`v_t` are refreshed every
+    ``update_interval`` steps starting at the first (``v`` is left alone in between).
+    With ``spatial_average`` rank-4 (conv ``HWIO``) leaves use the mean of
+    :math:`|D|` over the two spatial axes. The loss comes in as ``value_fn``.
+
+    Args:
+      b1: first-moment decay.
+      b2: second-moment decay.
+      eps: denominator epsilon.
+      hessian_power: :math:`k \in (0, 1]`.
+      update_interval: steps between Hessian estimates.
+      spatial_average: average conv kernels' estimate over the spatial window.
+      seed: PRNG seed of the probes.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``; ``update`` needs ``params`` and ``value_fn``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.scale_by_adahessian()
+
+    References:
+      Yao, Gholami, Shen, Mustafa, Keutzer, Mahoney. ADAHESSIAN: An Adaptive Second Order
+      Optimizer for Machine Learning. 2020. https://arxiv.org/abs/2006.00719
+    """
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_nonnegative("eps", eps)
+    check_range("hessian_power", hessian_power, 0.0, 1.0, low_open=True)
+
+    def init_fn(params):
+        return ScaleByAdaHessianState(
+            count=jnp.zeros([], jnp.int32),
+            mu=optax.tree.zeros_like(params),
+            nu=optax.tree.zeros_like(params),
+            key=jax.random.PRNGKey(seed),
+        )
+
+    def update_fn(updates, state, params=None, **extra):
+        fn = _loss_fn(extra)
+        if params is None or fn is None:
+            raise ValueError("adahessian needs params and the value_fn= extra argument")
+        _reject_masked(params, "adahessian")
+        count = optax.safe_increment(state.count)
+
+        def refresh(key, nu):
+            key, sub = jax.random.split(key)
+            d = hutchinson_diag(fn, params, sub)
+            if spatial_average:
+                d = jax.tree.map(_spatial_average, d)
+            return key, jax.tree.map(lambda n, x: b2 * n + (1 - b2) * x * x, nu, d)
+
+        key, nu = jax.lax.cond(
+            state.count % update_interval == 0, refresh, lambda k, n: (k, n), state.key, state.nu
+        )
+        nu = jax.tree.map(lambda n, o: n.astype(o.dtype), nu, state.nu)
+        mu = optax.tree.update_moment(updates, state.mu, b1, 1)
+        mu = jax.tree.map(lambda m, o: m.astype(o.dtype), mu, state.mu)
+        bc1 = 1 - b1**count
+        bc2 = 1 - b2**count
+        out = jax.tree.map(
+            lambda m, v, g: ((m / bc1) / ((v / bc2) ** (hessian_power / 2) + eps)).astype(g.dtype),
+            mu,
+            nu,
+            updates,
+        )
+        return out, ScaleByAdaHessianState(count=count, mu=mu, nu=nu, key=key)
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)

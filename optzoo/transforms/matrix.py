@@ -1,0 +1,380 @@
+r"""Orthogonalising matrix transforms: Muon's Newton-Schulz step and its building blocks.
+
+Leaves of rank >= 2 are viewed as matrices by the rule in
+:mod:`optzoo.transforms.matrix_utils` (``higher_rank="flatten"``: every axis but the
+last is a fan-in axis; ``"batch"``: leading axes index independent matrices).
+Same-shaped matrices across the tree are stacked and orthogonalised by one
+``vmap``-ed Newton-Schulz iteration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from optzoo.core.validation import (
+    check_decay,
+    check_nonnegative,
+    check_positive_int,
+    check_range,
+)
+from optzoo.transforms import matrix_utils as mu_
+
+__all__ = [
+    "MUON_NS_COEFFS",
+    "ScaleByMuonState",
+    "newton_schulz",
+    "scale_by_muon",
+    "ScaleByScionState",
+    "scale_by_scion",
+]
+
+#: Keller Jordan's quintic coefficients (a, b, c) of f(X) = aX + b(XX^T)X + c(XX^T)^2X.
+MUON_NS_COEFFS: tuple[float, float, float] = (3.4445, -4.7750, 2.0315)
+
+
+def _coeff_list(
+    ns_coeffs: Sequence[float] | Sequence[Sequence[float]], ns_steps: Any
+) -> tuple[tuple[tuple[float, float, float], ...], Any]:
+    """Returns ``(rows, steps)``: one triple repeated ``steps`` times, or explicit rows."""
+    if not isinstance(ns_coeffs[0], Sequence):
+        arr = tuple(float(c) for c in ns_coeffs)  # type: ignore[arg-type]
+        if len(arr) != 3:
+            raise ValueError(f"ns_coeffs must be (a, b, c) or a sequence of them, got {ns_coeffs}")
+        if isinstance(ns_steps, (int, np.integer)):
+            check_positive_int("ns_steps", ns_steps)
+        return (arr,), ns_steps  # type: ignore[return-value]
+    rows = tuple(tuple(float(c) for c in row) for row in ns_coeffs)  # type: ignore[union-attr]
+    if not rows or any(len(r) != 3 for r in rows):
+        raise ValueError(f"ns_coeffs rows must have 3 entries, got {ns_coeffs}")
+    return rows, None  # type: ignore[return-value]
+
+
+def _ns_step(x: jax.Array, a: float, b: float, c: float) -> jax.Array:
+    g = x @ x.T
+    return a * x + (b * g + c * (g @ g)) @ x
+
+
+def _ns_wide(
+    x: jax.Array, coeffs: tuple[tuple[tuple[float, float, float], ...], Any], eps: Any
+) -> jax.Array:
+    """Newton-Schulz on one matrix with rows <= cols, in (at least) float32."""
+    rows, steps = coeffs
+    x = x.astype(jnp.promote_types(x.dtype, jnp.float32))
+    x = x / (jnp.linalg.norm(x) + eps)
+    if steps is None:
+        for a, b, c in rows:
+            x = _ns_step(x, a, b, c)
+        return x
+    a, b, c = rows[0]
+    # fori_loop accepts a traced step count (``inject_hyperparams``).
+    return jax.lax.fori_loop(0, steps, lambda _, y: _ns_step(y, a, b, c), x)
+
+
+def newton_schulz(
+    x: jax.Array,
+    ns_coeffs: Sequence[float] | Sequence[Sequence[float]] = MUON_NS_COEFFS,
+    ns_steps: int = 5,
+    eps: float = 1e-8,
+) -> jax.Array:
+    r"""Approximately orthogonalises a matrix (or a stack ``(..., m, n)``) by Newton-Schulz.
+
+    .. math::
+       X_0 = G / (\|G\|_F + \epsilon), \qquad
+       X_{k+1} = a X_k + b (X_k X_k^\top) X_k + c (X_k X_k^\top)^2 X_k,
+
+    computed on the wide orientation (``m <= n``; a tall matrix is transposed,
+    since the iteration commutes with transposition). With Keller Jordan's
+    coefficients the result is :math:`U S' V^\top` with :math:`S'` near 1, not
+    exactly :math:`UV^\top`.
+
+    Args:
+      x: array of rank >= 2; leading axes are independent matrices.
+      ns_coeffs: ``(a, b, c)`` used for every step, or one triple per step.
+      ns_steps: number of steps when ``ns_coeffs`` is a single triple.
+      eps: added to the Frobenius norm.
+
+    Returns:
+      The orthogonalised array, in ``x``'s dtype (computed in float32).
+    """
+    coeffs = _coeff_list(ns_coeffs, ns_steps)
+    if x.ndim < 2:
+        raise ValueError(f"newton_schulz needs rank >= 2, got shape {x.shape}")
+    m, n = x.shape[-2:]
+    flat = x.reshape(-1, m, n)
+    tall = m > n
+    if tall:
+        flat = flat.transpose(0, 2, 1)
+    out = jax.vmap(lambda a: _ns_wide(a, coeffs, eps))(flat)
+    if tall:
+        out = out.transpose(0, 2, 1)
+    return out.reshape(x.shape).astype(x.dtype)
+
+
+class ScaleByMuonState(NamedTuple):
+    """State of :func:`scale_by_muon`: step count and momentum."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    mu: optax.Updates
+
+
+def _orthogonalize_tree(
+    leaves: list[jax.Array],
+    coeffs: Any,
+    eps: Any,
+    higher_rank: str,
+) -> list[jax.Array]:
+    """Newton-Schulz on every leaf, batched over same-shaped matrices."""
+    stacks = []
+    for x in leaves:
+        if x.ndim < 2:
+            raise ValueError(
+                f"Muon orthogonalises leaves of rank >= 2, got shape {x.shape}; use "
+                "optzoo.muon (Adam fallback) or mask the leaf out"
+            )
+        mat = mu_.to_matrices(x, higher_rank)
+        if mat.shape[1] > mat.shape[2]:
+            mat = mat.transpose(0, 2, 1)
+        stacks.append((mat,))
+    res = mu_.batched_apply(lambda a: _ns_wide(a, coeffs, eps), stacks)
+    out = []
+    for x, r in zip(leaves, res, strict=True):
+        b, m, n = mu_.matrix_shape(x.shape, higher_rank)
+        if m > n:
+            r = r.transpose(0, 2, 1)
+        out.append(r.reshape(x.shape).astype(x.dtype))
+    return out
+
+
+def shape_scale(shape: tuple[int, ...], higher_rank: str, consistent_rms: float | None) -> float:
+    """Muon's per-matrix scale: ``sqrt(max(1, n/m))`` or ``rms * sqrt(max(m, n))``."""
+    _, m, n = mu_.matrix_shape(shape, higher_rank)
+    if consistent_rms is None:
+        return max(1.0, n / m) ** 0.5
+    return consistent_rms * max(m, n) ** 0.5
+
+
+def scale_by_muon(
+    ns_coeffs: Sequence[float] | Sequence[Sequence[float]] = MUON_NS_COEFFS,
+    ns_steps: int = 5,
+    beta: float = 0.95,
+    eps: float = 1e-8,
+    mu_dtype: Any | None = None,
+    *,
+    nesterov: bool = True,
+    bias_correction: bool = True,
+    higher_rank: str = "flatten",
+    consistent_rms: float | None = None,
+) -> optax.GradientTransformation:
+    r"""Muon's direction: momentum, Newton-Schulz orthogonalisation and a shape scale.
+
+    .. math::
+       m_t = \beta m_{t-1} + (1-\beta) g_t, \qquad
+       \hat m_t = \beta \frac{m_t}{1-\beta^{t+1}} + (1-\beta)\frac{g_t}{1-\beta^{t}}
+       \ \text{(Nesterov)}, \qquad
+       u_t = s(m, n)\, \mathrm{NS}(\hat m_t),
+
+    with :math:`s = \sqrt{\max(1, n/m)}` for an ``(m, n) = (fan_in, fan_out)``
+    matrix, or :math:`s = \rho\sqrt{\max(m, n)}` with ``consistent_rms`` :math:`\rho`.
+    Without bias correction (Keller Jordan's PyTorch form) :math:`\hat m_t =
+    \beta m_t + (1-\beta) g_t`; without Nesterov :math:`\hat m_t = m_t` (divided by
+    :math:`1-\beta^t` with bias correction). The defaults give
+    ``optax.contrib.scale_by_muon`` followed by ``optax.contrib``'s width scaling.
+
+    Every leaf must have rank >= 2 (see :mod:`optzoo.transforms.matrix_utils` for
+    the ``higher_rank`` reshape rule); :func:`optzoo.muon` routes the others to AdamW.
+
+    Args:
+      ns_coeffs: Newton-Schulz coefficients ``(a, b, c)`` or one triple per step.
+      ns_steps: Newton-Schulz steps (with a single triple).
+      beta: momentum decay in ``[0, 1)``.
+      eps: added to the Frobenius norm before Newton-Schulz.
+      mu_dtype: momentum dtype; ``None`` follows the parameters.
+      nesterov: use the Nesterov look-ahead.
+      bias_correction: divide by ``1 - beta^t`` as optax does.
+      higher_rank: ``"flatten"`` or ``"batch"``.
+      consistent_rms: if set, the shape scale of Liu et al. (2025).
+
+    Returns:
+      A ``GradientTransformation`` with :class:`ScaleByMuonState`.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.scale_by_muon()
+      >>> state = tx.init({"w": jnp.ones((4, 3))})
+
+    References:
+      Jordan et al. Muon: An optimizer for hidden layers in neural networks. 2024.
+      https://kellerjordan.github.io/posts/muon/
+    """
+    check_decay("beta", beta)
+    check_nonnegative("eps", eps)
+    mu_.check_higher_rank(higher_rank)
+    beta_ = beta
+    coeffs = _coeff_list(ns_coeffs, ns_steps)
+    mu_dtype = None if mu_dtype is None else jax.dtypes.canonicalize_dtype(mu_dtype)
+
+    def init_fn(params):
+        return ScaleByMuonState(
+            count=jnp.zeros([], jnp.int32), mu=optax.tree.zeros_like(params, dtype=mu_dtype)
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        in_updates, in_state = updates, state
+        updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
+        # beta as a float32 (or wider) array: 1 - beta is then rounded the same way whether
+        # beta is a Python float or an injected hyperparameter (Newton-Schulz amplifies it).
+        dtype = jnp.promote_types(optax.tree.dtype(updates, "highest"), jnp.float32)
+        beta = jnp.asarray(beta_, dtype)
+        mu = optax.tree.update_moment(updates, state.mu, beta, 1)
+        count = optax.safe_increment(state.count)
+        if bias_correction:
+            if nesterov:
+                mu_hat = jax.tree.map(
+                    lambda m, g: beta * m + (1 - beta) * g,
+                    optax.tree.bias_correction(mu, beta, optax.safe_increment(count)),
+                    optax.tree.bias_correction(updates, beta, count),
+                )
+            else:
+                mu_hat = optax.tree.bias_correction(mu, beta, count)
+        else:
+            mu_hat = (
+                jax.tree.map(lambda m, g: beta * m + (1 - beta) * g, mu, updates)
+                if nesterov
+                else mu
+            )
+        leaves, treedef = jax.tree.flatten(mu_hat)
+        g_leaves = jax.tree.leaves(updates)
+        ortho = _orthogonalize_tree(leaves, coeffs, eps, higher_rank)
+        out = [
+            (shape_scale(g.shape, higher_rank, consistent_rms) * o).astype(g.dtype)
+            for o, g in zip(ortho, g_leaves, strict=True)
+        ]
+        mu = jax.tree.map(lambda m, old: m.astype(old.dtype), mu, state.mu)
+        out = mu_.reshard_like(jax.tree.unflatten(treedef, out), in_updates)
+        return out, mu_.reshard_like(ScaleByMuonState(count=count, mu=mu), in_state)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByScionState(NamedTuple):
+    """State of :func:`scale_by_scion`: the averaged gradient ``d``."""
+
+    d: optax.Updates
+
+
+SCION_NORMS = ("auto", "spectral", "sign", "bias_rms", "identity")
+
+
+def _scion_lmo(d: jax.Array, norm: str, coeffs: Any, eps: float, higher_rank: str) -> jax.Array:
+    if norm == "auto":
+        norm = "spectral" if d.ndim >= 2 else "bias_rms"
+    df = d.astype(jnp.promote_types(d.dtype, jnp.float32))
+    if norm == "identity":
+        return df
+    if norm == "bias_rms":
+        return df / (jnp.sqrt(jnp.mean(df * df, axis=0, keepdims=True)) + eps)
+    _, m, n = mu_.matrix_shape(d.shape, higher_rank) if d.ndim >= 2 else (1, 1, d.size)
+    if norm == "sign":
+        return jnp.sign(df) / m
+    if norm == "spectral":
+        if d.ndim < 2:
+            raise ValueError(f"the spectral LMO needs rank >= 2, got shape {d.shape}")
+        return df  # orthogonalised (batched) by the caller
+    raise ValueError(f"unknown Scion norm {norm!r}; one of {SCION_NORMS}")
+
+
+def scale_by_scion(
+    momentum: float = 0.1,
+    norms: Any = "auto",
+    ns_coeffs: Sequence[float] | Sequence[Sequence[float]] = MUON_NS_COEFFS,
+    ns_steps: int = 5,
+    eps: float = 1e-8,
+    *,
+    higher_rank: str = "flatten",
+) -> optax.GradientTransformation:
+    r"""Scion's direction: the LMO of an averaged gradient under a per-layer norm.
+
+    .. math::
+       d_t = (1-\alpha) d_{t-1} + \alpha g_t, \qquad u_t = -\mathrm{lmo}(d_t) / \rho
+       \ \text{(returned as a descent direction, } +\text{normalised } d_t),
+
+    with the normalisation of each leaf chosen by ``norms`` (a string for every leaf,
+    or a tree / callable of strings), in JAX's ``(fan_in, fan_out)`` layout with
+    :math:`m` = fan-in (rank > 2 by ``higher_rank``) and :math:`n` = fan-out:
+
+    * ``"spectral"``: :math:`\sqrt{n/m}\;\mathrm{NS}(d)` (Newton-Schulz, as Muon);
+    * ``"sign"``: :math:`\mathrm{sign}(d)/m`;
+    * ``"bias_rms"``: :math:`d / (\mathrm{RMS}_{\text{axis }0}(d) + \epsilon)`;
+    * ``"identity"``: :math:`d`;
+    * ``"auto"``: ``"spectral"`` for rank >= 2, ``"bias_rms"`` otherwise.
+
+    Pethick et al. pick per layer: ``"sign"`` (or column norm) for the embedding and the
+    output layer, ``"spectral"`` for hidden matrices, ``"bias_rms"`` for biases.
+
+    Args:
+      momentum: :math:`\alpha \in (0, 1]`, the weight of the *new* gradient (1: none).
+      norms: ``"auto"``, one norm name, or a tree / callable giving one per leaf.
+      ns_coeffs: Newton-Schulz coefficients.
+      ns_steps: Newton-Schulz steps.
+      eps: epsilon of the RMS and Newton-Schulz normalisations.
+      higher_rank: reshape rule for rank > 2 leaves.
+
+    Returns:
+      A ``GradientTransformation`` with :class:`ScaleByScionState`.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.scale_by_scion(momentum=0.1)
+
+    References:
+      Pethick, Xie, Antonakopoulos, Zhu, Silveti-Falls, Cevher. Training Deep Learning
+      Models with Norm-Constrained LMOs. 2025. https://arxiv.org/abs/2502.07529
+    """
+    check_range("momentum", momentum, 0.0, 1.0, low_open=True)
+    mu_.check_higher_rank(higher_rank)
+    coeffs = _coeff_list(ns_coeffs, ns_steps)
+
+    def init_fn(params):
+        return ScaleByScionState(d=optax.tree.zeros_like(params))
+
+    def update_fn(updates, state, params=None):
+        del params
+        in_updates, in_state = updates, state
+        updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
+        a = jnp.asarray(
+            momentum, jnp.promote_types(optax.tree.dtype(updates, "highest"), jnp.float32)
+        )
+        d = jax.tree.map(lambda s, g: (s + a * (g - s)).astype(s.dtype), state.d, updates)
+        names = norms(updates) if callable(norms) else norms
+        leaves, treedef = jax.tree.flatten(d)
+        if isinstance(names, str):
+            name_leaves = [names] * len(leaves)
+        else:
+            name_leaves = treedef.flatten_up_to(names)
+        pre = [
+            _scion_lmo(x, nm, coeffs, eps, higher_rank)
+            for x, nm in zip(leaves, name_leaves, strict=True)
+        ]
+        spectral = [
+            i
+            for i, (x, nm) in enumerate(zip(leaves, name_leaves, strict=True))
+            if nm == "spectral" or (nm == "auto" and x.ndim >= 2)
+        ]
+        if spectral:
+            ortho = _orthogonalize_tree([pre[i] for i in spectral], coeffs, eps, higher_rank)
+            for i, o in zip(spectral, ortho, strict=True):
+                _, m, n = mu_.matrix_shape(leaves[i].shape, higher_rank)
+                pre[i] = (n / m) ** 0.5 * o
+        g_leaves = jax.tree.leaves(updates)
+        out = [p.astype(g.dtype) for p, g in zip(pre, g_leaves, strict=True)]
+        out = mu_.reshard_like(jax.tree.unflatten(treedef, out), in_updates)
+        return out, mu_.reshard_like(ScaleByScionState(d=d), in_state)
+
+    return optax.GradientTransformation(init_fn, update_fn)

@@ -1,0 +1,182 @@
+r"""Shared machinery of the matrix preconditioners: reshape rules, blocking and batching.
+
+Every matrix method in optzoo (Muon, Scion, Shampoo, SOAP, PSGD-Kron) sees each
+parameter leaf as a stack of matrices ``(b, m, n)``:
+
+* rank 0 and 1 leaves are not matrices (each method documents its fallback);
+* a rank-2 leaf ``(m, n)`` is one matrix (``b = 1``);
+* a rank ``k > 2`` leaf follows ``higher_rank``:
+
+  - ``"flatten"`` (default): ``(d_1, ..., d_{k-1}, d_k) -> (d_1 \cdots d_{k-1}, d_k)``,
+    i.e. every axis but the last is a fan-in axis (a conv kernel ``HWIO`` becomes
+    ``(H W I, O)``, the JAX analogue of Keller Jordan's ``g.view(len(g), -1)``);
+  - ``"batch"``: the leading ``k-2`` axes are independent matrices (stacked layers
+    of a scanned model): ``(d_1 \cdots d_{k-2}, d_{k-1}, d_k)``.
+
+Matrices of the same shape and dtype across the whole tree are concatenated and
+processed by one ``jax.vmap`` call, so the traced program grows with the number
+of distinct shapes, not with the number of leaves.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+__all__: list[str] = []
+
+HIGHER_RANK_RULES = ("flatten", "batch")
+
+
+def check_higher_rank(rule: str, allowed: Sequence[str] = HIGHER_RANK_RULES) -> None:
+    if rule not in allowed:
+        raise ValueError(f"higher_rank must be one of {tuple(allowed)}, got {rule!r}")
+
+
+def matrix_shape(shape: tuple[int, ...], rule: str) -> tuple[int, int, int]:
+    """The ``(b, m, n)`` view of a leaf of rank >= 2 under ``rule``."""
+    if len(shape) < 2:
+        raise ValueError(f"not a matrix: shape {shape}")
+    if len(shape) == 2:
+        return 1, shape[0], shape[1]
+    if rule == "flatten":
+        return 1, math.prod(shape[:-1]), shape[-1]
+    if rule == "batch":
+        return math.prod(shape[:-2]), shape[-2], shape[-1]
+    raise ValueError(f"unknown higher_rank rule {rule!r}")
+
+
+def to_matrices(x: jax.Array, rule: str) -> jax.Array:
+    return x.reshape(matrix_shape(x.shape, rule))
+
+
+def from_matrices(x: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    return x.reshape(shape)
+
+
+def batched_apply(fn: Callable[..., Any], stacks: Sequence[Sequence[jax.Array]]) -> list[Any]:
+    """Applies ``fn`` to matrices, one ``vmap`` per distinct shape signature.
+
+    Args:
+      fn: maps per-matrix arrays ``(a_1, ..., a_r)`` to a pytree of arrays.
+      stacks: for each item, a tuple of ``r`` arrays of shape ``(b_i, ...)``; the
+        ``b_i`` leading entries of every item are independent matrices.
+
+    Returns:
+      For each item, ``fn``'s output with a leading axis of size ``b_i``.
+    """
+    groups: dict[Any, list[int]] = {}
+    for i, arrays in enumerate(stacks):
+        key = tuple((a.shape[1:], a.dtype) for a in arrays)
+        groups.setdefault(key, []).append(i)
+    out: list[Any] = [None] * len(stacks)
+    vfn = jax.vmap(fn)
+    for idx in groups.values():
+        if len(idx) == 1:
+            out[idx[0]] = vfn(*stacks[idx[0]])
+            continue
+        sizes = [stacks[i][0].shape[0] for i in idx]
+        cat = [
+            jnp.concatenate([stacks[i][j] for i in idx], axis=0) for j in range(len(stacks[idx[0]]))
+        ]
+        res = vfn(*cat)
+        offsets = [0]
+        for s in sizes:
+            offsets.append(offsets[-1] + s)
+        for k, i in enumerate(idx):
+            lo, hi = offsets[k], offsets[k + 1]
+            out[i] = jax.tree.map(lambda r, lo=lo, hi=hi: r[lo:hi], res)
+    return out
+
+
+def block_slices(m: int, n: int, block: int) -> list[tuple[slice, slice, int, int]]:
+    """Row/column slices of the tiling of an ``(m, n)`` matrix by ``block x block`` tiles.
+
+    Full tiles come first; the right and bottom edges give smaller tiles. Returns
+    ``(rows, cols, n_row_tiles, n_col_tiles)`` regions; each region is a grid of
+    equal-shape tiles.
+    """
+    mb, nb = (m // block) * block, (n // block) * block
+    regions = []
+    for rows, rcount, rsize in ((slice(0, mb), m // block, block), (slice(mb, m), 1, m - mb)):
+        for cols, ccount, csize in ((slice(0, nb), n // block, block), (slice(nb, n), 1, n - nb)):
+            if rsize and csize and rcount and ccount:
+                regions.append((rows, cols, rcount, ccount))
+    return regions
+
+
+def split_blocks(x: jax.Array, block: int) -> list[jax.Array]:
+    """Splits a stack ``(b, m, n)`` into tiles: a list of ``(b * tiles, r, c)`` stacks."""
+    b, m, n = x.shape
+    out = []
+    for rows, cols, rc, cc in block_slices(m, n, block):
+        sub = x[:, rows, cols]
+        r, c = sub.shape[1] // rc, sub.shape[2] // cc
+        sub = sub.reshape(b, rc, r, cc, c).transpose(0, 1, 3, 2, 4).reshape(b * rc * cc, r, c)
+        out.append(sub)
+    return out
+
+
+def merge_blocks(tiles: Sequence[jax.Array], shape: tuple[int, int, int], block: int) -> jax.Array:
+    """Inverse of :func:`split_blocks`."""
+    b, m, n = shape
+    regions = block_slices(m, n, block)
+    rows_parts: dict[int, list[jax.Array]] = {}
+    for (rows, _, rc, cc), t in zip(regions, tiles, strict=True):
+        r, c = t.shape[1], t.shape[2]
+        sub = t.reshape(b, rc, cc, r, c).transpose(0, 1, 3, 2, 4).reshape(b, rc * r, cc * c)
+        rows_parts.setdefault(rows.start, []).append(sub)
+    row_blocks = [jnp.concatenate(p, axis=2) for _, p in sorted(rows_parts.items())]
+    return jnp.concatenate(row_blocks, axis=1)
+
+
+def _explicit_sharding(x: Any) -> Any:
+    """The sharding of ``x`` when it is sharded over an explicit mesh axis, else None."""
+    try:
+        s = jax.typeof(x).sharding
+    except Exception:  # noqa: BLE001 - not an array
+        return None
+    mesh = getattr(s, "mesh", None)
+    if mesh is None or getattr(mesh, "empty", True):
+        return None
+    if not any(t == jax.sharding.AxisType.Explicit for t in getattr(mesh, "axis_types", ())):
+        return None
+    if all(p is None for p in getattr(s, "spec", ())):
+        return None
+    return s
+
+
+def unshard_tree(tree: Any) -> Any:
+    """Replicates leaves sharded over explicit mesh axes (sharding-in-types mode).
+
+    The matrix methods reshape, tile and stack leaves; under explicit sharding each
+    such op would need an output sharding. They work on replicated copies instead and
+    :func:`reshard_like` restores the caller's shardings. Leaves under automatic
+    (GSPMD) sharding are left alone: XLA partitions the matrix code itself.
+    """
+
+    def one(x: Any) -> Any:
+        s = _explicit_sharding(x)
+        if s is None:
+            return x
+        return jax.sharding.reshard(
+            x, jax.sharding.NamedSharding(s.mesh, jax.sharding.PartitionSpec())
+        )
+
+    return jax.tree.map(one, tree)
+
+
+def reshard_like(tree: Any, like: Any) -> Any:
+    """Gives each leaf of ``tree`` the explicit sharding of the matching leaf of ``like``."""
+
+    def one(x: Any, ref: Any) -> Any:
+        s = _explicit_sharding(ref)
+        if s is None or jnp.shape(x) != jnp.shape(ref):
+            return x
+        return jax.sharding.reshard(x, s)
+
+    return jax.tree.map(one, tree, like)

@@ -1,0 +1,193 @@
+"""Sophia (vs optax.contrib.sophia and a NumPy transcription of the authors' update) and
+AdaHessian (vs pytorch_optimizer.AdaHessian).
+
+The losses are separable (a sum of scalar functions of single coordinates), so the Hessian is
+diagonal and a Hutchinson probe z gives z * (H z) = diag(H) exactly, whatever the random
+signs: the torch and NumPy references need no shared random numbers.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import optzoo
+
+
+def _loss(p):
+    return sum(
+        jnp.sum(jnp.cos(x) + 0.3 * x**2 + 0.2 * x * jnp.sin(2 * x)) for x in jax.tree.leaves(p)
+    )
+
+
+def _np_grad(x):
+    return -np.sin(x) + 0.6 * x + 0.2 * np.sin(2 * x) + 0.4 * x * np.cos(2 * x)
+
+
+def _np_hess_diag(x):
+    return -np.cos(x) + 0.6 + 0.8 * np.cos(2 * x) - 0.8 * x * np.sin(2 * x)
+
+
+def _params(seed):
+    k = jax.random.split(jax.random.PRNGKey(seed), 2)
+    return {
+        "w": jax.random.normal(k[0], (4, 3), jnp.float64),
+        "b": jax.random.normal(k[1], (5,), jnp.float64),
+    }
+
+
+def _run(tx, p, steps, key="value_fn"):
+    state = tx.init(p)
+
+    @jax.jit
+    def step(p, state):
+        u, state = tx.update(jax.grad(_loss)(p), state, p, **{key: _loss})
+        return optax.apply_updates(p, u), state
+
+    traj = []
+    for _ in range(steps):
+        p, state = step(p, state)
+        traj.append(jax.tree.map(np.asarray, p))
+    return traj
+
+
+def _rel(a_traj, b_traj):
+    err = 0.0
+    for a, b in zip(a_traj, b_traj, strict=True):
+        for k in b:
+            x, y = np.asarray(a[k], np.float64), np.asarray(b[k], np.float64)
+            err = max(err, np.linalg.norm(x - y) / max(np.linalg.norm(y), 1e-12))
+    print(f"max relative error: {err:.2e}")  # visible with pytest -s
+    return err
+
+
+SOPHIA_KW = dict(
+    b1=0.9, b2=0.95, eps=1e-6, weight_decay=0.01, gamma=0.05, clip_threshold=0.5, update_interval=3
+)
+
+
+def test_sophia_matches_optax_contrib():
+    with jax.enable_x64(True):
+        p0 = _params(0)
+        ours = _run(optzoo.sophia(0.02, **SOPHIA_KW), p0, 100)
+        ref = _run(optax.contrib.sophia(0.02, **SOPHIA_KW), p0, 100, key="obj_fn")
+        assert _rel(ours, ref) <= 1e-6
+
+
+def test_sophia_matches_numpy_authors_update():
+    # Liu et al.'s SophiaG step: m <- b1 m + (1-b1) g; x <- x - lr (clip(m / max(gamma h, eps),
+    # +-c) + wd x); every k steps (from the first, after the step's update is formed)
+    # h <- b2 h + (1-b2) hhat, here hhat the exact diagonal. No bias correction.
+    lr, b1, b2, eps, wd, gamma, c, k = 0.02, 0.9, 0.95, 1e-6, 0.01, 0.05, 0.5, 3
+    with jax.enable_x64(True):
+        p0 = _params(1)
+        tx = optzoo.sophia(
+            lr,
+            b1=b1,
+            b2=b2,
+            eps=eps,
+            weight_decay=wd,
+            gamma=gamma,
+            clip_threshold=c,
+            update_interval=k,
+            bias_correction=False,
+        )
+        ours = _run(tx, p0, 100)
+    p = {n: np.asarray(v) for n, v in p0.items()}
+    m = {n: np.zeros_like(v) for n, v in p.items()}
+    h = {n: np.zeros_like(v) for n, v in p.items()}
+    ref = []
+    for t in range(100):
+        for n in p:
+            x = p[n]
+            m[n] = b1 * m[n] + (1 - b1) * _np_grad(x)
+            u = np.clip(m[n] / np.maximum(gamma * h[n], eps), -c, c)
+            if t % k == 0:
+                h[n] = b2 * h[n] + (1 - b2) * _np_hess_diag(x)
+            p[n] = x - lr * (u + wd * x)
+        ref.append({n: v.copy() for n, v in p.items()})
+    assert _rel(ours, ref) <= 1e-6
+
+
+def test_sophia_given_estimator_and_gnb_helper():
+    # Sophia-G on a softmax regression: the GNB estimate is B * ghat^2 >= 0, and a run that
+    # feeds it through hessian_diag= lowers the loss.
+    x = jax.random.normal(jax.random.PRNGKey(0), (32, 5))
+    y = jnp.argmax(x @ jax.random.normal(jax.random.PRNGKey(1), (5, 3)), axis=-1)
+    p = {"w": jnp.zeros((5, 3)), "b": jnp.zeros(3)}
+
+    def logits_fn(p):
+        return x @ p["w"] + p["b"]
+
+    def loss(p):
+        return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits_fn(p), y))
+
+    tx = optzoo.sophia(0.05, estimator="given", update_interval=2, gamma=0.05)
+    state = tx.init(p)
+    l0 = float(loss(p))
+
+    @jax.jit
+    def step(p, state, key):
+        h = optzoo.gauss_newton_bartlett_diag(logits_fn, p, key)
+        u, state = tx.update(jax.grad(loss)(p), state, p, hessian_diag=h)
+        return optax.apply_updates(p, u), state, h
+
+    for i in range(50):
+        p, state, h = step(p, state, jax.random.PRNGKey(i))
+        assert all(np.all(np.asarray(v) >= 0) for v in jax.tree.leaves(h))
+    assert float(loss(p)) < 0.7 * l0
+
+
+def test_adahessian_matches_pytorch_optimizer():
+    torch = pytest.importorskip("torch")
+    po = pytest.importorskip("pytorch_optimizer")
+    kw = dict(b1=0.8, b2=0.95, eps=1e-6, weight_decay=0.01, hessian_power=0.5, update_interval=2)
+    with jax.enable_x64(True):
+        p0 = _params(2)
+        ours = _run(optzoo.adahessian(0.05, **kw), p0, 50)
+    tp = {k: torch.tensor(np.asarray(v), requires_grad=True) for k, v in p0.items()}
+    opt = po.AdaHessian(
+        list(tp.values()),
+        lr=0.05,
+        betas=(0.8, 0.95),
+        eps=1e-6,
+        weight_decay=0.01,
+        hessian_power=0.5,
+        update_period=2,
+        foreach=False,
+    )
+    ref = []
+    for _ in range(50):
+        opt.zero_grad()
+        loss = sum(
+            (torch.cos(x) + 0.3 * x**2 + 0.2 * x * torch.sin(2 * x)).sum() for x in tp.values()
+        )
+        loss.backward(create_graph=True)
+        opt.step()
+        ref.append({k: v.detach().numpy().copy() for k, v in tp.items()})
+    assert _rel(ours, ref) <= 1e-6
+
+
+@pytest.mark.slow
+def test_hutchinson_is_unbiased_on_a_coupled_quadratic():
+    a = jax.random.normal(jax.random.PRNGKey(3), (6, 6))
+    hess = a @ a.T
+
+    def f(p):
+        return 0.5 * p["x"] @ hess @ p["x"]
+
+    p = {"x": jnp.ones(6)}
+    keys = jax.random.split(jax.random.PRNGKey(0), 400)
+    est = jnp.mean(jax.vmap(lambda k: optzoo.hutchinson_diag(f, p, k)["x"])(keys), axis=0)
+    off = np.sqrt(np.sum(np.asarray(hess) ** 2, axis=1) - np.diag(hess) ** 2)
+    assert np.all(np.abs(np.asarray(est) - np.diag(hess)) < 4 * off / np.sqrt(400) + 1e-4)
+
+
+def test_curvature_needs_value_fn():
+    for tx in (optzoo.sophia(1e-3), optzoo.adahessian(0.1)):
+        p = {"x": jnp.ones(3)}
+        with pytest.raises(ValueError, match="value_fn"):
+            tx.update(p, tx.init(p), p)

@@ -1,0 +1,136 @@
+"""Scion: against pytorch_optimizer.SCION (sign / bias-RMS LMOs, exact) and a NumPy
+transcription of Pethick et al.'s uSCG / SCG with the spectral LMO.
+
+pytorch_optimizer runs its Newton-Schulz in bfloat16, so its spectral LMO cannot serve as
+a 1e-6 reference; the spectral path is checked against the NumPy transcription instead.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import optzoo
+
+NS = (3.4445, -4.7750, 2.0315)
+
+
+def _loss(p):
+    return sum(
+        jnp.sum(jnp.cos(x) + 0.3 * x**2 + 0.2 * x * jnp.sin(2 * x)) for x in jax.tree.leaves(p)
+    )
+
+
+def _np_grad(x):
+    return -np.sin(x) + 0.6 * x + 0.2 * np.sin(2 * x) + 0.4 * x * np.cos(2 * x)
+
+
+def _run(tx, p, steps):
+    state = tx.init(p)
+
+    @jax.jit
+    def step(p, state):
+        u, state = tx.update(jax.grad(_loss)(p), state, p)
+        return optax.apply_updates(p, u), state
+
+    traj = []
+    for _ in range(steps):
+        p, state = step(p, state)
+        traj.append(jax.tree.map(np.asarray, p))
+    return traj
+
+
+def _rel(a_traj, b_traj):
+    err = 0.0
+    for a, b in zip(a_traj, b_traj, strict=True):
+        for k in b:
+            x, y = np.asarray(a[k], np.float64), np.asarray(b[k], np.float64)
+            err = max(err, np.linalg.norm(x - y) / max(np.linalg.norm(y), 1e-12))
+    print(f"max relative error: {err:.2e}")  # visible with pytest -s
+    return err
+
+
+def _params(seed):
+    k = jax.random.split(jax.random.PRNGKey(seed), 3)
+    return {
+        "w": jax.random.normal(k[0], (5, 3), jnp.float64),
+        "h": jax.random.normal(k[1], (3, 6), jnp.float64),
+        "b": jax.random.normal(k[2], (4,), jnp.float64),
+    }
+
+
+@pytest.mark.parametrize("constraint", [False, True])
+def test_scion_sign_and_bias_match_pytorch_optimizer(constraint):
+    torch = pytest.importorskip("torch")
+    po = pytest.importorskip("pytorch_optimizer")
+    kw = dict(momentum=0.3, scale=2.0, weight_decay=0.05, constraint=constraint)
+    with jax.enable_x64(True):
+        p0 = _params(0)
+        norms = {"w": "sign", "h": "sign", "b": "bias_rms"}
+        ours = _run(optzoo.scion(0.01, norms=norms, **kw), p0, 60)
+    # torch weights are (out, in): the JAX (in, out) arrays transposed.
+    tp = {k: torch.tensor(np.asarray(v).T.copy(), requires_grad=True) for k, v in p0.items()}
+    from pytorch_optimizer.optimizer.scion import LMONorm
+
+    groups = [
+        {"params": [tp["w"], tp["h"]], "norm_type": LMONorm.SIGN},
+        {"params": [tp["b"]], "norm_type": LMONorm.BIAS},
+    ]
+    opt = po.SCION(groups, lr=0.01, foreach=False, **kw)
+    ref = []
+    for _ in range(60):
+        opt.zero_grad()
+        loss = sum(
+            (torch.cos(x) + 0.3 * x**2 + 0.2 * x * torch.sin(2 * x)).sum() for x in tp.values()
+        )
+        loss.backward()
+        opt.step()
+        ref.append({k: v.detach().numpy().T.copy() for k, v in tp.items()})
+    assert _rel(ours, ref) <= 1e-6
+
+
+def _np_ns(g, eps=1e-8):
+    x = g.copy()
+    tall = x.shape[0] > x.shape[1]
+    if tall:
+        x = x.T
+    x = x / (np.linalg.norm(x) + eps)
+    a, b, c = NS
+    for _ in range(5):
+        m = x @ x.T
+        x = a * x + (b * m + c * m @ m) @ x
+    return x.T if tall else x
+
+
+@pytest.mark.parametrize("constraint", [False, True])
+def test_scion_spectral_matches_numpy_uscg(constraint):
+    # Pethick et al., Algorithm 1 (uSCG) / 2 (SCG): d <- (1-a) d + a g;
+    # uSCG: x <- x - lr (rho lmo(d) + wd x); SCG: x <- (1-lr) x - lr rho lmo(d);
+    # spectral lmo(d) = sqrt(fan_out/fan_in) NS(d); bias lmo(d) = d / RMS(d).
+    lr, a, rho, wd = 0.02, 0.2, 1.5, 0.01
+    with jax.enable_x64(True):
+        p0 = _params(1)
+        p0["conv"] = jax.random.normal(jax.random.PRNGKey(9), (2, 2, 3, 4), jnp.float64)
+        tx = optzoo.scion(lr, momentum=a, scale=rho, weight_decay=wd, constraint=constraint)
+        ours = _run(tx, p0, 60)
+    p = {k: np.asarray(v) for k, v in p0.items()}
+    d = {k: np.zeros_like(v) for k, v in p.items()}
+    ref = []
+    for _ in range(60):
+        for k in p:
+            d[k] = (1 - a) * d[k] + a * _np_grad(p[k])
+            if p[k].ndim >= 2:
+                mat = d[k].reshape(-1, d[k].shape[-1])
+                lmo = np.sqrt(mat.shape[1] / mat.shape[0]) * _np_ns(mat)
+                lmo = lmo.reshape(d[k].shape)
+            else:
+                lmo = d[k] / (np.sqrt(np.mean(d[k] ** 2)) + 1e-8)
+            if constraint:
+                p[k] = (1 - lr) * p[k] - lr * rho * lmo
+            else:
+                p[k] = p[k] - lr * (rho * lmo + wd * p[k])
+        ref.append({k: v.copy() for k, v in p.items()})
+    assert _rel(ours, ref) <= 1e-6
