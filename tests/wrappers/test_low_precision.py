@@ -182,9 +182,7 @@ def test_counters_and_small_leaves_untouched():
 @pytest.mark.parametrize("dtype", ["bf16", "int8"])
 def test_first_step_equals_inner(dtype):
     params = _big_params()
-    grads = jax.tree.map(
-        lambda p: jax.random.normal(jax.random.PRNGKey(p.size), p.shape), params
-    )
+    grads = jax.tree.map(lambda p: jax.random.normal(jax.random.PRNGKey(p.size), p.shape), params)
     tx = optzoo.low_precision_state(optzoo.adamw(1e-3), dtype=dtype)
     updates, _ = tx.update(grads, tx.init(params), params)
     ref_updates, _ = optzoo.adamw(1e-3).update(grads, optzoo.adamw(1e-3).init(params), params)
@@ -243,6 +241,10 @@ def test_training_matches_fp32(dtype):
     assert abs(final - ref) < 0.01 * initial, (final, ref)
 
 
+def _wave(p, i):
+    return jnp.cos(p * (i + 1) + jnp.arange(p.size).reshape(p.shape))
+
+
 @pytest.mark.parametrize("dtype", ["bf16", "int8"])
 def test_jit_chain_multisteps(dtype):
     params = _big_params()
@@ -252,7 +254,7 @@ def test_jit_chain_multisteps(dtype):
     state, ref_state = tx.init(params), ref.init(params)
     step = jax.jit(tx.update)
     for i in range(4):
-        g = jax.tree.map(lambda p, i=i: jnp.cos(p * (i + 1) + jnp.arange(p.size).reshape(p.shape)), params)
+        g = jax.tree.map(lambda p, i=i: _wave(p, i), params)
         updates, state = step(g, state, params)
         ref_updates, ref_state = ref.update(g, ref_state, params)
         for u, r in zip(jax.tree.leaves(updates), jax.tree.leaves(ref_updates), strict=True):
