@@ -1,0 +1,193 @@
+"""Packed layouts: run an elementwise optimizer on a few big buffers instead of many leaves.
+
+A parameter tree with thousands of small leaves costs one small kernel (on CPU, one
+loop with its own dispatch) per leaf and per state array. :func:`flat` packs the
+leaves of each dtype into one 1-D buffer (``layout="flat"``) or stacks leaves of
+equal shape and dtype (``layout="grouped"``), keeps the inner optimizer's state in
+that packed form, and unpacks only the updates.
+
+Only **elementwise** optimizers give the same numbers packed and unpacked: those
+whose update of coordinate ``i`` reads only coordinate ``i`` of the gradients,
+parameters and state (plus scalars such as the step count and schedules). Among
+the registered ones that is :data:`ELEMENTWISE` (SGD, momentum, Nesterov, Adam and
+its variants, RMSProp, Adagrad, Adadelta ...). Optimizers that read a whole leaf
+(LAMB/LARS trust ratios, Adafactor's factored moments, Muon/Shampoo/SOAP matrix
+updates, per-leaf clipping) or whose masks are functions of the tree compute
+something else on packed buffers: :func:`flat` refuses registered names it does not
+know to be elementwise, and a ``GradientTransformation`` passed directly is the
+caller's responsibility. Global-norm clipping is elementwise up to the order of
+the sum (agrees to float rounding, not bitwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+__all__ = ["ELEMENTWISE", "FlatState", "flat", "pack", "unpack", "packing_plan"]
+
+#: Registered optimizers whose update is elementwise (safe to run packed).
+ELEMENTWISE = frozenset(
+    {
+        "adadelta",
+        "adagrad",
+        "adam",
+        "adamax",
+        "adamaxw",
+        "adamw",
+        "amsgrad",
+        "gd",
+        "momentum",
+        "nadam",
+        "nadamw",
+        "nesterov",
+        "rmsprop",
+        "sgd",
+    }
+)
+
+
+class _Plan(NamedTuple):
+    """Static description of how a tree's leaves are packed."""
+
+    treedef: Any
+    shapes: tuple[tuple[int, ...], ...]
+    dtypes: tuple[str, ...]
+    groups: tuple[tuple[int, ...], ...]  # leaf indices per packed buffer
+    loose: tuple[int, ...]  # leaves left as they are
+    layout: str
+
+
+def packing_plan(tree: Any, layout: str = "flat", max_leaf_size: int | None = None) -> _Plan:
+    """How :func:`pack` lays out ``tree``: leaves grouped by dtype (``"flat"``) or by
+    (shape, dtype) (``"grouped"``); leaves above ``max_leaf_size`` elements stay loose,
+    and so does a group of one leaf."""
+    leaves, treedef = jax.tree.flatten(tree)
+    shapes = tuple(tuple(np.shape(x)) for x in leaves)
+    dtypes = tuple(jnp.dtype(x.dtype).name for x in leaves)
+    by_key: dict[Hashable, list[int]] = {}
+    loose = []
+    for i, (shape, dtype) in enumerate(zip(shapes, dtypes, strict=True)):
+        size = int(np.prod(shape))
+        if max_leaf_size is not None and size > max_leaf_size:
+            loose.append(i)
+            continue
+        key = dtype if layout == "flat" else (shape, dtype)
+        by_key.setdefault(key, []).append(i)
+    groups = []
+    for members in by_key.values():
+        if len(members) > 1:
+            groups.append(tuple(members))
+        else:
+            loose.extend(members)
+    return _Plan(treedef, shapes, dtypes, tuple(groups), tuple(sorted(loose)), layout)
+
+
+def pack(tree: Any, plan: _Plan) -> dict[str, tuple[jax.Array, ...]]:
+    """The packed form of ``tree``: ``{"packed": buffers, "loose": leaves}``."""
+    leaves = jax.tree.leaves(tree)
+    if plan.layout == "flat":
+        packed = tuple(jnp.concatenate([jnp.ravel(leaves[i]) for i in g]) for g in plan.groups)
+    else:
+        packed = tuple(jnp.stack([leaves[i] for i in g]) for g in plan.groups)
+    return {"packed": packed, "loose": tuple(leaves[i] for i in plan.loose)}
+
+
+def unpack(packed: dict[str, tuple[jax.Array, ...]], plan: _Plan) -> Any:
+    """Inverse of :func:`pack`: the tree with ``plan``'s structure."""
+    leaves: list[Any] = [None] * len(plan.shapes)
+    for group, buffer in zip(plan.groups, packed["packed"], strict=True):
+        if plan.layout == "flat":
+            offset = 0
+            for i in group:
+                size = int(np.prod(plan.shapes[i]))
+                leaves[i] = buffer[offset : offset + size].reshape(plan.shapes[i])
+                offset += size
+        else:
+            for k, i in enumerate(group):
+                leaves[i] = buffer[k]
+    for i, leaf in zip(plan.loose, packed["loose"], strict=True):
+        leaves[i] = leaf
+    return jax.tree.unflatten(plan.treedef, leaves)
+
+
+class FlatState(NamedTuple):
+    """State of :func:`flat`: the inner state of the packed parameter tree."""
+
+    inner_state: Any
+
+
+def flat(
+    inner: optax.GradientTransformation | str,
+    *,
+    layout: str = "flat",
+    max_leaf_size: int | None = 65536,
+    **hyperparameters: Any,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Runs an elementwise optimizer on packed buffers instead of leaf by leaf.
+
+    .. math::
+       u = U\big(\mathrm{inner.update}(P(g), S, P(x))\big)
+
+    with :math:`P` the packing of the tree into one buffer per dtype (or one stack
+    per shape and dtype) and :math:`U` its inverse. The inner state :math:`S` lives
+    packed between steps. For an elementwise ``inner`` the updates equal the
+    unpacked optimizer's.
+
+    Args:
+      inner: a ``GradientTransformation``, or the registered name of an elementwise
+        optimizer (names outside :data:`ELEMENTWISE` raise ``ValueError``).
+      layout: ``"flat"`` (one 1-D buffer per dtype) or ``"grouped"`` (one stacked
+        buffer per shape and dtype).
+      max_leaf_size: leaves with more elements stay unpacked (their own buffers);
+        ``None`` packs every leaf. Big leaves gain nothing from packing (their loop
+        overhead is already amortized) and would pay a copy in and out.
+      **hyperparameters: passed to :func:`optzoo.create` when ``inner`` is a name.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` whose state is :class:`FlatState`.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> from optzoo.core.flat import flat
+      >>> tx = flat("adam", learning_rate=1e-3)
+      >>> state = tx.init([jnp.zeros(3), jnp.zeros((2, 2))])
+    """
+    if layout not in ("flat", "grouped"):
+        raise ValueError(f"layout must be 'flat' or 'grouped', got {layout!r}")
+    if isinstance(inner, str):
+        if inner not in ELEMENTWISE:
+            raise ValueError(
+                f"flat() runs only elementwise optimizers; {inner!r} is not known to be "
+                f"elementwise (known: {', '.join(sorted(ELEMENTWISE))})"
+            )
+        from optzoo import registry
+
+        inner = registry.create(inner, **hyperparameters)
+    elif hyperparameters:
+        raise ValueError("hyperparameters are accepted only with a registered name")
+    inner = optax.with_extra_args_support(inner)
+
+    def init_fn(params: optax.Params) -> FlatState:
+        plan = packing_plan(params, layout, max_leaf_size)
+        return FlatState(inner.init(pack(params, plan)))
+
+    def update_fn(
+        updates: optax.Updates,
+        state: FlatState,
+        params: optax.Params | None = None,
+        **extra_args: Any,
+    ) -> tuple[optax.Updates, FlatState]:
+        plan = packing_plan(updates, layout, max_leaf_size)
+        packed_params = None if params is None else pack(params, plan)
+        packed, inner_state = inner.update(
+            pack(updates, plan), state.inner_state, packed_params, **extra_args
+        )
+        return unpack(packed, plan), FlatState(inner_state)
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
