@@ -91,6 +91,15 @@ def test_state_is_packed():
     assert [x.shape for x in state.inner_state[0].mu["loose"]] == [(40, 30)]
 
 
+def test_buffers_hold_at_most_max_leaves():
+    params = [jnp.full((3,), float(i)) for i in range(70)]
+    state = flat("sgd", learning_rate=0.1, momentum=0.9).init(params)
+    trace = state.inner_state[0].trace
+    assert [b.shape for b in trace["packed"]] == [(96,), (96,), (18,)]
+    updates, _ = flat("sgd", learning_rate=0.1, momentum=0.9).update(params, state)
+    np.testing.assert_array_equal(updates[69], jnp.full((3,), -6.9))
+
+
 @pytest.mark.parametrize("layout", ["flat", "grouped"])
 def test_pack_unpack_round_trip(layout):
     tree = _tree()
