@@ -10,13 +10,16 @@ Only **elementwise** optimizers give the same numbers packed and unpacked: those
 whose update of coordinate ``i`` reads only coordinate ``i`` of the gradients,
 parameters and state (plus scalars such as the step count and schedules). Among
 the registered ones that is :data:`ELEMENTWISE` (SGD, momentum, Nesterov, Adam and
-its variants, RMSProp, Adagrad, Adadelta ...). Optimizers that read a whole leaf
-(LAMB/LARS trust ratios, Adafactor's factored moments, Muon/Shampoo/SOAP matrix
-updates, per-leaf clipping) or whose masks are functions of the tree compute
-something else on packed buffers: :func:`flat` refuses registered names it does not
-know to be elementwise, and a ``GradientTransformation`` passed directly is the
-caller's responsibility. Global-norm clipping is elementwise up to the order of
-the sum (agrees to float rounding, not bitwise).
+its variants, RMSProp, Adagrad, Adadelta, Lion, sign methods, schedule-free ...).
+Optimizers that read only whole-tree sums besides (D-Adaptation, Prodigy, DoG,
+Mechanic: :data:`GLOBAL_SUMS`; likewise global-norm clipping) agree to float
+rounding, the order of the sum being different. Optimizers that read a whole leaf
+(LAMB/LARS/NovoGrad/AdamP per-leaf norms, StableAdamW's per-leaf RMS, MARS's
+per-leaf clipping, Adafactor/CAME/SM3/Adam-mini factored or blocked moments,
+Muon/Shampoo/SOAP matrix updates, the 8-bit/bf16 state's block boundaries) or whose
+masks are functions of the tree compute something else on packed buffers:
+:func:`flat` refuses registered names it does not list, and a
+``GradientTransformation`` passed directly is the caller's responsibility.
 """
 
 from __future__ import annotations
@@ -31,27 +34,51 @@ import optax
 
 from optzoo.core.validation import check_positive_int
 
-__all__ = ["ELEMENTWISE", "FlatState", "flat", "pack", "unpack", "packing_plan"]
+__all__ = ["ELEMENTWISE", "GLOBAL_SUMS", "FlatState", "flat", "pack", "unpack", "packing_plan"]
 
 #: Registered optimizers whose update is elementwise (safe to run packed).
 ELEMENTWISE = frozenset(
     {
+        "adabelief",
+        "adabound",
         "adadelta",
         "adagrad",
         "adam",
         "adamax",
         "adamaxw",
         "adamw",
+        "adan",
+        "ademamix",
+        "adopt",
         "amsgrad",
+        "cocob",
+        "ftrl",
         "gd",
+        "grams",
+        "laprop",
+        "lion",
+        "madgrad",
         "momentum",
         "nadam",
         "nadamw",
         "nesterov",
+        "radam",
         "rmsprop",
+        "rprop",
+        "schedule_free_adamw",
+        "schedule_free_radam",
+        "schedule_free_sgd",
         "sgd",
+        "sign_sgd",
+        "signum",
+        "simplified_ademamix",
+        "yogi",
     }
 )
+
+#: Registered optimizers that are elementwise but for sums over the whole tree (inner
+#: products, global norms): packed they agree to float rounding (summation order).
+GLOBAL_SUMS = frozenset({"dadapt_adam", "dadapt_sgd", "dog", "mechanic", "prodigy"})
 
 
 class _Plan(NamedTuple):
@@ -154,7 +181,8 @@ def flat(
 
     Args:
       inner: a ``GradientTransformation``, or the registered name of an elementwise
-        optimizer (names outside :data:`ELEMENTWISE` raise ``ValueError``).
+        optimizer (names outside :data:`ELEMENTWISE` and :data:`GLOBAL_SUMS` raise
+        ``ValueError``).
       layout: ``"flat"`` (one 1-D buffer per dtype) or ``"grouped"`` (one stacked
         buffer per shape and dtype).
       max_leaf_size: leaves with more elements stay unpacked (their own buffers);
@@ -180,10 +208,11 @@ def flat(
         raise ValueError(f"layout must be 'flat' or 'grouped', got {layout!r}")
     check_positive_int("max_leaves_per_buffer", max_leaves_per_buffer)
     if isinstance(inner, str):
-        if inner not in ELEMENTWISE:
+        if inner not in ELEMENTWISE | GLOBAL_SUMS:
+            known = ", ".join(sorted(ELEMENTWISE | GLOBAL_SUMS))
             raise ValueError(
                 f"flat() runs only elementwise optimizers; {inner!r} is not known to be "
-                f"elementwise (known: {', '.join(sorted(ELEMENTWISE))})"
+                f"elementwise (known: {known})"
             )
         from optzoo import registry
 

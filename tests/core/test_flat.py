@@ -10,7 +10,7 @@ import pytest
 
 import optzoo
 from optzoo import registry
-from optzoo.core.flat import ELEMENTWISE, flat, pack, packing_plan, unpack
+from optzoo.core.flat import ELEMENTWISE, GLOBAL_SUMS, flat, pack, packing_plan, unpack
 
 
 def _tree():
@@ -135,4 +135,32 @@ def test_rejects_non_elementwise_names():
 
 
 def test_elementwise_names_are_registered():
-    assert ELEMENTWISE <= set(registry.names())
+    assert ELEMENTWISE | GLOBAL_SUMS <= set(registry.names())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(ELEMENTWISE | GLOBAL_SUMS))
+def test_every_listed_optimizer_packs(name):
+    params = {k: v for k, v in _tree().items() if k != "half"}  # float32 leaves
+    ref, _ = _run(optzoo.create(name), params)
+    got, _ = _run(flat(name, max_leaf_size=None), params)
+    # atol: a couple of ulps of the O(1) parameters, for updates formed as differences
+    # of parameter-sized numbers (schedule-free); fusion may round those differently.
+    for r, g in zip(ref, got, strict=True):
+        jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=3e-7), r, g)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["lamb", "lars", "novograd", "adafactor", "stable_adamw"])
+def test_per_leaf_optimizers_change_when_packed(name):
+    # Why these are refused: packed, their per-leaf statistics span several leaves.
+    params = {k: v for k, v in _tree().items() if k != "half"}
+    ref, _ = _run(optzoo.create(name), params, steps=2)
+    got, _ = _run(flat(optzoo.create(name), max_leaf_size=None), params, steps=2)
+    diff = max(
+        float(np.max(np.abs(a - b)))
+        for a, b in zip(jax.tree.leaves(ref), jax.tree.leaves(got), strict=True)
+    )
+    assert diff > 1e-4
+    with pytest.raises(ValueError, match="elementwise"):
+        flat(name)
