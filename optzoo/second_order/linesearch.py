@@ -1,0 +1,345 @@
+r"""Line searches on flat vectors: backtracking Armijo, strong Wolfe (zoom) and Hager-Zhang.
+
+Each search looks along a descent direction :math:`d` from :math:`x` at
+:math:`\phi(\alpha) = f(x + \alpha d)`, given ``vg(x) -> (f(x), grad f(x))`` on flat
+vectors, and runs in one ``lax.while_loop`` (one ``vg`` call per iteration), so it is
+jittable and never hangs. It returns a :class:`LineSearchResult` with the step, the
+value and gradient there (reused by the caller) and the number of evaluations.
+
+When the conditions are not met within ``max_steps``, the best point found that
+decreases :math:`f` is returned with ``success=False``; when there is none the step is 0.
+
+References:
+  Nocedal, Wright. Numerical Optimization, 2nd ed., ch. 3 (Alg. 3.1, 3.5, 3.6). 2006.
+  https://doi.org/10.1007/978-0-387-40065-5
+  Moré, Thuente. Line search algorithms with guaranteed sufficient decrease. 1994.
+  https://doi.org/10.1145/192115.192132
+  Hager, Zhang. A new conjugate gradient method with guaranteed descent and an
+  efficient line search. 2005. https://doi.org/10.1137/030601880
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+__all__ = [
+    "LineSearchResult",
+    "backtracking_armijo",
+    "strong_wolfe",
+    "hager_zhang",
+    "LINE_SEARCHES",
+    "get_line_search",
+]
+
+ValueAndGrad = Callable[[jax.Array], tuple[jax.Array, jax.Array]]
+
+
+class LineSearchResult(NamedTuple):
+    """Outcome of a line search.
+
+    Attributes:
+      step: accepted step :math:`\\alpha` (0 when nothing decreased ``f``).
+      value: :math:`f(x + \\alpha d)`.
+      grad: :math:`\\nabla f(x + \\alpha d)` (flat).
+      nfev: value-and-gradient evaluations used.
+      success: the search's conditions (Armijo, strong Wolfe, approximate Wolfe) hold.
+    """
+
+    step: jax.Array
+    value: jax.Array
+    grad: jax.Array
+    nfev: jax.Array
+    success: jax.Array
+
+
+def _where(c: jax.Array, a: Any, b: Any) -> Any:
+    return jax.tree.map(lambda u, v: jnp.where(c, u, v), a, b)
+
+
+def _eval(vg: ValueAndGrad, x: jax.Array, d: jax.Array, a: jax.Array):
+    f, g = vg(x + a.astype(x.dtype) * d)
+    f = jnp.asarray(f, x.dtype)
+    slope = jnp.vdot(g, d)
+    ok = jnp.isfinite(f) & jnp.isfinite(slope)
+    return f, g, slope, ok
+
+
+def backtracking_armijo(
+    vg: ValueAndGrad,
+    x: jax.Array,
+    f0: jax.Array,
+    g0: jax.Array,
+    d: jax.Array,
+    step0: jax.Array | float = 1.0,
+    c1: float = 1e-4,
+    max_steps: int = 30,
+) -> LineSearchResult:
+    r"""Backtracking until the Armijo condition :math:`\phi(\alpha) \le \phi(0) + c_1\alpha\phi'(0)`.
+
+    Each rejected step is replaced by the minimiser of the quadratic through
+    :math:`\phi(0), \phi'(0), \phi(\alpha)`, kept in :math:`[0.1\alpha, 0.5\alpha]`
+    (N&W section 3.5).
+    """
+    dtype = x.dtype
+    slope0 = jnp.vdot(g0, d)
+    a0 = jnp.asarray(step0, dtype)
+
+    def cond(s):
+        i, _, _, _, done, _ = s
+        return (~done) & (i < max_steps)
+
+    def body(s):
+        i, a, _, _, _, _ = s
+        f, g, _, ok = _eval(vg, x, d, a)
+        done = ok & (f <= f0 + c1 * a * slope0)
+        denom = 2.0 * (f - f0 - slope0 * a)
+        quad = -slope0 * a * a / jnp.where(denom > 0, denom, 1.0)
+        quad = jnp.where(ok & (denom > 0), quad, 0.5 * a)
+        a_next = jnp.clip(quad, 0.1 * a, 0.5 * a)
+        return i + 1, jnp.where(done, a, a_next), f, g, done, ok
+
+    init = (jnp.asarray(0), a0, f0, g0, jnp.asarray(False), jnp.asarray(True))
+    i, a, f, g, done, _ = jax.lax.while_loop(cond, body, init)
+    res = LineSearchResult(a, f, g, i, done)
+    fail = LineSearchResult(jnp.zeros((), dtype), f0, g0, i, jnp.asarray(False))
+    return _where(done, res, fail)
+
+
+def _cubic_min(a, fa, da, b, fb, db):
+    """Minimiser of the cubic interpolating two points with slopes, safeguarded to the interval."""
+    d1 = da + db - 3.0 * (fa - fb) / (a - b)
+    disc = d1 * d1 - da * db
+    d2 = jnp.sign(b - a) * jnp.sqrt(jnp.maximum(disc, 0.0))
+    c = b - (b - a) * (db + d2 - d1) / (db - da + 2.0 * d2)
+    lo, hi = jnp.minimum(a, b), jnp.maximum(a, b)
+    w = hi - lo
+    good = (disc >= 0) & jnp.isfinite(c) & (c > lo + 0.1 * w) & (c < hi - 0.1 * w)
+    return jnp.where(good, c, 0.5 * (a + b))
+
+
+class _WolfeState(NamedTuple):
+    i: jax.Array
+    stage: jax.Array  # 0 bracketing, 1 zoom, 2 done
+    trial: jax.Array
+    a_p: jax.Array  # previous point (bracketing) / low end (zoom)
+    f_p: jax.Array
+    d_p: jax.Array
+    g_p: jax.Array
+    a_h: jax.Array  # high end (zoom)
+    f_h: jax.Array
+    d_h: jax.Array
+    a: jax.Array  # accepted point
+    f: jax.Array
+    g: jax.Array
+
+
+def strong_wolfe(
+    vg: ValueAndGrad,
+    x: jax.Array,
+    f0: jax.Array,
+    g0: jax.Array,
+    d: jax.Array,
+    step0: jax.Array | float = 1.0,
+    c1: float = 1e-4,
+    c2: float = 0.9,
+    max_steps: int = 30,
+    max_step: float = 1e10,
+) -> LineSearchResult:
+    r"""Strong Wolfe line search: bracketing then zoom with cubic interpolation.
+
+    Accepts :math:`\alpha` with :math:`\phi(\alpha) \le \phi(0) + c_1\alpha\phi'(0)` and
+    :math:`|\phi'(\alpha)| \le c_2|\phi'(0)|` (N&W Algorithms 3.5 and 3.6). Trial steps
+    inside a bracket are the minimiser of the cubic through its two ends, safeguarded
+    away from them as in Moré and Thuente (1994). Use ``c2 = 0.9`` for quasi-Newton
+    methods and ``c2 = 0.1`` for nonlinear CG.
+    """
+    dtype = x.dtype
+    slope0 = jnp.vdot(g0, d)
+    zero = jnp.zeros((), dtype)
+    a0 = jnp.minimum(jnp.asarray(step0, dtype), max_step)
+
+    def cond(s: _WolfeState):
+        return (s.stage != 2) & (s.i < max_steps)
+
+    def body(s: _WolfeState) -> _WolfeState:
+        a = s.trial
+        f, g, slope, ok = _eval(vg, x, d, a)
+        armijo_bad = (~ok) | (f > f0 + c1 * a * slope0)
+        curv_ok = ok & (jnp.abs(slope) <= -c2 * slope0)
+        cur = (a, f, slope, g)
+        lo = (s.a_p, s.f_p, s.d_p, s.g_p)
+        hi = (s.a_h, s.f_h, s.d_h)
+
+        # Bracketing stage (Algorithm 3.5).
+        b_zoom_hi = armijo_bad | ((s.i > 0) & (f >= s.f_p))
+        b_done = (~b_zoom_hi) & curv_ok
+        b_zoom_lo = (~b_zoom_hi) & (~b_done) & (slope >= 0)
+        b_lo = _where(b_zoom_lo, cur, lo)
+        b_hi = _where(b_zoom_lo, lo[:3], cur[:3])
+        b_stage = jnp.where(b_done, 2, jnp.where(b_zoom_hi | b_zoom_lo, 1, 0))
+        b_trial = jnp.where(b_stage == 1, _cubic_min(*b_lo[:3], *b_hi), jnp.minimum(2 * a, max_step))
+
+        # Zoom stage (Algorithm 3.6).
+        z_new_hi = armijo_bad | (f >= s.f_p)
+        z_done = (~z_new_hi) & curv_ok
+        flip = (~z_new_hi) & (~z_done) & (slope * (s.a_h - s.a_p) >= 0)
+        z_hi = _where(z_new_hi, cur[:3], _where(flip, lo[:3], hi))
+        z_lo = _where(z_new_hi, lo, cur)
+        z_stage = jnp.where(z_done, 2, 1)
+        tiny = jnp.abs(z_hi[0] - z_lo[0]) <= jnp.finfo(dtype).eps * jnp.maximum(z_lo[0], 1e-30)
+        z_stage = jnp.where(tiny & (z_stage == 1), 3, z_stage)  # 3: interval collapsed
+        z_trial = _cubic_min(*z_lo[:3], *z_hi)
+
+        in_b = s.stage == 0
+        new_lo = _where(in_b, b_lo, z_lo)
+        new_hi = _where(in_b, b_hi, z_hi)
+        # In bracketing without a bracket, the current point becomes "previous".
+        new_lo = _where(in_b & (b_stage == 0), cur, new_lo)
+        stage = jnp.where(in_b, b_stage, z_stage)
+        done = stage == 2
+        return _WolfeState(
+            i=s.i + 1,
+            stage=jnp.where(stage == 3, 2, stage),
+            trial=jnp.where(in_b, b_trial, z_trial),
+            a_p=new_lo[0], f_p=new_lo[1], d_p=new_lo[2], g_p=new_lo[3],
+            a_h=new_hi[0], f_h=new_hi[1], d_h=new_hi[2],
+            a=jnp.where(done, a, s.a), f=jnp.where(done, f, s.f), g=jnp.where(done, g, s.g),
+        )  # fmt: skip
+
+    init = _WolfeState(
+        i=jnp.asarray(0), stage=jnp.asarray(0), trial=a0,
+        a_p=zero, f_p=f0, d_p=slope0, g_p=g0,
+        a_h=zero, f_h=f0, d_h=slope0,
+        a=zero, f=f0, g=g0,
+    )  # fmt: skip
+    s = jax.lax.while_loop(cond, body, init)
+    success = s.a > 0
+    # Fallback: the low end / previous point satisfies sufficient decrease when a_p > 0.
+    fallback = LineSearchResult(s.a_p, s.f_p, s.g_p, s.i, jnp.asarray(False))
+    fallback = _where(
+        (s.a_p > 0) & (s.f_p < f0),
+        fallback,
+        LineSearchResult(zero, f0, g0, s.i, jnp.asarray(False)),
+    )
+    return _where(success, LineSearchResult(s.a, s.f, s.g, s.i, success), fallback)
+
+
+class _HZState(NamedTuple):
+    i: jax.Array
+    stage: jax.Array  # 0 bracketing, 1 bracketed (secant / bisection), 2 done
+    trial: jax.Array
+    a: jax.Array  # low end: slope < 0 and value <= f0 + eps
+    fa: jax.Array
+    da: jax.Array
+    ga: jax.Array
+    b: jax.Array  # high end: slope >= 0, or value too high
+    fb: jax.Array
+    db: jax.Array
+    secants: jax.Array  # secant steps in the current round
+    width0: jax.Array  # bracket width when the round started
+    out_a: jax.Array
+    out_f: jax.Array
+    out_g: jax.Array
+
+
+def hager_zhang(
+    vg: ValueAndGrad,
+    x: jax.Array,
+    f0: jax.Array,
+    g0: jax.Array,
+    d: jax.Array,
+    step0: jax.Array | float = 1.0,
+    delta: float = 0.1,
+    sigma: float = 0.9,
+    epsilon: float = 1e-6,
+    gamma: float = 0.66,
+    expand: float = 5.0,
+    max_steps: int = 30,
+) -> LineSearchResult:
+    r"""Hager-Zhang line search: (approximate) Wolfe conditions, secant steps and bisection.
+
+    Accepts :math:`\alpha` satisfying the Wolfe conditions
+    :math:`\phi(\alpha) \le \phi(0) + \delta\alpha\phi'(0)`, :math:`\phi'(\alpha) \ge \sigma\phi'(0)`,
+    or the approximate Wolfe conditions :math:`(2\delta-1)\phi'(0) \ge \phi'(\alpha) \ge
+    \sigma\phi'(0)` with :math:`\phi(\alpha) \le \phi(0) + \epsilon|\phi(0)|`, which stay
+    testable when :math:`f` is flat to rounding error. The search expands the step by
+    ``expand`` until the slope turns non-negative (or the value exceeds
+    :math:`\phi(0)+\epsilon|\phi(0)|`), then shrinks the bracket with secant steps; when two
+    secant steps do not shrink it by ``gamma``, or the high end still has a negative
+    slope (update rule U3), it bisects. One evaluation per iteration.
+    """
+    dtype = x.dtype
+    slope0 = jnp.vdot(g0, d)
+    zero = jnp.zeros((), dtype)
+    f_cap = f0 + epsilon * jnp.abs(f0)
+
+    def cond(s: _HZState):
+        return (s.stage != 2) & (s.i < max_steps)
+
+    def body(s: _HZState) -> _HZState:
+        c = s.trial
+        f, g, slope, ok = _eval(vg, x, d, c)
+        wolfe = (f <= f0 + delta * c * slope0) & (slope >= sigma * slope0)
+        approx = ((2 * delta - 1) * slope0 >= slope) & (slope >= sigma * slope0) & (f <= f_cap)
+        done = ok & (wolfe | approx)
+        is_hi = (~ok) | (slope >= 0) | (f > f_cap)
+        # Bracketing: grow until a high end appears.
+        grow = (s.stage == 0) & ~is_hi
+        a = jnp.where(is_hi, s.a, c)
+        fa, da = jnp.where(is_hi, s.fa, f), jnp.where(is_hi, s.da, slope)
+        ga = jnp.where(is_hi, s.ga, g)
+        b = jnp.where(is_hi, c, s.b)
+        fb, db = jnp.where(is_hi, f, s.fb), jnp.where(is_hi, slope, s.db)
+        width = b - a
+        secants = jnp.where(s.stage == 0, 0, s.secants + 1)
+        round_over = secants >= 2
+        shrunk = width <= gamma * s.width0
+        bisect = (~ok) | (db < 0) | (round_over & ~shrunk)
+        denom = db - da
+        sec = (a * db - b * da) / jnp.where(denom != 0, denom, 1.0)
+        sec_ok = (denom > 0) & jnp.isfinite(sec) & (sec > a) & (sec < b)
+        nxt = jnp.where(bisect | ~sec_ok, 0.5 * (a + b), sec)
+        new_round = bisect | round_over | (s.stage == 0)
+        collapsed = (s.stage == 1) & (width <= jnp.finfo(dtype).eps * jnp.maximum(b, 1e-30))
+        stage = jnp.where(done | collapsed, 2, jnp.where(grow, 0, 1))
+        return _HZState(
+            i=s.i + 1, stage=stage, trial=jnp.where(grow, expand * c, nxt),
+            a=a, fa=fa, da=da, ga=ga, b=b, fb=fb, db=db,
+            secants=jnp.where(new_round, 0, secants),
+            width0=jnp.where(new_round, width, s.width0),
+            out_a=jnp.where(done, c, s.out_a), out_f=jnp.where(done, f, s.out_f),
+            out_g=jnp.where(done, g, s.out_g),
+        )  # fmt: skip
+
+    init = _HZState(
+        i=jnp.asarray(0), stage=jnp.asarray(0), trial=jnp.asarray(step0, dtype),
+        a=zero, fa=f0, da=slope0, ga=g0, b=zero, fb=f0, db=slope0,
+        secants=jnp.asarray(0), width0=zero, out_a=zero, out_f=f0, out_g=g0,
+    )  # fmt: skip
+    s = jax.lax.while_loop(cond, body, init)
+    success = s.out_a > 0
+    fallback = _where(
+        (s.a > 0) & (s.fa < f0),
+        LineSearchResult(s.a, s.fa, s.ga, s.i, jnp.asarray(False)),
+        LineSearchResult(zero, f0, g0, s.i, jnp.asarray(False)),
+    )
+    return _where(success, LineSearchResult(s.out_a, s.out_f, s.out_g, s.i, success), fallback)
+
+
+LINE_SEARCHES = {
+    "armijo": backtracking_armijo,
+    "wolfe": strong_wolfe,
+    "hager-zhang": hager_zhang,
+}
+
+
+def get_line_search(name: str) -> Callable[..., LineSearchResult]:
+    """The line search called ``name``: ``"armijo"``, ``"wolfe"`` or ``"hager-zhang"``."""
+    try:
+        return LINE_SEARCHES[name]
+    except KeyError:
+        raise ValueError(f"unknown line search {name!r}; choose from {sorted(LINE_SEARCHES)}") from None
