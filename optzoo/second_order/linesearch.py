@@ -31,6 +31,7 @@ __all__ = [
     "backtracking_armijo",
     "strong_wolfe",
     "hager_zhang",
+    "more_thuente",
     "LINE_SEARCHES",
     "get_line_search",
 ]
@@ -330,15 +331,194 @@ def hager_zhang(
     return _where(success, LineSearchResult(s.out_a, s.out_f, s.out_g, s.i, success), fallback)
 
 
+def _dcstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stpmin, stpmax):
+    """Moré-Thuente safeguarded step: new trial and updated interval (four cases of the paper)."""
+    sgnd = dp * jnp.sign(dx)
+    theta = 3.0 * (fx - fp) / (stp - stx) + dx + dp
+    s = jnp.maximum(jnp.maximum(jnp.abs(theta), jnp.abs(dx)), jnp.abs(dp))
+    s = jnp.where(s > 0, s, 1.0)
+    root = lambda v: s * jnp.sqrt(jnp.maximum(v, 0.0))
+    disc = (theta / s) ** 2 - (dx / s) * (dp / s)
+    # Case 1: higher value -> the minimiser is bracketed; cubic or quadratic, whichever is closer.
+    gam1 = jnp.where(stp < stx, -root(disc), root(disc))
+    r1 = ((gam1 - dx) + theta) / (((gam1 - dx) + gam1) + dp)
+    stpc1 = stx + r1 * (stp - stx)
+    stpq1 = stx + ((dx / ((fx - fp) / (stp - stx) + dx)) / 2.0) * (stp - stx)
+    stpf1 = jnp.where(jnp.abs(stpc1 - stx) < jnp.abs(stpq1 - stx), stpc1, stpc1 + (stpq1 - stpc1) / 2)
+    # Case 2: lower value, slopes of opposite sign -> bracketed; cubic or secant, farther one.
+    gam2 = jnp.where(stp > stx, -root(disc), root(disc))
+    r2 = ((gam2 - dp) + theta) / (((gam2 - dp) + gam2) + dx)
+    stpc2 = stp + r2 * (stx - stp)
+    stpq2 = stp + (dp / (dp - dx)) * (stx - stp)
+    stpf2 = jnp.where(jnp.abs(stpc2 - stp) > jnp.abs(stpq2 - stp), stpc2, stpq2)
+    # Case 3: lower value, same sign, slope magnitude decreases.
+    gam3 = jnp.where(stp > stx, -root(disc), root(disc))
+    r3 = ((gam3 - dp) + theta) / ((gam3 + (dx - dp)) + gam3)
+    stpc3 = jnp.where((r3 < 0) & (gam3 != 0), stp + r3 * (stx - stp), jnp.where(stp > stx, stpmax, stpmin))
+    stpq3 = stp + (dp / (dp - dx)) * (stx - stp)
+    near = jnp.where(jnp.abs(stpc3 - stp) < jnp.abs(stpq3 - stp), stpc3, stpq3)
+    far = jnp.where(jnp.abs(stpc3 - stp) > jnp.abs(stpq3 - stp), stpc3, stpq3)
+    capped = jnp.where(stp > stx, jnp.minimum(stp + 0.66 * (sty - stp), near), jnp.maximum(stp + 0.66 * (sty - stp), near))
+    stpf3 = jnp.where(brackt, capped, jnp.clip(far, stpmin, stpmax))
+    # Case 4: lower value, same sign, slope magnitude does not decrease.
+    theta4 = 3.0 * (fp - fy) / (sty - stp) + dy + dp
+    s4 = jnp.maximum(jnp.maximum(jnp.abs(theta4), jnp.abs(dy)), jnp.abs(dp))
+    s4 = jnp.where(s4 > 0, s4, 1.0)
+    g4 = s4 * jnp.sqrt(jnp.maximum((theta4 / s4) ** 2 - (dy / s4) * (dp / s4), 0.0))
+    g4 = jnp.where(stp > sty, -g4, g4)
+    r4 = ((g4 - dp) + theta4) / (((g4 - dp) + g4) + dy)
+    stpf4 = jnp.where(brackt, stp + r4 * (sty - stp), jnp.where(stp > stx, stpmax, stpmin))
+
+    case1 = fp > fx
+    case2 = (~case1) & (sgnd < 0)
+    case3 = (~case1) & (~case2) & (jnp.abs(dp) < jnp.abs(dx))
+    stpf = jnp.where(case1, stpf1, jnp.where(case2, stpf2, jnp.where(case3, stpf3, stpf4)))
+    brackt = brackt | case1 | case2
+    # Interval update.
+    new_y = case1 | (sgnd < 0)
+    sty_, fy_, dy_ = (
+        jnp.where(case1, stp, jnp.where(new_y, stx, sty)),
+        jnp.where(case1, fp, jnp.where(new_y, fx, fy)),
+        jnp.where(case1, dp, jnp.where(new_y, dx, dy)),
+    )
+    stx_, fx_, dx_ = (jnp.where(case1, stx, stp), jnp.where(case1, fx, fp), jnp.where(case1, dx, dp))
+    return stx_, fx_, dx_, sty_, fy_, dy_, stpf, brackt
+
+
+class _MTState(NamedTuple):
+    i: jax.Array
+    done: jax.Array
+    stp: jax.Array
+    stx: jax.Array
+    fx: jax.Array
+    dx: jax.Array
+    gx: jax.Array
+    sty: jax.Array
+    fy: jax.Array
+    dy: jax.Array
+    brackt: jax.Array
+    stage2: jax.Array
+    stmin: jax.Array
+    stmax: jax.Array
+    width: jax.Array
+    width1: jax.Array
+    conv: jax.Array
+    out_f: jax.Array
+    out_g: jax.Array
+
+
+def more_thuente(
+    vg: ValueAndGrad,
+    x: jax.Array,
+    f0: jax.Array,
+    g0: jax.Array,
+    d: jax.Array,
+    step0: jax.Array | float = 1.0,
+    c1: float = 1e-4,
+    c2: float = 0.9,
+    xtol: float = 1e-14,
+    max_steps: int = 30,
+    min_step: float = 0.0,
+    max_step: float = 1e10,
+) -> LineSearchResult:
+    r"""Moré-Thuente line search for the strong Wolfe conditions.
+
+    Keeps an interval of uncertainty :math:`[\alpha_x, \alpha_y]` and picks each trial by
+    the safeguarded cubic / quadratic / secant steps of Moré and Thuente (1994), working on
+    the auxiliary function :math:`\psi(\alpha) = \phi(\alpha) - \phi(0) - c_1\alpha\phi'(0)`
+    until a point with :math:`\psi \le 0` and :math:`\phi' \ge 0` is seen. The extrapolation
+    range is :math:`[1.1, 4]` times the last step. This is the algorithm behind scipy's
+    ``line_search_wolfe1`` and L-BFGS-B (MINPACK-2 ``dcsrch``).
+    """
+    dtype = x.dtype
+    g_init = jnp.vdot(g0, d)
+    gtest = c1 * g_init
+    zero = jnp.zeros((), dtype)
+    stp0 = jnp.clip(jnp.asarray(step0, dtype), min_step, max_step)
+    width0 = jnp.asarray(max_step - min_step, dtype)
+
+    def cond(s: _MTState):
+        return (~s.done) & (s.i < max_steps)
+
+    def body(s: _MTState) -> _MTState:
+        stp = s.stp
+        f, g, dp, ok = _eval(vg, x, d, stp)
+        # A non-finite trial behaves as a very high value with a rising slope.
+        big = jnp.asarray(jnp.finfo(dtype).max / 4, dtype)
+        f_use = jnp.where(ok, f, big)
+        dp_use = jnp.where(ok, dp, -g_init)
+        ftest = f0 + stp * gtest
+        stage2 = s.stage2 | ((f_use <= ftest) & (dp_use >= 0))
+        converged = ok & (f <= ftest) & (jnp.abs(dp) <= -c2 * g_init)
+        warn = (s.brackt & ((stp <= s.stmin) | (stp >= s.stmax))) | (
+            s.brackt & (s.stmax - s.stmin <= xtol * s.stmax)
+        )
+        warn = warn | ((stp == max_step) & (f_use <= ftest) & (dp_use <= gtest))
+        warn = warn | ((stp == min_step) & ((f_use > ftest) | (dp_use >= gtest)))
+        # Modified function in stage 1 when the value went down but not enough.
+        modify = (~stage2) & (f_use <= s.fx) & (f_use > ftest)
+        shift = jnp.where(modify, gtest, 0.0)
+        stx, fx, dx, sty, fy, dy, stpf, brackt = _dcstep(
+            s.stx, s.fx - s.stx * shift, s.dx - shift,
+            s.sty, s.fy - s.sty * shift, s.dy - shift,
+            stp, f_use - stp * shift, dp_use - shift,
+            s.brackt, s.stmin, s.stmax,
+        )  # fmt: skip
+        fx, dx = fx + stx * shift, dx + shift
+        fy, dy = fy + sty * shift, dy + shift
+        # The new low end is the trial point exactly when stx moved to stp.
+        gx = jnp.where(stx == stp, g, s.gx)
+        width, width1 = s.width, s.width1
+        bisect = brackt & (jnp.abs(sty - stx) >= 0.66 * width1)
+        stpf = jnp.where(bisect, stx + 0.5 * (sty - stx), stpf)
+        width1 = jnp.where(brackt, width, width1)
+        width = jnp.where(brackt, jnp.abs(sty - stx), width)
+        stmin = jnp.where(brackt, jnp.minimum(stx, sty), stpf + 1.1 * (stpf - stx))
+        stmax = jnp.where(brackt, jnp.maximum(stx, sty), stpf + 4.0 * (stpf - stx))
+        stpf = jnp.clip(stpf, min_step, max_step)
+        stuck = brackt & ((stpf <= stmin) | (stpf >= stmax) | (stmax - stmin <= xtol * stmax))
+        stpf = jnp.where(stuck, stx, stpf)
+        done = converged | warn
+        keep = lambda new, old: jnp.where(done, old, new)
+        return _MTState(
+            i=s.i + 1, done=done, stp=jnp.where(converged, stp, keep(stpf, s.stx)),
+            stx=keep(stx, s.stx), fx=keep(fx, s.fx), dx=keep(dx, s.dx), gx=keep(gx, s.gx),
+            sty=keep(sty, s.sty), fy=keep(fy, s.fy), dy=keep(dy, s.dy),
+            brackt=keep(brackt, s.brackt), stage2=stage2,
+            stmin=keep(stmin, s.stmin), stmax=keep(stmax, s.stmax),
+            width=keep(width, s.width), width1=keep(width1, s.width1),
+            conv=converged,
+            out_f=jnp.where(converged, f, s.out_f), out_g=jnp.where(converged, g, s.out_g),
+        )  # fmt: skip
+
+    init = _MTState(
+        i=jnp.asarray(0), done=jnp.asarray(False), stp=stp0,
+        stx=zero, fx=f0, dx=g_init, gx=g0, sty=zero, fy=f0, dy=g_init,
+        brackt=jnp.asarray(False), stage2=jnp.asarray(False),
+        stmin=zero, stmax=stp0 + 4.0 * stp0, width=width0, width1=2.0 * width0,
+        conv=jnp.asarray(False), out_f=f0, out_g=g0,
+    )  # fmt: skip
+    s = jax.lax.while_loop(cond, body, init)
+    converged = s.conv
+    res = LineSearchResult(s.stp, s.out_f, s.out_g, s.i, converged)
+    fallback = _where(
+        (s.stx > 0) & (s.fx < f0),
+        LineSearchResult(s.stx, s.fx, s.gx, s.i, jnp.asarray(False)),
+        LineSearchResult(zero, f0, g0, s.i, jnp.asarray(False)),
+    )
+    return _where(converged, res, fallback)
+
+
 LINE_SEARCHES = {
     "armijo": backtracking_armijo,
     "wolfe": strong_wolfe,
+    "more-thuente": more_thuente,
     "hager-zhang": hager_zhang,
 }
 
 
 def get_line_search(name: str) -> Callable[..., LineSearchResult]:
-    """The line search called ``name``: ``"armijo"``, ``"wolfe"`` or ``"hager-zhang"``."""
+    """The line search called ``name``: a key of ``LINE_SEARCHES``."""
     try:
         return LINE_SEARCHES[name]
     except KeyError:

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from optzoo.second_order.linesearch import get_line_search, strong_wolfe
+from optzoo.second_order.linesearch import get_line_search, more_thuente, strong_wolfe
 
 __all__ = [
     "StepOut",
@@ -128,12 +128,11 @@ class _LSAux(NamedTuple):
     mem: Any  # method memory (H, (S, Y, count), previous direction ...)
 
 
-def _search(opts: dict, c2_default: float) -> Callable[..., Any]:
-    name = opts.get("linesearch", "wolfe")
-    ls = get_line_search(name)
+def _search(opts: dict) -> Callable[..., Any]:
+    ls = get_line_search(opts.get("linesearch", "more-thuente"))
     kw: dict[str, Any] = {"max_steps": opts.get("max_linesearch_steps", 30)}
-    if ls is strong_wolfe:
-        kw["c2"] = opts.get("c2", c2_default)
+    keys = ("c1", "c2", "xtol") if ls is more_thuente else ("c1", "c2") if ls is strong_wolfe else ()
+    kw.update({k: opts[k] for k in keys if k in opts})
     return lambda *a: ls(*a, **kw)
 
 
@@ -143,11 +142,21 @@ def _guess(f, f_prev, slope, cap):
     return jnp.where(jnp.isfinite(a) & (a > 0), jnp.minimum(a, cap), cap)
 
 
+# Line-search defaults that reproduce scipy: BFGS / CG use line_search_wolfe1 (MINPACK-2
+# dcsrch) from the N&W eq. 3.60 guess; L-BFGS-B uses dcsrch with ftol=1e-3, xtol=0.1, a first
+# step of 1 / ||g|| and unit steps after.
+_SCIPY_WOLFE = {"linesearch": "more-thuente", "c1": 1e-4, "c2": 0.9, "xtol": 1e-14,
+                "initial_step": "interp"}  # fmt: skip
+_LBFGSB_SEARCH = {"linesearch": "more-thuente", "c1": 1e-3, "c2": 0.9, "xtol": 0.1,
+                  "initial_step": "unit", "first_step": "inverse_norm"}  # fmt: skip
+
+
 def _make_line_search_method(
     vg: Callable, opts: dict, direction: Callable, update_mem: Callable, reset_mem: Callable,
-    mem0: Callable, c2: float, unit_step: bool,
+    mem0: Callable, defaults: dict,
 ):
-    search = _search(opts, c2)
+    opts = {**defaults, **opts}
+    search = _search(opts)
 
     def init(x, f, g):
         return _LSAux(f + jnp.linalg.norm(g) / 2, jnp.asarray(True), mem0(x, g))
@@ -160,7 +169,9 @@ def _make_line_search_method(
         slope = jnp.where(bad, -jnp.vdot(g, g), slope)
         steepest = aux.fresh | bad
         a0 = _guess(f, aux.f_prev, slope, 1.0)
-        if unit_step:
+        if opts.get("first_step") == "inverse_norm":  # L-BFGS-B's first step 1 / ||d||
+            a0 = jnp.where(steepest, 1.0 / jnp.linalg.norm(d), a0)
+        if opts["initial_step"] == "unit":
             a0 = jnp.where(steepest, a0, 1.0)
         res = search(vg, x, f, g, d, a0)
         moved = res.step > 0
@@ -184,15 +195,19 @@ def make_gd(vg: Callable, opts: dict):
         update_mem=lambda mem, s, y, d, g0, g1: mem,
         reset_mem=lambda mem: mem,
         mem0=lambda x, g: jnp.zeros((), x.dtype),
-        c2=0.9, unit_step=False,
+        defaults=_SCIPY_WOLFE,
     )  # fmt: skip
 
 
 def make_bfgs(vg: Callable, opts: dict):
-    """Dense BFGS; :math:`H_0` is rescaled by :math:`s^\\top y / y^\\top y` before the first update."""
+    """Dense BFGS from :math:`H_0 = I` (as scipy); with ``scale_init`` :math:`H_0` is rescaled by
+    :math:`s^\\top y / y^\\top y` before the first update (N&W eq. 6.20)."""
+    scale_init = bool(opts.get("scale_init", False))
 
     def update(mem, s, y, d, g0, g1):
         h, count = mem
+        if not scale_init:
+            return bfgs_inverse_update(h, s, y), count + 1
         yy = jnp.vdot(y, y)
         scale = jnp.where(yy > 0, jnp.vdot(s, y) / jnp.where(yy > 0, yy, 1.0), 1.0)
         h = jnp.where((count == 0) & (scale > 0), scale * h, h)
@@ -204,7 +219,7 @@ def make_bfgs(vg: Callable, opts: dict):
         update_mem=update,
         reset_mem=lambda mem: (jnp.eye(mem[0].shape[0], dtype=mem[0].dtype), jnp.zeros_like(mem[1])),
         mem0=lambda x, g: (jnp.eye(x.size, dtype=x.dtype), jnp.asarray(0)),
-        c2=0.9, unit_step=True,
+        defaults=_SCIPY_WOLFE,
     )  # fmt: skip
 
 
@@ -230,12 +245,12 @@ def make_lbfgs(vg: Callable, opts: dict):
         update_mem=update,
         reset_mem=lambda mem: (jnp.zeros_like(mem[0]), jnp.zeros_like(mem[1]), jnp.zeros_like(mem[2])),
         mem0=mem0,
-        c2=0.9, unit_step=True,
+        defaults=_LBFGSB_SEARCH,
     )  # fmt: skip
 
 
 def make_ncg(vg: Callable, opts: dict):
-    """Nonlinear CG (``variant``: ``"pr+"`` default, ``"fr"``, ``"hs"``, ``"dy"``), Wolfe ``c2=0.1``."""
+    """Nonlinear CG (``variant``: ``"pr+"`` default, ``"fr"``, ``"hs"``, ``"dy"``), Wolfe ``c2=0.4``."""
     variant = opts.get("variant", "pr+")
     if variant not in NCG_VARIANTS:
         raise ValueError(f"unknown nonlinear CG variant {variant!r}; choose from {NCG_VARIANTS}")
@@ -251,5 +266,5 @@ def make_ncg(vg: Callable, opts: dict):
         update_mem=lambda mem, s, y, d, g0, g1: (d, g0, jnp.asarray(True)),
         reset_mem=lambda mem: (mem[0], mem[1], jnp.asarray(False)),
         mem0=lambda x, g: (jnp.zeros_like(x), jnp.zeros_like(g), jnp.asarray(False)),
-        c2=0.1, unit_step=False,
+        defaults={**_SCIPY_WOLFE, "c2": 0.4},
     )  # fmt: skip
