@@ -69,7 +69,9 @@ def hessian_vector_product(fun: ScalarFn, params: PyTree, v: PyTree) -> PyTree:
     return jax.jvp(jax.grad(fun), (params,), (v,))[1]
 
 
-def _flat_hvp(fun: ScalarFn, params: PyTree) -> tuple[Callable[[jax.Array], jax.Array], jax.Array, Callable]:
+def _flat_hvp(
+    fun: ScalarFn, params: PyTree
+) -> tuple[Callable[[jax.Array], jax.Array], jax.Array, Callable]:
     """The Hessian as a matvec on the flat vector; returns (matvec, flat params, unravel)."""
     flat, unravel = ravel_pytree(params)
     grad_flat = lambda x: ravel_pytree(jax.grad(fun)(unravel(x)))[0]
@@ -181,7 +183,7 @@ def hutchinson_diagonal(
 def hutchinson_trace(
     fun: ScalarFn, params: PyTree, key: jax.Array, num_samples: int = 100
 ) -> jax.Array:
-    r"""Hutchinson estimate of :math:`\mathrm{tr}\,\nabla^2 f(x) = \mathbb{E}[z^\top \nabla^2 f\, z]`.
+    r"""Hutchinson estimate of the trace, :math:`\mathbb{E}[z^\top \nabla^2 f(x)\, z]`.
 
     Args:
       fun: scalar function of ``params``.

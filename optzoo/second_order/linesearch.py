@@ -79,7 +79,7 @@ def backtracking_armijo(
     c1: float = 1e-4,
     max_steps: int = 30,
 ) -> LineSearchResult:
-    r"""Backtracking until the Armijo condition :math:`\phi(\alpha) \le \phi(0) + c_1\alpha\phi'(0)`.
+    r"""Backtracking until Armijo's :math:`\phi(\alpha) \le \phi(0) + c_1\alpha\phi'(0)` holds.
 
     Each rejected step is replaced by the minimiser of the quadratic through
     :math:`\phi(0), \phi'(0), \phi(\alpha)`, kept in :math:`[0.1\alpha, 0.5\alpha]`
@@ -182,7 +182,9 @@ def strong_wolfe(
         b_lo = _where(b_zoom_lo, cur, lo)
         b_hi = _where(b_zoom_lo, lo[:3], cur[:3])
         b_stage = jnp.where(b_done, 2, jnp.where(b_zoom_hi | b_zoom_lo, 1, 0))
-        b_trial = jnp.where(b_stage == 1, _cubic_min(*b_lo[:3], *b_hi), jnp.minimum(2 * a, max_step))
+        b_trial = jnp.where(
+            b_stage == 1, _cubic_min(*b_lo[:3], *b_hi), jnp.minimum(2 * a, max_step)
+        )
 
         # Zoom stage (Algorithm 3.6).
         z_new_hi = armijo_bad | (f >= s.f_p)
@@ -264,7 +266,8 @@ def hager_zhang(
     r"""Hager-Zhang line search: (approximate) Wolfe conditions, secant steps and bisection.
 
     Accepts :math:`\alpha` satisfying the Wolfe conditions
-    :math:`\phi(\alpha) \le \phi(0) + \delta\alpha\phi'(0)`, :math:`\phi'(\alpha) \ge \sigma\phi'(0)`,
+    :math:`\phi(\alpha) \le \phi(0) + \delta\alpha\phi'(0)`,
+    :math:`\phi'(\alpha) \ge \sigma\phi'(0)`,
     or the approximate Wolfe conditions :math:`(2\delta-1)\phi'(0) \ge \phi'(\alpha) \ge
     \sigma\phi'(0)` with :math:`\phi(\alpha) \le \phi(0) + \epsilon|\phi(0)|`, which stay
     testable when :math:`f` is flat to rounding error. The search expands the step by
@@ -344,7 +347,9 @@ def _dcstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stpmin, stpmax):
     r1 = ((gam1 - dx) + theta) / (((gam1 - dx) + gam1) + dp)
     stpc1 = stx + r1 * (stp - stx)
     stpq1 = stx + ((dx / ((fx - fp) / (stp - stx) + dx)) / 2.0) * (stp - stx)
-    stpf1 = jnp.where(jnp.abs(stpc1 - stx) < jnp.abs(stpq1 - stx), stpc1, stpc1 + (stpq1 - stpc1) / 2)
+    stpf1 = jnp.where(
+        jnp.abs(stpc1 - stx) < jnp.abs(stpq1 - stx), stpc1, stpc1 + (stpq1 - stpc1) / 2
+    )
     # Case 2: lower value, slopes of opposite sign -> bracketed; cubic or secant, farther one.
     gam2 = jnp.where(stp > stx, -root(disc), root(disc))
     r2 = ((gam2 - dp) + theta) / (((gam2 - dp) + gam2) + dx)
@@ -354,11 +359,17 @@ def _dcstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stpmin, stpmax):
     # Case 3: lower value, same sign, slope magnitude decreases.
     gam3 = jnp.where(stp > stx, -root(disc), root(disc))
     r3 = ((gam3 - dp) + theta) / ((gam3 + (dx - dp)) + gam3)
-    stpc3 = jnp.where((r3 < 0) & (gam3 != 0), stp + r3 * (stx - stp), jnp.where(stp > stx, stpmax, stpmin))
+    stpc3 = jnp.where(
+        (r3 < 0) & (gam3 != 0), stp + r3 * (stx - stp), jnp.where(stp > stx, stpmax, stpmin)
+    )
     stpq3 = stp + (dp / (dp - dx)) * (stx - stp)
     near = jnp.where(jnp.abs(stpc3 - stp) < jnp.abs(stpq3 - stp), stpc3, stpq3)
     far = jnp.where(jnp.abs(stpc3 - stp) > jnp.abs(stpq3 - stp), stpc3, stpq3)
-    capped = jnp.where(stp > stx, jnp.minimum(stp + 0.66 * (sty - stp), near), jnp.maximum(stp + 0.66 * (sty - stp), near))
+    capped = jnp.where(
+        stp > stx,
+        jnp.minimum(stp + 0.66 * (sty - stp), near),
+        jnp.maximum(stp + 0.66 * (sty - stp), near),
+    )
     stpf3 = jnp.where(brackt, capped, jnp.clip(far, stpmin, stpmax))
     # Case 4: lower value, same sign, slope magnitude does not decrease.
     theta4 = 3.0 * (fp - fy) / (sty - stp) + dy + dp
@@ -381,7 +392,11 @@ def _dcstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stpmin, stpmax):
         jnp.where(case1, fp, jnp.where(new_y, fx, fy)),
         jnp.where(case1, dp, jnp.where(new_y, dx, dy)),
     )
-    stx_, fx_, dx_ = (jnp.where(case1, stx, stp), jnp.where(case1, fx, fp), jnp.where(case1, dx, dp))
+    stx_, fx_, dx_ = (
+        jnp.where(case1, stx, stp),
+        jnp.where(case1, fx, fp),
+        jnp.where(case1, dx, dp),
+    )
     return stx_, fx_, dx_, sty_, fy_, dy_, stpf, brackt
 
 
@@ -522,4 +537,6 @@ def get_line_search(name: str) -> Callable[..., LineSearchResult]:
     try:
         return LINE_SEARCHES[name]
     except KeyError:
-        raise ValueError(f"unknown line search {name!r}; choose from {sorted(LINE_SEARCHES)}") from None
+        raise ValueError(
+            f"unknown line search {name!r}; choose from {sorted(LINE_SEARCHES)}"
+        ) from None

@@ -143,7 +143,9 @@ def steihaug_cg(
         )
 
     rr0 = jnp.vdot(g, g)
-    init = _CG(jnp.asarray(0), jnp.zeros_like(g), g, -g, rr0, jnp.sqrt(rr0) <= tol, jnp.asarray(False))
+    init = _CG(
+        jnp.asarray(0), jnp.zeros_like(g), g, -g, rr0, jnp.sqrt(rr0) <= tol, jnp.asarray(False)
+    )
     s = jax.lax.while_loop(cond, body, init)
     return s.z, s.r, s.i, s.boundary
 
@@ -186,7 +188,11 @@ def trust_exact_step(
     # Hard case: the step without the lowest eigenspace is shorter than the radius at mu=lo.
     excl = jnp.where(low_space, 0.0, -gt / jnp.where(low_space, 1.0, lam + lo))
     g_low = jnp.linalg.norm(jnp.where(low_space, gt, 0.0))
-    hard = (lmin <= 0) & (jnp.linalg.norm(excl) < radius) & (g_low <= 1e-8 * jnp.linalg.norm(gt) + jnp.finfo(dtype).tiny)
+    hard = (
+        (lmin <= 0)
+        & (jnp.linalg.norm(excl) < radius)
+        & (g_low <= 1e-8 * jnp.linalg.norm(gt) + jnp.finfo(dtype).tiny)
+    )
     tau = jnp.sqrt(jnp.maximum(radius**2 - jnp.vdot(excl, excl), 0.0))
     e1 = jnp.zeros_like(gt).at[0].set(1.0)
     p_hard = excl + tau * e1
@@ -267,7 +273,11 @@ def _trust_region(vg, opts, init_model, solve, dtype):
         radius = jnp.where(
             rho < 0.25,
             0.25 * aux.radius,
-            jnp.where((rho > 0.75) & (pn >= 0.99 * aux.radius), jnp.minimum(2 * aux.radius, r_max), aux.radius),
+            jnp.where(
+                (rho > 0.75) & (pn >= 0.99 * aux.radius),
+                jnp.minimum(2 * aux.radius, r_max),
+                aux.radius,
+            ),
         )
         accept = rho > eta
         x1 = jnp.where(accept, x + p, x)

@@ -59,7 +59,11 @@ def bfgs_inverse_update(h: jax.Array, s: jax.Array, y: jax.Array) -> jax.Array:
     ok = sy > jnp.finfo(h.dtype).eps * jnp.vdot(y, y)
     rho = 1.0 / jnp.where(ok, sy, 1.0)
     hy = h @ y
-    new = h - rho * (jnp.outer(s, hy) + jnp.outer(hy, s)) + (rho * rho * jnp.vdot(y, hy) + rho) * jnp.outer(s, s)
+    new = (
+        h
+        - rho * (jnp.outer(s, hy) + jnp.outer(hy, s))
+        + (rho * rho * jnp.vdot(y, hy) + rho) * jnp.outer(s, s)
+    )
     return jnp.where(ok, new, h)
 
 
@@ -85,7 +89,11 @@ def lbfgs_direction(
     q, alphas = jax.lax.fori_loop(0, m, first, (g, jnp.zeros((m,), g.dtype)))
     newest = (count - 1) % m
     yy = jnp.vdot(y_mem[newest], y_mem[newest])
-    gamma = jnp.where((count > 0) & (yy > 0), jnp.vdot(s_mem[newest], y_mem[newest]) / jnp.where(yy > 0, yy, 1.0), 1.0)
+    gamma = jnp.where(
+        (count > 0) & (yy > 0),
+        jnp.vdot(s_mem[newest], y_mem[newest]) / jnp.where(yy > 0, yy, 1.0),
+        1.0,
+    )
     r = gamma * q
 
     def second(i, r):
@@ -131,7 +139,9 @@ class _LSAux(NamedTuple):
 def _search(opts: dict) -> Callable[..., Any]:
     ls = get_line_search(opts.get("linesearch", "more-thuente"))
     kw: dict[str, Any] = {"max_steps": opts.get("max_linesearch_steps", 30)}
-    keys = ("c1", "c2", "xtol") if ls is more_thuente else ("c1", "c2") if ls is strong_wolfe else ()
+    keys = (
+        ("c1", "c2", "xtol") if ls is more_thuente else ("c1", "c2") if ls is strong_wolfe else ()
+    )
     kw.update({k: opts[k] for k in keys if k in opts})
     return lambda *a: ls(*a, **kw)
 
@@ -152,8 +162,13 @@ _LBFGSB_SEARCH = {"linesearch": "more-thuente", "c1": 1e-3, "c2": 0.9, "xtol": 0
 
 
 def _make_line_search_method(
-    vg: Callable, opts: dict, direction: Callable, update_mem: Callable, reset_mem: Callable,
-    mem0: Callable, defaults: dict,
+    vg: Callable,
+    opts: dict,
+    direction: Callable,
+    update_mem: Callable,
+    reset_mem: Callable,
+    mem0: Callable,
+    defaults: dict,
 ):
     opts = {**defaults, **opts}
     search = _search(opts)
@@ -217,7 +232,7 @@ def make_bfgs(vg: Callable, opts: dict):
         vg, opts,
         direction=lambda g, mem: -(mem[0] @ g),
         update_mem=update,
-        reset_mem=lambda mem: (jnp.eye(mem[0].shape[0], dtype=mem[0].dtype), jnp.zeros_like(mem[1])),
+        reset_mem=lambda mem: (jnp.eye(mem[0].shape[0], dtype=mem[0].dtype), 0 * mem[1]),
         mem0=lambda x, g: (jnp.eye(x.size, dtype=x.dtype), jnp.asarray(0)),
         defaults=_SCIPY_WOLFE,
     )  # fmt: skip
@@ -243,14 +258,14 @@ def make_lbfgs(vg: Callable, opts: dict):
         vg, opts,
         direction=lambda g, mem: -lbfgs_direction(g, *mem),
         update_mem=update,
-        reset_mem=lambda mem: (jnp.zeros_like(mem[0]), jnp.zeros_like(mem[1]), jnp.zeros_like(mem[2])),
+        reset_mem=lambda mem: jax.tree.map(jnp.zeros_like, mem),
         mem0=mem0,
         defaults=_LBFGSB_SEARCH,
     )  # fmt: skip
 
 
 def make_ncg(vg: Callable, opts: dict):
-    """Nonlinear CG (``variant``: ``"pr+"`` default, ``"fr"``, ``"hs"``, ``"dy"``), Wolfe ``c2=0.4``."""
+    """Nonlinear CG (``variant``: ``"pr+"``, ``"fr"``, ``"hs"``, ``"dy"``), Wolfe ``c2=0.4``."""
     variant = opts.get("variant", "pr+")
     if variant not in NCG_VARIANTS:
         raise ValueError(f"unknown nonlinear CG variant {variant!r}; choose from {NCG_VARIANTS}")

@@ -1,4 +1,4 @@
-"""``OptimizeResult``: what :func:`minimize` and :func:`least_squares` return (scipy's vocabulary)."""
+"""``OptimizeResult``: what ``minimize`` and ``least_squares`` return, in scipy's vocabulary."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``minimize(fun, x0, method=...)``: scipy-style minimisation in one compiled ``lax.while_loop``."""
+"""``minimize(fun, x0, method=...)``: scipy-style minimisation in one compiled while loop."""
 
 from __future__ import annotations
 
@@ -87,7 +87,9 @@ def _run(x0, args, *, fun, method, gtol, ftol, maxiter, opts) -> OptimizeResult:
         o = step(s.x, s.f, s.g, s.aux)
         finite = jnp.isfinite(o.f) & jnp.all(jnp.isfinite(o.g)) & jnp.all(jnp.isfinite(o.x))
         nit = s.nit + 1
-        small_decrease = o.moved & ((s.f - o.f) <= ftol * jnp.maximum(jnp.maximum(jnp.abs(s.f), jnp.abs(o.f)), 1.0))
+        small_decrease = o.moved & (
+            (s.f - o.f) <= ftol * jnp.maximum(jnp.maximum(jnp.abs(s.f), jnp.abs(o.f)), 1.0)
+        )
         status = jnp.where(
             ~finite, 3,
             jnp.where(_inf_norm(o.g) <= gtol, 0,
