@@ -11,14 +11,8 @@ Training, data and benchmark modules (``optzoo.models``, ``optzoo.data``,
 import importlib as _importlib
 from typing import Any as _Any
 
-from optzoo import _optax
-from optzoo._optax import *  # noqa: F403
-from optzoo._optax import experimental, microbatching, perturbations  # noqa: F401
-from optzoo.transforms import *  # noqa: F403
-from optzoo.schedules import *  # noqa: F403
-from optzoo.optimizers import *  # noqa: F403
-from optzoo.wrappers import *  # noqa: F403
 from optzoo import (  # noqa: E402
+    _optax,
     contrib,
     losses,
     optimizers,
@@ -31,13 +25,20 @@ from optzoo import (  # noqa: E402
     tree_utils,
     wrappers,
 )
+from optzoo._optax import *  # noqa: F403
+from optzoo._optax import assignment, experimental, microbatching, perturbations  # noqa: F401
+from optzoo.optimizers import *  # noqa: F403
 from optzoo.registry import create  # noqa: E402
+from optzoo.schedules import *  # noqa: F403
+from optzoo.transforms import *  # noqa: F403
+from optzoo.wrappers import *  # noqa: F403
 
 __version__ = "0.1.0"
 
 __all__ = sorted(
     {
         *_optax.__all__,
+        *_optax.optax.__all__,  # includes optax's deprecated aliases, served lazily below
         *transforms.__all__,
         *schedules.__all__,
         *optimizers.__all__,
@@ -52,4 +53,6 @@ _LAZY_SUBMODULES = ("models", "data", "train", "bench", "compat", "cli")
 def __getattr__(name: str) -> _Any:
     if name in _LAZY_SUBMODULES:
         return _importlib.import_module(f"optzoo.{name}")
+    if hasattr(_optax.optax, name):  # optax's deprecated aliases warn on access, as in optax
+        return getattr(_optax.optax, name)
     raise AttributeError(f"module 'optzoo' has no attribute {name!r}")

@@ -46,6 +46,7 @@ def reexport(module: types.ModuleType, namespace: dict[str, Any]) -> list[str]:
 __all__ = reexport(optax, globals())
 
 # optax's other public submodules are reachable under the same attribute names.
+assignment = optax.assignment
 experimental = optax.experimental
 microbatching = optax.microbatching
 perturbations = optax.perturbations

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import optax
+
+from optzoo.core.tree_checks import checked
 
 __all__ = ["Reference", "OptimizerInfo", "register", "names", "info", "create", "catalogue"]
 
@@ -47,6 +50,7 @@ class OptimizerInfo:
     state_per_param: float
     needs: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
+    create_defaults: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def year(self) -> int:
@@ -80,32 +84,43 @@ def register(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator that adds an optimizer factory to the catalogue.
 
+    The decorated factory keeps its signature; the transformation it returns checks
+    that gradient trees match the parameters (:func:`optzoo.core.tree_checks.checked`).
+
     Args:
       name: catalogue name (lower case, ``snake_case``).
       family: grouping shown in the catalogue (``sgd``, ``adaptive``, ``matrix`` ...).
       reference: the paper that introduced the method.
       state_per_param: floats of optimizer state per parameter (Adam: 2).
       needs: extra inputs the update needs (``value_fn``, ``hvp``, ``value``).
-      defaults: defaults for required arguments, used by :func:`create` and the
-        generic tests (e.g. ``{"learning_rate": 1e-3}``).
+      defaults: values :func:`create` passes unless the caller overrides them: defaults
+        for required arguments (e.g. ``{"learning_rate": 1e-3}``), or a better choice
+        than the signature's default.
     """
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        if name in _REGISTRY and _REGISTRY[name].factory is not fn:
+        if name in _REGISTRY:
             raise ValueError(f"optimizer {name!r} is registered twice")
+
+        @functools.wraps(fn)
+        def factory(*args: Any, **kwargs: Any) -> optax.GradientTransformation:
+            # Same numbers and state; a mismatched gradient tree gets an error naming its path.
+            return checked(fn(*args, **kwargs), name)
+
         sig_defaults, required = _signature_defaults(fn)
-        hyper = {**dict(defaults or {}), **sig_defaults}
+        hyper = {**sig_defaults, **dict(defaults or {})}
         _REGISTRY[name] = OptimizerInfo(
             name=name,
-            factory=fn,
+            factory=factory,
             family=family,
             reference=reference,
             hyperparameters=hyper,
             state_per_param=float(state_per_param),
             needs=tuple(needs),
             required=tuple(r for r in required if r not in hyper),
+            create_defaults=dict(defaults or {}),
         )
-        return fn
+        return factory
 
     return deco
 
@@ -152,13 +167,8 @@ def create(name: str, **hyperparameters: Any) -> optax.GradientTransformation:
     missing = [r for r in record.required if r not in hyperparameters]
     if missing:
         raise ValueError(f"optimizer {name!r} needs hyperparameter(s) {missing}")
-    # Registry defaults cover required arguments (e.g. learning_rate) the caller left out.
-    kwargs = {
-        k: v
-        for k, v in record.hyperparameters.items()
-        if k in params and params[k].default is inspect.Parameter.empty
-    }
-    kwargs.update(hyperparameters)
+    # Registry defaults cover arguments (e.g. learning_rate) the caller left out.
+    kwargs = {**record.create_defaults, **hyperparameters}
     return record.factory(**kwargs)
 
 

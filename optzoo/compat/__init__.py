@@ -1,1 +1,1 @@
-"""Exact semantics presets of other frameworks: ``optzoo.compat.torch`` and ``optzoo.compat.keras``."""
+"""Exact semantics presets of other frameworks: ``optzoo.compat.torch``, ``.keras``."""

@@ -1,6 +1,5 @@
 """User-facing optimizers, one file per family; each registers itself in the catalogue."""
 
-from optzoo.optimizers import gradient_descent as _gradient_descent
-from optzoo.optimizers.gradient_descent import *  # noqa: F403
+from optzoo.core.exports import collect
 
-__all__ = sorted({*_gradient_descent.__all__})
+__all__ = collect(__name__, globals())

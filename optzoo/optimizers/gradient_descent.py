@@ -38,8 +38,9 @@ SUTSKEVER_2013 = Reference(
 )
 
 
-@register("gd", family="sgd", reference=RUDER_2016, state_per_param=0,
-          defaults={"learning_rate": 0.1})
+@register(
+    "gd", family="sgd", reference=RUDER_2016, state_per_param=0, defaults={"learning_rate": 0.1}
+)
 def gd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformation:
     r"""Full-batch gradient descent: :math:`x_{k+1} = x_k - \eta \nabla f(x_k)`.
 
@@ -64,8 +65,13 @@ def gd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformation:
     return scale_by_learning_rate(learning_rate)
 
 
-@register("sgd", family="sgd", reference=ROBBINS_MONRO_1951, state_per_param=0,
-          defaults={"learning_rate": 0.1})
+@register(
+    "sgd",
+    family="sgd",
+    reference=ROBBINS_MONRO_1951,
+    state_per_param=0,
+    defaults={"learning_rate": 0.1},
+)
 def sgd(
     learning_rate: optax.ScalarOrSchedule,
     momentum: float | None = None,
@@ -103,8 +109,13 @@ def sgd(
     )
 
 
-@register("momentum", family="sgd", reference=POLYAK_1964, state_per_param=1,
-          defaults={"learning_rate": 0.05})
+@register(
+    "momentum",
+    family="sgd",
+    reference=POLYAK_1964,
+    state_per_param=1,
+    defaults={"learning_rate": 0.05},
+)
 def momentum(
     learning_rate: optax.ScalarOrSchedule, momentum: float = 0.9
 ) -> optax.GradientTransformation:
@@ -117,8 +128,13 @@ def momentum(
     return sgd(learning_rate, momentum=momentum)
 
 
-@register("nesterov", family="sgd", reference=SUTSKEVER_2013, state_per_param=1,
-          defaults={"learning_rate": 0.05})
+@register(
+    "nesterov",
+    family="sgd",
+    reference=SUTSKEVER_2013,
+    state_per_param=1,
+    defaults={"learning_rate": 0.05},
+)
 def nesterov(
     learning_rate: optax.ScalarOrSchedule, momentum: float = 0.9
 ) -> optax.GradientTransformation:

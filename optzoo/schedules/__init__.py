@@ -3,5 +3,6 @@
 import optax
 
 from optzoo._optax import reexport
+from optzoo.core.exports import collect
 
-__all__ = reexport(optax.schedules, globals())
+__all__ = collect(__name__, globals(), base=reexport(optax.schedules, globals()))

@@ -1,18 +1,12 @@
 """``optzoo.transforms``: every name of ``optax.transforms`` plus optzoo's building blocks.
 
-optzoo's own ``scale_by_*`` blocks (one file per family) replace optax's where
-the names coincide and give the same numbers.
+optzoo's own ``scale_by_*`` blocks (one file per family, each with an explicit
+``__all__``) replace optax's where the names coincide and give the same numbers.
 """
 
 import optax
 
 from optzoo._optax import reexport
+from optzoo.core.exports import collect
 
-__all__ = reexport(optax.transforms, globals())
-
-from optzoo.transforms import momentum as _momentum  # noqa: E402
-from optzoo.transforms import scaling as _scaling  # noqa: E402
-from optzoo.transforms.momentum import *  # noqa: E402,F403
-from optzoo.transforms.scaling import *  # noqa: E402,F403
-
-__all__ = sorted({*__all__, *_momentum.__all__, *_scaling.__all__})
+__all__ = collect(__name__, globals(), base=reexport(optax.transforms, globals()))

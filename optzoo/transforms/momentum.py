@@ -26,7 +26,7 @@ def trace(
 
     .. math::
        t_k = g_k + \mu\, t_{k-1}, \qquad
-       u_k = t_k \;\text{(heavy ball)} \quad\text{or}\quad u_k = g_k + \mu\, t_k \;\text{(Nesterov)}.
+       u_k = t_k \;\text{(heavy ball)}, \qquad u_k = g_k + \mu\, t_k \;\text{(Nesterov)}.
 
     Args:
       decay: the momentum :math:`\mu`, in ``[0, 1]``.
@@ -42,8 +42,8 @@ def trace(
       in deep learning. 2013. https://proceedings.mlr.press/v28/sutskever13.html
     """
     check_range("decay", decay, 0.0, 1.0)
-    accumulator_dtype = None if accumulator_dtype is None else jax.dtypes.canonicalize_dtype(
-        accumulator_dtype
+    accumulator_dtype = (
+        None if accumulator_dtype is None else jax.dtypes.canonicalize_dtype(accumulator_dtype)
     )
 
     def init_fn(params):

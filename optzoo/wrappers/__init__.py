@@ -1,3 +1,5 @@
 """Transformations that wrap another optimizer (cautious, lookahead, SAM, EMA ...)."""
 
-__all__: list[str] = []
+from optzoo.core.exports import collect
+
+__all__ = collect(__name__, globals())

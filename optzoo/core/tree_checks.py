@@ -1,0 +1,102 @@
+"""Clear errors for mismatched trees, raised at trace time before any cryptic JAX error.
+
+Every registered optimizer's ``update`` is wrapped by :func:`checked`: when
+``params`` is given, the updates tree must match it in structure, shapes and
+dtype kind; otherwise a tree error raised inside the optimizer is re-raised as a
+``ValueError`` that names the first mismatched path. The checks read only static
+shapes, so they cost nothing inside ``jit``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import numpy as np
+import optax
+
+
+def _kind(x: Any) -> str:
+    dtype = np.dtype(x.dtype) if hasattr(x, "dtype") else np.result_type(x)
+    if np.issubdtype(dtype, np.complexfloating):
+        return "complex"
+    if np.issubdtype(dtype, np.floating):
+        return "float"
+    if np.issubdtype(dtype, np.integer) or dtype == np.bool_:
+        return "integer"
+    return str(dtype)
+
+
+def _leaves(tree: Any) -> dict[str, Any]:
+    flat, _ = jax.tree_util.tree_flatten_with_path(tree, is_leaf=lambda x: x is None)
+    return {jax.tree_util.keystr(path): leaf for path, leaf in flat}
+
+
+def first_mismatch(updates: Any, reference: Any, what: str = "params") -> str | None:
+    """Describes the first leaf where ``updates`` and ``reference`` differ, or returns None."""
+    u, r = _leaves(updates), _leaves(reference)
+    for path in r:
+        if path not in u:
+            return f"{what} has a leaf at {path or '<root>'} that the updates lack"
+    for path in u:
+        if path not in r:
+            return f"the updates have a leaf at {path or '<root>'} that {what} lacks"
+    if jax.tree.structure(updates, is_leaf=lambda x: x is None) != jax.tree.structure(
+        reference, is_leaf=lambda x: x is None
+    ):
+        return f"the updates' tree structure differs from {what}'s (same paths, other node types)"
+    for path, ul in u.items():
+        rl = r[path]
+        if ul is None or rl is None:
+            if (ul is None) != (rl is None):
+                return f"leaf {path} is None in one tree only"
+            continue
+        us, rs = np.shape(ul), np.shape(rl)
+        if us != rs:
+            return f"leaf {path} has shape {us} in the updates but {rs} in {what}"
+        if _kind(ul) != _kind(rl):
+            return f"leaf {path} is {_kind(ul)} in the updates but {_kind(rl)} in {what}"
+    return None
+
+
+def _state_candidates(state: Any, updates: Any) -> list[Any]:
+    """Sub-trees of ``state`` whose root node type is that of ``updates`` (e.g. Adam's mu)."""
+    root_type = type(updates)
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if type(node) is root_type and not isinstance(node, tuple):
+            found.append(node)
+            return
+        if isinstance(node, (tuple, list)):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            for child in node.values():
+                walk(child)
+
+    walk(state)
+    return found
+
+
+def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
+    """Wraps ``tx.update`` with the tree checks above; numbers and state are unchanged."""
+    inner = optax.with_extra_args_support(tx)
+
+    def update_fn(updates, state, params=None, **extra):
+        if params is not None:
+            problem = first_mismatch(updates, params, "params")
+            if problem:
+                raise ValueError(f"{name}: gradient tree does not match params: {problem}")
+        try:
+            return inner.update(updates, state, params, **extra)
+        except (ValueError, TypeError) as e:
+            for candidate in _state_candidates(state, updates):
+                problem = first_mismatch(updates, candidate, "the optimizer state")
+                if problem:
+                    raise ValueError(
+                        f"{name}: gradient tree does not match the state from init(): {problem}"
+                    ) from e
+            raise
+
+    return optax.GradientTransformationExtraArgs(inner.init, update_fn)

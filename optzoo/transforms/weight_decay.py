@@ -1,0 +1,95 @@
+"""Decoupled weight decay: add a multiple of the parameters to the update."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from optzoo.core.validation import check_nonnegative
+
+__all__ = ["add_decayed_weights"]
+
+
+def _schedule_state_class() -> type:
+    """optax's (unexported) ``WeightDecaySchedule`` state; an equal NamedTuple if it moved."""
+    try:
+        cls = importlib.import_module("optax.transforms._adding").WeightDecaySchedule
+        if tuple(cls._fields) == ("count",):
+            return cls
+    except (ImportError, AttributeError):
+        pass
+    return NamedTuple("WeightDecaySchedule", [("count", Any)])  # type: ignore[misc,return-value]
+
+
+WeightDecaySchedule = _schedule_state_class()
+
+
+def add_decayed_weights(
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    mask: Any | Callable[[optax.Params], Any] | None = None,
+) -> optax.GradientTransformation:
+    r"""Adds the parameters times a weight decay rate to the updates.
+
+    .. math::
+       u \leftarrow u + \lambda_t\, x
+
+    Placed before the learning-rate scaling (as in :func:`optzoo.adamw`), this is the
+    decoupled weight decay of Loshchilov & Hutter: the decay is not rescaled by the
+    adaptive preconditioner.
+
+    Args:
+      weight_decay: the rate :math:`\lambda \ge 0`, or a schedule of the update count.
+      mask: a pytree of booleans with the structure of (a prefix of) the parameters,
+        or a callable returning one from the parameters; ``True`` where decay applies.
+
+    Returns:
+      A ``GradientTransformation`` that needs ``params``. Its state is
+      ``optax.AddDecayedWeightsState`` (an ``EmptyState``), a state with a ``count``
+      when ``weight_decay`` is a schedule, and wrapped in ``optax.MaskedState`` when a
+      ``mask`` is given, exactly as ``optax.add_decayed_weights``.
+
+    Example:
+      >>> import jax, optzoo
+      >>> decay_matrices = lambda p: jax.tree.map(lambda x: x.ndim > 1, p)
+      >>> tx = optzoo.add_decayed_weights(1e-4, mask=decay_matrices)
+
+    References:
+      Loshchilov, Hutter. Decoupled Weight Decay Regularization. 2017.
+      https://arxiv.org/abs/1711.05101
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    scheduled = callable(weight_decay)
+
+    def init_fn(params):
+        del params
+        if scheduled:
+            return WeightDecaySchedule(count=jnp.zeros([], jnp.int32))
+        return optax.AddDecayedWeightsState()
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError(
+                "add_decayed_weights needs `params`: call update(updates, state, params)"
+            )
+        if scheduled:
+            rate = weight_decay(state.count)
+            state = WeightDecaySchedule(count=optax.safe_increment(state.count))
+        elif isinstance(weight_decay, (int, float)) and weight_decay == 0.0:
+            return updates, state
+        else:
+            rate = weight_decay
+        updates = jax.tree.map(
+            lambda u, x: None if u is None else u + rate * x,
+            updates,
+            params,
+            is_leaf=lambda u: u is None,
+        )
+        return updates, state
+
+    tx = optax.GradientTransformation(init_fn, update_fn)
+    return tx if mask is None else optax.masked(tx, mask)

@@ -1,0 +1,155 @@
+"""Generic invariants, checked for every registered optimizer.
+
+One table (the registry) drives every test here: convergence on a quadratic and
+on Rosenbrock, no recompilation, equality under ``inject_hyperparams``,
+composition with ``chain`` / ``masked`` / ``MultiSteps`` under ``jit``, and
+bf16 parameters keeping bf16 updates.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import optzoo
+from optzoo import registry
+
+NAMES = registry.names()
+LEARNING_RATES = jnp.array([1e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0])
+
+
+def _quadratic(params):
+    scales = jnp.linspace(1.0, 5.0, params["w"].size).reshape(params["w"].shape)
+    return 0.5 * jnp.sum(scales * params["w"] ** 2) + 0.5 * jnp.sum(params["b"] ** 2)
+
+
+def _quadratic_init():
+    return {"w": jnp.ones((4, 3)), "b": jnp.full((3,), -1.0)}
+
+
+def _rosenbrock(params):
+    x, y = params["xy"][0], params["xy"][1]
+    return (1.0 - x) ** 2 + 100.0 * (y - x**2) ** 2
+
+
+def _rosenbrock_init():
+    return {"xy": jnp.array([-1.2, 1.0])}
+
+
+def _extra_args(name, loss, params, grads):
+    """Extra update arguments for optimizers that declare ``needs``."""
+    needs = registry.info(name).needs
+    if not needs:
+        return {}
+    return {"value": loss(params), "grad": grads, "value_fn": loss}
+
+
+def _has_lr(name: str) -> bool:
+    return "learning_rate" in inspect.signature(registry.info(name).factory).parameters
+
+
+def _run(name, loss, init, steps, learning_rate=None):
+    kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}
+    tx = optzoo.create(name, **kwargs)
+    params = init()
+    state = tx.init(params)
+
+    def step(carry, _):
+        params, state = carry
+        grads = jax.grad(loss)(params)
+        updates, state = tx.update(grads, state, params, **_extra_args(name, loss, params, grads))
+        return (optax.apply_updates(params, updates), state), None
+
+    (params, _), _ = jax.lax.scan(step, (params, state), None, length=steps)
+    return loss(params)
+
+
+def _best_final_loss(name, loss, init, steps):
+    if _has_lr(name):
+        finals = jax.jit(jax.vmap(lambda lr: _run(name, loss, init, steps, lr)))(LEARNING_RATES)
+    else:
+        finals = jnp.atleast_1d(jax.jit(lambda: _run(name, loss, init, steps))())
+    finals = np.asarray(finals)
+    return float(np.min(np.where(np.isfinite(finals), finals, np.inf)))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_converges_on_quadratic(name):
+    initial = float(_quadratic(_quadratic_init()))
+    best = _best_final_loss(name, _quadratic, _quadratic_init, steps=1000)
+    assert best < 1e-3 * initial, f"{name}: best final loss {best:.3g} from {initial:.3g}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_converges_on_rosenbrock(name):
+    initial = float(_rosenbrock(_rosenbrock_init()))
+    best = _best_final_loss(name, _rosenbrock, _rosenbrock_init, steps=2000)
+    assert best < 0.05 * initial, f"{name}: best final loss {best:.3g} from {initial:.3g}"
+
+
+def _updates(tx, name, n=3, dtype=jnp.float32, jit=True):
+    """Runs ``n`` steps of ``tx`` on the quadratic; returns the list of updates and final state."""
+    params = jax.tree.map(lambda p: p.astype(dtype), _quadratic_init())
+
+    def step(params, state):
+        grads = jax.grad(_quadratic)(params)
+        updates, state = tx.update(
+            grads, state, params, **_extra_args(name, _quadratic, params, grads)
+        )
+        return optax.apply_updates(params, updates), state, updates
+
+    step_fn = jax.jit(step) if jit else step
+    state = tx.init(params)
+    out = []
+    for _ in range(n):
+        params, state, updates = step_fn(params, state)
+        out.append(updates)
+    return out, state, step_fn
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_recompile_on_second_call(name):
+    tx = optzoo.create(name)
+    _, _, step_fn = _updates(tx, name, n=3)
+    assert step_fn._cache_size() == 1
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_inject_hyperparams_gives_same_updates(name):
+    record = registry.info(name)
+    kwargs = dict(record.hyperparameters)
+    plain, _, _ = _updates(record.factory(**kwargs), name)
+    injected, state, _ = _updates(optax.inject_hyperparams(record.factory)(**kwargs), name)
+    assert "hyperparams" in state._fields
+    for a, b in zip(plain, injected, strict=True):
+        jax.tree.map(lambda x, y: np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-7), a, b)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_composes_with_chain_masked_multisteps(name):
+    tx = optzoo.create(name)
+    # chain with clipping, under jit.
+    chained, _, _ = _updates(optax.chain(optax.clip_by_global_norm(10.0), tx), name)
+    assert all(np.all(np.isfinite(u)) for u in jax.tree.leaves(chained))
+    # masked: the masked-out leaf passes through untouched (the raw gradient).
+    mask = {"w": True, "b": False}
+    masked, _, _ = _updates(optax.masked(tx, mask), name, n=1)
+    grad_b = jax.grad(_quadratic)(_quadratic_init())["b"]
+    np.testing.assert_array_equal(masked[0]["b"], grad_b)
+    # MultiSteps: no update before k micro-steps, a real one at the k-th.
+    multi, _, _ = _updates(optax.MultiSteps(tx, every_k_schedule=2), name, n=2)
+    assert all(np.all(u == 0) for u in jax.tree.leaves(multi[0]))
+    assert any(np.any(u != 0) for u in jax.tree.leaves(multi[1]))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bf16_params_keep_bf16_updates(name):
+    updates, _, _ = _updates(optzoo.create(name), name, n=2, dtype=jnp.bfloat16)
+    for u in jax.tree.leaves(updates[-1]):
+        assert u.dtype == jnp.bfloat16, f"{name}: update dtype {u.dtype}"
+        assert np.all(np.isfinite(np.asarray(u, np.float32)))
