@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from jax.flatten_util import ravel_pytree
 
@@ -57,6 +58,22 @@ def _flat(tree: Any) -> tuple[jax.Array, Callable]:
     flat, unravel = ravel_pytree(tree)
     dtype = jnp.promote_types(flat.dtype, jnp.float32)
     return flat.astype(dtype), lambda v: unravel(v.astype(flat.dtype))
+
+
+def _static_int(name: str, value: Any) -> Any:
+    """A positive int hyperparameter; traced values (``inject_hyperparams``) pass through."""
+    if isinstance(value, jax.core.Tracer):
+        return value
+    if isinstance(value, (jax.Array, np.ndarray)) and np.ndim(value) == 0:
+        value = int(value)
+    check_positive_int(name, value)
+    return value
+
+
+def _is_masked(tree: Any) -> bool:
+    """True inside ``optax.masked``: some parameters are replaced by ``MaskedNode``."""
+    leaves = jax.tree.leaves(tree, is_leaf=lambda x: isinstance(x, optax.MaskedNode))
+    return any(isinstance(leaf, optax.MaskedNode) for leaf in leaves)
 
 
 def _value_and_grad(value_fn, params, value, grad):
@@ -115,6 +132,10 @@ def scale_by_line_search(
         del extra
         if params is None or value_fn is None:
             raise ValueError("a line search needs params and the keyword argument value_fn")
+        if _is_masked(params):
+            # Under optax.masked, value_fn cannot be evaluated on the partial tree:
+            # keep the direction with a unit step.
+            return updates, state
         value, grad = _value_and_grad(value_fn, params, value, grad)
         x, unravel = _flat(params)
         d, _ = _flat(updates)
@@ -253,12 +274,11 @@ def scale_by_lbfgs_memory(memory_size: int = 10) -> optax.GradientTransformation
       Liu, Nocedal. On the limited memory BFGS method for large scale optimization. 1989.
       https://doi.org/10.1007/BF01589116
     """
-    check_positive_int("memory_size", memory_size)
-    m = memory_size
+    memory_size = _static_int("memory_size", memory_size)
 
     def init_fn(params):
         x, _ = _flat(params)
-        z = jnp.zeros((m, x.size), x.dtype)
+        z = jnp.zeros((int(memory_size), x.size), x.dtype)
         return LBFGSMemoryState(
             jnp.zeros((), jnp.int32), z, z, x, jnp.zeros_like(x), jnp.asarray(False)
         )
@@ -269,6 +289,7 @@ def scale_by_lbfgs_memory(memory_size: int = 10) -> optax.GradientTransformation
             raise ValueError("scale_by_lbfgs_memory needs params")
         x, _ = _flat(params)
         g, unravel = _flat(updates)
+        m = state.s_mem.shape[0]  # static even when memory_size is injected
         s, y = x - state.prev_params, g - state.prev_grad
         ok = state.started & (jnp.vdot(s, y) > jnp.finfo(x.dtype).eps * jnp.vdot(y, y))
         slot = state.count % m
@@ -390,7 +411,7 @@ def scale_by_hessian_free(
       https://www.cs.toronto.edu/~jmartens/docs/Deep_HessianFree.pdf
     """
     check_positive("damping", damping)
-    check_positive_int("cg_maxiter", cg_maxiter)
+    cg_maxiter = _static_int("cg_maxiter", cg_maxiter)
     check_nonnegative("cg_tol", cg_tol)
     if curvature not in ("ggn", "hessian"):
         raise ValueError(f"curvature must be 'ggn' or 'hessian', got {curvature!r}")
@@ -408,8 +429,11 @@ def scale_by_hessian_free(
         del extra
         if params is None:
             raise ValueError("scale_by_hessian_free needs params")
-        x, unravel_p = _flat(params)
         g, unravel = _flat(updates)
+        if _is_masked(params):
+            # Under optax.masked no curvature products exist: a damped gradient step.
+            return unravel(g / state.damping.astype(g.dtype)), state
+        x, unravel_p = _flat(params)
         g = g.astype(x.dtype)
         if curvature == "ggn":
             if model_fn is None or loss_fn is None:
