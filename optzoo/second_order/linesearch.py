@@ -7,7 +7,8 @@ jittable and never hangs. It returns a :class:`LineSearchResult` with the step, 
 value and gradient there (reused by the caller) and the number of evaluations.
 
 When the conditions are not met within ``max_steps``, the best point found that
-decreases :math:`f` is returned with ``success=False``; when there is none the step is 0.
+decreases :math:`f` is returned with ``success=False``; when there is none (or :math:`d` is
+not a descent direction, :math:`\nabla f^\top d \ge 0`) the step is 0.
 
 References:
   Nocedal, Wright. Numerical Optimization, 2nd ed., ch. 3 (Alg. 3.1, 3.5, 3.6). 2006.
@@ -91,7 +92,7 @@ def backtracking_armijo(
 
     def cond(s):
         i, _, _, _, done, _ = s
-        return (~done) & (i < max_steps)
+        return (~done) & (i < max_steps) & (slope0 < 0)
 
     def body(s):
         i, a, _, _, _, _ = s
@@ -164,7 +165,7 @@ def strong_wolfe(
     a0 = jnp.minimum(jnp.asarray(step0, dtype), max_step)
 
     def cond(s: _WolfeState):
-        return (s.stage != 2) & (s.i < max_steps)
+        return (s.stage != 2) & (s.i < max_steps) & (slope0 < 0)
 
     def body(s: _WolfeState) -> _WolfeState:
         a = s.trial
@@ -282,7 +283,7 @@ def hager_zhang(
     f_cap = f0 + epsilon * jnp.abs(f0)
 
     def cond(s: _HZState):
-        return (s.stage != 2) & (s.i < max_steps)
+        return (s.stage != 2) & (s.i < max_steps) & (slope0 < 0)
 
     def body(s: _HZState) -> _HZState:
         c = s.trial
@@ -303,9 +304,22 @@ def hager_zhang(
         round_over = secants >= 2
         shrunk = width <= gamma * s.width0
         bisect = (~ok) | (db < 0) | (round_over & ~shrunk)
-        denom = db - da
-        sec = (a * db - b * da) / jnp.where(denom != 0, denom, 1.0)
-        sec_ok = (denom > 0) & jnp.isfinite(sec) & (sec > a) & (sec < b)
+
+        def secant(u, du, v, dv):
+            den = dv - du
+            t = (u * dv - v * du) / jnp.where(den != 0, den, 1.0)
+            return t, (den != 0) & jnp.isfinite(t) & (t > a) & (t < b)
+
+        sec, sec_ok = secant(a, da, b, db)
+        # secant^2: after the first secant of a round, a second one through the end that
+        # just moved and its previous position (Hager & Zhang 2005, step S2-S3).
+        sec_a, ok_a = secant(s.a, s.da, a, da)
+        sec_b, ok_b = secant(s.b, s.db, b, db)
+        second = (secants == 1) & (s.stage == 1)
+        sec2 = jnp.where(is_hi, sec_b, sec_a)
+        ok2 = jnp.where(is_hi, ok_b, ok_a)
+        sec = jnp.where(second & ok2, sec2, sec)
+        sec_ok = jnp.where(second & ok2, True, sec_ok)
         nxt = jnp.where(bisect | ~sec_ok, 0.5 * (a + b), sec)
         new_round = bisect | round_over | (s.stage == 0)
         collapsed = (s.stage == 1) & (width <= jnp.finfo(dtype).eps * jnp.maximum(b, 1e-30))
@@ -453,7 +467,7 @@ def more_thuente(
     width0 = jnp.asarray(max_step - min_step, dtype)
 
     def cond(s: _MTState):
-        return (~s.done) & (s.i < max_steps)
+        return (~s.done) & (s.i < max_steps) & (g_init < 0)
 
     def body(s: _MTState) -> _MTState:
         stp = s.stp

@@ -238,7 +238,7 @@ def _hvp_fn(fun: Callable, x: jax.Array) -> Callable[[jax.Array], jax.Array]:
 
 
 def make_newton_cg(vg: Callable, fun: Callable, opts: dict, n: int):
-    """Line-search Newton-CG (Hessian-free), strong Wolfe by default."""
+    """Line-search Newton-CG (Hessian-free), Moré-Thuente strong Wolfe search by default."""
     cg_maxiter = int(opts.get("cg_maxiter", 20 * n))
 
     def direction(x, g):
@@ -247,7 +247,7 @@ def make_newton_cg(vg: Callable, fun: Callable, opts: dict, n: int):
         p, _, nh, _ = steihaug_cg(_hvp_fn(fun, x), g, tol, cg_maxiter)
         return p, nh
 
-    return _line_search_newton(vg, opts, direction, "wolfe")
+    return _line_search_newton(vg, opts, direction, "more-thuente")
 
 
 class _TRAux(NamedTuple):
