@@ -52,8 +52,8 @@ def _inf_norm(g: jax.Array) -> jax.Array:
     return jnp.max(jnp.abs(g)) if g.size else jnp.zeros((), g.dtype)
 
 
-@functools.partial(jax.jit, static_argnames=("fun", "method", "gtol", "ftol", "maxiter", "opts"))
-def _run(x0, args, *, fun, method, gtol, ftol, maxiter, opts) -> OptimizeResult:
+@functools.partial(jax.jit, static_argnames=("fun", "method", "opts"))
+def _run(x0, args, gtol, ftol, maxiter, *, fun, method, opts) -> OptimizeResult:
     flat0, unravel = ravel_pytree(x0)
     if not jnp.issubdtype(flat0.dtype, jnp.floating):
         flat0 = flat0.astype(jnp.result_type(float))
@@ -185,7 +185,8 @@ def minimize(
         maxiter = 15000 if method == "lbfgs" else 200 * max(n, 1)
     if not isinstance(args, tuple):
         args = (args,)
+    # Tolerances and maxiter are traced: changing them does not recompile.
     return _run(
-        x0, args, fun=fun, method=method, gtol=gtol, ftol=ftol, maxiter=int(maxiter),
+        x0, args, gtol, ftol, jnp.asarray(maxiter, jnp.int32), fun=fun, method=method,
         opts=tuple(sorted(opts.items())),
     )  # fmt: skip

@@ -54,10 +54,8 @@ def _status(finite, gnorm, gtol, f_small, x_small, flag, nit, maxiter):
     )  # fmt: skip
 
 
-@functools.partial(
-    jax.jit, static_argnames=("residual_fn", "method", "ftol", "xtol", "gtol", "maxiter")
-)
-def _run(x0, args, *, residual_fn, method, ftol, xtol, gtol, maxiter) -> OptimizeResult:
+@functools.partial(jax.jit, static_argnames=("residual_fn", "method"))
+def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> OptimizeResult:
     flat0, unravel = ravel_pytree(x0)
     if not jnp.issubdtype(flat0.dtype, jnp.floating):
         flat0 = flat0.astype(jnp.result_type(float))
@@ -203,7 +201,8 @@ def least_squares(
         maxiter = 100 * max(n, 1)
     if not isinstance(args, tuple):
         args = (args,)
+    # Tolerances and maxiter are traced: changing them does not recompile.
     return _run(
-        x0, args, residual_fn=residual_fn, method=method, ftol=float(ftol), xtol=float(xtol),
-        gtol=float(gtol), maxiter=int(maxiter),
+        x0, args, float(ftol), float(xtol), float(gtol), jnp.asarray(maxiter, jnp.int32),
+        residual_fn=residual_fn, method=method,
     )  # fmt: skip

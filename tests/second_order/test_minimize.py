@@ -53,7 +53,9 @@ def _compare(catalogue, ours, problem):
     # Same optimum (the catalogue's starts lead both to the same minimiser).
     assert float(res.fun) <= ref.fun + 1e-6 * (1 + abs(ref.fun))
     # Powell's minimiser is singular (quartic), so points agree only loosely there.
-    np.testing.assert_allclose(np.asarray(res.x), ref.x, atol=5e-2 if problem == "powell8" else 2e-3)
+    np.testing.assert_allclose(
+        np.asarray(res.x), ref.x, atol=5e-2 if problem == "powell8" else 2e-3
+    )
     # No more evaluations than scipy (a small slack for rounding-level path differences).
     assert int(res.nfev) <= ref.nfev + max(1, ref.nfev // 20), (int(res.nfev), ref.nfev)
     return res, ref
@@ -144,20 +146,21 @@ def test_pytree_args_float32():
 
 
 def test_failure_modes_are_clean():
-    f = lambda x: jnp.sum(x**2)
-    res = minimize(lambda x: jnp.sum(x**2) / 0.0 * 0.0, jnp.ones(2))  # NaN at the start
+    # One compiled solver serves all three runs (tolerances and maxiter are traced).
+    res = minimize(rosenbrock, jnp.array([jnp.nan, 1.0]))  # NaN at the start
     assert not bool(res.success) and int(res.status) == 3 and "NaN" in res.message
-    res = minimize(lambda x: x**2, jnp.ones(2))  # not a scalar
-    assert not bool(res.success) and "scalar" in res.message
-    res = minimize(rosenbrock, jnp.array([-1.2, 1.0]), method="bfgs", maxiter=3)
+    res = minimize(rosenbrock, jnp.array([-1.2, 1.0]), maxiter=3)
     assert not bool(res.success) and int(res.nit) == 3 and "Maximum" in res.message
-    res = minimize(f, jnp.zeros(2))  # already optimal
+    res = minimize(rosenbrock, jnp.array([1.0, 1.0]))  # already optimal
     assert bool(res.success) and int(res.nit) == 0
+    res = minimize(lambda x: x**2, jnp.ones(2))  # not a scalar: no loop is run
+    assert not bool(res.success) and "scalar" in res.message
     with pytest.raises(ValueError, match="unknown method"):
-        minimize(f, jnp.ones(2), method="nelder-mead")
+        minimize(rosenbrock, jnp.ones(2), method="nelder-mead")
     assert len(MINIMIZE_METHODS) == 8
 
 
+@pytest.mark.slow
 def test_jit_and_vmap():
     f = lambda x, c: jnp.sum((x - c) ** 2) + 0.1 * jnp.sum(x**4)
     solve = jax.jit(jax.vmap(lambda c: minimize(f, jnp.zeros(3), args=(c,)).x))
