@@ -207,7 +207,7 @@ def scale_by_hager_zhang_linesearch(
 class BFGSState(NamedTuple):
     """Dense BFGS state: update count, inverse Hessian, previous flat params and gradient."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # as optax states, shadows tuple.count
     inv_hessian: jax.Array
     prev_params: jax.Array
     prev_grad: jax.Array
@@ -256,7 +256,7 @@ def scale_by_bfgs(scale_init: bool = True) -> optax.GradientTransformationExtraA
 class LBFGSMemoryState(NamedTuple):
     """L-BFGS state: stored pairs count, ``(m, n)`` buffers, previous flat params and gradient."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # as optax states, shadows tuple.count
     s_mem: jax.Array
     y_mem: jax.Array
     prev_params: jax.Array
@@ -305,7 +305,7 @@ def scale_by_lbfgs_memory(memory_size: int = 10) -> optax.GradientTransformation
 class NCGState(NamedTuple):
     """Nonlinear CG state: previous flat gradient and previous direction (as :math:`-d`)."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # as optax states, shadows tuple.count
     prev_grad: jax.Array
     prev_dir: jax.Array
 
@@ -345,7 +345,7 @@ def scale_by_ncg(variant: str = "pr+") -> optax.GradientTransformationExtraArgs:
 class HessianFreeState(NamedTuple):
     """Hessian-free state: step count, damping :math:`\\lambda`, previous CG solution."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # as optax states, shadows tuple.count
     damping: jax.Array
     prev_step: jax.Array
 

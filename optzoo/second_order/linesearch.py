@@ -538,7 +538,7 @@ def more_thuente(
     return _where(converged, res, fallback)
 
 
-LINE_SEARCHES = {
+LINE_SEARCHES: dict[str, Callable[..., LineSearchResult]] = {
     "armijo": backtracking_armijo,
     "wolfe": strong_wolfe,
     "more-thuente": more_thuente,
