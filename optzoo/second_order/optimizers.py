@@ -24,23 +24,23 @@ from optzoo.transforms.scaling import scale, scale_by_learning_rate
 
 __all__ = ["bfgs", "lbfgs_linesearch", "ncg", "newton_cg"]
 
-NOCEDAL_WRIGHT_2006 = Reference(
-    "Jorge Nocedal, Stephen J. Wright",
-    "Numerical Optimization (2nd ed.)",
-    2006,
-    "https://doi.org/10.1007/978-0-387-40065-5",
-)
 LIU_NOCEDAL_1989 = Reference(
     "Dong C. Liu, Jorge Nocedal",
     "On the limited memory BFGS method for large scale optimization",
     1989,
     "https://doi.org/10.1007/BF01589116",
 )
-HAGER_ZHANG_2006 = Reference(
-    "William W. Hager, Hongchao Zhang",
-    "A survey of nonlinear conjugate gradient methods",
-    2006,
-    "https://people.clas.ufl.edu/hager/files/cg_survey.pdf",
+FLETCHER_1970 = Reference(
+    "Roger Fletcher",
+    "A new approach to variable metric algorithms",
+    1970,
+    "https://doi.org/10.1093/comjnl/13.3.317",
+)
+FLETCHER_REEVES_1964 = Reference(
+    "Roger Fletcher, Colin M. Reeves",
+    "Function minimization by conjugate gradients",
+    1964,
+    "https://doi.org/10.1093/comjnl/7.2.149",
 )
 MARTENS_2010 = Reference(
     "James Martens",
@@ -63,7 +63,7 @@ def _search(linesearch: str | None, initial_step: str = "one") -> optax.Gradient
     return scale_by_line_search(linesearch, initial_step=initial_step)
 
 
-@register("bfgs", family="second_order", reference=NOCEDAL_WRIGHT_2006,
+@register("bfgs", family="second_order", reference=FLETCHER_1970,
           state_per_param=float("inf"), needs=("value_fn",))  # fmt: skip
 def bfgs(
     learning_rate: optax.ScalarOrSchedule | None = None,
@@ -95,6 +95,8 @@ def bfgs(
       >>> u, state = tx.update(g, state, x, value=v, grad=g, value_fn=f)
 
     References:
+      Fletcher. A new approach to variable metric algorithms. 1970.
+      https://doi.org/10.1093/comjnl/13.3.317 (with Broyden, Goldfarb and Shanno, 1970);
       Nocedal, Wright. Numerical Optimization, 2nd ed. 2006.
       https://doi.org/10.1007/978-0-387-40065-5
     """
@@ -128,7 +130,7 @@ def lbfgs_linesearch(
     return optax.chain(scale_by_lbfgs_memory(memory_size), _lr(learning_rate), _search(linesearch))
 
 
-@register("ncg", family="second_order", reference=HAGER_ZHANG_2006,
+@register("ncg", family="second_order", reference=FLETCHER_REEVES_1964,
           state_per_param=2, needs=("value_fn",))  # fmt: skip
 def ncg(
     learning_rate: optax.ScalarOrSchedule | None = None,
@@ -148,8 +150,9 @@ def ncg(
       A ``GradientTransformationExtraArgs`` taking ``value``, ``grad``, ``value_fn``.
 
     References:
-      Hager, Zhang. A survey of nonlinear conjugate gradient methods. 2006.
-      https://people.clas.ufl.edu/hager/files/cg_survey.pdf
+      Fletcher, Reeves. Function minimization by conjugate gradients. 1964.
+      https://doi.org/10.1093/comjnl/7.2.149; Hager, Zhang. A survey of nonlinear conjugate
+      gradient methods. 2006. https://people.clas.ufl.edu/hager/files/cg_survey.pdf
     """
     return optax.chain(
         scale_by_ncg(variant), _lr(learning_rate), _search(linesearch, initial_step="previous")

@@ -45,7 +45,7 @@ def _scipy(method, f, x0):
     return so.minimize(lambda x: float(ff(x)), x0, method=method, **kw)
 
 
-def _compare(catalogue, ours, problem):
+def _compare(catalogue, ours, problem, slack=0.05):
     f, x0, _ = catalogue[problem]
     ref = _scipy(SCIPY[ours], f, x0)
     res = minimize(f, jnp.asarray(x0), method=ours)
@@ -57,7 +57,7 @@ def _compare(catalogue, ours, problem):
         np.asarray(res.x), ref.x, atol=5e-2 if problem == "powell8" else 2e-3
     )
     # No more evaluations than scipy (a small slack for rounding-level path differences).
-    assert int(res.nfev) <= ref.nfev + max(1, ref.nfev // 20), (int(res.nfev), ref.nfev)
+    assert int(res.nfev) <= ref.nfev + max(1, int(slack * ref.nfev)), (int(res.nfev), ref.nfev)
     return res, ref
 
 
@@ -78,9 +78,10 @@ def test_matches_scipy(x64, catalogue, ours, problem):
 @pytest.mark.parametrize("problem", PROBLEMS)
 @pytest.mark.parametrize("ours", sorted(SCIPY))
 def test_matches_scipy_catalogue(x64, catalogue, ours, problem):
-    if ours == "ncg" and problem == "powell8":
-        pytest.skip("scipy's CG adds a descent test to its line search; counts differ by design")
-    _compare(catalogue, ours, problem)
+    # scipy's CG adds a descent test inside its line search; on Powell's singular problem
+    # our PR+ (restart on non-descent) needs up to ~20 % more evaluations.
+    slack = 0.25 if (ours, problem) == ("ncg", "powell8") else 0.05
+    _compare(catalogue, ours, problem, slack)
 
 
 @pytest.mark.slow
