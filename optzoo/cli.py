@@ -11,6 +11,8 @@ import sys
 from collections.abc import Sequence
 
 from optzoo import registry
+from optzoo.cli_bench import add_bench_parser
+from optzoo.cli_train import add_train_parser
 
 CATALOGUE_START = "<!-- catalogue:start -->"
 CATALOGUE_END = "<!-- catalogue:end -->"
@@ -83,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_list.add_argument("--markdown", action="store_true", help="print the README table")
     p_list.add_argument("--update-readme", metavar="PATH", help="rewrite the README's table")
     p_list.set_defaults(func=_cmd_list)
+    add_train_parser(sub)
+    add_bench_parser(sub)
     return parser
 
 

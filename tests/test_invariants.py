@@ -88,7 +88,7 @@ def test_converges_on_quadratic(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_converges_on_rosenbrock(name):
     initial = float(_rosenbrock(_rosenbrock_init()))
-    best = _best_final_loss(name, _rosenbrock, _rosenbrock_init, steps=2000)
+    best = _best_final_loss(name, _rosenbrock, _rosenbrock_init, steps=5000)
     assert best < 0.05 * initial, f"{name}: best final loss {best:.3g} from {initial:.3g}"
 
 
@@ -123,11 +123,17 @@ def test_no_recompile_on_second_call(name):
 def test_inject_hyperparams_gives_same_updates(name):
     record = registry.info(name)
     kwargs = dict(record.hyperparameters)
+    # Integer and boolean hyperparameters are structural (sizes, intervals, flags) and a
+    # callable default is a function argument, not a schedule: those stay static.
+    static = tuple(k for k, v in kwargs.items() if isinstance(v, (bool, int)) or callable(v))
     plain, _, _ = _updates(record.factory(**kwargs), name)
-    injected, state, _ = _updates(optax.inject_hyperparams(record.factory)(**kwargs), name)
+    injected_tx = optax.inject_hyperparams(record.factory, static_args=static)(**kwargs)
+    injected, state, _ = _updates(injected_tx, name)
     assert "hyperparams" in state._fields
+    # Injected hyperparameters are float32 arrays rather than Python floats, which may
+    # change the last bits of a rounding; anything beyond 1e-4 is a real difference.
     for a, b in zip(plain, injected, strict=True):
-        jax.tree.map(lambda x, y: np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-7), a, b)
+        jax.tree.map(lambda x, y: np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-7), a, b)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -141,10 +147,13 @@ def test_composes_with_chain_masked_multisteps(name):
     masked, _, _ = _updates(optax.masked(tx, mask), name, n=1)
     grad_b = jax.grad(_quadratic)(_quadratic_init())["b"]
     np.testing.assert_array_equal(masked[0]["b"], grad_b)
-    # MultiSteps: no update before k micro-steps, a real one at the k-th.
-    multi, _, _ = _updates(optax.MultiSteps(tx, every_k_schedule=2), name, n=2)
-    assert all(np.all(u == 0) for u in jax.tree.leaves(multi[0]))
-    assert any(np.any(u != 0) for u in jax.tree.leaves(multi[1]))
+    # MultiSteps(k=2): zero updates between k-th micro-steps; as parameters do not move in
+    # between, both micro-gradients agree, so every k-th update equals the bare optimizer's.
+    multi, _, _ = _updates(optax.MultiSteps(tx, every_k_schedule=2), name, n=8)
+    bare, _, _ = _updates(tx, name, n=4)
+    assert all(np.all(u == 0) for step in multi[0::2] for u in jax.tree.leaves(step))
+    for m, b in zip(multi[1::2], bare, strict=True):
+        jax.tree.map(lambda x, y: np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-7), m, b)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -41,9 +41,9 @@ def first_mismatch(updates: Any, reference: Any, what: str = "params") -> str | 
     for path in u:
         if path not in r:
             return f"the updates have a leaf at {path or '<root>'} that {what} lacks"
-    if jax.tree.structure(updates, is_leaf=lambda x: x is None) != jax.tree.structure(
-        reference, is_leaf=lambda x: x is None
-    ):
+    u_def = jax.tree.structure(updates, is_leaf=lambda x: x is None)
+    r_def = jax.tree.structure(reference, is_leaf=lambda x: x is None)
+    if not u_def == r_def:  # type: ignore[operator]
         return f"the updates' tree structure differs from {what}'s (same paths, other node types)"
     for path, ul in u.items():
         rl = r[path]

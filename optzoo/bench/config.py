@@ -1,0 +1,380 @@
+"""Benchmark suite configuration: YAML validated into typed dataclasses.
+
+A suite names workloads (model + data + target + budget), optimizers (registry
+names, hyperparameters, schedule, optional search space), a tuning protocol and
+seeds. Every error is a :class:`ConfigError` that names the offending key and,
+for unknown keys or names, the closest valid ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import os
+import re
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "ConfigError",
+    "DataSpec",
+    "ModelSpec",
+    "TargetSpec",
+    "WorkloadSpec",
+    "ScheduleSpec",
+    "OptimizerSpec",
+    "TuningSpec",
+    "SuiteConfig",
+    "load_suite",
+    "parse_suite",
+    "DATASETS",
+    "SCHEDULES",
+    "PROTOCOLS",
+    "DISTRIBUTIONS",
+]
+
+DATASETS = ("digits", "mnist5k")
+ENGINES = ("builtin", "train")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "silu")
+SCHEDULES = ("constant", "cosine", "warmup_cosine", "linear", "exponential", "step")
+PROTOCOLS = ("defaults", "grid", "random")
+SELECT_BY = ("time", "steps", "metric")
+DISTRIBUTIONS = ("log_uniform", "uniform", "choice")
+METRICS = {"eval_accuracy": "max", "eval_loss": "min", "train_loss": "min"}
+
+
+class ConfigError(ValueError):
+    """A suite configuration error; the message names the key."""
+
+
+def _closest(word: str, options: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(word), list(options), n=3, cutoff=0.4)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _choice(path: str, value: Any, options: tuple[str, ...]) -> None:
+    if value not in options:
+        raise ConfigError(
+            f"{path}: {value!r} is not one of {', '.join(options)}{_closest(value, options)}"
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class DataSpec:
+    name: str = "digits"
+    val_fraction: float = 0.2  # builtin engine: held-out share; the train engine uses its split
+    data_seed: int = 0
+    path: str = ""  # train engine: local files for mnist / fashion_mnist / cifar10
+    options: dict = dataclasses.field(default_factory=dict)  # train engine: loader options
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    name: str = "mlp"
+    width: int = 64
+    depth: int = 1
+    activation: str = "relu"
+    options: dict = dataclasses.field(default_factory=dict)  # train engine: other model keys
+
+
+@dataclasses.dataclass(frozen=True)
+class TargetSpec:
+    metric: str = "eval_accuracy"
+    value: float = 0.9
+
+    @property
+    def mode(self) -> str:
+        return METRICS[self.metric]
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkloadSpec:
+    name: str
+    data: DataSpec = dataclasses.field(default_factory=DataSpec)
+    model: ModelSpec = dataclasses.field(default_factory=ModelSpec)
+    target: TargetSpec = dataclasses.field(default_factory=TargetSpec)
+    batch_size: int = 64
+    steps: int = 300
+    eval_every: int = 25
+    max_seconds: float = 0.0  # 0: no wall-time budget (builtin engine)
+    engine: str = "builtin"  # builtin: bench's JAX MLP trainer; train: optzoo.train
+    divergence_factor: float = 0.0  # >0: loss above factor * initial loss counts as diverged
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduleSpec:
+    name: str = "constant"
+    warmup_steps: int = 0
+    decay_steps: int = 0  # 0: the workload's step budget
+    end_value: float = 0.0  # multiple of the peak learning rate
+    decay_rate: float = 0.1
+    boundaries: tuple[float, ...] = (0.5, 0.75)  # "step": fractions of decay_steps
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimizerSpec:
+    name: str
+    label: str = ""
+    hyperparameters: dict = dataclasses.field(default_factory=dict)
+    schedule: ScheduleSpec = dataclasses.field(default_factory=ScheduleSpec)
+    search: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name
+
+
+@dataclasses.dataclass(frozen=True)
+class TuningSpec:
+    protocol: str = "defaults"
+    select_by: str = "time"  # best trial per workload: time | steps | metric
+    trials: int = 1
+    seed: int = 0
+    search_space: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class SuiteConfig:
+    name: str
+    workloads: tuple[WorkloadSpec, ...]
+    optimizers: tuple[OptimizerSpec, ...]
+    tuning: TuningSpec = dataclasses.field(default_factory=TuningSpec)
+    seeds: tuple[int, ...] = (0,)
+    description: str = ""
+    missing_optimizers: str = "error"  # error | skip
+    skipped: tuple[str, ...] = ()  # filled by validation: optimizers missing from the registry
+
+
+def _is_dataclass_type(t: Any) -> bool:
+    return isinstance(t, type) and dataclasses.is_dataclass(t)
+
+
+def _convert(path: str, value: Any, typ: Any) -> Any:
+    origin = typing.get_origin(typ)
+    if _is_dataclass_type(typ):
+        return _build(typ, value, path)
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            value = [value]
+        (item_t, *_rest) = typing.get_args(typ)
+        return tuple(_convert(f"{path}[{i}]", v, item_t) for i, v in enumerate(value))
+    if origin in (typing.Union, types.UnionType):
+        return value
+    if typ is dict:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{path}: expected a mapping, got {type(value).__name__}")
+        return dict(value)
+    if typ is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: expected true/false, got {value!r}")
+        return value
+    if typ is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{path}: expected an integer, got {value!r}")
+        return value
+    if typ is float:
+        if isinstance(value, str):
+            try:
+                value = float(value)  # YAML reads "1e-3" as a string
+            except ValueError:
+                pass
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{path}: expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{path}: expected a finite number, got {value!r}")
+        return float(value)
+    if typ is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: expected a string, got {value!r}")
+        return value
+    return value
+
+
+def _build(cls: Any, raw: Any, path: str) -> Any:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{path or 'suite'}: expected a mapping, got {type(raw).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "skipped"}
+    kwargs = {}
+    for key, value in raw.items():
+        where = f"{path}.{key}" if path else str(key)
+        if key not in fields:
+            raise ConfigError(
+                f"unknown key {where!r}{_closest(key, fields)} (valid keys: {', '.join(fields)})"
+            )
+        kwargs[key] = _convert(where, value, hints[key])
+    for name, f in fields.items():
+        if (
+            name not in kwargs
+            and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ):
+            raise ConfigError(f"missing key {(path + '.' if path else '') + name!r}")
+    return cls(**kwargs)
+
+
+def _check_positive(path: str, value: float) -> None:
+    if value <= 0:
+        raise ConfigError(f"{path}: must be > 0, got {value!r}")
+
+
+def _check_space(path: str, space: Mapping[str, Any], protocol: str) -> None:
+    for hp, dist in space.items():
+        where = f"{path}.{hp}"
+        if isinstance(dist, list):
+            dist = {"choice": dist}
+        if not isinstance(dist, Mapping):
+            raise ConfigError(f"{where}: expected a mapping like {{log_uniform: [1e-4, 1.0]}}")
+        kinds = [k for k in dist if k != "num"]
+        if len(kinds) != 1:
+            raise ConfigError(f"{where}: give exactly one of {', '.join(DISTRIBUTIONS)}")
+        kind = kinds[0]
+        _choice(f"{where}", kind, DISTRIBUTIONS)
+        args = dist[kind]
+        if kind == "choice":
+            if not isinstance(args, list) or not args:
+                raise ConfigError(f"{where}.choice: expected a non-empty list")
+            continue
+        if (
+            not isinstance(args, list)
+            or len(args) != 2
+            or not all(isinstance(a, int | float) and not isinstance(a, bool) for a in args)
+        ):
+            raise ConfigError(f"{where}.{kind}: expected [low, high]")
+        lo, hi = float(args[0]), float(args[1])
+        if not lo <= hi:
+            raise ConfigError(f"{where}.{kind}: low {lo} > high {hi}")
+        if kind == "log_uniform" and lo <= 0:
+            raise ConfigError(f"{where}.log_uniform: bounds must be > 0")
+        num = dist.get("num", 5)
+        if isinstance(num, bool) or not isinstance(num, int) or num < 1:
+            raise ConfigError(f"{where}.num: expected a positive integer, got {num!r}")
+
+
+def _sample_value(dist: Any) -> Any:
+    if isinstance(dist, list):
+        return dist[0]
+    kind = next(k for k in dist if k != "num")
+    return dist[kind][0]
+
+
+def _check_optimizer(path: str, opt: OptimizerSpec, known: list[str]) -> bool:
+    """Checks one optimizer against the registry; False when its name is missing."""
+    from optzoo import registry
+
+    if opt.name not in known:
+        return False
+    _choice(f"{path}.schedule.name", opt.schedule.name, SCHEDULES)
+    trial = dict(opt.hyperparameters)
+    for hp, dist in opt.search.items():
+        trial.setdefault(hp, _sample_value(dist))
+    try:
+        registry.create(opt.name, **trial)
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"{path}.hyperparameters: {e}") from None
+    return True
+
+
+def _validate(suite: SuiteConfig) -> SuiteConfig:
+    from optzoo import registry
+
+    if not suite.workloads:
+        raise ConfigError("workloads: give at least one workload")
+    if not suite.optimizers:
+        raise ConfigError("optimizers: give at least one optimizer")
+    if not suite.seeds:
+        raise ConfigError("seeds: give at least one seed")
+    _choice("missing_optimizers", suite.missing_optimizers, ("error", "skip"))
+    _choice("tuning.protocol", suite.tuning.protocol, PROTOCOLS)
+    _choice("tuning.select_by", suite.tuning.select_by, SELECT_BY)
+    if suite.tuning.trials < 1:
+        raise ConfigError(f"tuning.trials: must be >= 1, got {suite.tuning.trials}")
+    _check_space("tuning.search_space", suite.tuning.search_space, suite.tuning.protocol)
+    names = set()
+    for i, w in enumerate(suite.workloads):
+        p = f"workloads[{i}]"
+        if w.name in names:
+            raise ConfigError(f"{p}.name: duplicate workload name {w.name!r}")
+        names.add(w.name)
+        _choice(f"{p}.engine", w.engine, ENGINES)
+        if w.engine == "builtin":
+            _choice(f"{p}.data.name", w.data.name, DATASETS)
+            _choice(f"{p}.model.name", w.model.name, ("mlp",))
+            _choice(f"{p}.model.activation", w.model.activation, ACTIVATIONS)
+            if w.model.options or w.data.options or w.data.path:
+                raise ConfigError(
+                    f"{p}: model.options, data.options and data.path need engine: train"
+                )
+        else:
+            from optzoo.bench.engine import check_workload
+
+            check_workload(p, w)
+        _choice(f"{p}.target.metric", w.target.metric, tuple(METRICS))
+        if not 0.0 < w.data.val_fraction < 1.0:
+            raise ConfigError(f"{p}.data.val_fraction: must be in (0, 1)")
+        for key in ("batch_size", "steps", "eval_every", "model.width"):
+            obj: Any = w
+            for part in key.split("."):
+                obj = getattr(obj, part)
+            _check_positive(f"{p}.{key}", obj)
+        if w.model.depth < 0:
+            raise ConfigError(f"{p}.model.depth: must be >= 0")
+    known = registry.names()
+    kept, skipped, labels = [], [], set()
+    for i, opt in enumerate(suite.optimizers):
+        p = f"optimizers[{i}]"
+        _check_space(f"{p}.search", opt.search, suite.tuning.protocol)
+        if opt.display in labels:
+            raise ConfigError(f"{p}.label: duplicate optimizer label {opt.display!r}")
+        labels.add(opt.display)
+        if _check_optimizer(p, opt, known):
+            kept.append(opt)
+            continue
+        if suite.missing_optimizers == "error":
+            raise ConfigError(
+                f"{p}.name: optimizer {opt.name!r} is not in the registry"
+                f"{_closest(opt.name, known)} (registered: {', '.join(known)}; "
+                "set missing_optimizers: skip to run without it)"
+            )
+        skipped.append(opt.name)
+    if not kept:
+        raise ConfigError("optimizers: none of the named optimizers is in the registry")
+    return dataclasses.replace(suite, optimizers=tuple(kept), skipped=tuple(skipped))
+
+
+_EXP_FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
+
+
+def _numify(raw: Any) -> Any:
+    """YAML 1.1 reads ``1e-3`` as a string; turn such strings into floats."""
+    if isinstance(raw, str) and _EXP_FLOAT.match(raw):
+        return float(raw)
+    if isinstance(raw, Mapping):
+        return {k: _numify(v) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [_numify(v) for v in raw]
+    return raw
+
+
+def parse_suite(raw: Any) -> SuiteConfig:
+    """Validates a parsed YAML mapping into a :class:`SuiteConfig`."""
+    return _validate(_build(SuiteConfig, _numify(raw), ""))
+
+
+def load_suite(path: str | os.PathLike) -> SuiteConfig:
+    """Reads and validates a suite YAML file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            raw = yaml.safe_load(f)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: invalid YAML: {e}") from None
+    return parse_suite(raw)

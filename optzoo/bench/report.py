@@ -1,0 +1,432 @@
+"""Benchmark report: ``DIR/report.md``, ``DIR/report.html`` (PNGs embedded) and PNG plots.
+
+The report is built from the store alone, so it can be regenerated at any time,
+also while runners are still adding results.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import html
+import json
+import math
+import os
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from optzoo.bench.config import TargetSpec
+from optzoo.bench.metrics import (
+    aggregate_seeds,
+    integrated_score,
+    performance_profile,
+    performance_ratios,
+    select_best_trials,
+    trial_key,
+    tuneability,
+)
+from optzoo.bench.store import DB_NAME as DB
+from optzoo.bench.store import Store
+
+__all__ = ["build_report", "R_MAX"]
+
+R_MAX = 4.0  # performance-profile horizon, as in AlgoPerf
+Block = tuple  # ("h1"|"h2"|"p", text) | ("table", headers, rows) | ("img", file, caption)
+
+
+def _f(x: Any, fmt: str = ".3g") -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    if isinstance(x, float) and math.isinf(x):
+        return "not reached"
+    return format(x, fmt)
+
+
+def _spread(row: dict, key: str, fmt: str = ".3g", scale: float = 1.0) -> str:
+    med, lo, hi = (row.get(key + s, math.nan) for s in ("", "_min", "_max"))
+    if isinstance(med, float) and math.isfinite(med) and row["n"] > 1:
+        return f"{_f(med * scale, fmt)} [{_f(lo * scale, fmt)}, {_f(hi * scale, fmt)}]"
+    return _f(med * scale if isinstance(med, float) and math.isfinite(med) else med, fmt)
+
+
+def _hp(d: dict) -> str:
+    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in d.items())
+
+
+def _model(m: dict) -> str:
+    if m["name"] != "mlp":
+        return f"{m['name']} {m.get('options') or ''}".strip()
+    return f"{m['name']} (width {m['width']}, depth {m['depth']}, {m['activation']})"
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, directory: str, name: str) -> str:
+    fig.tight_layout()
+    fig.savefig(os.path.join(directory, name), dpi=90)
+    _plt().close(fig)
+    return name
+
+
+def _plot_curves(
+    directory: str, wl: str, best: dict, runs: list, curves: dict, target: TargetSpec
+) -> str:
+    plt = _plt()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for (w, opt), row in sorted(best.items()):
+        if w != wl:
+            continue
+        mine = [r for r in runs if r["workload"] == wl and r["optimizer"] == opt]
+        mine = [r for r in mine if trial_key(r) == row["key"] and r["id"] in curves]
+        if not mine:
+            continue
+        c = np.array(curves[min(mine, key=lambda r: r["seed"])["id"]], dtype=float)
+        (line,) = ax1.plot(c[:, 0], c[:, 2], label=opt)
+        ax2.plot(c[:, 0], c[:, 4], color=line.get_color(), label=opt)
+    target_ax = {"train_loss": ax1, "eval_accuracy": ax2}.get(target.metric)
+    if target_ax is not None:
+        target_ax.axhline(target.value, color="k", ls="--", lw=0.8, label="target")
+    ax1.set(xlabel="step", ylabel="train loss", yscale="log", title=f"{wl}: train loss")
+    ax2.set(xlabel="step", ylabel="eval accuracy", title=f"{wl}: eval accuracy")
+    ax2.legend(fontsize=7, ncol=2)
+    return _save(fig, directory, f"curves_{wl}.png")
+
+
+def _plot_profile(directory: str, times: dict) -> str:
+    plt = _plt()
+    taus = np.linspace(1.0, R_MAX, 300)
+    prof = performance_profile(times, taus)
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for opt, rho in sorted(prof.items()):
+        ax.step(taus, rho, where="post", label=opt)
+    ax.set(xlabel="tau (time-to-target ratio to the fastest)", ylabel="fraction of workloads")
+    ax.set(ylim=(-0.02, 1.02), title="Performance profile")
+    ax.legend(fontsize=7, ncol=2)
+    return _save(fig, directory, "performance_profile.png")
+
+
+def _plot_lr(directory: str, rows: list, runs: list, targets: dict) -> str:
+    plt = _plt()
+    wls = sorted({r["workload"] for r in rows})
+    lr_of = {
+        (r["workload"], r["optimizer"], trial_key(r)): r["resolved_hyperparameters"] for r in runs
+    }
+    fig, axes = plt.subplots(1, len(wls), figsize=(5 * len(wls), 3.8), squeeze=False)
+    for ax, wl in zip(axes[0], wls, strict=True):
+        t = targets[wl]
+        key = "best_eval_accuracy" if t.metric == "eval_accuracy" else "best_eval_loss"
+        pts: dict[str, list] = defaultdict(list)
+        for r in rows:
+            lr = lr_of.get((wl, r["optimizer"], r["key"]), {}).get("learning_rate")
+            if r["workload"] == wl and isinstance(lr, int | float):
+                pts[r["optimizer"]].append((float(lr), r[key]))
+        for opt, p in sorted(pts.items()):
+            p.sort()
+            ax.plot([a for a, _ in p], [b for _, b in p], "o-", label=opt, markersize=4)
+        ax.set(xscale="log", xlabel="learning rate", ylabel=key.replace("_", " "), title=wl)
+        ax.legend(fontsize=7, ncol=2)
+    return _save(fig, directory, "lr_sensitivity.png")
+
+
+def _plot_ttt(directory: str, times: dict) -> str:
+    plt = _plt()
+    opts = sorted(times)
+    wls = sorted({w for per in times.values() for w in per})
+    fig, ax = plt.subplots(figsize=(7, 0.5 + 0.35 * len(opts) * len(wls) + 1))
+    height = 0.8 / max(len(wls), 1)
+    for j, wl in enumerate(wls):
+        ys = np.arange(len(opts)) + j * height
+        vals = [times[o].get(wl, math.inf) for o in opts]
+        finite = [v if math.isfinite(v) else 0.0 for v in vals]
+        ax.barh(ys, finite, height=height, label=wl)
+        for y, v in zip(ys, vals, strict=True):
+            if not math.isfinite(v):
+                ax.text(0, y, " not reached", va="center", fontsize=7)
+    ax.set_yticks(np.arange(len(opts)) + 0.4 - height / 2, opts)
+    ax.set(xlabel="time to target (s, compile included)", title="Time to target (best trial)")
+    ax.legend(fontsize=7)
+    return _save(fig, directory, "time_to_target.png")
+
+
+def _render_md(blocks: list[Block]) -> str:
+    out = []
+    for b in blocks:
+        if b[0] == "h1":
+            out.append(f"# {b[1]}\n")
+        elif b[0] == "h2":
+            out.append(f"## {b[1]}\n")
+        elif b[0] == "p":
+            out.append(f"{b[1]}\n")
+        elif b[0] == "table":
+            out.append("| " + " | ".join(b[1]) + " |")
+            out.append("|" + "---|" * len(b[1]))
+            out.extend("| " + " | ".join(str(c) for c in row) + " |" for row in b[2])
+            out.append("")
+        elif b[0] == "img":
+            out.append(f"![{b[2]}]({b[1]})\n")
+    return "\n".join(out)
+
+
+def _render_html(blocks: list[Block], directory: str) -> str:
+    e = html.escape
+    out = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>optzoo benchmark</title>",
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
+        "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;"
+        "padding:2px 6px}img{max-width:100%}</style></head><body>",
+    ]
+    for b in blocks:
+        if b[0] in ("h1", "h2"):
+            out.append(f"<{b[0]}>{e(b[1])}</{b[0]}>")
+        elif b[0] == "p":
+            out.append(f"<p>{e(b[1])}</p>")
+        elif b[0] == "table":
+            out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in b[1]) + "</tr>")
+            for row in b[2]:
+                out.append("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>")
+            out.append("</table>")
+        elif b[0] == "img":
+            with open(os.path.join(directory, b[1]), "rb") as f:
+                data = base64.b64encode(f.read()).decode()
+            out.append(f"<figure><img alt='{e(b[2])}' src='data:image/png;base64,{data}'>")
+            out.append(f"<figcaption>{e(b[2])}</figcaption></figure>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def _protocol_blocks(meta: dict) -> list[Block]:
+    blocks: list[Block] = [("h2", "Protocol and budget")]
+    for key, value in sorted(meta.items()):
+        if not key.startswith("suite:"):
+            continue
+        b = value["budget"]
+        text = (
+            f"Suite `{key[6:]}`: protocol **{b['protocol']}** (best trial by "
+            f"{b.get('select_by', 'time')}), seeds {b['seeds']}, "
+            f"workloads {b['workloads']}."
+        )
+        if b.get("skipped_optimizers"):
+            text += f" Skipped (not in the registry): {b['skipped_optimizers']}."
+        blocks.append(("p", text))
+        rows = [
+            [o, n, b["steps_per_optimizer"][o], json.dumps(b["search_space"].get(o, {}))]
+            for o, n in b["trials_per_optimizer"].items()
+        ]
+        blocks.append(("table", ["optimizer", "trials", "training steps", "search space"], rows))
+    return blocks
+
+
+def build_report(directory: str | os.PathLike) -> list[str]:
+    """Writes the report files into ``directory``; returns their paths."""
+    directory = os.fspath(directory)
+    if not os.path.exists(os.path.join(directory, "bench.sqlite")):
+        raise FileNotFoundError(f"{directory}: no bench.sqlite (run `optzoo bench run` first)")
+    store = Store(directory)
+    try:
+        runs, curves, meta = store.runs(), store.curves(), store.meta()
+        csvs = store.export_csv()
+    finally:
+        store.close()
+    current = {h for k, v in meta.items() if k.startswith("suite:") for h in v.get("jobs", [])}
+    stale = [r for r in runs if current and r["config_hash"] not in current]
+    runs = [r for r in runs if not current or r["config_hash"] in current]
+    if not runs:
+        raise ValueError(f"{directory}: no finished runs yet")
+    targets = {r["workload"]: TargetSpec(**r["job"]["workload"]["target"]) for r in runs}
+    rows = aggregate_seeds(runs)
+    budgets = [v["budget"] for k, v in sorted(meta.items()) if k.startswith("suite:")]
+    select_by = budgets[0].get("select_by", "time") if budgets else "time"
+    best = select_best_trials(rows, targets, by=select_by)
+    opts = sorted({r["optimizer"] for r in rows})
+    wls = sorted(targets)
+    times = {o: {w: best[(w, o)]["time_to_target_s"] for w in wls if (w, o) in best} for o in opts}
+    steps = {o: {w: best[(w, o)]["steps_to_target"] for w in wls if (w, o) in best} for o in opts}
+    scores = integrated_score(times, R_MAX)
+    step_scores = integrated_score(steps, R_MAX)
+    ratios = performance_ratios(times)
+    status: dict[str, int] = defaultdict(int)
+    for r in runs:
+        status[r["status"]] += 1
+    devices = sorted({r["device"] for r in runs if r["device"]})
+    versions = runs[-1]["versions"]
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+    blocks: list[Block] = [
+        ("h1", "optzoo benchmark report"),
+        ("p", f"{len(runs)} finished runs ({dict(status)}); generated {now}."),
+        ("p", f"Device: {'; '.join(devices)}. Versions: {json.dumps(versions)}."),
+        (
+            "p",
+            "Time to target is wall-clock training time from before compilation (compile "
+            "time included, evaluation excluded) to the first evaluation meeting the target; "
+            "medians over seeds with [min, max]; a seed that misses counts as not reached.",
+        ),
+    ]
+    if stale:
+        blocks.append(
+            (
+                "p",
+                f"{len(stale)} runs in {DB} from earlier versions of the suite configuration are "
+                "not shown (they stay in the store and the CSV export).",
+            )
+        )
+    blocks += _protocol_blocks(meta)
+    blocks.append(("h2", "Integrated score (AlgoPerf-style performance profile)"))
+    blocks.append(
+        (
+            "p",
+            f"Best trial per workload and optimizer; score = area under the performance profile "
+            f"for tau in [1, {R_MAX:g}], normalised to 1 (fastest everywhere). 'score' uses "
+            "wall-clock time to target (compile included), 'score (steps)' the step count "
+            "(hardware- and compile-free; on tiny workloads compile time dominates the clock).",
+        )
+    )
+    score_rows = []
+    for o in sorted(opts, key=lambda o: -scores.get(o, 0.0)):
+        reached = sum(math.isfinite(t) for t in times[o].values())
+        rs = [f"{w}: {_f(ratios[o][w], '.2f')}" for w in wls if w in ratios[o]]
+        score_rows.append(
+            [
+                o,
+                f"{scores.get(o, 0.0):.3f}",
+                f"{step_scores.get(o, 0.0):.3f}",
+                f"{reached}/{len(wls)}",
+                "; ".join(rs),
+            ]
+        )
+    blocks.append(
+        (
+            "table",
+            ["optimizer", "score", "score (steps)", "targets reached", "time ratio to fastest"],
+            score_rows,
+        )
+    )
+    for wl in wls:
+        t = targets[wl]
+        spec = next(r["job"]["workload"] for r in runs if r["workload"] == wl)
+        blocks.append(("h2", f"Workload {wl}"))
+        blocks.append(
+            (
+                "p",
+                f"Data {spec['data']['name']}, model {_model(spec['model'])}, "
+                f"batch {spec['batch_size']}, "
+                f"{spec['steps']} steps; target {t.metric} {'>=' if t.mode == 'max' else '<='} "
+                f"{t.value:g}."
+                + (
+                    " Engine optzoo.train: per-evaluation wall times are interpolated from the "
+                    "run's total; no compile or step times."
+                    if spec.get("engine") == "train"
+                    else ""
+                ),
+            )
+        )
+        table = []
+        mine = sorted((row for (w, _), row in best.items() if w == wl), key=lambda r: r["_rank"])
+        for row in mine:
+            table.append(
+                [
+                    row["optimizer"],
+                    _hp(row["hyperparameters"]),
+                    f"{row['n_ok']}/{row['n_diverged']}/{row['n_failed']}",
+                    _spread(row, "time_to_target_s", ".2f"),
+                    _spread(row, "steps_to_target", ".0f"),
+                    _spread(row, "best_eval_accuracy", ".4f"),
+                    _spread(row, "final_eval_accuracy", ".4f"),
+                    _spread(row, "final_train_loss", ".3g"),
+                    _spread(row, "median_step_time_s", ".3g", 1e3),
+                    _spread(row, "compile_time_s", ".2f"),
+                    _f(row["state_bytes"] / 1024, ".1f"),
+                ]
+            )
+        blocks.append(
+            (
+                "table",
+                [
+                    "optimizer",
+                    "hyperparameters",
+                    "ok/div/fail",
+                    "time to target s",
+                    "steps to target",
+                    "best eval acc",
+                    "final eval acc",
+                    "final train loss",
+                    "step ms",
+                    "compile s",
+                    "state KiB",
+                ],
+                table,
+            )
+        )
+        blocks.append(
+            (
+                "img",
+                _plot_curves(directory, wl, best, runs, curves, t),
+                f"{wl}: best trial per optimizer, first seed",
+            )
+        )
+    tune = tuneability(rows, targets)
+    if any(v["trials"] > 1 for v in tune.values()):
+        blocks.append(("h2", "Tuneability"))
+        blocks.append(
+            (
+                "p",
+                "Expected best score (median over seeds of the best eval metric) "
+                "after k random trials from the tried configurations, averaged "
+                "over workloads (Sivaprasad et al. 2020).",
+            )
+        )
+        blocks.append(
+            (
+                "table",
+                ["optimizer", "trials", "k=1", "k=4", "all", "trials reaching target"],
+                [
+                    [
+                        o,
+                        f"{v['trials']:.0f}",
+                        _f(v["k1"], ".4f"),
+                        _f(v["k4"], ".4f"),
+                        _f(v["kall"], ".4f"),
+                        f"{v['frac_reach_target']:.2f}",
+                    ]
+                    for o, v in sorted(tune.items(), key=lambda kv: -kv[1]["k1"])
+                ],
+            )
+        )
+    blocks.append(("h2", "Plots"))
+    blocks.append(("img", _plot_profile(directory, times), "performance profile"))
+    blocks.append(("img", _plot_ttt(directory, times), "time to target"))
+    blocks.append(("img", _plot_lr(directory, rows, runs, targets), "learning-rate sensitivity"))
+    failed = [r for r in runs if r["status"] == "failed"]
+    if failed:
+        blocks.append(("h2", "Failed runs"))
+        blocks.append(
+            (
+                "table",
+                ["workload", "optimizer", "seed", "error"],
+                [
+                    [
+                        r["workload"],
+                        r["optimizer"],
+                        r["seed"],
+                        (r["error"] or "").splitlines()[0][:160],
+                    ]
+                    for r in failed
+                ],
+            )
+        )
+    paths = [os.path.join(directory, "report.md"), os.path.join(directory, "report.html")]
+    with open(paths[0], "w", encoding="utf-8") as f:
+        f.write(_render_md(blocks))
+    with open(paths[1], "w", encoding="utf-8") as f:
+        f.write(_render_html(blocks, directory))
+    pngs = [os.path.join(directory, b[1]) for b in blocks if b[0] == "img"]
+    return paths + pngs + csvs

@@ -1,0 +1,99 @@
+"""``optzoo train CONFIG [--set dotted.key=value ...] [--out DIR]``.
+
+The lead's ``optzoo/cli.py`` wires :func:`add_train_parser` and :func:`run_train`;
+``python -m optzoo.cli_train`` runs the command on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+
+__all__ = ["add_train_parser", "run_train", "main"]
+
+
+def add_train_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Adds the ``train`` sub-command to an ``argparse`` sub-parser set."""
+    p = subparsers.add_parser(
+        "train",
+        help="train a model from a YAML config",
+        description="Train a Flax model from a YAML config; writes DIR/metrics.json.",
+    )
+    _add_arguments(p)
+    p.set_defaults(func=run_train)
+    return p
+
+
+def _add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", help="YAML config file")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key (dotted), repeatable",
+    )
+    p.add_argument("--out", default=None, help="output directory (default runs/<config name>)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty directory optzoo did not create",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--coordinator", default=None, metavar="HOST:PORT", help="multi-host: address of process 0"
+    )
+    p.add_argument("--num-processes", type=int, default=None, help="multi-host: process count")
+    p.add_argument("--process-id", type=int, default=None, help="multi-host: this process")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Runs one training job; returns 0, 2 for a bad config, 1 for a failed run."""
+    from optzoo.train.config import ConfigError, load_config
+
+    overrides = list(args.overrides)
+    if args.quiet:
+        overrides.append("train.quiet=true")
+    for flag, key in (
+        ("coordinator", "coordinator"),
+        ("num_processes", "num_processes"),
+        ("process_id", "process_id"),
+    ):
+        value = getattr(args, flag)
+        if value is not None:
+            overrides.append(f"parallel.{key}={value}")
+    try:
+        config = load_config(args.config, overrides)
+        out = args.out or str(pathlib.Path("runs") / pathlib.Path(args.config).stem)
+        from optzoo.train.loop import prepare_workdir, train_and_evaluate
+
+        if config.parallel.process_id == 0:
+            prepare_workdir(out, force=args.force)
+        result = train_and_evaluate(config, out)
+    except ConfigError as e:
+        print(f"optzoo train: error: {e}", file=sys.stderr)
+        return 2
+    except (FloatingPointError, OSError) as e:
+        print(f"optzoo train: failed: {e}", file=sys.stderr)
+        return 1
+    if not config.train.quiet:
+        acc = result["final_eval_accuracy"]
+        acc_text = "" if acc is None else f", eval accuracy {acc:.4f}"
+        print(
+            f"{result['steps']} steps: eval loss {result['final_eval_loss']:.4f}{acc_text}; "
+            f"results in {out}/metrics.json"
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point: ``python -m optzoo.cli_train CONFIG ...``."""
+    parser = argparse.ArgumentParser(prog="optzoo train")
+    _add_arguments(parser)
+    return run_train(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

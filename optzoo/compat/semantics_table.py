@@ -1,0 +1,251 @@
+"""Generates docs/semantics.md: optax vs PyTorch vs Keras, optimizer by optimizer.
+
+The PyTorch and Keras columns come from the presets themselves: their defaults are
+read from the preset signatures (tested equal to the frameworks' own) and the other
+rows from the ``@semantics`` metadata each preset carries. The optax defaults are read
+from optax's signatures. Run ``python -m optzoo.compat.semantics_table`` to rewrite
+the file; a test checks the committed file equals :func:`generate`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import pathlib
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import optax
+
+import optzoo.compat.keras  # noqa: F401  (registers the Keras presets)
+import optzoo.compat.torch  # noqa: F401  (registers the PyTorch presets)
+from optzoo.compat._common import SEMANTICS, Semantics
+
+__all__ = ["generate", "main", "FAMILIES", "OPTAX"]
+
+FAMILIES = [
+    "sgd",
+    "adam",
+    "adamw",
+    "nadam",
+    "radam",
+    "adamax",
+    "rmsprop",
+    "adagrad",
+    "adadelta",
+    "lion",
+    "adafactor",
+    "rprop",
+    "asgd",
+]
+
+ROWS = [
+    ("defaults", "Defaults"),
+    ("eps", "eps placement"),
+    ("weight_decay", "Weight decay"),
+    ("nesterov", "Nesterov / momentum form"),
+    ("bias_correction", "Bias correction"),
+    ("accumulator_init", "Accumulator initialisation"),
+]
+
+# Keyword arguments that do not change the math: left out of the defaults row.
+_NOT_MATH = {
+    "foreach",
+    "fused",
+    "capturable",
+    "differentiable",
+    "maximize",
+    "name",
+    "clipnorm",
+    "clipvalue",
+    "global_clipnorm",
+    "use_ema",
+    "ema_momentum",
+    "ema_overwrite_frequency",
+    "loss_scale_factor",
+    "gradient_accumulation_steps",
+    "mu_dtype",
+    "mask",
+    "weight_decay_mask",
+    "accumulator_dtype",
+    "exclude_from_weight_decay",
+    "dtype_momentum",
+    "ns_dtype",
+}
+
+
+def _optax_entry(name: str, **fields: str) -> Semantics:
+    fn = getattr(optax, name)
+    return Semantics(
+        framework="optax",
+        optimizer=f"optax.{name}",
+        family="",
+        factory=fn,
+        **{
+            k: fields.get(k, "n/a")
+            for k in ("eps", "weight_decay", "nesterov", "bias_correction", "accumulator_init")
+        },
+    )
+
+
+OPTAX: dict[str, Semantics] = {
+    "sgd": _optax_entry(
+        "sgd",
+        eps="none",
+        weight_decay="none built in (chain add_decayed_weights: coupled)",
+        nesterov="t = g + mu t; u = g + mu t",
+        bias_correction="none",
+        accumulator_init="t = 0 (so t = g at the first step)",
+    ),
+    "adam": _optax_entry(
+        "adam",
+        eps="m_hat / (sqrt(v_hat + eps_root) + eps)",
+        weight_decay="none (see adamw)",
+        nesterov="nesterov=True gives optax.nadam",
+        bias_correction="yes, both moments",
+        accumulator_init="m = v = 0; optax.amsgrad keeps max of bias-corrected v",
+    ),
+    "adamw": _optax_entry(
+        "adamw",
+        eps="m_hat / (sqrt(v_hat + eps_root) + eps)",
+        weight_decay="decoupled, scaled by lr: u = -lr (adam + wd p)",
+        bias_correction="yes, both moments",
+        accumulator_init="m = v = 0",
+    ),
+    "nadam": _optax_entry(
+        "nadam",
+        eps="m_hat / (sqrt(v_hat + eps_root) + eps)",
+        weight_decay="none",
+        nesterov="m_hat = b1 m/(1-b1^(t+1)) + (1-b1) g/(1-b1^t), constant b1",
+        bias_correction="yes",
+        accumulator_init="m = v = 0",
+    ),
+    "radam": _optax_entry(
+        "radam",
+        eps="m_hat / (sqrt(v_hat + eps_root) + eps)",
+        weight_decay="none",
+        bias_correction="yes; un-adapted step while rho_t < threshold (5)",
+        accumulator_init="m = v = 0",
+    ),
+    "adamax": _optax_entry(
+        "adamax",
+        eps="outside the max: m_hat / (u + eps)",
+        weight_decay="none",
+        bias_correction="first moment only",
+        accumulator_init="m = u = 0",
+    ),
+    "rmsprop": _optax_entry(
+        "rmsprop",
+        eps="inside the sqrt by default (eps_in_sqrt=True)",
+        weight_decay="none",
+        nesterov="optional trace(momentum, nesterov) after scaling",
+        bias_correction="optional (bias_correction=False)",
+        accumulator_init="initial_scale = 0",
+    ),
+    "adagrad": _optax_entry(
+        "adagrad",
+        eps="inside the sqrt: g / sqrt(sum + eps), 0 where sum = 0",
+        weight_decay="none",
+        bias_correction="none",
+        accumulator_init="initial_accumulator_value (default 0.1)",
+    ),
+    "adadelta": _optax_entry(
+        "adadelta",
+        eps="sqrt(u + eps) / sqrt(v + eps) g",
+        weight_decay="coupled L2: g += wd p",
+        bias_correction="none",
+        accumulator_init="v = u = 0",
+    ),
+    "lion": _optax_entry(
+        "lion",
+        eps="none",
+        weight_decay="decoupled, scaled by lr (default 1e-3)",
+        bias_correction="none",
+        accumulator_init="m = 0",
+    ),
+    "adafactor": _optax_entry(
+        "adafactor",
+        eps="eps added to g^2",
+        weight_decay="weight_decay_rate, decoupled",
+        bias_correction="none; decay 1 - (t + offset)^-decay_rate",
+        accumulator_init="factored only for dims >= min_dim_size_to_factor",
+    ),
+}
+
+
+def _defaults(fn: Callable[..., Any]) -> str:
+    parts = []
+    for name, p in inspect.signature(fn).parameters.items():
+        if name in _NOT_MATH or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+            continue
+        if p.default is inspect.Parameter.empty:
+            parts.append(f"{name} (required)")
+        else:
+            parts.append(f"{name}={p.default!r}")
+    return ", ".join(parts)
+
+
+def _cell(entry: Semantics | None, row: str) -> str:
+    if entry is None:
+        return "—"
+    if row == "defaults":
+        assert entry.factory is not None
+        value = _defaults(entry.factory)
+    else:
+        value = getattr(entry, row)
+    return f"`{value}`" if row == "defaults" else value.replace("|", "\\|")
+
+
+def generate() -> str:
+    """The Markdown text of docs/semantics.md."""
+    by = {(s.framework, s.family): s for s in SEMANTICS}
+    lines = [
+        "# Optimizer semantics: optax vs PyTorch vs Keras",
+        "",
+        "<!-- Generated by `python -m optzoo.compat.semantics_table`; do not edit. -->",
+        "",
+        "The same name means different numbers in different frameworks. This table is",
+        "generated from the `optzoo.compat.torch` and `optzoo.compat.keras` presets (their",
+        "signatures and the metadata they carry) and from optax's signatures, so it cannot",
+        "drift from the code. The presets are verified step by step against the real",
+        "libraries (see `tests/compat/`). `lr`/`learning_rate` is the step size, `p`/`w` a",
+        "parameter, `g` its gradient, `t` the 1-based step count.",
+        "",
+    ]
+    for fam in FAMILIES:
+        torch_e, keras_e = by.get(("torch", fam)), by.get(("keras", fam))
+        optax_e = OPTAX.get(fam)
+        names = [
+            f"`{e.optimizer}`"
+            if e.framework == "optax"
+            else f"`optzoo.compat.{e.framework}.{e.optimizer}`"
+            for e in (optax_e, torch_e, keras_e)
+            if e is not None
+        ]
+        lines += [
+            f"## {fam}",
+            "",
+            "Presets: " + ", ".join(names),
+            "",
+            "| | optax | PyTorch | Keras |",
+            "|---|---|---|---|",
+        ]
+        for row, title in ROWS:
+            lines.append(
+                f"| {title} | {_cell(optax_e, row)} | {_cell(torch_e, row)} | "
+                f"{_cell(keras_e, row)} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Writes the table to ``argv[0]`` (default ``docs/semantics.md``)."""
+    argv = sys.argv[1:] if argv is None else argv
+    path = pathlib.Path(argv[0] if argv else "docs/semantics.md")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(generate())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Offline data sets and deterministic, seeded batching.
+
+``load_dataset(name, path=None, **options)`` returns a :class:`Dataset`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from optzoo.data import files, synthetic
+from optzoo.data.dataset import TASKS, Dataset
+from optzoo.data.pipeline import (
+    batch_indices,
+    eval_batches,
+    get_batch,
+    process_slice,
+    shard_batch,
+    steps_per_epoch,
+)
+
+__all__ = [
+    "DATASETS",
+    "TASKS",
+    "Dataset",
+    "batch_indices",
+    "eval_batches",
+    "get_batch",
+    "load_dataset",
+    "process_slice",
+    "shard_batch",
+    "steps_per_epoch",
+]
+
+DATASETS: dict[str, Callable[..., Dataset]] = {
+    "digits": files.load_digits,
+    "mnist5k": files.load_mnist5k,
+    "mnist": lambda path, **kw: files.load_idx_dir(path, "mnist", **kw),
+    "fashion_mnist": lambda path, **kw: files.load_idx_dir(path, "fashion_mnist", **kw),
+    "cifar10": files.load_cifar10,
+    "regression": synthetic.regression,
+    "spirals": synthetic.spirals,
+    "adding": synthetic.adding,
+    "copy": synthetic.copy_task,
+    "char_lm": synthetic.char_lm,
+}
+_NEEDS_PATH = ("mnist", "fashion_mnist", "cifar10")
+
+
+def load_dataset(name: str, path: str | None = None, **options: Any) -> Dataset:
+    """Loads the data set ``name`` (a key of :data:`DATASETS`).
+
+    ``mnist``, ``fashion_mnist`` and ``cifar10`` read local files under ``path``;
+    the others are built in or generated, and take loader options (``seed``,
+    ``n_train``, ``seq_len`` ...).
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {sorted(DATASETS)}")
+    if name in _NEEDS_PATH:
+        if not path:
+            raise ValueError(f"dataset {name!r} needs data.path pointing at its files")
+        return DATASETS[name](path, **options)
+    return DATASETS[name](**options)

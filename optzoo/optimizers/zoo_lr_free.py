@@ -1,0 +1,477 @@
+"""Learning-rate-free optimizers: Prodigy, D-Adaptation (Adam and SGD) and Mechanic.
+
+``prodigy``, ``dadapt_adamw`` and ``mechanize`` give ``optax.contrib``'s numbers and use its
+state classes; ``dadapt_sgd`` follows the paper's Algorithm (SGD form) as implemented by the
+authors (checked against ``pytorch_optimizer.DAdaptSGD``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+from optax.contrib import DAdaptAdamWState, MechanicState, ProdigyState
+
+from optzoo.core.validation import check_decay, check_finite, check_nonnegative, check_positive
+from optzoo.optimizers.zoo_refs import (
+    CUTKOSKY_2023_MECHANIC,
+    DEFAZIO_2023_DADAPT,
+    MISHCHENKO_2023_PRODIGY,
+)
+from optzoo.registry import register
+from optzoo.transforms.adaptive import scale_by_adam
+from optzoo.transforms.scaling import scale_by_learning_rate
+
+__all__ = [
+    "prodigy",
+    "dadapt_adamw",
+    "dadapt_sgd",
+    "DAdaptSGDState",
+    "mechanize",
+    "mechanic",
+]
+
+
+def _lr_at(learning_rate, count):
+    return learning_rate(count) if callable(learning_rate) else learning_rate
+
+
+@register(
+    "prodigy", family="learning_rate_free", reference=MISHCHENKO_2023_PRODIGY, state_per_param=4
+)
+def prodigy(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    betas: tuple[jax.typing.ArrayLike, jax.typing.ArrayLike] = (0.9, 0.999),
+    beta3: jax.typing.ArrayLike | None = None,
+    eps: jax.typing.ArrayLike = 1e-8,
+    estim_lr0: jax.typing.ArrayLike = 1e-6,
+    estim_lr_coef: jax.typing.ArrayLike = 1.0,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    safeguard_warmup: bool = False,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Prodigy: Adam whose step :math:`d_k` estimates the distance to the solution.
+
+    With :math:`\hat\eta_k = d_k \eta_k \sqrt{1-\beta_2^k}/(1-\beta_1^k)`:
+
+    .. math::
+       m = \beta_1 m + (1-\beta_1) d_k g,\quad v = \beta_2 v + (1-\beta_2) d_k^2 g^2,\\
+       r = \beta_3 r + \tfrac{d_k}{d_0}\hat\eta_k \langle g, x_0 - x\rangle,\quad
+       s = \beta_3 s + \tfrac{\hat\eta_k d_k}{d_0} g,\quad
+       d_{k+1} = \max(d_k,\ c\, r/\|s\|_1),\\
+       x \leftarrow x - \hat\eta_k \big(m/(\sqrt v + d_{k+1}\epsilon) + \lambda x\big).
+
+    Args:
+      learning_rate: multiplier/schedule on the estimated step (keep 1 or a decay schedule).
+      betas: :math:`(\beta_1, \beta_2)`.
+      beta3: decay of the numerator and :math:`s`; default :math:`\sqrt{\beta_2}`.
+      eps: denominator (scaled by the updated estimate :math:`d_{k+1}`, as optax does).
+      estim_lr0: initial estimate :math:`d_0`.
+      estim_lr_coef: :math:`c`.
+      weight_decay: :math:`\lambda` (decoupled).
+      safeguard_warmup: leave the learning rate out of :math:`s` (for warm-up schedules).
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.prodigy``; needs params.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.prodigy()
+
+    References:
+      Mishchenko, Defazio. Prodigy: An Expeditiously Adaptive Parameter-Free Learner. 2023.
+      https://arxiv.org/abs/2306.06101
+    """
+    check_finite("learning_rate", learning_rate)
+    beta1, beta2 = betas
+    check_decay("beta1", beta1)
+    check_decay("beta2", beta2)
+    check_positive("estim_lr0", estim_lr0)
+    if beta3 is None:
+        beta3 = beta2**0.5
+
+    def init_fn(params):
+        dtype = optax.tree.dtype(params, "lowest")
+        return ProdigyState(
+            exp_avg=optax.tree.zeros_like(params),
+            exp_avg_sq=optax.tree.zeros_like(params),
+            grad_sum=optax.tree.zeros_like(params),
+            params0=params,
+            estim_lr=jnp.asarray(estim_lr0, dtype=dtype),
+            numerator_weighted=jnp.zeros((), dtype=dtype),
+            count=jnp.zeros((), jnp.int32),
+        )
+
+    def update_fn(updates, state, params=None, **extra_args):
+        del extra_args
+        if params is None:
+            raise ValueError("prodigy needs params")
+        d = state.estim_lr
+        count_inc = optax.safe_increment(state.count)
+        bc = ((1 - beta2**count_inc) ** 0.5) / (1 - beta1**count_inc)
+        dlr = jnp.asarray(d * _lr_at(learning_rate, state.count) * bc, dtype=d.dtype)
+        dg = jax.tree.map(lambda g: d * g, updates)
+        inner = optax.tree.vdot(updates, jax.tree.map(lambda a, b: a - b, state.params0, params))
+        exp_avg = jax.tree.map(lambda m, x: beta1 * m + (1 - beta1) * x, state.exp_avg, dg)
+        exp_avg_sq = jax.tree.map(
+            lambda v, x: beta2 * v + (1 - beta2) * x * x, state.exp_avg_sq, dg
+        )
+        s_scale = d if safeguard_warmup else dlr
+        grad_sum = jax.tree.map(
+            lambda s, x: beta3 * s + s_scale * x / estim_lr0, state.grad_sum, dg
+        )
+        numerator = beta3 * state.numerator_weighted
+        numerator += (d / estim_lr0) * dlr * inner
+        l1 = optax.tree.sum(jax.tree.map(jnp.abs, grad_sum))
+        new_d = jnp.maximum(d, estim_lr_coef * numerator / l1)
+        step = jax.tree.map(
+            lambda m, v, p: -weight_decay * dlr * p - dlr * m / (jnp.sqrt(v) + new_d * eps),
+            exp_avg,
+            exp_avg_sq,
+            params,
+        )
+        return step, ProdigyState(
+            exp_avg, exp_avg_sq, grad_sum, state.params0, new_d, numerator, count_inc
+        )
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+@register(
+    "dadapt_adam", family="learning_rate_free", reference=DEFAZIO_2023_DADAPT, state_per_param=3
+)
+def dadapt_adamw(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    betas: tuple[jax.typing.ArrayLike, jax.typing.ArrayLike] = (0.9, 0.999),
+    eps: jax.typing.ArrayLike = 1e-8,
+    estim_lr0: jax.typing.ArrayLike = 1e-6,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+) -> optax.GradientTransformationExtraArgs:
+    r"""D-Adaptation Adam(W): Adam whose step size :math:`d_k` is a lower bound on
+    :math:`\|x_0 - x_*\|` built from the iterates.
+
+    With :math:`\hat\eta_k = d_k\eta_k\sqrt{1-\beta_2^k}/(1-\beta_1^k)` and
+    :math:`\gamma = \sqrt{\beta_2}`:
+
+    .. math::
+       r = \gamma r + (1-\gamma)\hat\eta_k \langle g, s/(\sqrt v + \epsilon)\rangle,\quad
+       m = \beta_1 m + (1-\beta_1)\hat\eta_k g,\quad v = \beta_2 v + (1-\beta_2) g^2,\\
+       s = \gamma s + (1-\gamma)\hat\eta_k g,\quad
+       d_{k+1} = \max\big(d_k,\ r/((1-\gamma)\|s\|_1)\big),\quad
+       x \leftarrow x - m/(\sqrt v + \epsilon) - \lambda\hat\eta_k x.
+
+    Registered as ``dadapt_adam`` (``weight_decay=0`` is D-Adapt Adam).
+
+    Args:
+      learning_rate: multiplier/schedule on the estimated step.
+      betas: :math:`(\beta_1, \beta_2)`.
+      eps: denominator.
+      estim_lr0: initial estimate :math:`d_0`.
+      weight_decay: :math:`\lambda` (decoupled).
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.dadapt_adamw``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.dadapt_adamw()
+
+    References:
+      Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
+      https://arxiv.org/abs/2301.07733
+    """
+    check_finite("learning_rate", learning_rate)
+    beta1, beta2 = betas
+    check_decay("beta1", beta1)
+    check_decay("beta2", beta2)
+    check_positive("estim_lr0", estim_lr0)
+
+    def init_fn(params):
+        dtype = optax.tree.dtype(params, "lowest")
+        return DAdaptAdamWState(
+            exp_avg=optax.tree.zeros_like(params),
+            exp_avg_sq=optax.tree.zeros_like(params),
+            grad_sum=optax.tree.zeros_like(params),
+            estim_lr=jnp.asarray(estim_lr0, dtype=dtype),
+            numerator_weighted=jnp.zeros([], dtype=dtype),
+            count=jnp.zeros([], jnp.int32),
+        )
+
+    def update_fn(updates, state, params=None, **extra_args):
+        del extra_args
+        if params is None:
+            raise ValueError("dadapt_adamw needs params")
+        sb2 = beta2**0.5
+        count_inc = optax.safe_increment(state.count)
+        bc = ((1 - beta2**count_inc) ** 0.5) / (1 - beta1**count_inc)
+        dlr = (state.estim_lr * _lr_at(learning_rate, state.count) * bc).astype(
+            state.numerator_weighted.dtype
+        )
+        weighted_s = jax.tree.map(
+            lambda s, v: s / (jnp.sqrt(v) + eps), state.grad_sum, state.exp_avg_sq
+        )
+        inner = optax.tree.vdot(updates, weighted_s)
+        exp_avg = jax.tree.map(
+            lambda m, g: beta1 * m + (1 - beta1) * dlr * g, state.exp_avg, updates
+        )
+        exp_avg_sq = jax.tree.map(
+            lambda v, g: beta2 * v + (1 - beta2) * g * g, state.exp_avg_sq, updates
+        )
+        grad_sum = jax.tree.map(lambda s, g: sb2 * s + (1 - sb2) * dlr * g, state.grad_sum, updates)
+        l1 = optax.tree.sum(jax.tree.map(jnp.abs, grad_sum))
+        numerator = sb2 * state.numerator_weighted + (1 - sb2) * dlr * inner
+        new_d = jnp.maximum(state.estim_lr, numerator / ((1 - sb2) * l1))
+        step = jax.tree.map(
+            lambda m, v, p: -weight_decay * dlr * p - m / (jnp.sqrt(v) + eps),
+            exp_avg,
+            exp_avg_sq,
+            params,
+        )
+        return step, DAdaptAdamWState(exp_avg, exp_avg_sq, grad_sum, new_d, numerator, count_inc)
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+def mechanize(
+    base_optimizer: optax.GradientTransformation,
+    weight_decay: jax.typing.ArrayLike = 1e-2,
+    eps: jax.typing.ArrayLike = 1e-8,
+    s_init: jax.typing.ArrayLike = 1e-6,
+    num_betas: int = 6,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Mechanic: learns a global scale :math:`s` of another optimizer's updates online.
+
+    With :math:`\Delta_t` the sum of the base updates and
+    :math:`h_t = \langle g_t + \lambda \tfrac{\sum s\,\|g\|}{\|x\|} x_t,\ \Delta_{t-1}\rangle`,
+    for each :math:`\beta` in :math:`\{1 - 10^{-i}\}_{i=1}^{n}`:
+
+    .. math::
+       m = \max(\beta m, |h| + \epsilon),\quad v = \beta^2 v + h^2,\quad
+       r = \beta r + \operatorname{clip}(h, \pm m_{old})\, s,\\
+       s = \big(\tfrac{s_{init}}{n} m + \max(r, 0)\big)/(\sqrt v + \epsilon),\qquad
+       x_{t+1} = x_0 + \textstyle\sum s \cdot \Delta_t.
+
+    Args:
+      base_optimizer: the optimizer whose updates are scaled.
+      weight_decay: :math:`\lambda` of the scale-aware weight decay on the gradient.
+      eps: stabiliser.
+      s_init: initial scale.
+      num_betas: number of :math:`\beta` values :math:`n`.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.mechanize``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.mechanize(optzoo.sgd(1.0))
+
+    References:
+      Cutkosky, Defazio, Mehta. Mechanic: A Learning Rate Tuner. 2023.
+      https://arxiv.org/abs/2306.00144
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    check_positive("s_init", s_init)
+    base_optimizer = optax.with_extra_args_support(base_optimizer)
+
+    def init_fn(params):
+        dtype = optax.tree.dtype(params, "lowest")
+        zeros = jnp.zeros([num_betas], dtype=dtype)
+        return MechanicState(
+            base_optimizer_state=base_optimizer.init(params),
+            count=jnp.zeros([], jnp.int32),
+            r=zeros,
+            m=zeros,
+            v=zeros,
+            s=jnp.ones([num_betas], dtype=dtype) * s_init,
+            x0=params,
+        )
+
+    def update_fn(updates, state, params=None, **extra_args):
+        if params is None:
+            raise ValueError("mechanize needs params")
+        base_updates, base_state = base_optimizer.update(
+            updates, state.base_optimizer_state, params, **extra_args
+        )
+        # Start from the parameters seen at the first update (they may have been replaced).
+        x0 = jax.lax.cond(state.count == 0, lambda: params, lambda: state.x0)
+        s_sum = jnp.sum(state.s)
+        g_norm = optax.tree.norm(updates)
+        p_norm = optax.tree.norm(params)
+        grads = jax.tree.map(
+            lambda g, p: g + weight_decay * s_sum * g_norm / (p_norm + eps) * p, updates, params
+        )
+        delta_prev = jax.tree.map(lambda x, a: (a - x) / (s_sum + eps), params, x0)
+        delta = jax.tree.map(lambda a, u: a - u, delta_prev, base_updates)
+        h = optax.tree.vdot(grads, delta_prev)
+        clipped_h = jax.lax.clamp(-state.m, jnp.ones_like(state.m) * h, state.m)
+        # The count comes from the state, so a traced num_betas (inject_hyperparams) works.
+        n_betas = state.s.shape[0]
+        betas = jnp.array([1.0 - 0.1**i for i in range(1, n_betas + 1)], dtype=state.s.dtype)
+        m = jnp.maximum(betas * state.m, jnp.abs(h) + eps)
+        v = (betas**2) * state.v + h**2
+        r = betas * state.r + clipped_h * state.s
+        wealth = (s_init / jnp.size(betas)) * m + jnp.maximum(0.0, r)
+        s = wealth / (jnp.sqrt(v) + eps)
+        new_params = jax.tree.map(lambda a, d: a - jnp.sum(s) * d, x0, delta)
+        step = jax.tree.map(lambda a, b: a - b, new_params, params)
+        return step, MechanicState(
+            base_optimizer_state=base_state,
+            count=optax.safe_increment(state.count),
+            r=r,
+            m=m,
+            v=v,
+            s=s,
+            x0=x0,
+        )
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+@register(
+    "mechanic", family="learning_rate_free", reference=CUTKOSKY_2023_MECHANIC, state_per_param=3
+)
+def mechanic(
+    learning_rate: optax.ScalarOrSchedule = 1e-3,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: jax.typing.ArrayLike = 1e-2,
+    s_init: jax.typing.ArrayLike = 1e-6,
+    num_betas: int = 6,
+    base_optimizer: optax.GradientTransformation | None = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Mechanic wrapped around Adam (or around ``base_optimizer`` when given).
+
+    ``mechanize(adam(learning_rate, b1, b2, eps), weight_decay, eps, s_init, num_betas)``;
+    the learned scale makes the result insensitive to ``learning_rate``.
+
+    Args:
+      learning_rate: Adam's learning rate (ignored with ``base_optimizer``).
+      b1, b2, eps: Adam's hyperparameters (``eps`` is also Mechanic's).
+      weight_decay: Mechanic's weight decay.
+      s_init: initial scale.
+      num_betas: number of averaging rates.
+      base_optimizer: an optimizer to wrap instead of Adam.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.mechanic()
+
+    References:
+      Cutkosky, Defazio, Mehta. Mechanic: A Learning Rate Tuner. 2023.
+      https://arxiv.org/abs/2306.00144
+    """
+    check_finite("learning_rate", learning_rate)
+    if base_optimizer is None:
+        base_optimizer = optax.chain(
+            scale_by_adam(b1=b1, b2=b2, eps=eps), scale_by_learning_rate(learning_rate)
+        )
+    return mechanize(
+        base_optimizer, weight_decay=weight_decay, eps=eps, s_init=s_init, num_betas=num_betas
+    )
+
+
+class DAdaptSGDState(NamedTuple):
+    """State of :func:`dadapt_sgd`."""
+
+    count: jax.Array  # type: ignore[assignment]  # steps taken
+    d: jax.Array  # current distance estimate d_k
+    g0_norm: jax.Array  # norm of the first non-zero gradient
+    numerator: jax.Array  # weighted sum of <g_k, s_k>
+    s: optax.Updates  # weighted gradient sum
+    x0: optax.Params  # initial parameters
+
+
+@register(
+    "dadapt_sgd", family="learning_rate_free", reference=DEFAZIO_2023_DADAPT, state_per_param=2
+)
+def dadapt_sgd(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    momentum: jax.typing.ArrayLike = 0.9,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    d0: jax.typing.ArrayLike = 1e-6,
+    growth_rate: jax.typing.ArrayLike = float("inf"),
+) -> optax.GradientTransformationExtraArgs:
+    r"""D-Adaptation SGD with momentum, in primal-averaging (dual-averaging) form.
+
+    With :math:`\gamma_k = d_k \eta_k / \|g_0\|` and :math:`g_k` including :math:`\lambda x_k`:
+
+    .. math::
+       r_{k+1} = r_k + \gamma_k \langle g_k, s_k\rangle,\quad s_{k+1} = s_k + \gamma_k g_k,\quad
+       d_{k+1} = \max\!\big(d_k,\ \min(2 r_{k+1}/\|s_{k+1}\|,\ \text{growth}\cdot d_k)\big),\\
+       z_{k+1} = x_0 - s_{k+1},\qquad x_{k+1} = \mu x_k + (1-\mu) z_{k+1}.
+
+    :math:`\|g_0\|` is the norm of the first gradient (before weight decay); steps with a zero
+    first gradient are skipped. :math:`d` is only updated while :math:`\eta_k > 0`.
+
+    Args:
+      learning_rate: multiplier/schedule on the estimated step (keep 1).
+      momentum: :math:`\mu`, averaging weight of the iterate, in ``[0, 1)``.
+      weight_decay: coupled weight decay :math:`\lambda`.
+      d0: initial estimate :math:`d_0`.
+      growth_rate: cap on :math:`d_{k+1}/d_k`.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state :class:`DAdaptSGDState`; needs params.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.dadapt_sgd()
+
+    References:
+      Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
+      https://arxiv.org/abs/2301.07733
+    """
+    check_finite("learning_rate", learning_rate)
+    check_decay("momentum", momentum)
+    check_positive("d0", d0)
+
+    def init_fn(params):
+        dtype = optax.tree.dtype(params, "lowest")
+        return DAdaptSGDState(
+            count=jnp.zeros([], jnp.int32),
+            d=jnp.asarray(d0, dtype=dtype),
+            g0_norm=jnp.zeros([], dtype=dtype),
+            numerator=jnp.zeros([], dtype=dtype),
+            s=optax.tree.zeros_like(params),
+            x0=params,
+        )
+
+    def update_fn(updates, state, params=None, **extra_args):
+        del extra_args
+        if params is None:
+            raise ValueError("dadapt_sgd needs params")
+        raw_norm = optax.tree.norm(updates).astype(state.g0_norm.dtype)
+        g0_norm = jnp.where(state.count == 0, raw_norm, state.g0_norm)
+        active = g0_norm > 0
+        grads = jax.tree.map(lambda g, p: g + weight_decay * p, updates, params)
+        lr = _lr_at(learning_rate, state.count)
+        gamma = jnp.where(active, state.d * lr / jnp.where(active, g0_norm, 1.0), 0.0)
+        numerator = state.numerator + gamma * optax.tree.vdot(grads, state.s)
+        s = jax.tree.map(lambda a, g: a + gamma * g, state.s, grads)
+        s_norm = optax.tree.norm(s)
+        d_hat = 2.0 * numerator / jnp.where(s_norm > 0, s_norm, 1.0)
+        new_d = jnp.maximum(state.d, jnp.minimum(d_hat, state.d * growth_rate))
+        new_d = jnp.where(jnp.logical_and(active, lr > 0), new_d, state.d)
+        step = jax.tree.map(
+            lambda p, a, x0: jnp.where(active, (1 - momentum) * ((x0 - a) - p), 0.0).astype(
+                p.dtype
+            ),
+            params,
+            s,
+            state.x0,
+        )
+        return step, DAdaptSGDState(
+            count=jnp.where(active, optax.safe_increment(state.count), state.count),
+            d=new_d.astype(state.d.dtype),
+            g0_norm=g0_norm,
+            numerator=numerator.astype(state.numerator.dtype),
+            s=s,
+            x0=state.x0,
+        )
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)

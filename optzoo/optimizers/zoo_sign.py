@@ -1,0 +1,187 @@
+"""Sign-based optimizers that optax also ships: Lion, signSGD, Signum and Rprop.
+
+Each gives optax's numbers, has optax's signature and uses optax's state classes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import optax
+
+from optzoo.core.validation import check_decay, check_finite
+from optzoo.optimizers.zoo_refs import BERNSTEIN_2018_SIGNSGD, CHEN_2023_LION, RIEDMILLER_1993_RPROP
+from optzoo.registry import register
+from optzoo.transforms.scaling import scale, scale_by_learning_rate
+from optzoo.transforms.weight_decay import add_decayed_weights
+from optzoo.transforms.zoo_sign import scale_by_lion, scale_by_rprop, scale_by_sign
+
+__all__ = ["lion", "sign_sgd", "signum", "rprop"]
+
+
+@register(
+    "lion",
+    family="sign",
+    reference=CHEN_2023_LION,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-3},
+)
+def lion(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.99,
+    mu_dtype: Any | None = None,
+    weight_decay: optax.ScalarOrSchedule = 1e-3,
+    mask: Any = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Lion (EvoLved Sign Momentum).
+
+    .. math::
+       u_t = \operatorname{sign}(\beta_1 m_{t-1} + (1-\beta_1) g_t),\quad
+       x_{t+1} = x_t - \eta (u_t + \lambda x_t),\quad m_t = \beta_2 m_{t-1} + (1-\beta_2) g_t.
+
+    Args:
+      learning_rate: :math:`\eta` (use 3-10x smaller than AdamW's).
+      b1: interpolation rate of the update.
+      b2: momentum decay.
+      mu_dtype: dtype of the momentum.
+      weight_decay: :math:`\lambda` (decoupled).
+      mask: weight-decay mask.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` equal to ``optax.lion``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.lion(1e-4, weight_decay=1.0)
+
+    References:
+      Chen et al. Symbolic Discovery of Optimization Algorithms. 2023.
+      https://arxiv.org/abs/2302.06675
+    """
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        scale_by_lion(b1=b1, b2=b2, mu_dtype=mu_dtype),
+        add_decayed_weights(weight_decay, mask),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+@register(
+    "sign_sgd",
+    family="sign",
+    reference=BERNSTEIN_2018_SIGNSGD,
+    state_per_param=0,
+    defaults={"learning_rate": 1e-2},
+)
+def sign_sgd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformationExtraArgs:
+    r"""signSGD: :math:`x_{t+1} = x_t - \eta\,\operatorname{sign}(g_t)`.
+
+    Args:
+      learning_rate: :math:`\eta`.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` equal to ``optax.sign_sgd``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.sign_sgd(1e-3)
+
+    References:
+      Bernstein et al. signSGD: Compressed Optimisation for Non-Convex Problems. 2018.
+      https://arxiv.org/abs/1802.04434
+    """
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(scale_by_sign(), scale_by_learning_rate(learning_rate))
+
+
+@register(
+    "signum",
+    family="sign",
+    reference=BERNSTEIN_2018_SIGNSGD,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-2},
+)
+def signum(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: jax.typing.ArrayLike = 0.9,
+    accumulator_dtype: Any | None = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Signum: signSGD on an exponential moving average of the gradient.
+
+    .. math::
+       m_t = \beta m_{t-1} + (1-\beta) g_t,\qquad x_{t+1} = x_t - \eta\,\operatorname{sign}(m_t).
+
+    Args:
+      learning_rate: :math:`\eta`.
+      beta: EMA decay :math:`\beta`.
+      accumulator_dtype: dtype of the EMA.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` equal to ``optax.signum``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.signum(1e-3, beta=0.9)
+
+    References:
+      Bernstein et al. signSGD: Compressed Optimisation for Non-Convex Problems. 2018.
+      https://arxiv.org/abs/1802.04434
+    """
+    check_finite("learning_rate", learning_rate)
+    check_decay("beta", beta)
+    return optax.chain(
+        optax.ema(beta, debias=False, accumulator_dtype=accumulator_dtype),
+        scale_by_sign(),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+@register(
+    "rprop",
+    family="sign",
+    reference=RIEDMILLER_1993_RPROP,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+)
+def rprop(
+    learning_rate: jax.typing.ArrayLike,
+    eta_minus: jax.typing.ArrayLike = 0.5,
+    eta_plus: jax.typing.ArrayLike = 1.2,
+    min_step_size: jax.typing.ArrayLike = 1e-6,
+    max_step_size: jax.typing.ArrayLike = 50.0,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Rprop (iRprop-): sign steps with per-coordinate step sizes; full-batch use only.
+
+    :math:`x_{t+1} = x_t - u_t` with :math:`u_t` from :func:`optzoo.scale_by_rprop`.
+
+    Args:
+      learning_rate: initial step size (a scalar).
+      eta_minus: shrink factor on a sign change.
+      eta_plus: growth factor when signs agree.
+      min_step_size: lower clip of the step size.
+      max_step_size: upper clip of the step size.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` equal to ``optax.rprop``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.rprop(1e-2)
+
+    References:
+      Riedmiller, Braun. A direct adaptive method for faster backpropagation learning:
+      the RPROP algorithm. 1993. https://doi.org/10.1109/ICNN.1993.298623
+    """
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        scale_by_rprop(
+            learning_rate=learning_rate,
+            eta_minus=eta_minus,
+            eta_plus=eta_plus,
+            min_step_size=min_step_size,
+            max_step_size=max_step_size,
+        ),
+        scale(-1.0),
+    )

@@ -1,0 +1,112 @@
+"""Builds the optimizer of a config: registry name, schedule, clipping, decay, accumulation."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from optzoo.train.config import ConfigError, OptimizerConfig, ScheduleConfig
+
+__all__ = ["build_schedule", "build_optimizer", "create_optimizer", "decoupled_weight_decay"]
+
+
+def build_schedule(
+    cfg: ScheduleConfig, learning_rate: float, total_steps: int
+) -> optax.ScalarOrSchedule:
+    """The learning rate as a constant or an optax schedule over ``total_steps``."""
+    decay = cfg.decay_steps or max(1, total_steps)
+    if cfg.name == "constant":
+        if cfg.warmup_steps:
+            return optax.linear_schedule(0.0, learning_rate, cfg.warmup_steps)
+        return learning_rate
+    if cfg.name == "cosine":
+        return optax.cosine_decay_schedule(
+            learning_rate, decay, cfg.end_value / learning_rate if learning_rate else 0.0
+        )
+    if cfg.name == "warmup_cosine":
+        return optax.warmup_cosine_decay_schedule(
+            0.0, learning_rate, cfg.warmup_steps, max(decay, cfg.warmup_steps + 1), cfg.end_value
+        )
+    if cfg.name == "linear":
+        return optax.linear_schedule(learning_rate, cfg.end_value, decay)
+    return optax.exponential_decay(learning_rate, decay, cfg.decay_rate)
+
+
+def create_optimizer(name: str, **hyperparameters: Any) -> optax.GradientTransformation:
+    """``optzoo.create(name, ...)``; names not (yet) in the registry fall back to ``optax.<name>``.
+
+    Errors become :class:`ConfigError` naming ``optimizer.name`` or
+    ``optimizer.hyperparameters``.
+    """
+    import optzoo
+
+    registered = optzoo.registry.names()
+    if name in registered:
+        try:
+            return optzoo.create(name, **hyperparameters)
+        except (TypeError, ValueError) as e:
+            raise ConfigError(f"optimizer.hyperparameters: {e}") from None
+    factory = getattr(optax, name, None)
+    if callable(factory) and not isinstance(factory, type) and not name.startswith("_"):
+        try:
+            tx = factory(**hyperparameters)
+        except TypeError as e:
+            raise ConfigError(f"optimizer.hyperparameters: {e}") from None
+        if isinstance(tx, optax.GradientTransformation):
+            return tx
+    close = difflib.get_close_matches(
+        name, registered + ["adam", "adamw", "rmsprop", "lamb"], n=3, cutoff=0.5
+    )
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise ConfigError(f"optimizer.name: unknown optimizer {name!r}{hint}")
+
+
+class DecoupledDecayState(NamedTuple):
+    count: jax.Array  # type: ignore[assignment]  # optax names it count too
+
+
+def decoupled_weight_decay(
+    rate: float, learning_rate: optax.ScalarOrSchedule
+) -> optax.GradientTransformation:
+    r"""Adds :math:`-\eta_t \lambda w` to the updates of matrices (``ndim >= 2``) only.
+
+    Decoupled weight decay (Loshchilov & Hutter, 2019,
+    https://arxiv.org/abs/1711.05101), scaled by the same learning rate schedule
+    as the optimizer; biases and norm scales are not decayed.
+    """
+
+    def init_fn(params):
+        del params
+        return DecoupledDecayState(jnp.zeros([], jnp.int32))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("decoupled_weight_decay needs params")
+        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
+        updates = jax.tree.map(
+            lambda u, p: u - lr * rate * p if p.ndim >= 2 else u, updates, params
+        )
+        return updates, DecoupledDecayState(optax.safe_increment(state.count))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def build_optimizer(cfg: OptimizerConfig, total_steps: int) -> optax.GradientTransformation:
+    """Clipping, then the named optimizer with its schedule, then decoupled weight decay."""
+    lr = build_schedule(cfg.schedule, cfg.learning_rate, total_steps)
+    hyper = dict(cfg.hyperparameters)
+    if "learning_rate" in hyper:
+        raise ConfigError("optimizer.hyperparameters.learning_rate: use optimizer.learning_rate")
+    parts = []
+    if cfg.clip_value:
+        parts.append(optax.clip(cfg.clip_value))
+    if cfg.clip_norm:
+        parts.append(optax.clip_by_global_norm(cfg.clip_norm))
+    parts.append(create_optimizer(cfg.name, learning_rate=lr, **hyper))
+    if cfg.weight_decay:
+        parts.append(decoupled_weight_decay(cfg.weight_decay, lr))
+    return parts[0] if len(parts) == 1 else optax.chain(*parts)

@@ -1,0 +1,265 @@
+"""Factored second-moment building blocks: Adafactor's factored RMS and CAME's confidence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from optax import FactoredState
+
+from optzoo.core.validation import check_decay, check_nonnegative, check_positive
+
+__all__ = ["scale_by_factored_rms", "scale_by_came", "ScaleByCameState"]
+
+
+def _decay_rate_pow(i: jax.typing.ArrayLike, exponent: jax.typing.ArrayLike = 0.8) -> jax.Array:
+    """Adafactor's second-moment decay :math:`1 - (i+1)^{-c}`."""
+    t = jnp.array(i + 1, jnp.float32)
+    return 1.0 - t ** (-exponent)  # type: ignore[operator]
+
+
+def _factored_axes(shape, factored: bool, min_dim_size_to_factor: int):
+    """(second largest axis, largest axis) when both are large enough, else None."""
+    if not factored or len(shape) < 2:
+        return None
+    order = np.argsort(shape)
+    if shape[order[-2]] < min_dim_size_to_factor:
+        return None
+    return int(order[-2]), int(order[-1])
+
+
+def _drop_axis_zeros(x, axis):
+    shape = jax.eval_shape(lambda a: jnp.sum(a, axis=axis), x)
+    return jnp.zeros(shape.shape, shape.dtype)
+
+
+def scale_by_factored_rms(
+    factored: bool = True,
+    decay_rate: jax.typing.ArrayLike = 0.8,
+    step_offset: jax.typing.ArrayLike = 0,
+    min_dim_size_to_factor: int = 128,
+    epsilon: jax.typing.ArrayLike = 1e-30,
+    decay_rate_fn: Callable[[jax.typing.ArrayLike, jax.typing.ArrayLike], jax.typing.ArrayLike] = (
+        _decay_rate_pow
+    ),
+) -> optax.GradientTransformation:
+    r"""Adafactor's scaling by a factored estimate of the gradient RMS.
+
+    With :math:`\hat\beta_t` = ``decay_rate_fn(t - step_offset, decay_rate)``
+    (default :math:`1 - (t+1)^{-0.8}`) and :math:`G = g^2 + \epsilon`: for a leaf whose two
+    largest axes have at least ``min_dim_size_to_factor`` entries,
+
+    .. math::
+       R_t = \hat\beta_t R + (1-\hat\beta_t)\,\overline{G}^{\text{(largest axis)}},\quad
+       C_t = \hat\beta_t C + (1-\hat\beta_t)\,\overline{G}^{\text{(second axis)}},\quad
+       u = g \,/\, \sqrt{R_t C_t / \overline{R_t}},
+
+    otherwise the full :math:`V_t = \hat\beta_t V + (1-\hat\beta_t) G` and :math:`u = g/\sqrt{V_t}`.
+
+    Args:
+      factored: factor the second moment of matrices.
+      decay_rate: the exponent :math:`c` passed to ``decay_rate_fn``.
+      step_offset: subtracted from the step (for fine-tuning).
+      min_dim_size_to_factor: factor only when both axes are at least this large.
+      epsilon: added to :math:`g^2`.
+      decay_rate_fn: the schedule of :math:`\hat\beta_t`.
+
+    Returns:
+      A ``GradientTransformation`` with state ``optax.FactoredState``; needs params.
+
+    References:
+      Shazeer, Stern. Adafactor: Adaptive Learning Rates with Sublinear Memory Cost. 2018.
+      https://arxiv.org/abs/1804.04235
+    """
+
+    def init_fn(params):
+        def rows(p):
+            axes = _factored_axes(p.shape, factored, min_dim_size_to_factor)
+            return _drop_axis_zeros(p, axes[1]) if axes else jnp.zeros((1,), p.dtype)
+
+        def cols(p):
+            axes = _factored_axes(p.shape, factored, min_dim_size_to_factor)
+            return _drop_axis_zeros(p, axes[0]) if axes else jnp.zeros((1,), p.dtype)
+
+        def full(p):
+            axes = _factored_axes(p.shape, factored, min_dim_size_to_factor)
+            return jnp.zeros((1,), p.dtype) if axes else jnp.zeros_like(p)
+
+        return FactoredState(
+            count=jnp.zeros([], jnp.int32),
+            v_row=jax.tree.map(rows, params),
+            v_col=jax.tree.map(cols, params),
+            v=jax.tree.map(full, params),
+        )
+
+    def update_fn(updates, state, params):
+        if params is None:
+            raise ValueError("scale_by_factored_rms needs params")
+        beta = decay_rate_fn(state.count - step_offset, decay_rate)
+
+        def one(g, r, c, v, p):
+            dtype = p.dtype
+            g2 = jnp.real(jnp.conj(g) * g) + epsilon
+            # Factored leaves keep a (1,) placeholder in ``v``: reading the choice made by
+            # init_fn from the state keeps min_dim_size_to_factor out of the traced update.
+            axes = None
+            if p.ndim >= 2 and v.shape != p.shape:
+                order = np.argsort(p.shape)
+                axes = int(order[-2]), int(order[-1])
+            placeholder = jnp.zeros((1,), dtype)
+            if axes is None:
+                new_v = (beta * v + (1.0 - beta) * g2).astype(dtype)
+                return g * new_v**-0.5, placeholder, placeholder, new_v
+            second, largest = axes
+            new_r = (beta * r + (1.0 - beta) * jnp.mean(g2, axis=largest)).astype(dtype)
+            new_c = (beta * c + (1.0 - beta) * jnp.mean(g2, axis=second)).astype(dtype)
+            second_in_r = second - 1 if second > largest else second
+            r_factor = (new_r / jnp.mean(new_r, axis=second_in_r, keepdims=True)) ** -0.5
+            c_factor = new_c**-0.5
+            u = g * jnp.expand_dims(r_factor, axis=largest) * jnp.expand_dims(c_factor, axis=second)
+            return u, new_r, new_c, placeholder
+
+        outs = jax.tree.map(one, updates, state.v_row, state.v_col, state.v, params)
+        treedef = jax.tree.structure(updates)
+        flat = treedef.flatten_up_to(outs)
+        pick = lambda i: treedef.unflatten([o[i] for o in flat])  # noqa: E731
+        new_state = FactoredState(
+            count=optax.safe_increment(state.count), v_row=pick(1), v_col=pick(2), v=pick(3)
+        )
+        return pick(0), new_state
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByCameState(NamedTuple):
+    """State of :func:`scale_by_came`; factored leaves keep ``(1,)`` placeholders in ``v``."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: optax.Updates  # EMA of the clipped, normalised update
+    v_row: optax.Updates  # row statistics of g^2 (factored leaves)
+    v_col: optax.Updates  # column statistics of g^2 (factored leaves)
+    v: optax.Updates  # full second moment (vectors and scalars)
+    r_row: optax.Updates  # row statistics of the instability (u - m)^2
+    r_col: optax.Updates  # column statistics of the instability
+
+
+def scale_by_came(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    b3: jax.typing.ArrayLike = 0.9999,
+    eps1: jax.typing.ArrayLike = 1e-30,
+    eps2: jax.typing.ArrayLike = 1e-16,
+    clip_threshold: jax.typing.ArrayLike = 1.0,
+) -> optax.GradientTransformation:
+    r"""CAME scaling: Adafactor's factored second moment, then a factored confidence.
+
+    Leaves with two or more axes are factored over their last two axes
+    (:math:`\mathrm{mean}_{-1}`, :math:`\mathrm{mean}_{-2}`):
+
+    .. math::
+       r_t = \beta_2 r + (1-\beta_2)\,\mathrm{mean}_{-1}(g^2+\epsilon_1),\quad
+       c_t = \beta_2 c + (1-\beta_2)\,\mathrm{mean}_{-2}(g^2+\epsilon_1),\quad
+       u_t = g \big/ \sqrt{r_t c_t / \mathrm{mean}(r_t)},\\
+       \hat u_t = u_t / \max(1, \mathrm{RMS}(u_t)/d),\quad
+       m_t = \beta_1 m + (1-\beta_1)\hat u_t,\quad
+       U_t = (\hat u_t - m_t)^2 + \epsilon_2,\\
+       R_t = \beta_3 R + (1-\beta_3)\,\mathrm{mean}_{-1}U_t,\quad
+       C_t = \beta_3 C + (1-\beta_3)\,\mathrm{mean}_{-2}U_t,\quad
+       \text{update} = m_t \big/ \sqrt{R_t C_t/\mathrm{mean}(R_t)}.
+
+    Vectors and scalars use a full second moment and no confidence (update :math:`m_t`).
+
+    Args:
+      b1: momentum decay.
+      b2: second-moment decay.
+      b3: decay of the confidence statistics.
+      eps1: added to :math:`g^2`.
+      eps2: added to the instability.
+      clip_threshold: :math:`d` of the update clipping.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByCameState`.
+
+    References:
+      Luo et al. CAME: Confidence-guided Adaptive Memory Efficient Optimization. 2023.
+      https://arxiv.org/abs/2307.02047
+    """
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_decay("b3", b3)
+    check_nonnegative("eps1", eps1)
+    check_positive("clip_threshold", clip_threshold)
+
+    def init_fn(params):
+        for p in jax.tree.leaves(params):
+            if jnp.iscomplexobj(p):
+                raise ValueError("scale_by_came does not support complex parameters")
+        one = lambda p: jnp.zeros((1,), p.dtype)  # noqa: E731
+        rows = lambda p: jnp.zeros(p.shape[:-1], p.dtype) if p.ndim >= 2 else one(p)  # noqa: E731
+        cols = (
+            lambda p: (  # noqa: E731
+                jnp.zeros(p.shape[:-2] + p.shape[-1:], p.dtype) if p.ndim >= 2 else one(p)
+            )
+        )
+        full = lambda p: one(p) if p.ndim >= 2 else jnp.zeros_like(p)  # noqa: E731
+        return ScaleByCameState(
+            count=jnp.zeros([], jnp.int32),
+            mu=optax.tree.zeros_like(params),
+            v_row=jax.tree.map(rows, params),
+            v_col=jax.tree.map(cols, params),
+            v=jax.tree.map(full, params),
+            r_row=jax.tree.map(rows, params),
+            r_col=jax.tree.map(cols, params),
+        )
+
+    def inv_sqrt_factored(row, col):
+        r = jax.lax.rsqrt(row / jnp.mean(row, axis=-1, keepdims=True))[..., None]
+        c = jax.lax.rsqrt(col)[..., None, :]
+        return r * c
+
+    def rms(x):
+        return jnp.linalg.norm(x.ravel()) / float(np.sqrt(x.size))
+
+    def one(g, m, vr, vc, v, rr, rc):
+        g2 = g * g + eps1
+        if g.ndim >= 2:
+            vr = b2 * vr + (1 - b2) * jnp.mean(g2, axis=-1)
+            vc = b2 * vc + (1 - b2) * jnp.mean(g2, axis=-2)
+            u = inv_sqrt_factored(vr, vc) * g
+        else:
+            v = b2 * v + (1 - b2) * g2
+            u = jax.lax.rsqrt(v) * g
+        u = u / jnp.maximum(rms(u) / clip_threshold, 1.0)
+        m = m + (1 - b1) * (u - m)
+        if g.ndim >= 2:
+            res = (u - m) ** 2 + eps2
+            rr = b3 * rr + (1 - b3) * jnp.mean(res, axis=-1)
+            rc = b3 * rc + (1 - b3) * jnp.mean(res, axis=-2)
+            out = inv_sqrt_factored(rr, rc) * m
+        else:
+            out = m
+        return out, m, vr, vc, v, rr, rc
+
+    def update_fn(updates, state, params=None):
+        del params
+        outs = jax.tree.map(
+            one, updates, state.mu, state.v_row, state.v_col, state.v, state.r_row, state.r_col
+        )
+        treedef = jax.tree.structure(updates)
+        flat = treedef.flatten_up_to(outs)
+        pick = lambda i: treedef.unflatten([o[i] for o in flat])  # noqa: E731
+        return pick(0), ScaleByCameState(
+            count=optax.safe_increment(state.count),
+            mu=pick(1),
+            v_row=pick(2),
+            v_col=pick(3),
+            v=pick(4),
+            r_row=pick(5),
+            r_col=pick(6),
+        )
+
+    return optax.GradientTransformation(init_fn, update_fn)
