@@ -1,0 +1,285 @@
+r"""Line-search methods on flat vectors for :func:`minimize`: GD, BFGS, L-BFGS, nonlinear CG.
+
+Each ``make_*`` returns ``(init, step)``: ``init(x, f, g) -> aux`` and
+``step(x, f, g, aux) -> StepOut``; :mod:`optzoo.second_order.minimize` drives them in a
+``lax.while_loop``. The direction updates are also used by the transformation forms
+(:mod:`optzoo.second_order.transforms`).
+
+References:
+  Nocedal, Wright. Numerical Optimization, 2nd ed., ch. 5-7. 2006.
+  https://doi.org/10.1007/978-0-387-40065-5
+  Liu, Nocedal. On the limited memory BFGS method for large scale optimization. 1989.
+  https://doi.org/10.1007/BF01589116
+  Hager, Zhang. A survey of nonlinear conjugate gradient methods. 2006.
+  https://people.clas.ufl.edu/hager/files/cg_survey.pdf
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from optzoo.second_order.linesearch import get_line_search, more_thuente, strong_wolfe
+
+__all__ = [
+    "StepOut",
+    "bfgs_inverse_update",
+    "lbfgs_direction",
+    "ncg_beta",
+    "NCG_VARIANTS",
+    "make_gd",
+    "make_bfgs",
+    "make_lbfgs",
+    "make_ncg",
+]
+
+
+class StepOut(NamedTuple):
+    """One iteration's outcome: new point, counts, and a flag (0 ok, else a status code)."""
+
+    x: jax.Array
+    f: jax.Array
+    g: jax.Array
+    aux: Any
+    nfev: jax.Array
+    nhev: jax.Array
+    flag: jax.Array
+    moved: jax.Array
+
+
+def bfgs_inverse_update(h: jax.Array, s: jax.Array, y: jax.Array) -> jax.Array:
+    r"""BFGS update of the inverse Hessian (N&W eq. 6.17), skipped when :math:`s^\top y \le 0`.
+
+    :math:`H^+ = (I-\rho s y^\top) H (I-\rho y s^\top) + \rho s s^\top`, :math:`\rho = 1/s^\top y`.
+    """
+    sy = jnp.vdot(s, y)
+    ok = sy > jnp.finfo(h.dtype).eps * jnp.vdot(y, y)
+    rho = 1.0 / jnp.where(ok, sy, 1.0)
+    hy = h @ y
+    new = (
+        h
+        - rho * (jnp.outer(s, hy) + jnp.outer(hy, s))
+        + (rho * rho * jnp.vdot(y, hy) + rho) * jnp.outer(s, s)
+    )
+    return jnp.where(ok, new, h)
+
+
+def lbfgs_direction(
+    g: jax.Array, s_mem: jax.Array, y_mem: jax.Array, count: jax.Array
+) -> jax.Array:
+    r"""L-BFGS two-loop recursion: returns :math:`H_k g` (N&W Algorithm 7.4).
+
+    ``s_mem``, ``y_mem`` are ``(m, n)`` ring buffers; slot ``(count - 1) % m`` is the newest;
+    only ``min(count, m)`` slots are filled. :math:`H_k^0 = \gamma I` with
+    :math:`\gamma = s^\top y / y^\top y` of the newest pair.
+    """
+    m = s_mem.shape[0]
+    rho = 1.0 / jnp.where(jnp.sum(s_mem * y_mem, -1) != 0, jnp.sum(s_mem * y_mem, -1), 1.0)
+    filled = jnp.arange(m) < jnp.minimum(count, m)
+
+    def first(i, carry):
+        q, alphas = carry
+        j = (count - 1 - i) % m
+        a = jnp.where(filled[j], rho[j] * jnp.vdot(s_mem[j], q), 0.0)
+        return q - a * y_mem[j], alphas.at[j].set(a)
+
+    q, alphas = jax.lax.fori_loop(0, m, first, (g, jnp.zeros((m,), g.dtype)))
+    newest = (count - 1) % m
+    yy = jnp.vdot(y_mem[newest], y_mem[newest])
+    gamma = jnp.where(
+        (count > 0) & (yy > 0),
+        jnp.vdot(s_mem[newest], y_mem[newest]) / jnp.where(yy > 0, yy, 1.0),
+        1.0,
+    )
+    r = gamma * q
+
+    def second(i, r):
+        j = (count - m + i) % m  # oldest to newest
+        b = rho[j] * jnp.vdot(y_mem[j], r)
+        return jnp.where(filled[j], r + (alphas[j] - b) * s_mem[j], r)
+
+    return jax.lax.fori_loop(0, m, second, r)
+
+
+NCG_VARIANTS = ("pr+", "fr", "hs", "dy")
+
+
+def ncg_beta(variant: str, g_new: jax.Array, g_old: jax.Array, d_old: jax.Array) -> jax.Array:
+    r"""Nonlinear CG coefficient :math:`\beta`; :math:`y = g_{k+1} - g_k`.
+
+    PR+: :math:`\max(0, g_{k+1}^\top y / g_k^\top g_k)`; FR: :math:`\|g_{k+1}\|^2/\|g_k\|^2`;
+    HS: :math:`g_{k+1}^\top y / d_k^\top y`; DY: :math:`\|g_{k+1}\|^2 / d_k^\top y`.
+    """
+    y = g_new - g_old
+    safe = lambda v: jnp.where(v != 0, v, 1.0)
+    gg = jnp.vdot(g_old, g_old)
+    dy = jnp.vdot(d_old, y)
+    if variant == "pr+":
+        beta = jnp.maximum(jnp.vdot(g_new, y) / safe(gg), 0.0)
+    elif variant == "fr":
+        beta = jnp.vdot(g_new, g_new) / safe(gg)
+    elif variant == "hs":
+        beta = jnp.vdot(g_new, y) / safe(dy)
+    elif variant == "dy":
+        beta = jnp.vdot(g_new, g_new) / safe(dy)
+    else:
+        raise ValueError(f"unknown nonlinear CG variant {variant!r}; choose from {NCG_VARIANTS}")
+    return jnp.where(jnp.isfinite(beta), beta, 0.0)
+
+
+class _LSAux(NamedTuple):
+    f_prev: jax.Array  # previous value, for the initial step guess
+    fresh: jax.Array  # the next direction is steepest descent (memory was just reset)
+    mem: Any  # method memory (H, (S, Y, count), previous direction ...)
+
+
+def _search(opts: dict) -> Callable[..., Any]:
+    ls = get_line_search(opts.get("linesearch", "more-thuente"))
+    kw: dict[str, Any] = {"max_steps": opts.get("max_linesearch_steps", 30)}
+    keys = (
+        ("c1", "c2", "xtol") if ls is more_thuente else ("c1", "c2") if ls is strong_wolfe else ()
+    )
+    kw.update({k: opts[k] for k in keys if k in opts})
+    return lambda *a: ls(*a, **kw)
+
+
+def _guess(f, f_prev, slope, cap):
+    """N&W eq. 3.60 initial step: min(cap, 1.01 * 2 (f - f_prev) / slope)."""
+    a = 1.01 * 2.0 * (f - f_prev) / jnp.where(slope < 0, slope, -1.0)
+    return jnp.where(jnp.isfinite(a) & (a > 0), jnp.minimum(a, cap), cap)
+
+
+# Line-search defaults that reproduce scipy: BFGS / CG use line_search_wolfe1 (MINPACK-2
+# dcsrch) from the N&W eq. 3.60 guess; L-BFGS-B uses dcsrch with ftol=1e-3, xtol=0.1, a first
+# step of 1 / ||g|| and unit steps after.
+_SCIPY_WOLFE = {"linesearch": "more-thuente", "c1": 1e-4, "c2": 0.9, "xtol": 1e-14,
+                "initial_step": "interp"}  # fmt: skip
+_LBFGSB_SEARCH = {"linesearch": "more-thuente", "c1": 1e-3, "c2": 0.9, "xtol": 0.1,
+                  "initial_step": "unit", "first_step": "inverse_norm"}  # fmt: skip
+
+
+def _make_line_search_method(
+    vg: Callable,
+    opts: dict,
+    direction: Callable,
+    update_mem: Callable,
+    reset_mem: Callable,
+    mem0: Callable,
+    defaults: dict,
+):
+    opts = {**defaults, **opts}
+    search = _search(opts)
+
+    def init(x, f, g):
+        return _LSAux(f + jnp.linalg.norm(g) / 2, jnp.asarray(True), mem0(x, g))
+
+    def step(x, f, g, aux: _LSAux) -> StepOut:
+        d = direction(g, aux.mem)
+        slope = jnp.vdot(g, d)
+        bad = ~(slope < 0) | ~jnp.all(jnp.isfinite(d))
+        d = jnp.where(bad, -g, d)
+        slope = jnp.where(bad, -jnp.vdot(g, g), slope)
+        steepest = aux.fresh | bad
+        a0 = _guess(f, aux.f_prev, slope, 1.0)
+        if opts.get("first_step") == "inverse_norm":  # L-BFGS-B's first step 1 / ||d||
+            a0 = jnp.where(steepest, 1.0 / jnp.linalg.norm(d), a0)
+        if opts["initial_step"] == "unit":
+            a0 = jnp.where(steepest, a0, 1.0)
+        res = search(vg, x, f, g, d, a0)
+        moved = res.step > 0
+        x_new = x + res.step * d
+        mem = update_mem(aux.mem, x_new - x, res.grad - g, d, g, res.grad)
+        mem = jax.tree.map(lambda a, b: jnp.where(moved, a, b), mem, reset_mem(aux.mem))
+        # A failed search from a quasi-Newton direction resets the memory and retries
+        # next iteration; a failed steepest-descent search ends the run.
+        flag = jnp.where(moved | ~steepest, 0, 2)
+        aux = _LSAux(jnp.where(moved, f, aux.f_prev), ~moved, mem)
+        return StepOut(x_new, res.value, res.grad, aux, res.nfev, jnp.asarray(0), flag, moved)
+
+    return init, step
+
+
+def make_gd(vg: Callable, opts: dict):
+    """Gradient descent with a line search (default strong Wolfe)."""
+    return _make_line_search_method(
+        vg, opts,
+        direction=lambda g, mem: -g,
+        update_mem=lambda mem, s, y, d, g0, g1: mem,
+        reset_mem=lambda mem: mem,
+        mem0=lambda x, g: jnp.zeros((), x.dtype),
+        defaults=_SCIPY_WOLFE,
+    )  # fmt: skip
+
+
+def make_bfgs(vg: Callable, opts: dict):
+    """Dense BFGS from :math:`H_0 = I` (as scipy); with ``scale_init`` :math:`H_0` is rescaled by
+    :math:`s^\\top y / y^\\top y` before the first update (N&W eq. 6.20)."""
+    scale_init = bool(opts.get("scale_init", False))
+
+    def update(mem, s, y, d, g0, g1):
+        h, count = mem
+        if not scale_init:
+            return bfgs_inverse_update(h, s, y), count + 1
+        yy = jnp.vdot(y, y)
+        scale = jnp.where(yy > 0, jnp.vdot(s, y) / jnp.where(yy > 0, yy, 1.0), 1.0)
+        h = jnp.where((count == 0) & (scale > 0), scale * h, h)
+        return bfgs_inverse_update(h, s, y), count + 1
+
+    return _make_line_search_method(
+        vg, opts,
+        direction=lambda g, mem: -(mem[0] @ g),
+        update_mem=update,
+        reset_mem=lambda mem: (jnp.eye(mem[0].shape[0], dtype=mem[0].dtype), 0 * mem[1]),
+        mem0=lambda x, g: (jnp.eye(x.size, dtype=x.dtype), jnp.asarray(0)),
+        defaults=_SCIPY_WOLFE,
+    )  # fmt: skip
+
+
+def make_lbfgs(vg: Callable, opts: dict):
+    """L-BFGS with ``memory_size`` pairs (default 10, as scipy's L-BFGS-B)."""
+    m = int(opts.get("memory_size", 10))
+
+    def update(mem, s, y, d, g0, g1):
+        s_mem, y_mem, count = mem
+        ok = jnp.vdot(s, y) > jnp.finfo(s.dtype).eps * jnp.vdot(y, y)
+        slot = count % m
+        s_mem = jnp.where(ok, s_mem.at[slot].set(s), s_mem)
+        y_mem = jnp.where(ok, y_mem.at[slot].set(y), y_mem)
+        return s_mem, y_mem, jnp.where(ok, count + 1, count)
+
+    def mem0(x, g):
+        z = jnp.zeros((m, x.size), x.dtype)
+        return z, z, jnp.asarray(0)
+
+    return _make_line_search_method(
+        vg, opts,
+        direction=lambda g, mem: -lbfgs_direction(g, *mem),
+        update_mem=update,
+        reset_mem=lambda mem: jax.tree.map(jnp.zeros_like, mem),
+        mem0=mem0,
+        defaults=_LBFGSB_SEARCH,
+    )  # fmt: skip
+
+
+def make_ncg(vg: Callable, opts: dict):
+    """Nonlinear CG (``variant``: ``"pr+"``, ``"fr"``, ``"hs"``, ``"dy"``), Wolfe ``c2=0.4``."""
+    variant = opts.get("variant", "pr+")
+    if variant not in NCG_VARIANTS:
+        raise ValueError(f"unknown nonlinear CG variant {variant!r}; choose from {NCG_VARIANTS}")
+
+    def direction(g, mem):
+        d_old, g_old, valid = mem
+        beta = jnp.where(valid, ncg_beta(variant, g, g_old, d_old), 0.0)
+        return -g + beta * d_old
+
+    return _make_line_search_method(
+        vg, opts,
+        direction=direction,
+        update_mem=lambda mem, s, y, d, g0, g1: (d, g0, jnp.asarray(True)),
+        reset_mem=lambda mem: (mem[0], mem[1], jnp.asarray(False)),
+        mem0=lambda x, g: (jnp.zeros_like(x), jnp.zeros_like(g), jnp.asarray(False)),
+        defaults={**_SCIPY_WOLFE, "c2": 0.4},
+    )  # fmt: skip

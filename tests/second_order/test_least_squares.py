@@ -1,0 +1,67 @@
+"""``least_squares`` against ``scipy.optimize.least_squares(method='lm')``."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from optzoo.second_order import least_squares
+
+so = pytest.importorskip("scipy.optimize")
+
+T = np.linspace(0.0, 4.0, 60)
+TRUE = np.array([2.0, 1.3, 0.5, 3.0])
+
+
+def model(p, t):
+    return p[0] * jnp.exp(-p[1] * t) + p[2] * jnp.sin(p[3] * t)
+
+
+Y = np.asarray(model(TRUE, T)) + 0.01 * np.cos(7.0 * T)
+
+
+def residual(p, t, y):
+    return model(p, t) - y
+
+
+def _scipy(x0):
+    jac = jax.jit(jax.jacfwd(residual))
+    res = jax.jit(residual)
+    return so.least_squares(
+        lambda p: np.asarray(res(p, T, Y)), x0, jac=lambda p: np.asarray(jac(p, T, Y)), method="lm"
+    )
+
+
+@pytest.mark.parametrize("method", ["lm", "gauss-newton"])
+def test_curve_fit_matches_scipy_lm(x64, method):
+    x0 = np.array([1.0, 1.0, 1.0, 2.5])
+    ref = _scipy(x0)
+    res = least_squares(residual, jnp.asarray(x0), method=method, args=(T, Y))
+    assert bool(res.success), res.message
+    np.testing.assert_allclose(np.asarray(res.x), ref.x, rtol=1e-6)
+    np.testing.assert_allclose(float(res.fun), ref.cost, rtol=1e-9)
+    if method == "lm":
+        assert int(res.nfev) <= ref.nfev
+
+
+def test_pytree_and_float32():
+    t = jnp.linspace(0, 1, 20)
+    y = 2.0 * jnp.exp(-3.0 * t)
+    res = least_squares(
+        lambda p: p["a"] * jnp.exp(-p["k"] * t) - y, {"a": jnp.float32(1.0), "k": jnp.float32(1.0)}
+    )
+    assert bool(res.success), res.message
+    assert res.x["a"].dtype == jnp.float32
+    np.testing.assert_allclose([res.x["a"], res.x["k"]], [2.0, 3.0], rtol=1e-4)
+
+
+def test_rosenbrock_residuals_and_failures(x64):
+    r = lambda x: jnp.array([10.0 * (x[1] - x[0] ** 2), 1.0 - x[0]])
+    res = least_squares(r, jnp.array([-1.2, 1.0]))
+    np.testing.assert_allclose(np.asarray(res.x), [1.0, 1.0], atol=1e-8)
+    res = least_squares(r, jnp.array([-1.2, 1.0]), maxiter=2)
+    assert not bool(res.success) and "Maximum" in res.message
+    res = least_squares(r, jnp.array([jnp.nan, 1.0]))
+    assert not bool(res.success) and int(res.status) == 3
+    with pytest.raises(ValueError, match="unknown method"):
+        least_squares(r, jnp.ones(2), method="dogbox")
