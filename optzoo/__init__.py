@@ -14,6 +14,7 @@ from typing import Any as _Any
 from optzoo import (  # noqa: E402
     _optax,
     contrib,
+    hessian,
     losses,
     optimizers,
     projections,
@@ -27,9 +28,11 @@ from optzoo import (  # noqa: E402
 )
 from optzoo._optax import *  # noqa: F403
 from optzoo._optax import assignment, experimental, microbatching, perturbations  # noqa: F401
+from optzoo.core.flat import flat
 from optzoo.optimizers import *  # noqa: F403
 from optzoo.registry import create  # noqa: E402
 from optzoo.schedules import *  # noqa: F403
+from optzoo.second_order import OptimizeResult, least_squares, minimize
 from optzoo.transforms import *  # noqa: F403
 from optzoo.wrappers import *  # noqa: F403
 
@@ -44,6 +47,10 @@ __all__ = sorted(
         *optimizers.__all__,
         *wrappers.__all__,
         "create",
+        "flat",
+        "minimize",
+        "least_squares",
+        "OptimizeResult",
     }
 )
 

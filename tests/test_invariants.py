@@ -165,8 +165,15 @@ def test_composes_with_chain_masked_multisteps(name):
     multi, _, _ = _updates(optax.MultiSteps(tx, every_k_schedule=2), name, n=8)
     bare, _, _ = _updates(tx, name, n=4)
     assert all(np.all(u == 0) for step in multi[0::2] for u in jax.tree.leaves(step))
+
+    # XLA fuses the step differently inside MultiSteps' cond; iterative matrix functions
+    # (Newton-Schulz) then differ in the last float32 bits, hence a tolerance relative to the
+    # update's scale.
+    def close(x, y):
+        np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-4 * float(np.max(np.abs(y))) + 1e-7)
+
     for m, b in zip(multi[1::2], bare, strict=True):
-        jax.tree.map(lambda x, y: np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-7), m, b)
+        jax.tree.map(close, m, b)
 
 
 @pytest.mark.parametrize("name", NAMES)

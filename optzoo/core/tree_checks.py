@@ -91,6 +91,11 @@ def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
         try:
             return inner.update(updates, state, params, **extra)
         except (ValueError, TypeError) as e:
+            # Diagnose only tree errors on container updates: a bare array has no path, and
+            # an optimizer's own ValueError must reach the user unchanged.
+            is_tree_error = any(w in str(e).lower() for w in ("tree", "structure", "node"))
+            if not is_tree_error or jax.tree_util.treedef_is_leaf(jax.tree.structure(updates)):
+                raise
             for candidate in _state_candidates(state, updates):
                 problem = first_mismatch(updates, candidate, "the optimizer state")
                 if problem:
