@@ -43,7 +43,10 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
-        "--coordinator", default=None, metavar="HOST:PORT", help="multi-host: address of process 0"
+        "--coordinator",
+        default=None,
+        metavar="HOST:PORT",
+        help="multi-host: address of process 0, or 'auto' (SLURM, Kubernetes, Open MPI)",
     )
     p.add_argument("--num-processes", type=int, default=None, help="multi-host: process count")
     p.add_argument("--process-id", type=int, default=None, help="multi-host: this process")
