@@ -105,3 +105,17 @@ def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
             raise
 
     return optax.GradientTransformationExtraArgs(inner.init, update_fn)
+
+
+def reject_masked(params: Any, name: str) -> None:
+    """Raises inside ``optax.masked`` for methods that evaluate the loss on all parameters.
+
+    ``optax.masked`` hands the inner optimizer ``MaskedNode`` placeholders, on which a
+    ``value_fn`` cannot be evaluated; such methods must wrap the mask instead.
+    """
+    leaves = jax.tree.leaves(params, is_leaf=lambda x: isinstance(x, optax.MaskedNode))
+    if any(isinstance(x, optax.MaskedNode) for x in leaves):
+        raise ValueError(
+            f"{name} cannot run inside optax.masked: its value_fn needs every parameter; "
+            "mask inside it instead (e.g. chain(..., optax.masked(...)))"
+        )

@@ -26,6 +26,7 @@ import numpy as np
 import optax
 from jax.flatten_util import ravel_pytree
 
+from optzoo.core.tree_checks import reject_masked
 from optzoo.core.validation import check_nonnegative, check_positive, check_positive_int
 from optzoo.second_order.hessian_tools import ggn_vector_product
 from optzoo.second_order.linesearch import get_line_search
@@ -68,12 +69,6 @@ def _static_int(name: str, value: Any) -> Any:
         value = int(value)
     check_positive_int(name, value)
     return value
-
-
-def _is_masked(tree: Any) -> bool:
-    """True inside ``optax.masked``: some parameters are replaced by ``MaskedNode``."""
-    leaves = jax.tree.leaves(tree, is_leaf=lambda x: isinstance(x, optax.MaskedNode))
-    return any(isinstance(leaf, optax.MaskedNode) for leaf in leaves)
 
 
 def _value_and_grad(value_fn, params, value, grad):
@@ -132,10 +127,7 @@ def scale_by_line_search(
         del extra
         if params is None or value_fn is None:
             raise ValueError("a line search needs params and the keyword argument value_fn")
-        if _is_masked(params):
-            # Under optax.masked, value_fn cannot be evaluated on the partial tree:
-            # keep the direction with a unit step.
-            return updates, state
+        reject_masked(params, "a line search")
         value, grad = _value_and_grad(value_fn, params, value, grad)
         x, unravel = _flat(params)
         d, _ = _flat(updates)
@@ -429,10 +421,8 @@ def scale_by_hessian_free(
         del extra
         if params is None:
             raise ValueError("scale_by_hessian_free needs params")
+        reject_masked(params, "scale_by_hessian_free")
         g, unravel = _flat(updates)
-        if _is_masked(params):
-            # Under optax.masked no curvature products exist: a damped gradient step.
-            return unravel(g / state.damping.astype(g.dtype)), state
         x, unravel_p = _flat(params)
         g = g.astype(x.dtype)
         if curvature == "ggn":

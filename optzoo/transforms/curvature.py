@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
-from optax.transforms import MaskedNode
 
+from optzoo.core.tree_checks import reject_masked
 from optzoo.core.validation import check_decay, check_nonnegative, check_range
 
 __all__ = [
@@ -76,17 +76,6 @@ def gauss_newton_bartlett_diag(
     g, logits = jax.grad(sampled_loss, has_aux=True)(params)
     b = logits.shape[0]
     return jax.tree.map(lambda x: b * x * x, g)
-
-
-def _reject_masked(params: Any, name: str) -> None:
-    if any(
-        isinstance(x, MaskedNode)
-        for x in jax.tree.leaves(params, is_leaf=lambda x: isinstance(x, MaskedNode))
-    ):
-        raise ValueError(
-            f"{name} cannot run inside optax.masked: value_fn needs every parameter; "
-            "mask inside it instead (e.g. chain(..., optax.masked(...)))"
-        )
 
 
 def _loss_fn(extra: dict[str, Any]) -> Any:
@@ -191,7 +180,7 @@ def scale_by_sophia(
             fn = _loss_fn(extra)
             if fn is None:
                 raise ValueError("sophia (hutchinson) needs the value_fn= extra argument")
-            _reject_masked(params, "sophia")
+            reject_masked(params, "sophia")
 
             def refresh(key, nu):
                 key, sub = jax.random.split(key)
@@ -297,7 +286,7 @@ def scale_by_adahessian(
         fn = _loss_fn(extra)
         if params is None or fn is None:
             raise ValueError("adahessian needs params and the value_fn= extra argument")
-        _reject_masked(params, "adahessian")
+        reject_masked(params, "adahessian")
         count = optax.safe_increment(state.count)
 
         def refresh(key, nu):

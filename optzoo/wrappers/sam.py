@@ -8,8 +8,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import optax
-from optax.transforms import MaskedNode
 
+from optzoo.core.tree_checks import reject_masked
 from optzoo.core.validation import check_finite, check_nonnegative
 from optzoo.registry import Reference, register
 from optzoo.transforms.scaling import scale_by_learning_rate
@@ -87,14 +87,7 @@ def sam_wrapper(
     ):
         if value_fn is None or params is None:
             raise ValueError("SAM needs params and the value_fn= extra argument (the loss)")
-        if any(
-            isinstance(x, MaskedNode)
-            for x in jax.tree.leaves(params, is_leaf=lambda x: isinstance(x, MaskedNode))
-        ):
-            raise ValueError(
-                "SAM cannot run inside optax.masked: value_fn needs every parameter; "
-                "wrap the masked optimizer in SAM instead (sam_wrapper(optax.masked(...)))"
-            )
+        reject_masked(params, "SAM")
         if adaptive:
             t = jax.tree.map(lambda w: jnp.abs(w) + eta, params)
             scaled = jax.tree.map(lambda ti, g: ti * g, t, updates)
