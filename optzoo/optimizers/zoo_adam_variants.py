@@ -87,7 +87,6 @@ def laprop(
       Ziyin, Wang, Ueda. LaProp: Separating Momentum and Adaptivity in Adam. 2020.
       https://arxiv.org/abs/2002.04839
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_laprop(b1=b1, b2=b2, eps=eps),
         add_decayed_weights(weight_decay, mask),
@@ -177,7 +176,6 @@ def grams(
       Cao, Li, Song. Grams: Gradient Descent with Adaptive Momentum Scaling. 2024.
       https://arxiv.org/abs/2412.17107
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_grams(b1=b1, b2=b2, eps=eps),
         add_decayed_weights(weight_decay, mask),
@@ -279,7 +277,6 @@ def adamp(
       Heo et al. AdamP: Slowing Down the Slowdown for Momentum Optimizers on Scale-invariant
       Weights. 2021. https://arxiv.org/abs/2006.08217
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_adamp(
             b1=b1,
@@ -339,7 +336,6 @@ def adam_mini(
       Zhang et al. Adam-mini: Use Fewer Learning Rates To Gain More. 2024.
       https://arxiv.org/abs/2406.16793
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_adam_mini(b1=b1, b2=b2, eps=eps, block_axis=block_axis),
         add_decayed_weights(weight_decay, mask),
@@ -388,7 +384,6 @@ def mars_adamw(
       Yuan, Liu, Wu, Zhou, Gu. MARS: Unleashing the Power of Variance Reduction for Training
       Large Models. 2024. https://arxiv.org/abs/2411.10438
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_mars(b1=b1, b2=b2, gamma=gamma, eps=eps, mode="adamw"),
         add_decayed_weights(weight_decay, mask),
@@ -433,7 +428,6 @@ def mars_lion(
       Yuan, Liu, Wu, Zhou, Gu. MARS: Unleashing the Power of Variance Reduction for Training
       Large Models. 2024. https://arxiv.org/abs/2411.10438
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_mars(b1=b1, gamma=gamma, mode="lion"),
         add_decayed_weights(weight_decay, mask),

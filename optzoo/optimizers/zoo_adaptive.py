@@ -81,7 +81,6 @@ def lamb(
       You et al. Large Batch Optimization for Deep Learning: Training BERT in 76 minutes.
       2020. https://arxiv.org/abs/1904.00962
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root),
         add_decayed_weights(weight_decay=weight_decay, mask=mask),
@@ -134,7 +133,6 @@ def lars(
       You, Gitman, Ginsburg. Large Batch Training of Convolutional Networks. 2017.
       https://arxiv.org/abs/1708.03888
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         add_decayed_weights(weight_decay, mask=weight_decay_mask),
         optax.masked(
@@ -185,7 +183,6 @@ def adabelief(
       Zhuang et al. AdaBelief Optimizer: Adapting Stepsizes by the Belief in Observed
       Gradients. 2020. https://arxiv.org/abs/2010.07468
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_belief(b1=b1, b2=b2, eps=eps, eps_root=eps_root, nesterov=nesterov),
         scale_by_learning_rate(learning_rate),
@@ -231,7 +228,6 @@ def radam(
       Liu et al. On the Variance of the Adaptive Learning Rate and Beyond. 2020.
       https://arxiv.org/abs/1908.03265
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_radam(
             b1=b1, b2=b2, eps=eps, eps_root=eps_root, threshold=threshold, nesterov=nesterov
@@ -280,7 +276,6 @@ def adan(
       Xie et al. Adan: Adaptive Nesterov Momentum Algorithm for Faster Optimizing Deep
       Models. 2022. https://arxiv.org/abs/2208.06677
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_adan(b1=b1, b2=b2, b3=b3, eps=eps, eps_root=eps_root),
         add_decayed_weights(weight_decay, mask),
@@ -362,7 +357,6 @@ def novograd(
       Ginsburg et al. Stochastic Gradient Methods with Layer-wise Adaptive Moments for
       Training of Deep Networks. 2019. https://arxiv.org/abs/1905.11286
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_novograd(b1=b1, b2=b2, eps=eps, eps_root=eps_root, weight_decay=weight_decay),
         scale_by_learning_rate(learning_rate),

@@ -79,7 +79,6 @@ def ademamix(
       Pagliardini, Ablin, Grangier. The AdEMAMix Optimizer: Better, Faster, Older. 2024.
       https://arxiv.org/abs/2409.03137
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_ademamix(
             b1=b1, b2=b2, b3=b3, alpha=alpha, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype
@@ -131,7 +130,6 @@ def simplified_ademamix(
       Morwani, Vyas, Zhang, Kakade. Connections between Schedule-Free Optimizers, AdEMAMix,
       and Accelerated SGD Variants. 2025. https://arxiv.org/abs/2502.02431
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_simplified_ademamix(b1=b1, b2=b2, alpha=alpha, eps=eps, eps_root=eps_root),
         add_decayed_weights(weight_decay, mask),
@@ -181,7 +179,6 @@ def adopt(
       Taniguchi et al. ADOPT: Modified Adam Can Converge with Any beta_2 with the Optimal
       Rate. 2024. https://arxiv.org/abs/2411.02853
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_adopt(
             b1=b1,
@@ -320,7 +317,6 @@ def dog(
       Ivgi, Hinder, Carmon. DoG is SGD's Best Friend: A Parameter-Free Dynamic Step Size
       Schedule. 2023. https://arxiv.org/abs/2302.12022
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         add_decayed_weights(weight_decay, mask) if weight_decay is not None else optax.identity(),
         scale_by_dog(init_step, eps),

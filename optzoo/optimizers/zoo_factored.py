@@ -130,7 +130,6 @@ def came(
       Luo et al. CAME: Confidence-guided Adaptive Memory Efficient Optimization. 2023.
       https://arxiv.org/abs/2307.02047
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_came(b1=b1, b2=b2, b3=b3, eps1=eps1, eps2=eps2, clip_threshold=clip_threshold),
         add_decayed_weights(weight_decay, mask),

@@ -60,7 +60,6 @@ def lion(
       Chen et al. Symbolic Discovery of Optimization Algorithms. 2023.
       https://arxiv.org/abs/2302.06675
     """
-    check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_lion(b1=b1, b2=b2, mu_dtype=mu_dtype),
         add_decayed_weights(weight_decay, mask),
