@@ -104,6 +104,9 @@ class WorkloadSpec:
     max_seconds: float = 0.0  # 0: no wall-time budget (builtin engine)
     engine: str = "builtin"  # builtin: bench's JAX MLP trainer; train: optzoo.train
     divergence_factor: float = 0.0  # >0: loss above factor * initial loss counts as diverged
+    # train engine: sections merged into its config, e.g. {optimizer: {clip_norm: 1.0, l2: 1e-4},
+    # parallel: {strategy: pmap, devices: 2}}; validated by optzoo.train's schema.
+    engine_options: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -310,9 +313,10 @@ def _validate(suite: SuiteConfig) -> SuiteConfig:
             _choice(f"{p}.data.name", w.data.name, DATASETS)
             _choice(f"{p}.model.name", w.model.name, ("mlp",))
             _choice(f"{p}.model.activation", w.model.activation, ACTIVATIONS)
-            if w.model.options or w.data.options or w.data.path:
+            if w.model.options or w.data.options or w.data.path or w.engine_options:
                 raise ConfigError(
-                    f"{p}: model.options, data.options and data.path need engine: train"
+                    f"{p}: model.options, data.options, data.path and engine_options"
+                    " need engine: train"
                 )
         else:
             from optzoo.bench.engine import check_workload

@@ -53,7 +53,7 @@ def engine_config(job: Any) -> dict:
     data: dict[str, Any] = {"name": w.data.name, "options": dict(w.data.options)}
     if w.data.path:
         data["path"] = w.data.path
-    return {
+    config = {
         "model": model,
         "data": data,
         "optimizer": {
@@ -72,6 +72,18 @@ def engine_config(job: Any) -> dict:
         },
         "seed": job.seed,
     }
+    return _merge(config, w.engine_options)
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    """``base`` with ``extra`` merged in, recursively for nested mappings."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def check_workload(path: str, w: WorkloadSpec) -> None:
