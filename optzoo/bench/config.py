@@ -149,6 +149,11 @@ class SuiteConfig:
     tuning: TuningSpec = dataclasses.field(default_factory=TuningSpec)
     seeds: tuple[int, ...] = (0,)
     description: str = ""
+    # Study suites: the question the study answers, the columns of its study table (keys of
+    # metrics.TABLE_METRICS) and a hand-written reading of the measured numbers.
+    question: str = ""
+    table: tuple[str, ...] = ()
+    notes: str = ""
     missing_optimizers: str = "error"  # error | skip
     skipped: tuple[str, ...] = ()  # filled by validation: optimizers missing from the registry
 
@@ -302,6 +307,14 @@ def _validate(suite: SuiteConfig) -> SuiteConfig:
     if suite.tuning.trials < 1:
         raise ConfigError(f"tuning.trials: must be >= 1, got {suite.tuning.trials}")
     _check_space("tuning.search_space", suite.tuning.search_space, suite.tuning.protocol)
+    from optzoo.bench.metrics import TABLE_METRICS
+
+    for i, key in enumerate(suite.table):
+        if key not in TABLE_METRICS:
+            raise ConfigError(
+                f"table[{i}]: unknown metric {key!r}{_closest(key, TABLE_METRICS)} "
+                f"(valid metrics: {', '.join(TABLE_METRICS)})"
+            )
     names = set()
     for i, w in enumerate(suite.workloads):
         p = f"workloads[{i}]"
