@@ -166,7 +166,8 @@ def run_job_engine(job: Any, progress: Any = None) -> Any:
     extra = {k: out.get(k) for k in RUN_EXTRAS}
     mem = [out.get(f"compiled_{k}_size_in_bytes") for k in ("argument", "output", "temp")]
     if all(isinstance(v, int) for v in mem):
-        extra["step_memory_bytes"] = sum(mem) - int(out.get("compiled_alias_size_in_bytes") or 0)
+        alias = int(out.get("compiled_alias_size_in_bytes") or 0)
+        extra["step_memory_bytes"] = sum(int(v) for v in mem if v is not None) - alias
     if diverged:
         extra["final_train_accuracy"] = None
     result = JobResult(
