@@ -68,14 +68,95 @@ def _dotted(node: ast.AST) -> str:
     return ".".join(reversed(parts))
 
 
+def _scan(check, tree: ast.AST) -> list[tuple[int, str]]:
+    return [(getattr(n, "lineno", 0), m) for n in ast.walk(tree) if (m := check(n))]
+
+
 def _findings(check) -> list[str]:
-    out = []
-    for path in SOURCES:
-        for node in ast.walk(_tree(path)):
-            msg = check(node)
-            if msg:
-                out.append(f"{_rel(path)}:{getattr(node, 'lineno', '?')}: {msg}")
-    return out
+    return [
+        f"{_rel(path)}:{line}: {msg}" for path in SOURCES for line, msg in _scan(check, _tree(path))
+    ]
+
+
+def _yaml_check(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Attribute) and _dotted(node.value) == "yaml":
+        if node.attr in BANNED_YAML:
+            return f"yaml.{node.attr}"
+    if isinstance(node, ast.ImportFrom) and node.module == "yaml":
+        bad = [a.name for a in node.names if a.name in BANNED_YAML]
+        return f"from yaml import {bad}" if bad else None
+    return None
+
+
+def _pickle_check(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Import):
+        bad = [a.name for a in node.names if a.name.split(".")[0] in BANNED_MODULES]
+        return f"import {bad}" if bad else None
+    if isinstance(node, ast.ImportFrom):
+        bad_module = (node.module or "").split(".")[0] in BANNED_MODULES
+        return f"from {node.module} import" if bad_module else None
+    if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
+        if not (isinstance(node.value, ast.Constant) and node.value.value is False):
+            return "allow_pickle not False"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        owner, name = _dotted(node.func.value), node.func.attr
+        if (owner.split(".")[-1], name) in BANNED_LOADS or (owner, name) == ("jax.numpy", "load"):
+            return f"{owner}.{name}"
+        if owner in ("np", "numpy") and name == "load":
+            kw = {k.arg: k.value for k in node.keywords}
+            flag = kw.get("allow_pickle")
+            if not (isinstance(flag, ast.Constant) and flag.value is False):
+                return "np.load without allow_pickle=False"
+    return None
+
+
+def _code_check(node: ast.AST) -> str | None:
+    if not isinstance(node, ast.Call):
+        return None
+    if isinstance(node.func, ast.Name) and node.func.id in BANNED_CALLS:
+        return f"{node.func.id}()"
+    if _dotted(node.func) in IMPORTERS:
+        arg = node.args[0] if node.args else None
+        if not isinstance(arg, ast.Constant):
+            return "import by computed name"
+    return None
+
+
+@pytest.mark.parametrize(
+    "check,snippet",
+    [
+        (_yaml_check, "yaml.load(f, Loader=yaml.Loader)"),
+        (_yaml_check, "yaml.unsafe_load(text)"),
+        (_yaml_check, "from yaml import FullLoader"),
+        (_pickle_check, "import pickle"),
+        (_pickle_check, "import cloudpickle as cp"),
+        (_pickle_check, "from dill import loads"),
+        (_pickle_check, "np.load(path)"),
+        (_pickle_check, "np.load(path, allow_pickle=True)"),
+        (_pickle_check, "numpy.load(path, allow_pickle=flag)"),
+        (_pickle_check, "np.savez(path, allow_pickle=True)"),
+        (_pickle_check, "jnp.load(path)"),
+        (_pickle_check, "torch.load(path)"),
+        (_code_check, "eval(cfg['lr'])"),
+        (_code_check, "exec(text)"),
+        (_code_check, "importlib.import_module(cfg.name)"),
+        (_code_check, "__import__(name)"),
+    ],
+)
+def test_the_checks_catch_what_they_ban(check, snippet):
+    assert _scan(check, ast.parse(snippet)), snippet
+
+
+@pytest.mark.parametrize(
+    "check,snippet",
+    [
+        (_yaml_check, "yaml.safe_load(f); yaml.safe_dump(x); yaml.YAMLError"),
+        (_pickle_check, "np.load(path, allow_pickle=False); np.savez(path, **arrays)"),
+        (_code_check, "jax.jit(f).lower(x).compile(); importlib.import_module('optax')"),
+    ],
+)
+def test_the_checks_pass_safe_code(check, snippet):
+    assert _scan(check, ast.parse(snippet)) == []
 
 
 def test_the_scan_sees_the_source():
@@ -85,60 +166,18 @@ def test_the_scan_sees_the_source():
 
 
 def test_yaml_is_read_with_safe_load_only():
-    def check(node):
-        if isinstance(node, ast.Attribute) and _dotted(node.value) == "yaml":
-            if node.attr in BANNED_YAML:
-                return f"yaml.{node.attr}"
-        if isinstance(node, ast.ImportFrom) and node.module == "yaml":
-            bad = [a.name for a in node.names if a.name in BANNED_YAML]
-            return f"from yaml import {bad}" if bad else None
-        return None
-
-    assert _findings(check) == []
+    assert _findings(_yaml_check) == []
     users = [p for p in SOURCES if "yaml.safe_load" in p.read_text(encoding="utf-8")]
     assert {"optzoo/train/config.py", "optzoo/bench/config.py"} <= {_rel(p) for p in users}
 
 
 def test_nothing_pickles():
-    def check(node):
-        if isinstance(node, ast.Import):
-            bad = [a.name for a in node.names if a.name.split(".")[0] in BANNED_MODULES]
-            return f"import {bad}" if bad else None
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (
-            BANNED_MODULES
-        ):
-            return f"from {node.module} import"
-        if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
-            if not (isinstance(node.value, ast.Constant) and node.value.value is False):
-                return "allow_pickle not False"
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            owner, name = _dotted(node.func.value), node.func.attr
-            if (owner.split(".")[-1], name) in BANNED_LOADS or owner == "jax.numpy":
-                return f"{owner}.{name}" if name in ("load", "read_pickle") else None
-            if owner in ("np", "numpy") and name == "load":
-                kw = {k.arg: k.value for k in node.keywords}
-                ok = isinstance(kw.get("allow_pickle"), ast.Constant)
-                if not ok or kw["allow_pickle"].value is not False:
-                    return "np.load without allow_pickle=False"
-        return None
-
-    assert _findings(check) == []
+    assert _findings(_pickle_check) == []
 
 
 def test_no_eval_exec_or_import_by_computed_name():
-    def check(node):
-        if not isinstance(node, ast.Call):
-            return None
-        if isinstance(node.func, ast.Name) and node.func.id in BANNED_CALLS:
-            return f"{node.func.id}()"
-        if _dotted(node.func) in IMPORTERS:
-            arg = node.args[0] if node.args else None
-            if not isinstance(arg, ast.Constant):
-                return "import_module(computed name)"
-        return None
-
-    found = [f for f in _findings(check) if f.split(":")[0] not in DYNAMIC_IMPORTS_ALLOWED]
-    assert found == []
+    found = _findings(_code_check)
+    assert [f for f in found if f.split(":")[0] not in DYNAMIC_IMPORTS_ALLOWED] == []
 
 
 # ---------------------------------------------------------------- behaviour
