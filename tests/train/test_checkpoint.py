@@ -41,7 +41,8 @@ def test_resume_is_exact(tmp_path):
     cfg = tiny(
         model={"norm": "batch", "dropout": 0.2},
         optimizer={"schedule": {"name": "cosine"}, "clip_norm": 1.0},
-        train={"steps": 12, "checkpoint_every": 6, "eval_every": 6, "log_every": 3},
+        # Evaluations at 5 and 10, and a final one at 12 after the last checkpoint.
+        train={"steps": 12, "checkpoint_every": 6, "eval_every": 5, "log_every": 3},
     )
     full = tmp_path / "full"
     result = train_and_evaluate(cfg, full)
@@ -64,7 +65,9 @@ def test_resume_is_exact(tmp_path):
     for key in ("final_train_loss", "final_eval_loss", "final_eval_accuracy"):
         assert resumed[key] == result[key]
     assert [r["loss"] for r in rows(part)] == [r["loss"] for r in rows(full)]
-    assert len(rows(part)) == 12 and len(rows(part, "eval.jsonl")) == 2
+    assert [r["step"] for r in rows(part)] == list(range(1, 13))
+    assert rows(part, "eval.jsonl") == rows(full, "eval.jsonl")
+    assert [r["step"] for r in rows(full, "eval.jsonl")] == [5, 10, 12]
     a = _arrays(full / "checkpoints" / "step_00000012")
     b = _arrays(part / "checkpoints" / "step_00000012")
     assert a.keys() == b.keys() and any("batch_stats" in k for k in a)
