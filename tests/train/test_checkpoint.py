@@ -2,8 +2,14 @@
 
 import importlib.util
 import json
+import os
 import pathlib
 import shutil
+import signal
+import subprocess
+import sys
+import time
+import warnings
 
 import jax
 import numpy as np
@@ -234,3 +240,40 @@ def test_cli_without_a_usable_checkpoint_stops_unless_told_to_restart(tmp_path, 
         "step_00000002",
         "step_00000004",
     ]
+
+
+_SAVER = """
+import sys
+import numpy as np
+from optzoo.train.checkpoint import save_checkpoint
+
+step = 0
+while True:
+    step += 1
+    state = {"w": np.full((1 << 21,), step, np.float32), "n": {"count": np.int32(step)}}
+    save_checkpoint(sys.argv[1], state, step, {"note": step}, keep=2)
+    print(step, flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_sigkill_during_checkpoint_writes_never_leaves_a_damaged_one(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(pathlib.Path(__file__).resolve().parents[2])}
+    template = {"w": np.zeros((1 << 21,), np.float32), "n": {"count": np.int32(0)}}
+    for i, delay in enumerate((0.05, 0.13, 0.31, 0.52)):
+        out = tmp_path / f"run{i}"
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _SAVER, str(out)], env=env, stdout=subprocess.PIPE, text=True
+        )
+        assert proc.stdout.readline().strip() == "1"  # started and saved once
+        time.sleep(delay)  # kill at some point of a later save (write, fsync, rename, delete)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a damaged checkpoint would warn
+            state, meta, path = restore_latest(out, template)
+        step = meta["step"]
+        assert step >= 1 and meta["note"] == step and int(state["n"]["count"]) == step
+        np.testing.assert_array_equal(state["w"], np.full_like(template["w"], step))
+        for ckpt in list_checkpoints(out):  # every listed checkpoint loads
+            restore_checkpoint(ckpt, template)
