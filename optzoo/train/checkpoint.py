@@ -38,6 +38,7 @@ __all__ = [
     "list_checkpoints",
     "atomic_write_text",
     "quarantine",
+    "config_changes",
 ]
 
 _STEP_DIR = re.compile(r"step_(\d+)")
@@ -260,3 +261,25 @@ def quarantine(path: str | os.PathLike) -> pathlib.Path:
     shutil.rmtree(target, ignore_errors=True)
     os.replace(path, target)
     return target
+
+
+def _flat(tree: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(tree, dict):
+        return {prefix.rstrip("."): tree}
+    out: dict[str, Any] = {}
+    for k, v in tree.items():
+        out.update(_flat(v, f"{prefix}{k}."))
+    return out
+
+
+def config_changes(
+    old: dict, new: dict, ignore: tuple[str, ...] = ("train.quiet", "parallel.")
+) -> list[str]:
+    """``key: old -> new`` for every dotted config key that differs (keys in ``ignore`` skipped).
+
+    Resuming with a changed config is allowed (say, more steps), but the result
+    is no longer the uninterrupted run of either config; the loop warns with this.
+    """
+    a, b = _flat(old), _flat(new)
+    keys = sorted(k for k in a.keys() | b.keys() if not k.startswith(ignore))
+    return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in keys if a.get(k) != b.get(k)]

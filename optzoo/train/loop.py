@@ -7,6 +7,7 @@ import math
 import os
 import pathlib
 import time
+import warnings
 from typing import Any
 
 import jax
@@ -218,8 +219,16 @@ def train_and_evaluate(
             ckpt.quarantine(bad)
         restored = None
     if restored is not None:
-        state, meta, _ = restored
+        state, meta, where = restored
         start = int(meta["step"])
+        changed = ckpt.config_changes(meta.get("config") or {}, to_dict(config))
+        if "config" in meta and changed and lead:
+            warnings.warn(
+                f"resuming from {where} written with another config ({'; '.join(changed)})",
+                ckpt.CheckpointWarning,
+                stacklevel=2,
+            )
+    meta["config"] = to_dict(config)
     if lead:  # rows past the checkpoint (or of a run without one) are redone
         last_eval = meta.get("last_eval") or {}
         for name in ("metrics.jsonl", "diagnostics.jsonl"):

@@ -277,3 +277,20 @@ def test_sigkill_during_checkpoint_writes_never_leaves_a_damaged_one(tmp_path):
         np.testing.assert_array_equal(state["w"], np.full_like(template["w"], step))
         for ckpt in list_checkpoints(out):  # every listed checkpoint loads
             restore_checkpoint(ckpt, template)
+
+
+def test_resuming_with_a_changed_config_warns_with_the_changes(tmp_path, capsys):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        "model: {width: 8, depth: 1}\ndata: {name: spirals}\n"
+        "train: {steps: 4, batch_size: 16, checkpoint_every: 2}\n"
+    )
+    out = tmp_path / "run"
+    assert main([str(cfg), "--out", str(out), "--quiet"]) == 0
+    assert main([str(cfg), "--out", str(out)]) == 0  # only train.quiet differs: no warning
+    assert "warning" not in capsys.readouterr().err
+    assert main([str(cfg), "--out", str(out), "--quiet", "--set", "train.steps=6"]) == 0
+    err = capsys.readouterr().err
+    assert "written with another config (train.steps: 4 -> 6)" in err
+    assert "step_00000004" in err
+    assert json.loads((out / "metrics.json").read_text())["resumed_from_step"] == 4
