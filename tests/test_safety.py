@@ -218,8 +218,10 @@ def test_train_config_with_python_tags_is_refused(tmp_path, capsys):
     assert main(["train", str(cfg), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "not valid YAML" in err and str(cfg) in err and "Traceback" not in err
+    cfg.write_text("seed: 0\n")
     over = ["--set", f"seed={_hostile_yaml(marker).strip()}"]
-    assert main(["train", str(tmp_path / "none.yaml"), *over]) == 2
+    assert main(["train", str(cfg), "--out", str(tmp_path / "out"), *over]) == 2
+    assert "--set seed: cannot parse" in capsys.readouterr().err
     assert not marker.exists()
 
 
