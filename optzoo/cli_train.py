@@ -61,8 +61,11 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """Runs one training job; returns 0, 2 for a bad config or no usable checkpoint, 1 for a
-    failed run."""
+    """Runs one training job; returns 0, 1 for a failed run, 2 for bad input.
+
+    Bad input is a bad config, a foreign ``--out``, or an ``--out`` whose checkpoints
+    all fail to load (without ``--restart-on-bad-checkpoint``).
+    """
     from optzoo.train.checkpoint import CheckpointError, CheckpointWarning
     from optzoo.train.config import ConfigError, load_config
 
