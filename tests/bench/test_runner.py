@@ -201,8 +201,12 @@ def test_sigkill_loses_at_most_the_run_in_progress(tmp_path, tiny_raw):
         time.sleep(0.5)
         if db.exists():
             conn = sqlite3.connect(db, timeout=30)
-            done = conn.execute("SELECT COUNT(*) FROM runs WHERE status='ok'").fetchone()[0]
-            conn.close()
+            try:
+                done = conn.execute("SELECT COUNT(*) FROM runs WHERE status='ok'").fetchone()[0]
+            except sqlite3.OperationalError:  # the file exists, its tables not yet
+                done = 0
+            finally:
+                conn.close()
             if done >= 1:
                 break
     proc.kill()
