@@ -8,6 +8,7 @@ one-line message naming the key.
 from __future__ import annotations
 
 import argparse
+import pathlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -20,6 +21,39 @@ def _error(msg: str) -> int:
     return 2
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _out_problem(out: str, force: bool) -> str | None:
+    """Why ``--out`` must not be written, or ``None``.
+
+    An absent or empty directory is fine, and so is an optzoo bench directory
+    (it holds ``bench.sqlite``: resumed). Any other non-empty directory is
+    refused unless ``force``; a file, or a ``bench.sqlite`` that is not SQLite,
+    always.
+    """
+    from optzoo.bench.store import DB_NAME
+
+    path = pathlib.Path(out)
+    if not path.exists():
+        return None
+    if not path.is_dir():
+        return f"--out {out}: exists and is not a directory"
+    db = path / DB_NAME
+    if db.is_file():
+        with open(db, "rb") as f:
+            head = f.read(len(_SQLITE_HEADER))
+        if head and head != _SQLITE_HEADER:
+            return f"--out {out}: {DB_NAME} is not an SQLite database; not an optzoo bench output"
+        return None
+    if any(path.iterdir()) and not force:
+        return (
+            f"--out {out}: a non-empty directory that is not an optzoo bench output "
+            f"(no {DB_NAME}); pass --force to write into it"
+        )
+    return None
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from optzoo.bench.config import ConfigError, load_suite
     from optzoo.bench.runner import run_suite
@@ -28,6 +62,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         suite = load_suite(args.config)
     except (ConfigError, FileNotFoundError) as e:
         return _error(str(e))
+    problem = _out_problem(args.out, args.force)
+    if problem:
+        return _error(problem)
     try:
         s = run_suite(
             suite,
@@ -109,6 +146,11 @@ def _add_subcommands(sub: Any) -> None:
     r = sub.add_parser("run", help="run every missing job of a suite")
     r.add_argument("config", help="suite YAML (configs/bench/*.yaml)")
     r.add_argument("--out", required=True, metavar="DIR", help="result directory")
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty directory that is not an optzoo bench output",
+    )
     r.add_argument("--max-jobs", type=int, default=None, help="stop after N executed jobs")
     r.add_argument("--retry-failed", action="store_true", help="rerun failed jobs")
     r.add_argument("--quiet", action="store_true", help="no progress output")

@@ -7,6 +7,7 @@ import math
 import os
 import pathlib
 import time
+import warnings
 from typing import Any
 
 import jax
@@ -84,29 +85,64 @@ def evaluate(
     return {"eval_loss": float(loss / count), "eval_accuracy": acc}
 
 
-def _truncate_jsonl(path: pathlib.Path, last_step: int) -> None:
+def _parse_row(line: str) -> dict | None:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return row if isinstance(row, dict) and isinstance(row.get("step"), int) else None
+
+
+def _truncate_jsonl(path: pathlib.Path, last_step: int, keep_last: bool = True) -> None:
+    """Drops rows past ``last_step`` (and at it unless ``keep_last``) and torn lines.
+
+    A run killed mid-way left rows the resumed run writes again, and possibly a
+    torn last line; the file is rewritten atomically with only the rows to keep.
+    """
     if not path.exists():
         return
-    keep = [
-        ln for ln in path.read_text().splitlines() if ln and json.loads(ln)["step"] <= last_step
-    ]
-    path.write_text("".join(ln + "\n" for ln in keep))
+    text = path.read_text(encoding="utf-8", errors="replace")
+    keep = []
+    for line in text.splitlines():
+        row = _parse_row(line) if line.strip() else None
+        if row is None:
+            continue
+        if row["step"] < last_step or (keep_last and row["step"] == last_step):
+            keep.append(line)
+    new = "".join(ln + "\n" for ln in keep)
+    if new != text:
+        ckpt.atomic_write_text(path, new)
 
 
 class _Writer:
+    """Appends JSON rows, each with a single ``write`` on an ``O_APPEND`` descriptor.
+
+    A process killed at any moment therefore leaves whole rows only (a torn row
+    needs a torn system call); resuming drops the rows past the checkpoint.
+    """
+
     def __init__(self, workdir: pathlib.Path, enabled: bool):
         self.workdir, self.enabled = workdir, enabled
 
     def row(self, name: str, row: dict) -> None:
-        if self.enabled:
-            with open(self.workdir / name, "a", encoding="utf-8") as f:
-                f.write(json.dumps(row) + "\n")
+        if not self.enabled:
+            return
+        data = (json.dumps(row) + "\n").encode("utf-8")
+        fd = os.open(self.workdir / name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
 
 
 def train_and_evaluate(
     config: Config | dict | str | os.PathLike,
     workdir: str | os.PathLike,
     hessian_fn: HessianHook | None = None,
+    *,
+    restart_on_bad_checkpoint: bool = False,
 ) -> dict[str, Any]:
     """Trains the model a config describes, evaluates it, writes results to ``workdir``.
 
@@ -119,6 +155,11 @@ def train_and_evaluate(
       workdir: output directory (created).
       hessian_fn: optional ``(params, batch) -> float`` called every
         ``train.diagnostics_every`` steps (top Hessian eigenvalue tracking).
+      restart_on_bad_checkpoint: when ``workdir`` holds checkpoints and none of
+        them loads, move them aside (``checkpoints/corrupt_step_N``) and train
+        from step 0 instead of raising :class:`~optzoo.train.checkpoint.CheckpointError`.
+        A damaged newest checkpoint with a good older one never needs this:
+        the run resumes from the older one with a warning.
 
     Returns:
       The ``metrics.json`` record.
@@ -132,7 +173,7 @@ def train_and_evaluate(
     lead = jax.process_index() == 0
     if lead:
         prepare_workdir(workdir)
-        (workdir / "config.json").write_text(json.dumps(to_dict(config), indent=1))
+        ckpt.atomic_write_text(workdir / "config.json", json.dumps(to_dict(config), indent=1))
 
     data = _load_data(config)
     train_split, test_split = data.split("train"), data.split("test")
@@ -169,13 +210,31 @@ def train_and_evaluate(
         "last_eval": None,
     }
     start = 0
-    latest = ckpt.latest_checkpoint(workdir)
-    if latest is not None:
-        state, meta = ckpt.restore_checkpoint(latest, state)
+    try:
+        restored = ckpt.restore_latest(workdir, state, move_bad=lead)
+    except ckpt.CheckpointError:
+        if not restart_on_bad_checkpoint:
+            raise
+        for bad in ckpt.list_checkpoints(workdir) if lead else []:
+            ckpt.quarantine(bad)
+        restored = None
+    if restored is not None:
+        state, meta, where = restored
         start = int(meta["step"])
+        changed = ckpt.config_changes(meta.get("config") or {}, to_dict(config))
+        if "config" in meta and changed and lead:
+            warnings.warn(
+                f"resuming from {where} written with another config ({'; '.join(changed)})",
+                ckpt.CheckpointWarning,
+                stacklevel=2,
+            )
+    meta["config"] = to_dict(config)
     if lead:  # rows past the checkpoint (or of a run without one) are redone
-        for name in ("metrics.jsonl", "eval.jsonl", "diagnostics.jsonl"):
+        last_eval = meta.get("last_eval") or {}
+        for name in ("metrics.jsonl", "diagnostics.jsonl"):
             _truncate_jsonl(workdir / name, start)
+        # An evaluation at the checkpoint's step is kept only if the checkpoint saw it.
+        _truncate_jsonl(workdir / "eval.jsonl", start, keep_last=last_eval.get("step") == start)
 
     runner = Runner(p.strategy, devices, opts, zero1=p.zero1)
     state = runner.put_state(state)
@@ -254,7 +313,10 @@ def train_and_evaluate(
         step += 1
         pending.append((step, metrics))
         reason = None
-        if step % t.log_every == 0 or step == total or diag:
+        # Rows up to a checkpoint reach the disk before it, so that a crash after it loses
+        # none and the counters it saves (skipped steps, last loss) include them.
+        at_checkpoint = bool(t.checkpoint_every) and step % t.checkpoint_every == 0
+        if step % t.log_every == 0 or step == total or diag or at_checkpoint:
             reason = flush()
         if reason:
             stop_reason = reason
@@ -268,7 +330,7 @@ def train_and_evaluate(
                 meta["bad_evals"] += 1
             if t.early_stopping_patience and meta["bad_evals"] >= t.early_stopping_patience:
                 stop_reason = f"early stopping at step {step}"
-        if t.checkpoint_every and step % t.checkpoint_every == 0:
+        if at_checkpoint:
             host = runner.host_state(state)
             meta["wall_time_s"] += time.perf_counter() - t_start
             t_start = time.perf_counter()
@@ -316,7 +378,7 @@ def train_and_evaluate(
         **report,
     }
     if lead:
-        (workdir / "metrics.json").write_text(json.dumps(result, indent=1))
+        ckpt.atomic_write_text(workdir / "metrics.json", json.dumps(result, indent=1))
     return result
 
 
