@@ -183,3 +183,32 @@ def test_study_table_opens_the_report(tmp_path, tiny_raw):
     # momentum lr 0.05: seed 0 (0.25/10 per step) at 20, seed 1 (0.275) at 20 -> 20 steps.
     assert "| digits_tiny | momentum | 20 | 2 | 2.0 | — | 2/0/0 |" in md
     assert "Which reaches 50% first?" in (tmp_path / "report.html").read_text()
+
+
+def test_studies_doc_sections_are_rerunnable(tmp_path, tiny_raw):
+    import yaml
+
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    dirs = []
+    for name, question in (("study_a", "Question A?"), ("study_b", "Question B?")):
+        raw = tiny_raw()
+        raw.update(name=name, question=question, table=["steps_to_target", "state_bytes"])
+        run_suite(parse_suite(raw), tmp_path / name, quiet=True, runner=fake_runner)
+        raw["notes"] = f"Reading of {name}."
+        (configs / f"{name}.yaml").write_text(yaml.safe_dump(raw))
+        dirs.append(str(tmp_path / name))
+    doc = tmp_path / "studies.md"
+    args = ["studies", "--out", str(doc), "--configs", str(configs)]
+    assert bench_main([*args, dirs[0]]) == 0
+    text = doc.read_text()
+    assert "Question A?" in text and "Reading of study_a." in text
+    assert "| workload | optimizer | steps to target | optimizer state KiB |" in text
+    assert f"optzoo bench run {configs / 'study_a.yaml'} --out runs/study_a" in text
+    # Regenerating B alone keeps A; regenerating A again replaces (not duplicates) it.
+    assert bench_main([*args, dirs[1]]) == 0
+    assert bench_main([*args, dirs[0]]) == 0
+    text = doc.read_text()
+    assert text.count("Question A?") == 1 and "Question B?" in text
+    assert text.index("<!-- study:study_a -->") < text.index("<!-- study:study_b -->")
+    assert bench_main([*args, str(tmp_path / "missing")]) == 2
