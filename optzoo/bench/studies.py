@@ -126,6 +126,7 @@ def study_section(
         "```",
         "",
         "**Reading** (hand-written):",
+        "",
         config.get("notes") or "_No reading written yet (the suite's `notes:` key)._",
         "",
     ]
