@@ -202,6 +202,8 @@ def study_table(runs: list, config: dict) -> tuple[list[str], list[list[str]]]:
     rows = aggregate_seeds(runs)
     select_by = config.get("tuning", {}).get("select_by", "time")
     best = select_best_trials(rows, targets, by=select_by)
+    if config.get("table_trials") == "all":
+        best = {(r["workload"], r["optimizer"], r["key"]): r for r in rows}
     trials: dict[tuple, int] = defaultdict(int)
     for r in rows:
         trials[(r["workload"], r["optimizer"])] += 1
@@ -210,15 +212,18 @@ def study_table(runs: list, config: dict) -> tuple[list[str], list[list[str]]]:
     opt_order = [o.get("label") or o["name"] for o in config.get("optimizers", [])]
 
     def order(key: tuple) -> tuple:
-        wl, opt = key
+        wl, opt = key[:2]
+        hp = sorted((k, str(v)) for k, v in best[key]["hyperparameters"].items())
         return (
             wl_order.index(wl) if wl in wl_order else len(wl_order),
             opt_order.index(opt) if opt in opt_order else len(opt_order),
             wl,
             opt,
+            [(k, float(v)) if _is_num(v) else (k, v) for k, v in hp],
         )
 
-    headers = ["workload", "optimizer"] + (["best trial"] if tuned else [])
+    trial_header = "trial" if config.get("table_trials") == "all" else "best trial"
+    headers = ["workload", "optimizer"] + ([trial_header] if tuned else [])
     headers += [TABLE_METRICS[k][0] for k in keys] + ["seeds ok/div/fail"]
     table = []
     for key in sorted(best, key=order):
@@ -228,6 +233,14 @@ def study_table(runs: list, config: dict) -> tuple[list[str], list[list[str]]]:
         cells.append(f"{row['n_ok']}/{row['n_diverged']}/{row['n_failed']}")
         table.append(cells)
     return headers, table
+
+
+def _is_num(v: str) -> bool:
+    try:
+        float(v)
+    except ValueError:
+        return False
+    return True
 
 
 def question_blocks(runs: list, meta: dict) -> list[Block]:
@@ -245,14 +258,19 @@ def question_blocks(runs: list, meta: dict) -> list[Block]:
         headers, table = study_table(mine, config)
         blocks.append(("table", headers, table))
         seeds = config.get("seeds", [])
+        select_by = config.get("tuning", {}).get("select_by", "time")
         blocks.append(
             (
                 "p",
                 f"Suite `{config['name']}`: medians over {len(seeds)} seed(s) {list(seeds)}"
                 + (" with [min, max]" if len(seeds) > 1 else "")
-                + "; best trial per row by "
-                + f"{config.get('tuning', {}).get('select_by', 'time')}. Training time and "
-                "time to target: wall seconds from before compilation, evaluation excluded.",
+                + (
+                    "; a row per trial"
+                    if config.get("table_trials") == "all"
+                    else f"; best trial per row by {select_by}"
+                )
+                + ". Training time and time to target: wall seconds from before compilation, "
+                "evaluation excluded.",
             )
         )
     return blocks

@@ -24,6 +24,9 @@ def test_question_and_table_parse(tiny_raw):
     suite = parse_suite(raw)
     assert suite.question == "Is momentum faster?"
     assert suite.table == ("steps_to_target", "weight_sparsity")
+    raw["table_trials"] = "every"
+    with pytest.raises(ConfigError, match="table_trials.*best, all"):
+        parse_suite(raw)
 
 
 @pytest.mark.parametrize(
@@ -212,3 +215,24 @@ def test_studies_doc_sections_are_rerunnable(tmp_path, tiny_raw):
     assert text.count("Question A?") == 1 and "Question B?" in text
     assert text.index("<!-- study:study_a -->") < text.index("<!-- study:study_b -->")
     assert bench_main([*args, str(tmp_path / "missing")]) == 2
+
+
+def test_table_trials_all_gives_a_row_per_trial(tmp_path, tiny_raw):
+    from optzoo.bench.report import study_table
+    from optzoo.bench.store import Store
+
+    raw = tiny_raw(optimizers=[{"name": "sgd", "search": {"learning_rate": [0.1, 0.5]}}])
+    raw.update(tuning={"protocol": "grid"}, table=["steps_to_target"], question="?")
+    raw["workloads"][0]["target"]["value"] = 0.5
+    suite = parse_suite(raw)
+    run_suite(suite, tmp_path, quiet=True, runner=fake_runner)
+    store = Store(tmp_path)
+    runs, config = store.runs(), store.meta()["suite:tiny"]["config"]
+    store.close()
+    assert study_table(runs, config)[1] == [
+        ["digits_tiny", "sgd", "learning_rate=0.5", "10", "1/0/0"]
+    ]
+    config["table_trials"] = "all"
+    headers, rows = study_table(runs, config)
+    assert headers[2] == "trial"
+    assert [r[2:4] for r in rows] == [["learning_rate=0.1", "20"], ["learning_rate=0.5", "10"]]
