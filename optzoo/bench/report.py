@@ -201,7 +201,7 @@ def study_table(runs: list, config: dict) -> tuple[list[str], list[list[str]]]:
     targets = {r["workload"]: TargetSpec(**r["job"]["workload"]["target"]) for r in runs}
     rows = aggregate_seeds(runs)
     select_by = config.get("tuning", {}).get("select_by", "time")
-    best = select_best_trials(rows, targets, by=select_by)
+    best: dict[tuple, dict] = dict(select_best_trials(rows, targets, by=select_by))
     if config.get("table_trials") == "all":
         best = {(r["workload"], r["optimizer"], r["key"]): r for r in rows}
     trials: dict[tuple, int] = defaultdict(int)
