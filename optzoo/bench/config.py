@@ -154,6 +154,7 @@ class SuiteConfig:
     question: str = ""
     table: tuple[str, ...] = ()
     table_trials: str = "best"  # best: a row per (workload, optimizer); all: a row per trial
+    grid_metric: str = ""  # also a workload x optimizer grid of this metric (e.g. lr x batch)
     notes: str = ""
     missing_optimizers: str = "error"  # error | skip
     skipped: tuple[str, ...] = ()  # filled by validation: optimizers missing from the registry
@@ -311,6 +312,11 @@ def _validate(suite: SuiteConfig) -> SuiteConfig:
     from optzoo.bench.metrics import TABLE_METRICS
 
     _choice("table_trials", suite.table_trials, ("best", "all"))
+    if suite.grid_metric and suite.grid_metric not in TABLE_METRICS:
+        raise ConfigError(
+            f"grid_metric: unknown metric {suite.grid_metric!r}"
+            f"{_closest(suite.grid_metric, TABLE_METRICS)}"
+        )
     for i, key in enumerate(suite.table):
         if key not in TABLE_METRICS:
             raise ConfigError(

@@ -31,7 +31,14 @@ from optzoo.bench.metrics import (
 from optzoo.bench.store import DB_NAME as DB
 from optzoo.bench.store import Store
 
-__all__ = ["build_report", "R_MAX", "study_table", "question_blocks", "DEFAULT_TABLE"]
+__all__ = [
+    "build_report",
+    "R_MAX",
+    "study_table",
+    "study_grid",
+    "question_blocks",
+    "DEFAULT_TABLE",
+]
 
 R_MAX = 4.0  # performance-profile horizon, as in AlgoPerf
 Block = tuple  # ("h1"|"h2"|"p", text) | ("table", headers, rows) | ("img", file, caption)
@@ -235,6 +242,26 @@ def study_table(runs: list, config: dict) -> tuple[list[str], list[list[str]]]:
     return headers, table
 
 
+def study_grid(runs: list, config: dict) -> tuple[list[str], list[list[str]]] | None:
+    """``grid_metric`` as a workload (rows) x optimizer label (columns) table, or None."""
+    metric = config.get("grid_metric")
+    if not metric:
+        return None
+    targets = {r["workload"]: TargetSpec(**r["job"]["workload"]["target"]) for r in runs}
+    select_by = config.get("tuning", {}).get("select_by", "time")
+    best = select_best_trials(aggregate_seeds(runs), targets, by=select_by)
+    names = [w["name"] for w in config.get("workloads", [])]
+    wls = [w for w in names if w in targets] + sorted(set(targets) - set(names))
+    labels = [o.get("label") or o["name"] for o in config.get("optimizers", [])]
+    opts = [o for o in labels if any(k[1] == o for k in best)]
+    opts += sorted({k[1] for k in best} - set(opts))
+    rows = [
+        [w] + [_study_cell(best[(w, o)], metric) if (w, o) in best else MISSING for o in opts]
+        for w in wls
+    ]
+    return [f"{TABLE_METRICS[metric][0]} (workload × optimizer)", *opts], rows
+
+
 def _is_num(v: str) -> bool:
     try:
         float(v)
@@ -257,6 +284,9 @@ def question_blocks(runs: list, meta: dict) -> list[Block]:
         blocks.append(("p", config["question"]))
         headers, table = study_table(mine, config)
         blocks.append(("table", headers, table))
+        grid = study_grid(mine, config)
+        if grid is not None:
+            blocks.append(("table", *grid))
         seeds = config.get("seeds", [])
         select_by = config.get("tuning", {}).get("select_by", "time")
         blocks.append(

@@ -71,7 +71,13 @@ def _current_config(name: str, stored: dict, configs_dir: str | None) -> tuple[d
         from optzoo.bench.config import load_suite
 
         fresh = load_suite(path)
-        config.update(question=fresh.question, table=list(fresh.table), notes=fresh.notes)
+        config.update(
+            question=fresh.question,
+            table=list(fresh.table),
+            table_trials=fresh.table_trials,
+            grid_metric=fresh.grid_metric,
+            notes=fresh.notes,
+        )
         rel = os.path.relpath(path)
         return config, rel if not rel.startswith("..") else path
     return config, f"configs/bench/{name}.yaml"
@@ -81,7 +87,7 @@ def study_section(
     directory: str | os.PathLike, configs_dir: str | None = "configs/bench"
 ) -> tuple[str, str]:
     """(suite name, markdown section) of the study whose runs are in ``directory``."""
-    from optzoo.bench.report import _suite_runs, study_table
+    from optzoo.bench.report import _suite_runs, study_grid, study_table
     from optzoo.bench.store import Store
 
     directory = os.fspath(directory)
@@ -98,6 +104,7 @@ def study_section(
     if not runs:
         raise ValueError(f"{directory}: no finished runs of suite {name!r}")
     headers, rows = study_table(runs, config)
+    grid = study_grid(runs, config)
     status = Counter(r["status"] for r in runs)
     devices = sorted({r["device"] for r in runs if r["device"]})
     version = runs[-1]["versions"].get("optzoo", "?")
@@ -115,6 +122,7 @@ def study_section(
         "",
         _md_table(headers, rows),
         "",
+        *([_md_table(*grid), ""] if grid is not None else []),
         f"*Measured {day} on {'; '.join(devices) or 'unknown device'}, optzoo {version}, "
         f"jax {jax_version}: {len(runs)}/{expected} runs "
         f"({', '.join(f'{n} {s}' for s, n in sorted(status.items()))}), "

@@ -236,3 +236,23 @@ def test_table_trials_all_gives_a_row_per_trial(tmp_path, tiny_raw):
     headers, rows = study_table(runs, config)
     assert headers[2] == "trial"
     assert [r[2:4] for r in rows] == [["learning_rate=0.1", "20"], ["learning_rate=0.5", "10"]]
+
+
+def test_grid_metric_table(tmp_path, tiny_raw):
+    raw = tiny_raw(
+        optimizers=[
+            {"name": "sgd", "label": "lr_0.1", "hyperparameters": {"learning_rate": 0.1}},
+            {"name": "sgd", "label": "lr_0.5", "hyperparameters": {"learning_rate": 0.5}},
+        ]
+    )
+    raw["workloads"].append({**raw["workloads"][0], "name": "second", "batch_size": 16})
+    raw["workloads"][0]["target"]["value"] = 0.5
+    raw.update(question="Grid?", table=["steps_to_target"], grid_metric="steps_to_target")
+    run_suite(parse_suite(raw), tmp_path, quiet=True, runner=fake_runner)
+    assert bench_main(["report", str(tmp_path)]) == 0
+    md = (tmp_path / "report.md").read_text()
+    assert "| steps to target (workload × optimizer) | lr_0.1 | lr_0.5 |" in md
+    assert "| digits_tiny | 20 | 10 |" in md and "| second | 20 | 10 |" in md
+    raw["grid_metric"] = "steps_to_targt"
+    with pytest.raises(ConfigError, match="grid_metric.*'steps_to_target'"):
+        parse_suite(raw)
