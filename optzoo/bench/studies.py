@@ -113,6 +113,13 @@ def study_section(
         max(r["finished_at"] or 0 for r in runs), datetime.timezone.utc
     ).strftime("%Y-%m-%d")
     seeds = config.get("seeds", [])
+    loads = sorted(r["metrics"]["load_avg_1m"] for r in runs if "load_avg_1m" in r["metrics"])
+    load = (
+        f" Machine load (1-min average at the end of each run): median "
+        f"{loads[len(loads) // 2]:.1f}, max {loads[-1]:.1f}."
+        if loads
+        else ""
+    )
     expected = len(entry.get("jobs", [])) or len(runs)
     out_dir = f"runs/{name}"
     parts = [
@@ -127,7 +134,7 @@ def study_section(
         f"jax {jax_version}: {len(runs)}/{expected} runs "
         f"({', '.join(f'{n} {s}' for s, n in sorted(status.items()))}), "
         f"seeds {list(seeds)}, protocol {config.get('tuning', {}).get('protocol', '?')}. "
-        f"{config.get('description', '')}*",
+        f"{config.get('description', '')}{load}*",
         "",
         "Reproduce:",
         "",

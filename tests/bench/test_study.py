@@ -206,6 +206,7 @@ def test_studies_doc_sections_are_rerunnable(tmp_path, tiny_raw):
     assert bench_main([*args, dirs[0]]) == 0
     text = doc.read_text()
     assert "Question A?" in text and "Reading of study_a." in text
+    assert "Machine load (1-min average at the end of each run): median" in text
     assert "| workload | optimizer | steps to target | optimizer state KiB |" in text
     assert f"optzoo bench run {configs / 'study_a.yaml'} --out runs/study_a" in text
     # Regenerating B alone keeps A; regenerating A again replaces (not duplicates) it.
