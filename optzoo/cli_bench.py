@@ -1,4 +1,4 @@
-"""``optzoo bench``: ``run CONFIG --out DIR``, ``report DIR``, ``list [CONFIG]``.
+"""``optzoo bench``: ``run CONFIG --out DIR``, ``report DIR``, ``list``, ``studies DIR...``.
 
 Wire into ``optzoo/cli.py`` with ``add_bench_parser(sub)``; also runs on its own
 as ``python -m optzoo.cli_bench run|report|list ...``. Bad input exits with status 2 and a
@@ -98,6 +98,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_studies(args: argparse.Namespace) -> int:
+    from optzoo.bench.config import ConfigError
+    from optzoo.bench.studies import build_studies_doc
+
+    try:
+        names = build_studies_doc(args.dirs, args.out, args.configs or None)
+    except (ValueError, FileNotFoundError, ConfigError) as e:
+        return _error(str(e))
+    print(f"{args.out}: wrote {', '.join(names)}")
+    return 0
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     from optzoo import registry
     from optzoo.bench import config as cfg
@@ -159,6 +171,15 @@ def _add_subcommands(sub: Any) -> None:
     rep = sub.add_parser("report", help="write DIR/report.md, report.html and plots")
     rep.add_argument("dir", metavar="DIR")
     rep.set_defaults(func=_cmd_report)
+    st = sub.add_parser("studies", help="write the study sections of docs/studies.md")
+    st.add_argument("dirs", nargs="+", metavar="DIR", help="run directories of study suites")
+    st.add_argument("--out", default="docs/studies.md", help="document (other sections kept)")
+    st.add_argument(
+        "--configs",
+        default="configs/bench",
+        help="where <suite>.yaml gives the current question/table/notes ('' : the stored ones)",
+    )
+    st.set_defaults(func=_cmd_studies)
     ls = sub.add_parser("list", help="list what a suite can use, or a suite's jobs")
     ls.add_argument("config", nargs="?", default=None)
     ls.add_argument("--out", default=None, metavar="DIR", help="show job status from DIR")

@@ -153,6 +153,8 @@ class SuiteConfig:
     # metrics.TABLE_METRICS) and a hand-written reading of the measured numbers.
     question: str = ""
     table: tuple[str, ...] = ()
+    table_trials: str = "best"  # best: a row per (workload, optimizer); all: a row per trial
+    grid_metric: str = ""  # also a workload x optimizer grid of this metric (e.g. lr x batch)
     notes: str = ""
     missing_optimizers: str = "error"  # error | skip
     skipped: tuple[str, ...] = ()  # filled by validation: optimizers missing from the registry
@@ -309,6 +311,12 @@ def _validate(suite: SuiteConfig) -> SuiteConfig:
     _check_space("tuning.search_space", suite.tuning.search_space, suite.tuning.protocol)
     from optzoo.bench.metrics import TABLE_METRICS
 
+    _choice("table_trials", suite.table_trials, ("best", "all"))
+    if suite.grid_metric and suite.grid_metric not in TABLE_METRICS:
+        raise ConfigError(
+            f"grid_metric: unknown metric {suite.grid_metric!r}"
+            f"{_closest(suite.grid_metric, TABLE_METRICS)}"
+        )
     for i, key in enumerate(suite.table):
         if key not in TABLE_METRICS:
             raise ConfigError(

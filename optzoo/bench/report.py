@@ -31,7 +31,14 @@ from optzoo.bench.metrics import (
 from optzoo.bench.store import DB_NAME as DB
 from optzoo.bench.store import Store
 
-__all__ = ["build_report", "R_MAX", "study_table", "question_blocks", "DEFAULT_TABLE"]
+__all__ = [
+    "build_report",
+    "R_MAX",
+    "study_table",
+    "study_grid",
+    "question_blocks",
+    "DEFAULT_TABLE",
+]
 
 R_MAX = 4.0  # performance-profile horizon, as in AlgoPerf
 Block = tuple  # ("h1"|"h2"|"p", text) | ("table", headers, rows) | ("img", file, caption)
@@ -201,7 +208,9 @@ def study_table(runs: list, config: dict) -> tuple[list[str], list[list[str]]]:
     targets = {r["workload"]: TargetSpec(**r["job"]["workload"]["target"]) for r in runs}
     rows = aggregate_seeds(runs)
     select_by = config.get("tuning", {}).get("select_by", "time")
-    best = select_best_trials(rows, targets, by=select_by)
+    best: dict[tuple, dict] = dict(select_best_trials(rows, targets, by=select_by))
+    if config.get("table_trials") == "all":
+        best = {(r["workload"], r["optimizer"], r["key"]): r for r in rows}
     trials: dict[tuple, int] = defaultdict(int)
     for r in rows:
         trials[(r["workload"], r["optimizer"])] += 1
@@ -210,15 +219,18 @@ def study_table(runs: list, config: dict) -> tuple[list[str], list[list[str]]]:
     opt_order = [o.get("label") or o["name"] for o in config.get("optimizers", [])]
 
     def order(key: tuple) -> tuple:
-        wl, opt = key
+        wl, opt = key[:2]
+        hp = sorted((k, str(v)) for k, v in best[key]["hyperparameters"].items())
         return (
             wl_order.index(wl) if wl in wl_order else len(wl_order),
             opt_order.index(opt) if opt in opt_order else len(opt_order),
             wl,
             opt,
+            [(k, float(v)) if _is_num(v) else (k, v) for k, v in hp],
         )
 
-    headers = ["workload", "optimizer"] + (["best trial"] if tuned else [])
+    trial_header = "trial" if config.get("table_trials") == "all" else "best trial"
+    headers = ["workload", "optimizer"] + ([trial_header] if tuned else [])
     headers += [TABLE_METRICS[k][0] for k in keys] + ["seeds ok/div/fail"]
     table = []
     for key in sorted(best, key=order):
@@ -228,6 +240,34 @@ def study_table(runs: list, config: dict) -> tuple[list[str], list[list[str]]]:
         cells.append(f"{row['n_ok']}/{row['n_diverged']}/{row['n_failed']}")
         table.append(cells)
     return headers, table
+
+
+def study_grid(runs: list, config: dict) -> tuple[list[str], list[list[str]]] | None:
+    """``grid_metric`` as a workload (rows) x optimizer label (columns) table, or None."""
+    metric = config.get("grid_metric")
+    if not metric:
+        return None
+    targets = {r["workload"]: TargetSpec(**r["job"]["workload"]["target"]) for r in runs}
+    select_by = config.get("tuning", {}).get("select_by", "time")
+    best = select_best_trials(aggregate_seeds(runs), targets, by=select_by)
+    names = [w["name"] for w in config.get("workloads", [])]
+    wls = [w for w in names if w in targets] + sorted(set(targets) - set(names))
+    labels = [o.get("label") or o["name"] for o in config.get("optimizers", [])]
+    opts = [o for o in labels if any(k[1] == o for k in best)]
+    opts += sorted({k[1] for k in best} - set(opts))
+    rows = [
+        [w] + [_study_cell(best[(w, o)], metric) if (w, o) in best else MISSING for o in opts]
+        for w in wls
+    ]
+    return [f"{TABLE_METRICS[metric][0]} (workload × optimizer)", *opts], rows
+
+
+def _is_num(v: str) -> bool:
+    try:
+        float(v)
+    except ValueError:
+        return False
+    return True
 
 
 def question_blocks(runs: list, meta: dict) -> list[Block]:
@@ -244,15 +284,23 @@ def question_blocks(runs: list, meta: dict) -> list[Block]:
         blocks.append(("p", config["question"]))
         headers, table = study_table(mine, config)
         blocks.append(("table", headers, table))
+        grid = study_grid(mine, config)
+        if grid is not None:
+            blocks.append(("table", *grid))
         seeds = config.get("seeds", [])
+        select_by = config.get("tuning", {}).get("select_by", "time")
         blocks.append(
             (
                 "p",
                 f"Suite `{config['name']}`: medians over {len(seeds)} seed(s) {list(seeds)}"
                 + (" with [min, max]" if len(seeds) > 1 else "")
-                + "; best trial per row by "
-                + f"{config.get('tuning', {}).get('select_by', 'time')}. Training time and "
-                "time to target: wall seconds from before compilation, evaluation excluded.",
+                + (
+                    "; a row per trial"
+                    if config.get("table_trials") == "all"
+                    else f"; best trial per row by {select_by}"
+                )
+                + ". Training time and time to target: wall seconds from before compilation, "
+                "evaluation excluded.",
             )
         )
     return blocks

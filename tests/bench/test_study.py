@@ -24,6 +24,9 @@ def test_question_and_table_parse(tiny_raw):
     suite = parse_suite(raw)
     assert suite.question == "Is momentum faster?"
     assert suite.table == ("steps_to_target", "weight_sparsity")
+    raw["table_trials"] = "every"
+    with pytest.raises(ConfigError, match="table_trials.*best, all"):
+        parse_suite(raw)
 
 
 @pytest.mark.parametrize(
@@ -183,3 +186,74 @@ def test_study_table_opens_the_report(tmp_path, tiny_raw):
     # momentum lr 0.05: seed 0 (0.25/10 per step) at 20, seed 1 (0.275) at 20 -> 20 steps.
     assert "| digits_tiny | momentum | 20 | 2 | 2.0 | — | 2/0/0 |" in md
     assert "Which reaches 50% first?" in (tmp_path / "report.html").read_text()
+
+
+def test_studies_doc_sections_are_rerunnable(tmp_path, tiny_raw):
+    import yaml
+
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    dirs = []
+    for name, question in (("study_a", "Question A?"), ("study_b", "Question B?")):
+        raw = tiny_raw()
+        raw.update(name=name, question=question, table=["steps_to_target", "state_bytes"])
+        run_suite(parse_suite(raw), tmp_path / name, quiet=True, runner=fake_runner)
+        raw["notes"] = f"Reading of {name}."
+        (configs / f"{name}.yaml").write_text(yaml.safe_dump(raw))
+        dirs.append(str(tmp_path / name))
+    doc = tmp_path / "studies.md"
+    args = ["studies", "--out", str(doc), "--configs", str(configs)]
+    assert bench_main([*args, dirs[0]]) == 0
+    text = doc.read_text()
+    assert "Question A?" in text and "Reading of study_a." in text
+    assert "Machine load (1-min average at the end of each run): median" in text
+    assert "| workload | optimizer | steps to target | optimizer state KiB |" in text
+    assert f"optzoo bench run {configs / 'study_a.yaml'} --out runs/study_a" in text
+    # Regenerating B alone keeps A; regenerating A again replaces (not duplicates) it.
+    assert bench_main([*args, dirs[1]]) == 0
+    assert bench_main([*args, dirs[0]]) == 0
+    text = doc.read_text()
+    assert text.count("Question A?") == 1 and "Question B?" in text
+    assert text.index("<!-- study:study_a -->") < text.index("<!-- study:study_b -->")
+    assert bench_main([*args, str(tmp_path / "missing")]) == 2
+
+
+def test_table_trials_all_gives_a_row_per_trial(tmp_path, tiny_raw):
+    from optzoo.bench.report import study_table
+    from optzoo.bench.store import Store
+
+    raw = tiny_raw(optimizers=[{"name": "sgd", "search": {"learning_rate": [0.1, 0.5]}}])
+    raw.update(tuning={"protocol": "grid"}, table=["steps_to_target"], question="?")
+    raw["workloads"][0]["target"]["value"] = 0.5
+    suite = parse_suite(raw)
+    run_suite(suite, tmp_path, quiet=True, runner=fake_runner)
+    store = Store(tmp_path)
+    runs, config = store.runs(), store.meta()["suite:tiny"]["config"]
+    store.close()
+    assert study_table(runs, config)[1] == [
+        ["digits_tiny", "sgd", "learning_rate=0.5", "10", "1/0/0"]
+    ]
+    config["table_trials"] = "all"
+    headers, rows = study_table(runs, config)
+    assert headers[2] == "trial"
+    assert [r[2:4] for r in rows] == [["learning_rate=0.1", "20"], ["learning_rate=0.5", "10"]]
+
+
+def test_grid_metric_table(tmp_path, tiny_raw):
+    raw = tiny_raw(
+        optimizers=[
+            {"name": "sgd", "label": "lr_0.1", "hyperparameters": {"learning_rate": 0.1}},
+            {"name": "sgd", "label": "lr_0.5", "hyperparameters": {"learning_rate": 0.5}},
+        ]
+    )
+    raw["workloads"].append({**raw["workloads"][0], "name": "second", "batch_size": 16})
+    raw["workloads"][0]["target"]["value"] = 0.5
+    raw.update(question="Grid?", table=["steps_to_target"], grid_metric="steps_to_target")
+    run_suite(parse_suite(raw), tmp_path, quiet=True, runner=fake_runner)
+    assert bench_main(["report", str(tmp_path)]) == 0
+    md = (tmp_path / "report.md").read_text()
+    assert "| steps to target (workload × optimizer) | lr_0.1 | lr_0.5 |" in md
+    assert "| digits_tiny | 20 | 10 |" in md and "| second | 20 | 10 |" in md
+    raw["grid_metric"] = "steps_to_targt"
+    with pytest.raises(ConfigError, match="grid_metric.*'steps_to_target'"):
+        parse_suite(raw)
