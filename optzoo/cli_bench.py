@@ -1,4 +1,4 @@
-"""``optzoo bench``: ``run CONFIG --out DIR``, ``report DIR``, ``list [CONFIG]``.
+"""``optzoo bench``: ``run CONFIG --out DIR``, ``report DIR``, ``list``, ``studies DIR...``.
 
 Wire into ``optzoo/cli.py`` with ``add_bench_parser(sub)``; also runs on its own
 as ``python -m optzoo.cli_bench run|report|list ...``. Bad input exits with status 2 and a
@@ -8,6 +8,7 @@ one-line message naming the key.
 from __future__ import annotations
 
 import argparse
+import pathlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -20,6 +21,39 @@ def _error(msg: str) -> int:
     return 2
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _out_problem(out: str, force: bool) -> str | None:
+    """Why ``--out`` must not be written, or ``None``.
+
+    An absent or empty directory is fine, and so is an optzoo bench directory
+    (it holds ``bench.sqlite``: resumed). Any other non-empty directory is
+    refused unless ``force``; a file, or a ``bench.sqlite`` that is not SQLite,
+    always.
+    """
+    from optzoo.bench.store import DB_NAME
+
+    path = pathlib.Path(out)
+    if not path.exists():
+        return None
+    if not path.is_dir():
+        return f"--out {out}: exists and is not a directory"
+    db = path / DB_NAME
+    if db.is_file():
+        with open(db, "rb") as f:
+            head = f.read(len(_SQLITE_HEADER))
+        if head and head != _SQLITE_HEADER:
+            return f"--out {out}: {DB_NAME} is not an SQLite database; not an optzoo bench output"
+        return None
+    if any(path.iterdir()) and not force:
+        return (
+            f"--out {out}: a non-empty directory that is not an optzoo bench output "
+            f"(no {DB_NAME}); pass --force to write into it"
+        )
+    return None
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from optzoo.bench.config import ConfigError, load_suite
     from optzoo.bench.runner import run_suite
@@ -28,6 +62,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         suite = load_suite(args.config)
     except (ConfigError, FileNotFoundError) as e:
         return _error(str(e))
+    problem = _out_problem(args.out, args.force)
+    if problem:
+        return _error(problem)
     try:
         s = run_suite(
             suite,
@@ -58,6 +95,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as e:
         return _error(str(e))
     print("\n".join(paths))
+    return 0
+
+
+def _cmd_studies(args: argparse.Namespace) -> int:
+    from optzoo.bench.config import ConfigError
+    from optzoo.bench.studies import build_studies_doc
+
+    try:
+        names = build_studies_doc(args.dirs, args.out, args.configs or None)
+    except (ValueError, FileNotFoundError, ConfigError) as e:
+        return _error(str(e))
+    print(f"{args.out}: wrote {', '.join(names)}")
     return 0
 
 
@@ -109,6 +158,11 @@ def _add_subcommands(sub: Any) -> None:
     r = sub.add_parser("run", help="run every missing job of a suite")
     r.add_argument("config", help="suite YAML (configs/bench/*.yaml)")
     r.add_argument("--out", required=True, metavar="DIR", help="result directory")
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty directory that is not an optzoo bench output",
+    )
     r.add_argument("--max-jobs", type=int, default=None, help="stop after N executed jobs")
     r.add_argument("--retry-failed", action="store_true", help="rerun failed jobs")
     r.add_argument("--quiet", action="store_true", help="no progress output")
@@ -117,6 +171,15 @@ def _add_subcommands(sub: Any) -> None:
     rep = sub.add_parser("report", help="write DIR/report.md, report.html and plots")
     rep.add_argument("dir", metavar="DIR")
     rep.set_defaults(func=_cmd_report)
+    st = sub.add_parser("studies", help="write the study sections of docs/studies.md")
+    st.add_argument("dirs", nargs="+", metavar="DIR", help="run directories of study suites")
+    st.add_argument("--out", default="docs/studies.md", help="document (other sections kept)")
+    st.add_argument(
+        "--configs",
+        default="configs/bench",
+        help="where <suite>.yaml gives the current question/table/notes ('' : the stored ones)",
+    )
+    st.set_defaults(func=_cmd_studies)
     ls = sub.add_parser("list", help="list what a suite can use, or a suite's jobs")
     ls.add_argument("config", nargs="?", default=None)
     ls.add_argument("--out", default=None, metavar="DIR", help="show job status from DIR")

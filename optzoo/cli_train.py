@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import pathlib
 import sys
+import warnings
+from typing import TextIO
 
 __all__ = ["add_train_parser", "run_train", "main"]
 
@@ -41,6 +43,12 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write into a non-empty directory optzoo did not create",
     )
+    p.add_argument(
+        "--restart-on-bad-checkpoint",
+        action="store_true",
+        help="if DIR has checkpoints and none loads, move them to checkpoints/corrupt_step_N "
+        "and train from step 0 (without it: exit 2)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--coordinator",
@@ -53,7 +61,12 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """Runs one training job; returns 0, 2 for a bad config, 1 for a failed run."""
+    """Runs one training job; returns 0, 1 for a failed run, 2 for bad input.
+
+    Bad input is a bad config, a foreign ``--out``, or an ``--out`` whose checkpoints
+    all fail to load (without ``--restart-on-bad-checkpoint``).
+    """
+    from optzoo.train.checkpoint import CheckpointError, CheckpointWarning
     from optzoo.train.config import ConfigError, load_config
 
     overrides = list(args.overrides)
@@ -74,9 +87,21 @@ def run_train(args: argparse.Namespace) -> int:
 
         if config.parallel.process_id == 0:
             prepare_workdir(out, force=args.force)
-        result = train_and_evaluate(config, out)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_checkpoint_warning
+            warnings.simplefilter("always", CheckpointWarning)
+            result = train_and_evaluate(
+                config, out, restart_on_bad_checkpoint=args.restart_on_bad_checkpoint
+            )
     except ConfigError as e:
         print(f"optzoo train: error: {e}", file=sys.stderr)
+        return 2
+    except CheckpointError as e:
+        print(
+            f"optzoo train: error: {e}\n(pass --restart-on-bad-checkpoint to move them aside "
+            "and train from step 0)",
+            file=sys.stderr,
+        )
         return 2
     except (FloatingPointError, OSError) as e:
         print(f"optzoo train: failed: {e}", file=sys.stderr)
@@ -89,6 +114,22 @@ def run_train(args: argparse.Namespace) -> int:
             f"results in {out}/metrics.json"
         )
     return 0
+
+
+def _show_checkpoint_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    from optzoo.train.checkpoint import CheckpointWarning
+
+    if issubclass(category, CheckpointWarning):
+        print(f"optzoo train: warning: {message}", file=sys.stderr)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -91,7 +91,13 @@ def register(
       name: catalogue name (lower case, ``snake_case``).
       family: grouping shown in the catalogue (``sgd``, ``adaptive``, ``matrix`` ...).
       reference: the paper that introduced the method.
-      state_per_param: floats of optimizer state per parameter (Adam: 2).
+      state_per_param: float32 words (4 bytes) of optimizer state per parameter for one
+        large square float32 weight matrix, to leading order: arrays that grow like the
+        matrix count by their bytes (Adam: 2; a bfloat16 moment 0.5; an 8-bit one with a
+        4-byte scale per 256 entries (1 + 4/256) / 4), arrays that grow like its side
+        (factored statistics: Adafactor 0) and scalars count 0; ``float("inf")`` when
+        the state grows faster than the parameter count (BFGS). Checked by
+        tests/test_state_bytes.py on a 1024 x 1024 matrix plus a 1024 bias.
       needs: extra inputs the update needs (``value_fn``, ``hvp``, ``value``).
       defaults: values :func:`create` passes unless the caller overrides them: defaults
         for required arguments (e.g. ``{"learning_rate": 1e-3}``), or a better choice

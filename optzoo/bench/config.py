@@ -149,6 +149,13 @@ class SuiteConfig:
     tuning: TuningSpec = dataclasses.field(default_factory=TuningSpec)
     seeds: tuple[int, ...] = (0,)
     description: str = ""
+    # Study suites: the question the study answers, the columns of its study table (keys of
+    # metrics.TABLE_METRICS) and a hand-written reading of the measured numbers.
+    question: str = ""
+    table: tuple[str, ...] = ()
+    table_trials: str = "best"  # best: a row per (workload, optimizer); all: a row per trial
+    grid_metric: str = ""  # also a workload x optimizer grid of this metric (e.g. lr x batch)
+    notes: str = ""
     missing_optimizers: str = "error"  # error | skip
     skipped: tuple[str, ...] = ()  # filled by validation: optimizers missing from the registry
 
@@ -302,6 +309,20 @@ def _validate(suite: SuiteConfig) -> SuiteConfig:
     if suite.tuning.trials < 1:
         raise ConfigError(f"tuning.trials: must be >= 1, got {suite.tuning.trials}")
     _check_space("tuning.search_space", suite.tuning.search_space, suite.tuning.protocol)
+    from optzoo.bench.metrics import TABLE_METRICS
+
+    _choice("table_trials", suite.table_trials, ("best", "all"))
+    if suite.grid_metric and suite.grid_metric not in TABLE_METRICS:
+        raise ConfigError(
+            f"grid_metric: unknown metric {suite.grid_metric!r}"
+            f"{_closest(suite.grid_metric, TABLE_METRICS)}"
+        )
+    for i, key in enumerate(suite.table):
+        if key not in TABLE_METRICS:
+            raise ConfigError(
+                f"table[{i}]: unknown metric {key!r}{_closest(key, TABLE_METRICS)} "
+                f"(valid metrics: {', '.join(TABLE_METRICS)})"
+            )
     names = set()
     for i, w in enumerate(suite.workloads):
         p = f"workloads[{i}]"

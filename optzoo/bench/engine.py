@@ -6,13 +6,14 @@ transformers ...) in a temporary work directory and reads its outputs back:
 ``eval.jsonl`` gives the curve, ``metrics.jsonl`` the train losses,
 ``metrics.json`` the totals.
 
-The engine records one wall time for the whole run, not per evaluation, and no
-compile or per-step times; so here the wall time of each curve row is the run's
-wall time scaled by ``step / steps`` (``metrics["timing"] == "interpolated"``),
-and compile and step times are left empty. The builtin trainer measures them.
-If the engine's ``eval.jsonl`` rows carry ``wall_time_s`` (training time so far)
-and ``metrics.json`` a ``compile_time_s``, those are used instead
-(``timing == "measured"``).
+Timings are measured by the engine: each ``eval.jsonl`` row carries
+``wall_time_s`` (training time so far, from before the first step's compilation,
+evaluation excluded) and ``metrics.json`` the total ``train_time_s`` and
+``compile_time_s`` (the first step's call) (``metrics["timing"] == "measured"``).
+The engine does not block on every step, so ``median_step_time_s`` is the mean
+time of the steps after the first, ``(train_time - compile_time) / (steps - 1)``.
+With an engine that lacks these records the curve's wall times are the run's
+wall time scaled by ``step / steps`` (``timing == "interpolated"``).
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def _jsonl(path: pathlib.Path) -> list[dict]:
 
 def run_job_engine(job: Any, progress: Any = None) -> Any:
     """Runs ``job`` with ``optzoo.train.train_and_evaluate``; see the module docstring."""
-    from optzoo.bench.metrics import run_metrics
+    from optzoo.bench.metrics import RUN_EXTRAS, run_metrics
     from optzoo.bench.workloads import JobResult
     from optzoo.train import train_and_evaluate
 
@@ -123,7 +124,8 @@ def run_job_engine(job: Any, progress: Any = None) -> Any:
         evals = _jsonl(pathlib.Path(tmp) / "eval.jsonl")
         steps = _jsonl(pathlib.Path(tmp) / "metrics.jsonl")
     last = int(out["steps"]) or 1
-    wall = float(out["wall_time_s"])
+    wall = float(out.get("train_time_s", out["wall_time_s"]))
+    measured = bool(evals) and all("wall_time_s" in e for e in evals)
     curve, i, window = [], 0, []
     nan = float("nan")
     for e in evals:
@@ -136,7 +138,7 @@ def run_job_engine(job: Any, progress: Any = None) -> Any:
         acc = e.get("eval_accuracy")
         row = (
             int(e["step"]),
-            wall * e["step"] / last,
+            float(e["wall_time_s"]) if measured else wall * e["step"] / last,
             train_loss,
             e["eval_loss"],
             nan if acc is None else acc,
@@ -160,17 +162,29 @@ def run_job_engine(job: Any, progress: Any = None) -> Any:
                 nan if acc is None else acc,
             )
         )
+    compile_s = out.get("compile_time_s")
+    extra = {k: out.get(k) for k in RUN_EXTRAS}
+    mem = [out.get(f"compiled_{k}_size_in_bytes") for k in ("argument", "output", "temp")]
+    if all(isinstance(v, int) for v in mem):
+        alias = int(out.get("compiled_alias_size_in_bytes") or 0)
+        extra["step_memory_bytes"] = sum(int(v) for v in mem if v is not None) - alias
+    if diverged:
+        extra["final_train_accuracy"] = None
     result = JobResult(
         status="diverged" if diverged else "ok",
         curve=curve,
+        compile_time_s=float(compile_s or 0.0),
         state_bytes=int(out.get("optimizer_state_bytes_per_device") or 0),
+        extra=extra,
     )
     result.metrics = run_metrics(result, w.target)
-    measured = bool(evals) and all("wall_time_s" in e for e in evals)
-    result.compile_time_s = float(out.get("compile_time_s") or 0.0)
+    step_s = None
+    if measured and compile_s is not None and last > 1:
+        step_s = max(wall - float(compile_s), 0.0) / (last - 1)
     result.metrics.update(
         timing="measured" if measured else "interpolated",
-        compile_time_s=out.get("compile_time_s"),
+        compile_time_s=compile_s,
+        median_step_time_s=step_s,
         engine="train",
         stop_reason=out.get("stop_reason"),
     )

@@ -37,7 +37,47 @@ __all__ = [
     "integrated_score",
     "expected_best",
     "tuneability",
+    "TABLE_METRICS",
+    "RUN_EXTRAS",
+    "AGG_KEYS",
+    "weight_sparsity",
 ]
+
+# Per-run metrics a suite's ``table`` may name: key -> (column header, format, scale).
+# Every run of either engine records each key (None where it does not apply).
+TABLE_METRICS: dict[str, tuple[str, str, float]] = {
+    "best_eval_accuracy": ("best eval acc", ".4f", 1.0),
+    "final_eval_accuracy": ("final eval acc", ".4f", 1.0),
+    "final_train_accuracy": ("final train acc", ".4f", 1.0),
+    "train_eval_gap": ("train - eval acc", ".4f", 1.0),
+    "best_eval_loss": ("best eval loss", ".4g", 1.0),
+    "final_eval_loss": ("final eval loss", ".4g", 1.0),
+    "final_train_loss": ("final train loss", ".4g", 1.0),
+    "steps_to_target": ("steps to target", ".0f", 1.0),
+    "epochs_to_target": ("epochs to target", ".3g", 1.0),
+    "time_to_target_s": ("time to target s", ".2f", 1.0),
+    "wall_time_s": ("training time s", ".2f", 1.0),
+    "compile_time_s": ("compile s", ".2f", 1.0),
+    "median_step_time_s": ("step ms", ".3g", 1e3),
+    "state_bytes": ("optimizer state KiB", ".1f", 1 / 1024),
+    "peak_memory_bytes": ("peak memory MiB", ".1f", 1 / 2**20),
+    "step_memory_bytes": ("step memory KiB", ".1f", 1 / 1024),
+    "weight_sparsity": ("weight sparsity", ".3f", 1.0),
+    "param_count": ("params", ".0f", 1.0),
+    "steps": ("steps run", ".0f", 1.0),
+}
+# Measured by the trainers and passed in ``JobResult.extra`` (None when a trainer lacks one).
+RUN_EXTRAS = (
+    "final_train_accuracy",
+    "n_train",
+    "batch_size",
+    "param_count",
+    "weight_sparsity",
+    "step_memory_bytes",
+    "peak_memory_bytes",
+)
+# Missing-target metrics: a run that misses the target counts as infinitely slow.
+_INF_IF_MISSING = ("time_to_target_s", "steps_to_target", "epochs_to_target")
 
 _COLUMN = {"train_loss": 2, "eval_loss": 3, "eval_accuracy": 4}
 
@@ -46,6 +86,17 @@ def _clean(x: Any) -> Any:
     if isinstance(x, float) and not math.isfinite(x):
         return None
     return x
+
+
+def weight_sparsity(params: Any, threshold: float = 1e-3) -> float | None:
+    """Fraction of weight-matrix entries (leaves with ndim >= 2) with ``|w| < threshold``."""
+    import jax
+
+    mats = [np.asarray(x) for x in jax.tree.leaves(params) if np.ndim(x) >= 2]
+    total = sum(m.size for m in mats)
+    if not total:
+        return None
+    return sum(int(np.sum(np.abs(m) < threshold)) for m in mats) / total
 
 
 def time_to_target(
@@ -87,28 +138,24 @@ def run_metrics(result: Any, target: TargetSpec) -> dict:
         "p90_step_time_s": float(np.percentile(st, 90)) if st else None,
         "state_bytes": result.state_bytes,
     }
+    extra = getattr(result, "extra", {}) or {}
+    for key in RUN_EXTRAS:
+        m[key] = extra.get(key)
+    n_train, batch = m["n_train"], m["batch_size"]
+    m["epochs_to_target"] = t_step * batch / n_train if t_step is not None and n_train else None
+    tr, ev = m["final_train_accuracy"], m["final_eval_accuracy"]
+    m["train_eval_gap"] = tr - ev if tr is not None and ev is not None else None
     return {k: _clean(v) for k, v in m.items()}
 
 
 def _metric(run: Mapping[str, Any], key: str) -> float:
     v = run["metrics"].get(key)
-    if key == "time_to_target_s" and v is None:
+    if key in _INF_IF_MISSING and v is None and not run["metrics"].get("target_reached"):
         return math.inf
     return math.nan if v is None else float(v)
 
 
-AGG_KEYS = (
-    "time_to_target_s",
-    "steps_to_target",
-    "best_eval_accuracy",
-    "best_eval_loss",
-    "final_eval_accuracy",
-    "final_eval_loss",
-    "final_train_loss",
-    "median_step_time_s",
-    "compile_time_s",
-    "state_bytes",
-)
+AGG_KEYS = tuple(TABLE_METRICS)
 
 
 def trial_key(run: Mapping[str, Any]) -> str:
@@ -148,8 +195,6 @@ def aggregate_seeds(runs: Iterable[Mapping[str, Any]]) -> list[dict]:
         }
         for key in AGG_KEYS:
             vals = np.array([_metric(r, key) for r in rs], dtype=float)
-            if key == "steps_to_target":
-                vals = np.where(np.isnan(vals), np.inf, vals)
             finite = vals[~np.isnan(vals)]
             row[key] = float(np.median(finite)) if finite.size else math.nan
             row[key + "_min"] = float(finite.min()) if finite.size else math.nan

@@ -19,6 +19,7 @@ import numpy as np
 
 from optzoo.bench.config import TargetSpec
 from optzoo.bench.metrics import (
+    TABLE_METRICS,
     aggregate_seeds,
     integrated_score,
     performance_profile,
@@ -30,7 +31,14 @@ from optzoo.bench.metrics import (
 from optzoo.bench.store import DB_NAME as DB
 from optzoo.bench.store import Store
 
-__all__ = ["build_report", "R_MAX"]
+__all__ = [
+    "build_report",
+    "R_MAX",
+    "study_table",
+    "study_grid",
+    "question_blocks",
+    "DEFAULT_TABLE",
+]
 
 R_MAX = 4.0  # performance-profile horizon, as in AlgoPerf
 Block = tuple  # ("h1"|"h2"|"p", text) | ("table", headers, rows) | ("img", file, caption)
@@ -157,6 +165,147 @@ def _plot_ttt(directory: str, times: dict) -> str:
     return _save(fig, directory, "time_to_target.png")
 
 
+DEFAULT_TABLE = ("best_eval_accuracy", "steps_to_target", "time_to_target_s", "final_train_loss")
+MISSING = "—"
+
+
+def _study_value(x: Any, fmt: str, scale: float, inner: bool = False) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return MISSING
+    if isinstance(x, float) and math.isinf(x):
+        return "n.r." if inner else "not reached"
+    return format(x * scale, fmt)
+
+
+def _study_cell(row: dict, key: str) -> str:
+    """Median over seeds, with [min, max] when several seeds differ."""
+    _, fmt, scale = TABLE_METRICS[key]
+    med, lo, hi = (row.get(key + s, math.nan) for s in ("", "_min", "_max"))
+    text = _study_value(med, fmt, scale)
+    finite = [v for v in (lo, hi) if isinstance(v, float) and not math.isnan(v)]
+    if row["n"] > 1 and len(finite) == 2:
+        a, b = _study_value(lo, fmt, scale, True), _study_value(hi, fmt, scale, True)
+        if a != b:
+            text += f" [{a}, {b}]"
+    return text
+
+
+def _suite_runs(runs: list, meta_entry: dict) -> list:
+    jobs = set(meta_entry.get("jobs", []))
+    return [r for r in runs if r["config_hash"] in jobs] if jobs else list(runs)
+
+
+def study_table(runs: list, config: dict) -> tuple[list[str], list[list[str]]]:
+    """The study table of one suite: a row per (workload, optimizer label), its best trial.
+
+    ``config`` is the suite configuration as a mapping (``dataclasses.asdict`` of
+    a :class:`~optzoo.bench.config.SuiteConfig`); its ``table`` names the metric
+    columns (``DEFAULT_TABLE`` when empty). Values are medians over seeds with
+    [min, max] when several seeds differ; "not reached" marks a missed target,
+    "—" a value the run does not have.
+    """
+    keys = list(config.get("table") or DEFAULT_TABLE)
+    targets = {r["workload"]: TargetSpec(**r["job"]["workload"]["target"]) for r in runs}
+    rows = aggregate_seeds(runs)
+    select_by = config.get("tuning", {}).get("select_by", "time")
+    best: dict[tuple, dict] = dict(select_best_trials(rows, targets, by=select_by))
+    if config.get("table_trials") == "all":
+        best = {(r["workload"], r["optimizer"], r["key"]): r for r in rows}
+    trials: dict[tuple, int] = defaultdict(int)
+    for r in rows:
+        trials[(r["workload"], r["optimizer"])] += 1
+    tuned = any(n > 1 for n in trials.values())
+    wl_order = [w["name"] for w in config.get("workloads", [])]
+    opt_order = [o.get("label") or o["name"] for o in config.get("optimizers", [])]
+
+    def order(key: tuple) -> tuple:
+        wl, opt = key[:2]
+        hp = sorted((k, str(v)) for k, v in best[key]["hyperparameters"].items())
+        return (
+            wl_order.index(wl) if wl in wl_order else len(wl_order),
+            opt_order.index(opt) if opt in opt_order else len(opt_order),
+            wl,
+            opt,
+            [(k, float(v)) if _is_num(v) else (k, v) for k, v in hp],
+        )
+
+    trial_header = "trial" if config.get("table_trials") == "all" else "best trial"
+    headers = ["workload", "optimizer"] + ([trial_header] if tuned else [])
+    headers += [TABLE_METRICS[k][0] for k in keys] + ["seeds ok/div/fail"]
+    table = []
+    for key in sorted(best, key=order):
+        row = best[key]
+        cells = [key[0], key[1]] + ([_hp(row["hyperparameters"])] if tuned else [])
+        cells += [_study_cell(row, k) for k in keys]
+        cells.append(f"{row['n_ok']}/{row['n_diverged']}/{row['n_failed']}")
+        table.append(cells)
+    return headers, table
+
+
+def study_grid(runs: list, config: dict) -> tuple[list[str], list[list[str]]] | None:
+    """``grid_metric`` as a workload (rows) x optimizer label (columns) table, or None."""
+    metric = config.get("grid_metric")
+    if not metric:
+        return None
+    targets = {r["workload"]: TargetSpec(**r["job"]["workload"]["target"]) for r in runs}
+    select_by = config.get("tuning", {}).get("select_by", "time")
+    best = select_best_trials(aggregate_seeds(runs), targets, by=select_by)
+    names = [w["name"] for w in config.get("workloads", [])]
+    wls = [w for w in names if w in targets] + sorted(set(targets) - set(names))
+    labels = [o.get("label") or o["name"] for o in config.get("optimizers", [])]
+    opts = [o for o in labels if any(k[1] == o for k in best)]
+    opts += sorted({k[1] for k in best} - set(opts))
+    rows = [
+        [w] + [_study_cell(best[(w, o)], metric) if (w, o) in best else MISSING for o in opts]
+        for w in wls
+    ]
+    return [f"{TABLE_METRICS[metric][0]} (workload × optimizer)", *opts], rows
+
+
+def _is_num(v: str) -> bool:
+    try:
+        float(v)
+    except ValueError:
+        return False
+    return True
+
+
+def question_blocks(runs: list, meta: dict) -> list[Block]:
+    """The report's opening "Question" section: per study suite, its question and table."""
+    blocks: list[Block] = []
+    for key, value in sorted(meta.items()):
+        config = value.get("config", {}) if key.startswith("suite:") else {}
+        if not config.get("question"):
+            continue
+        mine = _suite_runs(runs, value)
+        if not mine:
+            continue
+        blocks.append(("h2", "Question"))
+        blocks.append(("p", config["question"]))
+        headers, table = study_table(mine, config)
+        blocks.append(("table", headers, table))
+        grid = study_grid(mine, config)
+        if grid is not None:
+            blocks.append(("table", *grid))
+        seeds = config.get("seeds", [])
+        select_by = config.get("tuning", {}).get("select_by", "time")
+        blocks.append(
+            (
+                "p",
+                f"Suite `{config['name']}`: medians over {len(seeds)} seed(s) {list(seeds)}"
+                + (" with [min, max]" if len(seeds) > 1 else "")
+                + (
+                    "; a row per trial"
+                    if config.get("table_trials") == "all"
+                    else f"; best trial per row by {select_by}"
+                )
+                + ". Training time and time to target: wall seconds from before compilation, "
+                "evaluation excluded.",
+            )
+        )
+    return blocks
+
+
 def _render_md(blocks: list[Block]) -> str:
     out = []
     for b in blocks:
@@ -260,8 +409,9 @@ def build_report(directory: str | os.PathLike) -> list[str]:
     versions = runs[-1]["versions"]
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
-    blocks: list[Block] = [
-        ("h1", "optzoo benchmark report"),
+    blocks: list[Block] = [("h1", "optzoo benchmark report"), *question_blocks(runs, meta)]
+    blocks += [
+        ("h2", "Runs"),
         ("p", f"{len(runs)} finished runs ({dict(status)}); generated {now}."),
         ("p", f"Device: {'; '.join(devices)}. Versions: {json.dumps(versions)}."),
         (
@@ -322,8 +472,7 @@ def build_report(directory: str | os.PathLike) -> list[str]:
                 f"{spec['steps']} steps; target {t.metric} {'>=' if t.mode == 'max' else '<='} "
                 f"{t.value:g}."
                 + (
-                    " Engine optzoo.train: per-evaluation wall times are interpolated from the "
-                    "run's total; no compile or step times."
+                    " Engine optzoo.train: step ms is the mean step time after the first."
                     if spec.get("engine") == "train"
                     else ""
                 ),

@@ -225,6 +225,8 @@ def run_suite(
             except BaseException:
                 store.release(info, owner)
                 raise
+            if hasattr(os, "getloadavg"):  # machine load: context for the wall-clock numbers
+                result.metrics["load_avg_1m"] = round(os.getloadavg()[0], 2)
             store.finish(info, owner, result, versions, device)
             summary.executed += 1
             summary.statuses[result.status] = summary.statuses.get(result.status, 0) + 1

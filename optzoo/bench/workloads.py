@@ -82,6 +82,8 @@ class JobResult:
     step_times: list[float] = dataclasses.field(default_factory=list)
     state_bytes: int = 0
     error: str = ""
+    # Measured per-run numbers merged into ``metrics`` (see ``metrics.RUN_EXTRAS``).
+    extra: dict = dataclasses.field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- data
@@ -238,7 +240,7 @@ def _run(job: Job, progress: Progress | None) -> JobResult:
     import optax
 
     from optzoo import registry
-    from optzoo.bench.metrics import run_metrics
+    from optzoo.bench.metrics import run_metrics, weight_sparsity
 
     w = job.workload
     xtr, ytr, xva, yva = load_dataset(w.data.name, w.data.val_fraction, w.data.data_seed)
@@ -290,6 +292,7 @@ def _run(job: Job, progress: Progress | None) -> JobResult:
     step_fn = jax.jit(train_step).lower(params, opt_state, xb, yb).compile()
     compile_time = time.perf_counter() - start
     state_bytes = int(sum(getattr(x, "nbytes", 0) for x in jax.tree.leaves(opt_state)))
+    step_memory = _step_memory(step_fn)
 
     eval_time = 0.0
     curve: list[CurveRow] = []
@@ -329,13 +332,50 @@ def _run(job: Job, progress: Progress | None) -> JobResult:
                 progress(step, w.steps, loss)
         if over_time:
             break
+    xtr_d, ytr_d = jnp.asarray(xtr), jnp.asarray(ytr)
+    _, train_acc = jax.jit(eval_step)(params, xtr_d, ytr_d)  # after training: untimed
     result = JobResult(
         status=status,
         curve=curve,
         compile_time_s=compile_time,
         step_times=step_times,
         state_bytes=state_bytes,
+        extra={
+            "final_train_accuracy": float(train_acc) if status == "ok" else None,
+            "n_train": len(xtr),
+            "batch_size": w.batch_size,
+            "param_count": int(sum(x.size for x in jax.tree.leaves(params))),
+            "weight_sparsity": weight_sparsity(params),
+            "step_memory_bytes": step_memory,
+            "peak_memory_bytes": _peak_memory(),
+        },
     )
     result.metrics = run_metrics(result, w.target)
-    result.metrics["param_count"] = int(sum(x.size for x in jax.tree.leaves(params)))
     return result
+
+
+def _step_memory(compiled: Any) -> int | None:
+    """XLA's memory estimate of a compiled step: arguments + outputs + temporaries - aliases."""
+    try:
+        m = compiled.memory_analysis()
+    except Exception:  # noqa: BLE001 - not every backend reports it
+        return None
+    if m is None:
+        return None
+    return int(
+        m.argument_size_in_bytes
+        + m.output_size_in_bytes
+        + m.temp_size_in_bytes
+        - m.alias_size_in_bytes
+    )
+
+
+def _peak_memory() -> int | None:
+    """Peak device bytes in use so far in this process, where the backend reports it."""
+    import jax
+
+    try:
+        stats = jax.devices()[0].memory_stats()
+    except Exception:  # noqa: BLE001 - not every backend implements it
+        return None
+    return int(stats["peak_bytes_in_use"]) if stats and "peak_bytes_in_use" in stats else None

@@ -22,7 +22,7 @@ __all__ = ["adafactor", "came"]
     "adafactor",
     family="adaptive",
     reference=SHAZEER_2018_ADAFACTOR,
-    state_per_param=1,
+    state_per_param=0,  # a row and a column vector per matrix: O(n), 0 to leading order
     defaults={"learning_rate": 1e-2},
 )
 def adafactor(

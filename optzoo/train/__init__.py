@@ -6,7 +6,14 @@ the style of the Flax examples.
 
 from __future__ import annotations
 
-from optzoo.train.checkpoint import latest_checkpoint, restore_checkpoint, save_checkpoint
+from optzoo.train.checkpoint import (
+    CheckpointError,
+    CheckpointWarning,
+    latest_checkpoint,
+    restore_checkpoint,
+    restore_latest,
+    save_checkpoint,
+)
 from optzoo.train.config import Config, ConfigError, load_config
 from optzoo.train.diagnostics import GradientWarning, check_gradients
 from optzoo.train.loop import evaluate, prepare_workdir, train_and_evaluate
@@ -16,6 +23,8 @@ from optzoo.train.state import TrainState, create_train_state, model_from_config
 from optzoo.train.steps import StepOptions, eval_step, train_step
 
 __all__ = [
+    "CheckpointError",
+    "CheckpointWarning",
     "Config",
     "ConfigError",
     "GradientWarning",
@@ -35,6 +44,7 @@ __all__ = [
     "model_from_config",
     "prepare_workdir",
     "restore_checkpoint",
+    "restore_latest",
     "save_checkpoint",
     "train_and_evaluate",
     "train_step",

@@ -7,6 +7,7 @@ import math
 import os
 import pathlib
 import time
+import warnings
 from typing import Any
 
 import jax
@@ -84,29 +85,64 @@ def evaluate(
     return {"eval_loss": float(loss / count), "eval_accuracy": acc}
 
 
-def _truncate_jsonl(path: pathlib.Path, last_step: int) -> None:
+def _parse_row(line: str) -> dict | None:
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return row if isinstance(row, dict) and isinstance(row.get("step"), int) else None
+
+
+def _truncate_jsonl(path: pathlib.Path, last_step: int, keep_last: bool = True) -> None:
+    """Drops rows past ``last_step`` (and at it unless ``keep_last``) and torn lines.
+
+    A run killed mid-way left rows the resumed run writes again, and possibly a
+    torn last line; the file is rewritten atomically with only the rows to keep.
+    """
     if not path.exists():
         return
-    keep = [
-        ln for ln in path.read_text().splitlines() if ln and json.loads(ln)["step"] <= last_step
-    ]
-    path.write_text("".join(ln + "\n" for ln in keep))
+    text = path.read_text(encoding="utf-8", errors="replace")
+    keep = []
+    for line in text.splitlines():
+        row = _parse_row(line) if line.strip() else None
+        if row is None:
+            continue
+        if row["step"] < last_step or (keep_last and row["step"] == last_step):
+            keep.append(line)
+    new = "".join(ln + "\n" for ln in keep)
+    if new != text:
+        ckpt.atomic_write_text(path, new)
 
 
 class _Writer:
+    """Appends JSON rows, each with a single ``write`` on an ``O_APPEND`` descriptor.
+
+    A process killed at any moment therefore leaves whole rows only (a torn row
+    needs a torn system call); resuming drops the rows past the checkpoint.
+    """
+
     def __init__(self, workdir: pathlib.Path, enabled: bool):
         self.workdir, self.enabled = workdir, enabled
 
     def row(self, name: str, row: dict) -> None:
-        if self.enabled:
-            with open(self.workdir / name, "a", encoding="utf-8") as f:
-                f.write(json.dumps(row) + "\n")
+        if not self.enabled:
+            return
+        data = (json.dumps(row) + "\n").encode("utf-8")
+        fd = os.open(self.workdir / name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
 
 
 def train_and_evaluate(
     config: Config | dict | str | os.PathLike,
     workdir: str | os.PathLike,
     hessian_fn: HessianHook | None = None,
+    *,
+    restart_on_bad_checkpoint: bool = False,
 ) -> dict[str, Any]:
     """Trains the model a config describes, evaluates it, writes results to ``workdir``.
 
@@ -119,6 +155,11 @@ def train_and_evaluate(
       workdir: output directory (created).
       hessian_fn: optional ``(params, batch) -> float`` called every
         ``train.diagnostics_every`` steps (top Hessian eigenvalue tracking).
+      restart_on_bad_checkpoint: when ``workdir`` holds checkpoints and none of
+        them loads, move them aside (``checkpoints/corrupt_step_N``) and train
+        from step 0 instead of raising :class:`~optzoo.train.checkpoint.CheckpointError`.
+        A damaged newest checkpoint with a good older one never needs this:
+        the run resumes from the older one with a warning.
 
     Returns:
       The ``metrics.json`` record.
@@ -132,7 +173,7 @@ def train_and_evaluate(
     lead = jax.process_index() == 0
     if lead:
         prepare_workdir(workdir)
-        (workdir / "config.json").write_text(json.dumps(to_dict(config), indent=1))
+        ckpt.atomic_write_text(workdir / "config.json", json.dumps(to_dict(config), indent=1))
 
     data = _load_data(config)
     train_split, test_split = data.split("train"), data.split("test")
@@ -169,13 +210,31 @@ def train_and_evaluate(
         "last_eval": None,
     }
     start = 0
-    latest = ckpt.latest_checkpoint(workdir)
-    if latest is not None:
-        state, meta = ckpt.restore_checkpoint(latest, state)
+    try:
+        restored = ckpt.restore_latest(workdir, state, move_bad=lead)
+    except ckpt.CheckpointError:
+        if not restart_on_bad_checkpoint:
+            raise
+        for bad in ckpt.list_checkpoints(workdir) if lead else []:
+            ckpt.quarantine(bad)
+        restored = None
+    if restored is not None:
+        state, meta, where = restored
         start = int(meta["step"])
+        changed = ckpt.config_changes(meta.get("config") or {}, to_dict(config))
+        if "config" in meta and changed and lead:
+            warnings.warn(
+                f"resuming from {where} written with another config ({'; '.join(changed)})",
+                ckpt.CheckpointWarning,
+                stacklevel=2,
+            )
+    meta["config"] = to_dict(config)
     if lead:  # rows past the checkpoint (or of a run without one) are redone
-        for name in ("metrics.jsonl", "eval.jsonl", "diagnostics.jsonl"):
+        last_eval = meta.get("last_eval") or {}
+        for name in ("metrics.jsonl", "diagnostics.jsonl"):
             _truncate_jsonl(workdir / name, start)
+        # An evaluation at the checkpoint's step is kept only if the checkpoint saw it.
+        _truncate_jsonl(workdir / "eval.jsonl", start, keep_last=last_eval.get("step") == start)
 
     runner = Runner(p.strategy, devices, opts, zero1=p.zero1)
     state = runner.put_state(state)
@@ -187,13 +246,18 @@ def train_and_evaluate(
     pending: list[tuple[int, Any]] = []
     stop_reason = "completed"
     step = start
+    # Training time (bench timings): from the first step, compile included, evaluation excluded.
+    clock = {"t0": time.perf_counter(), "base": meta["wall_time_s"], "eval": 0.0, "compile": None}
 
     def do_eval(at: int) -> dict[str, float | None]:
+        t_eval = time.perf_counter()
+        train_s = clock["base"] + t_eval - clock["t0"] - clock["eval"]
         params, stats = runner.eval_params(state)
         res = evaluate(
             state.apply_fn, params, stats, test_split, opts, t.eval_batch_size, eval_cache
         )
-        writer.row("eval.jsonl", {"step": at, **res})
+        clock["eval"] += time.perf_counter() - t_eval
+        writer.row("eval.jsonl", {"step": at, **res, "wall_time_s": train_s})
         meta["last_eval"] = {"step": at, **res}
         return res
 
@@ -240,13 +304,19 @@ def train_and_evaluate(
             eig = float(hessian_fn(params, local))
             writer.row("diagnostics.jsonl", {"step": step + 1, "top_hessian_eigenvalue": eig})
         rng = jax.random.fold_in(rng0, step)
+        t_step = time.perf_counter()
         state, metrics = runner.step(state, batch, rng, diagnostics=diag)
+        if clock["compile"] is None:
+            clock["compile"] = time.perf_counter() - t_step  # the first call compiles
         if not report:
             report = _comm_report(runner, state)
         step += 1
         pending.append((step, metrics))
         reason = None
-        if step % t.log_every == 0 or step == total or diag:
+        # Rows up to a checkpoint reach the disk before it, so that a crash after it loses
+        # none and the counters it saves (skipped steps, last loss) include them.
+        at_checkpoint = bool(t.checkpoint_every) and step % t.checkpoint_every == 0
+        if step % t.log_every == 0 or step == total or diag or at_checkpoint:
             reason = flush()
         if reason:
             stop_reason = reason
@@ -260,7 +330,7 @@ def train_and_evaluate(
                 meta["bad_evals"] += 1
             if t.early_stopping_patience and meta["bad_evals"] >= t.early_stopping_patience:
                 stop_reason = f"early stopping at step {step}"
-        if t.checkpoint_every and step % t.checkpoint_every == 0:
+        if at_checkpoint:
             host = runner.host_state(state)
             meta["wall_time_s"] += time.perf_counter() - t_start
             t_start = time.perf_counter()
@@ -270,8 +340,14 @@ def train_and_evaluate(
             break
     flush()
     bar.close()
+    train_time = clock["base"] + time.perf_counter() - clock["t0"] - clock["eval"]
     last = meta["last_eval"]
     final = last if last and last["step"] == step else {"step": step, **do_eval(step)}
+    final_params, final_stats = runner.eval_params(state)
+    sub = {k: v[:10_000] for k, v in train_split.items()}  # train accuracy: up to 10k examples
+    train_eval = evaluate(
+        state.apply_fn, final_params, final_stats, sub, opts, t.eval_batch_size, eval_cache
+    )
     result = {
         "final_train_loss": meta["last_train_loss"],
         "final_eval_loss": final["eval_loss"],
@@ -280,6 +356,14 @@ def train_and_evaluate(
         "steps": step,
         "epochs": step / per_epoch,
         "wall_time_s": meta["wall_time_s"] + time.perf_counter() - t_start,
+        "train_time_s": train_time,
+        "compile_time_s": clock["compile"],
+        "final_train_accuracy": train_eval["eval_accuracy"],
+        "final_train_eval_loss": train_eval["eval_loss"],
+        "n_train": n_train,
+        "batch_size": t.batch_size,
+        **_weight_report(final_params),
+        "peak_memory_bytes": _peak_memory(devices[0]),
         "devices": len(devices),
         "processes": nproc,
         "strategy": p.strategy,
@@ -294,7 +378,7 @@ def train_and_evaluate(
         **report,
     }
     if lead:
-        (workdir / "metrics.json").write_text(json.dumps(result, indent=1))
+        ckpt.atomic_write_text(workdir / "metrics.json", json.dumps(result, indent=1))
     return result
 
 
@@ -311,7 +395,33 @@ def _comm_report(runner: Runner, state: Any) -> dict[str, Any]:
         out["reduce_scatter_bytes_per_step"] = hlo_collective_bytes(hlo, "reduce-scatter")
         out["all_gather_bytes_per_step"] = hlo_collective_bytes(hlo, "all-gather")
         if mem is not None:
-            for k in ("argument_size_in_bytes", "output_size_in_bytes", "temp_size_in_bytes"):
+            for k in (
+                "argument_size_in_bytes",
+                "output_size_in_bytes",
+                "temp_size_in_bytes",
+                "alias_size_in_bytes",
+            ):
                 if hasattr(mem, k):
                     out[f"compiled_{k}"] = int(getattr(mem, k))
     return out
+
+
+def _weight_report(params: Any) -> dict[str, Any]:
+    """Parameter count and the fraction of weight-matrix entries (ndim >= 2) with |w| < 1e-3."""
+    leaves = [np.asarray(x) for x in jax.tree.leaves(params)]
+    mats = [x for x in leaves if x.ndim >= 2]
+    n_mat = sum(x.size for x in mats)
+    small = sum(int(np.sum(np.abs(x) < 1e-3)) for x in mats)
+    return {
+        "param_count": int(sum(x.size for x in leaves)),
+        "weight_sparsity": small / n_mat if n_mat else None,
+    }
+
+
+def _peak_memory(device: Any) -> int | None:
+    """The device's peak bytes in use so far, where the backend reports it (not XLA:CPU)."""
+    try:
+        stats = device.memory_stats()
+    except Exception:  # noqa: BLE001 - not every backend implements it
+        return None
+    return int(stats["peak_bytes_in_use"]) if stats and "peak_bytes_in_use" in stats else None

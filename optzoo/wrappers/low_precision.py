@@ -111,7 +111,9 @@ def quantize_blockwise(
     The flattened ``x`` is zero-padded to a multiple of ``block_size`` and cut into
     blocks :math:`b`. With :math:`s_b = \max_{i\in b} |x_i|`, element :math:`i` gets the
     index :math:`q_i = \arg\min_k |c_k - x_i / s_b|` in the code :math:`c` (unsigned
-    code when the block has no negative element, signed otherwise).
+    code when the block has no negative element, signed otherwise). In an unsigned
+    block a positive element gets at least the smallest positive code value, so a
+    second moment never decodes to zero.
 
     Args:
       x: a floating array.
@@ -129,7 +131,10 @@ def quantize_blockwise(
     absmax = jnp.max(jnp.abs(blocks), axis=1)
     signed = jnp.any(blocks < 0, axis=1)
     y = blocks / jnp.where(absmax > 0, absmax, 1.0)[:, None]
-    q = jnp.where(signed[:, None], _nearest(signed_table, y), _nearest(unsigned_table, y))
+    # A positive entry of an unsigned block (a second moment) never decodes to 0: an
+    # Adam-style update would divide by eps alone there.
+    unsigned_q = jnp.where(y > 0, jnp.maximum(_nearest(unsigned_table, y), 1), 0)
+    q = jnp.where(signed[:, None], _nearest(signed_table, y), unsigned_q.astype(jnp.uint8))
     return q.reshape(-1), jnp.where(signed, -absmax, absmax)
 
 
@@ -241,7 +246,7 @@ def low_precision_state(
     dtype: str = "bf16",
     stochastic_rounding: bool = True,
     block_size: int = 256,
-    min_size: int = 4096,
+    min_size: int | None = None,
     code: str = "dynamic",
     seed: int | jax.Array = 0,
 ) -> optax.GradientTransformationExtraArgs:
@@ -261,7 +266,8 @@ def low_precision_state(
       stochastic_rounding: bf16 only: round at random, unbiased, instead of to
         nearest (Zamirai et al. 2020 show nearest rounding of small updates stalls).
       block_size: int8 only: elements per quantization block.
-      min_size: leaves with fewer elements stay uncompressed.
+      min_size: leaves with fewer elements stay uncompressed; default 4096 for
+        ``"int8"`` (a block scale per few elements saves little) and 0 for ``"bf16"``.
       code: int8 only: ``"dynamic"`` (dynamic tree code, default) or ``"linear"``.
       seed: an int or a raw ``uint32[2]`` PRNG key for stochastic rounding.
 
@@ -285,6 +291,8 @@ def low_precision_state(
     if code not in _CODES:
         raise ValueError(f"unknown code {code!r}; use 'dynamic' or 'linear'")
     check_positive_int("block_size", block_size)
+    if min_size is None:
+        min_size = 4096 if dtype == "int8" else 0
     if not isinstance(min_size, int) or min_size < 0:
         raise ValueError(f"min_size must be a nonnegative int, got {min_size!r}")
     inner = optax.with_extra_args_support(inner)
@@ -356,11 +364,10 @@ def adamw_bf16_state(
     r"""AdamW with both moments stored in bfloat16 with stochastic rounding.
 
     The update is :func:`optzoo.adamw`'s, computed in float32 from the decompressed
-    moments; see :func:`low_precision_state` (``dtype="bf16"``, leaves of at least
-    4096 elements).
+    moments; see :func:`low_precision_state` (``dtype="bf16"``, every floating leaf).
 
-    ``state_per_param`` counts state in float32 units (4 bytes) for large leaves:
-    two moments of 2 bytes each give 1.0. Leaves below 4096 elements keep 2.0.
+    ``state_per_param`` counts state in float32 units (4 bytes): two moments of 2
+    bytes each give 1.0.
 
     Args:
       learning_rate: :math:`\eta`, a scalar or a schedule.

@@ -32,5 +32,5 @@ def test_engine_job_runs_and_reports_a_curve(tiny_raw):
     steps = [r[0] for r in res.curve]
     assert steps == [10, 20, 30]
     assert all(math.isfinite(r[3]) for r in res.curve)
-    assert res.metrics["timing"] == "interpolated" and res.metrics["steps"] == 30
+    assert res.metrics["timing"] == "measured" and res.metrics["steps"] == 30
     assert res.metrics["final_train_loss"] < math.log(10)

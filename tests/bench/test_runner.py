@@ -73,7 +73,9 @@ def test_interrupted_run_is_released_and_redone(tmp_path, tiny_suite):
     again = CountingRunner()
     s = run_suite(tiny_suite, tmp_path, quiet=True, runner=again)
     assert (s.executed, s.reused) == (1, 1)
-    assert Store(tmp_path).counts() == {"ok": 2}
+    store = Store(tmp_path)
+    assert store.counts() == {"ok": 2} and store.integrity_ok()
+    _assert_no_duplicates(tmp_path / "bench.sqlite", 2)
 
 
 def test_stale_claim_of_dead_process_is_taken_over(tmp_path, tiny_suite):
@@ -154,6 +156,7 @@ def test_two_processes_claim_disjoint_jobs(tmp_path, tiny_raw):
     assert len(rows) == 40 == len({h for h, _, _ in rows})
     assert {s for _, s, _ in rows} == {"ok"}
     assert conn.execute("SELECT COUNT(*) FROM curves").fetchone()[0] == 80
+    _assert_no_duplicates(out / "bench.sqlite", 40)
 
 
 @pytest.mark.slow
@@ -179,6 +182,7 @@ def test_two_runner_processes_share_one_directory(tmp_path, tiny_raw):
     assert sum(executed) == 4
     n_curve = conn.execute("SELECT COUNT(*) FROM curves").fetchone()[0]
     assert n_curve == 4 * 3  # steps 0, 10, 20 per run, no duplicates
+    _assert_no_duplicates(out / "bench.sqlite", 4)
 
 
 @pytest.mark.slow
@@ -197,12 +201,19 @@ def test_sigkill_loses_at_most_the_run_in_progress(tmp_path, tiny_raw):
         time.sleep(0.5)
         if db.exists():
             conn = sqlite3.connect(db, timeout=30)
-            done = conn.execute("SELECT COUNT(*) FROM runs WHERE status='ok'").fetchone()[0]
-            conn.close()
+            try:
+                done = conn.execute("SELECT COUNT(*) FROM runs WHERE status='ok'").fetchone()[0]
+            except sqlite3.OperationalError:  # the file exists, its tables not yet
+                done = 0
+            finally:
+                conn.close()
             if done >= 1:
                 break
     proc.kill()
     proc.wait()
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"  # before any recovery
+    conn.close()
     store = Store(out)
     before = store.counts()
     assert before.get("ok", 0) >= 1 and before.get("running", 0) <= 1
@@ -210,6 +221,28 @@ def test_sigkill_loses_at_most_the_run_in_progress(tmp_path, tiny_raw):
     s = run_suite(parse_suite(raw), out, quiet=True, runner=again)
     assert s.reused == before["ok"] and s.executed == 6 - before["ok"]
     assert Store(out).counts() == {"ok": 6}
+    _assert_no_duplicates(db, 6)
+    # The killed run's partial curve was replaced by its rerun (the fake's two points).
+    conn = sqlite3.connect(db)
+    n_points = dict(conn.execute("SELECT run_id, COUNT(*) FROM curves GROUP BY run_id"))
+    assert sorted(n_points.values()) == [2] * s.executed + [41] * s.reused
+
+
+def _assert_no_duplicates(db, n_jobs):
+    """``PRAGMA integrity_check`` is ok; one row per job; one curve point per (run, step)."""
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        hashes = [h for (h,) in conn.execute("SELECT config_hash FROM runs")]
+        assert len(hashes) == n_jobs == len(set(hashes))
+        dup = conn.execute(
+            "SELECT run_id, step FROM curves GROUP BY run_id, step HAVING COUNT(*) > 1"
+        ).fetchall()
+        assert dup == []
+        orphans = "SELECT COUNT(*) FROM curves WHERE run_id NOT IN (SELECT id FROM runs)"
+        assert conn.execute(orphans).fetchone()[0] == 0
+    finally:
+        conn.close()
 
 
 def test_time_budget_and_divergence_factor(tiny_raw):
