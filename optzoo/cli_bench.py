@@ -8,6 +8,7 @@ one-line message naming the key.
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import sys
 from collections.abc import Sequence
@@ -65,6 +66,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     problem = _out_problem(args.out, args.force)
     if problem:
         return _error(problem)
+    _ensure_cpu_devices(suite)
     try:
         s = run_suite(
             suite,
@@ -85,6 +87,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.report:
         return _cmd_report(argparse.Namespace(dir=args.out))
     return 0
+
+
+def _ensure_cpu_devices(suite: Any) -> None:
+    """Gives the CPU backend as many devices as the suite's data-parallel jobs name.
+
+    JAX fixes the CPU device count when its backend starts; this runs before any
+    job, so ``parallel.devices: 4`` works without ``JAX_NUM_CPU_DEVICES=4``. An
+    explicit setting in the environment wins, and on an accelerator nothing changes.
+    """
+    wanted = max(
+        (int(w.engine_options.get("parallel", {}).get("devices", 0) or 0) for w in suite.workloads),
+        default=0,
+    )
+    flags = os.environ.get("XLA_FLAGS", "")
+    if wanted <= 1 or "JAX_NUM_CPU_DEVICES" in os.environ or "device_count" in flags:
+        return
+    import jax
+
+    try:
+        jax.config.update("jax_num_cpu_devices", wanted)
+    except RuntimeError:  # the backend already started (a caller set it up): keep it
+        pass
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
