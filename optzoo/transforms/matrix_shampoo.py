@@ -51,7 +51,7 @@ def _ns_inverse_root(a: jax.Array, p: int, ridge: Any, max_iters: int, tol: floa
 
 
 def _eigh_inverse_root(a: jax.Array, p: int, ridge: Any) -> jax.Array:
-    w, v = jnp.linalg.eigh(a + ridge * jnp.eye(a.shape[-1], dtype=a.dtype))
+    w, v = mu_.eigh(a + ridge * jnp.eye(a.shape[-1], dtype=a.dtype))
     w = jnp.maximum(w, 1e-30)
     return (v * w ** (-1.0 / p)) @ v.T
 
@@ -222,6 +222,7 @@ def scale_by_shampoo(
 
     def update_fn(updates, state, params=None):
         del params
+        mu_.guard_cpu_lapack()  # XLA:CPU + threaded OpenBLAS hang, see matrix_utils
         in_updates, in_state = updates, state
         updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
         leaves, treedef = jax.tree.flatten(updates)
