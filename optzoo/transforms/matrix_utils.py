@@ -132,13 +132,52 @@ def from_matrices(x: jax.Array, shape: tuple[int, ...]) -> jax.Array:
     return x.reshape(shape)
 
 
-def batched_apply(fn: Callable[..., Any], stacks: Sequence[Sequence[jax.Array]]) -> list[Any]:
+def check_mesh(mesh: Any) -> None:
+    """Validates ``block_mesh``: ``None`` or a one-axis ``jax.sharding.Mesh`` of Auto type.
+
+    The stacks are sharded by ``with_sharding_constraint`` (GSPMD); an Explicit axis
+    would need explicit shardings for the per-matrix CPU LAPACK loop, which scans the
+    stack axis, so it is refused.
+    """
+    if mesh is None:
+        return
+    if not isinstance(mesh, jax.sharding.Mesh) or len(mesh.axis_names) != 1:
+        raise ValueError(f"block_mesh must be None or a 1-D jax.sharding.Mesh, got {mesh!r}")
+    if mesh.axis_types[0] != jax.sharding.AxisType.Auto:
+        raise ValueError(
+            "block_mesh needs an Auto axis: jax.make_mesh(..., "
+            f"axis_types=(jax.sharding.AxisType.Auto,)), got {mesh.axis_types}"
+        )
+
+
+def _shard_blocks(tree: Any, mesh: Any) -> Any:
+    """Shards the leading (block) axis of every leaf over the 1-D ``mesh`` when it divides."""
+    if mesh is None:
+        return tree
+    spec = jax.sharding.PartitionSpec(mesh.axis_names[0])
+    sharding = jax.sharding.NamedSharding(mesh, spec)
+
+    def one(x: Any) -> Any:
+        if jnp.ndim(x) == 0 or x.shape[0] % mesh.size:
+            return x
+        return jax.lax.with_sharding_constraint(x, sharding)
+
+    return jax.tree.map(one, tree)
+
+
+def batched_apply(
+    fn: Callable[..., Any], stacks: Sequence[Sequence[jax.Array]], mesh: Any = None
+) -> list[Any]:
     """Applies ``fn`` to matrices, one ``vmap`` per distinct shape signature.
 
     Args:
       fn: maps per-matrix arrays ``(a_1, ..., a_r)`` to a pytree of arrays.
       stacks: for each item, a tuple of ``r`` arrays of shape ``(b_i, ...)``; the
         ``b_i`` leading entries of every item are independent matrices.
+      mesh: optional 1-D ``jax.sharding.Mesh``. Each same-shape stack whose length is
+        a multiple of the mesh size is sharded along the stack axis (inputs and
+        outputs, by ``with_sharding_constraint``), so every device computes its share
+        of the matrices, as in Distributed Shampoo. Other stacks stay as they are.
 
     Returns:
       For each item, ``fn``'s output with a leading axis of size ``b_i``.
@@ -148,7 +187,10 @@ def batched_apply(fn: Callable[..., Any], stacks: Sequence[Sequence[jax.Array]])
         key = tuple((a.shape[1:], a.dtype) for a in arrays)
         groups.setdefault(key, []).append(i)
     out: list[Any] = [None] * len(stacks)
-    vfn = jax.vmap(fn)
+
+    def vfn(*xs: Any) -> Any:
+        return _shard_blocks(jax.vmap(fn)(*_shard_blocks(xs, mesh)), mesh)
+
     for idx in groups.values():
         if len(idx) == 1:
             out[idx[0]] = vfn(*stacks[idx[0]])
