@@ -66,9 +66,12 @@ def cpu_lapack_guard() -> list[str]:
     concurrently. Several XLA threads then enter a *multi-threaded* OpenBLAS at once;
     OpenBLAS's pthread server (0.3.30 here) stalls in ``exec_blas_async_wait`` and the
     step never finishes (or runs 30x slower). With OpenBLAS at one thread per call,
-    the parallelism comes from XLA alone and the hang is gone. Called at trace time by
-    the matrix preconditioners when the default backend is CPU; set the environment
-    variable ``OPTZOO_KEEP_LAPACK_THREADS=1`` to leave OpenBLAS alone.
+    the parallelism comes from XLA alone. (The other half of the fix, against the
+    pool running out of threads, is :func:`per_matrix`.) Called at trace time by the
+    matrix preconditioners when the default backend is CPU. Side effect: SciPy's
+    ``scipy.linalg`` in this process (and NumPy, if it shares a system OpenBLAS with
+    SciPy) then runs single-threaded; set the environment variable
+    ``OPTZOO_KEEP_LAPACK_THREADS=1`` to leave OpenBLAS alone.
 
     Returns:
       The library paths whose thread count was set (empty when nothing was done).
