@@ -99,6 +99,8 @@ def muon(
     adam_eps_root: float = 0.0,
     adam_weight_decay: float = 0.0,
     adam_learning_rate: optax.ScalarOrSchedule | None = None,
+    precond_dtype: Any | None = None,
+    block_mesh: jax.sharding.Mesh | None = None,
 ) -> optax.GradientTransformation:
     r"""Muon: MomentUm Orthogonalized by Newton-Schulz, with AdamW for non-matrix leaves.
 
@@ -139,6 +141,10 @@ def muon(
       adam_eps_root: AdamW fallback epsilon inside the root.
       adam_weight_decay: AdamW fallback weight decay.
       adam_learning_rate: AdamW fallback step size (default: ``learning_rate``).
+      precond_dtype: Newton-Schulz dtype, e.g. ``jnp.bfloat16`` (see
+        :func:`optzoo.scale_by_muon`; ``None``: float32).
+      block_mesh: 1-D mesh to shard the stacked matrices over (see
+        :func:`optzoo.scale_by_muon`).
 
     Returns:
       A ``GradientTransformation`` (an ``optax.partition`` of Muon and AdamW).
@@ -172,6 +178,8 @@ def muon(
                     bias_correction=bias_correction,
                     higher_rank=rule,
                     consistent_rms=consistent_rms,
+                    precond_dtype=precond_dtype,
+                    block_mesh=block_mesh,
                 ),
                 optax.add_decayed_weights(weight_decay, weight_decay_mask),
                 scale_by_learning_rate(learning_rate),
@@ -215,6 +223,8 @@ def shampoo(
     nesterov: bool = False,
     root_method: str = "eigh",
     higher_rank: str = "flatten",
+    precond_dtype: Any | None = None,
+    block_mesh: jax.sharding.Mesh | None = None,
 ) -> optax.GradientTransformation:
     r"""Blocked Shampoo with grafting, momentum and decoupled weight decay.
 
@@ -244,6 +254,10 @@ def shampoo(
       nesterov: Nesterov momentum.
       root_method: ``"eigh"`` or ``"newton"``.
       higher_rank: reshape rule for rank > 2 leaves.
+      precond_dtype: dtype of the statistics and preconditioning matmul inputs, e.g.
+        ``jnp.bfloat16`` (see :func:`optzoo.scale_by_shampoo`; ``None``: float32).
+      block_mesh: 1-D mesh to shard the stacked tiles over (see
+        :func:`optzoo.scale_by_shampoo`).
 
     Returns:
       A ``GradientTransformation``.
@@ -272,6 +286,8 @@ def shampoo(
             graft_eps,
             root_method=root_method,
             higher_rank=higher_rank,
+            precond_dtype=precond_dtype,
+            block_mesh=block_mesh,
         ),
         optax.trace(beta1, nesterov) if not _is_zero(beta1) else optax.identity(),
         optax.add_decayed_weights(weight_decay, weight_decay_mask),

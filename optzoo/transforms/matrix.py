@@ -61,19 +61,29 @@ def _ns_step(x: jax.Array, a: float, b: float, c: float) -> jax.Array:
 
 
 def _ns_wide(
-    x: jax.Array, coeffs: tuple[tuple[tuple[float, float, float], ...], Any], eps: Any
+    x: jax.Array,
+    coeffs: tuple[tuple[tuple[float, float, float], ...], Any],
+    eps: Any,
+    precond_dtype: Any = None,
 ) -> jax.Array:
-    """Newton-Schulz on one matrix with rows <= cols, in (at least) float32."""
+    """Newton-Schulz on one matrix with rows <= cols, in (at least) float32.
+
+    With ``precond_dtype`` (e.g. bfloat16) the normalisation stays in float32 and the
+    iteration runs in that dtype; the result is returned in float32.
+    """
     rows, steps = coeffs
-    x = x.astype(jnp.promote_types(x.dtype, jnp.float32))
+    f32 = jnp.promote_types(x.dtype, jnp.float32)
+    x = x.astype(f32)
     x = x / (jnp.linalg.norm(x) + eps)
+    if precond_dtype is not None:
+        x = x.astype(precond_dtype)
     if steps is None:
         for a, b, c in rows:
             x = _ns_step(x, a, b, c)
-        return x
+        return x.astype(f32)
     a, b, c = rows[0]
     # fori_loop accepts a traced step count (``inject_hyperparams``).
-    return jax.lax.fori_loop(0, steps, lambda _, y: _ns_step(y, a, b, c), x)
+    return jax.lax.fori_loop(0, steps, lambda _, y: _ns_step(y, a, b, c), x).astype(f32)
 
 
 def newton_schulz(
@@ -128,6 +138,8 @@ def _orthogonalize_tree(
     coeffs: Any,
     eps: Any,
     higher_rank: str,
+    precond_dtype: Any = None,
+    block_mesh: Any = None,
 ) -> list[jax.Array]:
     """Newton-Schulz on every leaf, batched over same-shaped matrices."""
     stacks = []
@@ -141,7 +153,7 @@ def _orthogonalize_tree(
         if mat.shape[1] > mat.shape[2]:
             mat = mat.transpose(0, 2, 1)
         stacks.append((mat,))
-    res = mu_.batched_apply(lambda a: _ns_wide(a, coeffs, eps), stacks)
+    res = mu_.batched_apply(lambda a: _ns_wide(a, coeffs, eps, precond_dtype), stacks, block_mesh)
     out = []
     for x, r in zip(leaves, res, strict=True):
         b, m, n = mu_.matrix_shape(x.shape, higher_rank)
@@ -170,6 +182,8 @@ def scale_by_muon(
     bias_correction: bool = True,
     higher_rank: str = "flatten",
     consistent_rms: float | None = None,
+    precond_dtype: Any | None = None,
+    block_mesh: jax.sharding.Mesh | None = None,
 ) -> optax.GradientTransformation:
     r"""Muon's direction: momentum, Newton-Schulz orthogonalisation and a shape scale.
 
@@ -199,6 +213,17 @@ def scale_by_muon(
       bias_correction: divide by ``1 - beta^t`` as optax does.
       higher_rank: ``"flatten"`` or ``"batch"``.
       consistent_rms: if set, the shape scale of Liu et al. (2025).
+      precond_dtype: dtype of the Newton-Schulz iteration (``None``: float32).
+        ``jnp.bfloat16`` halves its memory traffic and uses bf16 matmuls; the
+        normalisation, momentum and output stay float32. Measured against float32
+        the update differs by 4% to 5.5% (relative Frobenius norm per leaf, tested
+        below 8%, ``tests/optimizers/test_matrix_precision_sharding.py``), small
+        next to the ~20% by which five float32 steps already miss :math:`UV^\top`.
+      block_mesh: optional 1-D ``jax.sharding.Mesh`` with an Auto axis: the stacked
+        same-shape matrices are sharded along the stack axis so each device
+        orthogonalises its share
+        (stacks whose length is not a multiple of the mesh size stay replicated).
+        The numbers do not change.
 
     Returns:
       A ``GradientTransformation`` with :class:`ScaleByMuonState`.
@@ -215,6 +240,7 @@ def scale_by_muon(
     check_decay("beta", beta)
     check_nonnegative("eps", eps)
     mu_.check_higher_rank(higher_rank)
+    mu_.check_mesh(block_mesh)
     beta_ = beta
     coeffs = _coeff_list(ns_coeffs, ns_steps)
     mu_dtype = None if mu_dtype is None else jax.dtypes.canonicalize_dtype(mu_dtype)
@@ -251,7 +277,7 @@ def scale_by_muon(
             )
         leaves, treedef = jax.tree.flatten(mu_hat)
         g_leaves = jax.tree.leaves(updates)
-        ortho = _orthogonalize_tree(leaves, coeffs, eps, higher_rank)
+        ortho = _orthogonalize_tree(leaves, coeffs, eps, higher_rank, precond_dtype, block_mesh)
         out = [
             (shape_scale(g.shape, higher_rank, consistent_rms) * o).astype(g.dtype)
             for o, g in zip(ortho, g_leaves, strict=True)

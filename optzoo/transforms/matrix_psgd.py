@@ -76,8 +76,8 @@ def _kron_matrix(g, v, ql, qr, do_update, lr):
     def update(ql, qr):
         a = right(left(ql, g), qr)
         # b = Q_l^{-T} v Q_r^{-1}, by triangular solves.
-        b = v / ql[:, None] if dl else jax.scipy.linalg.solve_triangular(ql, v, trans="T")
-        b = b / qr[None, :] if dr else jax.scipy.linalg.solve_triangular(qr, b.T, trans="T").T
+        b = v / ql[:, None] if dl else mu_.solve_upper_t(ql, v)
+        b = b / qr[None, :] if dr else mu_.solve_upper_t(qr, b.T).T
         t1l = jnp.sum(a * a, axis=1) if dl else a @ a.T
         t2l = jnp.sum(b * b, axis=1) if dl else b @ b.T
         t1r = jnp.sum(a * a, axis=0) if dr else a.T @ a
@@ -187,6 +187,7 @@ def scale_by_kron(
 
     def update_fn(updates, state, params=None):
         del params
+        mu_.guard_cpu_lapack()  # triangular solves call OpenBLAS, see matrix_utils
         in_updates, in_state = updates, state
         updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
         leaves, treedef = jax.tree.flatten(updates)

@@ -51,7 +51,7 @@ def _ns_inverse_root(a: jax.Array, p: int, ridge: Any, max_iters: int, tol: floa
 
 
 def _eigh_inverse_root(a: jax.Array, p: int, ridge: Any) -> jax.Array:
-    w, v = jnp.linalg.eigh(a + ridge * jnp.eye(a.shape[-1], dtype=a.dtype))
+    w, v = mu_.eigh(a + ridge * jnp.eye(a.shape[-1], dtype=a.dtype))
     w = jnp.maximum(w, 1e-30)
     return (v * w ** (-1.0 / p)) @ v.T
 
@@ -115,6 +115,8 @@ def scale_by_shampoo(
     root_method: str = "eigh",
     higher_rank: str = "flatten",
     newton_iters: int = 100,
+    precond_dtype: Any | None = None,
+    block_mesh: jax.sharding.Mesh | None = None,
 ) -> optax.GradientTransformation:
     r"""Blocked Shampoo direction with layer-wise (here: tile-wise) grafting.
 
@@ -151,6 +153,18 @@ def scale_by_shampoo(
       root_method: ``"eigh"`` or ``"newton"`` (coupled Newton iteration).
       higher_rank: reshape rule for rank > 2 leaves (``"flatten"`` or ``"batch"``).
       newton_iters: Newton iterations at most.
+      precond_dtype: dtype of the inputs of the statistics products
+        (:math:`GG^\top`, :math:`G^\top G`) and of :math:`\tilde L G \tilde R`, e.g.
+        ``jnp.bfloat16``; products accumulate and are stored in float32, and the
+        inverse roots are computed in float32 (``None``: float32 throughout).
+        Measured against float32 the update differs by 0.5% to 2% (relative
+        Frobenius norm per leaf, tested below 3%,
+        ``tests/optimizers/test_matrix_precision_sharding.py``).
+      block_mesh: optional 1-D ``jax.sharding.Mesh`` with an Auto axis: the stacked same-shape tiles
+        (statistics, roots, preconditioning) are sharded along the stack axis so that
+        each device works on its share, as Distributed Shampoo does (stacks whose
+        length is not a multiple of the mesh size stay replicated). The numbers do
+        not change.
 
     Returns:
       A ``GradientTransformation`` with :class:`ScaleByShampooState`.
@@ -174,6 +188,7 @@ def scale_by_shampoo(
     if root_method not in ("eigh", "newton"):
         raise ValueError(f"root_method must be 'eigh' or 'newton', got {root_method!r}")
     mu_.check_higher_rank(higher_rank)
+    mu_.check_mesh(block_mesh)
     leaf_graft = "adagrad" if graft == "none" else graft
     beta2_, graft_beta2_ = beta2, graft_beta2
 
@@ -222,6 +237,7 @@ def scale_by_shampoo(
 
     def update_fn(updates, state, params=None):
         del params
+        mu_.guard_cpu_lapack()  # XLA:CPU + threaded OpenBLAS hang, see matrix_utils
         in_updates, in_state = updates, state
         updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
         leaves, treedef = jax.tree.flatten(updates)
@@ -265,9 +281,19 @@ def scale_by_shampoo(
                 )
                 job_leaf.append((i, k))
 
+        def mm(a, b):
+            if precond_dtype is None:
+                return a @ b
+            return jnp.matmul(
+                a.astype(precond_dtype), b.astype(precond_dtype), preferred_element_type=a.dtype
+            )
+
         def tile_update(gt, dt_, sl, sr, il, ir):
-            sl = sl + gt @ gt.T if _is_one(beta2_) else beta2 * sl + stat_w * gt @ gt.T
-            sr = sr + gt.T @ gt if _is_one(beta2_) else beta2 * sr + stat_w * gt.T @ gt
+            # (w G) G^T, as before precond_dtype existed: the float32 numbers stay put.
+            gw = gt if _is_one(beta2_) else stat_w * gt
+            gg_l, gg_r = mm(gw, gt.T), mm(gw.T, gt)
+            sl = sl + gg_l if _is_one(beta2_) else beta2 * sl + gg_l
+            sr = sr + gg_r if _is_one(beta2_) else beta2 * sr + gg_r
             il, ir = jax.lax.cond(
                 recompute,
                 lambda: (
@@ -276,7 +302,7 @@ def scale_by_shampoo(
                 ),
                 lambda: (il, ir),
             )
-            pg = il @ gt @ ir
+            pg = mm(mm(il, gt), ir)
             if graft == "none":
                 u = pg
             else:
@@ -284,7 +310,7 @@ def scale_by_shampoo(
             u = jnp.where(count >= start_preconditioning_step, u, dt_)
             return u, sl, sr, il, ir
 
-        results = mu_.batched_apply(tile_update, jobs)
+        results = mu_.batched_apply(tile_update, jobs, block_mesh)
         per_leaf: dict[int, list[Any]] = {}
         for (i, _), r in zip(job_leaf, results, strict=True):
             per_leaf.setdefault(i, []).append(r)

@@ -27,7 +27,7 @@ class ScaleBySoapState(NamedTuple):
 
 
 def _eig_desc(a: jax.Array) -> jax.Array:
-    _, q = jnp.linalg.eigh(a + 1e-30 * jnp.eye(a.shape[-1], dtype=a.dtype))
+    _, q = mu_.eigh(a + 1e-30 * jnp.eye(a.shape[-1], dtype=a.dtype))
     return q[:, ::-1]
 
 
@@ -36,7 +36,7 @@ def _qr_refresh(gg: jax.Array, q: jax.Array) -> tuple[jax.Array, jax.Array]:
     mp = gg @ q
     est = jnp.sum(q * mp, axis=0)
     order = jnp.argsort(-est, stable=True)
-    qn, _ = jnp.linalg.qr(mp[:, order])
+    qn = mu_.qr_q(mp[:, order])
     return qn, order
 
 
@@ -136,6 +136,7 @@ def scale_by_soap(
 
     def update_fn(updates, state, params=None):
         del params
+        mu_.guard_cpu_lapack()  # XLA:CPU + threaded OpenBLAS hang, see matrix_utils
         in_updates, in_state = updates, state
         updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
         leaves, treedef = jax.tree.flatten(updates)
