@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import optax
 from optax.contrib import DAdaptAdamWState, MechanicState, ProdigyState
 
+from optzoo.core.dtypes import tree_dtype
 from optzoo.core.validation import check_decay, check_finite, check_nonnegative, check_positive
 from optzoo.optimizers.zoo_refs import (
     CUTKOSKY_2023_MECHANIC,
@@ -92,7 +93,7 @@ def prodigy(
         beta3 = beta2**0.5
 
     def init_fn(params):
-        dtype = optax.tree.dtype(params, "lowest")
+        dtype = tree_dtype(params, "lowest")
         return ProdigyState(
             exp_avg=optax.tree.zeros_like(params),
             exp_avg_sq=optax.tree.zeros_like(params),
@@ -188,7 +189,7 @@ def dadapt_adamw(
     check_positive("estim_lr0", estim_lr0)
 
     def init_fn(params):
-        dtype = optax.tree.dtype(params, "lowest")
+        dtype = tree_dtype(params, "lowest")
         return DAdaptAdamWState(
             exp_avg=optax.tree.zeros_like(params),
             exp_avg_sq=optax.tree.zeros_like(params),
@@ -275,7 +276,7 @@ def mechanize(
     base_optimizer = optax.with_extra_args_support(base_optimizer)
 
     def init_fn(params):
-        dtype = optax.tree.dtype(params, "lowest")
+        dtype = tree_dtype(params, "lowest")
         zeros = jnp.zeros([num_betas], dtype=dtype)
         return MechanicState(
             base_optimizer_state=base_optimizer.init(params),
@@ -431,7 +432,7 @@ def dadapt_sgd(
     check_positive("d0", d0)
 
     def init_fn(params):
-        dtype = optax.tree.dtype(params, "lowest")
+        dtype = tree_dtype(params, "lowest")
         return DAdaptSGDState(
             count=jnp.zeros([], jnp.int32),
             d=jnp.asarray(d0, dtype=dtype),
