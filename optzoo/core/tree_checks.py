@@ -79,15 +79,50 @@ def _state_candidates(state: Any, updates: Any) -> list[Any]:
     return found
 
 
+def _has_dtype(x: Any) -> bool:
+    return hasattr(x, "dtype") or isinstance(x, (bool, int, float, complex))
+
+
+def first_integer_leaf(tree: Any) -> tuple[str, Any] | None:
+    """Path and dtype of the first integer or boolean leaf of ``tree``, or None."""
+    for path, leaf in _leaves(tree).items():
+        if leaf is not None and _has_dtype(leaf) and _kind(leaf) == "integer":
+            dtype = leaf.dtype if hasattr(leaf, "dtype") else np.result_type(leaf)
+            return path or "<root>", dtype
+    return None
+
+
+def reject_integer_leaves(tree: Any, name: str, what: str = "params") -> None:
+    """Raises a ValueError naming the first integer or boolean leaf of ``tree``."""
+    found = first_integer_leaf(tree)
+    if found:
+        path, dtype = found
+        raise ValueError(
+            f"{name}: {what} leaf {path} has integer dtype {dtype}; optimizers update "
+            "floating leaves only. Cast it to a float dtype, or wrap the optimizer in "
+            "optzoo.skip_integer_leaves(...) to leave integer leaves unchanged"
+        )
+
+
 def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
-    """Wraps ``tx.update`` with the tree checks above; numbers and state are unchanged."""
+    """Wraps ``tx`` with the tree checks above; numbers and state are unchanged.
+
+    ``init`` and ``update`` reject integer and boolean leaves (naming the path);
+    ``update`` also checks that the gradient tree matches ``params``.
+    """
     inner = optax.with_extra_args_support(tx)
+
+    def init_fn(params):
+        reject_integer_leaves(params, name)
+        return inner.init(params)
 
     def update_fn(updates, state, params=None, **extra):
         if params is not None:
+            reject_integer_leaves(params, name)
             problem = first_mismatch(updates, params, "params")
             if problem:
                 raise ValueError(f"{name}: gradient tree does not match params: {problem}")
+        reject_integer_leaves(updates, name, "gradient")
         try:
             return inner.update(updates, state, params, **extra)
         except (ValueError, TypeError) as e:
@@ -104,7 +139,7 @@ def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
                     ) from e
             raise
 
-    return optax.GradientTransformationExtraArgs(inner.init, update_fn)
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
 def reject_masked(params: Any, name: str) -> None:

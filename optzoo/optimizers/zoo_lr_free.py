@@ -125,7 +125,9 @@ def prodigy(
         numerator = beta3 * state.numerator_weighted
         numerator += (d / estim_lr0) * dlr * inner
         l1 = optax.tree.sum(jax.tree.map(jnp.abs, grad_sum))
-        new_d = jnp.maximum(d, estim_lr_coef * numerator / l1)
+        # An all-zero gradient history gives 0 / 0: keep the estimate (the reference skips).
+        safe_l1 = jnp.where(l1 > 0, l1, 1.0)
+        new_d = jnp.where(l1 > 0, jnp.maximum(d, estim_lr_coef * numerator / safe_l1), d)
         step = jax.tree.map(
             lambda m, v, p: -weight_decay * dlr * p - dlr * m / (jnp.sqrt(v) + new_d * eps),
             exp_avg,
@@ -222,7 +224,11 @@ def dadapt_adamw(
         grad_sum = jax.tree.map(lambda s, g: sb2 * s + (1 - sb2) * dlr * g, state.grad_sum, updates)
         l1 = optax.tree.sum(jax.tree.map(jnp.abs, grad_sum))
         numerator = sb2 * state.numerator_weighted + (1 - sb2) * dlr * inner
-        new_d = jnp.maximum(state.estim_lr, numerator / ((1 - sb2) * l1))
+        # An all-zero gradient history gives 0 / 0: keep the estimate (the reference skips).
+        safe_l1 = jnp.where(l1 > 0, l1, 1.0)
+        new_d = jnp.where(
+            l1 > 0, jnp.maximum(state.estim_lr, numerator / ((1 - sb2) * safe_l1)), state.estim_lr
+        )
         step = jax.tree.map(
             lambda m, v, p: -weight_decay * dlr * p - m / (jnp.sqrt(v) + eps),
             exp_avg,
