@@ -16,7 +16,23 @@ import pytest
 import optzoo
 from optzoo import registry
 
-NAMES = registry.names()
+# One of each family in the default run (state outside update, value_fn, quantized state,
+# matrix preconditioning, wrappers); every other registered optimizer runs in the slow suite.
+DEFAULT = [
+    "adam",
+    "sgd",
+    "lion",
+    "adafactor",
+    "prodigy",
+    "mechanic",
+    "schedule_free_adamw",
+    "lookahead_adam",
+    "adamw_8bit",
+    "muon",
+    "sam",
+    "bfgs",
+]
+SLOW = [n for n in registry.names() if n not in DEFAULT]
 
 
 def _loss(params):
@@ -53,7 +69,7 @@ def _assert_identical(a, b, what):
         assert np.array_equal(x, y, equal_nan=True), f"{what}: {x} != {y}"
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", DEFAULT + [pytest.param(n, marks=pytest.mark.slow) for n in SLOW])
 def test_skip_nonfinite_leaves_params_and_state_untouched(name):
     tx = optax.apply_if_finite(optzoo.create(name), max_consecutive_errors=5)
     step = _step_fn(tx, name)

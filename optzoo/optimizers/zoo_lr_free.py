@@ -7,6 +7,7 @@ authors (checked against ``pytorch_optimizer.DAdaptSGD``).
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import jax
@@ -15,7 +16,14 @@ import optax
 from optax.contrib import DAdaptAdamWState, MechanicState, ProdigyState
 
 from optzoo.core.dtypes import tree_dtype
-from optzoo.core.validation import check_decay, check_finite, check_nonnegative, check_positive
+from optzoo.core.validation import (
+    check_decay,
+    check_finite,
+    check_nonnegative,
+    check_positive,
+    check_positive_int,
+    concrete_value,
+)
 from optzoo.optimizers.zoo_refs import (
     CUTKOSKY_2023_MECHANIC,
     DEFAZIO_2023_DADAPT,
@@ -84,6 +92,9 @@ def prodigy(
       Mishchenko, Defazio. Prodigy: An Expeditiously Adaptive Parameter-Free Learner. 2023.
       https://arxiv.org/abs/2306.06101
     """
+    check_nonnegative("eps", eps)
+    check_positive("estim_lr_coef", estim_lr_coef)
+    check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
     beta1, beta2 = betas
     check_decay("beta1", beta1)
@@ -184,6 +195,8 @@ def dadapt_adamw(
       Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
       https://arxiv.org/abs/2301.07733
     """
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
     beta1, beta2 = betas
     check_decay("beta1", beta1)
@@ -372,6 +385,7 @@ def mechanic(
       Cutkosky, Defazio, Mehta. Mechanic: A Learning Rate Tuner. 2023.
       https://arxiv.org/abs/2306.00144
     """
+    check_positive_int("num_betas", num_betas)
     check_finite("learning_rate", learning_rate)
     if base_optimizer is None:
         base_optimizer = optax.chain(
@@ -433,9 +447,12 @@ def dadapt_sgd(
       Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
       https://arxiv.org/abs/2301.07733
     """
+    check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
     check_decay("momentum", momentum)
     check_positive("d0", d0)
+    if concrete_value(growth_rate) != math.inf:  # inf (no limit) is the default
+        check_positive("growth_rate", growth_rate)
 
     def init_fn(params):
         dtype = tree_dtype(params, "lowest")

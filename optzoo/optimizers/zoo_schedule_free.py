@@ -165,6 +165,7 @@ def schedule_free_sgd(
     References:
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
     """
+    check_nonnegative("weight_lr_power", weight_lr_power)
     check_finite("learning_rate", learning_rate)
     learning_rate = _warmup(learning_rate, warmup_steps)
     base = sgd(learning_rate)
@@ -221,6 +222,7 @@ def schedule_free_adamw(
     References:
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
     """
+    check_nonnegative("weight_lr_power", weight_lr_power)
     check_finite("learning_rate", learning_rate)
     check_decay("b2", b2)
     learning_rate = _warmup(learning_rate, warmup_steps)
@@ -291,6 +293,9 @@ def schedule_free_radam(
     References:
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
     """
+    check_nonnegative("weight_lr_power", weight_lr_power)
+    check_nonnegative("weight_decay", weight_decay)
+    check_nonnegative("r", r)
     check_finite("learning_rate", learning_rate)
     check_decay("b1", b1)
     check_decay("b2", b2)

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_finite, check_nonnegative
+from optzoo.core.validation import check_decay, check_finite, check_nonnegative
 from optzoo.registry import Reference, register
 
 __all__ = ["centralize_gradients", "orthogonalize_gradients", "adamw_gc", "orthograd_adamw"]
@@ -148,6 +148,10 @@ def adamw_gc(
       Yong, Huang, Hua, Zhang. Gradient Centralization: A New Optimization Technique for
       Deep Neural Networks. 2020. https://arxiv.org/abs/2004.01461
     """
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
     return optax.chain(
         centralize_gradients(),
@@ -193,6 +197,10 @@ def orthograd_adamw(
       Prieto, Barsbey, Mediano, Birdal. Grokking at the Edge of Numerical Stability. 2025.
       https://arxiv.org/abs/2501.04697
     """
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
     return optax.chain(
         orthogonalize_gradients(),
