@@ -76,7 +76,9 @@ def run_train(args: argparse.Namespace) -> int:
             prepare_workdir(out, force=args.force)
         result = train_and_evaluate(config, out)
     except ConfigError as e:
-        print(f"optzoo train: error: {e}", file=sys.stderr)
+        # Name the config file unless the message already does (unreadable or bad YAML).
+        where = "" if args.config in str(e) else f"{args.config}: "
+        print(f"optzoo train: error: {where}{e}", file=sys.stderr)
         return 2
     except (FloatingPointError, OSError) as e:
         print(f"optzoo train: failed: {e}", file=sys.stderr)
