@@ -104,16 +104,46 @@ def reject_integer_leaves(tree: Any, name: str, what: str = "params") -> None:
         )
 
 
+# Registered optimizers verified on complex parameters (tests/test_reliability_dtypes.py:
+# each converges on a complex least-squares problem given conjugated JAX gradients). The
+# others reject complex leaves at init; their rules use orderings, signs or real-only
+# functions (clip, cbrt, sign masks, Newton-Schulz without conjugate transposes).
+COMPLEX_OPTIMIZERS = frozenset(
+    {
+        "adabelief", "adafactor", "adagrad", "adahessian", "adam", "adam_mini", "adamax",
+        "adamaxw", "adamp", "adamw", "adamw_8bit", "adamw_bf16_state", "adan", "ademamix",
+        "amsgrad", "dadapt_sgd", "dog", "gd", "grams", "lamb", "laprop", "lars", "lion",
+        "lookahead_adam", "mars_adamw", "mars_lion", "momentum", "nadam", "nadamw", "ncg",
+        "nesterov", "newton_cg", "novograd", "radam", "rmsprop", "schedule_free_adamw",
+        "schedule_free_radam", "schedule_free_sgd", "sgd", "sign_sgd", "signum", "yogi",
+    }
+)  # fmt: skip
+
+
+def reject_complex_leaves(tree: Any, name: str) -> None:
+    """Raises a ValueError naming the first complex leaf unless ``name`` supports complex."""
+    if name in COMPLEX_OPTIMIZERS:
+        return
+    for path, leaf in _leaves(tree).items():
+        if leaf is not None and _has_dtype(leaf) and _kind(leaf) == "complex":
+            raise ValueError(
+                f"{name}: params leaf {path or '<root>'} is complex; {name} does not support "
+                "complex parameters (those that do: optzoo.core.tree_checks.COMPLEX_OPTIMIZERS)"
+            )
+
+
 def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
     """Wraps ``tx`` with the tree checks above; numbers and state are unchanged.
 
-    ``init`` and ``update`` reject integer and boolean leaves (naming the path);
+    ``init`` and ``update`` reject integer and boolean leaves, and ``init`` rejects
+    complex leaves for optimizers not in :data:`COMPLEX_OPTIMIZERS` (naming the path);
     ``update`` also checks that the gradient tree matches ``params``.
     """
     inner = optax.with_extra_args_support(tx)
 
     def init_fn(params):
         reject_integer_leaves(params, name)
+        reject_complex_leaves(params, name)
         return inner.init(params)
 
     def update_fn(updates, state, params=None, **extra):
