@@ -2,7 +2,9 @@
 
 A NaN or an Inf gradient must leave the parameters and the inner optimizer state
 bit-identical, and the next finite gradient must give exactly the update the bare
-optimizer would have given had the bad step never happened.
+optimizer would have given had the bad step never happened. Both ``optax.apply_if_finite``
+and ``optzoo.skip_nonfinite`` are checked; ``skip_nonfinite`` also skips steps whose
+gradient is finite but whose update is not.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ DEFAULT = [
     "sam",
     "bfgs",
 ]
-SLOW = [n for n in registry.names() if n not in DEFAULT]
 
 
 def _loss(params):
@@ -69,9 +70,19 @@ def _assert_identical(a, b, what):
         assert np.array_equal(x, y, equal_nan=True), f"{what}: {x} != {y}"
 
 
-@pytest.mark.parametrize("name", DEFAULT + [pytest.param(n, marks=pytest.mark.slow) for n in SLOW])
-def test_skip_nonfinite_leaves_params_and_state_untouched(name):
-    tx = optax.apply_if_finite(optzoo.create(name), max_consecutive_errors=5)
+WRAPPERS = {
+    "apply_if_finite": lambda tx: optax.apply_if_finite(tx, max_consecutive_errors=5),
+    "skip_nonfinite": lambda tx: optzoo.skip_nonfinite(tx, max_consecutive=5),
+}
+CASES = [(w, n) for w in WRAPPERS for n in DEFAULT[: 12 if w == "apply_if_finite" else 6]]
+SLOW_CASES = [(w, n) for w in WRAPPERS for n in registry.names() if (w, n) not in CASES]
+
+
+@pytest.mark.parametrize(
+    "wrapper,name", CASES + [pytest.param(*c, marks=pytest.mark.slow) for c in SLOW_CASES]
+)
+def test_skip_nonfinite_leaves_params_and_state_untouched(wrapper, name):
+    tx = WRAPPERS[wrapper](optzoo.create(name))
     step = _step_fn(tx, name)
     grad = jax.grad(_loss)
 
@@ -94,3 +105,43 @@ def test_skip_nonfinite_leaves_params_and_state_untouched(name):
     _assert_identical(u2, u2_ref, f"{name}: first finite update after the bad steps")
     _assert_identical(p2, p2_ref, f"{name}: params after recovery")
     _assert_identical(s2.inner_state, s2_ref.inner_state, f"{name}: state after recovery")
+
+
+def test_skip_nonfinite_catches_a_nonfinite_update_from_a_finite_gradient():
+    # SAM evaluates the loss at a perturbed point; here that point lies in a NaN region.
+    def loss(p):
+        return jnp.sum(p["w"] ** 2) + jnp.sqrt(1.0 - p["w"][0])  # NaN past w[0] = 1
+
+    params = {"w": jnp.array([0.9, 0.0])}
+    g = jax.grad(loss)(params)
+    extra = {"value": loss(params), "grad": g, "value_fn": loss}
+    plain = optax.apply_if_finite(optzoo.sam(0.1, rho=0.5), 5)
+    u, _ = plain.update(g, plain.init(params), params, **extra)
+    assert np.isnan(np.asarray(u["w"])).any()  # the input check alone lets it through
+    tx = optzoo.skip_nonfinite(optzoo.sam(0.1, rho=0.5))
+    state = tx.init(params)
+    u, new = tx.update(g, state, params, **extra)
+    assert np.all(np.asarray(u["w"]) == 0) and int(new.total_notfinite) == 1
+    _assert_identical(new.inner_state, state.inner_state, "sam state")
+    # float16 Adam on a zero gradient: the inner update is 0 / 0.
+    half = {"w": jnp.ones(3, jnp.float16)}
+    tx = optzoo.skip_nonfinite(optzoo.adam(1e-2))
+    u, new = tx.update(jax.tree.map(jnp.zeros_like, half), tx.init(half), half)
+    assert np.all(np.asarray(u["w"]) == 0) and not bool(new.last_finite)
+
+
+def test_skip_nonfinite_gives_up_after_max_consecutive_and_counts_like_optax():
+    params = {"w": jnp.ones(2)}
+    bad = {"w": jnp.array([jnp.nan, 1.0])}
+    ours = optzoo.skip_nonfinite(optzoo.sgd(0.1), max_consecutive=2)
+    theirs = optax.apply_if_finite(optzoo.sgd(0.1), max_consecutive_errors=2)
+    s1, s2 = ours.init(params), theirs.init(params)
+    for step in range(4):
+        u1, s1 = ours.update(bad, s1, params)
+        u2, s2 = theirs.update(bad, s2, params)
+        _assert_identical(u1, u2, f"step {step}")
+        assert int(s1.notfinite_count) == int(s2.notfinite_count) == step + 1
+        assert int(s1.total_notfinite) == int(s2.total_notfinite)
+    assert np.isnan(np.asarray(u1["w"])).any()  # third and later: applied anyway
+    with pytest.raises(ValueError, match="max_consecutive"):
+        optzoo.skip_nonfinite(optzoo.sgd(0.1), max_consecutive=-1)
