@@ -293,3 +293,16 @@ def test_other_optimizers_reject_complex_params(name):
 
 def test_complex_list_names_registered_optimizers():
     assert COMPLEX_OPTIMIZERS <= set(NAMES)
+
+
+@pytest.mark.parametrize("name", ["adahessian", "sophia"])
+def test_hutchinson_methods_accept_trees_of_mixed_float_dtypes(name):
+    params = {"a": jnp.ones((2, 2), jnp.bfloat16), "b": jnp.ones(3)}
+
+    def loss(p):
+        return jnp.sum(p["a"].astype(jnp.float32) ** 2) + jnp.sum(p["b"] ** 2)
+
+    tx, g = optzoo.create(name), jax.grad(loss)(params)
+    u, _ = tx.update(g, tx.init(params), params, value=loss(params), grad=g, value_fn=loss)
+    assert u["a"].dtype == jnp.bfloat16 and u["b"].dtype == jnp.float32
+    assert all(np.all(np.isfinite(np.asarray(x, np.float32))) for x in jax.tree.leaves(u))
