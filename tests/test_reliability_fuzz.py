@@ -41,8 +41,16 @@ COMMON = dict(
         HealthCheck.filter_too_much,
     ],
 )
-DEFAULT = settings(max_examples=int(os.environ.get("OPTZOO_FUZZ_EXAMPLES", "24")), **COMMON)
-SLOW = settings(max_examples=int(os.environ.get("OPTZOO_FUZZ_EXAMPLES_SLOW", "3")), **COMMON)
+# Named profiles: "optzoo-fuzz" (CI default: examples drawn across all optimizers) and
+# "optzoo-fuzz-slow" (examples per optimizer); the environment variables override the counts.
+settings.register_profile(
+    "optzoo-fuzz", max_examples=int(os.environ.get("OPTZOO_FUZZ_EXAMPLES", "24")), **COMMON
+)
+settings.register_profile(
+    "optzoo-fuzz-slow", max_examples=int(os.environ.get("OPTZOO_FUZZ_EXAMPLES_SLOW", "3")), **COMMON
+)
+DEFAULT = settings.get_profile("optzoo-fuzz")
+SLOW = settings.get_profile("optzoo-fuzz-slow")
 
 
 @st.composite
