@@ -62,7 +62,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         suite = load_suite(args.config)
     except (ConfigError, FileNotFoundError) as e:
-        return _error(str(e))
+        return _error(str(e) if args.config in str(e) else f"{args.config}: {e}")
     problem = _out_problem(args.out, args.force)
     if problem:
         return _error(problem)
@@ -152,7 +152,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     try:
         suite = cfg.load_suite(args.config)
     except (cfg.ConfigError, FileNotFoundError) as e:
-        return _error(str(e))
+        return _error(str(e) if args.config in str(e) else f"{args.config}: {e}")
     if suite.skipped:
         print(f"skipping optimizers not in the registry: {list(suite.skipped)}", file=sys.stderr)
     status: dict[str, str] = {}

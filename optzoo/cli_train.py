@@ -94,7 +94,9 @@ def run_train(args: argparse.Namespace) -> int:
                 config, out, restart_on_bad_checkpoint=args.restart_on_bad_checkpoint
             )
     except ConfigError as e:
-        print(f"optzoo train: error: {e}", file=sys.stderr)
+        # Name the config file unless the message already does (unreadable or bad YAML).
+        where = "" if args.config in str(e) else f"{args.config}: "
+        print(f"optzoo train: error: {where}{e}", file=sys.stderr)
         return 2
     except CheckpointError as e:
         print(

@@ -59,7 +59,7 @@ def test_unknown_hyperparameter_suggests_closest():
 
 
 def test_invalid_hyperparameter_names_the_parameter():
-    with pytest.raises(ValueError, match=r"decay must be in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\]"):
         optzoo.create("momentum", momentum=1.5)
     with pytest.raises(ValueError, match="learning_rate"):
         optzoo.create("sgd", learning_rate=float("nan"))

@@ -79,15 +79,80 @@ def _state_candidates(state: Any, updates: Any) -> list[Any]:
     return found
 
 
+def _has_dtype(x: Any) -> bool:
+    return hasattr(x, "dtype") or isinstance(x, (bool, int, float, complex))
+
+
+def first_integer_leaf(tree: Any) -> tuple[str, Any] | None:
+    """Path and dtype of the first integer or boolean leaf of ``tree``, or None."""
+    for path, leaf in _leaves(tree).items():
+        if leaf is not None and _has_dtype(leaf) and _kind(leaf) == "integer":
+            dtype = leaf.dtype if hasattr(leaf, "dtype") else np.result_type(leaf)
+            return path or "<root>", dtype
+    return None
+
+
+def reject_integer_leaves(tree: Any, name: str, what: str = "params") -> None:
+    """Raises a ValueError naming the first integer or boolean leaf of ``tree``."""
+    found = first_integer_leaf(tree)
+    if found:
+        path, dtype = found
+        raise ValueError(
+            f"{name}: {what} leaf {path} has integer dtype {dtype}; optimizers update "
+            "floating leaves only. Cast it to a float dtype, or wrap the optimizer in "
+            "optzoo.skip_integer_leaves(...) to leave integer leaves unchanged"
+        )
+
+
+# Registered optimizers verified on complex parameters (tests/test_reliability_dtypes.py:
+# each converges on a complex least-squares problem given conjugated JAX gradients). The
+# others reject complex leaves at init; their rules use orderings, signs or real-only
+# functions (clip, cbrt, sign masks, Newton-Schulz without conjugate transposes).
+COMPLEX_OPTIMIZERS = frozenset(
+    {
+        "adabelief", "adafactor", "adagrad", "adahessian", "adam", "adam_mini", "adamax",
+        "adamaxw", "adamp", "adamw", "adamw_8bit", "adamw_bf16_state", "adan", "ademamix",
+        "amsgrad", "dadapt_sgd", "dog", "gd", "grams", "lamb", "laprop", "lars", "lion",
+        "lookahead_adam", "mars_adamw", "mars_lion", "momentum", "nadam", "nadamw", "ncg",
+        "nesterov", "newton_cg", "novograd", "radam", "rmsprop", "schedule_free_adamw",
+        "schedule_free_radam", "schedule_free_sgd", "sgd", "sign_sgd", "signum", "yogi",
+    }
+)  # fmt: skip
+
+
+def reject_complex_leaves(tree: Any, name: str) -> None:
+    """Raises a ValueError naming the first complex leaf unless ``name`` supports complex."""
+    if name in COMPLEX_OPTIMIZERS:
+        return
+    for path, leaf in _leaves(tree).items():
+        if leaf is not None and _has_dtype(leaf) and _kind(leaf) == "complex":
+            raise ValueError(
+                f"{name}: params leaf {path or '<root>'} is complex; {name} does not support "
+                "complex parameters (those that do: optzoo.core.tree_checks.COMPLEX_OPTIMIZERS)"
+            )
+
+
 def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
-    """Wraps ``tx.update`` with the tree checks above; numbers and state are unchanged."""
+    """Wraps ``tx`` with the tree checks above; numbers and state are unchanged.
+
+    ``init`` and ``update`` reject integer and boolean leaves, and ``init`` rejects
+    complex leaves for optimizers not in :data:`COMPLEX_OPTIMIZERS` (naming the path);
+    ``update`` also checks that the gradient tree matches ``params``.
+    """
     inner = optax.with_extra_args_support(tx)
+
+    def init_fn(params):
+        reject_integer_leaves(params, name)
+        reject_complex_leaves(params, name)
+        return inner.init(params)
 
     def update_fn(updates, state, params=None, **extra):
         if params is not None:
+            reject_integer_leaves(params, name)
             problem = first_mismatch(updates, params, "params")
             if problem:
                 raise ValueError(f"{name}: gradient tree does not match params: {problem}")
+        reject_integer_leaves(updates, name, "gradient")
         try:
             return inner.update(updates, state, params, **extra)
         except (ValueError, TypeError) as e:
@@ -104,7 +169,7 @@ def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
                     ) from e
             raise
 
-    return optax.GradientTransformationExtraArgs(inner.init, update_fn)
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
 def reject_masked(params: Any, name: str) -> None:

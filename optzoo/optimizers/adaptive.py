@@ -12,6 +12,7 @@ from typing import Any
 import jax
 import optax
 
+from optzoo.core.validation import check_unit_interval
 from optzoo.registry import Reference, register
 from optzoo.transforms.adaptive import (
     scale_by_adadelta,
@@ -177,6 +178,7 @@ def rmsprop(
       Tieleman, Hinton. Neural Networks for Machine Learning, Lecture 6e. 2012.
       https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf
     """
+    check_unit_interval("momentum", momentum)
     scaler = scale_by_stddev if centered else scale_by_rms
     return optax.chain(
         scaler(

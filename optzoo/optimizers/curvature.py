@@ -11,7 +11,12 @@ from typing import Any
 
 import optax
 
-from optzoo.core.validation import check_finite, check_nonnegative
+from optzoo.core.validation import (
+    check_finite,
+    check_nonnegative,
+    check_positive,
+    check_positive_int,
+)
 from optzoo.registry import Reference, register
 from optzoo.transforms.curvature import scale_by_adahessian, scale_by_sophia
 from optzoo.transforms.scaling import scale_by_learning_rate
@@ -93,6 +98,8 @@ def sophia(
       Liu, Li, Hall, Liang, Ma. Sophia: A Scalable Stochastic Second-order Optimizer for
       Language Model Pre-training. 2023. https://arxiv.org/abs/2305.14342
     """
+    check_positive("clip_threshold", clip_threshold)
+    check_positive_int("update_interval", update_interval)
     check_finite("learning_rate", learning_rate)
     check_nonnegative("weight_decay", weight_decay)
     return optax.chain(
@@ -166,6 +173,7 @@ def adahessian(
       Yao, Gholami, Shen, Mustafa, Keutzer, Mahoney. ADAHESSIAN: An Adaptive Second Order
       Optimizer for Machine Learning. 2020. https://arxiv.org/abs/2006.00719
     """
+    check_positive_int("update_interval", update_interval)
     check_finite("learning_rate", learning_rate)
     check_nonnegative("weight_decay", weight_decay)
     return optax.chain(

@@ -6,6 +6,7 @@ from typing import Any
 
 import optax
 
+from optzoo.core.validation import check_unit_interval
 from optzoo.registry import Reference, register
 from optzoo.transforms.momentum import trace
 from optzoo.transforms.scaling import scale_by_learning_rate
@@ -101,6 +102,7 @@ def sgd(
       Robbins, Monro. A Stochastic Approximation Method. 1951.
       https://doi.org/10.1214/aoms/1177729586
     """
+    check_unit_interval("momentum", momentum)
     return optax.chain(
         trace(decay=momentum, nesterov=nesterov, accumulator_dtype=accumulator_dtype)
         if momentum is not None
@@ -125,6 +127,7 @@ def momentum(
       Polyak. Some methods of speeding up the convergence of iteration methods. 1964.
       https://doi.org/10.1016/0041-5553(64)90137-5
     """
+    check_unit_interval("momentum", momentum)
     return sgd(learning_rate, momentum=momentum)
 
 
@@ -144,4 +147,5 @@ def nesterov(
       Sutskever, Martens, Dahl, Hinton. On the importance of initialization and momentum
       in deep learning. 2013. https://proceedings.mlr.press/v28/sutskever13.html
     """
+    check_unit_interval("momentum", momentum)
     return sgd(learning_rate, momentum=momentum, nesterov=True)

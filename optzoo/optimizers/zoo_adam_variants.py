@@ -225,6 +225,7 @@ def adabound(
       Luo, Xiong, Liu, Sun. Adaptive Gradient Methods with Dynamic Bound of Learning Rate.
       2019. https://arxiv.org/abs/1902.09843
     """
+    check_nonnegative("eps", eps)
     check_finite("learning_rate", learning_rate)
     return optax.chain(
         add_decayed_weights(weight_decay),
@@ -277,6 +278,9 @@ def adamp(
       Heo et al. AdamP: Slowing Down the Slowdown for Momentum Optimizers on Scale-invariant
       Weights. 2021. https://arxiv.org/abs/2006.08217
     """
+    check_nonnegative("weight_decay", weight_decay)
+    check_nonnegative("delta", delta)
+    check_nonnegative("wd_ratio", wd_ratio)
     return optax.chain(
         scale_by_adamp(
             b1=b1,
@@ -384,6 +388,7 @@ def mars_adamw(
       Yuan, Liu, Wu, Zhou, Gu. MARS: Unleashing the Power of Variance Reduction for Training
       Large Models. 2024. https://arxiv.org/abs/2411.10438
     """
+    check_nonnegative("eps", eps)
     return optax.chain(
         scale_by_mars(b1=b1, b2=b2, gamma=gamma, eps=eps, mode="adamw"),
         add_decayed_weights(weight_decay, mask),

@@ -10,7 +10,7 @@ from typing import Any
 import jax
 import optax
 
-from optzoo.core.validation import check_finite, check_nonnegative
+from optzoo.core.validation import check_finite, check_nonnegative, check_unit_interval
 from optzoo.optimizers.zoo_refs import (
     ANIL_2019_SM3,
     GINSBURG_2019_NOVOGRAD,
@@ -133,6 +133,8 @@ def lars(
       You, Gitman, Ginsburg. Large Batch Training of Convolutional Networks. 2017.
       https://arxiv.org/abs/1708.03888
     """
+    check_nonnegative("trust_coefficient", trust_coefficient)
+    check_unit_interval("momentum", momentum)
     return optax.chain(
         add_decayed_weights(weight_decay, mask=weight_decay_mask),
         optax.masked(
@@ -228,6 +230,8 @@ def radam(
       Liu et al. On the Variance of the Adaptive Learning Rate and Beyond. 2020.
       https://arxiv.org/abs/1908.03265
     """
+    check_nonnegative("eps_root", eps_root)
+    check_nonnegative("threshold", threshold)
     return optax.chain(
         scale_by_radam(
             b1=b1, b2=b2, eps=eps, eps_root=eps_root, threshold=threshold, nesterov=nesterov
@@ -276,6 +280,7 @@ def adan(
       Xie et al. Adan: Adaptive Nesterov Momentum Algorithm for Faster Optimizing Deep
       Models. 2022. https://arxiv.org/abs/2208.06677
     """
+    check_nonnegative("eps_root", eps_root)
     return optax.chain(
         scale_by_adan(b1=b1, b2=b2, b3=b3, eps=eps, eps_root=eps_root),
         add_decayed_weights(weight_decay, mask),
@@ -357,6 +362,8 @@ def novograd(
       Ginsburg et al. Stochastic Gradient Methods with Layer-wise Adaptive Moments for
       Training of Deep Networks. 2019. https://arxiv.org/abs/1905.11286
     """
+    check_nonnegative("eps_root", eps_root)
+    check_nonnegative("weight_decay", weight_decay)
     return optax.chain(
         scale_by_novograd(b1=b1, b2=b2, eps=eps, eps_root=eps_root, weight_decay=weight_decay),
         scale_by_learning_rate(learning_rate),
@@ -394,5 +401,5 @@ def sm3(
       https://arxiv.org/abs/1901.11150
     """
     check_finite("learning_rate", learning_rate)
-    check_nonnegative("momentum", momentum)
+    check_unit_interval("momentum", momentum)
     return optax.chain(scale_by_sm3(momentum), scale(-learning_rate))  # type: ignore[operator]

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_finite
+from optzoo.core.validation import check_decay, check_finite, check_nonnegative, check_unit_interval
 from optzoo.optimizers.zoo_refs import (
     DEFAZIO_2021_MADGRAD,
     IVGI_2023_DOG,
@@ -79,6 +79,10 @@ def ademamix(
       Pagliardini, Ablin, Grangier. The AdEMAMix Optimizer: Better, Faster, Older. 2024.
       https://arxiv.org/abs/2409.03137
     """
+    check_decay("b3", b3)
+    check_nonnegative("alpha", alpha)
+    check_nonnegative("eps", eps)
+    check_nonnegative("eps_root", eps_root)
     return optax.chain(
         scale_by_ademamix(
             b1=b1, b2=b2, b3=b3, alpha=alpha, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype
@@ -130,6 +134,9 @@ def simplified_ademamix(
       Morwani, Vyas, Zhang, Kakade. Connections between Schedule-Free Optimizers, AdEMAMix,
       and Accelerated SGD Variants. 2025. https://arxiv.org/abs/2502.02431
     """
+    check_nonnegative("alpha", alpha)
+    check_nonnegative("eps", eps)
+    check_nonnegative("eps_root", eps_root)
     return optax.chain(
         scale_by_simplified_ademamix(b1=b1, b2=b2, alpha=alpha, eps=eps, eps_root=eps_root),
         add_decayed_weights(weight_decay, mask),
@@ -179,6 +186,7 @@ def adopt(
       Taniguchi et al. ADOPT: Modified Adam Can Converge with Any beta_2 with the Optimal
       Rate. 2024. https://arxiv.org/abs/2411.02853
     """
+    check_nonnegative("eps", eps)
     return optax.chain(
         scale_by_adopt(
             b1=b1,
@@ -229,6 +237,7 @@ def madgrad(
       Averaged Gradient Method for Stochastic Optimization. 2021.
       https://arxiv.org/abs/2101.11075
     """
+    check_unit_interval("momentum", momentum)
     check_finite("learning_rate", learning_rate)
     return optax.chain(
         add_decayed_weights(weight_decay),
@@ -267,6 +276,7 @@ def cocob(
       Orabona, Tommasi. Training Deep Networks without Learning Rates Through Coin Betting.
       2017. https://arxiv.org/abs/1705.07795
     """
+    check_nonnegative("eps", eps)
     check_finite("learning_rate", learning_rate)
     return optax.chain(
         add_decayed_weights(weight_decay, mask),
@@ -317,6 +327,7 @@ def dog(
       Ivgi, Hinder, Carmon. DoG is SGD's Best Friend: A Parameter-Free Dynamic Step Size
       Schedule. 2023. https://arxiv.org/abs/2302.12022
     """
+    check_nonnegative("eps", eps)
     return optax.chain(
         add_decayed_weights(weight_decay, mask) if weight_decay is not None else optax.identity(),
         scale_by_dog(init_step, eps),

@@ -8,7 +8,12 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_finite
+from optzoo.core.validation import (
+    check_finite,
+    check_nonnegative,
+    check_positive,
+    check_unit_interval,
+)
 from optzoo.optimizers.zoo_refs import LUO_2023_CAME, SHAZEER_2018_ADAFACTOR
 from optzoo.registry import register
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
@@ -70,6 +75,11 @@ def adafactor(
       Shazeer, Stern. Adafactor: Adaptive Learning Rates with Sublinear Memory Cost. 2018.
       https://arxiv.org/abs/1804.04235
     """
+    check_nonnegative("decay_rate", decay_rate)
+    check_nonnegative("decay_offset", decay_offset)
+    check_positive("clipping_threshold", clipping_threshold)
+    check_unit_interval("momentum", momentum)
+    check_nonnegative("eps", eps)
     if learning_rate is not None:
         check_finite("learning_rate", learning_rate)
     txs = [scale_by_factored_rms(factored, decay_rate, decay_offset, min_dim_size_to_factor, eps)]
@@ -130,6 +140,7 @@ def came(
       Luo et al. CAME: Confidence-guided Adaptive Memory Efficient Optimization. 2023.
       https://arxiv.org/abs/2307.02047
     """
+    check_nonnegative("eps2", eps2)
     return optax.chain(
         scale_by_came(b1=b1, b2=b2, b3=b3, eps1=eps1, eps2=eps2, clip_threshold=clip_threshold),
         add_decayed_weights(weight_decay, mask),

@@ -7,6 +7,7 @@ authors (checked against ``pytorch_optimizer.DAdaptSGD``).
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import jax
@@ -14,7 +15,15 @@ import jax.numpy as jnp
 import optax
 from optax.contrib import DAdaptAdamWState, MechanicState, ProdigyState
 
-from optzoo.core.validation import check_decay, check_finite, check_nonnegative, check_positive
+from optzoo.core.dtypes import tree_dtype
+from optzoo.core.validation import (
+    check_decay,
+    check_finite,
+    check_nonnegative,
+    check_positive,
+    check_positive_int,
+    concrete_value,
+)
 from optzoo.optimizers.zoo_refs import (
     CUTKOSKY_2023_MECHANIC,
     DEFAZIO_2023_DADAPT,
@@ -83,6 +92,9 @@ def prodigy(
       Mishchenko, Defazio. Prodigy: An Expeditiously Adaptive Parameter-Free Learner. 2023.
       https://arxiv.org/abs/2306.06101
     """
+    check_nonnegative("eps", eps)
+    check_positive("estim_lr_coef", estim_lr_coef)
+    check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
     beta1, beta2 = betas
     check_decay("beta1", beta1)
@@ -92,7 +104,7 @@ def prodigy(
         beta3 = beta2**0.5
 
     def init_fn(params):
-        dtype = optax.tree.dtype(params, "lowest")
+        dtype = tree_dtype(params, "lowest")
         return ProdigyState(
             exp_avg=optax.tree.zeros_like(params),
             exp_avg_sq=optax.tree.zeros_like(params),
@@ -124,7 +136,9 @@ def prodigy(
         numerator = beta3 * state.numerator_weighted
         numerator += (d / estim_lr0) * dlr * inner
         l1 = optax.tree.sum(jax.tree.map(jnp.abs, grad_sum))
-        new_d = jnp.maximum(d, estim_lr_coef * numerator / l1)
+        # An all-zero gradient history gives 0 / 0: keep the estimate (the reference skips).
+        safe_l1 = jnp.where(l1 > 0, l1, 1.0)
+        new_d = jnp.where(l1 > 0, jnp.maximum(d, estim_lr_coef * numerator / safe_l1), d)
         step = jax.tree.map(
             lambda m, v, p: -weight_decay * dlr * p - dlr * m / (jnp.sqrt(v) + new_d * eps),
             exp_avg,
@@ -181,6 +195,8 @@ def dadapt_adamw(
       Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
       https://arxiv.org/abs/2301.07733
     """
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
     beta1, beta2 = betas
     check_decay("beta1", beta1)
@@ -188,7 +204,7 @@ def dadapt_adamw(
     check_positive("estim_lr0", estim_lr0)
 
     def init_fn(params):
-        dtype = optax.tree.dtype(params, "lowest")
+        dtype = tree_dtype(params, "lowest")
         return DAdaptAdamWState(
             exp_avg=optax.tree.zeros_like(params),
             exp_avg_sq=optax.tree.zeros_like(params),
@@ -221,7 +237,11 @@ def dadapt_adamw(
         grad_sum = jax.tree.map(lambda s, g: sb2 * s + (1 - sb2) * dlr * g, state.grad_sum, updates)
         l1 = optax.tree.sum(jax.tree.map(jnp.abs, grad_sum))
         numerator = sb2 * state.numerator_weighted + (1 - sb2) * dlr * inner
-        new_d = jnp.maximum(state.estim_lr, numerator / ((1 - sb2) * l1))
+        # An all-zero gradient history gives 0 / 0: keep the estimate (the reference skips).
+        safe_l1 = jnp.where(l1 > 0, l1, 1.0)
+        new_d = jnp.where(
+            l1 > 0, jnp.maximum(state.estim_lr, numerator / ((1 - sb2) * safe_l1)), state.estim_lr
+        )
         step = jax.tree.map(
             lambda m, v, p: -weight_decay * dlr * p - m / (jnp.sqrt(v) + eps),
             exp_avg,
@@ -275,7 +295,7 @@ def mechanize(
     base_optimizer = optax.with_extra_args_support(base_optimizer)
 
     def init_fn(params):
-        dtype = optax.tree.dtype(params, "lowest")
+        dtype = tree_dtype(params, "lowest")
         zeros = jnp.zeros([num_betas], dtype=dtype)
         return MechanicState(
             base_optimizer_state=base_optimizer.init(params),
@@ -365,6 +385,7 @@ def mechanic(
       Cutkosky, Defazio, Mehta. Mechanic: A Learning Rate Tuner. 2023.
       https://arxiv.org/abs/2306.00144
     """
+    check_positive_int("num_betas", num_betas)
     check_finite("learning_rate", learning_rate)
     if base_optimizer is None:
         base_optimizer = optax.chain(
@@ -426,12 +447,15 @@ def dadapt_sgd(
       Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
       https://arxiv.org/abs/2301.07733
     """
+    check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
     check_decay("momentum", momentum)
     check_positive("d0", d0)
+    if concrete_value(growth_rate) != math.inf:  # inf (no limit) is the default
+        check_positive("growth_rate", growth_rate)
 
     def init_fn(params):
-        dtype = optax.tree.dtype(params, "lowest")
+        dtype = tree_dtype(params, "lowest")
         return DAdaptSGDState(
             count=jnp.zeros([], jnp.int32),
             d=jnp.asarray(d0, dtype=dtype),

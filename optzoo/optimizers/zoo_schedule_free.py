@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import optax
 from optax.contrib import ScheduleFreeState
 
+from optzoo.core.dtypes import tree_dtype
 from optzoo.core.validation import check_decay, check_finite, check_nonnegative
 from optzoo.optimizers.gradient_descent import sgd
 from optzoo.optimizers.zoo_refs import DEFAZIO_2024_SCHEDULE_FREE
@@ -74,7 +75,7 @@ def schedule_free(
     base_optimizer = optax.with_extra_args_support(base_optimizer)
 
     def init_fn(params):
-        dtype = optax.tree.dtype(params, "lowest")
+        dtype = tree_dtype(params, "lowest")
         z = params if state_dtype is None else optax.tree.cast(params, dtype=state_dtype)
         z = jax.tree.map(lambda t: t.copy(), z)
         return ScheduleFreeState(
@@ -164,6 +165,7 @@ def schedule_free_sgd(
     References:
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
     """
+    check_nonnegative("weight_lr_power", weight_lr_power)
     check_finite("learning_rate", learning_rate)
     learning_rate = _warmup(learning_rate, warmup_steps)
     base = sgd(learning_rate)
@@ -220,6 +222,7 @@ def schedule_free_adamw(
     References:
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
     """
+    check_nonnegative("weight_lr_power", weight_lr_power)
     check_finite("learning_rate", learning_rate)
     check_decay("b2", b2)
     learning_rate = _warmup(learning_rate, warmup_steps)
@@ -290,6 +293,9 @@ def schedule_free_radam(
     References:
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
     """
+    check_nonnegative("weight_lr_power", weight_lr_power)
+    check_nonnegative("weight_decay", weight_decay)
+    check_nonnegative("r", r)
     check_finite("learning_rate", learning_rate)
     check_decay("b1", b1)
     check_decay("b2", b2)
@@ -297,7 +303,7 @@ def schedule_free_radam(
     rho_inf = 2.0 / (1.0 - b2) - 1.0
 
     def init_fn(params):
-        dtype = optax.tree.dtype(params, "lowest")
+        dtype = tree_dtype(params, "lowest")
         return ScheduleFreeState(
             b1=jnp.asarray(b1, dtype=dtype),
             weight_sum=jnp.zeros([], dtype=dtype),

@@ -10,7 +10,7 @@ from typing import Any
 import jax
 import optax
 
-from optzoo.core.validation import check_decay, check_finite
+from optzoo.core.validation import check_decay, check_finite, check_positive
 from optzoo.optimizers.zoo_refs import BERNSTEIN_2018_SIGNSGD, CHEN_2023_LION, RIEDMILLER_1993_RPROP
 from optzoo.registry import register
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
@@ -173,6 +173,7 @@ def rprop(
       Riedmiller, Braun. A direct adaptive method for faster backpropagation learning:
       the RPROP algorithm. 1993. https://doi.org/10.1109/ICNN.1993.298623
     """
+    check_positive("max_step_size", max_step_size)
     check_finite("learning_rate", learning_rate)
     return optax.chain(
         scale_by_rprop(

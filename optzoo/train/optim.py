@@ -59,7 +59,7 @@ def create_optimizer(name: str, **hyperparameters: Any) -> optax.GradientTransfo
         if isinstance(tx, optax.GradientTransformation):
             return tx
     close = difflib.get_close_matches(
-        name, registered + ["adam", "adamw", "rmsprop", "lamb"], n=3, cutoff=0.5
+        name, sorted({*registered, "adam", "adamw", "rmsprop", "lamb"}), n=3, cutoff=0.5
     )
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise ConfigError(f"optimizer.name: unknown optimizer {name!r}{hint}")

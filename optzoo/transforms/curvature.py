@@ -44,7 +44,7 @@ def hutchinson_diag(value_fn: Callable[[Any], jax.Array], params: Any, key: jax.
       A tree like ``params``.
     """
     z = optax.tree.random_like(key, params, jax.random.rademacher, dtype=jnp.float32)
-    z = optax.tree.cast(z, optax.tree.dtype(params, "lowest"))
+    z = jax.tree.map(lambda r, p: r.astype(jnp.asarray(p).dtype), z, params)
     hz = jax.jvp(jax.grad(value_fn), (params,), (z,))[1]
     return jax.tree.map(lambda h, r: h * r, hz, z)
 

@@ -314,7 +314,7 @@ def scale_by_adamp(
         return jnp.max(jnp.abs(jnp.sum(a * b, axis=1) / (na * nb)))
 
     def project(p, g, d):
-        if p.ndim < 2:
+        if p.ndim < 2 or p.size == 0:  # nothing to project (zero-size leaves too)
             return d, jnp.ones([], p.dtype)
         pr, gr, dr = rows(p), rows(g), rows(d)
         pl, gl, dl = p.reshape(1, -1), g.reshape(1, -1), d.reshape(1, -1)

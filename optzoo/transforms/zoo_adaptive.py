@@ -459,7 +459,13 @@ def scale_by_sm3(
         for p in jax.tree.leaves(params):
             if jnp.iscomplexobj(p):
                 raise ValueError("scale_by_sm3 does not support complex parameters")
-        mu = jax.tree.map(lambda p: [axis_zeros(p, i) for i in range(p.ndim)], params)
+        # A scalar keeps its accumulator in a one-element vector (it has no axes).
+        mu = jax.tree.map(
+            lambda p: [
+                axis_zeros(p.reshape(1) if p.ndim == 0 else p, i) for i in range(max(p.ndim, 1))
+            ],
+            params,
+        )
         return ScaleBySM3State(mu=mu, nu=optax.tree.zeros_like(params))
 
     def broadcast_shape(shape, axis):
@@ -473,13 +479,18 @@ def scale_by_sm3(
 
     def reduce_axes(a, i):
         if a.ndim < 2:
-            return a
-        return jnp.max(a, axis=[k for k in range(a.ndim) if k != i])
+            return a.reshape(-1)
+        # Accumulators are non-negative, so 0 is the identity of this max (zero-size axes).
+        return jnp.max(a, axis=[k for k in range(a.ndim) if k != i], initial=0.0)
 
     def update_fn(updates, state, params=None):
         del params
         vs = jax.tree.map(
-            lambda g, v: [jnp.reshape(v[i], broadcast_shape(g.shape, i)) for i in range(g.ndim)],
+            lambda g, v: (
+                [v[0].reshape(())]
+                if g.ndim == 0
+                else [jnp.reshape(v[i], broadcast_shape(g.shape, i)) for i in range(g.ndim)]
+            ),
             updates,
             state.mu,
         )
@@ -487,7 +498,7 @@ def scale_by_sm3(
         inv = jax.tree.map(lambda a: jnp.where(a > 0, jax.lax.rsqrt(a + eps), 0.0), acc)
         scaled = jax.tree.map(lambda g, a: g * a, updates, inv)
         nu = optax.tree.update_moment(scaled, state.nu, b1, 1)
-        mu = jax.tree.map(lambda a: [reduce_axes(a, i) for i in range(a.ndim)], acc)
+        mu = jax.tree.map(lambda a: [reduce_axes(a, i) for i in range(max(a.ndim, 1))], acc)
         return nu, ScaleBySM3State(mu=mu, nu=nu)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -21,6 +21,7 @@ from optax.contrib import (
     ScaleBySimplifiedAdEMAMixState,
 )
 
+from optzoo.core.dtypes import tree_dtype
 from optzoo.core.validation import check_decay, check_nonnegative, check_positive
 
 __all__ = [
@@ -388,7 +389,7 @@ def scale_by_dog(
         raise ValueError(f"Invalid init_step specification for scale_by_dog: {kind!r}")
 
     def init_fn(params):
-        dtype = optax.tree.dtype(params, "lowest")
+        dtype = tree_dtype(params, "lowest")
         if kind == "distance":
             r0 = value
         elif kind == "heuristic":

@@ -186,6 +186,9 @@ def cautious_adamw(
       Liang, Chen, Liu, Liu. Cautious Optimizers: Improving Training with One Line of
       Code. 2024. https://arxiv.org/abs/2411.16085
     """
+    check_nonnegative("eps", eps)
+    check_nonnegative("eps_root", eps_root)
+    check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
     check_decay("b1", b1)
     check_decay("b2", b2)
@@ -244,6 +247,7 @@ def cautious_lion(
       Liang, Chen, Liu, Liu. Cautious Optimizers: Improving Training with One Line of
       Code. 2024. https://arxiv.org/abs/2411.16085
     """
+    check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
     check_decay("b1", b1)
     check_decay("b2", b2)

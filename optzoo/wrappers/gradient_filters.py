@@ -1,4 +1,4 @@
-"""Gradient filters placed before any optimizer: centralisation and OrthoGrad."""
+"""Gradient filters around an optimizer: skip non-finite steps, centralisation, OrthoGrad."""
 
 from __future__ import annotations
 
@@ -8,10 +8,16 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_finite, check_nonnegative
+from optzoo.core.validation import check_decay, check_finite, check_nonnegative
 from optzoo.registry import Reference, register
 
-__all__ = ["centralize_gradients", "orthogonalize_gradients", "adamw_gc", "orthograd_adamw"]
+__all__ = [
+    "skip_nonfinite",
+    "centralize_gradients",
+    "orthogonalize_gradients",
+    "adamw_gc",
+    "orthograd_adamw",
+]
 
 YONG_2020 = Reference(
     "Hongwei Yong, Jianqiang Huang, Xiansheng Hua, Lei Zhang",
@@ -25,6 +31,77 @@ PRIETO_2025 = Reference(
     2025,
     "https://arxiv.org/abs/2501.04697",
 )
+
+
+def _all_finite(tree: Any) -> jax.Array:
+    checks = [
+        jnp.all(jnp.isfinite(x))
+        for x in jax.tree.leaves(tree)
+        if jnp.issubdtype(jnp.asarray(x).dtype, jnp.inexact)
+    ]
+    return jnp.all(jnp.stack(checks)) if checks else jnp.asarray(True)
+
+
+def skip_nonfinite(
+    inner: optax.GradientTransformation, max_consecutive: int | None = None
+) -> optax.GradientTransformationExtraArgs:
+    r"""Skips a step, keeping parameters and inner state, when anything in it is not finite.
+
+    Like ``optax.apply_if_finite``, but the test covers what the inner optimizer
+    produces as well as its input: the step is taken only when
+
+    .. math:: \mathrm{finite}(g_t) \wedge \mathrm{finite}(u_t) \wedge
+       \mathrm{finite}(\texttt{value}),
+
+    where :math:`u_t` is the inner update. A finite gradient can still give a
+    non-finite update: a loss that is NaN at SAM's perturbed point, float16 moments
+    that overflow, a line search that walks into a NaN region. A skipped step returns
+    zero updates and the previous inner state, bit for bit. The state is optax's
+    ``ApplyIfFiniteState`` (``notfinite_count`` consecutive skips, ``total_notfinite``,
+    ``last_finite``), so code that reads ``apply_if_finite``'s counters reads these.
+
+    Args:
+      inner: the optimizer to protect.
+      max_consecutive: after this many consecutive skips, apply the step anyway (so a
+        run that keeps producing NaN fails visibly, as ``apply_if_finite`` does);
+        ``None`` (default) skips forever.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state ``optax.ApplyIfFiniteState``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.skip_nonfinite(optzoo.adamw(1e-3))
+    """
+    if max_consecutive is not None:
+        check_nonnegative("max_consecutive", max_consecutive)
+    inner = optax.with_extra_args_support(inner)
+
+    def init_fn(params: optax.Params) -> optax.ApplyIfFiniteState:
+        return optax.ApplyIfFiniteState(
+            notfinite_count=jnp.zeros([], jnp.int32),
+            last_finite=jnp.array(True),
+            total_notfinite=jnp.zeros([], jnp.int32),
+            inner_state=inner.init(params),
+        )
+
+    def update_fn(updates, state, params=None, **extra):
+        new_updates, new_inner = inner.update(updates, state.inner_state, params, **extra)
+        finite = _all_finite(updates) & _all_finite(new_updates)
+        if extra.get("value") is not None:
+            finite = finite & _all_finite(extra["value"])
+        count = jnp.where(finite, 0, optax.safe_increment(state.notfinite_count))
+        take = finite if max_consecutive is None else finite | (count > max_consecutive)
+        out = jax.tree.map(lambda u: jnp.where(take, u, jnp.zeros_like(u)), new_updates)
+        inner_state = jax.tree.map(
+            lambda new, old: jnp.where(take, new, old), new_inner, state.inner_state
+        )
+        total = jnp.where(
+            finite, state.total_notfinite, optax.safe_increment(state.total_notfinite)
+        )
+        return out, optax.ApplyIfFiniteState(count, finite, total, inner_state)
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
 def centralize_gradients(min_rank: int = 2) -> optax.GradientTransformation:
@@ -148,6 +225,10 @@ def adamw_gc(
       Yong, Huang, Hua, Zhang. Gradient Centralization: A New Optimization Technique for
       Deep Neural Networks. 2020. https://arxiv.org/abs/2004.01461
     """
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
     return optax.chain(
         centralize_gradients(),
@@ -193,6 +274,10 @@ def orthograd_adamw(
       Prieto, Barsbey, Mediano, Birdal. Grokking at the Edge of Numerical Stability. 2025.
       https://arxiv.org/abs/2501.04697
     """
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
     return optax.chain(
         orthogonalize_gradients(),

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.tree_checks import reject_masked
-from optzoo.core.validation import check_finite, check_nonnegative
+from optzoo.core.validation import check_finite, check_nonnegative, check_unit_interval
 from optzoo.registry import Reference, register
 from optzoo.transforms.scaling import scale_by_learning_rate
 
@@ -149,6 +149,7 @@ def sam(
       Foret, Kleiner, Mobahi, Neyshabur. Sharpness-Aware Minimization for Efficiently
       Improving Generalization. 2020. https://arxiv.org/abs/2010.01412
     """
+    check_unit_interval("momentum", momentum)
     check_finite("learning_rate", learning_rate)
     return sam_wrapper(_sgd(learning_rate, momentum, nesterov), rho)
 
@@ -191,5 +192,6 @@ def asam(
       Kwon, Kim, Park, Choi. ASAM: Adaptive Sharpness-Aware Minimization for
       Scale-Invariant Learning of Deep Neural Networks. 2021. https://arxiv.org/abs/2102.11600
     """
+    check_unit_interval("momentum", momentum)
     check_finite("learning_rate", learning_rate)
     return sam_wrapper(_sgd(learning_rate, momentum, nesterov), rho, adaptive=True, eta=eta)

@@ -305,7 +305,7 @@ BAD_HYPERPARAMETERS = [
     (optzoo.rmsprop, dict(eps=-1.0), "eps"),
     (optzoo.rmsprop, dict(centered=True, eps=-1.0), "eps"),
     (optzoo.rmsprop, dict(initial_scale=-1.0), "initial_scale"),
-    (optzoo.rmsprop, dict(momentum=1.5), "decay"),  # trace's name for the momentum
+    (optzoo.rmsprop, dict(momentum=1.5), "momentum"),
     (optzoo.adadelta, dict(rho=1.0), "rho"),
     (optzoo.adadelta, dict(eps=-1.0), "eps"),
     (optzoo.adadelta, dict(weight_decay=-0.1), "weight_decay"),
