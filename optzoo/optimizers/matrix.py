@@ -318,6 +318,8 @@ def soap(
     max_precondition_dim: int = 10000,
     *,
     higher_rank: str = "flatten",
+    precond_dtype: Any | None = None,
+    block_mesh: jax.sharding.Mesh | None = None,
 ) -> optax.GradientTransformation:
     r"""SOAP: Adam in Shampoo's eigenbasis, with decoupled weight decay.
 
@@ -339,6 +341,10 @@ def soap(
       precondition_frequency: steps between eigenbasis refreshes.
       max_precondition_dim: longest side that is rotated.
       higher_rank: reshape rule for rank > 2 leaves.
+      precond_dtype: dtype of the statistics and rotation matmul inputs, e.g.
+        ``jnp.bfloat16`` (see :func:`optzoo.scale_by_soap`; ``None``: float32).
+      block_mesh: 1-D mesh to shard the stacked matrices over (see
+        :func:`optzoo.scale_by_soap`).
 
     Returns:
       A ``GradientTransformation``.
@@ -362,6 +368,8 @@ def soap(
             precondition_frequency,
             max_precondition_dim,
             higher_rank=higher_rank,
+            precond_dtype=precond_dtype,
+            block_mesh=block_mesh,
         ),
         optax.add_decayed_weights(weight_decay, weight_decay_mask),
         scale_by_learning_rate(learning_rate),
@@ -457,6 +465,8 @@ def psgd_kron(
     clip_rms: float | None = 1.1,
     higher_rank: str = "flatten",
     seed: int = 0,
+    precond_dtype: Any | None = None,
+    block_mesh: jax.sharding.Mesh | None = None,
 ) -> optax.GradientTransformation:
     r"""PSGD-Kron: Kronecker-factored PSGD with momentum and decoupled weight decay.
 
@@ -478,6 +488,10 @@ def psgd_kron(
       clip_rms: cap on the update RMS.
       higher_rank: reshape rule for rank > 2 leaves.
       seed: PRNG seed of the probe vectors.
+      precond_dtype: dtype of the inputs of the products with the factors, e.g.
+        ``jnp.bfloat16`` (see :func:`optzoo.scale_by_kron`; ``None``: float32).
+      block_mesh: 1-D mesh to shard the stacked matrices over (see
+        :func:`optzoo.scale_by_kron`).
 
     Returns:
       A ``GradientTransformation``.
@@ -501,6 +515,8 @@ def psgd_kron(
             clip_rms=clip_rms,
             higher_rank=higher_rank,
             seed=seed,
+            precond_dtype=precond_dtype,
+            block_mesh=block_mesh,
         ),
         optax.add_decayed_weights(
             weight_decay, _rank2_mask if weight_decay_mask is None else weight_decay_mask
