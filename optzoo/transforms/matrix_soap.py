@@ -91,13 +91,17 @@ def scale_by_soap(
       precondition_frequency: steps between basis refreshes.
       max_precondition_dim: longest side that gets a basis.
       higher_rank: reshape rule for rank > 2 leaves.
-      precond_dtype: dtype of the inputs of the large matmuls, e.g. ``jnp.bfloat16``:
-        the statistics products :math:`GG^\top`, :math:`G^\top G` and the rotations
-        into and out of the eigenbasis (:math:`Q_L^\top X Q_R`, :math:`Q_L X Q_R^\top`).
-        They accumulate in float32; the statistics, bases and moments are stored in
-        float32, and the eigendecomposition and the power-iteration/QR refresh run in
-        float32 (``None``: float32 throughout, the numbers are unchanged).
-        Measured against float32: see ``tests/optimizers/test_matrix_precision_sharding.py``.
+      precond_dtype: dtype of the inputs of the statistics products :math:`GG^\top`,
+        :math:`G^\top G` and of the rotation out of the eigenbasis
+        (:math:`Q_L X Q_R^\top`), e.g. ``jnp.bfloat16``; they accumulate in float32.
+        Statistics, bases and moments are stored in float32; the eigendecomposition,
+        the power-iteration/QR refresh and the rotation *into* the eigenbasis
+        (:math:`Q_L^\top G Q_R`) run in float32 (``None``: float32 throughout, the
+        numbers are unchanged). The rotation into the basis must stay float32: its bf16
+        error, relative to the largest entries, lands on the small rotated entries,
+        which Adam's :math:`1/\sqrt{v}` scales up to full-size steps (a least-squares
+        test then fails to train). Measured against float32:
+        ``tests/optimizers/test_matrix_precision_sharding.py``.
       block_mesh: optional 1-D ``jax.sharding.Mesh`` with an Auto axis: stacks of
         same-shape matrices (statistics, eigenbases, Adam in the rotated basis) are
         sharded along the stack axis, so each device works on its share (stacks whose
@@ -184,8 +188,8 @@ def scale_by_soap(
             use_l, use_r = gl.shape[0] > 0, gr.shape[0] > 0
 
             def rot(x):
-                x = _mm(ql.T, x, precond_dtype) if use_l else x
-                return _mm(x, qr, precond_dtype) if use_r else x
+                x = ql.T @ x if use_l else x
+                return x @ qr if use_r else x
 
             def unrot(x):
                 x = _mm(ql, x, precond_dtype) if use_l else x

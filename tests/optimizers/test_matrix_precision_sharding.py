@@ -93,8 +93,10 @@ def _random_steps(tx, steps, perturb=0.0):
             lambda x, i=i: jax.random.normal(jax.random.PRNGKey(10 + i), x.shape), grads0
         )
         if perturb:
-            noise = lambda x: 1.0 + perturb * jax.random.normal(jax.random.PRNGKey(99), x.shape)  # noqa: E731
-            g = jax.tree.map(lambda x: x * noise(x), g)
+            g = jax.tree.map(
+                lambda x: x * (1.0 + perturb * jax.random.normal(jax.random.PRNGKey(99), x.shape)),
+                g,
+            )
         u, state = upd(g, state, grads0)
         outs.append(u)
     return outs, state
@@ -117,9 +119,10 @@ def test_soap_bf16_is_within_its_float32_sensitivity():
         if r.size:
             assert _rel(lo, r) < 1e-2
     # The update: a float32 run whose gradients differ by 1e-3 (relative) moves it by
-    # 25% to 75% per leaf here (eigenbasis of random statistics, Adam's sign-like early
-    # steps); bf16 moves it by as much (measured 25% to 57% from step 3 on), not more.
-    for t in range(2, steps):
+    # 26% to 74% per leaf here (rank-deficient random statistics give an ill-determined
+    # eigenbasis; Adam's early steps are sign-like); bf16 moves it by as much (measured
+    # within 1% of that), not more. Whether it trains is tested below.
+    for t in range(1, steps):
         for k in ref[t]:
             if k == "bias":  # rank 1: plain Adam, no matmul, bit-identical
                 np.testing.assert_array_equal(low[t][k], ref[t][k])
@@ -242,6 +245,7 @@ def test_block_mesh_sharding_gives_the_unsharded_updates():
     assert r.returncode == 0, r.stderr[-3000:]
     line = [x for x in r.stdout.splitlines() if x.startswith("RESULT ")][-1]
     res = json.loads(line[len("RESULT ") :])
+    print(res)
     for name, v in res.items():
         assert v["max_rel_err"] < 5e-5, (name, v)  # float32 reduction order only
     # Newton-Schulz of the 8 (256 x 256) + 1 (256 x 512) matrices: the 8-stack is split
