@@ -6,6 +6,11 @@ and optimizer-state bytes per parameter. Muon is shown next to optax.contrib.muo
 
     PYTHONPATH=. python benchmarks/matrix_optimizers.py --quick   # ~0.6M params
     PYTHONPATH=. python benchmarks/matrix_optimizers.py           # ~10M params
+
+``--precond`` times SOAP and PSGD-Kron with ``precond_dtype`` float32 (None) vs bf16
+instead of the full table. ``--mesh-flops`` prints XLA's compiled per-device FLOPs of
+one update with and without ``block_mesh`` over all devices (set e.g.
+``JAX_NUM_CPU_DEVICES=4``); it runs nothing.
 """
 
 from __future__ import annotations
@@ -56,6 +61,48 @@ def contenders() -> dict:
     }
 
 
+def precond_contenders() -> dict:
+    bf16 = jnp.bfloat16
+    return {
+        "adamw (optax)": optax.adamw(1e-3),
+        "soap fp32": optzoo.soap(3e-3, max_precondition_dim=2048),
+        "soap bf16": optzoo.soap(3e-3, max_precondition_dim=2048, precond_dtype=bf16),
+        "psgd_kron fp32": optzoo.psgd_kron(1e-3, max_size_triangular=2048),
+        "psgd_kron bf16": optzoo.psgd_kron(1e-3, max_size_triangular=2048, precond_dtype=bf16),
+    }
+
+
+def mesh_flops(params: dict, grads: dict) -> str:
+    """Per-device FLOPs of one compiled update, unsharded vs ``block_mesh`` (no run)."""
+    mesh = jax.make_mesh(
+        (jax.device_count(),), ("blocks",), axis_types=(jax.sharding.AxisType.Auto,)
+    )
+    makers = {
+        "muon": lambda m: optzoo.muon(0.02, block_mesh=m),
+        "shampoo (block 128)": lambda m: optzoo.shampoo(1e-3, block_size=128, block_mesh=m),
+        "soap (max dim 2048)": lambda m: optzoo.soap(3e-3, max_precondition_dim=2048, block_mesh=m),
+        "psgd_kron (max tri 2048)": lambda m: optzoo.psgd_kron(
+            1e-3, max_size_triangular=2048, block_mesh=m
+        ),
+    }
+    lines = [
+        f"| optimizer | GFLOP/device, 1 | GFLOP/device, {jax.device_count()} | ratio |",
+        "|---|---|---|---|",
+    ]
+    for name, make in makers.items():
+        flops = []
+        for m in (None, mesh):
+            tx = make(m)
+            state = tx.init(params)
+            cost = jax.jit(tx.update).lower(grads, state, params).compile().cost_analysis()
+            cost = cost[0] if isinstance(cost, (list, tuple)) else cost
+            flops.append(float(cost.get("flops", float("nan"))))
+        lines.append(
+            f"| {name} | {flops[0] / 1e9:.2f} | {flops[1] / 1e9:.2f} | {flops[1] / flops[0]:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def cpu_model() -> str:
     try:
         with open("/proc/cpuinfo") as f:
@@ -73,6 +120,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--steps", type=int, default=10, help="steps per round (one refresh period)")
     ap.add_argument("--out", default="benchmarks/results/matrix_optimizers_cpu.md")
+    ap.add_argument("--precond", action="store_true", help="SOAP/PSGD-Kron fp32 vs bf16 only")
+    ap.add_argument("--mesh-flops", action="store_true", help="per-device FLOPs with block_mesh")
     args = ap.parse_args()
     d, layers, vocab = (128, 2, 1024) if args.quick else (320, 6, 8192)
     params = transformer_tree(d, layers, vocab)
@@ -81,9 +130,12 @@ def main() -> None:
         lambda x: jnp.sin(jnp.arange(x.size, dtype=jnp.float32)).reshape(x.shape) * 1e-2, params
     )
 
+    if args.mesh_flops:
+        print(mesh_flops(params, grads))
+        return
     load_before = os.getloadavg()
     runs = {}
-    for name, tx in contenders().items():
+    for name, tx in (precond_contenders() if args.precond else contenders()).items():
         state = tx.init(params)
         upd = jax.jit(tx.update)
         t0 = time.perf_counter()

@@ -245,9 +245,12 @@ def test_block_mesh_sharding_gives_the_unsharded_updates():
     assert r.returncode == 0, r.stderr[-3000:]
     line = [x for x in r.stdout.splitlines() if x.startswith("RESULT ")][-1]
     res = json.loads(line[len("RESULT ") :])
-    print(res)
     for name, v in res.items():
         assert v["max_rel_err"] < 5e-5, (name, v)  # float32 reduction order only
     # Newton-Schulz of the 8 (256 x 256) + 1 (256 x 512) matrices: the 8-stack is split
     # over 4 devices, so the per-device count falls (XLA reports per-device FLOPs).
     assert res["muon"]["flops_sharded"] < 0.6 * res["muon"]["flops_unsharded"], res["muon"]
+    # SOAP / PSGD-Kron: the 8-stack's statistics, rotations and factor products are split
+    # (measured 3.81 -> 1.79 and 4.63 -> 2.16 GFLOP per device).
+    for name in ("shampoo", "soap", "psgd_kron"):
+        assert res[name]["flops_sharded"] < 0.6 * res[name]["flops_unsharded"], (name, res[name])
