@@ -108,7 +108,7 @@ def test_soap_bf16_is_within_its_float32_sensitivity():
     ref, ref_state = _random_steps(make(), steps)
     low, low_state = _random_steps(make(precond_dtype=jnp.bfloat16), steps)
     pert, _ = _random_steps(make(), steps, perturb=1e-3)
-    # The statistics G G^T, G^T G (bf16 inputs, float32 accumulation): measured 0.2%.
+    # The statistics G G^T, G^T G (bf16 inputs, float32 accumulation): measured 0.05% to 0.15%.
     soap_low, soap_ref = low_state[0], ref_state[0]
     for lo, r in zip(
         jax.tree.leaves((soap_low.gg_l, soap_low.gg_r)),
@@ -119,9 +119,9 @@ def test_soap_bf16_is_within_its_float32_sensitivity():
         if r.size:
             assert _rel(lo, r) < 1e-2
     # The update: a float32 run whose gradients differ by 1e-3 (relative) moves it by
-    # 26% to 74% per leaf here (rank-deficient random statistics give an ill-determined
+    # 29% to 74% per leaf here (rank-deficient random statistics give an ill-determined
     # eigenbasis; Adam's early steps are sign-like); bf16 moves it by as much (measured
-    # within 1% of that), not more. Whether it trains is tested below.
+    # 0.93x to 1.08x that), not more. Whether it trains is tested below.
     for t in range(1, steps):
         for k in ref[t]:
             if k == "bias":  # rank 1: plain Adam, no matmul, bit-identical
