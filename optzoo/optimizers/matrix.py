@@ -113,7 +113,8 @@ def muon(
     where :math:`\hat m_t` is the (bias-corrected, Nesterov) momentum and
     :math:`\mathrm{NS}_5` five quintic Newton-Schulz steps. Leaves of rank 0/1 (and
     rank > 2 with ``higher_rank="adam"``) get AdamW with ``adam_*`` settings and
-    Nesterov momentum when ``nesterov`` is set.
+    Nesterov momentum when ``nesterov`` is set; zero-size matrix leaves get
+    zero-size updates.
 
     Reshape rule for rank > 2 leaves, ``higher_rank``: ``"flatten"`` (default)
     views ``(d_1, ..., d_k)`` as ``(d_1 \cdots d_{k-1}, d_k)``; ``"batch"``

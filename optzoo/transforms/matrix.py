@@ -146,7 +146,7 @@ def _orthogonalize_tree(
 
     A zero-size leaf (no matrix entries) is returned as zeros of its shape.
     """
-    stacks, nonempty = [], []
+    stacks = []
     for x in leaves:
         if x.ndim < 2:
             raise ValueError(
@@ -159,7 +159,6 @@ def _orthogonalize_tree(
         if mat.shape[1] > mat.shape[2]:
             mat = mat.transpose(0, 2, 1)
         stacks.append((mat,))
-        nonempty.append(x)
     res = iter(
         mu_.batched_apply(lambda a: _ns_wide(a, coeffs, eps, precond_dtype), stacks, block_mesh)
     )
