@@ -66,6 +66,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     problem = _out_problem(args.out, args.force)
     if problem:
         return _error(problem)
+    if args.workers < 1:
+        return _error(f"--workers: must be >= 1, got {args.workers}")
+    if args.workers > 1:
+        return _run_workers(args, suite)
     _ensure_cpu_devices(suite)
     try:
         s = run_suite(
@@ -83,6 +87,62 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"{s.reused} done earlier, {s.busy} running elsewhere; {s.elapsed_s:.1f}s; results in "
         f"{args.out}/bench.sqlite",
         file=sys.stderr,
+    )
+    if args.report:
+        return _cmd_report(argparse.Namespace(dir=args.out))
+    return 0
+
+
+def _worker_env(index: int) -> dict[str, str]:
+    """The environment of worker ``index``: its own accelerator, and its index."""
+    from optzoo.bench.runner import WORKER_ENV
+
+    env = dict(os.environ, **{WORKER_ENV: str(index)})
+    for var in ("CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "TPU_VISIBLE_CHIPS"):
+        visible = [d for d in os.environ.get(var, "").split(",") if d.strip()]
+        if visible:
+            env[var] = visible[index % len(visible)]
+    if not any(os.environ.get(v) for v in ("CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES")):
+        env["CUDA_VISIBLE_DEVICES"] = str(index)  # harmless without a GPU
+    return env
+
+
+def _run_workers(args: argparse.Namespace, suite: Any) -> int:
+    """``--workers N``: N runner processes on one DIR, one job per device at a time.
+
+    Every worker claims jobs from the shared store (a job runs exactly once) and
+    sees one accelerator: worker ``i`` gets the ``i``-th visible GPU. On CPU the
+    workers share the host's cores.
+    """
+    import subprocess
+
+    from optzoo.bench.store import Store
+
+    base = [sys.executable, "-m", "optzoo.cli", "bench", "run", args.config, "--out", args.out]
+    if args.max_jobs is not None:
+        base += ["--max-jobs", str(args.max_jobs)]
+    if args.retry_failed:
+        base.append("--retry-failed")
+    if args.quiet:
+        base.append("--quiet")
+    if args.force:
+        base.append("--force")
+    Store(args.out).conn.close()  # create the store once, before the workers race to
+    procs = [subprocess.Popen(base, env=_worker_env(i)) for i in range(args.workers)]
+    try:
+        codes = [p.wait() for p in procs]
+    except KeyboardInterrupt:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait()
+        print("\noptzoo bench: interrupted; run the same command to finish", file=sys.stderr)
+        return 130
+    bad = [c for c in codes if c != 0]
+    if bad:
+        return max(bad)
+    print(
+        f"suite {suite.name}: {args.workers} workers done; results in {args.out}", file=sys.stderr
     )
     if args.report:
         return _cmd_report(argparse.Namespace(dir=args.out))
@@ -191,6 +251,13 @@ def _add_subcommands(sub: Any) -> None:
     r.add_argument("--retry-failed", action="store_true", help="rerun failed jobs")
     r.add_argument("--quiet", action="store_true", help="no progress output")
     r.add_argument("--report", action="store_true", help="write the report afterwards")
+    r.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="N runner processes sharing DIR, one job per device at a time (worker i sees GPU i)",
+    )
     r.set_defaults(func=_cmd_run)
     rep = sub.add_parser("report", help="write DIR/report.md, report.html and plots")
     rep.add_argument("dir", metavar="DIR")

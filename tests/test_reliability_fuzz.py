@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -97,27 +97,7 @@ def _signature(tree):
     ]
 
 
-# Known gaps of the matrix optimizers (optzoo/transforms/matrix*.py, owned by the matrix
-# work): these leaf kinds crash them today. Remove an entry once the optimizer falls back
-# to an elementwise rule for such leaves.
-MATRIX_GAPS = {
-    "muon": {"zero_size"},
-    "scion": {"scalar", "zero_size"},
-    "shampoo": {"zero_size"},
-    "psgd_kron": {"zero_size"},
-}
-
-
-def _kinds(params):
-    kinds = set()
-    for x in jax.tree.leaves(params):
-        kinds |= {"scalar"} if x.ndim == 0 else set()
-        kinds |= {"zero_size"} if x.size == 0 else set()
-    return kinds
-
-
 def check_optimizer_on_tree(name, params):
-    assume(not (MATRIX_GAPS.get(name, set()) & _kinds(params)))
     tx = _optimizer(name, params)
     needs = registry.info(name).needs
 

@@ -33,23 +33,6 @@ COUNTS |= {"memory_size", "cg_maxiter", "num_betas", "max_precondition_dim"}
 # Names whose negative values are meaningful (FTRL's power is <= 0; seeds are any integer).
 NOT_SIGNED = {"learning_rate", "learning_rate_power", "seed", "decay_offset"}
 
-# Validation still missing in the matrix optimizers (optzoo/optimizers/matrix.py and
-# optzoo/transforms/matrix*.py, owned by the matrix work): listed, not silently skipped.
-MATRIX_GAPS = {
-    ("muon", "adam_b1"),
-    ("muon", "adam_b2"),
-    ("muon", "adam_eps_root"),
-    ("muon", "adam_weight_decay"),
-    ("scion", "scale"),
-    ("shampoo", "beta1"),
-    ("shampoo", "graft_beta2"),
-    ("shampoo", "graft_eps"),
-    ("shampoo", "precondition_frequency"),
-    ("soap", "precondition_frequency"),
-    ("soap", "max_precondition_dim"),
-    ("psgd_kron", "clip_rms"),
-    ("soap", "shampoo_beta"),
-}
 # FTRL's beta is a non-negative constant in the denominator, not a decay rate.
 OVERRIDES = {("ftrl", "beta"): [-1.0, math.nan]}
 
@@ -85,10 +68,7 @@ def _cases():
                     cases.append((name, param, (0.9, bad), "beta2"))
                 continue
             for bad in OVERRIDES.get((name, param)) or _bad_values(param, default):
-                marks = ()
-                if (name, param) in MATRIX_GAPS:
-                    marks = pytest.mark.xfail(reason="matrix optimizer: no validation yet")
-                cases.append(pytest.param(name, param, bad, param, marks=marks))
+                cases.append((name, param, bad, param))
     return cases
 
 

@@ -87,6 +87,10 @@ def environment() -> tuple[dict, str]:
     return versions, device
 
 
+# Set by ``optzoo bench run --workers N`` in each worker process: its index.
+WORKER_ENV = "OPTZOO_BENCH_WORKER"
+
+
 def _fmt(seconds: float) -> str:
     seconds = max(int(seconds), 0)
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
@@ -111,7 +115,9 @@ class _Progress:
         else:
             eta = "?"
         elapsed = _fmt(time.perf_counter() - self.start)
-        return f"[bench {self.done}/{self.total} {pct:3.0f}% elapsed {elapsed} ETA {eta}]"
+        worker = os.environ.get(WORKER_ENV)
+        who = f"bench w{worker}" if worker else "bench"
+        return f"[{who} {self.done}/{self.total} {pct:3.0f}% elapsed {elapsed} ETA {eta}]"
 
     def step(self, step: int, total: int, loss: float) -> None:
         if self.quiet or not self.tty:

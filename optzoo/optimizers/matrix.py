@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_finite, check_nonnegative
+from optzoo.core.validation import check_decay, check_finite, check_nonnegative
 from optzoo.registry import Reference, register
 from optzoo.transforms.matrix import MUON_NS_COEFFS, scale_by_muon, scale_by_scion
 from optzoo.transforms.matrix_psgd import scale_by_kron
@@ -113,7 +113,8 @@ def muon(
     where :math:`\hat m_t` is the (bias-corrected, Nesterov) momentum and
     :math:`\mathrm{NS}_5` five quintic Newton-Schulz steps. Leaves of rank 0/1 (and
     rank > 2 with ``higher_rank="adam"``) get AdamW with ``adam_*`` settings and
-    Nesterov momentum when ``nesterov`` is set.
+    Nesterov momentum when ``nesterov`` is set; zero-size matrix leaves get
+    zero-size updates.
 
     Reshape rule for rank > 2 leaves, ``higher_rank``: ``"flatten"`` (default)
     views ``(d_1, ..., d_k)`` as ``(d_1 \cdots d_{k-1}, d_k)``; ``"batch"``
@@ -160,6 +161,10 @@ def muon(
     """
     check_finite("learning_rate", learning_rate)
     check_nonnegative("weight_decay", weight_decay)
+    check_decay("adam_b1", adam_b1)
+    check_decay("adam_b2", adam_b2)
+    check_nonnegative("adam_eps_root", adam_eps_root)
+    check_nonnegative("adam_weight_decay", adam_weight_decay)
     if higher_rank not in ("flatten", "batch", "adam"):
         raise ValueError(f"higher_rank must be 'flatten', 'batch' or 'adam', got {higher_rank!r}")
     if adam_learning_rate is None:
@@ -274,6 +279,7 @@ def shampoo(
     """
     check_finite("learning_rate", learning_rate)
     check_nonnegative("weight_decay", weight_decay)
+    check_decay("beta1", beta1)
     return optax.chain(
         scale_by_shampoo(
             block_size,
@@ -431,6 +437,7 @@ def scion(
     """
     check_finite("learning_rate", learning_rate)
     check_nonnegative("weight_decay", weight_decay)
+    check_nonnegative("scale", scale)
     return optax.chain(
         scale_by_scion(momentum, norms, ns_steps=ns_steps, higher_rank=higher_rank),
         optax.scale(scale),

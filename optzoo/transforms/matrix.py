@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from optzoo.core.dtypes import tree_dtype
 from optzoo.core.validation import (
     check_decay,
     check_nonnegative,
@@ -141,7 +142,10 @@ def _orthogonalize_tree(
     precond_dtype: Any = None,
     block_mesh: Any = None,
 ) -> list[jax.Array]:
-    """Newton-Schulz on every leaf, batched over same-shaped matrices."""
+    """Newton-Schulz on every leaf, batched over same-shaped matrices.
+
+    A zero-size leaf (no matrix entries) is returned as zeros of its shape.
+    """
     stacks = []
     for x in leaves:
         if x.ndim < 2:
@@ -149,13 +153,21 @@ def _orthogonalize_tree(
                 f"Muon orthogonalises leaves of rank >= 2, got shape {x.shape}; use "
                 "optzoo.muon (Adam fallback) or mask the leaf out"
             )
+        if x.size == 0:
+            continue
         mat = mu_.to_matrices(x, higher_rank)
         if mat.shape[1] > mat.shape[2]:
             mat = mat.transpose(0, 2, 1)
         stacks.append((mat,))
-    res = mu_.batched_apply(lambda a: _ns_wide(a, coeffs, eps, precond_dtype), stacks, block_mesh)
+    res = iter(
+        mu_.batched_apply(lambda a: _ns_wide(a, coeffs, eps, precond_dtype), stacks, block_mesh)
+    )
     out = []
-    for x, r in zip(leaves, res, strict=True):
+    for x in leaves:
+        if x.size == 0:
+            out.append(jnp.zeros(x.shape, x.dtype))
+            continue
+        r = next(res)
         b, m, n = mu_.matrix_shape(x.shape, higher_rank)
         if m > n:
             r = r.transpose(0, 2, 1)
@@ -164,8 +176,13 @@ def _orthogonalize_tree(
 
 
 def shape_scale(shape: tuple[int, ...], higher_rank: str, consistent_rms: float | None) -> float:
-    """Muon's per-matrix scale: ``sqrt(max(1, n/m))`` or ``rms * sqrt(max(m, n))``."""
+    """Muon's per-matrix scale: ``sqrt(max(1, n/m))`` or ``rms * sqrt(max(m, n))``.
+
+    A matrix with an empty side (a zero-size leaf, whose update is empty) gets 1.
+    """
     _, m, n = mu_.matrix_shape(shape, higher_rank)
+    if m == 0 or n == 0:
+        return 1.0
     if consistent_rms is None:
         return max(1.0, n / m) ** 0.5
     return consistent_rms * max(m, n) ** 0.5
@@ -202,6 +219,7 @@ def scale_by_muon(
 
     Every leaf must have rank >= 2 (see :mod:`optzoo.transforms.matrix_utils` for
     the ``higher_rank`` reshape rule); :func:`optzoo.muon` routes the others to AdamW.
+    A zero-size leaf gets a zero-size update (its momentum is empty too).
 
     Args:
       ns_coeffs: Newton-Schulz coefficients ``(a, b, c)`` or one triple per step.
@@ -256,7 +274,7 @@ def scale_by_muon(
         updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
         # beta as a float32 (or wider) array: 1 - beta is then rounded the same way whether
         # beta is a Python float or an injected hyperparameter (Newton-Schulz amplifies it).
-        dtype = jnp.promote_types(optax.tree.dtype(updates, "highest"), jnp.float32)
+        dtype = jnp.promote_types(tree_dtype(updates, "highest"), jnp.float32)
         beta = jnp.asarray(beta_, dtype)
         mu = optax.tree.update_moment(updates, state.mu, beta, 1)
         count = optax.safe_increment(state.count)
@@ -301,11 +319,17 @@ SCION_NORMS = ("auto", "spectral", "sign", "bias_rms", "identity")
 def _scion_lmo(d: jax.Array, norm: str, coeffs: Any, eps: float, higher_rank: str) -> jax.Array:
     if norm == "auto":
         norm = "spectral" if d.ndim >= 2 else "bias_rms"
+    if norm not in SCION_NORMS:
+        raise ValueError(f"unknown Scion norm {norm!r}; one of {SCION_NORMS}")
     df = d.astype(jnp.promote_types(d.dtype, jnp.float32))
+    if d.size == 0:
+        return jnp.zeros(d.shape, df.dtype)
     if norm == "identity":
         return df
     if norm == "bias_rms":
-        return df / (jnp.sqrt(jnp.mean(df * df, axis=0, keepdims=True)) + eps)
+        # A scalar has no axis 0: its RMS is its absolute value.
+        axis = 0 if d.ndim else None
+        return df / (jnp.sqrt(jnp.mean(df * df, axis=axis, keepdims=True)) + eps)
     _, m, n = mu_.matrix_shape(d.shape, higher_rank) if d.ndim >= 2 else (1, 1, d.size)
     if norm == "sign":
         return jnp.sign(df) / m
@@ -341,6 +365,9 @@ def scale_by_scion(
     * ``"identity"``: :math:`d`;
     * ``"auto"``: ``"spectral"`` for rank >= 2, ``"bias_rms"`` otherwise.
 
+    A scalar leaf's ``"bias_rms"`` RMS is over its one entry (the update is
+    :math:`d/(|d|+\epsilon)`); a zero-size leaf gets a zero-size update.
+
     Pethick et al. pick per layer: ``"sign"`` (or column norm) for the embedding and the
     output layer, ``"spectral"`` for hidden matrices, ``"bias_rms"`` for biases.
 
@@ -374,9 +401,7 @@ def scale_by_scion(
         del params
         in_updates, in_state = updates, state
         updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
-        a = jnp.asarray(
-            momentum, jnp.promote_types(optax.tree.dtype(updates, "highest"), jnp.float32)
-        )
+        a = jnp.asarray(momentum, jnp.promote_types(tree_dtype(updates, "highest"), jnp.float32))
         d = jax.tree.map(lambda s, g: (s + a * (g - s)).astype(s.dtype), state.d, updates)
         names = norms(updates) if callable(norms) else norms
         leaves, treedef = jax.tree.flatten(d)
@@ -391,7 +416,7 @@ def scale_by_scion(
         spectral = [
             i
             for i, (x, nm) in enumerate(zip(leaves, name_leaves, strict=True))
-            if nm == "spectral" or (nm == "auto" and x.ndim >= 2)
+            if (nm == "spectral" or (nm == "auto" and x.ndim >= 2)) and x.size
         ]
         if spectral:
             ortho = _orthogonalize_tree([pre[i] for i in spectral], coeffs, eps, higher_rank)

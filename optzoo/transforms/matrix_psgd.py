@@ -8,7 +8,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_decay, check_nonnegative
+from optzoo.core.dtypes import tree_dtype
+from optzoo.core.validation import check_decay, check_nonnegative, check_positive
 from optzoo.transforms import matrix_utils as mu_
 
 __all__ = ["ScaleByKronState", "scale_by_kron", "kron_update_probability"]
@@ -143,7 +144,8 @@ def scale_by_kron(
     :math:`1/p(t)`, :math:`p` from ``update_probability`` (a float or a schedule of the
     step, default :func:`kron_update_probability`: every step for 500 steps, then
     decaying to 3%). Li's random factor re-balancing is omitted: it leaves :math:`P`
-    and every later update unchanged in exact arithmetic.
+    and every later update unchanged in exact arithmetic. A zero-size leaf gets a
+    zero-size update and keeps its (empty) state.
 
     Args:
       b1: momentum decay.
@@ -181,6 +183,7 @@ def scale_by_kron(
     """
     check_decay("b1", b1)
     check_nonnegative("preconditioner_lr", preconditioner_lr)
+    check_positive("clip_rms", clip_rms)
     mu_.check_higher_rank(higher_rank)
     mu_.check_mesh(block_mesh)
     prob_fn = kron_update_probability() if update_probability is None else update_probability
@@ -226,7 +229,7 @@ def scale_by_kron(
         new_counter = jnp.where(do_update, 0, counter).astype(jnp.int32)
         count = optax.safe_increment(state.count)
         key, sub = jax.random.split(state.key)
-        hdt = jnp.promote_types(optax.tree.dtype(updates, "highest"), jnp.float32)
+        hdt = jnp.promote_types(tree_dtype(updates, "highest"), jnp.float32)
         beta = jnp.asarray(b1, hdt)
         lr = jnp.asarray(preconditioner_lr, hdt)
         bc = 1 - beta**count
@@ -234,6 +237,9 @@ def scale_by_kron(
         new_mu, new_ql, new_qr = list(state.mu), list(state.q_l), list(state.q_r)
         jobs, idx = [], []
         for i, g in enumerate(leaves):
+            if g.size == 0:  # nothing to precondition: empty update, state kept
+                outs[i] = jnp.zeros(g.shape, hdt)
+                continue
             gf = g.astype(hdt)
             m = beta * state.mu[i].astype(hdt) + (1 - beta) * gf
             new_mu[i] = m.astype(state.mu[i].dtype)
@@ -273,7 +279,8 @@ def scale_by_kron(
             new_ql[i], new_qr[i] = ql, qr
         if clip_rms is not None:
             outs = [
-                o * jnp.minimum(clip_rms / (jnp.sqrt(jnp.mean(o * o)) + 1e-6), 1.0) for o in outs
+                o * jnp.minimum(clip_rms / (jnp.sqrt(jnp.mean(o * o)) + 1e-6), 1.0) if o.size else o
+                for o in outs
             ]
         outs = [o.astype(g.dtype) for o, g in zip(outs, leaves, strict=True)]
         new_state = ScaleByKronState(

@@ -4,7 +4,7 @@ Layout: each leaf of rank >= 2 is a stack of matrices (``higher_rank`` rule of
 :mod:`optzoo.transforms.matrix_utils`), cut into tiles of at most
 ``block_size x block_size`` (edge tiles are smaller, never padded). Tiles of the
 same shape across the whole tree are stacked and updated by one ``vmap``. Rank
-0/1 leaves receive the grafting direction alone.
+0/1 leaves, and zero-size leaves of any rank, receive the grafting direction alone.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_nonnegative, check_range
+from optzoo.core.dtypes import tree_dtype
+from optzoo.core.validation import check_decay, check_nonnegative, check_range
 from optzoo.transforms import matrix_utils as mu_
 
 __all__ = ["ScaleByShampooState", "inverse_pth_root", "scale_by_shampoo"]
@@ -137,7 +138,8 @@ def scale_by_shampoo(
     with :math:`D` the grafting direction on that tile: ``"adam"`` (RMSProp with
     bias correction, no momentum), ``"adagrad"``, ``"sgd"`` (:math:`D = G`).
     Before ``start_preconditioning_step`` the update is :math:`D`. Rank 0/1
-    leaves always get :math:`D` (``"none"`` uses AdaGrad for them). Momentum,
+    leaves and zero-size leaves always get :math:`D` (``"none"`` uses AdaGrad for
+    them). Momentum,
     weight decay and the learning rate are added by :func:`optzoo.shampoo`.
 
     Args:
@@ -183,6 +185,9 @@ def scale_by_shampoo(
     block = 128 if block_size is None else int(block_size)
     check_range("beta2", beta2, 0.0, 1.0)
     check_nonnegative("matrix_eps", matrix_eps)
+    check_decay("graft_beta2", graft_beta2)
+    check_nonnegative("graft_eps", graft_eps)
+    mu_.check_count("precondition_frequency", precondition_frequency)
     if graft not in _GRAFTS:
         raise ValueError(f"graft must be one of {_GRAFTS}, got {graft!r}")
     if root_method not in ("eigh", "newton"):
@@ -193,7 +198,7 @@ def scale_by_shampoo(
     beta2_, graft_beta2_ = beta2, graft_beta2
 
     def is_matrix(x: Any) -> bool:
-        return jnp.ndim(x) >= 2
+        return jnp.ndim(x) >= 2 and jnp.size(x) > 0
 
     def init_fn(params):
         leaves, treedef = jax.tree.flatten(params)
@@ -244,7 +249,7 @@ def scale_by_shampoo(
         count = optax.safe_increment(state.count)
         # Decays as float32 (or wider) arrays: identical rounding whether they are Python
         # floats or injected hyperparameters.
-        hdt = jnp.promote_types(optax.tree.dtype(updates, "highest"), jnp.float32)
+        hdt = jnp.promote_types(tree_dtype(updates, "highest"), jnp.float32)
         beta2 = beta2_ if _is_one(beta2_) else jnp.asarray(beta2_, hdt)
         graft_beta2 = jnp.asarray(graft_beta2_, hdt)
         recompute = (state.count % precondition_frequency) == 0

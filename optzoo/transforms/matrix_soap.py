@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from optzoo.core.dtypes import tree_dtype
 from optzoo.core.validation import check_decay, check_nonnegative
 from optzoo.transforms import matrix_utils as mu_
 
@@ -123,6 +124,9 @@ def scale_by_soap(
     check_decay("b1", b1)
     check_decay("b2", b2)
     check_nonnegative("eps", eps)
+    check_decay("shampoo_beta", shampoo_beta)
+    mu_.check_count("precondition_frequency", precondition_frequency)
+    mu_.check_count("max_precondition_dim", max_precondition_dim)
     mu_.check_higher_rank(higher_rank)
     mu_.check_mesh(block_mesh)
     b1_, b2_ = b1, b2
@@ -170,7 +174,7 @@ def scale_by_soap(
         first = count == 1
         # Decays as float32 (or wider) arrays: the same rounding for Python floats and
         # injected hyperparameters.
-        hdt = jnp.promote_types(optax.tree.dtype(updates, "highest"), jnp.float32)
+        hdt = jnp.promote_types(tree_dtype(updates, "highest"), jnp.float32)
         b1, b2, sb = (jnp.asarray(x, hdt) for x in (b1_, b2_, sb_))
         s = (count - 1).astype(jnp.float32)
         refresh = (count > 1) & ((count - 1) % precondition_frequency == 0)

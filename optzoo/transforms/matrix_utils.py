@@ -28,6 +28,9 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from optzoo.core.validation import check_positive_int, check_range
 
 __all__: list[str] = []
 
@@ -112,6 +115,18 @@ def guard_cpu_lapack() -> None:
 def check_higher_rank(rule: str, allowed: Sequence[str] = HIGHER_RANK_RULES) -> None:
     if rule not in allowed:
         raise ValueError(f"higher_rank must be one of {tuple(allowed)}, got {rule!r}")
+
+
+def check_count(name: str, value: Any) -> None:
+    """Rejects a concrete count (a step period, a dimension) below 1, naming ``name``.
+
+    Python and NumPy integers must be positive integers; other concrete numbers
+    (e.g. an array from ``inject_hyperparams``) must be at least 1; traced values pass.
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        check_positive_int(name, value)
+    else:
+        check_range(name, value, 1.0)
 
 
 def matrix_shape(shape: tuple[int, ...], rule: str) -> tuple[int, int, int]:
