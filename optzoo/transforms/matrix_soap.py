@@ -192,6 +192,8 @@ def scale_by_soap(
             use_l, use_r = gl.shape[0] > 0, gr.shape[0] > 0
 
             def rot(x):
+                # float32 even with precond_dtype: Adam's 1/sqrt(v) would scale bf16 noise
+                # on the small rotated entries up to full-size steps (see the docstring).
                 x = ql.T @ x if use_l else x
                 return x @ qr if use_r else x
 
