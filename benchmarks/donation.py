@@ -25,9 +25,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import os
-import platform
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,6 +35,7 @@ import optax
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._machine import machine_info  # noqa: E402
 from optzoo.models import MLP  # noqa: E402
 from optzoo.train import Runner, StepOptions, create_train_state  # noqa: E402
 from optzoo.train.steps import train_step  # noqa: E402
@@ -47,30 +45,6 @@ INPUT = 784
 # (width, depth) of the MLP: about 1.9M and 7.4M parameters.
 MODELS = ((1024, 2), (2048, 2))
 FIELDS = ("argument", "output", "alias", "temp")
-
-
-def machine_info() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        cpu = next(
-            (ln.split(":", 1)[1].strip() for ln in out.splitlines() if "Model name" in ln), cpu
-        )
-    except OSError:
-        pass
-    import flax
-    import jaxlib
-
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "jax": jax.__version__,
-        "jaxlib": jaxlib.__version__,
-        "optax": optax.__version__,
-        "flax": flax.__version__,
-        "device": str(jax.devices()[0]),
-    }
 
 
 def tree_nbytes(tree: Any) -> int:

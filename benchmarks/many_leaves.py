@@ -28,9 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,32 +40,10 @@ import optax
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import optzoo  # noqa: E402
+from benchmarks._machine import machine_info  # noqa: E402
 from optzoo.core.flat import flat  # noqa: E402
 
 LR = 1e-3
-
-
-def machine_info() -> dict:
-    cpu = platform.processor() or ""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        cpu = next(
-            (ln.split(":", 1)[1].strip() for ln in out.splitlines() if "Model name" in ln), cpu
-        )
-    except OSError:
-        pass
-    import jaxlib
-
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "load_avg_1m": os.getloadavg()[0],
-        "jax": jax.__version__,
-        "jaxlib": jaxlib.__version__,
-        "optax": optax.__version__,
-        "device": str(jax.devices()[0]),
-        "platform": jax.default_backend(),
-    }
 
 
 def make_tree(leaves: int, total: int) -> dict:

@@ -27,45 +27,21 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
-import subprocess
 import sys
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import optzoo  # noqa: E402,F401
+from benchmarks._machine import machine_info  # noqa: E402
 from optzoo import registry  # noqa: E402
 
 TOLERANCE = 0.02  # float32 words per parameter
 SQUARE = 1024
-
-
-def machine_info() -> dict:
-    cpu = platform.processor() or ""
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        cpu = next(
-            (ln.split(":", 1)[1].strip() for ln in out.splitlines() if "Model name" in ln), cpu
-        )
-    except OSError:
-        pass
-    import jaxlib
-
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "jax": jax.__version__,
-        "jaxlib": jaxlib.__version__,
-        "optax": optax.__version__,
-        "device": str(jax.devices()[0]),
-    }
 
 
 def transformer_params(vocab: int = 1000, d: int = 128, layers: int = 4, mlp: int = 512) -> dict:
