@@ -145,9 +145,12 @@ def prodigy(
             exp_avg_sq,
             params,
         )
-        return step, ProdigyState(
+        new_state = ProdigyState(
             exp_avg, exp_avg_sq, grad_sum, state.params0, new_d, numerator, count_inc
         )
+        # Mixed-precision trees: the inner products are float32; the state and the
+        # updates keep their own dtypes.
+        return optax.tree.cast_like(step, updates), optax.tree.cast_like(new_state, state)
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
@@ -248,7 +251,9 @@ def dadapt_adamw(
             exp_avg_sq,
             params,
         )
-        return step, DAdaptAdamWState(exp_avg, exp_avg_sq, grad_sum, new_d, numerator, count_inc)
+        new_state = DAdaptAdamWState(exp_avg, exp_avg_sq, grad_sum, new_d, numerator, count_inc)
+        # Mixed-precision trees: the inner products are float32, the state keeps its dtypes.
+        return step, optax.tree.cast_like(new_state, state)
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
@@ -323,7 +328,7 @@ def mechanize(
         )
         delta_prev = jax.tree.map(lambda x, a: (a - x) / (s_sum + eps), params, x0)
         delta = jax.tree.map(lambda a, u: a - u, delta_prev, base_updates)
-        h = optax.tree.vdot(grads, delta_prev)
+        h = jnp.asarray(optax.tree.vdot(grads, delta_prev), state.m.dtype)
         clipped_h = jax.lax.clamp(-state.m, jnp.ones_like(state.m) * h, state.m)
         # The count comes from the state, so a traced num_betas (inject_hyperparams) works.
         n_betas = state.s.shape[0]
@@ -335,7 +340,7 @@ def mechanize(
         s = wealth / (jnp.sqrt(v) + eps)
         new_params = jax.tree.map(lambda a, d: a - jnp.sum(s) * d, x0, delta)
         step = jax.tree.map(lambda a, b: a - b, new_params, params)
-        return step, MechanicState(
+        new_state = MechanicState(
             base_optimizer_state=base_state,
             count=optax.safe_increment(state.count),
             r=r,
@@ -344,6 +349,8 @@ def mechanize(
             s=s,
             x0=x0,
         )
+        # Mixed-precision trees: the inner products are float32, the state keeps its dtypes.
+        return step, optax.tree.cast_like(new_state, state)
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 

@@ -412,11 +412,14 @@ def scale_by_dog(
         lr = max_dist / jnp.sqrt(sum_sq + eps)
         if kind == "learning_rate":
             lr = jnp.where(state.is_init_step, value, lr)
-        return optax.tree.scale(lr, updates), DoGState(
+        new_state = DoGState(
             is_init_step=jnp.asarray(False),
             init_params=state.init_params,
             max_dist=max_dist,
             sum_sq_norm_grads=sum_sq,
         )
+        # Mixed-precision trees: the norms are float32, the state keeps its own dtypes.
+        new_updates = optax.tree.cast_like(optax.tree.scale(lr, updates), updates)
+        return new_updates, optax.tree.cast_like(new_state, state)
 
     return optax.GradientTransformation(init_fn, update_fn)
