@@ -8,7 +8,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_decay, check_finite, check_nonnegative
+from optzoo.core.validation import check_nonnegative
+from optzoo.optimizers.adaptive import adamw
 from optzoo.registry import Reference, register
 
 __all__ = [
@@ -225,14 +226,10 @@ def adamw_gc(
       Yong, Huang, Hua, Zhang. Gradient Centralization: A New Optimization Technique for
       Deep Neural Networks. 2020. https://arxiv.org/abs/2004.01461
     """
-    check_decay("b1", b1)
-    check_decay("b2", b2)
-    check_nonnegative("eps", eps)
-    check_nonnegative("weight_decay", weight_decay)
-    check_finite("learning_rate", learning_rate)
+    # adamw validates the hyperparameters.
     return optax.chain(
         centralize_gradients(),
-        optax.adamw(learning_rate, b1, b2, eps, weight_decay=weight_decay, mask=mask),
+        adamw(learning_rate, b1, b2, eps, weight_decay=weight_decay, mask=mask),
     )
 
 
@@ -274,12 +271,8 @@ def orthograd_adamw(
       Prieto, Barsbey, Mediano, Birdal. Grokking at the Edge of Numerical Stability. 2025.
       https://arxiv.org/abs/2501.04697
     """
-    check_decay("b1", b1)
-    check_decay("b2", b2)
-    check_nonnegative("eps", eps)
-    check_nonnegative("weight_decay", weight_decay)
-    check_finite("learning_rate", learning_rate)
+    # adamw validates the hyperparameters.
     return optax.chain(
         orthogonalize_gradients(),
-        optax.adamw(learning_rate, b1, b2, eps, weight_decay=weight_decay, mask=mask),
+        adamw(learning_rate, b1, b2, eps, weight_decay=weight_decay, mask=mask),
     )
