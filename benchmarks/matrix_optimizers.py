@@ -19,13 +19,18 @@ import argparse
 import os
 import platform
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import optax
 
-import optzoo
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import optzoo  # noqa: E402
+from benchmarks._machine import cpu_model  # noqa: E402
 
 
 def transformer_tree(d: int, layers: int, vocab: int, mlp: int = 4) -> dict:
@@ -101,17 +106,6 @@ def mesh_flops(params: dict, grads: dict) -> str:
             f"| {name} | {flops[0] / 1e9:.2f} | {flops[1] / 1e9:.2f} | {flops[1] / flops[0]:.2f} |"
         )
     return "\n".join(lines)
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main() -> None:
