@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from _trajectory import max_rel_error, trajectory
 
 import optzoo
 
@@ -40,28 +41,10 @@ def _params(seed):
 
 
 def _run(tx, p, steps, key="value_fn"):
-    state = tx.init(p)
-
-    @jax.jit
-    def step(p, state):
-        u, state = tx.update(jax.grad(_loss)(p), state, p, **{key: _loss})
-        return optax.apply_updates(p, u), state
-
-    traj = []
-    for _ in range(steps):
-        p, state = step(p, state)
-        traj.append(jax.tree.map(np.asarray, p))
-    return traj
+    return trajectory(tx, p, steps, _loss, {key: _loss})[0]
 
 
-def _rel(a_traj, b_traj):
-    err = 0.0
-    for a, b in zip(a_traj, b_traj, strict=True):
-        for k in b:
-            x, y = np.asarray(a[k], np.float64), np.asarray(b[k], np.float64)
-            err = max(err, np.linalg.norm(x - y) / max(np.linalg.norm(y), 1e-12))
-    print(f"max relative error: {err:.2e}")  # visible with pytest -s
-    return err
+_rel = max_rel_error
 
 
 SOPHIA_KW = dict(

@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from _trajectory import max_rel_error, trajectory
 
 import optzoo
 
@@ -26,30 +27,10 @@ def _loss(p):
 
 
 def _run(tx, params, steps, extra=False):
-    state = tx.init(params)
-
-    @jax.jit
-    def step(params, state):
-        g = jax.grad(_loss)(params)
-        kw = {"value_fn": _loss} if extra else {}
-        u, state = tx.update(g, state, params, **kw)
-        return optax.apply_updates(params, u), state
-
-    traj = []
-    for _ in range(steps):
-        params, state = step(params, state)
-        traj.append(jax.tree.map(np.asarray, params))
-    return traj, state
+    return trajectory(tx, params, steps, _loss, {"value_fn": _loss} if extra else None)
 
 
-def _rel(a_traj, b_traj):
-    err = 0.0
-    for a, b in zip(a_traj, b_traj, strict=True):
-        for k in b:
-            x, y = np.asarray(a[k], np.float64), np.asarray(b[k], np.float64)
-            err = max(err, np.linalg.norm(x - y) / max(np.linalg.norm(y), 1e-12))
-    print(f"max relative error: {err:.2e}")  # visible with pytest -s
-    return err
+_rel = max_rel_error
 
 
 def _torch_loss(torch, tp):
