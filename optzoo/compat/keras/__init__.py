@@ -6,12 +6,16 @@
 ema_overwrite_frequency, gradient_accumulation_steps), and returns an
 ``optax.GradientTransformation`` whose step equals ``optimizer.apply(grads)``.
 Schedules live in :mod:`optzoo.compat.keras.schedules`. Keras itself is not needed.
+
+Layout: :mod:`~optzoo.compat.keras.specs` describes each optimizer as data
+(signature, semantics), :mod:`~optzoo.compat.keras.kernels` holds each
+``update_step``, :mod:`~optzoo.compat.keras.base` Keras's ``apply`` loop (common
+options), :mod:`~optzoo.compat.keras.optimizers` builds the presets from the specs.
 """
 
-from optzoo.compat.keras import _optimizers, _optimizers_extra, schedules  # noqa: F401
-from optzoo.compat.keras._base import KerasState as KerasState
-from optzoo.compat.keras._base import ema_params as ema_params
-from optzoo.compat.keras._optimizers import *  # noqa: F403
-from optzoo.compat.keras._optimizers_extra import *  # noqa: F403
+from optzoo.compat.keras import optimizers, schedules  # noqa: F401
+from optzoo.compat.keras.base import KerasState as KerasState
+from optzoo.compat.keras.base import ema_params as ema_params
+from optzoo.compat.keras.optimizers import *  # noqa: F403
 
-__all__ = sorted({*_optimizers.__all__, *_optimizers_extra.__all__, "KerasState", "ema_params"})
+__all__ = sorted({*optimizers.__all__, "KerasState", "ema_params"})

@@ -5,18 +5,17 @@
 ``optax.GradientTransformation`` whose ``optax.apply_updates`` step equals
 ``optimizer.step()``. Schedulers live in :mod:`optzoo.compat.torch.lr_scheduler`.
 PyTorch itself is not needed.
+
+Layout: :mod:`~optzoo.compat.torch.specs` describes each optimizer as data
+(signature, ranges, weight-decay coupling, semantics), :mod:`~optzoo.compat.torch.kernels`
+holds the update math, :mod:`~optzoo.compat.torch.optim` builds the presets from the
+specs; :mod:`~optzoo.compat.torch.lbfgs`, :mod:`~optzoo.compat.torch.groups` (parameter
+groups) and :mod:`~optzoo.compat.torch.lr_scheduler` complete the API.
 """
 
-from optzoo.compat.torch import (  # noqa: F401
-    _lbfgs,
-    _optim,
-    _optim_extra,
-    _param_groups,
-    lr_scheduler,  # noqa: F401
-)
-from optzoo.compat.torch._lbfgs import *  # noqa: F403
-from optzoo.compat.torch._optim import *  # noqa: F403
-from optzoo.compat.torch._optim_extra import *  # noqa: F403
-from optzoo.compat.torch._param_groups import *  # noqa: F403
+from optzoo.compat.torch import groups, lbfgs, lr_scheduler, optim  # noqa: F401
+from optzoo.compat.torch.groups import *  # noqa: F403
+from optzoo.compat.torch.lbfgs import *  # noqa: F403
+from optzoo.compat.torch.optim import *  # noqa: F403
 
-__all__ = sorted({*_optim.__all__, *_optim_extra.__all__, *_lbfgs.__all__, *_param_groups.__all__})
+__all__ = sorted({*optim.__all__, *lbfgs.__all__, *groups.__all__})

@@ -1,4 +1,4 @@
-"""PyTorch parameter groups mapped onto ``optax.partition``."""
+"""PyTorch parameter groups (``torch.optim.X([{"params": ...}, ...])``) as ``optax.partition``."""
 
 from __future__ import annotations
 

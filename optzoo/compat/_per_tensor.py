@@ -1,4 +1,4 @@
-"""Shared machinery of the framework presets: per-tensor kernels and semantics metadata.
+"""The per-tensor loop shared by the framework presets.
 
 PyTorch and Keras write their optimizers as a loop over parameter tensors that
 reads a step counter and the current learning rate. :func:`per_tensor` turns such
@@ -9,7 +9,6 @@ framework's step.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
@@ -18,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-__all__ = ["CompatState", "Semantics", "per_tensor", "lr_at", "one_minus_pow", "SEMANTICS"]
+__all__ = ["CompatState", "Rule", "per_tensor", "lr_at", "one_minus_pow"]
 
 
 class CompatState(NamedTuple):
@@ -29,6 +28,16 @@ class CompatState(NamedTuple):
 
 
 Kernel = Callable[..., tuple[jax.Array, dict[str, jax.Array]]]
+
+
+class Rule(NamedTuple):
+    """An update rule for :func:`per_tensor`: slot initialisers, kernel, optimizer-wide scalars."""
+
+    slots: Mapping[str, Callable[[jax.Array], jax.Array]]
+    kernel: Kernel
+    scalars: dict[str, Callable[[], jax.Array]] | None = None
+    scalar_step: Callable[[dict, jax.Array], dict] | None = None
+    weight_decay_fn: Callable[[jax.Array, str], float | None] | None = None  # Keras: per tensor
 
 
 def lr_at(learning_rate: optax.ScalarOrSchedule, count: jax.Array) -> jax.Array:
@@ -104,48 +113,3 @@ def per_tensor(
         return treedef.unflatten(deltas), CompatState(optax.safe_increment(state.count), out)
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
-
-
-@dataclasses.dataclass(frozen=True)
-class Semantics:
-    """What a preset computes, for the generated comparison table (docs/semantics.md)."""
-
-    framework: str
-    optimizer: str
-    family: str
-    factory: Callable[..., Any] | None
-    eps: str
-    weight_decay: str
-    nesterov: str
-    bias_correction: str
-    accumulator_init: str
-
-
-SEMANTICS: list[Semantics] = []
-
-
-def semantics(family: str, framework: str, **fields: str) -> Callable[[Callable], Callable]:
-    """Decorator: records a preset's :class:`Semantics` in :data:`SEMANTICS`."""
-
-    def deco(fn: Callable) -> Callable:
-        SEMANTICS.append(
-            Semantics(
-                framework=framework,
-                optimizer=fn.__name__,
-                family=family,
-                factory=fn,
-                **{
-                    k: fields.get(k, "n/a")
-                    for k in (
-                        "eps",
-                        "weight_decay",
-                        "nesterov",
-                        "bias_correction",
-                        "accumulator_init",
-                    )
-                },
-            )
-        )
-        return fn
-
-    return deco

@@ -15,15 +15,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-__all__ = ["KerasState", "keras_transform", "ema_params", "COMMON_DOC"]
-
-COMMON_DOC = """The common Keras options are supported: ``weight_decay`` (decoupled,
-    ``w -= w * wd * lr`` before the step), ``clipnorm`` (per tensor),
-    ``global_clipnorm``, ``clipvalue`` (at most one of the three), ``use_ema``,
-    ``ema_momentum``, ``ema_overwrite_frequency`` and ``gradient_accumulation_steps``.
-    ``name`` and ``loss_scale_factor`` are accepted (the latter divides the
-    gradients). A ``LearningRateSchedule`` is any callable of Keras's raw iteration
-    counter, e.g. :mod:`optzoo.compat.keras.schedules`."""
+__all__ = ["KerasState", "keras_transform", "ema_params"]
 
 
 class KerasState(NamedTuple):
