@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-__all__ = ["CompatState", "Rule", "per_tensor", "lr_at", "one_minus_pow"]
+__all__ = ["CompatState", "Rule", "per_tensor", "lr_at", "one_minus_pow", "scalar_zeros"]
 
 
 class CompatState(NamedTuple):
@@ -38,6 +38,11 @@ class Rule(NamedTuple):
     scalars: dict[str, Callable[[], jax.Array]] | None = None
     scalar_step: Callable[[dict, jax.Array], dict] | None = None
     weight_decay_fn: Callable[[jax.Array, str], float | None] | None = None  # Keras: per tensor
+
+
+def scalar_zeros(p: jax.Array) -> jax.Array:
+    """Slot initialiser of a slot a tensor does not use: a zero scalar of its dtype."""
+    return jnp.zeros([], p.dtype)
 
 
 def lr_at(learning_rate: optax.ScalarOrSchedule, count: jax.Array) -> jax.Array:

@@ -14,10 +14,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-import math
 import numbers
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import jax.numpy as jnp
 
@@ -69,7 +68,7 @@ class Spec:
     doc: str
     family: str | None = None
     semantics: Semantics | None = None
-    decay: str = "rule"
+    decay: Literal["coupled", "decoupled", "switch", "rule"] = "rule"
     ranges: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @property
@@ -107,7 +106,7 @@ def check_ranges(preset: str, kwargs: Mapping[str, Any], ranges: Mapping[str, st
                 continue
             v = float(v)
             inside = (lo <= v if lo_closed else lo < v) and (v <= hi if hi_closed else v < hi)
-            if not inside or math.isnan(v):
+            if not inside:  # NaN is never inside
                 where = arg if i is None else f"{arg}[{i}]"
                 raise ValueError(f"{preset}: invalid {where} value {v}: must be in {interval}")
 

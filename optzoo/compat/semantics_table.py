@@ -50,27 +50,17 @@ ROWS = [
 
 # Keyword arguments that do not change the math: left out of the defaults row.
 _NOT_MATH = {
-    "foreach",
-    "fused",
-    "capturable",
-    "differentiable",
+    *_torch.specs.EXECUTION_OPTIONS,
     "maximize",
+    "ns_dtype",
+    *(set(_keras.specs.COMMON) - {"weight_decay"}),
     "name",
-    "clipnorm",
-    "clipvalue",
-    "global_clipnorm",
-    "use_ema",
-    "ema_momentum",
-    "ema_overwrite_frequency",
-    "loss_scale_factor",
-    "gradient_accumulation_steps",
+    # optax's
     "mu_dtype",
     "mask",
     "weight_decay_mask",
     "accumulator_dtype",
-    "exclude_from_weight_decay",
     "dtype_momentum",
-    "ns_dtype",
 }
 
 

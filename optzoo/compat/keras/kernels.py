@@ -18,29 +18,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from optzoo.compat._per_tensor import Rule
-
-__all__ = [
-    "sgd",
-    "rmsprop",
-    "adam",
-    "adamw",
-    "adadelta",
-    "adagrad",
-    "adamax",
-    "nadam",
-    "ftrl",
-    "lion",
-    "lamb",
-    "adafactor",
-    "muon",
-]
+from optzoo.compat._per_tensor import Rule, scalar_zeros
 
 _zeros = jnp.zeros_like
-
-
-def _scalar(p: jax.Array) -> jax.Array:
-    return jnp.zeros([], p.dtype)
 
 
 def _pow(beta: Any, step: jax.Array) -> jax.Array:
@@ -253,10 +233,10 @@ def adafactor(h: Any) -> Rule:
         return w - alpha_t * u_hat, new
 
     def r_init(p):
-        return jnp.zeros(p.shape[:-1], p.dtype) if p.ndim >= 2 else _scalar(p)
+        return jnp.zeros(p.shape[:-1], p.dtype) if p.ndim >= 2 else scalar_zeros(p)
 
     def c_init(p):
-        return jnp.zeros((*p.shape[:-2], p.shape[-1]), p.dtype) if p.ndim >= 2 else _scalar(p)
+        return jnp.zeros((*p.shape[:-2], p.shape[-1]), p.dtype) if p.ndim >= 2 else scalar_zeros(p)
 
     return Rule({"r": r_init, "c": c_init, "v": _zeros}, kernel)
 

@@ -18,29 +18,9 @@ import jax.numpy as jnp
 import optax
 
 import optzoo
-from optzoo.compat._per_tensor import Rule, one_minus_pow, per_tensor
-
-__all__ = [
-    "sgd",
-    "adam",
-    "adagrad",
-    "rmsprop",
-    "adadelta",
-    "adamax",
-    "nadam",
-    "radam",
-    "rprop",
-    "asgd",
-    "adafactor",
-    "muon",
-    "newton_schulz",
-]
+from optzoo.compat._per_tensor import Rule, one_minus_pow, per_tensor, scalar_zeros
 
 _zeros = jnp.zeros_like
-
-
-def _scalar(p: jax.Array) -> jax.Array:
-    return jnp.zeros([], p.dtype)
 
 
 def _lerp(start: jax.Array, end: jax.Array, weight: Any) -> jax.Array:
@@ -81,7 +61,7 @@ def adam(h: Any) -> Rule:
         denom = jnp.sqrt(vmax if h.amsgrad else v) / bc2_sqrt + h.eps
         return -(lr / one_minus_pow(b1, t)) * m / denom, {"m": m, "v": v, "vmax": vmax}
 
-    return Rule({"m": _zeros, "v": _zeros, "vmax": _zeros if h.amsgrad else _scalar}, kernel)
+    return Rule({"m": _zeros, "v": _zeros, "vmax": _zeros if h.amsgrad else scalar_zeros}, kernel)
 
 
 def adagrad(h: Any) -> Rule:
@@ -235,13 +215,15 @@ def adafactor(h: Any) -> Rule:
         return -(alpha / denom) * u, new
 
     def row_init(p):
-        return jnp.zeros((*p.shape[:-1], 1), p.dtype) if p.ndim > 1 else _scalar(p)
+        return jnp.zeros((*p.shape[:-1], 1), p.dtype) if p.ndim > 1 else scalar_zeros(p)
 
     def col_init(p):
-        return jnp.zeros((*p.shape[:-2], 1, p.shape[-1]), p.dtype) if p.ndim > 1 else _scalar(p)
+        return (
+            jnp.zeros((*p.shape[:-2], 1, p.shape[-1]), p.dtype) if p.ndim > 1 else scalar_zeros(p)
+        )
 
     def var_init(p):
-        return _scalar(p) if p.ndim > 1 else jnp.zeros_like(p)
+        return scalar_zeros(p) if p.ndim > 1 else jnp.zeros_like(p)
 
     return Rule({"row": row_init, "col": col_init, "var": var_init}, kernel)
 
