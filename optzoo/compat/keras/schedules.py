@@ -32,6 +32,12 @@ def _check_steps(name: str, value: Any) -> None:
         raise ValueError(f"Argument `{name}` must be > 0. Received: {name}={value}")
 
 
+def _progress(step: Any, decay_steps: int, staircase: bool) -> jax.Array:
+    """``step / decay_steps`` in float32, floored when ``staircase``."""
+    p = jnp.asarray(step, F32) / F32(decay_steps)
+    return jnp.floor(p) if staircase else p
+
+
 def ExponentialDecay(
     initial_learning_rate: float,
     decay_steps: int,
@@ -43,10 +49,9 @@ def ExponentialDecay(
     _check_steps("decay_steps", decay_steps)
 
     def schedule(step):
-        p = jnp.asarray(step, F32) / F32(decay_steps)
-        if staircase:
-            p = jnp.floor(p)
-        return F32(initial_learning_rate) * F32(decay_rate) ** p
+        return F32(initial_learning_rate) * F32(decay_rate) ** _progress(
+            step, decay_steps, staircase
+        )
 
     return schedule
 
@@ -107,9 +112,7 @@ def InverseTimeDecay(
     _check_steps("decay_steps", decay_steps)
 
     def schedule(step):
-        p = jnp.asarray(step, F32) / F32(decay_steps)
-        if staircase:
-            p = jnp.floor(p)
+        p = _progress(step, decay_steps, staircase)
         return F32(initial_learning_rate) / (F32(1) + F32(decay_rate) * p)
 
     return schedule
