@@ -256,7 +256,13 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=2, help="timed calls after the first")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     ap.add_argument("--name", default="mgh_cpu")
+    ap.add_argument(
+        "--merge", default="", help="comma-separated JSON files of partial runs to combine"
+    )
     args = ap.parse_args()
+    if args.merge:
+        merge(args)
+        return
 
     problems = [
         q for q in MGH_PROBLEMS
@@ -314,6 +320,26 @@ def main() -> None:
                     flush=True,
                 )
         write(rows, methods, peers, versions, args, quiet=True)  # partial results as we go
+    write(rows, methods, peers, versions, args)
+
+
+def merge(args) -> None:
+    """Combines the runs of several partial result files (first one wins per run)."""
+    rows, seen, versions = [], set(), {}
+    for path in args.merge.split(","):
+        data = json.loads(Path(path).read_text())
+        for k, v in data["machine"].items():
+            if k.endswith("_version"):
+                versions[k[: -len("_version")]] = v
+        for r in data["runs"]:
+            key = (r["problem"], r["method"], r["solver"])
+            if key not in seen:
+                seen.add(key)
+                rows.append(r)
+    rows.sort(key=lambda r: r["problem"])
+    order = (*MINIMIZE_METHODS, *LEAST_SQUARES_METHODS)
+    methods = [m for m in order if any(r["method"] == m for r in rows)]
+    peers = [q for q in PEERS if any(r["solver"] == q for r in rows)]
     write(rows, methods, peers, versions, args)
 
 
