@@ -134,16 +134,16 @@ def test_lbfgs_powell_badly_scaled_is_honest(x64):
 # Problems solved by each method in benchmarks/results/mgh_cpu.md (default options,
 # iteration cap max(1000, 200 n)).
 SOLVED = {
-    "lbfgs": 0,
-    "bfgs": 0,
-    "newton": 0,
-    "newton-cg": 0,
-    "trust-ncg": 0,
-    "trust-exact": 0,
-    "ncg": 0,
-    "gd": 0,
-    "lm": 0,
-    "gauss-newton": 0,
+    "lbfgs": 29,
+    "bfgs": 29,
+    "newton": 32,
+    "newton-cg": 27,
+    "trust-ncg": 26,
+    "trust-exact": 31,
+    "ncg": 26,
+    "gd": 12,
+    "lm": 33,
+    "gauss-newton": 29,
 }
 
 
