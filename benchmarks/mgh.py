@@ -406,10 +406,8 @@ def write(rows, methods, peers, versions, args, quiet=False):
     }
     (out / f"{args.name}.json").write_text(
         json.dumps(
-            {"machine": info, "summary": table, "common": common, "runs": rows},
-            indent=1,
-            default=float,
-        )  # fmt: skip
+            {"machine": info, "summary": table, "common": common, "runs": rows}, default=float
+        )
     )
     lines = [
         "# Moré-Garbow-Hillstrom set: optzoo against scipy, jaxopt, optimistix",
