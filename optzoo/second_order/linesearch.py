@@ -504,6 +504,11 @@ def more_thuente(
         width = jnp.where(brackt, jnp.abs(sty - stx), width)
         stmin = jnp.where(brackt, jnp.minimum(stx, sty), stpf + 1.1 * (stpf - stx))
         stmax = jnp.where(brackt, jnp.maximum(stx, sty), stpf + 4.0 * (stpf - stx))
+        # A non-finite trial: shrink towards the best point instead of interpolating
+        # through a huge stand-in value (which can land exactly on it and stall).
+        stpf = jnp.where(ok, stpf, stx + 0.25 * (stp - stx))
+        stmin = jnp.where(ok, stmin, jnp.minimum(stx, stp))
+        stmax = jnp.where(ok, stmax, jnp.maximum(stx, stp))
         stpf = jnp.clip(stpf, min_step, max_step)
         stuck = brackt & ((stpf <= stmin) | (stpf >= stmax) | (stmax - stmin <= xtol * stmax))
         stpf = jnp.where(stuck, stx, stpf)

@@ -16,7 +16,6 @@ from optzoo.second_order.result import OptimizeResult
 __all__ = ["minimize", "MINIMIZE_METHODS"]
 
 MINIMIZE_METHODS = ("lbfgs", "bfgs", "newton", "newton-cg", "trust-ncg", "trust-exact", "ncg", "gd")
-_LBFGS_FTOL = 2.220446049250313e-09  # scipy L-BFGS-B's default (factr=1e7 times eps)
 
 
 class _Loop(NamedTuple):
@@ -93,7 +92,7 @@ def _run(x0, args, gtol, ftol, maxiter, *, fun, method, opts) -> OptimizeResult:
         status = jnp.where(
             ~finite, 3,
             jnp.where(_inf_norm(o.g) <= gtol, 0,
-                      jnp.where(small_decrease & (ftol > 0), 0,
+                      jnp.where(small_decrease & (ftol > 0), 6,
                                 jnp.where(o.flag != 0, o.flag, jnp.where(nit >= maxiter, 1, -1)))),
         )  # fmt: skip
         keep = lambda new, old: jnp.where(finite, new, old)
@@ -147,12 +146,12 @@ def minimize(
       fun: objective ``fun(x, *args) -> scalar``; ``x`` has the structure of ``x0``.
       x0: starting point, any pytree of float arrays (float32 or float64).
       method: one of ``MINIMIZE_METHODS``.
-      tol: gradient tolerance ``gtol`` (infinity norm; default ``1e-5`` as scipy). For
-        ``"lbfgs"`` it also sets ``ftol``, as scipy's L-BFGS-B does.
+      tol: gradient tolerance ``gtol`` (infinity norm; default ``1e-5`` as scipy).
       maxiter: iteration cap (default ``200 * n``; ``15000`` for ``"lbfgs"``).
       args: extra arguments passed to ``fun`` (traced, not static).
       options: method options: ``gtol``, ``ftol`` (stop when the relative decrease of ``f``
-        falls below it; default ``2.2e-9`` for ``"lbfgs"``, else 0), ``linesearch``,
+        falls below it, default 0: off; ``2.2e-9`` is scipy L-BFGS-B's ``factr`` stop; such a
+        stop is status 6, ``success=False``, unless the gradient test holds), ``linesearch``,
         ``max_linesearch_steps``, ``c2``, ``memory_size`` (lbfgs, 10), ``variant`` (ncg:
         ``"pr+"``, ``"fr"``, ``"hs"``, ``"dy"``), ``cg_maxiter``, ``initial_trust_radius``,
         ``max_trust_radius``, ``eta``. Values must be hashable.
@@ -178,8 +177,10 @@ def minimize(
     opts = dict(options or {})
     gtol = float(tol) if tol is not None else float(opts.pop("gtol", 1e-5))
     opts.pop("gtol", None)
-    default_ftol = (float(tol) if tol is not None else _LBFGS_FTOL) if method == "lbfgs" else 0.0
-    ftol = float(opts.pop("ftol", default_ftol))
+    # No objective-decrease stop by default: it is not a convergence test (scipy's L-BFGS-B
+    # ``factr`` stop reports success with |g| far above gtol); pass ``ftol`` to get it, as
+    # status 6 (``success=False``) when the gradient test does not hold there.
+    ftol = float(opts.pop("ftol", 0.0))
     if maxiter is None:
         n = sum(jnp.size(leaf) for leaf in jax.tree.leaves(x0))
         maxiter = 15000 if method == "lbfgs" else 200 * max(n, 1)

@@ -40,10 +40,17 @@ __all__ = [
 
 
 def modified_cholesky_solve(
-    h: jax.Array, g: jax.Array, beta: float = 1e-3, max_tries: int = 64
+    h: jax.Array, g: jax.Array, beta: float = 1e-3, max_tries: int = 64, growth: float = 4.0
 ) -> tuple[jax.Array, jax.Array]:
-    r"""Solves :math:`(H + \tau I) p = -g` with the smallest :math:`\tau` in the doubling
-    sequence of N&W Algorithm 3.3 for which the Cholesky factorisation exists.
+    r"""Solves :math:`(H + \tau I) p = -g` with a small :math:`\tau` for which the Cholesky
+    factorisation exists (N&W Algorithm 3.3).
+
+    :math:`\tau = 0` when the diagonal is positive, else :math:`-\min_i H_{ii}` plus
+    ``beta`` times the largest diagonal magnitude. When a factorisation fails the shift
+    restarts from :math:`10\,\epsilon \max_i |H_{ii}|` (not from ``beta`` times it, which on
+    badly scaled Hessians such as Meyer's is nine orders of magnitude too large) and grows
+    by ``growth`` per try, so the accepted shift is within a factor ``growth`` of the
+    smallest one in the sequence.
 
     Returns:
       ``(p, tau)``.
@@ -52,6 +59,7 @@ def modified_cholesky_solve(
     eye = jnp.eye(n, dtype=h.dtype)
     scale = jnp.maximum(jnp.max(jnp.abs(jnp.diag(h))), 1.0)
     b = beta * scale
+    floor = 10.0 * jnp.finfo(h.dtype).eps * scale
     min_diag = jnp.min(jnp.diag(h))
     tau0 = jnp.where(min_diag > 0, 0.0, -min_diag + b).astype(h.dtype)
 
@@ -65,7 +73,7 @@ def modified_cholesky_solve(
 
     def body(s):
         i, tau, _, _ = s
-        tau = jnp.maximum(2.0 * tau, b)
+        tau = jnp.maximum(growth * tau, floor)
         chol, ok = factor(tau)
         return i + 1, tau, chol, ok
 
@@ -206,18 +214,19 @@ def _line_search_newton(vg, opts, direction, default_ls):
     max_steps = opts.get("max_linesearch_steps", 30)
 
     def init(x, f, g):
-        return jnp.zeros((), x.dtype)
+        return jnp.asarray(False)  # the next direction is steepest descent
 
-    def step(x, f, g, aux):
+    def step(x, f, g, steepest):
         d, nh = direction(x, g)
         slope = jnp.vdot(g, d)
-        bad = ~(slope < 0) | ~jnp.all(jnp.isfinite(d))
+        bad = ~(slope < 0) | ~jnp.all(jnp.isfinite(d)) | steepest
         d = jnp.where(bad, -g, d)
         res = ls(vg, x, f, g, d, jnp.ones((), x.dtype), max_steps=max_steps)
         moved = res.step > 0
-        return StepOut(
-            x + res.step * d, res.value, res.grad, aux, res.nfev, nh, jnp.where(moved, 0, 2), moved
-        )
+        # A failed search along a Newton (or negative-curvature) direction is retried along
+        # steepest descent; only a failed steepest-descent search ends the run.
+        flag = jnp.where(moved | ~bad, 0, 2)
+        return StepOut(x + res.step * d, res.value, res.grad, ~moved, res.nfev, nh, flag, moved)
 
     return init, step
 

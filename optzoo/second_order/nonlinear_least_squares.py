@@ -25,7 +25,6 @@ import jax
 import jax.numpy as jnp
 from jax.flatten_util import ravel_pytree
 
-from optzoo.second_order.linesearch import backtracking_armijo
 from optzoo.second_order.result import OptimizeResult
 
 __all__ = ["least_squares", "LEAST_SQUARES_METHODS"]
@@ -37,6 +36,8 @@ class _LS(NamedTuple):
     x: jax.Array
     r: jax.Array
     jac: jax.Array
+    a: jax.Array  # J^T J at x (lm only; a 0-size placeholder for gauss-newton)
+    g: jax.Array  # J^T r at x
     mu: jax.Array
     nu: jax.Array
     diag: jax.Array
@@ -44,14 +45,45 @@ class _LS(NamedTuple):
     nfev: jax.Array
     njev: jax.Array
     status: jax.Array
+    f_small: jax.Array  # the previous iteration met the ftol test
 
 
-def _status(finite, gnorm, gtol, f_small, x_small, flag, nit, maxiter):
+def _first_order(jac, r, g, gtol):
+    """The first-order test: ``|J^T r|_inf <= gtol``, or MINPACK's scale-free form (scipy
+    ``lm``'s ``gtol``): the largest cosine between ``r`` and a column of ``J`` is ``<= gtol``."""
+    col = jnp.sqrt(jnp.sum(jac * jac, axis=0))
+    denom = col * jnp.linalg.norm(r)
+    cos = jnp.where(denom > 0, jnp.abs(g) / jnp.where(denom > 0, denom, 1.0), 0.0)
+    return (jnp.max(jnp.abs(g)) <= gtol) | (jnp.max(cos) <= gtol)
+
+
+def _status(finite, first_order, f_small, x_small, flag, nit, maxiter):
+    # 0 only when the first-order test holds; ftol / xtol stops without it are 6 / 7.
     return jnp.where(
         ~finite, 3,
-        jnp.where((gnorm <= gtol) | f_small | x_small, 0,
-                  jnp.where(flag != 0, flag, jnp.where(nit >= maxiter, 1, -1))),
+        jnp.where(first_order, 0,
+                  jnp.where(f_small, 6, jnp.where(x_small, 7,
+                            jnp.where(flag != 0, flag, jnp.where(nit >= maxiter, 1, -1))))),
     )  # fmt: skip
+
+
+def _gn_solve(jac: jax.Array, r: jax.Array) -> jax.Array:
+    """Gauss-Newton step ``argmin |J p + r|`` by QR with column pivoting (``m >= n``).
+
+    Columns beyond the numerical rank (``|R_ii| <= eps * max(m, n) * |R_00|``) get a zero
+    component, so a rank-deficient ``J`` gives a basic least-squares solution instead of a
+    huge step. Fewer residuals than parameters: ``lstsq`` (minimum norm).
+    """
+    m, n = jac.shape
+    if m < n:
+        return jnp.linalg.lstsq(jac, -r)[0]
+    q, rr, perm = jax.scipy.linalg.qr(jac, mode="economic", pivoting=True)
+    d = jnp.abs(jnp.diag(rr))
+    keep = d > jnp.finfo(jac.dtype).eps * max(m, n) * d[0]
+    rr = jnp.where(keep[:, None] & keep[None, :], rr, jnp.eye(n, dtype=jac.dtype))
+    rhs = jnp.where(keep, -(q.T @ r), 0.0)
+    z = jax.scipy.linalg.solve_triangular(rr, rhs, lower=False)
+    return jnp.zeros_like(z).at[perm].set(z)
 
 
 @functools.partial(jax.jit, static_argnames=("residual_fn", "method"))
@@ -68,26 +100,31 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
     m = jax.eval_shape(res_fn, flat0).shape[0]
     jac_fn = jax.jacfwd(res_fn) if m >= n else jax.jacrev(res_fn)
     cost = lambda r: 0.5 * jnp.vdot(r, r)
+    lm = method == "lm"
     r0, j0 = res_fn(flat0), jac_fn(flat0)
     g0 = j0.T @ r0
+    a0 = j0.T @ j0 if lm else jnp.zeros((0, 0), dtype)
     finite0 = jnp.all(jnp.isfinite(r0)) & jnp.all(jnp.isfinite(j0))
     diag0 = jnp.maximum(jnp.sum(j0 * j0, axis=0), jnp.finfo(dtype).tiny)
-    status0 = jnp.where(~finite0, 3, jnp.where(jnp.max(jnp.abs(g0)) <= gtol, 0, -1))
+    status0 = jnp.where(~finite0, 3, jnp.where(_first_order(j0, r0, g0, gtol), 0, -1))
+    status0 = jnp.where((status0 == -1) & (maxiter <= 0), 1, status0)
+    # Marquardt's scaling: the damping is mu * D with D ~ diag(J^T J), so mu is relative and
+    # starts at 1e-3 whatever the scale of J (not 1e-3 * max diag, which on badly scaled
+    # problems such as Meyer means a relative damping of 1e9).
     state = _LS(
-        flat0, r0, j0, 1e-3 * jnp.max(diag0), jnp.asarray(2.0, dtype), diag0,
-        jnp.asarray(0), jnp.asarray(1), jnp.asarray(1), status0,
+        flat0, r0, j0, a0, g0, jnp.asarray(1e-3, dtype), jnp.asarray(2.0, dtype), diag0,
+        jnp.asarray(0), jnp.asarray(1), jnp.asarray(1), status0, jnp.asarray(False),
     )  # fmt: skip
 
     def lm_body(s: _LS) -> _LS:
         # Marquardt's scaled damping: (J^T J + mu D) p = -J^T r with D = max-so-far diag(J^T J).
-        a = s.jac.T @ s.jac
-        g = s.jac.T @ s.r
-        p = jnp.linalg.solve(a + s.mu * jnp.diag(s.diag), -g)
+        chol = jnp.linalg.cholesky(s.a + s.mu * jnp.diag(s.diag))
+        p = -jax.scipy.linalg.cho_solve((chol, True), s.g)
         x1 = s.x + p
         r1 = res_fn(x1)
         c0, c1 = cost(s.r), cost(r1)
-        pred = -(jnp.vdot(g, p) + 0.5 * jnp.vdot(p, a @ p))
-        ok = jnp.all(jnp.isfinite(r1))
+        pred = -(jnp.vdot(s.g, p) + 0.5 * jnp.vdot(p, s.a @ p))
+        ok = jnp.all(jnp.isfinite(r1)) & jnp.all(jnp.isfinite(p))
         rho = jnp.where(ok & (pred > 0), (c0 - c1) / jnp.where(pred > 0, pred, 1.0), -1.0)
         accept = rho > 1e-4
         # Nielsen's damping update.
@@ -95,51 +132,92 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
             accept, s.mu * jnp.maximum(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3), s.mu * s.nu
         )
         nu = jnp.where(accept, 2.0, 2.0 * s.nu)
-        j1 = jax.lax.cond(accept, lambda: jac_fn(x1), lambda: s.jac)
+        j1, a1, g1 = jax.lax.cond(
+            accept,
+            lambda: (lambda j: (j, j.T @ j, j.T @ r1))(jac_fn(x1)),
+            lambda: (s.jac, s.a, s.g),
+        )
         x_new = jnp.where(accept, x1, s.x)
         r_new = jnp.where(accept, r1, s.r)
-        diag = jnp.where(accept, jnp.maximum(s.diag, jnp.sum(j1 * j1, axis=0)), s.diag)
-        g1 = j1.T @ r_new
+        diag = jnp.where(accept, jnp.maximum(s.diag, jnp.diag(a1)), s.diag)
         f_small = accept & (c0 - c1 <= ftol * c0) & (pred <= ftol * c0)
-        x_small = jnp.linalg.norm(p) <= xtol * (xtol + jnp.linalg.norm(s.x))
+        x_small = ok & (jnp.linalg.norm(p) <= xtol * (xtol + jnp.linalg.norm(s.x)))
         finite = jnp.all(jnp.isfinite(g1))
         flag = jnp.where(~jnp.isfinite(mu) | (mu > jnp.finfo(dtype).max / 1e4), 2, 0)
         nit = s.nit + 1
-        status = _status(finite, jnp.max(jnp.abs(g1)), gtol, f_small, x_small, flag, nit, maxiter)
-        return _LS(x_new, r_new, j1, mu, nu, diag, nit, s.nfev + 1, s.njev + accept, status)
+        first = _first_order(j1, r_new, g1, gtol)
+        # ftol stops on the second accepted step in a row that meets it, so a run one step
+        # short of the gradient test takes that step.
+        f_stop = f_small & s.f_small
+        status = _status(finite, first, f_stop, x_small, flag, nit, maxiter)
+        return _LS(
+            x_new,
+            r_new,
+            j1,
+            a1,
+            g1,
+            mu,
+            nu,
+            diag,
+            nit,
+            s.nfev + 1,
+            s.njev + accept,
+            status,
+            jnp.where(accept, f_small, s.f_small),
+        )
 
     def gn_body(s: _LS) -> _LS:
-        # Gauss-Newton step from the least-squares solve J p = -r, then Armijo backtracking.
-        p = jnp.linalg.lstsq(s.jac, -s.r)[0]
-        g = s.jac.T @ s.r
-        vg = lambda x: (cost(res_fn(x)), jnp.zeros_like(x))  # Armijo needs values only
+        # Gauss-Newton step from the least-squares solve J p = -r, then Armijo backtracking
+        # (quadratic interpolation, kept in [0.1, 0.5] times the last step).
+        p = _gn_solve(s.jac, s.r)
         c0 = cost(s.r)
-        descent = jnp.vdot(g, p) < 0
-        p = jnp.where(descent, p, -g)
-        ls = backtracking_armijo(vg, s.x, c0, g, p, 1.0)
-        x1 = s.x + ls.step * p
-        moved = ls.step > 0
-        r1 = jnp.where(moved, res_fn(x1), s.r)
+        ok_p = jnp.all(jnp.isfinite(p)) & (jnp.vdot(s.g, p) < 0)
+        p = jnp.where(ok_p, p, -s.g)
+        slope = jnp.vdot(s.g, p)
+
+        def ls_cond(c):
+            i, _, _, done = c
+            return (~done) & (i < 30)
+
+        def ls_body(c):
+            i, a, _, _ = c
+            r_t = res_fn(s.x + a * p)
+            c_t = cost(r_t)
+            ok = jnp.all(jnp.isfinite(r_t))
+            done = ok & (c_t <= c0 + 1e-4 * a * slope)
+            den = 2.0 * (c_t - c0 - slope * a)
+            quad = jnp.where(ok & (den > 0), -slope * a * a / jnp.where(den > 0, den, 1.0), 0.5 * a)
+            a_next = jnp.where(done, a, jnp.clip(quad, 0.1 * a, 0.5 * a))
+            return i + 1, a_next, r_t, done
+
+        one = jnp.ones((), dtype)
+        nls, step, r_t, moved = jax.lax.while_loop(
+            ls_cond, ls_body, (jnp.asarray(0), one, s.r, jnp.asarray(False))
+        )
+        x1 = jnp.where(moved, s.x + step * p, s.x)
+        r1 = jnp.where(moved, r_t, s.r)
         j1 = jax.lax.cond(moved, lambda: jac_fn(x1), lambda: s.jac)
+        g1 = j1.T @ r1
         c1 = cost(r1)
-        f_small = moved & (c0 - c1 <= ftol * c0)
-        x_small = moved & (jnp.linalg.norm(ls.step * p) <= xtol * (xtol + jnp.linalg.norm(s.x)))
-        finite = jnp.all(jnp.isfinite(j1.T @ r1))
+        # ftol only counts after a full Gauss-Newton step (a backtracked step says nothing
+        # about convergence); xtol looks at the Gauss-Newton step itself.
+        f_small = moved & (step == 1) & (c0 - c1 <= ftol * c0)
+        x_small = ok_p & (jnp.linalg.norm(p) <= xtol * (xtol + jnp.linalg.norm(s.x)))
+        finite = jnp.all(jnp.isfinite(g1))
         nit = s.nit + 1
-        gnorm = jnp.max(jnp.abs(j1.T @ r1))
+        first = _first_order(j1, r1, g1, gtol)
         status = _status(
-            finite, gnorm, gtol, f_small, x_small, jnp.where(moved, 0, 2), nit, maxiter
+            finite, first, f_small & s.f_small, x_small, jnp.where(moved, 0, 2), nit, maxiter
         )
         return s._replace(
-            x=x1, r=r1, jac=j1, nit=nit, nfev=s.nfev + ls.nfev + moved, njev=s.njev + moved,
-            status=status,
+            x=x1, r=r1, jac=j1, g=g1, nit=nit, nfev=s.nfev + nls, njev=s.njev + moved,
+            status=status, f_small=f_small,
         )  # fmt: skip
 
-    body = lm_body if method == "lm" else gn_body
+    body = lm_body if lm else gn_body
     s = jax.lax.while_loop(lambda s: s.status == -1, body, state)
-    g = s.jac.T @ s.r
     return OptimizeResult(
-        x=unravel(s.x), fun=cost(s.r), grad=unravel(g), grad_norm=jnp.max(jnp.abs(g)),
+        x=unravel(s.x), fun=cost(s.r), grad=unravel(s.g), grad_norm=jnp.max(jnp.abs(s.g)),
         nit=s.nit, nfev=s.nfev, njev=s.njev, nhev=jnp.asarray(0), status=s.status,
         success=s.status == 0,
     )  # fmt: skip
@@ -160,11 +238,17 @@ def least_squares(
     ``"lm"`` (Levenberg-Marquardt): solve :math:`(J^\top J + \mu D)p = -J^\top r`, with
     :math:`D` the running maximum of :math:`\mathrm{diag}(J^\top J)` (Marquardt's scaling),
     accept when the gain ratio :math:`\rho > 10^{-4}`, and update :math:`\mu` by Nielsen's
-    rule. ``"gauss-newton"``: :math:`p = \arg\min\|Jp + r\|` with Armijo backtracking.
+    rule. ``"gauss-newton"``: :math:`p = \arg\min\|Jp + r\|` (QR with column pivoting)
+    with Armijo backtracking.
 
-    Stops (success) when :math:`\|J^\top r\|_\infty \le` ``gtol``, when the cost falls by
-    less than ``ftol`` relative (actual and predicted, as MINPACK), or when
-    :math:`\|p\| \le` ``xtol`` :math:`(` ``xtol`` :math:`+ \|x\|)`.
+    Succeeds (status 0) when the first-order test holds: :math:`\|J^\top r\|_\infty \le`
+    ``gtol``, or the largest cosine between :math:`r` and a column of :math:`J` is
+    :math:`\le` ``gtol`` (MINPACK's and scipy ``lm``'s scale-free test). It also stops when
+    the cost falls by less than ``ftol`` relative on two iterations in a row (actual and
+    predicted, as MINPACK; for ``"gauss-newton"`` after full steps) or when the step is
+    below ``xtol`` :math:`(` ``xtol`` :math:`+ \|x\|)`; where the first-order test does not
+    hold there, that is status 6 (ftol) or 7 (xtol) with ``success=False``, not a success
+    as in scipy.
 
     Args:
       residual_fn: ``residual_fn(x, *args)`` returns the residual array (any shape).
