@@ -122,6 +122,11 @@ _ORDER = {"passed": 0, "skipped": 1, "failed": 2}
 def _record(nodeid: str, outcome: str) -> None:
     if _ORDER[outcome] >= _ORDER.get(_outcomes.get(nodeid, "passed"), 0):
         _outcomes[nodeid] = outcome
+    out = os.environ.get("OPTZOO_EXTERNAL_RESULTS")
+    # A running log (by the main process only), so that an interrupted run tells what it ran.
+    if out and not os.environ.get("PYTEST_XDIST_WORKER"):
+        with open(out + ".log", "a") as f:
+            f.write(json.dumps([nodeid, outcome, _messages.get(nodeid, "")]) + "\n")
 
 
 def _message(report: Any) -> str:
@@ -132,8 +137,8 @@ def _message(report: Any) -> str:
 
 def pytest_runtest_logreport(report: Any) -> None:
     if report.failed:
-        _record(report.nodeid, "failed")
         _messages.setdefault(report.nodeid, _message(report))
+        _record(report.nodeid, "failed")
     elif report.skipped:
         _record(report.nodeid, "skipped")  # skips and expected failures
     elif report.when == "call":
@@ -142,8 +147,8 @@ def pytest_runtest_logreport(report: Any) -> None:
 
 def pytest_collectreport(report: Any) -> None:
     if report.failed:  # a file that does not import counts as one failed test
-        _record(report.nodeid or "<collection>", "failed")
         _messages.setdefault(report.nodeid or "<collection>", _message(report))
+        _record(report.nodeid or "<collection>", "failed")
 
 
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:

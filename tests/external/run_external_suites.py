@@ -163,7 +163,10 @@ def run_suite(
 ) -> dict:
     version = installed(suite.dist)
     src = fetch_sdist(suite.dist, version, cache)
-    results = Path(tempfile.mkstemp(prefix=f"{suite.name}-", suffix=".json")[1])
+    results = cache / f"{suite.name}-against-{against}.json"  # the plugin writes it, and a
+    running_log = Path(f"{results}.log")  # line per test as it finishes
+    for f in (results, running_log):
+        f.unlink(missing_ok=True)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         [str(HERE), str(REPO), *filter(None, [env.get("PYTHONPATH")])]
@@ -182,13 +185,13 @@ def run_suite(
         cmd += ["-n", workers]
     cmd += [*suite.pytest_args, *extra, *(only or suite.paths)]
     print(f"== {suite.name} suite ({suite.dist} {version}) against {against}: {' '.join(cmd[1:])}")
+    print(f"   (outcomes: {running_log} as tests finish, {results} at the end)", flush=True)
     t0 = time.time()
     proc = subprocess.run(cmd, cwd=src, env=env)
     seconds = time.time() - t0
     if not results.exists() or results.stat().st_size == 0:
         raise fail(f"pytest wrote no results for the {suite.name} suite (exit {proc.returncode})")
     data = json.loads(results.read_text())
-    results.unlink()
     data.update(seconds=seconds, version=version, returncode=proc.returncode)
     return data
 
