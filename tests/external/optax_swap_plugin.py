@@ -75,6 +75,8 @@ def _swap() -> None:
         raise ValueError(f"OPTZOO_EXTERNAL_AGAINST must be 'optzoo' or 'optax', not {AGAINST!r}")
     sys.meta_path.insert(0, _SdistTestFinder())
     real = _import_all_real_optax()
+    if SRC and os.path.realpath(real.__file__).startswith(os.path.realpath(SRC) + os.sep):
+        raise ImportError(f"optax was imported from the source copy {SRC}, not the installed one")
     if AGAINST == "optax":
         return
     stale = sorted(m for m in sys.modules if m == "flax" or m.startswith("flax."))

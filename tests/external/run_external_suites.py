@@ -180,14 +180,17 @@ def run_suite(
     env.update(suite.env)
     env.setdefault("JAX_PLATFORMS", "cpu")
     cmd = [sys.executable, "-m", "pytest", "-p", "optax_swap_plugin", "-p", "no:cacheprovider"]
+    cmd += ["-p", "no:benchmark"]  # its warning under xdist is an error with flax's settings
     cmd += ["--import-mode=importlib", "-q", "-rN", "--tb=line", f"--rootdir={src}"]
     if workers != "0":
         cmd += ["-n", workers]
-    cmd += [*suite.pytest_args, *extra, *(only or suite.paths)]
+    # Run from the cache folder, not the unpacked source: `python -m` puts the working folder on
+    # sys.path, and optax / flax must come from the installed release, not the source copy.
+    cmd += [*suite.pytest_args, *extra, *(f"{src.name}/{p}" for p in only or suite.paths)]
     print(f"== {suite.name} suite ({suite.dist} {version}) against {against}: {' '.join(cmd[1:])}")
     print(f"   (outcomes: {running_log} as tests finish, {results} at the end)", flush=True)
     t0 = time.time()
-    proc = subprocess.run(cmd, cwd=src, env=env)
+    proc = subprocess.run(cmd, cwd=src.parent, env=env)
     seconds = time.time() - t0
     if not results.exists() or results.stat().st_size == 0:
         raise fail(f"pytest wrote no results for the {suite.name} suite (exit {proc.returncode})")
