@@ -195,6 +195,8 @@ def run_suite(
     if not results.exists() or results.stat().st_size == 0:
         raise fail(f"pytest wrote no results for the {suite.name} suite (exit {proc.returncode})")
     data = json.loads(results.read_text())
+    if proc.returncode not in (0, 1):  # 1: tests failed, which the known-failure lists judge
+        raise fail(f"pytest exited {proc.returncode} on the {suite.name} suite (see above)")
     data.update(seconds=seconds, version=version, returncode=proc.returncode)
     return data
 
