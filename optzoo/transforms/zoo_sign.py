@@ -47,8 +47,6 @@ def scale_by_lion(
     """
     check_range("b1", b1, 0.0, 1.0)
     check_decay("b2", b2)
-    if mode not in ("hard", "smooth", "refined"):
-        raise ValueError(f"mode must be 'hard', 'smooth' or 'refined', got {mode!r}")
     mu_dtype = None if mu_dtype is None else jax.dtypes.canonicalize_dtype(mu_dtype)
 
     def direction(x):
@@ -56,7 +54,10 @@ def scale_by_lion(
             return jnp.sign(x)
         if mode == "smooth":
             return jnp.tanh(smooth_beta * x)
-        return jnp.where(jnp.abs(x) < 1.0, x, jnp.sign(x))
+        if mode == "refined":
+            return jnp.where(jnp.abs(x) < 1.0, x, jnp.sign(x))
+        # Raised at update (on the first leaf), where optax raises it.
+        raise ValueError(f"scale_by_lion: mode must be 'hard', 'smooth' or 'refined', got {mode!r}")
 
     def init_fn(params):
         mu = optax.tree.zeros_like(params, dtype=mu_dtype)
