@@ -157,7 +157,7 @@ def scale_by_adam(
             mu_hat = _map(
                 lambda m, g: b1 * m + (1 - b1) * g,
                 _debias(mu, b1, optax.safe_increment(count)),
-                _debias(updates, b1, count),
+                _debias(_map(jnp.asarray, updates), b1, count),
             )
         else:
             mu_hat = _debias(mu, b1, count)
@@ -454,7 +454,10 @@ def scale_by_rss(
 
     def update_fn(updates, state, params=None):
         del params
-        sum_of_squares = _map(lambda g, s: _square(g) + s, updates, state.sum_of_squares)
+        # |g|^2 as conj(g) * g, optax's form (it differs from g**2 on boolean leaves).
+        sum_of_squares = _map(
+            lambda g, s: (jnp.conj(g) * g).real + s, updates, state.sum_of_squares
+        )
         updates = _map(
             lambda g, s: jnp.where(s > 0, jax.lax.rsqrt(s + eps), 0.0) * g,
             updates,
