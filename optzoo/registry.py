@@ -110,11 +110,16 @@ def register(
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         if name in _REGISTRY:
             raise ValueError(f"optimizer {name!r} is registered twice")
+        # An optax name returns exactly optax's class (e.g. a plain GradientTransformation).
+        is_optax_name = callable(getattr(optax, name, None))
 
         @functools.wraps(fn)
         def factory(*args: Any, **kwargs: Any) -> optax.GradientTransformation:
+            tx = fn(*args, **kwargs)
+            if not is_optax_name:  # optzoo's own names all take extra args (value_fn ...)
+                tx = optax.with_extra_args_support(tx)
             # Unchanged; an update that fails on a mismatched tree gets a note naming the path.
-            return diagnosed(fn(*args, **kwargs), name)
+            return diagnosed(tx, name)
 
         sig_defaults, required = _signature_defaults(fn)
         hyper = {**sig_defaults, **dict(defaults or {})}
