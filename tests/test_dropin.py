@@ -259,6 +259,34 @@ def test_clip_norm_reaching_zero_under_inject_hyperparams(variant):
     _assert_identical(u, optax.clip_by_global_norm(0.0).update(grads[0], None)[0])
 
 
+# Edge values optax computes with: accepted, and the same numbers.
+LEGAL_EDGES = [
+    ("clip_by_global_norm", {"max_norm": 0.0}),
+    ("clip_by_block_rms", {"threshold": 0.0}),
+    ("adaptive_grad_clip", {"clipping": 0.0}),
+    ("rmsprop", {"learning_rate": 0.1, "decay": 1.0, "initial_scale": 1.0}),
+    ("adadelta", {"learning_rate": 0.1, "rho": 1.0}),
+    ("signum", {"learning_rate": 0.1, "beta": 1.0}),
+    ("lion", {"learning_rate": 0.1, "b2": 1.0}),
+    ("rprop", {"learning_rate": 0.1, "eta_minus": 0.0}),
+    ("adafactor", {"learning_rate": 0.1, "clipping_threshold": 0.0, "decay_offset": -2}),
+    ("adamw", {"learning_rate": -0.1}),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", LEGAL_EDGES, ids=[f"{n}-{k}" for n, k in LEGAL_EDGES])
+def test_edge_hyperparameters_optax_accepts(name, kwargs):
+    params, grads = _floats(jnp.float32, jnp.float32)
+    out = []
+    for mod in (optax, optzoo):
+        tx = getattr(mod, name)(**kwargs)
+        state, update = tx.init(params), jax.jit(tx.update)
+        for g in grads:
+            u, state = update(g, state, params)
+        out.append((u, state))
+    _assert_identical(*out)
+
+
 EDGE = {
     "none_leaf": lambda: (
         {"a": jnp.ones(3), "b": None},
