@@ -29,6 +29,7 @@ from optzoo import (  # noqa: E402
 from optzoo._optax import *  # noqa: F403
 from optzoo._optax import assignment, experimental, microbatching, perturbations  # noqa: F401
 from optzoo.core.flat import flat
+from optzoo.core.tree_checks import checked
 from optzoo.optimizers import *  # noqa: F403
 from optzoo.registry import create  # noqa: E402
 from optzoo.schedules import *  # noqa: F403
@@ -46,6 +47,7 @@ __all__ = sorted(
         *schedules.__all__,
         *optimizers.__all__,
         *wrappers.__all__,
+        "checked",
         "create",
         "flat",
         "minimize",

@@ -20,7 +20,7 @@ from typing import Any
 
 import optax
 
-from optzoo.core.tree_checks import checked
+from optzoo.core.tree_checks import checked, diagnosed
 
 __all__ = ["Reference", "OptimizerInfo", "register", "names", "info", "create", "catalogue"]
 
@@ -84,8 +84,11 @@ def register(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator that adds an optimizer factory to the catalogue.
 
-    The decorated factory keeps its signature; the transformation it returns checks
-    that gradient trees match the parameters (:func:`optzoo.core.tree_checks.checked`).
+    The decorated factory keeps its signature and returns the transformation unchanged
+    (same class, numbers, state and errors), except that a tree error raised by its
+    ``update`` gets a note naming the mismatched path
+    (:func:`optzoo.core.tree_checks.diagnosed`). The strict checks are opt-in:
+    ``create(name, strict=True)`` or :func:`optzoo.checked`.
 
     Args:
       name: catalogue name (lower case, ``snake_case``).
@@ -107,11 +110,16 @@ def register(
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         if name in _REGISTRY:
             raise ValueError(f"optimizer {name!r} is registered twice")
+        # An optax name returns exactly optax's class (e.g. a plain GradientTransformation).
+        is_optax_name = callable(getattr(optax, name, None))
 
         @functools.wraps(fn)
         def factory(*args: Any, **kwargs: Any) -> optax.GradientTransformation:
-            # Same numbers and state; a mismatched gradient tree gets an error naming its path.
-            return checked(fn(*args, **kwargs), name)
+            tx = fn(*args, **kwargs)
+            if not is_optax_name:  # optzoo's own names all take extra args (value_fn ...)
+                tx = optax.with_extra_args_support(tx)
+            # Unchanged; an update that fails on a mismatched tree gets a note naming the path.
+            return diagnosed(tx, name)
 
         sig_defaults, required = _signature_defaults(fn)
         hyper = {**sig_defaults, **dict(defaults or {})}
@@ -156,8 +164,19 @@ def info(name: str) -> OptimizerInfo:
         raise ValueError(f"unknown optimizer {name!r}{_suggest(name, sorted(_REGISTRY))}") from None
 
 
-def create(name: str, **hyperparameters: Any) -> optax.GradientTransformation:
-    """Builds the optimizer ``name``; registry defaults fill unspecified required arguments."""
+def create(
+    name: str, *, strict: bool = False, **hyperparameters: Any
+) -> optax.GradientTransformation:
+    """Builds the optimizer ``name``; registry defaults fill unspecified required arguments.
+
+    Args:
+      name: a registry name (:func:`names`).
+      strict: wrap the optimizer in :func:`optzoo.checked`, which rejects integer,
+        boolean and (where unsupported) complex leaves and gradient trees that do not
+        match the parameters, each with a ``ValueError`` naming the path. Off by
+        default: the optimizer then accepts whatever its optax namesake accepts.
+      **hyperparameters: the factory's arguments.
+    """
     record = info(name)
     params = inspect.signature(record.factory).parameters
     accepts_any = any(p.kind == p.VAR_KEYWORD for p in params.values())
@@ -175,7 +194,8 @@ def create(name: str, **hyperparameters: Any) -> optax.GradientTransformation:
         raise ValueError(f"optimizer {name!r} needs hyperparameter(s) {missing}")
     # Registry defaults cover arguments (e.g. learning_rate) the caller left out.
     kwargs = {**record.create_defaults, **hyperparameters}
-    return record.factory(**kwargs)
+    tx = record.factory(**kwargs)
+    return checked(tx, name) if strict else tx
 
 
 def catalogue() -> list[OptimizerInfo]:

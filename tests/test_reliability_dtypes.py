@@ -1,13 +1,15 @@
 """Dtype policy (docs/reliability.md): integer, half-precision, float64 and complex leaves.
 
-* Integer and boolean leaves are rejected by every registered optimizer with a ValueError
-  naming the path, or left unchanged by ``optzoo.skip_integer_leaves``.
+* Integer and boolean leaves are rejected by every registered optimizer in strict mode
+  (``optzoo.create(name, strict=True)``) with a ValueError naming the path, or left
+  unchanged by ``optzoo.skip_integer_leaves``.
 * ``optzoo.upcast`` runs any optimizer in float32 on float16 / bfloat16 parameters.
 * Trees mixing bfloat16 and float16 are named in the error of optimizers that keep
   tree-wide scalars.
 * float64 parameters keep float64 updates and state (``jax_enable_x64``, in a subprocess).
 * Complex parameters: the optimizers in ``COMPLEX_OPTIMIZERS`` converge on a complex
-  least-squares problem; every other registered optimizer rejects complex leaves.
+  least-squares problem; in strict mode every other registered optimizer rejects
+  complex leaves.
 """
 
 from __future__ import annotations
@@ -45,11 +47,11 @@ def _leaves_equal(a, b):
 def test_integer_params_are_rejected_at_init_naming_the_path(name):
     params = {"w": jnp.ones((2, 3)), "layer": {"step": jnp.zeros((), jnp.int32)}}
     with pytest.raises(ValueError, match=r"\['layer'\]\['step'\].*int32.*skip_integer_leaves"):
-        optzoo.create(name).init(params)
+        optzoo.create(name, strict=True).init(params)
 
 
 def test_integer_leaves_are_rejected_at_update_naming_the_path():
-    tx = optzoo.adam(1e-2)
+    tx = optzoo.checked(optzoo.adam(1e-2), name="adam")
     state = tx.init({"w": jnp.ones(3), "n": jnp.ones(2)})
     ints = {"w": jnp.ones(3), "n": jnp.ones(2, jnp.int32)}
     with pytest.raises(ValueError, match=r"params leaf \['n'\] has integer dtype int32"):
@@ -71,7 +73,7 @@ def test_integer_leaves_are_rejected_at_update_naming_the_path():
 )
 def test_gradient_dtype_kind_mismatch_names_the_path(grad, kind):
     params = {"w": jnp.ones(3), "n": jnp.ones(2)}
-    tx = optzoo.sgd(0.1, momentum=0.9)
+    tx = optzoo.create("sgd", learning_rate=0.1, momentum=0.9, strict=True)
     with pytest.raises(ValueError, match=rf"\['n'\] is {kind} in the updates but float in params"):
         jax.jit(tx.update)({"w": jnp.ones(3), "n": grad}, tx.init(params), params)
 
@@ -288,7 +290,7 @@ def test_complex_optimizers_converge(name):
 @pytest.mark.parametrize("name", sorted(set(NAMES) - COMPLEX_OPTIMIZERS))
 def test_other_optimizers_reject_complex_params(name):
     with pytest.raises(ValueError, match=r"params leaf \['b'\] is complex.*COMPLEX_OPTIMIZERS"):
-        optzoo.create(name).init(TARGET)
+        optzoo.create(name, strict=True).init(TARGET)
 
 
 def test_complex_list_names_registered_optimizers():

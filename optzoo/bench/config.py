@@ -158,6 +158,7 @@ class SuiteConfig:
     notes: str = ""
     missing_optimizers: str = "error"  # error | skip
     skipped: tuple[str, ...] = ()  # filled by validation: optimizers missing from the registry
+    strict: bool = True  # optzoo.checked: bad leaves / mismatched trees raise, naming the path
 
 
 def _is_dataclass_type(t: Any) -> bool:

@@ -97,6 +97,7 @@ def expand_jobs(suite: SuiteConfig) -> list[Job]:
                             schedule=opt.schedule,
                             seed=seed,
                             trial=trial,
+                            strict=suite.strict,
                         )
                     )
     return jobs

@@ -48,6 +48,7 @@ class Job:
     schedule: ScheduleSpec
     seed: int
     trial: int = 0
+    strict: bool = True  # optzoo.checked around the optimizer; not part of the result's spec
 
     def spec(self) -> dict:
         """Everything that determines the result (the trial index does not)."""
@@ -170,7 +171,7 @@ def _make_optimizer(job: Job) -> Any:
     lr = resolved_hyperparameters(job).get("learning_rate")
     if isinstance(lr, int | float) and not isinstance(lr, bool):
         hp["learning_rate"] = build_learning_rate(float(lr), job.schedule, job.workload.steps)
-    return registry.create(job.optimizer, **hp)
+    return registry.create(job.optimizer, strict=job.strict, **hp)
 
 
 # ----------------------------------------------------------------------------- model

@@ -1,10 +1,18 @@
-"""Clear errors for mismatched trees, raised at trace time before any cryptic JAX error.
+"""Tree checks: a silent diagnosis by default, and an opt-in strict layer.
 
-Every registered optimizer's ``update`` is wrapped by :func:`checked`: when
-``params`` is given, the updates tree must match it in structure, shapes and
-dtype kind; otherwise a tree error raised inside the optimizer is re-raised as a
-``ValueError`` that names the first mismatched path. The checks read only static
-shapes, so they cost nothing inside ``jit``.
+Every registered optimizer is wrapped by :func:`diagnosed`, which changes nothing: the
+same transformation class, the same numbers and state, the same exceptions. Only when
+an ``update`` already fails with a tree error (a JAX ``ValueError`` / ``TypeError``
+about mismatched structures) does it add a note to that exception naming the first
+mismatched path; the exception itself (type, message) is optax's.
+
+:func:`checked` is the strict layer (``optzoo.checked(tx, name=...)``,
+``optzoo.create(name, strict=True)``, the ``strict`` switch of the training and
+benchmark configs): before calling the optimizer it rejects integer and boolean leaves,
+complex leaves (for registered optimizers not known to support them), and gradient
+trees that differ from ``params`` in structure, shape or dtype kind, each with a
+``ValueError`` naming the path. The checks read only static shapes and dtypes, so they
+cost nothing inside ``jit``.
 """
 
 from __future__ import annotations
@@ -12,17 +20,18 @@ from __future__ import annotations
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 
 
 def _kind(x: Any) -> str:
-    dtype = np.dtype(x.dtype) if hasattr(x, "dtype") else np.result_type(x)
-    if np.issubdtype(dtype, np.complexfloating):
+    dtype = x.dtype if hasattr(x, "dtype") else jnp.result_type(x)
+    if jnp.issubdtype(dtype, jnp.complexfloating):
         return "complex"
-    if np.issubdtype(dtype, np.floating):
+    if jnp.issubdtype(dtype, jnp.floating):  # includes bfloat16 and the float8 types
         return "float"
-    if np.issubdtype(dtype, np.integer) or dtype == np.bool_:
+    if jnp.issubdtype(dtype, jnp.integer) or jnp.issubdtype(dtype, jnp.bool_):
         return "integer"
     return str(dtype)
 
@@ -87,7 +96,7 @@ def first_integer_leaf(tree: Any) -> tuple[str, Any] | None:
     """Path and dtype of the first integer or boolean leaf of ``tree``, or None."""
     for path, leaf in _leaves(tree).items():
         if leaf is not None and _has_dtype(leaf) and _kind(leaf) == "integer":
-            dtype = leaf.dtype if hasattr(leaf, "dtype") else np.result_type(leaf)
+            dtype = leaf.dtype if hasattr(leaf, "dtype") else jnp.result_type(leaf)
             return path or "<root>", dtype
     return None
 
@@ -121,8 +130,11 @@ COMPLEX_OPTIMIZERS = frozenset(
 
 
 def reject_complex_leaves(tree: Any, name: str) -> None:
-    """Raises a ValueError naming the first complex leaf unless ``name`` supports complex."""
-    if name in COMPLEX_OPTIMIZERS:
+    """Raises a ValueError naming the first complex leaf when the registered optimizer
+    ``name`` is not in :data:`COMPLEX_OPTIMIZERS` (other names pass: nothing is known)."""
+    from optzoo import registry  # registry imports this module
+
+    if name in COMPLEX_OPTIMIZERS or name not in registry._REGISTRY:
         return
     for path, leaf in _leaves(tree).items():
         if leaf is not None and _has_dtype(leaf) and _kind(leaf) == "complex":
@@ -132,12 +144,89 @@ def reject_complex_leaves(tree: Any, name: str) -> None:
             )
 
 
-def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
-    """Wraps ``tx`` with the tree checks above; numbers and state are unchanged.
+def _is_tree_error(e: Exception, updates: Any) -> bool:
+    """A JAX tree error on container updates (a bare array has no path to name)."""
+    text = str(e).lower()
+    if not any(w in text for w in ("tree", "structure", "node", "key", "shape")):
+        return False
+    return not jax.tree_util.treedef_is_leaf(jax.tree.structure(updates))
 
-    ``init`` and ``update`` reject integer and boolean leaves, and ``init`` rejects
-    complex leaves for optimizers not in :data:`COMPLEX_OPTIMIZERS` (naming the path);
-    ``update`` also checks that the gradient tree matches ``params``.
+
+def _diagnose(updates: Any, state: Any, params: Any) -> str | None:
+    """The first path where ``updates`` differ from ``params`` or from a state sub-tree."""
+    if params is not None:
+        problem = first_mismatch(updates, params, "params")
+        if problem:
+            return f"gradient tree does not match params: {problem}"
+    for candidate in _state_candidates(state, updates):
+        problem = first_mismatch(updates, candidate, "the optimizer state")
+        if problem:
+            return f"gradient tree does not match the state from init(): {problem}"
+    return None
+
+
+_DIAGNOSED = "_optzoo_diagnosed"
+
+
+def diagnosed(tx: Any, name: str = "optimizer") -> Any:
+    """The default wrapper of registered optimizers: ``tx`` unchanged, plus a diagnosis.
+
+    Returns an object of the same class as ``tx`` (``tx._replace(update=...)``) with the
+    same ``init``; ``update`` calls ``tx.update`` with the same arguments. If that raises
+    a tree error (mismatched structures), the exception propagates unchanged except for
+    a note (PEP 678, shown in the traceback) naming the first mismatched path. Nothing is
+    checked beforehand and nothing else is added, so every program that runs with optax
+    runs the same way.
+    """
+    inner = getattr(tx, "update", None)
+    if inner is None or not hasattr(tx, "_replace") or getattr(inner, _DIAGNOSED, False):
+        return tx
+
+    def update_fn(updates, state, *args, **kwargs):
+        try:
+            return inner(updates, state, *args, **kwargs)
+        except (ValueError, TypeError) as e:
+            if _is_tree_error(e, updates) and hasattr(e, "add_note"):
+                params = args[0] if args else kwargs.get("params")
+                try:
+                    problem = _diagnose(updates, state, params)
+                except Exception:  # noqa: BLE001 - a diagnosis must never mask the error
+                    problem = None
+                if problem:
+                    e.add_note(f"optzoo ({name}): {problem}")
+            raise
+
+    setattr(update_fn, _DIAGNOSED, True)
+    return tx._replace(update=update_fn)
+
+
+def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
+    """The strict layer: ``tx`` with eager input checks that name the culprit.
+
+    Same numbers and state as ``tx``; what optax would accept silently is rejected here
+    with a ``ValueError`` naming the optimizer and the tree path:
+
+    * ``init`` and ``update`` reject integer and boolean leaves (wrap the optimizer in
+      :func:`optzoo.skip_integer_leaves` to leave them unchanged instead);
+    * ``init`` rejects complex leaves when ``name`` is a registered optimizer not in
+      :data:`COMPLEX_OPTIMIZERS`;
+    * ``update`` with ``params`` requires the gradient tree to match them in structure,
+      shapes and dtype kind (float / integer / complex; float precisions may differ);
+    * a tree error inside ``update`` is re-raised as a ``ValueError`` naming the path.
+
+    The checks read static shapes and dtypes only, so they cost nothing under ``jit``.
+
+    Args:
+      tx: any optax ``GradientTransformation``.
+      name: the optimizer's name, used in messages (and to look up complex support).
+
+    Returns:
+      A ``GradientTransformationExtraArgs``.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.checked(optzoo.adam(1e-3), name="adam")
+      >>> state = tx.init({"w": jnp.ones(3)})
     """
     inner = optax.with_extra_args_support(tx)
 
@@ -156,17 +245,12 @@ def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
         try:
             return inner.update(updates, state, params, **extra)
         except (ValueError, TypeError) as e:
-            # Diagnose only tree errors on container updates: a bare array has no path, and
-            # an optimizer's own ValueError must reach the user unchanged.
-            is_tree_error = any(w in str(e).lower() for w in ("tree", "structure", "node"))
-            if not is_tree_error or jax.tree_util.treedef_is_leaf(jax.tree.structure(updates)):
+            # An optimizer's own errors reach the user unchanged.
+            if not _is_tree_error(e, updates):
                 raise
-            for candidate in _state_candidates(state, updates):
-                problem = first_mismatch(updates, candidate, "the optimizer state")
-                if problem:
-                    raise ValueError(
-                        f"{name}: gradient tree does not match the state from init(): {problem}"
-                    ) from e
+            problem = _diagnose(updates, state, None)
+            if problem:
+                raise ValueError(f"{name}: {problem}") from e
             raise
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)

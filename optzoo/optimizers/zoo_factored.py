@@ -11,7 +11,6 @@ import optax
 from optzoo.core.validation import (
     check_finite,
     check_nonnegative,
-    check_positive,
     check_unit_interval,
 )
 from optzoo.optimizers.zoo_refs import LUO_2023_CAME, SHAZEER_2018_ADAFACTOR
@@ -76,8 +75,8 @@ def adafactor(
       https://arxiv.org/abs/1804.04235
     """
     check_nonnegative("decay_rate", decay_rate)
-    check_nonnegative("decay_offset", decay_offset)
-    check_positive("clipping_threshold", clipping_threshold)
+    check_finite("decay_offset", decay_offset)  # a step offset; optax allows any sign
+    check_nonnegative("clipping_threshold", clipping_threshold)  # 0: zero updates, as optax
     check_unit_interval("momentum", momentum)
     check_nonnegative("eps", eps)
     if learning_rate is not None:

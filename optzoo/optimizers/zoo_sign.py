@@ -10,7 +10,7 @@ from typing import Any
 import jax
 import optax
 
-from optzoo.core.validation import check_decay, check_finite, check_positive
+from optzoo.core.validation import check_finite, check_positive, check_unit_interval
 from optzoo.optimizers.zoo_refs import BERNSTEIN_2018_SIGNSGD, CHEN_2023_LION, RIEDMILLER_1993_RPROP
 from optzoo.registry import register
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
@@ -129,7 +129,7 @@ def signum(
       https://arxiv.org/abs/1802.04434
     """
     check_finite("learning_rate", learning_rate)
-    check_decay("beta", beta)
+    check_unit_interval("beta", beta)  # no bias correction: 1 is legal, as in optax
     return optax.chain(
         optax.ema(beta, debias=False, accumulator_dtype=accumulator_dtype),
         scale_by_sign(),

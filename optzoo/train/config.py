@@ -138,6 +138,8 @@ class OptimizerConfig:
     l1: float = _f(0.0, min=0.0)
     l2: float = _f(0.0, min=0.0)
     accumulate_steps: int = _f(1, min=1)
+    # optzoo.checked: integer/complex leaves and mismatched gradient trees raise, naming the path.
+    strict: bool = _f(True)
 
 
 @dataclasses.dataclass

@@ -36,8 +36,12 @@ def build_schedule(
     return optax.exponential_decay(learning_rate, decay, cfg.decay_rate)
 
 
-def create_optimizer(name: str, **hyperparameters: Any) -> optax.GradientTransformation:
+def create_optimizer(
+    name: str, *, strict: bool = False, **hyperparameters: Any
+) -> optax.GradientTransformation:
     """``optzoo.create(name, ...)``; names not (yet) in the registry fall back to ``optax.<name>``.
+
+    ``strict`` wraps the result in :func:`optzoo.checked` (``optimizer.strict`` in configs).
 
     Errors become :class:`ConfigError` naming ``optimizer.name`` or
     ``optimizer.hyperparameters``.
@@ -47,7 +51,7 @@ def create_optimizer(name: str, **hyperparameters: Any) -> optax.GradientTransfo
     registered = optzoo.registry.names()
     if name in registered:
         try:
-            return optzoo.create(name, **hyperparameters)
+            return optzoo.create(name, strict=strict, **hyperparameters)
         except (TypeError, ValueError) as e:
             raise ConfigError(f"optimizer.hyperparameters: {e}") from None
     factory = getattr(optax, name, None)
@@ -57,7 +61,7 @@ def create_optimizer(name: str, **hyperparameters: Any) -> optax.GradientTransfo
         except TypeError as e:
             raise ConfigError(f"optimizer.hyperparameters: {e}") from None
         if isinstance(tx, optax.GradientTransformation):
-            return tx
+            return optzoo.checked(tx, name) if strict else tx
     close = difflib.get_close_matches(
         name, sorted({*registered, "adam", "adamw", "rmsprop", "lamb"}), n=3, cutoff=0.5
     )
@@ -106,7 +110,7 @@ def build_optimizer(cfg: OptimizerConfig, total_steps: int) -> optax.GradientTra
         parts.append(optax.clip(cfg.clip_value))
     if cfg.clip_norm:
         parts.append(optax.clip_by_global_norm(cfg.clip_norm))
-    parts.append(create_optimizer(cfg.name, learning_rate=lr, **hyper))
+    parts.append(create_optimizer(cfg.name, strict=cfg.strict, learning_rate=lr, **hyper))
     if cfg.weight_decay:
         parts.append(decoupled_weight_decay(cfg.weight_decay, lr))
     return parts[0] if len(parts) == 1 else optax.chain(*parts)

@@ -23,7 +23,7 @@ from optax import (
     ScaleByRStdDevState,
 )
 
-from optzoo.core.validation import check_decay, check_nonnegative
+from optzoo.core.validation import check_decay, check_nonnegative, check_unit_interval
 
 __all__ = [
     "scale_by_adam",
@@ -157,7 +157,7 @@ def scale_by_adam(
             mu_hat = _map(
                 lambda m, g: b1 * m + (1 - b1) * g,
                 _debias(mu, b1, optax.safe_increment(count)),
-                _debias(updates, b1, count),
+                _debias(_map(jnp.asarray, updates), b1, count),
             )
         else:
             mu_hat = _debias(mu, b1, count)
@@ -320,7 +320,8 @@ def scale_by_rms(
       Tieleman, Hinton. Neural Networks for Machine Learning, Lecture 6e: rmsprop. 2012.
       https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf
     """
-    check_decay("decay", decay)
+    # decay 1 freezes the average (legal in optax); with bias correction it divides by 0.
+    (check_decay if bias_correction else check_unit_interval)("decay", decay)
     check_nonnegative("eps", eps)
     check_nonnegative("initial_scale", initial_scale)
 
@@ -387,7 +388,8 @@ def scale_by_stddev(
       Graves. Generating Sequences With Recurrent Neural Networks (eq. 38-45). 2013.
       https://arxiv.org/abs/1308.0850
     """
-    check_decay("decay", decay)
+    # decay 1 freezes the average (legal in optax); with bias correction it divides by 0.
+    (check_decay if bias_correction else check_unit_interval)("decay", decay)
     check_nonnegative("eps", eps)
     check_nonnegative("initial_scale", initial_scale)
 
@@ -454,7 +456,10 @@ def scale_by_rss(
 
     def update_fn(updates, state, params=None):
         del params
-        sum_of_squares = _map(lambda g, s: _square(g) + s, updates, state.sum_of_squares)
+        # |g|^2 as conj(g) * g, optax's form (it differs from g**2 on boolean leaves).
+        sum_of_squares = _map(
+            lambda g, s: (jnp.conj(g) * g).real + s, updates, state.sum_of_squares
+        )
         updates = _map(
             lambda g, s: jnp.where(s > 0, jax.lax.rsqrt(s + eps), 0.0) * g,
             updates,
@@ -490,7 +495,7 @@ def scale_by_adadelta(
       Zeiler. ADADELTA: An Adaptive Learning Rate Method. 2012.
       https://arxiv.org/abs/1212.5701
     """
-    check_decay("rho", rho)
+    check_unit_interval("rho", rho)  # 1 freezes both averages (legal in optax)
     check_nonnegative("eps", eps)
 
     def init_fn(params):

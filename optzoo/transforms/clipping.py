@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import optax
 from optax import AddNoiseState
 
-from optzoo.core.validation import check_finite, check_nonnegative, check_positive
+from optzoo.core.validation import check_finite, check_nonnegative
 
 __all__ = [
     "clip",
@@ -66,7 +66,8 @@ def clip_by_block_rms(threshold: jax.typing.ArrayLike) -> optax.GradientTransfor
        \qquad \operatorname{rms}(u) = \sqrt{\operatorname{mean}(|u|^2)}.
 
     Args:
-      threshold: :math:`\tau > 0`, the largest RMS of a leaf.
+      threshold: :math:`\tau \ge 0`, the largest RMS of a leaf (0 zeroes the updates, as
+        in optax).
 
     Returns:
       A stateless ``GradientTransformation`` (state ``optax.ClipState``).
@@ -75,7 +76,7 @@ def clip_by_block_rms(threshold: jax.typing.ArrayLike) -> optax.GradientTransfor
       >>> import optzoo
       >>> tx = optzoo.chain(optzoo.clip_by_block_rms(1.0), optzoo.sgd(0.1))
     """
-    check_positive("threshold", threshold)
+    check_nonnegative("threshold", threshold)
 
     def clip_leaf(u):
         return u / jnp.maximum(1.0, jnp.sqrt(jnp.mean(_abs_sq(u))) / threshold)
@@ -96,7 +97,8 @@ def clip_by_global_norm(max_norm: jax.typing.ArrayLike) -> optax.GradientTransfo
     where :math:`\lVert u\rVert_2` is the norm of all leaves together.
 
     Args:
-      max_norm: :math:`c > 0`, the largest global norm.
+      max_norm: :math:`c \ge 0`, the largest global norm (0 zeroes the updates, as in
+        optax; e.g. the end of a schedule under ``optax.inject_hyperparams``).
 
     Returns:
       A stateless ``GradientTransformation`` (state ``optax.ClipByGlobalNormState``).
@@ -109,7 +111,7 @@ def clip_by_global_norm(max_norm: jax.typing.ArrayLike) -> optax.GradientTransfo
       Pascanu, Mikolov, Bengio. On the difficulty of training Recurrent Neural
       Networks. 2013. https://arxiv.org/abs/1211.5063
     """
-    check_positive("max_norm", max_norm)
+    check_nonnegative("max_norm", max_norm)
 
     def update_fn(updates, state, params=None):
         del params
@@ -135,7 +137,7 @@ def clip_by_norm(max_norm: jax.typing.ArrayLike) -> optax.GradientTransformation
     shrink the others.
 
     Args:
-      max_norm: :math:`c > 0`, the largest norm of a leaf.
+      max_norm: :math:`c \ge 0`, the largest norm of a leaf.
 
     Returns:
       A stateless ``GradientTransformation`` (state ``optax.EmptyState``).
@@ -144,7 +146,7 @@ def clip_by_norm(max_norm: jax.typing.ArrayLike) -> optax.GradientTransformation
       >>> import optzoo
       >>> tx = optzoo.chain(optzoo.clip_by_norm(1.0), optzoo.sgd(0.1))
     """
-    check_positive("max_norm", max_norm)
+    check_nonnegative("max_norm", max_norm)
 
     def clip_leaf(u):
         sq_norm = jnp.sum(_abs_sq(u))
@@ -199,7 +201,8 @@ def adaptive_grad_clip(
        \end{cases}
 
     Args:
-      clipping: :math:`\lambda > 0`, the largest ratio of update norm to parameter norm.
+      clipping: :math:`\lambda \ge 0`, the largest ratio of update norm to parameter norm
+        (0 zeroes the updates, as in optax).
       eps: :math:`\epsilon \ge 0`, a floor on the parameter norm so zero-initialised
         parameters can still move.
       axis: axis or axes that make up a unit; ``None`` picks them from the rank
@@ -217,7 +220,7 @@ def adaptive_grad_clip(
       Brock, De, Smith, Simonyan. High-Performance Large-Scale Image Recognition
       Without Normalization. 2021. https://arxiv.org/abs/2102.06171
     """
-    check_positive("clipping", clipping)
+    check_nonnegative("clipping", clipping)
     check_nonnegative("eps", eps)
 
     def clip_leaf(u, p):

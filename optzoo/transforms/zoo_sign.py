@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import optax
 from optax import ScaleByLionState, ScaleByRpropState
 
-from optzoo.core.validation import check_decay, check_positive, check_range
+from optzoo.core.validation import check_positive, check_range
 
 __all__ = ["scale_by_lion", "scale_by_sign", "scale_by_rprop"]
 
@@ -46,9 +46,7 @@ def scale_by_lion(
       https://arxiv.org/abs/2302.06675
     """
     check_range("b1", b1, 0.0, 1.0)
-    check_decay("b2", b2)
-    if mode not in ("hard", "smooth", "refined"):
-        raise ValueError(f"mode must be 'hard', 'smooth' or 'refined', got {mode!r}")
+    check_range("b2", b2, 0.0, 1.0)  # no bias correction: 1 is legal, as in optax
     mu_dtype = None if mu_dtype is None else jax.dtypes.canonicalize_dtype(mu_dtype)
 
     def direction(x):
@@ -56,7 +54,10 @@ def scale_by_lion(
             return jnp.sign(x)
         if mode == "smooth":
             return jnp.tanh(smooth_beta * x)
-        return jnp.where(jnp.abs(x) < 1.0, x, jnp.sign(x))
+        if mode == "refined":
+            return jnp.where(jnp.abs(x) < 1.0, x, jnp.sign(x))
+        # Raised at update (on the first leaf), where optax raises it.
+        raise ValueError(f"scale_by_lion: mode must be 'hard', 'smooth' or 'refined', got {mode!r}")
 
     def init_fn(params):
         mu = optax.tree.zeros_like(params, dtype=mu_dtype)
@@ -129,7 +130,7 @@ def scale_by_rprop(
       Riedmiller, Braun. A direct adaptive method for faster backpropagation learning:
       the RPROP algorithm. 1993. https://doi.org/10.1109/ICNN.1993.298623
     """
-    check_positive("eta_minus", eta_minus)
+    check_range("eta_minus", eta_minus, 0.0)
     check_positive("eta_plus", eta_plus)
     check_range("min_step_size", min_step_size, 0.0)
 

@@ -7,8 +7,9 @@ integer leaves left alone on request.
   ``0 / 0`` in float16 (its smallest subnormal is ``6e-8``).
 * :func:`skip_integer_leaves` gives integer and boolean leaves (step counters, token
   tables kept in a parameter tree) a zero update of their own dtype and hides them
-  from the inner optimizer. Without it, registered optimizers reject integer leaves
-  with a ValueError that names the path.
+  from the inner optimizer. Without it, registered optimizers do with integer leaves
+  what optax does, or, in strict mode (:func:`optzoo.checked`), reject them with a
+  ValueError that names the path.
 """
 
 from __future__ import annotations

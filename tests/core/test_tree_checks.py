@@ -1,4 +1,5 @@
-"""Mismatched gradient trees get a ValueError naming the first mismatched path."""
+"""Mismatched gradient trees: the strict layer raises a ValueError naming the first
+mismatched path; by default an error that actually happens gets a note naming it."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def _grads(**changes):
 )
 @pytest.mark.parametrize("jit", [False, True])
 def test_mismatch_with_params_names_the_path(grads, match, jit):
-    tx = optzoo.sgd(0.1, momentum=0.9)
+    tx = optzoo.create("sgd", learning_rate=0.1, momentum=0.9, strict=True)
     state = tx.init(PARAMS)
     update = jax.jit(tx.update) if jit else tx.update
     with pytest.raises(ValueError, match=match):

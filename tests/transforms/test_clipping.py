@@ -175,9 +175,9 @@ def test_add_noise_behaviour():
     "make,arg",
     [
         (lambda: optzoo.clip(-1.0), "max_delta"),
-        (lambda: optzoo.clip_by_block_rms(0.0), "threshold"),
+        (lambda: optzoo.clip_by_block_rms(-1.0), "threshold"),
         (lambda: optzoo.clip_by_global_norm(-1.0), "max_norm"),
-        (lambda: optzoo.clip_by_norm(0.0), "max_norm"),
+        (lambda: optzoo.clip_by_norm(-1.0), "max_norm"),
         (lambda: optzoo.adaptive_grad_clip(-0.1), "clipping"),
         (lambda: optzoo.adaptive_grad_clip(0.1, eps=-1.0), "eps"),
         (lambda: optzoo.add_noise(-0.1, 0.55, key=0), "eta"),
