@@ -16,6 +16,7 @@ import optax
 from optax.contrib import DAdaptAdamWState, MechanicState, ProdigyState
 
 from optzoo.core.dtypes import tree_dtype
+from optzoo.core.eager import integer_power
 from optzoo.core.validation import (
     check_decay,
     check_finite,
@@ -121,7 +122,7 @@ def prodigy(
             raise ValueError("prodigy needs params")
         d = state.estim_lr
         count_inc = optax.safe_increment(state.count)
-        bc = ((1 - beta2**count_inc) ** 0.5) / (1 - beta1**count_inc)
+        bc = ((1 - integer_power(beta2, count_inc)) ** 0.5) / (1 - integer_power(beta1, count_inc))
         dlr = jnp.asarray(d * _lr_at(learning_rate, state.count) * bc, dtype=d.dtype)
         dg = jax.tree.map(lambda g: d * g, updates)
         inner = optax.tree.vdot(updates, jax.tree.map(lambda a, b: a - b, state.params0, params))
@@ -223,7 +224,7 @@ def dadapt_adamw(
             raise ValueError("dadapt_adamw needs params")
         sb2 = beta2**0.5
         count_inc = optax.safe_increment(state.count)
-        bc = ((1 - beta2**count_inc) ** 0.5) / (1 - beta1**count_inc)
+        bc = ((1 - integer_power(beta2, count_inc)) ** 0.5) / (1 - integer_power(beta1, count_inc))
         dlr = (state.estim_lr * _lr_at(learning_rate, state.count) * bc).astype(
             state.numerator_weighted.dtype
         )
@@ -319,7 +320,8 @@ def mechanize(
             updates, state.base_optimizer_state, params, **extra_args
         )
         # Start from the parameters seen at the first update (they may have been replaced).
-        x0 = jax.lax.cond(state.count == 0, lambda: params, lambda: state.x0)
+        # A select, not lax.cond: fresh branch closures would compile anew on every eager step.
+        x0 = optax.tree.where(state.count == 0, params, state.x0)
         s_sum = jnp.sum(state.s)
         g_norm = optax.tree.norm(updates)
         p_norm = optax.tree.norm(params)

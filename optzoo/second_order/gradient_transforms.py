@@ -26,6 +26,7 @@ import numpy as np
 import optax
 from jax.flatten_util import ravel_pytree
 
+from optzoo.core.eager import compile_update
 from optzoo.core.tree_checks import reject_masked
 from optzoo.core.validation import check_nonnegative, check_positive, check_positive_int
 from optzoo.second_order.hessian_tools import ggn_vector_product
@@ -154,7 +155,7 @@ def scale_by_line_search(
         )
         return unravel(res.step * d), new_state
 
-    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+    return optax.GradientTransformationExtraArgs(init_fn, compile_update(update_fn))
 
 
 def scale_by_armijo_linesearch(
@@ -291,7 +292,7 @@ def scale_by_lbfgs_memory(memory_size: int = 10) -> optax.GradientTransformation
         u = lbfgs_direction(g, s_mem, y_mem, count)
         return unravel(u), LBFGSMemoryState(count, s_mem, y_mem, x, g, jnp.asarray(True))
 
-    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+    return optax.GradientTransformationExtraArgs(init_fn, compile_update(update_fn))
 
 
 class NCGState(NamedTuple):
@@ -454,4 +455,4 @@ def scale_by_hessian_free(
         new_state = HessianFreeState(optax.safe_increment(state.count), new_lam.astype(x.dtype), p)
         return unravel(-p), new_state
 
-    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+    return optax.GradientTransformationExtraArgs(init_fn, compile_update(update_fn))

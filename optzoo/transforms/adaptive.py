@@ -7,6 +7,7 @@ class, so ``isinstance(state, optax.ScaleByAdamState)`` and
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -73,8 +74,13 @@ def _ema(new: Any, old: Any, decay: jax.typing.ArrayLike) -> Any:
     return _map(lambda x, m: (1 - decay) * x + decay * m, new, old)
 
 
+@functools.partial(jax.jit, inline=True)
 def _debias(moment: Any, decay: jax.typing.ArrayLike, count: jax.Array) -> Any:
-    """Divides by :math:`1 - \\beta^t`; the factor is formed in fp32 then cast to the leaf."""
+    """Divides by :math:`1 - \\beta^t`; the factor is formed in fp32 then cast to the leaf.
+
+    Jit-inlined like ``optax.tree.bias_correction``: in eager mode ``count`` stays an argument
+    (one compilation, not one ``integer_pow`` per step) and the bits match optax's.
+    """
     correction = 1 - decay**count
     return _map(lambda m: m / correction.astype(m.dtype), moment)
 

@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from optzoo.core.eager import compile_update, power
 from optzoo.core.tree_checks import reject_masked
 from optzoo.core.validation import check_decay, check_nonnegative, check_range
 
@@ -207,7 +208,7 @@ def scale_by_sophia(
         nu = jax.tree.map(lambda n, o: n.astype(o.dtype), nu, state.nu)
         return out, ScaleBySophiaState(count=count, mu=mu, nu=nu, key=key)
 
-    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+    return optax.GradientTransformationExtraArgs(init_fn, compile_update(update_fn))
 
 
 class ScaleByAdaHessianState(NamedTuple):
@@ -302,8 +303,8 @@ def scale_by_adahessian(
         nu = jax.tree.map(lambda n, o: n.astype(o.dtype), nu, state.nu)
         mu = optax.tree.update_moment(updates, state.mu, b1, 1)
         mu = jax.tree.map(lambda m, o: m.astype(o.dtype), mu, state.mu)
-        bc1 = 1 - b1**count
-        bc2 = 1 - b2**count
+        bc1 = 1 - power(b1, count)
+        bc2 = 1 - power(b2, count)
         out = jax.tree.map(
             lambda m, v, g: ((m / bc1) / ((v / bc2) ** (hessian_power / 2) + eps)).astype(g.dtype),
             mu,
@@ -312,4 +313,4 @@ def scale_by_adahessian(
         )
         return out, ScaleByAdaHessianState(count=count, mu=mu, nu=nu, key=key)
 
-    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+    return optax.GradientTransformationExtraArgs(init_fn, compile_update(update_fn))

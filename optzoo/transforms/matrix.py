@@ -18,6 +18,7 @@ import numpy as np
 import optax
 
 from optzoo.core.dtypes import tree_dtype
+from optzoo.core.eager import compile_update
 from optzoo.core.validation import (
     check_decay,
     check_nonnegative,
@@ -304,7 +305,7 @@ def scale_by_muon(
         out = mu_.reshard_like(jax.tree.unflatten(treedef, out), in_updates)
         return out, mu_.reshard_like(ScaleByMuonState(count=count, mu=mu), in_state)
 
-    return optax.GradientTransformation(init_fn, update_fn)
+    return optax.GradientTransformation(init_fn, compile_update(update_fn))
 
 
 class ScaleByScionState(NamedTuple):
@@ -428,4 +429,4 @@ def scale_by_scion(
         out = mu_.reshard_like(jax.tree.unflatten(treedef, out), in_updates)
         return out, mu_.reshard_like(ScaleByScionState(d=d), in_state)
 
-    return optax.GradientTransformation(init_fn, update_fn)
+    return optax.GradientTransformation(init_fn, compile_update(update_fn))

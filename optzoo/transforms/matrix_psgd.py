@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.dtypes import tree_dtype
+from optzoo.core.eager import compile_update, power
 from optzoo.core.validation import check_decay, check_nonnegative, check_positive
 from optzoo.transforms import matrix_utils as mu_
 
@@ -232,7 +233,7 @@ def scale_by_kron(
         hdt = jnp.promote_types(tree_dtype(updates, "highest"), jnp.float32)
         beta = jnp.asarray(b1, hdt)
         lr = jnp.asarray(preconditioner_lr, hdt)
-        bc = 1 - beta**count
+        bc = 1 - power(beta, count)
         outs: list[Any] = [None] * len(leaves)
         new_mu, new_ql, new_qr = list(state.mu), list(state.q_l), list(state.q_r)
         jobs, idx = [], []
@@ -294,4 +295,4 @@ def scale_by_kron(
         outs = mu_.reshard_like(jax.tree.unflatten(treedef, outs), in_updates)
         return outs, mu_.reshard_like(new_state, in_state)
 
-    return optax.GradientTransformation(init_fn, update_fn)
+    return optax.GradientTransformation(init_fn, compile_update(update_fn))

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.dtypes import tree_dtype
+from optzoo.core.eager import compile_update, power
 from optzoo.core.validation import check_decay, check_nonnegative, check_range
 from optzoo.transforms import matrix_utils as mu_
 
@@ -233,7 +234,7 @@ def scale_by_shampoo(
     ) -> tuple[jax.Array, Any]:
         if kind == "adam":
             acc = graft_beta2 * acc + (1 - graft_beta2) * g * g
-            nu_hat = acc / (1 - graft_beta2**count)
+            nu_hat = acc / (1 - power(graft_beta2, count))
             return g / (jnp.sqrt(nu_hat) + graft_eps), acc
         if kind == "adagrad":
             acc = acc + g * g
@@ -341,7 +342,7 @@ def scale_by_shampoo(
         outs = mu_.reshard_like(jax.tree.unflatten(treedef, outs), in_updates)
         return outs, mu_.reshard_like(new_state, in_state)
 
-    return optax.GradientTransformation(init_fn, update_fn)
+    return optax.GradientTransformation(init_fn, compile_update(update_fn))
 
 
 def _is_one(x: Any) -> bool:

@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.dtypes import tree_dtype
+from optzoo.core.eager import compile_update
 from optzoo.core.validation import check_decay, check_nonnegative
 from optzoo.transforms import matrix_utils as mu_
 
@@ -261,4 +262,4 @@ def scale_by_soap(
         outs = mu_.reshard_like(jax.tree.unflatten(treedef, outs), in_updates)
         return outs, mu_.reshard_like(new_state, in_state)
 
-    return optax.GradientTransformation(init_fn, update_fn)
+    return optax.GradientTransformation(init_fn, compile_update(update_fn))

@@ -10,6 +10,7 @@ import numpy as np
 import optax
 from optax import ScaleByAdamState
 
+from optzoo.core.eager import power
 from optzoo.core.validation import check_decay, check_nonnegative, check_positive
 
 __all__ = [
@@ -68,7 +69,7 @@ def scale_by_laprop(
         del params
         count = optax.safe_increment(state.count)
         nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
-        bc2 = 1 - b2**count
+        bc2 = 1 - power(b2, count)
         normed = jax.tree.map(
             lambda g, v: (g / (jnp.sqrt(v / bc2.astype(v.dtype)) + eps)).astype(g.dtype),
             updates,
@@ -83,7 +84,7 @@ def scale_by_laprop(
 
 def _debiased_beta(beta, count):
     # beta (1 - beta^(t-1)) / (1 - beta^t): the decay that makes an EMA unbiased.
-    bt = beta**count
+    bt = power(beta, count)
     return (bt - beta) / (bt - 1.0)
 
 
@@ -180,8 +181,8 @@ def scale_by_grams(
         count = optax.safe_increment(state.count)
         mu = optax.tree.update_moment(updates, state.mu, b1, 1)
         nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
-        bc1 = 1 - b1**count
-        bc2 = 1 - b2**count
+        bc1 = 1 - power(b1, count)
+        bc2 = 1 - power(b2, count)
         out = jax.tree.map(
             lambda g, m, v: (
                 jnp.sign(g) * jnp.abs((m / bc1) / (jnp.sqrt(v) / jnp.sqrt(bc2) + eps))
@@ -334,8 +335,8 @@ def scale_by_adamp(
         count = optax.safe_increment(state.count)
         mu = optax.tree.update_moment(updates, state.mu, b1, 1)
         nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
-        bc1 = 1 - b1**count
-        bc2 = 1 - b2**count
+        bc1 = 1 - power(b1, count)
+        bc2 = 1 - power(b2, count)
 
         def one(g, m, v, p):
             num = b1 * m + (1 - b1) * g if nesterov else m
@@ -493,8 +494,8 @@ def scale_by_mars(
             nu = ()
         else:
             nu = optax.tree.update_moment_per_elem_norm(c, state.nu, b2, 2)
-            bc1 = 1 - b1**count
-            bc2 = 1 - b2**count
+            bc1 = 1 - power(b1, count)
+            bc2 = 1 - power(b2, count)
             out = jax.tree.map(
                 lambda m, v: ((m / bc1) / (jnp.sqrt(v) / jnp.sqrt(bc2) + eps)).astype(m.dtype),
                 mu,

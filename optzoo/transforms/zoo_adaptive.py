@@ -15,6 +15,7 @@ from optax import (
     ScaleBySM3State,
 )
 
+from optzoo.core.eager import integer_power
 from optzoo.core.validation import check_decay, check_nonnegative, check_range
 
 __all__ = [
@@ -161,7 +162,7 @@ def scale_by_radam(
         mu = optax.tree.update_moment(updates, state.mu, b1, 1)
         nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
         count_inc = optax.safe_increment(state.count)
-        b2t = b2**count_inc
+        b2t = integer_power(b2, count_inc)
         rho = rho_inf - 2 * count_inc * b2t / (1 - b2t)
         if nesterov:
             mu_hat = _nesterov_mu_hat(mu, updates, b1, count_inc)

@@ -221,11 +221,12 @@ def scale_by_adopt(
         b2_t = jnp.where(first, 0, b2)
         b1_t = jnp.where(first, 1, b1)
         nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2_t, 2)
+        # Once per step, not per leaf (each is a few more dispatches in eager mode).
+        c = clip_value_fn(state.count) if use_clipping else None
 
         def normalise(g, v):
             x = g / jnp.maximum(jnp.sqrt(v), eps)
             if use_clipping:
-                c = clip_value_fn(state.count)
                 x = jnp.clip(x, -c, c)
             return x
 
