@@ -1,4 +1,4 @@
-"""Shared helpers for the ``test_zoo_a_*`` reference tests (no tests here)."""
+"""Shared helpers of the reference tests (test_vs_*.py, test_adam.py, ...); no tests here."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ import optzoo
 
 # The shared helpers sit next to this file (pytest runs with --import-mode=importlib).
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from test_zoo_a_helpers import make_problem, max_rel_err, trajectory  # noqa: E402
+from _helpers import make_problem, max_rel_err, trajectory  # noqa: E402
 
 STEPS = 100
 TOL = 1e-6

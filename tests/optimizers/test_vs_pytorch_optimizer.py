@@ -18,7 +18,7 @@ import optzoo
 
 # The shared helpers sit next to this file (pytest runs with --import-mode=importlib).
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from test_zoo_a_helpers import make_problem, max_rel_err, torch_trajectory, trajectory  # noqa: E402
+from _helpers import make_problem, max_rel_err, torch_trajectory, trajectory  # noqa: E402
 
 torch = pytest.importorskip("torch")
 pto = pytest.importorskip("pytorch_optimizer")
