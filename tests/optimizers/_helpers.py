@@ -1,4 +1,10 @@
-"""Shared helpers of the reference tests (test_vs_*.py, test_adam.py, ...); no tests here."""
+"""Shared helpers of the per-family reference tests (``test_<family>.py``); no tests here.
+
+``check_matches_optax`` runs an optzoo optimizer and its optax namesake for ``OPTAX_STEPS``
+steps on :func:`make_problem`; ``check_matches_pytorch_optimizer`` does the same in float64
+against a ``pytorch_optimizer`` class for ``TORCH_STEPS`` steps. Each family file holds its
+own table of cases.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+import pytest
+
+import optzoo
+
+OPTAX_STEPS = 100
+TORCH_STEPS = 60
+TOL = 1e-6
 
 
 def make_problem(seed: int = 0, dtype=jnp.float32, scale_invariant: bool = False):
@@ -85,3 +98,60 @@ def max_rel_err(a, b) -> float:
         b,
     )
     return max(jax.tree.leaves(errs) or [0.0])
+
+
+def slow_marked(cases, slow):
+    """Sorted case names, those in ``slow`` marked ``slow``."""
+    return [pytest.param(n, marks=pytest.mark.slow) if n in slow else n for n in sorted(cases)]
+
+
+def _tree_types(state):
+    return [
+        type(s).__name__
+        for s in jax.tree.leaves(
+            state, is_leaf=lambda x: isinstance(x, tuple) and hasattr(x, "_fields")
+        )
+    ]
+
+
+def check_matches_optax(name, cases):
+    """``cases[name] = (optzoo factory, kwargs, optax factory, optax kwargs or None)``."""
+    ours, kwargs, ref, ref_kwargs = cases[name]
+    params, loss = make_problem()
+    traj, state = trajectory(ours(**kwargs), params, loss, OPTAX_STEPS)
+    ref_traj, ref_state = trajectory(ref(**(ref_kwargs or kwargs)), params, loss, OPTAX_STEPS)
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref_traj, strict=True))
+    assert err <= TOL, f"{name}: max rel err {err:.3g}"
+    # Same state classes, same tree structure.
+    assert jax.tree.structure(state) == jax.tree.structure(ref_state)
+    assert _tree_types(state) == _tree_types(ref_state)
+    # The trajectory moved: the comparison is not vacuous.
+    assert max_rel_err(traj[-1], traj[0]) > 1e-3
+
+
+def check_transform_matches_optax(name, transform_cases):
+    """``transform_cases[name] = (kwargs, block name in both optzoo and optax)``."""
+    kwargs, attr = transform_cases[name]
+    params, loss = make_problem()
+    ours = optax.chain(getattr(optzoo, attr)(**kwargs), optax.scale(-1e-2))
+    ref = optax.chain(getattr(optax, attr)(**kwargs), optax.scale(-1e-2))
+    assert getattr(optzoo, attr) is not getattr(optax, attr)
+    traj, _ = trajectory(ours, params, loss, OPTAX_STEPS)
+    ref_traj, _ = trajectory(ref, params, loss, OPTAX_STEPS)
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref_traj, strict=True))
+    assert err <= TOL, f"{name}: max rel err {err:.3g}"
+
+
+def check_matches_pytorch_optimizer(name, cases):
+    """``cases[name] = (optzoo factory, kwargs, pytorch_optimizer class name, kwargs, problem
+    kwargs)``; float64 on both sides."""
+    pytest.importorskip("torch")
+    pto = pytest.importorskip("pytorch_optimizer")
+    ours, kwargs, ref_name, ref_kwargs, problem = cases[name]
+    with jax.enable_x64(True):
+        params, loss = make_problem(dtype=jax.numpy.float64, **problem)
+        traj, _ = trajectory(ours(**kwargs), params, loss, TORCH_STEPS)
+        ref = torch_trajectory(getattr(pto, ref_name), ref_kwargs, params, loss, TORCH_STEPS)
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
+    assert err <= TOL, f"{name}: max rel err {err:.3g}"
+    assert max_rel_err(traj[-1], traj[0]) > 1e-3  # it moved

@@ -1,4 +1,4 @@
-"""Adagrad/RMSProp line: FTRL against Keras (its reference form)."""
+"""Adagrad/RMSProp line: MADGRAD against optax.contrib (100 steps), FTRL against Keras."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import sys
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax.contrib as contrib
 import pytest
 
 import optzoo
 
 # The shared helpers sit next to this file (pytest runs with --import-mode=importlib).
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from _helpers import make_problem, max_rel_err, trajectory  # noqa: E402
+from _helpers import check_matches_optax, make_problem, max_rel_err, slow_marked, trajectory  # noqa: E402
 
 STEPS = 60
 TOL = 1e-6
@@ -72,3 +73,22 @@ def test_ftrl_l1_gives_exact_zeros():
     params, loss = make_problem()
     traj, _ = trajectory(optzoo.ftrl(0.1, l1_regularization_strength=10.0), params, loss, 5)
     assert all(np.all(np.asarray(leaf) == 0.0) for leaf in jax.tree.leaves(traj[-1]))
+
+
+# name -> (optzoo factory, kwargs, optax reference, kwargs); non-default hyperparameters.
+OPTAX_CASES = {
+    "madgrad": (
+        optzoo.madgrad,
+        dict(learning_rate=2e-2, momentum=0.8, weight_decay=1e-3),
+        contrib.madgrad,
+        None,
+    ),
+}
+
+
+OPTAX_SLOW: set[str] = set()
+
+
+@pytest.mark.parametrize("name", slow_marked(OPTAX_CASES, OPTAX_SLOW))
+def test_matches_optax(name):
+    check_matches_optax(name, OPTAX_CASES)
