@@ -1,7 +1,7 @@
 """Running-moment helpers shared by the adaptive building blocks (Adam and RMSProp families).
 
-Tree maps that keep ``None`` leaves, exponential moving averages, bias correction and
-dtype casts; :func:`_optax_state` finds optax's unexported state classes.
+Tree maps that keep ``None`` leaves, exponential moving averages, bias correction,
+dtype casts and beta checks; :func:`_optax_state` finds optax's unexported state classes.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+
+from optzoo.core.validation import check_decay
 
 __all__: list[str] = []
 
@@ -64,3 +66,8 @@ def _cast(tree: Any, dtype: Any) -> Any:
 
 def _value(x, count):
     return x(count) if callable(x) else x
+
+
+def _check_betas(**betas) -> None:
+    for name, value in betas.items():
+        check_decay(name, value)

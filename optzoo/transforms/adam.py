@@ -20,7 +20,16 @@ from optax import ScaleByAdamState, ScaleByAdanState, ScaleByAmsgradState, Scale
 from optax.contrib import ScaleByAdemamixState, ScaleBySimplifiedAdEMAMixState
 
 from optzoo.core.validation import check_decay, check_nonnegative, check_positive
-from optzoo.transforms._moments import _canonical_dtype, _cast, _debias, _ema, _map, _square, _value
+from optzoo.transforms._moments import (
+    _canonical_dtype,
+    _cast,
+    _check_betas,
+    _debias,
+    _ema,
+    _map,
+    _square,
+    _value,
+)
 
 __all__ = [
     "scale_by_adam",
@@ -50,11 +59,6 @@ def _is_none(x) -> bool:
 
 def _abs_sq(x: jax.Array) -> jax.Array:
     return jnp.real(jnp.conj(x) * x)
-
-
-def _check_betas(**betas) -> None:
-    for name, value in betas.items():
-        check_decay(name, value)
 
 
 def _nesterov_mu_hat(mu, updates, b1, count_inc):

@@ -8,7 +8,7 @@ import optax
 from optax import ScaleByNovogradState
 
 from optzoo.core.validation import check_nonnegative
-from optzoo.transforms.adam import _check_betas, _is_none
+from optzoo.transforms._moments import _check_betas, _is_none
 
 __all__ = [
     "scale_by_novograd",
