@@ -51,6 +51,7 @@ class OptimizerInfo:
     needs: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
     create_defaults: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    also_in: tuple[str, ...] = ()
 
     @property
     def year(self) -> int:
@@ -81,6 +82,7 @@ def register(
     state_per_param: float,
     needs: tuple[str, ...] = (),
     defaults: Mapping[str, Any] | None = None,
+    also_in: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator that adds an optimizer factory to the catalogue.
 
@@ -105,6 +107,8 @@ def register(
       defaults: values :func:`create` passes unless the caller overrides them: defaults
         for required arguments (e.g. ``{"learning_rate": 1e-3}``), or a better choice
         than the signature's default.
+      also_in: other namespaces that ship an optimizer of the same name (``"optax"``,
+        ``"optax.contrib"``); empty when only optzoo has it.
     """
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -133,6 +137,7 @@ def register(
             needs=tuple(needs),
             required=tuple(r for r in required if r not in hyper),
             create_defaults=dict(defaults or {}),
+            also_in=tuple(also_in),
         )
         return factory
 

@@ -22,6 +22,17 @@ def test_names_are_sorted_unique_and_nonempty():
     assert {"sgd", "momentum", "nesterov", "gd"} <= set(names)
 
 
+def test_also_in_lists_exactly_the_optax_namespaces_with_the_same_name():
+    import optax.contrib
+
+    namespaces = {"optax": optax, "optax.contrib": optax.contrib}
+    for r in registry.catalogue():
+        assert isinstance(r.also_in, tuple), r.name
+        assert set(r.also_in) <= set(namespaces), (r.name, r.also_in)
+        shipped = {ns for ns, module in namespaces.items() if hasattr(module, r.name)}
+        assert set(r.also_in) == shipped, (r.name, r.also_in, shipped)
+
+
 @pytest.mark.parametrize("name", registry.names())
 def test_every_record_is_complete(name):
     r = registry.info(name)

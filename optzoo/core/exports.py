@@ -3,7 +3,8 @@
 Each module of ``optzoo.transforms``, ``.optimizers``, ``.wrappers`` and ``.schedules``
 declares an explicit ``__all__``; the package ``__init__`` calls :func:`collect`, which
 imports the modules in name order and binds their names. Adding a module needs no
-edit to the ``__init__``, and two modules exporting the same name is an error.
+edit to the ``__init__``, and two modules exporting different objects under the same
+name is an error (a compatibility module at an old path may re-export the same object).
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ def collect(package: str, namespace: dict[str, Any], base: list[str] | None = No
         if names is None:
             raise ImportError(f"{module.__name__} must declare an explicit __all__")
         for n in names:
-            if n in owner:
+            if n in owner and namespace[n] is not getattr(module, n):
                 both = f"{owner[n]} and {info.name}"
                 raise ImportError(f"{package}: {n!r} is exported by both {both}")
-            owner[n] = info.name
+            owner.setdefault(n, info.name)
             namespace[n] = getattr(module, n)
     return sorted({*(base or []), *owner})

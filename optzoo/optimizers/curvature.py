@@ -44,6 +44,7 @@ YAO_2020 = Reference(
     state_per_param=2,
     needs=("value_fn",),
     defaults={"learning_rate": 1e-3},
+    also_in=("optax.contrib",),
 )
 def sophia(
     learning_rate: optax.ScalarOrSchedule,
@@ -127,6 +128,7 @@ def sophia(
     state_per_param=2,
     needs=("value_fn",),
     defaults={"learning_rate": 0.15},
+    also_in=(),
 )
 def adahessian(
     learning_rate: optax.ScalarOrSchedule,

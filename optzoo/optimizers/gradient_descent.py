@@ -40,7 +40,12 @@ SUTSKEVER_2013 = Reference(
 
 
 @register(
-    "gd", family="sgd", reference=RUDER_2016, state_per_param=0, defaults={"learning_rate": 0.1}
+    "gd",
+    family="sgd",
+    reference=RUDER_2016,
+    state_per_param=0,
+    defaults={"learning_rate": 0.1},
+    also_in=(),
 )
 def gd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformation:
     r"""Full-batch gradient descent: :math:`x_{k+1} = x_k - \eta \nabla f(x_k)`.
@@ -72,6 +77,7 @@ def gd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformation:
     reference=ROBBINS_MONRO_1951,
     state_per_param=0,
     defaults={"learning_rate": 0.1},
+    also_in=("optax",),
 )
 def sgd(
     learning_rate: optax.ScalarOrSchedule,
@@ -117,6 +123,7 @@ def sgd(
     reference=POLYAK_1964,
     state_per_param=1,
     defaults={"learning_rate": 0.05},
+    also_in=(),
 )
 def momentum(
     learning_rate: optax.ScalarOrSchedule, momentum: float = 0.9
@@ -137,6 +144,7 @@ def momentum(
     reference=SUTSKEVER_2013,
     state_per_param=1,
     defaults={"learning_rate": 0.05},
+    also_in=(),
 )
 def nesterov(
     learning_rate: optax.ScalarOrSchedule, momentum: float = 0.9

@@ -1,7 +1,7 @@
 """Matrix-preconditioned optimizers: Muon, Scion, Shampoo, SOAP and PSGD-Kron.
 
 Each treats leaves of rank >= 2 as matrices (reshape rule ``higher_rank``, see
-:mod:`optzoo.transforms.matrix_utils`) and has a documented fallback for rank 0/1
+:mod:`optzoo.transforms.matrix.utils`) and has a documented fallback for rank 0/1
 leaves (biases, norms, scalars).
 """
 
@@ -16,10 +16,11 @@ import optax
 
 from optzoo.core.validation import check_decay, check_finite, check_nonnegative
 from optzoo.registry import Reference, register
-from optzoo.transforms.matrix import MUON_NS_COEFFS, scale_by_muon, scale_by_scion
-from optzoo.transforms.matrix_psgd import scale_by_kron
-from optzoo.transforms.matrix_shampoo import scale_by_shampoo
-from optzoo.transforms.matrix_soap import scale_by_soap
+from optzoo.transforms.matrix.muon import MUON_NS_COEFFS, scale_by_muon
+from optzoo.transforms.matrix.psgd import scale_by_kron
+from optzoo.transforms.matrix.scion import scale_by_scion
+from optzoo.transforms.matrix.shampoo import scale_by_shampoo
+from optzoo.transforms.matrix.soap import scale_by_soap
 from optzoo.transforms.scaling import scale_by_learning_rate
 
 __all__ = ["muon", "psgd_kron", "scion", "shampoo", "soap"]
@@ -79,6 +80,7 @@ def _matrix_labels(higher_rank: str, matrix: str, other: str) -> Callable[[Any],
     reference=JORDAN_2024,
     state_per_param=1,
     defaults={"learning_rate": 0.02},
+    also_in=("optax.contrib",),
 )
 def muon(
     learning_rate: optax.ScalarOrSchedule,
@@ -210,6 +212,7 @@ def muon(
     reference=GUPTA_2018,
     state_per_param=6,
     defaults={"learning_rate": 1e-3},
+    also_in=(),
 )
 def shampoo(
     learning_rate: optax.ScalarOrSchedule,
@@ -311,6 +314,7 @@ def _is_zero(x: Any) -> bool:
     reference=VYAS_2024,
     state_per_param=6,
     defaults={"learning_rate": 3e-3},
+    also_in=(),
 )
 def soap(
     learning_rate: optax.ScalarOrSchedule,
@@ -388,6 +392,7 @@ def soap(
     reference=PETHICK_2025,
     state_per_param=1,
     defaults={"learning_rate": 0.01},
+    also_in=(),
 )
 def scion(
     learning_rate: optax.ScalarOrSchedule,
@@ -458,6 +463,7 @@ def _rank2_mask(params: Any) -> Any:
     reference=LI_2015,
     state_per_param=3,
     defaults={"learning_rate": 1e-3},
+    also_in=(),
 )
 def psgd_kron(
     learning_rate: optax.ScalarOrSchedule,

@@ -141,6 +141,7 @@ def _decay(weight_decay: float, mask: Any, cautious_weight_decay: bool) -> Any:
     reference=LIANG_2024,
     state_per_param=2,
     defaults={"learning_rate": 1e-3},
+    also_in=(),
 )
 def cautious_adamw(
     learning_rate: optax.ScalarOrSchedule,
@@ -208,6 +209,7 @@ def cautious_adamw(
     reference=LIANG_2024,
     state_per_param=1,
     defaults={"learning_rate": 1e-4},
+    also_in=(),
 )
 def cautious_lion(
     learning_rate: optax.ScalarOrSchedule,

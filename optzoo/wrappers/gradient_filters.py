@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import check_nonnegative
-from optzoo.optimizers.adaptive import adamw
+from optzoo.optimizers.adam import adamw
 from optzoo.registry import Reference, register
 
 __all__ = [
@@ -196,6 +196,7 @@ def orthogonalize_gradients(eps: float = 1e-30) -> optax.GradientTransformation:
     reference=YONG_2020,
     state_per_param=2,
     defaults={"learning_rate": 1e-3},
+    also_in=(),
 )
 def adamw_gc(
     learning_rate: optax.ScalarOrSchedule,
@@ -239,6 +240,7 @@ def adamw_gc(
     reference=PRIETO_2025,
     state_per_param=2,
     defaults={"learning_rate": 1e-3},
+    also_in=(),
 )
 def orthograd_adamw(
     learning_rate: optax.ScalarOrSchedule,

@@ -110,6 +110,7 @@ def with_lookahead(
     reference=ZHANG_2019,
     state_per_param=3,
     defaults={"learning_rate": 1e-3},
+    also_in=(),
 )
 def lookahead_adam(
     learning_rate: optax.ScalarOrSchedule,

@@ -28,7 +28,7 @@ import numpy as np
 import optax
 
 from optzoo.core.validation import check_positive_int
-from optzoo.optimizers.adaptive import adamw
+from optzoo.optimizers.adam import adamw
 from optzoo.registry import Reference, register
 
 __all__ = [
@@ -351,6 +351,7 @@ def low_precision_state(
     reference=ZAMIRAI_2020,
     state_per_param=1.0,
     defaults={"learning_rate": 1e-3},
+    also_in=(),
 )
 def adamw_bf16_state(
     learning_rate: optax.ScalarOrSchedule,
@@ -398,6 +399,7 @@ def adamw_bf16_state(
     reference=DETTMERS_2021,
     state_per_param=2 * (1 + 4 / 256) / 4,
     defaults={"learning_rate": 1e-3},
+    also_in=(),
 )
 def adamw_8bit(
     learning_rate: optax.ScalarOrSchedule,

@@ -121,6 +121,7 @@ def _sgd(learning_rate: Any, momentum: float | None, nesterov: bool) -> Any:
     state_per_param=0,
     needs=("value_fn",),
     defaults={"learning_rate": 0.05},
+    also_in=("optax.contrib",),
 )
 def sam(
     learning_rate: optax.ScalarOrSchedule,
@@ -161,6 +162,7 @@ def sam(
     state_per_param=0,
     needs=("value_fn",),
     defaults={"learning_rate": 0.05},
+    also_in=(),
 )
 def asam(
     learning_rate: optax.ScalarOrSchedule,

@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optzoo.transforms import matrix_utils as mu_
+from optzoo.transforms.matrix import utils as mu_
 
 # Before the fix this program hung (or ran for minutes) in the first refresh step on a
 # 2-core machine: 2 x 48 tiles of 128 x 128 give concurrent batched eigh/QR calls.

@@ -166,7 +166,7 @@ def test_newton_inverse_root_matches_eigh():
 
 
 def test_blocks_round_trip_and_batching():
-    from optzoo.transforms import matrix_utils as mu
+    from optzoo.transforms.matrix import utils as mu
 
     x = jnp.arange(2 * 7 * 5, dtype=jnp.float32).reshape(2, 7, 5)
     tiles = mu.split_blocks(x, 3)

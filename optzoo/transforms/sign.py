@@ -11,7 +11,11 @@ from optax import ScaleByLionState, ScaleByRpropState
 
 from optzoo.core.validation import check_positive, check_range
 
-__all__ = ["scale_by_lion", "scale_by_sign", "scale_by_rprop"]
+__all__ = [
+    "scale_by_lion",
+    "scale_by_sign",
+    "scale_by_rprop",
+]
 
 
 def scale_by_lion(

@@ -1,4 +1,4 @@
-"""Optimizers with factored second moments: Adafactor (optax's numbers) and CAME."""
+"""Optimizers with memory-efficient second moments: Adafactor (optax's numbers), CAME, SM3."""
 
 from __future__ import annotations
 
@@ -13,13 +13,40 @@ from optzoo.core.validation import (
     check_nonnegative,
     check_unit_interval,
 )
-from optzoo.optimizers.zoo_refs import LUO_2023_CAME, SHAZEER_2018_ADAFACTOR
-from optzoo.registry import register
+from optzoo.registry import Reference, register
+from optzoo.transforms.factored import scale_by_came, scale_by_factored_rms, scale_by_sm3
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
-from optzoo.transforms.zoo_factored import scale_by_came, scale_by_factored_rms
 
-__all__ = ["adafactor", "came"]
+__all__ = [
+    "sm3",
+    "adafactor",
+    "came",
+]
+
+
+SHAZEER_2018_ADAFACTOR = Reference(
+    "Noam Shazeer, Mitchell Stern",
+    "Adafactor: Adaptive Learning Rates with Sublinear Memory Cost",
+    2018,
+    "https://arxiv.org/abs/1804.04235",
+)
+
+
+ANIL_2019_SM3 = Reference(
+    "Rohan Anil, Vineet Gupta, Tomer Koren, Yoram Singer",
+    "Memory-Efficient Adaptive Optimization",
+    2019,
+    "https://arxiv.org/abs/1901.11150",
+)
+
+
+LUO_2023_CAME = Reference(
+    "Yang Luo, Xiaozhe Ren, Zangwei Zheng, Zhuo Jiang, Xin Jiang, Yang You",
+    "CAME: Confidence-guided Adaptive Memory Efficient Optimization",
+    2023,
+    "https://arxiv.org/abs/2307.02047",
+)
 
 
 @register(
@@ -28,6 +55,7 @@ __all__ = ["adafactor", "came"]
     reference=SHAZEER_2018_ADAFACTOR,
     state_per_param=0,  # a row and a column vector per matrix: O(n), 0 to leading order
     defaults={"learning_rate": 1e-2},
+    also_in=("optax",),
 )
 def adafactor(
     learning_rate: optax.ScalarOrSchedule | None = None,
@@ -102,6 +130,7 @@ def adafactor(
     reference=LUO_2023_CAME,
     state_per_param=1,
     defaults={"learning_rate": 1e-2},
+    also_in=(),
 )
 def came(
     learning_rate: optax.ScalarOrSchedule,
@@ -145,3 +174,39 @@ def came(
         add_decayed_weights(weight_decay, mask),
         scale_by_learning_rate(learning_rate),
     )
+
+
+@register(
+    "sm3",
+    family="adaptive",
+    reference=ANIL_2019_SM3,
+    state_per_param=1,
+    defaults={"learning_rate": 0.1},
+    also_in=("optax",),
+)
+def sm3(
+    learning_rate: jax.typing.ArrayLike, momentum: jax.typing.ArrayLike = 0.9
+) -> optax.GradientTransformationExtraArgs:
+    r"""SM3: memory-efficient AdaGrad with row/column accumulators, plus momentum.
+
+    :math:`x_{t+1} = x_t - \eta\, m_t` with :math:`m_t` from :func:`optzoo.scale_by_sm3`
+    (``b1=momentum``, ``b2=1``). Like optax, ``learning_rate`` must be a scalar.
+
+    Args:
+      learning_rate: :math:`\eta` (a scalar).
+      momentum: decay of the momentum.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` equal to ``optax.sm3``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.sm3(0.1)
+
+    References:
+      Anil, Gupta, Koren, Singer. Memory-Efficient Adaptive Optimization. 2019.
+      https://arxiv.org/abs/1901.11150
+    """
+    check_finite("learning_rate", learning_rate)
+    check_unit_interval("momentum", momentum)
+    return optax.chain(scale_by_sm3(momentum), scale(-learning_rate))  # type: ignore[operator]

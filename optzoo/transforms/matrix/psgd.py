@@ -1,4 +1,4 @@
-r"""PSGD with a Kronecker-factored preconditioner (Li 2015/2018; the "Kron" variant)."""
+"""PSGD with a Kronecker-factored preconditioner (Li 2015/2018; the "Kron" variant)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,14 @@ import optax
 from optzoo.core.dtypes import tree_dtype
 from optzoo.core.eager import compile_update, power
 from optzoo.core.validation import check_decay, check_nonnegative, check_positive
-from optzoo.transforms import matrix_utils as mu_
+from optzoo.transforms.matrix import utils as mu_
 
-__all__ = ["ScaleByKronState", "scale_by_kron", "kron_update_probability"]
+__all__ = [
+    "ScaleByKronState",
+    "kron_update_probability",
+    "scale_by_kron",
+]
+
 
 _TINY = float(jnp.finfo(jnp.bfloat16).tiny)
 

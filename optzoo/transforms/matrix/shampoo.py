@@ -1,7 +1,7 @@
-r"""Blocked Shampoo with grafting (Gupta et al. 2018; Anil et al. 2020).
+"""Blocked Shampoo with grafting (Gupta et al. 2018; Anil et al. 2020).
 
 Layout: each leaf of rank >= 2 is a stack of matrices (``higher_rank`` rule of
-:mod:`optzoo.transforms.matrix_utils`), cut into tiles of at most
+:mod:`optzoo.transforms.matrix.utils`), cut into tiles of at most
 ``block_size x block_size`` (edge tiles are smaller, never padded). Tiles of the
 same shape across the whole tree are stacked and updated by one ``vmap``. Rank
 0/1 leaves, and zero-size leaves of any rank, receive the grafting direction alone.
@@ -18,9 +18,14 @@ import optax
 from optzoo.core.dtypes import tree_dtype
 from optzoo.core.eager import compile_update, power
 from optzoo.core.validation import check_decay, check_nonnegative, check_range
-from optzoo.transforms import matrix_utils as mu_
+from optzoo.transforms.matrix import utils as mu_
 
-__all__ = ["ScaleByShampooState", "inverse_pth_root", "scale_by_shampoo"]
+__all__ = [
+    "inverse_pth_root",
+    "ScaleByShampooState",
+    "scale_by_shampoo",
+]
+
 
 _GRAFTS = ("adam", "adagrad", "sgd", "none")
 

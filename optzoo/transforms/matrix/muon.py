@@ -1,7 +1,7 @@
-r"""Orthogonalising matrix transforms: Muon's Newton-Schulz step and its building blocks.
+"""Muon: orthogonalising Newton-Schulz steps on matrix-shaped updates.
 
 Leaves of rank >= 2 are viewed as matrices by the rule in
-:mod:`optzoo.transforms.matrix_utils` (``higher_rank="flatten"``: every axis but the
+:mod:`optzoo.transforms.matrix.utils` (``higher_rank="flatten"``: every axis but the
 last is a fan-in axis; ``"batch"``: leading axes index independent matrices).
 Same-shaped matrices across the tree are stacked and orthogonalised by one
 ``vmap``-ed Newton-Schulz iteration.
@@ -19,22 +19,16 @@ import optax
 
 from optzoo.core.dtypes import tree_dtype
 from optzoo.core.eager import compile_update
-from optzoo.core.validation import (
-    check_decay,
-    check_nonnegative,
-    check_positive_int,
-    check_range,
-)
-from optzoo.transforms import matrix_utils as mu_
+from optzoo.core.validation import check_decay, check_nonnegative, check_positive_int
+from optzoo.transforms.matrix import utils as mu_
 
 __all__ = [
     "MUON_NS_COEFFS",
-    "ScaleByMuonState",
     "newton_schulz",
+    "ScaleByMuonState",
     "scale_by_muon",
-    "ScaleByScionState",
-    "scale_by_scion",
 ]
+
 
 #: Keller Jordan's quintic coefficients (a, b, c) of f(X) = aX + b(XX^T)X + c(XX^T)^2X.
 MUON_NS_COEFFS: tuple[float, float, float] = (3.4445, -4.7750, 2.0315)
@@ -304,129 +298,5 @@ def scale_by_muon(
         mu = jax.tree.map(lambda m, old: m.astype(old.dtype), mu, state.mu)
         out = mu_.reshard_like(jax.tree.unflatten(treedef, out), in_updates)
         return out, mu_.reshard_like(ScaleByMuonState(count=count, mu=mu), in_state)
-
-    return optax.GradientTransformation(init_fn, compile_update(update_fn))
-
-
-class ScaleByScionState(NamedTuple):
-    """State of :func:`scale_by_scion`: the averaged gradient ``d``."""
-
-    d: optax.Updates
-
-
-SCION_NORMS = ("auto", "spectral", "sign", "bias_rms", "identity")
-
-
-def _scion_lmo(d: jax.Array, norm: str, coeffs: Any, eps: float, higher_rank: str) -> jax.Array:
-    if norm == "auto":
-        norm = "spectral" if d.ndim >= 2 else "bias_rms"
-    if norm not in SCION_NORMS:
-        raise ValueError(f"unknown Scion norm {norm!r}; one of {SCION_NORMS}")
-    df = d.astype(jnp.promote_types(d.dtype, jnp.float32))
-    if d.size == 0:
-        return jnp.zeros(d.shape, df.dtype)
-    if norm == "identity":
-        return df
-    if norm == "bias_rms":
-        # A scalar has no axis 0: its RMS is its absolute value.
-        axis = 0 if d.ndim else None
-        return df / (jnp.sqrt(jnp.mean(df * df, axis=axis, keepdims=True)) + eps)
-    _, m, n = mu_.matrix_shape(d.shape, higher_rank) if d.ndim >= 2 else (1, 1, d.size)
-    if norm == "sign":
-        return jnp.sign(df) / m
-    if norm == "spectral":
-        if d.ndim < 2:
-            raise ValueError(f"the spectral LMO needs rank >= 2, got shape {d.shape}")
-        return df  # orthogonalised (batched) by the caller
-    raise ValueError(f"unknown Scion norm {norm!r}; one of {SCION_NORMS}")
-
-
-def scale_by_scion(
-    momentum: float = 0.1,
-    norms: Any = "auto",
-    ns_coeffs: Sequence[float] | Sequence[Sequence[float]] = MUON_NS_COEFFS,
-    ns_steps: int = 5,
-    eps: float = 1e-8,
-    *,
-    higher_rank: str = "flatten",
-) -> optax.GradientTransformation:
-    r"""Scion's direction: the LMO of an averaged gradient under a per-layer norm.
-
-    .. math::
-       d_t = (1-\alpha) d_{t-1} + \alpha g_t, \qquad u_t = -\mathrm{lmo}(d_t) / \rho
-       \ \text{(returned as a descent direction, } +\text{normalised } d_t),
-
-    with the normalisation of each leaf chosen by ``norms`` (a string for every leaf,
-    or a tree / callable of strings), in JAX's ``(fan_in, fan_out)`` layout with
-    :math:`m` = fan-in (rank > 2 by ``higher_rank``) and :math:`n` = fan-out:
-
-    * ``"spectral"``: :math:`\sqrt{n/m}\;\mathrm{NS}(d)` (Newton-Schulz, as Muon);
-    * ``"sign"``: :math:`\mathrm{sign}(d)/m`;
-    * ``"bias_rms"``: :math:`d / (\mathrm{RMS}_{\text{axis }0}(d) + \epsilon)`;
-    * ``"identity"``: :math:`d`;
-    * ``"auto"``: ``"spectral"`` for rank >= 2, ``"bias_rms"`` otherwise.
-
-    A scalar leaf's ``"bias_rms"`` RMS is over its one entry (the update is
-    :math:`d/(|d|+\epsilon)`); a zero-size leaf gets a zero-size update.
-
-    Pethick et al. pick per layer: ``"sign"`` (or column norm) for the embedding and the
-    output layer, ``"spectral"`` for hidden matrices, ``"bias_rms"`` for biases.
-
-    Args:
-      momentum: :math:`\alpha \in (0, 1]`, the weight of the *new* gradient (1: none).
-      norms: ``"auto"``, one norm name, or a tree / callable giving one per leaf.
-      ns_coeffs: Newton-Schulz coefficients.
-      ns_steps: Newton-Schulz steps.
-      eps: epsilon of the RMS and Newton-Schulz normalisations.
-      higher_rank: reshape rule for rank > 2 leaves.
-
-    Returns:
-      A ``GradientTransformation`` with :class:`ScaleByScionState`.
-
-    Example:
-      >>> import optzoo
-      >>> tx = optzoo.scale_by_scion(momentum=0.1)
-
-    References:
-      Pethick, Xie, Antonakopoulos, Zhu, Silveti-Falls, Cevher. Training Deep Learning
-      Models with Norm-Constrained LMOs. 2025. https://arxiv.org/abs/2502.07529
-    """
-    check_range("momentum", momentum, 0.0, 1.0, low_open=True)
-    mu_.check_higher_rank(higher_rank)
-    coeffs = _coeff_list(ns_coeffs, ns_steps)
-
-    def init_fn(params):
-        return ScaleByScionState(d=optax.tree.zeros_like(params))
-
-    def update_fn(updates, state, params=None):
-        del params
-        in_updates, in_state = updates, state
-        updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
-        a = jnp.asarray(momentum, jnp.promote_types(tree_dtype(updates, "highest"), jnp.float32))
-        d = jax.tree.map(lambda s, g: (s + a * (g - s)).astype(s.dtype), state.d, updates)
-        names = norms(updates) if callable(norms) else norms
-        leaves, treedef = jax.tree.flatten(d)
-        if isinstance(names, str):
-            name_leaves = [names] * len(leaves)
-        else:
-            name_leaves = treedef.flatten_up_to(names)
-        pre = [
-            _scion_lmo(x, nm, coeffs, eps, higher_rank)
-            for x, nm in zip(leaves, name_leaves, strict=True)
-        ]
-        spectral = [
-            i
-            for i, (x, nm) in enumerate(zip(leaves, name_leaves, strict=True))
-            if (nm == "spectral" or (nm == "auto" and x.ndim >= 2)) and x.size
-        ]
-        if spectral:
-            ortho = _orthogonalize_tree([pre[i] for i in spectral], coeffs, eps, higher_rank)
-            for i, o in zip(spectral, ortho, strict=True):
-                _, m, n = mu_.matrix_shape(leaves[i].shape, higher_rank)
-                pre[i] = (n / m) ** 0.5 * o
-        g_leaves = jax.tree.leaves(updates)
-        out = [p.astype(g.dtype) for p, g in zip(pre, g_leaves, strict=True)]
-        out = mu_.reshard_like(jax.tree.unflatten(treedef, out), in_updates)
-        return out, mu_.reshard_like(ScaleByScionState(d=d), in_state)
 
     return optax.GradientTransformation(init_fn, compile_update(update_fn))

@@ -22,9 +22,8 @@ from optax.contrib import ScheduleFreeState
 from optzoo.core.dtypes import tree_dtype
 from optzoo.core.validation import check_decay, check_finite, check_nonnegative
 from optzoo.optimizers.gradient_descent import sgd
-from optzoo.optimizers.zoo_refs import DEFAZIO_2024_SCHEDULE_FREE
-from optzoo.registry import register
-from optzoo.transforms.adaptive import scale_by_rms
+from optzoo.registry import Reference, register
+from optzoo.transforms.adagrad_rmsprop import scale_by_rms
 from optzoo.transforms.scaling import scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
 
@@ -35,6 +34,15 @@ __all__ = [
     "schedule_free_radam",
     "schedule_free_eval_params",
 ]
+
+
+DEFAZIO_2024_SCHEDULE_FREE = Reference(
+    "Aaron Defazio, Xingyu Alice Yang, Harsh Mehta, Konstantin Mishchenko, Ahmed Khaled, "
+    "Ashok Cutkosky",
+    "The Road Less Scheduled",
+    2024,
+    "https://arxiv.org/abs/2405.15682",
+)
 
 
 def schedule_free(
@@ -136,6 +144,7 @@ def _warmup(learning_rate, warmup_steps):
     reference=DEFAZIO_2024_SCHEDULE_FREE,
     state_per_param=1,
     defaults={},
+    also_in=("optax.contrib",),
 )
 def schedule_free_sgd(
     learning_rate: jax.typing.ArrayLike = 1.0,
@@ -185,6 +194,7 @@ def schedule_free_sgd(
     family="schedule_free",
     reference=DEFAZIO_2024_SCHEDULE_FREE,
     state_per_param=2,
+    also_in=("optax.contrib",),
 )
 def schedule_free_adamw(
     learning_rate: jax.typing.ArrayLike = 0.0025,
@@ -245,6 +255,7 @@ def schedule_free_adamw(
     family="schedule_free",
     reference=DEFAZIO_2024_SCHEDULE_FREE,
     state_per_param=2,
+    also_in=(),
 )
 def schedule_free_radam(
     learning_rate: optax.ScalarOrSchedule = 0.0025,

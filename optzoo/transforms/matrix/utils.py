@@ -34,10 +34,14 @@ from optzoo.core.validation import check_positive_int, check_range
 
 __all__: list[str] = []
 
+
 HIGHER_RANK_RULES = ("flatten", "batch")
+
 
 # Set once the CPU LAPACK library's own thread count was pinned (see cpu_lapack_guard).
 _LAPACK_GUARD: dict[str, Any] = {"done": False, "libs": []}
+
+
 _SET_THREADS = (
     "scipy_openblas_set_num_threads64_",
     "scipy_openblas_set_num_threads",
@@ -270,7 +274,11 @@ def per_matrix(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 eigh = per_matrix(jnp.linalg.eigh)
+
+
 qr_q = per_matrix(lambda a: jnp.linalg.qr(a)[0])
+
+
 solve_upper_t = per_matrix(lambda a, b: jax.scipy.linalg.solve_triangular(a, b, trans="T"))
 
 

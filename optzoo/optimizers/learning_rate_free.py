@@ -8,7 +8,7 @@ authors (checked against ``pytorch_optimizer.DAdaptSGD``).
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -25,23 +25,62 @@ from optzoo.core.validation import (
     check_positive_int,
     concrete_value,
 )
-from optzoo.optimizers.zoo_refs import (
-    CUTKOSKY_2023_MECHANIC,
-    DEFAZIO_2023_DADAPT,
-    MISHCHENKO_2023_PRODIGY,
-)
-from optzoo.registry import register
-from optzoo.transforms.adaptive import scale_by_adam
+from optzoo.registry import Reference, register
+from optzoo.transforms.adam import scale_by_adam
+from optzoo.transforms.learning_rate_free import scale_by_cocob, scale_by_dog
 from optzoo.transforms.scaling import scale_by_learning_rate
+from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
+    "cocob",
+    "dog",
     "prodigy",
     "dadapt_adamw",
-    "dadapt_sgd",
-    "DAdaptSGDState",
     "mechanize",
     "mechanic",
+    "DAdaptSGDState",
+    "dadapt_sgd",
 ]
+
+
+MISHCHENKO_2023_PRODIGY = Reference(
+    "Konstantin Mishchenko, Aaron Defazio",
+    "Prodigy: An Expeditiously Adaptive Parameter-Free Learner",
+    2023,
+    "https://arxiv.org/abs/2306.06101",
+)
+
+
+DEFAZIO_2023_DADAPT = Reference(
+    "Aaron Defazio, Konstantin Mishchenko",
+    "Learning-Rate-Free Learning by D-Adaptation",
+    2023,
+    "https://arxiv.org/abs/2301.07733",
+)
+
+
+IVGI_2023_DOG = Reference(
+    "Maor Ivgi, Oliver Hinder, Yair Carmon",
+    "DoG is SGD's Best Friend: A Parameter-Free Dynamic Step Size Schedule",
+    2023,
+    "https://arxiv.org/abs/2302.12022",
+)
+
+
+ORABONA_2017_COCOB = Reference(
+    "Francesco Orabona, Tatiana Tommasi",
+    "Training Deep Networks without Learning Rates Through Coin Betting",
+    2017,
+    "https://arxiv.org/abs/1705.07795",
+)
+
+
+CUTKOSKY_2023_MECHANIC = Reference(
+    "Ashok Cutkosky, Aaron Defazio, Harsh Mehta",
+    "Mechanic: A Learning Rate Tuner",
+    2023,
+    "https://arxiv.org/abs/2306.00144",
+)
 
 
 def _lr_at(learning_rate, count):
@@ -49,7 +88,11 @@ def _lr_at(learning_rate, count):
 
 
 @register(
-    "prodigy", family="learning_rate_free", reference=MISHCHENKO_2023_PRODIGY, state_per_param=4
+    "prodigy",
+    family="learning_rate_free",
+    reference=MISHCHENKO_2023_PRODIGY,
+    state_per_param=4,
+    also_in=("optax.contrib",),
 )
 def prodigy(
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -157,7 +200,11 @@ def prodigy(
 
 
 @register(
-    "dadapt_adam", family="learning_rate_free", reference=DEFAZIO_2023_DADAPT, state_per_param=3
+    "dadapt_adam",
+    family="learning_rate_free",
+    reference=DEFAZIO_2023_DADAPT,
+    state_per_param=3,
+    also_in=(),
 )
 def dadapt_adamw(
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -358,7 +405,11 @@ def mechanize(
 
 
 @register(
-    "mechanic", family="learning_rate_free", reference=CUTKOSKY_2023_MECHANIC, state_per_param=3
+    "mechanic",
+    family="learning_rate_free",
+    reference=CUTKOSKY_2023_MECHANIC,
+    state_per_param=3,
+    also_in=(),
 )
 def mechanic(
     learning_rate: optax.ScalarOrSchedule = 1e-3,
@@ -417,7 +468,11 @@ class DAdaptSGDState(NamedTuple):
 
 
 @register(
-    "dadapt_sgd", family="learning_rate_free", reference=DEFAZIO_2023_DADAPT, state_per_param=2
+    "dadapt_sgd",
+    family="learning_rate_free",
+    reference=DEFAZIO_2023_DADAPT,
+    state_per_param=2,
+    also_in=(),
 )
 def dadapt_sgd(
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -508,3 +563,100 @@ def dadapt_sgd(
         )
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+@register(
+    "cocob",
+    family="learning_rate_free",
+    reference=ORABONA_2017_COCOB,
+    state_per_param=5,
+    also_in=("optax.contrib",),
+)
+def cocob(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    alpha: jax.typing.ArrayLike = 100.0,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""COCOB-Backprop: learning-rate-free coin betting.
+
+    The gradient (plus :math:`\lambda x`) is scaled by ``learning_rate`` (keep 1) and fed to
+    :func:`optzoo.scale_by_cocob`.
+
+    Args:
+      learning_rate: multiplies the gradient; 1 is the method.
+      alpha: limits the first steps.
+      eps: initial gradient-scale estimate.
+      weight_decay: :math:`\lambda`.
+      mask: weight-decay mask.
+
+    Returns:
+      A ``GradientTransformation`` equal to ``optax.contrib.cocob``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.cocob()
+
+    References:
+      Orabona, Tommasi. Training Deep Networks without Learning Rates Through Coin Betting.
+      2017. https://arxiv.org/abs/1705.07795
+    """
+    check_nonnegative("eps", eps)
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask),
+        scale_by_learning_rate(learning_rate, flip_sign=False),
+        scale_by_cocob(alpha, eps),
+    )
+
+
+# create("dog") starts from r_eps = 1e-4 (1 + |x0|): the paper's heuristic with a larger
+# factor, which the generic 2000-step Rosenbrock check needs (1e-6 is the signature default).
+@register(
+    "dog",
+    family="learning_rate_free",
+    reference=IVGI_2023_DOG,
+    state_per_param=1,
+    defaults={"init_step": ("heuristic", 1e-4)},
+    also_in=("optax.contrib",),
+)
+def dog(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    init_step: tuple[Literal["distance", "learning_rate", "heuristic"], jax.typing.ArrayLike] = (
+        "heuristic",
+        1e-6,
+    ),
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: jax.typing.ArrayLike | None = None,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""DoG (Distance over Gradients): parameter-free SGD step sizes.
+
+    :math:`x_{t+1} = x_t - \eta\, \eta_t (g_t + \lambda x_t)`, :math:`\eta_t` from
+    :func:`optzoo.scale_by_dog`; ``learning_rate`` (default 1) multiplies it.
+
+    Args:
+      learning_rate: multiplier of the DoG step (1 is the method).
+      init_step: the initial movement, see :func:`optzoo.scale_by_dog`.
+      eps: added under the square root.
+      weight_decay: optional :math:`\lambda`.
+      mask: weight-decay mask.
+
+    Returns:
+      A ``GradientTransformation`` equal to ``optax.contrib.dog``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.dog()
+
+    References:
+      Ivgi, Hinder, Carmon. DoG is SGD's Best Friend: A Parameter-Free Dynamic Step Size
+      Schedule. 2023. https://arxiv.org/abs/2302.12022
+    """
+    check_nonnegative("eps", eps)
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask) if weight_decay is not None else optax.identity(),
+        scale_by_dog(init_step, eps),
+        scale_by_learning_rate(learning_rate),
+    )

@@ -1,4 +1,4 @@
-r"""SOAP: Adam in the eigenbasis of Shampoo's preconditioner (Vyas et al. 2024)."""
+"""SOAP: Adam in the eigenbasis of Shampoo's preconditioner (Vyas et al. 2024)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,12 @@ import optax
 from optzoo.core.dtypes import tree_dtype
 from optzoo.core.eager import compile_update
 from optzoo.core.validation import check_decay, check_nonnegative
-from optzoo.transforms import matrix_utils as mu_
+from optzoo.transforms.matrix import utils as mu_
 
-__all__ = ["ScaleBySoapState", "scale_by_soap"]
+__all__ = [
+    "ScaleBySoapState",
+    "scale_by_soap",
+]
 
 
 class ScaleBySoapState(NamedTuple):

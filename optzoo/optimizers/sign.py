@@ -1,6 +1,7 @@
-"""Sign-based optimizers that optax also ships: Lion, signSGD, Signum and Rprop.
+"""Sign-based optimizers: Lion, signSGD, Signum, Rprop and MARS-Lion.
 
-Each gives optax's numbers, has optax's signature and uses optax's state classes.
+Lion, signSGD, Signum and Rprop give optax's numbers, have optax's signatures and use
+optax's state classes.
 """
 
 from __future__ import annotations
@@ -11,13 +12,45 @@ import jax
 import optax
 
 from optzoo.core.validation import check_finite, check_positive, check_unit_interval
-from optzoo.optimizers.zoo_refs import BERNSTEIN_2018_SIGNSGD, CHEN_2023_LION, RIEDMILLER_1993_RPROP
-from optzoo.registry import register
+from optzoo.optimizers.adam import YUAN_2024_MARS
+from optzoo.registry import Reference, register
+from optzoo.transforms.adam import scale_by_mars
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
+from optzoo.transforms.sign import scale_by_lion, scale_by_rprop, scale_by_sign
 from optzoo.transforms.weight_decay import add_decayed_weights
-from optzoo.transforms.zoo_sign import scale_by_lion, scale_by_rprop, scale_by_sign
 
-__all__ = ["lion", "sign_sgd", "signum", "rprop"]
+__all__ = [
+    "mars_lion",
+    "lion",
+    "sign_sgd",
+    "signum",
+    "rprop",
+]
+
+
+CHEN_2023_LION = Reference(
+    "Xiangning Chen, Chen Liang, Da Huang, Esteban Real, Kaiyuan Wang, Yao Liu, Hieu Pham, "
+    "Xuanyi Dong, Thang Luong, Cho-Jui Hsieh, Yifeng Lu, Quoc V. Le",
+    "Symbolic Discovery of Optimization Algorithms",
+    2023,
+    "https://arxiv.org/abs/2302.06675",
+)
+
+
+BERNSTEIN_2018_SIGNSGD = Reference(
+    "Jeremy Bernstein, Yu-Xiang Wang, Kamyar Azizzadenesheli, Anima Anandkumar",
+    "signSGD: Compressed Optimisation for Non-Convex Problems",
+    2018,
+    "https://arxiv.org/abs/1802.04434",
+)
+
+
+RIEDMILLER_1993_RPROP = Reference(
+    "Martin Riedmiller, Heinrich Braun",
+    "A direct adaptive method for faster backpropagation learning: the RPROP algorithm",
+    1993,
+    "https://doi.org/10.1109/ICNN.1993.298623",
+)
 
 
 @register(
@@ -26,6 +59,7 @@ __all__ = ["lion", "sign_sgd", "signum", "rprop"]
     reference=CHEN_2023_LION,
     state_per_param=1,
     defaults={"learning_rate": 1e-3},
+    also_in=("optax",),
 )
 def lion(
     learning_rate: optax.ScalarOrSchedule,
@@ -73,6 +107,7 @@ def lion(
     reference=BERNSTEIN_2018_SIGNSGD,
     state_per_param=0,
     defaults={"learning_rate": 1e-2},
+    also_in=("optax",),
 )
 def sign_sgd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformationExtraArgs:
     r"""signSGD: :math:`x_{t+1} = x_t - \eta\,\operatorname{sign}(g_t)`.
@@ -101,6 +136,7 @@ def sign_sgd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformat
     reference=BERNSTEIN_2018_SIGNSGD,
     state_per_param=1,
     defaults={"learning_rate": 1e-2},
+    also_in=("optax",),
 )
 def signum(
     learning_rate: optax.ScalarOrSchedule,
@@ -143,6 +179,7 @@ def signum(
     reference=RIEDMILLER_1993_RPROP,
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
+    also_in=("optax",),
 )
 def rprop(
     learning_rate: jax.typing.ArrayLike,
@@ -184,4 +221,49 @@ def rprop(
             max_step_size=max_step_size,
         ),
         scale(-1.0),
+    )
+
+
+@register(
+    "mars_lion",
+    family="sign",
+    reference=YUAN_2024_MARS,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    also_in=(),
+)
+def mars_lion(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: jax.typing.ArrayLike = 0.9,
+    gamma: jax.typing.ArrayLike = 0.025,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""MARS-Lion: the sign of a momentum of variance-reduced gradients.
+
+    :math:`x_{t+1} = x_t - \eta(\operatorname{sign}(m_t) + \lambda x_t)` with :math:`m_t` from
+    :func:`optzoo.scale_by_mars` (``mode="lion"``).
+
+    Args:
+      learning_rate: :math:`\eta`.
+      b1: momentum decay.
+      gamma: variance-reduction strength.
+      weight_decay: decoupled :math:`\lambda`.
+      mask: weight-decay mask.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.mars_lion(1e-4)
+
+    References:
+      Yuan, Liu, Wu, Zhou, Gu. MARS: Unleashing the Power of Variance Reduction for Training
+      Large Models. 2024. https://arxiv.org/abs/2411.10438
+    """
+    return optax.chain(
+        scale_by_mars(b1=b1, gamma=gamma, mode="lion"),
+        add_decayed_weights(weight_decay, mask),
+        scale_by_learning_rate(learning_rate),
     )

@@ -1,7 +1,8 @@
-"""Factored second-moment building blocks: Adafactor's factored RMS and CAME's confidence."""
+"""Memory-efficient second moments: Adafactor's factored RMS, CAME's confidence and SM3."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -9,11 +10,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from optax import FactoredState
+from optax import FactoredState, ScaleBySM3State
 
-from optzoo.core.validation import check_decay, check_nonnegative, check_positive
+from optzoo.core.validation import check_decay, check_nonnegative, check_positive, check_range
 
-__all__ = ["scale_by_factored_rms", "scale_by_came", "ScaleByCameState"]
+__all__ = [
+    "scale_by_sm3",
+    "scale_by_factored_rms",
+    "ScaleByCameState",
+    "scale_by_came",
+]
 
 
 def _decay_rate_pow(i: jax.typing.ArrayLike, exponent: jax.typing.ArrayLike = 0.8) -> jax.Array:
@@ -261,5 +267,89 @@ def scale_by_came(
             r_row=pick(5),
             r_col=pick(6),
         )
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def scale_by_sm3(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 1.0,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""SM3 scaling: one accumulator per row, column, … of each tensor (SM3-II).
+
+    For a tensor with per-axis accumulators :math:`\mu^{(r)}`,
+
+    .. math::
+       \nu_t = \beta_2 \min_r \mu^{(r)}_{t-1} + c\, g_t^2\quad(c = 1 \text{ if } \beta_2 = 1
+       \text{ else } 1-\beta_2),\qquad \mu^{(r)}_t = \max_{\text{other axes}} \nu_t,\\
+       m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t/\sqrt{\nu_t + \epsilon}\ (0 \text{ where }
+       \nu_t = 0),\qquad u_t = m_t.
+
+    Vectors and scalars keep a full accumulator.
+
+    Args:
+      b1: decay of the momentum of the scaled gradient.
+      b2: decay of the accumulators (1: pure accumulation, the paper).
+      eps: added under the square root.
+
+    Returns:
+      A ``GradientTransformation`` with state ``optax.ScaleBySM3State``.
+
+    References:
+      Anil, Gupta, Koren, Singer. Memory-Efficient Adaptive Optimization. 2019.
+      https://arxiv.org/abs/1901.11150
+    """
+    check_range("b1", b1, 0.0, 1.0)
+    check_range("b2", b2, 0.0, 1.0)
+
+    def axis_zeros(p, axis):
+        return jnp.zeros((p.shape[axis],), dtype=p.dtype)
+
+    def init_fn(params):
+        for p in jax.tree.leaves(params):
+            if jnp.iscomplexobj(p):
+                raise ValueError("scale_by_sm3 does not support complex parameters")
+        # A scalar keeps its accumulator in a one-element vector (it has no axes).
+        mu = jax.tree.map(
+            lambda p: [
+                axis_zeros(p.reshape(1) if p.ndim == 0 else p, i) for i in range(max(p.ndim, 1))
+            ],
+            params,
+        )
+        return ScaleBySM3State(mu=mu, nu=optax.tree.zeros_like(params))
+
+    def broadcast_shape(shape, axis):
+        return [1] * axis + [shape[axis]] + [1] * (len(shape) - axis - 1)
+
+    def accumulate(g, vs):
+        c = (1.0 - b2) if b2 != 1.0 else 1.0
+        if g.ndim < 2:
+            return c * g**2 + b2 * vs[0]
+        return c * g**2 + b2 * functools.reduce(jnp.minimum, vs)
+
+    def reduce_axes(a, i):
+        if a.ndim < 2:
+            return a.reshape(-1)
+        # Accumulators are non-negative, so 0 is the identity of this max (zero-size axes).
+        return jnp.max(a, axis=[k for k in range(a.ndim) if k != i], initial=0.0)
+
+    def update_fn(updates, state, params=None):
+        del params
+        vs = jax.tree.map(
+            lambda g, v: (
+                [v[0].reshape(())]
+                if g.ndim == 0
+                else [jnp.reshape(v[i], broadcast_shape(g.shape, i)) for i in range(g.ndim)]
+            ),
+            updates,
+            state.mu,
+        )
+        acc = jax.tree.map(accumulate, updates, vs)
+        inv = jax.tree.map(lambda a: jnp.where(a > 0, jax.lax.rsqrt(a + eps), 0.0), acc)
+        scaled = jax.tree.map(lambda g, a: g * a, updates, inv)
+        nu = optax.tree.update_moment(scaled, state.nu, b1, 1)
+        mu = jax.tree.map(lambda a: [reduce_axes(a, i) for i in range(max(a.ndim, 1))], acc)
+        return nu, ScaleBySM3State(mu=mu, nu=nu)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -1,0 +1,385 @@
+"""The Adagrad/RMSProp line: Adagrad, RMSProp, Adadelta, MADGRAD and FTRL (Keras's form).
+
+Adagrad, RMSProp and Adadelta are chains of optzoo's own building blocks and give optax's
+numbers with optax's state classes; MADGRAD gives ``optax.contrib``'s.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from optzoo.core.validation import check_finite, check_nonnegative, check_range, check_unit_interval
+from optzoo.optimizers.adam import MaskOrFn
+from optzoo.registry import Reference, register
+from optzoo.transforms.adagrad_rmsprop import (
+    scale_by_adadelta,
+    scale_by_madgrad,
+    scale_by_rms,
+    scale_by_rss,
+    scale_by_stddev,
+)
+from optzoo.transforms.momentum import trace
+from optzoo.transforms.scaling import scale_by_learning_rate
+from optzoo.transforms.weight_decay import add_decayed_weights
+
+__all__ = [
+    "adagrad",
+    "rmsprop",
+    "adadelta",
+    "FtrlState",
+    "ftrl",
+    "madgrad",
+]
+
+
+MCMAHAN_2013_FTRL = Reference(
+    "H. Brendan McMahan, Gary Holt, D. Sculley, et al.",
+    "Ad Click Prediction: a View from the Trenches",
+    2013,
+    "https://doi.org/10.1145/2487575.2488200",
+)
+
+
+DEFAZIO_2021_MADGRAD = Reference(
+    "Aaron Defazio, Samy Jelassi",
+    "Adaptivity without Compromise: A Momentumized, Adaptive, Dual Averaged Gradient Method "
+    "for Stochastic Optimization",
+    2021,
+    "https://arxiv.org/abs/2101.11075",
+)
+
+
+DUCHI_2011 = Reference(
+    "John Duchi, Elad Hazan, Yoram Singer",
+    "Adaptive Subgradient Methods for Online Learning and Stochastic Optimization (JMLR 12)",
+    2011,
+    "https://jmlr.org/papers/v12/duchi11a.html",
+)
+
+
+HINTON_2012 = Reference(
+    "Geoffrey Hinton, Nitish Srivastava, Kevin Swersky (with Tijmen Tieleman)",
+    "Neural Networks for Machine Learning, Lecture 6e: rmsprop: divide the gradient by a "
+    "running average of its recent magnitude",
+    2012,
+    "https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf",
+)
+
+
+ZEILER_2012 = Reference(
+    "Matthew D. Zeiler",
+    "ADADELTA: An Adaptive Learning Rate Method",
+    2012,
+    "https://arxiv.org/abs/1212.5701",
+)
+
+
+@register(
+    "adagrad",
+    family="adaptive",
+    reference=DUCHI_2011,
+    state_per_param=1,
+    defaults={"learning_rate": 0.1},
+    also_in=("optax",),
+)
+def adagrad(
+    learning_rate: optax.ScalarOrSchedule,
+    initial_accumulator_value: jax.typing.ArrayLike = 0.1,
+    eps: jax.typing.ArrayLike = 1e-7,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Adagrad: steps scaled by the root of the sum of all past squared gradients.
+
+    .. math::
+       s_t = s_{t-1} + g_t^2, \qquad x_{t+1} = x_t - \eta\, \frac{g_t}{\sqrt{s_t + \epsilon}}.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      initial_accumulator_value: :math:`s_0 \ge 0`.
+      eps: :math:`\epsilon \ge 0` inside the square root.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` equal to ``optax.adagrad``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adagrad(0.1)
+
+    References:
+      Duchi, Hazan, Singer. Adaptive Subgradient Methods for Online Learning and
+      Stochastic Optimization. JMLR 12, 2011. https://jmlr.org/papers/v12/duchi11a.html
+    """
+    return optax.chain(
+        scale_by_rss(initial_accumulator_value=initial_accumulator_value, eps=eps),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+@register(
+    "rmsprop",
+    family="adaptive",
+    reference=HINTON_2012,
+    state_per_param=1,
+    defaults={"learning_rate": 0.01},
+    also_in=("optax",),
+)
+def rmsprop(
+    learning_rate: optax.ScalarOrSchedule,
+    decay: jax.typing.ArrayLike = 0.9,
+    eps: jax.typing.ArrayLike = 1e-8,
+    initial_scale: jax.typing.ArrayLike = 0.0,
+    eps_in_sqrt: bool = True,
+    centered: bool = False,
+    momentum: jax.typing.ArrayLike | None = None,
+    nesterov: bool = False,
+    bias_correction: bool = False,
+) -> optax.GradientTransformationExtraArgs:
+    r"""RMSProp: steps scaled by a running root-mean-square of the gradients.
+
+    .. math::
+       v_t = \rho v_{t-1} + (1-\rho) g_t^2, \qquad
+       d_t = \eta\, \frac{g_t}{\sqrt{v_t + \epsilon}}, \qquad x_{t+1} = x_t - d_t;
+
+    ``centered`` subtracts the squared running mean of :math:`g` inside the root;
+    ``momentum`` :math:`\mu` applies a (Nesterov) trace to the scaled steps
+    :math:`d_t` (after the learning rate, as optax does); ``bias_correction`` divides the
+    moments by :math:`1-\rho^t`; ``eps_in_sqrt=False`` puts :math:`\epsilon` outside the
+    root (PyTorch's form).
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      decay: :math:`\rho \in [0, 1)`.
+      eps: stabiliser :math:`\epsilon \ge 0`.
+      initial_scale: :math:`v_0 \ge 0`.
+      eps_in_sqrt: add :math:`\epsilon` inside the square root.
+      centered: normalise by the estimated standard deviation (Graves 2013).
+      momentum: :math:`\mu \in [0, 1]` or ``None`` for no momentum.
+      nesterov: Nesterov form of the momentum.
+      bias_correction: bias-correct the moments.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` equal to ``optax.rmsprop``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.rmsprop(1e-3, centered=True, momentum=0.9)
+
+    References:
+      Tieleman, Hinton. Neural Networks for Machine Learning, Lecture 6e. 2012.
+      https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf
+    """
+    check_unit_interval("momentum", momentum)
+    scaler = scale_by_stddev if centered else scale_by_rms
+    return optax.chain(
+        scaler(
+            decay=decay,
+            eps=eps,
+            initial_scale=initial_scale,
+            eps_in_sqrt=eps_in_sqrt,
+            bias_correction=bias_correction,
+        ),
+        scale_by_learning_rate(learning_rate),
+        trace(decay=momentum, nesterov=nesterov) if momentum is not None else optax.identity(),
+    )
+
+
+@register(
+    "adadelta",
+    family="adaptive",
+    reference=ZEILER_2012,
+    state_per_param=2,
+    defaults={"learning_rate": 1.0},
+    also_in=("optax",),
+)
+def adadelta(
+    learning_rate: optax.ScalarOrSchedule | None = None,
+    rho: jax.typing.ArrayLike = 0.9,
+    eps: jax.typing.ArrayLike = 1e-6,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    weight_decay_mask: MaskOrFn = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Adadelta: steps whose size is the ratio of running update RMS to gradient RMS.
+
+    .. math::
+       \tilde g_t = g_t + \lambda x_t, \quad
+       E[g^2]_t = \rho E[g^2]_{t-1} + (1-\rho) \tilde g_t^2, \quad
+       \Delta_t = \frac{\sqrt{E[\Delta^2]_{t-1} + \epsilon}}{\sqrt{E[g^2]_t + \epsilon}}
+       \tilde g_t, \\
+       E[\Delta^2]_t = \rho E[\Delta^2]_{t-1} + (1-\rho) \Delta_t^2, \quad
+       x_{t+1} = x_t - \eta \Delta_t.
+
+    Note: as in optax, ``learning_rate=None`` applies no scaling at all, not even the
+    sign flip, so the returned updates point up the gradient; pass ``1.0`` for the
+    paper's descent method.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar, a schedule or ``None`` (see the note).
+      rho: :math:`\rho \in [0, 1)`.
+      eps: stabiliser :math:`\epsilon \ge 0`.
+      weight_decay: :math:`\lambda \ge 0`, added to the gradient before scaling.
+      weight_decay_mask: where the weight decay applies (see
+        :func:`optzoo.add_decayed_weights`).
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` equal to ``optax.adadelta``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adadelta(1.0, rho=0.95)
+
+    References:
+      Zeiler. ADADELTA: An Adaptive Learning Rate Method. 2012.
+      https://arxiv.org/abs/1212.5701
+    """
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask=weight_decay_mask),
+        scale_by_adadelta(rho=rho, eps=eps),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+class FtrlState(NamedTuple):
+    """State of :func:`ftrl`."""
+
+    count: jax.Array  # type: ignore[assignment]
+    accumulator: optax.Updates  # n: sum of squared gradients (plus the initial value)
+    linear: optax.Updates  # z: the FTRL linear term
+
+
+@register(
+    "ftrl",
+    family="adaptive",
+    reference=MCMAHAN_2013_FTRL,
+    state_per_param=2,
+    defaults={"learning_rate": 0.1},
+    also_in=(),
+)
+def ftrl(
+    learning_rate: optax.ScalarOrSchedule,
+    learning_rate_power: jax.typing.ArrayLike = -0.5,
+    initial_accumulator_value: jax.typing.ArrayLike = 0.1,
+    l1_regularization_strength: jax.typing.ArrayLike = 0.0,
+    l2_regularization_strength: jax.typing.ArrayLike = 0.0,
+    l2_shrinkage_regularization_strength: jax.typing.ArrayLike = 0.0,
+    beta: jax.typing.ArrayLike = 0.0,
+) -> optax.GradientTransformationExtraArgs:
+    r"""FTRL-Proximal in the form of ``keras.optimizers.Ftrl`` (same numbers).
+
+    With :math:`p` = ``-learning_rate_power``, :math:`\tilde g = g + 2\lambda_s x`,
+    :math:`\lambda_2' = \lambda_2 + \beta/(2\eta)`:
+
+    .. math::
+       n' = n + g^2,\quad z \mathrel{+}= \tilde g - \frac{n'^p - n^p}{\eta} x,\quad
+       x \leftarrow \frac{\operatorname{clip}(z, \pm\lambda_1) - z}{n'^p/\eta + 2\lambda_2'}.
+
+    Args:
+      learning_rate: :math:`\eta` (scalar or schedule of the step).
+      learning_rate_power: :math:`-p`, ``<= 0`` (-0.5: AdaGrad-like rates).
+      initial_accumulator_value: starting :math:`n`, ``>= 0``.
+      l1_regularization_strength: :math:`\lambda_1` (produces exact zeros).
+      l2_regularization_strength: :math:`\lambda_2`.
+      l2_shrinkage_regularization_strength: :math:`\lambda_s`, an L2 term on the gradient.
+      beta: the :math:`\beta` of the per-coordinate rates in the paper.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state :class:`FtrlState`; needs params.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.ftrl(0.1, l1_regularization_strength=1e-3)
+
+    References:
+      McMahan et al. Ad Click Prediction: a View from the Trenches. 2013.
+      https://doi.org/10.1145/2487575.2488200
+    """
+    check_finite("learning_rate", learning_rate)
+    check_range("learning_rate_power", learning_rate_power, high=0.0)
+    check_nonnegative("initial_accumulator_value", initial_accumulator_value)
+    check_nonnegative("l1_regularization_strength", l1_regularization_strength)
+    check_nonnegative("l2_regularization_strength", l2_regularization_strength)
+    check_nonnegative("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength)
+    check_nonnegative("beta", beta)
+
+    def init_fn(params):
+        return FtrlState(
+            count=jnp.zeros([], jnp.int32),
+            accumulator=optax.tree.full_like(params, initial_accumulator_value),
+            linear=optax.tree.zeros_like(params),
+        )
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("ftrl needs params")
+        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
+        power = -learning_rate_power
+
+        def one(g, n, z, x):
+            lr_x = jnp.asarray(lr, x.dtype)
+            l2 = l2_regularization_strength + beta / (2.0 * lr_x)
+            g_shrunk = g + 2 * l2_shrinkage_regularization_strength * x
+            n_new = n + g * g
+            z_new = z + g_shrunk - (n_new**power - n**power) / lr_x * x
+            quadratic = n_new**power / lr_x + 2 * l2
+            z_clip = jnp.clip(z_new, -l1_regularization_strength, l1_regularization_strength)
+            x_new = (z_clip - z_new) / quadratic
+            return (x_new - x).astype(x.dtype), n_new, z_new
+
+        outs = jax.tree.map(one, updates, state.accumulator, state.linear, params)
+        treedef = jax.tree.structure(updates)
+        flat = treedef.flatten_up_to(outs)
+        pick = lambda i: treedef.unflatten([o[i] for o in flat])  # noqa: E731
+        return pick(0), FtrlState(
+            count=optax.safe_increment(state.count), accumulator=pick(1), linear=pick(2)
+        )
+
+    return optax.GradientTransformationExtraArgs(
+        init_fn, lambda u, s, p=None, **extra: update_fn(u, s, p)
+    )
+
+
+@register(
+    "madgrad",
+    family="adaptive",
+    reference=DEFAZIO_2021_MADGRAD,
+    state_per_param=3,
+    defaults={"learning_rate": 1e-2},
+    also_in=("optax.contrib",),
+)
+def madgrad(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.9,
+    weight_decay: float = 0.0,
+    eps: float = 1e-6,
+) -> optax.GradientTransformation:
+    r"""MADGRAD: dual averaging with cube-root adaptivity and momentum.
+
+    Weight decay :math:`\lambda x` is added to the gradient, then
+    :func:`optzoo.scale_by_madgrad` produces the step.
+
+    Args:
+      learning_rate: :math:`\eta`.
+      momentum: iterate-averaging momentum.
+      weight_decay: coupled weight decay :math:`\lambda`.
+      eps: stabiliser.
+
+    Returns:
+      A ``GradientTransformation`` equal to ``optax.contrib.madgrad``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.madgrad(1e-2)
+
+    References:
+      Defazio, Jelassi. Adaptivity without Compromise: A Momentumized, Adaptive, Dual
+      Averaged Gradient Method for Stochastic Optimization. 2021.
+      https://arxiv.org/abs/2101.11075
+    """
+    check_unit_interval("momentum", momentum)
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        add_decayed_weights(weight_decay),
+        scale_by_madgrad(learning_rate=learning_rate, momentum=momentum, eps=eps),
+    )

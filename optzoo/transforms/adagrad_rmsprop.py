@@ -1,0 +1,320 @@
+"""Per-coordinate scaling by accumulated squared gradients: the Adagrad/RMSProp line.
+
+RMSProp (plain and centred), the root of the sum of squares (Adagrad), Adadelta and
+MADGRAD's dual-averaged cube-root scaling. Each gives the numbers of its optax (or
+``optax.contrib``) namesake and keeps its state class.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import optax
+from optax import ScaleByAdaDeltaState, ScaleByRmsState, ScaleByRssState, ScaleByRStdDevState
+from optax.contrib import MadgradState
+
+from optzoo.core.validation import check_decay, check_nonnegative, check_unit_interval
+from optzoo.transforms._moments import _debias, _ema, _map, _optax_state, _square, _value
+
+__all__ = [
+    "scale_by_rms",
+    "scale_by_stddev",
+    "scale_by_rss",
+    "scale_by_adadelta",
+    "scale_by_madgrad",
+]
+
+
+# optax's state when bias correction is on; optax does not export these two.
+ScaleByRmsWithCountState = _optax_state("ScaleByRmsWithCountState", ("count", "nu"))
+
+
+ScaleByRStdDevWithCountState = _optax_state("ScaleByRStdDevWithCountState", ("count", "mu", "nu"))
+
+
+def scale_by_rms(
+    decay: jax.typing.ArrayLike = 0.9,
+    eps: jax.typing.ArrayLike = 1e-8,
+    initial_scale: jax.typing.ArrayLike = 0.0,
+    eps_in_sqrt: bool = True,
+    bias_correction: bool = False,
+) -> optax.GradientTransformation:
+    r"""Scales updates by the root of a moving average of squared gradients (RMSProp).
+
+    .. math::
+       v_t = \rho v_{t-1} + (1-\rho) g_t^2, \quad
+       u_t = \frac{g_t}{\sqrt{\hat v_t + \epsilon}} \;\text{or}\;
+       \frac{g_t}{\sqrt{\hat v_t} + \epsilon}\;(\texttt{eps\_in\_sqrt=False}),
+
+    with :math:`\hat v_t = v_t / (1-\rho^t)` when ``bias_correction`` else :math:`v_t`.
+
+    Args:
+      decay: :math:`\rho`, in ``[0, 1)``.
+      eps: stabiliser :math:`\epsilon`, ``>= 0``.
+      initial_scale: initial value :math:`v_0`, ``>= 0``.
+      eps_in_sqrt: add :math:`\epsilon` inside the square root (optax's default).
+      bias_correction: divide :math:`v_t` by :math:`1-\rho^t` (adds a step count).
+
+    Returns:
+      A ``GradientTransformation``; state ``optax.ScaleByRmsState`` (with a ``count``
+      field when ``bias_correction``).
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.scale_by_rms(decay=0.99, eps_in_sqrt=False)
+
+    References:
+      Tieleman, Hinton. Neural Networks for Machine Learning, Lecture 6e: rmsprop. 2012.
+      https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf
+    """
+    # decay 1 freezes the average (legal in optax); with bias correction it divides by 0.
+    (check_decay if bias_correction else check_unit_interval)("decay", decay)
+    check_nonnegative("eps", eps)
+    check_nonnegative("initial_scale", initial_scale)
+
+    def init_fn(params):
+        nu = optax.tree.full_like(params, initial_scale)
+        if bias_correction:
+            return ScaleByRmsWithCountState(count=jnp.zeros([], jnp.int32), nu=nu)
+        return ScaleByRmsState(nu=nu)
+
+    def update_fn(updates, state, params=None):
+        del params
+        nu = _ema(_map(_square, updates), state.nu, decay)
+        if bias_correction:
+            count = optax.safe_increment(state.count)
+            nu_hat = _debias(nu, decay, count)
+        else:
+            nu_hat = nu
+        if eps_in_sqrt:
+            scaling = _map(lambda v: jax.lax.rsqrt(v + eps), nu_hat)
+        else:
+            scaling = _map(lambda v: 1 / (jnp.sqrt(v) + eps), nu_hat)
+        updates = _map(lambda g, s: s * g, updates, scaling)
+        if bias_correction:
+            return updates, ScaleByRmsWithCountState(count=count, nu=nu)
+        return updates, ScaleByRmsState(nu=nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def scale_by_stddev(
+    decay: jax.typing.ArrayLike = 0.9,
+    eps: jax.typing.ArrayLike = 1e-8,
+    initial_scale: jax.typing.ArrayLike = 0.0,
+    eps_in_sqrt: bool = True,
+    bias_correction: bool = False,
+) -> optax.GradientTransformation:
+    r"""Scales updates by a running estimate of the gradient's standard deviation.
+
+    Centered RMSProp (Graves 2013):
+
+    .. math::
+       m_t = \rho m_{t-1} + (1-\rho) g_t, \quad v_t = \rho v_{t-1} + (1-\rho) g_t^2, \quad
+       u_t = \frac{g_t}{\sqrt{\hat v_t - \hat m_t^2 + \epsilon}}
+
+    (``eps_in_sqrt=False``: :math:`g_t / (\sqrt{\hat v_t - \hat m_t^2} + \epsilon)`), with
+    both moments divided by :math:`1-\rho^t` when ``bias_correction``.
+
+    Args:
+      decay: :math:`\rho`, in ``[0, 1)``.
+      eps: stabiliser :math:`\epsilon`, ``>= 0``.
+      initial_scale: initial value :math:`v_0`, ``>= 0``.
+      eps_in_sqrt: add :math:`\epsilon` inside the square root.
+      bias_correction: bias-correct both moments (adds a step count).
+
+    Returns:
+      A ``GradientTransformation``; state ``optax.ScaleByRStdDevState`` (with a
+      ``count`` field when ``bias_correction``).
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.scale_by_stddev(decay=0.95)
+
+    References:
+      Graves. Generating Sequences With Recurrent Neural Networks (eq. 38-45). 2013.
+      https://arxiv.org/abs/1308.0850
+    """
+    # decay 1 freezes the average (legal in optax); with bias correction it divides by 0.
+    (check_decay if bias_correction else check_unit_interval)("decay", decay)
+    check_nonnegative("eps", eps)
+    check_nonnegative("initial_scale", initial_scale)
+
+    def init_fn(params):
+        mu = optax.tree.zeros_like(params)
+        nu = optax.tree.full_like(params, initial_scale)
+        if bias_correction:
+            return ScaleByRStdDevWithCountState(count=jnp.zeros([], jnp.int32), mu=mu, nu=nu)
+        return ScaleByRStdDevState(mu=mu, nu=nu)
+
+    def update_fn(updates, state, params=None):
+        del params
+        mu = _ema(updates, state.mu, decay)
+        nu = _ema(_map(_square, updates), state.nu, decay)
+        if bias_correction:
+            count = optax.safe_increment(state.count)
+            mu_hat, nu_hat = _debias(mu, decay, count), _debias(nu, decay, count)
+        else:
+            mu_hat, nu_hat = mu, nu
+        if eps_in_sqrt:
+            scaling = _map(lambda m, v: jax.lax.rsqrt(v - _square(m) + eps), mu_hat, nu_hat)
+        else:
+            scaling = _map(lambda m, v: 1 / (jnp.sqrt(v - _square(m)) + eps), mu_hat, nu_hat)
+        updates = _map(lambda g, s: s * g, updates, scaling)
+        if bias_correction:
+            return updates, ScaleByRStdDevWithCountState(count=count, mu=mu, nu=nu)
+        return updates, ScaleByRStdDevState(mu=mu, nu=nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def scale_by_rss(
+    initial_accumulator_value: jax.typing.ArrayLike = 0.1,
+    eps: jax.typing.ArrayLike = 1e-7,
+) -> optax.GradientTransformation:
+    r"""Scales updates by the root of the sum of all squared gradients so far (Adagrad).
+
+    .. math::
+       s_t = s_{t-1} + g_t^2, \quad u_t = \frac{g_t}{\sqrt{s_t + \epsilon}}
+       \;(u_t = 0 \text{ where } s_t = 0).
+
+    Args:
+      initial_accumulator_value: :math:`s_0`, ``>= 0``.
+      eps: stabiliser :math:`\epsilon` inside the square root, ``>= 0``.
+
+    Returns:
+      A ``GradientTransformation`` whose state is ``optax.ScaleByRssState``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.scale_by_rss(initial_accumulator_value=0.0)
+
+    References:
+      Duchi, Hazan, Singer. Adaptive Subgradient Methods for Online Learning and
+      Stochastic Optimization. JMLR 12, 2011. https://jmlr.org/papers/v12/duchi11a.html
+    """
+    check_nonnegative("initial_accumulator_value", initial_accumulator_value)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        return ScaleByRssState(
+            sum_of_squares=optax.tree.full_like(params, initial_accumulator_value)
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        # |g|^2 as conj(g) * g, optax's form (it differs from g**2 on boolean leaves).
+        sum_of_squares = _map(
+            lambda g, s: (jnp.conj(g) * g).real + s, updates, state.sum_of_squares
+        )
+        updates = _map(
+            lambda g, s: jnp.where(s > 0, jax.lax.rsqrt(s + eps), 0.0) * g,
+            updates,
+            sum_of_squares,
+        )
+        return updates, ScaleByRssState(sum_of_squares=sum_of_squares)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def scale_by_adadelta(
+    rho: jax.typing.ArrayLike = 0.9, eps: jax.typing.ArrayLike = 1e-6
+) -> optax.GradientTransformation:
+    r"""Scales updates by Adadelta's ratio of update RMS to gradient RMS.
+
+    .. math::
+       E[g^2]_t = \rho E[g^2]_{t-1} + (1-\rho) g_t^2, \quad
+       u_t = \frac{\sqrt{E[\Delta x^2]_{t-1} + \epsilon}}{\sqrt{E[g^2]_t + \epsilon}}\, g_t,
+       \quad E[\Delta x^2]_t = \rho E[\Delta x^2]_{t-1} + (1-\rho) u_t^2.
+
+    Args:
+      rho: decay :math:`\rho` of both running averages, in ``[0, 1)``.
+      eps: stabiliser :math:`\epsilon`, ``>= 0``.
+
+    Returns:
+      A ``GradientTransformation`` whose state is ``optax.ScaleByAdaDeltaState``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.scale_by_adadelta(rho=0.95)
+
+    References:
+      Zeiler. ADADELTA: An Adaptive Learning Rate Method. 2012.
+      https://arxiv.org/abs/1212.5701
+    """
+    check_unit_interval("rho", rho)  # 1 freezes both averages (legal in optax)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        return ScaleByAdaDeltaState(
+            e_g=optax.tree.zeros_like(params), e_x=optax.tree.zeros_like(params)
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        e_g = _ema(_map(lambda g: g**2, updates), state.e_g, rho)
+        updates = _map(
+            lambda g, eg, ex: (jnp.sqrt(ex + eps) / jnp.sqrt(eg + eps)) * g,
+            updates,
+            e_g,
+            state.e_x,
+        )
+        e_x = _ema(_map(lambda u: u**2, updates), state.e_x, rho)
+        return updates, ScaleByAdaDeltaState(e_g=e_g, e_x=e_x)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def scale_by_madgrad(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.9,
+    eps: float = 1e-6,
+) -> optax.GradientTransformation:
+    r"""MADGRAD: momentumised, adaptive dual averaging; emits the full (negative) step.
+
+    With :math:`\lambda_k = (\eta_k + \epsilon)\sqrt{k+1}`:
+
+    .. math::
+       S_{k+1} = S_k + \lambda_k g_k,\quad \nu_{k+1} = \nu_k + \lambda_k g_k^2,\quad
+       z_{k+1} = x_0 - S_{k+1}/(\nu_{k+1}^{1/3} + \epsilon),\\
+       x_{k+1} = (1-c)\, x_k + c\, z_{k+1}\quad (c = 1 - \text{momentum}).
+
+    Args:
+      learning_rate: :math:`\eta` (scalar or schedule).
+      momentum: weight of the previous iterate.
+      eps: stabiliser of the learning rate and the cube root.
+
+    Returns:
+      A ``GradientTransformation`` with state ``optax.contrib.MadgradState``; needs params.
+
+    References:
+      Defazio, Jelassi. Adaptivity without Compromise: A Momentumized, Adaptive, Dual
+      Averaged Gradient Method for Stochastic Optimization. 2021.
+      https://arxiv.org/abs/2101.11075
+    """
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        return MadgradState(
+            count=jnp.zeros([], jnp.int32),
+            grad_sum_sq=optax.tree.zeros_like(params),
+            s=optax.tree.zeros_like(params),
+            x0=jax.tree.map(lambda x: x, params),
+        )
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_madgrad needs params")
+        lam = (_value(learning_rate, state.count) + eps) * jnp.sqrt(state.count + 1)
+        nu = jax.tree.map(
+            lambda v, g: v + (lam * (g**2)).astype(g.dtype), state.grad_sum_sq, updates
+        )
+        s = jax.tree.map(lambda a, g: a + (lam * g).astype(g.dtype), state.s, updates)
+        z = jax.tree.map(lambda x0, a, v: x0 - a / (jnp.cbrt(v) + eps), state.x0, s, nu)
+        x_new = jax.tree.map(lambda zz, x: (1 - momentum) * zz + momentum * x, z, params)
+        new_updates = jax.tree.map(lambda a, b: a - b, x_new, params)
+        return new_updates, MadgradState(
+            count=optax.safe_increment(state.count), grad_sum_sq=nu, s=s, x0=state.x0
+        )
+
+    return optax.GradientTransformation(init_fn, update_fn)

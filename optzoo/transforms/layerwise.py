@@ -1,0 +1,128 @@
+"""Layer-wise building blocks: the LARS/LAMB trust ratio and NovoGrad's per-layer moments."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import optax
+from optax import ScaleByNovogradState
+
+from optzoo.core.validation import check_nonnegative
+from optzoo.transforms._moments import _check_betas, _is_none
+
+__all__ = [
+    "scale_by_novograd",
+    "scale_by_trust_ratio",
+]
+
+
+def scale_by_novograd(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.25,
+    eps: jax.typing.ArrayLike = 1e-8,
+    eps_root: jax.typing.ArrayLike = 0.0,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    mu_dtype: jax.typing.DTypeLike | None = None,
+) -> optax.GradientTransformation:
+    r"""NovoGrad scaling: layer-wise second moments of the gradient norm.
+
+    Per leaf, with :math:`v_1 = \|g_1\|^2` and :math:`m_1 = g_1/\sqrt{v_1} + \lambda x_1`:
+
+    .. math::
+       v_t = \beta_2 v_{t-1} + (1-\beta_2)\|g_t\|^2,\quad
+       m_t = \beta_1 m_{t-1} + \frac{g_t}{\sqrt{v_t+\epsilon_{root}}+\epsilon} + \lambda x_t,
+       \quad u_t = m_t.
+
+    Args:
+      b1: decay of the first moment.
+      b2: decay of the layer-wise second moment.
+      eps: added to the denominator outside the square root.
+      eps_root: added inside the square root.
+      weight_decay: :math:`\lambda`, decoupled inside the momentum.
+      mu_dtype: dtype of the first moment.
+
+    Returns:
+      A ``GradientTransformation`` with state ``optax.ScaleByNovogradState``; needs params.
+
+    References:
+      Ginsburg et al. Stochastic Gradient Methods with Layer-wise Adaptive Moments for
+      Training of Deep Networks. 2019. https://arxiv.org/abs/1905.11286
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_nonnegative("eps", eps)
+    mu_dtype = None if mu_dtype is None else jax.dtypes.canonicalize_dtype(mu_dtype)
+
+    def init_fn(params):
+        mu = optax.tree.zeros_like(params, dtype=mu_dtype)
+        nu = jax.tree.map(lambda p: jnp.asarray(0.0, dtype=p.dtype), params)
+        return ScaleByNovogradState(count=jnp.zeros([], jnp.int32), mu=mu, nu=nu)
+
+    def sq_norm(g):
+        return jnp.linalg.norm(g) ** 2
+
+    def direction(g, p, v):
+        return g / (jnp.sqrt(v + eps_root) + eps) + weight_decay * p
+
+    def first_nu(grads, nu):
+        return jax.tree.map(lambda g, n: sq_norm(g).astype(n.dtype), grads, nu)
+
+    def next_nu(grads, nu):
+        return optax.tree.update_moment(jax.tree.map(sq_norm, grads), nu, b2, 1)
+
+    def first_mu(grads, params, mu, nu):
+        del mu
+        return jax.tree.map(direction, grads, params, nu)
+
+    def next_mu(grads, params, mu, nu):
+        d = jax.tree.map(direction, grads, params, nu)
+        return jax.tree.map(lambda m, u: None if m is None else b1 * m + u, mu, d, is_leaf=_is_none)
+
+    def update_fn(updates, state, params):
+        if params is None:
+            raise ValueError("scale_by_novograd needs params")
+        count_inc = optax.safe_increment(state.count)
+        nu = jax.lax.cond(count_inc == 1, first_nu, next_nu, updates, state.nu)
+        mu = jax.lax.cond(count_inc == 1, first_mu, next_mu, updates, params, state.mu, nu)
+        mu = optax.tree.cast(mu, mu_dtype)
+        return mu, ScaleByNovogradState(count=count_inc, mu=mu, nu=nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def scale_by_trust_ratio(
+    min_norm: jax.typing.ArrayLike = 0.0,
+    trust_coefficient: jax.typing.ArrayLike = 1.0,
+    eps: jax.typing.ArrayLike = 0.0,
+) -> optax.GradientTransformation:
+    r"""Layer-wise trust ratio (LARS / LAMB): :math:`u \leftarrow u \cdot c\|x\|/(\|u\|+\epsilon)`.
+
+    Norms are clipped below at ``min_norm``; where either norm is zero the ratio is 1.
+
+    Args:
+      min_norm: lower clip of both norms.
+      trust_coefficient: :math:`c`.
+      eps: added to the update norm.
+
+    Returns:
+      A stateless ``GradientTransformation``; needs params.
+
+    References:
+      You, Gitman, Ginsburg. Large Batch Training of Convolutional Networks. 2017.
+      https://arxiv.org/abs/1708.03888
+    """
+    check_nonnegative("min_norm", min_norm)
+    check_nonnegative("eps", eps)
+
+    def scale_one(u, p):
+        p_norm = optax.safe_norm(p, min_norm)
+        u_norm = optax.safe_norm(u, min_norm)
+        ratio = trust_coefficient * p_norm / (u_norm + eps)
+        zero = jnp.logical_or(p_norm == 0.0, u_norm == 0.0)
+        return u * jnp.where(zero, jnp.array(1.0, dtype=p.dtype), ratio)
+
+    def update_fn(updates, state, params):
+        if params is None:
+            raise ValueError("scale_by_trust_ratio needs params")
+        return jax.tree.map(scale_one, updates, params), state
+
+    return optax.GradientTransformation(optax.init_empty_state, update_fn)

@@ -1,0 +1,69 @@
+"""Layer-wise optimizers: LAMB, LARS and NovoGrad against optax (100 steps), and the trust-ratio
+and NovoGrad blocks with non-default arguments."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+import jax
+import optax
+import pytest
+
+import optzoo
+
+# The shared helpers sit next to this file (pytest runs with --import-mode=importlib).
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from _helpers import check_matches_optax, check_transform_matches_optax, slow_marked  # noqa: E402
+
+# name -> (optzoo factory, kwargs, optax reference, kwargs); non-default hyperparameters.
+OPTAX_CASES = {
+    "lamb": (
+        optzoo.lamb,
+        dict(learning_rate=1e-2, b1=0.8, b2=0.99, weight_decay=0.05),
+        optax.lamb,
+        None,
+    ),
+    "lars": (
+        optzoo.lars,
+        dict(
+            learning_rate=0.5,
+            weight_decay=1e-3,
+            momentum=0.8,
+            nesterov=True,
+            trust_coefficient=0.01,
+        ),
+        optax.lars,
+        None,
+    ),
+    "novograd": (
+        optzoo.novograd,
+        dict(learning_rate=1e-2, b1=0.8, b2=0.5, weight_decay=0.01),
+        optax.novograd,
+        None,
+    ),
+}
+
+
+OPTAX_SLOW: set[str] = set()
+
+
+@pytest.mark.parametrize("name", slow_marked(OPTAX_CASES, OPTAX_SLOW))
+def test_matches_optax(name):
+    check_matches_optax(name, OPTAX_CASES)
+
+
+# Building blocks with non-default arguments that the optimizers above do not reach.
+TRANSFORM_CASES = {
+    "scale_by_trust_ratio": (
+        dict(min_norm=0.1, trust_coefficient=0.5, eps=1e-3),
+        "scale_by_trust_ratio",
+    ),
+    "scale_by_novograd": (dict(eps=1e-6, mu_dtype=jax.numpy.float32), "scale_by_novograd"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(TRANSFORM_CASES))
+def test_transform_matches_optax(name):
+    check_transform_matches_optax(name, TRANSFORM_CASES)

@@ -1,0 +1,90 @@
+"""Learning-rate-free optimizers: COCOB, DoG, Prodigy, D-Adaptation and Mechanic against
+optax.contrib (100 steps), D-Adapt SGD against pytorch_optimizer (float64, 60 steps)."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+import optax
+import optax.contrib as contrib
+import pytest
+
+import optzoo
+
+# The shared helpers sit next to this file (pytest runs with --import-mode=importlib).
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from _helpers import check_matches_optax, check_matches_pytorch_optimizer, slow_marked  # noqa: E402
+
+# name -> (optzoo factory, kwargs, optax reference, kwargs); non-default hyperparameters.
+OPTAX_CASES = {
+    "cocob": (optzoo.cocob, dict(alpha=50.0, weight_decay=1e-3), contrib.cocob, None),
+    "dog": (
+        optzoo.dog,
+        dict(learning_rate=0.8, init_step=("heuristic", 1e-4), weight_decay=1e-3),
+        contrib.dog,
+        None,
+    ),
+    "dog_lr_init": (optzoo.dog, dict(init_step=("learning_rate", 1e-3)), contrib.dog, None),
+    "prodigy": (
+        optzoo.prodigy,
+        dict(betas=(0.8, 0.99), weight_decay=0.01, estim_lr0=1e-4),
+        contrib.prodigy,
+        None,
+    ),
+    "prodigy_safeguard": (
+        optzoo.prodigy,
+        dict(learning_rate=optax.linear_schedule(0.1, 1.0, 20), safeguard_warmup=True, beta3=0.9),
+        contrib.prodigy,
+        None,
+    ),
+    "dadapt_adamw": (
+        optzoo.dadapt_adamw,
+        dict(betas=(0.8, 0.99), weight_decay=0.01, estim_lr0=1e-4),
+        contrib.dadapt_adamw,
+        None,
+    ),
+    "mechanize_sgd": (
+        lambda **k: optzoo.mechanize(optax.sgd(0.1), **k),
+        dict(weight_decay=1e-3, s_init=1e-5, num_betas=4),
+        lambda **k: contrib.mechanize(optax.sgd(0.1), **k),
+        None,
+    ),
+    "mechanic": (
+        optzoo.mechanic,
+        dict(learning_rate=1e-2, weight_decay=1e-3),
+        lambda learning_rate, weight_decay: contrib.mechanize(
+            optax.adam(learning_rate), weight_decay=weight_decay
+        ),
+        None,
+    ),
+}
+
+
+# Second configurations of an optimizer already covered: run with the slow tests.
+OPTAX_SLOW = {"dog_lr_init", "mechanize_sgd", "prodigy_safeguard"}
+
+
+@pytest.mark.parametrize("name", slow_marked(OPTAX_CASES, OPTAX_SLOW))
+def test_matches_optax(name):
+    check_matches_optax(name, OPTAX_CASES)
+
+
+# name -> (optzoo factory, kwargs, pytorch_optimizer class name, kwargs, problem kwargs)
+TORCH_CASES = {
+    "dadapt_sgd": (
+        optzoo.dadapt_sgd,
+        dict(learning_rate=0.5, momentum=0.8, d0=1e-3, weight_decay=1e-3, growth_rate=1.5),
+        "DAdaptSGD",
+        dict(lr=0.5, momentum=0.8, d0=1e-3, weight_decay=1e-3, growth_rate=1.5),
+        {},
+    ),
+}
+
+
+TORCH_SLOW: set[str] = set()
+
+
+@pytest.mark.parametrize("name", slow_marked(TORCH_CASES, TORCH_SLOW))
+def test_matches_pytorch_optimizer(name):
+    check_matches_pytorch_optimizer(name, TORCH_CASES)

@@ -1,0 +1,87 @@
+"""Sign-based optimizers: Lion, signSGD, Signum and Rprop against optax (100 steps), MARS-Lion
+against pytorch_optimizer (float64, 60 steps), and Lion's block modes against optax."""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+import optax
+import pytest
+
+import optzoo
+
+# The shared helpers sit next to this file (pytest runs with --import-mode=importlib).
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from _helpers import (  # noqa: E402
+    check_matches_optax,
+    check_matches_pytorch_optimizer,
+    check_transform_matches_optax,
+    slow_marked,
+)
+
+# name -> (optzoo factory, kwargs, optax reference, kwargs); non-default hyperparameters.
+OPTAX_CASES = {
+    "lion": (
+        optzoo.lion,
+        dict(learning_rate=3e-3, b1=0.8, b2=0.95, weight_decay=0.1),
+        optax.lion,
+        None,
+    ),
+    "sign_sgd": (optzoo.sign_sgd, dict(learning_rate=3e-3), optax.sign_sgd, None),
+    "signum": (optzoo.signum, dict(learning_rate=3e-3, beta=0.7), optax.signum, None),
+    "rprop": (
+        optzoo.rprop,
+        dict(learning_rate=1e-2, eta_minus=0.4, eta_plus=1.3, max_step_size=0.5),
+        optax.rprop,
+        None,
+    ),
+}
+
+
+OPTAX_SLOW: set[str] = set()
+
+
+@pytest.mark.parametrize("name", slow_marked(OPTAX_CASES, OPTAX_SLOW))
+def test_matches_optax(name):
+    check_matches_optax(name, OPTAX_CASES)
+
+
+# Building blocks with non-default arguments that the optimizers above do not reach.
+TRANSFORM_CASES = {
+    "scale_by_lion_smooth": (dict(b1=0.8, mode="smooth", smooth_beta=3.0), "scale_by_lion"),
+    "scale_by_lion_refined": (dict(b2=0.9, mode="refined"), "scale_by_lion"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(TRANSFORM_CASES))
+def test_transform_matches_optax(name):
+    check_transform_matches_optax(name, TRANSFORM_CASES)
+
+
+# name -> (optzoo factory, kwargs, pytorch_optimizer class name, kwargs, problem kwargs)
+TORCH_CASES = {
+    "mars_lion": (
+        optzoo.mars_lion,
+        dict(learning_rate=3e-3, b1=0.8, gamma=0.05, weight_decay=1e-2),
+        "MARS",
+        dict(
+            lr=3e-3,
+            betas=(0.8, 0.99),
+            gamma=0.05,
+            weight_decay=1e-2,
+            mars_type="lion",
+            optimize_1d=True,
+        ),
+        {},
+    ),
+}
+
+
+TORCH_SLOW: set[str] = set()
+
+
+@pytest.mark.parametrize("name", slow_marked(TORCH_CASES, TORCH_SLOW))
+def test_matches_pytorch_optimizer(name):
+    check_matches_pytorch_optimizer(name, TORCH_CASES)
