@@ -15,7 +15,7 @@ from optzoo.data import Dataset
 from optzoo.models import build_model
 from optzoo.train.config import ModelConfig
 
-__all__ = ["TrainState", "model_from_config", "create_train_state"]
+__all__ = ["MODEL_OPTIONS", "TrainState", "model_from_config", "create_train_state"]
 
 
 class TrainState(train_state.TrainState):
@@ -24,7 +24,8 @@ class TrainState(train_state.TrainState):
     batch_stats: Any = None
 
 
-_OPTIONS = {
+# The ``model`` config keys each model family reads (``init`` is its kernel initialiser).
+MODEL_OPTIONS = {
     "mlp": ("width", "depth", "activation", "dropout", "norm", "init"),
     "lenet5": ("pool", "norm", "dropout", "activation", "init", "width_multiplier"),
     "resnet": ("stages", "blocks", "norm", "dropout", "init"),
@@ -35,7 +36,7 @@ _OPTIONS = {
 
 def model_from_config(cfg: ModelConfig, data: Dataset) -> nn.Module:
     """The Flax model a config names, sized for ``data``."""
-    opts = {k: getattr(cfg, k) for k in _OPTIONS[cfg.name]}
+    opts = {k: getattr(cfg, k) for k in MODEL_OPTIONS[cfg.name]}
     init = opts.pop("init", "")
     if init:
         opts["initializer"] = init
