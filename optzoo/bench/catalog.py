@@ -3,8 +3,8 @@
 ``optzoo bench list`` prints :func:`catalog`: the training engine's data sets
 (``optzoo.data.DATASETS``, with their loader options), models
 (``optzoo.models.MODELS``, with the ``model`` keys each reads), activations and
-initialisers, the optimizer registry (apart from the optimizers whose update
-needs more than the engine's step supplies), and the suite's own vocabulary
+initialisers, the optimizer registry (any whose update needs more than the
+engine's step supplies listed apart), and the suite's own vocabulary
 (schedules, tuning protocols, search distributions, target and table metrics).
 """
 
@@ -48,7 +48,7 @@ def catalog() -> dict[str, list[str]]:
         else:
             runnable.append(name)
     models = [f"{m} ({', '.join(MODEL_OPTIONS.get(m, ()))})" for m in MODELS]
-    return {
+    out = {
         "data sets": data,
         "models": models,
         "activations": list(ACTIVATIONS),
@@ -60,8 +60,10 @@ def catalog() -> dict[str, list[str]]:
         "protocols": list(cfg.PROTOCOLS),
         "search spaces": list(cfg.DISTRIBUTIONS),
         "optimizers": runnable,
-        "not runnable": [f"{n} (needs {', '.join(needs[n])})" for n in sorted(needs)],
     }
+    if needs:
+        out["not runnable"] = [f"{n} (needs {', '.join(needs[n])})" for n in sorted(needs)]
+    return out
 
 
 def format_catalog(entries: dict[str, list[str]] | None = None) -> str:

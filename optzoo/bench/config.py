@@ -330,6 +330,12 @@ def _check_optimizer(path: str, opt: OptimizerSpec, known: list[str]) -> bool:
     trial = dict(opt.hyperparameters)
     for hp, dist in opt.search.items():
         trial.setdefault(hp, _sample_value(dist))
+    lr = resolved_hyperparameters(opt.name, trial).get("learning_rate")
+    if isinstance(lr, bool) or not isinstance(lr, int | float):
+        raise ConfigError(
+            f"{path}.hyperparameters.learning_rate: the training engine needs a number "
+            f"(the registry default of {opt.name!r} is {lr!r})"
+        )
     try:
         registry.create(opt.name, **trial)
     except (ValueError, TypeError) as e:
@@ -338,7 +344,7 @@ def _check_optimizer(path: str, opt: OptimizerSpec, known: list[str]) -> bool:
 
 
 # What optzoo.train's step passes to an optimizer's update besides the gradients.
-ENGINE_SUPPLIES = {"params"}
+ENGINE_SUPPLIES = {"params", "value", "value_fn", "grad"}
 
 
 def resolved_hyperparameters(optimizer: str, hyperparameters: Mapping[str, Any]) -> dict:

@@ -19,7 +19,7 @@ from optzoo.train import checkpoint as ckpt
 from optzoo.train.config import Config, ConfigError, load_config, to_dict
 from optzoo.train.diagnostics import HessianHook, check_gradients, summarize
 from optzoo.train.distributed import initialize
-from optzoo.train.optim import build_optimizer
+from optzoo.train.optim import build_optimizer, optimizer_needs
 from optzoo.train.parallel import Runner, hlo_collective_bytes, tree_bytes_per_device
 from optzoo.train.progress import Progress
 from optzoo.train.state import create_train_state, model_from_config
@@ -204,6 +204,7 @@ def train_and_evaluate(
         accumulate_steps=config.optimizer.accumulate_steps,
         l1=config.optimizer.l1,
         l2=config.optimizer.l2,
+        needs=optimizer_needs(config.optimizer),
     )
 
     meta: dict[str, Any] = {

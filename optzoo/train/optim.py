@@ -11,7 +11,13 @@ import optax
 
 from optzoo.train.config import ConfigError, OptimizerConfig, ScheduleConfig
 
-__all__ = ["build_schedule", "build_optimizer", "create_optimizer", "decoupled_weight_decay"]
+__all__ = [
+    "build_schedule",
+    "build_optimizer",
+    "create_optimizer",
+    "decoupled_weight_decay",
+    "optimizer_needs",
+]
 
 
 def build_schedule(
@@ -102,6 +108,18 @@ def decoupled_weight_decay(
         return updates, DecoupledDecayState(optax.safe_increment(state.count))
 
     return optax.GradientTransformation(init_fn, update_fn)
+
+
+STEP_SUPPLIES = ("value", "value_fn", "grad")
+
+
+def optimizer_needs(cfg: OptimizerConfig) -> tuple[str, ...]:
+    """What the optimizer's update takes besides gradients and params (registry ``needs``)."""
+    import optzoo
+
+    if cfg.name not in optzoo.registry.names():
+        return ()
+    return tuple(n for n in optzoo.registry.info(cfg.name).needs if n in STEP_SUPPLIES)
 
 
 def build_optimizer(cfg: OptimizerConfig, total_steps: int) -> optax.GradientTransformation:

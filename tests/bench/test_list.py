@@ -40,9 +40,8 @@ def test_list_names_everything_from_the_registries(capsys):
     assert _names(s["protocols"]) == set(cfg.PROTOCOLS)
     assert _names(s["schedules"]) == set(cfg.SCHEDULES)
     assert _names(s["table metrics"]) == set(cfg.TABLE_METRICS)
-    listed = _names(s["optimizers"]) | _names(s["not runnable"])
-    assert listed == set(registry.names())
-    assert "sam (needs value_fn)" in s["not runnable"] and "adam" in _names(s["optimizers"])
+    assert _names(s["optimizers"]) == set(registry.names())  # value_fn ones included
+    assert "not runnable" not in s
     for name in FILE_DATASETS:
         assert f"{name} (data.path: local files)" in s["data sets"]
     assert "rnn (cell, hidden, layers, embed, output, truncate, init)" in s["models"]
@@ -79,5 +78,7 @@ def test_listed_names_are_checked(capsys):
         parse_suite(_suite({"model": {"name": "lenet"}}))
     with pytest.raises(ConfigError, match=r"workloads\[0\]\.data\.path.*'mnist'"):
         parse_suite(_suite({"data": {"name": "mnist"}}))
-    with pytest.raises(ConfigError, match=r"optimizers\[0\]\.name: 'sam' needs value_fn"):
-        parse_suite(_suite({}, optimizer="sam"))
+    raw = _suite({}, optimizer="bfgs")
+    raw["optimizers"][0]["hyperparameters"] = {}
+    with pytest.raises(ConfigError, match=r"optimizers\[0\]\.hyperparameters\.learning_rate"):
+        parse_suite(raw)  # line-search methods default to no learning rate; the engine needs one
