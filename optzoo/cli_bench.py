@@ -195,17 +195,12 @@ def _cmd_studies(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from optzoo import registry
     from optzoo.bench import config as cfg
 
     if args.config is None:
-        print(f"data sets:      {', '.join(cfg.DATASETS)}")
-        print("models:         mlp (width, depth, activation)")
-        print(f"target metrics: {', '.join(cfg.METRICS)}")
-        print(f"schedules:      {', '.join(cfg.SCHEDULES)}")
-        print(f"protocols:      {', '.join(cfg.PROTOCOLS)}")
-        print(f"search spaces:  {', '.join(cfg.DISTRIBUTIONS)}")
-        print(f"optimizers:     {', '.join(registry.names())}")
+        from optzoo.bench.catalog import format_catalog
+
+        print(format_catalog())
         return 0
     from optzoo.bench.tuning import expand_jobs
 

@@ -64,7 +64,8 @@ BENCH_CASES = [
         ["optimizers[0].hyperparameters", "momentum"],
     ),
     ("unknown_optimizer", ("{name: sgd,", "{name: sgdd,"), ["optimizers[0].name", "'sgd'"]),
-    ("unknown_dataset", ("{name: digits}", "{name: mnist}"), ["data.name", "'mnist5k'"]),
+    ("unknown_dataset", ("{name: digits}", "{name: digitz}"), ["data.name", "'digits'"]),
+    ("missing_data_path", ("{name: digits}", "{name: mnist}"), ["data.path", "'mnist'"]),
 ]
 
 

@@ -4,6 +4,12 @@ A suite names workloads (model + data + target + budget), optimizers (registry
 names, hyperparameters, schedule, optional search space), a tuning protocol and
 seeds. Every error is a :class:`ConfigError` that names the offending key and,
 for unknown keys or names, the closest valid ones.
+
+Every run trains with the training engine (``optzoo.train``);
+:func:`engine_config` translates one run of a workload into the engine's config
+and validation checks each workload against the engine's schema and registries
+(``optzoo.data.DATASETS``, ``optzoo.models.MODELS``). This module imports no
+other ``optzoo.bench`` module, so it is the root of the package's imports.
 """
 
 from __future__ import annotations
@@ -32,20 +38,48 @@ __all__ = [
     "SuiteConfig",
     "load_suite",
     "parse_suite",
-    "DATASETS",
+    "engine_config",
+    "resolved_hyperparameters",
+    "ENGINES",
+    "ENGINE_SUPPLIES",
     "SCHEDULES",
     "PROTOCOLS",
     "DISTRIBUTIONS",
+    "METRICS",
+    "TABLE_METRICS",
 ]
 
-DATASETS = ("digits", "mnist5k")
+# Both run optzoo.train; they differ only in the MLP's default initialisation (see
+# engine_config): builtin keeps the bench's original MLP (He-normal for ReLU-like units).
 ENGINES = ("builtin", "train")
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "silu")
 SCHEDULES = ("constant", "cosine", "warmup_cosine", "linear", "exponential", "step")
 PROTOCOLS = ("defaults", "grid", "random")
 SELECT_BY = ("time", "steps", "metric")
 DISTRIBUTIONS = ("log_uniform", "uniform", "choice")
 METRICS = {"eval_accuracy": "max", "eval_loss": "min", "train_loss": "min"}
+# Per-run metrics a suite's ``table`` may name: key -> (column header, format, scale).
+# Every run records each key (None where it does not apply); see optzoo.bench.metrics.
+TABLE_METRICS: dict[str, tuple[str, str, float]] = {
+    "best_eval_accuracy": ("best eval acc", ".4f", 1.0),
+    "final_eval_accuracy": ("final eval acc", ".4f", 1.0),
+    "final_train_accuracy": ("final train acc", ".4f", 1.0),
+    "train_eval_gap": ("train - eval acc", ".4f", 1.0),
+    "best_eval_loss": ("best eval loss", ".4g", 1.0),
+    "final_eval_loss": ("final eval loss", ".4g", 1.0),
+    "final_train_loss": ("final train loss", ".4g", 1.0),
+    "steps_to_target": ("steps to target", ".0f", 1.0),
+    "epochs_to_target": ("epochs to target", ".3g", 1.0),
+    "time_to_target_s": ("time to target s", ".2f", 1.0),
+    "wall_time_s": ("training time s", ".2f", 1.0),
+    "compile_time_s": ("compile s", ".2f", 1.0),
+    "median_step_time_s": ("step ms", ".3g", 1e3),
+    "state_bytes": ("optimizer state KiB", ".1f", 1 / 1024),
+    "peak_memory_bytes": ("peak memory MiB", ".1f", 1 / 2**20),
+    "step_memory_bytes": ("step memory KiB", ".1f", 1 / 1024),
+    "weight_sparsity": ("weight sparsity", ".3f", 1.0),
+    "param_count": ("params", ".0f", 1.0),
+    "steps": ("steps run", ".0f", 1.0),
+}
 
 
 class ConfigError(ValueError):
@@ -67,10 +101,10 @@ def _choice(path: str, value: Any, options: tuple[str, ...]) -> None:
 @dataclasses.dataclass(frozen=True)
 class DataSpec:
     name: str = "digits"
-    val_fraction: float = 0.2  # builtin engine: held-out share; the train engine uses its split
-    data_seed: int = 0
-    path: str = ""  # train engine: local files for mnist / fashion_mnist / cifar10
-    options: dict = dataclasses.field(default_factory=dict)  # train engine: loader options
+    val_fraction: float = 0.2  # digits / mnist5k: held-out share (the loader's test_fraction)
+    data_seed: int = 0  # digits / mnist5k: seed of the split
+    path: str = ""  # local files for mnist / fashion_mnist / cifar10
+    options: dict = dataclasses.field(default_factory=dict)  # loader options (optzoo.data)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,7 +113,7 @@ class ModelSpec:
     width: int = 64
     depth: int = 1
     activation: str = "relu"
-    options: dict = dataclasses.field(default_factory=dict)  # train engine: other model keys
+    options: dict = dataclasses.field(default_factory=dict)  # other model keys (optzoo.train)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,10 +135,10 @@ class WorkloadSpec:
     batch_size: int = 64
     steps: int = 300
     eval_every: int = 25
-    max_seconds: float = 0.0  # 0: no wall-time budget (builtin engine)
-    engine: str = "builtin"  # builtin: bench's JAX MLP trainer; train: optzoo.train
+    max_seconds: float = 0.0  # 0: no training-time budget
+    engine: str = "builtin"  # both optzoo.train; builtin: He-normal MLP init for ReLU-like units
     divergence_factor: float = 0.0  # >0: loss above factor * initial loss counts as diverged
-    # train engine: sections merged into its config, e.g. {optimizer: {clip_norm: 1.0, l2: 1e-4},
+    # Sections merged into the engine's config, e.g. {optimizer: {clip_norm: 1.0, l2: 1e-4},
     # parallel: {strategy: pmap, devices: 2}}; validated by optzoo.train's schema.
     engine_options: dict = dataclasses.field(default_factory=dict)
 
@@ -285,14 +319,144 @@ def _check_optimizer(path: str, opt: OptimizerSpec, known: list[str]) -> bool:
     if opt.name not in known:
         return False
     _choice(f"{path}.schedule.name", opt.schedule.name, SCHEDULES)
+    for i, b in enumerate(opt.schedule.boundaries):
+        if not 0.0 <= b <= 1.0:
+            raise ConfigError(f"{path}.schedule.boundaries[{i}]: must be in [0, 1], got {b!r}")
+    unsupported = set(registry.info(opt.name).needs) - ENGINE_SUPPLIES
+    if unsupported:
+        raise ConfigError(
+            f"{path}.name: {opt.name!r} needs {', '.join(sorted(unsupported))} in its update, "
+            "which the training engine does not supply"
+        )
     trial = dict(opt.hyperparameters)
     for hp, dist in opt.search.items():
         trial.setdefault(hp, _sample_value(dist))
+    lr = resolved_hyperparameters(opt.name, trial).get("learning_rate")
+    if isinstance(lr, bool) or not isinstance(lr, int | float):
+        raise ConfigError(
+            f"{path}.hyperparameters.learning_rate: the training engine needs a number "
+            f"(the registry default of {opt.name!r} is {lr!r})"
+        )
     try:
         registry.create(opt.name, **trial)
     except (ValueError, TypeError) as e:
         raise ConfigError(f"{path}.hyperparameters: {e}") from None
     return True
+
+
+# What optzoo.train's step passes to an optimizer's update besides the gradients.
+ENGINE_SUPPLIES = {"params", "value", "value_fn", "grad"}
+
+
+def resolved_hyperparameters(optimizer: str, hyperparameters: Mapping[str, Any]) -> dict:
+    """Registry defaults overlaid with ``hyperparameters`` (JSON-able values only)."""
+    from optzoo import registry
+
+    merged = {**registry.info(optimizer).hyperparameters, **hyperparameters}
+    return {k: v for k, v in merged.items() if v is None or isinstance(v, bool | int | float | str)}
+
+
+def _merge(base: dict, extra: Mapping[str, Any]) -> dict:
+    """``base`` with ``extra`` merged in, recursively for nested mappings."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def engine_config(
+    workload: WorkloadSpec,
+    optimizer: str,
+    hyperparameters: Mapping[str, Any],
+    schedule: ScheduleSpec,
+    seed: int,
+    strict: bool = True,
+) -> dict:
+    """The ``optzoo.train`` config mapping of one run of ``workload``.
+
+    The bench's timing rules are engine options (``optzoo.train.timing``): the
+    initial parameters are evaluated, every step is waited for and timed,
+    ``max_seconds`` and ``divergence_factor`` stop the run, a non-finite loss
+    stops it. ``engine_options`` is merged over the result, section by section.
+    The MLP of an ``engine: builtin`` workload is initialised like the bench's
+    original trainer: He-normal for ReLU-like activations, LeCun-normal otherwise.
+    """
+    w = workload
+    hp = dict(hyperparameters)
+    lr = hp.pop("learning_rate", resolved_hyperparameters(optimizer, {}).get("learning_rate"))
+    if isinstance(lr, bool) or not isinstance(lr, int | float):
+        raise ConfigError(
+            f"optimizer {optimizer!r}: give a numeric learning_rate (the registry default "
+            f"is {lr!r})"
+        )
+    lr = float(lr)
+    model: dict[str, Any] = {"name": w.model.name, **w.model.options}
+    if w.model.name == "mlp":
+        model.update(width=w.model.width, depth=w.model.depth, activation=w.model.activation)
+        if w.engine == "builtin":
+            relu_like = w.model.activation in ("relu", "gelu", "silu")
+            model.setdefault("init", "he_normal" if relu_like else "lecun_normal")
+    data: dict[str, Any] = {"name": w.data.name, "options": dict(w.data.options)}
+    if w.data.name in ("digits", "mnist5k"):
+        data["options"].setdefault("test_fraction", w.data.val_fraction)
+        data["options"].setdefault("seed", w.data.data_seed)
+    if w.data.path:
+        data["path"] = w.data.path
+    config = {
+        "model": model,
+        "data": data,
+        "optimizer": {
+            "name": optimizer,
+            "learning_rate": lr,
+            "hyperparameters": hp,
+            "strict": strict,
+            "schedule": {
+                "name": schedule.name,
+                "warmup_steps": schedule.warmup_steps,
+                "decay_steps": schedule.decay_steps,
+                "end_value": schedule.end_value * lr,  # the engine's end value is absolute
+                "decay_rate": schedule.decay_rate,
+                "boundaries": list(schedule.boundaries),
+            },
+        },
+        "train": {
+            "steps": w.steps,
+            "batch_size": w.batch_size,
+            "eval_every": w.eval_every,
+            "log_every": 1,
+            "on_nonfinite": "stop",
+            "quiet": True,
+            "eval_at_start": True,
+            "time_steps": True,
+            "max_seconds": w.max_seconds,
+            "divergence_factor": w.divergence_factor,
+        },
+        "seed": seed,
+    }
+    return _merge(config, w.engine_options)
+
+
+def _check_workload(path: str, w: WorkloadSpec) -> None:
+    """Checks names against the engine's registries, then the whole engine config."""
+    from optzoo.data import DATASETS, FILE_DATASETS
+    from optzoo.models import MODELS
+    from optzoo.train.config import ConfigError as EngineError
+    from optzoo.train.config import load_config
+
+    _choice(f"{path}.data.name", w.data.name, tuple(DATASETS))
+    _choice(f"{path}.model.name", w.model.name, tuple(MODELS))
+    if w.data.name in FILE_DATASETS and not w.data.path:
+        raise ConfigError(
+            f"{path}.data.path: data set {w.data.name!r} is read from local files; "
+            "give data.path (nothing is downloaded)"
+        )
+    try:
+        load_config(engine_config(w, "sgd", {"learning_rate": 0.1}, ScheduleSpec(), 0))
+    except EngineError as e:
+        raise ConfigError(f"{path}: {e} (in the workload's training-engine config)") from None
 
 
 def _validate(suite: SuiteConfig) -> SuiteConfig:
@@ -310,8 +474,6 @@ def _validate(suite: SuiteConfig) -> SuiteConfig:
     if suite.tuning.trials < 1:
         raise ConfigError(f"tuning.trials: must be >= 1, got {suite.tuning.trials}")
     _check_space("tuning.search_space", suite.tuning.search_space, suite.tuning.protocol)
-    from optzoo.bench.metrics import TABLE_METRICS
-
     _choice("table_trials", suite.table_trials, ("best", "all"))
     if suite.grid_metric and suite.grid_metric not in TABLE_METRICS:
         raise ConfigError(
@@ -331,19 +493,6 @@ def _validate(suite: SuiteConfig) -> SuiteConfig:
             raise ConfigError(f"{p}.name: duplicate workload name {w.name!r}")
         names.add(w.name)
         _choice(f"{p}.engine", w.engine, ENGINES)
-        if w.engine == "builtin":
-            _choice(f"{p}.data.name", w.data.name, DATASETS)
-            _choice(f"{p}.model.name", w.model.name, ("mlp",))
-            _choice(f"{p}.model.activation", w.model.activation, ACTIVATIONS)
-            if w.model.options or w.data.options or w.data.path or w.engine_options:
-                raise ConfigError(
-                    f"{p}: model.options, data.options, data.path and engine_options"
-                    " need engine: train"
-                )
-        else:
-            from optzoo.bench.engine import check_workload
-
-            check_workload(p, w)
         _choice(f"{p}.target.metric", w.target.metric, tuple(METRICS))
         if not 0.0 < w.data.val_fraction < 1.0:
             raise ConfigError(f"{p}.data.val_fraction: must be in (0, 1)")
@@ -354,6 +503,7 @@ def _validate(suite: SuiteConfig) -> SuiteConfig:
             _check_positive(f"{p}.{key}", obj)
         if w.model.depth < 0:
             raise ConfigError(f"{p}.model.depth: must be >= 0")
+        _check_workload(p, w)
     known = registry.names()
     kept, skipped, labels = [], [], set()
     for i, opt in enumerate(suite.optimizers):

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from optzoo.bench.config import TargetSpec
+from optzoo.bench.config import TABLE_METRICS, TargetSpec
 
 __all__ = [
     "run_metrics",
@@ -43,30 +43,7 @@ __all__ = [
     "weight_sparsity",
 ]
 
-# Per-run metrics a suite's ``table`` may name: key -> (column header, format, scale).
-# Every run of either engine records each key (None where it does not apply).
-TABLE_METRICS: dict[str, tuple[str, str, float]] = {
-    "best_eval_accuracy": ("best eval acc", ".4f", 1.0),
-    "final_eval_accuracy": ("final eval acc", ".4f", 1.0),
-    "final_train_accuracy": ("final train acc", ".4f", 1.0),
-    "train_eval_gap": ("train - eval acc", ".4f", 1.0),
-    "best_eval_loss": ("best eval loss", ".4g", 1.0),
-    "final_eval_loss": ("final eval loss", ".4g", 1.0),
-    "final_train_loss": ("final train loss", ".4g", 1.0),
-    "steps_to_target": ("steps to target", ".0f", 1.0),
-    "epochs_to_target": ("epochs to target", ".3g", 1.0),
-    "time_to_target_s": ("time to target s", ".2f", 1.0),
-    "wall_time_s": ("training time s", ".2f", 1.0),
-    "compile_time_s": ("compile s", ".2f", 1.0),
-    "median_step_time_s": ("step ms", ".3g", 1e3),
-    "state_bytes": ("optimizer state KiB", ".1f", 1 / 1024),
-    "peak_memory_bytes": ("peak memory MiB", ".1f", 1 / 2**20),
-    "step_memory_bytes": ("step memory KiB", ".1f", 1 / 1024),
-    "weight_sparsity": ("weight sparsity", ".3f", 1.0),
-    "param_count": ("params", ".0f", 1.0),
-    "steps": ("steps run", ".0f", 1.0),
-}
-# Measured by the trainers and passed in ``JobResult.extra`` (None when a trainer lacks one).
+# Measured by the training engine and passed in ``JobResult.extra`` (None where it lacks one).
 RUN_EXTRAS = (
     "final_train_accuracy",
     "n_train",

@@ -470,12 +470,7 @@ def build_report(directory: str | os.PathLike) -> list[str]:
                 f"Data {spec['data']['name']}, model {_model(spec['model'])}, "
                 f"batch {spec['batch_size']}, "
                 f"{spec['steps']} steps; target {t.metric} {'>=' if t.mode == 'max' else '<='} "
-                f"{t.value:g}."
-                + (
-                    " Engine optzoo.train: step ms is the mean step time after the first."
-                    if spec.get("engine") == "train"
-                    else ""
-                ),
+                f"{t.value:g}.",
             )
         )
         table = []

@@ -109,7 +109,7 @@ class Store:
     # ------------------------------------------------------------------ claims
     def claim(self, job: Any, suite: str, owner: str, retry_failed: bool = False) -> tuple:
         """Atomically claims ``job``: ('claimed', run_id) | ('done', status) | ('busy', owner)."""
-        from optzoo.bench.workloads import resolved_hyperparameters
+        from optzoo.bench.config import resolved_hyperparameters
 
         now = time.time()
         h = job.config_hash
@@ -131,7 +131,11 @@ class Store:
                         job.trial,
                         job.seed,
                         json.dumps(job.hyperparameters, sort_keys=True, default=str),
-                        json.dumps(resolved_hyperparameters(job), sort_keys=True, default=str),
+                        json.dumps(
+                            resolved_hyperparameters(job.optimizer, job.hyperparameters),
+                            sort_keys=True,
+                            default=str,
+                        ),
                         json.dumps(job.spec(), sort_keys=True, default=str),
                         owner,
                         now,

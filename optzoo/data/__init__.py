@@ -21,6 +21,7 @@ from optzoo.data.pipeline import (
 
 __all__ = [
     "DATASETS",
+    "FILE_DATASETS",
     "TASKS",
     "Dataset",
     "batch_indices",
@@ -44,7 +45,8 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "copy": synthetic.copy_task,
     "char_lm": synthetic.char_lm,
 }
-_NEEDS_PATH = ("mnist", "fashion_mnist", "cifar10")
+# Data sets read from local files under ``path`` (nothing is downloaded).
+FILE_DATASETS = ("mnist", "fashion_mnist", "cifar10")
 
 
 def load_dataset(name: str, path: str | None = None, **options: Any) -> Dataset:
@@ -56,7 +58,7 @@ def load_dataset(name: str, path: str | None = None, **options: Any) -> Dataset:
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; expected one of {sorted(DATASETS)}")
-    if name in _NEEDS_PATH:
+    if name in FILE_DATASETS:
         if not path:
             raise ValueError(f"dataset {name!r} needs data.path pointing at its files")
         return DATASETS[name](path, **options)

@@ -115,13 +115,21 @@ class DataConfig:
 
 @dataclasses.dataclass
 class ScheduleConfig:
-    """Learning-rate schedule; ``decay_steps: 0`` means the run's total steps."""
+    """Learning-rate schedule; ``decay_steps: 0`` means the run's total steps.
 
-    name: str = _f("constant", ("constant", "cosine", "warmup_cosine", "linear", "exponential"))
+    Every schedule starts with a linear warm-up of ``warmup_steps`` (none at 0);
+    ``step`` multiplies the rate by ``decay_rate`` at each of ``boundaries``
+    (fractions of the decay span).
+    """
+
+    name: str = _f(
+        "constant", ("constant", "cosine", "warmup_cosine", "linear", "exponential", "step")
+    )
     warmup_steps: int = _f(0, min=0)
     decay_steps: int = _f(0, min=0)
     end_value: float = _f(0.0)
     decay_rate: float = _f(0.1, min=0.0)
+    boundaries: list = _f([0.5, 0.75])
 
 
 @dataclasses.dataclass
@@ -161,6 +169,12 @@ class TrainConfig:
     diagnostics_every: int = _f(0, min=0)
     vanish_threshold: float = _f(1e-7, min=0.0)
     explode_threshold: float = _f(1e3, min=0.0)
+    # Benchmark timing rules (optzoo.train.timing): evaluate before the first step, wait for
+    # every step to time it, stop after a training-time budget or when the loss diverges.
+    eval_at_start: bool = _f(False)
+    time_steps: bool = _f(False)
+    max_seconds: float = _f(0.0, min=0.0)
+    divergence_factor: float = _f(0.0, min=0.0)
 
 
 @dataclasses.dataclass
@@ -292,6 +306,12 @@ def _validate(config: Config) -> Config:
         raise ConfigError("train.steps and train.epochs are both set; give one")
     if t.batch_size % config.optimizer.accumulate_steps:
         raise ConfigError("optimizer.accumulate_steps must divide train.batch_size")
+    bounds = config.optimizer.schedule.boundaries
+    fractions = (isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
+    if not all(fractions) or not all(0 <= b <= 1 for b in bounds):
+        raise ConfigError(
+            f"optimizer.schedule.boundaries: expected fractions in [0, 1], got {bounds!r}"
+        )
     p = config.parallel
     if p.process_id >= p.num_processes:
         raise ConfigError(f"parallel.process_id {p.process_id} >= num_processes {p.num_processes}")

@@ -8,6 +8,7 @@ import os
 import pathlib
 import time
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -18,11 +19,12 @@ from optzoo.train import checkpoint as ckpt
 from optzoo.train.config import Config, ConfigError, load_config, to_dict
 from optzoo.train.diagnostics import HessianHook, check_gradients, summarize
 from optzoo.train.distributed import initialize
-from optzoo.train.optim import build_optimizer
+from optzoo.train.optim import build_optimizer, optimizer_needs
 from optzoo.train.parallel import Runner, hlo_collective_bytes, tree_bytes_per_device
 from optzoo.train.progress import Progress
 from optzoo.train.state import create_train_state, model_from_config
 from optzoo.train.steps import StepOptions, eval_step
+from optzoo.train.timing import StepClock
 
 __all__ = ["MARKER", "train_and_evaluate", "prepare_workdir", "evaluate"]
 
@@ -143,6 +145,7 @@ def train_and_evaluate(
     hessian_fn: HessianHook | None = None,
     *,
     restart_on_bad_checkpoint: bool = False,
+    on_eval: Callable[[dict], None] | None = None,
 ) -> dict[str, Any]:
     """Trains the model a config describes, evaluates it, writes results to ``workdir``.
 
@@ -160,6 +163,8 @@ def train_and_evaluate(
         from step 0 instead of raising :class:`~optzoo.train.checkpoint.CheckpointError`.
         A damaged newest checkpoint with a good older one never needs this:
         the run resumes from the older one with a warning.
+      on_eval: optional callback given each evaluation's ``eval.jsonl`` row plus
+        ``train_loss`` (the latest training loss) as it is written.
 
     Returns:
       The ``metrics.json`` record.
@@ -199,6 +204,7 @@ def train_and_evaluate(
         accumulate_steps=config.optimizer.accumulate_steps,
         l1=config.optimizer.l1,
         l2=config.optimizer.l2,
+        needs=optimizer_needs(config.optimizer),
     )
 
     meta: dict[str, Any] = {
@@ -248,6 +254,7 @@ def train_and_evaluate(
     step = start
     # Training time (bench timings): from the first step, compile included, evaluation excluded.
     clock = {"t0": time.perf_counter(), "base": meta["wall_time_s"], "eval": 0.0, "compile": None}
+    timer = StepClock(t)  # the benchmark's timing rules (train.time_steps, max_seconds, ...)
 
     def do_eval(at: int) -> dict[str, float | None]:
         t_eval = time.perf_counter()
@@ -259,6 +266,9 @@ def train_and_evaluate(
         clock["eval"] += time.perf_counter() - t_eval
         writer.row("eval.jsonl", {"step": at, **res, "wall_time_s": train_s})
         meta["last_eval"] = {"step": at, **res}
+        if on_eval is not None:
+            train_loss = meta["last_train_loss"]
+            on_eval({"step": at, **res, "wall_time_s": train_s, "train_loss": train_loss})
         return res
 
     def flush() -> str | None:
@@ -295,6 +305,8 @@ def train_and_evaluate(
         pending.clear()
         return reason
 
+    if t.eval_at_start and step == 0:
+        do_eval(0)
     while step < total:
         local = get_batch(train_split, t.batch_size, step, config.seed, pid, nproc)
         batch = runner.put_batch(local)
@@ -306,6 +318,7 @@ def train_and_evaluate(
         rng = jax.random.fold_in(rng0, step)
         t_step = time.perf_counter()
         state, metrics = runner.step(state, batch, rng, diagnostics=diag)
+        timer.step_done(metrics, t_step)
         if clock["compile"] is None:
             clock["compile"] = time.perf_counter() - t_step  # the first call compiles
         if not report:
@@ -320,6 +333,10 @@ def train_and_evaluate(
             reason = flush()
         if reason:
             stop_reason = reason
+            break
+        now = clock["base"] + time.perf_counter() - clock["t0"] - clock["eval"]
+        stop_reason = timer.stop_reason(step, now) or stop_reason
+        if stop_reason.startswith("diverged"):
             break
         if t.eval_every and step % t.eval_every == 0:
             res = do_eval(step)
@@ -376,6 +393,7 @@ def train_and_evaluate(
         "skipped_steps": meta["skipped_steps"],
         "resumed_from_step": start,
         **report,
+        **timer.report(),
     }
     if lead:
         ckpt.atomic_write_text(workdir / "metrics.json", json.dumps(result, indent=1))

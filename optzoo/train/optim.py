@@ -11,29 +11,44 @@ import optax
 
 from optzoo.train.config import ConfigError, OptimizerConfig, ScheduleConfig
 
-__all__ = ["build_schedule", "build_optimizer", "create_optimizer", "decoupled_weight_decay"]
+__all__ = [
+    "build_schedule",
+    "build_optimizer",
+    "create_optimizer",
+    "decoupled_weight_decay",
+    "optimizer_needs",
+]
 
 
 def build_schedule(
     cfg: ScheduleConfig, learning_rate: float, total_steps: int
 ) -> optax.ScalarOrSchedule:
-    """The learning rate as a constant or an optax schedule over ``total_steps``."""
-    decay = cfg.decay_steps or max(1, total_steps)
+    """The learning rate as a constant or an optax schedule over ``total_steps``.
+
+    A linear warm-up from 0 over ``warmup_steps`` comes first (any schedule); the
+    decay then spans ``decay_steps`` (0: ``total_steps``) minus the warm-up and
+    ends at ``end_value`` (absolute). ``step`` multiplies the rate by
+    ``decay_rate`` at each of ``boundaries`` (fractions of the decay span).
+    """
+    lr, warm = learning_rate, cfg.warmup_steps
+    if cfg.name == "constant" and warm == 0:
+        return lr
+    span = max((cfg.decay_steps or max(1, total_steps)) - warm, 1)
+    body: optax.Schedule
     if cfg.name == "constant":
-        if cfg.warmup_steps:
-            return optax.linear_schedule(0.0, learning_rate, cfg.warmup_steps)
-        return learning_rate
-    if cfg.name == "cosine":
-        return optax.cosine_decay_schedule(
-            learning_rate, decay, cfg.end_value / learning_rate if learning_rate else 0.0
-        )
-    if cfg.name == "warmup_cosine":
-        return optax.warmup_cosine_decay_schedule(
-            0.0, learning_rate, cfg.warmup_steps, max(decay, cfg.warmup_steps + 1), cfg.end_value
-        )
-    if cfg.name == "linear":
-        return optax.linear_schedule(learning_rate, cfg.end_value, decay)
-    return optax.exponential_decay(learning_rate, decay, cfg.decay_rate)
+        body = optax.constant_schedule(lr)
+    elif cfg.name in ("cosine", "warmup_cosine"):
+        body = optax.cosine_decay_schedule(lr, span, cfg.end_value / lr if lr else 0.0)
+    elif cfg.name == "linear":
+        body = optax.linear_schedule(lr, cfg.end_value, span)
+    elif cfg.name == "exponential":
+        body = optax.exponential_decay(lr, span, cfg.decay_rate, end_value=cfg.end_value or None)
+    else:  # step
+        bounds = {int(b * span): cfg.decay_rate for b in cfg.boundaries}
+        body = optax.piecewise_constant_schedule(lr, bounds)
+    if warm == 0:
+        return body
+    return optax.join_schedules([optax.linear_schedule(0.0, lr, warm), body], [warm])
 
 
 def create_optimizer(
@@ -97,6 +112,18 @@ def decoupled_weight_decay(
         return updates, DecoupledDecayState(optax.safe_increment(state.count))
 
     return optax.GradientTransformation(init_fn, update_fn)
+
+
+STEP_SUPPLIES = ("value", "value_fn", "grad")
+
+
+def optimizer_needs(cfg: OptimizerConfig) -> tuple[str, ...]:
+    """What the optimizer's update takes besides gradients and params (registry ``needs``)."""
+    import optzoo
+
+    if cfg.name not in optzoo.registry.names():
+        return ()
+    return tuple(n for n in optzoo.registry.info(cfg.name).needs if n in STEP_SUPPLIES)
 
 
 def build_optimizer(cfg: OptimizerConfig, total_steps: int) -> optax.GradientTransformation:

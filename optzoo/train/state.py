@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import flax.linen as nn
@@ -15,7 +16,7 @@ from optzoo.data import Dataset
 from optzoo.models import build_model
 from optzoo.train.config import ModelConfig
 
-__all__ = ["TrainState", "model_from_config", "create_train_state"]
+__all__ = ["MODEL_OPTIONS", "TrainState", "model_from_config", "create_train_state"]
 
 
 class TrainState(train_state.TrainState):
@@ -24,7 +25,8 @@ class TrainState(train_state.TrainState):
     batch_stats: Any = None
 
 
-_OPTIONS = {
+# The ``model`` config keys each model family reads (``init`` is its kernel initialiser).
+MODEL_OPTIONS = {
     "mlp": ("width", "depth", "activation", "dropout", "norm", "init"),
     "lenet5": ("pool", "norm", "dropout", "activation", "init", "width_multiplier"),
     "resnet": ("stages", "blocks", "norm", "dropout", "init"),
@@ -35,7 +37,7 @@ _OPTIONS = {
 
 def model_from_config(cfg: ModelConfig, data: Dataset) -> nn.Module:
     """The Flax model a config names, sized for ``data``."""
-    opts = {k: getattr(cfg, k) for k in _OPTIONS[cfg.name]}
+    opts = {k: getattr(cfg, k) for k in MODEL_OPTIONS[cfg.name]}
     init = opts.pop("init", "")
     if init:
         opts["initializer"] = init
@@ -53,10 +55,14 @@ def model_from_config(cfg: ModelConfig, data: Dataset) -> nn.Module:
 def create_train_state(
     model: nn.Module, tx: optax.GradientTransformation, sample_x: np.ndarray, seed: int
 ) -> TrainState:
-    """Initialises parameters from ``seed`` (on one example batch) and the optimizer state."""
+    """Initialises parameters from ``seed`` (on one example batch) and the optimizer state.
 
-    def init(key: jax.Array, x: jax.Array) -> TrainState:
-        variables = model.init(key, x, train=False)
+    The parameter initialisation is compiled once per model configuration and input
+    shape in a process (a benchmark suite trains one model with many optimizers); the
+    optimizer state's initialisation is compiled per call.
+    """
+
+    def init(variables: Any) -> TrainState:
         return TrainState.create(
             apply_fn=model.apply,
             params=variables["params"],
@@ -64,4 +70,10 @@ def create_train_state(
             batch_stats=variables.get("batch_stats", {}),
         )
 
-    return jax.jit(init)(jax.random.key(seed), jnp.asarray(sample_x))
+    variables = _init_variables(model, jax.random.key(seed), jnp.asarray(sample_x))
+    return jax.jit(init)(variables)
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _init_variables(model: nn.Module, key: jax.Array, x: jax.Array) -> Any:
+    return model.init(key, x, train=False)

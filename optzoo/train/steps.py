@@ -24,6 +24,9 @@ class StepOptions:
     l1: float = 0.0
     l2: float = 0.0
     diagnostics: bool = False
+    # What the optimizer's update takes besides the gradients (registry ``needs``): any of
+    # "value" (the batch loss), "value_fn" (params -> batch loss), "grad" (the gradients).
+    needs: tuple[str, ...] = ()
 
 
 def loss_sums(
@@ -163,9 +166,33 @@ def train_step(
     grad_norm = optax.global_norm(grads)
     finite = jnp.isfinite(loss) & jnp.isfinite(grad_norm)
 
+    def value_fn(params: Any) -> jax.Array:
+        """The batch's global mean loss at ``params`` (penalties included, stats unchanged)."""
+        out, _ = _forward(
+            state.apply_fn,
+            params,
+            state.batch_stats,
+            batch["x"],
+            True,
+            jax.random.fold_in(rng, 0),
+            opts.precision,
+        )
+        value = _psum(loss_sums(opts.task, out, batch)[0], axis_name) / total
+        if opts.l1 or opts.l2:
+            value = value + penalty(params, opts.l1, opts.l2)
+        return value
+
     def apply(operands: tuple) -> tuple:
         g, opt_state, params, new_stats = operands
-        updates, opt_state = state.tx.update(g, opt_state, params)
+        extra: dict[str, Any] = {}
+        if "value" in opts.needs:
+            pen = penalty(params, opts.l1, opts.l2) if opts.l1 or opts.l2 else 0.0
+            extra["value"] = loss + pen
+        if "grad" in opts.needs:
+            extra["grad"] = g
+        if "value_fn" in opts.needs:
+            extra["value_fn"] = value_fn
+        updates, opt_state = state.tx.update(g, opt_state, params, **extra)
         return optax.apply_updates(params, updates), opt_state, new_stats, updates
 
     def skip(operands: tuple) -> tuple:

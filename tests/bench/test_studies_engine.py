@@ -16,8 +16,7 @@ import pathlib
 import pytest
 
 from optzoo.bench.config import load_suite
-from optzoo.bench.engine import run_job_engine
-from optzoo.bench.workloads import Job
+from optzoo.bench.workloads import Job, run_job
 
 CONFIGS = pathlib.Path(__file__).resolve().parents[2] / "configs" / "bench"
 STUDIES = ["study_cnn", "study_recurrent", "study_clipping", "study_devices", "full"]
@@ -58,11 +57,11 @@ def _clipping_job(workload: str, steps: int) -> Job:
 
 def test_clipping_keeps_the_aggressive_lstm_run_finite():
     """At lr 1.0 the unclipped LSTM explodes within 25 steps; clipped by norm it stays finite."""
-    unclipped = run_job_engine(_clipping_job("adding30_lstm_noclip", 25))
+    unclipped = run_job(_clipping_job("adding30_lstm_noclip", 25))
     assert unclipped.status == "diverged"
     assert unclipped.metrics["stop_reason"].startswith("non-finite")
 
-    clipped = run_job_engine(_clipping_job("adding30_lstm_clipnorm1", 25))
+    clipped = run_job(_clipping_job("adding30_lstm_clipnorm1", 25))
     assert clipped.status == "ok"
     losses = [row[2] for row in clipped.curve] + [row[3] for row in clipped.curve]
     assert all(math.isfinite(v) for v in losses)
@@ -84,7 +83,7 @@ def test_full_suite_transformer_runs_a_few_steps():
     )
     opt = next(o for o in suite.optimizers if o.name == "adamw")
     job = Job(w, opt.name, opt.display, {"learning_rate": 1e-3}, opt.schedule, seed=0)
-    result = run_job_engine(job)
+    result = run_job(job)
     assert result.status == "ok", result.error
     assert result.curve[-1][0] == 2
     assert math.isfinite(result.curve[-1][3])
