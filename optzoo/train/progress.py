@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
-__all__ = ["Progress", "console", "shows_progress"]
+__all__ = ["BenchBars", "Progress", "bench_bars", "console", "shows_progress"]
 
 
 def shows_progress(stream: TextIO | None = None, quiet: bool = False) -> bool:
@@ -87,3 +87,41 @@ class Progress:
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
+
+
+class BenchBars:
+    """``optzoo bench run`` on a terminal: the suite's bar (jobs, ETA) and the job's (steps)."""
+
+    def __init__(self, total: int, stream: TextIO | None, label: str):
+        from rich import progress as rp
+
+        self._bar = rp.Progress(
+            *_columns("{task.fields[loss]}"), console=console(stream), transient=False
+        )
+        self._suite = self._bar.add_task(label, total=max(1, total), loss="")
+        self._job = self._bar.add_task("", total=1, loss="", visible=False)
+        self._bar.start()
+
+    def job(self, title: str, step: int, total: int, loss: float) -> None:
+        """The running job ``title`` is at ``step`` of ``total`` with ``loss``."""
+        self._bar.update(
+            self._job,
+            description=title[:40],
+            completed=step,
+            total=max(1, total),
+            loss=f"loss {loss:.4g}",
+            visible=True,
+        )
+
+    def finished(self, line: str) -> None:
+        """A job ended: one suite step, and ``line`` printed above the bars."""
+        self._bar.advance(self._suite)
+        self._bar.reset(self._job, visible=False)
+        self._bar.console.print(line, markup=False, highlight=False)
+
+    def close(self) -> None:
+        self._bar.stop()
+
+
+def bench_bars(total: int, stream: TextIO | None, label: str) -> BenchBars:
+    return BenchBars(total, stream, label)
