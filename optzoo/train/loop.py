@@ -163,13 +163,17 @@ class _Writer:
 def open_tensorboard(logdir: pathlib.Path) -> Any:
     """A ``tensorboardX.SummaryWriter`` on ``logdir``; a :class:`ConfigError` naming the extra
     to install when tensorboardX is missing."""
+    return _summary_writer_class()(str(logdir))
+
+
+def _summary_writer_class() -> Any:
     try:
         from tensorboardX import SummaryWriter
     except ImportError:
         raise ConfigError(
             "train.log: tensorboard needs tensorboardX; pip install 'optzoo[tensorboard]'"
         ) from None
-    return SummaryWriter(str(logdir))
+    return SummaryWriter
 
 
 # Keys that may change between a run and its resumption: length, logging, checkpoints,
@@ -248,6 +252,8 @@ def checkpoint_interval(every: int, total: int) -> int:
 def _prepare(config: Config) -> _Job:
     """Loads the data, checks the batch layout, builds the model, optimizer and state."""
     t, p = config.train, config.parallel
+    if t.log == "tensorboard":
+        _summary_writer_class()  # a missing extra is a bad config: nothing written yet
     data = _load_data(config)
     train_split, test_split = data.split("train"), data.split("test")
     per_epoch = steps_per_epoch(len(train_split["x"]), t.batch_size)
