@@ -40,6 +40,7 @@ class _Version(argparse.Action):
         print(versions())
         parser.exit()
 
+
 CATALOGUE_START = "<!-- catalogue:start -->"
 CATALOGUE_END = "<!-- catalogue:end -->"
 
