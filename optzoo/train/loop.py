@@ -377,9 +377,12 @@ def train_and_evaluate(
     if lead:  # rows past the checkpoint (or of a run without one) are redone
         _open_outputs(workdir, config, meta, start)
     loop = _Loop(job, workdir, state, meta, lead, hessian_fn, t_start)
-    loop.run(start)
-    final, train_eval, train_time = loop.final_evaluation()
-    return loop.report(start, final, train_eval, train_time)
+    try:
+        loop.run(start)
+        final, train_eval, train_time = loop.final_evaluation()
+        return loop.report(start, final, train_eval, train_time)
+    finally:
+        loop.writer.close()
 
 
 class _Loop:
@@ -441,7 +444,6 @@ class _Loop:
                 if self.stop_reason != "completed":
                     break
             self.flush()
-        self.writer.close()
 
     def _one_step(self, batch: Any, rng: Any, diag: bool) -> None:
         """One training step, then the rows, evaluation and checkpoint due after it."""
