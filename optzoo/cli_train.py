@@ -41,7 +41,20 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--force",
         action="store_true",
-        help="write into a non-empty directory optzoo did not create",
+        help="write into a non-empty directory optzoo did not create, or start over in one "
+        "that holds a run of another config (its results are removed)",
+    )
+    p.add_argument(
+        "--print-config",
+        action="store_true",
+        help="print the fully resolved config (defaults and --set applied) as YAML and exit",
+    )
+    p.add_argument(
+        "--log",
+        choices=("jsonl", "tensorboard"),
+        default=None,
+        help="tensorboard: also write TensorBoard event files to DIR/tensorboard "
+        "(needs pip install 'optzoo[tensorboard]'); JSONL files are always written",
     )
     p.add_argument(
         "--restart-on-bad-checkpoint",
@@ -67,11 +80,13 @@ def run_train(args: argparse.Namespace) -> int:
     all fail to load (without ``--restart-on-bad-checkpoint``).
     """
     from optzoo.train.checkpoint import CheckpointError, CheckpointWarning
-    from optzoo.train.config import ConfigError, load_config
+    from optzoo.train.config import ConfigError, RunMismatchError, dump_config, load_config
 
     overrides = list(args.overrides)
     if args.quiet:
         overrides.append("train.quiet=true")
+    if getattr(args, "log", None):
+        overrides.append(f"train.log={args.log}")
     for flag, key in (
         ("coordinator", "coordinator"),
         ("num_processes", "num_processes"),
@@ -82,17 +97,24 @@ def run_train(args: argparse.Namespace) -> int:
             overrides.append(f"parallel.{key}={value}")
     try:
         config = load_config(args.config, overrides)
+        if getattr(args, "print_config", False):
+            print(dump_config(config), end="")
+            return 0
         out = args.out or str(pathlib.Path("runs") / pathlib.Path(args.config).stem)
-        from optzoo.train.loop import prepare_workdir, train_and_evaluate
+        from optzoo.train.loop import train_and_evaluate
 
-        if config.parallel.process_id == 0:
-            prepare_workdir(out, force=args.force)
         with warnings.catch_warnings():
             warnings.showwarning = _show_checkpoint_warning
             warnings.simplefilter("always", CheckpointWarning)
             result = train_and_evaluate(
-                config, out, restart_on_bad_checkpoint=args.restart_on_bad_checkpoint
+                config,
+                out,
+                restart_on_bad_checkpoint=args.restart_on_bad_checkpoint,
+                force=args.force,
             )
+    except RunMismatchError as e:
+        print(f"optzoo train: error: {e}", file=sys.stderr)
+        return 2
     except ConfigError as e:
         # Name the config file unless the message already does (unreadable or bad YAML).
         where = "" if args.config in str(e) else f"{args.config}: "

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import inspect
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from absl.testing import parameterized
 
 import optzoo
 from optzoo import registry
@@ -141,7 +143,7 @@ def test_inject_hyperparams_gives_same_updates(name):
     # Injected hyperparameters are float32 arrays rather than Python floats, which may
     # change the last bits of a rounding; anything beyond 1e-4 is a real difference.
     for a, b in zip(plain, injected, strict=True):
-        jax.tree.map(lambda x, y: np.testing.assert_allclose(x, y, rtol=1e-4, atol=1e-7), a, b)
+        chex.assert_trees_all_close(a, b, rtol=1e-4, atol=1e-7)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -179,6 +181,46 @@ def test_composes_with_chain_masked_multisteps(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_bf16_params_keep_bf16_updates(name):
     updates, _, _ = _updates(optzoo.create(name), name, n=2, dtype=jnp.bfloat16)
-    for u in jax.tree.leaves(updates[-1]):
-        assert u.dtype == jnp.bfloat16, f"{name}: update dtype {u.dtype}"
-        assert np.all(np.isfinite(np.asarray(u, np.float32)))
+    params = jax.tree.map(lambda p: p.astype(jnp.bfloat16), _quadratic_init())
+    chex.assert_trees_all_equal_shapes_and_dtypes(updates[-1], params)
+    chex.assert_tree_all_finite(updates[-1])
+
+
+# The first optimizer of every family (plain, matrix, learning-rate-free, schedule-free,
+# low-precision, wrapper, ...): chex variants multiply the test count, so they run on one
+# representative each, not on all of the catalogue. Second-order methods (line searches:
+# seconds to trace) are left to tests/test_reliability_minimizers.py.
+FAMILY_REPRESENTATIVES = sorted(
+    set({registry.info(n).family: n for n in reversed(NAMES)}.values()) - {"bfgs"}
+)
+# The pmap variant needs several devices: tests/test_invariants_pmap.py runs this class in
+# a process with 4 CPU devices (JAX fixes the CPU device count at start-up).
+SEVERAL_DEVICES = jax.device_count() > 1
+
+
+class UpdateUnderTransforms(chex.TestCase):
+    """One update step gives the eager numbers under ``jit`` and ``pmap`` (chex variants).
+
+    ``with_pmap`` maps the step over every local device (the arguments broadcast to each)
+    and checks the first device's output.
+    """
+
+    @chex.variants(with_jit=True, without_jit=True, with_pmap=SEVERAL_DEVICES)
+    @parameterized.parameters(*FAMILY_REPRESENTATIVES)
+    def test_update_matches_eager(self, name):
+        tx = optzoo.create(name)
+        params = _quadratic_init()
+        grads = jax.grad(_quadratic)(params)
+        state = tx.init(params)
+        extra = _extra_args(name, _quadratic, params, grads)
+
+        def step(grads, state, params):
+            return tx.update(grads, state, params, **extra)
+
+        want_updates, want_state = step(grads, state, params)
+        updates, new_state = self.variant(step)(grads, state, params)
+        chex.assert_tree_all_finite(updates)
+        chex.assert_trees_all_equal_shapes_and_dtypes(updates, params)
+        chex.assert_trees_all_equal_structs(new_state, want_state)
+        scale = max(float(jnp.max(jnp.abs(u))) for u in jax.tree.leaves(want_updates))
+        chex.assert_trees_all_close(updates, want_updates, rtol=1e-5, atol=1e-6 * scale + 1e-8)

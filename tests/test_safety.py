@@ -14,6 +14,7 @@ import ast
 import hashlib
 import json
 import pathlib
+import shutil
 
 import numpy as np
 import pytest
@@ -197,6 +198,7 @@ def test_checkpoint_with_a_pickled_object_is_refused_unrun(tmp_path):
     state = {"w": np.zeros(3, np.float32)}
     path = save_checkpoint(tmp_path / "run", state, 1, {})
     marker = tmp_path / "pwned"
+    shutil.rmtree(path / "state")  # the arrays.npz format of optzoo 0.1, still read
     np.savez(path / "arrays.npz", **{"['w']": np.array([_Payload(marker)], dtype=object)})
     assert not marker.exists()  # saving pickled it, nothing ran yet
     meta = json.loads((path / "meta.json").read_text())

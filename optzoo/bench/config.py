@@ -430,6 +430,7 @@ def engine_config(
             "on_nonfinite": "stop",
             "quiet": True,
             "eval_at_start": True,
+            "checkpoint_every": 0,  # a bench run is short and restarts whole
             "time_steps": True,
             "max_seconds": w.max_seconds,
             "divergence_factor": w.divergence_factor,

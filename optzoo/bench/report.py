@@ -69,6 +69,24 @@ def _model(m: dict) -> str:
     return f"{m['name']} (width {m['width']}, depth {m['depth']}, {m['activation']})"
 
 
+def _device(d: str) -> str:
+    """``cpu:cpu x1 (model, 2 cores)`` -> ``1 CPU device (model, 2 cores)``."""
+    head, _, rest = d.partition(" (")
+    platform, _, kind_n = head.partition(":")
+    kind, _, n = kind_n.rpartition(" x")
+    if not n.isdigit():
+        return d
+    what = f"{platform.upper()} device" if kind.lower() == platform.lower() else kind
+    plural = "s" if int(n) != 1 and what.endswith("device") else ""
+    return f"{n} {what}{plural}" + (f" ({rest}" if rest else "")
+
+
+def _have_matplotlib() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
+
+
 def _plt() -> Any:
     import matplotlib
 
@@ -85,19 +103,37 @@ def _save(fig: Any, directory: str, name: str) -> str:
     return name
 
 
-def _plot_curves(
-    directory: str, wl: str, best: dict, runs: list, curves: dict, target: TargetSpec
-) -> str:
-    plt = _plt()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
+def _best_curves(wl: str, best: dict, runs: list, curves: dict) -> dict[str, np.ndarray]:
+    """Optimizer -> the curve of its best trial's first seed on workload ``wl``."""
+    out = {}
     for (w, opt), row in sorted(best.items()):
         if w != wl:
             continue
         mine = [r for r in runs if r["workload"] == wl and r["optimizer"] == opt]
         mine = [r for r in mine if trial_key(r) == row["key"] and r["id"] in curves]
-        if not mine:
-            continue
-        c = np.array(curves[min(mine, key=lambda r: r["seed"])["id"]], dtype=float)
+        if mine:
+            out[opt] = np.array(curves[min(mine, key=lambda r: r["seed"])["id"]], dtype=float)
+    return out
+
+
+def identical_curves(by_opt: dict[str, np.ndarray]) -> list[list[str]]:
+    """Groups of optimizers whose curves are the same numbers (one line hides the others)."""
+    groups: list[list[str]] = []
+    for opt, c in by_opt.items():
+        for g in groups:
+            other = by_opt[g[0]]
+            if other.shape == c.shape and np.array_equal(other, c, equal_nan=True):
+                g.append(opt)
+                break
+        else:
+            groups.append([opt])
+    return [g for g in groups if len(g) > 1]
+
+
+def _plot_curves(directory: str, wl: str, by_opt: dict[str, np.ndarray], target: TargetSpec) -> str:
+    plt = _plt()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for opt, c in by_opt.items():
         (line,) = ax1.plot(c[:, 0], c[:, 2], label=opt)
         ax2.plot(c[:, 0], c[:, 4], color=line.get_color(), label=opt)
     target_ax = {"train_loss": ax1, "eval_accuracy": ax2}.get(target.metric)
@@ -143,6 +179,16 @@ def _plot_lr(directory: str, rows: list, runs: list, targets: dict) -> str:
         ax.set(xscale="log", xlabel="learning rate", ylabel=key.replace("_", " "), title=wl)
         ax.legend(fontsize=7, ncol=2)
     return _save(fig, directory, "lr_sensitivity.png")
+
+
+def _lr_count(rows: list, runs: list) -> int:
+    """The most learning rates any optimizer was run with on one workload."""
+    lrs: dict[tuple, set] = defaultdict(set)
+    for r in runs:
+        lr = (r["resolved_hyperparameters"] or {}).get("learning_rate")
+        if isinstance(lr, int | float):
+            lrs[(r["workload"], r["optimizer"])].add(float(lr))
+    return max((len(v) for v in lrs.values()), default=0)
 
 
 def _plot_ttt(directory: str, times: dict) -> str:
@@ -370,7 +416,15 @@ def _protocol_blocks(meta: dict) -> list[Block]:
             [o, n, b["steps_per_optimizer"][o], json.dumps(b["search_space"].get(o, {}))]
             for o, n in b["trials_per_optimizer"].items()
         ]
-        blocks.append(("table", ["optimizer", "trials", "training steps", "search space"], rows))
+        header = ["optimizer", "trials", "training steps in all", "search space"]
+        blocks.append(("table", header, rows))
+        blocks.append(
+            (
+                "p",
+                "Training steps in all = trials x seeds x the steps of every workload "
+                "(each workload's own step count is in its section).",
+            )
+        )
     return blocks
 
 
@@ -409,11 +463,12 @@ def build_report(directory: str | os.PathLike) -> list[str]:
     versions = runs[-1]["versions"]
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
+    plots = _have_matplotlib()
     blocks: list[Block] = [("h1", "optzoo benchmark report"), *question_blocks(runs, meta)]
     blocks += [
         ("h2", "Runs"),
         ("p", f"{len(runs)} finished runs ({dict(status)}); generated {now}."),
-        ("p", f"Device: {'; '.join(devices)}. Versions: {json.dumps(versions)}."),
+        ("p", f"Device: {'; '.join(map(_device, devices))}. Versions: {json.dumps(versions)}."),
         (
             "p",
             "Time to target is wall-clock training time from before compilation (compile "
@@ -510,13 +565,13 @@ def build_report(directory: str | os.PathLike) -> list[str]:
                 table,
             )
         )
-        blocks.append(
-            (
-                "img",
-                _plot_curves(directory, wl, best, runs, curves, t),
-                f"{wl}: best trial per optimizer, first seed",
-            )
-        )
+        by_opt = _best_curves(wl, best, runs, curves)
+        for group in identical_curves(by_opt):
+            names = ", ".join(group)
+            blocks.append(("p", f"{names}: identical curves on {wl} (drawn on top of each other)."))
+        if plots:
+            caption = f"{wl}: best trial per optimizer, first seed"
+            blocks.append(("img", _plot_curves(directory, wl, by_opt, t), caption))
     tune = tuneability(rows, targets)
     if any(v["trials"] > 1 for v in tune.values()):
         blocks.append(("h2", "Tuneability"))
@@ -546,9 +601,24 @@ def build_report(directory: str | os.PathLike) -> list[str]:
             )
         )
     blocks.append(("h2", "Plots"))
-    blocks.append(("img", _plot_profile(directory, times), "performance profile"))
-    blocks.append(("img", _plot_ttt(directory, times), "time to target"))
-    blocks.append(("img", _plot_lr(directory, rows, runs, targets), "learning-rate sensitivity"))
+    if not plots:
+        blocks.append(
+            ("p", "Plots skipped: matplotlib is not installed (pip install 'optzoo[bench]').")
+        )
+    else:
+        blocks.append(("img", _plot_profile(directory, times), "performance profile"))
+        blocks.append(("img", _plot_ttt(directory, times), "time to target"))
+        if _lr_count(rows, runs) > 1:
+            lr_plot = _plot_lr(directory, rows, runs, targets)
+            blocks.append(("img", lr_plot, "learning-rate sensitivity"))
+        else:
+            blocks.append(
+                (
+                    "p",
+                    "No learning-rate sensitivity plot: every optimizer ran at one learning rate "
+                    "(protocol defaults, or a search space without learning_rate).",
+                )
+            )
     failed = [r for r in runs if r["status"] == "failed"]
     if failed:
         blocks.append(("h2", "Failed runs"))

@@ -97,7 +97,11 @@ def _fmt(seconds: float) -> str:
 
 
 class _Progress:
-    """Plain-text progress on stderr: suite position, ETA, the current run's loss."""
+    """Suite progress on stderr: a line per finished job; on a terminal, ``rich`` bars.
+
+    On a terminal two bars show the suite (jobs done, elapsed, ETA) and the job
+    running (steps, loss, ETA); elsewhere (a log file, CI) only the per-job lines.
+    """
 
     def __init__(self, total: int, stream: TextIO, quiet: bool):
         self.total, self.stream, self.quiet = total, stream, quiet
@@ -106,6 +110,15 @@ class _Progress:
         self.start = time.perf_counter()
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self.title = ""
+        self._bars: Any = None
+        if self.tty and not quiet:
+            from optzoo.train.progress import bench_bars
+
+            self._bars = bench_bars(total, stream, self._who())
+
+    def _who(self) -> str:
+        worker = os.environ.get(WORKER_ENV)
+        return f"bench w{worker}" if worker else "bench"
 
     def _head(self) -> str:
         pct = 100.0 * self.done / max(self.total, 1)
@@ -115,16 +128,11 @@ class _Progress:
         else:
             eta = "?"
         elapsed = _fmt(time.perf_counter() - self.start)
-        worker = os.environ.get(WORKER_ENV)
-        who = f"bench w{worker}" if worker else "bench"
-        return f"[{who} {self.done}/{self.total} {pct:3.0f}% elapsed {elapsed} ETA {eta}]"
+        return f"[{self._who()} {self.done}/{self.total} {pct:3.0f}% elapsed {elapsed} ETA {eta}]"
 
     def step(self, step: int, total: int, loss: float) -> None:
-        if self.quiet or not self.tty:
-            return
-        line = f"{self._head()} {self.title} step {step}/{total} loss {loss:.4g}"
-        self.stream.write("\r" + line[:160].ljust(160))
-        self.stream.flush()
+        if self._bars is not None:
+            self._bars.job(self.title, step, total, loss)
 
     def finish(self, title: str, result: JobResult | None, note: str, seconds: float) -> None:
         self.done += 1
@@ -140,10 +148,16 @@ class _Progress:
             note += f" acc {acc if acc is None else f'{acc:.3f}'} ({seconds:.1f}s)"
             if result.status == "failed":
                 note += " " + result.error.splitlines()[0][:100]
-        prefix = "\r" if self.tty else ""
-        self.stream.write(f"{prefix}{self._head()} {title}: {note}".ljust(160 if self.tty else 0))
-        self.stream.write("\n")
+        if self._bars is not None:
+            self._bars.finished(f"{title}: {note}")
+            return
+        self.stream.write(f"{self._head()} {title}: {note}\n")
         self.stream.flush()
+
+    def close(self) -> None:
+        if self._bars is not None:
+            self._bars.close()
+            self._bars = None
 
 
 class _Heartbeat:
@@ -238,6 +252,7 @@ def run_suite(
             summary.statuses[result.status] = summary.statuses.get(result.status, 0) + 1
             progress.finish(job.title, result, "", time.perf_counter() - start)
     finally:
+        progress.close()
         summary.elapsed_s = time.perf_counter() - t0
         store.close()
     return summary

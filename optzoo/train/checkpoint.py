@@ -1,16 +1,19 @@
-"""Checkpoints as ``.npz`` arrays plus JSON metadata (no pickle), written atomically.
+"""Checkpoints with orbax-checkpoint plus JSON metadata (no pickle), written atomically.
 
-``DIR/checkpoints/step_00000100/{arrays.npz, meta.json}``. Arrays are keyed by
-their pytree path, so a checkpoint restores into a freshly created state of
-the same config under any data-parallel strategy.
+``DIR/checkpoints/step_00000100/{state/, meta.json}``. ``state/`` is a plain
+orbax PyTree checkpoint of the train state as nested dicts keyed by pytree path
+(``step``, ``params/Dense_0/kernel``, ``opt_state/0/mu/...``), so a user's own
+script opens it with ``orbax.checkpoint.PyTreeCheckpointer().restore(".../state")``;
+optzoo restores it into a freshly created state of the same config under any data-parallel strategy.
 
 A checkpoint is written into ``checkpoints/.tmp_step_*``, every file and the
 folder are fsynced, and only then is the folder renamed to ``step_*``: a
 crash leaves either the whole checkpoint or none. ``meta.json`` records the
-SHA-256 of ``arrays.npz``; :func:`restore_latest` checks it, skips a damaged
-checkpoint with a warning that names the file, and resumes from the newest one
-that loads. Arrays are read with ``allow_pickle=False``: a file holding object
-arrays is refused, never unpickled.
+SHA-256 of every file under ``state/``; :func:`restore_latest` checks them, skips
+a damaged checkpoint with a warning that names the file, and resumes from the
+newest one that loads. Checkpoints of earlier optzoo versions (``arrays.npz``)
+are still read, with ``allow_pickle=False``: a file holding object arrays is
+refused, never unpickled.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import re
 import shutil
 import warnings
 import zipfile
+from collections.abc import Mapping
 from typing import Any
 
 import jax
@@ -42,7 +46,8 @@ __all__ = [
 ]
 
 _STEP_DIR = re.compile(r"step_(\d+)")
-_ARRAYS, _META = "arrays.npz", "meta.json"
+_ARRAYS, _META, _STATE = "arrays.npz", "meta.json", "state"
+_FORMAT = "orbax-pytree"
 
 
 class CheckpointError(ValueError):
@@ -115,10 +120,49 @@ def _remove(path: pathlib.Path) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
+def _entry(k: Any) -> str:
+    for attr in ("key", "name", "idx"):
+        if hasattr(k, attr):
+            return str(getattr(k, attr))
+    return str(k)
+
+
+def _slash_path(path: Any) -> str:
+    """A pytree path as ``params/Dense_0/kernel``: the key of a leaf in the orbax tree."""
+    return "/".join(_entry(k) for k in path)
+
+
+def _host_tree(state: Any) -> dict:
+    """``state`` as nested dicts of NumPy arrays keyed by pytree path: the tree orbax writes.
+
+    Any pytree works (Flax structs, optax named tuples, registered dataclasses);
+    PRNG keys are stored as their ``uint32`` key data.
+    """
+    tree: dict = {}
+    for path, x in jax.tree_util.tree_flatten_with_path(state)[0]:
+        node = tree
+        names = [_entry(k) for k in path] or ["value"]
+        for name in names[:-1]:
+            node = node.setdefault(name, {})
+        node[names[-1]] = np.asarray(jax.random.key_data(x) if _is_key_array(x) else x)
+    return tree
+
+
+def _state_files(folder: pathlib.Path) -> list[pathlib.Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
 def save_checkpoint(
     workdir: str | os.PathLike, state: Any, step: int, meta: dict, keep: int = 2
 ) -> pathlib.Path:
-    """Writes ``state`` (host arrays) and ``meta`` for ``step``; keeps the newest ``keep``."""
+    """Writes ``state`` (host arrays) and ``meta`` for ``step``; keeps the newest ``keep``.
+
+    ``step_N/state`` is an orbax-checkpoint PyTree checkpoint of the state as nested
+    dicts keyed by pytree path (PRNG keys as their ``uint32`` data);
+    ``step_N/meta.json`` holds ``meta``, the step and the SHA-256 of every file of it.
+    """
+    import orbax.checkpoint as ocp
+
     root = pathlib.Path(workdir) / "checkpoints"
     root.mkdir(parents=True, exist_ok=True)
     for stale in root.glob(".t*_step_*"):  # leftovers of a crash: .tmp_* and .trash_*
@@ -126,15 +170,14 @@ def save_checkpoint(
     final = root / f"step_{step:08d}"
     tmp = root / f".tmp_step_{step:08d}"
     tmp.mkdir()
-    leaves = jax.tree_util.tree_flatten_with_path(state)[0]
-    arrays = {
-        _key(p): np.asarray(jax.random.key_data(x) if _is_key_array(x) else x) for p, x in leaves
-    }
-    with open(tmp / _ARRAYS, "wb") as f:
-        np.savez(f, **arrays)  # type: ignore[arg-type]
-        f.flush()
-        os.fsync(f.fileno())
-    record = {**meta, "step": step, "arrays_sha256": _sha256(tmp / _ARRAYS)}
+    ocp.PyTreeCheckpointer().save((tmp / _STATE).absolute(), _host_tree(state))
+    sums = {}
+    for file in _state_files(tmp / _STATE):
+        _fsync(file)
+        sums[file.relative_to(tmp).as_posix()] = _sha256(file)
+    for folder in sorted({f.parent for f in _state_files(tmp / _STATE)}):
+        _fsync(folder)
+    record = {**meta, "step": step, "format": _FORMAT, "files_sha256": sums}
     with open(tmp / _META, "w", encoding="utf-8") as f:
         f.write(json.dumps(record, indent=1))
         f.flush()
@@ -174,6 +217,9 @@ def _read_meta(path: pathlib.Path) -> dict:
 def restore_checkpoint(path: str | os.PathLike, template: Any) -> tuple[Any, dict]:
     """Loads a checkpoint into the structure of ``template``; returns (state, meta).
 
+    Reads the orbax format (``state/``) and the ``.npz`` format of earlier optzoo
+    versions (``arrays.npz``).
+
     Raises:
       CheckpointError: a missing or damaged file (the message names it), a
         checksum mismatch, object arrays (never unpickled), or arrays whose
@@ -181,43 +227,76 @@ def restore_checkpoint(path: str | os.PathLike, template: Any) -> tuple[Any, dic
     """
     path = pathlib.Path(path)
     meta = _read_meta(path)
+    if (path / _ARRAYS).exists() and not (path / _STATE).exists():
+        return _restore_npz(path, meta, template), meta
+    folder = path / _STATE
+    sums = meta.get("files_sha256")
+    if not folder.is_dir():
+        raise CheckpointError(f"checkpoint {path}: {_STATE}/ is missing")
+    if not isinstance(sums, dict) or not sums:
+        raise CheckpointError(f"checkpoint {path / _META}: no file checksums")
+    for rel, expected in sums.items():
+        file = path / rel
+        if not file.is_file():
+            raise CheckpointError(f"checkpoint {file}: missing")
+        if _sha256(file) != expected:
+            raise CheckpointError(f"checkpoint {file}: checksum mismatch (truncated or damaged)")
+    try:
+        import orbax.checkpoint as ocp
+
+        stored = ocp.PyTreeCheckpointer().restore(folder.absolute())
+    except Exception as e:  # noqa: BLE001 - orbax/tensorstore raise many kinds
+        raise CheckpointError(f"checkpoint {folder}: cannot be read ({e})") from None
+    flat = {_slash_path(p): x for p, x in jax.tree_util.tree_flatten_with_path(stored)[0]}
+    where = str(folder)
+    leaves, treedef = jax.tree_util.tree_flatten_with_path(template)
+    keys = [_slash_path(p) or "value" for p, _ in leaves]
+    restored = [_conform(where, k, flat, x) for k, (_, x) in zip(keys, leaves, strict=True)]
+    extra = set(flat) - set(keys)
+    if extra:
+        raise CheckpointError(
+            f"checkpoint {where} has arrays the state lacks ({sorted(extra)[0]}, ...); "
+            "was it written by another config?"
+        )
+    return jax.tree_util.tree_unflatten(treedef, restored), meta
+
+
+def _conform(where: str, key: str, stored: Mapping[str, Any], like: Any) -> Any:
+    """The stored array ``key`` with the dtype (and key type) of the template leaf ``like``."""
+    if key not in stored:
+        raise CheckpointError(f"checkpoint {where} lacks {key}; was it written by another config?")
+    arr: Any = np.asarray(stored[key])
+    want = jax.random.key_data(like) if _is_key_array(like) else np.asarray(like)
+    if arr.shape != want.shape:
+        raise CheckpointError(
+            f"checkpoint {where}: {key} has shape {arr.shape}, expected {want.shape}"
+        )
+    arr = arr.astype(want.dtype)
+    if _is_key_array(like):
+        return jax.random.wrap_key_data(arr, impl=jax.random.key_impl(like))
+    return arr
+
+
+def _restore_npz(path: pathlib.Path, meta: dict, template: Any) -> Any:
+    """The ``arrays.npz`` format of optzoo 0.1 checkpoints (read, never written now)."""
     file = path / _ARRAYS
-    if not file.is_file():
-        raise CheckpointError(f"checkpoint {path}: {_ARRAYS} is missing")
     expected = meta.get("arrays_sha256")
     if expected is not None and _sha256(file) != expected:
         raise CheckpointError(f"checkpoint {file}: checksum mismatch (truncated or damaged)")
     leaves, treedef = jax.tree_util.tree_flatten_with_path(template)
-    restored = []
     try:
         with np.load(file, allow_pickle=False) as data:
-            for p, x in leaves:
-                key = _key(p)
-                if key not in data.files:
-                    raise CheckpointError(
-                        f"checkpoint {file} lacks {key}; was it written by another config?"
-                    )
-                arr = data[key]
-                want = jax.random.key_data(x) if _is_key_array(x) else np.asarray(x)
-                if arr.shape != want.shape:
-                    raise CheckpointError(
-                        f"checkpoint {file}: {key} has shape {arr.shape}, expected {want.shape}"
-                    )
-                arr = arr.astype(want.dtype)
-                if _is_key_array(x):
-                    arr = jax.random.wrap_key_data(arr, impl=jax.random.key_impl(x))
-                restored.append(arr)
-            extra = set(data.files) - {_key(p) for p, _ in leaves}
-    except CheckpointError:
-        raise
+            stored = {k: data[k] for k in data.files}
     except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as e:
         raise CheckpointError(f"checkpoint {file}: cannot be read ({e})") from None
+    restored = [_conform(str(file), _key(p), stored, x) for p, x in leaves]
+    extra = set(stored) - {_key(p) for p, _ in leaves}
     if extra:
         raise CheckpointError(
             f"checkpoint {file} has arrays the state lacks ({sorted(extra)[0]}, ...); "
             "was it written by another config?"
         )
-    return jax.tree_util.tree_unflatten(treedef, restored), meta
+    return jax.tree_util.tree_unflatten(treedef, restored)
 
 
 def restore_latest(

@@ -21,9 +21,11 @@ __all__ = [
     "ModelConfig",
     "OptimizerConfig",
     "ParallelConfig",
+    "RunMismatchError",
     "ScheduleConfig",
     "TrainConfig",
     "apply_overrides",
+    "dump_config",
     "from_dict",
     "load_config",
     "to_dict",
@@ -32,6 +34,10 @@ __all__ = [
 
 class ConfigError(ValueError):
     """A bad config file, key, type or value."""
+
+
+class RunMismatchError(ConfigError):
+    """An output directory holds the results of a run of another config."""
 
 
 def _f(
@@ -162,10 +168,11 @@ class TrainConfig:
     log_every: int = _f(10, min=1)
     early_stopping_patience: int = _f(0, min=0)
     early_stopping_min_delta: float = _f(0.0, min=0.0)
-    checkpoint_every: int = _f(0, min=0)
+    checkpoint_every: int = _f(-1, min=-1)  # -1: every 10% of the run; 0: never
     keep_checkpoints: int = _f(2, min=1)
     on_nonfinite: str = _f("skip", ("skip", "stop", "raise"))
     quiet: bool = _f(False)
+    log: str = _f("jsonl", ("jsonl", "tensorboard"))
     diagnostics_every: int = _f(0, min=0)
     vanish_threshold: float = _f(1e-7, min=0.0)
     explode_threshold: float = _f(1e3, min=0.0)
@@ -269,6 +276,11 @@ def from_dict(cls: type, raw: Any, prefix: str = "") -> Any:
 def to_dict(config: Any) -> dict:
     """The config as plain data (for ``config.yaml`` next to the results)."""
     return dataclasses.asdict(config)
+
+
+def dump_config(config: Config) -> str:
+    """The config as YAML, every key present (what ``optzoo train --print-config`` shows)."""
+    return yaml.safe_dump(to_dict(config), sort_keys=False, default_flow_style=False)
 
 
 def _set_dotted(raw: dict, dotted: str, value: Any) -> None:

@@ -44,8 +44,20 @@ def _numbers(workdir, name):
 
 
 def _arrays(path):
-    with np.load(path / "arrays.npz", allow_pickle=False) as data:
-        return {k: data[k] for k in data.files}
+    """A checkpoint's arrays read with orbax alone, keyed by their path in the tree."""
+    import orbax.checkpoint as ocp
+
+    tree = ocp.PyTreeCheckpointer().restore((path / "state").absolute())
+    return {
+        jax.tree_util.keystr(p): np.asarray(x) for p, x in jax.tree_util.tree_leaves_with_path(tree)
+    }
+
+
+def _data_file(ckpt):
+    """The largest file of a checkpoint's orbax state: where the arrays are."""
+    return max(
+        (f for f in (ckpt / "state").rglob("*") if f.is_file()), key=lambda f: f.stat().st_size
+    )
 
 
 def test_resume_is_exact(tmp_path):
@@ -63,7 +75,7 @@ def test_resume_is_exact(tmp_path):
     # command again resumes from step 6 with a warning naming the file.
     part = tmp_path / "part"
     shutil.copytree(full, part)
-    damaged = part / "checkpoints" / "step_00000012" / "arrays.npz"
+    damaged = _data_file(part / "checkpoints" / "step_00000012")
     damaged.write_bytes(damaged.read_bytes()[:-100])
     (part / "metrics.json").unlink()
     with open(part / "metrics.jsonl", "a") as f:
@@ -125,22 +137,27 @@ def _flip_byte(path):
     path.write_bytes(bytes(raw))
 
 
-def _cut_without_checksum(ckpt):
+def _without_checksums(ckpt):
     meta = json.loads((ckpt / "meta.json").read_text())
-    del meta["arrays_sha256"]  # as if written before checksums: the zip reader must catch it
+    del meta["files_sha256"]  # nothing to check the files against: refused, not guessed
     (ckpt / "meta.json").write_text(json.dumps(meta))
-    _cut(ckpt / "arrays.npz")
 
 
-def _object_array(ckpt):
-    # An npz whose array needs unpickling; even with a matching checksum it is refused.
+def _legacy_checkpoint(ckpt, arrays):
+    """Turns ``ckpt`` into the ``arrays.npz`` format of optzoo 0.1 holding ``arrays``."""
     import hashlib
 
-    arrays = {"['opt']['count']": np.int32(7), "['w']": np.array([{"x": 1}], dtype=object)}
+    shutil.rmtree(ckpt / "state")
     np.savez(ckpt / "arrays.npz", **arrays)
     meta = json.loads((ckpt / "meta.json").read_text())
     meta["arrays_sha256"] = hashlib.sha256((ckpt / "arrays.npz").read_bytes()).hexdigest()
     (ckpt / "meta.json").write_text(json.dumps(meta))
+
+
+def _object_array(ckpt):
+    # An old-format npz whose array needs unpickling; even with a matching checksum refused.
+    arrays = {"['opt']['count']": np.int32(7), "['w']": np.array([{"x": 1}], dtype=object)}
+    _legacy_checkpoint(ckpt, arrays)
 
 
 def _wrong_step(ckpt):
@@ -149,14 +166,15 @@ def _wrong_step(ckpt):
 
 
 DAMAGE = {
-    "truncated arrays": (lambda c: _cut(c / "arrays.npz"), "arrays.npz: checksum"),
-    "flipped byte": (lambda c: _flip_byte(c / "arrays.npz"), "arrays.npz: checksum"),
-    "truncated, no checksum": (_cut_without_checksum, "arrays.npz: cannot be read"),
+    "truncated arrays": (lambda c: _cut(_data_file(c)), "checksum mismatch"),
+    "flipped byte": (lambda c: _flip_byte(_data_file(c)), "checksum mismatch"),
+    "no checksums": (_without_checksums, "no file checksums"),
     "garbage meta": (lambda c: (c / "meta.json").write_text("{not json"), "meta.json: unreadable"),
     "meta not a record": (lambda c: (c / "meta.json").write_text("[1, 2]"), "integer 'step'"),
     "wrong step in meta": (_wrong_step, "step 1 but folder step_00000002"),
     "missing meta": (lambda c: (c / "meta.json").unlink(), "meta.json is missing"),
-    "missing arrays": (lambda c: (c / "arrays.npz").unlink(), "arrays.npz is missing"),
+    "missing state": (lambda c: shutil.rmtree(c / "state"), "state/ is missing"),
+    "missing state file": (lambda c: _data_file(c).unlink(), "missing"),
     "object array": (_object_array, "allow_pickle=False"),
 }
 
@@ -226,7 +244,7 @@ def test_cli_without_a_usable_checkpoint_stops_unless_told_to_restart(tmp_path, 
     ckpts = list_checkpoints(out)
     assert [p.name for p in ckpts] == ["step_00000002", "step_00000004"]
     (ckpts[0] / "meta.json").write_text("garbage")
-    (ckpts[1] / "arrays.npz").unlink()
+    shutil.rmtree(ckpts[1] / "state")
     capsys.readouterr()
 
     assert main([str(cfg), "--out", str(out)]) == 2
@@ -300,3 +318,39 @@ def test_resuming_with_a_changed_config_warns_with_the_changes(tmp_path, capsys)
     assert "written with another config (train.steps: 4 -> 6)" in err
     assert "step_00000004" in err
     assert json.loads((out / "metrics.json").read_text())["resumed_from_step"] == 4
+
+
+def test_checkpoints_of_optzoo_0_1_npz_format_still_load(tmp_path):
+    state = {"w": np.arange(6.0, dtype=np.float32).reshape(2, 3), "opt": {"count": np.int32(7)}}
+    path = save_checkpoint(tmp_path, state, 3, {"note": 3})
+    arrays = {"['w']": state["w"] * 2, "['opt']['count']": np.int32(9)}
+    _legacy_checkpoint(path, arrays)
+    restored, meta = restore_checkpoint(path, state)
+    assert meta["note"] == 3
+    np.testing.assert_array_equal(restored["w"], state["w"] * 2)
+    assert restored["opt"]["count"] == 9 and restored["opt"]["count"].dtype == np.int32
+    with pytest.raises(CheckpointError, match="shape"):
+        restore_checkpoint(path, {"w": np.zeros(2), "opt": {"count": 0}})
+
+
+def test_a_training_checkpoint_opens_with_plain_orbax(tmp_path):
+    """What docs/training.md shows: orbax alone reads ``optzoo train``'s checkpoints."""
+    import orbax.checkpoint as ocp
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        "model: {width: 16, depth: 1}\ndata: {name: digits}\n"
+        "train: {steps: 6, batch_size: 16, quiet: true}\n"
+    )
+    out = tmp_path / "run"
+    assert main([str(cfg), "--out", str(out)]) == 0
+    newest = out / "checkpoints" / "step_00000006"
+    tree = ocp.PyTreeCheckpointer().restore((newest / "state").absolute())
+    assert int(tree["step"]) == 6
+    assert tree["params"]["dense_0"]["kernel"].shape == (64, 16)  # 8x8 digits in, width 16
+    assert tree["opt_state"]  # Adam's moments are there too, under their field names
+    # optzoo's own reader (checksums checked) gives the same numbers from the same files.
+    state, _ = restore_checkpoint(newest, tree)
+    np.testing.assert_array_equal(
+        state["params"]["dense_0"]["kernel"], tree["params"]["dense_0"]["kernel"]
+    )

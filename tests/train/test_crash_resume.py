@@ -50,8 +50,13 @@ def _command(cfg: pathlib.Path, out: pathlib.Path) -> list[str]:
 
 
 def _arrays(ckpt: pathlib.Path) -> dict[str, np.ndarray]:
-    with np.load(ckpt / "arrays.npz", allow_pickle=False) as data:
-        return {k: data[k] for k in data.files}
+    """The checkpoint's arrays, read with orbax alone, keyed by their path in the tree."""
+    import jax
+    import orbax.checkpoint as ocp
+
+    tree = ocp.PyTreeCheckpointer().restore((ckpt / "state").absolute())
+    leaves = jax.tree_util.tree_leaves_with_path(tree)
+    return {jax.tree_util.keystr(p): np.asarray(x) for p, x in leaves}
 
 
 def _rows(path: pathlib.Path) -> list[dict]:

@@ -222,12 +222,17 @@ def test_gradient_warnings():
 def test_progress_bar(capsys):
     import io
 
-    buf = io.StringIO()
-    bar = Progress(100, stream=buf)
-    for s in range(1, 101):
-        bar.update(s, 1.0 / s)
-    lines = buf.getvalue().splitlines()
-    assert len(lines) == 10 and "100/100" in lines[-1] and "steps/s" in lines[-1]
-    quiet = io.StringIO()
-    Progress(10, quiet=True, stream=quiet).update(5, 1.0)
-    assert quiet.getvalue() == ""
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Terminal()
+    with Progress(100, stream=tty) as bar:
+        for s in range(1, 101):
+            bar.update(s, 1.0 / s)
+    shown = tty.getvalue()
+    assert "100/100" in shown and "loss 0.0100" in shown and "ETA" in shown
+    for stream, quiet in ((io.StringIO(), False), (Terminal(), True)):  # a log file, --quiet
+        with Progress(10, quiet=quiet, stream=stream) as bar:
+            bar.update(5, 1.0)
+        assert stream.getvalue() == ""

@@ -1,0 +1,5 @@
+import sys
+
+from optzoo_cli import main
+
+sys.exit(main())
