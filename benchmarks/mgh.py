@@ -32,7 +32,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
-import importlib  # noqa: E402
+import importlib.metadata  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -237,15 +237,11 @@ PEERS = {"scipy": SCIPY, "jaxopt": JAXOPT, "optimistix": OPTIMISTIX}
 
 
 def _installed(peer: str) -> str | None:
+    """The installed version of ``peer`` (a distribution name), or None."""
     try:
-        mod = importlib.import_module(peer)
-    except ImportError:
+        return importlib.metadata.version(peer)
+    except importlib.metadata.PackageNotFoundError:
         return None
-    if peer == "jaxopt":
-        from importlib.metadata import version
-
-        return version("jaxopt")
-    return getattr(mod, "__version__", None) or importlib.metadata.version(peer)
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import optax
 
-from optzoo.core.tree_checks import checked, diagnosed
+from optzoo.core.tree_checks import COMPLEX_OPTIMIZERS, checked, diagnosed
 
 __all__ = ["Reference", "OptimizerInfo", "register", "names", "info", "create", "catalogue"]
 
@@ -200,7 +200,7 @@ def create(
     # Registry defaults cover arguments (e.g. learning_rate) the caller left out.
     kwargs = {**record.create_defaults, **hyperparameters}
     tx = record.factory(**kwargs)
-    return checked(tx, name) if strict else tx
+    return checked(tx, name, complex_ok=name in COMPLEX_OPTIMIZERS) if strict else tx
 
 
 def catalogue() -> list[OptimizerInfo]:

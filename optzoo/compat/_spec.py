@@ -11,6 +11,7 @@ argument) and hands the complete keyword dict to the builder.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import functools
 import inspect
@@ -85,9 +86,33 @@ class Spec:
 @functools.cache
 def signature(args: str) -> inspect.Signature:
     """The ``inspect.Signature`` of a parameter list written as Python source."""
-    namespace = dict(_DEFAULT_NAMES)
-    exec(f"def preset({args}): pass", namespace)  # our own constant spec strings
-    return inspect.signature(namespace["preset"])
+    fn = ast.parse(f"def preset({args}): pass").body[0]
+    assert isinstance(fn, ast.FunctionDef)
+    a, empty, P = fn.args, inspect.Parameter.empty, inspect.Parameter
+
+    def value(node: ast.expr | None) -> Any:
+        if node is None:
+            return empty
+        if isinstance(node, ast.Name):
+            return _DEFAULT_NAMES[node.id]
+        return ast.literal_eval(node)
+
+    positional = a.posonlyargs + a.args
+    defaults = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+    kinds = [P.POSITIONAL_ONLY] * len(a.posonlyargs) + [P.POSITIONAL_OR_KEYWORD] * len(a.args)
+    params = [
+        P(arg.arg, kind, default=value(d))
+        for arg, kind, d in zip(positional, kinds, defaults, strict=True)
+    ]
+    if a.vararg:
+        params.append(P(a.vararg.arg, P.VAR_POSITIONAL))
+    params += [
+        P(arg.arg, P.KEYWORD_ONLY, default=value(d))
+        for arg, d in zip(a.kwonlyargs, a.kw_defaults, strict=True)
+    ]
+    if a.kwarg:
+        params.append(P(a.kwarg.arg, P.VAR_KEYWORD))
+    return inspect.Signature(params)
 
 
 def _parse(interval: str) -> tuple[float, float, bool, bool]:

@@ -130,12 +130,8 @@ COMPLEX_OPTIMIZERS = frozenset(
 
 
 def reject_complex_leaves(tree: Any, name: str) -> None:
-    """Raises a ValueError naming the first complex leaf when the registered optimizer
-    ``name`` is not in :data:`COMPLEX_OPTIMIZERS` (other names pass: nothing is known)."""
-    from optzoo import registry  # registry imports this module
-
-    if name in COMPLEX_OPTIMIZERS or name not in registry._REGISTRY:
-        return
+    """Raises a ValueError naming the first complex leaf of ``tree``; ``name`` is the
+    optimizer named in the message (one not in :data:`COMPLEX_OPTIMIZERS`)."""
     for path, leaf in _leaves(tree).items():
         if leaf is not None and _has_dtype(leaf) and _kind(leaf) == "complex":
             raise ValueError(
@@ -200,7 +196,9 @@ def diagnosed(tx: Any, name: str = "optimizer") -> Any:
     return tx._replace(update=update_fn)
 
 
-def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
+def checked(
+    tx: optax.GradientTransformation, name: str = "optimizer", *, complex_ok: bool = True
+) -> Any:
     """The strict layer: ``tx`` with eager input checks that name the culprit.
 
     Same numbers and state as ``tx``; what optax would accept silently is rejected here
@@ -208,8 +206,8 @@ def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
 
     * ``init`` and ``update`` reject integer and boolean leaves (wrap the optimizer in
       :func:`optzoo.skip_integer_leaves` to leave them unchanged instead);
-    * ``init`` rejects complex leaves when ``name`` is a registered optimizer not in
-      :data:`COMPLEX_OPTIMIZERS`;
+    * ``init`` rejects complex leaves when ``complex_ok`` is false (``optzoo.create(...,
+      strict=True)`` passes ``name in COMPLEX_OPTIMIZERS`` for registered optimizers);
     * ``update`` with ``params`` requires the gradient tree to match them in structure,
       shapes and dtype kind (float / integer / complex; float precisions may differ);
     * a tree error inside ``update`` is re-raised as a ``ValueError`` naming the path.
@@ -218,7 +216,8 @@ def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
 
     Args:
       tx: any optax ``GradientTransformation``.
-      name: the optimizer's name, used in messages (and to look up complex support).
+      name: the optimizer's name, used in messages.
+      complex_ok: whether complex parameters are accepted.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -232,7 +231,8 @@ def checked(tx: optax.GradientTransformation, name: str = "optimizer") -> Any:
 
     def init_fn(params):
         reject_integer_leaves(params, name)
-        reject_complex_leaves(params, name)
+        if not complex_ok:
+            reject_complex_leaves(params, name)
         return inner.init(params)
 
     def update_fn(updates, state, params=None, **extra):

@@ -336,7 +336,7 @@ def ftrl(
         )
 
     return optax.GradientTransformationExtraArgs(
-        init_fn, lambda u, s, p=None, **extra: update_fn(u, s, p)
+        init_fn, lambda u, s, params=None, **extra: update_fn(u, s, params)
     )
 
 
