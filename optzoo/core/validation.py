@@ -81,6 +81,12 @@ def check_decay(name: str, value: Any) -> None:
     check_range(name, value, 0.0, 1.0, high_open=True)
 
 
+def check_betas(b1: Any, b2: Any) -> None:
+    """Checks an Adam-style pair of moment decays ``b1``, ``b2`` (each in ``[0, 1)``)."""
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+
+
 def check_unit_interval(name: str, value: Any) -> None:
     """A fraction such as momentum: ``[0, 1]``."""
     check_range(name, value, 0.0, 1.0)

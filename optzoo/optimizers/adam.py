@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import check_decay, check_finite, check_nonnegative
+from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.registry import Reference, register
 from optzoo.transforms.adam import (
     scale_by_adabound,
@@ -364,12 +365,13 @@ def adamw(
       Loshchilov, Hutter. Decoupled Weight Decay Regularization. 2017.
       https://arxiv.org/abs/1711.05101
     """
-    return optax.chain(
+    return with_decoupled_decay(
         scale_by_adam(
             b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov
         ),
-        add_decayed_weights(weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
+        learning_rate,
+        weight_decay,
+        mask,
     )
 
 
@@ -567,10 +569,11 @@ def adamaxw(
       Loshchilov, Hutter. Decoupled Weight Decay Regularization. 2017.
       https://arxiv.org/abs/1711.05101
     """
-    return optax.chain(
+    return with_decoupled_decay(
         scale_by_adamax(b1=b1, b2=b2, eps=eps),
-        add_decayed_weights(weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
+        learning_rate,
+        weight_decay,
+        mask,
     )
 
 
@@ -712,10 +715,11 @@ def adan(
       Models. 2022. https://arxiv.org/abs/2208.06677
     """
     check_nonnegative("eps_root", eps_root)
-    return optax.chain(
+    return with_decoupled_decay(
         scale_by_adan(b1=b1, b2=b2, b3=b3, eps=eps, eps_root=eps_root),
-        add_decayed_weights(weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
+        learning_rate,
+        weight_decay,
+        mask,
     )
 
 
@@ -798,10 +802,11 @@ def laprop(
       Ziyin, Wang, Ueda. LaProp: Separating Momentum and Adaptivity in Adam. 2020.
       https://arxiv.org/abs/2002.04839
     """
-    return optax.chain(
+    return with_decoupled_decay(
         scale_by_laprop(b1=b1, b2=b2, eps=eps),
-        add_decayed_weights(weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
+        learning_rate,
+        weight_decay,
+        mask,
     )
 
 
@@ -889,10 +894,11 @@ def grams(
       Cao, Li, Song. Grams: Gradient Descent with Adaptive Momentum Scaling. 2024.
       https://arxiv.org/abs/2412.17107
     """
-    return optax.chain(
+    return with_decoupled_decay(
         scale_by_grams(b1=b1, b2=b2, eps=eps),
-        add_decayed_weights(weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
+        learning_rate,
+        weight_decay,
+        mask,
     )
 
 
@@ -1056,10 +1062,11 @@ def adam_mini(
       Zhang et al. Adam-mini: Use Fewer Learning Rates To Gain More. 2024.
       https://arxiv.org/abs/2406.16793
     """
-    return optax.chain(
+    return with_decoupled_decay(
         scale_by_adam_mini(b1=b1, b2=b2, eps=eps, block_axis=block_axis),
-        add_decayed_weights(weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
+        learning_rate,
+        weight_decay,
+        mask,
     )
 
 
@@ -1106,10 +1113,11 @@ def mars_adamw(
       Large Models. 2024. https://arxiv.org/abs/2411.10438
     """
     check_nonnegative("eps", eps)
-    return optax.chain(
+    return with_decoupled_decay(
         scale_by_mars(b1=b1, b2=b2, gamma=gamma, eps=eps, mode="adamw"),
-        add_decayed_weights(weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
+        learning_rate,
+        weight_decay,
+        mask,
     )
 
 
@@ -1162,12 +1170,13 @@ def ademamix(
     check_nonnegative("alpha", alpha)
     check_nonnegative("eps", eps)
     check_nonnegative("eps_root", eps_root)
-    return optax.chain(
+    return with_decoupled_decay(
         scale_by_ademamix(
             b1=b1, b2=b2, b3=b3, alpha=alpha, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype
         ),
-        add_decayed_weights(weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
+        learning_rate,
+        weight_decay,
+        mask,
     )
 
 
@@ -1217,10 +1226,11 @@ def simplified_ademamix(
     check_nonnegative("alpha", alpha)
     check_nonnegative("eps", eps)
     check_nonnegative("eps_root", eps_root)
-    return optax.chain(
+    return with_decoupled_decay(
         scale_by_simplified_ademamix(b1=b1, b2=b2, alpha=alpha, eps=eps, eps_root=eps_root),
-        add_decayed_weights(weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
+        learning_rate,
+        weight_decay,
+        mask,
     )
 
 

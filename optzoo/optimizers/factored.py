@@ -13,6 +13,7 @@ from optzoo.core.validation import (
     check_nonnegative,
     check_unit_interval,
 )
+from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.registry import Reference, register
 from optzoo.transforms.factored import scale_by_came, scale_by_factored_rms, scale_by_sm3
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
@@ -169,10 +170,11 @@ def came(
       https://arxiv.org/abs/2307.02047
     """
     check_nonnegative("eps2", eps2)
-    return optax.chain(
+    return with_decoupled_decay(
         scale_by_came(b1=b1, b2=b2, b3=b3, eps1=eps1, eps2=eps2, clip_threshold=clip_threshold),
-        add_decayed_weights(weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
+        learning_rate,
+        weight_decay,
+        mask,
     )
 
 

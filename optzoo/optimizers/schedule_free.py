@@ -20,7 +20,7 @@ import optax
 from optax.contrib import ScheduleFreeState
 
 from optzoo.core.dtypes import tree_dtype
-from optzoo.core.validation import check_decay, check_finite, check_nonnegative
+from optzoo.core.validation import check_betas, check_decay, check_finite, check_nonnegative
 from optzoo.optimizers.gradient_descent import sgd
 from optzoo.registry import Reference, register
 from optzoo.transforms.adagrad_rmsprop import scale_by_rms
@@ -308,8 +308,7 @@ def schedule_free_radam(
     check_nonnegative("weight_decay", weight_decay)
     check_nonnegative("r", r)
     check_finite("learning_rate", learning_rate)
-    check_decay("b1", b1)
-    check_decay("b2", b2)
+    check_betas(b1, b2)
     check_nonnegative("eps", eps)
     rho_inf = 2.0 / (1.0 - b2) - 1.0
 

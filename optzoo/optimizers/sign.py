@@ -12,12 +12,12 @@ import jax
 import optax
 
 from optzoo.core.validation import check_finite, check_positive, check_unit_interval
+from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.optimizers.adam import YUAN_2024_MARS
 from optzoo.registry import Reference, register
 from optzoo.transforms.adam import scale_by_mars
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.sign import scale_by_lion, scale_by_rprop, scale_by_sign
-from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
     "mars_lion",
@@ -94,10 +94,11 @@ def lion(
       Chen et al. Symbolic Discovery of Optimization Algorithms. 2023.
       https://arxiv.org/abs/2302.06675
     """
-    return optax.chain(
+    return with_decoupled_decay(
         scale_by_lion(b1=b1, b2=b2, mu_dtype=mu_dtype),
-        add_decayed_weights(weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
+        learning_rate,
+        weight_decay,
+        mask,
     )
 
 
@@ -262,8 +263,9 @@ def mars_lion(
       Yuan, Liu, Wu, Zhou, Gu. MARS: Unleashing the Power of Variance Reduction for Training
       Large Models. 2024. https://arxiv.org/abs/2411.10438
     """
-    return optax.chain(
+    return with_decoupled_decay(
         scale_by_mars(b1=b1, gamma=gamma, mode="lion"),
-        add_decayed_weights(weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
+        learning_rate,
+        weight_decay,
+        mask,
     )

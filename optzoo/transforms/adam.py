@@ -20,7 +20,7 @@ from optax import ScaleByAdamState, ScaleByAdanState, ScaleByAmsgradState, Scale
 from optax.contrib import ScaleByAdemamixState, ScaleBySimplifiedAdEMAMixState
 
 from optzoo.core.eager import integer_power, power
-from optzoo.core.validation import check_decay, check_nonnegative, check_positive
+from optzoo.core.validation import check_betas, check_nonnegative, check_positive
 from optzoo.transforms._moments import (
     _canonical_dtype,
     _cast,
@@ -329,11 +329,6 @@ def scale_by_yogi(
     return optax.GradientTransformation(init_fn, update_fn)
 
 
-def _betas(b1, b2) -> None:
-    check_decay("b1", b1)
-    check_decay("b2", b2)
-
-
 def _adam_init(params, mu_dtype=None):
     return ScaleByAdamState(
         count=jnp.zeros([], jnp.int32),
@@ -366,7 +361,7 @@ def scale_by_laprop(
       Ziyin, Wang, Ueda. LaProp: Separating Momentum and Adaptivity in Adam. 2020.
       https://arxiv.org/abs/2002.04839
     """
-    _betas(b1, b2)
+    check_betas(b1, b2)
     check_nonnegative("eps", eps)
 
     def update_fn(updates, state, params=None):
@@ -421,7 +416,7 @@ def scale_by_stable_adamw(
       Wortsman et al. Stable and low-precision training for large-scale vision-language
       models. 2023. https://arxiv.org/abs/2304.13013
     """
-    _betas(b1, b2)
+    check_betas(b1, b2)
     check_positive("eps", eps)
 
     def update_fn(updates, state, params=None):
@@ -477,7 +472,7 @@ def scale_by_grams(
       Cao, Li, Song. Grams: Gradient Descent with Adaptive Momentum Scaling. 2024.
       https://arxiv.org/abs/2412.17107
     """
-    _betas(b1, b2)
+    check_betas(b1, b2)
     check_nonnegative("eps", eps)
 
     def update_fn(updates, state, params=None):
@@ -534,7 +529,7 @@ def scale_by_adabound(
       Luo, Xiong, Liu, Sun. Adaptive Gradient Methods with Dynamic Bound of Learning Rate.
       2019. https://arxiv.org/abs/1902.09843
     """
-    _betas(b1, b2)
+    check_betas(b1, b2)
     check_nonnegative("final_lr", final_lr)
     check_positive("gamma", gamma)
 
@@ -600,7 +595,7 @@ def scale_by_adamp(
       Heo et al. AdamP: Slowing Down the Slowdown for Momentum Optimizers on Scale-invariant
       Weights. 2021. https://arxiv.org/abs/2006.08217
     """
-    _betas(b1, b2)
+    check_betas(b1, b2)
     check_nonnegative("eps", eps)
     channel_axis = -1 if channel_axis is None else channel_axis
 
@@ -688,7 +683,7 @@ def scale_by_adam_mini(
       Zhang et al. Adam-mini: Use Fewer Learning Rates To Gain More. 2024.
       https://arxiv.org/abs/2406.16793
     """
-    _betas(b1, b2)
+    check_betas(b1, b2)
     check_nonnegative("eps", eps)
     block_axis = -1 if block_axis is None else block_axis
 
@@ -771,7 +766,7 @@ def scale_by_mars(
       Yuan, Liu, Wu, Zhou, Gu. MARS: Unleashing the Power of Variance Reduction for Training
       Large Models. 2024. https://arxiv.org/abs/2411.10438
     """
-    _betas(b1, b2)
+    check_betas(b1, b2)
     check_nonnegative("gamma", gamma)
     if mode not in ("adamw", "lion"):
         raise ValueError(f"mode must be 'adamw' or 'lion', got {mode!r}")
@@ -848,8 +843,7 @@ def scale_by_ademamix(
       Pagliardini, Ablin, Grangier. The AdEMAMix Optimizer: Better, Faster, Older. 2024.
       https://arxiv.org/abs/2409.03137
     """
-    check_decay("b1", b1)
-    check_decay("b2", b2)
+    check_betas(b1, b2)
     mu_dtype = None if mu_dtype is None else jax.dtypes.canonicalize_dtype(mu_dtype)
 
     def init_fn(params):
@@ -910,8 +904,7 @@ def scale_by_simplified_ademamix(
       Morwani, Vyas, Zhang, Kakade. Connections between Schedule-Free Optimizers, AdEMAMix,
       and Accelerated SGD Variants. 2025. https://arxiv.org/abs/2502.02431
     """
-    check_decay("b1", b1)
-    check_decay("b2", b2)
+    check_betas(b1, b2)
 
     def init_fn(params):
         return ScaleBySimplifiedAdEMAMixState(
@@ -974,8 +967,7 @@ def scale_by_adopt(
       Taniguchi et al. ADOPT: Modified Adam Can Converge with Any beta_2 with the Optimal
       Rate. 2024. https://arxiv.org/abs/2411.02853
     """
-    check_decay("b1", b1)
-    check_decay("b2", b2)
+    check_betas(b1, b2)
     mu_dtype = None if mu_dtype is None else jax.dtypes.canonicalize_dtype(mu_dtype)
     if clip_value_fn is None:
         clip_value_fn = _quarter_power
@@ -1012,8 +1004,7 @@ def scale_by_adopt(
 
 
 def _check_adam(b1: Any, b2: Any, eps: Any, eps_root: Any = 0.0) -> None:
-    check_decay("b1", b1)
-    check_decay("b2", b2)
+    check_betas(b1, b2)
     check_nonnegative("eps", eps)
     check_nonnegative("eps_root", eps_root)
 

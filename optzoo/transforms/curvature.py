@@ -18,7 +18,7 @@ import optax
 
 from optzoo.core.eager import compile_update, power
 from optzoo.core.tree_checks import reject_masked
-from optzoo.core.validation import check_decay, check_nonnegative, check_range
+from optzoo.core.validation import check_betas, check_nonnegative, check_range
 
 __all__ = [
     "hutchinson_diag",
@@ -150,8 +150,7 @@ def scale_by_sophia(
       Liu, Li, Hall, Liang, Ma. Sophia: A Scalable Stochastic Second-order Optimizer for
       Language Model Pre-training. 2023. https://arxiv.org/abs/2305.14342
     """
-    check_decay("b1", b1)
-    check_decay("b2", b2)
+    check_betas(b1, b2)
     check_nonnegative("eps", eps)
     check_nonnegative("gamma", gamma)
     if estimator not in ("hutchinson", "given"):
@@ -270,8 +269,7 @@ def scale_by_adahessian(
       Yao, Gholami, Shen, Mustafa, Keutzer, Mahoney. ADAHESSIAN: An Adaptive Second Order
       Optimizer for Machine Learning. 2020. https://arxiv.org/abs/2006.00719
     """
-    check_decay("b1", b1)
-    check_decay("b2", b2)
+    check_betas(b1, b2)
     check_nonnegative("eps", eps)
     check_range("hessian_power", hessian_power, 0.0, 1.0, low_open=True)
 

@@ -12,7 +12,13 @@ import numpy as np
 import optax
 from optax import FactoredState, ScaleBySM3State
 
-from optzoo.core.validation import check_decay, check_nonnegative, check_positive, check_range
+from optzoo.core.validation import (
+    check_betas,
+    check_decay,
+    check_nonnegative,
+    check_positive,
+    check_range,
+)
 
 __all__ = [
     "scale_by_sm3",
@@ -194,8 +200,7 @@ def scale_by_came(
       Luo et al. CAME: Confidence-guided Adaptive Memory Efficient Optimization. 2023.
       https://arxiv.org/abs/2307.02047
     """
-    check_decay("b1", b1)
-    check_decay("b2", b2)
+    check_betas(b1, b2)
     check_decay("b3", b3)
     check_nonnegative("eps1", eps1)
     check_positive("clip_threshold", clip_threshold)

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_decay, check_finite, check_nonnegative
+from optzoo.core.validation import check_betas, check_finite, check_nonnegative
 from optzoo.registry import Reference, register
 from optzoo.transforms.scaling import scale_by_learning_rate
 
@@ -191,8 +191,7 @@ def cautious_adamw(
     check_nonnegative("eps_root", eps_root)
     check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
-    check_decay("b1", b1)
-    check_decay("b2", b2)
+    check_betas(b1, b2)
     return optax.chain(
         cautious(
             optax.scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype),
@@ -251,8 +250,7 @@ def cautious_lion(
     """
     check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
-    check_decay("b1", b1)
-    check_decay("b2", b2)
+    check_betas(b1, b2)
     return optax.chain(
         cautious(optax.scale_by_lion(b1=b1, b2=b2, mu_dtype=mu_dtype), is_direction=True),
         _decay(weight_decay, mask, cautious_weight_decay),

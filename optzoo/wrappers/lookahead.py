@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import (
-    check_decay,
+    check_betas,
     check_finite,
     check_nonnegative,
     check_positive_int,
@@ -141,8 +141,7 @@ def lookahead_adam(
       Zhang, Lucas, Hinton, Ba. Lookahead Optimizer: k steps forward, 1 step back. 2019.
       https://arxiv.org/abs/1907.08610
     """
-    check_decay("b1", b1)
-    check_decay("b2", b2)
+    check_betas(b1, b2)
     check_nonnegative("eps", eps)
     check_finite("learning_rate", learning_rate)
     return with_lookahead(optax.adam(learning_rate, b1, b2, eps), sync_period, slow_step_size)

@@ -10,7 +10,7 @@ import optax
 
 from optzoo.core.dtypes import tree_dtype
 from optzoo.core.eager import compile_update
-from optzoo.core.validation import check_decay, check_nonnegative
+from optzoo.core.validation import check_betas, check_decay, check_nonnegative
 from optzoo.transforms.matrix import utils as mu_
 
 __all__ = [
@@ -125,8 +125,7 @@ def scale_by_soap(
       Vyas, Morwani, Zhao, Kwun, Shapira, Brandfonbrener, Janson, Kakade. SOAP: Improving
       and Stabilizing Shampoo using Adam. 2024. https://arxiv.org/abs/2409.11321
     """
-    check_decay("b1", b1)
-    check_decay("b2", b2)
+    check_betas(b1, b2)
     check_nonnegative("eps", eps)
     check_decay("shampoo_beta", shampoo_beta)
     mu_.check_count("precondition_frequency", precondition_frequency)
