@@ -22,7 +22,16 @@ import optax
 
 from optzoo.core.tree_checks import COMPLEX_OPTIMIZERS, checked, diagnosed
 
-__all__ = ["Reference", "OptimizerInfo", "register", "names", "info", "create", "catalogue"]
+__all__ = [
+    "Reference",
+    "Authors",
+    "OptimizerInfo",
+    "register",
+    "names",
+    "info",
+    "create",
+    "catalogue",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +48,30 @@ class Reference:
 
 
 @dataclasses.dataclass(frozen=True)
+class Authors:
+    """The implementation the method's authors published, and how optzoo reproduces it.
+
+    Attributes:
+      code: where the authors' implementation is: an installable package and the pinned
+        version the tests compare with (``"prodigyopt==1.1.2"``), or ``"paper, Algorithm 1"``
+        when the reference is a NumPy transcription of the paper's algorithm box.
+      preset: the arguments that select the authors' defaults, applied by
+        ``create(name, preset="authors")``; empty when optzoo's defaults are the authors'.
+      differences: one line on how optzoo's defaults differ from the authors' (empty when
+        they do not).
+      no_package: why no package could be used, when ``code`` names the paper.
+    """
+
+    code: str
+    preset: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    differences: str = ""
+    no_package: str = ""
+
+
+PRESETS = ("authors",)
+
+
+@dataclasses.dataclass(frozen=True)
 class OptimizerInfo:
     """Catalogue record of one registered optimizer."""
 
@@ -52,6 +85,7 @@ class OptimizerInfo:
     required: tuple[str, ...] = ()
     create_defaults: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     also_in: tuple[str, ...] = ()
+    authors: Authors | None = None
 
     @property
     def year(self) -> int:
@@ -83,6 +117,7 @@ def register(
     needs: tuple[str, ...] = (),
     defaults: Mapping[str, Any] | None = None,
     also_in: tuple[str, ...] = (),
+    authors: Authors | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator that adds an optimizer factory to the catalogue.
 
@@ -109,6 +144,8 @@ def register(
         than the signature's default.
       also_in: other namespaces that ship an optimizer of the same name (``"optax"``,
         ``"optax.contrib"``); empty when only optzoo has it.
+      authors: the authors' published implementation and the preset that reproduces it
+        (:class:`Authors`); ``create(name, preset="authors")`` applies it.
     """
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -126,6 +163,10 @@ def register(
             return diagnosed(tx, name)
 
         sig_defaults, required = _signature_defaults(fn)
+        accepted = {*sig_defaults, *required}
+        unknown = [k for k in (authors.preset if authors else {}) if k not in accepted]
+        if unknown:
+            raise ValueError(f"{name}: the authors' preset names unknown arguments {unknown}")
         hyper = {**sig_defaults, **dict(defaults or {})}
         _REGISTRY[name] = OptimizerInfo(
             name=name,
@@ -138,6 +179,7 @@ def register(
             required=tuple(r for r in required if r not in hyper),
             create_defaults=dict(defaults or {}),
             also_in=tuple(also_in),
+            authors=authors,
         )
         return factory
 
@@ -170,12 +212,15 @@ def info(name: str) -> OptimizerInfo:
 
 
 def create(
-    name: str, *, strict: bool = False, **hyperparameters: Any
+    name: str, *, preset: str | None = None, strict: bool = False, **hyperparameters: Any
 ) -> optax.GradientTransformation:
     """Builds the optimizer ``name``; registry defaults fill unspecified required arguments.
 
     Args:
       name: a registry name (:func:`names`).
+      preset: ``"authors"`` selects the defaults of the implementation the method's
+        authors published (:attr:`OptimizerInfo.authors`; docs/authors.md lists them);
+        explicit ``hyperparameters`` still win. ``None`` keeps optzoo's defaults.
       strict: wrap the optimizer in :func:`optzoo.checked`, which rejects integer,
         boolean and (where unsupported) complex leaves and gradient trees that do not
         match the parameters, each with a ``ValueError`` naming the path. Off by
@@ -183,6 +228,11 @@ def create(
       **hyperparameters: the factory's arguments.
     """
     record = info(name)
+    if preset is not None and preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r} for optimizer {name!r} (known: {PRESETS})")
+    if preset == "authors" and record.authors is None:
+        raise ValueError(f"optimizer {name!r} has no authors' preset (see docs/authors.md)")
+    chosen = dict(record.authors.preset) if preset == "authors" and record.authors else {}
     params = inspect.signature(record.factory).parameters
     accepts_any = any(p.kind == p.VAR_KEYWORD for p in params.values())
     if not accepts_any:
@@ -194,11 +244,11 @@ def create(
                 f"unknown hyperparameter(s) {unknown} for optimizer {name!r}{hints} "
                 f"(accepted: {', '.join(options)})"
             )
-    missing = [r for r in record.required if r not in hyperparameters]
+    missing = [r for r in record.required if r not in hyperparameters and r not in chosen]
     if missing:
         raise ValueError(f"optimizer {name!r} needs hyperparameter(s) {missing}")
     # Registry defaults cover arguments (e.g. learning_rate) the caller left out.
-    kwargs = {**record.create_defaults, **hyperparameters}
+    kwargs = {**record.create_defaults, **chosen, **hyperparameters}
     tx = record.factory(**kwargs)
     return checked(tx, name, complex_ok=name in COMPLEX_OPTIMIZERS) if strict else tx
 

@@ -3,7 +3,7 @@
 jaxlib 0.10 splits a batched eigh/qr/triangular-solve custom call over XLA's intra-op
 pool and blocks until the pieces finish; with as many such calls in flight as the
 pool has threads, or with several XLA threads inside a multi-threaded OpenBLAS, the
-step never ends. ``matrix_utils.per_matrix`` loops single-matrix calls on CPU and
+step never ends. ``optzoo.transforms.matrix.utils.per_matrix`` loops single-matrix calls on CPU and
 ``cpu_lapack_guard`` pins OpenBLAS to one thread. The end-to-end check runs in a
 subprocess with a timeout so that a hang fails the test instead of blocking CI.
 """

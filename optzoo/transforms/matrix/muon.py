@@ -212,7 +212,7 @@ def scale_by_muon(
     :math:`1-\beta^t` with bias correction). The defaults give
     ``optax.contrib.scale_by_muon`` followed by ``optax.contrib``'s width scaling.
 
-    Every leaf must have rank >= 2 (see :mod:`optzoo.transforms.matrix_utils` for
+    Every leaf must have rank >= 2 (see :mod:`optzoo.transforms.matrix.utils` for
     the ``higher_rank`` reshape rule); :func:`optzoo.muon` routes the others to AdamW.
     A zero-size leaf gets a zero-size update (its momentum is empty too).
 

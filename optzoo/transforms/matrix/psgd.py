@@ -225,7 +225,7 @@ def scale_by_kron(
 
     def update_fn(updates, state, params=None):
         del params
-        mu_.guard_cpu_lapack()  # triangular solves call OpenBLAS, see matrix_utils
+        mu_.guard_cpu_lapack()  # triangular solves call OpenBLAS, see matrix/utils.py
         in_updates, in_state = updates, state
         updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
         leaves, treedef = jax.tree.flatten(updates)

@@ -169,7 +169,7 @@ def scale_by_soap(
 
     def update_fn(updates, state, params=None):
         del params
-        mu_.guard_cpu_lapack()  # XLA:CPU + threaded OpenBLAS hang, see matrix_utils
+        mu_.guard_cpu_lapack()  # XLA:CPU + threaded OpenBLAS hang, see matrix/utils.py
         in_updates, in_state = updates, state
         updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
         leaves, treedef = jax.tree.flatten(updates)
