@@ -5,8 +5,8 @@ Every optimizer that both libraries have (``optax.X`` or ``optax.contrib.X``, pl
 itself runs ``update`` + ``apply_updates`` outside ``jit`` on the same small MLP-shaped
 tree (4 leaves, ~68k float32 parameters), with four gradient trees in turn. Three
 contenders are timed alternately: optzoo's registered optimizer, the same optimizer
-built with the registry's tree-check wrapper switched off (``registry.checked``
-replaced by the identity while it is built, so composites such as ``momentum``, which
+built with the registry's default wrapper switched off (``registry.diagnosed``, which
+adds a note naming the path to a tree error, replaced by the identity while it is built, so composites such as ``momentum``, which
 calls the registered ``sgd``, lose the inner wrapper too: the update rule alone), and
 optax. A few warm-up steps
 compile every operation first; each sample then runs ``--steps`` steps back to back and
@@ -109,15 +109,13 @@ def _runner(tx: optax.GradientTransformation, params, grads: list, steps: int) -
 
 
 def _unwrapped(factory: Callable[..., Any]) -> optax.GradientTransformation:
-    """The optimizer built with every registered factory's ``checked`` wrapper switched off."""
-    if not hasattr(registry, "checked"):
-        return factory.__wrapped__(LR)  # type: ignore[attr-defined]
-    original = registry.checked
-    registry.checked = lambda tx, name="": tx  # type: ignore[assignment]
+    """The optimizer built with every registered factory's ``diagnosed`` wrapper switched off."""
+    original = registry.diagnosed
+    registry.diagnosed = lambda tx, name="": tx  # type: ignore[assignment]
     try:
         return factory(LR)
     finally:
-        registry.checked = original
+        registry.diagnosed = original
 
 
 def bench_one(name: str, repeats: int, steps: int) -> dict[str, Any]:
@@ -163,8 +161,8 @@ def to_markdown(info: dict[str, Any], rows: list[dict], reexported: list[str], a
         "Un-jitted `update` + `apply_updates` on a 4-leaf MLP-shaped float32 tree (~68k "
         f"params); median of {args.repeats} interleaved samples of {args.steps} steps after "
         "warm-up; time per step. `optzoo` is the registered optimizer (with the registry's "
-        "tree-check wrapper), `unwrapped` the same update rule without it "
-        "(the registry's `checked` switched off while building it). "
+        "default wrapper), `unwrapped` the same update rule without it "
+        "(the registry's `diagnosed` switched off while building it). "
         "Ratio = optzoo / optax (below 1: optzoo faster); "
         "`(min)`: the same from each contender's fastest sample.",
         "",
