@@ -6,7 +6,8 @@ itself runs ``update`` + ``apply_updates`` outside ``jit`` on the same small MLP
 tree (4 leaves, ~68k float32 parameters), with four gradient trees in turn. Three
 contenders are timed alternately: optzoo's registered optimizer, the same optimizer
 built with the registry's default wrapper switched off (``registry.diagnosed``, which
-adds a note naming the path to a tree error, replaced by the identity while it is built, so composites such as ``momentum``, which
+adds a note naming the path to a tree error, replaced by the identity while it is
+built, so composites such as ``momentum``, which
 calls the registered ``sgd``, lose the inner wrapper too: the update rule alone), and
 optax. A few warm-up steps
 compile every operation first; each sample then runs ``--steps`` steps back to back and
