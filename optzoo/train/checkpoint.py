@@ -152,6 +152,21 @@ def _state_files(folder: pathlib.Path) -> list[pathlib.Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
 
+def _checkpointer() -> Any:
+    """An orbax PyTree checkpointer that involves this process only.
+
+    The train loop hands host (NumPy) arrays to one process, the lead, which writes
+    alone; orbax's default would wait at a barrier for every process of a
+    ``jax.distributed`` job, and the others never come.
+    """
+    import orbax.checkpoint as ocp
+
+    me = jax.process_index()
+    alone = ocp.options.MultiprocessingOptions(primary_host=me, active_processes={me})
+    handler = ocp.PyTreeCheckpointHandler(multiprocessing_options=alone)
+    return ocp.Checkpointer(handler, multiprocessing_options=alone)
+
+
 def save_checkpoint(
     workdir: str | os.PathLike, state: Any, step: int, meta: dict, keep: int = 2
 ) -> pathlib.Path:
@@ -161,8 +176,6 @@ def save_checkpoint(
     dicts keyed by pytree path (PRNG keys as their ``uint32`` data);
     ``step_N/meta.json`` holds ``meta``, the step and the SHA-256 of every file of it.
     """
-    import orbax.checkpoint as ocp
-
     root = pathlib.Path(workdir) / "checkpoints"
     root.mkdir(parents=True, exist_ok=True)
     for stale in root.glob(".t*_step_*"):  # leftovers of a crash: .tmp_* and .trash_*
@@ -170,7 +183,7 @@ def save_checkpoint(
     final = root / f"step_{step:08d}"
     tmp = root / f".tmp_step_{step:08d}"
     tmp.mkdir()
-    ocp.PyTreeCheckpointer().save((tmp / _STATE).absolute(), _host_tree(state))
+    _checkpointer().save((tmp / _STATE).absolute(), _host_tree(state))
     sums = {}
     for file in _state_files(tmp / _STATE):
         _fsync(file)
@@ -242,9 +255,7 @@ def restore_checkpoint(path: str | os.PathLike, template: Any) -> tuple[Any, dic
         if _sha256(file) != expected:
             raise CheckpointError(f"checkpoint {file}: checksum mismatch (truncated or damaged)")
     try:
-        import orbax.checkpoint as ocp
-
-        stored = ocp.PyTreeCheckpointer().restore(folder.absolute())
+        stored = _checkpointer().restore(folder.absolute())
     except Exception as e:  # noqa: BLE001 - orbax/tensorstore raise many kinds
         raise CheckpointError(f"checkpoint {folder}: cannot be read ({e})") from None
     flat = {_slash_path(p): x for p, x in jax.tree_util.tree_flatten_with_path(stored)[0]}

@@ -81,34 +81,39 @@ def test_two_processes_match_one_process(tmp_path):
     )
     assert one.returncode == 0, one.stderr[-3000:]
     coord = f"127.0.0.1:{_free_port()}"
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                str(DRIVER),
-                str(tmp_path / "two"),
-                *specs,
-                "--multihost",
-                coord,
-                "2",
-                str(pid),
-            ],
-            env=_env(2),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for pid in (0, 1)
-    ]
+    # Each process writes to files, not pipes: a pipe that nobody drains while
+    # we wait on the other process would block the writer before the shutdown
+    # barrier, and the coordinator would time out.
+    logs = [(tmp_path / f"out{pid}.txt", tmp_path / f"err{pid}.txt") for pid in (0, 1)]
+    procs = []
+    for pid in (0, 1):
+        with open(logs[pid][0], "w") as out, open(logs[pid][1], "w") as err:
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        str(DRIVER),
+                        str(tmp_path / "two"),
+                        *specs,
+                        "--multihost",
+                        coord,
+                        "2",
+                        str(pid),
+                    ],
+                    env=_env(2),
+                    stdout=out,
+                    stderr=err,
+                )
+            )
     outs = []
-    for p in procs:
+    for pid, p in enumerate(procs):
         try:
-            out, err = p.communicate(timeout=600)
+            p.wait(timeout=600)
         finally:
             if p.poll() is None:
                 p.kill()
-        assert p.returncode == 0, err[-3000:]
-        outs.append(_parse(out))
+        assert p.returncode == 0, logs[pid][1].read_text()[-3000:]
+        outs.append(_parse(logs[pid][0].read_text()))
     ref = _parse(one.stdout)
     for spec in specs:
         np.testing.assert_allclose(
