@@ -25,7 +25,7 @@ from optzoo.core.validation import (
     check_positive_int,
     concrete_value,
 )
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_adam
 from optzoo.transforms.learning_rate_free import scale_by_cocob, scale_by_dog
 from optzoo.transforms.scaling import scale_by_learning_rate
@@ -87,12 +87,25 @@ def _lr_at(learning_rate, count):
     return learning_rate(count) if callable(learning_rate) else learning_rate
 
 
+def _bias_correction(enabled, beta1, beta2, count):
+    """Adam's step factor sqrt(1 - beta2^k) / (1 - beta1^k), or 1 when disabled."""
+    if not enabled:
+        return 1.0
+    return ((1 - integer_power(beta2, count)) ** 0.5) / (1 - integer_power(beta1, count))
+
+
 @register(
     "prodigy",
     family="learning_rate_free",
     reference=MISHCHENKO_2023_PRODIGY,
     state_per_param=4,
     also_in=("optax.contrib",),
+    authors=Authors(
+        code="prodigyopt==1.1.2",
+        preset={"use_bias_correction": False},
+        differences="optzoo bias-corrects the step (as optax.contrib); the authors' default "
+        "use_bias_correction=False does not",
+    ),
 )
 def prodigy(
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -103,8 +116,13 @@ def prodigy(
     estim_lr_coef: jax.typing.ArrayLike = 1.0,
     weight_decay: jax.typing.ArrayLike = 0.0,
     safeguard_warmup: bool = False,
+    use_bias_correction: bool = True,
+    decouple: bool = True,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Prodigy: Adam whose step :math:`d_k` estimates the distance to the solution.
+
+    optzoo bias-corrects the step (as ``optax.contrib``); the authors' package does not by
+    default: ``optzoo.create("prodigy", preset="authors")`` gives the authors' defaults.
 
     With :math:`\hat\eta_k = d_k \eta_k \sqrt{1-\beta_2^k}/(1-\beta_1^k)`:
 
@@ -124,6 +142,10 @@ def prodigy(
       estim_lr_coef: :math:`c`.
       weight_decay: :math:`\lambda` (decoupled).
       safeguard_warmup: leave the learning rate out of :math:`s` (for warm-up schedules).
+      use_bias_correction: include Adam's factor :math:`\sqrt{1-\beta_2^k}/(1-\beta_1^k)` in
+        :math:`\hat\eta_k` (``False``: the authors' default, factor 1).
+      decouple: decoupled (AdamW) weight decay; ``False`` adds :math:`\lambda x` to the
+        gradient instead (L2), before every statistic.
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.prodigy``; needs params.
@@ -163,9 +185,11 @@ def prodigy(
         del extra_args
         if params is None:
             raise ValueError("prodigy needs params")
+        if not decouple:
+            updates = jax.tree.map(lambda g, p: g + weight_decay * p, updates, params)
         d = state.estim_lr
         count_inc = optax.safe_increment(state.count)
-        bc = ((1 - integer_power(beta2, count_inc)) ** 0.5) / (1 - integer_power(beta1, count_inc))
+        bc = _bias_correction(use_bias_correction, beta1, beta2, count_inc)
         dlr = jnp.asarray(d * _lr_at(learning_rate, state.count) * bc, dtype=d.dtype)
         dg = jax.tree.map(lambda g: d * g, updates)
         inner = optax.tree.vdot(updates, jax.tree.map(lambda a, b: a - b, state.params0, params))
@@ -183,8 +207,9 @@ def prodigy(
         # An all-zero gradient history gives 0 / 0: keep the estimate (the reference skips).
         safe_l1 = jnp.where(l1 > 0, l1, 1.0)
         new_d = jnp.where(l1 > 0, jnp.maximum(d, estim_lr_coef * numerator / safe_l1), d)
+        decoupled = weight_decay if decouple else 0.0
         step = jax.tree.map(
-            lambda m, v, p: -weight_decay * dlr * p - dlr * m / (jnp.sqrt(v) + new_d * eps),
+            lambda m, v, p: -decoupled * dlr * p - dlr * m / (jnp.sqrt(v) + new_d * eps),
             exp_avg,
             exp_avg_sq,
             params,
@@ -205,6 +230,13 @@ def prodigy(
     reference=DEFAZIO_2023_DADAPT,
     state_per_param=3,
     also_in=(),
+    authors=Authors(
+        code="dadaptation==3.2",
+        preset={"decouple": False, "use_bias_correction": False},
+        differences="optzoo decouples the weight decay and bias-corrects the step (as "
+        "optax.contrib); the authors' defaults are L2 decay on the gradient and no bias "
+        "correction",
+    ),
 )
 def dadapt_adamw(
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -212,9 +244,14 @@ def dadapt_adamw(
     eps: jax.typing.ArrayLike = 1e-8,
     estim_lr0: jax.typing.ArrayLike = 1e-6,
     weight_decay: jax.typing.ArrayLike = 0.0,
+    decouple: bool = True,
+    use_bias_correction: bool = True,
 ) -> optax.GradientTransformationExtraArgs:
     r"""D-Adaptation Adam(W): Adam whose step size :math:`d_k` is a lower bound on
     :math:`\|x_0 - x_*\|` built from the iterates.
+
+    optzoo decouples the decay and bias-corrects (as ``optax.contrib``); the authors' package
+    defaults to neither: ``optzoo.create("dadapt_adam", preset="authors")`` gives them.
 
     With :math:`\hat\eta_k = d_k\eta_k\sqrt{1-\beta_2^k}/(1-\beta_1^k)` and
     :math:`\gamma = \sqrt{\beta_2}`:
@@ -234,9 +271,14 @@ def dadapt_adamw(
       eps: denominator.
       estim_lr0: initial estimate :math:`d_0`.
       weight_decay: :math:`\lambda` (decoupled).
+      decouple: decoupled (AdamW) weight decay; ``False`` adds :math:`\lambda x` to the
+        gradient instead (L2, the authors' default).
+      use_bias_correction: include Adam's factor in :math:`\hat\eta_k` (``False``: the
+        authors' default, factor 1).
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.dadapt_adamw``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.dadapt_adamw`` (with the
+      default flags).
 
     Example:
       >>> import optzoo
@@ -269,9 +311,11 @@ def dadapt_adamw(
         del extra_args
         if params is None:
             raise ValueError("dadapt_adamw needs params")
+        if not decouple:
+            updates = jax.tree.map(lambda g, p: g + weight_decay * p, updates, params)
         sb2 = beta2**0.5
         count_inc = optax.safe_increment(state.count)
-        bc = ((1 - integer_power(beta2, count_inc)) ** 0.5) / (1 - integer_power(beta1, count_inc))
+        bc = _bias_correction(use_bias_correction, beta1, beta2, count_inc)
         dlr = (state.estim_lr * _lr_at(learning_rate, state.count) * bc).astype(
             state.numerator_weighted.dtype
         )
@@ -293,8 +337,9 @@ def dadapt_adamw(
         new_d = jnp.where(
             l1 > 0, jnp.maximum(state.estim_lr, numerator / ((1 - sb2) * safe_l1)), state.estim_lr
         )
+        decoupled = weight_decay if decouple else 0.0
         step = jax.tree.map(
-            lambda m, v, p: -weight_decay * dlr * p - m / (jnp.sqrt(v) + eps),
+            lambda m, v, p: -decoupled * dlr * p - m / (jnp.sqrt(v) + eps),
             exp_avg,
             exp_avg_sq,
             params,
@@ -473,6 +518,11 @@ class DAdaptSGDState(NamedTuple):
     reference=DEFAZIO_2023_DADAPT,
     state_per_param=2,
     also_in=(),
+    authors=Authors(
+        code="dadaptation==3.2",
+        preset={"momentum": 0.0},
+        differences="optzoo averages the iterate with momentum 0.9; the authors' default is 0",
+    ),
 )
 def dadapt_sgd(
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -482,6 +532,9 @@ def dadapt_sgd(
     growth_rate: jax.typing.ArrayLike = float("inf"),
 ) -> optax.GradientTransformationExtraArgs:
     r"""D-Adaptation SGD with momentum, in primal-averaging (dual-averaging) form.
+
+    optzoo's momentum is 0.9, the authors' package's 0:
+    ``optzoo.create("dadapt_sgd", preset="authors")`` gives the authors' defaults.
 
     With :math:`\gamma_k = d_k \eta_k / \|g_0\|` and :math:`g_k` including :math:`\lambda x_k`:
 
@@ -571,6 +624,7 @@ def dadapt_sgd(
     reference=ORABONA_2017_COCOB,
     state_per_param=5,
     also_in=("optax.contrib",),
+    authors=Authors(code="parameterfree==0.0.1"),
 )
 def cocob(
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -580,6 +634,8 @@ def cocob(
     mask: Any = None,
 ) -> optax.GradientTransformation:
     r"""COCOB-Backprop: learning-rate-free coin betting.
+
+    The defaults are those of the authors' package (``parameterfree``).
 
     The gradient (plus :math:`\lambda x`) is scaled by ``learning_rate`` (keep 1) and fed to
     :func:`optzoo.scale_by_cocob`.
@@ -620,6 +676,12 @@ def cocob(
     state_per_param=1,
     defaults={"init_step": ("heuristic", 1e-4)},
     also_in=("optax.contrib",),
+    authors=Authors(
+        code="dog-optimizer==1.0.3",
+        preset={"init_step": ("heuristic", 1e-6)},
+        differences="create('dog') starts from r_eps = 1e-4 (1 + |x0|), the authors' default "
+        "is 1e-6 (1e-4 suggested with batch norm); the package's iterate averager is separate",
+    ),
 )
 def dog(
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -632,6 +694,9 @@ def dog(
     mask: Any = None,
 ) -> optax.GradientTransformation:
     r"""DoG (Distance over Gradients): parameter-free SGD step sizes.
+
+    ``create("dog")`` starts from ``init_step=("heuristic", 1e-4)``, the authors' package from
+    1e-6: ``optzoo.create("dog", preset="authors")`` gives the authors' defaults.
 
     :math:`x_{t+1} = x_t - \eta\, \eta_t (g_t + \lambda x_t)`, :math:`\eta_t` from
     :func:`optzoo.scale_by_dog`; ``learning_rate`` (default 1) multiplies it.
