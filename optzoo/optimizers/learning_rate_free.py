@@ -357,6 +357,7 @@ def mechanize(
     eps: jax.typing.ArrayLike = 1e-8,
     s_init: jax.typing.ArrayLike = 1e-6,
     num_betas: int = 6,
+    variant: Literal["optax", "authors"] = "optax",
 ) -> optax.GradientTransformationExtraArgs:
     r"""Mechanic: learns a global scale :math:`s` of another optimizer's updates online.
 
@@ -370,15 +371,25 @@ def mechanize(
        s = \big(\tfrac{s_{init}}{n} m + \max(r, 0)\big)/(\sqrt v + \epsilon),\qquad
        x_{t+1} = x_0 + \textstyle\sum s \cdot \Delta_t.
 
+    That is ``optax.contrib``'s form (:math:`s_0 = s_{init}`, :math:`m_0 = 0`).
+    ``variant="authors"`` follows the authors' package (``mechanic-pytorch``) and the paper's
+    Algorithm 1 instead: :math:`s_0 = 0`, :math:`m_0 = 10^{-6}`,
+    :math:`m = \max(\beta m, |h|)`, :math:`r = \max(\beta r + h s, 0)` (no clipping of
+    :math:`h`, the reward itself kept non-negative), and the decay term of :math:`h` taken at
+    the parameters after the base step, :math:`x_t + u_t`.
+
     Args:
       base_optimizer: the optimizer whose updates are scaled.
       weight_decay: :math:`\lambda` of the scale-aware weight decay on the gradient.
       eps: stabiliser.
       s_init: initial scale.
       num_betas: number of :math:`\beta` values :math:`n`.
+      variant: ``"optax"`` (``optax.contrib.mechanize``) or ``"authors"`` (the authors'
+        package; see above).
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.mechanize``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.mechanize`` (with the
+      default ``variant``).
 
     Example:
       >>> import optzoo
@@ -390,6 +401,9 @@ def mechanize(
     """
     check_nonnegative("weight_decay", weight_decay)
     check_positive("s_init", s_init)
+    if variant not in ("optax", "authors"):
+        raise ValueError(f"mechanize: variant must be 'optax' or 'authors', got {variant!r}")
+    authors = variant == "authors"
     base_optimizer = optax.with_extra_args_support(base_optimizer)
 
     def init_fn(params):
@@ -399,9 +413,10 @@ def mechanize(
             base_optimizer_state=base_optimizer.init(params),
             count=jnp.zeros([], jnp.int32),
             r=zeros,
-            m=zeros,
+            # The authors' package starts the running max at 1e-6 and the scale at 0.
+            m=jnp.full([num_betas], 1e-6, dtype=dtype) if authors else zeros,
             v=zeros,
-            s=jnp.ones([num_betas], dtype=dtype) * s_init,
+            s=zeros if authors else jnp.ones([num_betas], dtype=dtype) * s_init,
             x0=params,
         )
 
@@ -416,9 +431,12 @@ def mechanize(
         x0 = optax.tree.where(state.count == 0, params, state.x0)
         s_sum = jnp.sum(state.s)
         g_norm = optax.tree.norm(updates)
-        p_norm = optax.tree.norm(params)
+        # The authors' package evaluates its decay term after the base step has moved the
+        # parameters (at x_t + u_t); optax at x_t.
+        at = optax.apply_updates(params, base_updates) if authors else params
+        p_norm = optax.tree.norm(at)
         grads = jax.tree.map(
-            lambda g, p: g + weight_decay * s_sum * g_norm / (p_norm + eps) * p, updates, params
+            lambda g, p: g + weight_decay * s_sum * g_norm / (p_norm + eps) * p, updates, at
         )
         delta_prev = jax.tree.map(lambda x, a: (a - x) / (s_sum + eps), params, x0)
         delta = jax.tree.map(lambda a, u: a - u, delta_prev, base_updates)
@@ -427,9 +445,13 @@ def mechanize(
         # The count comes from the state, so a traced num_betas (inject_hyperparams) works.
         n_betas = state.s.shape[0]
         betas = jnp.array([1.0 - 0.1**i for i in range(1, n_betas + 1)], dtype=state.s.dtype)
-        m = jnp.maximum(betas * state.m, jnp.abs(h) + eps)
+        if authors:
+            m = jnp.maximum(betas * state.m, jnp.abs(h))
+            r = jnp.maximum(betas * state.r + h * state.s, 0.0)
+        else:
+            m = jnp.maximum(betas * state.m, jnp.abs(h) + eps)
+            r = betas * state.r + clipped_h * state.s
         v = (betas**2) * state.v + h**2
-        r = betas * state.r + clipped_h * state.s
         wealth = (s_init / jnp.size(betas)) * m + jnp.maximum(0.0, r)
         s = wealth / (jnp.sqrt(v) + eps)
         new_params = jax.tree.map(lambda a, d: a - jnp.sum(s) * d, x0, delta)
@@ -455,6 +477,13 @@ def mechanize(
     reference=CUTKOSKY_2023_MECHANIC,
     state_per_param=3,
     also_in=(),
+    authors=Authors(
+        code="mechanic-pytorch==0.0.1",
+        preset={"s_init": 1e-8, "variant": "authors"},
+        differences="optzoo follows optax.contrib (s_init 1e-6 used as the first scale, h "
+        "clipped to the running max, reward clamped only in the wealth); the authors' package "
+        "starts s at 0 with s_init 1e-8, no clipping, reward kept non-negative",
+    ),
 )
 def mechanic(
     learning_rate: optax.ScalarOrSchedule = 1e-3,
@@ -465,8 +494,12 @@ def mechanic(
     s_init: jax.typing.ArrayLike = 1e-6,
     num_betas: int = 6,
     base_optimizer: optax.GradientTransformation | None = None,
+    variant: Literal["optax", "authors"] = "optax",
 ) -> optax.GradientTransformationExtraArgs:
     r"""Mechanic wrapped around Adam (or around ``base_optimizer`` when given).
+
+    optzoo follows ``optax.contrib.mechanize``, which differs from the authors' package in
+    its scale update: ``optzoo.create("mechanic", preset="authors")`` gives the authors'.
 
     ``mechanize(adam(learning_rate, b1, b2, eps), weight_decay, eps, s_init, num_betas)``;
     the learned scale makes the result insensitive to ``learning_rate``.
@@ -478,6 +511,7 @@ def mechanic(
       s_init: initial scale.
       num_betas: number of averaging rates.
       base_optimizer: an optimizer to wrap instead of Adam.
+      variant: ``"optax"`` or ``"authors"``, see :func:`mechanize`.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -497,7 +531,12 @@ def mechanic(
             scale_by_adam(b1=b1, b2=b2, eps=eps), scale_by_learning_rate(learning_rate)
         )
     return mechanize(
-        base_optimizer, weight_decay=weight_decay, eps=eps, s_init=s_init, num_betas=num_betas
+        base_optimizer,
+        weight_decay=weight_decay,
+        eps=eps,
+        s_init=s_init,
+        num_betas=num_betas,
+        variant=variant,
     )
 
 
