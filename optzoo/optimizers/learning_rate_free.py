@@ -482,7 +482,8 @@ def mechanize(
         preset={"s_init": 1e-8, "variant": "authors"},
         differences="optzoo follows optax.contrib (s_init 1e-6 used as the first scale, h "
         "clipped to the running max, reward clamped only in the wealth); the authors' package "
-        "starts s at 0 with s_init 1e-8, no clipping, reward kept non-negative",
+        "starts s at 0 with s_init 1e-8, no clipping, reward kept non-negative, decay term "
+        "at the parameters after the base step",
     ),
 )
 def mechanic(

@@ -108,3 +108,31 @@ def test_authors_package(name, torch_float64):
     theirs = R.run_torch(lambda params: make(params, **theirs_kw))
     ours = R.run_optzoo(optzoo.create(name, preset="authors", **ours_kw))
     R.check(name, R.displacement_error(ours, theirs), reference)
+
+
+# Flags beyond the authors' defaults: (registry name, optzoo extra, the package's extra).
+FLAGS = [
+    ("prodigy", dict(decouple=False), dict(decouple=False)),
+    ("prodigy", dict(use_bias_correction=True), dict(use_bias_correction=True)),
+    (
+        "prodigy",
+        dict(safeguard_warmup=True, betas=(0.8, 0.99)),
+        dict(safeguard_warmup=True, betas=(0.8, 0.99)),
+    ),
+    ("dadapt_adam", dict(decouple=True), dict(decouple=True)),
+    ("dadapt_adam", dict(use_bias_correction=True), dict(use_bias_correction=True)),
+    ("dadapt_sgd", dict(momentum=0.9), dict(momentum=0.9)),
+    ("dadapt_sgd", dict(growth_rate=1.05), dict(growth_rate=1.05)),
+    ("dog", dict(init_step=("learning_rate", 1e-3)), dict(init_eta=1e-3)),
+    ("cocob", dict(alpha=20.0), dict(alpha=20.0)),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "ours_extra", "theirs_extra"), FLAGS)
+def test_authors_package_flags(name, ours_extra, theirs_extra, torch_float64):
+    ours_kw, make, theirs_kw, _ = CASES[name]
+    theirs = R.run_torch(lambda params: make(params, **theirs_kw, **theirs_extra))
+    ours = R.run_optzoo(optzoo.create(name, preset="authors", **ours_kw, **ours_extra))
+    err = R.displacement_error(ours, theirs)
+    assert err <= R.TOL["float64"], (name, ours_extra, err)
