@@ -246,6 +246,7 @@ def dadapt_adamw(
     weight_decay: jax.typing.ArrayLike = 0.0,
     decouple: bool = True,
     use_bias_correction: bool = True,
+    growth_rate: jax.typing.ArrayLike = float("inf"),
 ) -> optax.GradientTransformationExtraArgs:
     r"""D-Adaptation Adam(W): Adam whose step size :math:`d_k` is a lower bound on
     :math:`\|x_0 - x_*\|` built from the iterates.
@@ -275,6 +276,8 @@ def dadapt_adamw(
         gradient instead (L2, the authors' default).
       use_bias_correction: include Adam's factor in :math:`\hat\eta_k` (``False``: the
         authors' default, factor 1).
+      growth_rate: cap on :math:`d_{k+1}/d_k` (the authors' ``growth_rate``; no cap by
+        default).
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.dadapt_adamw`` (with the
@@ -295,6 +298,8 @@ def dadapt_adamw(
     check_decay("beta1", beta1)
     check_decay("beta2", beta2)
     check_positive("estim_lr0", estim_lr0)
+    if concrete_value(growth_rate) != math.inf:  # inf (no limit) is the default
+        check_positive("growth_rate", growth_rate)
 
     def init_fn(params):
         dtype = tree_dtype(params, "lowest")
@@ -334,9 +339,9 @@ def dadapt_adamw(
         numerator = sb2 * state.numerator_weighted + (1 - sb2) * dlr * inner
         # An all-zero gradient history gives 0 / 0: keep the estimate (the reference skips).
         safe_l1 = jnp.where(l1 > 0, l1, 1.0)
-        new_d = jnp.where(
-            l1 > 0, jnp.maximum(state.estim_lr, numerator / ((1 - sb2) * safe_l1)), state.estim_lr
-        )
+        d_hat = numerator / ((1 - sb2) * safe_l1)
+        capped = jnp.minimum(d_hat, state.estim_lr * growth_rate)
+        new_d = jnp.where(l1 > 0, jnp.maximum(state.estim_lr, capped), state.estim_lr)
         decoupled = weight_decay if decouple else 0.0
         step = jax.tree.map(
             lambda m, v, p: -decoupled * dlr * p - m / (jnp.sqrt(v) + eps),

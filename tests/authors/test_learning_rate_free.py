@@ -121,6 +121,7 @@ FLAGS = [
     ),
     ("dadapt_adam", dict(decouple=True), dict(decouple=True)),
     ("dadapt_adam", dict(use_bias_correction=True), dict(use_bias_correction=True)),
+    ("dadapt_adam", dict(growth_rate=1.02), dict(growth_rate=1.02)),
     ("dadapt_sgd", dict(momentum=0.9), dict(momentum=0.9)),
     ("dadapt_sgd", dict(growth_rate=1.05), dict(growth_rate=1.05)),
     ("dog", dict(init_step=("learning_rate", 1e-3)), dict(init_eta=1e-3)),
