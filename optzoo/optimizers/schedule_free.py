@@ -83,6 +83,7 @@ def schedule_free(
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
     """
     check_decay("b1", b1)
+    check_nonnegative("r", r)
     base_optimizer = optax.with_extra_args_support(base_optimizer)
 
     def init_fn(params):
@@ -212,6 +213,7 @@ def schedule_free_sgd(
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
     """
     check_nonnegative("weight_lr_power", weight_lr_power)
+    check_nonnegative("r", r)
     check_finite("learning_rate", learning_rate)
     base_lr, weights_lr = _warmup(learning_rate, warmup_steps, warmup_convention)
     base = sgd(base_lr)
@@ -285,6 +287,7 @@ def schedule_free_adamw(
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
     """
     check_nonnegative("weight_lr_power", weight_lr_power)
+    check_nonnegative("r", r)
     check_finite("learning_rate", learning_rate)
     check_decay("b2", b2)
     base_lr, weights_lr = _warmup(learning_rate, warmup_steps, warmup_convention)
