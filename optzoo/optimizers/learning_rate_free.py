@@ -25,7 +25,7 @@ from optzoo.core.validation import (
     check_positive_int,
     concrete_value,
 )
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_adam
 from optzoo.transforms.learning_rate_free import scale_by_cocob, scale_by_dog
 from optzoo.transforms.scaling import scale_by_learning_rate
@@ -87,12 +87,25 @@ def _lr_at(learning_rate, count):
     return learning_rate(count) if callable(learning_rate) else learning_rate
 
 
+def _bias_correction(enabled, beta1, beta2, count):
+    """Adam's step factor sqrt(1 - beta2^k) / (1 - beta1^k), or 1 when disabled."""
+    if not enabled:
+        return 1.0
+    return ((1 - integer_power(beta2, count)) ** 0.5) / (1 - integer_power(beta1, count))
+
+
 @register(
     "prodigy",
     family="learning_rate_free",
     reference=MISHCHENKO_2023_PRODIGY,
     state_per_param=4,
     also_in=("optax.contrib",),
+    authors=Authors(
+        code="prodigyopt==1.1.2",
+        preset={"use_bias_correction": False},
+        differences="optzoo bias-corrects the step (as optax.contrib); the authors' default "
+        "use_bias_correction=False does not",
+    ),
 )
 def prodigy(
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -103,8 +116,13 @@ def prodigy(
     estim_lr_coef: jax.typing.ArrayLike = 1.0,
     weight_decay: jax.typing.ArrayLike = 0.0,
     safeguard_warmup: bool = False,
+    use_bias_correction: bool = True,
+    decouple: bool = True,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Prodigy: Adam whose step :math:`d_k` estimates the distance to the solution.
+
+    optzoo bias-corrects the step (as ``optax.contrib``); the authors' package does not by
+    default: ``optzoo.create("prodigy", preset="authors")`` gives the authors' defaults.
 
     With :math:`\hat\eta_k = d_k \eta_k \sqrt{1-\beta_2^k}/(1-\beta_1^k)`:
 
@@ -124,6 +142,10 @@ def prodigy(
       estim_lr_coef: :math:`c`.
       weight_decay: :math:`\lambda` (decoupled).
       safeguard_warmup: leave the learning rate out of :math:`s` (for warm-up schedules).
+      use_bias_correction: include Adam's factor :math:`\sqrt{1-\beta_2^k}/(1-\beta_1^k)` in
+        :math:`\hat\eta_k` (``False``: the authors' default, factor 1).
+      decouple: decoupled (AdamW) weight decay; ``False`` adds :math:`\lambda x` to the
+        gradient instead (L2), before every statistic.
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.prodigy``; needs params.
@@ -163,9 +185,11 @@ def prodigy(
         del extra_args
         if params is None:
             raise ValueError("prodigy needs params")
+        if not decouple:
+            updates = jax.tree.map(lambda g, p: g + weight_decay * p, updates, params)
         d = state.estim_lr
         count_inc = optax.safe_increment(state.count)
-        bc = ((1 - integer_power(beta2, count_inc)) ** 0.5) / (1 - integer_power(beta1, count_inc))
+        bc = _bias_correction(use_bias_correction, beta1, beta2, count_inc)
         dlr = jnp.asarray(d * _lr_at(learning_rate, state.count) * bc, dtype=d.dtype)
         dg = jax.tree.map(lambda g: d * g, updates)
         inner = optax.tree.vdot(updates, jax.tree.map(lambda a, b: a - b, state.params0, params))
@@ -183,8 +207,9 @@ def prodigy(
         # An all-zero gradient history gives 0 / 0: keep the estimate (the reference skips).
         safe_l1 = jnp.where(l1 > 0, l1, 1.0)
         new_d = jnp.where(l1 > 0, jnp.maximum(d, estim_lr_coef * numerator / safe_l1), d)
+        decoupled = weight_decay if decouple else 0.0
         step = jax.tree.map(
-            lambda m, v, p: -weight_decay * dlr * p - dlr * m / (jnp.sqrt(v) + new_d * eps),
+            lambda m, v, p: -decoupled * dlr * p - dlr * m / (jnp.sqrt(v) + new_d * eps),
             exp_avg,
             exp_avg_sq,
             params,
@@ -205,6 +230,13 @@ def prodigy(
     reference=DEFAZIO_2023_DADAPT,
     state_per_param=3,
     also_in=(),
+    authors=Authors(
+        code="dadaptation==3.2",
+        preset={"decouple": False, "use_bias_correction": False},
+        differences="optzoo decouples the weight decay and bias-corrects the step (as "
+        "optax.contrib); the authors' defaults are L2 decay on the gradient and no bias "
+        "correction",
+    ),
 )
 def dadapt_adamw(
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -212,9 +244,15 @@ def dadapt_adamw(
     eps: jax.typing.ArrayLike = 1e-8,
     estim_lr0: jax.typing.ArrayLike = 1e-6,
     weight_decay: jax.typing.ArrayLike = 0.0,
+    decouple: bool = True,
+    use_bias_correction: bool = True,
+    growth_rate: jax.typing.ArrayLike = float("inf"),
 ) -> optax.GradientTransformationExtraArgs:
     r"""D-Adaptation Adam(W): Adam whose step size :math:`d_k` is a lower bound on
     :math:`\|x_0 - x_*\|` built from the iterates.
+
+    optzoo decouples the decay and bias-corrects (as ``optax.contrib``); the authors' package
+    defaults to neither: ``optzoo.create("dadapt_adam", preset="authors")`` gives them.
 
     With :math:`\hat\eta_k = d_k\eta_k\sqrt{1-\beta_2^k}/(1-\beta_1^k)` and
     :math:`\gamma = \sqrt{\beta_2}`:
@@ -234,9 +272,16 @@ def dadapt_adamw(
       eps: denominator.
       estim_lr0: initial estimate :math:`d_0`.
       weight_decay: :math:`\lambda` (decoupled).
+      decouple: decoupled (AdamW) weight decay; ``False`` adds :math:`\lambda x` to the
+        gradient instead (L2, the authors' default).
+      use_bias_correction: include Adam's factor in :math:`\hat\eta_k` (``False``: the
+        authors' default, factor 1).
+      growth_rate: cap on :math:`d_{k+1}/d_k` (the authors' ``growth_rate``; no cap by
+        default).
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.dadapt_adamw``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.dadapt_adamw`` (with the
+      default flags).
 
     Example:
       >>> import optzoo
@@ -253,6 +298,8 @@ def dadapt_adamw(
     check_decay("beta1", beta1)
     check_decay("beta2", beta2)
     check_positive("estim_lr0", estim_lr0)
+    if concrete_value(growth_rate) != math.inf:  # inf (no limit) is the default
+        check_positive("growth_rate", growth_rate)
 
     def init_fn(params):
         dtype = tree_dtype(params, "lowest")
@@ -269,9 +316,11 @@ def dadapt_adamw(
         del extra_args
         if params is None:
             raise ValueError("dadapt_adamw needs params")
+        if not decouple:
+            updates = jax.tree.map(lambda g, p: g + weight_decay * p, updates, params)
         sb2 = beta2**0.5
         count_inc = optax.safe_increment(state.count)
-        bc = ((1 - integer_power(beta2, count_inc)) ** 0.5) / (1 - integer_power(beta1, count_inc))
+        bc = _bias_correction(use_bias_correction, beta1, beta2, count_inc)
         dlr = (state.estim_lr * _lr_at(learning_rate, state.count) * bc).astype(
             state.numerator_weighted.dtype
         )
@@ -290,11 +339,12 @@ def dadapt_adamw(
         numerator = sb2 * state.numerator_weighted + (1 - sb2) * dlr * inner
         # An all-zero gradient history gives 0 / 0: keep the estimate (the reference skips).
         safe_l1 = jnp.where(l1 > 0, l1, 1.0)
-        new_d = jnp.where(
-            l1 > 0, jnp.maximum(state.estim_lr, numerator / ((1 - sb2) * safe_l1)), state.estim_lr
-        )
+        d_hat = numerator / ((1 - sb2) * safe_l1)
+        capped = jnp.minimum(d_hat, state.estim_lr * growth_rate)
+        new_d = jnp.where(l1 > 0, jnp.maximum(state.estim_lr, capped), state.estim_lr)
+        decoupled = weight_decay if decouple else 0.0
         step = jax.tree.map(
-            lambda m, v, p: -weight_decay * dlr * p - m / (jnp.sqrt(v) + eps),
+            lambda m, v, p: -decoupled * dlr * p - m / (jnp.sqrt(v) + eps),
             exp_avg,
             exp_avg_sq,
             params,
@@ -312,6 +362,7 @@ def mechanize(
     eps: jax.typing.ArrayLike = 1e-8,
     s_init: jax.typing.ArrayLike = 1e-6,
     num_betas: int = 6,
+    variant: Literal["optax", "authors"] = "optax",
 ) -> optax.GradientTransformationExtraArgs:
     r"""Mechanic: learns a global scale :math:`s` of another optimizer's updates online.
 
@@ -325,15 +376,25 @@ def mechanize(
        s = \big(\tfrac{s_{init}}{n} m + \max(r, 0)\big)/(\sqrt v + \epsilon),\qquad
        x_{t+1} = x_0 + \textstyle\sum s \cdot \Delta_t.
 
+    That is ``optax.contrib``'s form (:math:`s_0 = s_{init}`, :math:`m_0 = 0`).
+    ``variant="authors"`` follows the authors' package (``mechanic-pytorch``) and the paper's
+    Algorithm 1 instead: :math:`s_0 = 0`, :math:`m_0 = 10^{-6}`,
+    :math:`m = \max(\beta m, |h|)`, :math:`r = \max(\beta r + h s, 0)` (no clipping of
+    :math:`h`, the reward itself kept non-negative), and the decay term of :math:`h` taken at
+    the parameters after the base step, :math:`x_t + u_t`.
+
     Args:
       base_optimizer: the optimizer whose updates are scaled.
       weight_decay: :math:`\lambda` of the scale-aware weight decay on the gradient.
       eps: stabiliser.
       s_init: initial scale.
       num_betas: number of :math:`\beta` values :math:`n`.
+      variant: ``"optax"`` (``optax.contrib.mechanize``) or ``"authors"`` (the authors'
+        package; see above).
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.mechanize``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.mechanize`` (with the
+      default ``variant``).
 
     Example:
       >>> import optzoo
@@ -345,6 +406,9 @@ def mechanize(
     """
     check_nonnegative("weight_decay", weight_decay)
     check_positive("s_init", s_init)
+    if variant not in ("optax", "authors"):
+        raise ValueError(f"mechanize: variant must be 'optax' or 'authors', got {variant!r}")
+    authors = variant == "authors"
     base_optimizer = optax.with_extra_args_support(base_optimizer)
 
     def init_fn(params):
@@ -354,9 +418,10 @@ def mechanize(
             base_optimizer_state=base_optimizer.init(params),
             count=jnp.zeros([], jnp.int32),
             r=zeros,
-            m=zeros,
+            # The authors' package starts the running max at 1e-6 and the scale at 0.
+            m=jnp.full([num_betas], 1e-6, dtype=dtype) if authors else zeros,
             v=zeros,
-            s=jnp.ones([num_betas], dtype=dtype) * s_init,
+            s=zeros if authors else jnp.ones([num_betas], dtype=dtype) * s_init,
             x0=params,
         )
 
@@ -371,9 +436,12 @@ def mechanize(
         x0 = optax.tree.where(state.count == 0, params, state.x0)
         s_sum = jnp.sum(state.s)
         g_norm = optax.tree.norm(updates)
-        p_norm = optax.tree.norm(params)
+        # The authors' package evaluates its decay term after the base step has moved the
+        # parameters (at x_t + u_t); optax at x_t.
+        at = optax.apply_updates(params, base_updates) if authors else params
+        p_norm = optax.tree.norm(at)
         grads = jax.tree.map(
-            lambda g, p: g + weight_decay * s_sum * g_norm / (p_norm + eps) * p, updates, params
+            lambda g, p: g + weight_decay * s_sum * g_norm / (p_norm + eps) * p, updates, at
         )
         delta_prev = jax.tree.map(lambda x, a: (a - x) / (s_sum + eps), params, x0)
         delta = jax.tree.map(lambda a, u: a - u, delta_prev, base_updates)
@@ -382,9 +450,13 @@ def mechanize(
         # The count comes from the state, so a traced num_betas (inject_hyperparams) works.
         n_betas = state.s.shape[0]
         betas = jnp.array([1.0 - 0.1**i for i in range(1, n_betas + 1)], dtype=state.s.dtype)
-        m = jnp.maximum(betas * state.m, jnp.abs(h) + eps)
+        if authors:
+            m = jnp.maximum(betas * state.m, jnp.abs(h))
+            r = jnp.maximum(betas * state.r + h * state.s, 0.0)
+        else:
+            m = jnp.maximum(betas * state.m, jnp.abs(h) + eps)
+            r = betas * state.r + clipped_h * state.s
         v = (betas**2) * state.v + h**2
-        r = betas * state.r + clipped_h * state.s
         wealth = (s_init / jnp.size(betas)) * m + jnp.maximum(0.0, r)
         s = wealth / (jnp.sqrt(v) + eps)
         new_params = jax.tree.map(lambda a, d: a - jnp.sum(s) * d, x0, delta)
@@ -410,6 +482,14 @@ def mechanize(
     reference=CUTKOSKY_2023_MECHANIC,
     state_per_param=3,
     also_in=(),
+    authors=Authors(
+        code="mechanic-pytorch==0.0.1",
+        preset={"s_init": 1e-8, "variant": "authors"},
+        differences="optzoo follows optax.contrib (s_init 1e-6 used as the first scale, h "
+        "clipped to the running max, reward clamped only in the wealth); the authors' package "
+        "starts s at 0 with s_init 1e-8, no clipping, reward kept non-negative, decay term "
+        "at the parameters after the base step",
+    ),
 )
 def mechanic(
     learning_rate: optax.ScalarOrSchedule = 1e-3,
@@ -420,8 +500,12 @@ def mechanic(
     s_init: jax.typing.ArrayLike = 1e-6,
     num_betas: int = 6,
     base_optimizer: optax.GradientTransformation | None = None,
+    variant: Literal["optax", "authors"] = "optax",
 ) -> optax.GradientTransformationExtraArgs:
     r"""Mechanic wrapped around Adam (or around ``base_optimizer`` when given).
+
+    optzoo follows ``optax.contrib.mechanize``, which differs from the authors' package in
+    its scale update: ``optzoo.create("mechanic", preset="authors")`` gives the authors'.
 
     ``mechanize(adam(learning_rate, b1, b2, eps), weight_decay, eps, s_init, num_betas)``;
     the learned scale makes the result insensitive to ``learning_rate``.
@@ -433,6 +517,7 @@ def mechanic(
       s_init: initial scale.
       num_betas: number of averaging rates.
       base_optimizer: an optimizer to wrap instead of Adam.
+      variant: ``"optax"`` or ``"authors"``, see :func:`mechanize`.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -452,7 +537,12 @@ def mechanic(
             scale_by_adam(b1=b1, b2=b2, eps=eps), scale_by_learning_rate(learning_rate)
         )
     return mechanize(
-        base_optimizer, weight_decay=weight_decay, eps=eps, s_init=s_init, num_betas=num_betas
+        base_optimizer,
+        weight_decay=weight_decay,
+        eps=eps,
+        s_init=s_init,
+        num_betas=num_betas,
+        variant=variant,
     )
 
 
@@ -473,6 +563,11 @@ class DAdaptSGDState(NamedTuple):
     reference=DEFAZIO_2023_DADAPT,
     state_per_param=2,
     also_in=(),
+    authors=Authors(
+        code="dadaptation==3.2",
+        preset={"momentum": 0.0},
+        differences="optzoo averages the iterate with momentum 0.9; the authors' default is 0",
+    ),
 )
 def dadapt_sgd(
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -482,6 +577,9 @@ def dadapt_sgd(
     growth_rate: jax.typing.ArrayLike = float("inf"),
 ) -> optax.GradientTransformationExtraArgs:
     r"""D-Adaptation SGD with momentum, in primal-averaging (dual-averaging) form.
+
+    optzoo's momentum is 0.9, the authors' package's 0:
+    ``optzoo.create("dadapt_sgd", preset="authors")`` gives the authors' defaults.
 
     With :math:`\gamma_k = d_k \eta_k / \|g_0\|` and :math:`g_k` including :math:`\lambda x_k`:
 
@@ -571,6 +669,7 @@ def dadapt_sgd(
     reference=ORABONA_2017_COCOB,
     state_per_param=5,
     also_in=("optax.contrib",),
+    authors=Authors(code="parameterfree==0.0.1"),
 )
 def cocob(
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -580,6 +679,8 @@ def cocob(
     mask: Any = None,
 ) -> optax.GradientTransformation:
     r"""COCOB-Backprop: learning-rate-free coin betting.
+
+    The defaults are those of the authors' package (``parameterfree``).
 
     The gradient (plus :math:`\lambda x`) is scaled by ``learning_rate`` (keep 1) and fed to
     :func:`optzoo.scale_by_cocob`.
@@ -620,6 +721,12 @@ def cocob(
     state_per_param=1,
     defaults={"init_step": ("heuristic", 1e-4)},
     also_in=("optax.contrib",),
+    authors=Authors(
+        code="dog-optimizer==1.0.3",
+        preset={"init_step": ("heuristic", 1e-6)},
+        differences="create('dog') starts from r_eps = 1e-4 (1 + |x0|), the authors' default "
+        "is 1e-6 (1e-4 suggested with batch norm); the package's iterate averager is separate",
+    ),
 )
 def dog(
     learning_rate: optax.ScalarOrSchedule = 1.0,
@@ -632,6 +739,9 @@ def dog(
     mask: Any = None,
 ) -> optax.GradientTransformation:
     r"""DoG (Distance over Gradients): parameter-free SGD step sizes.
+
+    ``create("dog")`` starts from ``init_step=("heuristic", 1e-4)``, the authors' package from
+    1e-6: ``optzoo.create("dog", preset="authors")`` gives the authors' defaults.
 
     :math:`x_{t+1} = x_t - \eta\, \eta_t (g_t + \lambda x_t)`, :math:`\eta_t` from
     :func:`optzoo.scale_by_dog`; ``learning_rate`` (default 1) multiplies it.

@@ -12,7 +12,7 @@ Schedule-free methods keep two sequences, :math:`z` (the SGD/Adam iterate) and :
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import jax
 import jax.numpy as jnp
@@ -22,7 +22,7 @@ from optax.contrib import ScheduleFreeState
 from optzoo.core.dtypes import tree_dtype
 from optzoo.core.validation import check_betas, check_decay, check_finite, check_nonnegative
 from optzoo.optimizers.gradient_descent import sgd
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adagrad_rmsprop import scale_by_rms
 from optzoo.transforms.scaling import scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
@@ -51,11 +51,12 @@ def schedule_free(
     b1: jax.typing.ArrayLike = 0.9,
     weight_lr_power: jax.typing.ArrayLike = 2.0,
     state_dtype: jax.typing.DTypeLike | None = None,
+    r: jax.typing.ArrayLike = 0.0,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Turns ``base_optimizer`` into its schedule-free version.
 
     With :math:`u_t` the base update at :math:`y_t` (it includes :math:`-\eta_t`),
-    :math:`c_{t+1} = \eta_{\max}^p / \sum_{i\le t}\eta_{\max,i}^p`:
+    :math:`w_t = t^r \eta_{\max}^p` and :math:`c_{t+1} = w_t / \sum_{i\le t} w_i`:
 
     .. math::
        z_{t+1} = z_t + u_t,\quad x_{t+1} = (1-c_{t+1}) x_t + c_{t+1} z_{t+1},\quad
@@ -67,10 +68,12 @@ def schedule_free(
       b1: interpolation :math:`\beta_1` between :math:`x` and :math:`z`.
       weight_lr_power: :math:`p`.
       state_dtype: dtype of :math:`z`.
+      r: polynomial power of the step count in the averaging weights (the authors' ``r``;
+        0, the default, is ``optax.contrib``'s weighting).
 
     Returns:
       A ``GradientTransformationExtraArgs`` with ``optax.contrib.ScheduleFreeState``, equal to
-      ``optax.contrib.schedule_free``.
+      ``optax.contrib.schedule_free`` (with ``r=0``).
 
     Example:
       >>> import optzoo
@@ -80,6 +83,7 @@ def schedule_free(
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
     """
     check_decay("b1", b1)
+    check_nonnegative("r", r)
     base_optimizer = optax.with_extra_args_support(base_optimizer)
 
     def init_fn(params):
@@ -100,7 +104,9 @@ def schedule_free(
         if callable(learning_rate):
             lr = jnp.asarray(learning_rate(state.step_count), dtype=state.max_lr.dtype)
         max_lr = jnp.maximum(state.max_lr, lr)
-        weight = max_lr**weight_lr_power
+        # t**0 == 1 exactly, so r=0 keeps optax.contrib's numbers.
+        t = state.step_count.astype(max_lr.dtype)
+        weight = (t**r * max_lr**weight_lr_power).astype(max_lr.dtype)
         total = state.weight_sum + weight
         # A vanishing learning rate gives 0/0; treat it as "no averaging" unless NaN came in.
         ck = jnp.where(
@@ -130,18 +136,40 @@ def schedule_free(
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
-def _warmup(learning_rate, warmup_steps):
-    if warmup_steps is None:
-        return learning_rate
-    return optax.warmup_constant_schedule(
-        init_value=0, peak_value=learning_rate, warmup_steps=warmup_steps
-    )
+def _warmup(learning_rate, warmup_steps, convention):
+    """The base optimizer's schedule (counted from 0) and the averaging weights' schedule
+    (:func:`schedule_free` counts from 1)."""
+    if convention not in ("optax", "authors"):
+        raise ValueError(f"warmup_convention must be 'optax' or 'authors', got {convention!r}")
+    if not warmup_steps:
+        return learning_rate, learning_rate
+    if convention == "optax":
+        # optax.contrib: the base step at count k uses k / W, the weights (k + 1) / W.
+        sched = optax.warmup_constant_schedule(
+            init_value=0, peak_value=learning_rate, warmup_steps=warmup_steps
+        )
+        return sched, sched
+
+    # The authors' package: step k (from 0) uses (k + 1) / W everywhere.
+    def base(count):
+        return learning_rate * jnp.minimum(1.0, (count + 1) / warmup_steps)
+
+    def weights(step_count):
+        return base(step_count - 1)
+
+    return base, weights
 
 
 @register(
     "schedule_free_sgd",
     family="schedule_free",
     reference=DEFAZIO_2024_SCHEDULE_FREE,
+    authors=Authors(
+        code="schedulefree==1.4.1",
+        preset={"warmup_convention": "authors"},
+        differences="with warmup_steps=W optzoo follows optax.contrib (the z step k uses "
+        "k/W of the rate, the averaging weight (k+1)/W); the authors' package uses (k+1)/W",
+    ),
     state_per_param=1,
     defaults={},
     also_in=("optax.contrib",),
@@ -153,8 +181,13 @@ def schedule_free_sgd(
     weight_decay: jax.typing.ArrayLike | None = None,
     weight_lr_power: jax.typing.ArrayLike = 2.0,
     state_dtype: jax.typing.DTypeLike | None = None,
+    r: jax.typing.ArrayLike = 0.0,
+    warmup_convention: Literal["optax", "authors"] = "optax",
 ) -> optax.GradientTransformationExtraArgs:
     r"""Schedule-free SGD: :func:`schedule_free` around ``sgd(learning_rate)``.
+
+    The defaults are the authors' (``schedulefree``) except the warm-up ramp, which follows
+    ``optax.contrib``: ``optzoo.create("schedule_free_sgd", preset="authors")`` gives theirs.
 
     Args:
       learning_rate: peak learning rate.
@@ -163,9 +196,14 @@ def schedule_free_sgd(
       weight_decay: optional coupled weight decay, evaluated at :math:`y`.
       weight_lr_power: power of the learning rate in the averaging weights.
       state_dtype: dtype of :math:`z`.
+      r: polynomial power of the step count in the averaging weights.
+      warmup_convention: ``"optax"`` (``optax.contrib``: the step ``k``, counted from 0,
+        moves :math:`z` with :math:`\eta k/W` and weights it with :math:`\eta (k+1)/W`) or
+        ``"authors"`` (the authors' package: :math:`\eta (k+1)/W` for both).
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.schedule_free_sgd``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.schedule_free_sgd`` (with
+      the default ``r`` and ``warmup_convention``).
 
     Example:
       >>> import optzoo
@@ -175,17 +213,19 @@ def schedule_free_sgd(
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
     """
     check_nonnegative("weight_lr_power", weight_lr_power)
+    check_nonnegative("r", r)
     check_finite("learning_rate", learning_rate)
-    learning_rate = _warmup(learning_rate, warmup_steps)
-    base = sgd(learning_rate)
+    base_lr, weights_lr = _warmup(learning_rate, warmup_steps, warmup_convention)
+    base = sgd(base_lr)
     if weight_decay is not None:
         base = optax.chain(add_decayed_weights(weight_decay), base)
     return schedule_free(
         base,
-        learning_rate=learning_rate,
+        learning_rate=weights_lr,
         b1=b1,
         weight_lr_power=weight_lr_power,
         state_dtype=state_dtype,
+        r=r,
     )
 
 
@@ -193,6 +233,12 @@ def schedule_free_sgd(
     "schedule_free_adamw",
     family="schedule_free",
     reference=DEFAZIO_2024_SCHEDULE_FREE,
+    authors=Authors(
+        code="schedulefree==1.4.1",
+        preset={"warmup_convention": "authors"},
+        differences="with warmup_steps=W optzoo follows optax.contrib (the z step k uses "
+        "k/W of the rate, the averaging weight (k+1)/W); the authors' package uses (k+1)/W",
+    ),
     state_per_param=2,
     also_in=("optax.contrib",),
 )
@@ -205,8 +251,13 @@ def schedule_free_adamw(
     weight_decay: jax.typing.ArrayLike = 0.0,
     weight_lr_power: jax.typing.ArrayLike = 2.0,
     state_dtype: jax.typing.DTypeLike | None = None,
+    r: jax.typing.ArrayLike = 0.0,
+    warmup_convention: Literal["optax", "authors"] = "optax",
 ) -> optax.GradientTransformationExtraArgs:
     r"""Schedule-free AdamW: :func:`schedule_free` around AdamW without momentum.
+
+    The defaults are the authors' (``schedulefree``) except the warm-up ramp, which follows
+    ``optax.contrib``: ``optzoo.create("schedule_free_adamw", preset="authors")`` gives theirs.
 
     The base update is :math:`-\eta_t(g/(\sqrt{\hat v}+\epsilon) + \lambda y)`, with
     :math:`\hat v` the bias-corrected EMA of :math:`g^2` (as ``optax.contrib``; the paper
@@ -221,9 +272,12 @@ def schedule_free_adamw(
       weight_decay: decoupled weight decay, evaluated at :math:`y`.
       weight_lr_power: power of the learning rate in the averaging weights.
       state_dtype: dtype of :math:`z`.
+      r: polynomial power of the step count in the averaging weights.
+      warmup_convention: ``"optax"`` or ``"authors"``, see :func:`schedule_free_sgd`.
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.schedule_free_adamw``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.schedule_free_adamw``
+      (with the default ``r`` and ``warmup_convention``).
 
     Example:
       >>> import optzoo
@@ -233,20 +287,22 @@ def schedule_free_adamw(
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
     """
     check_nonnegative("weight_lr_power", weight_lr_power)
+    check_nonnegative("r", r)
     check_finite("learning_rate", learning_rate)
     check_decay("b2", b2)
-    learning_rate = _warmup(learning_rate, warmup_steps)
+    base_lr, weights_lr = _warmup(learning_rate, warmup_steps, warmup_convention)
     base = optax.chain(
         scale_by_rms(decay=b2, eps=eps, eps_in_sqrt=False, bias_correction=True),
         add_decayed_weights(weight_decay),
-        scale_by_learning_rate(learning_rate),
+        scale_by_learning_rate(base_lr),
     )
     return schedule_free(
         base,
-        learning_rate=learning_rate,
+        learning_rate=weights_lr,
         b1=b1,
         weight_lr_power=weight_lr_power,
         state_dtype=state_dtype,
+        r=r,
     )
 
 
@@ -254,6 +310,7 @@ def schedule_free_adamw(
     "schedule_free_radam",
     family="schedule_free",
     reference=DEFAZIO_2024_SCHEDULE_FREE,
+    authors=Authors(code="schedulefree==1.4.1"),
     state_per_param=2,
     also_in=(),
 )
@@ -268,6 +325,8 @@ def schedule_free_radam(
     silent_sgd_phase: bool = True,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Schedule-free RAdam: schedule-free Adam with RAdam's rectification as warm-up.
+
+    The defaults are the authors' (``schedulefree.RAdamScheduleFree``).
 
     At step :math:`t` with :math:`\rho_t` RAdam's SMA length and :math:`r_t` its rectifier,
     :math:`\eta_t = \eta\, r_t` when :math:`\rho_t > 4`, else :math:`\eta_t = 0` (or

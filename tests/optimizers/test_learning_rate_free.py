@@ -88,3 +88,13 @@ TORCH_SLOW: set[str] = set()
 @pytest.mark.parametrize("name", slow_marked(TORCH_CASES, TORCH_SLOW))
 def test_matches_pytorch_optimizer(name):
     check_matches_pytorch_optimizer(name, TORCH_CASES)
+
+
+def test_mechanic_rejects_an_unknown_variant():
+    with pytest.raises(ValueError, match="variant"):
+        optzoo.mechanic(variant="paper")
+
+
+def test_dadapt_adamw_rejects_a_nonpositive_growth_rate():
+    with pytest.raises(ValueError, match="growth_rate"):
+        optzoo.dadapt_adamw(growth_rate=0.0)

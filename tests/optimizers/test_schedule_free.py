@@ -133,3 +133,8 @@ def test_schedule_free_radam_eval_params_match_pytorch_optimizer():
         ref = {k: t.detach().numpy() for k, t in zip(names, tp, strict=True)}
     assert max_rel_err(x, ref) <= TOL
     assert max_rel_err(x, traj[-1]) > 1e-6  # x and y differ
+
+
+def test_schedule_free_rejects_an_unknown_warmup_convention():
+    with pytest.raises(ValueError, match="warmup_convention"):
+        optzoo.schedule_free_sgd(warmup_steps=10, warmup_convention="torch")
