@@ -9,7 +9,7 @@ optzoo's gives its numbers, has its signature and uses its state classes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -17,7 +17,7 @@ import optax
 
 from optzoo.core.validation import check_decay, check_finite, check_nonnegative
 from optzoo.optimizers._common import with_decoupled_decay
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import (
     scale_by_adabound,
     scale_by_adam,
@@ -584,6 +584,12 @@ def adamaxw(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=("optax",),
+    authors=Authors(
+        code="adabelief-pytorch==0.2.1",
+        preset={"learning_rate": 1e-3, "rectify": True},
+        differences="the authors rectify the step like RAdam (rectify=True) and default to "
+        "lr 1e-3; optzoo follows optax (no rectification)",
+    ),
 )
 def adabelief(
     learning_rate: optax.ScalarOrSchedule,
@@ -593,21 +599,33 @@ def adabelief(
     eps_root: jax.typing.ArrayLike = 1e-16,
     *,
     nesterov: bool = False,
+    rectify: bool = False,
+    degenerated_to_sgd: bool = True,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    mask: Any = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""AdaBelief: Adam whose denominator tracks :math:`(g_t - m_t)^2`.
 
     .. math::
-       x_{t+1} = x_t - \eta\,\hat m_t/(\sqrt{\hat s_t} + \epsilon),\quad
+       x_{t+1} = x_t - \eta\,(\hat m_t/(\sqrt{\hat s_t} + \epsilon) + \lambda x_t),\quad
        s_t = \beta_2 s_{t-1} + (1-\beta_2)(g_t-m_t)^2 + \epsilon_{root}.
+
+    optzoo's defaults are optax's; the authors' ``adabelief-pytorch`` rectifies the step
+    (``rectify=True``) and uses lr 1e-3: ``optzoo.create("adabelief", preset="authors")``.
 
     Args:
       learning_rate: :math:`\eta`.
       b1, b2: moment decays.
       eps, eps_root: denominators.
       nesterov: Nesterov first moment.
+      rectify: RAdam-style rectification (see :func:`optzoo.scale_by_belief`).
+      degenerated_to_sgd: with ``rectify``, momentum-SGD steps while the variance of the
+        adaptive rate is intractable (otherwise no step).
+      weight_decay: decoupled :math:`\lambda` (the authors' ``weight_decouple=True``).
+      mask: weight-decay mask.
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.adabelief``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.adabelief`` (by default).
 
     Example:
       >>> import optzoo
@@ -617,10 +635,19 @@ def adabelief(
       Zhuang et al. AdaBelief Optimizer: Adapting Stepsizes by the Belief in Observed
       Gradients. 2020. https://arxiv.org/abs/2010.07468
     """
-    return optax.chain(
-        scale_by_belief(b1=b1, b2=b2, eps=eps, eps_root=eps_root, nesterov=nesterov),
-        scale_by_learning_rate(learning_rate),
+    direction = scale_by_belief(
+        b1=b1,
+        b2=b2,
+        eps=eps,
+        eps_root=eps_root,
+        nesterov=nesterov,
+        rectify=rectify,
+        degenerated_to_sgd=degenerated_to_sgd,
     )
+    if not callable(weight_decay) and isinstance(weight_decay, int | float) and weight_decay == 0:
+        # optax's chain (and state) exactly.
+        return optax.chain(direction, scale_by_learning_rate(learning_rate))
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
 
 
 @register(
@@ -911,6 +938,12 @@ def grams(
     state_per_param=2,
     defaults={"learning_rate": 1e-2, "final_lr": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="adabound==0.0.5",
+        preset={"learning_rate": 1e-3, "final_lr": 0.1},
+        differences="create() defaults to lr 1e-2 and final_lr 1e-3, the authors to 1e-3 and "
+        "0.1; the update is the same",
+    ),
 )
 def adabound(
     learning_rate: optax.ScalarOrSchedule,
@@ -937,6 +970,9 @@ def adabound(
     Returns:
       A ``GradientTransformationExtraArgs``.
 
+    ``create("adabound")`` defaults to lr 1e-2 and ``final_lr`` 1e-3 where the authors'
+    ``adabound`` package has 1e-3 and 0.1: ``optzoo.create("adabound", preset="authors")``.
+
     Example:
       >>> import optzoo
       >>> tx = optzoo.adabound(1e-3, final_lr=0.1)
@@ -961,6 +997,12 @@ def adabound(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=(),
+    authors=Authors(
+        code="adamp==0.3.0",
+        preset={"learning_rate": 1e-3, "channel_axis": 0},
+        differences="channels on the last axis (Flax kernels) where the authors' PyTorch code "
+        "uses axis 0; create() lr 1e-2 vs 1e-3",
+    ),
 )
 def adamp(
     learning_rate: optax.ScalarOrSchedule,
@@ -990,6 +1032,9 @@ def adamp(
 
     Returns:
       A ``GradientTransformationExtraArgs``.
+
+    Channels are the last axis (Flax) where the authors' ``adamp`` (PyTorch layouts) uses axis
+    0, and their lr is 1e-3: ``optzoo.create("adamp", preset="authors")``.
 
     Example:
       >>> import optzoo
@@ -1241,6 +1286,12 @@ def simplified_ademamix(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=("optax.contrib",),
+    authors=Authors(
+        code="torch-adopt==0.1.0",
+        preset={"learning_rate": 1e-3},
+        differences="same update; create() lr 1e-2 vs 1e-3, and optax.contrib's adopt has "
+        "no weight decay (the authors': coupled L2, optzoo's weight_decay)",
+    ),
 )
 def adopt(
     learning_rate: optax.ScalarOrSchedule,
@@ -1252,6 +1303,9 @@ def adopt(
     nesterov: bool = False,
     use_clipping: bool = True,
     clip_value_fn: Callable[[jnp.ndarray], jnp.ndarray] | None = None,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    decouple: bool = False,
+    mask: MaskOrFn = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""ADOPT: Adam with the second moment taken one step late and momentum after scaling.
 
@@ -1265,9 +1319,18 @@ def adopt(
       nesterov: Nesterov momentum.
       use_clipping: clip the normalised gradient by ``clip_value_fn(step)``.
       clip_value_fn: the clip bound; ``None`` is :math:`t^{1/4}`.
+      weight_decay: :math:`\lambda`, added to the gradient (L2, the authors' default) or,
+        with ``decouple``, :math:`x \leftarrow x - \eta\lambda x` from the second step on
+        (the first step of ADOPT moves nothing, as in the authors' ``torch-adopt``).
+      decouple: decoupled (AdamW-style) instead of L2 weight decay.
+      mask: weight-decay mask.
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.adopt``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.adopt`` (without weight
+      decay).
+
+    The update is the authors' ``torch-adopt``; only create()'s lr (1e-2 vs 1e-3) differs:
+    ``optzoo.create("adopt", preset="authors")``.
 
     Example:
       >>> import optzoo
@@ -1278,15 +1341,42 @@ def adopt(
       Rate. 2024. https://arxiv.org/abs/2411.02853
     """
     check_nonnegative("eps", eps)
-    return optax.chain(
-        scale_by_adopt(
-            b1=b1,
-            b2=b2,
-            eps=eps,
-            mu_dtype=mu_dtype,
-            nesterov=nesterov,
-            use_clipping=use_clipping,
-            clip_value_fn=clip_value_fn,
-        ),
-        scale_by_learning_rate(learning_rate),
+    direction = scale_by_adopt(
+        b1=b1,
+        b2=b2,
+        eps=eps,
+        mu_dtype=mu_dtype,
+        nesterov=nesterov,
+        use_clipping=use_clipping,
+        clip_value_fn=clip_value_fn,
     )
+    if not callable(weight_decay) and isinstance(weight_decay, int | float) and weight_decay == 0:
+        # optax.contrib's chain (and state) exactly.
+        return optax.chain(direction, scale_by_learning_rate(learning_rate))
+    if decouple:
+        return optax.chain(
+            direction,
+            _after_first_step(add_decayed_weights(weight_decay, mask)),
+            scale_by_learning_rate(learning_rate),
+        )
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask), direction, scale_by_learning_rate(learning_rate)
+    )
+
+
+class _AfterFirstStepState(NamedTuple):
+    steps: jax.Array
+    inner: optax.OptState
+
+
+def _after_first_step(inner: optax.GradientTransformation) -> optax.GradientTransformation:
+    # ADOPT's decoupled decay: the first call passes the updates through untouched.
+    def init_fn(params):
+        return _AfterFirstStepState(steps=jnp.zeros([], jnp.int32), inner=inner.init(params))
+
+    def update_fn(updates, state, params=None):
+        new, inner_state = inner.update(updates, state.inner, params)
+        new = optax.tree.where(state.steps == 0, updates, new)
+        return new, _AfterFirstStepState(optax.safe_increment(state.steps), inner_state)
+
+    return optax.GradientTransformation(init_fn, update_fn)

@@ -78,6 +78,8 @@ def scale_by_belief(
     eps_root: jax.typing.ArrayLike = 1e-16,
     *,
     nesterov: bool = False,
+    rectify: bool = False,
+    degenerated_to_sgd: bool = True,
 ) -> optax.GradientTransformation:
     r"""AdaBelief scaling: Adam with the variance of the gradient around its EMA.
 
@@ -86,12 +88,21 @@ def scale_by_belief(
        s_t = \beta_2 s_{t-1} + (1-\beta_2)(g_t - m_t)^2 + \epsilon_{root},\quad
        u_t = \hat m_t / (\sqrt{\hat s_t} + \epsilon).
 
+    With ``rectify=True`` (the default of the authors' ``adabelief-pytorch``) the step is
+    rectified like RAdam's (:func:`optzoo.scale_by_radam`, threshold 5):
+    :math:`u_t = r_t \hat m_t \sqrt{1-\beta_2^t}/(\sqrt{s_t} + \epsilon)` once
+    :math:`\rho_t \ge 5`, before that :math:`\hat m_t` (SGD with momentum) or, with
+    ``degenerated_to_sgd=False``, no step.
+
     Args:
       b1: decay of the first moment.
       b2: decay of the belief (centred second moment).
       eps: added to the denominator outside the square root.
       eps_root: added to :math:`s_t` each step.
       nesterov: use the Nesterov form of the first moment.
+      rectify: RAdam-style rectification (the authors' package default).
+      degenerated_to_sgd: with ``rectify``, take momentum-SGD steps while
+        :math:`\rho_t < 5` (otherwise no step).
 
     Returns:
       A ``GradientTransformation`` with state ``optax.ScaleByBeliefState``.
@@ -122,14 +133,42 @@ def scale_by_belief(
             mu_hat = _nesterov_mu_hat(mu, updates, b1, count_inc)
         else:
             mu_hat = optax.tree.bias_correction(mu, b1, count_inc)
-        nu_hat = optax.tree.bias_correction(nu, b2, count_inc)
-        new_updates = jax.tree.map(
-            lambda m, v: None if m is None else m / (jnp.sqrt(v) + eps),
-            mu_hat,
-            nu_hat,
-            is_leaf=_is_none,
-        )
+        if rectify:
+            new_updates = _rectified_belief(mu_hat, nu, count_inc)
+        else:
+            nu_hat = optax.tree.bias_correction(nu, b2, count_inc)
+            new_updates = jax.tree.map(
+                lambda m, v: None if m is None else m / (jnp.sqrt(v) + eps),
+                mu_hat,
+                nu_hat,
+                is_leaf=_is_none,
+            )
         return new_updates, ScaleByBeliefState(count=count_inc, mu=mu, nu=nu)
+
+    def _rectified_belief(mu_hat, nu, count_inc):
+        # adabelief-pytorch's rectified step: sqrt(1 - b2^t) r_t m_hat / (sqrt(s_t) + eps)
+        # once rho_t >= 5; before that m_hat (degenerated_to_sgd) or nothing.
+        rho_inf = 2.0 / (1.0 - b2) - 1.0
+        b2t = integer_power(b2, count_inc)
+        rho = rho_inf - 2 * count_inc * b2t / (1 - b2t)
+        adaptive = rho >= 5.0
+        safe_rho = jnp.where(adaptive, rho, 5.0)
+        rect = jnp.sqrt(
+            (1 - b2t)
+            * (safe_rho - 4.0)
+            * (safe_rho - 2.0)
+            * rho_inf
+            / ((rho_inf - 4.0) * (rho_inf - 2.0) * safe_rho)
+        )
+        sgd = 1.0 if degenerated_to_sgd else 0.0
+
+        def one(m, v):
+            if m is None:
+                return None
+            step = rect.astype(m.dtype) * m / (jnp.sqrt(v) + eps)
+            return jnp.where(adaptive, step, sgd * m)
+
+        return jax.tree.map(one, mu_hat, nu, is_leaf=_is_none)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
