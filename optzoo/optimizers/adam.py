@@ -9,7 +9,7 @@ optzoo's gives its numbers, has its signature and uses its state classes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -707,6 +707,14 @@ def radam(
     state_per_param=4,
     defaults={"learning_rate": 1e-2},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={"learning_rate": 1e-3, "eps_root": 0.0, "diff_weight": "b2", "proximal": True},
+        differences="optax weights the gradient difference by 1-b2 (the paper and the authors' "
+        "code: b2), decays decoupled (theirs: proximal), eps_root 1e-8 (theirs 0)",
+        no_package="the authors' code (sail-sg/Adan) installs only from its Git repository; "
+        "adan-pytorch on the package index is a third-party port",
+    ),
 )
 def adan(
     learning_rate: optax.ScalarOrSchedule,
@@ -717,11 +725,19 @@ def adan(
     eps_root: jax.typing.ArrayLike = 1e-8,
     weight_decay: optax.ScalarOrSchedule = 0.0,
     mask: MaskOrFn = None,
+    *,
+    diff_weight: Literal["1-b2", "b2"] = "1-b2",
+    proximal: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Adan: adaptive Nesterov momentum with a gradient-difference term.
 
     :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
-    :func:`optzoo.scale_by_adan`.
+    :func:`optzoo.scale_by_adan`; with ``proximal=True`` the paper's proximal decay
+    :math:`x_{t+1} = (x_t - \eta u_t)/(1 + \eta\lambda)`.
+
+    optzoo's defaults are optax's; the authors (paper and ``sail-sg/Adan``) weight the gradient
+    difference by ``b2`` not ``1-b2``, decay proximally, eps_root 0 and lr 1e-3:
+    ``optzoo.create("adan", preset="authors")``.
 
     Args:
       learning_rate: :math:`\eta`.
@@ -729,9 +745,12 @@ def adan(
       eps, eps_root: denominators.
       weight_decay: :math:`\lambda` (decoupled).
       mask: weight-decay mask.
+      diff_weight: weight of the gradient difference, ``"1-b2"`` (optax) or ``"b2"`` (the
+        paper's and the authors' code).
+      proximal: the paper's proximal weight decay (the authors' default, ``no_prox=False``).
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.adan``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.adan`` (by default).
 
     Example:
       >>> import optzoo
@@ -742,12 +761,19 @@ def adan(
       Models. 2022. https://arxiv.org/abs/2208.06677
     """
     check_nonnegative("eps_root", eps_root)
-    return with_decoupled_decay(
-        scale_by_adan(b1=b1, b2=b2, b3=b3, eps=eps, eps_root=eps_root),
+    tx = with_decoupled_decay(
+        scale_by_adan(b1=b1, b2=b2, b3=b3, eps=eps, eps_root=eps_root, diff_weight=diff_weight),
         learning_rate,
         weight_decay,
         mask,
     )
+    if not proximal:
+        return tx
+    # -eta (u + lam x) / (1 + eta lam) = (x - eta u) / (1 + eta lam) - x on decayed leaves.
+    lr_fn = learning_rate if callable(learning_rate) else (lambda _: learning_rate)
+    wd_fn = weight_decay if callable(weight_decay) else (lambda _: weight_decay)
+    shrink = optax.scale_by_schedule(lambda count: 1.0 / (1.0 + lr_fn(count) * wd_fn(count)))
+    return optax.chain(tx, shrink if mask is None else optax.masked(shrink, mask))
 
 
 @register(
@@ -795,6 +821,14 @@ def yogi(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 1 (weight decay of the authors' laprop.py)",
+        preset={"learning_rate": 4e-4, "decay_after_step": True},
+        differences="the authors' laprop.py shrinks the stepped weights by (1 - wd), not by "
+        "lr * wd before the step (decay_after_step=True); lr 4e-4",
+        no_package="the authors published a source file (Z-T-WANG/LaProp-Optimizer, "
+        "laprop.py), no package",
+    ),
 )
 def laprop(
     learning_rate: optax.ScalarOrSchedule,
@@ -803,13 +837,18 @@ def laprop(
     eps: jax.typing.ArrayLike = 1e-15,
     weight_decay: optax.ScalarOrSchedule = 0.0,
     mask: Any = None,
+    decay_after_step: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     r"""LaProp: momentum over RMS-normalised gradients.
 
     :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
     :func:`optzoo.scale_by_laprop`. The paper keeps :math:`\eta` inside the momentum (so a
     changing rate is averaged); here it multiplies the update, as in the rest of optzoo,
-    which is identical for a constant rate.
+    which is identical for a constant rate. With ``decay_after_step=True`` the weight decay
+    is the authors' ``laprop.py``'s: :math:`x_{t+1} = (1-\lambda)(x_t - \eta u_t)`.
+
+    optzoo decays AdamW-style where the authors shrink the stepped weights by
+    :math:`1-\lambda` (lr 4e-4): ``optzoo.create("laprop", preset="authors")``.
 
     Args:
       learning_rate: :math:`\eta`.
@@ -817,6 +856,8 @@ def laprop(
       eps: denominator.
       weight_decay: decoupled :math:`\lambda`.
       mask: weight-decay mask.
+      decay_after_step: shrink the stepped weights by :math:`1-\lambda` (not scaled by
+        the learning rate) instead of subtracting :math:`\eta\lambda x_t`.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -829,11 +870,34 @@ def laprop(
       Ziyin, Wang, Ueda. LaProp: Separating Momentum and Adaptivity in Adam. 2020.
       https://arxiv.org/abs/2002.04839
     """
-    return with_decoupled_decay(
+    if not decay_after_step:
+        return with_decoupled_decay(
+            scale_by_laprop(b1=b1, b2=b2, eps=eps),
+            learning_rate,
+            weight_decay,
+            mask,
+        )
+    shrink = _shrink_stepped_weights(weight_decay)
+    return optax.chain(
         scale_by_laprop(b1=b1, b2=b2, eps=eps),
-        learning_rate,
-        weight_decay,
-        mask,
+        scale_by_learning_rate(learning_rate),
+        shrink if mask is None else optax.masked(shrink, mask),
+    )
+
+
+def _shrink_stepped_weights(
+    weight_decay: optax.ScalarOrSchedule,
+) -> optax.GradientTransformation:
+    # x + u -> (1 - wd)(x + u), i.e. u -> (1 - wd) u - wd x (LaProp authors' weight decay).
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("laprop(decay_after_step=True) needs params")
+        wd = weight_decay(state.count) if callable(weight_decay) else weight_decay
+        new = jax.tree.map(lambda u, x: ((1 - wd) * u - wd * x).astype(u.dtype), updates, params)
+        return new, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
+
+    return optax.GradientTransformation(
+        lambda params: optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32)), update_fn
     )
 
 
@@ -1173,6 +1237,14 @@ def mars_adamw(
     state_per_param=3,
     defaults={"learning_rate": 1e-2},
     also_in=("optax.contrib",),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={"learning_rate": 1e-3, "alpha": 2.0},
+        differences="alpha 5 (the authors' code: 2) and create() lr 1e-2 (1e-3); their "
+        "warm-up schedules count steps from 1, optzoo's schedules from 0",
+        no_package="the authors published source files (apple/ml-ademamix, PyTorch and optax), "
+        "no package",
+    ),
 )
 def ademamix(
     learning_rate: optax.ScalarOrSchedule,
@@ -1203,6 +1275,9 @@ def ademamix(
     Returns:
       A ``GradientTransformation`` equal to ``optax.contrib.ademamix``.
 
+    The authors' code (apple/ml-ademamix) defaults to alpha 2 and lr 1e-3:
+    ``optzoo.create("ademamix", preset="authors")``.
+
     Example:
       >>> import optzoo
       >>> tx = optzoo.ademamix(1e-3, alpha=8.0)
@@ -1232,6 +1307,13 @@ def ademamix(
     state_per_param=2,
     defaults={"learning_rate": 1e-3},
     also_in=("optax.contrib",),
+    authors=Authors(
+        code="the authors' simplified_AdEMAMix.py (SimAdEMAMix.step)",
+        differences="none by default (the authors' optional beta1 warm-up, off by default, "
+        "has no optzoo argument)",
+        no_package="the authors published one source file to copy (DepenM/Simplified-AdEMAMix), "
+        "no package; its constructor indexes a third beta its defaults lack",
+    ),
 )
 def simplified_ademamix(
     learning_rate: optax.ScalarOrSchedule,
@@ -1259,6 +1341,9 @@ def simplified_ademamix(
 
     Returns:
       A ``GradientTransformation`` equal to ``optax.contrib.simplified_ademamix``.
+
+    The defaults are those of the authors' ``SimAdEMAMix`` (without its optional beta1
+    warm-up); ``optzoo.create("simplified_ademamix", preset="authors")`` is the same.
 
     Example:
       >>> import optzoo

@@ -249,17 +249,22 @@ def scale_by_adan(
     b3: jax.typing.ArrayLike = 0.99,
     eps: jax.typing.ArrayLike = 1e-8,
     eps_root: jax.typing.ArrayLike = 0.0,
+    *,
+    diff_weight: Literal["1-b2", "b2"] = "1-b2",
 ) -> optax.GradientTransformation:
     r"""Adan scaling (Algorithm 1 of the paper, with bias correction).
 
-    With :math:`\delta_t = g_t - g_{t-1}` (zero on the first step):
+    With :math:`\delta_t = g_t - g_{t-1}` (zero on the first step) and :math:`w` the weight
+    of the gradient difference (``diff_weight``, default :math:`1-\beta_2` as in optax):
 
     .. math::
        m_t = \beta_1 m + (1-\beta_1) g_t,\quad v_t = \beta_2 v + (1-\beta_2)\delta_t,\quad
-       n_t = \beta_3 n + (1-\beta_3)(g_t + (1-\beta_2)\delta_t)^2,\\
-       u_t = (\hat m_t + (1-\beta_2)\hat v_t) / (\sqrt{\hat n_t + \epsilon_{root}} + \epsilon).
+       n_t = \beta_3 n + (1-\beta_3)(g_t + w\delta_t)^2,\\
+       u_t = (\hat m_t + w\hat v_t) / (\sqrt{\hat n_t + \epsilon_{root}} + \epsilon).
 
-    Note: the paper writes the betas as :math:`1-\beta`; these are the decay rates.
+    Note: the paper writes the betas as :math:`1-\beta`; these are the decay rates. Its
+    weight of :math:`\delta_t` is :math:`1-\beta_2^{paper}`, i.e. the decay ``b2`` itself
+    (0.92), which the authors' code uses: ``diff_weight="b2"``.
 
     Args:
       b1: decay of the gradient EMA.
@@ -267,6 +272,7 @@ def scale_by_adan(
       b3: decay of the second moment.
       eps: added to the denominator outside the square root.
       eps_root: added inside the square root.
+      diff_weight: ``"1-b2"`` (optax) or ``"b2"`` (the paper and the authors' code).
 
     Returns:
       A ``GradientTransformation`` with state ``optax.ScaleByAdanState``.
@@ -277,6 +283,9 @@ def scale_by_adan(
     """
     _check_betas(b1=b1, b2=b2, b3=b3)
     check_nonnegative("eps", eps)
+    if diff_weight not in ("1-b2", "b2"):
+        raise ValueError(f"diff_weight must be '1-b2' or 'b2', got {diff_weight!r}")
+    w = b2 if diff_weight == "b2" else 1 - b2
 
     def init_fn(params):
         return ScaleByAdanState(
@@ -293,14 +302,12 @@ def scale_by_adan(
         diff = optax.tree.where(state.t == 0, optax.tree.zeros_like(g), optax.tree.sub(g, state.g))
         m = optax.tree.update_moment(g, state.m, b1, 1)
         v = optax.tree.update_moment(diff, state.v, b2, 1)
-        n = optax.tree.update_moment_per_elem_norm(
-            optax.tree.add_scale(g, 1 - b2, diff), state.n, b3, 2
-        )
+        n = optax.tree.update_moment_per_elem_norm(optax.tree.add_scale(g, w, diff), state.n, b3, 2)
         t = optax.safe_increment(state.t)
         m_hat = optax.tree.bias_correction(m, b1, t)
         v_hat = optax.tree.bias_correction(v, b2, t)
         n_hat = optax.tree.bias_correction(n, b3, t)
-        num = optax.tree.add_scale(m_hat, 1 - b2, v_hat)
+        num = optax.tree.add_scale(m_hat, w, v_hat)
         den = jax.tree.map(lambda x: jnp.sqrt(x + eps_root) + eps, n_hat)
         return optax.tree.div(num, den), ScaleByAdanState(m=m, v=v, n=n, g=g, t=t)
 

@@ -102,3 +102,121 @@ def test_adabelief_rectification_without_decay_matches_the_package(degenerated_t
     )
     ours = R.run_optzoo(optzoo.adabelief(lr, rectify=True, degenerated_to_sgd=degenerated_to_sgd))
     assert R.displacement_error(ours, theirs) <= R.TOL["float64"]
+
+
+# --------------------------------------------------------------------------- transcriptions
+
+
+def _adan_step(lr, b1, b2, b3, eps, wd):
+    # Xie, Zhou, Li, Lin, Yan. Adan: Adaptive Nesterov Momentum Algorithm for Faster
+    # Optimizing Deep Models. 2022. https://arxiv.org/abs/2208.06677, Algorithm 1 (the paper's
+    # betas are 1 - these decays, so its 1 - beta2 is b2), with the bias correction and
+    # g_0 - g_{-1} = 0 of the authors' adan.py; proximal weight decay (their no_prox=False).
+    def step(params, grads, state, t):
+        out = {}
+        for k, x in params.items():
+            g = grads[k]
+            m, v, n, prev = state.get(k, (0.0 * g, 0.0 * g, 0.0 * g, g))
+            d = g - prev
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * d
+            n = b3 * n + (1 - b3) * (g + b2 * d) ** 2
+            direction = m / (1 - b1**t) + b2 * v / (1 - b2**t)
+            x = x - lr * direction / (np.sqrt(n / (1 - b3**t)) + eps)
+            out[k] = x / (1 + lr * wd)
+            state[k] = (m, v, n, g)
+        return out, state
+
+    return step
+
+
+def _ademamix_step(lr, b1, b2, b3, alpha, eps, wd):
+    # Pagliardini, Ablin, Grangier. The AdEMAMix Optimizer: Better, Faster, Older. 2024.
+    # https://arxiv.org/abs/2409.03137, Algorithm 1 (without the alpha / beta3 warm-ups).
+    def step(params, grads, state, t):
+        out = {}
+        for k, x in params.items():
+            g = grads[k]
+            m1, m2, nu = state.get(k, (0.0 * g, 0.0 * g, 0.0 * g))
+            m1 = b1 * m1 + (1 - b1) * g
+            m2 = b3 * m2 + (1 - b3) * g
+            nu = b2 * nu + (1 - b2) * g * g
+            u = (m1 / (1 - b1**t) + alpha * m2) / (np.sqrt(nu / (1 - b2**t)) + eps)
+            out[k] = x - lr * (u + wd * x)
+            state[k] = (m1, m2, nu)
+        return out, state
+
+    return step
+
+
+def _simplified_ademamix_step(lr, b1, b2, alpha, eps, wd):
+    # Morwani, Vyas, Zhang, Kakade. Connections between Schedule-Free Optimizers, AdEMAMix,
+    # and Accelerated SGD Variants. 2025. https://arxiv.org/abs/2502.02431: the update of the
+    # authors' simplified_AdEMAMix.py (SimAdEMAMix.step, defaults: no beta1 warm-up, a
+    # momentum summed without 1 - beta1 and not bias-corrected, a bias-corrected denominator).
+    def step(params, grads, state, t):
+        out = {}
+        for k, x in params.items():
+            g = grads[k]
+            m, nu = state.get(k, (0.0 * g, 0.0 * g))
+            m = b1 * m + g
+            nu = b2 * nu + (1 - b2) * g * g
+            c2 = 1 - b2**t
+            u = (alpha * g + m) / (np.sqrt(nu) + eps * np.sqrt(c2)) * np.sqrt(c2)
+            out[k] = x - lr * (u + wd * x)
+            state[k] = (m, nu)
+        return out, state
+
+    return step
+
+
+def _laprop_step(lr, b1, b2, eps, wd):
+    # Ziyin, Wang, Ueda. LaProp: Separating Momentum and Adaptivity in Adam. 2020.
+    # https://arxiv.org/abs/2002.04839, Algorithm 1, with the weight decay of the authors'
+    # laprop.py: the stepped weights are multiplied by 1 - wd.
+    def step(params, grads, state, t):
+        out = {}
+        for k, x in params.items():
+            g = grads[k]
+            m, nu = state.get(k, (0.0 * g, 0.0 * g))
+            nu = b2 * nu + (1 - b2) * g * g
+            m = b1 * m + (1 - b1) * lr * g / (np.sqrt(nu / (1 - b2**t)) + eps)
+            out[k] = (1 - wd) * (x - m / (1 - b1**t))
+            state[k] = (m, nu)
+        return out, state
+
+    return step
+
+
+# name: (transcription, its citation, learning rate); the authors' default hyperparameters.
+TRANSCRIPTIONS = {
+    "adan": (
+        lambda lr: _adan_step(lr, 0.98, 0.92, 0.99, 1e-8, WD),
+        "NumPy transcription of Algorithm 1",
+        0.02,
+    ),
+    "ademamix": (
+        lambda lr: _ademamix_step(lr, 0.9, 0.999, 0.9999, 2.0, 1e-8, WD),
+        "NumPy transcription of Algorithm 1",
+        0.01,
+    ),
+    "simplified_ademamix": (
+        lambda lr: _simplified_ademamix_step(lr, 0.99, 0.95, 0.0, 1e-8, WD),
+        "NumPy transcription of the authors' SimAdEMAMix.step",
+        0.002,
+    ),
+    "laprop": (
+        lambda lr: _laprop_step(lr, 0.9, 0.999, 1e-15, 0.01),
+        "NumPy transcription of Algorithm 1 with laprop.py's weight decay",
+        0.02,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRANSCRIPTIONS))
+def test_matches_the_transcription_of_the_authors_algorithm(name):
+    make, reference, lr = TRANSCRIPTIONS[name]
+    wd = 0.01 if name == "laprop" else WD  # LaProp's decay is per step, not times lr
+    theirs = R.run_numpy(make(lr), {})
+    ours = R.run_optzoo(optzoo.create(name, preset="authors", learning_rate=lr, weight_decay=wd))
+    R.check(name, R.displacement_error(ours, theirs), reference, kind="transcription")
