@@ -220,3 +220,90 @@ def test_matches_the_transcription_of_the_authors_algorithm(name):
     theirs = R.run_numpy(make(lr), {})
     ours = R.run_optzoo(optzoo.create(name, preset="authors", learning_rate=lr, weight_decay=wd))
     R.check(name, R.displacement_error(ours, theirs), reference, kind="transcription")
+
+
+# --------------------------------------------------------------------------- extra flags
+
+
+@pytest.mark.slow
+def test_adamp_projection_on_scale_invariant_weights_matches_the_package():
+    """The shared problem never triggers AdamP's projection; here each leaf enters the loss
+    only through its channels' directions (rows, PyTorch's axis 0), so the gradient is
+    orthogonal to every channel and the authors' code projects at every step."""
+    torch = pytest.importorskip("torch")
+    adamp = pytest.importorskip("adamp")
+    lr, steps = 0.02, 50
+    names = list(R.SHAPES)
+
+    def loss(params, t, as_array):
+        total = 0.0
+        for k, p in params.items():
+            c, target = as_array(R.CURVATURE[k]), as_array(R.TARGET[k])
+            noise = as_array(R.NOISE[k])[t]
+            if p.ndim > 1:  # rows of unit length: only the directions matter
+                rows = p.reshape(p.shape[0], -1)
+                p = (rows / ((rows**2).sum(1) ** 0.5)[:, None]).reshape(p.shape)
+            total = total + (0.5 * c * (p - target) ** 2 + noise * p).sum()
+        return total
+
+    tensors = [torch.tensor(R.INIT[k], dtype=torch.float64, requires_grad=True) for k in names]
+    opt = adamp.AdamP(tensors, lr=lr, weight_decay=WD)
+    theirs = []
+    for t in range(steps):
+        opt.zero_grad()
+        loss(dict(zip(names, tensors, strict=True)), t, torch.from_numpy).backward()
+        opt.step()
+        theirs.append({k: x.detach().numpy().copy() for k, x in zip(names, tensors, strict=True)})
+
+    import jax
+    import jax.numpy as jnp
+
+    tx = optzoo.create("adamp", preset="authors", learning_rate=lr, weight_decay=WD)
+    with jax.enable_x64(True):
+        params = {k: jnp.asarray(R.INIT[k]) for k in names}
+        state, ours = tx.init(params), []
+        grad = jax.jit(jax.grad(lambda p, t: loss(p, t, jnp.asarray)))
+        for t in range(steps):
+            u, state = tx.update(grad(params, t), state, params)
+            params = jax.tree.map(lambda p, d: p + d, params, u)
+            ours.append({k: np.asarray(v) for k, v in params.items()})
+    assert R.displacement_error(ours, theirs) <= R.TOL["float64"]
+    # Flax's channel axis (the last) gives other numbers on this problem.
+    tx = optzoo.create("adamp", learning_rate=lr, weight_decay=WD)
+    with jax.enable_x64(True):
+        params = {k: jnp.asarray(R.INIT[k]) for k in names}
+        state = tx.init(params)
+        for t in range(steps):
+            u, state = tx.update(grad(params, t), state, params)
+            params = jax.tree.map(lambda p, d: p + d, params, u)
+    gap = max(np.abs(np.asarray(params[k]) - theirs[-1][k]).max() for k in names)
+    assert gap > 1e-6
+
+
+def test_adan_rejects_an_unknown_diff_weight_by_name():
+    with pytest.raises(ValueError, match="diff_weight"):
+        optzoo.adan(1e-3, diff_weight="1-b1")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["adan", "laprop"])
+def test_masked_weight_decay_of_the_authors_forms(name):
+    """With a mask, decayed leaves follow the transcription with weight decay and the
+    others the transcription without it (Adan's proximal, LaProp's after-step decay)."""
+    make, _, lr = TRANSCRIPTIONS[name]
+    wd = 0.01 if name == "laprop" else WD
+    with_decay = R.run_numpy(make(lr), {})
+    plain = {
+        "adan": lambda: _adan_step(lr, 0.98, 0.92, 0.99, 1e-8, 0.0),
+        "laprop": lambda: _laprop_step(lr, 0.9, 0.999, 1e-15, 0.0),
+    }[name]
+    without = R.run_numpy(plain(), {})
+    mask = {"vector": False, "matrix": True, "tensor": True}
+    ours = R.run_optzoo(
+        optzoo.create(name, preset="authors", learning_rate=lr, weight_decay=wd, mask=mask)
+    )
+    theirs = [
+        {k: (w if mask[k] else p)[k] for k in R.SHAPES}
+        for w, p in zip(with_decay, without, strict=True)
+    ]
+    assert R.displacement_error(ours, theirs) <= R.TOL["float64"]
