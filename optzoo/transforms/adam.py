@@ -149,12 +149,16 @@ def scale_by_belief(
         # adabelief-pytorch's rectified step: sqrt(1 - b2^t) r_t m_hat / (sqrt(s_t) + eps)
         # once rho_t >= 5; before that m_hat (degenerated_to_sgd) or nothing.
         rho_inf = 2.0 / (1.0 - b2) - 1.0
-        b2t = integer_power(b2, count_inc)
-        rho = rho_inf - 2 * count_inc * b2t / (1 - b2t)
+        # b2^t and 1 - b2^t from log(b2) taken before any cast: in float32, b2 = 0.999
+        # rounds so that rho_t (a difference of two numbers near 2000) is off by ~1e-2.
+        log_b2 = np.log(b2) if isinstance(b2, int | float) else jnp.log(b2)
+        x = count_inc * log_b2
+        b2t, one_minus_b2t = jnp.exp(x), -jnp.expm1(x)
+        rho = rho_inf - 2 * count_inc * b2t / one_minus_b2t
         adaptive = rho >= 5.0
         safe_rho = jnp.where(adaptive, rho, 5.0)
         rect = jnp.sqrt(
-            (1 - b2t)
+            one_minus_b2t
             * (safe_rho - 4.0)
             * (safe_rho - 2.0)
             * rho_inf

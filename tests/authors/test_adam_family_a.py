@@ -307,3 +307,17 @@ def test_masked_weight_decay_of_the_authors_forms(name):
         for w, p in zip(with_decay, without, strict=True)
     ]
     assert R.displacement_error(ours, theirs) <= R.TOL["float64"]
+
+
+@pytest.mark.slow
+def test_adabelief_rectification_in_float32_matches_the_package():
+    """rho_t is a difference of two numbers near 2 / (1 - b2); computed from a float32
+    b2 it was off by ~1e-2 (1.5e-4 of the displacement)."""
+    AdaBelief = pytest.importorskip("adabelief_pytorch").AdaBelief
+    lr = 0.02
+    theirs = R.run_torch(
+        lambda ts: AdaBelief(ts, lr=lr, weight_decay=WD, print_change_log=False), dtype="float32"
+    )
+    tx = optzoo.create("adabelief", preset="authors", learning_rate=lr, weight_decay=WD)
+    ours = R.run_optzoo(tx, dtype="float32")
+    assert R.displacement_error(ours, theirs) <= R.TOL["float32"]
