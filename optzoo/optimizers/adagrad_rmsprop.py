@@ -14,7 +14,7 @@ import optax
 
 from optzoo.core.validation import check_finite, check_nonnegative, check_range, check_unit_interval
 from optzoo.optimizers.adam import MaskOrFn
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adagrad_rmsprop import (
     scale_by_adadelta,
     scale_by_madgrad,
@@ -347,6 +347,7 @@ def ftrl(
     state_per_param=3,
     defaults={"learning_rate": 1e-2},
     also_in=("optax.contrib",),
+    authors=Authors(code="madgrad==1.3"),
 )
 def madgrad(
     learning_rate: optax.ScalarOrSchedule,
@@ -367,6 +368,9 @@ def madgrad(
 
     Returns:
       A ``GradientTransformation`` equal to ``optax.contrib.madgrad``.
+
+    The defaults are those of the authors' ``madgrad`` package (coupled weight decay, its
+    ``decouple_decay=False``); ``optzoo.create("madgrad", preset="authors")`` is the same.
 
     Example:
       >>> import optzoo

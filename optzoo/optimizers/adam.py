@@ -9,7 +9,7 @@ optzoo's gives its numbers, has its signature and uses its state classes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -17,7 +17,7 @@ import optax
 
 from optzoo.core.validation import check_decay, check_finite, check_nonnegative
 from optzoo.optimizers._common import with_decoupled_decay
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import (
     scale_by_adabound,
     scale_by_adam,
@@ -584,6 +584,12 @@ def adamaxw(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=("optax",),
+    authors=Authors(
+        code="adabelief-pytorch==0.2.1",
+        preset={"learning_rate": 1e-3, "rectify": True},
+        differences="the authors rectify the step like RAdam (rectify=True) and default to "
+        "lr 1e-3; optzoo follows optax (no rectification)",
+    ),
 )
 def adabelief(
     learning_rate: optax.ScalarOrSchedule,
@@ -593,21 +599,33 @@ def adabelief(
     eps_root: jax.typing.ArrayLike = 1e-16,
     *,
     nesterov: bool = False,
+    rectify: bool = False,
+    degenerated_to_sgd: bool = True,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    mask: Any = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""AdaBelief: Adam whose denominator tracks :math:`(g_t - m_t)^2`.
 
     .. math::
-       x_{t+1} = x_t - \eta\,\hat m_t/(\sqrt{\hat s_t} + \epsilon),\quad
+       x_{t+1} = x_t - \eta\,(\hat m_t/(\sqrt{\hat s_t} + \epsilon) + \lambda x_t),\quad
        s_t = \beta_2 s_{t-1} + (1-\beta_2)(g_t-m_t)^2 + \epsilon_{root}.
+
+    optzoo's defaults are optax's; the authors' ``adabelief-pytorch`` rectifies the step
+    (``rectify=True``) and uses lr 1e-3: ``optzoo.create("adabelief", preset="authors")``.
 
     Args:
       learning_rate: :math:`\eta`.
       b1, b2: moment decays.
       eps, eps_root: denominators.
       nesterov: Nesterov first moment.
+      rectify: RAdam-style rectification (see :func:`optzoo.scale_by_belief`).
+      degenerated_to_sgd: with ``rectify``, momentum-SGD steps while the variance of the
+        adaptive rate is intractable (otherwise no step).
+      weight_decay: decoupled :math:`\lambda` (the authors' ``weight_decouple=True``).
+      mask: weight-decay mask.
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.adabelief``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.adabelief`` (by default).
 
     Example:
       >>> import optzoo
@@ -617,10 +635,19 @@ def adabelief(
       Zhuang et al. AdaBelief Optimizer: Adapting Stepsizes by the Belief in Observed
       Gradients. 2020. https://arxiv.org/abs/2010.07468
     """
-    return optax.chain(
-        scale_by_belief(b1=b1, b2=b2, eps=eps, eps_root=eps_root, nesterov=nesterov),
-        scale_by_learning_rate(learning_rate),
+    direction = scale_by_belief(
+        b1=b1,
+        b2=b2,
+        eps=eps,
+        eps_root=eps_root,
+        nesterov=nesterov,
+        rectify=rectify,
+        degenerated_to_sgd=degenerated_to_sgd,
     )
+    if not callable(weight_decay) and isinstance(weight_decay, int | float) and weight_decay == 0:
+        # optax's chain (and state) exactly.
+        return optax.chain(direction, scale_by_learning_rate(learning_rate))
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
 
 
 @register(
@@ -680,6 +707,14 @@ def radam(
     state_per_param=4,
     defaults={"learning_rate": 1e-2},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={"learning_rate": 1e-3, "eps_root": 0.0, "diff_weight": "b2", "proximal": True},
+        differences="optax weights the gradient difference by 1-b2 (the paper and the authors' "
+        "code: b2), decays decoupled (theirs: proximal), eps_root 1e-8 (theirs 0)",
+        no_package="the authors' code (sail-sg/Adan) installs only from its Git repository; "
+        "adan-pytorch on the package index is a third-party port",
+    ),
 )
 def adan(
     learning_rate: optax.ScalarOrSchedule,
@@ -690,11 +725,19 @@ def adan(
     eps_root: jax.typing.ArrayLike = 1e-8,
     weight_decay: optax.ScalarOrSchedule = 0.0,
     mask: MaskOrFn = None,
+    *,
+    diff_weight: Literal["1-b2", "b2"] = "1-b2",
+    proximal: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Adan: adaptive Nesterov momentum with a gradient-difference term.
 
     :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
-    :func:`optzoo.scale_by_adan`.
+    :func:`optzoo.scale_by_adan`; with ``proximal=True`` the paper's proximal decay
+    :math:`x_{t+1} = (x_t - \eta u_t)/(1 + \eta\lambda)`.
+
+    optzoo's defaults are optax's; the authors (paper and ``sail-sg/Adan``) weight the gradient
+    difference by ``b2`` not ``1-b2``, decay proximally, eps_root 0 and lr 1e-3:
+    ``optzoo.create("adan", preset="authors")``.
 
     Args:
       learning_rate: :math:`\eta`.
@@ -702,9 +745,12 @@ def adan(
       eps, eps_root: denominators.
       weight_decay: :math:`\lambda` (decoupled).
       mask: weight-decay mask.
+      diff_weight: weight of the gradient difference, ``"1-b2"`` (optax) or ``"b2"`` (the
+        paper's and the authors' code).
+      proximal: the paper's proximal weight decay (the authors' default, ``no_prox=False``).
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.adan``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.adan`` (by default).
 
     Example:
       >>> import optzoo
@@ -715,12 +761,19 @@ def adan(
       Models. 2022. https://arxiv.org/abs/2208.06677
     """
     check_nonnegative("eps_root", eps_root)
-    return with_decoupled_decay(
-        scale_by_adan(b1=b1, b2=b2, b3=b3, eps=eps, eps_root=eps_root),
+    tx = with_decoupled_decay(
+        scale_by_adan(b1=b1, b2=b2, b3=b3, eps=eps, eps_root=eps_root, diff_weight=diff_weight),
         learning_rate,
         weight_decay,
         mask,
     )
+    if not proximal:
+        return tx
+    # -eta (u + lam x) / (1 + eta lam) = (x - eta u) / (1 + eta lam) - x on decayed leaves.
+    lr_fn = learning_rate if callable(learning_rate) else (lambda _: learning_rate)
+    wd_fn = weight_decay if callable(weight_decay) else (lambda _: weight_decay)
+    shrink = optax.scale_by_schedule(lambda count: 1.0 / (1.0 + lr_fn(count) * wd_fn(count)))
+    return optax.chain(tx, shrink if mask is None else optax.masked(shrink, mask))
 
 
 @register(
@@ -768,6 +821,14 @@ def yogi(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 1 (weight decay of the authors' laprop.py)",
+        preset={"learning_rate": 4e-4, "decay_after_step": True},
+        differences="the authors' laprop.py shrinks the stepped weights by (1 - wd), not by "
+        "lr * wd before the step (decay_after_step=True); lr 4e-4",
+        no_package="the authors published a source file (Z-T-WANG/LaProp-Optimizer, "
+        "laprop.py), no package",
+    ),
 )
 def laprop(
     learning_rate: optax.ScalarOrSchedule,
@@ -776,13 +837,18 @@ def laprop(
     eps: jax.typing.ArrayLike = 1e-15,
     weight_decay: optax.ScalarOrSchedule = 0.0,
     mask: Any = None,
+    decay_after_step: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     r"""LaProp: momentum over RMS-normalised gradients.
 
     :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
     :func:`optzoo.scale_by_laprop`. The paper keeps :math:`\eta` inside the momentum (so a
     changing rate is averaged); here it multiplies the update, as in the rest of optzoo,
-    which is identical for a constant rate.
+    which is identical for a constant rate. With ``decay_after_step=True`` the weight decay
+    is the authors' ``laprop.py``'s: :math:`x_{t+1} = (1-\lambda)(x_t - \eta u_t)`.
+
+    optzoo decays AdamW-style where the authors shrink the stepped weights by
+    :math:`1-\lambda` (lr 4e-4): ``optzoo.create("laprop", preset="authors")``.
 
     Args:
       learning_rate: :math:`\eta`.
@@ -790,6 +856,8 @@ def laprop(
       eps: denominator.
       weight_decay: decoupled :math:`\lambda`.
       mask: weight-decay mask.
+      decay_after_step: shrink the stepped weights by :math:`1-\lambda` (not scaled by
+        the learning rate) instead of subtracting :math:`\eta\lambda x_t`.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -802,11 +870,34 @@ def laprop(
       Ziyin, Wang, Ueda. LaProp: Separating Momentum and Adaptivity in Adam. 2020.
       https://arxiv.org/abs/2002.04839
     """
-    return with_decoupled_decay(
+    if not decay_after_step:
+        return with_decoupled_decay(
+            scale_by_laprop(b1=b1, b2=b2, eps=eps),
+            learning_rate,
+            weight_decay,
+            mask,
+        )
+    shrink = _shrink_stepped_weights(weight_decay)
+    return optax.chain(
         scale_by_laprop(b1=b1, b2=b2, eps=eps),
-        learning_rate,
-        weight_decay,
-        mask,
+        scale_by_learning_rate(learning_rate),
+        shrink if mask is None else optax.masked(shrink, mask),
+    )
+
+
+def _shrink_stepped_weights(
+    weight_decay: optax.ScalarOrSchedule,
+) -> optax.GradientTransformation:
+    # x + u -> (1 - wd)(x + u), i.e. u -> (1 - wd) u - wd x (LaProp authors' weight decay).
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("laprop(decay_after_step=True) needs params")
+        wd = weight_decay(state.count) if callable(weight_decay) else weight_decay
+        new = jax.tree.map(lambda u, x: ((1 - wd) * u - wd * x).astype(u.dtype), updates, params)
+        return new, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
+
+    return optax.GradientTransformation(
+        lambda params: optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32)), update_fn
     )
 
 
@@ -911,6 +1002,12 @@ def grams(
     state_per_param=2,
     defaults={"learning_rate": 1e-2, "final_lr": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="adabound==0.0.5",
+        preset={"learning_rate": 1e-3, "final_lr": 0.1},
+        differences="create() defaults to lr 1e-2 and final_lr 1e-3, the authors to 1e-3 and "
+        "0.1; the update is the same",
+    ),
 )
 def adabound(
     learning_rate: optax.ScalarOrSchedule,
@@ -937,6 +1034,9 @@ def adabound(
     Returns:
       A ``GradientTransformationExtraArgs``.
 
+    ``create("adabound")`` defaults to lr 1e-2 and ``final_lr`` 1e-3 where the authors'
+    ``adabound`` package has 1e-3 and 0.1: ``optzoo.create("adabound", preset="authors")``.
+
     Example:
       >>> import optzoo
       >>> tx = optzoo.adabound(1e-3, final_lr=0.1)
@@ -961,6 +1061,12 @@ def adabound(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=(),
+    authors=Authors(
+        code="adamp==0.3.0",
+        preset={"learning_rate": 1e-3, "channel_axis": 0},
+        differences="channels on the last axis (Flax kernels) where the authors' PyTorch code "
+        "uses axis 0; create() lr 1e-2 vs 1e-3",
+    ),
 )
 def adamp(
     learning_rate: optax.ScalarOrSchedule,
@@ -990,6 +1096,9 @@ def adamp(
 
     Returns:
       A ``GradientTransformationExtraArgs``.
+
+    Channels are the last axis (Flax) where the authors' ``adamp`` (PyTorch layouts) uses axis
+    0, and their lr is 1e-3: ``optzoo.create("adamp", preset="authors")``.
 
     Example:
       >>> import optzoo
@@ -1128,6 +1237,14 @@ def mars_adamw(
     state_per_param=3,
     defaults={"learning_rate": 1e-2},
     also_in=("optax.contrib",),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={"learning_rate": 1e-3, "alpha": 2.0},
+        differences="alpha 5 (the authors' code: 2) and create() lr 1e-2 (1e-3); their "
+        "warm-up schedules count steps from 1, optzoo's schedules from 0",
+        no_package="the authors published source files (apple/ml-ademamix, PyTorch and optax), "
+        "no package",
+    ),
 )
 def ademamix(
     learning_rate: optax.ScalarOrSchedule,
@@ -1158,6 +1275,9 @@ def ademamix(
     Returns:
       A ``GradientTransformation`` equal to ``optax.contrib.ademamix``.
 
+    The authors' code (apple/ml-ademamix) defaults to alpha 2 and lr 1e-3:
+    ``optzoo.create("ademamix", preset="authors")``.
+
     Example:
       >>> import optzoo
       >>> tx = optzoo.ademamix(1e-3, alpha=8.0)
@@ -1187,6 +1307,13 @@ def ademamix(
     state_per_param=2,
     defaults={"learning_rate": 1e-3},
     also_in=("optax.contrib",),
+    authors=Authors(
+        code="the authors' simplified_AdEMAMix.py (SimAdEMAMix.step)",
+        differences="none by default (the authors' optional beta1 warm-up, off by default, "
+        "has no optzoo argument)",
+        no_package="the authors published one source file to copy (DepenM/Simplified-AdEMAMix), "
+        "no package; its constructor indexes a third beta its defaults lack",
+    ),
 )
 def simplified_ademamix(
     learning_rate: optax.ScalarOrSchedule,
@@ -1215,6 +1342,9 @@ def simplified_ademamix(
     Returns:
       A ``GradientTransformation`` equal to ``optax.contrib.simplified_ademamix``.
 
+    The defaults are those of the authors' ``SimAdEMAMix`` (without its optional beta1
+    warm-up); ``optzoo.create("simplified_ademamix", preset="authors")`` is the same.
+
     Example:
       >>> import optzoo
       >>> tx = optzoo.simplified_ademamix(1e-4, alpha=2.0)
@@ -1241,6 +1371,12 @@ def simplified_ademamix(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=("optax.contrib",),
+    authors=Authors(
+        code="torch-adopt==0.1.0",
+        preset={"learning_rate": 1e-3},
+        differences="same update; create() lr 1e-2 vs 1e-3, and optax.contrib's adopt has "
+        "no weight decay (the authors': coupled L2, optzoo's weight_decay)",
+    ),
 )
 def adopt(
     learning_rate: optax.ScalarOrSchedule,
@@ -1252,6 +1388,9 @@ def adopt(
     nesterov: bool = False,
     use_clipping: bool = True,
     clip_value_fn: Callable[[jnp.ndarray], jnp.ndarray] | None = None,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    decouple: bool = False,
+    mask: MaskOrFn = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""ADOPT: Adam with the second moment taken one step late and momentum after scaling.
 
@@ -1265,9 +1404,18 @@ def adopt(
       nesterov: Nesterov momentum.
       use_clipping: clip the normalised gradient by ``clip_value_fn(step)``.
       clip_value_fn: the clip bound; ``None`` is :math:`t^{1/4}`.
+      weight_decay: :math:`\lambda`, added to the gradient (L2, the authors' default) or,
+        with ``decouple``, :math:`x \leftarrow x - \eta\lambda x` from the second step on
+        (the first step of ADOPT moves nothing, as in the authors' ``torch-adopt``).
+      decouple: decoupled (AdamW-style) instead of L2 weight decay.
+      mask: weight-decay mask.
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.adopt``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.contrib.adopt`` (without weight
+      decay).
+
+    The update is the authors' ``torch-adopt``; only create()'s lr (1e-2 vs 1e-3) differs:
+    ``optzoo.create("adopt", preset="authors")``.
 
     Example:
       >>> import optzoo
@@ -1278,15 +1426,42 @@ def adopt(
       Rate. 2024. https://arxiv.org/abs/2411.02853
     """
     check_nonnegative("eps", eps)
-    return optax.chain(
-        scale_by_adopt(
-            b1=b1,
-            b2=b2,
-            eps=eps,
-            mu_dtype=mu_dtype,
-            nesterov=nesterov,
-            use_clipping=use_clipping,
-            clip_value_fn=clip_value_fn,
-        ),
-        scale_by_learning_rate(learning_rate),
+    direction = scale_by_adopt(
+        b1=b1,
+        b2=b2,
+        eps=eps,
+        mu_dtype=mu_dtype,
+        nesterov=nesterov,
+        use_clipping=use_clipping,
+        clip_value_fn=clip_value_fn,
     )
+    if not callable(weight_decay) and isinstance(weight_decay, int | float) and weight_decay == 0:
+        # optax.contrib's chain (and state) exactly.
+        return optax.chain(direction, scale_by_learning_rate(learning_rate))
+    if decouple:
+        return optax.chain(
+            direction,
+            _after_first_step(add_decayed_weights(weight_decay, mask)),
+            scale_by_learning_rate(learning_rate),
+        )
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask), direction, scale_by_learning_rate(learning_rate)
+    )
+
+
+class _AfterFirstStepState(NamedTuple):
+    steps: jax.Array
+    inner: optax.OptState
+
+
+def _after_first_step(inner: optax.GradientTransformation) -> optax.GradientTransformation:
+    # ADOPT's decoupled decay: the first call passes the updates through untouched.
+    def init_fn(params):
+        return _AfterFirstStepState(steps=jnp.zeros([], jnp.int32), inner=inner.init(params))
+
+    def update_fn(updates, state, params=None):
+        new, inner_state = inner.update(updates, state.inner, params)
+        new = optax.tree.where(state.steps == 0, updates, new)
+        return new, _AfterFirstStepState(optax.safe_increment(state.steps), inner_state)
+
+    return optax.GradientTransformation(init_fn, update_fn)

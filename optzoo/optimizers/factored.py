@@ -14,7 +14,7 @@ from optzoo.core.validation import (
     check_unit_interval,
 )
 from optzoo.optimizers._common import with_decoupled_decay
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.factored import scale_by_came, scale_by_factored_rms, scale_by_sm3
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
@@ -132,6 +132,7 @@ def adafactor(
     state_per_param=1,
     defaults={"learning_rate": 1e-2},
     also_in=(),
+    authors=Authors(code="came-pytorch==0.1.3"),
 )
 def came(
     learning_rate: optax.ScalarOrSchedule,
@@ -160,6 +161,9 @@ def came(
 
     Returns:
       A ``GradientTransformationExtraArgs``.
+
+    The defaults are those of the authors' ``came-pytorch`` (which has no default lr);
+    ``optzoo.create("came", preset="authors")`` is the same.
 
     Example:
       >>> import optzoo

@@ -78,6 +78,8 @@ def scale_by_belief(
     eps_root: jax.typing.ArrayLike = 1e-16,
     *,
     nesterov: bool = False,
+    rectify: bool = False,
+    degenerated_to_sgd: bool = True,
 ) -> optax.GradientTransformation:
     r"""AdaBelief scaling: Adam with the variance of the gradient around its EMA.
 
@@ -86,12 +88,21 @@ def scale_by_belief(
        s_t = \beta_2 s_{t-1} + (1-\beta_2)(g_t - m_t)^2 + \epsilon_{root},\quad
        u_t = \hat m_t / (\sqrt{\hat s_t} + \epsilon).
 
+    With ``rectify=True`` (the default of the authors' ``adabelief-pytorch``) the step is
+    rectified like RAdam's (:func:`optzoo.scale_by_radam`, threshold 5):
+    :math:`u_t = r_t \hat m_t \sqrt{1-\beta_2^t}/(\sqrt{s_t} + \epsilon)` once
+    :math:`\rho_t \ge 5`, before that :math:`\hat m_t` (SGD with momentum) or, with
+    ``degenerated_to_sgd=False``, no step.
+
     Args:
       b1: decay of the first moment.
       b2: decay of the belief (centred second moment).
       eps: added to the denominator outside the square root.
       eps_root: added to :math:`s_t` each step.
       nesterov: use the Nesterov form of the first moment.
+      rectify: RAdam-style rectification (the authors' package default).
+      degenerated_to_sgd: with ``rectify``, take momentum-SGD steps while
+        :math:`\rho_t < 5` (otherwise no step).
 
     Returns:
       A ``GradientTransformation`` with state ``optax.ScaleByBeliefState``.
@@ -122,14 +133,46 @@ def scale_by_belief(
             mu_hat = _nesterov_mu_hat(mu, updates, b1, count_inc)
         else:
             mu_hat = optax.tree.bias_correction(mu, b1, count_inc)
-        nu_hat = optax.tree.bias_correction(nu, b2, count_inc)
-        new_updates = jax.tree.map(
-            lambda m, v: None if m is None else m / (jnp.sqrt(v) + eps),
-            mu_hat,
-            nu_hat,
-            is_leaf=_is_none,
-        )
+        if rectify:
+            new_updates = _rectified_belief(mu_hat, nu, count_inc)
+        else:
+            nu_hat = optax.tree.bias_correction(nu, b2, count_inc)
+            new_updates = jax.tree.map(
+                lambda m, v: None if m is None else m / (jnp.sqrt(v) + eps),
+                mu_hat,
+                nu_hat,
+                is_leaf=_is_none,
+            )
         return new_updates, ScaleByBeliefState(count=count_inc, mu=mu, nu=nu)
+
+    def _rectified_belief(mu_hat, nu, count_inc):
+        # adabelief-pytorch's rectified step: sqrt(1 - b2^t) r_t m_hat / (sqrt(s_t) + eps)
+        # once rho_t >= 5; before that m_hat (degenerated_to_sgd) or nothing.
+        rho_inf = 2.0 / (1.0 - b2) - 1.0
+        # b2^t and 1 - b2^t from log(b2) taken before any cast: in float32, b2 = 0.999
+        # rounds so that rho_t (a difference of two numbers near 2000) is off by ~1e-2.
+        log_b2 = np.log(b2) if isinstance(b2, int | float) else jnp.log(b2)
+        x = count_inc * log_b2
+        b2t, one_minus_b2t = jnp.exp(x), -jnp.expm1(x)
+        rho = rho_inf - 2 * count_inc * b2t / one_minus_b2t
+        adaptive = rho >= 5.0
+        safe_rho = jnp.where(adaptive, rho, 5.0)
+        rect = jnp.sqrt(
+            one_minus_b2t
+            * (safe_rho - 4.0)
+            * (safe_rho - 2.0)
+            * rho_inf
+            / ((rho_inf - 4.0) * (rho_inf - 2.0) * safe_rho)
+        )
+        sgd = 1.0 if degenerated_to_sgd else 0.0
+
+        def one(m, v):
+            if m is None:
+                return None
+            step = rect.astype(m.dtype) * m / (jnp.sqrt(v) + eps)
+            return jnp.where(adaptive, step, sgd * m)
+
+        return jax.tree.map(one, mu_hat, nu, is_leaf=_is_none)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -210,17 +253,22 @@ def scale_by_adan(
     b3: jax.typing.ArrayLike = 0.99,
     eps: jax.typing.ArrayLike = 1e-8,
     eps_root: jax.typing.ArrayLike = 0.0,
+    *,
+    diff_weight: Literal["1-b2", "b2"] = "1-b2",
 ) -> optax.GradientTransformation:
     r"""Adan scaling (Algorithm 1 of the paper, with bias correction).
 
-    With :math:`\delta_t = g_t - g_{t-1}` (zero on the first step):
+    With :math:`\delta_t = g_t - g_{t-1}` (zero on the first step) and :math:`w` the weight
+    of the gradient difference (``diff_weight``, default :math:`1-\beta_2` as in optax):
 
     .. math::
        m_t = \beta_1 m + (1-\beta_1) g_t,\quad v_t = \beta_2 v + (1-\beta_2)\delta_t,\quad
-       n_t = \beta_3 n + (1-\beta_3)(g_t + (1-\beta_2)\delta_t)^2,\\
-       u_t = (\hat m_t + (1-\beta_2)\hat v_t) / (\sqrt{\hat n_t + \epsilon_{root}} + \epsilon).
+       n_t = \beta_3 n + (1-\beta_3)(g_t + w\delta_t)^2,\\
+       u_t = (\hat m_t + w\hat v_t) / (\sqrt{\hat n_t + \epsilon_{root}} + \epsilon).
 
-    Note: the paper writes the betas as :math:`1-\beta`; these are the decay rates.
+    Note: the paper writes the betas as :math:`1-\beta`; these are the decay rates. Its
+    weight of :math:`\delta_t` is :math:`1-\beta_2^{paper}`, i.e. the decay ``b2`` itself
+    (0.92), which the authors' code uses: ``diff_weight="b2"``.
 
     Args:
       b1: decay of the gradient EMA.
@@ -228,6 +276,7 @@ def scale_by_adan(
       b3: decay of the second moment.
       eps: added to the denominator outside the square root.
       eps_root: added inside the square root.
+      diff_weight: ``"1-b2"`` (optax) or ``"b2"`` (the paper and the authors' code).
 
     Returns:
       A ``GradientTransformation`` with state ``optax.ScaleByAdanState``.
@@ -238,6 +287,9 @@ def scale_by_adan(
     """
     _check_betas(b1=b1, b2=b2, b3=b3)
     check_nonnegative("eps", eps)
+    if diff_weight not in ("1-b2", "b2"):
+        raise ValueError(f"diff_weight must be '1-b2' or 'b2', got {diff_weight!r}")
+    w = b2 if diff_weight == "b2" else 1 - b2
 
     def init_fn(params):
         return ScaleByAdanState(
@@ -254,14 +306,12 @@ def scale_by_adan(
         diff = optax.tree.where(state.t == 0, optax.tree.zeros_like(g), optax.tree.sub(g, state.g))
         m = optax.tree.update_moment(g, state.m, b1, 1)
         v = optax.tree.update_moment(diff, state.v, b2, 1)
-        n = optax.tree.update_moment_per_elem_norm(
-            optax.tree.add_scale(g, 1 - b2, diff), state.n, b3, 2
-        )
+        n = optax.tree.update_moment_per_elem_norm(optax.tree.add_scale(g, w, diff), state.n, b3, 2)
         t = optax.safe_increment(state.t)
         m_hat = optax.tree.bias_correction(m, b1, t)
         v_hat = optax.tree.bias_correction(v, b2, t)
         n_hat = optax.tree.bias_correction(n, b3, t)
-        num = optax.tree.add_scale(m_hat, 1 - b2, v_hat)
+        num = optax.tree.add_scale(m_hat, w, v_hat)
         den = jax.tree.map(lambda x: jnp.sqrt(x + eps_root) + eps, n_hat)
         return optax.tree.div(num, den), ScaleByAdanState(m=m, v=v, n=n, g=g, t=t)
 
