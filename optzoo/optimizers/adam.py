@@ -17,7 +17,7 @@ import optax
 
 from optzoo.core.validation import check_decay, check_finite, check_nonnegative
 from optzoo.optimizers._common import with_decoupled_decay
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import (
     scale_by_adabound,
     scale_by_adam,
@@ -862,6 +862,11 @@ def stable_adamw(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=(),
+    authors=Authors(
+        code="grams-pytorch==0.0.2",
+        preset={"eps_before_correction": True},
+        differences="eps added before the bias correction (eps / sqrt(1 - b2^t) in optzoo's form)",
+    ),
 )
 def grams(
     learning_rate: optax.ScalarOrSchedule,
@@ -870,11 +875,13 @@ def grams(
     eps: jax.typing.ArrayLike = 1e-6,
     weight_decay: optax.ScalarOrSchedule = 0.0,
     mask: Any = None,
+    eps_before_correction: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Grams: Adam magnitudes, current-gradient signs.
 
     :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
-    :func:`optzoo.scale_by_grams`.
+    :func:`optzoo.scale_by_grams`. The authors' ``grams-pytorch`` adds ``eps`` before the
+    bias correction; ``optzoo.create("grams", preset="authors")`` does too.
 
     Args:
       learning_rate: :math:`\eta`.
@@ -882,6 +889,7 @@ def grams(
       eps: denominator.
       weight_decay: decoupled :math:`\lambda`.
       mask: weight-decay mask.
+      eps_before_correction: add ``eps`` to :math:`\sqrt{v_t}` before the bias correction.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -895,7 +903,7 @@ def grams(
       https://arxiv.org/abs/2412.17107
     """
     return with_decoupled_decay(
-        scale_by_grams(b1=b1, b2=b2, eps=eps),
+        scale_by_grams(b1=b1, b2=b2, eps=eps, eps_before_correction=eps_before_correction),
         learning_rate,
         weight_decay,
         mask,

@@ -14,7 +14,7 @@ import optax
 from optzoo.core.validation import check_finite, check_positive, check_unit_interval
 from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.optimizers.adam import YUAN_2024_MARS
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_mars
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.sign import scale_by_lion, scale_by_rprop, scale_by_sign
@@ -60,6 +60,13 @@ RIEDMILLER_1993_RPROP = Reference(
     state_per_param=1,
     defaults={"learning_rate": 1e-3},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 2",
+        preset={"weight_decay": 0.0},
+        differences="weight_decay defaults to 1e-3 (optax's); the authors' default is 0",
+        no_package="the authors published source files in google/automl, no package "
+        "(lion-pytorch is a third-party port)",
+    ),
 )
 def lion(
     learning_rate: optax.ScalarOrSchedule,
@@ -70,6 +77,9 @@ def lion(
     mask: Any = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Lion (EvoLved Sign Momentum).
+
+    ``weight_decay`` defaults to optax's 1e-3; the authors' is 0
+    (``optzoo.create("lion", preset="authors")``).
 
     .. math::
        u_t = \operatorname{sign}(\beta_1 m_{t-1} + (1-\beta_1) g_t),\quad

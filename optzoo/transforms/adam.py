@@ -454,6 +454,7 @@ def scale_by_grams(
     b1: jax.typing.ArrayLike = 0.9,
     b2: jax.typing.ArrayLike = 0.999,
     eps: jax.typing.ArrayLike = 1e-6,
+    eps_before_correction: bool = False,
 ) -> optax.GradientTransformation:
     r"""Grams scaling: Adam's magnitude with the current gradient's sign.
 
@@ -464,6 +465,9 @@ def scale_by_grams(
       b1: momentum decay.
       b2: second-moment decay.
       eps: denominator.
+      eps_before_correction: add :math:`\epsilon` to :math:`\sqrt{v_t}` before the bias
+        correction, i.e. :math:`\hat m_t/(\sqrt{\hat v_t} + \epsilon/\sqrt{1-\beta_2^t})`
+        (the authors' ``grams-pytorch``, like Hugging Face's AdamW).
 
     Returns:
       A ``GradientTransformation`` with state ``optax.ScaleByAdamState``.
@@ -482,9 +486,10 @@ def scale_by_grams(
         nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
         bc1 = 1 - power(b1, count)
         bc2 = 1 - power(b2, count)
+        eps_t = eps / jnp.sqrt(bc2) if eps_before_correction else eps
         out = jax.tree.map(
             lambda g, m, v: (
-                jnp.sign(g) * jnp.abs((m / bc1) / (jnp.sqrt(v) / jnp.sqrt(bc2) + eps))
+                jnp.sign(g) * jnp.abs((m / bc1) / (jnp.sqrt(v) / jnp.sqrt(bc2) + eps_t))
             ).astype(g.dtype),
             updates,
             mu,

@@ -1,0 +1,200 @@
+"""Adam-family and wrapper optimizers against their authors' code (issue #14), part B.
+
+Where the authors published a package (``adam-mini``, ``grams-pytorch``) the test runs it;
+where they published source files only, a short transcription of their update, in NumPy
+or around a ``torch.optim`` optimizer their code wraps, is the reference (cited per test).
+"""
+
+from __future__ import annotations
+
+import math
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+import optzoo
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import _reference as R  # noqa: E402
+
+WD = 0.1
+NAMES = list(R.SHAPES)
+
+
+def _adam_moments(state, k, g, b1, b2):
+    m, v = state.setdefault(k, (np.zeros_like(g), np.zeros_like(g)))
+    m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+    state[k] = (m, v)
+    return m, v
+
+
+# --------------------------------------------------------------------------- Lion
+
+
+def _lion_step(lr, b1, b2, wd):
+    # Chen et al., Symbolic Discovery of Optimization Algorithms, 2023,
+    # https://arxiv.org/abs/2302.06675, Algorithm 2.
+    def step(params, grads, state, t):
+        out = {}
+        for k, x in params.items():
+            m = state.get(k, np.zeros_like(x))
+            update = np.sign(b1 * m + (1 - b1) * grads[k])
+            out[k] = x - lr * (update + wd * x)
+            state[k] = b2 * m + (1 - b2) * grads[k]
+        return out, state
+
+    return step
+
+
+def test_lion_matches_the_papers_program():
+    lr = 0.01
+    theirs = R.run_numpy(_lion_step(lr, 0.9, 0.99, WD), {})
+    ours = R.run_optzoo(optzoo.create("lion", preset="authors", learning_rate=lr, weight_decay=WD))
+    R.check(
+        "lion",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of Algorithm 2",
+        kind="transcription",
+    )
+
+
+@pytest.mark.slow
+def test_lion_matches_the_lion_pytorch_port():
+    lion_pytorch = pytest.importorskip("lion_pytorch")
+    lr = 0.01
+    theirs = R.run_torch(lambda ts: lion_pytorch.Lion(ts, lr=lr, weight_decay=WD))
+    ours = R.run_optzoo(optzoo.create("lion", preset="authors", learning_rate=lr, weight_decay=WD))
+    assert R.displacement_error(ours, theirs) <= R.TOL["float64"]
+
+
+# --------------------------------------------------------------------------- Grams
+
+
+def test_grams_matches_grams_pytorch():
+    grams_pytorch = pytest.importorskip("grams")
+    lr = 0.02
+    theirs = R.run_torch(lambda ts: grams_pytorch.Grams(ts, lr=lr, weight_decay=WD))
+    ours = R.run_optzoo(optzoo.create("grams", preset="authors", learning_rate=lr, weight_decay=WD))
+    R.check("grams", R.displacement_error(ours, theirs), "grams-pytorch 0.0.2")
+
+
+# --------------------------------------------------------------------------- Lookahead
+
+
+class _Lookahead:
+    """Transcription of the authors' ``Lookahead`` wrapper (michaelrzhang/lookahead,
+    lookahead_pytorch.py; Zhang, Lucas, Hinton, Ba, Lookahead Optimizer: k steps forward,
+    1 step back, 2019, https://arxiv.org/abs/1907.08610, Algorithm 1) around
+    ``torch.optim.Adam``: after every k inner steps, slow += alpha (fast - slow), fast = slow."""
+
+    def __init__(self, inner, tensors, k=5, alpha=0.8):
+        self.inner, self.tensors, self.k, self.alpha, self.t = inner, tensors, k, alpha, 0
+        self.slow = [p.detach().clone() for p in tensors]
+
+    def zero_grad(self):
+        self.inner.zero_grad()
+
+    def step(self):
+        import torch
+
+        self.inner.step()
+        self.t += 1
+        if self.t % self.k == 0:
+            with torch.no_grad():
+                for p, s in zip(self.tensors, self.slow, strict=True):
+                    p.mul_(self.alpha).add_(s, alpha=1 - self.alpha)
+                    s.copy_(p)
+
+
+def test_lookahead_adam_matches_the_authors_wrapper():
+    torch = pytest.importorskip("torch")
+    lr = 0.02
+    theirs = R.run_torch(lambda ts: _Lookahead(torch.optim.Adam(ts, lr=lr), ts))
+    ours = R.run_optzoo(optzoo.create("lookahead_adam", preset="authors", learning_rate=lr))
+    R.check(
+        "lookahead_adam",
+        R.displacement_error(ours, theirs),
+        f"transcription of lookahead_pytorch.py around torch.optim.Adam {torch.__version__}",
+        kind="transcription",
+    )
+
+
+# --------------------------------------------------------------------------- OrthoGrad
+
+
+class _OrthoGrad:
+    """Transcription of the authors' ``OrthoGrad`` (Prieto, Barsbey, Mediano, Birdal,
+    Grokking at the Edge of Numerical Stability, 2025, https://arxiv.org/abs/2501.04697,
+    Section 5; their orthograd.py): each gradient loses its component along the weights and
+    is rescaled to its old norm, then ``torch.optim.AdamW`` steps."""
+
+    def __init__(self, inner, tensors):
+        self.inner, self.tensors = inner, tensors
+
+    def zero_grad(self):
+        self.inner.zero_grad()
+
+    def step(self):
+        import torch
+
+        with torch.no_grad():
+            for p in self.tensors:
+                w, g = p.view(-1), p.grad.view(-1)
+                g_orth = g - (torch.dot(w, g) / (torch.dot(w, w) + 1e-30)) * w
+                p.grad.copy_((g_orth * (g.norm() / (g_orth.norm() + 1e-30))).view_as(p))
+        self.inner.step()
+
+
+def test_orthograd_adamw_matches_the_authors_wrapper():
+    torch = pytest.importorskip("torch")
+    lr = 0.02
+
+    def make(ts):
+        inner = torch.optim.AdamW(ts, lr=lr, betas=(0.9, 0.99), eps=1e-25, weight_decay=WD)
+        return _OrthoGrad(inner, ts)
+
+    theirs = R.run_torch(make)
+    tx = optzoo.create("orthograd_adamw", preset="authors", learning_rate=lr, weight_decay=WD)
+    R.check(
+        "orthograd_adamw",
+        R.displacement_error(R.run_optzoo(tx), theirs),
+        f"transcription of orthograd.py around torch.optim.AdamW {torch.__version__}",
+        kind="transcription",
+    )
+
+
+# ------------------------------------------------------------ Gradient Centralization
+
+
+def _adamw_gc_step(lr, wd, b1=0.9, b2=0.999, eps=1e-8):
+    # Yong, Huang, Hua, Zhang, Gradient Centralization: A New Optimization Technique for Deep
+    # Neural Networks, 2020, https://arxiv.org/abs/2004.01461, Algorithm 1, as the authors'
+    # AdamW (algorithm-GC/algorithm/Adam.py, use_gc=True, gc_loc=True) runs it: the gradient of
+    # a weight (PyTorch layout) loses its mean over all axes but the first; the decay term
+    # is added to m / denom and both are scaled by lr / (1 - b1^t).
+    def step(params, grads, state, t):
+        out = {}
+        for k, x in params.items():
+            g = grads[k]
+            if g.ndim > 1:
+                g = g - g.mean(axis=tuple(range(1, g.ndim)), keepdims=True)
+            m, v = _adam_moments(state, k, g, b1, b2)
+            denom = np.sqrt(v) / math.sqrt(1 - b2**t) + eps
+            out[k] = x - lr / (1 - b1**t) * (m / denom + wd * x)
+        return out, state
+
+    return step
+
+
+def test_adamw_gc_matches_the_authors_adamw():
+    lr = 0.02
+    theirs = R.run_numpy(_adamw_gc_step(lr, WD), {})
+    tx = optzoo.create("adamw_gc", preset="authors", learning_rate=lr, weight_decay=WD)
+    R.check(
+        "adamw_gc",
+        R.displacement_error(R.run_optzoo(tx), theirs),
+        "NumPy transcription of the authors' AdamW (Algorithm 1)",
+        kind="transcription",
+    )
