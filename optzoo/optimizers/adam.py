@@ -1085,6 +1085,13 @@ def adam_mini(
     state_per_param=3,
     defaults={"learning_rate": 1e-2},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={"optimize_1d": False},
+        differences="MARS on every leaf; the authors' MARS (optimize_1d=False) runs plain "
+        "AdamW (betas (0.9, 0.95), wd 0.1) on leaves that are not matrices",
+        no_package="the authors published source files (AGI-Arena/MARS), no package",
+    ),
 )
 def mars_adamw(
     learning_rate: optax.ScalarOrSchedule,
@@ -1094,12 +1101,18 @@ def mars_adamw(
     eps: jax.typing.ArrayLike = 1e-8,
     weight_decay: optax.ScalarOrSchedule = 0.0,
     mask: Any = None,
+    optimize_1d: bool = True,
+    b1_1d: float = 0.9,
+    b2_1d: float = 0.95,
+    lr_1d_ratio: float = 1.0,
+    weight_decay_1d: float = 0.1,
 ) -> optax.GradientTransformationExtraArgs:
     r"""MARS-AdamW: AdamW on variance-reduced (and norm-clipped) gradients.
 
     :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
-    :func:`optzoo.scale_by_mars` (``mode="adamw"``), applied to every leaf (the paper's
-    code optionally keeps plain AdamW for vectors; use ``optax.multi_transform`` for that).
+    :func:`optzoo.scale_by_mars` (``mode="adamw"``), applied to every leaf by default; the
+    authors' code keeps plain AdamW for leaves that are not matrices
+    (``optzoo.create("mars_adamw", preset="authors")``, i.e. ``optimize_1d=False``).
 
     Args:
       learning_rate: :math:`\eta`.
@@ -1108,6 +1121,12 @@ def mars_adamw(
       eps: denominator.
       weight_decay: decoupled :math:`\lambda`.
       mask: weight-decay mask.
+      optimize_1d: MARS on every leaf (``True``); ``False`` (the authors' default) runs
+        AdamW with ``b1_1d, b2_1d``, learning rate ``lr_1d_ratio * learning_rate`` and
+        decoupled decay ``weight_decay_1d`` on every leaf whose rank is not 2.
+      b1_1d, b2_1d: moment decays of that AdamW.
+      lr_1d_ratio: its learning rate over ``learning_rate`` (the authors' ``lr_1d / lr``).
+      weight_decay_1d: its decoupled weight decay.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -1121,11 +1140,45 @@ def mars_adamw(
       Large Models. 2024. https://arxiv.org/abs/2411.10438
     """
     check_nonnegative("eps", eps)
-    return with_decoupled_decay(
+    return mars_chain(
         scale_by_mars(b1=b1, b2=b2, gamma=gamma, eps=eps, mode="adamw"),
         learning_rate,
         weight_decay,
         mask,
+        optimize_1d,
+        (b1_1d, b2_1d, eps, lr_1d_ratio, weight_decay_1d),
+    )
+
+
+def mars_chain(
+    direction: optax.GradientTransformation,
+    learning_rate: optax.ScalarOrSchedule,
+    weight_decay: optax.ScalarOrSchedule,
+    mask: Any,
+    optimize_1d: bool,
+    adamw_1d: tuple[Any, Any, Any, Any, Any],
+) -> optax.GradientTransformationExtraArgs:
+    """MARS with decoupled decay on every leaf, or (``optimize_1d=False``, the authors'
+    default) on the matrices only and AdamW ``(b1, b2, eps, lr_ratio, wd)`` on the rest."""
+    mars = with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+    if optimize_1d:
+        return mars
+    b1_1d, b2_1d, eps, lr_ratio, wd_1d = adamw_1d
+    check_nonnegative("weight_decay_1d", wd_1d)
+    lr_1d = (
+        (lambda count: lr_ratio * learning_rate(count))
+        if callable(learning_rate)
+        else lr_ratio * learning_rate
+    )
+    adamw_1d_tx = with_decoupled_decay(
+        optax.scale_by_adam(b1=b1_1d, b2=b2_1d, eps=eps), lr_1d, wd_1d, None
+    )
+
+    def labels(tree):
+        return jax.tree.map(lambda x: "mars" if jnp.ndim(x) == 2 else "adamw", tree)
+
+    return optax.with_extra_args_support(
+        optax.multi_transform({"mars": mars, "adamw": adamw_1d_tx}, labels)
     )
 
 

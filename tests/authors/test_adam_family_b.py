@@ -198,3 +198,103 @@ def test_adamw_gc_matches_the_authors_adamw():
         "NumPy transcription of the authors' AdamW (Algorithm 1)",
         kind="transcription",
     )
+
+
+# --------------------------------------------------------------------------- Cautious
+# Liang, Chen, Liu, Liu, Cautious Optimizers: Improving Training with One Line of Code, 2024,
+# https://arxiv.org/abs/2411.16085, Algorithms 1 (C-AdamW) and 2 (C-Lion), as the authors'
+# c_adamw.py (per-tensor loop) and c_lion.py in kyleliang919/C-Optim run them.
+
+
+def _cautious_adamw_step(lr, wd, b1=0.9, b2=0.999, eps=1e-6):
+    def step(params, grads, state, t):
+        out = {}
+        for k, x in params.items():
+            g = grads[k]
+            x = x - lr * wd * x
+            m, v = _adam_moments(state, k, g, b1, b2)
+            step_size = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+            mask = (m * g > 0).astype(float)
+            mask = mask / max(mask.mean(), 1e-3)
+            out[k] = x - step_size * (m * mask) / (np.sqrt(v) + eps)
+        return out, state
+
+    return step
+
+
+def _cautious_lion_step(lr, wd, b1=0.95, b2=0.98):
+    def step(params, grads, state, t):
+        out = {}
+        for k, x in params.items():
+            g, m = grads[k], state.get(k, np.zeros_like(x))
+            x = x * (1 - lr * wd)
+            update = np.sign(b1 * m + (1 - b1) * g)
+            mask = (update * g > 0).astype(float)
+            out[k] = x - lr * update * mask * (mask.size / (mask.sum() + 1))
+            state[k] = b2 * m + (1 - b2) * g
+        return out, state
+
+    return step
+
+
+@pytest.mark.parametrize(
+    ("name", "make_step", "lr"),
+    [("cautious_adamw", _cautious_adamw_step, 0.02), ("cautious_lion", _cautious_lion_step, 0.01)],
+)
+def test_cautious_matches_the_authors_code(name, make_step, lr):
+    theirs = R.run_numpy(make_step(lr, WD), {})
+    tx = optzoo.create(name, preset="authors", learning_rate=lr, weight_decay=WD)
+    R.check(
+        name,
+        R.displacement_error(R.run_optzoo(tx), theirs),
+        "NumPy transcription of C-Optim's " + ("c_adamw.py" if "adam" in name else "c_lion.py"),
+        kind="transcription",
+    )
+
+
+# --------------------------------------------------------------------------- MARS
+
+
+def _mars_step(mode, lr, wd, b1=0.95, b2=0.99, gamma=0.025, eps=1e-8, betas_1d=(0.9, 0.95)):
+    # Yuan, Liu, Wu, Zhou, Gu, MARS: Unleashing the Power of Variance Reduction for Training
+    # Large Models, 2024, https://arxiv.org/abs/2411.10438, Algorithm 1 (approximate form),
+    # as the authors' MARS/optimizers/mars.py runs it with its defaults: matrices get MARS,
+    # every other leaf AdamW with betas_1d, lr_1d = lr and weight_decay_1d = 0.1.
+    def step(params, grads, state, t):
+        out = {}
+        for k, x in params.items():
+            g = grads[k]
+            if x.ndim != 2:
+                m, v = _adam_moments(state, k, g, *betas_1d)
+                denom = (np.sqrt(v) / math.sqrt(1 - betas_1d[1] ** t) + eps) * (
+                    1 - betas_1d[0] ** t
+                )
+                out[k] = x - lr * (0.1 * x + m / denom)
+                continue
+            m, v, last = state.get(k, (np.zeros_like(x),) * 3)
+            c = g + gamma * (b1 / (1 - b1)) * (g - last)
+            c = c / max(np.linalg.norm(c), 1.0)
+            m = b1 * m + (1 - b1) * c
+            if mode == "adamw":
+                v = b2 * v + (1 - b2) * c * c
+                denom = (np.sqrt(v) / math.sqrt(1 - b2**t) + eps) * (1 - b1**t)
+                out[k] = x - lr * (wd * x + m / denom)
+            else:
+                out[k] = x - lr * (wd * x + np.sign(m))
+            state[k] = (m, v, g)
+        return out, state
+
+    return step
+
+
+@pytest.mark.parametrize(("mode", "lr"), [("adamw", 3e-3), ("lion", 3e-3)])
+def test_mars_matches_the_authors_code(mode, lr):
+    name = f"mars_{mode}"
+    theirs = R.run_numpy(_mars_step(mode, lr, WD), {})
+    tx = optzoo.create(name, preset="authors", learning_rate=lr, weight_decay=WD)
+    R.check(
+        name,
+        R.displacement_error(R.run_optzoo(tx), theirs),
+        "NumPy transcription of MARS/optimizers/mars.py (Algorithm 1)",
+        kind="transcription",
+    )
