@@ -11,6 +11,7 @@ import math
 import pathlib
 import sys
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -296,5 +297,100 @@ def test_mars_matches_the_authors_code(mode, lr):
         name,
         R.displacement_error(R.run_optzoo(tx), theirs),
         "NumPy transcription of MARS/optimizers/mars.py (Algorithm 1)",
+        kind="transcription",
+    )
+
+
+# --------------------------------------------------------------------------- SAM / ASAM
+
+
+def _value_fn(params, t):
+    return {"value_fn": lambda p: R.loss(p, t, lambda a: jnp.asarray(a, jnp.float64))}
+
+
+def _sam_step(lr, rho=0.05, l2=1e-3, momentum=0.9, clip=5.0):
+    # Foret, Kleiner, Mobahi, Neyshabur, Sharpness-Aware Minimization for Efficiently
+    # Improving Generalization, 2020, https://arxiv.org/abs/2010.01412, Algorithm 1, as the
+    # authors' JAX train_step (google-research/sam, flax_training.py) runs it: L2 in the loss,
+    # e = rho g / |g|, the gradient at w + e clipped to global norm 5, Nesterov momentum.
+    def full_grad(params, t):
+        return {k: g + l2 * params[k] for k, g in R.grad(params, t - 1).items()}
+
+    def step(params, grads, state, t):
+        g = full_grad(params, t)
+        norm = math.sqrt(sum(np.sum(v * v) for v in g.values()))
+        g = full_grad({k: params[k] + rho * g[k] / norm for k in params}, t)
+        norm = math.sqrt(sum(np.sum(v * v) for v in g.values()))
+        g = {k: v * min(1.0, clip / norm) for k, v in g.items()}
+        out = {}
+        for k, x in params.items():
+            m = momentum * state.get(k, 0.0) + g[k]
+            out[k] = x - lr * (momentum * m + g[k])
+            state[k] = m
+        return out, state
+
+    return step
+
+
+def test_sam_matches_the_authors_train_step():
+    lr = 0.02
+    theirs = R.run_numpy(_sam_step(lr), {})
+    tx = optzoo.create("sam", preset="authors", learning_rate=lr)
+    R.check(
+        "sam",
+        R.displacement_error(R.run_optzoo(tx, extra=_value_fn), theirs),
+        "NumPy transcription of the authors' JAX train_step (Algorithm 1)",
+        kind="transcription",
+    )
+
+
+class _ASAM:
+    """Transcription of the authors' ``ASAM`` (Kwon, Kim, Park, Choi, ASAM: Adaptive
+    Sharpness-Aware Minimization for Scale-Invariant Learning of Deep Neural Networks, 2021,
+    https://arxiv.org/abs/2102.11600, Algorithm 1; SamsungLabs/ASAM asam.py) around
+    ``torch.optim.SGD``: T = |w| + eta on parameters named ``*weight*``, 1 elsewhere;
+    e = rho T^2 g / (|T g| + 1e-16); SGD steps from w with the gradient at w + e."""
+
+    def __init__(self, inner, named, rho=0.5, eta=0.01):
+        self.inner, self.named, self.rho, self.eta = inner, named, rho, eta
+
+    def zero_grad(self):
+        self.inner.zero_grad()
+
+    def step(self, closure):
+        import torch
+
+        closure()
+        with torch.no_grad():
+            scale = [p.abs() + self.eta if "weight" in n else 1.0 for n, p in self.named]
+            tg = [s * p.grad for s, (_, p) in zip(scale, self.named, strict=True)]
+            norm = torch.norm(torch.stack([torch.norm(x) for x in tg])) + 1e-16
+            e = [self.rho * s * x / norm for s, x in zip(scale, tg, strict=True)]
+            for x, (_, p) in zip(e, self.named, strict=True):
+                p.add_(x)
+        closure()
+        with torch.no_grad():
+            for x, (_, p) in zip(e, self.named, strict=True):
+                p.sub_(x)
+        self.inner.step()
+
+
+def test_asam_matches_the_authors_asam():
+    torch = pytest.importorskip("torch")
+    lr = 0.02
+    # Torch names: a bias and two weights; the same choice on optzoo's side by mask.
+    torch_names = ["fc.bias", "fc.weight", "conv.weight"]
+
+    def make(ts):
+        inner = torch.optim.SGD(ts, lr=lr, momentum=0.9, weight_decay=5e-4)
+        return _ASAM(inner, list(zip(torch_names, ts, strict=True)))
+
+    theirs = R.run_torch(make, closure=True)
+    mask = {"vector": False, "matrix": True, "tensor": True}
+    tx = optzoo.create("asam", preset="authors", learning_rate=lr, adaptive_mask=mask)
+    R.check(
+        "asam",
+        R.displacement_error(R.run_optzoo(tx, extra=_value_fn), theirs),
+        f"transcription of asam.py around torch.optim.SGD {torch.__version__}",
         kind="transcription",
     )
