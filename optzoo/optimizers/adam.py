@@ -817,6 +817,11 @@ def laprop(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 2",
+        no_package="the authors published no package (the algorithm box is the reference; "
+        "open_clip, their training code, has no StableAdamW)",
+    ),
 )
 def stable_adamw(
     learning_rate: optax.ScalarOrSchedule,

@@ -394,3 +394,39 @@ def test_asam_matches_the_authors_asam():
         f"transcription of asam.py around torch.optim.SGD {torch.__version__}",
         kind="transcription",
     )
+
+
+# --------------------------------------------------------------------------- StableAdamW
+
+
+def _stable_adamw_step(lr, wd, b1=0.9, b2=0.99, eps=1e-8):
+    # Wortsman, Dettmers, Zettlemoyer, Morcos, Farhadi, Schmidt, Stable and low-precision
+    # training for large-scale vision-language models, 2023, https://arxiv.org/abs/2304.13013,
+    # Algorithm 2: debiased betas, per-tensor RMS of g^2 / max(u, eps^2) limits the step.
+    def step(params, grads, state, t):
+        b1h = b1 * (1 - b1 ** (t - 1)) / (1 - b1**t)
+        b2h = b2 * (1 - b2 ** (t - 1)) / (1 - b2**t)
+        out = {}
+        for k, x in params.items():
+            g = grads[k]
+            v, u = state.get(k, (np.zeros_like(x), np.zeros_like(x)))
+            v, u = b1h * v + (1 - b1h) * g, b2h * u + (1 - b2h) * g * g
+            rms = math.sqrt(np.mean(g * g / np.maximum(u, eps**2)))
+            eta = lr / max(1.0, rms)
+            out[k] = x - eta * wd * x - eta * v / (np.sqrt(u) + eps)
+            state[k] = (v, u)
+        return out, state
+
+    return step
+
+
+def test_stable_adamw_matches_the_papers_algorithm():
+    lr = 0.02
+    theirs = R.run_numpy(_stable_adamw_step(lr, WD), {})
+    tx = optzoo.create("stable_adamw", preset="authors", learning_rate=lr, weight_decay=WD)
+    R.check(
+        "stable_adamw",
+        R.displacement_error(R.run_optzoo(tx), theirs),
+        "NumPy transcription of Algorithm 2",
+        kind="transcription",
+    )
