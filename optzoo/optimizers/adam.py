@@ -58,6 +58,8 @@ __all__ = [
     "adabound",
     "adamp",
     "adam_mini",
+    "adam_mini_partition",
+    "adam_mini_decay_mask",
     "mars_adamw",
     "ademamix",
     "simplified_ademamix",
@@ -1037,6 +1039,13 @@ def adamp(
     state_per_param=1,
     defaults={"learning_rate": 1e-2},
     also_in=(),
+    authors=Authors(
+        code="adam-mini==1.1.1",
+        preset={"partition": "authors", "mask": "authors"},
+        differences="one block per output neuron of every matrix; the authors' partition is "
+        "by parameter name (embedding/output/value/mlp rows, query/key heads, bias entries, "
+        "one block per whole tensor otherwise) and norm/bias parameters are not decayed",
+    ),
 )
 def adam_mini(
     learning_rate: optax.ScalarOrSchedule,
@@ -1046,15 +1055,18 @@ def adam_mini(
     weight_decay: optax.ScalarOrSchedule = 0.0,
     mask: Any = None,
     block_axis: int | None = None,
+    partition: Any = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Adam-mini: AdamW with one second-moment scalar per block of parameters.
 
     Block partition: for leaves with two or more axes, one block per index of ``block_axis``
     (default the last axis: one per output neuron of a Flax ``Dense``/``Conv`` kernel); each
     vector or scalar leaf is one block. The paper additionally splits attention Q/K by head
-    and embeddings by token; pass a ``block_axis`` or use ``optax.multi_transform`` for those.
+    and embeddings by token; pass a ``block_axis`` or a ``partition`` for those.
     :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
-    :func:`optzoo.scale_by_adam_mini`.
+    :func:`optzoo.scale_by_adam_mini`. The authors' package partitions by parameter name
+    (:func:`optzoo.adam_mini_partition`) and exempts norm/bias parameters from decay
+    (:func:`optzoo.adam_mini_decay_mask`): ``optzoo.create("adam_mini", preset="authors")``.
 
     Args:
       learning_rate: :math:`\eta`.
@@ -1063,23 +1075,120 @@ def adam_mini(
       weight_decay: decoupled :math:`\lambda`.
       mask: weight-decay mask.
       block_axis: the axis indexing blocks (``None``: the last axis).
+      partition: per-leaf blocks, a tree or a callable on the params (see
+        :func:`optzoo.scale_by_adam_mini`); ``"authors"`` is :func:`optzoo.adam_mini_partition`
+        (for a model with attention use ``functools.partial(adam_mini_partition, dim=...,
+        n_heads=...)``).
+      mask: also ``"authors"``: :func:`optzoo.adam_mini_decay_mask`.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
 
     Example:
-      >>> import optzoo
+      >>> import functools, optzoo
       >>> tx = optzoo.adam_mini(1e-3, weight_decay=0.1)
+      >>> # The authors' name-based partition for a Flax transformer (kernels (in, out)):
+      >>> authors = functools.partial(
+      ...     optzoo.adam_mini_partition, dim=512, n_heads=8, matrix_layout="in_out")
+      >>> tx = optzoo.adam_mini(1e-3, weight_decay=0.1, partition=authors,
+      ...                       mask=optzoo.adam_mini_decay_mask)
 
     References:
       Zhang et al. Adam-mini: Use Fewer Learning Rates To Gain More. 2024.
       https://arxiv.org/abs/2406.16793
     """
+    if isinstance(partition, str) and partition == "authors":
+        partition = adam_mini_partition
+    if isinstance(mask, str) and mask == "authors":
+        mask = adam_mini_decay_mask
     return with_decoupled_decay(
-        scale_by_adam_mini(b1=b1, b2=b2, eps=eps, block_axis=block_axis),
+        scale_by_adam_mini(b1=b1, b2=b2, eps=eps, block_axis=block_axis, partition=partition),
         learning_rate,
         weight_decay,
         mask,
+    )
+
+
+# The authors' keyword sets (adam-mini 1.1.1), matched as substrings of the lower-case
+# parameter name ("layers.0.attention.wq.kernel").
+_MINI_EMBED = ("embed", "embd", "wte")
+_MINI_OUTPUT = ("lm_head", "output", "final_layer")
+_MINI_QK = ("k_proj", "q_proj", "wq", "wk", "query", "key")
+_MINI_ROWS = ("v_proj", "wv", "value", "o_proj", "wo", "attn.proj", "feed_forward")
+_MINI_ROWS_MORE = ("linear", "mlp")
+
+
+def _dotted_names(params: Any) -> Any:
+    return jax.tree_util.tree_map_with_path(
+        lambda path, _: jax.tree_util.keystr(path, simple=True, separator=".").lower(), params
+    )
+
+
+def adam_mini_partition(
+    params: Any,
+    *,
+    dim: int | None = None,
+    n_heads: int | None = None,
+    matrix_layout: str = "out_in",
+) -> Any:
+    r"""The Adam-mini authors' block partition, from the parameters' names.
+
+    Follows ``adam-mini`` 1.1.1 (Zhang et al. 2024), on each leaf's key path joined with
+    dots and lower-cased: a name containing ``bias`` is plain Adam (``"element"``); a query
+    or key (``q_proj``, ``k_proj``, ``wq``, ``wk``, ``query``, ``key``) has one block per
+    head (``("split", out_axis, out_size // (dim // n_heads))``); embeddings (``embed``,
+    ``embd``, ``wte``) have one block per token, and outputs, values, attention outputs and
+    MLPs (``lm_head``, ``output``, ``v_proj``, ``wv``, ``o_proj``, ``mlp``, ``linear`` ...)
+    one per output neuron; every other leaf (norms, and names the authors do not know) is
+    one block (``"whole"``), as are vectors in the row classes.
+
+    Args:
+      params: the parameter tree (or anything with its structure, names and shapes).
+      dim: model width; needed only when a query or key is present.
+      n_heads: attention heads; needed only when a query or key is present.
+      matrix_layout: ``"out_in"`` (PyTorch weights, the authors') or ``"in_out"`` (Flax
+        kernels: output neurons on the last axis; embedding tables stay ``(vocab, dim)``).
+
+    Returns:
+      A tree of block specs for ``adam_mini(partition=...)``.
+
+    Example:
+      >>> import functools, jax.numpy as jnp, optzoo
+      >>> params = {"wte": jnp.zeros((10, 4)), "q_proj": {"weight": jnp.zeros((4, 4))}}
+      >>> optzoo.adam_mini_partition(params, dim=4, n_heads=2)
+      {'q_proj': {'weight': ('split', 0, 2)}, 'wte': 0}
+    """
+    if matrix_layout not in ("out_in", "in_out"):
+        raise ValueError(f"matrix_layout must be 'out_in' or 'in_out', got {matrix_layout!r}")
+    out_axis = 0 if matrix_layout == "out_in" else -1
+
+    def spec(name: str, x: Any) -> Any:
+        if "bias" in name:
+            return "element"
+        if jnp.ndim(x) < 2:
+            return "whole"
+        if any(k in name for k in _MINI_QK):
+            if dim is None or n_heads is None:
+                raise ValueError(
+                    f"adam_mini_partition: {name!r} is a query/key; pass dim= and n_heads= "
+                    "(functools.partial(optzoo.adam_mini_partition, dim=..., n_heads=...))"
+                )
+            size = jnp.shape(x)[out_axis]
+            return ("split", out_axis, size // (dim // n_heads))
+        if any(k in name for k in _MINI_EMBED):
+            return 0
+        if any(k in name for k in _MINI_OUTPUT + _MINI_ROWS + _MINI_ROWS_MORE):
+            return out_axis
+        return "whole"
+
+    return jax.tree.map(spec, _dotted_names(params), params)
+
+
+def adam_mini_decay_mask(params: Any) -> Any:
+    """``False`` for the leaves the Adam-mini authors do not decay (names containing
+    ``norm``, ``ln`` or ``bias``), ``True`` elsewhere: ``adam_mini(mask=...)``."""
+    return jax.tree.map(
+        lambda name: not any(k in name for k in ("norm", "ln", "bias")), _dotted_names(params)
     )
 
 

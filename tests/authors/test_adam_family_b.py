@@ -430,3 +430,68 @@ def test_stable_adamw_matches_the_papers_algorithm():
         "NumPy transcription of Algorithm 2",
         kind="transcription",
     )
+
+
+# --------------------------------------------------------------------------- Adam-mini
+
+
+def test_adam_mini_matches_the_authors_package():
+    pytest.importorskip("torch")
+    adam_mini = pytest.importorskip("adam_mini")
+    lr = 0.02
+
+    def make(ts):
+        named = list(zip(NAMES, ts, strict=True))
+        return adam_mini.Adam_mini(named, lr=lr, weight_decay=WD, verbose=False)
+
+    theirs = R.run_torch(make)
+    tx = optzoo.create("adam_mini", preset="authors", learning_rate=lr, weight_decay=WD)
+    R.check("adam_mini", R.displacement_error(R.run_optzoo(tx), theirs), "adam-mini 1.1.1")
+
+
+@pytest.mark.slow
+def test_adam_mini_name_based_partition_matches_the_package():
+    # Transformer-like names (PyTorch layout, dim 8, 2 heads): embedding and value rows,
+    # query/key heads, bias entries, a norm as one block, no decay on norm and bias.
+    torch = pytest.importorskip("torch")
+    adam_mini = pytest.importorskip("adam_mini")
+    import functools
+
+    import jax
+
+    shapes = {
+        "embed_tokens.weight": (6, 8),
+        "layers.0.self_attn.q_proj.weight": (8, 8),
+        "layers.0.self_attn.k_proj.weight": (4, 8),
+        "layers.0.self_attn.v_proj.weight": (8, 8),
+        "layers.0.mlp.up.weight": (5, 8),
+        "layers.0.mlp.up.bias": (5,),
+        "layers.0.input_layernorm.weight": (8,),
+        "lm_head.weight": (6, 8),
+    }
+    rng = np.random.default_rng(0)
+    init = {k: rng.normal(size=s) for k, s in shapes.items()}
+    curv = {k: rng.uniform(0.5, 2.0, s) for k, s in shapes.items()}
+    lr, steps = 0.02, 30
+
+    ts = {k: torch.tensor(v, requires_grad=True) for k, v in init.items()}
+    opt = adam_mini.Adam_mini(
+        list(ts.items()), lr=lr, weight_decay=WD, dim=8, n_heads=2, n_kv_heads=1, verbose=False
+    )
+    with jax.enable_x64(True):
+        params = {k: jnp.asarray(v, jnp.float64) for k, v in init.items()}
+        part = functools.partial(optzoo.adam_mini_partition, dim=8, n_heads=2)
+        tx = optzoo.create(
+            "adam_mini", preset="authors", learning_rate=lr, weight_decay=WD, partition=part
+        )
+        state = tx.init(params)
+        for _ in range(steps):
+            for k, p in ts.items():
+                p.grad = torch.from_numpy(curv[k] * (p.detach().numpy() - 1.0))
+            opt.step()
+            grads = {k: jnp.asarray(curv[k]) * (p - 1.0) for k, p in params.items()}
+            u, state = tx.update(grads, state, params)
+            params = jax.tree.map(lambda p, d: p + d, params, u)
+        theirs = {k: p.detach().numpy() for k, p in ts.items()}
+        for k in shapes:
+            np.testing.assert_allclose(np.asarray(params[k]), theirs[k], rtol=1e-10, atol=1e-12)
