@@ -1204,7 +1204,7 @@ def adam_mini_decay_mask(params: Any) -> Any:
         preset={"optimize_1d": False},
         differences="MARS on every leaf; the authors' MARS (optimize_1d=False) runs plain "
         "AdamW (betas (0.9, 0.95), wd 0.1) on leaves that are not matrices",
-        no_package="the authors published source files (AGI-Arena/MARS), no package",
+        no_package="the authors published source files (AGI-Arena/MARS)",
     ),
 )
 def mars_adamw(

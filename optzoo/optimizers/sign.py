@@ -247,7 +247,7 @@ def rprop(
         preset={"optimize_1d": False, "b1": 0.95},
         differences="MARS on every leaf; the authors' MARS (optimize_1d=False) runs plain "
         "AdamW (betas (0.9, 0.95), wd 0.1) on leaves that are not matrices, and b1 0.95 for Lion",
-        no_package="the authors published source files (AGI-Arena/MARS), no package",
+        no_package="the authors published source files (AGI-Arena/MARS)",
     ),
 )
 def mars_lion(

@@ -190,7 +190,7 @@ def _scale_by_adam_eps_first(
         differences="optax's AdamW (eps 1e-8 after the bias correction, wd 1e-4), mask "
         "rescaled by d/(sum+1); the authors' C-AdamW: eps 1e-6 before the correction, wd 0, "
         "mask / max(mean, 1e-3)",
-        no_package="the authors published source files (kyleliang919/C-Optim), no package",
+        no_package="the authors published source files (kyleliang919/C-Optim)",
     ),
 )
 def cautious_adamw(
@@ -276,7 +276,7 @@ def cautious_adamw(
         preset={"b1": 0.95, "b2": 0.98, "weight_decay": 0.0},
         differences="optax's Lion betas (0.9, 0.99) and wd 1e-3; the authors' C-Lion: "
         "(0.95, 0.98), wd 0",
-        no_package="the authors published source files (kyleliang919/C-Optim), no package",
+        no_package="the authors published source files (kyleliang919/C-Optim)",
     ),
 )
 def cautious_lion(

@@ -115,7 +115,7 @@ def with_lookahead(
         code="paper, Algorithm 1",
         preset={"sync_period": 5, "slow_step_size": 0.8},
         differences="k=6, alpha=0.5 (optax's example); the authors' code uses k=5, alpha=0.8",
-        no_package="the authors published a source file (michaelrzhang/lookahead), no package",
+        no_package="the authors published a source file (michaelrzhang/lookahead)",
     ),
 )
 def lookahead_adam(

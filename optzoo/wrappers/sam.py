@@ -163,7 +163,7 @@ def _weight_named(params: Any) -> Any:
         preset={"momentum": 0.9, "nesterov": True, "l2_reg": 1e-3, "clip_norm": 5.0},
         differences="plain SGD; the authors' JAX code: Nesterov momentum 0.9, L2 1e-3 in "
         "the loss, SAM gradient clipped to global norm 5 (and no eps in the norm)",
-        no_package="the authors published JAX research code (google-research/sam), no package",
+        no_package="the authors published JAX research code (google-research/sam)",
     ),
 )
 def sam(
@@ -224,7 +224,7 @@ def sam(
         },
         differences="every leaf scaled by |w| + eta, plain SGD; the authors' code scales "
         "the parameters named '*weight*' only and runs SGD(momentum 0.9, weight_decay 5e-4)",
-        no_package="the authors published source files (SamsungLabs/ASAM), no package",
+        no_package="the authors published source files (SamsungLabs/ASAM)",
     ),
 )
 def asam(

@@ -117,7 +117,7 @@ def test_lookahead_adam_matches_the_authors_wrapper():
     R.check(
         "lookahead_adam",
         R.displacement_error(ours, theirs),
-        f"transcription of lookahead_pytorch.py around torch.optim.Adam {torch.__version__}",
+        "transcription of lookahead_pytorch.py around torch.optim.Adam",
         kind="transcription",
     )
 
@@ -161,7 +161,7 @@ def test_orthograd_adamw_matches_the_authors_wrapper():
     R.check(
         "orthograd_adamw",
         R.displacement_error(R.run_optzoo(tx), theirs),
-        f"transcription of orthograd.py around torch.optim.AdamW {torch.__version__}",
+        "transcription of orthograd.py around torch.optim.AdamW",
         kind="transcription",
     )
 
@@ -391,7 +391,7 @@ def test_asam_matches_the_authors_asam():
     R.check(
         "asam",
         R.displacement_error(R.run_optzoo(tx, extra=_value_fn), theirs),
-        f"transcription of asam.py around torch.optim.SGD {torch.__version__}",
+        "transcription of asam.py around torch.optim.SGD",
         kind="transcription",
     )
 
