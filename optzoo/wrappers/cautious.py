@@ -181,15 +181,10 @@ def _scale_by_adam_eps_first(
     also_in=(),
     authors=Authors(
         code="paper, Algorithm 1",
-        preset={
-            "eps": 1e-6,
-            "weight_decay": 0.0,
-            "eps_before_correction": True,
-            "rescale": "clamped_mean",
-        },
-        differences="optax's AdamW (eps 1e-8 after the bias correction, wd 1e-4), mask "
-        "rescaled by d/(sum+1); the authors' C-AdamW: eps 1e-6 before the correction, wd 0, "
-        "mask / max(mean, 1e-3)",
+        preset={"eps": 1e-6, "weight_decay": 0.0, "rescale": "clamped_mean"},
+        differences="eps 1e-8, wd 1e-4, mask rescaled by d/(sum+1); the authors' C-AdamW: "
+        "eps 1e-6, wd 0, mask / max(mean, 1e-3) (their foreach=False loop also adds eps "
+        "before the bias correction: eps_before_correction=True)",
         no_package="the authors published source files (kyleliang919/C-Optim)",
     ),
 )
@@ -209,9 +204,8 @@ def cautious_adamw(
 ) -> optax.GradientTransformationExtraArgs:
     r"""C-AdamW: AdamW whose Adam direction is masked by :func:`cautious`.
 
-    optax's AdamW defaults here; the authors' C-AdamW adds ``eps=1e-6`` before the bias
-    correction and rescales by the clamped mask mean
-    (``optzoo.create("cautious_adamw", preset="authors")``).
+    optax's AdamW defaults here; the authors' C-AdamW uses ``eps=1e-6``, no decay and
+    rescales by the clamped mask mean (``optzoo.create("cautious_adamw", preset="authors")``).
 
     .. math::
        u_t = \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}, \quad
@@ -232,7 +226,7 @@ def cautious_adamw(
       mask: weight-decay mask.
       cautious_weight_decay: use cautious weight decay.
       eps_before_correction: add ``eps`` to :math:`\sqrt{v_t}` before the bias correction
-        (Hugging Face's AdamW, the authors' code); ``eps_root`` must then be 0.
+        (Hugging Face's AdamW; the authors' ``foreach=False`` loop); ``eps_root`` must be 0.
       rescale: mask rescaling, see :func:`cautious`.
 
     Returns:

@@ -153,7 +153,9 @@ def test_orthograd_adamw_matches_the_authors_wrapper():
     lr = 0.02
 
     def make(ts):
-        inner = torch.optim.AdamW(ts, lr=lr, betas=(0.9, 0.99), eps=1e-25, weight_decay=WD)
+        # As in their grokking_experiments.py: only lr and weight_decay reach the AdamW (the
+        # betas and eps they load afterwards land in the wrapper's groups, not the AdamW's).
+        inner = torch.optim.AdamW(ts, lr=lr, weight_decay=WD)
         return _OrthoGrad(inner, ts)
 
     theirs = R.run_torch(make)
@@ -204,20 +206,24 @@ def test_adamw_gc_matches_the_authors_adamw():
 # --------------------------------------------------------------------------- Cautious
 # Liang, Chen, Liu, Liu, Cautious Optimizers: Improving Training with One Line of Code, 2024,
 # https://arxiv.org/abs/2411.16085, Algorithms 1 (C-AdamW) and 2 (C-Lion), as the authors'
-# c_adamw.py (per-tensor loop) and c_lion.py in kyleliang919/C-Optim run them.
+# c_adamw.py (its default foreach path) and c_lion.py in kyleliang919/C-Optim run them.
 
 
-def _cautious_adamw_step(lr, wd, b1=0.9, b2=0.999, eps=1e-6):
+def _cautious_adamw_step(lr, wd, b1=0.9, b2=0.999, eps=1e-6, eps_before_correction=False):
     def step(params, grads, state, t):
         out = {}
         for k, x in params.items():
             g = grads[k]
             x = x - lr * wd * x
             m, v = _adam_moments(state, k, g, b1, b2)
-            step_size = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
             mask = (m * g > 0).astype(float)
             mask = mask / max(mask.mean(), 1e-3)
-            out[k] = x - step_size * (m * mask) / (np.sqrt(v) + eps)
+            if eps_before_correction:  # their foreach=False loop (Hugging Face's AdamW)
+                step_size = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+                out[k] = x - step_size * (m * mask) / (np.sqrt(v) + eps)
+            else:
+                denom = np.sqrt(v) / math.sqrt(1 - b2**t) + eps
+                out[k] = x - lr / (1 - b1**t) * (m * mask) / denom
         return out, state
 
     return step
@@ -495,3 +501,17 @@ def test_adam_mini_name_based_partition_matches_the_package():
         theirs = {k: p.detach().numpy() for k, p in ts.items()}
         for k in shapes:
             np.testing.assert_allclose(np.asarray(params[k]), theirs[k], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_cautious_adamw_eps_before_correction_matches_the_authors_loop():
+    lr = 0.02
+    theirs = R.run_numpy(_cautious_adamw_step(lr, WD, eps_before_correction=True), {})
+    tx = optzoo.create(
+        "cautious_adamw",
+        preset="authors",
+        learning_rate=lr,
+        weight_decay=WD,
+        eps_before_correction=True,
+    )
+    assert R.displacement_error(R.run_optzoo(tx), theirs) <= R.TOL["float64"]
