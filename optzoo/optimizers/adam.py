@@ -1274,11 +1274,15 @@ def mars_chain(
 ) -> optax.GradientTransformationExtraArgs:
     """MARS with decoupled decay on every leaf, or (``optimize_1d=False``, the authors'
     default) on the matrices only and AdamW ``(b1, b2, eps, lr_ratio, wd)`` on the rest."""
+    b1_1d, b2_1d, eps, lr_ratio, wd_1d = adamw_1d
+    check_decay("b1_1d", b1_1d)
+    check_decay("b2_1d", b2_1d)
+    check_nonnegative("lr_1d_ratio", lr_ratio)
+    check_nonnegative("weight_decay_1d", wd_1d)
     mars = with_decoupled_decay(direction, learning_rate, weight_decay, mask)
     if optimize_1d:
         return mars
     b1_1d, b2_1d, eps, lr_ratio, wd_1d = adamw_1d
-    check_nonnegative("weight_decay_1d", wd_1d)
     lr_1d = (
         (lambda count: lr_ratio * learning_rate(count))
         if callable(learning_rate)

@@ -11,7 +11,12 @@ from typing import Any
 import jax
 import optax
 
-from optzoo.core.validation import check_finite, check_positive, check_unit_interval
+from optzoo.core.validation import (
+    check_finite,
+    check_nonnegative,
+    check_positive,
+    check_unit_interval,
+)
 from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.optimizers.adam import YUAN_2024_MARS, mars_chain
 from optzoo.registry import Authors, Reference, register
@@ -293,6 +298,7 @@ def mars_lion(
       Yuan, Liu, Wu, Zhou, Gu. MARS: Unleashing the Power of Variance Reduction for Training
       Large Models. 2024. https://arxiv.org/abs/2411.10438
     """
+    check_nonnegative("eps_1d", eps_1d)
     return mars_chain(
         scale_by_mars(b1=b1, gamma=gamma, mode="lion"),
         learning_rate,

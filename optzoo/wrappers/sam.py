@@ -31,6 +31,11 @@ KWON_2021 = Reference(
 )
 
 
+def _is_zero(x: Any) -> bool:
+    # A Python zero (the term is skipped); arrays and tracers (inject_hyperparams) count.
+    return isinstance(x, (int, float)) and x == 0
+
+
 def sam_wrapper(
     inner: optax.GradientTransformation,
     rho: float = 0.05,
@@ -100,7 +105,7 @@ def sam_wrapper(
         if value_fn is None or params is None:
             raise ValueError("SAM needs params and the value_fn= extra argument (the loss)")
         reject_masked(params, "SAM")
-        if l2_reg:
+        if not _is_zero(l2_reg):
             updates = jax.tree.map(lambda g, w: g + l2_reg * w, updates, params)
         if adaptive:
             t = jax.tree.map(lambda w: jnp.abs(w) + eta, params)
@@ -118,7 +123,7 @@ def sam_wrapper(
             e = jax.tree.map(lambda g: rho * g / norm, updates)
         perturbed = jax.tree.map(lambda w, ei: (w + ei).astype(w.dtype), params, e)
         adv = jax.grad(value_fn)(perturbed)
-        if l2_reg:
+        if not _is_zero(l2_reg):
             adv = jax.tree.map(lambda a, w: a + l2_reg * w, adv, perturbed)
         adv = jax.tree.map(lambda a, g: a.astype(g.dtype), adv, updates)
         return inner.update(adv, state, params, value_fn=value_fn, **extra)
@@ -136,7 +141,7 @@ def _sgd(
     check_nonnegative("weight_decay", weight_decay)
     return optax.chain(
         optax.clip_by_global_norm(clip_norm) if clip_norm is not None else optax.identity(),
-        optax.add_decayed_weights(weight_decay) if weight_decay else optax.identity(),
+        optax.identity() if _is_zero(weight_decay) else optax.add_decayed_weights(weight_decay),
         optax.trace(momentum, nesterov) if momentum is not None else optax.identity(),
         scale_by_learning_rate(learning_rate),
     )
