@@ -1140,7 +1140,9 @@ def adam_mini_partition(
     ``embd``, ``wte``) have one block per token, and outputs, values, attention outputs and
     MLPs (``lm_head``, ``output``, ``v_proj``, ``wv``, ``o_proj``, ``mlp``, ``linear`` ...)
     one per output neuron; every other leaf (norms, and names the authors do not know) is
-    one block (``"whole"``), as are vectors in the row classes.
+    one block (``"whole"``), as are vectors in the row classes. (The package averages a
+    rank-3 leaf of the row classes over its second axis only; here such a leaf has one
+    block per index of the output axis.)
 
     Args:
       params: the parameter tree (or anything with its structure, names and shapes).

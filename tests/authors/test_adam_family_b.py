@@ -392,6 +392,9 @@ def test_asam_matches_the_authors_asam():
         return _ASAM(inner, list(zip(torch_names, ts, strict=True)))
 
     theirs = R.run_torch(make, closure=True)
+    # The preset's mask picks the leaves named like the authors' "*.weight".
+    pick = optzoo.registry.info("asam").authors.preset["adaptive_mask"]
+    assert pick({"fc": {"weight": 0.0, "bias": 0.0}}) == {"fc": {"weight": True, "bias": False}}
     mask = {"vector": False, "matrix": True, "tensor": True}
     tx = optzoo.create("asam", preset="authors", learning_rate=lr, adaptive_mask=mask)
     R.check(
