@@ -225,7 +225,7 @@ def sam(
             "momentum": 0.9,
             "weight_decay": 5e-4,
             "eps": 1e-16,
-            "adaptive_mask": _weight_named,
+            "adaptive_mask": "authors",
         },
         differences="every leaf scaled by |w| + eta, plain SGD; the authors' code scales "
         "the parameters named '*weight*' only and runs SGD(momentum 0.9, weight_decay 5e-4)",
@@ -258,7 +258,8 @@ def asam(
       weight_decay: coupled L2 of the base SGD, at the unperturbed weights
         (``torch.optim.SGD``'s ``weight_decay``).
       eps: added to the norm.
-      adaptive_mask: leaves scaled by :math:`T_w` (see :func:`sam_wrapper`).
+      adaptive_mask: leaves scaled by :math:`T_w` (see :func:`sam_wrapper`); ``"authors"``:
+        the leaves whose key path contains ``"weight"``, as in the authors' code.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -273,6 +274,12 @@ def asam(
     """
     check_unit_interval("momentum", momentum)
     check_finite("learning_rate", learning_rate)
+    if isinstance(adaptive_mask, str):
+        if adaptive_mask != "authors":
+            raise ValueError(
+                f"adaptive_mask: a tree, a callable or 'authors', got {adaptive_mask!r}"
+            )
+        adaptive_mask = _weight_named
     return sam_wrapper(
         _sgd(learning_rate, momentum, nesterov, weight_decay),
         rho,

@@ -11,6 +11,7 @@ import math
 import pathlib
 import sys
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -392,9 +393,19 @@ def test_asam_matches_the_authors_asam():
         return _ASAM(inner, list(zip(torch_names, ts, strict=True)))
 
     theirs = R.run_torch(make, closure=True)
-    # The preset's mask picks the leaves named like the authors' "*.weight".
-    pick = optzoo.registry.info("asam").authors.preset["adaptive_mask"]
-    assert pick({"fc": {"weight": 0.0, "bias": 0.0}}) == {"fc": {"weight": True, "bias": False}}
+    # The preset's mask scales the leaves named like the authors' "*.weight" only.
+    named = {"fc": {"weight": jnp.asarray([0.5, -2.0]), "bias": jnp.asarray([0.5, -2.0])}}
+    grads = {"fc": {"weight": jnp.asarray([1.0, 1.0]), "bias": jnp.asarray([1.0, 1.0])}}
+
+    def probe(adaptive_mask):
+        tx = optzoo.create("asam", preset="authors", learning_rate=1.0, adaptive_mask=adaptive_mask)
+        # The identity's gradient at the perturbed point is the perturbed point itself.
+        value_fn = lambda p: 0.5 * sum(jnp.sum(x * x) for x in jax.tree.leaves(p))  # noqa: E731
+        return tx.update(grads, tx.init(named), named, value_fn=value_fn)[0]
+
+    explicit = probe({"fc": {"weight": True, "bias": False}})
+    assert jax.tree.all(jax.tree.map(np.allclose, probe("authors"), explicit))
+    assert not np.allclose(explicit["fc"]["weight"], explicit["fc"]["bias"])
     mask = {"vector": False, "matrix": True, "tensor": True}
     tx = optzoo.create("asam", preset="authors", learning_rate=lr, adaptive_mask=mask)
     R.check(
@@ -465,8 +476,6 @@ def test_adam_mini_name_based_partition_matches_the_package():
     torch = pytest.importorskip("torch")
     adam_mini = pytest.importorskip("adam_mini")
     import functools
-
-    import jax
 
     shapes = {
         "embed_tokens.weight": (6, 8),
