@@ -58,6 +58,8 @@ __all__ = [
     "adabound",
     "adamp",
     "adam_mini",
+    "adam_mini_partition",
+    "adam_mini_decay_mask",
     "mars_adamw",
     "ademamix",
     "simplified_ademamix",
@@ -908,6 +910,11 @@ def _shrink_stepped_weights(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 2",
+        no_package="the authors published no package (the algorithm box is the reference; "
+        "open_clip, their training code, has no StableAdamW)",
+    ),
 )
 def stable_adamw(
     learning_rate: optax.ScalarOrSchedule,
@@ -953,6 +960,11 @@ def stable_adamw(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=(),
+    authors=Authors(
+        code="grams-pytorch==0.0.2",
+        preset={"eps_before_correction": True},
+        differences="eps added before the bias correction (eps / sqrt(1 - b2^t) in optzoo's form)",
+    ),
 )
 def grams(
     learning_rate: optax.ScalarOrSchedule,
@@ -961,11 +973,13 @@ def grams(
     eps: jax.typing.ArrayLike = 1e-6,
     weight_decay: optax.ScalarOrSchedule = 0.0,
     mask: Any = None,
+    eps_before_correction: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Grams: Adam magnitudes, current-gradient signs.
 
     :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
-    :func:`optzoo.scale_by_grams`.
+    :func:`optzoo.scale_by_grams`. The authors' ``grams-pytorch`` adds ``eps`` before the
+    bias correction; ``optzoo.create("grams", preset="authors")`` does too.
 
     Args:
       learning_rate: :math:`\eta`.
@@ -973,6 +987,7 @@ def grams(
       eps: denominator.
       weight_decay: decoupled :math:`\lambda`.
       mask: weight-decay mask.
+      eps_before_correction: add ``eps`` to :math:`\sqrt{v_t}` before the bias correction.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -986,7 +1001,7 @@ def grams(
       https://arxiv.org/abs/2412.17107
     """
     return with_decoupled_decay(
-        scale_by_grams(b1=b1, b2=b2, eps=eps),
+        scale_by_grams(b1=b1, b2=b2, eps=eps, eps_before_correction=eps_before_correction),
         learning_rate,
         weight_decay,
         mask,
@@ -1133,6 +1148,13 @@ def adamp(
     state_per_param=1,
     defaults={"learning_rate": 1e-2},
     also_in=(),
+    authors=Authors(
+        code="adam-mini==1.1.1",
+        preset={"partition": "authors", "mask": "authors"},
+        differences="one block per output neuron of every matrix; the authors' partition is "
+        "by parameter name (embedding/output/value/mlp rows, query/key heads, bias entries, "
+        "one block per whole tensor otherwise) and norm/bias parameters are not decayed",
+    ),
 )
 def adam_mini(
     learning_rate: optax.ScalarOrSchedule,
@@ -1142,15 +1164,18 @@ def adam_mini(
     weight_decay: optax.ScalarOrSchedule = 0.0,
     mask: Any = None,
     block_axis: int | None = None,
+    partition: Any = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Adam-mini: AdamW with one second-moment scalar per block of parameters.
 
     Block partition: for leaves with two or more axes, one block per index of ``block_axis``
     (default the last axis: one per output neuron of a Flax ``Dense``/``Conv`` kernel); each
     vector or scalar leaf is one block. The paper additionally splits attention Q/K by head
-    and embeddings by token; pass a ``block_axis`` or use ``optax.multi_transform`` for those.
+    and embeddings by token; pass a ``block_axis`` or a ``partition`` for those.
     :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
-    :func:`optzoo.scale_by_adam_mini`.
+    :func:`optzoo.scale_by_adam_mini`. The authors' package partitions by parameter name
+    (:func:`optzoo.adam_mini_partition`) and exempts norm/bias parameters from decay
+    (:func:`optzoo.adam_mini_decay_mask`): ``optzoo.create("adam_mini", preset="authors")``.
 
     Args:
       learning_rate: :math:`\eta`.
@@ -1159,23 +1184,122 @@ def adam_mini(
       weight_decay: decoupled :math:`\lambda`.
       mask: weight-decay mask.
       block_axis: the axis indexing blocks (``None``: the last axis).
+      partition: per-leaf blocks, a tree or a callable on the params (see
+        :func:`optzoo.scale_by_adam_mini`); ``"authors"`` is :func:`optzoo.adam_mini_partition`
+        (for a model with attention use ``functools.partial(adam_mini_partition, dim=...,
+        n_heads=...)``).
+      mask: also ``"authors"``: :func:`optzoo.adam_mini_decay_mask`.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
 
     Example:
-      >>> import optzoo
+      >>> import functools, optzoo
       >>> tx = optzoo.adam_mini(1e-3, weight_decay=0.1)
+      >>> # The authors' name-based partition for a Flax transformer (kernels (in, out)):
+      >>> authors = functools.partial(
+      ...     optzoo.adam_mini_partition, dim=512, n_heads=8, matrix_layout="in_out")
+      >>> tx = optzoo.adam_mini(1e-3, weight_decay=0.1, partition=authors,
+      ...                       mask=optzoo.adam_mini_decay_mask)
 
     References:
       Zhang et al. Adam-mini: Use Fewer Learning Rates To Gain More. 2024.
       https://arxiv.org/abs/2406.16793
     """
+    if isinstance(partition, str) and partition == "authors":
+        partition = adam_mini_partition
+    if isinstance(mask, str) and mask == "authors":
+        mask = adam_mini_decay_mask
     return with_decoupled_decay(
-        scale_by_adam_mini(b1=b1, b2=b2, eps=eps, block_axis=block_axis),
+        scale_by_adam_mini(b1=b1, b2=b2, eps=eps, block_axis=block_axis, partition=partition),
         learning_rate,
         weight_decay,
         mask,
+    )
+
+
+# The authors' keyword sets (adam-mini 1.1.1), matched as substrings of the lower-case
+# parameter name ("layers.0.attention.wq.kernel").
+_MINI_EMBED = ("embed", "embd", "wte")
+_MINI_OUTPUT = ("lm_head", "output", "final_layer")
+_MINI_QK = ("k_proj", "q_proj", "wq", "wk", "query", "key")
+_MINI_ROWS = ("v_proj", "wv", "value", "o_proj", "wo", "attn.proj", "feed_forward")
+_MINI_ROWS_MORE = ("linear", "mlp")
+
+
+def _dotted_names(params: Any) -> Any:
+    return jax.tree_util.tree_map_with_path(
+        lambda path, _: jax.tree_util.keystr(path, simple=True, separator=".").lower(), params
+    )
+
+
+def adam_mini_partition(
+    params: Any,
+    *,
+    dim: int | None = None,
+    n_heads: int | None = None,
+    matrix_layout: str = "out_in",
+) -> Any:
+    r"""The Adam-mini authors' block partition, from the parameters' names.
+
+    Follows ``adam-mini`` 1.1.1 (Zhang et al. 2024), on each leaf's key path joined with
+    dots and lower-cased: a name containing ``bias`` is plain Adam (``"element"``); a query
+    or key (``q_proj``, ``k_proj``, ``wq``, ``wk``, ``query``, ``key``) has one block per
+    head (``("split", out_axis, out_size // (dim // n_heads))``); embeddings (``embed``,
+    ``embd``, ``wte``) have one block per token, and outputs, values, attention outputs and
+    MLPs (``lm_head``, ``output``, ``v_proj``, ``wv``, ``o_proj``, ``mlp``, ``linear`` ...)
+    one per output neuron; every other leaf (norms, and names the authors do not know) is
+    one block (``"whole"``), as are vectors in the row classes. (The package averages a
+    rank-3 leaf of the row classes over its second axis only; here such a leaf has one
+    block per index of the output axis.)
+
+    Args:
+      params: the parameter tree (or anything with its structure, names and shapes).
+      dim: model width; needed only when a query or key is present.
+      n_heads: attention heads; needed only when a query or key is present.
+      matrix_layout: ``"out_in"`` (PyTorch weights, the authors') or ``"in_out"`` (Flax
+        kernels: output neurons on the last axis; embedding tables stay ``(vocab, dim)``).
+
+    Returns:
+      A tree of block specs for ``adam_mini(partition=...)``.
+
+    Example:
+      >>> import functools, jax.numpy as jnp, optzoo
+      >>> params = {"wte": jnp.zeros((10, 4)), "q_proj": {"weight": jnp.zeros((4, 4))}}
+      >>> optzoo.adam_mini_partition(params, dim=4, n_heads=2)
+      {'q_proj': {'weight': ('split', 0, 2)}, 'wte': 0}
+    """
+    if matrix_layout not in ("out_in", "in_out"):
+        raise ValueError(f"matrix_layout must be 'out_in' or 'in_out', got {matrix_layout!r}")
+    out_axis = 0 if matrix_layout == "out_in" else -1
+
+    def spec(name: str, x: Any) -> Any:
+        if "bias" in name:
+            return "element"
+        if jnp.ndim(x) < 2:
+            return "whole"
+        if any(k in name for k in _MINI_QK):
+            if dim is None or n_heads is None:
+                raise ValueError(
+                    f"adam_mini_partition: {name!r} is a query/key; pass dim= and n_heads= "
+                    "(functools.partial(optzoo.adam_mini_partition, dim=..., n_heads=...))"
+                )
+            size = jnp.shape(x)[out_axis]
+            return ("split", out_axis, size // (dim // n_heads))
+        if any(k in name for k in _MINI_EMBED):
+            return 0
+        if any(k in name for k in _MINI_OUTPUT + _MINI_ROWS + _MINI_ROWS_MORE):
+            return out_axis
+        return "whole"
+
+    return jax.tree.map(spec, _dotted_names(params), params)
+
+
+def adam_mini_decay_mask(params: Any) -> Any:
+    """``False`` for the leaves the Adam-mini authors do not decay (names containing
+    ``norm``, ``ln`` or ``bias``), ``True`` elsewhere: ``adam_mini(mask=...)``."""
+    return jax.tree.map(
+        lambda name: not any(k in name for k in ("norm", "ln", "bias")), _dotted_names(params)
     )
 
 
@@ -1186,6 +1310,13 @@ def adam_mini(
     state_per_param=3,
     defaults={"learning_rate": 1e-2},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={"optimize_1d": False},
+        differences="MARS on every leaf; the authors' MARS (optimize_1d=False) runs plain "
+        "AdamW (betas (0.9, 0.95), wd 0.1) on leaves that are not matrices",
+        no_package="the authors published source files (AGI-Arena/MARS)",
+    ),
 )
 def mars_adamw(
     learning_rate: optax.ScalarOrSchedule,
@@ -1195,12 +1326,18 @@ def mars_adamw(
     eps: jax.typing.ArrayLike = 1e-8,
     weight_decay: optax.ScalarOrSchedule = 0.0,
     mask: Any = None,
+    optimize_1d: bool = True,
+    b1_1d: float = 0.9,
+    b2_1d: float = 0.95,
+    lr_1d_ratio: float = 1.0,
+    weight_decay_1d: float = 0.1,
 ) -> optax.GradientTransformationExtraArgs:
     r"""MARS-AdamW: AdamW on variance-reduced (and norm-clipped) gradients.
 
     :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
-    :func:`optzoo.scale_by_mars` (``mode="adamw"``), applied to every leaf (the paper's
-    code optionally keeps plain AdamW for vectors; use ``optax.multi_transform`` for that).
+    :func:`optzoo.scale_by_mars` (``mode="adamw"``), applied to every leaf by default; the
+    authors' code keeps plain AdamW for leaves that are not matrices
+    (``optzoo.create("mars_adamw", preset="authors")``, i.e. ``optimize_1d=False``).
 
     Args:
       learning_rate: :math:`\eta`.
@@ -1209,6 +1346,12 @@ def mars_adamw(
       eps: denominator.
       weight_decay: decoupled :math:`\lambda`.
       mask: weight-decay mask.
+      optimize_1d: MARS on every leaf (``True``); ``False`` (the authors' default) runs
+        AdamW with ``b1_1d, b2_1d``, learning rate ``lr_1d_ratio * learning_rate`` and
+        decoupled decay ``weight_decay_1d`` on every leaf whose rank is not 2.
+      b1_1d, b2_1d: moment decays of that AdamW.
+      lr_1d_ratio: its learning rate over ``learning_rate`` (the authors' ``lr_1d / lr``).
+      weight_decay_1d: its decoupled weight decay.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -1222,11 +1365,49 @@ def mars_adamw(
       Large Models. 2024. https://arxiv.org/abs/2411.10438
     """
     check_nonnegative("eps", eps)
-    return with_decoupled_decay(
+    return mars_chain(
         scale_by_mars(b1=b1, b2=b2, gamma=gamma, eps=eps, mode="adamw"),
         learning_rate,
         weight_decay,
         mask,
+        optimize_1d,
+        (b1_1d, b2_1d, eps, lr_1d_ratio, weight_decay_1d),
+    )
+
+
+def mars_chain(
+    direction: optax.GradientTransformation,
+    learning_rate: optax.ScalarOrSchedule,
+    weight_decay: optax.ScalarOrSchedule,
+    mask: Any,
+    optimize_1d: bool,
+    adamw_1d: tuple[Any, Any, Any, Any, Any],
+) -> optax.GradientTransformationExtraArgs:
+    """MARS with decoupled decay on every leaf, or (``optimize_1d=False``, the authors'
+    default) on the matrices only and AdamW ``(b1, b2, eps, lr_ratio, wd)`` on the rest."""
+    b1_1d, b2_1d, eps, lr_ratio, wd_1d = adamw_1d
+    check_decay("b1_1d", b1_1d)
+    check_decay("b2_1d", b2_1d)
+    check_nonnegative("lr_1d_ratio", lr_ratio)
+    check_nonnegative("weight_decay_1d", wd_1d)
+    mars = with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+    if optimize_1d:
+        return mars
+    b1_1d, b2_1d, eps, lr_ratio, wd_1d = adamw_1d
+    lr_1d = (
+        (lambda count: lr_ratio * learning_rate(count))
+        if callable(learning_rate)
+        else lr_ratio * learning_rate
+    )
+    adamw_1d_tx = with_decoupled_decay(
+        optax.scale_by_adam(b1=b1_1d, b2=b2_1d, eps=eps), lr_1d, wd_1d, None
+    )
+
+    def labels(tree):
+        return jax.tree.map(lambda x: "mars" if jnp.ndim(x) == 2 else "adamw", tree)
+
+    return optax.with_extra_args_support(
+        optax.multi_transform({"mars": mars, "adamw": adamw_1d_tx}, labels)
     )
 
 

@@ -11,10 +11,15 @@ from typing import Any
 import jax
 import optax
 
-from optzoo.core.validation import check_finite, check_positive, check_unit_interval
+from optzoo.core.validation import (
+    check_finite,
+    check_nonnegative,
+    check_positive,
+    check_unit_interval,
+)
 from optzoo.optimizers._common import with_decoupled_decay
-from optzoo.optimizers.adam import YUAN_2024_MARS
-from optzoo.registry import Reference, register
+from optzoo.optimizers.adam import YUAN_2024_MARS, mars_chain
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_mars
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.sign import scale_by_lion, scale_by_rprop, scale_by_sign
@@ -60,6 +65,13 @@ RIEDMILLER_1993_RPROP = Reference(
     state_per_param=1,
     defaults={"learning_rate": 1e-3},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 2",
+        preset={"weight_decay": 0.0},
+        differences="weight_decay defaults to 1e-3 (optax's); the authors' default is 0",
+        no_package="the authors published source files in google/automl, no package "
+        "(lion-pytorch is a third-party port)",
+    ),
 )
 def lion(
     learning_rate: optax.ScalarOrSchedule,
@@ -70,6 +82,9 @@ def lion(
     mask: Any = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Lion (EvoLved Sign Momentum).
+
+    ``weight_decay`` defaults to optax's 1e-3; the authors' is 0
+    (``optzoo.create("lion", preset="authors")``).
 
     .. math::
        u_t = \operatorname{sign}(\beta_1 m_{t-1} + (1-\beta_1) g_t),\quad
@@ -232,6 +247,13 @@ def rprop(
     state_per_param=2,
     defaults={"learning_rate": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={"optimize_1d": False, "b1": 0.95},
+        differences="MARS on every leaf; the authors' MARS (optimize_1d=False) runs plain "
+        "AdamW (betas (0.9, 0.95), wd 0.1) on leaves that are not matrices, and b1 0.95 for Lion",
+        no_package="the authors published source files (AGI-Arena/MARS)",
+    ),
 )
 def mars_lion(
     learning_rate: optax.ScalarOrSchedule,
@@ -239,11 +261,19 @@ def mars_lion(
     gamma: jax.typing.ArrayLike = 0.025,
     weight_decay: optax.ScalarOrSchedule = 0.0,
     mask: Any = None,
+    optimize_1d: bool = True,
+    b1_1d: float = 0.9,
+    b2_1d: float = 0.95,
+    eps_1d: float = 1e-8,
+    lr_1d_ratio: float = 1.0,
+    weight_decay_1d: float = 0.1,
 ) -> optax.GradientTransformationExtraArgs:
     r"""MARS-Lion: the sign of a momentum of variance-reduced gradients.
 
     :math:`x_{t+1} = x_t - \eta(\operatorname{sign}(m_t) + \lambda x_t)` with :math:`m_t` from
-    :func:`optzoo.scale_by_mars` (``mode="lion"``).
+    :func:`optzoo.scale_by_mars` (``mode="lion"``), on every leaf by default; the authors'
+    code uses ``b1=0.95`` and plain AdamW on leaves that are not matrices
+    (``optzoo.create("mars_lion", preset="authors")``).
 
     Args:
       learning_rate: :math:`\eta`.
@@ -251,6 +281,11 @@ def mars_lion(
       gamma: variance-reduction strength.
       weight_decay: decoupled :math:`\lambda`.
       mask: weight-decay mask.
+      optimize_1d: MARS on every leaf; ``False`` (the authors' default) runs AdamW on the
+        leaves whose rank is not 2, as in :func:`optzoo.mars_adamw`.
+      b1_1d, b2_1d, eps_1d: moment decays and epsilon of that AdamW.
+      lr_1d_ratio: its learning rate over ``learning_rate``.
+      weight_decay_1d: its decoupled weight decay.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -263,9 +298,12 @@ def mars_lion(
       Yuan, Liu, Wu, Zhou, Gu. MARS: Unleashing the Power of Variance Reduction for Training
       Large Models. 2024. https://arxiv.org/abs/2411.10438
     """
-    return with_decoupled_decay(
+    check_nonnegative("eps_1d", eps_1d)
+    return mars_chain(
         scale_by_mars(b1=b1, gamma=gamma, mode="lion"),
         learning_rate,
         weight_decay,
         mask,
+        optimize_1d,
+        (b1_1d, b2_1d, eps_1d, lr_1d_ratio, weight_decay_1d),
     )

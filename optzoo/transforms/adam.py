@@ -504,6 +504,7 @@ def scale_by_grams(
     b1: jax.typing.ArrayLike = 0.9,
     b2: jax.typing.ArrayLike = 0.999,
     eps: jax.typing.ArrayLike = 1e-6,
+    eps_before_correction: bool = False,
 ) -> optax.GradientTransformation:
     r"""Grams scaling: Adam's magnitude with the current gradient's sign.
 
@@ -514,6 +515,9 @@ def scale_by_grams(
       b1: momentum decay.
       b2: second-moment decay.
       eps: denominator.
+      eps_before_correction: add :math:`\epsilon` to :math:`\sqrt{v_t}` before the bias
+        correction, i.e. :math:`\hat m_t/(\sqrt{\hat v_t} + \epsilon/\sqrt{1-\beta_2^t})`
+        (the authors' ``grams-pytorch``, like Hugging Face's AdamW).
 
     Returns:
       A ``GradientTransformation`` with state ``optax.ScaleByAdamState``.
@@ -532,9 +536,10 @@ def scale_by_grams(
         nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
         bc1 = 1 - power(b1, count)
         bc2 = 1 - power(b2, count)
+        eps_t = eps / jnp.sqrt(bc2) if eps_before_correction else eps
         out = jax.tree.map(
             lambda g, m, v: (
-                jnp.sign(g) * jnp.abs((m / bc1) / (jnp.sqrt(v) / jnp.sqrt(bc2) + eps))
+                jnp.sign(g) * jnp.abs((m / bc1) / (jnp.sqrt(v) / jnp.sqrt(bc2) + eps_t))
             ).astype(g.dtype),
             updates,
             mu,
@@ -704,6 +709,7 @@ def scale_by_adam_mini(
     b2: jax.typing.ArrayLike = 0.999,
     eps: jax.typing.ArrayLike = 1e-8,
     block_axis: int | None = None,
+    partition: Any = None,
 ) -> optax.GradientTransformation:
     r"""Adam-mini scaling: one second-moment scalar per parameter block.
 
@@ -719,12 +725,24 @@ def scale_by_adam_mini(
 
     ``nu`` is stored with the leaf's rank and size 1 on the reduced axes.
 
+    ``partition`` replaces that rule leaf by leaf: a tree with the params' structure (or a
+    callable on the params returning one, like ``optax.masked``'s mask) whose leaves are
+
+    * ``"whole"``: the leaf is one block;
+    * ``"element"``: every entry is its own block (plain Adam);
+    * an ``int`` axis: one block per index of that axis;
+    * ``("split", axis, n)``: ``axis`` cut into ``n`` equal contiguous groups, one block
+      per group (attention heads).
+
+    :func:`optzoo.adam_mini_partition` builds the authors' name-based partition.
+
     Args:
       b1: momentum decay.
       b2: second-moment decay.
       eps: denominator.
       block_axis: the axis whose indices are the blocks of matrices and higher-rank leaves;
         ``None`` (default) is the last axis.
+      partition: per-leaf blocks (above); ``None`` uses ``block_axis``.
 
     Returns:
       A ``GradientTransformation`` with state ``optax.ScaleByAdamState``.
@@ -737,39 +755,72 @@ def scale_by_adam_mini(
     check_nonnegative("eps", eps)
     block_axis = -1 if block_axis is None else block_axis
 
-    def reduce_axes(x):
-        if x.ndim < 2:
-            return tuple(range(x.ndim))
-        keep = block_axis % x.ndim
-        return tuple(i for i in range(x.ndim) if i != keep)
+    def default_spec(x):
+        return "whole" if jnp.ndim(x) < 2 else block_axis
+
+    def specs(tree):
+        if partition is None:
+            return [default_spec(x) for x in jax.tree.leaves(tree)]
+        given = partition(tree) if callable(partition) else partition
+        return jax.tree.structure(tree).flatten_up_to(given)
+
+    def block_mean(g2, spec):
+        # The mean of g2 over each block, shaped to broadcast against the leaf (a "split"
+        # spec keeps n entries on its axis, expanded by _expand).
+        if spec == "element":
+            return g2
+        if spec == "whole":
+            return jnp.mean(g2, keepdims=True) if g2.ndim else g2
+        if isinstance(spec, tuple) and len(spec) == 3 and spec[0] == "split":
+            axis, n = spec[1] % g2.ndim, spec[2]
+            if g2.shape[axis] % n:
+                raise ValueError(f"adam_mini: axis {axis} of {g2.shape} splits into {n}?")
+            grouped = g2.reshape(*g2.shape[:axis], n, g2.shape[axis] // n, *g2.shape[axis + 1 :])
+            m = jnp.mean(grouped, axis=tuple(i for i in range(grouped.ndim) if i != axis))
+            return m.reshape([n if i == axis else 1 for i in range(g2.ndim)])
+        if isinstance(spec, int) and not isinstance(spec, bool):
+            if g2.ndim == 0:
+                return g2
+            keep = spec % g2.ndim
+            return jnp.mean(g2, axis=tuple(i for i in range(g2.ndim) if i != keep), keepdims=True)
+        raise ValueError(
+            f"adam_mini: block spec {spec!r} is not 'whole', 'element', an axis or "
+            "('split', axis, n)"
+        )
+
+    def expand(v, spec, shape):
+        if isinstance(spec, tuple):
+            axis = spec[1] % len(shape)
+            return jnp.repeat(v, shape[axis] // spec[2], axis=axis)
+        return v
+
+    def map_blocks(fn, tree, *rest):
+        leaves, treedef = jax.tree.flatten(tree)
+        others = [treedef.flatten_up_to(r) for r in rest]
+        out = [fn(s, x, *o) for s, x, *o in zip(specs(tree), leaves, *others, strict=True)]
+        return treedef.unflatten(out)
 
     def init_fn(params):
         return ScaleByAdamState(
             count=jnp.zeros([], jnp.int32),
             mu=optax.tree.zeros_like(params),
-            nu=jax.tree.map(
-                lambda p: jnp.zeros(
-                    [1 if i in reduce_axes(p) else s for i, s in enumerate(p.shape)], p.dtype
-                ),
-                params,
-            ),
+            nu=map_blocks(lambda s, p: jnp.zeros_like(block_mean(p, s)), params),
         )
 
     def update_fn(updates, state, params=None):
         del params
         count = optax.safe_increment(state.count)
         mu = optax.tree.update_moment(updates, state.mu, b1, 1)
-        nu = jax.tree.map(
-            lambda g, v: (
-                b2 * v
-                + (1 - b2) * jnp.mean(jnp.real(jnp.conj(g) * g), axis=reduce_axes(g), keepdims=True)
-            ),
+        nu = map_blocks(
+            lambda s, g, v: b2 * v + (1 - b2) * block_mean(jnp.real(jnp.conj(g) * g), s),
             updates,
             state.nu,
         )
         mu_hat = optax.tree.bias_correction(mu, b1, count)
         nu_hat = optax.tree.bias_correction(nu, b2, count)
-        out = jax.tree.map(lambda m, v: m / (jnp.sqrt(v) + eps), mu_hat, nu_hat)
+        out = map_blocks(
+            lambda s, m, v: m / (expand(jnp.sqrt(v), s, m.shape) + eps), mu_hat, nu_hat
+        )
         return out, ScaleByAdamState(count=count, mu=mu, nu=nu)
 
     return optax.GradientTransformation(init_fn, update_fn)

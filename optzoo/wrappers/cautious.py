@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import check_betas, check_finite, check_nonnegative
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.scaling import scale_by_learning_rate
 
 __all__ = ["cautious", "add_cautious_decayed_weights", "cautious_adamw", "cautious_lion"]
@@ -29,13 +29,21 @@ CHEN_2025_CWD = Reference(
 )
 
 
-def _cautious_mask(u: jax.Array, g: jax.Array, sign: int) -> jax.Array:
+_RESCALES = ("sum_plus_one", "clamped_mean")
+
+
+def _cautious_mask(u: jax.Array, g: jax.Array, sign: int, rescale: str) -> jax.Array:
     agree = (sign * u * g > 0).astype(u.dtype)
+    if rescale == "clamped_mean":
+        return u * (agree / jnp.maximum(jnp.mean(agree), 1e-3)).astype(u.dtype)
     return u * (agree * (agree.size / (jnp.sum(agree) + 1))).astype(u.dtype)
 
 
 def cautious(
-    inner: optax.GradientTransformation, *, is_direction: bool = False
+    inner: optax.GradientTransformation,
+    *,
+    is_direction: bool = False,
+    rescale: str = "sum_plus_one",
 ) -> optax.GradientTransformationExtraArgs:
     r"""Cautious wrapper: drops update components that disagree with the gradient.
 
@@ -53,9 +61,14 @@ def cautious(
     placed before the learning rate (the paper's C-AdamW, where weight decay is
     applied outside the mask).
 
+    ``rescale="clamped_mean"`` divides by :math:`\max(\mathrm{mean}\,\phi, 10^{-3})`
+    instead, as the authors' C-AdamW does.
+
     Args:
       inner: the transformation whose updates are masked.
       is_direction: ``inner`` returns a descent direction rather than an update.
+      rescale: ``"sum_plus_one"`` (:math:`d/(\sum\phi+1)`, the authors' C-Lion) or
+        ``"clamped_mean"`` (:math:`1/\max(\mathrm{mean}\,\phi, 10^{-3})`, their C-AdamW).
 
     Returns:
       A ``GradientTransformationExtraArgs`` with ``inner``'s state.
@@ -68,12 +81,14 @@ def cautious(
       Liang, Chen, Liu, Liu. Cautious Optimizers: Improving Training with One Line of
       Code. 2024. https://arxiv.org/abs/2411.16085
     """
+    if rescale not in _RESCALES:
+        raise ValueError(f"rescale must be one of {_RESCALES}, got {rescale!r}")
     inner = optax.with_extra_args_support(inner)
     sign = 1 if is_direction else -1
 
     def update_fn(updates, state, params=None, **extra):
         new, state = inner.update(updates, state, params, **extra)
-        new = jax.tree.map(lambda u, g: _cautious_mask(u, g, sign), new, updates)
+        new = jax.tree.map(lambda u, g: _cautious_mask(u, g, sign, rescale), new, updates)
         return new, state
 
     return optax.GradientTransformationExtraArgs(inner.init, update_fn)
@@ -135,6 +150,28 @@ def _decay(weight_decay: float, mask: Any, cautious_weight_decay: bool) -> Any:
     return optax.add_decayed_weights(weight_decay, mask)
 
 
+def _scale_by_adam_eps_first(
+    b1: float, b2: float, eps: float, mu_dtype: Any
+) -> optax.GradientTransformation:
+    # m_hat / (sqrt(v_hat) + eps / sqrt(1 - b2^t)): eps added to sqrt(v) before correcting.
+    adam = optax.scale_by_adam(b1=b1, b2=b2, eps=0.0, mu_dtype=mu_dtype)
+
+    def update_fn(updates, state, params=None):
+        del params
+        _, new = adam.update(updates, state)
+        t = new.count.astype(jnp.result_type(float))
+        bc1, bc2 = 1 - b1**t, 1 - b2**t
+        out = jax.tree.map(
+            lambda g, m, v: ((m / bc1) * jnp.sqrt(bc2) / (jnp.sqrt(v) + eps)).astype(g.dtype),
+            updates,
+            new.mu,
+            new.nu,
+        )
+        return out, new
+
+    return optax.GradientTransformation(adam.init, update_fn)
+
+
 @register(
     "cautious_adamw",
     family="wrapper",
@@ -142,6 +179,14 @@ def _decay(weight_decay: float, mask: Any, cautious_weight_decay: bool) -> Any:
     state_per_param=2,
     defaults={"learning_rate": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={"eps": 1e-6, "weight_decay": 0.0, "rescale": "clamped_mean"},
+        differences="eps 1e-8, wd 1e-4, mask rescaled by d/(sum+1); the authors' C-AdamW: "
+        "eps 1e-6, wd 0, mask / max(mean, 1e-3) (their foreach=False loop also adds eps "
+        "before the bias correction: eps_before_correction=True)",
+        no_package="the authors published source files (kyleliang919/C-Optim)",
+    ),
 )
 def cautious_adamw(
     learning_rate: optax.ScalarOrSchedule,
@@ -154,8 +199,13 @@ def cautious_adamw(
     mask: Any | None = None,
     *,
     cautious_weight_decay: bool = False,
+    eps_before_correction: bool = False,
+    rescale: str = "sum_plus_one",
 ) -> optax.GradientTransformationExtraArgs:
     r"""C-AdamW: AdamW whose Adam direction is masked by :func:`cautious`.
+
+    optax's AdamW defaults here; the authors' C-AdamW uses ``eps=1e-6``, no decay and
+    rescales by the clamped mask mean (``optzoo.create("cautious_adamw", preset="authors")``).
 
     .. math::
        u_t = \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}, \quad
@@ -175,6 +225,9 @@ def cautious_adamw(
       weight_decay: decoupled decay :math:`\lambda`.
       mask: weight-decay mask.
       cautious_weight_decay: use cautious weight decay.
+      eps_before_correction: add ``eps`` to :math:`\sqrt{v_t}` before the bias correction
+        (Hugging Face's AdamW; the authors' ``foreach=False`` loop); ``eps_root`` must be 0.
+      rescale: mask rescaling, see :func:`cautious`.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -192,11 +245,14 @@ def cautious_adamw(
     check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
     check_betas(b1, b2)
+    if eps_before_correction:
+        if eps_root != 0:
+            raise ValueError("eps_before_correction=True takes no eps_root")
+        direction = _scale_by_adam_eps_first(b1, b2, eps, mu_dtype)
+    else:
+        direction = optax.scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype)
     return optax.chain(
-        cautious(
-            optax.scale_by_adam(b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype),
-            is_direction=True,
-        ),
+        cautious(direction, is_direction=True, rescale=rescale),
         _decay(weight_decay, mask, cautious_weight_decay),
         scale_by_learning_rate(learning_rate),
     )
@@ -209,6 +265,13 @@ def cautious_adamw(
     state_per_param=1,
     defaults={"learning_rate": 1e-4},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 2",
+        preset={"b1": 0.95, "b2": 0.98, "weight_decay": 0.0},
+        differences="optax's Lion betas (0.9, 0.99) and wd 1e-3; the authors' C-Lion: "
+        "(0.95, 0.98), wd 0",
+        no_package="the authors published source files (kyleliang919/C-Optim)",
+    ),
 )
 def cautious_lion(
     learning_rate: optax.ScalarOrSchedule,
@@ -221,6 +284,9 @@ def cautious_lion(
     cautious_weight_decay: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     r"""C-Lion: Lion whose sign update is masked by :func:`cautious`.
+
+    optax's Lion defaults here; the authors' C-Lion uses ``b1=0.95, b2=0.98``, no decay
+    (``optzoo.create("cautious_lion", preset="authors")``).
 
     .. math::
        u_t = \operatorname{sign}(\beta_1 m_{t-1} + (1-\beta_1) g_t), \quad

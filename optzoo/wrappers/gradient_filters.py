@@ -8,9 +8,10 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_nonnegative
+from optzoo.core.validation import check_betas, check_nonnegative
 from optzoo.optimizers.adam import adamw
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
+from optzoo.transforms.scaling import scale_by_learning_rate
 
 __all__ = [
     "skip_nonfinite",
@@ -105,7 +106,9 @@ def skip_nonfinite(
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
 
-def centralize_gradients(min_rank: int = 2) -> optax.GradientTransformation:
+def centralize_gradients(
+    min_rank: int = 2, matrix_layout: str = "in_out"
+) -> optax.GradientTransformation:
     r"""Gradient centralisation: removes the mean over the fan-in axes of each weight.
 
     For a leaf of rank :math:`\ge` ``min_rank`` laid out JAX-style
@@ -117,8 +120,14 @@ def centralize_gradients(min_rank: int = 2) -> optax.GradientTransformation:
     mean over every axis but PyTorch's leading output axis). Lower-rank leaves
     (biases, scales) pass unchanged.
 
+    With ``matrix_layout="out_in"`` (PyTorch weights ``(out, in, ...)``, the authors' code)
+    the mean is over every axis but the first.
+
     Args:
-      min_rank: leaves of smaller rank are left alone (2: dense and conv weights).
+      min_rank: leaves of smaller rank are left alone (2: dense and conv weights; the
+        authors' ``gc_conv_only`` is 4).
+      matrix_layout: ``"in_out"`` (JAX kernels, output axis last) or ``"out_in"``
+        (PyTorch weights, output axis first).
 
     Returns:
       A stateless ``GradientTransformation``.
@@ -132,10 +141,14 @@ def centralize_gradients(min_rank: int = 2) -> optax.GradientTransformation:
       Deep Neural Networks. 2020. https://arxiv.org/abs/2004.01461
     """
 
+    if matrix_layout not in ("in_out", "out_in"):
+        raise ValueError(f"matrix_layout must be 'in_out' or 'out_in', got {matrix_layout!r}")
+
     def one(g: jax.Array) -> jax.Array:
         if g.ndim < min_rank:
             return g
-        return g - jnp.mean(g, axis=tuple(range(g.ndim - 1)), keepdims=True)
+        axes = range(1, g.ndim) if matrix_layout == "out_in" else range(g.ndim - 1)
+        return g - jnp.mean(g, axis=tuple(axes), keepdims=True)
 
     def update_fn(updates, state, params=None):
         del params
@@ -197,6 +210,19 @@ def orthogonalize_gradients(eps: float = 1e-30) -> optax.GradientTransformation:
     state_per_param=2,
     defaults={"learning_rate": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={
+            "weight_decay": 1e-2,
+            "matrix_layout": "out_in",
+            "decay_bias_correction": True,
+        },
+        differences="JAX layout (mean over all axes but the last), weight_decay 1e-4; the "
+        "authors' AdamW centres PyTorch weights over all axes but the first, decays by "
+        "lr * wd / (1 - b1^t), wd 1e-2",
+        no_package="the authors published source files (Yonghongwei/Gradient-Centralization), "
+        "no package; the test transcribes their AdamW with use_gc=True",
+    ),
 )
 def adamw_gc(
     learning_rate: optax.ScalarOrSchedule,
@@ -205,8 +231,13 @@ def adamw_gc(
     eps: float = 1e-8,
     weight_decay: float = 1e-4,
     mask: Any | None = None,
+    matrix_layout: str = "in_out",
+    decay_bias_correction: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     r"""AdamW on centralised gradients: ``chain(centralize_gradients(), adamw(...))``.
+
+    The authors' AdamW centres PyTorch-layout weights and divides the decay by
+    :math:`1-\beta_1^t` like the momentum (``optzoo.create("adamw_gc", preset="authors")``).
 
     Args:
       learning_rate: step size.
@@ -215,6 +246,10 @@ def adamw_gc(
       eps: Adam epsilon.
       weight_decay: decoupled weight decay.
       mask: weight-decay mask.
+      matrix_layout: ``"in_out"`` (JAX kernels) or ``"out_in"`` (PyTorch weights): see
+        :func:`centralize_gradients`.
+      decay_bias_correction: decay by :math:`\eta\lambda/(1-\beta_1^t)` (the authors'
+        AdamW, whose step ``lr / (1 - b1^t)`` multiplies the decay term too).
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -228,10 +263,40 @@ def adamw_gc(
       Deep Neural Networks. 2020. https://arxiv.org/abs/2004.01461
     """
     # adamw validates the hyperparameters.
+    if not decay_bias_correction:
+        return optax.chain(
+            centralize_gradients(matrix_layout=matrix_layout),
+            adamw(learning_rate, b1, b2, eps, weight_decay=weight_decay, mask=mask),
+        )
+    check_betas(b1, b2)
     return optax.chain(
-        centralize_gradients(),
-        adamw(learning_rate, b1, b2, eps, weight_decay=weight_decay, mask=mask),
+        centralize_gradients(matrix_layout=matrix_layout),
+        optax.scale_by_adam(b1=b1, b2=b2, eps=eps),
+        _add_bias_corrected_decay(weight_decay, b1, mask),
+        scale_by_learning_rate(learning_rate),
     )
+
+
+def _add_bias_corrected_decay(
+    weight_decay: float, b1: float, mask: Any | None
+) -> optax.GradientTransformation:
+    # u + wd * x / (1 - b1^t): the GC authors' AdamW, where lr / (1 - b1^t) scales the decay.
+    check_nonnegative("weight_decay", weight_decay)
+
+    def init_fn(params):
+        del params
+        return optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("adamw_gc with decay_bias_correction needs params")
+        count = optax.safe_increment(state.count)
+        c = 1.0 - jnp.asarray(b1, jnp.result_type(float)) ** count
+        new = jax.tree.map(lambda u, x: (u + weight_decay * x / c).astype(u.dtype), updates, params)
+        return new, optax.ScaleByScheduleState(count=count)
+
+    tx = optax.GradientTransformation(init_fn, update_fn)
+    return optax.masked(tx, mask) if mask is not None else tx
 
 
 @register(
@@ -241,6 +306,14 @@ def adamw_gc(
     state_per_param=2,
     defaults={"learning_rate": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="paper, Section 5",
+        preset={"weight_decay": 1e-2},
+        differences="weight_decay 1e-4; the authors' OrthoGrad wraps torch.optim.AdamW with "
+        "its defaults (wd 1e-2); optzoo zeroes a gradient parallel to the weights",
+        no_package="the authors published a source file (orthograd.py, a wrapper around a "
+        "torch optimizer), no package; the test transcribes it around torch.optim.AdamW",
+    ),
 )
 def orthograd_adamw(
     learning_rate: optax.ScalarOrSchedule,
@@ -251,6 +324,9 @@ def orthograd_adamw(
     mask: Any | None = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""⊥AdamW: AdamW on OrthoGrad-projected gradients (Prieto et al. 2025).
+
+    ``weight_decay=1e-4`` here; the authors' wrapper runs ``torch.optim.AdamW`` with its
+    default 1e-2 (``optzoo.create("orthograd_adamw", preset="authors")``).
 
     ``chain(orthogonalize_gradients(), adamw(...))``.
 

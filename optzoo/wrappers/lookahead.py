@@ -15,7 +15,7 @@ from optzoo.core.validation import (
     check_positive_int,
     check_unit_interval,
 )
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 
 __all__ = ["LookaheadWrapperState", "with_lookahead", "lookahead_adam"]
 
@@ -111,6 +111,12 @@ def with_lookahead(
     state_per_param=3,
     defaults={"learning_rate": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={"sync_period": 5, "slow_step_size": 0.8},
+        differences="k=6, alpha=0.5 (optax's example); the authors' code uses k=5, alpha=0.8",
+        no_package="the authors published a source file (michaelrzhang/lookahead)",
+    ),
 )
 def lookahead_adam(
     learning_rate: optax.ScalarOrSchedule,
@@ -121,6 +127,9 @@ def lookahead_adam(
     slow_step_size: float = 0.5,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Lookahead over Adam: :func:`with_lookahead` of ``optax.adam``.
+
+    ``sync_period=6, slow_step_size=0.5`` here; the authors' code defaults to 5 and 0.8
+    (``optzoo.create("lookahead_adam", preset="authors")``).
 
     Args:
       learning_rate: Adam step size.
