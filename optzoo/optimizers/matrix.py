@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import check_decay, check_finite, check_nonnegative
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.matrix.muon import MUON_NS_COEFFS, scale_by_muon
 from optzoo.transforms.matrix.psgd import scale_by_kron
 from optzoo.transforms.matrix.scion import scale_by_scion
@@ -81,6 +81,24 @@ def _matrix_labels(higher_rank: str, matrix: str, other: str) -> Callable[[Any],
     state_per_param=1,
     defaults={"learning_rate": 0.02},
     also_in=("optax.contrib",),
+    authors=Authors(
+        code="muon-optimizer==0.1.0",
+        preset={
+            "bias_correction": False,
+            "eps": 1e-7,
+            "higher_rank": "batch",
+            "matrix_layout": "out_in",
+            "adam_b2": 0.95,
+            "adam_eps": 1e-10,
+            "adam_nesterov": False,
+            "adam_learning_rate": 3e-4,
+        },
+        differences=(
+            "optax's bias-corrected momentum, Frobenius eps 1e-8, rank-3 leaves flattened, "
+            "(fan_in, fan_out) shape scale, AdamW fallback with the Muon lr, b2 0.999, "
+            "eps 1e-8 and Nesterov; the authors' Newton-Schulz runs in bfloat16"
+        ),
+    ),
 )
 def muon(
     learning_rate: optax.ScalarOrSchedule,
@@ -103,6 +121,9 @@ def muon(
     adam_learning_rate: optax.ScalarOrSchedule | None = None,
     precond_dtype: Any | None = None,
     block_mesh: jax.sharding.Mesh | None = None,
+    matrix_layout: str = "in_out",
+    adam_eps: float | None = None,
+    adam_nesterov: bool | None = None,
 ) -> optax.GradientTransformation:
     r"""Muon: MomentUm Orthogonalized by Newton-Schulz, with AdamW for non-matrix leaves.
 
@@ -148,6 +169,10 @@ def muon(
         :func:`optzoo.scale_by_muon`; ``None``: float32).
       block_mesh: 1-D mesh to shard the stacked matrices over (see
         :func:`optzoo.scale_by_muon`).
+      matrix_layout: ``"in_out"`` (JAX kernels) or ``"out_in"`` (PyTorch weights): which
+        side is fan-out in the shape scale (see :func:`optzoo.scale_by_muon`).
+      adam_eps: AdamW fallback epsilon (default: ``eps``).
+      adam_nesterov: Nesterov momentum in the AdamW fallback (default: ``nesterov``).
 
     Returns:
       A ``GradientTransformation`` (an ``optax.partition`` of Muon and AdamW).
@@ -171,6 +196,9 @@ def muon(
         raise ValueError(f"higher_rank must be 'flatten', 'batch' or 'adam', got {higher_rank!r}")
     if adam_learning_rate is None:
         adam_learning_rate = learning_rate
+    adam_eps = eps if adam_eps is None else adam_eps
+    adam_nesterov = nesterov if adam_nesterov is None else adam_nesterov
+    check_nonnegative("adam_eps", adam_eps)
     rule = "flatten" if higher_rank == "adam" else higher_rank
     return optax.partition(
         {
@@ -187,6 +215,7 @@ def muon(
                     consistent_rms=consistent_rms,
                     precond_dtype=precond_dtype,
                     block_mesh=block_mesh,
+                    matrix_layout=matrix_layout,
                 ),
                 optax.add_decayed_weights(weight_decay, weight_decay_mask),
                 scale_by_learning_rate(learning_rate),
@@ -195,11 +224,11 @@ def muon(
                 adam_learning_rate,
                 b1=adam_b1,
                 b2=adam_b2,
-                eps=eps,
+                eps=adam_eps,
                 eps_root=adam_eps_root,
                 weight_decay=adam_weight_decay,
                 mu_dtype=mu_dtype,
-                nesterov=nesterov,
+                nesterov=adam_nesterov,
             ),
         },
         _matrix_labels(higher_rank, "muon", "adam"),
