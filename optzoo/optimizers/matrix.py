@@ -345,6 +345,19 @@ def _is_zero(x: Any) -> bool:
     state_per_param=6,
     defaults={"learning_rate": 3e-3},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithms 3 and 4",
+        preset={"decay_updated_weights": True},
+        differences=(
+            "weight decay on the weights before the update and also at step 1 (theirs: on the "
+            "updated weights, none at step 1); rank >= 3 leaves flattened to a matrix (theirs: "
+            "one factor per axis)"
+        ),
+        no_package=(
+            "the authors published no package: their reference is one PyTorch file in their "
+            "repository (nikhilvyas/SOAP), not on the package index"
+        ),
+    ),
 )
 def soap(
     learning_rate: optax.ScalarOrSchedule,
@@ -360,6 +373,7 @@ def soap(
     higher_rank: str = "flatten",
     precond_dtype: Any | None = None,
     block_mesh: jax.sharding.Mesh | None = None,
+    decay_updated_weights: bool = False,
 ) -> optax.GradientTransformation:
     r"""SOAP: Adam in Shampoo's eigenbasis, with decoupled weight decay.
 
@@ -367,8 +381,11 @@ def soap(
 
     with :math:`u_t` from :func:`optzoo.scale_by_soap` (zero at step 1, which only
     builds the preconditioner). The authors' code decays the already-updated
-    weights, :math:`x_{t+1} = (x_t - \eta u_t)(1 - \eta\lambda)`; optzoo uses the
-    optax form above (they differ by :math:`\eta^2\lambda u_t`).
+    weights, :math:`x_{t+1} = (x_t - \eta u_t)(1 - \eta\lambda)`, and not at all at step 1;
+    optzoo uses the optax form above (they differ by :math:`\eta^2\lambda u_t`), and
+    ``decay_updated_weights=True`` gives theirs. ``optzoo.create("soap", preset="authors")``
+    gives the authors' code (Vyas et al.'s ``soap.py``) but for rank >= 3 leaves, which
+    optzoo views as matrices (``higher_rank``) where they keep one factor per axis.
 
     Args:
       learning_rate: step size :math:`\eta`.
@@ -385,6 +402,7 @@ def soap(
         ``jnp.bfloat16`` (see :func:`optzoo.scale_by_soap`; ``None``: float32).
       block_mesh: 1-D mesh to shard the stacked matrices over (see
         :func:`optzoo.scale_by_soap`).
+      decay_updated_weights: decay the updated weights, none at step 1 (authors' code).
 
     Returns:
       A ``GradientTransformation``.
@@ -411,9 +429,39 @@ def soap(
             precond_dtype=precond_dtype,
             block_mesh=block_mesh,
         ),
-        optax.add_decayed_weights(weight_decay, weight_decay_mask),
+        _decay_updated_weights(learning_rate, weight_decay, weight_decay_mask)
+        if decay_updated_weights
+        else optax.add_decayed_weights(weight_decay, weight_decay_mask),
         scale_by_learning_rate(learning_rate),
     )
+
+
+def _decay_updated_weights(
+    learning_rate: optax.ScalarOrSchedule, weight_decay: float, mask: Any | None
+) -> optax.GradientTransformation:
+    """``u -> (1 - eta_t lambda) u + lambda x``, none at step 1: followed by the learning
+    rate, ``x - eta_t u`` becomes ``(x - eta_t u)(1 - eta_t lambda)`` (SOAP's authors' code,
+    whose first step only builds the preconditioner and leaves the weights alone)."""
+
+    def init_fn(params):
+        del params
+        return optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("soap's decay_updated_weights needs params")
+        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
+        on = state.count > 0
+
+        def one(u, x):
+            lam = jnp.where(on, jnp.asarray(weight_decay, u.dtype), jnp.zeros([], u.dtype))
+            return ((1 - jnp.asarray(lr, u.dtype) * lam) * u + lam * x).astype(u.dtype)
+
+        out = jax.tree.map(one, updates, params)
+        return out, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
+
+    tx = optax.GradientTransformation(init_fn, update_fn)
+    return tx if mask is None else optax.masked(tx, mask)
 
 
 @register(
