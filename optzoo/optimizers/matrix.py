@@ -471,6 +471,19 @@ def _decay_updated_weights(
     state_per_param=1,
     defaults={"learning_rate": 0.01},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithms 1 and 2",
+        preset={"momentum": 1.0, "constraint": True, "matrix_layout": "out_in"},
+        differences=(
+            "momentum 0.1 (theirs 1.0: none), unconstrained (theirs constrained), JAX (in, out) "
+            "shape scales; rank-3/4 leaves flattened (theirs: a conv rule), float32 "
+            "Newton-Schulz (theirs bfloat16, eps 1e-7)"
+        ),
+        no_package=(
+            "the authors published no package: their reference is one PyTorch file in their "
+            "repository (LIONS-EPFL/scion), not on the package index"
+        ),
+    ),
 )
 def scion(
     learning_rate: optax.ScalarOrSchedule,
@@ -483,6 +496,7 @@ def scion(
     constraint: bool = False,
     ns_steps: int = 5,
     higher_rank: str = "flatten",
+    matrix_layout: str = "in_out",
 ) -> optax.GradientTransformation:
     r"""Scion: (unconstrained) stochastic conditional gradient with per-layer norm LMOs.
 
@@ -496,6 +510,10 @@ def scion(
     radius :math:`\rho` = ``scale``. In the constrained form the weight decay is
     the :math:`\eta x_t` term itself (``weight_decay`` is ignored).
 
+    ``optzoo.create("scion", preset="authors")`` gives the defaults of the authors' ``Scion``
+    class (no momentum, the constrained update, PyTorch ``(out, in)`` shape scales); their
+    conv rule for rank-3/4 leaves and their bfloat16 Newton-Schulz are not reproduced.
+
     Args:
       learning_rate: step size :math:`\eta`.
       momentum: :math:`\alpha`, the weight of the new gradient (paper: 0.1).
@@ -506,6 +524,8 @@ def scion(
       constraint: the constrained (SCG) update.
       ns_steps: Newton-Schulz steps of the spectral LMO.
       higher_rank: reshape rule for rank > 2 leaves.
+      matrix_layout: ``"in_out"`` (JAX) or ``"out_in"`` (PyTorch), see
+        :func:`optzoo.scale_by_scion`.
 
     Returns:
       A ``GradientTransformation``.
@@ -522,7 +542,13 @@ def scion(
     check_nonnegative("weight_decay", weight_decay)
     check_nonnegative("scale", scale)
     return optax.chain(
-        scale_by_scion(momentum, norms, ns_steps=ns_steps, higher_rank=higher_rank),
+        scale_by_scion(
+            momentum,
+            norms,
+            ns_steps=ns_steps,
+            higher_rank=higher_rank,
+            matrix_layout=matrix_layout,
+        ),
         optax.scale(scale),
         optax.add_decayed_weights(1.0)
         if constraint
