@@ -259,8 +259,8 @@ def scale_by_kron(
             m_hat = m / bc
             fit = m_hat if momentum_into_preconditioner else gf
             v = jax.random.normal(jax.random.fold_in(sub, i), g.shape, hdt)
-            if damping:
-                fit = fit + damping * jnp.mean(jnp.abs(fit)) * v
+            if not (isinstance(damping, (int, float)) and damping == 0):
+                fit = fit + jnp.asarray(damping, hdt) * jnp.mean(jnp.abs(fit)) * v
                 if momentum_into_preconditioner:
                     m_hat = jnp.where(do_update, fit, m_hat)
             if jnp.ndim(g) < 2:
