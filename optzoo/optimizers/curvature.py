@@ -153,6 +153,17 @@ def sophia(
     needs=("value_fn",),
     defaults={"learning_rate": 0.15},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        differences=(
+            "none in the defaults; rank-3 leaves are not averaged (the authors' code has no "
+            "rule for them), and optzoo's probe is z * Hz where theirs is |Hz| (equal squared)"
+        ),
+        no_package=(
+            "the authors published no package: their repository's PyTorch code is not on the "
+            "package index, and their README points to the third-party torch-optimizer"
+        ),
+    ),
 )
 def adahessian(
     learning_rate: optax.ScalarOrSchedule,
@@ -174,7 +185,8 @@ def adahessian(
        \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) D_t^2,
 
     with :math:`D_t` the Hutchinson Hessian diagonal of ``value_fn`` (see
-    :func:`optzoo.scale_by_adahessian`).
+    :func:`optzoo.scale_by_adahessian`). The defaults are the authors' (Yao et al.'s
+    ``optim_adahessian.py``); ``optzoo.create("adahessian", preset="authors")`` is the same.
 
     Args:
       learning_rate: step size :math:`\eta` (paper default 0.15).

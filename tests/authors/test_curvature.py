@@ -67,3 +67,43 @@ def test_sophia_matches_the_authors_sophiag():
     tx = optzoo.create("sophia", preset="authors", learning_rate=lr, weight_decay=WD)
     ours = R.run_optzoo(tx, extra=_value_fn)
     R.check("sophia", R.displacement_error(ours, theirs), "sophia-opt 0.2.2")
+
+
+# --------------------------------------------------------------------------- AdaHessian
+
+
+def _adahessian_step(lr, wd, b1=0.9, b2=0.999, eps=1e-4, k=1.0):
+    """NumPy transcription of AdaHessian: Yao, Gholami, Shen, Mustafa, Keutzer, Mahoney.
+    ADAHESSIAN: An Adaptive Second Order Optimizer for Machine Learning. 2020.
+    https://arxiv.org/abs/2006.00719, Algorithm 1 (m: bias-corrected EMA of g; v: the root of
+    the bias-corrected EMA of D*D; x -= lr m / v**k), with the authors' code's epsilon added
+    to v**k and its decoupled decay x -= lr (m / (v**k + eps) + wd x). D is the Hessian
+    diagonal: the authors' |H z| with a Rademacher z is exactly CURVATURE on this problem
+    (so is optzoo's z * Hz), and their spatial averaging applies to rank-4 leaves only."""
+
+    def step(params, grads, state, t):
+        new = {}
+        for key, p in params.items():
+            m, v = state[key]
+            d = R.CURVATURE[key]
+            m = b1 * m + (1 - b1) * grads[key]
+            v = b2 * v + (1 - b2) * d * d
+            denom = np.sqrt(v / (1 - b2**t)) ** k + eps
+            new[key] = p - lr * (m / (1 - b1**t) / denom + wd * p)
+            state[key] = (m, v)
+        return new, state
+
+    return step
+
+
+def test_adahessian_matches_the_paper():
+    lr = 0.05
+    zeros = {k: (np.zeros(s), np.zeros(s)) for k, s in R.SHAPES.items()}
+    theirs = R.run_numpy(_adahessian_step(lr, WD), zeros)
+    tx = optzoo.create("adahessian", preset="authors", learning_rate=lr, weight_decay=WD)
+    R.check(
+        "adahessian",
+        R.displacement_error(R.run_optzoo(tx, extra=_value_fn), theirs),
+        "NumPy transcription of Algorithm 1",
+        kind="transcription",
+    )
