@@ -243,6 +243,25 @@ def muon(
     state_per_param=6,
     defaults={"learning_rate": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={
+            "beta1": 0.0,
+            "beta2": 1.0,
+            "graft": "none",
+            "precondition_frequency": 1,
+            "start_preconditioning_step": 1,
+        },
+        differences=(
+            "momentum 0.9, EMA statistics (beta2 0.999), Adam grafting and roots refreshed "
+            "every 10 steps (the paper: none, sums, none, every step); rank >= 3 leaves "
+            "flattened (Algorithm 2: one factor per axis); vectors: diagonal AdaGrad"
+        ),
+        no_package=(
+            "the authors published no package of the 2018 algorithm; their distributed "
+            "Shampoo (google-research scalable_shampoo) is repository code, not on the index"
+        ),
+    ),
 )
 def shampoo(
     learning_rate: optax.ScalarOrSchedule,
@@ -274,7 +293,18 @@ def shampoo(
     ``precondition_frequency`` steps by eigendecomposition or the coupled Newton
     iteration (``root_method``). See :func:`optzoo.scale_by_shampoo` for the
     statistics, grafting, tiling and the rank 0/1 fallback (grafting direction).
-    ``beta1=0, beta2=1, graft="none"`` is the original Shampoo of Gupta et al.
+    ``beta1=0, beta2=1, graft="none", precondition_frequency=1`` is the original Shampoo of
+    Gupta et al. (Algorithm 1; ``optzoo.create("shampoo", preset="authors")``); deliberate
+    differences from the paper: rank >= 3 leaves are viewed as matrices (``higher_rank``)
+    where Algorithm 2 keeps one factor per axis with exponent :math:`-1/2k`, and rank-1
+    leaves get diagonal AdaGrad where Algorithm 2 is full-matrix AdaGrad. Differences from
+    the conventions of Anil et al.'s distributed Shampoo (google-research
+    ``scalable_shampoo``, defaults: ``beta1=0.9``, ``beta2=0.999``, Nesterov, SGD grafting,
+    ``start_preconditioning_step=5``, roots every step by the coupled Newton iteration):
+    its ``matrix_epsilon`` (1e-6) is relative to the statistic's largest eigenvalue, optzoo's
+    ``matrix_eps`` is absolute; its grafting norm and ours are both per block (tile); it
+    merges small axes before blocking, optzoo flattens or batches (``higher_rank``); its
+    weight decay is coupled by default, optzoo's decoupled.
 
     Args:
       learning_rate: step size :math:`\eta`.
