@@ -148,6 +148,15 @@ def muon(
     ``optax.contrib.muon`` with the same arguments. ``bias_correction=False``
     gives Keller Jordan's PyTorch momentum instead.
 
+    optzoo's defaults are ``optax.contrib.muon``'s; ``optzoo.create("muon",
+    preset="authors")`` gives Keller Jordan's ``SingleDeviceMuonWithAuxAdam`` (raw momentum,
+    eps 1e-7, batched rank-3 leaves, PyTorch ``(out, in)`` shape scale, aux Adam lr 3e-4,
+    betas (0.9, 0.95), eps 1e-10, no Nesterov), except that their Newton-Schulz runs in
+    bfloat16 and optzoo's in float32 (``precond_dtype=jnp.bfloat16`` for theirs).
+    ``torch.optim.Muon`` (2-D leaves only, AdamW for the rest) is ``bias_correction=False,
+    eps=1e-7, higher_rank="adam", matrix_layout="out_in", adam_eps=1e-8,
+    adam_nesterov=False`` plus ``consistent_rms=0.2`` for ``adjust_lr_fn="match_rms_adamw"``.
+
     Args:
       learning_rate: step size :math:`\eta` of the matrix leaves.
       ns_coeffs: Newton-Schulz coefficients ``(a, b, c)`` or one triple per step.
@@ -502,7 +511,7 @@ def _decay_updated_weights(
     defaults={"learning_rate": 0.01},
     also_in=(),
     authors=Authors(
-        code="paper, Algorithms 1 and 2",
+        code="paper, the uSCG and SCG algorithm boxes",
         preset={"momentum": 1.0, "constraint": True, "matrix_layout": "out_in"},
         differences=(
             "momentum 0.1 (theirs 1.0: none), unconstrained (theirs constrained), JAX (in, out) "

@@ -261,7 +261,7 @@ def _newton_schulz(x: np.ndarray, steps: int = 5, eps: float = 1e-7) -> np.ndarr
 def _scion_step(lr, alpha, radius=1.0):
     """NumPy transcription of Scion: Pethick, Xie, Antonakopoulos, Zhu, Silveti-Falls,
     Cevher. Training Deep Learning Models with Norm-Constrained LMOs. 2025.
-    https://arxiv.org/abs/2502.07529, Algorithm 2 (SCG: d = (1 - alpha) d + alpha g,
+    https://arxiv.org/abs/2502.07529, the SCG algorithm box (d = (1 - alpha) d + alpha g,
     x = (1 - gamma) x + gamma lmo(d)), with the LMOs of the authors' code for PyTorch
     ``(out, in)`` weights: matrices ``-radius sqrt(out/in) NS(d)``, vectors
     ``-radius d / (RMS(d) + 1e-8)``. The rank-3 leaf is viewed as optzoo's (6, 4) matrix
@@ -293,7 +293,7 @@ def test_scion_matches_the_paper():
     R.check(
         "scion",
         R.displacement_error(R.run_optzoo(tx), theirs),
-        "NumPy transcription of Algorithm 2",
+        "NumPy transcription of the SCG algorithm box",
         kind="transcription",
     )
 
