@@ -206,9 +206,11 @@ def muon(
         raise ValueError(f"higher_rank must be 'flatten', 'batch' or 'adam', got {higher_rank!r}")
     if adam_learning_rate is None:
         adam_learning_rate = learning_rate
-    adam_eps = eps if adam_eps is None else adam_eps
+    if adam_eps is None:
+        adam_eps = eps
+    else:
+        check_nonnegative("adam_eps", adam_eps)
     adam_nesterov = nesterov if adam_nesterov is None else adam_nesterov
-    check_nonnegative("adam_eps", adam_eps)
     rule = "flatten" if higher_rank == "adam" else higher_rank
     return optax.partition(
         {
