@@ -107,3 +107,8 @@ def test_adahessian_matches_the_paper():
         "NumPy transcription of Algorithm 1",
         kind="transcription",
     )
+
+
+def test_sophia_rejects_an_unknown_refresh_by_name():
+    with pytest.raises(ValueError, match="refresh"):
+        optzoo.create("sophia", refresh="sometimes")

@@ -345,3 +345,17 @@ def test_shampoo_matches_the_paper():
         "NumPy transcription of Algorithm 1",
         kind="transcription",
     )
+
+
+@pytest.mark.parametrize(
+    "name, kwargs, culprit",
+    [
+        ("muon", {"matrix_layout": "rows"}, "matrix_layout"),
+        ("scion", {"matrix_layout": "rows"}, "matrix_layout"),
+        ("muon", {"adam_eps": -1.0}, "adam_eps"),
+        ("psgd_kron", {"damping": -1.0}, "damping"),
+    ],
+)
+def test_the_new_arguments_reject_bad_values_by_name(name, kwargs, culprit):
+    with pytest.raises(ValueError, match=culprit):
+        optzoo.create(name, **kwargs)
