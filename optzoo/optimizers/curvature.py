@@ -17,7 +17,7 @@ from optzoo.core.validation import (
     check_positive,
     check_positive_int,
 )
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.curvature import scale_by_adahessian, scale_by_sophia
 from optzoo.transforms.scaling import scale_by_learning_rate
 
@@ -45,6 +45,23 @@ YAO_2020 = Reference(
     needs=("value_fn",),
     defaults={"learning_rate": 1e-3},
     also_in=("optax.contrib",),
+    authors=Authors(
+        code="sophia-opt==0.2.2",
+        preset={
+            "b1": 0.965,
+            "b2": 0.99,
+            "eps": 1e-15,
+            "weight_decay": 0.1,
+            "gamma": 0.04 * 5120,
+            "bias_correction": False,
+            "refresh": "before",
+        },
+        differences=(
+            "optax's bias-corrected momentum, Hessian refreshed at steps 1, k+1, ... (theirs "
+            "after steps k, 2k, ...), gamma 0.01 (theirs rho * bs = 0.04 * 5120), eps 1e-8, "
+            "weight decay 1e-4; their SophiaG estimator is Gauss-Newton-Bartlett"
+        ),
+    ),
 )
 def sophia(
     learning_rate: optax.ScalarOrSchedule,
@@ -61,6 +78,7 @@ def sophia(
     bias_correction: bool = True,
     seed: int = 0,
     mu_dtype: Any | None = None,
+    refresh: str = "after",
 ) -> optax.GradientTransformationExtraArgs:
     r"""Sophia: clipped momentum over an EMA of a Hessian-diagonal estimate.
 
@@ -71,7 +89,10 @@ def sophia(
     see :func:`optzoo.scale_by_sophia` for :math:`\hat m_t`, :math:`h_t` and the
     estimators (Sophia-H: Hutchinson from ``value_fn``; Sophia-G: pass
     :func:`optzoo.gauss_newton_bartlett_diag` as ``hessian_diag`` with
-    ``estimator="given"``). The defaults equal ``optax.contrib.sophia``.
+    ``estimator="given"``). The defaults equal ``optax.contrib.sophia``;
+    ``optzoo.create("sophia", preset="authors")`` gives the authors' ``SophiaG`` defaults
+    and training-loop refresh schedule (``refresh="before"``, no bias correction,
+    ``gamma = rho * bs``; pass :func:`optzoo.gauss_newton_bartlett_diag` for their estimator).
 
     Args:
       learning_rate: step size :math:`\eta`.
@@ -87,6 +108,8 @@ def sophia(
       bias_correction: bias-correct the momentum (optax) or not (authors' code).
       seed: probe seed.
       mu_dtype: momentum dtype.
+      refresh: ``"after"`` (optax) or ``"before"`` (the authors' loop), see
+        :func:`optzoo.scale_by_sophia`.
 
     Returns:
       A ``GradientTransformationExtraArgs``; ``update`` needs ``value_fn``.
@@ -115,6 +138,7 @@ def sophia(
             bias_correction=bias_correction,
             seed=seed,
             mu_dtype=mu_dtype,
+            refresh=refresh,
         ),
         optax.add_decayed_weights(weight_decay, weight_decay_mask),
         scale_by_learning_rate(learning_rate),
@@ -129,6 +153,17 @@ def sophia(
     needs=("value_fn",),
     defaults={"learning_rate": 0.15},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        differences=(
+            "none in the defaults; rank-3 leaves are not averaged (the authors' code has no "
+            "rule for them), and optzoo's probe is z * Hz where theirs is |Hz| (equal squared)"
+        ),
+        no_package=(
+            "the authors published no package: their repository's PyTorch code is not on the "
+            "package index, and their README points to the third-party torch-optimizer"
+        ),
+    ),
 )
 def adahessian(
     learning_rate: optax.ScalarOrSchedule,
@@ -150,7 +185,8 @@ def adahessian(
        \quad v_t = \beta_2 v_{t-1} + (1-\beta_2) D_t^2,
 
     with :math:`D_t` the Hutchinson Hessian diagonal of ``value_fn`` (see
-    :func:`optzoo.scale_by_adahessian`).
+    :func:`optzoo.scale_by_adahessian`). The defaults are the authors' (Yao et al.'s
+    ``optim_adahessian.py``); ``optzoo.create("adahessian", preset="authors")`` is the same.
 
     Args:
       learning_rate: step size :math:`\eta` (paper default 0.15).

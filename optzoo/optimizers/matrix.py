@@ -12,10 +12,11 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from optzoo.core.validation import check_decay, check_finite, check_nonnegative
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.matrix.muon import MUON_NS_COEFFS, scale_by_muon
 from optzoo.transforms.matrix.psgd import scale_by_kron
 from optzoo.transforms.matrix.scion import scale_by_scion
@@ -81,6 +82,24 @@ def _matrix_labels(higher_rank: str, matrix: str, other: str) -> Callable[[Any],
     state_per_param=1,
     defaults={"learning_rate": 0.02},
     also_in=("optax.contrib",),
+    authors=Authors(
+        code="muon-optimizer==0.1.0",
+        preset={
+            "bias_correction": False,
+            "eps": 1e-7,
+            "higher_rank": "batch",
+            "matrix_layout": "out_in",
+            "adam_b2": 0.95,
+            "adam_eps": 1e-10,
+            "adam_nesterov": False,
+            "adam_learning_rate": 3e-4,
+        },
+        differences=(
+            "optax's bias-corrected momentum, Frobenius eps 1e-8, rank-3 leaves flattened, "
+            "(fan_in, fan_out) shape scale, AdamW fallback with the Muon lr, b2 0.999, "
+            "eps 1e-8 and Nesterov; the authors' Newton-Schulz runs in bfloat16"
+        ),
+    ),
 )
 def muon(
     learning_rate: optax.ScalarOrSchedule,
@@ -103,6 +122,9 @@ def muon(
     adam_learning_rate: optax.ScalarOrSchedule | None = None,
     precond_dtype: Any | None = None,
     block_mesh: jax.sharding.Mesh | None = None,
+    matrix_layout: str = "in_out",
+    adam_eps: float | None = None,
+    adam_nesterov: bool | None = None,
 ) -> optax.GradientTransformation:
     r"""Muon: MomentUm Orthogonalized by Newton-Schulz, with AdamW for non-matrix leaves.
 
@@ -126,6 +148,15 @@ def muon(
     ``optax.contrib.muon`` with the same arguments. ``bias_correction=False``
     gives Keller Jordan's PyTorch momentum instead.
 
+    optzoo's defaults are ``optax.contrib.muon``'s; ``optzoo.create("muon",
+    preset="authors")`` gives Keller Jordan's ``SingleDeviceMuonWithAuxAdam`` (raw momentum,
+    eps 1e-7, batched rank-3 leaves, PyTorch ``(out, in)`` shape scale, aux Adam lr 3e-4,
+    betas (0.9, 0.95), eps 1e-10, no Nesterov), except that their Newton-Schulz runs in
+    bfloat16 and optzoo's in float32 (``precond_dtype=jnp.bfloat16`` for theirs).
+    ``torch.optim.Muon`` (2-D leaves only, AdamW for the rest) is ``bias_correction=False,
+    eps=1e-7, higher_rank="adam", matrix_layout="out_in", adam_eps=1e-8,
+    adam_nesterov=False`` plus ``consistent_rms=0.2`` for ``adjust_lr_fn="match_rms_adamw"``.
+
     Args:
       learning_rate: step size :math:`\eta` of the matrix leaves.
       ns_coeffs: Newton-Schulz coefficients ``(a, b, c)`` or one triple per step.
@@ -148,6 +179,10 @@ def muon(
         :func:`optzoo.scale_by_muon`; ``None``: float32).
       block_mesh: 1-D mesh to shard the stacked matrices over (see
         :func:`optzoo.scale_by_muon`).
+      matrix_layout: ``"in_out"`` (JAX kernels) or ``"out_in"`` (PyTorch weights): which
+        side is fan-out in the shape scale (see :func:`optzoo.scale_by_muon`).
+      adam_eps: AdamW fallback epsilon (default: ``eps``).
+      adam_nesterov: Nesterov momentum in the AdamW fallback (default: ``nesterov``).
 
     Returns:
       A ``GradientTransformation`` (an ``optax.partition`` of Muon and AdamW).
@@ -171,6 +206,11 @@ def muon(
         raise ValueError(f"higher_rank must be 'flatten', 'batch' or 'adam', got {higher_rank!r}")
     if adam_learning_rate is None:
         adam_learning_rate = learning_rate
+    if adam_eps is None:
+        adam_eps = eps
+    else:
+        check_nonnegative("adam_eps", adam_eps)
+    adam_nesterov = nesterov if adam_nesterov is None else adam_nesterov
     rule = "flatten" if higher_rank == "adam" else higher_rank
     return optax.partition(
         {
@@ -187,6 +227,7 @@ def muon(
                     consistent_rms=consistent_rms,
                     precond_dtype=precond_dtype,
                     block_mesh=block_mesh,
+                    matrix_layout=matrix_layout,
                 ),
                 optax.add_decayed_weights(weight_decay, weight_decay_mask),
                 scale_by_learning_rate(learning_rate),
@@ -195,11 +236,11 @@ def muon(
                 adam_learning_rate,
                 b1=adam_b1,
                 b2=adam_b2,
-                eps=eps,
+                eps=adam_eps,
                 eps_root=adam_eps_root,
                 weight_decay=adam_weight_decay,
                 mu_dtype=mu_dtype,
-                nesterov=nesterov,
+                nesterov=adam_nesterov,
             ),
         },
         _matrix_labels(higher_rank, "muon", "adam"),
@@ -213,6 +254,25 @@ def muon(
     state_per_param=6,
     defaults={"learning_rate": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={
+            "beta1": 0.0,
+            "beta2": 1.0,
+            "graft": "none",
+            "precondition_frequency": 1,
+            "start_preconditioning_step": 1,
+        },
+        differences=(
+            "momentum 0.9, EMA statistics (beta2 0.999), Adam grafting and roots refreshed "
+            "every 10 steps (the paper: none, sums, none, every step); rank >= 3 leaves "
+            "flattened (Algorithm 2: one factor per axis); vectors: diagonal AdaGrad"
+        ),
+        no_package=(
+            "the authors published no package of the 2018 algorithm; their distributed "
+            "Shampoo (google-research scalable_shampoo) is repository code, not on the index"
+        ),
+    ),
 )
 def shampoo(
     learning_rate: optax.ScalarOrSchedule,
@@ -244,7 +304,18 @@ def shampoo(
     ``precondition_frequency`` steps by eigendecomposition or the coupled Newton
     iteration (``root_method``). See :func:`optzoo.scale_by_shampoo` for the
     statistics, grafting, tiling and the rank 0/1 fallback (grafting direction).
-    ``beta1=0, beta2=1, graft="none"`` is the original Shampoo of Gupta et al.
+    ``beta1=0, beta2=1, graft="none", precondition_frequency=1`` is the original Shampoo of
+    Gupta et al. (Algorithm 1; ``optzoo.create("shampoo", preset="authors")``); deliberate
+    differences from the paper: rank >= 3 leaves are viewed as matrices (``higher_rank``)
+    where Algorithm 2 keeps one factor per axis with exponent :math:`-1/2k`, and rank-1
+    leaves get diagonal AdaGrad where Algorithm 2 is full-matrix AdaGrad. Differences from
+    the conventions of Anil et al.'s distributed Shampoo (google-research
+    ``scalable_shampoo``, defaults: ``beta1=0.9``, ``beta2=0.999``, Nesterov, SGD grafting,
+    ``start_preconditioning_step=5``, roots every step by the coupled Newton iteration):
+    its ``matrix_epsilon`` (1e-6) is relative to the statistic's largest eigenvalue, optzoo's
+    ``matrix_eps`` is absolute; its grafting norm and ours are both per block (tile); it
+    merges small axes before blocking, optzoo flattens or batches (``higher_rank``); its
+    weight decay is coupled by default, optzoo's decoupled.
 
     Args:
       learning_rate: step size :math:`\eta`.
@@ -315,6 +386,19 @@ def _is_zero(x: Any) -> bool:
     state_per_param=6,
     defaults={"learning_rate": 3e-3},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithms 3 and 4",
+        preset={"decay_updated_weights": True},
+        differences=(
+            "weight decay on the weights before the update and also at step 1 (theirs: on the "
+            "updated weights, none at step 1); rank >= 3 leaves flattened to a matrix (theirs: "
+            "one factor per axis)"
+        ),
+        no_package=(
+            "the authors published no package: their reference is one PyTorch file in their "
+            "repository (nikhilvyas/SOAP), not on the package index"
+        ),
+    ),
 )
 def soap(
     learning_rate: optax.ScalarOrSchedule,
@@ -330,6 +414,7 @@ def soap(
     higher_rank: str = "flatten",
     precond_dtype: Any | None = None,
     block_mesh: jax.sharding.Mesh | None = None,
+    decay_updated_weights: bool = False,
 ) -> optax.GradientTransformation:
     r"""SOAP: Adam in Shampoo's eigenbasis, with decoupled weight decay.
 
@@ -337,8 +422,11 @@ def soap(
 
     with :math:`u_t` from :func:`optzoo.scale_by_soap` (zero at step 1, which only
     builds the preconditioner). The authors' code decays the already-updated
-    weights, :math:`x_{t+1} = (x_t - \eta u_t)(1 - \eta\lambda)`; optzoo uses the
-    optax form above (they differ by :math:`\eta^2\lambda u_t`).
+    weights, :math:`x_{t+1} = (x_t - \eta u_t)(1 - \eta\lambda)`, and not at all at step 1;
+    optzoo uses the optax form above (they differ by :math:`\eta^2\lambda u_t`), and
+    ``decay_updated_weights=True`` gives theirs. ``optzoo.create("soap", preset="authors")``
+    gives the authors' code (Vyas et al.'s ``soap.py``) but for rank >= 3 leaves, which
+    optzoo views as matrices (``higher_rank``) where they keep one factor per axis.
 
     Args:
       learning_rate: step size :math:`\eta`.
@@ -355,6 +443,7 @@ def soap(
         ``jnp.bfloat16`` (see :func:`optzoo.scale_by_soap`; ``None``: float32).
       block_mesh: 1-D mesh to shard the stacked matrices over (see
         :func:`optzoo.scale_by_soap`).
+      decay_updated_weights: decay the updated weights, none at step 1 (authors' code).
 
     Returns:
       A ``GradientTransformation``.
@@ -381,9 +470,39 @@ def soap(
             precond_dtype=precond_dtype,
             block_mesh=block_mesh,
         ),
-        optax.add_decayed_weights(weight_decay, weight_decay_mask),
+        _decay_updated_weights(learning_rate, weight_decay, weight_decay_mask)
+        if decay_updated_weights
+        else optax.add_decayed_weights(weight_decay, weight_decay_mask),
         scale_by_learning_rate(learning_rate),
     )
+
+
+def _decay_updated_weights(
+    learning_rate: optax.ScalarOrSchedule, weight_decay: float, mask: Any | None
+) -> optax.GradientTransformation:
+    """``u -> (1 - eta_t lambda) u + lambda x``, none at step 1: followed by the learning
+    rate, ``x - eta_t u`` becomes ``(x - eta_t u)(1 - eta_t lambda)`` (SOAP's authors' code,
+    whose first step only builds the preconditioner and leaves the weights alone)."""
+
+    def init_fn(params):
+        del params
+        return optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("soap's decay_updated_weights needs params")
+        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
+        on = state.count > 0
+
+        def one(u, x):
+            lam = jnp.where(on, jnp.asarray(weight_decay, u.dtype), jnp.zeros([], u.dtype))
+            return ((1 - jnp.asarray(lr, u.dtype) * lam) * u + lam * x).astype(u.dtype)
+
+        out = jax.tree.map(one, updates, params)
+        return out, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
+
+    tx = optax.GradientTransformation(init_fn, update_fn)
+    return tx if mask is None else optax.masked(tx, mask)
 
 
 @register(
@@ -393,6 +512,19 @@ def soap(
     state_per_param=1,
     defaults={"learning_rate": 0.01},
     also_in=(),
+    authors=Authors(
+        code="paper, the uSCG and SCG algorithm boxes",
+        preset={"momentum": 1.0, "constraint": True, "matrix_layout": "out_in"},
+        differences=(
+            "momentum 0.1 (theirs 1.0: none), unconstrained (theirs constrained), JAX (in, out) "
+            "shape scales; rank-3/4 leaves flattened (theirs: a conv rule), float32 "
+            "Newton-Schulz (theirs bfloat16, eps 1e-7)"
+        ),
+        no_package=(
+            "the authors published no package: their reference is one PyTorch file in their "
+            "repository (LIONS-EPFL/scion), not on the package index"
+        ),
+    ),
 )
 def scion(
     learning_rate: optax.ScalarOrSchedule,
@@ -405,6 +537,7 @@ def scion(
     constraint: bool = False,
     ns_steps: int = 5,
     higher_rank: str = "flatten",
+    matrix_layout: str = "in_out",
 ) -> optax.GradientTransformation:
     r"""Scion: (unconstrained) stochastic conditional gradient with per-layer norm LMOs.
 
@@ -418,6 +551,10 @@ def scion(
     radius :math:`\rho` = ``scale``. In the constrained form the weight decay is
     the :math:`\eta x_t` term itself (``weight_decay`` is ignored).
 
+    ``optzoo.create("scion", preset="authors")`` gives the defaults of the authors' ``Scion``
+    class (no momentum, the constrained update, PyTorch ``(out, in)`` shape scales); their
+    conv rule for rank-3/4 leaves and their bfloat16 Newton-Schulz are not reproduced.
+
     Args:
       learning_rate: step size :math:`\eta`.
       momentum: :math:`\alpha`, the weight of the new gradient (paper: 0.1).
@@ -428,6 +565,8 @@ def scion(
       constraint: the constrained (SCG) update.
       ns_steps: Newton-Schulz steps of the spectral LMO.
       higher_rank: reshape rule for rank > 2 leaves.
+      matrix_layout: ``"in_out"`` (JAX) or ``"out_in"`` (PyTorch), see
+        :func:`optzoo.scale_by_scion`.
 
     Returns:
       A ``GradientTransformation``.
@@ -444,7 +583,13 @@ def scion(
     check_nonnegative("weight_decay", weight_decay)
     check_nonnegative("scale", scale)
     return optax.chain(
-        scale_by_scion(momentum, norms, ns_steps=ns_steps, higher_rank=higher_rank),
+        scale_by_scion(
+            momentum,
+            norms,
+            ns_steps=ns_steps,
+            higher_rank=higher_rank,
+            matrix_layout=matrix_layout,
+        ),
         optax.scale(scale),
         optax.add_decayed_weights(1.0)
         if constraint
@@ -464,6 +609,15 @@ def _rank2_mask(params: Any) -> Any:
     state_per_param=3,
     defaults={"learning_rate": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="kron-torch==0.3.3",
+        preset={"learning_rate": 3e-4, "damping": float(np.finfo(np.float32).eps) ** 0.5},
+        differences=(
+            "no damping of the fitted momentum (theirs adds sqrt(eps_f32) * mean|G| * V), "
+            "lr 1e-3 (theirs 3e-4); their preconditioner runs in float32 unless "
+            "precond_dtype is given"
+        ),
+    ),
 )
 def psgd_kron(
     learning_rate: optax.ScalarOrSchedule,
@@ -480,6 +634,7 @@ def psgd_kron(
     seed: int = 0,
     precond_dtype: Any | None = None,
     block_mesh: jax.sharding.Mesh | None = None,
+    damping: float = 0.0,
 ) -> optax.GradientTransformation:
     r"""PSGD-Kron: Kronecker-factored PSGD with momentum and decoupled weight decay.
 
@@ -487,7 +642,9 @@ def psgd_kron(
 
     :math:`u_t` from :func:`optzoo.scale_by_kron` (preconditioned, RMS-capped
     momentum). By default the decay applies to leaves of rank >= 2 only, as in Li's
-    and Evan Walters' Kron.
+    and Evan Walters' Kron. ``optzoo.create("psgd_kron", preset="authors")`` gives the
+    authors' ``kron_torch.Kron`` (Walters, Pooladzandi, Li): lr 3e-4 and the damping
+    ``sqrt(eps_f32) * mean|G| * V`` of the fitted momentum that optzoo's default omits.
 
     Args:
       learning_rate: step size :math:`\eta`.
@@ -505,6 +662,7 @@ def psgd_kron(
         ``jnp.bfloat16`` (see :func:`optzoo.scale_by_kron`; ``None``: float32).
       block_mesh: 1-D mesh to shard the stacked matrices over (see
         :func:`optzoo.scale_by_kron`).
+      damping: damping of the fitted tensor (see :func:`optzoo.scale_by_kron`).
 
     Returns:
       A ``GradientTransformation``.
@@ -530,6 +688,7 @@ def psgd_kron(
             seed=seed,
             precond_dtype=precond_dtype,
             block_mesh=block_mesh,
+            damping=damping,
         ),
         optax.add_decayed_weights(
             weight_decay, _rank2_mask if weight_decay_mask is None else weight_decay_mask

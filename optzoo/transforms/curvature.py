@@ -105,6 +105,7 @@ def scale_by_sophia(
     bias_correction: bool = True,
     seed: int = 0,
     mu_dtype: Any | None = None,
+    refresh: str = "after",
 ) -> optax.GradientTransformationExtraArgs:
     r"""Sophia's clipped, diagonally preconditioned momentum.
 
@@ -124,6 +125,15 @@ def scale_by_sophia(
       for instance :func:`gauss_newton_bartlett_diag` (it is read only on refresh steps,
       but must be passed every step so the traced program stays the same).
 
+    ``refresh="before"`` follows the authors' training loop instead (Liu et al.'s
+    ``train_sophiag.py`` and Levanter): the estimate is refreshed after steps
+    :math:`k, 2k, \dots` at the updated parameters, so the first :math:`k` steps are sign
+    steps with :math:`h = 0` and step :math:`k+1` is the first to use it. optzoo does that
+    refresh at the start of steps :math:`k+1, 2k+1, \dots`, *before* computing
+    :math:`u_t`, at the parameters of that step; the one difference from the authors' loop
+    is the mini-batch of the estimate (``value_fn`` of step :math:`k+1`, theirs that of step
+    :math:`k`; with ``estimator="given"`` pass whichever estimate you like).
+
     The defaults give ``optax.contrib.scale_by_sophia`` (same probes).
 
     Args:
@@ -137,6 +147,8 @@ def scale_by_sophia(
       bias_correction: divide the momentum by :math:`1-\beta_1^t`.
       seed: PRNG seed of the Hutchinson probes.
       mu_dtype: momentum dtype.
+      refresh: ``"after"`` (optax: at steps 1, k+1, ..., after the step's direction) or
+        ``"before"`` (the authors' loop: at steps k+1, 2k+1, ..., before it).
 
     Returns:
       A ``GradientTransformationExtraArgs``; ``update`` needs ``params`` and
@@ -155,6 +167,8 @@ def scale_by_sophia(
     check_nonnegative("gamma", gamma)
     if estimator not in ("hutchinson", "given"):
         raise ValueError(f"estimator must be 'hutchinson' or 'given', got {estimator!r}")
+    if refresh not in ("after", "before"):
+        raise ValueError(f"refresh must be 'after' or 'before', got {refresh!r}")
     mu_dtype = None if mu_dtype is None else jax.dtypes.canonicalize_dtype(mu_dtype)
 
     def init_fn(params):
@@ -171,10 +185,6 @@ def scale_by_sophia(
         count = optax.safe_increment(state.count)
         mu = optax.tree.update_moment(updates, state.mu, b1, 1)
         m_hat = optax.tree.bias_correction(mu, b1, count) if bias_correction else mu
-        out = jax.tree.map(lambda m, h: m / jnp.maximum(gamma * h, eps), m_hat, state.nu)
-        if clip_threshold is not None:
-            out = jax.tree.map(lambda u: jnp.clip(u, -clip_threshold, clip_threshold), out)
-        out = jax.tree.map(lambda u, g: u.astype(g.dtype), out, updates)
 
         if estimator == "hutchinson":
             fn = _loss_fn(extra)
@@ -182,7 +192,7 @@ def scale_by_sophia(
                 raise ValueError("sophia (hutchinson) needs the value_fn= extra argument")
             reject_masked(params, "sophia")
 
-            def refresh(key, nu):
+            def refresh_fn(key, nu):
                 key, sub = jax.random.split(key)
                 h = hutchinson_diag(fn, params, sub)
                 return key, optax.tree.update_moment(h, nu, b2, 1)
@@ -193,12 +203,23 @@ def scale_by_sophia(
                     "sophia (estimator='given') needs the hessian_diag= extra argument"
                 )
 
-            def refresh(key, nu):
+            def refresh_fn(key, nu):
                 return key, optax.tree.update_moment(given, nu, b2, 1)
 
-        key, nu = jax.lax.cond(
-            state.count % update_interval == 0, refresh, lambda k, n: (k, n), state.key, state.nu
-        )
+        def maybe_refresh(now, key, nu):
+            return jax.lax.cond(now, refresh_fn, lambda k, n: (k, n), key, nu)
+
+        key, nu = state.key, state.nu
+        if refresh == "before":
+            now = (state.count > 0) & (state.count % update_interval == 0)
+            key, nu = maybe_refresh(now, key, nu)
+            nu = jax.tree.map(lambda n, o: n.astype(o.dtype), nu, state.nu)
+        out = jax.tree.map(lambda m, h: m / jnp.maximum(gamma * h, eps), m_hat, nu)
+        if clip_threshold is not None:
+            out = jax.tree.map(lambda u: jnp.clip(u, -clip_threshold, clip_threshold), out)
+        out = jax.tree.map(lambda u, g: u.astype(g.dtype), out, updates)
+        if refresh == "after":
+            key, nu = maybe_refresh(state.count % update_interval == 0, key, nu)
         mu = (
             optax.tree.cast(mu, mu_dtype)
             if mu_dtype is not None

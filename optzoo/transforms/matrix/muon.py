@@ -170,16 +170,31 @@ def _orthogonalize_tree(
     return out
 
 
-def shape_scale(shape: tuple[int, ...], higher_rank: str, consistent_rms: float | None) -> float:
-    """Muon's per-matrix scale: ``sqrt(max(1, n/m))`` or ``rms * sqrt(max(m, n))``.
+MATRIX_LAYOUTS = ("in_out", "out_in")
 
-    A matrix with an empty side (a zero-size leaf, whose update is empty) gets 1.
+
+def check_matrix_layout(matrix_layout: str) -> None:
+    if matrix_layout not in MATRIX_LAYOUTS:
+        raise ValueError(f"matrix_layout must be 'in_out' or 'out_in', got {matrix_layout!r}")
+
+
+def shape_scale(
+    shape: tuple[int, ...],
+    higher_rank: str,
+    consistent_rms: float | None,
+    matrix_layout: str = "in_out",
+) -> float:
+    """Muon's per-matrix scale: ``sqrt(max(1, fan_out/fan_in))`` or ``rms * sqrt(max(m, n))``.
+
+    The ``(m, n)`` matrix is ``(fan_in, fan_out)`` with ``matrix_layout="in_out"`` (JAX
+    kernels) and ``(fan_out, fan_in)`` with ``"out_in"`` (PyTorch weights). A matrix with
+    an empty side (a zero-size leaf, whose update is empty) gets 1.
     """
     _, m, n = mu_.matrix_shape(shape, higher_rank)
     if m == 0 or n == 0:
         return 1.0
     if consistent_rms is None:
-        return max(1.0, n / m) ** 0.5
+        return max(1.0, (n / m) if matrix_layout == "in_out" else (m / n)) ** 0.5
     return consistent_rms * max(m, n) ** 0.5
 
 
@@ -196,6 +211,7 @@ def scale_by_muon(
     consistent_rms: float | None = None,
     precond_dtype: Any | None = None,
     block_mesh: jax.sharding.Mesh | None = None,
+    matrix_layout: str = "in_out",
 ) -> optax.GradientTransformation:
     r"""Muon's direction: momentum, Newton-Schulz orthogonalisation and a shape scale.
 
@@ -226,6 +242,10 @@ def scale_by_muon(
       bias_correction: divide by ``1 - beta^t`` as optax does.
       higher_rank: ``"flatten"`` or ``"batch"``.
       consistent_rms: if set, the shape scale of Liu et al. (2025).
+      matrix_layout: ``"in_out"`` (default, JAX/Flax kernels): the ``(m, n)`` matrix is
+        ``(fan_in, fan_out)``, :math:`s = \sqrt{\max(1, n/m)}`; ``"out_in"`` (PyTorch
+        ``Linear`` weights, as in Keller Jordan's and ``torch.optim.Muon``'s code):
+        :math:`s = \sqrt{\max(1, m/n)}`.
       precond_dtype: dtype of the Newton-Schulz iteration (``None``: float32).
         ``jnp.bfloat16`` halves its memory traffic and uses bf16 matmuls; the
         normalisation, momentum and output stay float32. Measured against float32
@@ -254,6 +274,7 @@ def scale_by_muon(
     check_nonnegative("eps", eps)
     mu_.check_higher_rank(higher_rank)
     mu_.check_mesh(block_mesh)
+    check_matrix_layout(matrix_layout)
     beta_ = beta
     coeffs = _coeff_list(ns_coeffs, ns_steps)
     mu_dtype = None if mu_dtype is None else jax.dtypes.canonicalize_dtype(mu_dtype)
@@ -292,7 +313,7 @@ def scale_by_muon(
         g_leaves = jax.tree.leaves(updates)
         ortho = _orthogonalize_tree(leaves, coeffs, eps, higher_rank, precond_dtype, block_mesh)
         out = [
-            (shape_scale(g.shape, higher_rank, consistent_rms) * o).astype(g.dtype)
+            (shape_scale(g.shape, higher_rank, consistent_rms, matrix_layout) * o).astype(g.dtype)
             for o, g in zip(ortho, g_leaves, strict=True)
         ]
         mu = jax.tree.map(lambda m, old: m.astype(old.dtype), mu, state.mu)

@@ -126,6 +126,7 @@ def scale_by_kron(
     seed: int = 0,
     precond_dtype: Any | None = None,
     block_mesh: jax.sharding.Mesh | None = None,
+    damping: float = 0.0,
 ) -> optax.GradientTransformation:
     r"""PSGD-Kron direction: a Kronecker-factored preconditioner fitted by Li's criterion.
 
@@ -175,6 +176,11 @@ def scale_by_kron(
         stack axis, so each device works on its share (stacks whose length is not a
         multiple of the mesh size stay replicated). The numbers do not change beyond
         float32 reduction order.
+      damping: :math:`\delta`; on update steps the fitted tensor :math:`F` (momentum or
+        gradient) becomes :math:`F + \delta\,\mathrm{mean}|F|\, V` (the authors' Kron,
+        ``kron_torch``, uses :math:`\delta = \sqrt{\epsilon_{\text{float32}}}`). As in their
+        code, which damps the momentum in place, with ``momentum_into_preconditioner`` the
+        damped momentum is also the one preconditioned on those steps. 0 (default): none.
 
     Returns:
       A ``GradientTransformation`` with :class:`ScaleByKronState`.
@@ -190,6 +196,7 @@ def scale_by_kron(
     check_decay("b1", b1)
     check_nonnegative("preconditioner_lr", preconditioner_lr)
     check_positive("clip_rms", clip_rms)
+    check_nonnegative("damping", damping)
     mu_.check_higher_rank(higher_rank)
     mu_.check_mesh(block_mesh)
     prob_fn = kron_update_probability() if update_probability is None else update_probability
@@ -252,6 +259,10 @@ def scale_by_kron(
             m_hat = m / bc
             fit = m_hat if momentum_into_preconditioner else gf
             v = jax.random.normal(jax.random.fold_in(sub, i), g.shape, hdt)
+            if not (isinstance(damping, (int, float)) and damping == 0):
+                fit = fit + jnp.asarray(damping, hdt) * jnp.mean(jnp.abs(fit)) * v
+                if momentum_into_preconditioner:
+                    m_hat = jnp.where(do_update, fit, m_hat)
             if jnp.ndim(g) < 2:
                 q = state.q_l[i]
 

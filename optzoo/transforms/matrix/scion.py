@@ -17,7 +17,12 @@ from optzoo.core.dtypes import tree_dtype
 from optzoo.core.eager import compile_update
 from optzoo.core.validation import check_range
 from optzoo.transforms.matrix import utils as mu_
-from optzoo.transforms.matrix.muon import MUON_NS_COEFFS, _coeff_list, _orthogonalize_tree
+from optzoo.transforms.matrix.muon import (
+    MUON_NS_COEFFS,
+    _coeff_list,
+    _orthogonalize_tree,
+    check_matrix_layout,
+)
 
 __all__ = [
     "ScaleByScionState",
@@ -34,7 +39,14 @@ class ScaleByScionState(NamedTuple):
 SCION_NORMS = ("auto", "spectral", "sign", "bias_rms", "identity")
 
 
-def _scion_lmo(d: jax.Array, norm: str, coeffs: Any, eps: float, higher_rank: str) -> jax.Array:
+def _scion_lmo(
+    d: jax.Array,
+    norm: str,
+    coeffs: Any,
+    eps: float,
+    higher_rank: str,
+    matrix_layout: str = "in_out",
+) -> jax.Array:
     if norm == "auto":
         norm = "spectral" if d.ndim >= 2 else "bias_rms"
     if norm not in SCION_NORMS:
@@ -50,7 +62,7 @@ def _scion_lmo(d: jax.Array, norm: str, coeffs: Any, eps: float, higher_rank: st
         return df / (jnp.sqrt(jnp.mean(df * df, axis=axis, keepdims=True)) + eps)
     _, m, n = mu_.matrix_shape(d.shape, higher_rank) if d.ndim >= 2 else (1, 1, d.size)
     if norm == "sign":
-        return jnp.sign(df) / m
+        return jnp.sign(df) / (m if matrix_layout == "in_out" else n)
     if norm == "spectral":
         if d.ndim < 2:
             raise ValueError(f"the spectral LMO needs rank >= 2, got shape {d.shape}")
@@ -66,6 +78,7 @@ def scale_by_scion(
     eps: float = 1e-8,
     *,
     higher_rank: str = "flatten",
+    matrix_layout: str = "in_out",
 ) -> optax.GradientTransformation:
     r"""Scion's direction: the LMO of an averaged gradient under a per-layer norm.
 
@@ -96,6 +109,9 @@ def scale_by_scion(
       ns_steps: Newton-Schulz steps.
       eps: epsilon of the RMS and Newton-Schulz normalisations.
       higher_rank: reshape rule for rank > 2 leaves.
+      matrix_layout: ``"in_out"`` (JAX kernels, :math:`m` = fan-in) or ``"out_in"``
+        (PyTorch weights, as in the authors' code: the matrix is ``(fan_out, fan_in)``, so
+        ``"spectral"`` scales by :math:`\sqrt{m/n}` and ``"sign"`` divides by :math:`n`).
 
     Returns:
       A ``GradientTransformation`` with :class:`ScaleByScionState`.
@@ -110,6 +126,7 @@ def scale_by_scion(
     """
     check_range("momentum", momentum, 0.0, 1.0, low_open=True)
     mu_.check_higher_rank(higher_rank)
+    check_matrix_layout(matrix_layout)
     coeffs = _coeff_list(ns_coeffs, ns_steps)
 
     def init_fn(params):
@@ -128,7 +145,7 @@ def scale_by_scion(
         else:
             name_leaves = treedef.flatten_up_to(names)
         pre = [
-            _scion_lmo(x, nm, coeffs, eps, higher_rank)
+            _scion_lmo(x, nm, coeffs, eps, higher_rank, matrix_layout)
             for x, nm in zip(leaves, name_leaves, strict=True)
         ]
         spectral = [
@@ -140,7 +157,7 @@ def scale_by_scion(
             ortho = _orthogonalize_tree([pre[i] for i in spectral], coeffs, eps, higher_rank)
             for i, o in zip(spectral, ortho, strict=True):
                 _, m, n = mu_.matrix_shape(leaves[i].shape, higher_rank)
-                pre[i] = (n / m) ** 0.5 * o
+                pre[i] = ((n / m) if matrix_layout == "in_out" else (m / n)) ** 0.5 * o
         g_leaves = jax.tree.leaves(updates)
         out = [p.astype(g.dtype) for p, g in zip(pre, g_leaves, strict=True)]
         out = mu_.reshard_like(jax.tree.unflatten(treedef, out), in_updates)
