@@ -225,6 +225,13 @@ REDDI_2018 = Reference(
     state_per_param=2,
     defaults={"learning_rate": 0.01},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={"learning_rate": 1e-3},
+        differences="create()'s default learning rate is 1e-2, the paper's alpha 1e-3 "
+        "(b1, b2, eps are the paper's)",
+        no_package="the authors published no implementation; Algorithm 1 is the reference",
+    ),
 )
 def adam(
     learning_rate: optax.ScalarOrSchedule,
@@ -252,6 +259,9 @@ def adam(
       eps_root: :math:`\epsilon_{root} \ge 0` inside the root.
       mu_dtype: dtype of the first moment (e.g. ``jnp.bfloat16``).
       nesterov: Nesterov look-ahead first moment (Nadam).
+
+    The defaults are the paper's (Algorithm 1); ``optzoo.create("adam", preset="authors")``
+    also takes its learning rate 1e-3.
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.adam``.
@@ -281,6 +291,14 @@ def adam(
     state_per_param=2,
     defaults={"learning_rate": 0.01},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 2",
+        differences="optzoo (optax) runs Algorithm 2 with a constant momentum mu_t = b1; the "
+        "paper's experiments warm it up, mu_t = b1 (1 - 0.5 * 0.96^(t/250)), which optax's "
+        "signature has no room for: optzoo.scale_by_nadam(momentum_decay=0.004) gives it "
+        "(tested against the same transcription and torch.optim.NAdam)",
+        no_package="the author published no package; the paper's Algorithm 2 is the reference",
+    ),
 )
 def nadam(
     learning_rate: optax.ScalarOrSchedule,
@@ -300,6 +318,10 @@ def nadam(
        {\sqrt{v_t / (1-\beta_2^t) + \epsilon_{root}} + \epsilon}
 
     with :math:`m_t, v_t` as in :func:`adam`. ``nesterov=False`` gives plain Adam.
+    This is the paper's Algorithm 2 with a constant momentum :math:`\mu_t = \beta_1`
+    (``preset="authors"`` changes nothing); its experiments' warming schedule
+    :math:`\mu_t = \beta_1 (1 - \tfrac12\, 0.96^{t/250})` is
+    ``optax.chain(optzoo.scale_by_nadam(), optzoo.scale_by_learning_rate(learning_rate))``.
 
     Args:
       learning_rate: :math:`\eta`, a scalar or a schedule.
@@ -327,6 +349,15 @@ def nadam(
     state_per_param=2,
     defaults={"learning_rate": 0.01},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 2 (AdamW)",
+        differences="the paper's decay lambda is scaled by the schedule multiplier eta_t only, "
+        "optzoo's (optax's, PyTorch's) weight_decay also by the learning rate alpha: pass "
+        "weight_decay = lambda / alpha; eta_t (out of the preset) is a learning-rate schedule "
+        "alpha * eta_t; the paper sets lambda per run (normalized decay), optzoo's default is 1e-4",
+        no_package="the authors published a patched PyTorch/Lua code base, not a package; "
+        "the paper's Algorithm 2 is the reference",
+    ),
 )
 def adamw(
     learning_rate: optax.ScalarOrSchedule,
@@ -347,7 +378,8 @@ def adamw(
        + \lambda x_t\right)
 
     with :math:`\hat m_t, \hat v_t` as in :func:`adam`. The decay is scaled by the
-    learning rate (optax's and PyTorch's convention).
+    learning rate (optax's and PyTorch's convention); the paper's :math:`\lambda` is not, so
+    its setup is ``weight_decay=lambda / learning_rate`` (``preset="authors"`` changes nothing).
 
     Args:
       learning_rate: :math:`\eta`, a scalar or a schedule.
@@ -384,6 +416,15 @@ def adamw(
     state_per_param=2,
     defaults={"learning_rate": 0.01},
     also_in=("optax",),
+    authors=Authors(
+        code="Dozat's paper, Algorithm 2, plus the decoupled decay of Loshchilov & Hutter's "
+        "Algorithm 2",
+        differences="as nadam: constant mu_t = b1 (Dozat's warming schedule is "
+        "optzoo.scale_by_nadam); the decay is scaled by the learning rate (pass "
+        "weight_decay = lambda / alpha for Loshchilov & Hutter's lambda)",
+        no_package="neither paper's authors published a package; the two algorithm boxes are "
+        "the reference",
+    ),
 )
 def nadamw(
     learning_rate: optax.ScalarOrSchedule,
@@ -403,7 +444,10 @@ def nadamw(
        x_{t+1} = x_t - \eta \left(\frac{\hat m^{nes}_t}{\sqrt{\hat v_t + \epsilon_{root}}
        + \epsilon} + \lambda x_t\right)
 
-    with the look-ahead moment :math:`\hat m^{nes}_t` of :func:`nadam`.
+    with the look-ahead moment :math:`\hat m^{nes}_t` of :func:`nadam` (constant momentum;
+    ``preset="authors"`` changes nothing). Dozat's warming schedule with this decay is
+    ``optax.chain(optzoo.scale_by_nadam(), optzoo.add_decayed_weights(weight_decay),
+    optzoo.scale_by_learning_rate(learning_rate))``.
 
     Args:
       learning_rate: :math:`\eta`, a scalar or a schedule.
@@ -438,6 +482,15 @@ def nadamw(
     state_per_param=3,
     defaults={"learning_rate": 0.01},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 2 (AMSGrad)",
+        preset={"bias_correction_mu": False, "bias_correction_nu": False, "eps": 0.0},
+        differences="optzoo (optax) bias-corrects m_t and v_t and adds eps=1e-8 to the root; "
+        "the paper does neither (an entry whose gradients were all 0 then gives 0/0); the "
+        "analysis' alpha_t = alpha/sqrt(t) is a learning-rate schedule, its decaying b1_t has "
+        "no flag (the experiments keep b1 constant)",
+        no_package="the authors published no implementation; Algorithm 2 is the reference",
+    ),
 )
 def amsgrad(
     learning_rate: optax.ScalarOrSchedule,
@@ -460,6 +513,9 @@ def amsgrad(
       b1, b2, eps, eps_root, mu_dtype: as in :func:`adam`.
       bias_correction_mu: bias-correct :math:`m_t` (``False``: the paper).
       bias_correction_nu: bias-correct :math:`v_t` before the maximum (``False``: the paper).
+
+    optzoo (optax) bias-corrects and adds ``eps``; ``optzoo.create("amsgrad",
+    preset="authors")`` gives the paper's Algorithm 2 (neither).
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.amsgrad``.
@@ -493,6 +549,13 @@ def amsgrad(
     state_per_param=2,
     defaults={"learning_rate": 0.01},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 2 (AdaMax)",
+        preset={"learning_rate": 2e-3, "eps": 0.0},
+        differences="optzoo (optax) takes u_t = max(|g_t| + eps, b2 u_{t-1}) with eps=1e-8, "
+        "the paper has no eps; create()'s default learning rate is 1e-2, the paper's 2e-3",
+        no_package="the authors published no implementation; Algorithm 2 is the reference",
+    ),
 )
 def adamax(
     learning_rate: optax.ScalarOrSchedule,
@@ -511,6 +574,9 @@ def adamax(
       b1: :math:`\beta_1 \in [0, 1)`.
       b2: :math:`\beta_2 \in [0, 1)`.
       eps: :math:`\epsilon \ge 0`.
+
+    The paper has no ``eps``; ``optzoo.create("adamax", preset="authors")`` gives its
+    Algorithm 2 (``eps=0``, learning rate 2e-3).
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.adamax``.
@@ -535,6 +601,15 @@ def adamax(
     state_per_param=2,
     defaults={"learning_rate": 0.01},
     also_in=("optax",),
+    authors=Authors(
+        code="Kingma & Ba, Algorithm 2 (AdaMax) with the decoupled decay of Loshchilov & "
+        "Hutter, Algorithm 2",
+        preset={"learning_rate": 2e-3, "eps": 0.0},
+        differences="as adamax (optax's eps=1e-8 inside the max; the paper has none); the "
+        "decay is scaled by the learning rate (weight_decay = lambda / alpha)",
+        no_package="no paper defines AdamaxW (optax combines AdaMax with AdamW's decay); the "
+        "two algorithm boxes are the reference",
+    ),
 )
 def adamaxw(
     learning_rate: optax.ScalarOrSchedule,
@@ -556,6 +631,9 @@ def adamaxw(
       b1, b2, eps: as in :func:`adamax`.
       weight_decay: :math:`\lambda \ge 0`, a scalar or a schedule.
       mask: where the weight decay applies.
+
+    As in :func:`adamax`, ``optzoo.create("adamaxw", preset="authors")`` drops ``eps`` (the
+    paper's AdaMax).
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.adamaxw``.
@@ -659,6 +737,17 @@ def adabelief(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 2",
+        preset={"threshold": 4.0, "eps": 0.0},
+        differences="optzoo (optax) adapts once rho_t >= 5 with eps=1e-8 outside sqrt(v_hat), "
+        "the paper once rho_t > 4 with no eps; the authors' GitHub code (RAdam 0.0.1) adapts "
+        "at rho_t >= 5, adds eps to sqrt(v_t) before bias correction, by default "
+        "(degenerated_to_sgd=False) does not step while rho_t < 5, and decays weights by "
+        "lr * weight_decay (the weight_decay argument)",
+        no_package="the authors' code (github.com/LiyuanLucasLiu/RAdam) is not on the package "
+        "index; the paper's Algorithm 2 is the reference",
+    ),
 )
 def radam(
     learning_rate: optax.ScalarOrSchedule,
@@ -669,10 +758,14 @@ def radam(
     threshold: jax.typing.ArrayLike = 5.0,
     *,
     nesterov: bool = False,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    mask: MaskOrFn = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Rectified Adam: SGD with momentum until the variance of the adaptive rate is tractable.
 
-    See :func:`optzoo.scale_by_radam` for the rule; :math:`x_{t+1} = x_t - \eta u_t`.
+    See :func:`optzoo.scale_by_radam` for the rule; :math:`x_{t+1} = x_t - \eta (u_t +
+    \lambda x_t)`. optzoo (optax) switches at :math:`\rho_t \ge 5` with ``eps=1e-8``;
+    ``optzoo.create("radam", preset="authors")`` gives the paper's :math:`\rho_t > 4`, no eps.
 
     Args:
       learning_rate: :math:`\eta`.
@@ -680,6 +773,9 @@ def radam(
       eps, eps_root: denominators.
       threshold: SMA length above which the adaptive step is used.
       nesterov: Nesterov first moment.
+      weight_decay: decoupled decay :math:`\lambda` (scaled by the learning rate, as in the
+        authors' code); ``0`` (optax's radam) by default.
+      mask: where the weight decay applies.
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.radam``.
@@ -694,12 +790,12 @@ def radam(
     """
     check_nonnegative("eps_root", eps_root)
     check_nonnegative("threshold", threshold)
-    return optax.chain(
-        scale_by_radam(
-            b1=b1, b2=b2, eps=eps, eps_root=eps_root, threshold=threshold, nesterov=nesterov
-        ),
-        scale_by_learning_rate(learning_rate),
+    direction = scale_by_radam(
+        b1=b1, b2=b2, eps=eps, eps_root=eps_root, threshold=threshold, nesterov=nesterov
     )
+    if isinstance(weight_decay, int | float) and weight_decay == 0 and mask is None:
+        return optax.chain(direction, scale_by_learning_rate(learning_rate))
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
 
 
 @register(
@@ -785,21 +881,39 @@ def adan(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 2",
+        preset={"bias_correction": False, "initial_mu_value": 0.0},
+        differences="optzoo (optax) bias-corrects both moments and starts m_t at 1e-6 like v_t; "
+        "the paper's Algorithm 2 does not bias-correct and starts m_0 = 0 (v_0 = 1e-6 and "
+        "eps = 1e-3 as in its experiments, optzoo's defaults too)",
+        no_package="the authors published no package; the paper's Algorithm 2 is the reference",
+    ),
 )
 def yogi(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
     b2: jax.typing.ArrayLike = 0.999,
     eps: jax.typing.ArrayLike = 1e-3,
+    *,
+    initial_accumulator_value: jax.typing.ArrayLike = 1e-6,
+    initial_mu_value: jax.typing.ArrayLike | None = None,
+    bias_correction: bool = True,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Yogi: Adam with an additive second-moment update that cannot grow too fast.
 
     :math:`x_{t+1} = x_t - \eta\, u_t` with :math:`u_t` from :func:`optzoo.scale_by_yogi`.
+    optzoo (optax) bias-corrects and starts both moments at 1e-6;
+    ``optzoo.create("yogi", preset="authors")`` gives the paper's Algorithm 2 (neither).
 
     Args:
       learning_rate: :math:`\eta`.
       b1, b2: moment rates.
       eps: denominator.
+      initial_accumulator_value: initial second moment (and first, unless
+        ``initial_mu_value``).
+      initial_mu_value: initial first moment; ``None`` follows ``initial_accumulator_value``.
+      bias_correction: bias-correct both moments (``False``: the paper's Algorithm 2).
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.yogi``.
@@ -813,7 +927,17 @@ def yogi(
       https://papers.nips.cc/paper/2018/hash/90365351ccc7437a1309dc64e4db32a3-Abstract.html
     """
     check_finite("learning_rate", learning_rate)
-    return optax.chain(scale_by_yogi(b1=b1, b2=b2, eps=eps), scale_by_learning_rate(learning_rate))
+    return optax.chain(
+        scale_by_yogi(
+            b1=b1,
+            b2=b2,
+            eps=eps,
+            initial_accumulator_value=initial_accumulator_value,
+            initial_mu_value=initial_mu_value,
+            bias_correction=bias_correction,
+        ),
+        scale_by_learning_rate(learning_rate),
+    )
 
 
 @register(

@@ -7,7 +7,7 @@ from typing import Any
 import optax
 
 from optzoo.core.validation import check_unit_interval
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.momentum import trace
 from optzoo.transforms.scaling import scale_by_learning_rate
 
@@ -46,12 +46,16 @@ SUTSKEVER_2013 = Reference(
     state_per_param=0,
     defaults={"learning_rate": 0.1},
     also_in=(),
+    authors=Authors(
+        code="paper, Section 2.1 (batch gradient descent)",
+        no_package="a textbook method (Cauchy 1847) described in a survey; there is no code",
+    ),
 )
 def gd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformation:
     r"""Full-batch gradient descent: :math:`x_{k+1} = x_k - \eta \nabla f(x_k)`.
 
     Meant for a loss evaluated on the whole data set each step; with mini-batches
-    use :func:`sgd`.
+    use :func:`sgd`. optzoo's update is the paper's; ``preset="authors"`` changes nothing.
 
     Args:
       learning_rate: step size :math:`\eta`, a scalar or a schedule.
@@ -78,6 +82,12 @@ def gd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformation:
     state_per_param=0,
     defaults={"learning_rate": 0.1},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, the recursion x_{n+1} = x_n + a_n (alpha - y_n)",
+        differences="the paper's step sizes a_n (sum a_n = inf, sum a_n^2 < inf) are a "
+        "learning-rate schedule; momentum and nesterov are later additions (off by default)",
+        no_package="a 1951 stochastic-approximation paper; there is no code",
+    ),
 )
 def sgd(
     learning_rate: optax.ScalarOrSchedule,
@@ -96,6 +106,9 @@ def sgd(
       momentum: :math:`\mu` in ``[0, 1]``; ``None`` for plain SGD.
       nesterov: use Nesterov momentum.
       accumulator_dtype: dtype of the momentum buffer.
+
+    optzoo's defaults are the paper's recursion (with :math:`\alpha = 0` and :math:`y_n` the
+    stochastic gradient); ``optzoo.create("sgd", preset="authors")`` changes nothing.
 
     Returns:
       A ``GradientTransformation`` equal to ``optax.sgd``.
@@ -124,11 +137,21 @@ def sgd(
     state_per_param=1,
     defaults={"learning_rate": 0.05},
     also_in=(),
+    authors=Authors(
+        code="paper, the heavy-ball iteration x_{k+1} = x_k - a grad f(x_k) + b (x_k - x_{k-1})",
+        differences="optzoo steps -lr * t_k with t_k = g_k + momentum * t_{k-1}: Polyak's "
+        "iterates (a = lr, b = momentum) for a constant learning rate; under a schedule "
+        "Polyak's b (x_k - x_{k-1}) keeps the past steps' sizes, optzoo's momentum does not",
+        no_package="a 1964 paper; there is no code",
+    ),
 )
 def momentum(
     learning_rate: optax.ScalarOrSchedule, momentum: float = 0.9
 ) -> optax.GradientTransformation:
     r"""SGD with heavy-ball momentum (Polyak 1964): ``sgd(learning_rate, momentum)``.
+
+    For a constant learning rate the iterates are Polyak's (``preset="authors"`` changes
+    nothing); with a schedule they differ (see ``optzoo.registry.info("momentum").authors``).
 
     References:
       Polyak. Some methods of speeding up the convergence of iteration methods. 1964.
@@ -145,11 +168,22 @@ def momentum(
     state_per_param=1,
     defaults={"learning_rate": 0.05},
     also_in=(),
+    authors=Authors(
+        code="paper, Eqs. (3)-(4): v_{t+1} = mu v_t - eps grad f(theta_t + mu v_t), "
+        "theta_{t+1} = theta_t + v_{t+1}",
+        differences="optzoo's (optax's, PyTorch's) parameters are the paper's look-ahead point "
+        "theta_t + mu v_t, where the gradient is taken: the same gradients and points for a "
+        "constant learning rate; under a schedule the two forms differ",
+        no_package="the authors published no optimizer code",
+    ),
 )
 def nesterov(
     learning_rate: optax.ScalarOrSchedule, momentum: float = 0.9
 ) -> optax.GradientTransformation:
     r"""SGD with Nesterov momentum in the form of Sutskever et al. (2013).
+
+    optzoo's parameters are the paper's look-ahead point :math:`\theta_t + \mu v_t`; for a
+    constant learning rate the trajectories agree (``preset="authors"`` changes nothing).
 
     References:
       Sutskever, Martens, Dahl, Hinton. On the importance of initialization and momentum

@@ -34,6 +34,8 @@ from optzoo.transforms._moments import (
 
 __all__ = [
     "scale_by_adam",
+    "ScaleByNadamState",
+    "scale_by_nadam",
     "scale_by_amsgrad",
     "scale_by_adamax",
     "scale_by_belief",
@@ -324,6 +326,9 @@ def scale_by_yogi(
     eps: jax.typing.ArrayLike = 1e-3,
     eps_root: jax.typing.ArrayLike = 0.0,
     initial_accumulator_value: jax.typing.ArrayLike = 1e-6,
+    *,
+    initial_mu_value: jax.typing.ArrayLike | None = None,
+    bias_correction: bool = True,
 ) -> optax.GradientTransformation:
     r"""Yogi scaling: an additive, sign-controlled second-moment update.
 
@@ -331,14 +336,19 @@ def scale_by_yogi(
        v_t = v_{t-1} - (1-\beta_2)\operatorname{sign}(v_{t-1} - g_t^2)\, g_t^2,\quad
        u_t = \hat m_t / (\sqrt{\hat v_t + \epsilon_{root}} + \epsilon).
 
-    Both moments start at ``initial_accumulator_value``.
+    Both moments start at ``initial_accumulator_value`` (optax's convention).
 
     Args:
       b1: decay of the first moment.
       b2: rate of the second-moment update.
       eps: added to the denominator outside the square root.
       eps_root: added inside the square root.
-      initial_accumulator_value: initial value of both moments.
+      initial_accumulator_value: initial value of the second moment, and of the first
+        unless ``initial_mu_value`` is given.
+      initial_mu_value: initial value of the first moment (the paper: ``0``); ``None``
+        follows ``initial_accumulator_value``.
+      bias_correction: divide the moments by :math:`1-\beta_1^t`, :math:`1-\beta_2^t`
+        (``False``: the paper's Algorithm 2, :math:`u_t = m_t / (\sqrt{v_t} + \epsilon)`).
 
     Returns:
       A ``GradientTransformation`` with state ``optax.ScaleByAdamState``.
@@ -350,10 +360,12 @@ def scale_by_yogi(
     _check_betas(b1=b1, b2=b2)
     check_nonnegative("eps", eps)
 
+    mu_init = initial_accumulator_value if initial_mu_value is None else initial_mu_value
+
     def init_fn(params):
         return ScaleByAdamState(
             count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.full_like(params, initial_accumulator_value),
+            mu=optax.tree.full_like(params, mu_init),
             nu=optax.tree.full_like(params, initial_accumulator_value),
         )
 
@@ -366,8 +378,11 @@ def scale_by_yogi(
             state.nu,
         )
         count_inc = optax.safe_increment(state.count)
-        mu_hat = optax.tree.bias_correction(mu, b1, count_inc)
-        nu_hat = optax.tree.bias_correction(nu, b2, count_inc)
+        if bias_correction:
+            mu_hat = optax.tree.bias_correction(mu, b1, count_inc)
+            nu_hat = optax.tree.bias_correction(nu, b2, count_inc)
+        else:
+            mu_hat, nu_hat = mu, nu
         new_updates = jax.tree.map(
             lambda m, v: None if m is None else m / (jnp.sqrt(v + eps_root) + eps),
             mu_hat,
@@ -1104,6 +1119,16 @@ def scale_by_adopt(
     return optax.GradientTransformation(init_fn, update_fn)
 
 
+class ScaleByNadamState(NamedTuple):
+    r"""State of :func:`scale_by_nadam`: Adam's, plus the running product of the scheduled
+    momenta :math:`\prod_{i \le t} \mu_i`."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: optax.Updates
+    nu: optax.Updates
+    mu_product: jax.Array
+
+
 def _check_adam(b1: Any, b2: Any, eps: Any, eps_root: Any = 0.0) -> None:
     check_betas(b1, b2)
     check_nonnegative("eps", eps)
@@ -1182,6 +1207,80 @@ def scale_by_adam(
         mu = _cast(mu, mu_dtype)
         nu = _map(lambda v, old: v.astype(old.dtype), nu, state.nu)
         return updates, ScaleByAdamState(count=count, mu=mu, nu=nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def scale_by_nadam(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+    eps_root: jax.typing.ArrayLike = 0.0,
+    mu_dtype: jax.typing.DTypeLike | None = None,
+    momentum_decay: float = 0.004,
+) -> optax.GradientTransformation:
+    r"""Nadam with Dozat's warming momentum schedule (the paper's experiments, Keras and
+    ``torch.optim.NAdam``).
+
+    With :math:`\mu_t = \beta_1 (1 - \tfrac12\, 0.96^{t\psi})` and :math:`m_t, v_t` as in
+    :func:`scale_by_adam`:
+
+    .. math::
+       \hat m_t = \frac{\mu_{t+1} m_t}{1 - \prod_{i \le t+1} \mu_i}
+       + \frac{(1 - \mu_t)\, g_t}{1 - \prod_{i \le t} \mu_i}, \quad
+       u_t = \frac{\hat m_t}{\sqrt{v_t / (1-\beta_2^t) + \epsilon_{root}} + \epsilon}.
+
+    ``momentum_decay=0`` keeps :math:`\mu_t = \beta_1 / 2`; optax's Nadam
+    (``scale_by_adam(nesterov=True)``) is the constant :math:`\mu_t = \beta_1`.
+
+    Args:
+      b1: :math:`\beta_1`, the decay of the first moment and the limit of :math:`\mu_t`.
+      b2: decay of the second moment.
+      eps: added outside the square root.
+      eps_root: added inside the square root.
+      mu_dtype: dtype of the first moment; ``None`` follows the parameters.
+      momentum_decay: :math:`\psi` (``0.004``: the paper's :math:`t/250`).
+
+    Returns:
+      A ``GradientTransformation`` whose state is :class:`ScaleByNadamState`.
+
+    Example:
+      >>> import optax, optzoo
+      >>> tx = optax.chain(optzoo.scale_by_nadam(), optzoo.scale_by_learning_rate(2e-3))
+
+    References:
+      Dozat. Incorporating Nesterov Momentum into Adam. 2016.
+      https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ
+    """
+    _check_adam(b1, b2, eps, eps_root)
+    check_nonnegative("momentum_decay", momentum_decay)
+    mu_dtype = _canonical_dtype(mu_dtype)
+
+    def init_fn(params):
+        return ScaleByNadamState(
+            count=jnp.zeros([], jnp.int32),
+            mu=optax.tree.zeros_like(params, dtype=mu_dtype),
+            nu=optax.tree.zeros_like(params),
+            mu_product=jnp.ones([]),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(_map(_square, updates), state.nu, b2)
+        count = optax.safe_increment(state.count)
+        t = count.astype(state.mu_product.dtype)
+        mu_t = b1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
+        mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+        product = state.mu_product * mu_t
+        c_m = mu_next / (1 - product * mu_next)
+        c_g = (1 - mu_t) / (1 - product)
+        mu_hat = _map(lambda m, g: c_m.astype(m.dtype) * m + c_g.astype(m.dtype) * g, mu, updates)
+        nu_hat = _debias(nu, b2, count)
+        updates = _map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), mu_hat, nu_hat)
+        mu = _cast(mu, mu_dtype)
+        nu = _map(lambda v, old: v.astype(old.dtype), nu, state.nu)
+        return updates, ScaleByNadamState(count=count, mu=mu, nu=nu, mu_product=product)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
