@@ -352,6 +352,13 @@ def low_precision_state(
     state_per_param=1.0,
     defaults={"learning_rate": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="paper, section 3 (stochastic rounding)",
+        differences="the paper rounds the weight updates of all-bfloat16 training stochastically "
+        "(or uses Kahan summation); optzoo rounds the two stored Adam moments stochastically and "
+        "leaves the parameters in their own precision",
+        no_package="the authors published no code",
+    ),
 )
 def adamw_bf16_state(
     learning_rate: optax.ScalarOrSchedule,
@@ -369,6 +376,10 @@ def adamw_bf16_state(
 
     ``state_per_param`` counts state in float32 units (4 bytes): two moments of 2
     bytes each give 1.0.
+
+    Zamirai et al. round the *weight updates* of all-bfloat16 training stochastically (or
+    sum them with Kahan summation); optzoo applies their stochastic rounding to the stored
+    moments only. ``optzoo.create("adamw_bf16_state", preset="authors")`` changes nothing.
 
     Args:
       learning_rate: :math:`\eta`, a scalar or a schedule.
