@@ -60,7 +60,7 @@ GINSBURG_2019_NOVOGRAD = Reference(
     also_in=("optax",),
     authors=Authors(
         code="paper, Algorithm 2",
-        no_package="the authors' code is TensorFlow 1 (google-research/bert), not a package",
+        no_package="the authors' implementation is TensorFlow 1 code, not a package",
     ),
 )
 def lamb(
@@ -119,7 +119,7 @@ def lamb(
         preset={"split_norm": True},
         differences="optzoo (as optax) divides by ||g + wd x||; Algorithm 1 by ||g|| + wd ||x|| "
         "(split_norm=True); its polynomial learning-rate decay is a schedule to pass",
-        no_package="the authors published no package (their code is in NVIDIA Caffe)",
+        no_package="the authors published no package (they implemented LARS in NVIDIA Caffe)",
     ),
 )
 def lars(

@@ -410,3 +410,12 @@ def test_adamw_bf16_state():
         "float32",
         "transcription",
     )
+
+
+def test_new_flags_reject_what_they_cannot_do():
+    with pytest.raises(ValueError, match="backtracking=True needs lagged=False"):
+        optzoo.rprop(0.1, backtracking=True)
+    with pytest.raises(ValueError, match="relative_step=True needs learning_rate"):
+        optzoo.adafactor(None, relative_step=True)
+    with pytest.raises(ValueError, match="split_norm=True needs a scalar weight_decay"):
+        optzoo.lars(1.0, weight_decay=lambda count: 0.1, split_norm=True)
