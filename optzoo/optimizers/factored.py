@@ -255,6 +255,7 @@ def sm3(
     """
     check_finite("learning_rate", learning_rate)
     check_unit_interval("momentum", momentum)
+    check_nonnegative("eps", eps)
     return optax.chain(
         scale_by_sm3(momentum, eps=eps),
         scale(-learning_rate),  # type: ignore[operator]

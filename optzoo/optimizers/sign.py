@@ -153,8 +153,9 @@ def sign_sgd(
 
 
 def _l2_decay(weight_decay: Any, mask: Any) -> list[optax.GradientTransformation]:
-    # Left out at 0 so that the state stays optax's.
-    if not callable(weight_decay) and weight_decay == 0:
+    # Left out at a Python 0 so that the state stays optax's (an array, maybe traced under
+    # inject_hyperparams, keeps the term: the state must not depend on its value).
+    if isinstance(weight_decay, (int, float)) and weight_decay == 0:
         return []
     return [add_decayed_weights(weight_decay, mask=mask)]
 
