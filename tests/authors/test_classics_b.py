@@ -179,11 +179,11 @@ def _rms(a):
 # the paper's defaults: rho_t = min(1e-2, 1/sqrt(t)), alpha_t = max(eps2, RMS(X)) rho_t,
 # beta2_t = 1 - t^-0.8, eps1 = 1e-30, eps2 = 1e-3, clipping d = 1, no momentum. The rank-3
 # leaf is factored over its last two axes, the leading axis batched (tensor2tensor's choice).
-def test_adafactor():
+def _adafactor_errors(cap):
     eps1, eps2, d = 1e-30, 1e-3, 1.0
 
     def step(x, g, state, t):
-        rho = min(1e-2, 1 / np.sqrt(t))
+        rho = min(cap, 1 / np.sqrt(t))
         beta2 = 1 - t**-0.8
         new = {}
         for k in g:
@@ -205,8 +205,18 @@ def test_adafactor():
         k: (np.zeros(s[:-1]), np.zeros(s[:-2] + s[-1:])) if len(s) >= 2 else np.zeros(s)
         for k, s in R.SHAPES.items()
     }
-    err = R.displacement_error(_ours("adafactor"), R.run_numpy(step, init))
+    return R.displacement_error(_ours("adafactor", learning_rate=cap), R.run_numpy(step, init))
+
+
+def test_adafactor():
+    err = _adafactor_errors(1e-2)  # the paper's: rho_t = 1e-2 for t <= 1e4
     R.check("adafactor", err, "NumPy transcription of Algorithms 4 and 5", kind="transcription")
+
+
+@pytest.mark.slow
+def test_adafactor_relative_step_below_the_cap():
+    # A cap of 0.5 lets 1/sqrt(t) set the step from t = 5 on.
+    assert _adafactor_errors(0.5) <= R.TOL["float64"]
 
 
 # Anil, Gupta, Koren, Singer. Memory-Efficient Adaptive Optimization. 2019.
