@@ -85,21 +85,37 @@ ZEILER_2012 = Reference(
     state_per_param=1,
     defaults={"learning_rate": 0.1},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Figure 1 (diagonal AdaGrad)",
+        preset={"initial_accumulator_value": 0.0, "eps": 1e-10, "eps_in_sqrt": False},
+        differences="optzoo (as optax) starts the sum at 0.1 and adds eps=1e-7 inside the root; "
+        "the paper starts at 0 and adds delta outside it (delta >= 0 is free; the preset takes "
+        "PyTorch's 1e-10)",
+        no_package="the authors published no code; the paper (JMLR 2011) gives the algorithm",
+    ),
 )
 def adagrad(
     learning_rate: optax.ScalarOrSchedule,
     initial_accumulator_value: jax.typing.ArrayLike = 0.1,
     eps: jax.typing.ArrayLike = 1e-7,
+    *,
+    eps_in_sqrt: bool = True,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Adagrad: steps scaled by the root of the sum of all past squared gradients.
 
     .. math::
        s_t = s_{t-1} + g_t^2, \qquad x_{t+1} = x_t - \eta\, \frac{g_t}{\sqrt{s_t + \epsilon}}.
 
+    optzoo's defaults are optax's (:math:`s_0 = 0.1`, :math:`\epsilon` inside the root); the
+    paper's (:math:`s_0 = 0`, :math:`\delta` outside the root) are
+    ``optzoo.create("adagrad", preset="authors")``.
+
     Args:
       learning_rate: :math:`\eta`, a scalar or a schedule.
       initial_accumulator_value: :math:`s_0 \ge 0`.
       eps: :math:`\epsilon \ge 0` inside the square root.
+      eps_in_sqrt: ``False`` divides by :math:`\sqrt{s_t} + \epsilon` instead (the paper's
+        :math:`\delta`).
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.adagrad``.
@@ -113,7 +129,9 @@ def adagrad(
       Stochastic Optimization. JMLR 12, 2011. https://jmlr.org/papers/v12/duchi11a.html
     """
     return optax.chain(
-        scale_by_rss(initial_accumulator_value=initial_accumulator_value, eps=eps),
+        scale_by_rss(
+            initial_accumulator_value=initial_accumulator_value, eps=eps, eps_in_sqrt=eps_in_sqrt
+        ),
         scale_by_learning_rate(learning_rate),
     )
 
@@ -125,6 +143,12 @@ def adagrad(
     state_per_param=1,
     defaults={"learning_rate": 0.01},
     also_in=("optax",),
+    authors=Authors(
+        code="lecture 6e slides (rmsprop)",
+        preset={"decay": 0.9, "eps": 0.0},
+        differences="optzoo (as optax) adds eps=1e-8 inside the root; the lecture has no eps",
+        no_package="the method was published as lecture slides, with no code",
+    ),
 )
 def rmsprop(
     learning_rate: optax.ScalarOrSchedule,
@@ -148,6 +172,10 @@ def rmsprop(
     :math:`d_t` (after the learning rate, as optax does); ``bias_correction`` divides the
     moments by :math:`1-\rho^t`; ``eps_in_sqrt=False`` puts :math:`\epsilon` outside the
     root (PyTorch's form).
+
+    optzoo's :math:`\epsilon = 10^{-8}` (optax's) is not in the lecture;
+    ``optzoo.create("rmsprop", preset="authors")`` sets it to 0 (then a coordinate whose
+    gradients were all zero divides 0 by 0).
 
     Args:
       learning_rate: :math:`\eta`, a scalar or a schedule.
@@ -193,6 +221,13 @@ def rmsprop(
     state_per_param=2,
     defaults={"learning_rate": 1.0},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={"learning_rate": 1.0, "rho": 0.95, "eps": 1e-6},
+        differences="optzoo (as optax) decays with rho=0.9; the paper uses rho=0.95 and no "
+        "learning rate (1.0)",
+        no_package="the author published no code; the paper gives the algorithm box",
+    ),
 )
 def adadelta(
     learning_rate: optax.ScalarOrSchedule | None = None,
@@ -214,6 +249,9 @@ def adadelta(
     Note: as in optax, ``learning_rate=None`` applies no scaling at all, not even the
     sign flip, so the returned updates point up the gradient; pass ``1.0`` for the
     paper's descent method.
+
+    optzoo's ``rho=0.9`` is optax's; the paper's :math:`\rho = 0.95`, :math:`\epsilon = 10^{-6}`
+    and no learning rate (1.0) are ``optzoo.create("adadelta", preset="authors")``.
 
     Args:
       learning_rate: :math:`\eta`, a scalar, a schedule or ``None`` (see the note).
@@ -256,6 +294,13 @@ class FtrlState(NamedTuple):
     state_per_param=2,
     defaults={"learning_rate": 0.1},
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={"initial_accumulator_value": 0.0, "beta": 1.0},
+        differences="optzoo (as Keras) starts n at 0.1 with beta=0; the paper starts n at 0 with "
+        "beta=1; the paper's lambda2 is twice l2_regularization_strength",
+        no_package="the authors (Google) published no code; the paper gives the algorithm box",
+    ),
 )
 def ftrl(
     learning_rate: optax.ScalarOrSchedule,
@@ -274,6 +319,10 @@ def ftrl(
     .. math::
        n' = n + g^2,\quad z \mathrel{+}= \tilde g - \frac{n'^p - n^p}{\eta} x,\quad
        x \leftarrow \frac{\operatorname{clip}(z, \pm\lambda_1) - z}{n'^p/\eta + 2\lambda_2'}.
+
+    optzoo's defaults are Keras's (:math:`n_0 = 0.1`, :math:`\beta = 0`); the paper's
+    (:math:`n_0 = 0`, :math:`\beta = 1`) are ``optzoo.create("ftrl", preset="authors")``, and the
+    paper's :math:`\lambda_2` is ``2 * l2_regularization_strength``.
 
     Args:
       learning_rate: :math:`\eta` (scalar or schedule of the step).

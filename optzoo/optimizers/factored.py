@@ -57,6 +57,15 @@ LUO_2023_CAME = Reference(
     state_per_param=0,  # a row and a column vector per matrix: O(n), 0 to leading order
     defaults={"learning_rate": 1e-2},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithms 4 and 5",
+        preset={"learning_rate": 1e-2, "relative_step": True, "min_dim_size_to_factor": 1},
+        differences="optzoo (as optax) factors only leaves whose two largest axes are >= 128 "
+        "and steps by learning_rate; the paper factors every matrix and steps by "
+        "min(1e-2, 1/sqrt(t)) (relative_step=True)",
+        no_package="the authors' code is TensorFlow (tensor2tensor, mesh-tensorflow), no "
+        "package that runs here",
+    ),
 )
 def adafactor(
     learning_rate: optax.ScalarOrSchedule | None = None,
@@ -71,12 +80,17 @@ def adafactor(
     eps: jax.typing.ArrayLike = 1e-30,
     factored: bool = True,
     weight_decay_mask: Any = None,
+    *,
+    relative_step: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Adafactor: factored second moments, update clipping and relative step sizes.
 
     The chain is :func:`optzoo.scale_by_factored_rms`, ``clip_by_block_rms(clipping_threshold)``,
     ``learning_rate``, multiplication by the parameter RMS (``multiply_by_parameter_scale``),
     optional momentum and weight decay, then a sign flip; see optax's ``adafactor``.
+
+    optzoo's defaults are optax's; the paper's (every matrix factored, relative step
+    :math:`\rho_t = \min(10^{-2}, 1/\sqrt t)`) are ``optzoo.create("adafactor", preset="authors")``.
 
     Args:
       learning_rate: step size; ``None`` leaves it out (relative steps only).
@@ -91,9 +105,11 @@ def adafactor(
       eps: added to :math:`g^2`.
       factored: factor second moments at all.
       weight_decay_mask: weight-decay mask.
+      relative_step: step by :math:`\min(\eta_t, 1/\sqrt{t})` (the paper's relative step
+        size with :math:`\eta_t` = ``learning_rate``, :math:`10^{-2}` in the paper).
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.adafactor``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.adafactor`` (by default).
 
     Example:
       >>> import optzoo
@@ -113,7 +129,20 @@ def adafactor(
     txs = [scale_by_factored_rms(factored, decay_rate, decay_offset, min_dim_size_to_factor, eps)]
     if clipping_threshold is not None:
         txs.append(optax.clip_by_block_rms(clipping_threshold))
-    if learning_rate is not None:
+    if relative_step:
+        if learning_rate is None:
+            raise ValueError(
+                "adafactor: relative_step=True needs learning_rate, the cap of "
+                "min(learning_rate, 1/sqrt(t)) (the paper's is 1e-2)"
+            )
+        cap = learning_rate
+
+        def relative(count):
+            lr = cap(count) if callable(cap) else cap
+            return jnp.minimum(lr, 1.0 / jnp.sqrt(count + 1.0))
+
+        txs.append(scale_by_learning_rate(relative, flip_sign=False))
+    elif learning_rate is not None:
         txs.append(scale_by_learning_rate(learning_rate, flip_sign=False))
     if multiply_by_parameter_scale:
         txs.append(optax.scale_by_param_block_rms())
@@ -189,18 +218,33 @@ def came(
     state_per_param=1,
     defaults={"learning_rate": 0.1},
     also_in=("optax",),
+    authors=Authors(
+        code="google-research sm3/sm3.py (paper, SM3-II)",
+        preset={"eps": 1e-30},
+        differences="optzoo (as optax) adds eps=1e-8 to the accumulator under the root; the "
+        "authors' code adds 1e-30",
+        no_package="the authors' code is a TensorFlow 1 optimizer in google-research, not a "
+        "package",
+    ),
 )
 def sm3(
-    learning_rate: jax.typing.ArrayLike, momentum: jax.typing.ArrayLike = 0.9
+    learning_rate: jax.typing.ArrayLike,
+    momentum: jax.typing.ArrayLike = 0.9,
+    *,
+    eps: jax.typing.ArrayLike = 1e-8,
 ) -> optax.GradientTransformationExtraArgs:
     r"""SM3: memory-efficient AdaGrad with row/column accumulators, plus momentum.
 
     :math:`x_{t+1} = x_t - \eta\, m_t` with :math:`m_t` from :func:`optzoo.scale_by_sm3`
     (``b1=momentum``, ``b2=1``). Like optax, ``learning_rate`` must be a scalar.
 
+    optzoo's ``eps=1e-8`` is optax's; the authors' code adds 1e-30:
+    ``optzoo.create("sm3", preset="authors")``.
+
     Args:
       learning_rate: :math:`\eta` (a scalar).
       momentum: decay of the momentum.
+      eps: added to the accumulator under the square root.
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.sm3``.
@@ -215,4 +259,8 @@ def sm3(
     """
     check_finite("learning_rate", learning_rate)
     check_unit_interval("momentum", momentum)
-    return optax.chain(scale_by_sm3(momentum), scale(-learning_rate))  # type: ignore[operator]
+    check_nonnegative("eps", eps)
+    return optax.chain(
+        scale_by_sm3(momentum, eps=eps),
+        scale(-learning_rate),  # type: ignore[operator]
+    )

@@ -6,11 +6,12 @@ Each gives optax's numbers, has optax's signature and uses optax's state classes
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import check_nonnegative, check_unit_interval
 from optzoo.optimizers.adam import MaskOrFn
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_adam
 from optzoo.transforms.layerwise import scale_by_novograd, scale_by_trust_ratio
 from optzoo.transforms.momentum import trace
@@ -57,6 +58,10 @@ GINSBURG_2019_NOVOGRAD = Reference(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 2",
+        no_package="the authors' implementation is TensorFlow 1 code, not a package",
+    ),
 )
 def lamb(
     learning_rate: optax.ScalarOrSchedule,
@@ -72,6 +77,9 @@ def lamb(
     .. math::
        r_t = \hat m_t/(\sqrt{\hat v_t + \epsilon_{root}} + \epsilon) + \lambda x_t,\qquad
        x_{t+1} = x_t - \eta\, \frac{\|x_t\|}{\|r_t\|}\, r_t.
+
+    optzoo's defaults are the paper's (Algorithm 2 with :math:`\phi(z) = z`, :math:`\epsilon =
+    10^{-6}`), so ``optzoo.create("lamb", preset="authors")`` changes nothing.
 
     Args:
       learning_rate: :math:`\eta`, scalar or schedule.
@@ -106,6 +114,13 @@ def lamb(
     state_per_param=1,
     defaults={"learning_rate": 1.0},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={"split_norm": True},
+        differences="optzoo (as optax) divides by ||g + wd x||; Algorithm 1 by ||g|| + wd ||x|| "
+        "(split_norm=True); its polynomial learning-rate decay is a schedule to pass",
+        no_package="the authors published no package (they implemented LARS in NVIDIA Caffe)",
+    ),
 )
 def lars(
     learning_rate: optax.ScalarOrSchedule,
@@ -116,12 +131,18 @@ def lars(
     trust_ratio_mask: MaskOrFn = True,
     momentum: jax.typing.ArrayLike = 0.9,
     nesterov: bool = False,
+    *,
+    split_norm: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     r"""LARS: SGD with momentum on layer-wise trust-ratio-scaled gradients.
 
     .. math::
        r_t = (g_t + \lambda x_t)\, \frac{c\|x_t\|}{\|g_t + \lambda x_t\| + \epsilon},\qquad
        b_t = \mu b_{t-1} - \eta r_t,\qquad x_{t+1} = x_t + b_t.
+
+    optzoo's trust ratio is optax's; the paper's Algorithm 1 divides by
+    :math:`\|g_t\| + \lambda\|x_t\|` instead: ``split_norm=True``, which
+    ``optzoo.create("lars", preset="authors")`` selects.
 
     Args:
       learning_rate: :math:`\eta`.
@@ -132,9 +153,11 @@ def lars(
       trust_ratio_mask: where to apply the trust ratio.
       momentum: :math:`\mu`.
       nesterov: Nesterov momentum.
+      split_norm: the paper's denominator :math:`\|g_t\| + \lambda\|x_t\| + \epsilon`
+        (``weight_decay`` must then be a scalar).
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.lars``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.lars`` (by default).
 
     Example:
       >>> import optzoo
@@ -146,6 +169,17 @@ def lars(
     """
     check_nonnegative("trust_coefficient", trust_coefficient)
     check_unit_interval("momentum", momentum)
+    if split_norm:
+        if callable(weight_decay):
+            raise ValueError("lars: split_norm=True needs a scalar weight_decay, not a schedule")
+        check_nonnegative("weight_decay", weight_decay)
+        return optax.chain(
+            _split_norm_trust_ratio(
+                weight_decay, weight_decay_mask, trust_coefficient, eps, trust_ratio_mask
+            ),
+            scale_by_learning_rate(learning_rate),
+            trace(decay=momentum, nesterov=nesterov),
+        )
     return optax.chain(
         add_decayed_weights(weight_decay, mask=weight_decay_mask),
         optax.masked(
@@ -157,6 +191,41 @@ def lars(
     )
 
 
+def _split_norm_trust_ratio(
+    weight_decay: jax.typing.ArrayLike,
+    weight_decay_mask: MaskOrFn,
+    trust_coefficient: jax.typing.ArrayLike,
+    eps: jax.typing.ArrayLike,
+    trust_ratio_mask: MaskOrFn,
+) -> optax.GradientTransformation:
+    # Algorithm 1 of You, Gitman, Ginsburg: (g + wd x) * c ||x|| / (||g|| + wd ||x|| + eps),
+    # with optax's conventions elsewhere (ratio 1 where a norm is 0; masks as in lars).
+    def resolve(mask, params):
+        mask = mask(params) if callable(mask) else mask
+        if isinstance(mask, bool):
+            return jax.tree.map(lambda _: mask, params)
+        return mask
+
+    def one(g, x, decays, trusted):
+        wd = weight_decay if decays else 0.0
+        d = g + wd * x
+        if not trusted:
+            return d
+        x_norm, g_norm = jnp.linalg.norm(x), jnp.linalg.norm(g)
+        ratio = trust_coefficient * x_norm / (g_norm + wd * x_norm + eps)
+        zero = jnp.logical_or(x_norm == 0.0, g_norm + wd * x_norm == 0.0)
+        return d * jnp.where(zero, jnp.ones([], x.dtype), ratio).astype(x.dtype)
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("lars needs params")
+        decays = resolve(weight_decay_mask, params)
+        trusted = resolve(trust_ratio_mask, params)
+        return jax.tree.map(one, updates, params, decays, trusted), state
+
+    return optax.GradientTransformation(optax.init_empty_state, update_fn)
+
+
 @register(
     "novograd",
     family="adaptive",
@@ -164,6 +233,13 @@ def lars(
     state_per_param=1,
     defaults={"learning_rate": 1e-2},
     also_in=("optax",),
+    authors=Authors(
+        code="OpenSeq2Seq NovoGrad2 (paper, Algorithm 1)",
+        preset={"b1": 0.95, "b2": 0.98, "eps": 0.0, "eps_root": 1e-8},
+        differences="optzoo's b1=0.9, b2=0.25, eps=1e-6 outside the root are optax's; the "
+        "authors' are 0.95, 0.98 and 1e-8 inside the root",
+        no_package="the authors' code is TensorFlow 1 (NVIDIA OpenSeq2Seq) and CUDA-only apex",
+    ),
 )
 def novograd(
     learning_rate: optax.ScalarOrSchedule,
@@ -176,6 +252,10 @@ def novograd(
     r"""NovoGrad: layer-wise normalised gradients with momentum.
 
     :math:`x_{t+1} = x_t - \eta\, m_t` with :math:`m_t` from :func:`optzoo.scale_by_novograd`.
+
+    optzoo's defaults are optax's; the authors' (OpenSeq2Seq: :math:`\beta_1 = 0.95`,
+    :math:`\beta_2 = 0.98`, :math:`\epsilon_{root} = 10^{-8}` inside the root) are
+    ``optzoo.create("novograd", preset="authors")``.
 
     Args:
       learning_rate: :math:`\eta`.

@@ -23,6 +23,7 @@ from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_mars
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.sign import scale_by_lion, scale_by_rprop, scale_by_sign
+from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
     "mars_lion",
@@ -124,12 +125,28 @@ def lion(
     state_per_param=0,
     defaults={"learning_rate": 1e-2},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 1 (the authors' MXNet signsgd_update)",
+        no_package="the authors' code is in MXNet, whose last release (1.9.1) fails to "
+        "import with NumPy 2",
+    ),
 )
-def sign_sgd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformationExtraArgs:
-    r"""signSGD: :math:`x_{t+1} = x_t - \eta\,\operatorname{sign}(g_t)`.
+def sign_sgd(
+    learning_rate: optax.ScalarOrSchedule,
+    *,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    weight_decay_mask: Any = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""signSGD: :math:`x_{t+1} = x_t - \eta\,\operatorname{sign}(g_t + \lambda x_t)`.
+
+    optzoo's defaults are the authors' (their MXNet code adds the L2 term :math:`\lambda x_t`
+    to the gradient before the sign), so ``optzoo.create("sign_sgd", preset="authors")``
+    changes nothing.
 
     Args:
       learning_rate: :math:`\eta`.
+      weight_decay: :math:`\lambda \ge 0`, L2 weight decay added to the gradient.
+      weight_decay_mask: where the weight decay applies (see :func:`optzoo.add_decayed_weights`).
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.sign_sgd``.
@@ -143,7 +160,19 @@ def sign_sgd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformat
       https://arxiv.org/abs/1802.04434
     """
     check_finite("learning_rate", learning_rate)
-    return optax.chain(scale_by_sign(), scale_by_learning_rate(learning_rate))
+    return optax.chain(
+        *_l2_decay(weight_decay, weight_decay_mask),
+        scale_by_sign(),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+def _l2_decay(weight_decay: Any, mask: Any) -> list[optax.GradientTransformation]:
+    # Left out at a Python 0 so that the state stays optax's (an array, maybe traced under
+    # inject_hyperparams, keeps the term: the state must not depend on its value).
+    if isinstance(weight_decay, (int, float)) and weight_decay == 0:
+        return []
+    return [add_decayed_weights(weight_decay, mask=mask)]
 
 
 @register(
@@ -153,21 +182,35 @@ def sign_sgd(learning_rate: optax.ScalarOrSchedule) -> optax.GradientTransformat
     state_per_param=1,
     defaults={"learning_rate": 1e-2},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 2 (the authors' MXNet Signum)",
+        no_package="the authors' code is in MXNet, whose last release (1.9.1) fails to "
+        "import with NumPy 2",
+    ),
 )
 def signum(
     learning_rate: optax.ScalarOrSchedule,
     beta: jax.typing.ArrayLike = 0.9,
     accumulator_dtype: Any | None = None,
+    *,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    weight_decay_mask: Any = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Signum: signSGD on an exponential moving average of the gradient.
 
     .. math::
-       m_t = \beta m_{t-1} + (1-\beta) g_t,\qquad x_{t+1} = x_t - \eta\,\operatorname{sign}(m_t).
+       m_t = \beta m_{t-1} + (1-\beta) (g_t + \lambda x_t),\qquad
+       x_{t+1} = x_t - \eta\,\operatorname{sign}(m_t).
+
+    optzoo's defaults are the authors' (their MXNet Signum: :math:`\beta = 0.9`, the L2 term
+    in the momentum), so ``optzoo.create("signum", preset="authors")`` changes nothing.
 
     Args:
       learning_rate: :math:`\eta`.
       beta: EMA decay :math:`\beta`.
       accumulator_dtype: dtype of the EMA.
+      weight_decay: :math:`\lambda \ge 0`, L2 weight decay added to the gradient.
+      weight_decay_mask: where the weight decay applies (see :func:`optzoo.add_decayed_weights`).
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.signum``.
@@ -183,6 +226,7 @@ def signum(
     check_finite("learning_rate", learning_rate)
     check_unit_interval("beta", beta)  # no bias correction: 1 is legal, as in optax
     return optax.chain(
+        *_l2_decay(weight_decay, weight_decay_mask),
         optax.ema(beta, debias=False, accumulator_dtype=accumulator_dtype),
         scale_by_sign(),
         scale_by_learning_rate(learning_rate),
@@ -196,6 +240,14 @@ def signum(
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
     also_in=("optax",),
+    authors=Authors(
+        code="paper, the Rprop algorithm (with weight-backtracking)",
+        preset={"learning_rate": 0.1, "lagged": False, "backtracking": True},
+        differences="optzoo (as optax) is iRprop- and applies each step one call late; the "
+        "paper's Rprop steps at once, undoes the last step on a sign change "
+        "(backtracking=True) and starts at 0.1",
+        no_package="the authors published no code; the paper (ICNN 1993) gives the algorithm",
+    ),
 )
 def rprop(
     learning_rate: jax.typing.ArrayLike,
@@ -203,10 +255,18 @@ def rprop(
     eta_plus: jax.typing.ArrayLike = 1.2,
     min_step_size: jax.typing.ArrayLike = 1e-6,
     max_step_size: jax.typing.ArrayLike = 50.0,
+    *,
+    lagged: bool = True,
+    backtracking: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Rprop (iRprop-): sign steps with per-coordinate step sizes; full-batch use only.
 
     :math:`x_{t+1} = x_t - u_t` with :math:`u_t` from :func:`optzoo.scale_by_rprop`.
+
+    optzoo's defaults are optax's (iRprop- of Igel and Hüsken 2000, each step applied one
+    call late); the 1993 paper's Rprop (at once, with weight-backtracking, :math:`\Delta_0 =
+    0.1`) is ``optzoo.create("rprop", preset="authors")``; ``lagged=False`` alone is PyTorch's
+    ``torch.optim.Rprop``.
 
     Args:
       learning_rate: initial step size (a scalar).
@@ -214,9 +274,11 @@ def rprop(
       eta_plus: growth factor when signs agree.
       min_step_size: lower clip of the step size.
       max_step_size: upper clip of the step size.
+      lagged: emit the step computed on the previous call (optax's numbers).
+      backtracking: on a sign change, undo the previous step (needs ``lagged=False``).
 
     Returns:
-      A ``GradientTransformationExtraArgs`` equal to ``optax.rprop``.
+      A ``GradientTransformationExtraArgs`` equal to ``optax.rprop`` (by default).
 
     Example:
       >>> import optzoo
@@ -235,6 +297,8 @@ def rprop(
             eta_plus=eta_plus,
             min_step_size=min_step_size,
             max_step_size=max_step_size,
+            lagged=lagged,
+            backtracking=backtracking,
         ),
         scale(-1.0),
     )

@@ -171,6 +171,8 @@ def scale_by_stddev(
 def scale_by_rss(
     initial_accumulator_value: jax.typing.ArrayLike = 0.1,
     eps: jax.typing.ArrayLike = 1e-7,
+    *,
+    eps_in_sqrt: bool = True,
 ) -> optax.GradientTransformation:
     r"""Scales updates by the root of the sum of all squared gradients so far (Adagrad).
 
@@ -181,6 +183,8 @@ def scale_by_rss(
     Args:
       initial_accumulator_value: :math:`s_0`, ``>= 0``.
       eps: stabiliser :math:`\epsilon` inside the square root, ``>= 0``.
+      eps_in_sqrt: ``False`` puts :math:`\epsilon` outside the root,
+        :math:`u_t = g_t/(\sqrt{s_t} + \epsilon)` (the paper's :math:`\delta`, PyTorch's form).
 
     Returns:
       A ``GradientTransformation`` whose state is ``optax.ScaleByRssState``.
@@ -207,8 +211,14 @@ def scale_by_rss(
         sum_of_squares = _map(
             lambda g, s: (jnp.conj(g) * g).real + s, updates, state.sum_of_squares
         )
+
+        def inverse_root(s):
+            if eps_in_sqrt:
+                return jax.lax.rsqrt(s + eps)
+            return 1.0 / (jnp.sqrt(s) + eps)
+
         updates = _map(
-            lambda g, s: jnp.where(s > 0, jax.lax.rsqrt(s + eps), 0.0) * g,
+            lambda g, s: jnp.where(s > 0, inverse_root(s), 0.0) * g,
             updates,
             sum_of_squares,
         )

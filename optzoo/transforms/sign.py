@@ -103,6 +103,9 @@ def scale_by_rprop(
     eta_plus: jax.typing.ArrayLike = 1.2,
     min_step_size: jax.typing.ArrayLike = 1e-6,
     max_step_size: jax.typing.ArrayLike = 50.0,
+    *,
+    lagged: bool = True,
+    backtracking: bool = False,
 ) -> optax.GradientTransformation:
     r"""Rprop step sizes (the iRprop- variant): per-coordinate steps adapted by sign agreement.
 
@@ -118,7 +121,9 @@ def scale_by_rprop(
 
     Like ``optax.scale_by_rprop`` (whose numbers this reproduces), the emitted update is the
     step stored on the previous call, so the first update is zero. The returned update is
-    the *ascent* step; chain it with ``scale(-1)``.
+    the *ascent* step; chain it with ``scale(-1)``. ``lagged=False`` emits :math:`d_t` at once
+    (PyTorch's ``Rprop``); ``backtracking=True`` then emits :math:`-d_{t-1}` on a sign change,
+    undoing the previous step (Riedmiller and Braun's original Rprop).
 
     Args:
       learning_rate: the initial step size :math:`\Delta_0`.
@@ -126,6 +131,8 @@ def scale_by_rprop(
       eta_plus: growth factor when signs agree, ``>= 1``.
       min_step_size: lower clip of :math:`\Delta`.
       max_step_size: upper clip of :math:`\Delta`.
+      lagged: emit the step stored on the previous call (optax's numbers).
+      backtracking: on a sign change emit :math:`-d_{t-1}` (needs ``lagged=False``).
 
     Returns:
       A ``GradientTransformation`` with state ``optax.ScaleByRpropState``.
@@ -137,6 +144,8 @@ def scale_by_rprop(
     check_range("eta_minus", eta_minus, 0.0)
     check_positive("eta_plus", eta_plus)
     check_range("min_step_size", min_step_size, 0.0)
+    if backtracking and lagged:
+        raise ValueError("scale_by_rprop: backtracking=True needs lagged=False")
 
     def init_fn(params):
         return ScaleByRpropState(
@@ -163,11 +172,21 @@ def scale_by_rprop(
         )
         # optax emits the step stored on the previous call (zeroed on a sign change);
         # keep that one-step lag so the numbers stay optax's.
-        emitted = jax.tree.map(
-            lambda s, prev: jnp.where(s < 0, jnp.zeros_like(prev), prev),
-            agree,
-            state.prev_updates,
-        )
+        if lagged:
+            emitted = jax.tree.map(
+                lambda s, prev: jnp.where(s < 0, jnp.zeros_like(prev), prev),
+                agree,
+                state.prev_updates,
+            )
+        else:
+            emitted = jax.tree.map(
+                lambda s, prev, step: jnp.where(
+                    s < 0, -prev if backtracking else jnp.zeros_like(prev), step
+                ),
+                agree,
+                state.prev_updates,
+                steps,
+            )
         return emitted, ScaleByRpropState(step_sizes=step_sizes, prev_updates=steps)
 
     return optax.GradientTransformation(init_fn, update_fn)

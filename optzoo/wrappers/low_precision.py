@@ -29,7 +29,7 @@ import optax
 
 from optzoo.core.validation import check_positive_int
 from optzoo.optimizers.adam import adamw
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 
 __all__ = [
     "LowPrecisionState",
@@ -352,6 +352,13 @@ def low_precision_state(
     state_per_param=1.0,
     defaults={"learning_rate": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="paper, section 3 (stochastic rounding)",
+        differences="the paper rounds the weight updates of all-bfloat16 training stochastically "
+        "(or uses Kahan summation); optzoo rounds the two stored Adam moments stochastically and "
+        "leaves the parameters in their own precision",
+        no_package="the authors published no code",
+    ),
 )
 def adamw_bf16_state(
     learning_rate: optax.ScalarOrSchedule,
@@ -369,6 +376,10 @@ def adamw_bf16_state(
 
     ``state_per_param`` counts state in float32 units (4 bytes): two moments of 2
     bytes each give 1.0.
+
+    Zamirai et al. round the *weight updates* of all-bfloat16 training stochastically (or
+    sum them with Kahan summation); optzoo applies their stochastic rounding to the stored
+    moments only. ``optzoo.create("adamw_bf16_state", preset="authors")`` changes nothing.
 
     Args:
       learning_rate: :math:`\eta`, a scalar or a schedule.
@@ -400,6 +411,11 @@ def adamw_bf16_state(
     state_per_param=2 * (1 + 4 / 256) / 4,
     defaults={"learning_rate": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="bitsandbytes==0.50.2",
+        preset={"weight_decay": 1e-2},
+        differences="optzoo's weight_decay is 1e-4; bitsandbytes' AdamW8bit uses 1e-2",
+    ),
 )
 def adamw_8bit(
     learning_rate: optax.ScalarOrSchedule,
@@ -417,6 +433,10 @@ def adamw_8bit(
     ``state_per_param`` counts state in float32 units (4 bytes) for large leaves:
     two moments of 1 byte plus a 4-byte scale per 256 elements each,
     :math:`2 (1 + 4/256) / 4 \approx 0.508`. Leaves below 4096 elements keep 2.0.
+
+    optzoo's ``weight_decay=1e-4`` differs from the authors' ``bitsandbytes.optim.AdamW8bit``
+    (1e-2, otherwise the same defaults, block size and code):
+    ``optzoo.create("adamw_8bit", preset="authors")``.
 
     Args:
       learning_rate: :math:`\eta`, a scalar or a schedule.

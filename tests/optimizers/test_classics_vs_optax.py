@@ -227,7 +227,14 @@ def test_signature_matches_optax(name):
     zoo = inspect.signature(getattr(optzoo, name))
     ref = inspect.signature(getattr(optax, name))
     describe = lambda sig: [(p.name, p.kind, p.default) for p in sig.parameters.values()]
-    assert describe(zoo) == describe(ref)
+    # optax's parameters first, unchanged; then only keyword-only options with defaults
+    # (the authors' switches of issue #14), as in tests/test_optax_surface.py.
+    ours, theirs = describe(zoo), describe(ref)
+    assert ours[: len(theirs)] == theirs
+    assert all(
+        kind == inspect.Parameter.KEYWORD_ONLY and default is not inspect.Parameter.empty
+        for _, kind, default in ours[len(theirs) :]
+    ), ours
     assert getattr(optzoo.transforms if name.startswith(("scale", "add")) else optzoo, name) is (
         getattr(optzoo, name)
     )
