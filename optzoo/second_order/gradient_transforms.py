@@ -101,8 +101,9 @@ def scale_by_line_search(
     Args:
       linesearch: ``"armijo"``, ``"wolfe"`` (zoom), ``"more-thuente"`` or ``"hager-zhang"``.
       max_steps: evaluation budget per search.
-      initial_step: ``"one"`` (right for quasi-Newton directions) or ``"previous"`` (twice the
-        last accepted step, for gradient directions).
+      initial_step: ``"one"`` (right for quasi-Newton directions), ``"previous"`` (twice the
+        last accepted step, for gradient directions) or ``"inverse_norm"`` (``1 / ||d||`` for
+        the first search, then 1: Liu and Nocedal's L-BFGS code and L-BFGS-B).
       **search_kwargs: forwarded to the search (``c1``, ``c2``, ``delta``, ``sigma`` ...).
 
     Returns:
@@ -115,14 +116,16 @@ def scale_by_line_search(
     """
     search = get_line_search(linesearch)
     check_positive_int("max_steps", max_steps)
-    if initial_step not in ("one", "previous"):
-        raise ValueError(f"initial_step must be 'one' or 'previous', got {initial_step!r}")
+    if initial_step not in ("one", "previous", "inverse_norm"):
+        raise ValueError(
+            f"initial_step must be 'one', 'previous' or 'inverse_norm', got {initial_step!r}"
+        )
 
     def init_fn(params):
-        del params
-        return LineSearchState(
-            jnp.ones((), jnp.float32), jnp.zeros((), jnp.int32), jnp.asarray(True)
-        )
+        # The last step is kept in the parameters' precision (at least float32): "previous"
+        # restarts from it, and a float32 copy would perturb float64 searches.
+        x, _ = _flat(params)
+        return LineSearchState(jnp.ones((), x.dtype), jnp.zeros((), jnp.int32), jnp.asarray(True))
 
     def update_fn(updates, state, params=None, *, value=None, grad=None, value_fn=None, **extra):
         del extra
@@ -145,11 +148,13 @@ def scale_by_line_search(
         a0 = jnp.ones((), x.dtype)
         if initial_step == "previous":
             a0 = 2.0 * state.step.astype(x.dtype)
+        elif initial_step == "inverse_norm":  # no search has run yet: nfev is still 0
+            a0 = jnp.where(state.nfev == 0, 1.0 / jnp.linalg.norm(d), a0)
         res = search(
             vg, x, jnp.asarray(value, x.dtype), g, d, a0, max_steps=max_steps, **search_kwargs
         )
         new_state = LineSearchState(
-            jnp.where(res.step > 0, res.step, state.step).astype(jnp.float32),
+            jnp.where(res.step > 0, res.step, state.step).astype(state.step.dtype),
             res.nfev.astype(jnp.int32),
             res.success,
         )
