@@ -245,8 +245,23 @@ def ncg(
     )
 
 
-@register("newton_cg", family="second_order", reference=MARTENS_2010,
-          state_per_param=1, needs=("value_fn",), defaults={"learning_rate": 1.0})  # fmt: skip
+@register(
+    "newton_cg",
+    family="second_order",
+    reference=MARTENS_2010,
+    state_per_param=1,
+    needs=("value_fn",),
+    defaults={"learning_rate": 1.0},
+    authors=Authors(
+        code="Martens (2010), Algorithm 1 with sections 4.1-4.5",
+        preset={"curvature": "ggn", "cg_stop": "progress"},
+        differences="Hessian products and a relative-residual CG stop (Martens: Gauss-Newton "
+        "products, his relative-progress stop); no CG-iterate backtracking (his section 4.6); "
+        "a step that raises the loss is rejected",
+        no_package="Martens' Hessian-free code is MATLAB (no package); the reference is a NumPy "
+        "transcription of his Algorithm 1",
+    ),
+)
 def newton_cg(
     learning_rate: optax.ScalarOrSchedule = 1.0,
     damping: float = 1.0,
@@ -254,6 +269,7 @@ def newton_cg(
     cg_tol: float = 1e-4,
     curvature: str = "hessian",
     adapt_damping: bool = True,
+    cg_stop: str = "residual",
 ) -> optax.GradientTransformationExtraArgs:
     r"""Hessian-free Newton-CG (Martens 2010): :math:`x_{k+1} = x_k + \eta p_k`,
     :math:`(B_k + \lambda_k I) p_k = -g_k` by truncated CG.
@@ -261,7 +277,9 @@ def newton_cg(
     ``curvature="hessian"`` uses Hessian-vector products of ``value_fn``; ``"ggn"`` uses
     Gauss-Newton products from the extra arguments ``model_fn`` and ``loss_fn`` (positive
     semi-definite; the choice for mini-batch training of networks). See
-    :func:`scale_by_hessian_free`.
+    :func:`scale_by_hessian_free` (``cg_stop="progress"``: Martens' CG stopping rule).
+    Martens uses Gauss-Newton products and his progress-based CG stop;
+    ``optzoo.create("newton_cg", preset="authors")`` selects both.
 
     Returns:
       A ``GradientTransformationExtraArgs`` taking ``value``, ``value_fn`` (and ``model_fn``,
@@ -273,6 +291,6 @@ def newton_cg(
     """
     return optax.chain(
         scale_by_hessian_free(damping, cg_maxiter, cg_tol, curvature=curvature,
-                              adapt_damping=adapt_damping),
+                              adapt_damping=adapt_damping, cg_stop=cg_stop),
         scale_by_learning_rate(learning_rate),
     )  # fmt: skip

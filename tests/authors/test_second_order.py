@@ -197,3 +197,63 @@ def test_line_search_methods_match_their_algorithm_boxes(name):
     assert all(success[:10]), success
     theirs = transcription()
     R.check(name, R.displacement_error(ours, theirs), reference, kind="transcription")
+
+
+def _martens_cg(apply_a, b, x0, max_iter=50, eps=5e-4):
+    """CG on A x = b from ``x0`` (N&W Algorithm 5.2) with Martens' stopping rule (section
+    4.4): stop at iteration i > k once phi_i < 0 and (phi_i - phi_{i-k}) / phi_i < k eps,
+    k = max(10, 0.1 i) (10 for the under 100 iterations here), phi(x) = x'Ax / 2 - b'x."""
+    x = x0.copy()
+    r = b - apply_a(x)
+    d = r.copy()
+    phis = [0.5 * x @ apply_a(x) - b @ x]
+    for i in range(1, max_iter + 1):
+        ad = apply_a(d)
+        alpha = (r @ r) / (d @ ad)
+        x = x + alpha * d
+        r_new = r - alpha * ad
+        d = r_new + (r_new @ r_new) / (r @ r) * d
+        r = r_new
+        phis.append(0.5 * x @ apply_a(x) - b @ x)
+        k = max(10, i // 10)
+        if i > k and phis[i] < 0 and (phis[i] - phis[i - k]) / phis[i] < k * eps:
+            break
+    return x
+
+
+def _martens_hf(steps=R.STEPS, lam=1.0, zeta=0.95):
+    """Martens (2010) Algorithm 1 on the per-step loss f_t: p = CG-Minimize of the damped
+    model from zeta p_prev (section 4.5), theta += p, and the Levenberg-Marquardt rule of
+    section 4.1 (lambda * 3/2 if rho < 1/4, * 2/3 if rho > 3/4; rho against the model
+    g'p + p'Gp / 2). The Gauss-Newton matrix of this loss (model = identity) is
+    diag(CURVATURE)."""
+    x = _flat(R.init_params())
+    curv = _flat(R.CURVATURE)
+    p_prev = np.zeros_like(x)
+    out = []
+    for t in range(steps):
+        f = lambda z, t=t: float(R.loss(_tree(z), t))  # noqa: E731
+        g = _flat(R.grad(_tree(x), t))
+        p = _martens_cg(lambda v, lam=lam: curv * v + lam * v, -g, zeta * p_prev)
+        rho = (f(x + p) - f(x)) / (g @ p + 0.5 * p @ (curv * p))
+        lam = lam * 1.5 if rho < 0.25 else lam * 2 / 3 if rho > 0.75 else lam
+        x, p_prev = x + p, p
+        out.append(_tree(x))
+    return out
+
+
+def test_newton_cg_matches_martens_algorithm_1():
+    # Mini-batch use, as Martens': the per-step noisy loss, with Gauss-Newton products through
+    # model_fn (the identity: the "outputs" are the parameters) and loss_fn.
+    def extra(params, t):
+        loss_t = lambda p: R.loss(p, t, jnp.asarray)  # noqa: E731
+        return {"value_fn": loss_t, "model_fn": lambda p: p, "loss_fn": loss_t}
+
+    ours = R.run_optzoo(optzoo.create("newton_cg", preset="authors"), extra=extra)
+    theirs = _martens_hf()
+    R.check(
+        "newton_cg",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of Martens (2010) Algorithm 1",
+        kind="transcription",
+    )
