@@ -17,6 +17,7 @@ updates come back in the parameters' dtypes.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -116,6 +117,12 @@ def scale_by_line_search(
     """
     search = get_line_search(linesearch)
     check_positive_int("max_steps", max_steps)
+    accepted = set(inspect.signature(search).parameters) - {"vg", "x", "f0", "g0", "d", "step0"}
+    unknown = sorted(set(search_kwargs) - accepted)
+    if unknown:
+        raise ValueError(
+            f"line search {linesearch!r} takes no {unknown}; it takes {sorted(accepted)}"
+        )
     if initial_step not in ("one", "previous", "inverse_norm"):
         raise ValueError(
             f"initial_step must be 'one', 'previous' or 'inverse_norm', got {initial_step!r}"

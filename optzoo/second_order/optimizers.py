@@ -219,8 +219,8 @@ def ncg(
     r"""Nonlinear conjugate gradient with a line search.
 
     :math:`d_k = -g_k + \beta_k d_{k-1}`, :math:`x_{k+1} = x_k + \alpha_k \eta d_k`.
-    Fletcher and Reeves use their :math:`\beta` and a strong Wolfe search with
-    :math:`c_2 < 1/2` (N&W Algorithm 5.4):
+    Fletcher-Reeves CG (as N&W Algorithm 5.4 states it) takes their :math:`\beta` and a
+    strong Wolfe search with :math:`c_2 < 1/2`, unlike the defaults (PR+, Hager-Zhang):
     ``optzoo.create("ncg", preset="authors")`` selects FR with Moré-Thuente, ``c2=0.1``.
 
     Args:

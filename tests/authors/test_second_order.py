@@ -257,3 +257,14 @@ def test_newton_cg_matches_martens_algorithm_1():
         "NumPy transcription of Martens (2010) Algorithm 1",
         kind="transcription",
     )
+
+
+def test_authors_flags_reject_bad_values():
+    with pytest.raises(ValueError, match="first_step"):
+        optzoo.create("lbfgs_linesearch", first_step="previous")
+    with pytest.raises(ValueError, match="cg_stop"):
+        optzoo.create("newton_cg", cg_stop="martens")
+    with pytest.raises(ValueError, match="linesearch_options"):
+        optzoo.create("ncg", linesearch=None, linesearch_options={"c2": 0.1})
+    with pytest.raises(ValueError, match="c2"):  # Hager-Zhang names its constant sigma
+        optzoo.create("ncg", linesearch_options={"c2": 0.1})
