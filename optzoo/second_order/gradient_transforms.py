@@ -17,6 +17,7 @@ updates come back in the parameters' dtypes.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -101,8 +102,9 @@ def scale_by_line_search(
     Args:
       linesearch: ``"armijo"``, ``"wolfe"`` (zoom), ``"more-thuente"`` or ``"hager-zhang"``.
       max_steps: evaluation budget per search.
-      initial_step: ``"one"`` (right for quasi-Newton directions) or ``"previous"`` (twice the
-        last accepted step, for gradient directions).
+      initial_step: ``"one"`` (right for quasi-Newton directions), ``"previous"`` (twice the
+        last accepted step, for gradient directions) or ``"inverse_norm"`` (``1 / ||d||`` for
+        the first search, then 1: Liu and Nocedal's L-BFGS code and L-BFGS-B).
       **search_kwargs: forwarded to the search (``c1``, ``c2``, ``delta``, ``sigma`` ...).
 
     Returns:
@@ -115,14 +117,22 @@ def scale_by_line_search(
     """
     search = get_line_search(linesearch)
     check_positive_int("max_steps", max_steps)
-    if initial_step not in ("one", "previous"):
-        raise ValueError(f"initial_step must be 'one' or 'previous', got {initial_step!r}")
+    accepted = set(inspect.signature(search).parameters) - {"vg", "x", "f0", "g0", "d", "step0"}
+    unknown = sorted(set(search_kwargs) - accepted)
+    if unknown:
+        raise ValueError(
+            f"line search {linesearch!r} takes no {unknown}; it takes {sorted(accepted)}"
+        )
+    if initial_step not in ("one", "previous", "inverse_norm"):
+        raise ValueError(
+            f"initial_step must be 'one', 'previous' or 'inverse_norm', got {initial_step!r}"
+        )
 
     def init_fn(params):
-        del params
-        return LineSearchState(
-            jnp.ones((), jnp.float32), jnp.zeros((), jnp.int32), jnp.asarray(True)
-        )
+        # The last step is kept in the parameters' precision (at least float32): "previous"
+        # restarts from it, and a float32 copy would perturb float64 searches.
+        x, _ = _flat(params)
+        return LineSearchState(jnp.ones((), x.dtype), jnp.zeros((), jnp.int32), jnp.asarray(True))
 
     def update_fn(updates, state, params=None, *, value=None, grad=None, value_fn=None, **extra):
         del extra
@@ -145,11 +155,13 @@ def scale_by_line_search(
         a0 = jnp.ones((), x.dtype)
         if initial_step == "previous":
             a0 = 2.0 * state.step.astype(x.dtype)
+        elif initial_step == "inverse_norm":  # no search has run yet: nfev is still 0
+            a0 = jnp.where(state.nfev == 0, 1.0 / jnp.linalg.norm(d), a0)
         res = search(
             vg, x, jnp.asarray(value, x.dtype), g, d, a0, max_steps=max_steps, **search_kwargs
         )
         new_state = LineSearchState(
-            jnp.where(res.step > 0, res.step, state.step).astype(jnp.float32),
+            jnp.where(res.step > 0, res.step, state.step).astype(state.step.dtype),
             res.nfev.astype(jnp.int32),
             res.success,
         )
@@ -343,16 +355,35 @@ class HessianFreeState(NamedTuple):
     prev_step: jax.Array
 
 
-def _cg(matvec, b, x0, maxiter, tol):
-    """CG on A x = b from x0; stops at tol, maxiter or non-positive curvature."""
+def _cg(matvec, b, x0, maxiter, tol, rule="residual"):
+    """CG on A x = b from x0; stops at maxiter, on non-positive curvature, and when
+    ``||r|| <= tol`` (``rule="residual"``) or on Martens' relative-progress rule
+    (``rule="progress"``)."""
     r = b - matvec(x0)
+    progress = rule == "progress"
+    # Martens' rule watches phi(x) = x'Ax / 2 - b'x = -x'(b + r) / 2 over the iterations.
+    phi = lambda x, r: -0.5 * jnp.vdot(x, b + r)  # noqa: E731
+    if progress and isinstance(maxiter, jax.core.Tracer):
+        raise ValueError("cg_stop='progress' needs a static cg_maxiter (not injected)")
+    phis = jnp.zeros((maxiter + 1 if progress else 1,), b.dtype).at[0].set(phi(x0, r))
+
+    def slow(i, phis):
+        # Martens (2010) section 4.4: stop at i > k when phi_i < 0 and
+        # (phi_i - phi_{i-k}) / phi_i < k * 5e-4, with k = max(10, 0.1 i).
+        k = jnp.maximum(10, i // 10)
+        now, before = phis[i], phis[jnp.maximum(i - k, 0)]
+        ratio = (now - before) / jnp.where(now < 0, now, -1.0)
+        return (i > k) & (now < 0) & (ratio < k * 5e-4)
 
     def cond(s):
-        i, _, _, _, rr, stop = s
-        return (~stop) & (i < maxiter) & (jnp.sqrt(rr) > tol)
+        i, _, _, _, rr, neg, phis = s
+        go = (~neg) & (i < maxiter)
+        if progress:
+            return go & (rr > 0) & ~slow(i, phis)
+        return go & (jnp.sqrt(rr) > tol)
 
     def body(s):
-        i, x, r, p, rr, _ = s
+        i, x, r, p, rr, _, phis = s
         ap = matvec(p)
         curv = jnp.vdot(p, ap)
         neg = ~(curv > 0)
@@ -361,10 +392,14 @@ def _cg(matvec, b, x0, maxiter, tol):
         rr_new = jnp.vdot(r_new, r_new)
         p_new = r_new + rr_new / jnp.where(rr > 0, rr, 1.0) * p
         keep = lambda a, b: jnp.where(neg, b, a)
-        return i + 1, keep(x_new, x), keep(r_new, r), keep(p_new, p), keep(rr_new, rr), neg
+        x, r = keep(x_new, x), keep(r_new, r)
+        if progress:
+            phis = phis.at[i + 1].set(phi(x, r))
+        return i + 1, x, r, keep(p_new, p), keep(rr_new, rr), neg, phis
 
     rr = jnp.vdot(r, r)
-    return jax.lax.while_loop(cond, body, (jnp.asarray(0), x0, r, r, rr, jnp.asarray(False)))[1]
+    init = (jnp.asarray(0), x0, r, r, rr, jnp.asarray(False), phis)
+    return jax.lax.while_loop(cond, body, init)[1]
 
 
 def scale_by_hessian_free(
@@ -374,6 +409,7 @@ def scale_by_hessian_free(
     warm_start: float = 0.95,
     curvature: str = "ggn",
     adapt_damping: bool = True,
+    cg_stop: str = "residual",
 ) -> optax.GradientTransformationExtraArgs:
     r"""Hessian-free Newton-CG direction (Martens 2010): :math:`u = -p`, :math:`(B+\lambda I)p=-g`.
 
@@ -381,9 +417,10 @@ def scale_by_hessian_free(
     generalised Gauss-Newton matrix (``curvature="ggn"``, products
     :math:`J^\top H_L J` from the extra arguments ``model_fn`` and ``loss_fn``, which may
     close over the current mini-batch). CG starts from ``warm_start`` times the previous
-    solution and stops at a relative residual ``cg_tol``, after ``cg_maxiter`` products, or
-    on negative curvature. With ``adapt_damping`` the Levenberg-Marquardt rule updates
-    :math:`\lambda` from :math:`\rho = (f(x+p) - f(x)) / (g^\top p + \frac12 p^\top B p)`
+    solution and stops at a relative residual ``cg_tol`` (or on Martens' progress rule,
+    ``cg_stop="progress"``), after ``cg_maxiter`` products, or on negative curvature. With
+    ``adapt_damping`` the Levenberg-Marquardt rule updates :math:`\lambda` from
+    :math:`\rho = (f(x+p) - f(x)) / (g^\top p + \frac12 p^\top B p)`
     (:math:`\lambda \times 3/2` if :math:`\rho < 1/4`, :math:`\times 2/3` if
     :math:`\rho > 3/4`) and a step that increases the loss is rejected (:math:`u = 0`).
 
@@ -394,6 +431,11 @@ def scale_by_hessian_free(
       warm_start: decay of the previous solution used to start CG (0 for a cold start).
       curvature: ``"ggn"`` or ``"hessian"``.
       adapt_damping: adapt :math:`\lambda` and reject bad steps (one extra loss evaluation).
+      cg_stop: ``"residual"`` (:math:`\|r\| \le` ``cg_tol`` :math:`\|g\|`) or
+        ``"progress"``: Martens' rule (section 4.4), stop at iteration :math:`i > k` once
+        :math:`\phi_i < 0` and :math:`(\phi_i - \phi_{i-k}) / \phi_i < 5\cdot10^{-4} k`,
+        :math:`k = \max(10, \lfloor i/10 \rfloor)`, for the CG objective
+        :math:`\phi(p) = \frac12 p^\top (B+\lambda I) p + g^\top p` (``cg_tol`` unused).
 
     Returns:
       A ``GradientTransformationExtraArgs``; ``update`` needs ``value_fn`` (and, for GGN,
@@ -408,6 +450,8 @@ def scale_by_hessian_free(
     check_nonnegative("cg_tol", cg_tol)
     if curvature not in ("ggn", "hessian"):
         raise ValueError(f"curvature must be 'ggn' or 'hessian', got {curvature!r}")
+    if cg_stop not in ("residual", "progress"):
+        raise ValueError(f"cg_stop must be 'residual' or 'progress', got {cg_stop!r}")
 
     def init_fn(params):
         x, _ = _flat(params)
@@ -437,7 +481,7 @@ def scale_by_hessian_free(
         curv = lambda v: _flat(prod(v))[0].astype(x.dtype)
         lam = state.damping
         p = _cg(lambda v: curv(v) + lam * v, -g, warm_start * state.prev_step, cg_maxiter,
-                cg_tol * jnp.linalg.norm(g))  # fmt: skip
+                cg_tol * jnp.linalg.norm(g), cg_stop)  # fmt: skip
         p = jnp.where(jnp.vdot(p, g) < 0, p, -g)
         new_lam = lam
         if adapt_damping:
