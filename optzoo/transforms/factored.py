@@ -336,8 +336,9 @@ def scale_by_sm3(
     def reduce_axes(a, i):
         if a.ndim < 2:
             return a.reshape(-1)
-        # Accumulators are non-negative, so 0 is the identity of this max (zero-size axes).
-        return jnp.max(a, axis=[k for k in range(a.ndim) if k != i], initial=0.0)
+        if a.size == 0:  # accumulators are non-negative: 0 is the identity of this max
+            return jnp.zeros((a.shape[i],), a.dtype)
+        return jnp.max(a, axis=[k for k in range(a.ndim) if k != i])
 
     def update_fn(updates, state, params=None):
         del params
