@@ -49,26 +49,59 @@ def _state(x: float) -> str:
     return f"{x:g}"
 
 
-def catalogue_rows() -> list[tuple[str, str, str, str, str]]:
-    """(name, family, year, reference, state floats per parameter) for every optimizer."""
+def select(
+    family: str | None = None, since: int | None = None, query: Sequence[str] = ()
+) -> list[Any]:
+    """The catalogue's records that match every filter given.
+
+    Args:
+      family: one family or several separated by commas (``"matrix,sign"``).
+      since: the earliest year of the paper.
+      query: words that must all occur (case-insensitive) in the name, the paper's
+        title or its authors.
+
+    Raises:
+      ValueError: for an unknown family (the message lists the known ones).
+    """
     from optzoo import registry
 
+    records = registry.catalogue()
+    if family:
+        known = sorted({r.family for r in records})
+        wanted = [f.strip() for f in family.split(",") if f.strip()]
+        unknown = [f for f in wanted if f not in known]
+        if unknown:
+            raise ValueError(f"unknown family {unknown[0]!r} (known: {', '.join(known)})")
+        records = [r for r in records if r.family in wanted]
+    if since is not None:
+        records = [r for r in records if r.year >= since]
+    words = [w.lower() for w in query]
+    if words:
+
+        def text(r: Any) -> str:
+            ref = r.reference
+            return f"{r.name} {r.name.replace('_', ' ')} {ref.title} {ref.authors}".lower()
+
+        records = [r for r in records if all(w in text(r) for w in words)]
+    return records
+
+
+def catalogue_rows(records: Sequence[Any] | None = None) -> list[tuple[str, str, str, str, str]]:
+    """(name, family, year, reference, state floats per parameter) for each record."""
     rows = []
-    for r in registry.catalogue():
+    for r in select() if records is None else records:
         ref = f"{r.reference.authors}, *{r.reference.title}*"
         rows.append((r.name, r.family, str(r.year), ref, _state(r.state_per_param)))
     return rows
 
 
-def render_markdown() -> str:
+def render_markdown(records: Sequence[Any] | None = None) -> str:
     """The README's catalogue table (regenerate with ``optzoo list --markdown``)."""
-    from optzoo import registry
-
     lines = [
         "| name | family | year | reference | state / param |",
         "|---|---|---|---|---|",
     ]
-    for r in registry.catalogue():
+    for r in select() if records is None else records:
         ref = f"{r.reference.authors}. [{r.reference.title}]({r.reference.url})"
         lines.append(
             f"| `{r.name}` | {r.family} | {r.year} | {ref} | {_state(r.state_per_param)} |"
@@ -78,8 +111,8 @@ def render_markdown() -> str:
     return "\n".join(lines)
 
 
-def render_text() -> str:
-    rows = [("name", "family", "year", "reference", "state/param"), *catalogue_rows()]
+def render_text(records: Sequence[Any] | None = None) -> str:
+    rows = [("name", "family", "year", "reference", "state/param"), *catalogue_rows(records)]
     widths = [min(max(len(r[i]) for r in rows), 60) for i in range(5)]
     out = []
     for row in rows:
@@ -105,7 +138,19 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if args.update_readme:
         update_readme(args.update_readme)
         return 0
-    print(render_markdown() if args.markdown else render_text())
+    if args.families:
+        from collections import Counter
+
+        counts = Counter(r.family for r in select())
+        for family, n in sorted(counts.items()):
+            print(f"{family:20s} {n}")
+        print(f"\n{len(counts)} families, {sum(counts.values())} optimizers")
+        return 0
+    records = select(args.family, args.since, args.query)
+    if not records:
+        print("no optimizer matches (optzoo list --families shows the families)")
+        return 1
+    print(render_markdown(records) if args.markdown else render_text(records))
     return 0
 
 
@@ -116,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_list = sub.add_parser("list", help="print the optimizer catalogue")
     p_list.add_argument("--markdown", action="store_true", help="print the README table")
     p_list.add_argument("--update-readme", metavar="PATH", help="rewrite the README's table")
+    p_list.add_argument(
+        "query", nargs="*", help="words to find in the name, the paper's title or its authors"
+    )
+    p_list.add_argument("--family", help="only these families (comma-separated)")
+    p_list.add_argument("--since", type=int, metavar="YEAR", help="only papers from YEAR on")
+    p_list.add_argument("--families", action="store_true", help="the families and their sizes")
     p_list.set_defaults(func=_cmd_list)
     add_train_parser(sub)
     add_bench_parser(sub)

@@ -3,7 +3,7 @@
 Optimizer modules register their user-facing factories with :func:`register`
 at import time::
 
-    @register("adam", family="adaptive", reference=KINGMA_BA_2015, state_per_param=2)
+    @register("adam", family="adam", reference=KINGMA_BA_2015, state_per_param=2)
     def adam(learning_rate, b1=0.9, ...): ...
 
 ``names()``, ``info(name)`` and ``create(name, **hyperparameters)`` read it.
@@ -129,7 +129,8 @@ def register(
 
     Args:
       name: catalogue name (lower case, ``snake_case``).
-      family: grouping shown in the catalogue (``sgd``, ``adaptive``, ``matrix`` ...).
+      family: the content family, named after the module that defines the optimizer
+        (``adam``, ``sign``, ``matrix`` ...; ``sgd`` for ``gradient_descent``).
       reference: the paper that introduced the method.
       state_per_param: float32 words (4 bytes) of optimizer state per parameter for one
         large square float32 weight matrix, to leading order: arrays that grow like the

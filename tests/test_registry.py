@@ -99,3 +99,42 @@ def test_cli_list_prints_every_optimizer():
         check=True,
     ).stdout
     assert md.strip() == cli.render_markdown().strip()
+
+
+def test_family_is_the_module_that_defines_the_optimizer():
+    families: dict[str, set[str]] = {}
+    for name in registry.names():
+        record = registry.info(name)
+        families.setdefault(record.factory.__module__, set()).add(record.family)
+    for module, found in families.items():
+        assert len(found) == 1, f"{module} registers several families: {sorted(found)}"
+    own = {m: f.pop() for m, f in families.items() if m.startswith("optzoo.optimizers.")}
+    assert len(set(own.values())) == len(own), own
+    for module, family in own.items():
+        assert family == {"gradient_descent": "sgd"}.get(m := module.rsplit(".", 1)[-1], m)
+
+
+def _list(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "optzoo.cli", "list", *args], capture_output=True, text=True
+    )
+
+
+def test_cli_list_filters_by_family_year_and_words():
+    out = _list("--family", "matrix,sign", "--since", "2024").stdout
+    shown = [n for n in re.findall(r"^([a-z0-9_]+)\s", out, re.M) if n in registry.names()]
+    expected = [
+        n
+        for n in registry.names()
+        if registry.info(n).family in ("matrix", "sign") and registry.info(n).year >= 2024
+    ]
+    assert sorted(shown) == sorted(expected) and "muon" in shown
+    found = _list("schedule", "free").stdout
+    assert "schedule_free_adamw" in found and not re.search(r"^adam\s", found, re.M)
+    assert "prodigy" in _list("Mishchenko").stdout  # an author's name
+    bad = _list("--family", "nosuch")
+    assert bad.returncode == 2 and "unknown family 'nosuch'" in bad.stderr
+    assert "matrix" in bad.stderr
+    assert _list("zzzz-no-such-word").returncode == 1
+    families = _list("--families").stdout
+    assert f"{len(registry.names())} optimizers" in families

@@ -80,7 +80,7 @@ ZEILER_2012 = Reference(
 
 @register(
     "adagrad",
-    family="adaptive",
+    family="adagrad_rmsprop",
     reference=DUCHI_2011,
     state_per_param=1,
     defaults={"learning_rate": 0.1},
@@ -138,7 +138,7 @@ def adagrad(
 
 @register(
     "rmsprop",
-    family="adaptive",
+    family="adagrad_rmsprop",
     reference=HINTON_2012,
     state_per_param=1,
     defaults={"learning_rate": 0.01},
@@ -216,7 +216,7 @@ def rmsprop(
 
 @register(
     "adadelta",
-    family="adaptive",
+    family="adagrad_rmsprop",
     reference=ZEILER_2012,
     state_per_param=2,
     defaults={"learning_rate": 1.0},
@@ -289,7 +289,7 @@ class FtrlState(NamedTuple):
 
 @register(
     "ftrl",
-    family="adaptive",
+    family="adagrad_rmsprop",
     reference=MCMAHAN_2013_FTRL,
     state_per_param=2,
     defaults={"learning_rate": 0.1},
@@ -391,7 +391,7 @@ def ftrl(
 
 @register(
     "madgrad",
-    family="adaptive",
+    family="adagrad_rmsprop",
     reference=DEFAZIO_2021_MADGRAD,
     state_per_param=3,
     defaults={"learning_rate": 1e-2},

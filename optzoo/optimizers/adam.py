@@ -220,7 +220,7 @@ REDDI_2018 = Reference(
 
 @register(
     "adam",
-    family="adaptive",
+    family="adam",
     reference=KINGMA_BA_2014,
     state_per_param=2,
     defaults={"learning_rate": 0.01},
@@ -286,7 +286,7 @@ def adam(
 
 @register(
     "nadam",
-    family="adaptive",
+    family="adam",
     reference=DOZAT_2016,
     state_per_param=2,
     defaults={"learning_rate": 0.01},
@@ -344,7 +344,7 @@ def nadam(
 
 @register(
     "adamw",
-    family="adaptive",
+    family="adam",
     reference=LOSHCHILOV_HUTTER_2017,
     state_per_param=2,
     defaults={"learning_rate": 0.01},
@@ -411,7 +411,7 @@ def adamw(
 
 @register(
     "nadamw",
-    family="adaptive",
+    family="adam",
     reference=DOZAT_2016,
     state_per_param=2,
     defaults={"learning_rate": 0.01},
@@ -477,7 +477,7 @@ def nadamw(
 
 @register(
     "amsgrad",
-    family="adaptive",
+    family="adam",
     reference=REDDI_2018,
     state_per_param=3,
     defaults={"learning_rate": 0.01},
@@ -544,7 +544,7 @@ def amsgrad(
 
 @register(
     "adamax",
-    family="adaptive",
+    family="adam",
     reference=KINGMA_BA_2014,
     state_per_param=2,
     defaults={"learning_rate": 0.01},
@@ -596,7 +596,7 @@ def adamax(
 
 @register(
     "adamaxw",
-    family="adaptive",
+    family="adam",
     reference=LOSHCHILOV_HUTTER_2017,
     state_per_param=2,
     defaults={"learning_rate": 0.01},
@@ -659,7 +659,7 @@ def adamaxw(
 
 @register(
     "adabelief",
-    family="adaptive",
+    family="adam",
     reference=ZHUANG_2020_ADABELIEF,
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
@@ -732,7 +732,7 @@ def adabelief(
 
 @register(
     "radam",
-    family="adaptive",
+    family="adam",
     reference=LIU_2020_RADAM,
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
@@ -800,7 +800,7 @@ def radam(
 
 @register(
     "adan",
-    family="adaptive",
+    family="adam",
     reference=XIE_2022_ADAN,
     state_per_param=4,
     defaults={"learning_rate": 1e-2},
@@ -876,7 +876,7 @@ def adan(
 
 @register(
     "yogi",
-    family="adaptive",
+    family="adam",
     reference=ZAHEER_2018_YOGI,
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
@@ -942,7 +942,7 @@ def yogi(
 
 @register(
     "laprop",
-    family="adaptive",
+    family="adam",
     reference=ZIYIN_2020_LAPROP,
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
@@ -1029,7 +1029,7 @@ def _shrink_stepped_weights(
 
 @register(
     "stable_adamw",
-    family="adaptive",
+    family="adam",
     reference=WORTSMAN_2023_STABLE_ADAMW,
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
@@ -1079,7 +1079,7 @@ def stable_adamw(
 
 @register(
     "grams",
-    family="adaptive",
+    family="adam",
     reference=CAO_2024_GRAMS,
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
@@ -1136,7 +1136,7 @@ def grams(
 # such as the generic Rosenbrock check); the signature keeps the paper's 0.1.
 @register(
     "adabound",
-    family="adaptive",
+    family="adam",
     reference=LUO_2019_ADABOUND,
     state_per_param=2,
     defaults={"learning_rate": 1e-2, "final_lr": 1e-3},
@@ -1195,7 +1195,7 @@ def adabound(
 
 @register(
     "adamp",
-    family="adaptive",
+    family="adam",
     reference=HEO_2021_ADAMP,
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
@@ -1267,7 +1267,7 @@ def adamp(
 
 @register(
     "adam_mini",
-    family="adaptive",
+    family="adam",
     reference=ZHANG_2024_ADAM_MINI,
     state_per_param=1,
     defaults={"learning_rate": 1e-2},
@@ -1429,7 +1429,7 @@ def adam_mini_decay_mask(params: Any) -> Any:
 
 @register(
     "mars_adamw",
-    family="adaptive",
+    family="adam",
     reference=YUAN_2024_MARS,
     state_per_param=3,
     defaults={"learning_rate": 1e-2},
@@ -1537,7 +1537,7 @@ def mars_chain(
 
 @register(
     "ademamix",
-    family="adaptive",
+    family="adam",
     reference=PAGLIARDINI_2024_ADEMAMIX,
     state_per_param=3,
     defaults={"learning_rate": 1e-2},
@@ -1607,7 +1607,7 @@ def ademamix(
 
 @register(
     "simplified_ademamix",
-    family="adaptive",
+    family="adam",
     reference=MORWANI_2024_SIMPLIFIED_ADEMAMIX,
     state_per_param=2,
     defaults={"learning_rate": 1e-3},
@@ -1671,7 +1671,7 @@ def simplified_ademamix(
 
 @register(
     "adopt",
-    family="adaptive",
+    family="adam",
     reference=TANIGUCHI_2024_ADOPT,
     state_per_param=2,
     defaults={"learning_rate": 1e-2},

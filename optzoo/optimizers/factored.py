@@ -52,7 +52,7 @@ LUO_2023_CAME = Reference(
 
 @register(
     "adafactor",
-    family="adaptive",
+    family="factored",
     reference=SHAZEER_2018_ADAFACTOR,
     state_per_param=0,  # a row and a column vector per matrix: O(n), 0 to leading order
     defaults={"learning_rate": 1e-2},
@@ -156,7 +156,7 @@ def adafactor(
 
 @register(
     "came",
-    family="adaptive",
+    family="factored",
     reference=LUO_2023_CAME,
     state_per_param=1,
     defaults={"learning_rate": 1e-2},
@@ -213,7 +213,7 @@ def came(
 
 @register(
     "sm3",
-    family="adaptive",
+    family="factored",
     reference=ANIL_2019_SM3,
     state_per_param=1,
     defaults={"learning_rate": 0.1},

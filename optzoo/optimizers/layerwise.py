@@ -53,7 +53,7 @@ GINSBURG_2019_NOVOGRAD = Reference(
 
 @register(
     "lamb",
-    family="adaptive",
+    family="layerwise",
     reference=YOU_2020_LAMB,
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
@@ -109,7 +109,7 @@ def lamb(
 
 @register(
     "lars",
-    family="adaptive",
+    family="layerwise",
     reference=YOU_2017_LARS,
     state_per_param=1,
     defaults={"learning_rate": 1.0},
@@ -228,7 +228,7 @@ def _split_norm_trust_ratio(
 
 @register(
     "novograd",
-    family="adaptive",
+    family="layerwise",
     reference=GINSBURG_2019_NOVOGRAD,
     state_per_param=1,
     defaults={"learning_rate": 1e-2},

@@ -406,7 +406,7 @@ EXPECTED_STATE = {
 @pytest.mark.parametrize("name", sorted(EXPECTED_STATE))
 def test_registry_record(name):
     record = optzoo.registry.info(name)
-    assert record.family == "adaptive"
+    assert record.family == record.factory.__module__.rsplit(".", 1)[-1]  # adam, adagrad_rmsprop
     assert record.reference.year >= 2011 and record.reference.url.startswith("https://")
     assert record.state_per_param == EXPECTED_STATE[name]
     # The declared state size is what init allocates (per parameter, counts excluded).
