@@ -927,6 +927,7 @@ def yogi(
       https://papers.nips.cc/paper/2018/hash/90365351ccc7437a1309dc64e4db32a3-Abstract.html
     """
     check_finite("learning_rate", learning_rate)
+    check_nonnegative("initial_accumulator_value", initial_accumulator_value)
     return optax.chain(
         scale_by_yogi(
             b1=b1,
