@@ -23,15 +23,18 @@ from optzoo.transforms.adam import (
     scale_by_adam,
     scale_by_adam_mini,
     scale_by_adamax,
+    scale_by_adamod,
     scale_by_adamp,
     scale_by_adan,
     scale_by_ademamix,
     scale_by_adopt,
     scale_by_amsgrad,
     scale_by_belief,
+    scale_by_diffgrad,
     scale_by_grams,
     scale_by_laprop,
     scale_by_mars,
+    scale_by_qhadam,
     scale_by_radam,
     scale_by_simplified_ademamix,
     scale_by_stable_adamw,
@@ -41,6 +44,9 @@ from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
+    "qhadam",
+    "adamod",
+    "diffgrad",
     "adam",
     "nadam",
     "adamw",
@@ -1771,3 +1777,200 @@ def _after_first_step(inner: optax.GradientTransformation) -> optax.GradientTran
         return new, _AfterFirstStepState(optax.safe_increment(state.steps), inner_state)
 
     return optax.GradientTransformation(init_fn, update_fn)
+
+
+MA_YARATS_2018_QHADAM = Reference(
+    "Jerry Ma, Denis Yarats",
+    "Quasi-hyperbolic momentum and Adam for deep learning",
+    2018,
+    "https://arxiv.org/abs/1810.06801",
+)
+DING_2019_ADAMOD = Reference(
+    "Jianbang Ding, Xuancheng Ren, Ruixuan Luo, Xu Sun",
+    "An Adaptive and Momental Bound Method for Stochastic Learning",
+    2019,
+    "https://arxiv.org/abs/1910.12249",
+)
+DUBEY_2019_DIFFGRAD = Reference(
+    "Shiv Ram Dubey, Soumendu Chakraborty, Swalpa Kumar Roy, Snehasis Mukherjee, "
+    "Satish Kumar Singh, Bidyut Baran Chaudhuri",
+    "diffGrad: An Optimization Method for Convolutional Neural Networks",
+    2019,
+    "https://arxiv.org/abs/1909.11015",
+)
+
+
+@register(
+    "qhadam",
+    family="adam",
+    reference=MA_YARATS_2018_QHADAM,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="qhoptim==1.1.0",
+        preset={"learning_rate": 1e-3, "b1": 0.9, "nu1": 1.0},
+        differences="optzoo defaults to the paper's recommended b1=0.995, nu1=0.7 and "
+        "create() to lr 1e-2; the authors' package defaults to Adam's (b1=0.9, nus=(1, 1), "
+        "lr 1e-3); the update is the same",
+    ),
+)
+def qhadam(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.995,
+    b2: float = 0.999,
+    nu1: float = 0.7,
+    nu2: float = 1.0,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""QHAdam: Adam whose moments are mixed with the current gradient (:func:`scale_by_qhadam`).
+
+    :math:`x_{t+1} = x_t - \eta\, u_t` with :math:`u_t` from :func:`optzoo.scale_by_qhadam`
+    on :math:`g_t + \lambda x_t` (weight decay coupled, as pytorch_optimizer's default).
+    The defaults are the paper's recommendation (:math:`\beta_1 = 0.995, \nu_1 = 0.7`);
+    :math:`\nu_1 = \nu_2 = 1` is Adam.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: moment decays.
+      nu1, nu2: weights of the moments against the current gradient, in ``[0, 1]``.
+      eps: added to the root.
+      weight_decay: L2 coefficient :math:`\lambda` added to the gradient.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.qhadam(1e-3, nu1=0.7)
+      >>> state = tx.init(jnp.ones(3))
+
+    References:
+      Jerry Ma, Denis Yarats. Quasi-hyperbolic momentum and Adam for deep learning. 2018.
+      https://arxiv.org/abs/1810.06801
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask),
+        scale_by_qhadam(b1=b1, b2=b2, nu1=nu1, nu2=nu2, eps=eps),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+@register(
+    "adamod",
+    family="adam",
+    reference=DING_2019_ADAMOD,
+    state_per_param=3,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="adamod==0.0.3",
+        preset={"learning_rate": 1e-3},
+        differences="same update and decoupled decay; create() lr 1e-2 vs the authors' 1e-3",
+    ),
+)
+def adamod(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    b3: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = True,
+) -> optax.GradientTransformation:
+    r"""AdaMod: Adam with each step size capped by its running average (:func:`scale_by_adamod`).
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with
+    :math:`u_t` from :func:`optzoo.scale_by_adamod` (decoupled decay, as the authors' code);
+    with ``decouple=False`` :math:`\lambda x_t` is added to the gradient instead
+    (pytorch_optimizer's ``weight_decouple=False``). The cap removes the very large early
+    steps of Adam without a warm-up.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      b3: decay of the step-size average.
+      eps: added to :math:`\sqrt{v_t}`.
+      weight_decay: decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay (AdamW's form); ``False`` adds an L2 term to the gradient.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.adamod(1e-3, b3=0.999)
+      >>> state = tx.init(jnp.ones(3))
+
+    References:
+      Jianbang Ding, Xuancheng Ren, Ruixuan Luo, Xu Sun. An Adaptive and Momental Bound
+      Method for Stochastic Learning. 2019. https://arxiv.org/abs/1910.12249
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_adamod(b1=b1, b2=b2, b3=b3, eps=eps)
+    if not decouple:
+        return optax.chain(
+            add_decayed_weights(weight_decay, mask),
+            direction,
+            scale_by_learning_rate(learning_rate),
+        )
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+
+
+@register(
+    "diffgrad",
+    family="adam",
+    reference=DUBEY_2019_DIFFGRAD,
+    state_per_param=3,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="paper, Algorithm 1 (diffGrad)",
+        preset={"learning_rate": 1e-3},
+        differences="optzoo (as the authors' PyTorch code and pytorch_optimizer) adds eps to "
+        "sqrt(v_t) before the second bias correction, the algorithm box to sqrt(v_hat_t); "
+        "create() lr 1e-2 vs the paper's 1e-3",
+        no_package="the authors published source files (shivram1987/diffGrad), no package",
+    ),
+)
+def diffgrad(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""diffGrad: Adam damped by how much each gradient entry changed (:func:`scale_by_diffgrad`).
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_diffgrad` (decoupled decay, as pytorch_optimizer's default; the
+    authors' code adds an L2 term to the gradient instead).
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      eps: added to :math:`\sqrt{v_t}`.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.diffgrad(1e-3)
+      >>> state = tx.init(jnp.ones(3))
+
+    References:
+      Shiv Ram Dubey, Soumendu Chakraborty, Swalpa Kumar Roy, Snehasis Mukherjee, Satish
+      Kumar Singh, Bidyut Baran Chaudhuri. diffGrad: An Optimization Method for
+      Convolutional Neural Networks. 2019. https://arxiv.org/abs/1909.11015
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    return with_decoupled_decay(
+        scale_by_diffgrad(b1=b1, b2=b2, eps=eps), learning_rate, weight_decay, mask
+    )

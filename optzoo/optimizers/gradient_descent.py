@@ -6,12 +6,13 @@ from typing import Any
 
 import optax
 
-from optzoo.core.validation import check_unit_interval
+from optzoo.core.validation import check_nonnegative, check_unit_interval
 from optzoo.registry import Authors, Reference, register
-from optzoo.transforms.momentum import trace
+from optzoo.transforms.momentum import scale_by_aggmo, scale_by_qhm, trace
 from optzoo.transforms.scaling import scale_by_learning_rate
+from optzoo.transforms.weight_decay import add_decayed_weights
 
-__all__ = ["gd", "sgd", "momentum", "nesterov"]
+__all__ = ["gd", "sgd", "momentum", "nesterov", "qhm", "aggmo"]
 
 RUDER_2016 = Reference(
     "Sebastian Ruder",
@@ -191,3 +192,129 @@ def nesterov(
     """
     check_unit_interval("momentum", momentum)
     return sgd(learning_rate, momentum=momentum, nesterov=True)
+
+
+MA_YARATS_2018 = Reference(
+    "Jerry Ma, Denis Yarats",
+    "Quasi-hyperbolic momentum and Adam for deep learning",
+    2018,
+    "https://arxiv.org/abs/1810.06801",
+)
+LUCAS_2018 = Reference(
+    "James Lucas, Shengyang Sun, Richard Zemel, Roger Grosse",
+    "Aggregated Momentum: Stability Through Passive Damping",
+    2018,
+    "https://arxiv.org/abs/1804.00325",
+)
+
+
+@register(
+    "qhm",
+    family="sgd",
+    reference=MA_YARATS_2018,
+    state_per_param=1,
+    defaults={"learning_rate": 0.1},
+    authors=Authors(
+        code="qhoptim==1.1.0",
+        differences="none: the authors' QHM has no defaults for lr, momentum and nu; optzoo's "
+        "are the paper's recommendation (momentum 0.999, nu 0.7)",
+    ),
+)
+def qhm(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.999,
+    nu: float = 0.7,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""Quasi-hyperbolic momentum (QHM): SGD stepping along a mix of the gradient and its EMA.
+
+    .. math::
+       g_k \leftarrow g_k + \lambda x_k, \qquad
+       b_k = \beta b_{k-1} + (1 - \beta) g_k, \qquad
+       x_{k+1} = x_k - \eta\, (\nu b_k + (1 - \nu) g_k).
+
+    The defaults are the paper's recommendation (:math:`\beta = 0.999, \nu = 0.7`);
+    pytorch_optimizer's ``QHM`` defaults to ``momentum=0, nu=1``. Weight decay is coupled
+    (an L2 term added to the gradient), as in the paper and pytorch_optimizer.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      momentum: EMA decay :math:`\beta` in ``[0, 1]``.
+      nu: weight :math:`\nu` of the EMA in ``[0, 1]``.
+      weight_decay: L2 coefficient :math:`\lambda` added to the gradient.
+      mask: which leaves decay (a pytree of booleans or a callable), as in optax.
+
+    Returns:
+      A ``GradientTransformation`` (state ``(AddDecayedWeightsState, ScaleByQHMState, ...)``).
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.qhm(0.1, momentum=0.999, nu=0.7)
+      >>> state = tx.init(jnp.ones(3))
+
+    References:
+      Jerry Ma, Denis Yarats. Quasi-hyperbolic momentum and Adam for deep learning. 2018.
+      https://arxiv.org/abs/1810.06801
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask),
+        scale_by_qhm(momentum, nu),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+@register(
+    "aggmo",
+    family="sgd",
+    reference=LUCAS_2018,
+    state_per_param=3,
+    defaults={"learning_rate": 0.05},
+    authors=Authors(
+        code="paper, Algorithm 1 (AggMo)",
+        differences="optzoo keeps b_i = beta_i b_i + g (x -= lr/K sum b_i), the paper "
+        "v_i = beta_i v_i - g (x += lr/K sum v_i): the same iterates",
+        no_package="the authors published source files (AtheMathmo/AggMo), no package",
+    ),
+)
+def aggmo(
+    learning_rate: optax.ScalarOrSchedule,
+    betas: tuple[float, ...] = (0.0, 0.9, 0.99),
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""Aggregated momentum (AggMo): the mean of heavy-ball buffers with several dampings.
+
+    .. math::
+       g_k \leftarrow g_k + \lambda x_k, \qquad
+       b^{(i)}_k = \beta_i b^{(i)}_{k-1} + g_k, \qquad
+       x_{k+1} = x_k - \frac{\eta}{K} \sum_i b^{(i)}_k.
+
+    Large dampings (0.99, 0.999) speed up progress along low-curvature directions while the
+    small ones damp the oscillations they cause. Weight decay is coupled (an L2 term).
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      betas: the :math:`K` damping factors in ``[0, 1]`` (the paper's default (0, 0.9, 0.99)).
+      weight_decay: L2 coefficient :math:`\lambda` added to the gradient.
+      mask: which leaves decay (a pytree of booleans or a callable), as in optax.
+
+    Returns:
+      A ``GradientTransformation``; the state keeps ``K`` momentum trees.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.aggmo(0.05, betas=(0.0, 0.9, 0.99))
+      >>> state = tx.init(jnp.ones(3))
+
+    References:
+      James Lucas, Shengyang Sun, Richard Zemel, Roger Grosse. Aggregated Momentum:
+      Stability Through Passive Damping. 2018. https://arxiv.org/abs/1804.00325
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask),
+        scale_by_aggmo(betas),
+        scale_by_learning_rate(learning_rate),
+    )

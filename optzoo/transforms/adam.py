@@ -20,7 +20,7 @@ from optax import ScaleByAdamState, ScaleByAdanState, ScaleByAmsgradState, Scale
 from optax.contrib import ScaleByAdemamixState, ScaleBySimplifiedAdEMAMixState
 
 from optzoo.core.eager import integer_power, power
-from optzoo.core.validation import check_betas, check_nonnegative, check_positive
+from optzoo.core.validation import check_betas, check_nonnegative, check_positive, check_range
 from optzoo.transforms._moments import (
     _canonical_dtype,
     _cast,
@@ -33,6 +33,12 @@ from optzoo.transforms._moments import (
 )
 
 __all__ = [
+    "scale_by_qhadam",
+    "ScaleByQHAdamState",
+    "scale_by_adamod",
+    "ScaleByAdaModState",
+    "scale_by_diffgrad",
+    "ScaleByDiffGradState",
     "scale_by_adam",
     "ScaleByNadamState",
     "scale_by_nadam",
@@ -1396,5 +1402,194 @@ def scale_by_adamax(
         nu = _map(lambda g, v: jnp.maximum(jnp.abs(g) + eps, b2 * v), updates, state.nu)
         updates = _map(lambda m, v: m / v, _debias(mu, b1, count), nu)
         return updates, ScaleByAdamState(count=count, mu=mu, nu=nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByQHAdamState(NamedTuple):
+    """Step count and the two moments of :func:`scale_by_qhadam` (as ``ScaleByAdamState``)."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    mu: Any
+    nu: Any
+
+
+def scale_by_qhadam(
+    b1: jax.typing.ArrayLike = 0.995,
+    b2: jax.typing.ArrayLike = 0.999,
+    nu1: jax.typing.ArrayLike = 0.7,
+    nu2: jax.typing.ArrayLike = 1.0,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""QHAdam scaling: Adam with each moment mixed with the current gradient.
+
+    .. math::
+       \hat m_t = \frac{m_t}{1 - \beta_1^t},\quad \hat v_t = \frac{v_t}{1 - \beta_2^t},\qquad
+       u_t = \frac{\nu_1 \hat m_t + (1 - \nu_1) g_t}
+       {\sqrt{\nu_2 \hat v_t + (1 - \nu_2) g_t^2} + \epsilon}
+
+    with :math:`m_t, v_t` Adam's moments. :math:`\nu_1 = \nu_2 = 1` is Adam.
+
+    Args:
+      b1, b2: decays of the first and second moments.
+      nu1, nu2: weights of the moments against the current gradient (and its square).
+      eps: added to the root.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByQHAdamState`.
+
+    References:
+      Jerry Ma, Denis Yarats. Quasi-hyperbolic momentum and Adam for deep learning. 2018.
+      https://arxiv.org/abs/1810.06801
+    """
+    _check_betas(b1=b1, b2=b2)
+    for name, value in (("nu1", nu1), ("nu2", nu2)):
+        check_range(name, value, 0.0, 1.0)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByQHAdamState(jnp.zeros([], jnp.int32), zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
+        count = optax.safe_increment(state.count)
+        mu_hat, nu_hat = _debias(mu, b1, count), _debias(nu, b2, count)
+        out = jax.tree.map(
+            lambda g, m, v: (
+                (nu1 * m + (1 - nu1) * g) / (jnp.sqrt(nu2 * v + (1 - nu2) * _square(g)) + eps)
+            ),
+            updates,
+            mu_hat,
+            nu_hat,
+        )
+        return out, ScaleByQHAdamState(count, mu, nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAdaModState(NamedTuple):
+    """Step count, Adam's moments and the running average ``eta`` of the step sizes."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: Any
+    nu: Any
+    eta: Any
+
+
+def scale_by_adamod(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    b3: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""AdaMod scaling: Adam's element-wise step sizes capped by their own running average.
+
+    .. math::
+       a_t = \frac{\sqrt{1 - \beta_2^t}}{(1 - \beta_1^t)(\sqrt{v_t} + \epsilon)},\qquad
+       s_t = \beta_3 s_{t-1} + (1 - \beta_3) a_t,\qquad u_t = \min(a_t, s_t)\, m_t,
+
+    with :math:`m_t, v_t` Adam's moments (the authors' code: PyTorch's epsilon placement and
+    the first bias correction inside the averaged step size). The learning rate multiplies
+    :math:`u_t` afterwards: the same as the paper's :math:`\min(\eta a_t, s_t)` for a
+    constant learning rate; under a schedule the average is of the unscaled step sizes.
+
+    Args:
+      b1, b2: decays of Adam's moments.
+      b3: decay :math:`\beta_3` of the step-size average (memory about
+        :math:`1 / (1 - \beta_3)` steps).
+      eps: added to :math:`\sqrt{v_t}`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdaModState`.
+
+    References:
+      Jianbang Ding, Xuancheng Ren, Ruixuan Luo, Xu Sun. An Adaptive and Momental Bound
+      Method for Stochastic Learning. 2019. https://arxiv.org/abs/1910.12249
+    """
+    _check_betas(b1=b1, b2=b2, b3=b3)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByAdaModState(jnp.zeros([], jnp.int32), zeros, zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))  # a float power: no recompilation when eager
+        factor = jnp.sqrt(1 - b2**t) / (1 - b1**t)
+        step = jax.tree.map(lambda v: factor.astype(v.dtype) / (jnp.sqrt(v) + eps), nu)
+        eta = _ema(step, state.eta, b3)
+        out = jax.tree.map(lambda a, s, m: jnp.minimum(a, s) * m, step, eta, mu)
+        return out, ScaleByAdaModState(count, mu, nu, eta)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByDiffGradState(NamedTuple):
+    """Step count, Adam's moments and the previous gradient."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: Any
+    nu: Any
+    previous: Any
+
+
+def scale_by_diffgrad(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""diffGrad scaling: Adam's step damped where the gradient changes little.
+
+    .. math::
+       \xi_t = \sigma(|g_{t-1} - g_t|),\qquad
+       u_t = \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}\,
+       \frac{\xi_t\, m_t}{\sqrt{v_t} + \epsilon}
+
+    with :math:`\sigma` the logistic function, :math:`g_0 = 0` and :math:`m_t, v_t` Adam's
+    moments (PyTorch's epsilon placement, as the authors' code).
+
+    Args:
+      b1, b2: decays of Adam's moments.
+      eps: added to :math:`\sqrt{v_t}`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByDiffGradState`.
+
+    References:
+      Shiv Ram Dubey, Soumendu Chakraborty, Swalpa Kumar Roy, Snehasis Mukherjee, Satish
+      Kumar Singh, Bidyut Baran Chaudhuri. diffGrad: An Optimization Method for
+      Convolutional Neural Networks. 2019. https://arxiv.org/abs/1909.11015
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByDiffGradState(jnp.zeros([], jnp.int32), zeros, zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))  # a float power: no recompilation when eager
+        factor = jnp.sqrt(1 - b2**t) / (1 - b1**t)
+        out = jax.tree.map(
+            lambda g, p, m, v: (
+                factor.astype(m.dtype) * jax.nn.sigmoid(jnp.abs(p - g)) * m / (jnp.sqrt(v) + eps)
+            ),
+            updates,
+            state.previous,
+            mu,
+            nu,
+        )
+        return out, ScaleByDiffGradState(count, mu, nu, updates)
 
     return optax.GradientTransformation(init_fn, update_fn)

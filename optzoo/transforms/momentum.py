@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
+import jax.numpy as jnp
 import optax
 from optax import TraceState
 
-from optzoo.core.validation import check_range
+from optzoo.core.validation import check_range, check_unit_interval
 
-__all__ = ["trace"]
+__all__ = ["trace", "scale_by_qhm", "ScaleByQHMState", "scale_by_aggmo", "ScaleByAggMoState"]
 
 
 def _is_none(x: Any) -> bool:
@@ -57,5 +58,92 @@ def trace(
         )
         updates = jax.tree.map(f, updates, new_trace) if nesterov else new_trace
         return updates, TraceState(trace=optax.tree.cast(new_trace, accumulator_dtype))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByQHMState(NamedTuple):
+    """The momentum buffer of :func:`scale_by_qhm` (an EMA of the gradients)."""
+
+    momentum: Any
+
+
+def scale_by_qhm(momentum: jax.typing.ArrayLike = 0.999, nu: jax.typing.ArrayLike = 0.7):
+    r"""Quasi-hyperbolic momentum: a weighted average of the gradient and its EMA.
+
+    .. math::
+       b_k = \beta\, b_{k-1} + (1 - \beta)\, g_k, \qquad u_k = \nu\, b_k + (1 - \nu)\, g_k.
+
+    :math:`\nu = 1` is an EMA momentum (normalised heavy ball), :math:`\nu = 0` plain SGD;
+    :math:`\nu = \beta` gives Nesterov's method up to a rescaling of the learning rate.
+
+    Args:
+      momentum: the EMA decay :math:`\beta`, in ``[0, 1]``.
+      nu: the weight :math:`\nu` of the EMA, in ``[0, 1]``.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByQHMState`.
+
+    References:
+      Jerry Ma, Denis Yarats. Quasi-hyperbolic momentum and Adam for deep learning. 2018.
+      https://arxiv.org/abs/1810.06801
+    """
+    check_unit_interval("momentum", momentum)
+    check_unit_interval("nu", nu)
+
+    def init_fn(params):
+        return ScaleByQHMState(momentum=optax.tree.zeros_like(params))
+
+    def update_fn(updates, state, params=None):
+        del params
+        buf = jax.tree.map(lambda g, b: momentum * b + (1 - momentum) * g, updates, state.momentum)
+        out = jax.tree.map(lambda g, b: nu * b + (1 - nu) * g, updates, buf)
+        return out, ScaleByQHMState(momentum=buf)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAggMoState(NamedTuple):
+    """One momentum buffer per damping factor of :func:`scale_by_aggmo`."""
+
+    momenta: tuple
+
+
+def scale_by_aggmo(betas: tuple[float, ...] = (0.0, 0.9, 0.99)):
+    r"""Aggregated momentum: the mean of several heavy-ball buffers with different dampings.
+
+    .. math::
+       b^{(i)}_k = \beta_i\, b^{(i)}_{k-1} + g_k, \qquad
+       u_k = \frac{1}{K} \sum_{i=1}^{K} b^{(i)}_k.
+
+    Args:
+      betas: the :math:`K` damping factors, each in ``[0, 1]``.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAggMoState` (``K`` trees).
+
+    References:
+      James Lucas, Shengyang Sun, Richard Zemel, Roger Grosse. Aggregated Momentum:
+      Stability Through Passive Damping. 2018. https://arxiv.org/abs/1804.00325
+    """
+    betas = tuple(betas)
+    if not betas:
+        raise ValueError("betas must hold at least one damping factor")
+    for i, b in enumerate(betas):
+        check_unit_interval(f"beta{i + 1} (betas[{i}])", b)
+
+    def init_fn(params):
+        return ScaleByAggMoState(momenta=tuple(optax.tree.zeros_like(params) for _ in betas))
+
+    def update_fn(updates, state, params=None):
+        del params
+        momenta = tuple(
+            jax.tree.map(lambda g, m, b=b: b * m + g, updates, buf)
+            for b, buf in zip(betas, state.momenta, strict=True)
+        )
+        out = jax.tree.map(
+            lambda *ms: sum(ms[1:], ms[0]) / jnp.asarray(len(ms), ms[0].dtype), *momenta
+        )
+        return out, ScaleByAggMoState(momenta=momenta)
 
     return optax.GradientTransformation(init_fn, update_fn)
