@@ -7,12 +7,13 @@ from typing import Any
 import optax
 
 from optzoo.core.validation import check_nonnegative, check_unit_interval
+from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
-from optzoo.transforms.momentum import scale_by_aggmo, scale_by_qhm, trace
+from optzoo.transforms.momentum import scale_by_aggmo, scale_by_pnm, scale_by_qhm, trace
 from optzoo.transforms.scaling import scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
 
-__all__ = ["gd", "sgd", "momentum", "nesterov", "qhm", "aggmo"]
+__all__ = ["gd", "sgd", "momentum", "nesterov", "qhm", "aggmo", "pnm", "sgdw"]
 
 RUDER_2016 = Reference(
     "Sebastian Ruder",
@@ -318,3 +319,124 @@ def aggmo(
         scale_by_aggmo(betas),
         scale_by_learning_rate(learning_rate),
     )
+
+
+XIE_2021_PNM = Reference(
+    "Zeke Xie, Li Yuan, Zhanxing Zhu, Masashi Sugiyama",
+    "Positive-Negative Momentum: Manipulating Stochastic Gradient Noise to Improve Generalization",
+    2021,
+    "https://arxiv.org/abs/2103.17182",
+)
+LOSHCHILOV_HUTTER_2017_SGDW = Reference(
+    "Ilya Loshchilov, Frank Hutter",
+    "Decoupled Weight Decay Regularization",
+    2017,
+    "https://arxiv.org/abs/1711.05101",
+)
+
+
+@register(
+    "pnm",
+    family="sgd",
+    reference=XIE_2021_PNM,
+    state_per_param=2,
+    defaults={"learning_rate": 0.05},
+    authors=Authors(
+        code="paper, Algorithm 1 (PNM)",
+        differences="none in the update; the paper's experiments use lr 0.1-1.0 for PNM",
+        no_package="the authors published source files (zeke-xie/Positive-Negative-Momentum), "
+        "no package",
+    ),
+)
+def pnm(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b0: float = 1.0,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""Positive-negative momentum (PNM): SGD on two alternating momenta (:func:`scale_by_pnm`).
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_pnm` and decoupled weight decay (the paper's Algorithm 1 and
+    pytorch_optimizer's default).
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1: momentum decay :math:`\beta_1` in ``[0, 1)``.
+      b0: positive-negative weight :math:`\beta_0 \ge 0`.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.pnm(0.05, b1=0.9, b0=1.0)
+      >>> state = tx.init(jnp.ones(3))
+
+    References:
+      Zeke Xie, Li Yuan, Zhanxing Zhu, Masashi Sugiyama. Positive-Negative Momentum:
+      Manipulating Stochastic Gradient Noise to Improve Generalization. 2021.
+      https://arxiv.org/abs/2103.17182
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    return with_decoupled_decay(scale_by_pnm(b1=b1, b0=b0), learning_rate, weight_decay, mask)
+
+
+@register(
+    "sgdw",
+    family="sgd",
+    reference=LOSHCHILOV_HUTTER_2017_SGDW,
+    state_per_param=1,
+    defaults={"learning_rate": 0.05},
+    authors=Authors(
+        code="paper, Algorithm 1 (SGDW)",
+        differences="the paper's momentum buffer holds lr * g (m_t = b m_{t-1} + eta_t a g_t) "
+        "and its decay lambda is not multiplied by the learning rate a: the same iterates "
+        "for a constant learning rate with weight_decay = lambda / a",
+        no_package="the authors published a patched code base, not a package",
+    ),
+)
+def sgdw(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float | None = 0.9,
+    nesterov: bool = False,
+    weight_decay: float = 1e-4,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""SGDW: SGD with momentum and decoupled weight decay (Loshchilov & Hutter, Algorithm 1).
+
+    .. math::
+       t_k = g_k + \mu t_{k-1},\qquad x_{k+1} = x_k - \eta\, (t_k + \lambda x_k)
+
+    (Nesterov: :math:`g_k + \mu t_k` in place of :math:`t_k`). The decay is multiplied by
+    the learning rate, as in AdamW (optax, PyTorch); the paper's :math:`\lambda` is this
+    ``weight_decay`` times :math:`\eta`.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      momentum: :math:`\mu` in ``[0, 1]``; ``None`` for none.
+      nesterov: use Nesterov momentum.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.sgdw(0.1, momentum=0.9, weight_decay=5e-4)
+      >>> state = tx.init(jnp.ones(3))
+
+    References:
+      Ilya Loshchilov, Frank Hutter. Decoupled Weight Decay Regularization. 2017.
+      https://arxiv.org/abs/1711.05101
+    """
+    check_unit_interval("momentum", momentum)
+    check_nonnegative("weight_decay", weight_decay)
+    direction = (
+        trace(decay=momentum, nesterov=nesterov) if momentum is not None else optax.identity()
+    )
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)

@@ -12,6 +12,7 @@ import jax
 import optax
 
 from optzoo.core.validation import (
+    check_decay,
     check_finite,
     check_nonnegative,
     check_positive,
@@ -26,6 +27,7 @@ from optzoo.transforms.sign import scale_by_lion, scale_by_rprop, scale_by_sign
 from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
+    "tiger",
     "mars_lion",
     "lion",
     "sign_sgd",
@@ -371,3 +373,59 @@ def mars_lion(
         optimize_1d,
         (b1_1d, b2_1d, eps_1d, lr_1d_ratio, weight_decay_1d),
     )
+
+
+SU_2023_TIGER = Reference(
+    "Jianlin Su",
+    "Tiger: A Tight-fisted Optimizer",
+    2023,
+    "https://github.com/bojone/tiger",
+)
+
+
+@register(
+    "tiger",
+    family="sign",
+    reference=SU_2023_TIGER,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="the author's update rule (m_t = beta m_{t-1} + (1 - beta) g_t, "
+        "x -= eta (sign(m_t) + lambda x))",
+        no_package="the author published Keras source files (bojone/tiger), no package that "
+        "runs here",
+    ),
+)
+def tiger(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: jax.typing.ArrayLike = 0.965,
+    weight_decay: jax.typing.ArrayLike = 0.01,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""Tiger: the sign of an EMA of the gradients (Lion with one decay for both rates).
+
+    .. math::
+       m_t = \beta m_{t-1} + (1 - \beta) g_t,\qquad
+       x_{t+1} = x_t - \eta\, (\operatorname{sign}(m_t) + \lambda x_t).
+
+    One state tree, as Lion; equal to ``lion(learning_rate, b1=beta, b2=beta)``.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      beta: EMA decay :math:`\beta` in ``[0, 1)``.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: weight-decay mask.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.tiger(1e-3, beta=0.965)
+
+    References:
+      Jianlin Su. Tiger: A Tight-fisted Optimizer. 2023. https://github.com/bojone/tiger
+    """
+    check_decay("beta", beta)
+    check_nonnegative("weight_decay", weight_decay)
+    return with_decoupled_decay(scale_by_lion(b1=beta, b2=beta), learning_rate, weight_decay, mask)

@@ -11,7 +11,15 @@ from optax import TraceState
 
 from optzoo.core.validation import check_range, check_unit_interval
 
-__all__ = ["trace", "scale_by_qhm", "ScaleByQHMState", "scale_by_aggmo", "ScaleByAggMoState"]
+__all__ = [
+    "trace",
+    "scale_by_qhm",
+    "ScaleByQHMState",
+    "scale_by_aggmo",
+    "ScaleByAggMoState",
+    "scale_by_pnm",
+    "ScaleByPNMState",
+]
 
 
 def _is_none(x: Any) -> bool:
@@ -145,5 +153,66 @@ def scale_by_aggmo(betas: tuple[float, ...] = (0.0, 0.9, 0.99)):
             lambda *ms: sum(ms[1:], ms[0]) / jnp.asarray(len(ms), ms[0].dtype), *momenta
         )
         return out, ScaleByAggMoState(momenta=momenta)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByPNMState(NamedTuple):
+    """Step count and the two alternating momentum buffers of :func:`scale_by_pnm`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    odd: Any
+    even: Any
+
+
+def scale_by_pnm(b1: jax.typing.ArrayLike = 0.9, b0: jax.typing.ArrayLike = 1.0):
+    r"""Positive-negative momentum: two momenta fed on alternate steps, one added, one
+    subtracted, which enlarges the gradient noise the way a smaller batch would.
+
+    On odd steps the buffer :math:`m^{\text{odd}}` takes the gradient, on even steps
+    :math:`m^{\text{even}}`; with :math:`m^+` the buffer just fed and :math:`m^-` the other,
+
+    .. math::
+       m^+_t = \beta_1^2 m^+_{t-2} + (1 - \beta_1^2) g_t,\qquad
+       u_t = \frac{(1 + \beta_0) m^+_t - \beta_0 m^-_{t-1}}{\sqrt{(1 + \beta_0)^2 + \beta_0^2}}.
+
+    Args:
+      b1: momentum decay :math:`\beta_1` in ``[0, 1)`` (each buffer decays by its square,
+        as it is fed every other step).
+      b0: the positive-negative weight :math:`\beta_0 \ge 0` (0: EMA momentum).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByPNMState`.
+
+    References:
+      Zeke Xie, Li Yuan, Zhanxing Zhu, Masashi Sugiyama. Positive-Negative Momentum:
+      Manipulating Stochastic Gradient Noise to Improve Generalization. 2021.
+      https://arxiv.org/abs/2103.17182
+    """
+    check_range("b1", b1, 0.0, 1.0, high_open=True)
+    check_range("b0", b0, 0.0)
+    decay = b1 * b1
+    norm = ((1 + b0) ** 2 + b0**2) ** 0.5
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByPNMState(jnp.zeros([], jnp.int32), zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        odd_step = count % 2 == 1
+
+        def one(g, odd, even):
+            pos = jnp.where(odd_step, odd, even)
+            neg = jnp.where(odd_step, even, odd)
+            pos = decay * pos + (1 - decay) * g
+            u = ((1 + b0) * pos - b0 * neg) / norm
+            return u, jnp.where(odd_step, pos, odd), jnp.where(odd_step, even, pos)
+
+        out = jax.tree.map(one, updates, state.odd, state.even)
+        # ``out`` holds a (update, odd, even) tuple where ``updates`` holds a leaf.
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleByPNMState(count, pick(1), pick(2))
 
     return optax.GradientTransformation(init_fn, update_fn)

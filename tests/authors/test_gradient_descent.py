@@ -45,3 +45,44 @@ def test_aggmo_matches_algorithm_1():
     ours = R.run_optzoo(optzoo.create("aggmo", preset="authors", learning_rate=lr, betas=betas))
     err = R.displacement_error(ours, theirs)
     R.check("aggmo", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Xie, Yuan, Zhu, Sugiyama. Positive-Negative Momentum. 2021. https://arxiv.org/abs/2103.17182,
+# Algorithm 1: m_t = b1^2 m_{t-2} + (1 - b1^2) g_t;
+# x -= lr ((1 + b0) m_t - b0 m_{t-1}) / sqrt((1 + b0)^2 + b0^2), decoupled decay.
+def test_pnm_matches_algorithm_1():
+    lr, b1, b0, wd = 0.02, 0.9, 1.0, WD
+
+    def step(x, g, s, t):
+        fed, other = s  # the buffer fed at t-2 and the one fed at t-1
+        fed = {k: b1**2 * fed[k] + (1 - b1**2) * g[k] for k in x}
+        norm = np.sqrt((1 + b0) ** 2 + b0**2)
+        x = {k: x[k] * (1 - lr * wd) - lr * ((1 + b0) * fed[k] - b0 * other[k]) / norm for k in x}
+        return x, (other, fed)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, zeros))
+    ours = R.run_optzoo(
+        optzoo.create("pnm", preset="authors", learning_rate=lr, b1=b1, b0=b0, weight_decay=wd)
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("pnm", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Loshchilov & Hutter. Decoupled Weight Decay Regularization. 2017.
+# https://arxiv.org/abs/1711.05101, Algorithm 1 (SGDW) with eta_t = 1:
+# m_t = b m_{t-1} + a g_t; x_t = x_{t-1} - m_t - lambda x_{t-1}.
+def test_sgdw_matches_algorithm_1():
+    a, b, lam = 0.02, 0.9, 0.02 * WD
+
+    def step(x, g, m, t):
+        m = {k: b * m[k] + a * g[k] for k in x}
+        return {k: x[k] - m[k] - lam * x[k] for k in x}, m
+
+    zeros = {k: np.zeros_like(v) for k, v in R.init_params().items()}
+    theirs = R.run_numpy(step, zeros)
+    ours = R.run_optzoo(
+        optzoo.create("sgdw", preset="authors", learning_rate=a, momentum=b, weight_decay=lam / a)
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("sgdw", err, "NumPy transcription of Algorithm 1", kind="transcription")

@@ -24,6 +24,28 @@ TORCH_CASES = {
         dict(lr=0.05, momentum=0.9, nu=0.7, weight_decay=1e-2),
         {},
     ),
+    # Decoupled decay on both sides (pytorch_optimizer's default weight_decouple=True).
+    "pnm": (
+        optzoo.pnm,
+        dict(learning_rate=0.02, b1=0.9, b0=1.0, weight_decay=1e-2),
+        "PNM",
+        dict(lr=0.02, betas=(0.9, 1.0), weight_decay=1e-2),
+        {},
+    ),
+    "sgdw": (
+        optzoo.sgdw,
+        dict(learning_rate=0.02, momentum=0.9, weight_decay=1e-2),
+        "SGDW",
+        dict(lr=0.02, momentum=0.9, weight_decay=1e-2),
+        {},
+    ),
+    "sgdw_nesterov": (
+        optzoo.sgdw,
+        dict(learning_rate=0.02, momentum=0.9, nesterov=True, weight_decay=1e-2),
+        "SGDW",
+        dict(lr=0.02, momentum=0.9, nesterov=True, weight_decay=1e-2),
+        {},
+    ),
     "aggmo": (
         optzoo.aggmo,
         dict(learning_rate=0.02, betas=(0.0, 0.9, 0.99), weight_decay=1e-2),

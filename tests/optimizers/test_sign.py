@@ -62,6 +62,14 @@ def test_transform_matches_optax(name):
 
 # name -> (optzoo factory, kwargs, pytorch_optimizer class name, kwargs, problem kwargs)
 TORCH_CASES = {
+    # Decoupled decay on both sides (pytorch_optimizer's default weight_decouple=True).
+    "tiger": (
+        optzoo.tiger,
+        dict(learning_rate=3e-3, beta=0.9, weight_decay=1e-2),
+        "Tiger",
+        dict(lr=3e-3, beta=0.9, weight_decay=1e-2),
+        {},
+    ),
     "mars_lion": (
         optzoo.mars_lion,
         dict(learning_rate=3e-3, b1=0.8, gamma=0.05, weight_decay=1e-2),
@@ -85,3 +93,23 @@ TORCH_SLOW: set[str] = set()
 @pytest.mark.parametrize("name", slow_marked(TORCH_CASES, TORCH_SLOW))
 def test_matches_pytorch_optimizer(name):
     check_matches_pytorch_optimizer(name, TORCH_CASES)
+
+
+def test_tiger_is_lion_with_one_decay():
+    import jax.numpy as jnp
+    import numpy as np
+
+    params = {"w": jnp.array([1.0, -2.0, 0.5])}
+    grads = [{"w": jnp.array([0.5, -0.1, 0.3]) * (-1) ** i} for i in range(5)]
+
+    def run(tx):
+        state, out = tx.init(params), []
+        for g in grads:
+            u, state = tx.update(g, state, params)
+            out.append(np.asarray(u["w"]))
+        return np.stack(out)
+
+    np.testing.assert_array_equal(
+        run(optzoo.tiger(1e-2, beta=0.9, weight_decay=0.1)),
+        run(optax.lion(1e-2, b1=0.9, b2=0.9, weight_decay=0.1)),
+    )
