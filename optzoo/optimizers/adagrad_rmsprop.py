@@ -6,17 +6,19 @@ numbers with optax's state classes; MADGRAD gives ``optax.contrib``'s.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import check_finite, check_nonnegative, check_range, check_unit_interval
+from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.optimizers.adam import MaskOrFn
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adagrad_rmsprop import (
     scale_by_adadelta,
+    scale_by_kate,
     scale_by_madgrad,
     scale_by_rms,
     scale_by_rss,
@@ -27,6 +29,7 @@ from optzoo.transforms.scaling import scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
+    "kate",
     "adagrad",
     "rmsprop",
     "adadelta",
@@ -435,4 +438,63 @@ def madgrad(
     return optax.chain(
         add_decayed_weights(weight_decay),
         scale_by_madgrad(learning_rate=learning_rate, momentum=momentum, eps=eps),
+    )
+
+
+CHOUDHURY_2024_KATE = Reference(
+    "Sayantan Choudhury, Nazarii Tupitsa, Nicolas Loizou, Samuel Horvath, Martin Takac, "
+    "Eduard Gorbunov",
+    "Remove that Square Root: A New Efficient Scale-Invariant Version of AdaGrad",
+    2024,
+    "https://arxiv.org/abs/2403.02648",
+)
+
+
+@register(
+    "kate",
+    family="adagrad_rmsprop",
+    reference=CHOUDHURY_2024_KATE,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+)
+def kate(
+    learning_rate: optax.ScalarOrSchedule,
+    delta: float = 1e-3,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""KATE: a scale-invariant AdaGrad without the square root (:func:`scale_by_kate`).
+
+    ``delta`` defaults to 1e-3, the authors' code's default (their ``eta``);
+    pytorch_optimizer's ``Kate`` defaults to 0. As in AdaGrad the steps shrink with the
+    accumulated squared gradients (here like :math:`1/b_t` rather than
+    :math:`1/\sqrt{b_t}`), so long runs need a large learning rate (the authors use 1).
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_kate` and decoupled decay (pytorch_optimizer's default).
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      delta: weight of the plain squared gradients in :math:`m`.
+      eps: added to :math:`b_t^2` every step.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.kate(1e-2)
+      >>> state = tx.init(jnp.ones(3))
+
+    References:
+      Sayantan Choudhury, Nazarii Tupitsa, Nicolas Loizou, Samuel Horvath, Martin Takac,
+      Eduard Gorbunov. Remove that Square Root: A New Efficient Scale-Invariant Version of
+      AdaGrad. 2024. https://arxiv.org/abs/2403.02648
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    return with_decoupled_decay(
+        scale_by_kate(delta=delta, eps=eps), learning_rate, weight_decay, mask
     )

@@ -9,16 +9,17 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_nonnegative, check_unit_interval
+from optzoo.core.validation import check_finite, check_nonnegative, check_unit_interval
 from optzoo.optimizers.adam import MaskOrFn
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_adam
-from optzoo.transforms.layerwise import scale_by_novograd, scale_by_trust_ratio
+from optzoo.transforms.layerwise import scale_by_fromage, scale_by_novograd, scale_by_trust_ratio
 from optzoo.transforms.momentum import trace
 from optzoo.transforms.scaling import scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
+    "fromage",
     "lamb",
     "lars",
     "novograd",
@@ -281,3 +282,55 @@ def novograd(
         scale_by_novograd(b1=b1, b2=b2, eps=eps, eps_root=eps_root, weight_decay=weight_decay),
         scale_by_learning_rate(learning_rate),
     )
+
+
+BERNSTEIN_2020_FROMAGE = Reference(
+    "Jeremy Bernstein, Arash Vahdat, Yisong Yue, Ming-Yu Liu",
+    "On the distance between two neural networks and the stability of learning",
+    2020,
+    "https://arxiv.org/abs/2002.03432",
+)
+
+
+@register(
+    "fromage",
+    family="layerwise",
+    reference=BERNSTEIN_2020_FROMAGE,
+    state_per_param=0,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="paper, Algorithm 1 (Fromage)",
+        differences="none; p_bound (a cap on each layer's norm, off by default) is an "
+        "option of the authors' code",
+        no_package="the authors published source files (jxbz/fromage), no package",
+    ),
+)
+def fromage(
+    learning_rate: optax.ScalarOrSchedule, p_bound: float | None = None
+) -> optax.GradientTransformation:
+    r"""Fromage (Frobenius matched gradient descent): per-tensor relative steps.
+
+    Every leaf moves by :math:`\eta \|x\| / \|g\|` times its gradient, then shrinks by
+    :math:`1/\sqrt{1 + \eta^2}` so its norm does not drift up (:func:`scale_by_fromage`).
+    One learning rate suits layers of any scale; the paper uses :math:`\eta = 10^{-2}`.
+    Needs ``params`` in ``update``.
+
+    Args:
+      learning_rate: relative step :math:`\eta`, a scalar or a schedule.
+      p_bound: optional cap on each leaf's norm, relative to its norm at ``init``.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.fromage(1e-2)
+      >>> params = jnp.ones(3)
+      >>> updates, state = tx.update(jnp.ones(3), tx.init(params), params)
+
+    References:
+      Jeremy Bernstein, Arash Vahdat, Yisong Yue, Ming-Yu Liu. On the distance between two
+      neural networks and the stability of learning. 2020. https://arxiv.org/abs/2002.03432
+    """
+    check_finite("learning_rate", learning_rate)
+    return scale_by_fromage(learning_rate, p_bound)

@@ -7,6 +7,8 @@ MADGRAD's dual-averaged cube-root scaling. Each gives the numbers of its optax (
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import jax
 import jax.numpy as jnp
 import optax
@@ -17,6 +19,8 @@ from optzoo.core.validation import check_decay, check_nonnegative, check_unit_in
 from optzoo.transforms._moments import _debias, _ema, _map, _optax_state, _square, _value
 
 __all__ = [
+    "scale_by_kate",
+    "ScaleByKateState",
     "scale_by_rms",
     "scale_by_stddev",
     "scale_by_rss",
@@ -326,5 +330,56 @@ def scale_by_madgrad(
         return new_updates, MadgradState(
             count=optax.safe_increment(state.count), grad_sum_sq=nu, s=s, x0=state.x0
         )
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByKateState(NamedTuple):
+    """KATE's two accumulators: ``m`` and ``b`` (the root of the sum of squared gradients)."""
+
+    m: Any
+    b: Any
+
+
+def scale_by_kate(
+    delta: jax.typing.ArrayLike = 0.0, eps: jax.typing.ArrayLike = 1e-8
+) -> optax.GradientTransformation:
+    r"""KATE scaling: AdaGrad without the square root, made scale-invariant by a second sum.
+
+    .. math::
+       b_t^2 = b_{t-1}^2 + g_t^2 + \epsilon,\qquad
+       m_t^2 = m_{t-1}^2 + \delta g_t^2 + \frac{g_t^2}{b_t^2},\qquad
+       u_t = \frac{m_t\, g_t}{b_t^2}.
+
+    Args:
+      delta: :math:`\delta \ge 0`, the weight of the plain squared gradients in :math:`m`.
+      eps: added to :math:`b_t^2` every step.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByKateState`.
+
+    References:
+      Sayantan Choudhury, Nazarii Tupitsa, Nicolas Loizou, Samuel Horvath, Martin Takac,
+      Eduard Gorbunov. Remove that Square Root: A New Efficient Scale-Invariant Version of
+      AdaGrad. 2024. https://arxiv.org/abs/2403.02648
+    """
+    check_nonnegative("delta", delta)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByKateState(m=zeros, b=zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        b2 = jax.tree.map(lambda g, b: b * b + _square(g) + eps, updates, state.b)
+        m = jax.tree.map(
+            lambda g, m, bb: jnp.sqrt(m * m + delta * _square(g) + _square(g) / bb),
+            updates,
+            state.m,
+            b2,
+        )
+        out = jax.tree.map(lambda g, m, bb: m * g / bb, updates, m, b2)
+        return out, ScaleByKateState(m=m, b=jax.tree.map(jnp.sqrt, b2))
 
     return optax.GradientTransformation(init_fn, update_fn)

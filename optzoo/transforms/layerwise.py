@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import jax
 import jax.numpy as jnp
 import optax
@@ -13,6 +15,8 @@ from optzoo.transforms._moments import _check_betas, _is_none
 __all__ = [
     "scale_by_novograd",
     "scale_by_trust_ratio",
+    "scale_by_fromage",
+    "ScaleByFromageState",
 ]
 
 
@@ -126,3 +130,76 @@ def scale_by_trust_ratio(
         return jax.tree.map(scale_one, updates, params), state
 
     return optax.GradientTransformation(optax.init_empty_state, update_fn)
+
+
+class ScaleByFromageState(NamedTuple):
+    """Step count and, with ``p_bound``, each leaf's norm limit (``p_bound`` times its
+    norm at ``init``)."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    max_norm: Any
+
+
+def scale_by_fromage(
+    learning_rate: optax.ScalarOrSchedule = 1e-2, p_bound: float | None = None
+) -> optax.GradientTransformation:
+    r"""Fromage: a step of relative size :math:`\eta` per tensor, then a shrink that keeps
+    the norm from growing.
+
+    For each leaf (the whole tensor is one layer),
+
+    .. math::
+       x_{t+1} = \frac{x_t - \eta \frac{\|x_t\|}{\|g_t\|} g_t}{\sqrt{1 + \eta^2}}
+
+    (the plain step :math:`x_t - \eta g_t` where either norm is 0). With ``p_bound`` the
+    norm of a leaf is capped at ``p_bound`` times its norm at ``init``. The output is the
+    update :math:`x_{t+1} - x_t`, so the learning rate is part of this transformation; it
+    needs ``params``.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule of the step count.
+      p_bound: optional cap on each leaf's norm, relative to its initial norm.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByFromageState`.
+
+    References:
+      Jeremy Bernstein, Arash Vahdat, Yisong Yue, Ming-Yu Liu. On the distance between two
+      neural networks and the stability of learning. 2020. https://arxiv.org/abs/2002.03432
+    """
+    if p_bound is not None:
+        check_nonnegative("p_bound", p_bound)
+
+    def init_fn(params):
+        bound = (
+            None
+            if p_bound is None
+            else jax.tree.map(lambda x: p_bound * jnp.linalg.norm(x.ravel()), params)
+        )
+        return ScaleByFromageState(jnp.zeros([], jnp.int32), bound)
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("fromage needs params: call update(grads, state, params)")
+        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
+        shrink = jnp.sqrt(1 + jnp.square(lr))  # weakly typed: the dtype of the params
+
+        def new(g, x):
+            x_norm, g_norm = jnp.linalg.norm(x.ravel()), jnp.linalg.norm(g.ravel())
+            ratio = jnp.where(
+                (x_norm > 0) & (g_norm > 0), x_norm / jnp.where(g_norm > 0, g_norm, 1), 1
+            )
+            return (x - lr * ratio * g) / shrink.astype(x.dtype)
+
+        moved = jax.tree.map(new, updates, params)
+        if p_bound is not None:
+
+            def cap(y, limit):
+                n = jnp.linalg.norm(y.ravel())
+                return jnp.where(n > limit, y * (limit / jnp.where(n > 0, n, 1)), y)
+
+            moved = jax.tree.map(cap, moved, state.max_norm)
+        out = jax.tree.map(lambda y, x: (y - x).astype(x.dtype), moved, params)
+        return out, ScaleByFromageState(optax.safe_increment(state.count), state.max_norm)
+
+    return optax.GradientTransformation(init_fn, update_fn)

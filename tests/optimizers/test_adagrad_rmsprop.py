@@ -16,7 +16,14 @@ import optzoo
 
 # The shared helpers sit next to this file (pytest runs with --import-mode=importlib).
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from _helpers import check_matches_optax, make_problem, max_rel_err, slow_marked, trajectory  # noqa: E402
+from _helpers import (  # noqa: E402
+    check_matches_optax,
+    check_matches_pytorch_optimizer,
+    make_problem,
+    max_rel_err,
+    slow_marked,
+    trajectory,
+)
 
 STEPS = 60
 TOL = 1e-6
@@ -92,3 +99,20 @@ OPTAX_SLOW: set[str] = set()
 @pytest.mark.parametrize("name", slow_marked(OPTAX_CASES, OPTAX_SLOW))
 def test_matches_optax(name):
     check_matches_optax(name, OPTAX_CASES)
+
+
+# Decoupled decay on both sides (pytorch_optimizer's default weight_decouple=True).
+KATE_CASES = {
+    "kate": (
+        optzoo.kate,
+        dict(learning_rate=1e-2, delta=0.1, eps=1e-8, weight_decay=1e-2),
+        "Kate",
+        dict(lr=1e-2, delta=0.1, eps=1e-8, weight_decay=1e-2),
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KATE_CASES))
+def test_matches_pytorch_optimizer(name):
+    check_matches_pytorch_optimizer(name, KATE_CASES)

@@ -14,7 +14,12 @@ import optzoo
 
 # The shared helpers sit next to this file (pytest runs with --import-mode=importlib).
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from _helpers import check_matches_optax, check_transform_matches_optax, slow_marked  # noqa: E402
+from _helpers import (  # noqa: E402
+    check_matches_optax,
+    check_matches_pytorch_optimizer,
+    check_transform_matches_optax,
+    slow_marked,
+)
 
 # name -> (optzoo factory, kwargs, optax reference, kwargs); non-default hyperparameters.
 OPTAX_CASES = {
@@ -67,3 +72,26 @@ TRANSFORM_CASES = {
 @pytest.mark.parametrize("name", sorted(TRANSFORM_CASES))
 def test_transform_matches_optax(name):
     check_transform_matches_optax(name, TRANSFORM_CASES)
+
+
+FROMAGE_CASES = {
+    "fromage": (optzoo.fromage, dict(learning_rate=1e-2), "Fromage", dict(lr=1e-2), {}),
+    "fromage_bound": (
+        optzoo.fromage,
+        dict(learning_rate=5e-2, p_bound=1.05),
+        "Fromage",
+        dict(lr=5e-2, p_bound=1.05),
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FROMAGE_CASES))
+def test_fromage_matches_pytorch_optimizer(name):
+    check_matches_pytorch_optimizer(name, FROMAGE_CASES)
+
+
+def test_fromage_needs_params():
+    tx = optzoo.fromage(1e-2)
+    with pytest.raises(ValueError, match="needs params"):
+        tx.update({"w": jax.numpy.ones(2)}, tx.init({"w": jax.numpy.ones(2)}))
