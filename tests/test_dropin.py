@@ -36,8 +36,8 @@ CTORS = {
     **{
         n: {"learning_rate": 0.1}
         for n in (
-            "adabelief adadelta adafactor adagrad adam adamax adamaxw adamw adan amsgrad lamb "
-            "lars lion nadam nadamw novograd radam rmsprop rprop sgd sign_sgd signum sm3 yogi"
+            "adabelief adadelta adafactor adagrad adam adamax adamaxw adamw adan amsgrad fromage "
+            "lamb lars lion nadam nadamw novograd radam rmsprop rprop sgd sign_sgd signum sm3 yogi"
         ).split()
     },
     "adaptive_grad_clip": {"clipping": 0.1},

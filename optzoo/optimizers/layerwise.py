@@ -9,11 +9,15 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_finite, check_nonnegative, check_unit_interval
+from optzoo.core.validation import check_nonnegative, check_unit_interval
 from optzoo.optimizers.adam import MaskOrFn
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_adam
-from optzoo.transforms.layerwise import scale_by_fromage, scale_by_novograd, scale_by_trust_ratio
+from optzoo.transforms.layerwise import (
+    bound_param_norm,
+    scale_by_novograd,
+    scale_by_trust_ratio,
+)
 from optzoo.transforms.momentum import trace
 from optzoo.transforms.scaling import scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
@@ -298,6 +302,7 @@ BERNSTEIN_2020_FROMAGE = Reference(
     reference=BERNSTEIN_2020_FROMAGE,
     state_per_param=0,
     defaults={"learning_rate": 1e-2},
+    also_in=("optax",),
     authors=Authors(
         code="paper, Algorithm 1 (Fromage)",
         differences="none; p_bound (a cap on each layer's norm, off by default) is an "
@@ -306,21 +311,30 @@ BERNSTEIN_2020_FROMAGE = Reference(
     ),
 )
 def fromage(
-    learning_rate: optax.ScalarOrSchedule, p_bound: float | None = None
+    learning_rate: optax.ScalarOrSchedule,
+    min_norm: jax.typing.ArrayLike = 1e-6,
+    *,
+    p_bound: float | None = None,
 ) -> optax.GradientTransformation:
     r"""Fromage (Frobenius matched gradient descent): per-tensor relative steps.
 
-    Every leaf moves by :math:`\eta \|x\| / \|g\|` times its gradient, then shrinks by
-    :math:`1/\sqrt{1 + \eta^2}` so its norm does not drift up (:func:`scale_by_fromage`).
-    One learning rate suits layers of any scale; the paper uses :math:`\eta = 10^{-2}`.
-    Needs ``params`` in ``update``.
+    .. math::
+       x_{t+1} = \frac{x_t - \eta \frac{\|x_t\|}{\|g_t\|} g_t}{\sqrt{1 + \eta^2}}
+
+    per leaf (norms floored at ``min_norm``): every tensor moves by :math:`\eta` relative to
+    its own norm, then shrinks so its norm does not drift up. The same chain as
+    ``optax.fromage`` (``scale_by_trust_ratio``, the learning rate times
+    :math:`1/\sqrt{1+\eta^2}`, and a decay of :math:`1 - 1/\sqrt{1+\eta^2}`), with
+    optax's numbers. ``p_bound`` (keyword-only, the authors' option) also caps each leaf's
+    norm at ``p_bound`` times its norm at ``init`` (:func:`bound_param_norm`).
 
     Args:
-      learning_rate: relative step :math:`\eta`, a scalar or a schedule.
+      learning_rate: relative step :math:`\eta`, a scalar or a schedule (the paper: 1e-2).
+      min_norm: floor of the norms in the trust ratio.
       p_bound: optional cap on each leaf's norm, relative to its norm at ``init``.
 
     Returns:
-      A ``GradientTransformation``.
+      A ``GradientTransformationExtraArgs``.
 
     Example:
       >>> import jax.numpy as jnp, optzoo
@@ -332,5 +346,20 @@ def fromage(
       Jeremy Bernstein, Arash Vahdat, Yisong Yue, Ming-Yu Liu. On the distance between two
       neural networks and the stability of learning. 2020. https://arxiv.org/abs/2002.03432
     """
-    check_finite("learning_rate", learning_rate)
-    return scale_by_fromage(learning_rate, p_bound)
+    if callable(learning_rate):
+        mult = lambda c: 1 / (1 + learning_rate(c) ** 2) ** 0.5  # noqa: E731
+        step: optax.ScalarOrSchedule = lambda c: mult(c) * learning_rate(c)  # noqa: E731
+        decay: optax.ScalarOrSchedule = lambda c: mult(c) - 1  # noqa: E731
+    else:
+        m = 1 / (1 + learning_rate**2) ** 0.5
+        step, decay = learning_rate * m, m - 1
+    parts = [
+        scale_by_trust_ratio(min_norm),
+        scale_by_learning_rate(step),
+        # optax's own: the shrink is a negative decay, which optzoo's validated
+        # add_decayed_weights would reject.
+        optax.add_decayed_weights(decay),
+    ]
+    if p_bound is not None:
+        parts.append(bound_param_norm(p_bound))
+    return optax.chain(*parts)

@@ -15,8 +15,8 @@ from optzoo.transforms._moments import _check_betas, _is_none
 __all__ = [
     "scale_by_novograd",
     "scale_by_trust_ratio",
-    "scale_by_fromage",
-    "ScaleByFromageState",
+    "bound_param_norm",
+    "BoundParamNormState",
 ]
 
 
@@ -132,74 +132,45 @@ def scale_by_trust_ratio(
     return optax.GradientTransformation(optax.init_empty_state, update_fn)
 
 
-class ScaleByFromageState(NamedTuple):
-    """Step count and, with ``p_bound``, each leaf's norm limit (``p_bound`` times its
-    norm at ``init``)."""
+class BoundParamNormState(NamedTuple):
+    """Each leaf's norm limit: ``relative_bound`` times its norm at ``init``."""
 
-    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
     max_norm: Any
 
 
-def scale_by_fromage(
-    learning_rate: optax.ScalarOrSchedule = 1e-2, p_bound: float | None = None
-) -> optax.GradientTransformation:
-    r"""Fromage: a step of relative size :math:`\eta` per tensor, then a shrink that keeps
-    the norm from growing.
+def bound_param_norm(relative_bound: float) -> optax.GradientTransformation:
+    r"""Caps each leaf's norm after the update at ``relative_bound`` times its initial norm.
 
-    For each leaf (the whole tensor is one layer),
-
-    .. math::
-       x_{t+1} = \frac{x_t - \eta \frac{\|x_t\|}{\|g_t\|} g_t}{\sqrt{1 + \eta^2}}
-
-    (the plain step :math:`x_t - \eta g_t` where either norm is 0). With ``p_bound`` the
-    norm of a leaf is capped at ``p_bound`` times its norm at ``init``. The output is the
-    update :math:`x_{t+1} - x_t`, so the learning rate is part of this transformation; it
-    needs ``params``.
+    With :math:`x' = x + u` and :math:`c` the leaf's limit, the update becomes
+    :math:`x' \min(1, c / \|x'\|) - x` (the whole tensor is one layer). Fromage's
+    ``p_bound``; it needs ``params``.
 
     Args:
-      learning_rate: :math:`\eta`, a scalar or a schedule of the step count.
-      p_bound: optional cap on each leaf's norm, relative to its initial norm.
+      relative_bound: the limit as a multiple of each leaf's norm at ``init`` (>= 0).
 
     Returns:
-      A ``GradientTransformation`` with state :class:`ScaleByFromageState`.
+      A ``GradientTransformation`` with state :class:`BoundParamNormState`.
 
     References:
       Jeremy Bernstein, Arash Vahdat, Yisong Yue, Ming-Yu Liu. On the distance between two
       neural networks and the stability of learning. 2020. https://arxiv.org/abs/2002.03432
     """
-    if p_bound is not None:
-        check_nonnegative("p_bound", p_bound)
+    check_nonnegative("relative_bound", relative_bound)
 
     def init_fn(params):
-        bound = (
-            None
-            if p_bound is None
-            else jax.tree.map(lambda x: p_bound * jnp.linalg.norm(x.ravel()), params)
-        )
-        return ScaleByFromageState(jnp.zeros([], jnp.int32), bound)
+        limit = jax.tree.map(lambda x: relative_bound * jnp.linalg.norm(x.ravel()), params)
+        return BoundParamNormState(max_norm=limit)
 
     def update_fn(updates, state, params=None):
         if params is None:
-            raise ValueError("fromage needs params: call update(grads, state, params)")
-        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
-        shrink = jnp.sqrt(1 + jnp.square(lr))  # weakly typed: the dtype of the params
+            raise ValueError("bound_param_norm needs params: call update(grads, state, params)")
 
-        def new(g, x):
-            x_norm, g_norm = jnp.linalg.norm(x.ravel()), jnp.linalg.norm(g.ravel())
-            ratio = jnp.where(
-                (x_norm > 0) & (g_norm > 0), x_norm / jnp.where(g_norm > 0, g_norm, 1), 1
-            )
-            return (x - lr * ratio * g) / shrink.astype(x.dtype)
+        def cap(u, x, limit):
+            y = x + u
+            n = jnp.linalg.norm(y.ravel())
+            y = jnp.where(n > limit, y * (limit / jnp.where(n > 0, n, 1)), y)
+            return (y - x).astype(u.dtype)
 
-        moved = jax.tree.map(new, updates, params)
-        if p_bound is not None:
-
-            def cap(y, limit):
-                n = jnp.linalg.norm(y.ravel())
-                return jnp.where(n > limit, y * (limit / jnp.where(n > 0, n, 1)), y)
-
-            moved = jax.tree.map(cap, moved, state.max_norm)
-        out = jax.tree.map(lambda y, x: (y - x).astype(x.dtype), moved, params)
-        return out, ScaleByFromageState(optax.safe_increment(state.count), state.max_norm)
+        return jax.tree.map(cap, updates, params, state.max_norm), state
 
     return optax.GradientTransformation(init_fn, update_fn)

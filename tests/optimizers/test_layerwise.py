@@ -91,7 +91,20 @@ def test_fromage_matches_pytorch_optimizer(name):
     check_matches_pytorch_optimizer(name, FROMAGE_CASES)
 
 
-def test_fromage_needs_params():
-    tx = optzoo.fromage(1e-2)
+def test_fromage_p_bound_needs_params():
+    tx = optzoo.fromage(1e-2, p_bound=2.0)
     with pytest.raises(ValueError, match="needs params"):
         tx.update({"w": jax.numpy.ones(2)}, tx.init({"w": jax.numpy.ones(2)}))
+
+
+@pytest.mark.parametrize("lr", [1e-2, optax.linear_schedule(0.1, 0.01, 50)])
+def test_fromage_is_optax_fromage(lr):
+    import numpy as np
+    from _helpers import make_problem, trajectory
+
+    params, loss = make_problem()
+    ours, _ = trajectory(optzoo.fromage(lr), params, loss, 30)
+    theirs, _ = trajectory(optax.fromage(lr), params, loss, 30)
+    for a, b in zip(ours, theirs, strict=True):
+        for k in b:
+            np.testing.assert_array_equal(np.asarray(a[k]), np.asarray(b[k]))
