@@ -40,6 +40,8 @@ __all__ = [
     "mechanic",
     "DAdaptSGDState",
     "dadapt_sgd",
+    "DAdaptLionState",
+    "dadapt_lion",
 ]
 
 
@@ -658,6 +660,138 @@ def dadapt_sgd(
             numerator=numerator.astype(state.numerator.dtype),
             s=s,
             x0=state.x0,
+        )
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+class DAdaptLionState(NamedTuple):
+    """State of :func:`dadapt_lion`."""
+
+    count: jax.Array  # type: ignore[assignment]  # steps taken
+    d: jax.Array  # current distance estimate d_k
+    numerator: jax.Array  # EMA of d_k eta_k <u_k, s_k>
+    mu: optax.Updates  # gradient EMA, weighted by d_k eta_k
+    s: optax.Updates  # EMA of the signed steps, weighted by d_k eta_k
+
+
+@register(
+    "dadapt_lion",
+    family="learning_rate_free",
+    reference=DEFAZIO_2023_DADAPT,
+    state_per_param=2,
+    also_in=(),
+    authors=Authors(code="dadaptation==3.2"),
+)
+def dadapt_lion(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.99,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    d0: jax.typing.ArrayLike = 1e-6,
+    mask: Any = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""D-Adaptation Lion: Lion's sign step, its size :math:`d_k` estimated on the fly.
+
+    With :math:`\gamma_k = d_k \eta_k` and :math:`\beta = \sqrt{\beta_2}`:
+
+    .. math::
+       u_k = \operatorname{sign}(\beta_1 m_k + (1-\beta_1) g_k),\quad
+       x_{k+1} = x_k - \gamma_k (u_k + \lambda x_k),\\
+       m_{k+1} = \beta_2 m_k + (1-\beta_2)\gamma_k g_k,\quad
+       r_{k+1} = \beta r_k + (1-\beta)\gamma_k \langle u_k, s_k\rangle,\quad
+       s_{k+1} = \beta s_k + (1-\beta)\gamma_k u_k,\\
+       d_{k+1} = \max\!\big(d_k,\ r_{k+1} / ((1-\beta)\|s_{k+1}\|_1)\big).
+
+    As in the authors' code the momentum :math:`m` accumulates :math:`\gamma_k g_k` (not
+    :math:`g_k`), the inner product and the :math:`\ell_1` norm run over the whole tree, and
+    :math:`d` is kept while :math:`\|s_{k+1}\|_1 = 0` or :math:`\eta_k = 0`. Elementwise apart
+    from those sums: every leaf rank is treated alike.
+
+    Args:
+      learning_rate: multiplier/schedule :math:`\eta_k` on the estimated step (keep 1).
+      b1: :math:`\beta_1`, interpolation weight of the sign direction, in ``[0, 1)``.
+      b2: :math:`\beta_2`, decay of the momentum (its square root decays :math:`r`, :math:`s`).
+      weight_decay: decoupled weight decay :math:`\lambda`, scaled by :math:`\gamma_k`.
+      d0: initial estimate :math:`d_0`.
+      mask: weight-decay mask (a tree of booleans or a callable of params).
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state :class:`DAdaptLionState`; needs params
+      when ``weight_decay`` is non-zero.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.dadapt_lion()
+
+    References:
+      Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
+      https://arxiv.org/abs/2301.07733
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    check_finite("learning_rate", learning_rate)
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_positive("d0", d0)
+
+    def init_fn(params):
+        dtype = jnp.promote_types(tree_dtype(params, "lowest"), jnp.float32)
+        return DAdaptLionState(
+            count=jnp.zeros([], jnp.int32),
+            d=jnp.asarray(d0, dtype=dtype),
+            numerator=jnp.zeros([], dtype=dtype),
+            mu=optax.tree.zeros_like(params),
+            s=optax.tree.zeros_like(params),
+        )
+
+    def update_fn(updates, state, params=None, **extra_args):
+        del extra_args
+        lr = _lr_at(learning_rate, state.count)
+        dlr = state.d * lr
+        sqrt_b2 = jnp.sqrt(jnp.asarray(b2, state.d.dtype))
+        signs = jax.tree.map(
+            lambda m, g: jnp.sign(b1 * m.astype(dlr.dtype) + (1 - b1) * g.astype(dlr.dtype)),
+            state.mu,
+            updates,
+        )
+        step = jax.tree.map(lambda u: -dlr * u, signs)
+        if concrete_value(weight_decay) != 0.0:
+            if params is None:
+                raise ValueError("dadapt_lion needs params when weight_decay is non-zero")
+            wd_tx = add_decayed_weights(weight_decay, mask)
+            zeros = jax.tree.map(jnp.zeros_like, params)
+            decay = wd_tx.update(zeros, wd_tx.init(params), params)[0]
+            step = jax.tree.map(lambda u, w: u - dlr * w.astype(u.dtype), step, decay)
+        step = jax.tree.map(lambda u, g: u.astype(g.dtype), step, updates)
+        mu = jax.tree.map(
+            lambda m, g: (b2 * m.astype(dlr.dtype) + (1 - b2) * dlr * g).astype(m.dtype),
+            state.mu,
+            updates,
+        )
+        inner = sum(
+            (
+                jnp.vdot(u, a.astype(dlr.dtype))
+                for u, a in zip(jax.tree.leaves(signs), jax.tree.leaves(state.s), strict=True)
+            ),
+            start=jnp.zeros([], dlr.dtype),
+        )
+        numerator = sqrt_b2 * state.numerator + (1 - sqrt_b2) * dlr * inner
+        s32 = jax.tree.map(
+            lambda a, u: sqrt_b2 * a.astype(dlr.dtype) + (1 - sqrt_b2) * dlr * u,
+            state.s,
+            signs,
+        )
+        s_l1 = sum(
+            (jnp.sum(jnp.abs(a)) for a in jax.tree.leaves(s32)), start=jnp.zeros([], dlr.dtype)
+        )
+        d_hat = numerator / ((1 - sqrt_b2) * jnp.where(s_l1 > 0, s_l1, 1.0))
+        new_d = jnp.where(jnp.logical_and(s_l1 > 0, lr > 0), jnp.maximum(state.d, d_hat), state.d)
+        return step, DAdaptLionState(
+            count=optax.safe_increment(state.count),
+            d=new_d.astype(state.d.dtype),
+            numerator=numerator.astype(state.numerator.dtype),
+            mu=mu,
+            s=jax.tree.map(lambda a, b: b.astype(a.dtype), state.s, s32),
         )
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
