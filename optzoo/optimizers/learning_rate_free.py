@@ -42,6 +42,8 @@ __all__ = [
     "dadapt_sgd",
     "DAdaptLionState",
     "dadapt_lion",
+    "DAdaptAdaGradState",
+    "dadapt_adagrad",
 ]
 
 
@@ -659,6 +661,136 @@ def dadapt_sgd(
             g0_norm=g0_norm,
             numerator=numerator.astype(state.numerator.dtype),
             s=s,
+            x0=state.x0,
+        )
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+class DAdaptAdaGradState(NamedTuple):
+    """State of :func:`dadapt_adagrad`."""
+
+    count: jax.Array  # type: ignore[assignment]  # steps taken
+    d: jax.Array  # current distance estimate d_k
+    gsq_weighted: jax.Array  # sum of (d_k eta_k)^2 sum_i g_i^2 / (sqrt(alpha_i) + eps)
+    alpha: optax.Updates  # 1e-6 plus the sum of squared gradients
+    s: optax.Updates  # sum of d_k eta_k g_k
+    x0: optax.Params  # initial parameters
+
+
+@register(
+    "dadapt_adagrad",
+    family="learning_rate_free",
+    reference=DEFAZIO_2023_DADAPT,
+    state_per_param=3,
+    also_in=(),
+    authors=Authors(code="dadaptation==3.2"),
+)
+def dadapt_adagrad(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    momentum: jax.typing.ArrayLike = 0.0,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    eps: jax.typing.ArrayLike = 1e-6,
+    d0: jax.typing.ArrayLike = 1e-6,
+    growth_rate: jax.typing.ArrayLike = float("inf"),
+) -> optax.GradientTransformationExtraArgs:
+    r"""D-Adaptation AdaGrad, in dual-averaging form with a diagonal AdaGrad metric.
+
+    With :math:`\gamma_k = d_k \eta_k`, :math:`g_k` including :math:`\lambda x_k`, and
+    :math:`a_{k+1} = \sqrt{\alpha_{k+1}} + \epsilon` elementwise:
+
+    .. math::
+       \alpha_{k+1} = \alpha_k + g_k^2,\quad s_{k+1} = s_k + \gamma_k g_k,\quad
+       G_{k+1} = G_k + \gamma_k^2 \textstyle\sum g_k^2 / a_{k+1},\\
+       d_{k+1} = \max\!\Big(d_k,\ \min\big(
+           (\textstyle\sum s_{k+1}^2 / a_{k+1} - G_{k+1}) / \|s_{k+1}\|_1,\
+           \text{growth}\cdot d_k\big)\Big),\\
+       z_{k+1} = x_0 - s_{k+1} / a_{k+1},\qquad x_{k+1} = \mu x_k + (1-\mu) z_{k+1},
+
+    from :math:`\alpha_0 = 10^{-6}`, :math:`s_0 = 0`, :math:`G_0 = 0`. The sums and the
+    :math:`\ell_1` norm run over the whole tree (every leaf rank alike); while
+    :math:`\|s_{k+1}\|_1 = 0` the parameters and :math:`d` stay put, and :math:`d` is only
+    updated while :math:`\eta_k > 0`, as in the authors' code (its dense path).
+
+    Args:
+      learning_rate: multiplier/schedule :math:`\eta_k` on the estimated step (keep 1).
+      momentum: :math:`\mu`, averaging weight of the iterate, in ``[0, 1)``.
+      weight_decay: coupled weight decay :math:`\lambda` (added to the gradient).
+      eps: :math:`\epsilon`, added to :math:`\sqrt{\alpha}`.
+      d0: initial estimate :math:`d_0`.
+      growth_rate: cap on :math:`d_{k+1}/d_k`.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state :class:`DAdaptAdaGradState`; needs
+      params.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.dadapt_adagrad()
+
+    References:
+      Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
+      https://arxiv.org/abs/2301.07733
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    check_nonnegative("eps", eps)
+    check_finite("learning_rate", learning_rate)
+    check_decay("momentum", momentum)
+    check_positive("d0", d0)
+    if concrete_value(growth_rate) != math.inf:  # inf (no limit) is the default
+        check_positive("growth_rate", growth_rate)
+
+    def init_fn(params):
+        dtype = jnp.promote_types(tree_dtype(params, "lowest"), jnp.float32)
+        return DAdaptAdaGradState(
+            count=jnp.zeros([], jnp.int32),
+            d=jnp.asarray(d0, dtype=dtype),
+            gsq_weighted=jnp.zeros([], dtype=dtype),
+            alpha=jax.tree.map(lambda p: jnp.full_like(p, 1e-6), params),
+            s=optax.tree.zeros_like(params),
+            x0=params,
+        )
+
+    def update_fn(updates, state, params=None, **extra_args):
+        del extra_args
+        if params is None:
+            raise ValueError("dadapt_adagrad needs params")
+        ct = state.d.dtype
+        lr = _lr_at(learning_rate, state.count)
+        dlr = state.d * lr
+        grads = jax.tree.map(
+            lambda g, p: g.astype(ct) + weight_decay * p.astype(ct), updates, params
+        )
+        alpha = jax.tree.map(lambda a, g: a.astype(ct) + g * g, state.alpha, grads)
+        denom = jax.tree.map(lambda a: jnp.sqrt(a) + eps, alpha)
+        s = jax.tree.map(lambda a, g: a.astype(ct) + dlr * g, state.s, grads)
+
+        def total(tree):
+            return sum(jax.tree.leaves(tree), start=jnp.zeros([], ct))
+
+        g_sq = total(jax.tree.map(lambda g, a: jnp.sum(g * g / a), grads, denom))
+        s_sq = total(jax.tree.map(lambda v, a: jnp.sum(v * v / a), s, denom))
+        s_l1 = total(jax.tree.map(lambda v: jnp.sum(jnp.abs(v)), s))
+        moving = s_l1 > 0
+        gsq_weighted = jnp.where(moving, state.gsq_weighted + dlr * dlr * g_sq, state.gsq_weighted)
+        d_hat = (s_sq - gsq_weighted) / jnp.where(moving, s_l1, 1.0)
+        new_d = jnp.maximum(state.d, jnp.minimum(d_hat, state.d * growth_rate))
+        new_d = jnp.where(jnp.logical_and(moving, lr > 0), new_d, state.d)
+        step = jax.tree.map(
+            lambda p, x0, v, a: jnp.where(
+                moving, (1 - momentum) * (x0.astype(ct) - v / a - p.astype(ct)), 0.0
+            ).astype(p.dtype),
+            params,
+            state.x0,
+            s,
+            denom,
+        )
+        return step, DAdaptAdaGradState(
+            count=jnp.where(moving, optax.safe_increment(state.count), state.count),
+            d=new_d.astype(ct),
+            gsq_weighted=gsq_weighted.astype(ct),
+            alpha=jax.tree.map(lambda old, new: new.astype(old.dtype), state.alpha, alpha),
+            s=jax.tree.map(lambda old, new: new.astype(old.dtype), state.s, s),
             x0=state.x0,
         )
 

@@ -24,6 +24,18 @@ from _helpers import (  # noqa: E402
 
 # name -> (optzoo factory, kwargs, (module, class name), reference kwargs)
 CASES = {
+    "dadapt_adagrad": (
+        optzoo.dadapt_adagrad,
+        dict(learning_rate=0.5, d0=1e-3, weight_decay=1e-2, eps=1e-5),
+        ("dadaptation", "DAdaptAdaGrad"),
+        dict(lr=0.5, d0=1e-3, weight_decay=1e-2, eps=1e-5),
+    ),
+    "dadapt_adagrad_momentum": (
+        optzoo.dadapt_adagrad,
+        dict(learning_rate=0.5, momentum=0.7, d0=1e-3, weight_decay=1e-2, growth_rate=1.5),
+        ("dadaptation", "DAdaptAdaGrad"),
+        dict(lr=0.5, momentum=0.7, d0=1e-3, weight_decay=1e-2, growth_rate=1.5),
+    ),
     "dadapt_lion": (
         optzoo.dadapt_lion,
         dict(learning_rate=0.5, b1=0.8, b2=0.95, d0=1e-3, weight_decay=1e-2),
