@@ -44,6 +44,8 @@ __all__ = [
     "dadapt_lion",
     "DAdaptAdaGradState",
     "dadapt_adagrad",
+    "AliGState",
+    "alig",
 ]
 
 
@@ -925,6 +927,106 @@ def dadapt_lion(
             mu=mu,
             s=jax.tree.map(lambda a, b: b.astype(a.dtype), state.s, s32),
         )
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+class AliGState(NamedTuple):
+    """State of :func:`alig`."""
+
+    momentum: optax.Updates  # velocity z (zeros and unused when momentum is 0)
+
+
+BERRADA_2020_ALIG = Reference(
+    "Leonard Berrada, Andrew Zisserman, M. Pawan Kumar",
+    "Training Neural Networks for and by Interpolation",
+    2020,
+    "https://arxiv.org/abs/1906.05661",
+)
+
+
+@register(
+    "alig",
+    family="learning_rate_free",
+    reference=BERRADA_2020_ALIG,
+    state_per_param=1,
+    needs=("value",),
+    also_in=(),
+)
+def alig(
+    learning_rate: jax.typing.ArrayLike | None = None,
+    momentum: jax.typing.ArrayLike = 0.0,
+    eps: jax.typing.ArrayLike = 1e-6,
+    *,
+    adjusted_momentum: bool = False,
+) -> optax.GradientTransformationExtraArgs:
+    r"""AliG (Adaptive Learning-rates for Interpolation with Gradients): a clipped Polyak step.
+
+    Needs the loss: call ``update(grads, state, params, value=loss)``. With :math:`f(x_t)` that
+    loss (its minimum assumed 0, the interpolation setting) and :math:`\eta` the maximal step:
+
+    .. math::
+       \gamma_t = \min\!\Big(\eta,\ \frac{f(x_t)}{\|g_t\|^2 + \delta}\Big),\qquad
+       x_{t+1} = x_t - \gamma_t g_t + \mu z_{t+1},\quad z_{t+1} = \mu z_t - \gamma_t g_t,
+
+    :math:`\|g_t\|^2` summed over the whole tree (every leaf rank alike). With
+    ``adjusted_momentum`` the velocity is :math:`z_{t+1} = \mu z_t - g_t` and the extra move
+    :math:`\gamma_t \mu z_{t+1}` (as ``pytorch_optimizer.AliG``). ``learning_rate=None``: no
+    cap.
+
+    Args:
+      learning_rate: the maximal step :math:`\eta` (``None``: unclipped Polyak step).
+      momentum: :math:`\mu \in [0, 1)`.
+      eps: :math:`\delta`, added to the squared gradient norm.
+      adjusted_momentum: the velocity accumulates raw gradients, scaled by the current step.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state :class:`AliGState`; ``update`` needs
+      ``value=``.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.alig(1.0, momentum=0.9)
+      >>> params = {"w": jnp.ones(3)}
+      >>> loss = lambda p: jnp.sum(p["w"] ** 2)
+      >>> state = tx.init(params)
+      >>> updates, state = tx.update({"w": 2 * params["w"]}, state, params, value=loss(params))
+
+    References:
+      Berrada, Zisserman, Kumar. Training Neural Networks for and by Interpolation. 2020.
+      https://arxiv.org/abs/1906.05661
+    """
+    if learning_rate is not None:
+        check_positive("learning_rate", learning_rate)
+    check_decay("momentum", momentum)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        return AliGState(momentum=optax.tree.zeros_like(params))
+
+    def update_fn(updates, state, params=None, *, value=None, **extra_args):
+        del params, extra_args
+        if value is None:
+            raise ValueError("alig needs the loss: update(grads, state, params, value=loss)")
+        ct = jnp.promote_types(tree_dtype(updates, "lowest"), jnp.float32)
+        sq = sum(
+            (jnp.sum(jnp.square(g.astype(ct))) for g in jax.tree.leaves(updates)),
+            start=jnp.zeros([], ct),
+        )
+        step = jnp.asarray(value, ct) / (sq + eps)
+        if learning_rate is not None:
+            step = jnp.minimum(step, learning_rate)
+        if adjusted_momentum:
+            z = jax.tree.map(lambda b, g: momentum * b.astype(ct) - g, state.momentum, updates)
+            out = jax.tree.map(lambda g, v: -step * g + step * momentum * v, updates, z)
+        else:
+            z = jax.tree.map(
+                lambda b, g: momentum * b.astype(ct) - step * g, state.momentum, updates
+            )
+            out = jax.tree.map(lambda g, v: -step * g + momentum * v, updates, z)
+        out = jax.tree.map(lambda u, g: u.astype(g.dtype), out, updates)
+        z = jax.tree.map(lambda v, b: v.astype(b.dtype), z, state.momentum)
+        return out, AliGState(momentum=z)
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 

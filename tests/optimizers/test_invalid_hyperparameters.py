@@ -23,6 +23,7 @@ INVALID = [
     (optzoo.dadapt_sgd, dict(momentum=1.0), "momentum"),
     (optzoo.dadapt_lion, dict(b2=1.0), "b2"),
     (optzoo.dadapt_adagrad, dict(momentum=1.0), "momentum"),
+    (optzoo.alig, dict(momentum=1.0), "momentum"),
     (optzoo.schedule_free_radam, dict(b1=1.0), "b1"),
     (optzoo.mechanize, dict(base_optimizer=optzoo.sgd(1.0), s_init=0.0), "s_init"),
 ]
