@@ -46,6 +46,8 @@ __all__ = [
     "dadapt_adagrad",
     "AliGState",
     "alig",
+    "AdamGState",
+    "adamg",
 ]
 
 
@@ -1027,6 +1029,122 @@ def alig(
         out = jax.tree.map(lambda u, g: u.astype(g.dtype), out, updates)
         z = jax.tree.map(lambda v, b: v.astype(b.dtype), z, state.momentum)
         return out, AliGState(momentum=z)
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+class AdamGState(NamedTuple):
+    """State of :func:`adamg`."""
+
+    count: jax.Array  # type: ignore[assignment]  # steps taken
+    m: optax.Updates  # first moment of r * g
+    v: optax.Updates  # second moment of g
+    r: optax.Updates  # EMA of the golden step size s(v)
+
+
+PAN_2024_ADAMG = Reference(
+    "Yijiang Pan, Yiyang Yu, Lvzhou Li, Hongyi Zhang, Peilin Zhao",
+    "Towards Stability of Parameter-free Optimization",
+    2024,
+    "https://arxiv.org/abs/2405.04376",
+)
+
+
+@register(
+    "adamg",
+    family="learning_rate_free",
+    reference=PAN_2024_ADAMG,
+    state_per_param=3,
+    also_in=(),
+)
+def adamg(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    b1: jax.typing.ArrayLike = 0.95,
+    b2: jax.typing.ArrayLike = 0.999,
+    b3: jax.typing.ArrayLike = 0.95,
+    p: jax.typing.ArrayLike = 0.2,
+    q: jax.typing.ArrayLike = 0.24,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""AdamG: Adam whose numerator is scaled by the golden step size :math:`s(v) = p v^q`.
+
+    With :math:`g_t` including the coupled decay :math:`\lambda x_t` and elementwise products:
+
+    .. math::
+       v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad
+       r_t = \beta_3 r_{t-1} + (1-\beta_3)\, p\, v_t^{q},\quad
+       m_t = \beta_1 m_{t-1} + (1-\beta_1) r_t g_t,\\
+       x_{t+1} = x_t - \min(\eta_t, 1/\sqrt{t})\,
+       \frac{m_t/(1-\beta_1^t)}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}.
+
+    Elementwise: every leaf rank is treated alike.
+
+    Args:
+      learning_rate: :math:`\eta_t`, capped by :math:`1/\sqrt{t}` (keep 1).
+      b1, b2, b3: decays of :math:`m`, :math:`v` and :math:`r`.
+      p, q: the golden step size :math:`s(v) = p v^q`.
+      eps: added to the denominator.
+      weight_decay: coupled weight decay :math:`\lambda` (added to the gradient).
+      mask: weight-decay mask.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state :class:`AdamGState`; needs params when
+      ``weight_decay`` is non-zero.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adamg()
+
+    References:
+      Pan, Yu, Li, Zhang, Zhao. Towards Stability of Parameter-free Optimization. 2024.
+      https://arxiv.org/abs/2405.04376
+    """
+    check_finite("learning_rate", learning_rate)
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_decay("b3", b3)
+    check_nonnegative("p", p)
+    check_nonnegative("q", q)
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
+    decay = add_decayed_weights(weight_decay, mask)
+
+    def init_fn(params):
+        return AdamGState(
+            count=jnp.zeros([], jnp.int32),
+            m=optax.tree.zeros_like(params),
+            v=optax.tree.zeros_like(params),
+            r=optax.tree.zeros_like(params),
+        )
+
+    def update_fn(updates, state, params=None, **extra_args):
+        del extra_args
+        if concrete_value(weight_decay) != 0.0 or mask is not None:
+            if params is None:
+                raise ValueError("adamg needs params when weight_decay is non-zero")
+            updates, _ = decay.update(updates, decay.init(params), params)
+        count = optax.safe_increment(state.count)
+        ct = jnp.promote_types(tree_dtype(updates, "lowest"), jnp.float32)
+        t = count.astype(ct)
+        bc1 = 1 - integer_power(b1, count)
+        bc2 = 1 - integer_power(b2, count)
+        step = jnp.minimum(_lr_at(learning_rate, state.count), 1 / jnp.sqrt(t))
+        v = jax.tree.map(lambda a, g: b2 * a.astype(ct) + (1 - b2) * g * g, state.v, updates)
+        r = jax.tree.map(lambda a, w: b3 * a.astype(ct) + (1 - b3) * p * w**q, state.r, v)
+        m = jax.tree.map(lambda a, s, g: b1 * a.astype(ct) + (1 - b1) * s * g, state.m, r, updates)
+        out = jax.tree.map(
+            lambda a, w, g: (-step / bc1 * a / (jnp.sqrt(w / bc2) + eps)).astype(g.dtype),
+            m,
+            v,
+            updates,
+        )
+
+        def cast(new, old):
+            return jax.tree.map(lambda a, b: a.astype(b.dtype), new, old)
+
+        return out, AdamGState(count, cast(m, state.m), cast(v, state.v), cast(r, state.r))
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 

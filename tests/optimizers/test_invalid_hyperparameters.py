@@ -24,6 +24,7 @@ INVALID = [
     (optzoo.dadapt_lion, dict(b2=1.0), "b2"),
     (optzoo.dadapt_adagrad, dict(momentum=1.0), "momentum"),
     (optzoo.alig, dict(momentum=1.0), "momentum"),
+    (optzoo.adamg, dict(b3=1.0), "b3"),
     (optzoo.schedule_free_radam, dict(b1=1.0), "b1"),
     (optzoo.mechanize, dict(base_optimizer=optzoo.sgd(1.0), s_init=0.0), "s_init"),
 ]

@@ -36,6 +36,18 @@ CASES = {
         ("dadaptation", "DAdaptAdaGrad"),
         dict(lr=0.5, momentum=0.7, d0=1e-3, weight_decay=1e-2, growth_rate=1.5),
     ),
+    "adamg": (
+        optzoo.adamg,
+        dict(learning_rate=0.5, b1=0.9, b2=0.99, b3=0.9, p=0.3, q=0.2, weight_decay=1e-2),
+        ("pytorch_optimizer", "AdamG"),
+        dict(lr=0.5, betas=(0.9, 0.99, 0.9), p=0.3, q=0.2, weight_decay=1e-2),
+    ),
+    "adamg_defaults": (
+        optzoo.adamg,
+        dict(),
+        ("pytorch_optimizer", "AdamG"),
+        dict(),
+    ),
     "dadapt_lion": (
         optzoo.dadapt_lion,
         dict(learning_rate=0.5, b1=0.8, b2=0.95, d0=1e-3, weight_decay=1e-2),
