@@ -78,7 +78,9 @@ ELEMENTWISE = frozenset(
 
 #: Registered optimizers that are elementwise but for sums over the whole tree (inner
 #: products, global norms): packed they agree to float rounding (summation order).
-GLOBAL_SUMS = frozenset({"dadapt_adam", "dadapt_sgd", "dog", "mechanic", "prodigy"})
+GLOBAL_SUMS = frozenset(
+    {"dadapt_adagrad", "dadapt_adam", "dadapt_lion", "dadapt_sgd", "dog", "mechanic", "prodigy"}
+)
 
 
 class _Plan(NamedTuple):

@@ -40,6 +40,14 @@ __all__ = [
     "mechanic",
     "DAdaptSGDState",
     "dadapt_sgd",
+    "DAdaptLionState",
+    "dadapt_lion",
+    "DAdaptAdaGradState",
+    "dadapt_adagrad",
+    "AliGState",
+    "alig",
+    "AdamGState",
+    "adamg",
 ]
 
 
@@ -659,6 +667,484 @@ def dadapt_sgd(
             s=s,
             x0=state.x0,
         )
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+class DAdaptAdaGradState(NamedTuple):
+    """State of :func:`dadapt_adagrad`."""
+
+    count: jax.Array  # type: ignore[assignment]  # steps taken
+    d: jax.Array  # current distance estimate d_k
+    gsq_weighted: jax.Array  # sum of (d_k eta_k)^2 sum_i g_i^2 / (sqrt(alpha_i) + eps)
+    alpha: optax.Updates  # 1e-6 plus the sum of squared gradients
+    s: optax.Updates  # sum of d_k eta_k g_k
+    x0: optax.Params  # initial parameters
+
+
+@register(
+    "dadapt_adagrad",
+    family="learning_rate_free",
+    reference=DEFAZIO_2023_DADAPT,
+    state_per_param=3,
+    also_in=(),
+    authors=Authors(code="dadaptation==3.2"),
+)
+def dadapt_adagrad(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    momentum: jax.typing.ArrayLike = 0.0,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    eps: jax.typing.ArrayLike = 1e-6,
+    d0: jax.typing.ArrayLike = 1e-6,
+    growth_rate: jax.typing.ArrayLike = float("inf"),
+) -> optax.GradientTransformationExtraArgs:
+    r"""D-Adaptation AdaGrad, in dual-averaging form with a diagonal AdaGrad metric.
+
+    With :math:`\gamma_k = d_k \eta_k`, :math:`g_k` including :math:`\lambda x_k`, and
+    :math:`a_{k+1} = \sqrt{\alpha_{k+1}} + \epsilon` elementwise:
+
+    .. math::
+       \alpha_{k+1} = \alpha_k + g_k^2,\quad s_{k+1} = s_k + \gamma_k g_k,\quad
+       G_{k+1} = G_k + \gamma_k^2 \textstyle\sum g_k^2 / a_{k+1},\\
+       d_{k+1} = \max\!\Big(d_k,\ \min\big(
+           (\textstyle\sum s_{k+1}^2 / a_{k+1} - G_{k+1}) / \|s_{k+1}\|_1,\
+           \text{growth}\cdot d_k\big)\Big),\\
+       z_{k+1} = x_0 - s_{k+1} / a_{k+1},\qquad x_{k+1} = \mu x_k + (1-\mu) z_{k+1},
+
+    from :math:`\alpha_0 = 10^{-6}`, :math:`s_0 = 0`, :math:`G_0 = 0`. The sums and the
+    :math:`\ell_1` norm run over the whole tree (every leaf rank alike); while
+    :math:`\|s_{k+1}\|_1 = 0` the parameters and :math:`d` stay put, and :math:`d` is only
+    updated while :math:`\eta_k > 0`, as in the authors' code (its dense path).
+
+    Args:
+      learning_rate: multiplier/schedule :math:`\eta_k` on the estimated step (keep 1).
+      momentum: :math:`\mu`, averaging weight of the iterate, in ``[0, 1)``.
+      weight_decay: coupled weight decay :math:`\lambda` (added to the gradient).
+      eps: :math:`\epsilon`, added to :math:`\sqrt{\alpha}`.
+      d0: initial estimate :math:`d_0`.
+      growth_rate: cap on :math:`d_{k+1}/d_k`.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state :class:`DAdaptAdaGradState`; needs
+      params.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.dadapt_adagrad()
+
+    References:
+      Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
+      https://arxiv.org/abs/2301.07733
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    check_nonnegative("eps", eps)
+    check_finite("learning_rate", learning_rate)
+    check_decay("momentum", momentum)
+    check_positive("d0", d0)
+    if concrete_value(growth_rate) != math.inf:  # inf (no limit) is the default
+        check_positive("growth_rate", growth_rate)
+
+    def init_fn(params):
+        dtype = jnp.promote_types(tree_dtype(params, "lowest"), jnp.float32)
+        return DAdaptAdaGradState(
+            count=jnp.zeros([], jnp.int32),
+            d=jnp.asarray(d0, dtype=dtype),
+            gsq_weighted=jnp.zeros([], dtype=dtype),
+            alpha=jax.tree.map(lambda p: jnp.full_like(p, 1e-6), params),
+            s=optax.tree.zeros_like(params),
+            x0=params,
+        )
+
+    def update_fn(updates, state, params=None, **extra_args):
+        del extra_args
+        if params is None:
+            raise ValueError("dadapt_adagrad needs params")
+        ct = state.d.dtype
+        lr = _lr_at(learning_rate, state.count)
+        dlr = state.d * lr
+        grads = jax.tree.map(
+            lambda g, p: g.astype(ct) + weight_decay * p.astype(ct), updates, params
+        )
+        alpha = jax.tree.map(lambda a, g: a.astype(ct) + g * g, state.alpha, grads)
+        denom = jax.tree.map(lambda a: jnp.sqrt(a) + eps, alpha)
+        s = jax.tree.map(lambda a, g: a.astype(ct) + dlr * g, state.s, grads)
+
+        def total(tree):
+            return sum(jax.tree.leaves(tree), start=jnp.zeros([], ct))
+
+        g_sq = total(jax.tree.map(lambda g, a: jnp.sum(g * g / a), grads, denom))
+        s_sq = total(jax.tree.map(lambda v, a: jnp.sum(v * v / a), s, denom))
+        s_l1 = total(jax.tree.map(lambda v: jnp.sum(jnp.abs(v)), s))
+        moving = s_l1 > 0
+        gsq_weighted = jnp.where(moving, state.gsq_weighted + dlr * dlr * g_sq, state.gsq_weighted)
+        d_hat = (s_sq - gsq_weighted) / jnp.where(moving, s_l1, 1.0)
+        new_d = jnp.maximum(state.d, jnp.minimum(d_hat, state.d * growth_rate))
+        new_d = jnp.where(jnp.logical_and(moving, lr > 0), new_d, state.d)
+        step = jax.tree.map(
+            lambda p, x0, v, a: jnp.where(
+                moving, (1 - momentum) * (x0.astype(ct) - v / a - p.astype(ct)), 0.0
+            ).astype(p.dtype),
+            params,
+            state.x0,
+            s,
+            denom,
+        )
+        return step, DAdaptAdaGradState(
+            count=jnp.where(moving, optax.safe_increment(state.count), state.count),
+            d=new_d.astype(ct),
+            gsq_weighted=gsq_weighted.astype(ct),
+            alpha=jax.tree.map(lambda old, new: new.astype(old.dtype), state.alpha, alpha),
+            s=jax.tree.map(lambda old, new: new.astype(old.dtype), state.s, s),
+            x0=state.x0,
+        )
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+class DAdaptLionState(NamedTuple):
+    """State of :func:`dadapt_lion`."""
+
+    count: jax.Array  # type: ignore[assignment]  # steps taken
+    d: jax.Array  # current distance estimate d_k
+    numerator: jax.Array  # EMA of d_k eta_k <u_k, s_k>
+    mu: optax.Updates  # gradient EMA, weighted by d_k eta_k
+    s: optax.Updates  # EMA of the signed steps, weighted by d_k eta_k
+
+
+@register(
+    "dadapt_lion",
+    family="learning_rate_free",
+    reference=DEFAZIO_2023_DADAPT,
+    state_per_param=2,
+    also_in=(),
+    authors=Authors(code="dadaptation==3.2"),
+)
+def dadapt_lion(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.99,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    d0: jax.typing.ArrayLike = 1e-6,
+    mask: Any = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""D-Adaptation Lion: Lion's sign step, its size :math:`d_k` estimated on the fly.
+
+    With :math:`\gamma_k = d_k \eta_k` and :math:`\beta = \sqrt{\beta_2}`:
+
+    .. math::
+       u_k = \operatorname{sign}(\beta_1 m_k + (1-\beta_1) g_k),\quad
+       x_{k+1} = x_k - \gamma_k (u_k + \lambda x_k),\\
+       m_{k+1} = \beta_2 m_k + (1-\beta_2)\gamma_k g_k,\quad
+       r_{k+1} = \beta r_k + (1-\beta)\gamma_k \langle u_k, s_k\rangle,\quad
+       s_{k+1} = \beta s_k + (1-\beta)\gamma_k u_k,\\
+       d_{k+1} = \max\!\big(d_k,\ r_{k+1} / ((1-\beta)\|s_{k+1}\|_1)\big).
+
+    As in the authors' code the momentum :math:`m` accumulates :math:`\gamma_k g_k` (not
+    :math:`g_k`), the inner product and the :math:`\ell_1` norm run over the whole tree, and
+    :math:`d` is kept while :math:`\|s_{k+1}\|_1 = 0` or :math:`\eta_k = 0`. Elementwise apart
+    from those sums: every leaf rank is treated alike.
+
+    Args:
+      learning_rate: multiplier/schedule :math:`\eta_k` on the estimated step (keep 1).
+      b1: :math:`\beta_1`, interpolation weight of the sign direction, in ``[0, 1)``.
+      b2: :math:`\beta_2`, decay of the momentum (its square root decays :math:`r`, :math:`s`).
+      weight_decay: decoupled weight decay :math:`\lambda`, scaled by :math:`\gamma_k`.
+      d0: initial estimate :math:`d_0`.
+      mask: weight-decay mask (a tree of booleans or a callable of params).
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state :class:`DAdaptLionState`; needs params
+      when ``weight_decay`` is non-zero.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.dadapt_lion()
+
+    References:
+      Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
+      https://arxiv.org/abs/2301.07733
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    check_finite("learning_rate", learning_rate)
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_positive("d0", d0)
+
+    def init_fn(params):
+        dtype = jnp.promote_types(tree_dtype(params, "lowest"), jnp.float32)
+        return DAdaptLionState(
+            count=jnp.zeros([], jnp.int32),
+            d=jnp.asarray(d0, dtype=dtype),
+            numerator=jnp.zeros([], dtype=dtype),
+            mu=optax.tree.zeros_like(params),
+            s=optax.tree.zeros_like(params),
+        )
+
+    def update_fn(updates, state, params=None, **extra_args):
+        del extra_args
+        lr = _lr_at(learning_rate, state.count)
+        dlr = state.d * lr
+        sqrt_b2 = jnp.sqrt(jnp.asarray(b2, state.d.dtype))
+        signs = jax.tree.map(
+            lambda m, g: jnp.sign(b1 * m.astype(dlr.dtype) + (1 - b1) * g.astype(dlr.dtype)),
+            state.mu,
+            updates,
+        )
+        step = jax.tree.map(lambda u: -dlr * u, signs)
+        if concrete_value(weight_decay) != 0.0:
+            if params is None:
+                raise ValueError("dadapt_lion needs params when weight_decay is non-zero")
+            wd_tx = add_decayed_weights(weight_decay, mask)
+            zeros = jax.tree.map(jnp.zeros_like, params)
+            decay = wd_tx.update(zeros, wd_tx.init(params), params)[0]
+            step = jax.tree.map(lambda u, w: u - dlr * w.astype(u.dtype), step, decay)
+        step = jax.tree.map(lambda u, g: u.astype(g.dtype), step, updates)
+        mu = jax.tree.map(
+            lambda m, g: (b2 * m.astype(dlr.dtype) + (1 - b2) * dlr * g).astype(m.dtype),
+            state.mu,
+            updates,
+        )
+        inner = sum(
+            (
+                jnp.vdot(u, a.astype(dlr.dtype))
+                for u, a in zip(jax.tree.leaves(signs), jax.tree.leaves(state.s), strict=True)
+            ),
+            start=jnp.zeros([], dlr.dtype),
+        )
+        numerator = sqrt_b2 * state.numerator + (1 - sqrt_b2) * dlr * inner
+        s32 = jax.tree.map(
+            lambda a, u: sqrt_b2 * a.astype(dlr.dtype) + (1 - sqrt_b2) * dlr * u,
+            state.s,
+            signs,
+        )
+        s_l1 = sum(
+            (jnp.sum(jnp.abs(a)) for a in jax.tree.leaves(s32)), start=jnp.zeros([], dlr.dtype)
+        )
+        d_hat = numerator / ((1 - sqrt_b2) * jnp.where(s_l1 > 0, s_l1, 1.0))
+        new_d = jnp.where(jnp.logical_and(s_l1 > 0, lr > 0), jnp.maximum(state.d, d_hat), state.d)
+        return step, DAdaptLionState(
+            count=optax.safe_increment(state.count),
+            d=new_d.astype(state.d.dtype),
+            numerator=numerator.astype(state.numerator.dtype),
+            mu=mu,
+            s=jax.tree.map(lambda a, b: b.astype(a.dtype), state.s, s32),
+        )
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+class AliGState(NamedTuple):
+    """State of :func:`alig`."""
+
+    momentum: optax.Updates  # velocity z (zeros and unused when momentum is 0)
+
+
+BERRADA_2020_ALIG = Reference(
+    "Leonard Berrada, Andrew Zisserman, M. Pawan Kumar",
+    "Training Neural Networks for and by Interpolation",
+    2020,
+    "https://arxiv.org/abs/1906.05661",
+)
+
+
+@register(
+    "alig",
+    family="learning_rate_free",
+    reference=BERRADA_2020_ALIG,
+    state_per_param=1,
+    needs=("value",),
+    also_in=(),
+)
+def alig(
+    learning_rate: jax.typing.ArrayLike | None = None,
+    momentum: jax.typing.ArrayLike = 0.0,
+    eps: jax.typing.ArrayLike = 1e-6,
+    *,
+    adjusted_momentum: bool = False,
+) -> optax.GradientTransformationExtraArgs:
+    r"""AliG (Adaptive Learning-rates for Interpolation with Gradients): a clipped Polyak step.
+
+    Needs the loss: call ``update(grads, state, params, value=loss)``. With :math:`f(x_t)` that
+    loss (its minimum assumed 0, the interpolation setting) and :math:`\eta` the maximal step:
+
+    .. math::
+       \gamma_t = \min\!\Big(\eta,\ \frac{f(x_t)}{\|g_t\|^2 + \delta}\Big),\qquad
+       x_{t+1} = x_t - \gamma_t g_t + \mu z_{t+1},\quad z_{t+1} = \mu z_t - \gamma_t g_t,
+
+    :math:`\|g_t\|^2` summed over the whole tree (every leaf rank alike). With
+    ``adjusted_momentum`` the velocity is :math:`z_{t+1} = \mu z_t - g_t` and the extra move
+    :math:`\gamma_t \mu z_{t+1}` (as ``pytorch_optimizer.AliG``). ``learning_rate=None``: no
+    cap.
+
+    Args:
+      learning_rate: the maximal step :math:`\eta` (``None``: unclipped Polyak step).
+      momentum: :math:`\mu \in [0, 1)`.
+      eps: :math:`\delta`, added to the squared gradient norm.
+      adjusted_momentum: the velocity accumulates raw gradients, scaled by the current step.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state :class:`AliGState`; ``update`` needs
+      ``value=``.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.alig(1.0, momentum=0.9)
+      >>> params = {"w": jnp.ones(3)}
+      >>> loss = lambda p: jnp.sum(p["w"] ** 2)
+      >>> state = tx.init(params)
+      >>> updates, state = tx.update({"w": 2 * params["w"]}, state, params, value=loss(params))
+
+    References:
+      Berrada, Zisserman, Kumar. Training Neural Networks for and by Interpolation. 2020.
+      https://arxiv.org/abs/1906.05661
+    """
+    if learning_rate is not None:
+        check_positive("learning_rate", learning_rate)
+    check_decay("momentum", momentum)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        return AliGState(momentum=optax.tree.zeros_like(params))
+
+    def update_fn(updates, state, params=None, *, value=None, **extra_args):
+        del params, extra_args
+        if value is None:
+            raise ValueError("alig needs the loss: update(grads, state, params, value=loss)")
+        ct = jnp.promote_types(tree_dtype(updates, "lowest"), jnp.float32)
+        sq = sum(
+            (jnp.sum(jnp.square(g.astype(ct))) for g in jax.tree.leaves(updates)),
+            start=jnp.zeros([], ct),
+        )
+        step = jnp.asarray(value, ct) / (sq + eps)
+        if learning_rate is not None:
+            step = jnp.minimum(step, learning_rate)
+        if adjusted_momentum:
+            z = jax.tree.map(lambda b, g: momentum * b.astype(ct) - g, state.momentum, updates)
+            out = jax.tree.map(lambda g, v: -step * g + step * momentum * v, updates, z)
+        else:
+            z = jax.tree.map(
+                lambda b, g: momentum * b.astype(ct) - step * g, state.momentum, updates
+            )
+            out = jax.tree.map(lambda g, v: -step * g + momentum * v, updates, z)
+        out = jax.tree.map(lambda u, g: u.astype(g.dtype), out, updates)
+        z = jax.tree.map(lambda v, b: v.astype(b.dtype), z, state.momentum)
+        return out, AliGState(momentum=z)
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+class AdamGState(NamedTuple):
+    """State of :func:`adamg`."""
+
+    count: jax.Array  # type: ignore[assignment]  # steps taken
+    m: optax.Updates  # first moment of r * g
+    v: optax.Updates  # second moment of g
+    r: optax.Updates  # EMA of the golden step size s(v)
+
+
+PAN_2024_ADAMG = Reference(
+    "Yijiang Pan, Yiyang Yu, Lvzhou Li, Hongyi Zhang, Peilin Zhao",
+    "Towards Stability of Parameter-free Optimization",
+    2024,
+    "https://arxiv.org/abs/2405.04376",
+)
+
+
+@register(
+    "adamg",
+    family="learning_rate_free",
+    reference=PAN_2024_ADAMG,
+    state_per_param=3,
+    also_in=(),
+)
+def adamg(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    b1: jax.typing.ArrayLike = 0.95,
+    b2: jax.typing.ArrayLike = 0.999,
+    b3: jax.typing.ArrayLike = 0.95,
+    p: jax.typing.ArrayLike = 0.2,
+    q: jax.typing.ArrayLike = 0.24,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""AdamG: Adam whose numerator is scaled by the golden step size :math:`s(v) = p v^q`.
+
+    With :math:`g_t` including the coupled decay :math:`\lambda x_t` and elementwise products:
+
+    .. math::
+       v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad
+       r_t = \beta_3 r_{t-1} + (1-\beta_3)\, p\, v_t^{q},\quad
+       m_t = \beta_1 m_{t-1} + (1-\beta_1) r_t g_t,\\
+       x_{t+1} = x_t - \min(\eta_t, 1/\sqrt{t})\,
+       \frac{m_t/(1-\beta_1^t)}{\sqrt{v_t/(1-\beta_2^t)} + \epsilon}.
+
+    Elementwise: every leaf rank is treated alike.
+
+    Args:
+      learning_rate: :math:`\eta_t`, capped by :math:`1/\sqrt{t}` (keep 1).
+      b1, b2, b3: decays of :math:`m`, :math:`v` and :math:`r`.
+      p, q: the golden step size :math:`s(v) = p v^q`.
+      eps: added to the denominator.
+      weight_decay: coupled weight decay :math:`\lambda` (added to the gradient).
+      mask: weight-decay mask.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state :class:`AdamGState`; needs params when
+      ``weight_decay`` is non-zero.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adamg()
+
+    References:
+      Pan, Yu, Li, Zhang, Zhao. Towards Stability of Parameter-free Optimization. 2024.
+      https://arxiv.org/abs/2405.04376
+    """
+    check_finite("learning_rate", learning_rate)
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_decay("b3", b3)
+    check_nonnegative("p", p)
+    check_nonnegative("q", q)
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
+    decay = add_decayed_weights(weight_decay, mask)
+
+    def init_fn(params):
+        return AdamGState(
+            count=jnp.zeros([], jnp.int32),
+            m=optax.tree.zeros_like(params),
+            v=optax.tree.zeros_like(params),
+            r=optax.tree.zeros_like(params),
+        )
+
+    def update_fn(updates, state, params=None, **extra_args):
+        del extra_args
+        if concrete_value(weight_decay) != 0.0 or mask is not None:
+            if params is None:
+                raise ValueError("adamg needs params when weight_decay is non-zero")
+            updates, _ = decay.update(updates, decay.init(params), params)
+        count = optax.safe_increment(state.count)
+        ct = jnp.promote_types(tree_dtype(updates, "lowest"), jnp.float32)
+        t = count.astype(ct)
+        bc1 = 1 - integer_power(b1, count)
+        bc2 = 1 - integer_power(b2, count)
+        step = jnp.minimum(_lr_at(learning_rate, state.count), 1 / jnp.sqrt(t))
+        v = jax.tree.map(lambda a, g: b2 * a.astype(ct) + (1 - b2) * g * g, state.v, updates)
+        r = jax.tree.map(lambda a, w: b3 * a.astype(ct) + (1 - b3) * p * w**q, state.r, v)
+        m = jax.tree.map(lambda a, s, g: b1 * a.astype(ct) + (1 - b1) * s * g, state.m, r, updates)
+        out = jax.tree.map(
+            lambda a, w, g: (-step / bc1 * a / (jnp.sqrt(w / bc2) + eps)).astype(g.dtype),
+            m,
+            v,
+            updates,
+        )
+
+        def cast(new, old):
+            return jax.tree.map(lambda a, b: a.astype(b.dtype), new, old)
+
+        return out, AdamGState(count, cast(m, state.m), cast(v, state.v), cast(r, state.r))
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 

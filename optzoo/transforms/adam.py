@@ -193,6 +193,7 @@ def scale_by_radam(
     threshold: jax.typing.ArrayLike = 5.0,
     *,
     nesterov: bool = False,
+    eps_on_raw_nu: bool = False,
 ) -> optax.GradientTransformation:
     r"""Rectified Adam scaling.
 
@@ -209,6 +210,9 @@ def scale_by_radam(
       eps_root: added inside the square root.
       threshold: :math:`\rho_t` above which the adaptive step is used.
       nesterov: use the Nesterov form of the first moment.
+      eps_on_raw_nu: add ``eps`` to :math:`\sqrt{v_t}` before the bias correction, as the
+        authors' code (and Ranger) do: the denominator becomes
+        :math:`\sqrt{\hat v_t} + \epsilon/\sqrt{1-\beta_2^t}`. Off: optax's form.
 
     Returns:
       A ``GradientTransformation`` with state ``optax.ScaleByAdamState``.
@@ -243,9 +247,12 @@ def scale_by_radam(
         rect = jnp.sqrt(
             (rho - 4.0) * (rho - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho)
         )
+        eps_t = eps / jnp.sqrt(1 - b2t) if eps_on_raw_nu else eps
         new_updates = jax.tree.map(
             lambda m, v: jnp.where(
-                rho >= threshold, rect.astype(m.dtype) * m / (jnp.sqrt(v + eps_root) + eps), m
+                rho >= threshold,
+                rect.astype(m.dtype) * m / (jnp.sqrt(v + eps_root) + eps_t).astype(m.dtype),
+                m,
             ),
             mu_hat,
             nu_hat,

@@ -36,6 +36,16 @@ def _dadapt_sgd(params, **kw):
     return dadaptation.DAdaptSGD(params, **kw)
 
 
+def _dadapt_adagrad(params, **kw):
+    dadaptation = pytest.importorskip("dadaptation")
+    return dadaptation.DAdaptAdaGrad(params, **kw)
+
+
+def _dadapt_lion(params, **kw):
+    dadaptation = pytest.importorskip("dadaptation")
+    return dadaptation.DAdaptLion(params, **kw)
+
+
 def _dog(params, **kw):
     dog = pytest.importorskip("dog")
     return dog.DoG(params, **kw)
@@ -69,6 +79,18 @@ CASES = {
     "dadapt_sgd": (
         dict(learning_rate=1.0, weight_decay=0.1),
         _dadapt_sgd,
+        dict(lr=1.0, weight_decay=0.1),
+        "dadaptation 3.2",
+    ),
+    "dadapt_adagrad": (
+        dict(learning_rate=1.0, weight_decay=0.1),
+        _dadapt_adagrad,
+        dict(lr=1.0, weight_decay=0.1),
+        "dadaptation 3.2",
+    ),
+    "dadapt_lion": (
+        dict(learning_rate=1.0, weight_decay=0.1),
+        _dadapt_lion,
         dict(lr=1.0, weight_decay=0.1),
         "dadaptation 3.2",
     ),

@@ -21,6 +21,10 @@ INVALID = [
     (optzoo.ftrl, dict(learning_rate=0.1, l1_regularization_strength=-1.0), "l1_regularization"),
     (optzoo.prodigy, dict(betas=(0.9, 1.0)), "beta2"),
     (optzoo.dadapt_sgd, dict(momentum=1.0), "momentum"),
+    (optzoo.dadapt_lion, dict(b2=1.0), "b2"),
+    (optzoo.dadapt_adagrad, dict(momentum=1.0), "momentum"),
+    (optzoo.alig, dict(momentum=1.0), "momentum"),
+    (optzoo.adamg, dict(b3=1.0), "b3"),
     (optzoo.schedule_free_radam, dict(b1=1.0), "b1"),
     (optzoo.mechanize, dict(base_optimizer=optzoo.sgd(1.0), s_init=0.0), "s_init"),
 ]
