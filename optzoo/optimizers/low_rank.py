@@ -1,4 +1,10 @@
-"""Low-memory projection methods: GaLore."""
+r"""Low-memory projection methods: GaLore-AdamW.
+
+``galore_adamw`` / ``scale_by_galore_adam`` are not named ``galore`` / ``scale_by_galore``:
+``optax.contrib`` ships those with another signature (a ``base_optimizer`` and
+``weight_dimension_numbers``) and optax's Adam (:math:`\epsilon` on the bias-corrected
+:math:`\sqrt{\hat v}`), whereas these follow the authors' ``GaLoreAdamW``.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,9 @@ import optax
 
 from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.registry import Reference, register
-from optzoo.transforms.low_rank import scale_by_galore
+from optzoo.transforms.low_rank import scale_by_galore_adam
 
-__all__ = ["galore"]
+__all__ = ["galore_adamw"]
 
 
 ZHAO_2024_GALORE = Reference(
@@ -23,13 +29,13 @@ ZHAO_2024_GALORE = Reference(
 
 
 @register(
-    "galore",
+    "galore_adamw",
     family="low_rank",
     reference=ZHAO_2024_GALORE,
     state_per_param=0.375,
     defaults={"learning_rate": 1e-2},
 )
-def galore(
+def galore_adamw(
     learning_rate: optax.ScalarOrSchedule,
     rank: int = 128,
     update_proj_gap: int = 200,
@@ -45,7 +51,7 @@ def galore(
     r"""GaLore-AdamW: Adam in a rank-:math:`r` SVD subspace of each matrix's gradient.
 
     :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
-    :func:`optzoo.scale_by_galore` (projected Adam for matrices, plain Adam for other
+    :func:`optzoo.scale_by_galore_adam` (projected Adam for matrices, plain Adam for other
     leaves).
 
     Args:
@@ -70,13 +76,13 @@ def galore(
 
     Example:
       >>> import optzoo
-      >>> tx = optzoo.galore(1e-3, rank=4, update_proj_gap=50)
+      >>> tx = optzoo.galore_adamw(1e-3, rank=4, update_proj_gap=50)
 
     References:
       Zhao et al. GaLore: Memory-Efficient LLM Training by Gradient Low-Rank Projection.
       2024. https://arxiv.org/abs/2403.03507
     """
-    direction = scale_by_galore(
+    direction = scale_by_galore_adam(
         rank=rank,
         update_proj_gap=update_proj_gap,
         scale=scale,

@@ -1,4 +1,10 @@
-"""Low-memory projection methods' building blocks: GaLore."""
+r"""Low-memory projection methods' building blocks: GaLore-AdamW.
+
+``galore_adamw`` / ``scale_by_galore_adam`` are not named ``galore`` / ``scale_by_galore``:
+``optax.contrib`` ships those with another signature (a ``base_optimizer`` and
+``weight_dimension_numbers``) and optax's Adam (:math:`\epsilon` on the bias-corrected
+:math:`\sqrt{\hat v}`), whereas these follow the authors' ``GaLoreAdamW``.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,11 @@ import optax
 
 from optzoo.core.validation import check_betas, check_nonnegative, check_positive
 
-__all__ = ["ScaleByGaloreState", "scale_by_galore"]
+__all__ = ["ScaleByGaloreAdamState", "scale_by_galore_adam"]
 
 
-class ScaleByGaloreState(NamedTuple):
-    """State of :func:`scale_by_galore`: step count, projections, moments (projected space)."""
+class ScaleByGaloreAdamState(NamedTuple):
+    """State of :func:`scale_by_galore_adam`: step count, projections, moments (projected space)."""
 
     count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
     proj: optax.Params
@@ -59,7 +65,7 @@ def _refresh_branches(rank: int):
     return refresh, keep
 
 
-def scale_by_galore(
+def scale_by_galore_adam(
     rank: int = 128,
     update_proj_gap: int = 200,
     scale: jax.typing.ArrayLike = 0.25,
@@ -102,7 +108,7 @@ def scale_by_galore(
         4.1.0 (instead of :math:`1 + kT`).
 
     Returns:
-      A ``GradientTransformation`` with state :class:`ScaleByGaloreState`.
+      A ``GradientTransformation`` with state :class:`ScaleByGaloreAdamState`.
 
     References:
       Zhao et al. GaLore: Memory-Efficient LLM Training by Gradient Low-Rank Projection.
@@ -127,7 +133,7 @@ def scale_by_galore(
                 return jnp.zeros_like(p)
             return jnp.zeros(_low_shape(p.shape, rank), p.dtype)
 
-        return ScaleByGaloreState(
+        return ScaleByGaloreAdamState(
             count=jnp.zeros([], jnp.int32),
             proj=jax.tree.map(proj, params),
             mu=jax.tree.map(moment, params),
@@ -169,6 +175,6 @@ def scale_by_galore(
             zip(*treedef.flatten_up_to(out), strict=True) if treedef.num_leaves else ((),) * 4
         )
         u, p, m, v = (jax.tree.unflatten(treedef, x) for x in (u, p, m, v))
-        return u, ScaleByGaloreState(count=optax.safe_increment(count), proj=p, mu=m, nu=v)
+        return u, ScaleByGaloreAdamState(count=optax.safe_increment(count), proj=p, mu=m, nu=v)
 
     return optax.GradientTransformation(init_fn, update_fn)

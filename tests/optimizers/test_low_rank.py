@@ -23,8 +23,8 @@ from tests.optimizers._helpers import (
 )
 
 TORCH_CASES = {
-    "galore": (
-        optzoo.galore,
+    "galore_adamw": (
+        optzoo.galore_adamw,
         dict(learning_rate=1e-2, rank=2, update_proj_gap=7, scale=0.5, torch_refresh=True),
         "GaLore",
         dict(lr=1e-2, rank=2, update_proj_gap=7, scale=0.5, projection_type="std"),
@@ -70,7 +70,7 @@ def _numpy_galore(params, loss, steps, lr, rank, gap, alpha, b1, b2, eps, wd):
 
 
 @pytest.mark.parametrize("wd", [0.0, 1e-2])
-def test_galore_matches_paper_transcription(wd):
+def test_galore_adamw_matches_paper_transcription(wd):
     kw = dict(lr=1e-2, rank=2, gap=7, alpha=0.5, b1=0.9, b2=0.99, eps=1e-8, wd=wd)
     with jax.enable_x64(True):
         params, loss = make_problem(dtype=jnp.float64)
@@ -80,7 +80,7 @@ def test_galore_matches_paper_transcription(wd):
         def loss(p):
             return base({k: p[k] for k in ("w", "b", "k")}) + jnp.sum(jnp.sin(p["v"]) ** 2)
 
-        tx = optzoo.galore(
+        tx = optzoo.galore_adamw(
             kw["lr"],
             rank=2,
             update_proj_gap=7,
