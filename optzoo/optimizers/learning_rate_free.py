@@ -48,6 +48,8 @@ __all__ = [
     "alig",
     "AdamGState",
     "adamg",
+    "DAdaptAdanState",
+    "dadapt_adan",
 ]
 
 
@@ -1145,6 +1147,169 @@ def adamg(
             return jax.tree.map(lambda a, b: a.astype(b.dtype), new, old)
 
         return out, AdamGState(count, cast(m, state.m), cast(v, state.v), cast(r, state.r))
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+class DAdaptAdanState(NamedTuple):
+    """State of :func:`dadapt_adan`."""
+
+    count: jax.Array  # type: ignore[assignment]  # steps taken
+    d: jax.Array  # current distance estimate d_k
+    gsq_weighted: jax.Array  # EMA of (d_k eta_k)^2 sum g^2 / (sqrt(v) + eps)
+    m: optax.Updates  # EMA of d_k eta_k g
+    m_diff: optax.Updates  # EMA of d_k eta_k (g_k - g_{k-1})
+    v: optax.Updates  # EMA of (g_k + b2 (g_k - g_{k-1}))^2
+    s: optax.Updates  # EMA of d_k eta_k g
+    prev_grad: optax.Updates  # g_{k-1}
+
+
+@register(
+    "dadapt_adan",
+    family="learning_rate_free",
+    reference=DEFAZIO_2023_DADAPT,
+    state_per_param=5,
+    also_in=(),
+    authors=Authors(code="dadaptation==3.2"),
+)
+def dadapt_adan(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    b1: jax.typing.ArrayLike = 0.98,
+    b2: jax.typing.ArrayLike = 0.92,
+    b3: jax.typing.ArrayLike = 0.99,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: jax.typing.ArrayLike = 0.02,
+    d0: jax.typing.ArrayLike = 1e-6,
+    growth_rate: jax.typing.ArrayLike = float("inf"),
+    *,
+    no_prox: bool = False,
+) -> optax.GradientTransformationExtraArgs:
+    r"""D-Adaptation Adan: Adan's step, its size :math:`d_k` estimated on the fly.
+
+    With :math:`\gamma_k = d_k\eta_k`, :math:`\Delta_k = g_k - g_{k-1}` (:math:`\Delta_0 = 0`)
+    and :math:`a_{k+1} = \sqrt{v_{k+1}} + \epsilon` (elementwise):
+
+    .. math::
+       m_{k+1} = \beta_1 m_k + (1-\beta_1)\gamma_k g_k,\quad
+       n_{k+1} = \beta_2 n_k + (1-\beta_2)\gamma_k \Delta_k,\quad
+       v_{k+1} = \beta_3 v_k + (1-\beta_3)(g_k + \beta_2\Delta_k)^2,\\
+       s_{k+1} = \beta_3 s_k + (1-\beta_3)\gamma_k g_k,\quad
+       G_{k+1} = \beta_3 G_k + (1-\beta_3)\gamma_k^2 \textstyle\sum g_k^2/a_{k+1},\\
+       d_{k+1} = \max\!\Big(d_k,\ \min\big(
+           (\textstyle\sum s_{k+1}^2/a_{k+1}\,/(1-\beta_3) - G_{k+1})/\|s_{k+1}\|_1,\
+           \text{growth}\cdot d_k\big)\Big),\\
+       x_{k+1} = \big(x_k - (m_{k+1} + \beta_2 n_{k+1})/a_{k+1}\big)/(1 + \gamma_k\lambda).
+
+    With ``no_prox`` the decay is decoupled instead:
+    :math:`x_{k+1} = (1-\gamma_k\lambda)x_k - (m_{k+1} + \beta_2 n_{k+1})/a_{k+1}`. Sums and the
+    :math:`\ell_1` norm run over the whole tree (every leaf rank alike); while
+    :math:`\|s_{k+1}\|_1 = 0` the parameters, :math:`d`, :math:`G` and :math:`g_{k-1}` stay, as
+    in the authors' code.
+
+    Args:
+      learning_rate: multiplier/schedule :math:`\eta_k` on the estimated step (keep 1).
+      b1, b2, b3: decays of the gradient, gradient-difference and squared averages.
+      eps: added to :math:`\sqrt{v}`.
+      weight_decay: :math:`\lambda`, proximal unless ``no_prox``.
+      d0: initial estimate :math:`d_0`.
+      growth_rate: cap on :math:`d_{k+1}/d_k`.
+      no_prox: decoupled instead of proximal weight decay.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state :class:`DAdaptAdanState`; needs params.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.dadapt_adan()
+
+    References:
+      Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
+      https://arxiv.org/abs/2301.07733
+    """
+    check_finite("learning_rate", learning_rate)
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_decay("b3", b3)
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
+    check_positive("d0", d0)
+    if concrete_value(growth_rate) != math.inf:  # inf (no limit) is the default
+        check_positive("growth_rate", growth_rate)
+
+    def init_fn(params):
+        dtype = jnp.promote_types(tree_dtype(params, "lowest"), jnp.float32)
+        zeros = optax.tree.zeros_like
+        return DAdaptAdanState(
+            count=jnp.zeros([], jnp.int32),
+            d=jnp.asarray(d0, dtype=dtype),
+            gsq_weighted=jnp.zeros([], dtype=dtype),
+            m=zeros(params),
+            m_diff=zeros(params),
+            v=zeros(params),
+            s=zeros(params),
+            prev_grad=zeros(params),
+        )
+
+    def update_fn(updates, state, params=None, **extra_args):
+        del extra_args
+        if params is None:
+            raise ValueError("dadapt_adan needs params")
+        ct = state.d.dtype
+        lr = _lr_at(learning_rate, state.count)
+        dlr = state.d * lr
+        tm = jax.tree.map
+        g = tm(lambda x: x.astype(ct), updates)
+        prev = tm(lambda x, p: jnp.where(state.count == 0, x, p.astype(ct)), g, state.prev_grad)
+        diff = tm(lambda x, p: x - p, g, prev)
+        m = tm(lambda a, x: b1 * a.astype(ct) + dlr * (1 - b1) * x, state.m, g)
+        m_diff = tm(lambda a, x: b2 * a.astype(ct) + dlr * (1 - b2) * x, state.m_diff, diff)
+        v = tm(
+            lambda a, x, dx: b3 * a.astype(ct) + (1 - b3) * jnp.square(x + b2 * dx),
+            state.v,
+            g,
+            diff,
+        )
+        denom = tm(lambda a: jnp.sqrt(a) + eps, v)
+        s = tm(lambda a, x: b3 * a.astype(ct) + dlr * (1 - b3) * x, state.s, g)
+
+        def total(tree):
+            return sum(jax.tree.leaves(tree), start=jnp.zeros([], ct))
+
+        g_sq = total(tm(lambda x, a: jnp.sum(x * x / a), g, denom))
+        s_sq = total(tm(lambda x, a: jnp.sum(x * x / a), s, denom))
+        s_l1 = total(tm(lambda x: jnp.sum(jnp.abs(x)), s))
+        moving = s_l1 > 0
+        gsq = jnp.where(
+            moving, b3 * state.gsq_weighted + g_sq * dlr * dlr * (1 - b3), state.gsq_weighted
+        )
+        d_hat = (s_sq / (1 - b3) - gsq) / jnp.where(moving, s_l1, 1.0)
+        new_d = jnp.maximum(state.d, jnp.minimum(d_hat, state.d * growth_rate))
+        new_d = jnp.where(jnp.logical_and(moving, lr > 0), new_d, state.d)
+
+        def step(p, a, n, den):
+            x = p.astype(ct)
+            u = (a + b2 * n) / den
+            if no_prox:
+                new = x * (1 - dlr * weight_decay) - u
+            else:
+                new = (x - u) / (1 + dlr * weight_decay)
+            return jnp.where(moving, new - x, 0.0).astype(p.dtype)
+
+        out = tm(step, params, m, m_diff, denom)
+
+        def cast(new, old):
+            return tm(lambda a, b: a.astype(b.dtype), new, old)
+
+        return out, DAdaptAdanState(
+            count=jnp.where(moving, optax.safe_increment(state.count), state.count),
+            d=new_d.astype(ct),
+            gsq_weighted=gsq.astype(ct),
+            m=cast(m, state.m),
+            m_diff=cast(m_diff, state.m_diff),
+            v=cast(v, state.v),
+            s=cast(s, state.s),
+            prev_grad=cast(tm(lambda x, p: jnp.where(moving, x, p), g, prev), state.prev_grad),
+        )
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 

@@ -41,6 +41,11 @@ def _dadapt_adagrad(params, **kw):
     return dadaptation.DAdaptAdaGrad(params, **kw)
 
 
+def _dadapt_adan(params, **kw):
+    dadaptation = pytest.importorskip("dadaptation")
+    return dadaptation.DAdaptAdan(params, **kw)
+
+
 def _dadapt_lion(params, **kw):
     dadaptation = pytest.importorskip("dadaptation")
     return dadaptation.DAdaptLion(params, **kw)
@@ -85,6 +90,12 @@ CASES = {
     "dadapt_adagrad": (
         dict(learning_rate=1.0, weight_decay=0.1),
         _dadapt_adagrad,
+        dict(lr=1.0, weight_decay=0.1),
+        "dadaptation 3.2",
+    ),
+    "dadapt_adan": (
+        dict(learning_rate=1.0, weight_decay=0.1),
+        _dadapt_adan,
         dict(lr=1.0, weight_decay=0.1),
         "dadaptation 3.2",
     ),

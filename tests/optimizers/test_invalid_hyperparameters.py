@@ -25,6 +25,7 @@ INVALID = [
     (optzoo.dadapt_adagrad, dict(momentum=1.0), "momentum"),
     (optzoo.alig, dict(momentum=1.0), "momentum"),
     (optzoo.adamg, dict(b3=1.0), "b3"),
+    (optzoo.dadapt_adan, dict(b3=1.0), "b3"),
     (optzoo.schedule_free_radam, dict(b1=1.0), "b1"),
     (optzoo.mechanize, dict(base_optimizer=optzoo.sgd(1.0), s_init=0.0), "s_init"),
 ]

@@ -48,6 +48,21 @@ CASES = {
         ("pytorch_optimizer", "AdamG"),
         dict(),
     ),
+    # D-Adapt Adan's d_hat is a difference of two close sums: at lr >= 0.1 this problem takes
+    # steps of size ~d ~ 10 and rounding in the summation order (1e-14) grows to O(1) after
+    # ~25 steps; lr 0.05 keeps it tame (d ~ 0.04).
+    "dadapt_adan": (
+        optzoo.dadapt_adan,
+        dict(learning_rate=0.05, d0=1e-3, weight_decay=1e-2, growth_rate=1.5),
+        ("dadaptation", "DAdaptAdan"),
+        dict(lr=0.05, d0=1e-3, weight_decay=1e-2, growth_rate=1.5),
+    ),
+    "dadapt_adan_no_prox": (
+        optzoo.dadapt_adan,
+        dict(learning_rate=0.05, b1=0.9, b2=0.9, b3=0.95, d0=1e-3, weight_decay=1e-2, no_prox=True),
+        ("dadaptation", "DAdaptAdan"),
+        dict(lr=0.05, betas=(0.9, 0.9, 0.95), d0=1e-3, weight_decay=1e-2, no_prox=True),
+    ),
     "dadapt_lion": (
         optzoo.dadapt_lion,
         dict(learning_rate=0.5, b1=0.8, b2=0.95, d0=1e-3, weight_decay=1e-2),
