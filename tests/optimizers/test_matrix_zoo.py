@@ -87,7 +87,50 @@ def _adamuon_case():
     return module, module.AdaMuon, ours, muon, adam
 
 
+def _normuon_case():
+    from pytorch_optimizer.optimizer.muon import normuon as module
+
+    ours = dict(
+        learning_rate=0.02,
+        beta=0.9,
+        b2=0.95,
+        eps=1e-10,
+        weight_decay=0.1,
+        ns_coeffs=NS,
+        ns_steps=5,
+        ns_eps=0.0,
+        adam_learning_rate=3e-3,
+        adam_b1=0.9,
+        adam_b2=0.99,
+        adam_eps=1e-8,
+        adam_weight_decay=0.01,
+    )
+    muon = dict(
+        lr=0.02,
+        momentum=0.9,
+        beta2=0.95,
+        eps=1e-10,
+        weight_decay=0.1,
+        ns_steps=5,
+        ns_coeffs=NS,
+        foreach=False,
+    )
+    adam = dict(lr=3e-3, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.01, foreach=False)
+    return module, module.NorMuon, ours, muon, adam
+
+
 CASES = {
+    "normuon": (_normuon_case, {}, {}),
+    "normuon_match_rms_plain": (
+        _normuon_case,
+        {"update_scale": "match_rms", "nesterov": False},
+        {"update_scale": "match_rms", "nesterov": False},
+    ),
+    "normuon_moonlight": (
+        _normuon_case,
+        {"consistent_rms": 0.2},
+        {"use_adjusted_lr": True},
+    ),
     "adamuon": (_adamuon_case, {}, {}),
     "adamuon_muon_scale": (
         _adamuon_case,
@@ -114,3 +157,14 @@ def test_matches_pytorch_optimizer(case, dtype):
     assert err <= tol, f"{case} {dtype.__name__}: max rel err {err:.3g}"
     moved = max_rel_error([traj[-1]], [jax.tree.map(np.asarray, params)])
     assert moved > 1e-3
+
+
+@pytest.mark.parametrize("name", ["scale_by_adamuon", "scale_by_normuon"])
+def test_out_in_layout_is_the_transpose(name):
+    g = {"w": jnp.asarray(np.random.default_rng(0).normal(size=(5, 3)), jnp.float32)}
+    gt = {"w": g["w"].T}
+    a = getattr(optzoo, name)(matrix_layout="in_out", consistent_rms=None)
+    b = getattr(optzoo, name)(matrix_layout="out_in", consistent_rms=None)
+    ua, _ = a.update(g, a.init(g))
+    ub, _ = b.update(gt, b.init(gt))
+    np.testing.assert_allclose(np.asarray(ua["w"]), np.asarray(ub["w"]).T, rtol=1e-6, atol=1e-7)
