@@ -17,14 +17,16 @@ import optax
 
 from optzoo.core.validation import check_decay, check_finite, check_nonnegative
 from optzoo.registry import Authors, Reference, register
+from optzoo.transforms.matrix.adamuon import scale_by_adamuon
 from optzoo.transforms.matrix.muon import MUON_NS_COEFFS, scale_by_muon
+from optzoo.transforms.matrix.normuon import scale_by_normuon
 from optzoo.transforms.matrix.psgd import scale_by_kron
 from optzoo.transforms.matrix.scion import scale_by_scion
 from optzoo.transforms.matrix.shampoo import scale_by_shampoo
 from optzoo.transforms.matrix.soap import scale_by_soap
 from optzoo.transforms.scaling import scale_by_learning_rate
 
-__all__ = ["muon", "psgd_kron", "scion", "shampoo", "soap"]
+__all__ = ["adamuon", "muon", "normuon", "psgd_kron", "scion", "shampoo", "soap"]
 
 JORDAN_2024 = Reference(
     "Keller Jordan, Yuchen Jin, Vlado Boza, Jiacheng You, Franz Cesista, Laker Newhouse, "
@@ -53,6 +55,18 @@ PETHICK_2025 = Reference(
     "Training Deep Learning Models with Norm-Constrained LMOs",
     2025,
     "https://arxiv.org/abs/2502.07529",
+)
+SI_2025 = Reference(
+    "Chongjie Si, Debing Zhang, Wei Shen",
+    "AdaMuon: Adaptive Muon Optimizer",
+    2025,
+    "https://arxiv.org/abs/2507.11005",
+)
+LI_2025 = Reference(
+    "Zichong Li, Liming Liu, Chen Liang, Weizhu Chen, Tuo Zhao",
+    "NorMuon: Making Muon more efficient and scalable",
+    2025,
+    "https://arxiv.org/abs/2510.05491",
 )
 LI_2015 = Reference(
     "Xi-Lin Li",
@@ -694,4 +708,236 @@ def psgd_kron(
             weight_decay, _rank2_mask if weight_decay_mask is None else weight_decay_mask
         ),
         scale_by_learning_rate(learning_rate),
+    )
+
+
+@register(
+    "adamuon",
+    family="matrix",
+    reference=SI_2025,
+    state_per_param=2,
+    defaults={"learning_rate": 0.02},
+    also_in=(),
+    authors=Authors(
+        code="pytorch_optimizer==4.1.0 (AdaMuon)",
+        preset={"matrix_layout": "out_in", "adam_learning_rate": 3e-4},
+        differences=(
+            "float32 Newton-Schulz (pytorch_optimizer: bfloat16); AdamW fallback with the "
+            "AdaMuon lr"
+        ),
+    ),
+)
+def adamuon(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.95,
+    eps: float = 1e-10,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any | None = None,
+    *,
+    ns_coeffs: Sequence[float] | Sequence[Sequence[float]] = MUON_NS_COEFFS,
+    ns_steps: int = 5,
+    ns_eps: float = 1e-7,
+    consistent_rms: float | None = 0.2,
+    higher_rank: str = "flatten",
+    matrix_layout: str = "in_out",
+    adam_learning_rate: optax.ScalarOrSchedule | None = None,
+    adam_b1: float = 0.9,
+    adam_b2: float = 0.999,
+    adam_eps: float = 1e-10,
+    adam_weight_decay: float = 0.0,
+) -> optax.GradientTransformation:
+    r"""AdaMuon: Muon's orthogonalised momentum with an element-wise second moment.
+
+    .. math::
+       W_{t+1} = W_t - \eta\,\big(u_t + \lambda W_t\big),
+
+    with :math:`u_t` of :func:`optzoo.scale_by_adamuon` (momentum, Newton-Schulz, an
+    element-wise second moment of the orthogonalised matrix, Frobenius renormalisation
+    and the ``0.2 * sqrt(max(m, n))`` shape scale). Leaves of rank >= 2 take this update
+    (rank > 2 by the ``higher_rank`` rule); scalars and vectors take AdamW, as in
+    pytorch_optimizer's ``use_muon=False`` groups.
+
+    Args:
+      learning_rate: step size :math:`\eta` of the matrix leaves.
+      b1: momentum decay.
+      b2: decay of the second moment of the orthogonalised update.
+      eps: denominator and Frobenius-norm epsilon.
+      weight_decay: decoupled weight decay :math:`\lambda` of the matrix leaves.
+      weight_decay_mask: mask (or callable) for that weight decay.
+      ns_coeffs: Newton-Schulz coefficients.
+      ns_steps: Newton-Schulz steps.
+      ns_eps: epsilon of the Newton-Schulz normalisation.
+      consistent_rms: update RMS target, or ``None`` for Muon's shape scale.
+      higher_rank: ``"flatten"`` or ``"batch"``.
+      matrix_layout: ``"in_out"`` (JAX) or ``"out_in"`` (PyTorch).
+      adam_learning_rate: AdamW step size for the other leaves (default: ``learning_rate``).
+      adam_b1: AdamW first-moment decay.
+      adam_b2: AdamW second-moment decay.
+      adam_eps: AdamW epsilon.
+      adam_weight_decay: AdamW weight decay.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adamuon(0.02, weight_decay=0.01)
+
+    References:
+      Si, Zhang, Shen. AdaMuon: Adaptive Muon Optimizer. 2025.
+      https://arxiv.org/abs/2507.11005
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    check_decay("adam_b1", adam_b1)
+    check_decay("adam_b2", adam_b2)
+    check_nonnegative("adam_eps", adam_eps)
+    check_nonnegative("adam_weight_decay", adam_weight_decay)
+    if adam_learning_rate is None:
+        adam_learning_rate = learning_rate
+    return optax.partition(
+        {
+            "adamuon": optax.chain(
+                scale_by_adamuon(
+                    b1,
+                    b2,
+                    eps,
+                    ns_coeffs,
+                    ns_steps,
+                    ns_eps,
+                    consistent_rms=consistent_rms,
+                    higher_rank=higher_rank,
+                    matrix_layout=matrix_layout,
+                ),
+                optax.add_decayed_weights(weight_decay, weight_decay_mask),
+                scale_by_learning_rate(learning_rate),
+            ),
+            "adam": optax.adamw(
+                adam_learning_rate,
+                b1=adam_b1,
+                b2=adam_b2,
+                eps=adam_eps,
+                weight_decay=adam_weight_decay,
+            ),
+        },
+        _matrix_labels(higher_rank, "adamuon", "adam"),
+    )
+
+
+@register(
+    "normuon",
+    family="matrix",
+    reference=LI_2025,
+    state_per_param=2,
+    defaults={"learning_rate": 0.02},
+    also_in=(),
+    authors=Authors(
+        code="pytorch_optimizer==4.1.0 (NorMuon)",
+        preset={"matrix_layout": "out_in", "adam_learning_rate": 3e-4, "adam_b2": 0.95},
+        differences=(
+            "float32 Newton-Schulz (pytorch_optimizer: bfloat16); AdamW fallback with the "
+            "NorMuon lr and b2 0.999"
+        ),
+    ),
+)
+def normuon(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: float = 0.95,
+    b2: float = 0.95,
+    eps: float = 1e-10,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any | None = None,
+    *,
+    nesterov: bool = True,
+    update_scale: str = "preserve_norm",
+    consistent_rms: float | None = None,
+    ns_coeffs: Sequence[float] | Sequence[Sequence[float]] = MUON_NS_COEFFS,
+    ns_steps: int = 5,
+    ns_eps: float = 1e-7,
+    higher_rank: str = "flatten",
+    matrix_layout: str = "in_out",
+    adam_learning_rate: optax.ScalarOrSchedule | None = None,
+    adam_b1: float = 0.9,
+    adam_b2: float = 0.999,
+    adam_eps: float = 1e-10,
+    adam_weight_decay: float = 0.0,
+) -> optax.GradientTransformation:
+    r"""NorMuon: Muon with a per-neuron second moment of the orthogonalised update.
+
+    .. math::
+       W_{t+1} = W_t - \eta\,\big(u_t + \lambda W_t\big),
+
+    with :math:`u_t` of :func:`optzoo.scale_by_normuon`. Leaves of rank >= 2 take this
+    update (rank > 2 by the ``higher_rank`` rule); scalars and vectors take AdamW, as in
+    pytorch_optimizer's ``use_muon=False`` groups.
+
+    Args:
+      learning_rate: step size :math:`\eta` of the matrix leaves.
+      beta: momentum decay.
+      b2: decay of the per-neuron second moment.
+      eps: denominator and Frobenius-norm epsilon.
+      weight_decay: decoupled weight decay :math:`\lambda` of the matrix leaves.
+      weight_decay_mask: mask (or callable) for that weight decay.
+      nesterov: orthogonalise the Nesterov look-ahead.
+      update_scale: ``"preserve_norm"`` or ``"match_rms"``.
+      consistent_rms: shape-scale RMS with ``"preserve_norm"`` (``None``: Muon's).
+      ns_coeffs: Newton-Schulz coefficients.
+      ns_steps: Newton-Schulz steps.
+      ns_eps: epsilon of the Newton-Schulz normalisation.
+      higher_rank: ``"flatten"`` or ``"batch"``.
+      matrix_layout: ``"in_out"`` (JAX) or ``"out_in"`` (PyTorch).
+      adam_learning_rate: AdamW step size for the other leaves (default: ``learning_rate``).
+      adam_b1: AdamW first-moment decay.
+      adam_b2: AdamW second-moment decay.
+      adam_eps: AdamW epsilon.
+      adam_weight_decay: AdamW weight decay.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.normuon(0.02, weight_decay=0.01)
+
+    References:
+      Li, Liu, Liang, Chen, Zhao. NorMuon: Making Muon more efficient and scalable.
+      2025. https://arxiv.org/abs/2510.05491
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    check_decay("adam_b1", adam_b1)
+    check_decay("adam_b2", adam_b2)
+    check_nonnegative("adam_eps", adam_eps)
+    check_nonnegative("adam_weight_decay", adam_weight_decay)
+    if adam_learning_rate is None:
+        adam_learning_rate = learning_rate
+    return optax.partition(
+        {
+            "normuon": optax.chain(
+                scale_by_normuon(
+                    beta,
+                    b2,
+                    eps,
+                    ns_coeffs,
+                    ns_steps,
+                    ns_eps,
+                    nesterov=nesterov,
+                    update_scale=update_scale,
+                    consistent_rms=consistent_rms,
+                    higher_rank=higher_rank,
+                    matrix_layout=matrix_layout,
+                ),
+                optax.add_decayed_weights(weight_decay, weight_decay_mask),
+                scale_by_learning_rate(learning_rate),
+            ),
+            "adam": optax.adamw(
+                adam_learning_rate,
+                b1=adam_b1,
+                b2=adam_b2,
+                eps=adam_eps,
+                weight_decay=adam_weight_decay,
+            ),
+        },
+        _matrix_labels(higher_rank, "normuon", "adam"),
     )
