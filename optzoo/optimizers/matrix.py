@@ -718,14 +718,6 @@ def psgd_kron(
     state_per_param=2,
     defaults={"learning_rate": 0.02},
     also_in=(),
-    authors=Authors(
-        code="pytorch_optimizer==4.1.0 (AdaMuon)",
-        preset={"matrix_layout": "out_in", "adam_learning_rate": 3e-4},
-        differences=(
-            "float32 Newton-Schulz (pytorch_optimizer: bfloat16); AdamW fallback with the "
-            "AdaMuon lr"
-        ),
-    ),
 )
 def adamuon(
     learning_rate: optax.ScalarOrSchedule,
@@ -832,14 +824,6 @@ def adamuon(
     state_per_param=2,
     defaults={"learning_rate": 0.02},
     also_in=(),
-    authors=Authors(
-        code="pytorch_optimizer==4.1.0 (NorMuon)",
-        preset={"matrix_layout": "out_in", "adam_learning_rate": 3e-4, "adam_b2": 0.95},
-        differences=(
-            "float32 Newton-Schulz (pytorch_optimizer: bfloat16); AdamW fallback with the "
-            "NorMuon lr and b2 0.999"
-        ),
-    ),
 )
 def normuon(
     learning_rate: optax.ScalarOrSchedule,
