@@ -821,7 +821,7 @@ def adamuon(
     "normuon",
     family="matrix",
     reference=LI_2025,
-    state_per_param=2,
+    state_per_param=1,
     defaults={"learning_rate": 0.02},
     also_in=(),
 )
