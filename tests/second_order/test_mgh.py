@@ -7,6 +7,11 @@ asserted in the slow test are the ones measured by ``benchmarks/mgh.py``
 they keep the counts from falling.
 """
 
+import os
+import pathlib
+import subprocess
+import sys
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -147,9 +152,35 @@ SOLVED = {
 }
 
 
+def _in_fresh_process(request) -> bool:
+    """Runs this test again in a new interpreter and reports its outcome; ``False`` inside it.
+
+    In the slow suite an xdist worker that had run many other tests (torch and the authors'
+    packages loaded) crashed twice with a segmentation fault inside XLA's compilation of the
+    Gauss-Newton solver, which passes in a process of its own.
+    """
+    if os.environ.get("OPTZOO_FRESH_PROCESS"):
+        return False
+    root = pathlib.Path(__file__).resolve().parents[2]
+    env = {**os.environ, "OPTZOO_FRESH_PROCESS": "1"}
+    cmd = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider"]
+    proc = subprocess.run(
+        [*cmd, "-m", "slow", request.node.nodeid],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    return True
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("method", [*MINIMIZE_METHODS, *LEAST_SQUARES_METHODS])
-def test_mgh_solved_counts_and_no_false_success(x64, method):
+def test_mgh_solved_counts_and_no_false_success(x64, method, request):
+    if _in_fresh_process(request):
+        return
     solved = 0
     for p in MGH_PROBLEMS:
         x0 = jnp.asarray(p.x0)
