@@ -27,3 +27,22 @@ def with_decoupled_decay(
         add_decayed_weights(weight_decay, mask),
         scale_by_learning_rate(learning_rate),
     )
+
+
+def with_coupled_decay(
+    direction: optax.GradientTransformation,
+    learning_rate: optax.ScalarOrSchedule,
+    weight_decay: optax.ScalarOrSchedule,
+    mask: Any = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""The L2 form: the decay added to the gradient, then ``direction``, then the learning rate.
+
+    Returns ``optax.chain(add_decayed_weights(weight_decay, mask), direction,
+    scale_by_learning_rate(learning_rate))``: ``direction`` sees :math:`g_t + \lambda x_t`
+    (PyTorch's ``weight_decay`` in SGD and Adam).
+    """
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask),
+        direction,
+        scale_by_learning_rate(learning_rate),
+    )

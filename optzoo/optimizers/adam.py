@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import check_decay, check_finite, check_nonnegative
-from optzoo.optimizers._common import with_decoupled_decay
+from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import (
     scale_by_adabound,
@@ -1852,10 +1852,8 @@ def qhadam(
       https://arxiv.org/abs/1810.06801
     """
     check_nonnegative("weight_decay", weight_decay)
-    return optax.chain(
-        add_decayed_weights(weight_decay, mask),
-        scale_by_qhadam(b1=b1, b2=b2, nu1=nu1, nu2=nu2, eps=eps),
-        scale_by_learning_rate(learning_rate),
+    return with_coupled_decay(
+        scale_by_qhadam(b1=b1, b2=b2, nu1=nu1, nu2=nu2, eps=eps), learning_rate, weight_decay, mask
     )
 
 
@@ -1912,13 +1910,8 @@ def adamod(
     """
     check_nonnegative("weight_decay", weight_decay)
     direction = scale_by_adamod(b1=b1, b2=b2, b3=b3, eps=eps)
-    if not decouple:
-        return optax.chain(
-            add_decayed_weights(weight_decay, mask),
-            direction,
-            scale_by_learning_rate(learning_rate),
-        )
-    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+    tail = with_decoupled_decay if decouple else with_coupled_decay
+    return tail(direction, learning_rate, weight_decay, mask)
 
 
 @register(

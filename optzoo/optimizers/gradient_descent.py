@@ -7,11 +7,10 @@ from typing import Any
 import optax
 
 from optzoo.core.validation import check_nonnegative, check_unit_interval
-from optzoo.optimizers._common import with_decoupled_decay
+from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.momentum import scale_by_aggmo, scale_by_pnm, scale_by_qhm, trace
 from optzoo.transforms.scaling import scale_by_learning_rate
-from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = ["gd", "sgd", "momentum", "nesterov", "qhm", "aggmo", "pnm", "sgdw"]
 
@@ -259,11 +258,7 @@ def qhm(
       https://arxiv.org/abs/1810.06801
     """
     check_nonnegative("weight_decay", weight_decay)
-    return optax.chain(
-        add_decayed_weights(weight_decay, mask),
-        scale_by_qhm(momentum, nu),
-        scale_by_learning_rate(learning_rate),
-    )
+    return with_coupled_decay(scale_by_qhm(momentum, nu), learning_rate, weight_decay, mask)
 
 
 @register(
@@ -314,11 +309,7 @@ def aggmo(
       Stability Through Passive Damping. 2018. https://arxiv.org/abs/1804.00325
     """
     check_nonnegative("weight_decay", weight_decay)
-    return optax.chain(
-        add_decayed_weights(weight_decay, mask),
-        scale_by_aggmo(betas),
-        scale_by_learning_rate(learning_rate),
-    )
+    return with_coupled_decay(scale_by_aggmo(betas), learning_rate, weight_decay, mask)
 
 
 XIE_2021_PNM = Reference(

@@ -1477,6 +1477,14 @@ def scale_by_qhadam(
     return optax.GradientTransformation(init_fn, update_fn)
 
 
+def _torch_adam_factor(count: jax.Array, b1: Any, b2: Any) -> jax.Array:
+    """PyTorch Adam's step factor :math:`\\sqrt{1 - \\beta_2^t} / (1 - \\beta_1^t)`, for updates
+    that add eps to the raw :math:`\\sqrt{v_t}`; a float power, so eager steps do not
+    recompile per step count."""
+    t = count.astype(jnp.result_type(float))
+    return jnp.sqrt(1 - b2**t) / (1 - b1**t)
+
+
 class ScaleByAdaModState(NamedTuple):
     """Step count, Adam's moments and the running average ``eta`` of the step sizes."""
 
@@ -1528,8 +1536,7 @@ def scale_by_adamod(
         mu = _ema(updates, state.mu, b1)
         nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
         count = optax.safe_increment(state.count)
-        t = count.astype(jnp.result_type(float))  # a float power: no recompilation when eager
-        factor = jnp.sqrt(1 - b2**t) / (1 - b1**t)
+        factor = _torch_adam_factor(count, b1, b2)
         step = jax.tree.map(lambda v: factor.astype(v.dtype) / (jnp.sqrt(v) + eps), nu)
         eta = _ema(step, state.eta, b3)
         out = jax.tree.map(lambda a, s, m: jnp.minimum(a, s) * m, step, eta, mu)
@@ -1586,8 +1593,7 @@ def scale_by_diffgrad(
         mu = _ema(updates, state.mu, b1)
         nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
         count = optax.safe_increment(state.count)
-        t = count.astype(jnp.result_type(float))  # a float power: no recompilation when eager
-        factor = jnp.sqrt(1 - b2**t) / (1 - b1**t)
+        factor = _torch_adam_factor(count, b1, b2)
         out = jax.tree.map(
             lambda g, p, m, v: (
                 factor.astype(m.dtype) * jax.nn.sigmoid(jnp.abs(p - g)) * m / (jnp.sqrt(v) + eps)
