@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
+import jax.numpy as jnp
 import optax
 
 from optzoo.transforms.scaling import scale_by_learning_rate
@@ -45,4 +47,47 @@ def with_coupled_decay(
         add_decayed_weights(weight_decay, mask),
         direction,
         scale_by_learning_rate(learning_rate),
+    )
+
+
+def with_decay_after_step(
+    direction: optax.GradientTransformation,
+    learning_rate: optax.ScalarOrSchedule,
+    weight_decay: optax.ScalarOrSchedule,
+    mask: Any = None,
+    *,
+    scaled_by_learning_rate: bool = True,
+) -> optax.GradientTransformationExtraArgs:
+    r"""The decay of code that shrinks the weights after stepping them.
+
+    :math:`x_{t+1} = (1 - c_t)(x_t - \eta_t u_t)` with :math:`c_t = \eta_t \lambda_t`
+    (``scaled_by_learning_rate``, e.g. the GaLore authors' AdamW) or :math:`c_t = \lambda_t`
+    (the LaProp authors'): the update is :math:`(1 - c_t)(-\eta_t u_t) - c_t x_t`. It
+    differs from :func:`with_decoupled_decay` by :math:`c_t \eta_t u_t`. ``update`` needs
+    ``params``.
+    """
+
+    def factor(count: jax.Array) -> jax.Array:
+        wd = weight_decay(count) if callable(weight_decay) else weight_decay
+        if not scaled_by_learning_rate:
+            return jnp.asarray(wd)
+        lr = learning_rate(count) if callable(learning_rate) else learning_rate
+        return jnp.asarray(lr) * jnp.asarray(wd)
+
+    def init_fn(params: optax.Params) -> optax.ScaleByScheduleState:
+        del params
+        return optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("a decay applied after the step needs params: update(g, s, params)")
+        c = factor(state.count)
+        new = jax.tree.map(lambda u, x: ((1 - c) * u - c * x).astype(u.dtype), updates, params)
+        return new, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
+
+    shrink = optax.GradientTransformation(init_fn, update_fn)
+    return optax.chain(
+        direction,
+        scale_by_learning_rate(learning_rate),
+        shrink if mask is None else optax.masked(shrink, mask),
     )

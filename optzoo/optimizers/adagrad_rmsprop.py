@@ -456,6 +456,14 @@ CHOUDHURY_2024_KATE = Reference(
     reference=CHOUDHURY_2024_KATE,
     state_per_param=2,
     defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="the authors' KATE class (codes/optimizers.py of nazya/KATE)",
+        preset={"learning_rate": 1.0, "eps_in_sum": False},
+        differences="the authors add eps to the sum of squares in the denominators only "
+        "(eps_in_sum=False); optzoo, as pytorch_optimizer, accumulates it every step; "
+        "create()'s lr 1e-2 vs the authors' 1",
+        no_package="the authors published their experiment code (nazya/KATE), no package",
+    ),
 )
 def kate(
     learning_rate: optax.ScalarOrSchedule,
@@ -463,6 +471,8 @@ def kate(
     eps: float = 1e-8,
     weight_decay: float = 0.0,
     mask: Any = None,
+    *,
+    eps_in_sum: bool = True,
 ) -> optax.GradientTransformation:
     r"""KATE: a scale-invariant AdaGrad without the square root (:func:`scale_by_kate`).
 
@@ -480,6 +490,9 @@ def kate(
       eps: added to :math:`b_t^2` every step.
       weight_decay: decoupled decay :math:`\lambda`.
       mask: which leaves decay, as in optax.
+      eps_in_sum: accumulate ``eps`` in the sum of squares (pytorch_optimizer); ``False``
+        adds it to the denominators only, as the authors' code
+        (``optzoo.create("kate", preset="authors")``).
 
     Returns:
       A ``GradientTransformation``.
@@ -496,5 +509,8 @@ def kate(
     """
     check_nonnegative("weight_decay", weight_decay)
     return with_decoupled_decay(
-        scale_by_kate(delta=delta, eps=eps), learning_rate, weight_decay, mask
+        scale_by_kate(delta=delta, eps=eps, eps_in_sum=eps_in_sum),
+        learning_rate,
+        weight_decay,
+        mask,
     )

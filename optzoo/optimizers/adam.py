@@ -16,7 +16,11 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import check_decay, check_finite, check_nonnegative
-from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
+from optzoo.optimizers._common import (
+    with_coupled_decay,
+    with_decay_after_step,
+    with_decoupled_decay,
+)
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import (
     scale_by_adabound,
@@ -1010,27 +1014,12 @@ def laprop(
             weight_decay,
             mask,
         )
-    shrink = _shrink_stepped_weights(weight_decay)
-    return optax.chain(
+    return with_decay_after_step(
         scale_by_laprop(b1=b1, b2=b2, eps=eps),
-        scale_by_learning_rate(learning_rate),
-        shrink if mask is None else optax.masked(shrink, mask),
-    )
-
-
-def _shrink_stepped_weights(
-    weight_decay: optax.ScalarOrSchedule,
-) -> optax.GradientTransformation:
-    # x + u -> (1 - wd)(x + u), i.e. u -> (1 - wd) u - wd x (LaProp authors' weight decay).
-    def update_fn(updates, state, params=None):
-        if params is None:
-            raise ValueError("laprop(decay_after_step=True) needs params")
-        wd = weight_decay(state.count) if callable(weight_decay) else weight_decay
-        new = jax.tree.map(lambda u, x: ((1 - wd) * u - wd * x).astype(u.dtype), updates, params)
-        return new, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
-
-    return optax.GradientTransformation(
-        lambda params: optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32)), update_fn
+        learning_rate,
+        weight_decay,
+        mask,
+        scaled_by_learning_rate=False,
     )
 
 

@@ -956,6 +956,14 @@ BERRADA_2020_ALIG = Reference(
     state_per_param=1,
     needs=("value",),
     also_in=(),
+    authors=Authors(
+        code="the authors' alig/th/alig.py (oval-group/ali-g)",
+        preset={"eps": 1e-5},
+        differences="the authors add 1e-5 to the squared gradient norm, optzoo 1e-6 (as "
+        "pytorch_optimizer)",
+        no_package="the authors' package is not on the package index, and its step calls "
+        "torch's removed add_(scalar, tensor) form",
+    ),
 )
 def alig(
     learning_rate: jax.typing.ArrayLike | None = None,
@@ -1058,6 +1066,10 @@ PAN_2024_ADAMG = Reference(
     reference=PAN_2024_ADAMG,
     state_per_param=3,
     also_in=(),
+    authors=Authors(
+        code="paper, Algorithm 1 (AdamG)",
+        no_package="the authors published no code",
+    ),
 )
 def adamg(
     learning_rate: optax.ScalarOrSchedule = 1.0,

@@ -13,8 +13,8 @@ from typing import Any
 import jax
 import optax
 
-from optzoo.optimizers._common import with_decoupled_decay
-from optzoo.registry import Reference, register
+from optzoo.optimizers._common import with_decay_after_step, with_decoupled_decay
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.low_rank import scale_by_galore_adam
 
 __all__ = ["galore_adamw"]
@@ -34,6 +34,13 @@ ZHAO_2024_GALORE = Reference(
     reference=ZHAO_2024_GALORE,
     state_per_param=0.375,
     defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="galore-torch==1.0",
+        preset={"learning_rate": 1e-3, "decay_after_step": True},
+        differences="the authors' GaLoreAdamW shrinks the stepped weights by (1 - lr * wd) "
+        "after the step (decay_after_step=True), optzoo decays before it as AdamW; create()'s "
+        "lr 1e-2 vs 1e-3",
+    ),
 )
 def galore_adamw(
     learning_rate: optax.ScalarOrSchedule,
@@ -47,6 +54,7 @@ def galore_adamw(
     mask: Any = None,
     *,
     torch_refresh: bool = False,
+    decay_after_step: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     r"""GaLore-AdamW: Adam in a rank-:math:`r` SVD subspace of each matrix's gradient.
 
@@ -66,6 +74,10 @@ def galore_adamw(
       mask: weight-decay mask.
       torch_refresh: refresh the projection at ``pytorch_optimizer``'s steps (1 and
         :math:`kT`, 1-based) instead of the authors' (:math:`1 + kT`).
+      decay_after_step: the authors' decay,
+        :math:`x_{t+1} = (1 - \eta\lambda)(x_t - \eta u_t)`, instead of AdamW's
+        :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)`
+        (``optzoo.create("galore_adamw", preset="authors")``).
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -91,4 +103,6 @@ def galore_adamw(
         eps=eps,
         torch_refresh=torch_refresh,
     )
+    if decay_after_step:
+        return with_decay_after_step(direction, learning_rate, weight_decay, mask)
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)

@@ -718,6 +718,22 @@ def psgd_kron(
     state_per_param=2,
     defaults={"learning_rate": 0.02},
     also_in=(),
+    authors=Authors(
+        code="the authors' adamuon.py (Chongjie-Si/AdaMuon)",
+        preset={
+            "b1": 0.95,
+            "b2": 0.999,
+            "eps": 1e-8,
+            "weight_decay": 0.01,
+            "nesterov": True,
+        },
+        differences="the authors orthogonalise the Nesterov look-ahead (nesterov=True) with "
+        "momentum 0.95, b2 0.999, eps 1e-8, wd 0.01; optzoo follows pytorch_optimizer "
+        "(plain momentum 0.9, b2 0.95, eps 1e-10, no decay); their Newton-Schulz runs in "
+        "bfloat16 on CUDA, and a rank-3 leaf has no rule there (optzoo flattens it)",
+        no_package="the authors published a source file for CUDA and torch.distributed "
+        "(adamuon.py), no package",
+    ),
 )
 def adamuon(
     learning_rate: optax.ScalarOrSchedule,
@@ -738,6 +754,7 @@ def adamuon(
     adam_b2: float = 0.999,
     adam_eps: float = 1e-10,
     adam_weight_decay: float = 0.0,
+    nesterov: bool = False,
 ) -> optax.GradientTransformation:
     r"""AdaMuon: Muon's orthogonalised momentum with an element-wise second moment.
 
@@ -768,6 +785,8 @@ def adamuon(
       adam_b2: AdamW second-moment decay.
       adam_eps: AdamW epsilon.
       adam_weight_decay: AdamW weight decay.
+      nesterov: orthogonalise the Nesterov look-ahead of the momentum, as the authors'
+        code (``optzoo.create("adamuon", preset="authors")`` selects their defaults).
 
     Returns:
       A ``GradientTransformation``.
@@ -801,6 +820,7 @@ def adamuon(
                     consistent_rms=consistent_rms,
                     higher_rank=higher_rank,
                     matrix_layout=matrix_layout,
+                    nesterov=nesterov,
                 ),
                 optax.add_decayed_weights(weight_decay, weight_decay_mask),
                 scale_by_learning_rate(learning_rate),
@@ -824,6 +844,15 @@ def adamuon(
     state_per_param=1,
     defaults={"learning_rate": 0.02},
     also_in=(),
+    authors=Authors(
+        code="the authors' normuon.py (SingleDeviceNorMuon)",
+        preset={"matrix_layout": "out_in", "higher_rank": "batch"},
+        differences="the authors' PyTorch weights have the neurons on the rows "
+        "(matrix_layout='out_in') and a rank-3 leaf is a batch of matrices "
+        "(higher_rank='batch'); their Newton-Schulz runs in bfloat16",
+        no_package="the authors' package installs from GitHub only (zichongli5/NorMuon), "
+        "not from the package index",
+    ),
 )
 def normuon(
     learning_rate: optax.ScalarOrSchedule,

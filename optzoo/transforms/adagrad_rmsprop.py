@@ -342,7 +342,10 @@ class ScaleByKateState(NamedTuple):
 
 
 def scale_by_kate(
-    delta: jax.typing.ArrayLike = 0.0, eps: jax.typing.ArrayLike = 1e-8
+    delta: jax.typing.ArrayLike = 0.0,
+    eps: jax.typing.ArrayLike = 1e-8,
+    *,
+    eps_in_sum: bool = True,
 ) -> optax.GradientTransformation:
     r"""KATE scaling: AdaGrad without the square root, made scale-invariant by a second sum.
 
@@ -351,9 +354,15 @@ def scale_by_kate(
        m_t^2 = m_{t-1}^2 + \delta g_t^2 + \frac{g_t^2}{b_t^2},\qquad
        u_t = \frac{m_t\, g_t}{b_t^2}.
 
+    With ``eps_in_sum=False`` (the authors' code) :math:`\epsilon` is not accumulated:
+    :math:`b_t^2 = b_{t-1}^2 + g_t^2` and :math:`b_t^2 + \epsilon` takes its place in
+    :math:`m_t` and :math:`u_t`.
+
     Args:
       delta: :math:`\delta \ge 0`, the weight of the plain squared gradients in :math:`m`.
       eps: added to :math:`b_t^2` every step.
+      eps_in_sum: accumulate :math:`\epsilon` in :math:`b_t^2` (pytorch_optimizer) rather
+        than add it to the denominator only (the authors' code).
 
     Returns:
       A ``GradientTransformation`` with state :class:`ScaleByKateState`.
@@ -372,14 +381,16 @@ def scale_by_kate(
 
     def update_fn(updates, state, params=None):
         del params
-        b2 = jax.tree.map(lambda g, b: b * b + _square(g) + eps, updates, state.b)
+        added = eps if eps_in_sum else 0.0
+        b2 = jax.tree.map(lambda g, b: b * b + _square(g) + added, updates, state.b)
+        denom = b2 if eps_in_sum else jax.tree.map(lambda bb: bb + eps, b2)
         m = jax.tree.map(
-            lambda g, m, bb: jnp.sqrt(m * m + delta * _square(g) + _square(g) / bb),
+            lambda g, m, d: jnp.sqrt(m * m + delta * _square(g) + _square(g) / d),
             updates,
             state.m,
-            b2,
+            denom,
         )
-        out = jax.tree.map(lambda g, m, bb: m * g / bb, updates, m, b2)
+        out = jax.tree.map(lambda g, m, d: m * g / d, updates, m, denom)
         return out, ScaleByKateState(m=m, b=jax.tree.map(jnp.sqrt, b2))
 
     return optax.GradientTransformation(init_fn, update_fn)

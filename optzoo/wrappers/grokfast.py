@@ -14,7 +14,7 @@ from optzoo.core.validation import (
     check_finite,
     check_nonnegative,
 )
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 
 __all__ = ["GrokfastState", "grokfast", "grokfast_adamw"]
 
@@ -104,6 +104,14 @@ def grokfast(
     state_per_param=3,
     defaults={"learning_rate": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="the authors' gradfilter_ema (grokfast.py) before torch.optim.AdamW, as their main.py",
+        preset={"normalize_lr": False, "b2": 0.98},
+        differences="the authors' AdamW steps by the plain learning rate with betas "
+        "(0.9, 0.98); optzoo divides the rate by 1 + lamb (normalize_lr) and takes b2 0.99 "
+        "as pytorch_optimizer",
+        no_package="the authors published source files (ironjr/grokfast), no package",
+    ),
 )
 def grokfast_adamw(
     learning_rate: optax.ScalarOrSchedule,

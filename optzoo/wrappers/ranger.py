@@ -9,7 +9,7 @@ import optax
 
 from optzoo.core.validation import check_betas, check_finite, check_nonnegative
 from optzoo.optimizers._common import with_decoupled_decay
-from optzoo.registry import Reference, register
+from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_radam
 from optzoo.wrappers.gradient_filters import centralize_gradients
 from optzoo.wrappers.lookahead import with_lookahead
@@ -32,6 +32,14 @@ WRIGHT_2019_RANGER = Reference(
     state_per_param=3,
     defaults={"learning_rate": 1e-3},
     also_in=(),
+    authors=Authors(
+        code="the author's ranger.py (Ranger 20.4.11, with gradient centralisation)",
+        preset={"gc_layout": "out_in"},
+        differences="the author's PyTorch weights centralise over all axes but the first "
+        "(gc_layout='out_in'); optzoo's JAX kernels over all but the last",
+        no_package="the author published source files (lessw2020/Ranger-Deep-Learning-"
+        "Optimizer), not on the package index",
+    ),
 )
 def ranger(
     learning_rate: optax.ScalarOrSchedule,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pathlib
 import sys
 
+import numpy as np
 import pytest
 
 import optzoo
@@ -170,3 +171,83 @@ def test_authors_package_flags(name, ours_extra, theirs_extra, torch_float64):
     ours = R.run_optzoo(optzoo.create(name, preset="authors", **ours_kw, **ours_extra))
     err = R.displacement_error(ours, theirs)
     assert err <= R.TOL["float64"], (name, ours_extra, err)
+
+
+# --------------------------------------------------------------- ALI-G and AdamG (no package)
+
+
+def _loss_value(x, t):
+    """A positive loss for ALI-G's Polyak step (the shared loss plus a constant; the
+    interpolation setting assumes a minimum near 0, the gradient is unchanged)."""
+    return float(R.loss(x, t)) + 10.0
+
+
+@pytest.mark.parametrize("adjusted", [False, True])
+def test_alig_matches_the_authors_step(adjusted):
+    """Transcription of the authors' ``AliG.step`` (oval-group/ali-g, alig/th/alig.py):
+    ``gamma = min(f / (|g|^2 + eps), max_lr)``, ``x -= gamma g``, then standard
+    (``z = mu z - gamma g; x += mu z``) or adjusted (``z = mu z - g; x += gamma mu z``)
+    momentum."""
+    import jax.numpy as jnp
+
+    max_lr, mu, eps = 0.1, 0.9, 1e-5
+
+    def step(x, g, z, t):
+        sq = sum(float(np.sum(g[k] ** 2)) for k in g)
+        gamma = min(_loss_value(x, t - 1) / (sq + eps), max_lr)
+        for k in x:
+            x[k] = x[k] - gamma * g[k]
+            if adjusted:
+                z[k] = mu * z[k] - g[k]
+                x[k] = x[k] + gamma * mu * z[k]
+            else:
+                z[k] = mu * z[k] - gamma * g[k]
+                x[k] = x[k] + mu * z[k]
+        return x, z
+
+    theirs = R.run_numpy(step, {k: np.zeros_like(a) for k, a in R.init_params().items()})
+    tx = optzoo.create(
+        "alig", preset="authors", learning_rate=max_lr, momentum=mu, adjusted_momentum=adjusted
+    )
+    ours = R.run_optzoo(
+        tx, extra=lambda p, t: {"value": R.loss(p, t, lambda a: jnp.asarray(a)) + 10.0}
+    )
+    err = R.displacement_error(ours, theirs)
+    if adjusted:
+        assert err <= 1e-10, err
+    else:
+        R.check(
+            "alig",
+            err,
+            "NumPy transcription of the authors' AliG.step",
+            kind="transcription",
+        )
+
+
+def test_adamg_matches_algorithm_1():
+    """AdamG, Algorithm 1 of Pan et al. 2024 (the authors published no code), with the
+    coupled decay: ``v = b2 v + (1-b2) g^2``, ``r = b3 r + (1-b3) p v^q``,
+    ``m = b1 m + (1-b1) r g``, ``x -= min(lr, 1/sqrt(t)) m_hat / (sqrt(v_hat) + eps)``."""
+    lr, b1, b2, b3, p, q, eps, wd = 1.0, 0.95, 0.999, 0.95, 0.2, 0.24, 1e-8, 1e-2
+
+    def step(x, g, state, t):
+        m, v, r = state
+        for k in x:
+            gk = g[k] + wd * x[k]
+            v[k] = b2 * v[k] + (1 - b2) * gk * gk
+            r[k] = b3 * r[k] + (1 - b3) * p * v[k] ** q
+            m[k] = b1 * m[k] + (1 - b1) * r[k] * gk
+            m_hat = m[k] / (1 - b1**t)
+            v_hat = v[k] / (1 - b2**t)
+            x[k] = x[k] - min(lr, 1 / np.sqrt(t)) * m_hat / (np.sqrt(v_hat) + eps)
+        return x, (m, v, r)
+
+    zeros = lambda: {k: np.zeros_like(a) for k, a in R.init_params().items()}  # noqa: E731
+    theirs = R.run_numpy(step, (zeros(), zeros(), zeros()))
+    ours = R.run_optzoo(optzoo.create("adamg", preset="authors", weight_decay=wd))
+    R.check(
+        "adamg",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of Algorithm 1",
+        kind="transcription",
+    )

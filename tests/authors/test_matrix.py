@@ -359,3 +359,104 @@ def test_shampoo_matches_the_paper():
 def test_the_new_arguments_reject_bad_values_by_name(name, kwargs, culprit):
     with pytest.raises(ValueError, match=culprit):
         optzoo.create(name, **kwargs)
+
+
+# --------------------------------------------------------------- AdaMuon and NorMuon
+
+
+def _newton_schulz(g, steps=5):
+    """Muon's quintic Newton-Schulz on the last two axes, in float64 (the authors' code
+    runs it in bfloat16 on CUDA)."""
+    a, b, c = 3.4445, -4.7750, 2.0315
+    tall = g.shape[-2] > g.shape[-1]
+    x = np.swapaxes(g, -1, -2) if tall else g
+    x = x / (np.linalg.norm(x, axis=(-2, -1), keepdims=True) + 1e-7)
+    for _ in range(steps):
+        s = x @ np.swapaxes(x, -1, -2)
+        x = a * x + (b * s + c * s @ s) @ x
+    return np.swapaxes(x, -1, -2) if tall else x
+
+
+def _adamw_step(x, g, m, v, t, lr, b1, b2, eps):
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g * g
+    x = x - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+    return x, m, v
+
+
+def test_adamuon_matches_the_authors_step():
+    """The authors' ``AdaMuon.step`` (adamuon.py): Nesterov momentum, Newton-Schulz, an
+    element-wise second moment with bias correction, renormalisation to
+    ``sqrt(min(shape)) / |O|_F`` and the step ``0.2 sqrt(max(m, n)) lr``, decay
+    ``x *= 1 - lr wd`` first. The vector takes AdamW (optzoo's ``adam_*`` defaults); the
+    authors' code has no rule for a rank-3 leaf, so it is given the (6, 4) matrix optzoo
+    makes of it."""
+    lr, mom, b2, eps, wd = 0.02, 0.95, 0.999, 1e-8, 0.01
+
+    def step(x, g, state, t):
+        buf, v, am, av = state
+        for k in ("matrix", "tensor"):
+            gk = g[k].reshape(-1, g[k].shape[-1])
+            buf[k] = mom * buf[k] + (1 - mom) * gk
+            o = _newton_schulz((1 - mom) * gk + mom * buf[k])
+            v[k] = b2 * v[k] + (1 - b2) * o * o
+            o = o / (np.sqrt(v[k] / (1 - b2**t)) + eps)
+            o = o * min(o.shape) ** 0.5 / (np.linalg.norm(o) + eps)
+            xk = x[k].reshape(o.shape) * (1 - lr * wd)
+            x[k] = (xk - lr * 0.2 * max(o.shape) ** 0.5 * o).reshape(x[k].shape)
+        x["vector"], am, av = _adamw_step(
+            x["vector"], g["vector"], am, av, t, lr, 0.9, 0.999, 1e-10
+        )
+        return x, (buf, v, am, av)
+
+    mats = {
+        k: np.zeros((R.INIT[k].size // R.INIT[k].shape[-1], R.INIT[k].shape[-1]))
+        for k in ("matrix", "tensor")
+    }
+    state = (mats, {k: a.copy() for k, a in mats.items()}, np.zeros(5), np.zeros(5))
+    theirs = R.run_numpy(step, state)
+    ours = R.run_optzoo(optzoo.create("adamuon", preset="authors", learning_rate=lr))
+    R.check(
+        "adamuon",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of the authors' AdaMuon.step (Newton-Schulz in float64)",
+        kind="transcription",
+    )
+
+
+def test_normuon_matches_the_authors_step():
+    """The authors' ``SingleDeviceNorMuon.step`` / ``normuon_update`` (normuon.py):
+    Nesterov momentum, Newton-Schulz per matrix of the last two axes, an EMA of the mean
+    square of each row (no bias correction), the update renormalised to the Frobenius norm
+    of the orthogonalised one and scaled by ``sqrt(max(1, rows / cols))``, decay
+    ``x *= 1 - lr wd`` first. The vector takes AdamW (optzoo's ``adam_*`` defaults)."""
+    lr, mom, b2, wd = 0.02, 0.95, 0.95, 0.01
+
+    def step(x, g, state, t):
+        buf, v, am, av = state
+        for k in ("matrix", "tensor"):
+            buf[k] = mom * buf[k] + (1 - mom) * g[k]
+            o = _newton_schulz((1 - mom) * g[k] + mom * buf[k])
+            norm = np.linalg.norm(o, axis=(-2, -1), keepdims=True)
+            v[k] = b2 * v[k] + (1 - b2) * np.mean(o * o, axis=-1, keepdims=True)
+            o = o / (np.sqrt(v[k]) + 1e-10)
+            o = o * norm / (np.linalg.norm(o, axis=(-2, -1), keepdims=True) + 1e-10)
+            o = o * max(1, g[k].shape[-2] / g[k].shape[-1]) ** 0.5
+            x[k] = x[k] * (1 - lr * wd) - lr * o
+        x["vector"], am, av = _adamw_step(
+            x["vector"], g["vector"], am, av, t, lr, 0.9, 0.999, 1e-10
+        )
+        return x, (buf, v, am, av)
+
+    buf = {k: np.zeros_like(R.INIT[k]) for k in ("matrix", "tensor")}
+    v = {k: np.zeros(R.INIT[k].shape[:-1] + (1,)) for k in ("matrix", "tensor")}
+    theirs = R.run_numpy(step, (buf, v, np.zeros(5), np.zeros(5)))
+    ours = R.run_optzoo(
+        optzoo.create("normuon", preset="authors", learning_rate=lr, weight_decay=wd)
+    )
+    R.check(
+        "normuon",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of the authors' SingleDeviceNorMuon.step (Newton-Schulz in float64)",
+        kind="transcription",
+    )

@@ -88,3 +88,12 @@ def test_a_preset_naming_an_unknown_argument_is_rejected_at_registration():
             return optax.sgd(learning_rate)
 
     assert "_test_bad_preset" not in registry._REGISTRY
+
+
+def test_every_registered_optimizer_is_checked_against_its_authors():
+    missing = [
+        n
+        for n in registry.names()
+        if registry.info(n).authors is None or not (make_table.MEASURED / f"{n}.json").exists()
+    ]
+    assert not missing, f"no authors' record or measurement (tests/authors/) for {missing}"

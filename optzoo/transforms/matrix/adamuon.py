@@ -47,6 +47,7 @@ def scale_by_adamuon(
     consistent_rms: float | None = 0.2,
     higher_rank: str = "flatten",
     matrix_layout: str = "in_out",
+    nesterov: bool = False,
 ) -> optax.GradientTransformation:
     r"""AdaMuon's direction: orthogonalised momentum, normalised by its own second moment.
 
@@ -63,7 +64,8 @@ def scale_by_adamuon(
     0.2: update RMS 0.2 as AdamW) or, with ``consistent_rms=None``, Muon's
     :math:`\sqrt{\max(1, \text{fan\_out}/\text{fan\_in})}` (``matrix_layout`` says which side
     of the matrix is the fan-out). :math:`\mathrm{NS}` is Muon's quintic Newton-Schulz
-    iteration on :math:`m_t / (\|m_t\|_F + \epsilon_{NS})`.
+    iteration on :math:`m_t / (\|m_t\|_F + \epsilon_{NS})`; with ``nesterov`` it
+    orthogonalises :math:`\beta_1 m_t + (1-\beta_1) g_t` instead (the authors' default).
 
     Every leaf must have rank >= 2; a rank > 2 leaf is a matrix (or a batch of matrices)
     by the ``higher_rank`` rule (``"flatten"``: all axes but the last are the first matrix
@@ -82,6 +84,7 @@ def scale_by_adamuon(
       higher_rank: ``"flatten"`` or ``"batch"``.
       matrix_layout: ``"in_out"`` (JAX kernels) or ``"out_in"`` (PyTorch weights); only
         matters with ``consistent_rms=None``.
+      nesterov: orthogonalise the Nesterov look-ahead of the momentum.
 
     Returns:
       A ``GradientTransformation`` with :class:`ScaleByAdaMuonState`.
@@ -125,7 +128,13 @@ def scale_by_adamuon(
             jnp.asarray(b1, d) * m.astype(d) + (1 - jnp.asarray(b1, d)) * g.astype(d)
             for g, m, d in zip(g_leaves, mu_leaves, f32, strict=True)
         ]
-        ortho = _orthogonalize_tree(mu, coeffs, ns_eps, higher_rank)
+        look = mu
+        if nesterov:
+            look = [
+                jnp.asarray(b1, d) * m + (1 - jnp.asarray(b1, d)) * g.astype(d)
+                for g, m, d in zip(g_leaves, mu, f32, strict=True)
+            ]
+        ortho = _orthogonalize_tree(look, coeffs, ns_eps, higher_rank)
         out, new_nu = [], []
         for g, o, v, d in zip(g_leaves, ortho, nu_leaves, f32, strict=True):
             o = o.astype(d)

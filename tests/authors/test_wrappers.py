@@ -1,0 +1,113 @@
+"""Ranger and Grokfast-AdamW against their authors' code (issue #14).
+
+Neither is on the package index: Ranger's author published ``ranger.py``
+(lessw2020/Ranger-Deep-Learning-Optimizer, version 20.4.11) and the Grokfast authors
+``grokfast.py`` (ironjr/grokfast), whose ``gradfilter_ema`` edits ``p.grad`` before
+``torch.optim.AdamW`` steps. Ranger is transcribed in NumPy; for Grokfast the filter is
+transcribed and the optimizer is torch's own AdamW.
+"""
+
+from __future__ import annotations
+
+import math
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+import optzoo
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import _reference as R  # noqa: E402
+
+
+def test_ranger_matches_the_authors_step():
+    """``Ranger.step`` of ranger.py 20.4.11: gradient centralisation of every leaf of rank
+    > 1 over all axes but the first, RAdam with the SGD step while ``N_sma <= 5``, decay
+    ``x -= wd lr x`` before the step, Lookahead every ``k`` steps."""
+    lr, b1, b2, eps, k, alpha, wd = 1e-2, 0.95, 0.999, 1e-5, 6, 0.5, 1e-2
+    n_max = 2 / (1 - b2) - 1
+
+    def step(x, g, state, t):
+        m, v, slow = state
+        b2t = b2**t
+        n_sma = n_max - 2 * t * b2t / (1 - b2t)
+        for name in x:
+            gk = g[name]
+            if gk.ndim > 1:
+                gk = gk - gk.mean(axis=tuple(range(1, gk.ndim)), keepdims=True)
+            v[name] = b2 * v[name] + (1 - b2) * gk * gk
+            m[name] = b1 * m[name] + (1 - b1) * gk
+            x[name] = x[name] - wd * lr * x[name]
+            if n_sma > 5:
+                size = math.sqrt(
+                    (1 - b2t)
+                    * (n_sma - 4)
+                    / (n_max - 4)
+                    * (n_sma - 2)
+                    / n_sma
+                    * n_max
+                    / (n_max - 2)
+                ) / (1 - b1**t)
+                x[name] = x[name] - size * lr * m[name] / (np.sqrt(v[name]) + eps)
+            else:
+                x[name] = x[name] - lr / (1 - b1**t) * m[name]
+            if t % k == 0:
+                slow[name] = slow[name] + alpha * (x[name] - slow[name])
+                x[name] = slow[name].copy()
+        return x, (m, v, slow)
+
+    zeros = lambda: {n: np.zeros_like(a) for n, a in R.init_params().items()}  # noqa: E731
+    theirs = R.run_numpy(step, (zeros(), zeros(), R.init_params()))
+    ours = R.run_optzoo(
+        optzoo.create("ranger", preset="authors", learning_rate=lr, weight_decay=wd)
+    )
+    R.check(
+        "ranger",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of the author's Ranger.step (20.4.11)",
+        kind="transcription",
+    )
+
+
+def test_grokfast_adamw_matches_gradfilter_ema_with_torch_adamw():
+    """``gradfilter_ema`` (the average starts at the first gradient, then
+    ``avg = alpha avg + (1 - alpha) g`` and ``g += lamb avg``) before torch's AdamW."""
+    torch = pytest.importorskip("torch")
+    lr, wd, alpha, lamb = 1e-2, 1e-2, 0.98, 2.0
+
+    class FilteredAdamW:
+        def __init__(self, params):
+            self.params = params
+            self.inner = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.98), weight_decay=wd)
+            self.avg = None
+
+        def zero_grad(self):
+            self.inner.zero_grad()
+
+        def step(self):
+            grads = [p.grad.detach() for p in self.params]
+            if self.avg is None:
+                self.avg = [g.clone() for g in grads]
+            for p, a, g in zip(self.params, self.avg, grads, strict=True):
+                a.mul_(alpha).add_(g * (1 - alpha))
+                p.grad = g + a * lamb
+            self.inner.step()
+
+    theirs = R.run_torch(FilteredAdamW)
+    tx = optzoo.create(
+        "grokfast_adamw",
+        preset="authors",
+        learning_rate=lr,
+        weight_decay=wd,
+        alpha=alpha,
+        lamb=lamb,
+    )
+    R.check(
+        "grokfast_adamw",
+        R.displacement_error(R.run_optzoo(tx), theirs),
+        f"torch {torch.__version__.split('+')[0]} AdamW after a transcription of the authors' "
+        "gradfilter_ema",
+        kind="transcription",
+    )
