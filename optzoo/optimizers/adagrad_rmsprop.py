@@ -20,6 +20,7 @@ from optzoo.transforms.adagrad_rmsprop import (
     scale_by_adadelta,
     scale_by_kate,
     scale_by_madgrad,
+    scale_by_mirror_madgrad,
     scale_by_rms,
     scale_by_rss,
     scale_by_stddev,
@@ -36,6 +37,7 @@ __all__ = [
     "FtrlState",
     "ftrl",
     "madgrad",
+    "mirror_madgrad",
 ]
 
 
@@ -438,6 +440,60 @@ def madgrad(
     return optax.chain(
         add_decayed_weights(weight_decay),
         scale_by_madgrad(learning_rate=learning_rate, momentum=momentum, eps=eps),
+    )
+
+
+@register(
+    "mirror_madgrad",
+    family="adagrad_rmsprop",
+    reference=DEFAZIO_2021_MADGRAD,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(code="madgrad==1.3"),
+)
+def mirror_madgrad(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: jax.typing.ArrayLike = 0.9,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    eps: jax.typing.ArrayLike = 0.0,
+    decouple_decay: bool = False,
+) -> optax.GradientTransformation:
+    r"""Mirror MADGRAD: the mirror-descent form of MADGRAD (:func:`scale_by_mirror_madgrad`).
+
+    The authors' ``MirrorMADGRAD`` (package ``madgrad``), with their defaults: it replaces
+    MADGRAD's dual averaging by a mirror step on :math:`z` with a decayed sum of squared
+    gradients, for problems (as fine-tuning) where dual averaging moves too far from the
+    start. ``weight_decay`` is an L2 term added to the gradient, or with
+    ``decouple_decay=True`` a decay of :math:`z` by :math:`\eta\lambda` (the authors'
+    experimental option).
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      momentum: weight of the previous iterate, in ``[0, 1)``.
+      weight_decay: :math:`\lambda`.
+      eps: added to the learning rate and the cube root (the authors' default 0).
+      decouple_decay: decay :math:`z` instead of adding :math:`\lambda x` to the gradient.
+
+    Returns:
+      A ``GradientTransformation``; ``update`` needs params.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.mirror_madgrad(1e-2, momentum=0.9)
+
+    References:
+      Defazio, Jelassi. Adaptivity without Compromise: A Momentumized, Adaptive, Dual
+      Averaged Gradient Method for Stochastic Optimization. 2021.
+      https://arxiv.org/abs/2101.11075
+    """
+    check_unit_interval("momentum", momentum)
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    if decouple_decay:
+        return scale_by_mirror_madgrad(learning_rate, momentum, eps, weight_decay)
+    return optax.chain(
+        add_decayed_weights(weight_decay),
+        scale_by_mirror_madgrad(learning_rate, momentum, eps),
     )
 
 

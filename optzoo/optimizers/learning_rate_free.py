@@ -25,9 +25,14 @@ from optzoo.core.validation import (
     check_positive_int,
     concrete_value,
 )
+from optzoo.optimizers._common import with_coupled_decay
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_adam
-from optzoo.transforms.learning_rate_free import scale_by_cocob, scale_by_dog
+from optzoo.transforms.learning_rate_free import (
+    scale_by_cocob,
+    scale_by_dog,
+    scale_by_ldog,
+)
 from optzoo.transforms.scaling import scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
 
@@ -46,6 +51,7 @@ __all__ = [
     "dadapt_adagrad",
     "AliGState",
     "alig",
+    "ldog",
     "AdamGState",
     "adamg",
     "DAdaptAdanState",
@@ -1433,3 +1439,50 @@ def dog(
         scale_by_dog(init_step, eps),
         scale_by_learning_rate(learning_rate),
     )
+
+
+@register(
+    "ldog",
+    family="learning_rate_free",
+    reference=IVGI_2023_DOG,
+    state_per_param=1,
+    authors=Authors(code="dog-optimizer==1.0.3"),
+)
+def ldog(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    reps_rel: jax.typing.ArrayLike = 1e-6,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""L-DoG: DoG's parameter-free step size for each leaf (layer) separately.
+
+    :math:`x_{t+1} = x_t - \eta\, \eta_{i,t} (g_t + \lambda x_t)` on leaf :math:`i`, with
+    :math:`\eta_{i,t}` from :func:`optzoo.scale_by_ldog`; ``learning_rate`` (default 1, the
+    method) multiplies it and the L2 term is added to the gradient, as in the authors'
+    ``LDoG``. The authors recommend iterate averaging with it (their package's
+    ``PolynomialDecayAverager``; optzoo's :func:`optzoo.ema_params`-style averaging is
+    separate).
+
+    Args:
+      learning_rate: multiplier of the step (1 is the method).
+      reps_rel: :math:`r_\epsilon`, the first movement relative to :math:`1 + \|x_{i,0}\|`
+        (1e-6; the authors suggest 1e-4 with batch norm).
+      eps: added once to each leaf's sum of squared gradient norms.
+      weight_decay: L2 coefficient :math:`\lambda` added to the gradient.
+      mask: weight-decay mask.
+
+    Returns:
+      A ``GradientTransformation``; ``update`` needs params.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.ldog()
+
+    References:
+      Ivgi, Hinder, Carmon. DoG is SGD's Best Friend: A Parameter-Free Dynamic Step Size
+      Schedule. 2023. https://arxiv.org/abs/2302.12022
+    """
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
+    return with_coupled_decay(scale_by_ldog(reps_rel, eps), learning_rate, weight_decay, mask)

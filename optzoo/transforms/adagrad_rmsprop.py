@@ -26,6 +26,8 @@ __all__ = [
     "scale_by_rss",
     "scale_by_adadelta",
     "scale_by_madgrad",
+    "ScaleByMirrorMadgradState",
+    "scale_by_mirror_madgrad",
 ]
 
 
@@ -329,6 +331,89 @@ def scale_by_madgrad(
         new_updates = jax.tree.map(lambda a, b: a - b, x_new, params)
         return new_updates, MadgradState(
             count=optax.safe_increment(state.count), grad_sum_sq=nu, s=s, x0=state.x0
+        )
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByMirrorMadgradState(NamedTuple):
+    """State of :func:`scale_by_mirror_madgrad`: steps taken, the decayed sum of squared
+    gradients and the mirror iterate ``z``."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    grad_sum_sq: optax.Updates
+    z: optax.Updates
+
+
+def scale_by_mirror_madgrad(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: jax.typing.ArrayLike = 0.9,
+    eps: jax.typing.ArrayLike = 0.0,
+    decoupled_weight_decay: jax.typing.ArrayLike = 0.0,
+) -> optax.GradientTransformation:
+    r"""Mirror MADGRAD: MADGRAD's cube-root scaling on a mirror-descent iterate; emits the
+    full (negative) step.
+
+    With :math:`k` counted from 0, :math:`\eta' = \eta_k + \epsilon` (when
+    :math:`\eta_k \ne 0`) and elementwise operations:
+
+    .. math::
+       s_{k+1} = \sqrt{k/(k+1)}\, s_k + g_k^2,\qquad
+       z_{k+1} = z_k - \eta' (k+1)^{1/3} \frac{g_k}{s_{k+1}^{1/3} + \epsilon},\qquad
+       x_{k+1} = m\, x_k + (1 - m)\, z_{k+1},
+
+    with :math:`z_0 = x_0`; where :math:`s_{k+1}^{1/3} + \epsilon = 0` the coordinate does
+    not move. ``decoupled_weight_decay`` :math:`\lambda` first shrinks
+    :math:`z_k \leftarrow (1 - \eta'\lambda) z_k` (the authors' ``decouple_decay``).
+    Elementwise: every leaf rank alike.
+
+    Args:
+      learning_rate: :math:`\eta` (scalar or schedule).
+      momentum: :math:`m \in [0, 1)`, the weight of the previous iterate.
+      eps: added to the learning rate and the cube root.
+      decoupled_weight_decay: :math:`\lambda` of the decay applied to :math:`z`.
+
+    Returns:
+      A ``GradientTransformation`` with :class:`ScaleByMirrorMadgradState`; needs params.
+
+    References:
+      Defazio, Jelassi. Adaptivity without Compromise: A Momentumized, Adaptive, Dual
+      Averaged Gradient Method for Stochastic Optimization. 2021.
+      https://arxiv.org/abs/2101.11075
+    """
+    check_nonnegative("eps", eps)
+    check_nonnegative("decoupled_weight_decay", decoupled_weight_decay)
+
+    def init_fn(params):
+        return ScaleByMirrorMadgradState(
+            count=jnp.zeros([], jnp.int32),
+            grad_sum_sq=optax.tree.zeros_like(params),
+            z=jax.tree.map(lambda x: x, params),
+        )
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_mirror_madgrad needs params")
+        lr = _value(learning_rate, state.count)
+        lr = jnp.where(lr != 0, lr + eps, lr)
+
+        def one(g, s, z, x):
+            k = state.count.astype(jnp.promote_types(g.dtype, jnp.float32))
+            ratio, lamb = jnp.sqrt(k / (k + 1)), jnp.cbrt(k + 1)
+            s = (ratio * s + g * g).astype(s.dtype)
+            z = z - lr * decoupled_weight_decay * z
+            rms = jnp.cbrt(s) + eps
+            step = jnp.where(rms > 0, g / jnp.where(rms > 0, rms, 1), 0)
+            z = (z - lr * lamb * step).astype(x.dtype)
+            return momentum * x + (1 - momentum) * z - x, s, z
+
+        outs = jax.tree.map(one, updates, state.grad_sum_sq, state.z, params)
+        treedef = jax.tree.structure(updates)
+        flat = treedef.flatten_up_to(outs)
+        pick = lambda i: treedef.unflatten([o[i] for o in flat])  # noqa: E731
+        new = jax.tree.map(lambda u, g: u.astype(g.dtype), pick(0), updates)
+        return new, ScaleByMirrorMadgradState(
+            count=optax.safe_increment(state.count), grad_sum_sq=pick(1), z=pick(2)
         )
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -5,7 +5,7 @@ Each gives ``optax.contrib``'s numbers and uses its state classes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -18,6 +18,8 @@ from optzoo.core.validation import check_positive
 __all__ = [
     "scale_by_cocob",
     "scale_by_dog",
+    "ScaleByLDoGState",
+    "scale_by_ldog",
 ]
 
 
@@ -149,5 +151,72 @@ def scale_by_dog(
         # Mixed-precision trees: the norms are float32, the state keeps its own dtypes.
         new_updates = optax.tree.cast_like(optax.tree.scale(lr, updates), updates)
         return new_updates, optax.tree.cast_like(new_state, state)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByLDoGState(NamedTuple):
+    """State of :func:`scale_by_ldog`: the starting point and, per leaf, the largest
+    distance from it and the sum of squared gradient norms (with ``eps``)."""
+
+    init_params: optax.Params
+    max_dist: optax.Updates
+    sum_sq_norm_grads: optax.Updates
+
+
+def scale_by_ldog(
+    reps_rel: jax.typing.ArrayLike = 1e-6, eps: jax.typing.ArrayLike = 1e-8
+) -> optax.GradientTransformation:
+    r"""Layer-wise DoG: :func:`scale_by_dog`'s step size computed for each leaf on its own.
+
+    For leaf :math:`i`, with :math:`\bar r_{i,0} = r_\epsilon (1 + \|x_{i,0}\|)`:
+
+    .. math::
+       \bar r_{i,t} = \max(\bar r_{i,t-1}, \|x_{i,t} - x_{i,0}\|),\quad
+       G_{i,t} = \epsilon + \textstyle\sum_{s\le t} \|g_{i,s}\|^2,\quad
+       u_{i,t} = \frac{\bar r_{i,t}}{\sqrt{G_{i,t}}}\, g_{i,t}.
+
+    Every leaf is one layer, whatever its rank (a scalar leaf too).
+
+    Args:
+      reps_rel: :math:`r_\epsilon`, the relative size of the first movement.
+      eps: added once to the sum of squared gradient norms.
+
+    Returns:
+      A ``GradientTransformation`` with :class:`ScaleByLDoGState`; needs params.
+
+    References:
+      Ivgi, Hinder, Carmon. DoG is SGD's Best Friend: A Parameter-Free Dynamic Step Size
+      Schedule. 2023. https://arxiv.org/abs/2302.12022
+    """
+    check_positive("reps_rel", reps_rel)
+
+    def _norm(x):
+        x = x.astype(jnp.promote_types(x.dtype, jnp.float32))
+        return jnp.sqrt(jnp.sum(x * x))
+
+    def init_fn(params):
+        return ScaleByLDoGState(
+            init_params=params,
+            max_dist=jax.tree.map(lambda x: reps_rel * (1 + _norm(x)), params),
+            sum_sq_norm_grads=jax.tree.map(
+                lambda x: jnp.asarray(eps, jnp.promote_types(x.dtype, jnp.float32)), params
+            ),
+        )
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_ldog needs params")
+        max_dist = jax.tree.map(
+            lambda r, x, x0: jnp.maximum(r, _norm(x - x0)),
+            state.max_dist,
+            params,
+            state.init_params,
+        )
+        sum_sq = jax.tree.map(lambda s, g: s + _norm(g) ** 2, state.sum_sq_norm_grads, updates)
+        new_updates = jax.tree.map(
+            lambda g, r, s: (r / jnp.sqrt(s) * g).astype(g.dtype), updates, max_dist, sum_sq
+        )
+        return new_updates, ScaleByLDoGState(state.init_params, max_dist, sum_sq)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -153,6 +153,11 @@ def run_numpy(
 def displacement_error(ours: list[dict], theirs: list[dict]) -> float:
     """Largest distance between the trajectories, relative to the reference's largest
     displacement from the starting point (so a method that barely moves is not excused)."""
+    for a, b in zip(ours, theirs, strict=True):
+        for k in b:
+            assert np.all(np.isfinite(a[k])) and np.all(np.isfinite(b[k])), (
+                f"a trajectory is not finite at leaf {k!r}: the comparison would prove nothing"
+            )
     gap = max(
         float(np.sqrt(sum(np.sum((a[k] - b[k]) ** 2) for k in b)))
         for a, b in zip(ours, theirs, strict=True)

@@ -57,3 +57,30 @@ def test_kate_default_accumulates_eps_unlike_the_authors():
 def test_kate_eps_in_sum_is_keyword_only():
     with pytest.raises(TypeError):
         optzoo.kate(1.0, 1e-3, 1e-8, 0.0, None, False)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("weight_decay", "decouple"), [(0.0, False), (0.1, False), (0.1, True)])
+def test_mirror_madgrad_matches_the_authors_package(weight_decay, decouple):
+    """The authors' ``MirrorMADGRAD`` (madgrad 1.3) with their defaults, in float64."""
+    pytest.importorskip("torch")
+    madgrad = pytest.importorskip("madgrad")
+    lr = 1e-2
+
+    def make(tensors):
+        return madgrad.MirrorMADGRAD(
+            tensors, lr=lr, weight_decay=weight_decay, decouple_decay=decouple
+        )
+
+    theirs = R.run_torch(make)
+    tx = optzoo.create(
+        "mirror_madgrad",
+        preset="authors",
+        learning_rate=lr,
+        weight_decay=weight_decay,
+        decouple_decay=decouple,
+    )
+    err = R.displacement_error(R.run_optzoo(tx), theirs)
+    if weight_decay and not decouple:
+        R.check("mirror_madgrad", err, "madgrad 1.3 (MirrorMADGRAD)")
+    else:
+        assert err <= 1e-10, err

@@ -251,3 +251,19 @@ def test_adamg_matches_algorithm_1():
         "NumPy transcription of Algorithm 1",
         kind="transcription",
     )
+
+
+# ------------------------------------------------------ L-DoG (the authors' package)
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+def test_ldog_matches_the_authors_package(weight_decay):
+    """``dog.LDoG`` (dog-optimizer 1.0.3): DoG's step size per parameter tensor."""
+    dog = pytest.importorskip("dog")
+    theirs = R.run_torch(lambda ps: dog.LDoG(ps, reps_rel=1e-2, weight_decay=weight_decay))
+    tx = optzoo.create("ldog", preset="authors", reps_rel=1e-2, weight_decay=weight_decay)
+    err = R.displacement_error(R.run_optzoo(tx), theirs)
+    if weight_decay:
+        R.check("ldog", err, "dog-optimizer 1.0.3 (LDoG)")
+    else:
+        assert err <= 1e-10, err
