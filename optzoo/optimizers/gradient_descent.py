@@ -6,13 +6,20 @@ from typing import Any
 
 import optax
 
-from optzoo.core.validation import check_nonnegative, check_unit_interval
+from optzoo.core.validation import check_finite, check_nonnegative, check_unit_interval
 from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
-from optzoo.transforms.momentum import scale_by_aggmo, scale_by_pnm, scale_by_qhm, trace
-from optzoo.transforms.scaling import scale_by_learning_rate
+from optzoo.transforms.momentum import (
+    scale_by_accsgd,
+    scale_by_aggmo,
+    scale_by_pnm,
+    scale_by_qhm,
+    trace,
+)
+from optzoo.transforms.scaling import scale, scale_by_learning_rate
+from optzoo.transforms.weight_decay import add_decayed_weights
 
-__all__ = ["gd", "sgd", "momentum", "nesterov", "qhm", "aggmo", "pnm", "sgdw"]
+__all__ = ["gd", "sgd", "momentum", "nesterov", "qhm", "aggmo", "pnm", "sgdw", "accsgd"]
 
 RUDER_2016 = Reference(
     "Sebastian Ruder",
@@ -431,3 +438,72 @@ def sgdw(
         trace(decay=momentum, nesterov=nesterov) if momentum is not None else optax.identity()
     )
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+
+
+KIDAMBI_2018_ACCSGD = Reference(
+    "Rahul Kidambi, Praneeth Netrapalli, Prateek Jain, Sham M. Kakade",
+    "On the insufficiency of existing momentum schemes for Stochastic Optimization",
+    2018,
+    "https://arxiv.org/abs/1803.05591",
+)
+
+
+@register(
+    "accsgd",
+    family="sgd",
+    reference=KIDAMBI_2018_ACCSGD,
+    state_per_param=1,
+    defaults={"learning_rate": 0.05},
+    authors=Authors(
+        code="paper, Algorithm 1 (Accelerated SGD)",
+        differences="none in the update (the paper's constant 0.7 is ``constant``); "
+        "the authors' lr is problem-specific",
+        no_package="the authors published a source file (rahulkidambi/AccSGD), no package",
+    ),
+)
+def accsgd(
+    learning_rate: optax.ScalarOrSchedule,
+    kappa: float = 1000.0,
+    xi: float = 10.0,
+    constant: float = 0.7,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""Accelerated SGD (AccSGD): a short step averaged with a long-step iterate.
+
+    .. math::
+       \bar w_{t+1} = \alpha \bar w_t + (1-\alpha)\big(w_t - \tfrac{\kappa\eta}{c}\tilde g_t\big),
+       \quad w_{t+1} = \zeta (w_t - \eta \tilde g_t) + (1-\zeta)\bar w_{t+1}
+
+    with :math:`\alpha = 1 - c^2\xi/\kappa`, :math:`\zeta = c/(c + 1 - \alpha)`,
+    :math:`\tilde g_t = g_t + \lambda w_t` (coupled L2 decay, as pytorch_optimizer) and
+    :math:`\bar w_0 = w_0` (:func:`optzoo.scale_by_accsgd`). optzoo's update is the paper's
+    Algorithm 1; ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: the short step :math:`\eta`, a scalar or a schedule.
+      kappa: long-step parameter :math:`\kappa > 0`.
+      xi: statistical advantage :math:`\xi \ge 0`.
+      constant: the paper's 0.7, in ``(0, 1]``.
+      weight_decay: coupled L2 decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.accsgd(1e-3)
+
+    References:
+      Rahul Kidambi, Praneeth Netrapalli, Prateek Jain, Sham M. Kakade. On the insufficiency
+      of existing momentum schemes for Stochastic Optimization. 2018.
+      https://arxiv.org/abs/1803.05591
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask),
+        scale_by_accsgd(learning_rate, kappa=kappa, xi=xi, constant=constant),
+        scale(-1.0),
+    )

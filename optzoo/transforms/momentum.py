@@ -19,6 +19,8 @@ __all__ = [
     "ScaleByAggMoState",
     "scale_by_pnm",
     "ScaleByPNMState",
+    "scale_by_accsgd",
+    "ScaleByAccSGDState",
 ]
 
 
@@ -214,5 +216,79 @@ def scale_by_pnm(b1: jax.typing.ArrayLike = 0.9, b0: jax.typing.ArrayLike = 1.0)
         # ``out`` holds a (update, odd, even) tuple where ``updates`` holds a leaf.
         pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
         return pick(0), ScaleByPNMState(count, pick(1), pick(2))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def _lr_at(learning_rate: optax.ScalarOrSchedule, count: jax.Array) -> Any:
+    """The learning rate of the step whose (pre-increment) count is ``count``."""
+    return learning_rate(count) if callable(learning_rate) else learning_rate
+
+
+class ScaleByAccSGDState(NamedTuple):
+    """Step count and the long-step iterate :math:`\\bar w` of :func:`scale_by_accsgd`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    long: Any
+
+
+def scale_by_accsgd(
+    learning_rate: optax.ScalarOrSchedule,
+    kappa: jax.typing.ArrayLike = 1000.0,
+    xi: jax.typing.ArrayLike = 10.0,
+    constant: jax.typing.ArrayLike = 0.7,
+):
+    r"""Accelerated SGD (Kidambi et al., Algorithm 1): a short gradient step averaged with a
+    long-step iterate :math:`\bar w` that starts at the initial parameters.
+
+    With :math:`c` = ``constant``, :math:`\alpha = 1 - c^2\xi/\kappa` and the step size
+    :math:`\delta` = ``learning_rate``:
+
+    .. math::
+       \bar w_{t+1} = \alpha \bar w_t + (1-\alpha)\big(w_t - \tfrac{\kappa\delta}{c} g_t\big),
+       \qquad
+       w_{t+1} = \tfrac{c}{c + 1 - \alpha}(w_t - \delta g_t)
+               + \tfrac{1 - \alpha}{c + 1 - \alpha}\,\bar w_{t+1}.
+
+    The step size enters non-linearly, so this block takes ``learning_rate`` and emits
+    :math:`w_t - w_{t+1}` (chain with ``scale(-1)``). Elementwise: every leaf shape alike.
+
+    Args:
+      learning_rate: the short step :math:`\delta`, a scalar or a schedule.
+      kappa: long-step parameter :math:`\kappa > 0`.
+      xi: statistical advantage parameter :math:`\xi \ge 0`.
+      constant: the paper's 0.7, in ``(0, 1]``.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAccSGDState`; needs params.
+
+    References:
+      Rahul Kidambi, Praneeth Netrapalli, Prateek Jain, Sham M. Kakade. On the insufficiency
+      of existing momentum schemes for Stochastic Optimization. 2018.
+      https://arxiv.org/abs/1803.05591
+    """
+    check_range("kappa", kappa, 0.0, low_open=True)
+    check_range("xi", xi, 0.0)
+    check_range("constant", constant, 0.0, 1.0, low_open=True)
+    alpha = 1.0 - xi * constant**2 / kappa
+    zeta = constant / (constant + 1.0 - alpha)
+
+    def init_fn(params):
+        return ScaleByAccSGDState(jnp.zeros([], jnp.int32), jax.tree.map(jnp.array, params))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_accsgd needs params")
+        lr = _lr_at(learning_rate, state.count)
+        count = optax.safe_increment(state.count)
+
+        def one(g, w, wbar):
+            wbar = (alpha * wbar + (1 - alpha) * (w - (kappa * lr / constant) * g)).astype(w.dtype)
+            new = zeta * (w - lr * g) + (1 - zeta) * wbar
+            return (w - new).astype(g.dtype), wbar
+
+        out = jax.tree.map(one, updates, params, state.long)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleByAccSGDState(count, pick(1))
 
     return optax.GradientTransformation(init_fn, update_fn)

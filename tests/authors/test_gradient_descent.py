@@ -86,3 +86,23 @@ def test_sgdw_matches_algorithm_1():
     )
     err = R.displacement_error(ours, theirs)
     R.check("sgdw", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Kidambi, Netrapalli, Jain, Kakade. On the insufficiency of existing momentum schemes for
+# Stochastic Optimization. 2018. https://arxiv.org/abs/1803.05591, Algorithm 1:
+# alpha = 1 - 0.7^2 xi / kappa; wbar <- alpha wbar + (1 - alpha)(w - kappa delta / 0.7 g);
+# w <- 0.7 / (0.7 + 1 - alpha) (w - delta g) + (1 - alpha) / (0.7 + 1 - alpha) wbar.
+def test_accsgd_matches_algorithm_1():
+    delta, kappa, xi = 0.02, 1000.0, 10.0
+    alpha = 1 - 0.7**2 * xi / kappa
+
+    def step(x, g, wbar, t):
+        wbar = {k: alpha * wbar[k] + (1 - alpha) * (x[k] - kappa * delta / 0.7 * g[k]) for k in x}
+        c = 0.7 + 1 - alpha
+        x = {k: 0.7 / c * (x[k] - delta * g[k]) + (1 - alpha) / c * wbar[k] for k in x}
+        return x, wbar
+
+    theirs = R.run_numpy(step, R.init_params())
+    ours = R.run_optzoo(optzoo.create("accsgd", preset="authors", learning_rate=delta))
+    err = R.displacement_error(ours, theirs)
+    R.check("accsgd", err, "NumPy transcription of Algorithm 1", kind="transcription")

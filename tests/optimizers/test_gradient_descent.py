@@ -46,6 +46,14 @@ TORCH_CASES = {
         dict(lr=0.02, momentum=0.9, nesterov=True, weight_decay=1e-2),
         {},
     ),
+    # Coupled L2 decay on both sides (AccSGD has no decoupled form).
+    "accsgd": (
+        optzoo.accsgd,
+        dict(learning_rate=0.02, kappa=100.0, xi=5.0, constant=0.6, weight_decay=1e-2),
+        "AccSGD",
+        dict(lr=0.02, kappa=100.0, xi=5.0, constant=0.6, weight_decay=1e-2),
+        {},
+    ),
     "aggmo": (
         optzoo.aggmo,
         dict(learning_rate=0.02, betas=(0.0, 0.9, 0.99), weight_decay=1e-2),
