@@ -14,12 +14,13 @@ from optzoo.transforms.momentum import (
     scale_by_aggmo,
     scale_by_pnm,
     scale_by_qhm,
+    scale_by_sgdp,
     trace,
 )
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
 
-__all__ = ["gd", "sgd", "momentum", "nesterov", "qhm", "aggmo", "pnm", "sgdw", "accsgd"]
+__all__ = ["gd", "sgd", "momentum", "nesterov", "qhm", "aggmo", "pnm", "sgdw", "accsgd", "sgdp"]
 
 RUDER_2016 = Reference(
     "Sebastian Ruder",
@@ -506,4 +507,88 @@ def accsgd(
         add_decayed_weights(weight_decay, mask),
         scale_by_accsgd(learning_rate, kappa=kappa, xi=xi, constant=constant),
         scale(-1.0),
+    )
+
+
+HEO_2021_SGDP = Reference(
+    "Byeongho Heo, Sanghyuk Chun, Seong Joon Oh, Dongyoon Han, Sangdoo Yun, Gyuwan Kim, "
+    "Youngjung Uh, Jung-Woo Ha",
+    "AdamP: Slowing Down the Slowdown for Momentum Optimizers on Scale-invariant Weights",
+    2021,
+    "https://arxiv.org/abs/2006.08217",
+)
+
+
+@register(
+    "sgdp",
+    family="sgd",
+    reference=HEO_2021_SGDP,
+    state_per_param=1,
+    defaults={"learning_rate": 0.05},
+    authors=Authors(
+        code="adamp==0.3.0",
+        preset={"learning_rate": 0.1, "channel_axis": 0},
+        differences="channels on the last axis (Flax kernels) where the authors' PyTorch code "
+        "uses axis 0; create() lr 0.05 (the authors' examples use 0.1)",
+    ),
+)
+def sgdp(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.9,
+    dampening: float = 0.0,
+    nesterov: bool = False,
+    weight_decay: float = 0.0,
+    delta: float = 0.1,
+    wd_ratio: float = 0.1,
+    eps: float = 1e-8,
+    channel_axis: int | None = None,
+) -> optax.GradientTransformation:
+    r"""SGDP: SGD with momentum whose step loses its radial part on scale-invariant weights.
+
+    :math:`x_{t+1} = x_t - \eta\,u_t` with :math:`u_t` from :func:`optzoo.scale_by_sgdp`:
+    heavy-ball momentum :math:`b_t = \mu b_{t-1} + (1-\tau) g_t`, projected off
+    :math:`\hat x_t` where :math:`\max|\cos(g_t, x_t)| < \delta/\sqrt{\dim}` (per channel,
+    then per tensor; leaves with two or more axes), plus decoupled decay
+    :math:`\lambda r x_t / (1 - \mu)` (:math:`r` = ``wd_ratio`` on projected leaves, else 1).
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      momentum: :math:`\mu` in ``[0, 1)``.
+      dampening: :math:`\tau` in ``[0, 1]``.
+      nesterov: Nesterov momentum.
+      weight_decay: decoupled :math:`\lambda`.
+      delta: threshold of the cosine test.
+      wd_ratio: weight-decay factor on projected leaves.
+      eps: norm regulariser.
+      channel_axis: axis of the channels; ``None`` is the last axis (Flax kernels), PyTorch
+        layouts use 0.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Channels are the last axis (Flax) where the authors' ``adamp`` package (PyTorch layouts)
+    uses axis 0, and their examples use lr 0.1: ``optzoo.create("sgdp", preset="authors")``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.sgdp(0.1, momentum=0.9, weight_decay=1e-5, nesterov=True)
+
+    References:
+      Byeongho Heo, Sanghyuk Chun, Seong Joon Oh, Dongyoon Han, Sangdoo Yun, Gyuwan Kim,
+      Youngjung Uh, Jung-Woo Ha. AdamP: Slowing Down the Slowdown for Momentum Optimizers on
+      Scale-invariant Weights. 2021. https://arxiv.org/abs/2006.08217
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        scale_by_sgdp(
+            momentum=momentum,
+            dampening=dampening,
+            nesterov=nesterov,
+            weight_decay=weight_decay,
+            delta=delta,
+            wd_ratio=wd_ratio,
+            eps=eps,
+            channel_axis=channel_axis,
+        ),
+        scale_by_learning_rate(learning_rate),
     )

@@ -10,6 +10,7 @@ import optax
 from optax import TraceState
 
 from optzoo.core.validation import check_range, check_unit_interval
+from optzoo.transforms._projection import project_radial
 
 __all__ = [
     "trace",
@@ -21,6 +22,8 @@ __all__ = [
     "ScaleByPNMState",
     "scale_by_accsgd",
     "ScaleByAccSGDState",
+    "scale_by_sgdp",
+    "ScaleBySGDPState",
 ]
 
 
@@ -290,5 +293,82 @@ def scale_by_accsgd(
         out = jax.tree.map(one, updates, params, state.long)
         pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
         return pick(0), ScaleByAccSGDState(count, pick(1))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleBySGDPState(NamedTuple):
+    """The momentum buffer of :func:`scale_by_sgdp`."""
+
+    momentum: Any
+
+
+def scale_by_sgdp(
+    momentum: jax.typing.ArrayLike = 0.9,
+    dampening: jax.typing.ArrayLike = 0.0,
+    nesterov: bool = False,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    delta: jax.typing.ArrayLike = 0.1,
+    wd_ratio: jax.typing.ArrayLike = 0.1,
+    eps: jax.typing.ArrayLike = 1e-8,
+    channel_axis: int | None = None,
+):
+    r"""SGDP scaling: heavy-ball momentum whose step loses its radial part on scale-invariant
+    weights (Heo et al., Algorithm 1).
+
+    .. math::
+       b_t = \mu b_{t-1} + (1 - \tau) g_t,\qquad
+       d_t = b_t\ \ (\text{Nesterov: } g_t + \mu b_t),\qquad
+       u_t = \Pi(d_t) + \frac{\lambda r}{1 - \mu} x_t,
+
+    where for leaves with two or more axes :math:`\Pi` removes the component along
+    :math:`\hat x` per channel (or, failing that test, per tensor) when
+    :math:`\max |\cos(g, x)| < \delta/\sqrt{\dim}` and :math:`r` is then ``wd_ratio`` (else
+    :math:`\Pi` is the identity and :math:`r = 1`); vectors and scalars are never projected.
+    The decay is divided by :math:`1 - \mu` as in the authors' code.
+
+    Args:
+      momentum: :math:`\mu` in ``[0, 1)``.
+      dampening: :math:`\tau` in ``[0, 1]``.
+      nesterov: Nesterov momentum.
+      weight_decay: decoupled :math:`\lambda`.
+      delta: threshold of the cosine test.
+      wd_ratio: weight-decay factor :math:`r` on projected leaves.
+      eps: norm regulariser.
+      channel_axis: the axis indexing channels; ``None`` (default) is the last axis, Flax's
+        output features (PyTorch layouts use 0).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleBySGDPState`; needs params.
+
+    References:
+      Byeongho Heo, Sanghyuk Chun, Seong Joon Oh, Dongyoon Han, Sangdoo Yun, Gyuwan Kim,
+      Youngjung Uh, Jung-Woo Ha. AdamP: Slowing Down the Slowdown for Momentum Optimizers on
+      Scale-invariant Weights. 2021. https://arxiv.org/abs/2006.08217
+    """
+    check_range("momentum", momentum, 0.0, 1.0, high_open=True)
+    check_unit_interval("dampening", dampening)
+    check_range("weight_decay", weight_decay, 0.0)
+    check_range("delta", delta, 0.0)
+    check_range("wd_ratio", wd_ratio, 0.0)
+    check_range("eps", eps, 0.0)
+    axis = -1 if channel_axis is None else channel_axis
+
+    def init_fn(params):
+        return ScaleBySGDPState(optax.tree.zeros_like(params))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_sgdp needs params")
+
+        def one(g, b, p):
+            b = (momentum * b + (1 - dampening) * g).astype(b.dtype)
+            d = g + momentum * b if nesterov else b
+            d, ratio = project_radial(p, g, d, delta, wd_ratio, eps, axis)
+            return (d + weight_decay * ratio / (1 - momentum) * p).astype(g.dtype), b
+
+        out = jax.tree.map(one, updates, state.momentum, params)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleBySGDPState(pick(1))
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -106,3 +106,14 @@ def test_accsgd_matches_algorithm_1():
     ours = R.run_optzoo(optzoo.create("accsgd", preset="authors", learning_rate=delta))
     err = R.displacement_error(ours, theirs)
     R.check("accsgd", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Heo et al. AdamP: Slowing Down the Slowdown for Momentum Optimizers on Scale-invariant
+# Weights. 2021. https://arxiv.org/abs/2006.08217; the authors' package adamp ships SGDP.
+def test_sgdp_matches_adamp_package():
+    pytest.importorskip("torch")
+    adamp = pytest.importorskip("adamp")
+    kw = dict(momentum=0.9, nesterov=True, weight_decay=WD)
+    theirs = R.run_torch(lambda p: adamp.SGDP(p, lr=0.02, **kw))
+    ours = R.run_optzoo(optzoo.create("sgdp", preset="authors", learning_rate=0.02, **kw))
+    R.check("sgdp", R.displacement_error(ours, theirs), "adamp 0.3.0")

@@ -54,6 +54,31 @@ TORCH_CASES = {
         dict(lr=0.02, kappa=100.0, xi=5.0, constant=0.6, weight_decay=1e-2),
         {},
     ),
+    # Decoupled decay (pytorch_optimizer's weight_decouple=True; its coupled form is added to
+    # the gradient after the step is formed, a no-op); channels on axis 0 as in PyTorch.
+    "sgdp": (
+        optzoo.sgdp,
+        dict(
+            learning_rate=0.05,
+            momentum=0.8,
+            dampening=0.1,
+            weight_decay=1e-2,
+            wd_ratio=0.2,
+            eps=1e-12,
+            channel_axis=0,
+        ),
+        "SGDP",
+        dict(lr=0.05, momentum=0.8, dampening=0.1, weight_decay=1e-2, wd_ratio=0.2, eps=1e-12),
+        {},
+    ),
+    # The scale-invariant problem: the projection fires on ``w``.
+    "sgdp_nesterov_projected": (
+        optzoo.sgdp,
+        dict(learning_rate=0.05, momentum=0.9, nesterov=True, weight_decay=1e-2, channel_axis=0),
+        "SGDP",
+        dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-2),
+        dict(scale_invariant=True),
+    ),
     "aggmo": (
         optzoo.aggmo,
         dict(learning_rate=0.02, betas=(0.0, 0.9, 0.99), weight_decay=1e-2),
