@@ -12,6 +12,7 @@ from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.momentum import (
     scale_by_accsgd,
     scale_by_aggmo,
+    scale_by_asgd,
     scale_by_pnm,
     scale_by_qhm,
     scale_by_sgdp,
@@ -20,7 +21,19 @@ from optzoo.transforms.momentum import (
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
 
-__all__ = ["gd", "sgd", "momentum", "nesterov", "qhm", "aggmo", "pnm", "sgdw", "accsgd", "sgdp"]
+__all__ = [
+    "gd",
+    "sgd",
+    "momentum",
+    "nesterov",
+    "qhm",
+    "aggmo",
+    "pnm",
+    "sgdw",
+    "accsgd",
+    "sgdp",
+    "asgd",
+]
 
 RUDER_2016 = Reference(
     "Sebastian Ruder",
@@ -591,4 +604,73 @@ def sgdp(
             channel_axis=channel_axis,
         ),
         scale_by_learning_rate(learning_rate),
+    )
+
+
+POLYAK_JUDITSKY_1992 = Reference(
+    "Boris T. Polyak, Anatoli B. Juditsky",
+    "Acceleration of Stochastic Approximation by Averaging",
+    1992,
+    "https://doi.org/10.1137/0330046",
+)
+
+
+@register(
+    "asgd",
+    family="sgd",
+    reference=POLYAK_JUDITSKY_1992,
+    state_per_param=1,
+    defaults={"learning_rate": 0.05},
+    authors=Authors(
+        code="paper, iterate averaging with Bottou's step schedule (torch.optim.ASGD)",
+        differences="none in the update; create() lr 0.05 vs torch.optim.ASGD's 0.01",
+        no_package="a 1992 paper without code; torch.optim.ASGD is the reference implementation",
+    ),
+)
+def asgd(
+    learning_rate: optax.ScalarOrSchedule,
+    lambd: float = 1e-4,
+    alpha: float = 0.75,
+    t0: float = 1e6,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""Averaged SGD with ``torch.optim.ASGD``'s semantics (:func:`optzoo.scale_by_asgd`).
+
+    .. math::
+       \eta_t = \frac{\eta}{(1 + \lambda\eta(t-1))^\alpha},\quad
+       x_t = x_{t-1} - \eta_t\,(g_t + w x_{t-1} + \lambda x_{t-1}),\quad
+       \bar x_t = \bar x_{t-1} + \frac{x_t - \bar x_{t-1}}{\max(1, t - 1 - t_0)}
+
+    with coupled weight decay :math:`w`. The parameters follow SGD; the Polyak-Juditsky
+    average :math:`\bar x` is ``ax`` in the state (``optax.tree.get(state, "ax")``), the
+    point to evaluate once averaging has started (after step :math:`t_0`). This is not
+    pytorch_optimizer's ``ASGD``, which is Malitsky & Mishchenko's adaptive-step SGD.
+    optzoo's update is torch.optim.ASGD's; ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      lambd: decay term :math:`\lambda \ge 0` (also in the step schedule).
+      alpha: power of the step schedule.
+      t0: the step after which averaging starts.
+      weight_decay: coupled L2 decay :math:`w`.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.asgd(0.01, t0=1000)
+
+    References:
+      Boris T. Polyak, Anatoli B. Juditsky. Acceleration of Stochastic Approximation by
+      Averaging. 1992. https://doi.org/10.1137/0330046
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask),
+        scale_by_asgd(learning_rate, lambd=lambd, alpha=alpha, t0=t0),
+        scale(-1.0),
     )

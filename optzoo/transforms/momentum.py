@@ -24,6 +24,8 @@ __all__ = [
     "ScaleByAccSGDState",
     "scale_by_sgdp",
     "ScaleBySGDPState",
+    "scale_by_asgd",
+    "ScaleByASGDState",
 ]
 
 
@@ -370,5 +372,75 @@ def scale_by_sgdp(
         out = jax.tree.map(one, updates, state.momentum, params)
         pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
         return pick(0), ScaleBySGDPState(pick(1))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByASGDState(NamedTuple):
+    """Step count and the running (Polyak-Juditsky) average ``ax`` of :func:`scale_by_asgd`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    ax: Any
+
+
+def scale_by_asgd(
+    learning_rate: optax.ScalarOrSchedule,
+    lambd: jax.typing.ArrayLike = 1e-4,
+    alpha: jax.typing.ArrayLike = 0.75,
+    t0: jax.typing.ArrayLike = 1e6,
+):
+    r"""Averaged SGD (``torch.optim.ASGD``): SGD with a decaying step and an extra decay, and a
+    running average of the iterates kept in the state.
+
+    At step :math:`t = 1, 2, \ldots` with :math:`\eta_t = \eta / (1 + \lambda\eta (t-1))^\alpha`
+    (Bottou's schedule) and :math:`\mu_t = 1/\max(1, t - 1 - t_0)`:
+
+    .. math::
+       x_t = x_{t-1} - \eta_t (g_t + \lambda x_{t-1}),\qquad
+       \bar x_t = \bar x_{t-1} + \mu_t (x_t - \bar x_{t-1}).
+
+    :math:`\bar x` (``state.ax``; ``optax.tree.get(state, "ax")`` finds it in a chain) is a
+    copy of the iterate until step :math:`t_0 + 2`, then its average since then; it does not
+    feed back into the iterates. The step size enters non-linearly, so this block takes
+    ``learning_rate`` and emits :math:`x_{t-1} - x_t` (chain with ``scale(-1)``).
+    Elementwise: every leaf shape alike.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule (evaluated at each step).
+      lambd: decay term :math:`\lambda \ge 0`.
+      alpha: power of the step schedule.
+      t0: the step after which averaging starts.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByASGDState`; needs params.
+
+    References:
+      Boris T. Polyak, Anatoli B. Juditsky. Acceleration of Stochastic Approximation by
+      Averaging. 1992. https://doi.org/10.1137/0330046
+    """
+    check_range("lambd", lambd, 0.0)
+    check_range("alpha", alpha, 0.0)
+    check_range("t0", t0, 0.0)
+
+    def init_fn(params):
+        return ScaleByASGDState(jnp.zeros([], jnp.int32), optax.tree.zeros_like(params))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_asgd needs params")
+        lr = _lr_at(learning_rate, state.count)
+        count = optax.safe_increment(state.count)
+        done = state.count.astype(jnp.result_type(float))  # steps before this one
+        eta = lr / (1 + lambd * lr * done) ** alpha
+        mu = 1.0 / jnp.maximum(1.0, done - t0)
+
+        def one(g, p, ax):
+            step = eta * (g + lambd * p)
+            ax = (ax + mu * ((p - step) - ax)).astype(ax.dtype)
+            return step.astype(g.dtype), ax
+
+        out = jax.tree.map(one, updates, params, state.ax)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleByASGDState(count, pick(1))
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -117,3 +117,21 @@ def test_sgdp_matches_adamp_package():
     theirs = R.run_torch(lambda p: adamp.SGDP(p, lr=0.02, **kw))
     ours = R.run_optzoo(optzoo.create("sgdp", preset="authors", learning_rate=0.02, **kw))
     R.check("sgdp", R.displacement_error(ours, theirs), "adamp 0.3.0")
+
+
+# Polyak & Juditsky. Acceleration of Stochastic Approximation by Averaging. 1992.
+# https://doi.org/10.1137/0330046: SGD iterates x_t = x_{t-1} - eta_t (g_t + lambda x_{t-1})
+# with eta_t = eta / (1 + lambda eta (t - 1))^alpha (Bottou's schedule, as torch.optim.ASGD).
+def test_asgd_matches_the_averaged_sgd_iterates():
+    lr, lambd, alpha = 0.05, 0.05, 0.75
+
+    def step(x, g, _, t):
+        eta = lr / (1 + lambd * lr * (t - 1)) ** alpha
+        return {k: x[k] - eta * (g[k] + lambd * x[k]) for k in x}, None
+
+    theirs = R.run_numpy(step, None)
+    ours = R.run_optzoo(
+        optzoo.create("asgd", preset="authors", learning_rate=lr, lambd=lambd, alpha=alpha)
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("asgd", err, "NumPy transcription of averaged SGD", kind="transcription")

@@ -1,11 +1,13 @@
-"""Gradient-descent family beyond the classics: QHM and AggMo against pytorch_optimizer
+"""Gradient-descent family beyond the classics against pytorch_optimizer (asgd: torch.optim.ASGD)
 (float64, 60 steps, the shared regression problem with a vector, a matrix and a rank-3 leaf)."""
 
 import pathlib
 import sys
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 
 import optzoo
@@ -116,3 +118,33 @@ def test_aggmo_rejects_bad_betas():
         optzoo.aggmo(0.1, betas=())
     with pytest.raises(ValueError, match=r"betas\[1\]"):
         optzoo.aggmo(0.1, betas=(0.0, 1.5))
+
+
+# asgd has torch.optim.ASGD's semantics (pytorch_optimizer's ASGD is another method, the
+# adaptive-step SGD of Malitsky & Mishchenko): the iterates and the average ``ax``.
+@pytest.mark.parametrize("t0", [1e6, 20.0])
+def test_asgd_matches_torch_optim_asgd(t0):
+    torch = pytest.importorskip("torch")
+    from _helpers import TORCH_STEPS, make_problem, max_rel_err, torch_trajectory, trajectory
+
+    kw = dict(lambd=1e-2, alpha=0.6, t0=t0, weight_decay=1e-2)
+    holder = {}
+
+    def make(ps, **k):
+        holder["opt"] = torch.optim.ASGD(ps, **k)
+        return holder["opt"]
+
+    with jax.enable_x64(True):
+        params, loss = make_problem(dtype=jnp.float64)
+        traj, state = trajectory(optzoo.asgd(0.05, **kw), params, loss, TORCH_STEPS)
+        ref = torch_trajectory(make, dict(lr=0.05, **kw), params, loss, TORCH_STEPS)
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
+    assert err <= 1e-6, err
+    assert max_rel_err(traj[-1], traj[0]) > 1e-3
+    opt, names = holder["opt"], sorted(params)
+    tensors = opt.param_groups[0]["params"]
+    their_ax = {k: opt.state[p]["ax"].numpy() for k, p in zip(names, tensors, strict=True)}
+    ours_ax = optax.tree.get(state, "ax")
+    assert max_rel_err(ours_ax, their_ax) <= 1e-6
+    if t0 < TORCH_STEPS:  # averaging started: the average is not the last iterate
+        assert max_rel_err(ours_ax, traj[-1]) > 1e-4
