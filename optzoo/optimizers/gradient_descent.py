@@ -13,6 +13,7 @@ from optzoo.transforms.momentum import (
     scale_by_accsgd,
     scale_by_aggmo,
     scale_by_asgd,
+    scale_by_pid,
     scale_by_pnm,
     scale_by_qhm,
     scale_by_sgdp,
@@ -33,6 +34,7 @@ __all__ = [
     "accsgd",
     "sgdp",
     "asgd",
+    "pid",
 ]
 
 RUDER_2016 = Reference(
@@ -674,3 +676,79 @@ def asgd(
         scale_by_asgd(learning_rate, lambd=lambd, alpha=alpha, t0=t0),
         scale(-1.0),
     )
+
+
+AN_2018_PID = Reference(
+    "Wangpeng An, Haoqian Wang, Qingyun Sun, Jun Xu, Qionghai Dai, Lei Zhang",
+    "A PID Controller Approach for Stochastic Optimization of Deep Networks",
+    2018,
+    "https://openaccess.thecvf.com/content_cvpr_2018/html/An_A_PID_Controller_CVPR_2018_paper.html",
+)
+
+
+@register(
+    "pid",
+    family="sgd",
+    reference=AN_2018_PID,
+    state_per_param=3,
+    # With gains 5 and 10 the step is ~50 lr: create() takes gains 1 and 1 so that learning
+    # rates from 1e-3 up are usable (Rosenbrock diverges at lr 1e-3 with 5 and 10).
+    defaults={"learning_rate": 1e-3, "integral": 1.0, "derivative": 1.0},
+    authors=Authors(
+        code="the authors' PIDOptimizer.py (tensorboy/PIDOptimizer), transcribed",
+        preset={"integral": 5.0, "derivative": 10.0},
+        differences="create() takes gains K_i = K_d = 1 where the authors' code has 5 and 10",
+        no_package="the authors published a source file, no package",
+    ),
+)
+def pid(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.9,
+    dampening: float = 0.0,
+    integral: float = 5.0,
+    derivative: float = 10.0,
+    weight_decay: float = 0.0,
+    weight_decouple: bool = False,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""PID optimizer: SGD plus integral (momentum) and derivative (gradient-difference) terms.
+
+    :math:`x_{t+1} = x_t - \eta\,(g_t + K_i I_t + K_d D_t)` with
+    :math:`I_t = \mu I_{t-1} + (1-\tau) g_t` and
+    :math:`D_t = \mu D_{t-1} + (1-\mu)(g_t - g_{t-1})` (:func:`optzoo.scale_by_pid`);
+    weight decay is added to the gradient (coupled, the authors' and pytorch_optimizer's
+    default) or, with ``weight_decouple``, applied to the weights as
+    :math:`-\eta\lambda x_t`. ``momentum=0`` is plain SGD, as in the authors' code.
+    The function's defaults are pytorch_optimizer's except ``momentum`` (0.9 here; 0 there
+    turns the PID terms off); ``optzoo.create("pid")`` takes gains :math:`K_i = K_d = 1` (a
+    step of about :math:`11\eta` rather than :math:`51\eta`) and
+    ``optzoo.create("pid", preset="authors")`` the authors' 5 and 10.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      momentum: :math:`\mu` in ``[0, 1]``.
+      dampening: :math:`\tau` of the integral buffer.
+      integral: integral gain :math:`K_i`.
+      derivative: derivative gain :math:`K_d`.
+      weight_decay: decay :math:`\lambda`.
+      weight_decouple: decoupled decay instead of L2 added to the gradient.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.pid(1e-2, momentum=0.9)
+
+    References:
+      Wangpeng An, Haoqian Wang, Qingyun Sun, Jun Xu, Qionghai Dai, Lei Zhang. A PID
+      Controller Approach for Stochastic Optimization of Deep Networks. 2018.
+      https://openaccess.thecvf.com/content_cvpr_2018/html/An_A_PID_Controller_CVPR_2018_paper.html
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_pid(
+        momentum=momentum, dampening=dampening, integral=integral, derivative=derivative
+    )
+    tail = with_decoupled_decay if weight_decouple else with_coupled_decay
+    return tail(direction, learning_rate, weight_decay, mask)

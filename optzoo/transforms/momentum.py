@@ -26,6 +26,8 @@ __all__ = [
     "ScaleBySGDPState",
     "scale_by_asgd",
     "ScaleByASGDState",
+    "scale_by_pid",
+    "ScaleByPIDState",
 ]
 
 
@@ -442,5 +444,74 @@ def scale_by_asgd(
         out = jax.tree.map(one, updates, params, state.ax)
         pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
         return pick(0), ScaleByASGDState(count, pick(1))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByPIDState(NamedTuple):
+    """Step count, previous gradient and the integral and derivative buffers of
+    :func:`scale_by_pid`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    grad: Any
+    integral: Any
+    derivative: Any
+
+
+def scale_by_pid(
+    momentum: jax.typing.ArrayLike = 0.9,
+    dampening: jax.typing.ArrayLike = 0.0,
+    integral: jax.typing.ArrayLike = 5.0,
+    derivative: jax.typing.ArrayLike = 10.0,
+):
+    r"""PID controller direction: the gradient (P) plus a momentum buffer (I) and an average
+    of gradient differences (D), as in the authors' code.
+
+    .. math::
+       I_t = \mu I_{t-1} + (1 - \tau) g_t,\qquad
+       D_t = \mu D_{t-1} + (1 - \mu)(g_t - g_{t-1})\ \ (D_1 = 0),\qquad
+       u_t = g_t + K_i I_t + K_d D_t.
+
+    With :math:`\mu = 0` the update is the gradient (plain SGD), as in the authors' code.
+    Elementwise: every leaf shape alike.
+
+    Args:
+      momentum: :math:`\mu` in ``[0, 1]``.
+      dampening: :math:`\tau`, the integral buffer's dampening.
+      integral: integral gain :math:`K_i \ge 0`.
+      derivative: derivative gain :math:`K_d \ge 0`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByPIDState`.
+
+    References:
+      Wangpeng An, Haoqian Wang, Qingyun Sun, Jun Xu, Qionghai Dai, Lei Zhang. A PID
+      Controller Approach for Stochastic Optimization of Deep Networks. 2018.
+      https://openaccess.thecvf.com/content_cvpr_2018/html/An_A_PID_Controller_CVPR_2018_paper.html
+    """
+    check_unit_interval("momentum", momentum)
+    check_unit_interval("dampening", dampening)
+    check_range("integral", integral, 0.0)
+    check_range("derivative", derivative, 0.0)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByPIDState(jnp.zeros([], jnp.int32), zeros, zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        first = state.count == 0
+        count = optax.safe_increment(state.count)
+
+        def one(g, prev, i, d):
+            i = (momentum * i + (1 - dampening) * g).astype(i.dtype)
+            diff = jnp.where(first, jnp.zeros_like(g), g - prev)
+            d = (momentum * d + (1 - momentum) * diff).astype(d.dtype)
+            u = jnp.where(momentum > 0, g + integral * i + derivative * d, g)
+            return u.astype(g.dtype), g, i, d
+
+        out = jax.tree.map(one, updates, state.grad, state.integral, state.derivative)
+        pick = lambda k: jax.tree.map(lambda _, o: o[k], updates, out)  # noqa: E731
+        return pick(0), ScaleByPIDState(count, pick(1), pick(2), pick(3))
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -135,3 +135,23 @@ def test_asgd_matches_the_averaged_sgd_iterates():
     )
     err = R.displacement_error(ours, theirs)
     R.check("asgd", err, "NumPy transcription of averaged SGD", kind="transcription")
+
+
+# An, Wang, Sun, Xu, Dai, Zhang. A PID Controller Approach for Stochastic Optimization of
+# Deep Networks. 2018 (CVPR). The authors' PIDOptimizer.py (tensorboy/PIDOptimizer):
+# I = mu I + g; D = mu D + (1 - mu)(g - g_prev) (from step 2); x -= lr (g + K_i I + K_d D).
+def test_pid_matches_the_authors_code():
+    lr, mu, ki, kd = 0.01, 0.9, 5.0, 10.0
+
+    def step(x, g, s, t):
+        prev, i, d = s
+        i = {k: mu * i[k] + g[k] for k in x}
+        d = {k: mu * d[k] + ((1 - mu) * (g[k] - prev[k]) if t > 1 else 0.0) for k in x}
+        x = {k: x[k] - lr * (g[k] + ki * i[k] + kd * d[k]) for k in x}
+        return x, (g, i, d)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, zeros, zeros))
+    ours = R.run_optzoo(optzoo.create("pid", preset="authors", learning_rate=lr, momentum=mu))
+    err = R.displacement_error(ours, theirs)
+    R.check("pid", err, "NumPy transcription of the authors' PIDOptimizer.py", kind="transcription")

@@ -81,6 +81,28 @@ TORCH_CASES = {
         dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-2),
         dict(scale_invariant=True),
     ),
+    # Coupled L2 decay (pytorch_optimizer's default), then decoupled.
+    "pid": (
+        optzoo.pid,
+        dict(learning_rate=0.01, momentum=0.8, dampening=0.1, integral=3.0, weight_decay=1e-2),
+        "PID",
+        dict(lr=0.01, momentum=0.8, dampening=0.1, integral=3.0, weight_decay=1e-2),
+        {},
+    ),
+    "pid_decoupled": (
+        optzoo.pid,
+        dict(learning_rate=0.01, momentum=0.9, weight_decay=1e-2, weight_decouple=True),
+        "PID",
+        dict(lr=0.01, momentum=0.9, weight_decay=1e-2, weight_decouple=True),
+        {},
+    ),
+    "pid_no_momentum": (
+        optzoo.pid,
+        dict(learning_rate=0.05, momentum=0.0, weight_decay=1e-2),
+        "PID",
+        dict(lr=0.05, momentum=0.0, weight_decay=1e-2),
+        {},
+    ),
     "aggmo": (
         optzoo.aggmo,
         dict(learning_rate=0.02, betas=(0.0, 0.9, 0.99), weight_decay=1e-2),
