@@ -17,6 +17,7 @@ from optzoo.transforms.momentum import (
     scale_by_pnm,
     scale_by_qhm,
     scale_by_sgdp,
+    scale_by_sgdsai,
     trace,
 )
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
@@ -35,6 +36,7 @@ __all__ = [
     "sgdp",
     "asgd",
     "pid",
+    "sgdsai",
 ]
 
 RUDER_2016 = Reference(
@@ -752,3 +754,74 @@ def pid(
     )
     tail = with_decoupled_decay if weight_decouple else with_coupled_decay
     return tail(direction, learning_rate, weight_decay, mask)
+
+
+XU_2024_SGDSAI = Reference(
+    "Minghao Xu, Lichuan Xiang, Xu Cai, Hongkai Wen",
+    "No More Adam: Learning Rate Scaling at Initialization is All You Need",
+    2024,
+    "https://arxiv.org/abs/2412.11768",
+)
+
+
+@register(
+    "sgdsai",
+    family="sgd",
+    reference=XU_2024_SGDSAI,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="sgd-sai==1.0.3",
+        differences="a leaf whose first gradient has zero spread is scaled by its norm where "
+        "the authors' package divides that norm by eps",
+    ),
+)
+def sgdsai(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.9,
+    eps: float = 1e-8,
+    weight_decay: float = 1e-2,
+    first_momentum_is_grad: bool = True,
+    snr_on_vectors: bool = True,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""SGD-SaI: SGD with EMA momentum and a per-leaf learning-rate scale set at step one.
+
+    :math:`x_{t+1} = x_t - \eta\,(s\, m_t + \lambda x_t)` with the gradient
+    signal-to-noise ratio :math:`s = \|g_1\|/(\sigma(g_1) + \epsilon)` of each leaf's
+    first gradient and :math:`m_t = \mu m_{t-1} + (1-\mu) g_t`, :math:`m_1 = g_1`
+    (:func:`optzoo.scale_by_sgdsai`), decoupled decay. The defaults are the authors'
+    (package ``sgd-sai``); ``first_momentum_is_grad=False, snr_on_vectors=False`` gives
+    pytorch_optimizer's ``SGDSaI`` (momentum from zero; vectors scaled by :math:`\|g_1\|`).
+    A leaf whose first gradient has zero spread is scaled by :math:`\|g_1\|`, where the
+    authors' package divides by :math:`\epsilon`; otherwise ``preset="authors"`` changes
+    nothing.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      momentum: :math:`\mu` in ``[0, 1)``.
+      eps: added to the standard deviation.
+      weight_decay: decoupled :math:`\lambda`.
+      first_momentum_is_grad: :math:`m_1 = g_1` (authors) or an EMA from zero.
+      snr_on_vectors: the ratio on vectors too (authors) or only on matrices and above.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.sgdsai(1e-2)
+
+    References:
+      Minghao Xu, Lichuan Xiang, Xu Cai, Hongkai Wen. No More Adam: Learning Rate Scaling at
+      Initialization is All You Need. 2024. https://arxiv.org/abs/2412.11768
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_sgdsai(
+        momentum=momentum,
+        eps=eps,
+        first_momentum_is_grad=first_momentum_is_grad,
+        snr_on_vectors=snr_on_vectors,
+    )
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)

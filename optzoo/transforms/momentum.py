@@ -28,6 +28,8 @@ __all__ = [
     "ScaleByASGDState",
     "scale_by_pid",
     "ScaleByPIDState",
+    "scale_by_sgdsai",
+    "ScaleBySGDSaIState",
 ]
 
 
@@ -513,5 +515,86 @@ def scale_by_pid(
         out = jax.tree.map(one, updates, state.grad, state.integral, state.derivative)
         pick = lambda k: jax.tree.map(lambda _, o: o[k], updates, out)  # noqa: E731
         return pick(0), ScaleByPIDState(count, pick(1), pick(2), pick(3))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleBySGDSaIState(NamedTuple):
+    """Step count, momentum and the per-leaf gradient signal-to-noise ratio of
+    :func:`scale_by_sgdsai` (fixed at the first step)."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    momentum: Any
+    gsnr: Any
+
+
+def scale_by_sgdsai(
+    momentum: jax.typing.ArrayLike = 0.9,
+    eps: jax.typing.ArrayLike = 1e-8,
+    first_momentum_is_grad: bool = True,
+    snr_on_vectors: bool = True,
+):
+    r"""SGD-SaI scaling: EMA momentum times a per-leaf gain fixed at the first step, the
+    gradient signal-to-noise ratio :math:`\|g_1\| / (\operatorname{std}(g_1) + \epsilon)`.
+
+    .. math::
+       s = \frac{\|g_1\|}{\sigma(g_1) + \epsilon},\qquad
+       m_t = \mu m_{t-1} + (1 - \mu) g_t,\qquad u_t = s\, m_t,
+
+    with :math:`\sigma` the unbiased standard deviation over the leaf's entries and
+    :math:`m_1 = g_1` (the authors' package; ``first_momentum_is_grad=False``:
+    :math:`m_0 = 0`, so :math:`m_1 = (1-\mu) g_1`, as pytorch_optimizer). Leaf rule: every
+    leaf with two or more entries gets its ratio (the authors'); with
+    ``snr_on_vectors=False`` leaves with fewer than two axes or a leading axis of size one
+    take :math:`s = \|g_1\|` (pytorch_optimizer). Scalars, and any leaf whose first gradient
+    has zero spread (all entries equal), take :math:`s = \|g_1\|` (as pytorch_optimizer; the
+    authors' package divides by :math:`\epsilon` there, a step of :math:`\sim 10^8`).
+
+    Args:
+      momentum: :math:`\mu` in ``[0, 1)``.
+      eps: added to the standard deviation.
+      first_momentum_is_grad: :math:`m_1 = g_1` (authors) or an EMA from zero.
+      snr_on_vectors: the ratio on vectors too (authors) or only on matrices and above.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleBySGDSaIState`.
+
+    References:
+      Minghao Xu, Lichuan Xiang, Xu Cai, Hongkai Wen. No More Adam: Learning Rate Scaling at
+      Initialization is All You Need. 2024. https://arxiv.org/abs/2412.11768
+    """
+    check_range("momentum", momentum, 0.0, 1.0, high_open=True)
+    check_range("eps", eps, 0.0)
+
+    def init_fn(params):
+        return ScaleBySGDSaIState(
+            jnp.zeros([], jnp.int32),
+            optax.tree.zeros_like(params),
+            jax.tree.map(lambda p: jnp.zeros([], p.dtype), params),
+        )
+
+    def snr(g):
+        norm = jnp.linalg.norm(g.ravel())
+        if g.size < 2 or (not snr_on_vectors and (g.ndim < 2 or g.shape[0] == 1)):
+            return norm
+        sigma = jnp.nan_to_num(jnp.std(g, ddof=1))
+        return jnp.where(sigma != 0, norm / (sigma + eps), norm)
+
+    def update_fn(updates, state, params=None):
+        del params
+        first = state.count == 0
+        count = optax.safe_increment(state.count)
+
+        def one(g, m, s):
+            s = jnp.where(first, snr(g).astype(s.dtype), s)
+            m = momentum * m + (1 - momentum) * g
+            if first_momentum_is_grad:
+                m = jnp.where(first, g, m)
+            m = m.astype(g.dtype)
+            return (s * m).astype(g.dtype), m, s
+
+        out = jax.tree.map(one, updates, state.momentum, state.gsnr)
+        pick = lambda k: jax.tree.map(lambda _, o: o[k], updates, out)  # noqa: E731
+        return pick(0), ScaleBySGDSaIState(count, pick(1), pick(2))
 
     return optax.GradientTransformation(init_fn, update_fn)

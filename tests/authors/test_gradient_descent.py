@@ -155,3 +155,15 @@ def test_pid_matches_the_authors_code():
     ours = R.run_optzoo(optzoo.create("pid", preset="authors", learning_rate=lr, momentum=mu))
     err = R.displacement_error(ours, theirs)
     R.check("pid", err, "NumPy transcription of the authors' PIDOptimizer.py", kind="transcription")
+
+
+# Xu, Xiang, Cai, Wen. No More Adam: Learning Rate Scaling at Initialization is All You Need.
+# 2024. https://arxiv.org/abs/2412.11768; the authors' package is sgd-sai.
+def test_sgdsai_matches_sgd_sai():
+    pytest.importorskip("torch")
+    sgd_sai = pytest.importorskip("sgd_sai")
+    theirs = R.run_torch(lambda p: sgd_sai.SGD_sai(p, lr=1e-3, momentum=0.9, weight_decay=WD))
+    ours = R.run_optzoo(
+        optzoo.create("sgdsai", preset="authors", learning_rate=1e-3, weight_decay=WD)
+    )
+    R.check("sgdsai", R.displacement_error(ours, theirs), "sgd-sai 1.0.3")

@@ -103,6 +103,27 @@ TORCH_CASES = {
         dict(lr=0.05, momentum=0.0, weight_decay=1e-2),
         {},
     ),
+    # pytorch_optimizer's two departures from the authors' package as flags.
+    "sgdsai": (
+        optzoo.sgdsai,
+        dict(
+            learning_rate=1e-3,
+            momentum=0.8,
+            weight_decay=1e-2,
+            first_momentum_is_grad=False,
+            snr_on_vectors=False,
+        ),
+        "SGDSaI",
+        dict(lr=1e-3, momentum=0.8, weight_decay=1e-2),
+        {},
+    ),
+    "sgdsai_no_momentum": (
+        optzoo.sgdsai,
+        dict(learning_rate=1e-3, momentum=0.0, weight_decay=1e-2, snr_on_vectors=False),
+        "SGDSaI",
+        dict(lr=1e-3, momentum=0.0, weight_decay=1e-2),
+        {},
+    ),
     "aggmo": (
         optzoo.aggmo,
         dict(learning_rate=0.02, betas=(0.0, 0.9, 0.99), weight_decay=1e-2),
