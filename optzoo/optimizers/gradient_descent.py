@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import optax
 
 from optzoo.core.validation import check_finite, check_nonnegative, check_unit_interval
@@ -13,6 +14,7 @@ from optzoo.transforms.momentum import (
     scale_by_accsgd,
     scale_by_aggmo,
     scale_by_asgd,
+    scale_by_gravity,
     scale_by_pid,
     scale_by_pnm,
     scale_by_qhm,
@@ -37,6 +39,7 @@ __all__ = [
     "asgd",
     "pid",
     "sgdsai",
+    "gravity",
 ]
 
 RUDER_2016 = Reference(
@@ -825,3 +828,64 @@ def sgdsai(
         snr_on_vectors=snr_on_vectors,
     )
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+
+
+BAHRAMI_2021_GRAVITY = Reference(
+    "Dariush Bahrami, Sadegh Pouriyan Zadeh",
+    "Gravity Optimizer: a Kinematic Approach on Optimization in Deep Learning",
+    2021,
+    "https://arxiv.org/abs/2101.09192",
+)
+
+
+@register(
+    "gravity",
+    family="sgd",
+    reference=BAHRAMI_2021_GRAVITY,
+    state_per_param=1,
+    defaults={"learning_rate": 0.1},
+    authors=Authors(
+        code="paper, Algorithm 1 (Gravity)",
+        differences="create() lr 0.1 (the authors' Keras default 0.1); the random initial "
+        "velocity comes from a JAX key, not the framework's global generator",
+        no_package="the authors published Keras source (dariush-bahrami/gravity.optimizer), "
+        "no package",
+    ),
+)
+def gravity(
+    learning_rate: optax.ScalarOrSchedule,
+    alpha: float = 0.01,
+    beta: float = 0.9,
+    key: jax.Array | int = 0,
+) -> optax.GradientTransformation:
+    r"""Gravity: a kinematic optimizer (velocity average of damped gradients).
+
+    :math:`x_{t+1} = x_t - \eta V_t` with
+    :math:`V_t = \hat\beta_t V_{t-1} + (1-\hat\beta_t)\, g_t / (1 + (g_t \max|g_t|)^2)`,
+    :math:`\hat\beta_t = (\beta t + 1)/(t + 2)` and a random
+    :math:`V_0 \sim \mathcal N(0, (\alpha/\eta)^2)` drawn from ``key``
+    (:func:`optzoo.scale_by_gravity`). No weight decay, as in the paper.
+    ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      alpha: scale of the random initial step (0: start at rest).
+      beta: velocity decay in ``[0, 1)``.
+      key: a ``jax.random`` key or integer seed for the initial velocity.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.gravity(0.1, alpha=0.01, beta=0.9)
+
+    References:
+      Dariush Bahrami, Sadegh Pouriyan Zadeh. Gravity Optimizer: a Kinematic Approach on
+      Optimization in Deep Learning. 2021. https://arxiv.org/abs/2101.09192
+    """
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        scale_by_gravity(learning_rate, alpha=alpha, beta=beta, key=key),
+        scale_by_learning_rate(learning_rate),
+    )

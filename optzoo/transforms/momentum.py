@@ -30,6 +30,8 @@ __all__ = [
     "ScaleByPIDState",
     "scale_by_sgdsai",
     "ScaleBySGDSaIState",
+    "scale_by_gravity",
+    "ScaleByGravityState",
 ]
 
 
@@ -596,5 +598,75 @@ def scale_by_sgdsai(
         out = jax.tree.map(one, updates, state.momentum, state.gsnr)
         pick = lambda k: jax.tree.map(lambda _, o: o[k], updates, out)  # noqa: E731
         return pick(0), ScaleBySGDSaIState(count, pick(1), pick(2))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByGravityState(NamedTuple):
+    """Step count and the velocity :math:`V` of :func:`scale_by_gravity`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    velocity: Any
+
+
+def scale_by_gravity(
+    learning_rate: optax.ScalarOrSchedule,
+    alpha: jax.typing.ArrayLike = 0.01,
+    beta: jax.typing.ArrayLike = 0.9,
+    key: jax.Array | int = 0,
+):
+    r"""Gravity: an average of gradients damped where they are large relative to the leaf's
+    largest entry, started from a random velocity.
+
+    With :math:`M = 1/\max_i |g_{t,i}|` per leaf and :math:`\hat\beta_t = (\beta t + 1)/(t + 2)`:
+
+    .. math::
+       \zeta_t = \frac{g_t}{1 + (g_t / M)^2},\qquad
+       V_t = \hat\beta_t V_{t-1} + (1 - \hat\beta_t)\,\zeta_t,\qquad u_t = V_t,
+
+    with :math:`V_0 \sim \mathcal N(0, (\alpha/\eta_0)^2)` drawn from ``key`` (:math:`\eta_0`
+    is the learning rate at step 0; the alias multiplies :math:`u_t` by it, so the random
+    first step has scale :math:`\alpha`). Elementwise with one maximum per leaf (any rank).
+
+    Args:
+      learning_rate: :math:`\eta` (only its value at step 0 is used, for :math:`V_0`).
+      alpha: scale of the random initial velocity (0: start at rest).
+      beta: velocity decay :math:`\beta` in ``[0, 1)``.
+      key: a ``jax.random`` key or an integer seed for :math:`V_0`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByGravityState`.
+
+    References:
+      Dariush Bahrami, Sadegh Pouriyan Zadeh. Gravity Optimizer: a Kinematic Approach on
+      Optimization in Deep Learning. 2021. https://arxiv.org/abs/2101.09192
+    """
+    check_range("alpha", alpha, 0.0)
+    check_range("beta", beta, 0.0, 1.0, high_open=True)
+
+    def init_fn(params):
+        lr0 = _lr_at(learning_rate, jnp.zeros([], jnp.int32))
+        k = jax.random.PRNGKey(key) if isinstance(key, int) else key
+        leaves, treedef = jax.tree.flatten(params)
+        keys = jax.random.split(k, max(len(leaves), 1))
+        v = [
+            (alpha / lr0 * jax.random.normal(kk, p.shape, jnp.result_type(float))).astype(p.dtype)
+            for kk, p in zip(keys, leaves, strict=False)
+        ]
+        return ScaleByGravityState(jnp.zeros([], jnp.int32), jax.tree.unflatten(treedef, v))
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))
+        b = (beta * t + 1) / (t + 2)
+
+        def one(g, v):
+            big = jnp.max(jnp.abs(g)) if g.size else jnp.zeros([], g.dtype)
+            zeta = g / (1 + (g * big) ** 2)
+            return (b * v + (1 - b) * zeta).astype(g.dtype)
+
+        v = jax.tree.map(one, updates, state.velocity)
+        return v, ScaleByGravityState(count, v)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pathlib
 import sys
 
+import jax
 import numpy as np
+import optax
 import pytest
 
 import optzoo
@@ -167,3 +169,26 @@ def test_sgdsai_matches_sgd_sai():
         optzoo.create("sgdsai", preset="authors", learning_rate=1e-3, weight_decay=WD)
     )
     R.check("sgdsai", R.displacement_error(ours, theirs), "sgd-sai 1.0.3")
+
+
+# Bahrami & Zadeh. Gravity Optimizer: a Kinematic Approach on Optimization in Deep Learning.
+# 2021. https://arxiv.org/abs/2101.09192, Algorithm 1: M = 1 / max|g|; zeta = g / (1 + (g/M)^2);
+# beta_t = (beta t + 1) / (t + 2); V = beta_t V + (1 - beta_t) zeta; x -= lr V (V_0 random:
+# optzoo's draw is used as the transcription's V_0).
+def test_gravity_matches_algorithm_1():
+    lr, alpha, beta = 0.1, 0.01, 0.9
+    tx = optzoo.create("gravity", preset="authors", learning_rate=lr, alpha=alpha, beta=beta)
+    with jax.enable_x64(True):  # run_optzoo draws V_0 in float64
+        v0 = optax.tree.get(tx.init(R.init_params()), "velocity")
+    v0 = {k: np.asarray(v) for k, v in v0.items()}
+
+    def step(x, g, v, t):
+        zeta = {k: g[k] / (1 + (g[k] / (1 / np.max(np.abs(g[k])))) ** 2) for k in x}
+        b = (beta * t + 1) / (t + 2)
+        v = {k: b * v[k] + (1 - b) * zeta[k] for k in x}
+        return {k: x[k] - lr * v[k] for k in x}, v
+
+    theirs = R.run_numpy(step, v0)
+    ours = R.run_optzoo(tx)
+    err = R.displacement_error(ours, theirs)
+    R.check("gravity", err, "NumPy transcription of Algorithm 1", kind="transcription")

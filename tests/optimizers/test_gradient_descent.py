@@ -124,6 +124,14 @@ TORCH_CASES = {
         dict(lr=1e-3, momentum=0.0, weight_decay=1e-2),
         {},
     ),
+    # alpha = 0: the initial velocity is zero on both sides (else it is random).
+    "gravity": (
+        optzoo.gravity,
+        dict(learning_rate=0.05, alpha=0.0, beta=0.8),
+        "Gravity",
+        dict(lr=0.05, alpha=0.0, beta=0.8),
+        {},
+    ),
     "aggmo": (
         optzoo.aggmo,
         dict(learning_rate=0.02, betas=(0.0, 0.9, 0.99), weight_decay=1e-2),
@@ -191,3 +199,27 @@ def test_asgd_matches_torch_optim_asgd(t0):
     assert max_rel_err(ours_ax, their_ax) <= 1e-6
     if t0 < TORCH_STEPS:  # averaging started: the average is not the last iterate
         assert max_rel_err(ours_ax, traj[-1]) > 1e-4
+
+
+# Gravity's random initial velocity: pytorch_optimizer's state is set to optzoo's draw.
+def test_gravity_matches_pytorch_optimizer_from_the_same_random_start():
+    pytest.importorskip("torch")
+    pto = pytest.importorskip("pytorch_optimizer")
+    import torch
+    from _helpers import TORCH_STEPS, make_problem, max_rel_err, torch_trajectory, trajectory
+
+    with jax.enable_x64(True):
+        params, loss = make_problem(dtype=jnp.float64)
+        tx = optzoo.gravity(0.05, alpha=0.02, key=3)
+        v0 = optax.tree.get(tx.init(params), "velocity")
+        assert float(jnp.std(v0["w"])) > 0.1  # alpha / lr = 0.4
+
+        def make(ps, **kw):
+            opt = pto.Gravity(ps, **kw)
+            for k, p in zip(sorted(params), ps, strict=True):
+                opt.state[p]["v"] = torch.tensor(np.asarray(v0[k]))
+            return opt
+
+        traj, _ = trajectory(tx, params, loss, TORCH_STEPS)
+        ref = torch_trajectory(make, dict(lr=0.05, alpha=0.02), params, loss, TORCH_STEPS)
+    assert max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True)) <= 1e-6
