@@ -20,6 +20,7 @@ from optzoo.transforms.momentum import (
     scale_by_qhm,
     scale_by_sgdp,
     scale_by_sgdsai,
+    scale_by_srmm,
     trace,
 )
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
@@ -40,6 +41,7 @@ __all__ = [
     "pid",
     "sgdsai",
     "gravity",
+    "srmm",
 ]
 
 RUDER_2016 = Reference(
@@ -888,4 +890,66 @@ def gravity(
     return optax.chain(
         scale_by_gravity(learning_rate, alpha=alpha, beta=beta, key=key),
         scale_by_learning_rate(learning_rate),
+    )
+
+
+LYU_2022_SRMM = Reference(
+    "Hanbaek Lyu",
+    "Stochastic regularized majorization-minimization with weakly convex and multi-convex "
+    "surrogates",
+    2022,
+    "https://arxiv.org/abs/2201.01652",
+)
+
+
+@register(
+    "srmm",
+    family="sgd",
+    reference=LYU_2022_SRMM,
+    state_per_param=2,
+    defaults={"learning_rate": 0.05},
+    authors=Authors(
+        code="paper, SRMM with prox-linear surrogates",
+        differences="none in the update (w_1 = 1); create() lr 0.05 vs pytorch_optimizer's 0.01",
+        no_package="no code or package from the author",
+    ),
+)
+def srmm(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: float = 0.5,
+    memory_length: int | None = 100,
+    variant: str = "paper",
+) -> optax.GradientTransformation:
+    r"""SRMM: stochastic regularized majorization-minimization with prox-linear surrogates.
+
+    :math:`x_{t+1} = \bar x_t - \eta \bar g_t` with weighted running averages
+    :math:`\bar x_t, \bar g_t` of the iterates and gradients, weights
+    :math:`w_t = (((t-1) \bmod L) + 1)^{-\beta}` (:func:`optzoo.scale_by_srmm`).
+    ``variant="pytorch_optimizer"`` gives pytorch_optimizer's ``SRMM``: weights
+    :math:`((t \bmod L) + 1)^{-\beta}` and no iterate average (its buffer is copied into the
+    parameters, so :math:`x_{t+1} = x_t - \eta \bar g_t` after a first step from
+    :math:`w_1 x_1`); its ``memory_length=None`` is plain SGD, here ``None`` is the paper's
+    :math:`t^{-\beta}`. ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      beta: weight exponent in ``[0, 1]``.
+      memory_length: restart period of the weights, or ``None``.
+      variant: ``"paper"`` or ``"pytorch_optimizer"``.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.srmm(0.05, beta=0.5)
+
+    References:
+      Hanbaek Lyu. Stochastic regularized majorization-minimization with weakly convex and
+      multi-convex surrogates. 2022. https://arxiv.org/abs/2201.01652
+    """
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        scale_by_srmm(learning_rate, beta=beta, memory_length=memory_length, variant=variant),
+        scale(-1.0),
     )

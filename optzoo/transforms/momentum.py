@@ -32,6 +32,8 @@ __all__ = [
     "ScaleBySGDSaIState",
     "scale_by_gravity",
     "ScaleByGravityState",
+    "scale_by_srmm",
+    "ScaleBySRMMState",
 ]
 
 
@@ -668,5 +670,84 @@ def scale_by_gravity(
 
         v = jax.tree.map(one, updates, state.velocity)
         return v, ScaleByGravityState(count, v)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleBySRMMState(NamedTuple):
+    """Step count and the running averages of gradients and iterates of :func:`scale_by_srmm`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    grad: Any
+    param: Any
+
+
+def scale_by_srmm(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: jax.typing.ArrayLike = 0.5,
+    memory_length: int | None = 100,
+    variant: str = "paper",
+):
+    r"""SRMM with prox-linear surrogates: the next iterate minimises the weighted average of
+    the past surrogates, i.e. a gradient step from the averaged iterate along the averaged
+    gradient.
+
+    .. math::
+       \bar g_t = (1 - w_t)\bar g_{t-1} + w_t g_t,\quad
+       \bar x_t = (1 - w_t)\bar x_{t-1} + w_t x_t,\quad
+       x_{t+1} = \bar x_t - \eta \bar g_t,
+
+    with :math:`w_t = (((t - 1) \bmod L) + 1)^{-\beta}` (so :math:`w_1 = 1`: the averages
+    start at the first point, and restart every ``memory_length`` :math:`L` steps; ``None``:
+    never, :math:`w_t = t^{-\beta}`). ``variant="pytorch_optimizer"`` gives
+    pytorch_optimizer's form: weights :math:`w_t = ((t \bmod L) + 1)^{-\beta}` and an iterate
+    "average" that is the current iterate from step 2 on (its buffer is copied into the
+    parameters), :math:`\bar x_1 = w_1 x_1`; that is :math:`x_{t+1} = x_t - \eta\bar g_t`.
+    The step size enters non-linearly, so this block takes ``learning_rate`` and emits
+    :math:`x_t - x_{t+1}` (chain with ``scale(-1)``). Elementwise: every leaf shape alike.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      beta: weight decay exponent :math:`\beta` in ``[0, 1]``.
+      memory_length: restart period :math:`L` of the weights, or ``None``.
+      variant: ``"paper"`` or ``"pytorch_optimizer"``.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleBySRMMState`; needs params.
+
+    References:
+      Hanbaek Lyu. Stochastic regularized majorization-minimization with weakly convex and
+      multi-convex surrogates. 2022. https://arxiv.org/abs/2201.01652
+    """
+    check_unit_interval("beta", beta)
+    if variant not in ("paper", "pytorch_optimizer"):
+        raise ValueError(f"variant must be 'paper' or 'pytorch_optimizer', got {variant!r}")
+    paper = variant == "paper"
+    if memory_length is not None and (isinstance(memory_length, bool) or memory_length < 1):
+        raise ValueError(f"memory_length must be a positive integer or None, got {memory_length!r}")
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleBySRMMState(jnp.zeros([], jnp.int32), zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_srmm needs params")
+        lr = _lr_at(learning_rate, state.count)
+        count = optax.safe_increment(state.count)
+        t = count if paper else count + 1  # t >= 1
+        k = t if memory_length is None else (t - 1) % memory_length + 1
+        w = k.astype(jnp.result_type(float)) ** (-beta)
+
+        def one(g, p, gbar, pbar):
+            gbar = ((1 - w) * gbar + w * g).astype(gbar.dtype)
+            if not paper:  # the buffer is the iterate, zero before the first step
+                pbar = jnp.where(state.count == 0, jnp.zeros_like(p), p)
+            pbar = ((1 - w) * pbar + w * p).astype(p.dtype)
+            return (p - (pbar - lr * gbar)).astype(g.dtype), gbar, pbar
+
+        out = jax.tree.map(one, updates, params, state.grad, state.param)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleBySRMMState(count, pick(1), pick(2))
 
     return optax.GradientTransformation(init_fn, update_fn)

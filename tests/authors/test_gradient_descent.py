@@ -192,3 +192,25 @@ def test_gravity_matches_algorithm_1():
     ours = R.run_optzoo(tx)
     err = R.displacement_error(ours, theirs)
     R.check("gravity", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Lyu. Stochastic regularized majorization-minimization with weakly convex and multi-convex
+# surrogates. 2022. https://arxiv.org/abs/2201.01652: with prox-linear surrogates and weights
+# w_n = n^-beta (w_1 = 1), x_n = xbar_n - lr gbar_n for the w-averaged iterates and gradients.
+def test_srmm_matches_the_prox_linear_update():
+    lr, beta = 0.05, 0.5
+
+    def step(x, g, s, t):
+        gbar, xbar = s
+        w = float(t) ** -beta
+        gbar = {k: (1 - w) * gbar[k] + w * g[k] for k in x}
+        xbar = {k: (1 - w) * xbar[k] + w * x[k] for k in x}
+        return {k: xbar[k] - lr * gbar[k] for k in x}, (gbar, xbar)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, zeros))
+    ours = R.run_optzoo(
+        optzoo.create("srmm", preset="authors", learning_rate=lr, beta=beta, memory_length=None)
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("srmm", err, "NumPy transcription of SRMM (prox-linear)", kind="transcription")

@@ -132,6 +132,15 @@ TORCH_CASES = {
         dict(lr=0.05, alpha=0.0, beta=0.8),
         {},
     ),
+    # pytorch_optimizer's form (weights shifted by one step, no iterate average) as a flag;
+    # the weights restart within the 60 steps. The paper's form: tests/authors.
+    "srmm": (
+        optzoo.srmm,
+        dict(learning_rate=0.05, beta=0.6, memory_length=25, variant="pytorch_optimizer"),
+        "SRMM",
+        dict(lr=0.05, beta=0.6, memory_length=25),
+        {},
+    ),
     "aggmo": (
         optzoo.aggmo,
         dict(learning_rate=0.02, betas=(0.0, 0.9, 0.99), weight_decay=1e-2),
