@@ -21,6 +21,7 @@ from optzoo.transforms.momentum import (
     scale_by_sgdp,
     scale_by_sgdsai,
     scale_by_srmm,
+    scale_by_tam,
     trace,
 )
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
@@ -42,6 +43,7 @@ __all__ = [
     "sgdsai",
     "gravity",
     "srmm",
+    "tam",
 ]
 
 RUDER_2016 = Reference(
@@ -953,3 +955,70 @@ def srmm(
         scale_by_srmm(learning_rate, beta=beta, memory_length=memory_length, variant=variant),
         scale(-1.0),
     )
+
+
+MALVIYA_2024_TAM = Reference(
+    "Pranshu Malviya, Goncalo Mordido, Aristide Baratin, Reza Babanezhad Harikandeh, "
+    "Gintare Karolina Dziugaite, Razvan Pascanu, Sarath Chandar",
+    "Torque-Aware Momentum",
+    2024,
+    "https://arxiv.org/abs/2412.18790",
+)
+
+
+@register(
+    "tam",
+    family="sgd",
+    reference=MALVIYA_2024_TAM,
+    state_per_param=2,
+    defaults={"learning_rate": 0.05},
+    authors=Authors(
+        code="paper, the TAM update (SGD form)",
+        preset={"axis": 0},
+        differences="norms along the last axis (Flax kernels) where PyTorch code uses dim 0; "
+        "create() lr 0.05",
+        no_package="no package from the authors",
+    ),
+)
+def tam(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.9,
+    decay_rate: float = 0.9,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    axis: int | None = None,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""TAM: torque-aware momentum (SGD with alignment-scaled gradients in the momentum).
+
+    :math:`x_{t+1} = x_t - \eta (m_t + \lambda x_t)` with
+    :math:`s_t = \rho s_{t-1} + (1-\rho)\,\hat m_{t-1}\odot\hat g_t` and
+    :math:`m_t = \mu m_{t-1} + ((1+s_t)/2 + \epsilon)\odot g_t`, :math:`m_0 = g_1`
+    (:func:`optzoo.scale_by_tam`), decoupled decay. Norms run along the last axis (Flax
+    kernels) where PyTorch code uses dim 0: ``optzoo.create("tam", preset="authors")`` sets
+    ``axis=0``.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      momentum: :math:`\mu` in ``[0, 1]``.
+      decay_rate: :math:`\rho` of the alignment average.
+      eps: added to the scale.
+      weight_decay: decoupled :math:`\lambda`.
+      axis: the axis of the norms (``None``: last).
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.tam(0.05, momentum=0.9)
+
+    References:
+      Pranshu Malviya, Goncalo Mordido, Aristide Baratin, Reza Babanezhad Harikandeh, Gintare
+      Karolina Dziugaite, Razvan Pascanu, Sarath Chandar. Torque-Aware Momentum. 2024.
+      https://arxiv.org/abs/2412.18790
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_tam(momentum=momentum, decay_rate=decay_rate, eps=eps, axis=axis)
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)

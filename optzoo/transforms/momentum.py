@@ -34,6 +34,8 @@ __all__ = [
     "ScaleByGravityState",
     "scale_by_srmm",
     "ScaleBySRMMState",
+    "scale_by_tam",
+    "ScaleByTAMState",
 ]
 
 
@@ -749,5 +751,78 @@ def scale_by_srmm(
         out = jax.tree.map(one, updates, params, state.grad, state.param)
         pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
         return pick(0), ScaleBySRMMState(count, pick(1), pick(2))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByTAMState(NamedTuple):
+    """Step count, momentum and the running alignment :math:`s` of :func:`scale_by_tam`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    momentum: Any
+    alignment: Any
+
+
+def scale_by_tam(
+    momentum: jax.typing.ArrayLike = 0.9,
+    decay_rate: jax.typing.ArrayLike = 0.9,
+    eps: jax.typing.ArrayLike = 1e-8,
+    axis: int | None = None,
+):
+    r"""Torque-aware momentum: each gradient entry enters the momentum scaled by how well the
+    gradient has lately aligned with the momentum.
+
+    With :math:`\hat v = v / \max(\|v\|, 10^{-12})` normalised along ``axis``:
+
+    .. math::
+       s_t = \rho s_{t-1} + (1 - \rho)\,\hat m_{t-1} \odot \hat g_t,\qquad
+       m_t = \mu m_{t-1} + \big(\tfrac{1 + s_t}{2} + \epsilon\big) \odot g_t,
+
+    with :math:`m_0 = g_1` and :math:`s_0 = 0`; :math:`u_t = m_t`. Leaf rule: the norms run
+    along ``axis`` (``None``: the last axis, Flax's output features; PyTorch's ``dim=0`` is
+    ``axis=0``); vectors along their only axis; a scalar is normalised by its magnitude.
+
+    Args:
+      momentum: :math:`\mu` in ``[0, 1]``.
+      decay_rate: :math:`\rho` of the alignment average, in ``[0, 1]``.
+      eps: added to the scale.
+      axis: the axis of the norms.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByTAMState`.
+
+    References:
+      Pranshu Malviya, Goncalo Mordido, Aristide Baratin, Reza Babanezhad Harikandeh, Gintare
+      Karolina Dziugaite, Razvan Pascanu, Sarath Chandar. Torque-Aware Momentum. 2024.
+      https://arxiv.org/abs/2412.18790
+    """
+    check_unit_interval("momentum", momentum)
+    check_unit_interval("decay_rate", decay_rate)
+    check_range("eps", eps, 0.0)
+
+    def normalize(x):
+        if x.ndim == 0:
+            return x / jnp.maximum(jnp.abs(x), 1e-12)
+        ax = -1 if axis is None else axis
+        return x / jnp.maximum(jnp.linalg.norm(x, axis=ax, keepdims=True), 1e-12)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByTAMState(jnp.zeros([], jnp.int32), zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        first = state.count == 0
+        count = optax.safe_increment(state.count)
+
+        def one(g, m, s):
+            m = jnp.where(first, g, m)
+            s = (decay_rate * s + (1 - decay_rate) * normalize(m) * normalize(g)).astype(s.dtype)
+            m = (momentum * m + ((1 + s) / 2 + eps) * g).astype(g.dtype)
+            return m, m, s
+
+        out = jax.tree.map(one, updates, state.momentum, state.alignment)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleByTAMState(count, pick(1), pick(2))
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -214,3 +214,26 @@ def test_srmm_matches_the_prox_linear_update():
     )
     err = R.displacement_error(ours, theirs)
     R.check("srmm", err, "NumPy transcription of SRMM (prox-linear)", kind="transcription")
+
+
+# Malviya et al. Torque-Aware Momentum. 2024. https://arxiv.org/abs/2412.18790, the SGD form:
+# s = rho s + (1 - rho) mhat * ghat (normalised along dim 0); m = mu m + ((1 + s) / 2 + eps) g,
+# m_0 = g_1; x -= lr m.
+def test_tam_matches_the_update():
+    lr, mu, rho, eps = 0.02, 0.9, 0.9, 1e-8
+
+    def unit(a):
+        return a / np.maximum(np.linalg.norm(a, axis=0, keepdims=True), 1e-12)
+
+    def step(x, g, st, t):
+        m, s = st
+        m = {k: g[k] if t == 1 else m[k] for k in x}
+        s = {k: rho * s[k] + (1 - rho) * unit(m[k]) * unit(g[k]) for k in x}
+        m = {k: mu * m[k] + ((1 + s[k]) / 2 + eps) * g[k] for k in x}
+        return {k: x[k] - lr * m[k] for k in x}, (m, s)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, zeros))
+    ours = R.run_optzoo(optzoo.create("tam", preset="authors", learning_rate=lr))
+    err = R.displacement_error(ours, theirs)
+    R.check("tam", err, "NumPy transcription of the TAM update", kind="transcription")

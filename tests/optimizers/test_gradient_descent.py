@@ -141,6 +141,14 @@ TORCH_CASES = {
         dict(lr=0.05, beta=0.6, memory_length=25),
         {},
     ),
+    # Decoupled decay (pytorch_optimizer's default); its norms run along dim 0.
+    "tam": (
+        optzoo.tam,
+        dict(learning_rate=0.02, momentum=0.8, decay_rate=0.7, weight_decay=1e-2, axis=0),
+        "TAM",
+        dict(lr=0.02, momentum=0.8, decay_rate=0.7, weight_decay=1e-2),
+        {},
+    ),
     "aggmo": (
         optzoo.aggmo,
         dict(learning_rate=0.02, betas=(0.0, 0.9, 0.99), weight_decay=1e-2),
