@@ -92,7 +92,11 @@ CONSTRAINED = {"adamw_gc": 0.7, "orthograd_adamw": 0.7, "ranger": 0.7}
 # Ranger (no centralisation on this rank-1 leaf) reaches 0.084 of the start in 5000 steps:
 # Lookahead's pull-back (alpha 0.5) and b1 0.95 slow it down the valley.
 # KATE's steps shrink like 1/b_t (AdaGrad without the root): 0.066 of the start after 5000.
-STALLS_ON_ROSENBROCK = {"dadapt_lion": 0.2, "ranger": 0.1, "kate": 0.1}
+# Gravity damps each entry to g / (1 + (g max|g|)^2) ~ 1/g^3 for |g| >> 1: at Rosenbrock's
+# start (|g| ~ 216) its steps are ~1e-7 and it does not move for any lr of the grid (its random
+# initial velocity, alpha = 0.01 per step, leaves it at 28.1 from 24.2); the quadratic
+# (|g| <= 5) still meets the default 1e-3.
+STALLS_ON_ROSENBROCK = {"dadapt_lion": 0.2, "ranger": 0.1, "kate": 0.1, "gravity": 1.2}
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -4,15 +4,47 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import optax
 
-from optzoo.core.validation import check_nonnegative, check_unit_interval
+from optzoo.core.validation import check_finite, check_nonnegative, check_unit_interval
 from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
-from optzoo.transforms.momentum import scale_by_aggmo, scale_by_pnm, scale_by_qhm, trace
-from optzoo.transforms.scaling import scale_by_learning_rate
+from optzoo.transforms.momentum import (
+    scale_by_accsgd,
+    scale_by_aggmo,
+    scale_by_asgd,
+    scale_by_gravity,
+    scale_by_pid,
+    scale_by_pnm,
+    scale_by_qhm,
+    scale_by_sgdp,
+    scale_by_sgdsai,
+    scale_by_srmm,
+    scale_by_tam,
+    trace,
+)
+from optzoo.transforms.scaling import scale, scale_by_learning_rate
+from optzoo.transforms.weight_decay import add_decayed_weights
 
-__all__ = ["gd", "sgd", "momentum", "nesterov", "qhm", "aggmo", "pnm", "sgdw"]
+__all__ = [
+    "gd",
+    "sgd",
+    "momentum",
+    "nesterov",
+    "qhm",
+    "aggmo",
+    "pnm",
+    "sgdw",
+    "accsgd",
+    "sgdp",
+    "asgd",
+    "pid",
+    "sgdsai",
+    "gravity",
+    "srmm",
+    "tam",
+]
 
 RUDER_2016 = Reference(
     "Sebastian Ruder",
@@ -430,4 +462,563 @@ def sgdw(
     direction = (
         trace(decay=momentum, nesterov=nesterov) if momentum is not None else optax.identity()
     )
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+
+
+KIDAMBI_2018_ACCSGD = Reference(
+    "Rahul Kidambi, Praneeth Netrapalli, Prateek Jain, Sham M. Kakade",
+    "On the insufficiency of existing momentum schemes for Stochastic Optimization",
+    2018,
+    "https://arxiv.org/abs/1803.05591",
+)
+
+
+@register(
+    "accsgd",
+    family="sgd",
+    reference=KIDAMBI_2018_ACCSGD,
+    state_per_param=1,
+    defaults={"learning_rate": 0.05},
+    authors=Authors(
+        code="paper, Algorithm 1 (Accelerated SGD)",
+        differences="none in the update (the paper's constant 0.7 is ``constant``); "
+        "the authors' lr is problem-specific",
+        no_package="the authors published a source file (rahulkidambi/AccSGD), no package",
+    ),
+)
+def accsgd(
+    learning_rate: optax.ScalarOrSchedule,
+    kappa: float = 1000.0,
+    xi: float = 10.0,
+    constant: float = 0.7,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""Accelerated SGD (AccSGD): a short step averaged with a long-step iterate.
+
+    .. math::
+       \bar w_{t+1} = \alpha \bar w_t + (1-\alpha)\big(w_t - \tfrac{\kappa\eta}{c}\tilde g_t\big),
+       \quad w_{t+1} = \zeta (w_t - \eta \tilde g_t) + (1-\zeta)\bar w_{t+1}
+
+    with :math:`\alpha = 1 - c^2\xi/\kappa`, :math:`\zeta = c/(c + 1 - \alpha)`,
+    :math:`\tilde g_t = g_t + \lambda w_t` (coupled L2 decay, as pytorch_optimizer) and
+    :math:`\bar w_0 = w_0` (:func:`optzoo.scale_by_accsgd`). optzoo's update is the paper's
+    Algorithm 1; ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: the short step :math:`\eta`, a scalar or a schedule.
+      kappa: long-step parameter :math:`\kappa > 0`.
+      xi: statistical advantage :math:`\xi \ge 0`.
+      constant: the paper's 0.7, in ``(0, 1]``.
+      weight_decay: coupled L2 decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.accsgd(1e-3)
+
+    References:
+      Rahul Kidambi, Praneeth Netrapalli, Prateek Jain, Sham M. Kakade. On the insufficiency
+      of existing momentum schemes for Stochastic Optimization. 2018.
+      https://arxiv.org/abs/1803.05591
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask),
+        scale_by_accsgd(learning_rate, kappa=kappa, xi=xi, constant=constant),
+        scale(-1.0),
+    )
+
+
+HEO_2021_SGDP = Reference(
+    "Byeongho Heo, Sanghyuk Chun, Seong Joon Oh, Dongyoon Han, Sangdoo Yun, Gyuwan Kim, "
+    "Youngjung Uh, Jung-Woo Ha",
+    "AdamP: Slowing Down the Slowdown for Momentum Optimizers on Scale-invariant Weights",
+    2021,
+    "https://arxiv.org/abs/2006.08217",
+)
+
+
+@register(
+    "sgdp",
+    family="sgd",
+    reference=HEO_2021_SGDP,
+    state_per_param=1,
+    defaults={"learning_rate": 0.05},
+    authors=Authors(
+        code="adamp==0.3.0",
+        preset={"learning_rate": 0.1, "channel_axis": 0},
+        differences="channels on the last axis (Flax kernels) where the authors' PyTorch code "
+        "uses axis 0; create() lr 0.05 (the authors' examples use 0.1)",
+    ),
+)
+def sgdp(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.9,
+    dampening: float = 0.0,
+    nesterov: bool = False,
+    weight_decay: float = 0.0,
+    delta: float = 0.1,
+    wd_ratio: float = 0.1,
+    eps: float = 1e-8,
+    channel_axis: int | None = None,
+) -> optax.GradientTransformation:
+    r"""SGDP: SGD with momentum whose step loses its radial part on scale-invariant weights.
+
+    :math:`x_{t+1} = x_t - \eta\,u_t` with :math:`u_t` from :func:`optzoo.scale_by_sgdp`:
+    heavy-ball momentum :math:`b_t = \mu b_{t-1} + (1-\tau) g_t`, projected off
+    :math:`\hat x_t` where :math:`\max|\cos(g_t, x_t)| < \delta/\sqrt{\dim}` (per channel,
+    then per tensor; leaves with two or more axes), plus decoupled decay
+    :math:`\lambda r x_t / (1 - \mu)` (:math:`r` = ``wd_ratio`` on projected leaves, else 1).
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      momentum: :math:`\mu` in ``[0, 1)``.
+      dampening: :math:`\tau` in ``[0, 1]``.
+      nesterov: Nesterov momentum.
+      weight_decay: decoupled :math:`\lambda`.
+      delta: threshold of the cosine test.
+      wd_ratio: weight-decay factor on projected leaves.
+      eps: norm regulariser.
+      channel_axis: axis of the channels; ``None`` is the last axis (Flax kernels), PyTorch
+        layouts use 0.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Channels are the last axis (Flax) where the authors' ``adamp`` package (PyTorch layouts)
+    uses axis 0, and their examples use lr 0.1: ``optzoo.create("sgdp", preset="authors")``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.sgdp(0.1, momentum=0.9, weight_decay=1e-5, nesterov=True)
+
+    References:
+      Byeongho Heo, Sanghyuk Chun, Seong Joon Oh, Dongyoon Han, Sangdoo Yun, Gyuwan Kim,
+      Youngjung Uh, Jung-Woo Ha. AdamP: Slowing Down the Slowdown for Momentum Optimizers on
+      Scale-invariant Weights. 2021. https://arxiv.org/abs/2006.08217
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        scale_by_sgdp(
+            momentum=momentum,
+            dampening=dampening,
+            nesterov=nesterov,
+            weight_decay=weight_decay,
+            delta=delta,
+            wd_ratio=wd_ratio,
+            eps=eps,
+            channel_axis=channel_axis,
+        ),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+POLYAK_JUDITSKY_1992 = Reference(
+    "Boris T. Polyak, Anatoli B. Juditsky",
+    "Acceleration of Stochastic Approximation by Averaging",
+    1992,
+    "https://doi.org/10.1137/0330046",
+)
+
+
+@register(
+    "asgd",
+    family="sgd",
+    reference=POLYAK_JUDITSKY_1992,
+    state_per_param=1,
+    defaults={"learning_rate": 0.05},
+    authors=Authors(
+        code="paper, iterate averaging with Bottou's step schedule (torch.optim.ASGD)",
+        differences="none in the update; create() lr 0.05 vs torch.optim.ASGD's 0.01",
+        no_package="a 1992 paper without code; torch.optim.ASGD is the reference implementation",
+    ),
+)
+def asgd(
+    learning_rate: optax.ScalarOrSchedule,
+    lambd: float = 1e-4,
+    alpha: float = 0.75,
+    t0: float = 1e6,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""Averaged SGD with ``torch.optim.ASGD``'s semantics (:func:`optzoo.scale_by_asgd`).
+
+    .. math::
+       \eta_t = \frac{\eta}{(1 + \lambda\eta(t-1))^\alpha},\quad
+       x_t = x_{t-1} - \eta_t\,(g_t + w x_{t-1} + \lambda x_{t-1}),\quad
+       \bar x_t = \bar x_{t-1} + \frac{x_t - \bar x_{t-1}}{\max(1, t - 1 - t_0)}
+
+    with coupled weight decay :math:`w`. The parameters follow SGD; the Polyak-Juditsky
+    average :math:`\bar x` is ``ax`` in the state (``optax.tree.get(state, "ax")``), the
+    point to evaluate once averaging has started (after step :math:`t_0`). This is not
+    pytorch_optimizer's ``ASGD``, which is Malitsky & Mishchenko's adaptive-step SGD.
+    optzoo's update is torch.optim.ASGD's; ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      lambd: decay term :math:`\lambda \ge 0` (also in the step schedule).
+      alpha: power of the step schedule.
+      t0: the step after which averaging starts.
+      weight_decay: coupled L2 decay :math:`w`.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.asgd(0.01, t0=1000)
+
+    References:
+      Boris T. Polyak, Anatoli B. Juditsky. Acceleration of Stochastic Approximation by
+      Averaging. 1992. https://doi.org/10.1137/0330046
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask),
+        scale_by_asgd(learning_rate, lambd=lambd, alpha=alpha, t0=t0),
+        scale(-1.0),
+    )
+
+
+AN_2018_PID = Reference(
+    "Wangpeng An, Haoqian Wang, Qingyun Sun, Jun Xu, Qionghai Dai, Lei Zhang",
+    "A PID Controller Approach for Stochastic Optimization of Deep Networks",
+    2018,
+    "https://openaccess.thecvf.com/content_cvpr_2018/html/An_A_PID_Controller_CVPR_2018_paper.html",
+)
+
+
+@register(
+    "pid",
+    family="sgd",
+    reference=AN_2018_PID,
+    state_per_param=3,
+    # With gains 5 and 10 the step is ~50 lr: create() takes gains 1 and 1 so that learning
+    # rates from 1e-3 up are usable (Rosenbrock diverges at lr 1e-3 with 5 and 10).
+    defaults={"learning_rate": 1e-3, "integral": 1.0, "derivative": 1.0},
+    authors=Authors(
+        code="the authors' PIDOptimizer.py (tensorboy/PIDOptimizer), transcribed",
+        preset={"integral": 5.0, "derivative": 10.0},
+        differences="create() takes gains K_i = K_d = 1 where the authors' code has 5 and 10",
+        no_package="the authors published a source file, no package",
+    ),
+)
+def pid(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.9,
+    dampening: float = 0.0,
+    integral: float = 5.0,
+    derivative: float = 10.0,
+    weight_decay: float = 0.0,
+    weight_decouple: bool = False,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""PID optimizer: SGD plus integral (momentum) and derivative (gradient-difference) terms.
+
+    :math:`x_{t+1} = x_t - \eta\,(g_t + K_i I_t + K_d D_t)` with
+    :math:`I_t = \mu I_{t-1} + (1-\tau) g_t` and
+    :math:`D_t = \mu D_{t-1} + (1-\mu)(g_t - g_{t-1})` (:func:`optzoo.scale_by_pid`);
+    weight decay is added to the gradient (coupled, the authors' and pytorch_optimizer's
+    default) or, with ``weight_decouple``, applied to the weights as
+    :math:`-\eta\lambda x_t`. ``momentum=0`` is plain SGD, as in the authors' code.
+    The function's defaults are pytorch_optimizer's except ``momentum`` (0.9 here; 0 there
+    turns the PID terms off); ``optzoo.create("pid")`` takes gains :math:`K_i = K_d = 1` (a
+    step of about :math:`11\eta` rather than :math:`51\eta`) and
+    ``optzoo.create("pid", preset="authors")`` the authors' 5 and 10.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      momentum: :math:`\mu` in ``[0, 1]``.
+      dampening: :math:`\tau` of the integral buffer.
+      integral: integral gain :math:`K_i`.
+      derivative: derivative gain :math:`K_d`.
+      weight_decay: decay :math:`\lambda`.
+      weight_decouple: decoupled decay instead of L2 added to the gradient.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.pid(1e-2, momentum=0.9)
+
+    References:
+      Wangpeng An, Haoqian Wang, Qingyun Sun, Jun Xu, Qionghai Dai, Lei Zhang. A PID
+      Controller Approach for Stochastic Optimization of Deep Networks. 2018.
+      https://openaccess.thecvf.com/content_cvpr_2018/html/An_A_PID_Controller_CVPR_2018_paper.html
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_pid(
+        momentum=momentum, dampening=dampening, integral=integral, derivative=derivative
+    )
+    tail = with_decoupled_decay if weight_decouple else with_coupled_decay
+    return tail(direction, learning_rate, weight_decay, mask)
+
+
+XU_2024_SGDSAI = Reference(
+    "Minghao Xu, Lichuan Xiang, Xu Cai, Hongkai Wen",
+    "No More Adam: Learning Rate Scaling at Initialization is All You Need",
+    2024,
+    "https://arxiv.org/abs/2412.11768",
+)
+
+
+@register(
+    "sgdsai",
+    family="sgd",
+    reference=XU_2024_SGDSAI,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="sgd-sai==1.0.3",
+        differences="a leaf whose first gradient has zero spread is scaled by its norm where "
+        "the authors' package divides that norm by eps",
+    ),
+)
+def sgdsai(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.9,
+    eps: float = 1e-8,
+    weight_decay: float = 1e-2,
+    first_momentum_is_grad: bool = True,
+    snr_on_vectors: bool = True,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""SGD-SaI: SGD with EMA momentum and a per-leaf learning-rate scale set at step one.
+
+    :math:`x_{t+1} = x_t - \eta\,(s\, m_t + \lambda x_t)` with the gradient
+    signal-to-noise ratio :math:`s = \|g_1\|/(\sigma(g_1) + \epsilon)` of each leaf's
+    first gradient and :math:`m_t = \mu m_{t-1} + (1-\mu) g_t`, :math:`m_1 = g_1`
+    (:func:`optzoo.scale_by_sgdsai`), decoupled decay. The defaults are the authors'
+    (package ``sgd-sai``); ``first_momentum_is_grad=False, snr_on_vectors=False`` gives
+    pytorch_optimizer's ``SGDSaI`` (momentum from zero; vectors scaled by :math:`\|g_1\|`).
+    A leaf whose first gradient has zero spread is scaled by :math:`\|g_1\|`, where the
+    authors' package divides by :math:`\epsilon`; otherwise ``preset="authors"`` changes
+    nothing.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      momentum: :math:`\mu` in ``[0, 1)``.
+      eps: added to the standard deviation.
+      weight_decay: decoupled :math:`\lambda`.
+      first_momentum_is_grad: :math:`m_1 = g_1` (authors) or an EMA from zero.
+      snr_on_vectors: the ratio on vectors too (authors) or only on matrices and above.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.sgdsai(1e-2)
+
+    References:
+      Minghao Xu, Lichuan Xiang, Xu Cai, Hongkai Wen. No More Adam: Learning Rate Scaling at
+      Initialization is All You Need. 2024. https://arxiv.org/abs/2412.11768
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_sgdsai(
+        momentum=momentum,
+        eps=eps,
+        first_momentum_is_grad=first_momentum_is_grad,
+        snr_on_vectors=snr_on_vectors,
+    )
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+
+
+BAHRAMI_2021_GRAVITY = Reference(
+    "Dariush Bahrami, Sadegh Pouriyan Zadeh",
+    "Gravity Optimizer: a Kinematic Approach on Optimization in Deep Learning",
+    2021,
+    "https://arxiv.org/abs/2101.09192",
+)
+
+
+@register(
+    "gravity",
+    family="sgd",
+    reference=BAHRAMI_2021_GRAVITY,
+    state_per_param=1,
+    defaults={"learning_rate": 0.1},
+    authors=Authors(
+        code="paper, Algorithm 1 (Gravity)",
+        differences="create() lr 0.1 (the authors' Keras default 0.1); the random initial "
+        "velocity comes from a JAX key, not the framework's global generator",
+        no_package="the authors published Keras source (dariush-bahrami/gravity.optimizer), "
+        "no package",
+    ),
+)
+def gravity(
+    learning_rate: optax.ScalarOrSchedule,
+    alpha: float = 0.01,
+    beta: float = 0.9,
+    key: jax.Array | int = 0,
+) -> optax.GradientTransformation:
+    r"""Gravity: a kinematic optimizer (velocity average of damped gradients).
+
+    :math:`x_{t+1} = x_t - \eta V_t` with
+    :math:`V_t = \hat\beta_t V_{t-1} + (1-\hat\beta_t)\, g_t / (1 + (g_t \max|g_t|)^2)`,
+    :math:`\hat\beta_t = (\beta t + 1)/(t + 2)` and a random
+    :math:`V_0 \sim \mathcal N(0, (\alpha/\eta)^2)` drawn from ``key``
+    (:func:`optzoo.scale_by_gravity`). No weight decay, as in the paper.
+    ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      alpha: scale of the random initial step (0: start at rest).
+      beta: velocity decay in ``[0, 1)``.
+      key: a ``jax.random`` key or integer seed for the initial velocity.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.gravity(0.1, alpha=0.01, beta=0.9)
+
+    References:
+      Dariush Bahrami, Sadegh Pouriyan Zadeh. Gravity Optimizer: a Kinematic Approach on
+      Optimization in Deep Learning. 2021. https://arxiv.org/abs/2101.09192
+    """
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        scale_by_gravity(learning_rate, alpha=alpha, beta=beta, key=key),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+LYU_2022_SRMM = Reference(
+    "Hanbaek Lyu",
+    "Stochastic regularized majorization-minimization with weakly convex and multi-convex "
+    "surrogates",
+    2022,
+    "https://arxiv.org/abs/2201.01652",
+)
+
+
+@register(
+    "srmm",
+    family="sgd",
+    reference=LYU_2022_SRMM,
+    state_per_param=2,
+    defaults={"learning_rate": 0.05},
+    authors=Authors(
+        code="paper, SRMM with prox-linear surrogates",
+        differences="none in the update (w_1 = 1); create() lr 0.05 vs pytorch_optimizer's 0.01",
+        no_package="no code or package from the author",
+    ),
+)
+def srmm(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: float = 0.5,
+    memory_length: int | None = 100,
+    variant: str = "paper",
+) -> optax.GradientTransformation:
+    r"""SRMM: stochastic regularized majorization-minimization with prox-linear surrogates.
+
+    :math:`x_{t+1} = \bar x_t - \eta \bar g_t` with weighted running averages
+    :math:`\bar x_t, \bar g_t` of the iterates and gradients, weights
+    :math:`w_t = (((t-1) \bmod L) + 1)^{-\beta}` (:func:`optzoo.scale_by_srmm`).
+    ``variant="pytorch_optimizer"`` gives pytorch_optimizer's ``SRMM``: weights
+    :math:`((t \bmod L) + 1)^{-\beta}` and no iterate average (its buffer is copied into the
+    parameters, so :math:`x_{t+1} = x_t - \eta \bar g_t` after a first step from
+    :math:`w_1 x_1`); its ``memory_length=None`` is plain SGD, here ``None`` is the paper's
+    :math:`t^{-\beta}`. ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      beta: weight exponent in ``[0, 1]``.
+      memory_length: restart period of the weights, or ``None``.
+      variant: ``"paper"`` or ``"pytorch_optimizer"``.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.srmm(0.05, beta=0.5)
+
+    References:
+      Hanbaek Lyu. Stochastic regularized majorization-minimization with weakly convex and
+      multi-convex surrogates. 2022. https://arxiv.org/abs/2201.01652
+    """
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        scale_by_srmm(learning_rate, beta=beta, memory_length=memory_length, variant=variant),
+        scale(-1.0),
+    )
+
+
+MALVIYA_2024_TAM = Reference(
+    "Pranshu Malviya, Goncalo Mordido, Aristide Baratin, Reza Babanezhad Harikandeh, "
+    "Gintare Karolina Dziugaite, Razvan Pascanu, Sarath Chandar",
+    "Torque-Aware Momentum",
+    2024,
+    "https://arxiv.org/abs/2412.18790",
+)
+
+
+@register(
+    "tam",
+    family="sgd",
+    reference=MALVIYA_2024_TAM,
+    state_per_param=2,
+    defaults={"learning_rate": 0.05},
+    authors=Authors(
+        code="paper, the TAM update (SGD form)",
+        preset={"axis": 0},
+        differences="norms along the last axis (Flax kernels) where PyTorch code uses dim 0; "
+        "create() lr 0.05",
+        no_package="no package from the authors",
+    ),
+)
+def tam(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.9,
+    decay_rate: float = 0.9,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    axis: int | None = None,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""TAM: torque-aware momentum (SGD with alignment-scaled gradients in the momentum).
+
+    :math:`x_{t+1} = x_t - \eta (m_t + \lambda x_t)` with
+    :math:`s_t = \rho s_{t-1} + (1-\rho)\,\hat m_{t-1}\odot\hat g_t` and
+    :math:`m_t = \mu m_{t-1} + ((1+s_t)/2 + \epsilon)\odot g_t`, :math:`m_0 = g_1`
+    (:func:`optzoo.scale_by_tam`), decoupled decay. Norms run along the last axis (Flax
+    kernels) where PyTorch code uses dim 0: ``optzoo.create("tam", preset="authors")`` sets
+    ``axis=0``.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      momentum: :math:`\mu` in ``[0, 1]``.
+      decay_rate: :math:`\rho` of the alignment average.
+      eps: added to the scale.
+      weight_decay: decoupled :math:`\lambda`.
+      axis: the axis of the norms (``None``: last).
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.tam(0.05, momentum=0.9)
+
+    References:
+      Pranshu Malviya, Goncalo Mordido, Aristide Baratin, Reza Babanezhad Harikandeh, Gintare
+      Karolina Dziugaite, Razvan Pascanu, Sarath Chandar. Torque-Aware Momentum. 2024.
+      https://arxiv.org/abs/2412.18790
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_tam(momentum=momentum, decay_rate=decay_rate, eps=eps, axis=axis)
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)

@@ -31,6 +31,7 @@ from optzoo.transforms._moments import (
     _square,
     _value,
 )
+from optzoo.transforms._projection import project_radial
 
 __all__ = [
     "scale_by_qhadam",
@@ -682,34 +683,8 @@ def scale_by_adamp(
     check_nonnegative("eps", eps)
     channel_axis = -1 if channel_axis is None else channel_axis
 
-    def rows(x):
-        return jnp.moveaxis(x, channel_axis, 0).reshape(x.shape[channel_axis], -1)
-
-    def unrows(x, shape):
-        moved = list(shape)
-        ax = channel_axis % len(shape)
-        moved = [shape[ax]] + [s for i, s in enumerate(shape) if i != ax]
-        return jnp.moveaxis(x.reshape(moved), 0, ax)
-
-    def cos_max(a, b):
-        na = jnp.maximum(jnp.linalg.norm(a, axis=1), eps)
-        nb = jnp.maximum(jnp.linalg.norm(b, axis=1), eps)
-        return jnp.max(jnp.abs(jnp.sum(a * b, axis=1) / (na * nb)))
-
     def project(p, g, d):
-        if p.ndim < 2 or p.size == 0:  # nothing to project (zero-size leaves too)
-            return d, jnp.ones([], p.dtype)
-        pr, gr, dr = rows(p), rows(g), rows(d)
-        pl, gl, dl = p.reshape(1, -1), g.reshape(1, -1), d.reshape(1, -1)
-        use_channel = cos_max(gr, pr) < delta / np.sqrt(pr.shape[1])
-        use_layer = cos_max(gl, pl) < delta / np.sqrt(pl.shape[1])
-        pn_c = pr / (jnp.linalg.norm(pr, axis=1, keepdims=True) + eps)
-        dc = unrows(dr - pn_c * jnp.sum(pn_c * dr, axis=1, keepdims=True), p.shape)
-        pn_l = pl / (jnp.linalg.norm(pl, axis=1, keepdims=True) + eps)
-        dlay = (dl - pn_l * jnp.sum(pn_l * dl, axis=1, keepdims=True)).reshape(p.shape)
-        out = jnp.where(use_channel, dc, jnp.where(use_layer, dlay, d))
-        ratio = jnp.where(jnp.logical_or(use_channel, use_layer), wd_ratio, 1.0)
-        return out, ratio
+        return project_radial(p, g, d, delta, wd_ratio, eps, channel_axis)
 
     def update_fn(updates, state, params):
         if params is None:

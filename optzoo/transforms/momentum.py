@@ -10,6 +10,7 @@ import optax
 from optax import TraceState
 
 from optzoo.core.validation import check_range, check_unit_interval
+from optzoo.transforms._projection import project_radial
 
 __all__ = [
     "trace",
@@ -19,6 +20,22 @@ __all__ = [
     "ScaleByAggMoState",
     "scale_by_pnm",
     "ScaleByPNMState",
+    "scale_by_accsgd",
+    "ScaleByAccSGDState",
+    "scale_by_sgdp",
+    "ScaleBySGDPState",
+    "scale_by_asgd",
+    "ScaleByASGDState",
+    "scale_by_pid",
+    "ScaleByPIDState",
+    "scale_by_sgdsai",
+    "ScaleBySGDSaIState",
+    "scale_by_gravity",
+    "ScaleByGravityState",
+    "scale_by_srmm",
+    "ScaleBySRMMState",
+    "scale_by_tam",
+    "ScaleByTAMState",
 ]
 
 
@@ -214,5 +231,598 @@ def scale_by_pnm(b1: jax.typing.ArrayLike = 0.9, b0: jax.typing.ArrayLike = 1.0)
         # ``out`` holds a (update, odd, even) tuple where ``updates`` holds a leaf.
         pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
         return pick(0), ScaleByPNMState(count, pick(1), pick(2))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def _lr_at(learning_rate: optax.ScalarOrSchedule, count: jax.Array) -> Any:
+    """The learning rate of the step whose (pre-increment) count is ``count``."""
+    return learning_rate(count) if callable(learning_rate) else learning_rate
+
+
+class ScaleByAccSGDState(NamedTuple):
+    """Step count and the long-step iterate :math:`\\bar w` of :func:`scale_by_accsgd`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    long: Any
+
+
+def scale_by_accsgd(
+    learning_rate: optax.ScalarOrSchedule,
+    kappa: jax.typing.ArrayLike = 1000.0,
+    xi: jax.typing.ArrayLike = 10.0,
+    constant: jax.typing.ArrayLike = 0.7,
+):
+    r"""Accelerated SGD (Kidambi et al., Algorithm 1): a short gradient step averaged with a
+    long-step iterate :math:`\bar w` that starts at the initial parameters.
+
+    With :math:`c` = ``constant``, :math:`\alpha = 1 - c^2\xi/\kappa` and the step size
+    :math:`\delta` = ``learning_rate``:
+
+    .. math::
+       \bar w_{t+1} = \alpha \bar w_t + (1-\alpha)\big(w_t - \tfrac{\kappa\delta}{c} g_t\big),
+       \qquad
+       w_{t+1} = \tfrac{c}{c + 1 - \alpha}(w_t - \delta g_t)
+               + \tfrac{1 - \alpha}{c + 1 - \alpha}\,\bar w_{t+1}.
+
+    The step size enters non-linearly, so this block takes ``learning_rate`` and emits
+    :math:`w_t - w_{t+1}` (chain with ``scale(-1)``). Elementwise: every leaf shape alike.
+
+    Args:
+      learning_rate: the short step :math:`\delta`, a scalar or a schedule.
+      kappa: long-step parameter :math:`\kappa > 0`.
+      xi: statistical advantage parameter :math:`\xi \ge 0`.
+      constant: the paper's 0.7, in ``(0, 1]``.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAccSGDState`; needs params.
+
+    References:
+      Rahul Kidambi, Praneeth Netrapalli, Prateek Jain, Sham M. Kakade. On the insufficiency
+      of existing momentum schemes for Stochastic Optimization. 2018.
+      https://arxiv.org/abs/1803.05591
+    """
+    check_range("kappa", kappa, 0.0, low_open=True)
+    check_range("xi", xi, 0.0)
+    check_range("constant", constant, 0.0, 1.0, low_open=True)
+    alpha = 1.0 - xi * constant**2 / kappa
+    zeta = constant / (constant + 1.0 - alpha)
+
+    def init_fn(params):
+        return ScaleByAccSGDState(jnp.zeros([], jnp.int32), jax.tree.map(jnp.array, params))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_accsgd needs params")
+        lr = _lr_at(learning_rate, state.count)
+        count = optax.safe_increment(state.count)
+
+        def one(g, w, wbar):
+            wbar = (alpha * wbar + (1 - alpha) * (w - (kappa * lr / constant) * g)).astype(w.dtype)
+            new = zeta * (w - lr * g) + (1 - zeta) * wbar
+            return (w - new).astype(g.dtype), wbar
+
+        out = jax.tree.map(one, updates, params, state.long)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleByAccSGDState(count, pick(1))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleBySGDPState(NamedTuple):
+    """The momentum buffer of :func:`scale_by_sgdp`."""
+
+    momentum: Any
+
+
+def scale_by_sgdp(
+    momentum: jax.typing.ArrayLike = 0.9,
+    dampening: jax.typing.ArrayLike = 0.0,
+    nesterov: bool = False,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    delta: jax.typing.ArrayLike = 0.1,
+    wd_ratio: jax.typing.ArrayLike = 0.1,
+    eps: jax.typing.ArrayLike = 1e-8,
+    channel_axis: int | None = None,
+):
+    r"""SGDP scaling: heavy-ball momentum whose step loses its radial part on scale-invariant
+    weights (Heo et al., Algorithm 1).
+
+    .. math::
+       b_t = \mu b_{t-1} + (1 - \tau) g_t,\qquad
+       d_t = b_t\ \ (\text{Nesterov: } g_t + \mu b_t),\qquad
+       u_t = \Pi(d_t) + \frac{\lambda r}{1 - \mu} x_t,
+
+    where for leaves with two or more axes :math:`\Pi` removes the component along
+    :math:`\hat x` per channel (or, failing that test, per tensor) when
+    :math:`\max |\cos(g, x)| < \delta/\sqrt{\dim}` and :math:`r` is then ``wd_ratio`` (else
+    :math:`\Pi` is the identity and :math:`r = 1`); vectors and scalars are never projected.
+    The decay is divided by :math:`1 - \mu` as in the authors' code.
+
+    Args:
+      momentum: :math:`\mu` in ``[0, 1)``.
+      dampening: :math:`\tau` in ``[0, 1]``.
+      nesterov: Nesterov momentum.
+      weight_decay: decoupled :math:`\lambda`.
+      delta: threshold of the cosine test.
+      wd_ratio: weight-decay factor :math:`r` on projected leaves.
+      eps: norm regulariser.
+      channel_axis: the axis indexing channels; ``None`` (default) is the last axis, Flax's
+        output features (PyTorch layouts use 0).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleBySGDPState`; needs params.
+
+    References:
+      Byeongho Heo, Sanghyuk Chun, Seong Joon Oh, Dongyoon Han, Sangdoo Yun, Gyuwan Kim,
+      Youngjung Uh, Jung-Woo Ha. AdamP: Slowing Down the Slowdown for Momentum Optimizers on
+      Scale-invariant Weights. 2021. https://arxiv.org/abs/2006.08217
+    """
+    check_range("momentum", momentum, 0.0, 1.0, high_open=True)
+    check_unit_interval("dampening", dampening)
+    check_range("weight_decay", weight_decay, 0.0)
+    check_range("delta", delta, 0.0)
+    check_range("wd_ratio", wd_ratio, 0.0)
+    check_range("eps", eps, 0.0)
+    axis = -1 if channel_axis is None else channel_axis
+
+    def init_fn(params):
+        return ScaleBySGDPState(optax.tree.zeros_like(params))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_sgdp needs params")
+
+        def one(g, b, p):
+            b = (momentum * b + (1 - dampening) * g).astype(b.dtype)
+            d = g + momentum * b if nesterov else b
+            d, ratio = project_radial(p, g, d, delta, wd_ratio, eps, axis)
+            return (d + weight_decay * ratio / (1 - momentum) * p).astype(g.dtype), b
+
+        out = jax.tree.map(one, updates, state.momentum, params)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleBySGDPState(pick(1))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByASGDState(NamedTuple):
+    """Step count and the running (Polyak-Juditsky) average ``ax`` of :func:`scale_by_asgd`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    ax: Any
+
+
+def scale_by_asgd(
+    learning_rate: optax.ScalarOrSchedule,
+    lambd: jax.typing.ArrayLike = 1e-4,
+    alpha: jax.typing.ArrayLike = 0.75,
+    t0: jax.typing.ArrayLike = 1e6,
+):
+    r"""Averaged SGD (``torch.optim.ASGD``): SGD with a decaying step and an extra decay, and a
+    running average of the iterates kept in the state.
+
+    At step :math:`t = 1, 2, \ldots` with :math:`\eta_t = \eta / (1 + \lambda\eta (t-1))^\alpha`
+    (Bottou's schedule) and :math:`\mu_t = 1/\max(1, t - 1 - t_0)`:
+
+    .. math::
+       x_t = x_{t-1} - \eta_t (g_t + \lambda x_{t-1}),\qquad
+       \bar x_t = \bar x_{t-1} + \mu_t (x_t - \bar x_{t-1}).
+
+    :math:`\bar x` (``state.ax``; ``optax.tree.get(state, "ax")`` finds it in a chain) is a
+    copy of the iterate until step :math:`t_0 + 2`, then its average since then; it does not
+    feed back into the iterates. The step size enters non-linearly, so this block takes
+    ``learning_rate`` and emits :math:`x_{t-1} - x_t` (chain with ``scale(-1)``).
+    Elementwise: every leaf shape alike.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule (evaluated at each step).
+      lambd: decay term :math:`\lambda \ge 0`.
+      alpha: power of the step schedule.
+      t0: the step after which averaging starts.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByASGDState`; needs params.
+
+    References:
+      Boris T. Polyak, Anatoli B. Juditsky. Acceleration of Stochastic Approximation by
+      Averaging. 1992. https://doi.org/10.1137/0330046
+    """
+    check_range("lambd", lambd, 0.0)
+    check_range("alpha", alpha, 0.0)
+    check_range("t0", t0, 0.0)
+
+    def init_fn(params):
+        return ScaleByASGDState(jnp.zeros([], jnp.int32), optax.tree.zeros_like(params))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_asgd needs params")
+        lr = _lr_at(learning_rate, state.count)
+        count = optax.safe_increment(state.count)
+        done = state.count.astype(jnp.result_type(float))  # steps before this one
+        eta = lr / (1 + lambd * lr * done) ** alpha
+        mu = 1.0 / jnp.maximum(1.0, done - t0)
+
+        def one(g, p, ax):
+            step = eta * (g + lambd * p)
+            ax = (ax + mu * ((p - step) - ax)).astype(ax.dtype)
+            return step.astype(g.dtype), ax
+
+        out = jax.tree.map(one, updates, params, state.ax)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleByASGDState(count, pick(1))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByPIDState(NamedTuple):
+    """Step count, previous gradient and the integral and derivative buffers of
+    :func:`scale_by_pid`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    grad: Any
+    integral: Any
+    derivative: Any
+
+
+def scale_by_pid(
+    momentum: jax.typing.ArrayLike = 0.9,
+    dampening: jax.typing.ArrayLike = 0.0,
+    integral: jax.typing.ArrayLike = 5.0,
+    derivative: jax.typing.ArrayLike = 10.0,
+):
+    r"""PID controller direction: the gradient (P) plus a momentum buffer (I) and an average
+    of gradient differences (D), as in the authors' code.
+
+    .. math::
+       I_t = \mu I_{t-1} + (1 - \tau) g_t,\qquad
+       D_t = \mu D_{t-1} + (1 - \mu)(g_t - g_{t-1})\ \ (D_1 = 0),\qquad
+       u_t = g_t + K_i I_t + K_d D_t.
+
+    With :math:`\mu = 0` the update is the gradient (plain SGD), as in the authors' code.
+    Elementwise: every leaf shape alike.
+
+    Args:
+      momentum: :math:`\mu` in ``[0, 1]``.
+      dampening: :math:`\tau`, the integral buffer's dampening.
+      integral: integral gain :math:`K_i \ge 0`.
+      derivative: derivative gain :math:`K_d \ge 0`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByPIDState`.
+
+    References:
+      Wangpeng An, Haoqian Wang, Qingyun Sun, Jun Xu, Qionghai Dai, Lei Zhang. A PID
+      Controller Approach for Stochastic Optimization of Deep Networks. 2018.
+      https://openaccess.thecvf.com/content_cvpr_2018/html/An_A_PID_Controller_CVPR_2018_paper.html
+    """
+    check_unit_interval("momentum", momentum)
+    check_unit_interval("dampening", dampening)
+    check_range("integral", integral, 0.0)
+    check_range("derivative", derivative, 0.0)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByPIDState(jnp.zeros([], jnp.int32), zeros, zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        first = state.count == 0
+        count = optax.safe_increment(state.count)
+
+        def one(g, prev, i, d):
+            i = (momentum * i + (1 - dampening) * g).astype(i.dtype)
+            diff = jnp.where(first, jnp.zeros_like(g), g - prev)
+            d = (momentum * d + (1 - momentum) * diff).astype(d.dtype)
+            u = jnp.where(momentum > 0, g + integral * i + derivative * d, g)
+            return u.astype(g.dtype), g, i, d
+
+        out = jax.tree.map(one, updates, state.grad, state.integral, state.derivative)
+        pick = lambda k: jax.tree.map(lambda _, o: o[k], updates, out)  # noqa: E731
+        return pick(0), ScaleByPIDState(count, pick(1), pick(2), pick(3))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleBySGDSaIState(NamedTuple):
+    """Step count, momentum and the per-leaf gradient signal-to-noise ratio of
+    :func:`scale_by_sgdsai` (fixed at the first step)."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    momentum: Any
+    gsnr: Any
+
+
+def scale_by_sgdsai(
+    momentum: jax.typing.ArrayLike = 0.9,
+    eps: jax.typing.ArrayLike = 1e-8,
+    first_momentum_is_grad: bool = True,
+    snr_on_vectors: bool = True,
+):
+    r"""SGD-SaI scaling: EMA momentum times a per-leaf gain fixed at the first step, the
+    gradient signal-to-noise ratio :math:`\|g_1\| / (\operatorname{std}(g_1) + \epsilon)`.
+
+    .. math::
+       s = \frac{\|g_1\|}{\sigma(g_1) + \epsilon},\qquad
+       m_t = \mu m_{t-1} + (1 - \mu) g_t,\qquad u_t = s\, m_t,
+
+    with :math:`\sigma` the unbiased standard deviation over the leaf's entries and
+    :math:`m_1 = g_1` (the authors' package; ``first_momentum_is_grad=False``:
+    :math:`m_0 = 0`, so :math:`m_1 = (1-\mu) g_1`, as pytorch_optimizer). Leaf rule: every
+    leaf with two or more entries gets its ratio (the authors'); with
+    ``snr_on_vectors=False`` leaves with fewer than two axes or a leading axis of size one
+    take :math:`s = \|g_1\|` (pytorch_optimizer). Scalars, and any leaf whose first gradient
+    has zero spread (all entries equal), take :math:`s = \|g_1\|` (as pytorch_optimizer; the
+    authors' package divides by :math:`\epsilon` there, a step of :math:`\sim 10^8`).
+
+    Args:
+      momentum: :math:`\mu` in ``[0, 1)``.
+      eps: added to the standard deviation.
+      first_momentum_is_grad: :math:`m_1 = g_1` (authors) or an EMA from zero.
+      snr_on_vectors: the ratio on vectors too (authors) or only on matrices and above.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleBySGDSaIState`.
+
+    References:
+      Minghao Xu, Lichuan Xiang, Xu Cai, Hongkai Wen. No More Adam: Learning Rate Scaling at
+      Initialization is All You Need. 2024. https://arxiv.org/abs/2412.11768
+    """
+    check_range("momentum", momentum, 0.0, 1.0, high_open=True)
+    check_range("eps", eps, 0.0)
+
+    def init_fn(params):
+        return ScaleBySGDSaIState(
+            jnp.zeros([], jnp.int32),
+            optax.tree.zeros_like(params),
+            jax.tree.map(lambda p: jnp.zeros([], p.dtype), params),
+        )
+
+    def snr(g):
+        norm = jnp.linalg.norm(g.ravel())
+        if g.size < 2 or (not snr_on_vectors and (g.ndim < 2 or g.shape[0] == 1)):
+            return norm
+        sigma = jnp.nan_to_num(jnp.std(g, ddof=1))
+        return jnp.where(sigma != 0, norm / (sigma + eps), norm)
+
+    def update_fn(updates, state, params=None):
+        del params
+        first = state.count == 0
+        count = optax.safe_increment(state.count)
+
+        def one(g, m, s):
+            s = jnp.where(first, snr(g).astype(s.dtype), s)
+            m = momentum * m + (1 - momentum) * g
+            if first_momentum_is_grad:
+                m = jnp.where(first, g, m)
+            m = m.astype(g.dtype)
+            return (s * m).astype(g.dtype), m, s
+
+        out = jax.tree.map(one, updates, state.momentum, state.gsnr)
+        pick = lambda k: jax.tree.map(lambda _, o: o[k], updates, out)  # noqa: E731
+        return pick(0), ScaleBySGDSaIState(count, pick(1), pick(2))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByGravityState(NamedTuple):
+    """Step count and the velocity :math:`V` of :func:`scale_by_gravity`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    velocity: Any
+
+
+def scale_by_gravity(
+    learning_rate: optax.ScalarOrSchedule,
+    alpha: jax.typing.ArrayLike = 0.01,
+    beta: jax.typing.ArrayLike = 0.9,
+    key: jax.Array | int = 0,
+):
+    r"""Gravity: an average of gradients damped where they are large relative to the leaf's
+    largest entry, started from a random velocity.
+
+    With :math:`M = 1/\max_i |g_{t,i}|` per leaf and :math:`\hat\beta_t = (\beta t + 1)/(t + 2)`:
+
+    .. math::
+       \zeta_t = \frac{g_t}{1 + (g_t / M)^2},\qquad
+       V_t = \hat\beta_t V_{t-1} + (1 - \hat\beta_t)\,\zeta_t,\qquad u_t = V_t,
+
+    with :math:`V_0 \sim \mathcal N(0, (\alpha/\eta_0)^2)` drawn from ``key`` (:math:`\eta_0`
+    is the learning rate at step 0; the alias multiplies :math:`u_t` by it, so the random
+    first step has scale :math:`\alpha`). Elementwise with one maximum per leaf (any rank).
+
+    Args:
+      learning_rate: :math:`\eta` (only its value at step 0 is used, for :math:`V_0`).
+      alpha: scale of the random initial velocity (0: start at rest).
+      beta: velocity decay :math:`\beta` in ``[0, 1)``.
+      key: a ``jax.random`` key or an integer seed for :math:`V_0`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByGravityState`.
+
+    References:
+      Dariush Bahrami, Sadegh Pouriyan Zadeh. Gravity Optimizer: a Kinematic Approach on
+      Optimization in Deep Learning. 2021. https://arxiv.org/abs/2101.09192
+    """
+    check_range("alpha", alpha, 0.0)
+    check_range("beta", beta, 0.0, 1.0, high_open=True)
+
+    def init_fn(params):
+        lr0 = _lr_at(learning_rate, jnp.zeros([], jnp.int32))
+        k = jax.random.PRNGKey(key) if isinstance(key, int) else key
+        leaves, treedef = jax.tree.flatten(params)
+        keys = jax.random.split(k, max(len(leaves), 1))
+        v = [
+            (alpha / lr0 * jax.random.normal(kk, p.shape, jnp.result_type(float))).astype(p.dtype)
+            for kk, p in zip(keys, leaves, strict=False)
+        ]
+        return ScaleByGravityState(jnp.zeros([], jnp.int32), jax.tree.unflatten(treedef, v))
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))
+        b = (beta * t + 1) / (t + 2)
+
+        def one(g, v):
+            big = jnp.max(jnp.abs(g)) if g.size else jnp.zeros([], g.dtype)
+            zeta = g / (1 + (g * big) ** 2)
+            return (b * v + (1 - b) * zeta).astype(g.dtype)
+
+        v = jax.tree.map(one, updates, state.velocity)
+        return v, ScaleByGravityState(count, v)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleBySRMMState(NamedTuple):
+    """Step count and the running averages of gradients and iterates of :func:`scale_by_srmm`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    grad: Any
+    param: Any
+
+
+def scale_by_srmm(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: jax.typing.ArrayLike = 0.5,
+    memory_length: int | None = 100,
+    variant: str = "paper",
+):
+    r"""SRMM with prox-linear surrogates: the next iterate minimises the weighted average of
+    the past surrogates, i.e. a gradient step from the averaged iterate along the averaged
+    gradient.
+
+    .. math::
+       \bar g_t = (1 - w_t)\bar g_{t-1} + w_t g_t,\quad
+       \bar x_t = (1 - w_t)\bar x_{t-1} + w_t x_t,\quad
+       x_{t+1} = \bar x_t - \eta \bar g_t,
+
+    with :math:`w_t = (((t - 1) \bmod L) + 1)^{-\beta}` (so :math:`w_1 = 1`: the averages
+    start at the first point, and restart every ``memory_length`` :math:`L` steps; ``None``:
+    never, :math:`w_t = t^{-\beta}`). ``variant="pytorch_optimizer"`` gives
+    pytorch_optimizer's form: weights :math:`w_t = ((t \bmod L) + 1)^{-\beta}` and an iterate
+    "average" that is the current iterate from step 2 on (its buffer is copied into the
+    parameters), :math:`\bar x_1 = w_1 x_1`; that is :math:`x_{t+1} = x_t - \eta\bar g_t`.
+    The step size enters non-linearly, so this block takes ``learning_rate`` and emits
+    :math:`x_t - x_{t+1}` (chain with ``scale(-1)``). Elementwise: every leaf shape alike.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      beta: weight decay exponent :math:`\beta` in ``[0, 1]``.
+      memory_length: restart period :math:`L` of the weights, or ``None``.
+      variant: ``"paper"`` or ``"pytorch_optimizer"``.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleBySRMMState`; needs params.
+
+    References:
+      Hanbaek Lyu. Stochastic regularized majorization-minimization with weakly convex and
+      multi-convex surrogates. 2022. https://arxiv.org/abs/2201.01652
+    """
+    check_unit_interval("beta", beta)
+    if variant not in ("paper", "pytorch_optimizer"):
+        raise ValueError(f"variant must be 'paper' or 'pytorch_optimizer', got {variant!r}")
+    paper = variant == "paper"
+    if memory_length is not None and (isinstance(memory_length, bool) or memory_length < 1):
+        raise ValueError(f"memory_length must be a positive integer or None, got {memory_length!r}")
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleBySRMMState(jnp.zeros([], jnp.int32), zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_srmm needs params")
+        lr = _lr_at(learning_rate, state.count)
+        count = optax.safe_increment(state.count)
+        t = count if paper else count + 1  # t >= 1
+        k = t if memory_length is None else (t - 1) % memory_length + 1
+        w = k.astype(jnp.result_type(float)) ** (-beta)
+
+        def one(g, p, gbar, pbar):
+            gbar = ((1 - w) * gbar + w * g).astype(gbar.dtype)
+            if not paper:  # the buffer is the iterate, zero before the first step
+                pbar = jnp.where(state.count == 0, jnp.zeros_like(p), p)
+            pbar = ((1 - w) * pbar + w * p).astype(p.dtype)
+            return (p - (pbar - lr * gbar)).astype(g.dtype), gbar, pbar
+
+        out = jax.tree.map(one, updates, params, state.grad, state.param)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleBySRMMState(count, pick(1), pick(2))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByTAMState(NamedTuple):
+    """Step count, momentum and the running alignment :math:`s` of :func:`scale_by_tam`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    momentum: Any
+    alignment: Any
+
+
+def scale_by_tam(
+    momentum: jax.typing.ArrayLike = 0.9,
+    decay_rate: jax.typing.ArrayLike = 0.9,
+    eps: jax.typing.ArrayLike = 1e-8,
+    axis: int | None = None,
+):
+    r"""Torque-aware momentum: each gradient entry enters the momentum scaled by how well the
+    gradient has lately aligned with the momentum.
+
+    With :math:`\hat v = v / \max(\|v\|, 10^{-12})` normalised along ``axis``:
+
+    .. math::
+       s_t = \rho s_{t-1} + (1 - \rho)\,\hat m_{t-1} \odot \hat g_t,\qquad
+       m_t = \mu m_{t-1} + \big(\tfrac{1 + s_t}{2} + \epsilon\big) \odot g_t,
+
+    with :math:`m_0 = g_1` and :math:`s_0 = 0`; :math:`u_t = m_t`. Leaf rule: the norms run
+    along ``axis`` (``None``: the last axis, Flax's output features; PyTorch's ``dim=0`` is
+    ``axis=0``); vectors along their only axis; a scalar is normalised by its magnitude.
+
+    Args:
+      momentum: :math:`\mu` in ``[0, 1]``.
+      decay_rate: :math:`\rho` of the alignment average, in ``[0, 1]``.
+      eps: added to the scale.
+      axis: the axis of the norms.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByTAMState`.
+
+    References:
+      Pranshu Malviya, Goncalo Mordido, Aristide Baratin, Reza Babanezhad Harikandeh, Gintare
+      Karolina Dziugaite, Razvan Pascanu, Sarath Chandar. Torque-Aware Momentum. 2024.
+      https://arxiv.org/abs/2412.18790
+    """
+    check_unit_interval("momentum", momentum)
+    check_unit_interval("decay_rate", decay_rate)
+    check_range("eps", eps, 0.0)
+
+    def normalize(x):
+        if x.ndim == 0:
+            return x / jnp.maximum(jnp.abs(x), 1e-12)
+        ax = -1 if axis is None else axis
+        return x / jnp.maximum(jnp.linalg.norm(x, axis=ax, keepdims=True), 1e-12)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByTAMState(jnp.zeros([], jnp.int32), zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        first = state.count == 0
+        count = optax.safe_increment(state.count)
+
+        def one(g, m, s):
+            m = jnp.where(first, g, m)
+            s = (decay_rate * s + (1 - decay_rate) * normalize(m) * normalize(g)).astype(s.dtype)
+            m = (momentum * m + ((1 + s) / 2 + eps) * g).astype(g.dtype)
+            return m, m, s
+
+        out = jax.tree.map(one, updates, state.momentum, state.alignment)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleByTAMState(count, pick(1), pick(2))
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pathlib
 import sys
 
+import jax
 import numpy as np
+import optax
 import pytest
 
 import optzoo
@@ -86,3 +88,152 @@ def test_sgdw_matches_algorithm_1():
     )
     err = R.displacement_error(ours, theirs)
     R.check("sgdw", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Kidambi, Netrapalli, Jain, Kakade. On the insufficiency of existing momentum schemes for
+# Stochastic Optimization. 2018. https://arxiv.org/abs/1803.05591, Algorithm 1:
+# alpha = 1 - 0.7^2 xi / kappa; wbar <- alpha wbar + (1 - alpha)(w - kappa delta / 0.7 g);
+# w <- 0.7 / (0.7 + 1 - alpha) (w - delta g) + (1 - alpha) / (0.7 + 1 - alpha) wbar.
+def test_accsgd_matches_algorithm_1():
+    delta, kappa, xi = 0.02, 1000.0, 10.0
+    alpha = 1 - 0.7**2 * xi / kappa
+
+    def step(x, g, wbar, t):
+        wbar = {k: alpha * wbar[k] + (1 - alpha) * (x[k] - kappa * delta / 0.7 * g[k]) for k in x}
+        c = 0.7 + 1 - alpha
+        x = {k: 0.7 / c * (x[k] - delta * g[k]) + (1 - alpha) / c * wbar[k] for k in x}
+        return x, wbar
+
+    theirs = R.run_numpy(step, R.init_params())
+    ours = R.run_optzoo(optzoo.create("accsgd", preset="authors", learning_rate=delta))
+    err = R.displacement_error(ours, theirs)
+    R.check("accsgd", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Heo et al. AdamP: Slowing Down the Slowdown for Momentum Optimizers on Scale-invariant
+# Weights. 2021. https://arxiv.org/abs/2006.08217; the authors' package adamp ships SGDP.
+def test_sgdp_matches_adamp_package():
+    pytest.importorskip("torch")
+    adamp = pytest.importorskip("adamp")
+    kw = dict(momentum=0.9, nesterov=True, weight_decay=WD)
+    theirs = R.run_torch(lambda p: adamp.SGDP(p, lr=0.02, **kw))
+    ours = R.run_optzoo(optzoo.create("sgdp", preset="authors", learning_rate=0.02, **kw))
+    R.check("sgdp", R.displacement_error(ours, theirs), "adamp 0.3.0")
+
+
+# Polyak & Juditsky. Acceleration of Stochastic Approximation by Averaging. 1992.
+# https://doi.org/10.1137/0330046: SGD iterates x_t = x_{t-1} - eta_t (g_t + lambda x_{t-1})
+# with eta_t = eta / (1 + lambda eta (t - 1))^alpha (Bottou's schedule, as torch.optim.ASGD).
+def test_asgd_matches_the_averaged_sgd_iterates():
+    lr, lambd, alpha = 0.05, 0.05, 0.75
+
+    def step(x, g, _, t):
+        eta = lr / (1 + lambd * lr * (t - 1)) ** alpha
+        return {k: x[k] - eta * (g[k] + lambd * x[k]) for k in x}, None
+
+    theirs = R.run_numpy(step, None)
+    ours = R.run_optzoo(
+        optzoo.create("asgd", preset="authors", learning_rate=lr, lambd=lambd, alpha=alpha)
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("asgd", err, "NumPy transcription of averaged SGD", kind="transcription")
+
+
+# An, Wang, Sun, Xu, Dai, Zhang. A PID Controller Approach for Stochastic Optimization of
+# Deep Networks. 2018 (CVPR). The authors' PIDOptimizer.py (tensorboy/PIDOptimizer):
+# I = mu I + g; D = mu D + (1 - mu)(g - g_prev) (from step 2); x -= lr (g + K_i I + K_d D).
+def test_pid_matches_the_authors_code():
+    lr, mu, ki, kd = 0.01, 0.9, 5.0, 10.0
+
+    def step(x, g, s, t):
+        prev, i, d = s
+        i = {k: mu * i[k] + g[k] for k in x}
+        d = {k: mu * d[k] + ((1 - mu) * (g[k] - prev[k]) if t > 1 else 0.0) for k in x}
+        x = {k: x[k] - lr * (g[k] + ki * i[k] + kd * d[k]) for k in x}
+        return x, (g, i, d)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, zeros, zeros))
+    ours = R.run_optzoo(optzoo.create("pid", preset="authors", learning_rate=lr, momentum=mu))
+    err = R.displacement_error(ours, theirs)
+    R.check("pid", err, "NumPy transcription of the authors' PIDOptimizer.py", kind="transcription")
+
+
+# Xu, Xiang, Cai, Wen. No More Adam: Learning Rate Scaling at Initialization is All You Need.
+# 2024. https://arxiv.org/abs/2412.11768; the authors' package is sgd-sai.
+def test_sgdsai_matches_sgd_sai():
+    pytest.importorskip("torch")
+    sgd_sai = pytest.importorskip("sgd_sai")
+    theirs = R.run_torch(lambda p: sgd_sai.SGD_sai(p, lr=1e-3, momentum=0.9, weight_decay=WD))
+    ours = R.run_optzoo(
+        optzoo.create("sgdsai", preset="authors", learning_rate=1e-3, weight_decay=WD)
+    )
+    R.check("sgdsai", R.displacement_error(ours, theirs), "sgd-sai 1.0.3")
+
+
+# Bahrami & Zadeh. Gravity Optimizer: a Kinematic Approach on Optimization in Deep Learning.
+# 2021. https://arxiv.org/abs/2101.09192, Algorithm 1: M = 1 / max|g|; zeta = g / (1 + (g/M)^2);
+# beta_t = (beta t + 1) / (t + 2); V = beta_t V + (1 - beta_t) zeta; x -= lr V (V_0 random:
+# optzoo's draw is used as the transcription's V_0).
+def test_gravity_matches_algorithm_1():
+    lr, alpha, beta = 0.1, 0.01, 0.9
+    tx = optzoo.create("gravity", preset="authors", learning_rate=lr, alpha=alpha, beta=beta)
+    with jax.enable_x64(True):  # run_optzoo draws V_0 in float64
+        v0 = optax.tree.get(tx.init(R.init_params()), "velocity")
+    v0 = {k: np.asarray(v) for k, v in v0.items()}
+
+    def step(x, g, v, t):
+        zeta = {k: g[k] / (1 + (g[k] / (1 / np.max(np.abs(g[k])))) ** 2) for k in x}
+        b = (beta * t + 1) / (t + 2)
+        v = {k: b * v[k] + (1 - b) * zeta[k] for k in x}
+        return {k: x[k] - lr * v[k] for k in x}, v
+
+    theirs = R.run_numpy(step, v0)
+    ours = R.run_optzoo(tx)
+    err = R.displacement_error(ours, theirs)
+    R.check("gravity", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Lyu. Stochastic regularized majorization-minimization with weakly convex and multi-convex
+# surrogates. 2022. https://arxiv.org/abs/2201.01652: with prox-linear surrogates and weights
+# w_n = n^-beta (w_1 = 1), x_n = xbar_n - lr gbar_n for the w-averaged iterates and gradients.
+def test_srmm_matches_the_prox_linear_update():
+    lr, beta = 0.05, 0.5
+
+    def step(x, g, s, t):
+        gbar, xbar = s
+        w = float(t) ** -beta
+        gbar = {k: (1 - w) * gbar[k] + w * g[k] for k in x}
+        xbar = {k: (1 - w) * xbar[k] + w * x[k] for k in x}
+        return {k: xbar[k] - lr * gbar[k] for k in x}, (gbar, xbar)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, zeros))
+    ours = R.run_optzoo(
+        optzoo.create("srmm", preset="authors", learning_rate=lr, beta=beta, memory_length=None)
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("srmm", err, "NumPy transcription of SRMM (prox-linear)", kind="transcription")
+
+
+# Malviya et al. Torque-Aware Momentum. 2024. https://arxiv.org/abs/2412.18790, the SGD form:
+# s = rho s + (1 - rho) mhat * ghat (normalised along dim 0); m = mu m + ((1 + s) / 2 + eps) g,
+# m_0 = g_1; x -= lr m.
+def test_tam_matches_the_update():
+    lr, mu, rho, eps = 0.02, 0.9, 0.9, 1e-8
+
+    def unit(a):
+        return a / np.maximum(np.linalg.norm(a, axis=0, keepdims=True), 1e-12)
+
+    def step(x, g, st, t):
+        m, s = st
+        m = {k: g[k] if t == 1 else m[k] for k in x}
+        s = {k: rho * s[k] + (1 - rho) * unit(m[k]) * unit(g[k]) for k in x}
+        m = {k: mu * m[k] + ((1 + s[k]) / 2 + eps) * g[k] for k in x}
+        return {k: x[k] - lr * m[k] for k in x}, (m, s)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, zeros))
+    ours = R.run_optzoo(optzoo.create("tam", preset="authors", learning_rate=lr))
+    err = R.displacement_error(ours, theirs)
+    R.check("tam", err, "NumPy transcription of the TAM update", kind="transcription")

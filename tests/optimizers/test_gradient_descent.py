@@ -1,11 +1,13 @@
-"""Gradient-descent family beyond the classics: QHM and AggMo against pytorch_optimizer
+"""Gradient-descent family beyond the classics against pytorch_optimizer (asgd: torch.optim.ASGD)
 (float64, 60 steps, the shared regression problem with a vector, a matrix and a rank-3 leaf)."""
 
 import pathlib
 import sys
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 
 import optzoo
@@ -46,6 +48,107 @@ TORCH_CASES = {
         dict(lr=0.02, momentum=0.9, nesterov=True, weight_decay=1e-2),
         {},
     ),
+    # Coupled L2 decay on both sides (AccSGD has no decoupled form).
+    "accsgd": (
+        optzoo.accsgd,
+        dict(learning_rate=0.02, kappa=100.0, xi=5.0, constant=0.6, weight_decay=1e-2),
+        "AccSGD",
+        dict(lr=0.02, kappa=100.0, xi=5.0, constant=0.6, weight_decay=1e-2),
+        {},
+    ),
+    # Decoupled decay (pytorch_optimizer's weight_decouple=True; its coupled form is added to
+    # the gradient after the step is formed, a no-op); channels on axis 0 as in PyTorch.
+    "sgdp": (
+        optzoo.sgdp,
+        dict(
+            learning_rate=0.05,
+            momentum=0.8,
+            dampening=0.1,
+            weight_decay=1e-2,
+            wd_ratio=0.2,
+            eps=1e-12,
+            channel_axis=0,
+        ),
+        "SGDP",
+        dict(lr=0.05, momentum=0.8, dampening=0.1, weight_decay=1e-2, wd_ratio=0.2, eps=1e-12),
+        {},
+    ),
+    # The scale-invariant problem: the projection fires on ``w``.
+    "sgdp_nesterov_projected": (
+        optzoo.sgdp,
+        dict(learning_rate=0.05, momentum=0.9, nesterov=True, weight_decay=1e-2, channel_axis=0),
+        "SGDP",
+        dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-2),
+        dict(scale_invariant=True),
+    ),
+    # Coupled L2 decay (pytorch_optimizer's default), then decoupled.
+    "pid": (
+        optzoo.pid,
+        dict(learning_rate=0.01, momentum=0.8, dampening=0.1, integral=3.0, weight_decay=1e-2),
+        "PID",
+        dict(lr=0.01, momentum=0.8, dampening=0.1, integral=3.0, weight_decay=1e-2),
+        {},
+    ),
+    "pid_decoupled": (
+        optzoo.pid,
+        dict(learning_rate=0.01, momentum=0.9, weight_decay=1e-2, weight_decouple=True),
+        "PID",
+        dict(lr=0.01, momentum=0.9, weight_decay=1e-2, weight_decouple=True),
+        {},
+    ),
+    "pid_no_momentum": (
+        optzoo.pid,
+        dict(learning_rate=0.05, momentum=0.0, weight_decay=1e-2),
+        "PID",
+        dict(lr=0.05, momentum=0.0, weight_decay=1e-2),
+        {},
+    ),
+    # pytorch_optimizer's two departures from the authors' package as flags.
+    "sgdsai": (
+        optzoo.sgdsai,
+        dict(
+            learning_rate=1e-3,
+            momentum=0.8,
+            weight_decay=1e-2,
+            first_momentum_is_grad=False,
+            snr_on_vectors=False,
+        ),
+        "SGDSaI",
+        dict(lr=1e-3, momentum=0.8, weight_decay=1e-2),
+        {},
+    ),
+    "sgdsai_no_momentum": (
+        optzoo.sgdsai,
+        dict(learning_rate=1e-3, momentum=0.0, weight_decay=1e-2, snr_on_vectors=False),
+        "SGDSaI",
+        dict(lr=1e-3, momentum=0.0, weight_decay=1e-2),
+        {},
+    ),
+    # alpha = 0: the initial velocity is zero on both sides (else it is random).
+    "gravity": (
+        optzoo.gravity,
+        dict(learning_rate=0.05, alpha=0.0, beta=0.8),
+        "Gravity",
+        dict(lr=0.05, alpha=0.0, beta=0.8),
+        {},
+    ),
+    # pytorch_optimizer's form (weights shifted by one step, no iterate average) as a flag;
+    # the weights restart within the 60 steps. The paper's form: tests/authors.
+    "srmm": (
+        optzoo.srmm,
+        dict(learning_rate=0.05, beta=0.6, memory_length=25, variant="pytorch_optimizer"),
+        "SRMM",
+        dict(lr=0.05, beta=0.6, memory_length=25),
+        {},
+    ),
+    # Decoupled decay (pytorch_optimizer's default); its norms run along dim 0.
+    "tam": (
+        optzoo.tam,
+        dict(learning_rate=0.02, momentum=0.8, decay_rate=0.7, weight_decay=1e-2, axis=0),
+        "TAM",
+        dict(lr=0.02, momentum=0.8, decay_rate=0.7, weight_decay=1e-2),
+        {},
+    ),
     "aggmo": (
         optzoo.aggmo,
         dict(learning_rate=0.02, betas=(0.0, 0.9, 0.99), weight_decay=1e-2),
@@ -83,3 +186,57 @@ def test_aggmo_rejects_bad_betas():
         optzoo.aggmo(0.1, betas=())
     with pytest.raises(ValueError, match=r"betas\[1\]"):
         optzoo.aggmo(0.1, betas=(0.0, 1.5))
+
+
+# asgd has torch.optim.ASGD's semantics (pytorch_optimizer's ASGD is another method, the
+# adaptive-step SGD of Malitsky & Mishchenko): the iterates and the average ``ax``.
+@pytest.mark.parametrize("t0", [1e6, 20.0])
+def test_asgd_matches_torch_optim_asgd(t0):
+    torch = pytest.importorskip("torch")
+    from _helpers import TORCH_STEPS, make_problem, max_rel_err, torch_trajectory, trajectory
+
+    kw = dict(lambd=1e-2, alpha=0.6, t0=t0, weight_decay=1e-2)
+    holder = {}
+
+    def make(ps, **k):
+        holder["opt"] = torch.optim.ASGD(ps, **k)
+        return holder["opt"]
+
+    with jax.enable_x64(True):
+        params, loss = make_problem(dtype=jnp.float64)
+        traj, state = trajectory(optzoo.asgd(0.05, **kw), params, loss, TORCH_STEPS)
+        ref = torch_trajectory(make, dict(lr=0.05, **kw), params, loss, TORCH_STEPS)
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
+    assert err <= 1e-6, err
+    assert max_rel_err(traj[-1], traj[0]) > 1e-3
+    opt, names = holder["opt"], sorted(params)
+    tensors = opt.param_groups[0]["params"]
+    their_ax = {k: opt.state[p]["ax"].numpy() for k, p in zip(names, tensors, strict=True)}
+    ours_ax = optax.tree.get(state, "ax")
+    assert max_rel_err(ours_ax, their_ax) <= 1e-6
+    if t0 < TORCH_STEPS:  # averaging started: the average is not the last iterate
+        assert max_rel_err(ours_ax, traj[-1]) > 1e-4
+
+
+# Gravity's random initial velocity: pytorch_optimizer's state is set to optzoo's draw.
+def test_gravity_matches_pytorch_optimizer_from_the_same_random_start():
+    pytest.importorskip("torch")
+    pto = pytest.importorskip("pytorch_optimizer")
+    import torch
+    from _helpers import TORCH_STEPS, make_problem, max_rel_err, torch_trajectory, trajectory
+
+    with jax.enable_x64(True):
+        params, loss = make_problem(dtype=jnp.float64)
+        tx = optzoo.gravity(0.05, alpha=0.02, key=3)
+        v0 = optax.tree.get(tx.init(params), "velocity")
+        assert float(jnp.std(v0["w"])) > 0.1  # alpha / lr = 0.4
+
+        def make(ps, **kw):
+            opt = pto.Gravity(ps, **kw)
+            for k, p in zip(sorted(params), ps, strict=True):
+                opt.state[p]["v"] = torch.tensor(np.asarray(v0[k]))
+            return opt
+
+        traj, _ = trajectory(tx, params, loss, TORCH_STEPS)
+        ref = torch_trajectory(make, dict(lr=0.05, alpha=0.02), params, loss, TORCH_STEPS)
+    assert max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True)) <= 1e-6
