@@ -1967,3 +1967,234 @@ def diffgrad(
     return with_decoupled_decay(
         scale_by_diffgrad(b1=b1, b2=b2, eps=eps), learning_rate, weight_decay, mask
     )
+
+
+# AdaNorm, AdaPNM, AdaShift, AvaGrad, FAdam, EXAdam, AdamS and Padam.
+from optzoo.transforms.adam import (  # noqa: E402
+    scale_by_adanorm,
+    scale_by_adapnm,
+    scale_by_adashift,
+)
+
+__all__ += ["adanorm", "adapnm", "adashift"]
+
+DUBEY_2022_ADANORM = Reference(
+    "Shiv Ram Dubey, Satish Kumar Singh, Bidyut Baran Chaudhuri",
+    "AdaNorm: Adaptive Gradient Norm Correction based Optimizer for CNNs",
+    2022,
+    "https://arxiv.org/abs/2210.06364",
+)
+ZHOU_2018_ADASHIFT = Reference(
+    "Zhiming Zhou, Qingru Zhang, Guansong Lu, Hongwei Wang, Weinan Zhang, Yong Yu",
+    "AdaShift: Decorrelation and Convergence of Adaptive Learning Rate Methods",
+    2018,
+    "https://arxiv.org/abs/1810.00143",
+)
+XIE_2021_ADAPNM = Reference(
+    "Zeke Xie, Li Yuan, Zhanxing Zhu, Masashi Sugiyama",
+    "Positive-Negative Momentum: Manipulating Stochastic Gradient Noise to Improve Generalization",
+    2021,
+    "https://arxiv.org/abs/2103.17182",
+)
+
+
+def _decayed(
+    direction: optax.GradientTransformation,
+    learning_rate: optax.ScalarOrSchedule,
+    weight_decay: float,
+    mask: Any,
+    decouple: bool,
+) -> optax.GradientTransformation:
+    """Decoupled (AdamW's form) or coupled (L2 on the gradient) decay around ``direction``."""
+    check_nonnegative("weight_decay", weight_decay)
+    tail = with_decoupled_decay if decouple else with_coupled_decay
+    return tail(direction, learning_rate, weight_decay, mask)
+
+
+@register(
+    "adanorm",
+    family="adam",
+    reference=DUBEY_2022_ADANORM,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="paper, Algorithm (AdamNorm)",
+        preset={"learning_rate": 1e-3, "b2": 0.999},
+        differences="optzoo (as pytorch_optimizer) adds eps to sqrt(v_t) before the second "
+        "bias correction, the paper to sqrt(v_hat_t), and defaults to b2=0.99 "
+        "(pytorch_optimizer's) where the paper uses 0.999; create() lr 1e-2 vs 1e-3",
+        no_package="the authors published source files (shivram1987/AdaNorm), no package",
+    ),
+)
+def adanorm(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.99,
+    r: float = 0.95,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = True,
+    ams_bound: bool = False,
+) -> optax.GradientTransformation:
+    r"""AdaNorm (AdamNorm): Adam whose momentum sees gradients raised to their running norm.
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_adanorm` (decoupled decay, as pytorch_optimizer's default);
+    ``decouple=False`` adds :math:`\lambda x_t` to the gradient instead. A gradient whose norm
+    falls below its running average :math:`e_t` is rescaled to norm :math:`e_t` before it
+    enters the first moment.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      r: decay of the gradient-norm average.
+      eps: added to :math:`\sqrt{v_t}`.
+      weight_decay: decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay; ``False`` adds an L2 term to the gradient.
+      ams_bound: use the running maximum of the second moment (AMSGrad).
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adanorm(1e-3)
+
+    References:
+      Shiv Ram Dubey, Satish Kumar Singh, Bidyut Baran Chaudhuri. AdaNorm: Adaptive Gradient
+      Norm Correction based Optimizer for CNNs. 2022. https://arxiv.org/abs/2210.06364
+
+    optzoo defaults to pytorch_optimizer's ``b2=0.99``; the paper's settings (``b2=0.999``,
+    lr 1e-3): ``optzoo.create("adanorm", preset="authors")``.
+    """
+    direction = scale_by_adanorm(b1=b1, b2=b2, r=r, eps=eps, ams_bound=ams_bound)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)
+
+
+@register(
+    "adapnm",
+    family="adam",
+    reference=XIE_2021_ADAPNM,
+    state_per_param=4,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="paper, Algorithm 2 (AdaPNM)",
+        preset={"learning_rate": 1e-3},
+        differences="optzoo (as pytorch_optimizer) adds eps to sqrt(v_max) before the "
+        "second bias correction, the paper after it; create() lr 1e-2 vs 1e-3",
+        no_package="the authors published source files "
+        "(zeke-xie/Positive-Negative-Momentum), no package",
+    ),
+)
+def adapnm(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    b0: float = 1.0,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = True,
+    ams_bound: bool = True,
+) -> optax.GradientTransformation:
+    r"""AdaPNM: positive-negative momentum with AMSGrad's adaptive step (:func:`scale_by_adapnm`).
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_adapnm` (decoupled decay, as the paper and pytorch_optimizer);
+    ``decouple=False`` adds :math:`\lambda x_t` to the gradient instead.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1: momentum decay :math:`\beta_1`.
+      b2: second-moment decay.
+      b0: positive-negative weight :math:`\beta_0 \ge 0`.
+      eps: added to the root.
+      weight_decay: decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay; ``False`` adds an L2 term to the gradient.
+      ams_bound: use the running maximum of the second moment (the paper's choice).
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adapnm(1e-3)
+
+    References:
+      Zeke Xie, Li Yuan, Zhanxing Zhu, Masashi Sugiyama. Positive-Negative Momentum:
+      Manipulating Stochastic Gradient Noise to Improve Generalization. 2021.
+      https://arxiv.org/abs/2103.17182
+
+    Defaults are the paper's except lr for create() (1e-2); the authors' lr 1e-3:
+    ``optzoo.create("adapnm", preset="authors")``.
+    """
+    direction = scale_by_adapnm(b1=b1, b2=b2, b0=b0, eps=eps, ams_bound=ams_bound)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)
+
+
+@register(
+    "adashift",
+    family="adam",
+    reference=ZHOU_2018_ADASHIFT,
+    state_per_param=11,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="paper, Algorithm 1 (AdaShift, block-wise max), with pytorch_optimizer's bias "
+        "correction 1 - b2^(t-n) and eps",
+        preset={"learning_rate": 1e-3},
+        differences="the algorithm box divides by sqrt(v_t) (no bias correction, no eps); "
+        "optzoo, as pytorch_optimizer, by sqrt(v_t / (1 - b2^(t-n))) + eps; create() lr 1e-2 "
+        "vs 1e-3",
+        no_package="the authors published TensorFlow source files, no package",
+    ),
+)
+def adashift(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    keep_num: int = 10,
+    reduce_fn: Callable[[jax.Array], jax.Array] | None = jnp.max,
+    eps: float = 1e-10,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""AdaShift: Adam with a temporally shifted second moment (:func:`scale_by_adashift`).
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_adashift`: a windowed average of the last ``keep_num`` gradients
+    over the root of an average of gradients ``keep_num`` steps old (by default their maximum
+    over the leaf), so the step size does not correlate with the current gradient. The
+    parameters stay put for the first ``keep_num`` steps while the window fills.
+    pytorch_optimizer's AdaShift has no weight decay (``weight_decay=0``, the default).
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1: weight decay of the window average.
+      b2: second-moment decay.
+      keep_num: window length :math:`n`; the state holds :math:`n` gradients.
+      reduce_fn: spatial operation on the shifted squared gradient (``None``: element-wise).
+      eps: added to the root.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adashift(1e-3, keep_num=10)
+
+    References:
+      Zhiming Zhou, Qingru Zhang, Guansong Lu, Hongwei Wang, Weinan Zhang, Yong Yu.
+      AdaShift: Decorrelation and Convergence of Adaptive Learning Rate Methods. 2018.
+      https://arxiv.org/abs/1810.00143
+
+    Defaults are pytorch_optimizer's except lr for create() (1e-2); lr 1e-3:
+    ``optzoo.create("adashift", preset="authors")``.
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_adashift(b1=b1, b2=b2, keep_num=keep_num, reduce_fn=reduce_fn, eps=eps)
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)

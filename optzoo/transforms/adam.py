@@ -1606,3 +1606,284 @@ def scale_by_diffgrad(
         return out, ScaleByDiffGradState(count, mu, nu, updates)
 
     return optax.GradientTransformation(init_fn, update_fn)
+
+
+# AdaNorm, AdaPNM, AdaShift, AvaGrad, FAdam, EXAdam, AdamS and Padam.
+from optzoo.core.validation import check_positive_int  # noqa: E402
+
+__all__ += [
+    "scale_by_adanorm",
+    "ScaleByAdaNormState",
+    "scale_by_adapnm",
+    "ScaleByAdaPNMState",
+    "scale_by_adashift",
+    "ScaleByAdaShiftState",
+]
+
+
+def _leaf_norm(g: jax.Array) -> jax.Array:
+    """The Frobenius norm of a whole leaf (real for complex leaves), a scalar."""
+    return jnp.sqrt(jnp.sum(_square(g)))
+
+
+def _ams_root(nu: Any, nu_max: Any, eps: jax.typing.ArrayLike) -> tuple[Any, Any]:
+    """:math:`\\sqrt{v} + \\epsilon` with :math:`v` the running maximum of ``nu`` when
+    ``nu_max`` is not ``None`` (AMSGrad's bound); returns the root and the new maximum."""
+    if nu_max is not None:
+        nu_max = _map(jnp.maximum, nu_max, nu)
+        nu = nu_max
+    return _map(lambda v: jnp.sqrt(v) + eps, nu), nu_max
+
+
+class ScaleByAdaNormState(NamedTuple):
+    """Step count, Adam's moments, the running gradient norm of each leaf (a scalar) and,
+    with ``ams_bound``, the running maximum of ``nu`` (else ``None``)."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: Any
+    nu: Any
+    norm: Any
+    nu_max: Any
+
+
+def scale_by_adanorm(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.99,
+    r: jax.typing.ArrayLike = 0.95,
+    eps: jax.typing.ArrayLike = 1e-8,
+    ams_bound: bool = False,
+) -> optax.GradientTransformation:
+    r"""AdaNorm scaling: Adam whose first moment sees gradients raised to their running norm.
+
+    .. math::
+       e_t = r e_{t-1} + (1 - r) \|g_t\|,\qquad
+       s_t = \begin{cases} e_t\, g_t / \|g_t\| & e_t > \|g_t\| > 0 \\ g_t & \text{else}
+       \end{cases}
+
+    then :math:`m_t = \beta_1 m_{t-1} + (1 - \beta_1) s_t`, :math:`v_t = \beta_2 v_{t-1} +
+    (1 - \beta_2) g_t^2` and :math:`u_t = \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
+    \frac{m_t}{\sqrt{v_t} + \epsilon}` (PyTorch's epsilon placement; with ``ams_bound`` the
+    running maximum of :math:`v_t` in the root). :math:`\|g_t\|` is the Frobenius norm of
+    the whole leaf, so scalars, vectors and rank >= 3 leaves each keep one norm average.
+
+    Args:
+      b1, b2: decays of Adam's moments.
+      r: decay of the gradient-norm average (0.9 to 0.99 in the paper).
+      eps: added to :math:`\sqrt{v_t}`.
+      ams_bound: use the running maximum of :math:`v_t` (AMSGrad).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdaNormState`.
+
+    References:
+      Shiv Ram Dubey, Satish Kumar Singh, Bidyut Baran Chaudhuri. AdaNorm: Adaptive Gradient
+      Norm Correction based Optimizer for CNNs. 2022. https://arxiv.org/abs/2210.06364
+    """
+    _check_betas(b1=b1, b2=b2, r=r)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        norm = _map(lambda p: jnp.zeros([], jnp.real(p).dtype), params)
+        return ScaleByAdaNormState(
+            jnp.zeros([], jnp.int32), zeros, zeros, norm, zeros if ams_bound else None
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        gnorm = _map(_leaf_norm, updates)
+        norm = _ema(gnorm, state.norm, r)
+
+        def corrected(g, n, e):
+            rescale = (n > 0) & (e > n)
+            return jnp.where(rescale, g * (e / jnp.where(rescale, n, 1)).astype(g.dtype), g)
+
+        scaled = _map(corrected, updates, gnorm, norm)
+        mu = _ema(scaled, state.mu, b1)
+        nu = _ema(_map(_square, updates), state.nu, b2)
+        count = optax.safe_increment(state.count)
+        root, nu_max = _ams_root(nu, state.nu_max, eps)
+        factor = _torch_adam_factor(count, b1, b2)
+        out = _map(lambda m, d: factor.astype(m.dtype) * m / d, mu, root)
+        return out, ScaleByAdaNormState(count, mu, nu, norm, nu_max)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAdaPNMState(NamedTuple):
+    """Step count, the two alternating momenta, the second moment and, with
+    ``ams_bound``, its running maximum (else ``None``)."""
+
+    count: jax.Array  # type: ignore[assignment]
+    odd: Any
+    even: Any
+    nu: Any
+    nu_max: Any
+
+
+def scale_by_adapnm(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    b0: jax.typing.ArrayLike = 1.0,
+    eps: jax.typing.ArrayLike = 1e-8,
+    ams_bound: bool = True,
+) -> optax.GradientTransformation:
+    r"""AdaPNM scaling: positive-negative momentum over Adam's (AMSGrad's) root.
+
+    With :math:`m^+` the momentum fed this step (odd and even steps alternate buffers) and
+    :math:`m^-` the other,
+
+    .. math::
+       m^+_t = \beta_1^2 m^+_{t-2} + (1 - \beta_1^2) g_t,\qquad
+       u_t = \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}\,
+       \frac{(1 + \beta_0) m^+_t - \beta_0 m^-_{t-1}}
+       {\sqrt{(1 + \beta_0)^2 + \beta_0^2}\,(\sqrt{\hat v_t} + \epsilon)}
+
+    with :math:`v_t` Adam's second moment and :math:`\hat v_t` its running maximum when
+    ``ams_bound`` (the paper's Algorithm 2), else :math:`v_t` (PyTorch's epsilon
+    placement). Element-wise, so every leaf shape is handled alike.
+
+    Args:
+      b1: momentum decay :math:`\beta_1` (each buffer decays by its square).
+      b2: second-moment decay.
+      b0: positive-negative weight :math:`\beta_0 \ge 0`.
+      eps: added to the root.
+      ams_bound: use the running maximum of :math:`v_t`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdaPNMState`.
+
+    References:
+      Zeke Xie, Li Yuan, Zhanxing Zhu, Masashi Sugiyama. Positive-Negative Momentum:
+      Manipulating Stochastic Gradient Noise to Improve Generalization. 2021.
+      https://arxiv.org/abs/2103.17182
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_range("b0", b0, 0.0)
+    check_nonnegative("eps", eps)
+    decay = b1 * b1
+    norm = ((1 + b0) ** 2 + b0**2) ** 0.5
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByAdaPNMState(
+            jnp.zeros([], jnp.int32), zeros, zeros, zeros, zeros if ams_bound else None
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        odd_step = count % 2 == 1
+        pos = _map(
+            lambda g, o, e: (1 - decay) * g + decay * jnp.where(odd_step, o, e),
+            updates,
+            state.odd,
+            state.even,
+        )
+        neg = _map(lambda o, e: jnp.where(odd_step, e, o), state.odd, state.even)
+        nu = _ema(_map(_square, updates), state.nu, b2)
+        root, nu_max = _ams_root(nu, state.nu_max, eps)
+        factor = _torch_adam_factor(count, b1, b2) / norm
+        out = _map(
+            lambda p, n, d: factor.astype(p.dtype) * ((1 + b0) * p - b0 * n) / d, pos, neg, root
+        )
+        odd = _map(lambda p, o: jnp.where(odd_step, p, o), pos, state.odd)
+        even = _map(lambda p, e: jnp.where(odd_step, e, p), pos, state.even)
+        return out, ScaleByAdaPNMState(count, odd, even, nu, nu_max)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAdaShiftState(NamedTuple):
+    """Step count, the windowed first moment, the shifted second moment (of the shape
+    ``reduce_fn`` gives) and the ring buffer of the last ``keep_num`` gradients."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: Any
+    nu: Any
+    window: Any
+
+
+def scale_by_adashift(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    keep_num: int = 10,
+    reduce_fn: Callable[[jax.Array], jax.Array] | None = jnp.max,
+    eps: jax.typing.ArrayLike = 1e-10,
+) -> optax.GradientTransformation:
+    r"""AdaShift scaling: Adam's second moment fed with a gradient ``keep_num`` steps old.
+
+    With :math:`n` = ``keep_num`` and :math:`w = \sum_{i<n} \beta_1^i`,
+
+    .. math::
+       m_t = \frac{1}{w} \sum_{i=0}^{n-1} \beta_1^i g_{t-i},\qquad
+       v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, \phi(g_{t-n}^2),\qquad
+       u_t = \frac{m_t}{\sqrt{v_t / (1 - \beta_2^{t-n})} + \epsilon}
+
+    for :math:`t > n`; :math:`u_t = 0` while the window fills (:math:`t \le n`).
+    :math:`\phi` is ``reduce_fn``, applied to the whole leaf: the default ``jnp.max`` gives
+    one second moment per leaf (the paper's block-wise spatial operation, a block being a
+    leaf), ``None`` keeps it element-wise; its result must broadcast against the leaf.
+
+    Args:
+      b1: weight decay of the window average.
+      b2: second-moment decay.
+      keep_num: window length :math:`n \ge 1`; the state holds the last :math:`n`
+        gradients.
+      reduce_fn: the spatial operation :math:`\phi` on :math:`g_{t-n}^2`; ``None`` for
+        element-wise.
+      eps: added to the root.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdaShiftState`.
+
+    References:
+      Zhiming Zhou, Qingru Zhang, Guansong Lu, Hongwei Wang, Weinan Zhang, Yong Yu.
+      AdaShift: Decorrelation and Convergence of Adaptive Learning Rate Methods. 2018.
+      https://arxiv.org/abs/1810.00143
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_positive_int("keep_num", keep_num)
+    check_nonnegative("eps", eps)
+    phi = reduce_fn if reduce_fn is not None else (lambda x: x)
+    weight_sum = sum(b1**i for i in range(keep_num))
+    first_weight, last_weight = b1 ** (keep_num - 1) / weight_sum, 1.0 / weight_sum
+
+    def init_fn(params):
+        def nu0(p):
+            shape = jax.eval_shape(lambda x: phi(_square(x)), p)
+            return jnp.zeros(shape.shape, shape.dtype)
+
+        return ScaleByAdaShiftState(
+            jnp.zeros([], jnp.int32),
+            optax.tree.zeros_like(params),
+            _map(nu0, params),
+            _map(lambda p: jnp.zeros((keep_num, *jnp.shape(p)), p.dtype), params),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        full = count > keep_num
+        slot = (count - 1) % keep_num
+        oldest = _map(lambda w: w[slot], state.window)
+        mu = _map(
+            lambda g, m, o: b1 * (m - first_weight * o) + last_weight * g, updates, state.mu, oldest
+        )
+        nu = _map(
+            lambda o, v: jnp.where(full, b2 * v + (1 - b2) * phi(_square(o)).astype(v.dtype), v),
+            oldest,
+            state.nu,
+        )
+        shifted = jnp.maximum(count - keep_num, 1).astype(jnp.result_type(float))
+        correction = 1 - b2**shifted
+
+        def step(m, v):
+            root = jnp.sqrt(v / correction.astype(v.dtype)) + eps
+            return jnp.where(full, m / jnp.where(full, root, 1).astype(m.dtype), 0)
+
+        out = _map(step, mu, nu)
+        window = _map(lambda w, g: w.at[slot].set(g), state.window, updates)
+        return out, ScaleByAdaShiftState(count, mu, nu, window)
+
+    return optax.GradientTransformation(init_fn, update_fn)

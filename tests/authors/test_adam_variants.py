@@ -71,3 +71,95 @@ def test_diffgrad_matches_algorithm_1():
     ours = R.run_optzoo(optzoo.create("diffgrad", preset="authors", learning_rate=lr, eps=eps))
     err = R.displacement_error(ours, theirs)
     R.check("diffgrad", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# AdaNorm, AdaPNM, AdaShift, AvaGrad, FAdam, EXAdam, AdamS and Padam: no packages by their
+# authors, so NumPy transcriptions of the papers' algorithm boxes.
+
+
+# Dubey, Singh, Chaudhuri. AdaNorm: Adaptive Gradient Norm Correction based Optimizer for
+# CNNs. 2022. https://arxiv.org/abs/2210.06364, AdamNorm: e_t = r e_{t-1} + (1 - r) ||g_t||;
+# s_t = e_t g_t / ||g_t|| if e_t > ||g_t|| else g_t; m_t from s_t, v_t from g_t;
+# x -= lr m_hat / (sqrt(v_hat) + eps). eps = 1e-12, where the placements agree.
+def test_adanorm_matches_the_algorithm():
+    lr, b1, b2, r, eps = 1e-2, 0.9, 0.999, 0.95, 1e-12
+
+    def step(x, g, s, t):
+        m, v, e = s
+        m, v, e = dict(m), dict(v), dict(e)
+        for k in x:
+            n = np.linalg.norm(g[k])
+            e[k] = r * e[k] + (1 - r) * n
+            sg = e[k] * g[k] / n if e[k] > n else g[k]
+            m[k] = b1 * m[k] + (1 - b1) * sg
+            v[k] = b2 * v[k] + (1 - b2) * g[k] ** 2
+        x = {k: x[k] - lr * (m[k] / (1 - b1**t)) / (np.sqrt(v[k] / (1 - b2**t)) + eps) for k in x}
+        return x, (m, v, e)
+
+    params = R.init_params()
+    zeros = {k: np.zeros_like(a) for k, a in params.items()}
+    theirs = R.run_numpy(step, (zeros, zeros, {k: 0.0 for k in params}))
+    ours = R.run_optzoo(optzoo.create("adanorm", preset="authors", learning_rate=lr, r=r, eps=eps))
+    err = R.displacement_error(ours, theirs)
+    R.check("adanorm", err, "NumPy transcription of the AdamNorm algorithm", kind="transcription")
+
+
+# Xie, Yuan, Zhu, Sugiyama. Positive-Negative Momentum. 2021. https://arxiv.org/abs/2103.17182,
+# Algorithm 2 (AdaPNM): m_t = b1^2 m_{t-2} + (1 - b1^2) g_t;
+# m_hat = ((1 + b0) m_t - b0 m_{t-1}) / (1 - b1^t); v_max = max(v_max, v_t);
+# x -= lr m_hat / (sqrt((1 + b0)^2 + b0^2) (sqrt(v_max / (1 - b2^t)) + eps)), decoupled decay.
+def test_adapnm_matches_algorithm_2():
+    lr, b1, b2, b0, eps, wd = 1e-2, 0.9, 0.999, 1.0, 1e-12, WD
+
+    def step(x, g, s, t):
+        fed, other, v, vmax = s  # the momentum fed at t-2, the one fed at t-1
+        fed = {k: b1**2 * fed[k] + (1 - b1**2) * g[k] for k in x}
+        v = {k: b2 * v[k] + (1 - b2) * g[k] ** 2 for k in x}
+        vmax = {k: np.maximum(vmax[k], v[k]) for k in x}
+        norm = np.sqrt((1 + b0) ** 2 + b0**2)
+        x = {
+            k: x[k] * (1 - lr * wd)
+            - lr
+            * (((1 + b0) * fed[k] - b0 * other[k]) / (1 - b1**t))
+            / (norm * (np.sqrt(vmax[k] / (1 - b2**t)) + eps))
+            for k in x
+        }
+        return x, (other, fed, v, vmax)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, zeros, zeros, zeros))
+    ours = R.run_optzoo(
+        optzoo.create("adapnm", preset="authors", learning_rate=lr, b0=b0, eps=eps, weight_decay=wd)
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("adapnm", err, "NumPy transcription of Algorithm 2", kind="transcription")
+
+
+# Zhou, Zhang, Lu, Wang, Zhang, Yu. AdaShift: Decorrelation and Convergence of Adaptive Learning
+# Rate Methods. 2018. https://arxiv.org/abs/1810.00143, Algorithm 1 with phi = max over the
+# leaf: m_t = sum_{i<n} b1^i g_{t-i} / sum_{i<n} b1^i; v_t = b2 v_{t-1} + (1 - b2) max(g_{t-n}^2);
+# x -= lr m_t / (sqrt(v_t / (1 - b2^(t-n))) + eps) once t > n (the bias correction and eps
+# as optzoo and pytorch_optimizer; the box has neither), decoupled decay on every step.
+def test_adashift_matches_algorithm_1():
+    lr, b1, b2, n, eps, wd = 1e-2, 0.9, 0.999, 4, 1e-10, WD
+    weights = b1 ** np.arange(n) / np.sum(b1 ** np.arange(n))
+
+    def step(x, g, s, t):
+        history, v = s  # history: every gradient so far
+        history = history + [g]
+        if t <= n:  # the window fills; only the decay moves x
+            return {k: x[k] * (1 - lr * wd) for k in x}, (history, v)
+        v = {k: b2 * v[k] + (1 - b2) * np.max(history[-n - 1][k] ** 2) for k in x}
+        m = {k: sum(w * history[-1 - i][k] for i, w in enumerate(weights)) for k in x}
+        x = {
+            k: x[k] * (1 - lr * wd) - lr * m[k] / (np.sqrt(v[k] / (1 - b2 ** (t - n))) + eps)
+            for k in x
+        }
+        return x, (history, v)
+
+    theirs = R.run_numpy(step, ([], {k: 0.0 for k in R.init_params()}))
+    ours = R.run_optzoo(
+        optzoo.create("adashift", preset="authors", learning_rate=lr, keep_num=n, weight_decay=wd)
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("adashift", err, "NumPy transcription of Algorithm 1", kind="transcription")

@@ -74,3 +74,63 @@ def test_adamod_coupled_decay_matches_pytorch_optimizer():
         )
     }
     check_matches_pytorch_optimizer("adamod_coupled", cases)
+
+
+# AdaNorm, AdaPNM, AdaShift, AvaGrad, FAdam, EXAdam, AdamS and Padam.
+LATE_ADAM_CASES = {
+    # Decoupled decay on both sides (pytorch_optimizer's default weight_decouple=True).
+    "adanorm": (
+        optzoo.adanorm,
+        dict(learning_rate=1e-2, b1=0.9, b2=0.99, r=0.9, eps=1e-8, weight_decay=1e-2),
+        "AdaNorm",
+        dict(lr=1e-2, betas=(0.9, 0.99), r=0.9, eps=1e-8, weight_decay=1e-2),
+        {},
+    ),
+    "adanorm_coupled_ams": (
+        optzoo.adanorm,
+        dict(learning_rate=1e-2, r=0.99, weight_decay=1e-2, decouple=False, ams_bound=True),
+        "AdaNorm",
+        dict(lr=1e-2, r=0.99, weight_decay=1e-2, weight_decouple=False, ams_bound=True),
+        {},
+    ),
+    "adapnm": (
+        optzoo.adapnm,
+        dict(learning_rate=1e-2, b1=0.9, b2=0.99, b0=1.0, weight_decay=1e-2),
+        "AdaPNM",
+        dict(lr=1e-2, betas=(0.9, 0.99, 1.0), weight_decay=1e-2),
+        {},
+    ),
+    "adapnm_coupled_no_ams": (
+        optzoo.adapnm,
+        dict(learning_rate=1e-2, b0=0.5, weight_decay=1e-2, decouple=False, ams_bound=False),
+        "AdaPNM",
+        dict(
+            lr=1e-2,
+            betas=(0.9, 0.999, 0.5),
+            weight_decay=1e-2,
+            weight_decouple=False,
+            ams_bound=False,
+        ),
+        {},
+    ),
+    # pytorch_optimizer's AdaShift has no weight decay; block-wise max and element-wise.
+    "adashift": (
+        optzoo.adashift,
+        dict(learning_rate=1e-2, b1=0.9, b2=0.99, keep_num=5, eps=1e-10),
+        "AdaShift",
+        dict(lr=1e-2, betas=(0.9, 0.99), keep_num=5, eps=1e-10),
+        {},
+    ),
+    "adashift_elementwise": (
+        optzoo.adashift,
+        dict(learning_rate=1e-2, keep_num=3, reduce_fn=None),
+        "AdaShift",
+        dict(lr=1e-2, keep_num=3, reduce_func=None),
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LATE_ADAM_CASES))
+def test_late_adam_variants_match_pytorch_optimizer(name):
+    check_matches_pytorch_optimizer(name, LATE_ADAM_CASES)
