@@ -1974,9 +1974,10 @@ from optzoo.transforms.adam import (  # noqa: E402
     scale_by_adanorm,
     scale_by_adapnm,
     scale_by_adashift,
+    scale_by_avagrad,
 )
 
-__all__ += ["adanorm", "adapnm", "adashift"]
+__all__ += ["adanorm", "adapnm", "adashift", "avagrad"]
 
 DUBEY_2022_ADANORM = Reference(
     "Shiv Ram Dubey, Satish Kumar Singh, Bidyut Baran Chaudhuri",
@@ -1989,6 +1990,12 @@ ZHOU_2018_ADASHIFT = Reference(
     "AdaShift: Decorrelation and Convergence of Adaptive Learning Rate Methods",
     2018,
     "https://arxiv.org/abs/1810.00143",
+)
+SAVARESE_2019_AVAGRAD = Reference(
+    "Pedro Savarese, David McAllester, Sudarshan Babu, Michael Maire",
+    "Domain-independent Dominance of Adaptive Methods",
+    2019,
+    "https://arxiv.org/abs/1912.01823",
 )
 XIE_2021_ADAPNM = Reference(
     "Zeke Xie, Li Yuan, Zhanxing Zhu, Masashi Sugiyama",
@@ -2198,3 +2205,65 @@ def adashift(
     check_nonnegative("weight_decay", weight_decay)
     direction = scale_by_adashift(b1=b1, b2=b2, keep_num=keep_num, reduce_fn=reduce_fn, eps=eps)
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+
+
+@register(
+    "avagrad",
+    family="adam",
+    reference=SAVARESE_2019_AVAGRAD,
+    state_per_param=2,
+    defaults={"learning_rate": 0.1},
+    authors=Authors(
+        code="paper, Algorithm 2 (AvaGrad) with Adam's bias corrections",
+        preset={"paper_norm": True},
+        differences="pytorch_optimizer (optzoo's default) normalizes each step by the "
+        "step sizes of the step before (from v_{t-2}); the paper by the step's own "
+        "(paper_norm=True, the authors' preset); the algorithm box has no bias corrections, "
+        "optzoo (as pytorch_optimizer) divides m_t by 1 - b1^t and v_{t-1} by 1 - b2^(t-1) "
+        "and skips the first step",
+        no_package="the authors published source files (lolemacs/avagrad), no package",
+    ),
+)
+def avagrad(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 0.1,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = True,
+    paper_norm: bool = False,
+) -> optax.GradientTransformation:
+    r"""AvaGrad: Adam with RMS-normalized step sizes, so lr and eps tune separately.
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_avagrad` (decoupled decay, as pytorch_optimizer's default;
+    ``decouple=False`` adds :math:`\lambda x_t` to the gradient instead). The first step
+    only fills the moments.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      eps: adaptability :math:`\epsilon` added to the root (large: SGD-like).
+      weight_decay: decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay; ``False`` adds an L2 term to the gradient.
+      paper_norm: normalize by the current step sizes (the paper's Algorithm 2) instead
+        of the previous step's (pytorch_optimizer 4.1.0).
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.avagrad(0.1, eps=0.1)
+
+    References:
+      Pedro Savarese, David McAllester, Sudarshan Babu, Michael Maire. Domain-independent
+      Dominance of Adaptive Methods. 2019. https://arxiv.org/abs/1912.01823
+
+    optzoo defaults to pytorch_optimizer's normalizer; the paper's:
+    ``optzoo.create("avagrad", preset="authors")`` (``paper_norm=True``).
+    """
+    direction = scale_by_avagrad(b1=b1, b2=b2, eps=eps, paper_norm=paper_norm)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)

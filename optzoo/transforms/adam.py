@@ -1618,6 +1618,8 @@ __all__ += [
     "ScaleByAdaPNMState",
     "scale_by_adashift",
     "ScaleByAdaShiftState",
+    "scale_by_avagrad",
+    "ScaleByAvaGradState",
 ]
 
 
@@ -1885,5 +1887,86 @@ def scale_by_adashift(
         out = _map(step, mu, nu)
         window = _map(lambda w, g: w.at[slot].set(g), state.window, updates)
         return out, ScaleByAdaShiftState(count, mu, nu, window)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAvaGradState(NamedTuple):
+    r"""Step count, Adam's moments and the global step normalizer :math:`\gamma` kept for
+    the next step (pytorch_optimizer's form; unused with ``paper_norm``)."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: Any
+    nu: Any
+    gamma: jax.Array
+
+
+def scale_by_avagrad(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 0.1,
+    paper_norm: bool = False,
+) -> optax.GradientTransformation:
+    r"""AvaGrad scaling: Adam's step sizes from the previous second moment, normalized to
+    unit root-mean-square over all parameters, which decouples the learning rate from
+    ``eps`` (the adaptability).
+
+    .. math::
+       \eta_t = \frac{1}{\sqrt{v_{t-1} / (1 - \beta_2^{t-1})} + \epsilon},\qquad
+       u_t = \frac{\gamma_t}{1 - \beta_1^t}\, \eta_t \odot m_t \quad (t > 1),\qquad
+       u_1 = 0,
+
+    with :math:`m_t, v_t` Adam's moments (:math:`v_t` updated after the step). With
+    ``paper_norm`` :math:`\gamma_t = \sqrt{d} / \|\eta_t\|_2`, the normalizer of the
+    very step sizes used (the paper's Algorithm 2); by default (pytorch_optimizer's
+    AvaGrad 4.1.0) :math:`\gamma_t` is the one formed at step :math:`t-1` from
+    :math:`1 / (\sqrt{v_{t-2} / (1 - \beta_2^{t-1})} + \epsilon)`, a step older.
+    :math:`d` and the norm run over every entry of every leaf (one :math:`\gamma` for the
+    whole tree), so leaves of any rank count alike.
+
+    Args:
+      b1, b2: decays of Adam's moments.
+      eps: added to the root; large values (the default 0.1) make the method SGD-like.
+      paper_norm: normalize by the current step sizes (the paper) instead of the previous
+        step's (pytorch_optimizer).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAvaGradState`.
+
+    References:
+      Pedro Savarese, David McAllester, Sudarshan Babu, Michael Maire. Domain-independent
+      Dominance of Adaptive Methods. 2019. https://arxiv.org/abs/1912.01823
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_positive("eps", eps)
+
+    def rms_inverse(denominators):
+        leaves = [d for d in jax.tree.leaves(denominators) if d is not None]
+        total = sum(jnp.sum(1 / jnp.square(d.astype(jnp.result_type(float)))) for d in leaves)
+        size = sum(d.size for d in leaves)
+        return 1 / jnp.sqrt(total / max(size, 1))
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        gamma = jnp.zeros([], jnp.result_type(float))
+        return ScaleByAvaGradState(jnp.zeros([], jnp.int32), zeros, zeros, gamma)
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))
+        started = count > 1
+        mu = _ema(updates, state.mu, b1)
+        previous = jnp.where(started, 1 - b2 ** (t - 1), 1)
+        denom = _map(lambda v: jnp.sqrt(v / previous.astype(v.dtype)) + eps, state.nu)
+        gamma = rms_inverse(denom) if paper_norm else state.gamma
+        scale = jnp.where(started, gamma / (1 - b1**t), 0)
+        out = _map(lambda m, d: scale.astype(m.dtype) * m / d, mu, denom)
+        current = jnp.sqrt(1 - b2**t)
+        next_gamma = rms_inverse(
+            _map(lambda v: jnp.sqrt(v) / current.astype(v.dtype) + eps, state.nu)
+        )
+        nu = _ema(_map(_square, updates), state.nu, b2)
+        return out, ScaleByAvaGradState(count, mu, nu, next_gamma.astype(state.gamma.dtype))
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -163,3 +163,39 @@ def test_adashift_matches_algorithm_1():
     )
     err = R.displacement_error(ours, theirs)
     R.check("adashift", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Savarese, McAllester, Babu, Maire. Domain-independent Dominance of Adaptive Methods. 2019.
+# https://arxiv.org/abs/1912.01823, Algorithm 2 (AvaGrad): eta_t = 1 / (sqrt(v_{t-1}) + eps);
+# x -= lr (sqrt(d) / ||eta_t||) eta_t m_t; then v_t. With Adam's bias corrections (m_t / (1 -
+# b1^t), v_{t-1} / (1 - b2^(t-1))) and the first step skipped, as optzoo and pytorch_optimizer;
+# d and the norm over all parameters; decoupled decay.
+def test_avagrad_matches_algorithm_2():
+    lr, b1, b2, eps, wd = 0.1, 0.9, 0.999, 0.1, WD
+
+    def step(x, g, s, t):
+        m, v = s
+        m = {k: b1 * m[k] + (1 - b1) * g[k] for k in x}
+        x = {k: x[k] * (1 - lr * wd) for k in x}
+        if t > 1:
+            eta = {k: 1 / (np.sqrt(v[k] / (1 - b2 ** (t - 1))) + eps) for k in x}
+            flat = np.concatenate([e.ravel() for e in eta.values()])
+            gamma = np.sqrt(flat.size) / np.linalg.norm(flat)
+            x = {k: x[k] - lr * gamma * eta[k] * m[k] / (1 - b1**t) for k in x}
+        v = {k: b2 * v[k] + (1 - b2) * g[k] ** 2 for k in x}
+        return x, (m, v)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, zeros))
+    ours = R.run_optzoo(
+        optzoo.create("avagrad", preset="authors", learning_rate=lr, eps=eps, weight_decay=wd)
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("avagrad", err, "NumPy transcription of Algorithm 2", kind="transcription")
+
+
+def test_avagrad_paper_norm_differs_from_pytorch_optimizers():
+    # The two normalizers give different trajectories (else the flag would be pointless).
+    a = R.run_optzoo(optzoo.avagrad(0.1, paper_norm=True), steps=5)
+    b = R.run_optzoo(optzoo.avagrad(0.1, paper_norm=False), steps=5)
+    assert R.displacement_error(a, b) > 1e-3

@@ -128,6 +128,20 @@ LATE_ADAM_CASES = {
         dict(lr=1e-2, keep_num=3, reduce_func=None),
         {},
     ),
+    "avagrad": (
+        optzoo.avagrad,
+        dict(learning_rate=0.1, b1=0.9, b2=0.99, eps=0.1, weight_decay=1e-2),
+        "AvaGrad",
+        dict(lr=0.1, betas=(0.9, 0.99), eps=0.1, weight_decay=1e-2),
+        {},
+    ),
+    "avagrad_coupled": (
+        optzoo.avagrad,
+        dict(learning_rate=0.05, eps=1e-3, weight_decay=1e-2, decouple=False),
+        "AvaGrad",
+        dict(lr=0.05, eps=1e-3, weight_decay=1e-2, weight_decouple=False),
+        {},
+    ),
 }
 
 
