@@ -1975,9 +1975,10 @@ from optzoo.transforms.adam import (  # noqa: E402
     scale_by_adapnm,
     scale_by_adashift,
     scale_by_avagrad,
+    scale_by_fadam,
 )
 
-__all__ += ["adanorm", "adapnm", "adashift", "avagrad"]
+__all__ += ["adanorm", "adapnm", "adashift", "avagrad", "fadam"]
 
 DUBEY_2022_ADANORM = Reference(
     "Shiv Ram Dubey, Satish Kumar Singh, Bidyut Baran Chaudhuri",
@@ -1996,6 +1997,12 @@ SAVARESE_2019_AVAGRAD = Reference(
     "Domain-independent Dominance of Adaptive Methods",
     2019,
     "https://arxiv.org/abs/1912.01823",
+)
+HWANG_2024_FADAM = Reference(
+    "Dongseong Hwang",
+    "FAdam: Adam is a natural gradient optimizer using diagonal empirical Fisher information",
+    2024,
+    "https://arxiv.org/abs/2405.12807",
 )
 XIE_2021_ADAPNM = Reference(
     "Zeke Xie, Li Yuan, Zhanxing Zhu, Masashi Sugiyama",
@@ -2267,3 +2274,63 @@ def avagrad(
     """
     direction = scale_by_avagrad(b1=b1, b2=b2, eps=eps, paper_norm=paper_norm)
     return _decayed(direction, learning_rate, weight_decay, mask, decouple)
+
+
+@register(
+    "fadam",
+    family="adam",
+    reference=HWANG_2024_FADAM,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, Algorithm 1 (FAdam) with the adaptive epsilon min(eps, eps_2 RMS(g))",
+        differences="none in the update (pytorch_optimizer's form of the adaptive epsilon, "
+        "whose exact form the transcription follows)",
+        no_package="the author published source files (lessw2020/FAdam_PyTorch), no package",
+    ),
+)
+def fadam(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    eps_2: float = 0.01,
+    clip: float = 1.0,
+    p: float = 0.5,
+    weight_decay: float = 0.1,
+) -> optax.GradientTransformation:
+    r"""FAdam (Fisher Adam): Adam read as natural gradient descent (:func:`scale_by_fadam`).
+
+    :math:`x_{t+1} = x_t - \eta u_t` with :math:`u_t` from :func:`optzoo.scale_by_fadam`:
+    momentum on RMS-clipped natural gradients :math:`g_t / (f_t^p + \epsilon_t)` plus the
+    weight decay preconditioned (and clipped) the same way, so ``update`` needs ``params``
+    when ``weight_decay > 0``. The decay applies to every leaf (no mask).
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1: momentum decay.
+      b2: Fisher decay.
+      eps: the largest epsilon.
+      eps_2: epsilon relative to the gradient RMS.
+      clip: RMS bound of the natural gradient and of the decay term.
+      p: power of the Fisher (0.5: Adam's root).
+      weight_decay: Fisher-preconditioned decay :math:`\lambda`.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.fadam(1e-3, weight_decay=0.1)
+
+    References:
+      Dongseong Hwang. FAdam: Adam is a natural gradient optimizer using diagonal empirical
+      Fisher information. 2024. https://arxiv.org/abs/2405.12807
+
+    Defaults are pytorch_optimizer's (the paper's, with its adaptive epsilon);
+    ``optzoo.create("fadam", preset="authors")`` gives the same.
+    """
+    direction = scale_by_fadam(
+        b1=b1, b2=b2, eps=eps, eps_2=eps_2, clip=clip, p=p, weight_decay=weight_decay
+    )
+    return optax.chain(direction, scale_by_learning_rate(learning_rate))

@@ -1620,6 +1620,8 @@ __all__ += [
     "ScaleByAdaShiftState",
     "scale_by_avagrad",
     "ScaleByAvaGradState",
+    "scale_by_fadam",
+    "ScaleByFAdamState",
 ]
 
 
@@ -1968,5 +1970,111 @@ def scale_by_avagrad(
         )
         nu = _ema(_map(_square, updates), state.nu, b2)
         return out, ScaleByAvaGradState(count, mu, nu, next_gamma.astype(state.gamma.dtype))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByFAdamState(NamedTuple):
+    """Step count, the momentum of the clipped natural gradients and the diagonal Fisher
+    estimate (a bias-corrected EMA of squared gradients)."""
+
+    count: jax.Array  # type: ignore[assignment]
+    momentum: Any
+    fim: Any
+
+
+def _rms(x: jax.Array) -> jax.Array:
+    """Root-mean-square of a whole leaf (real for complex leaves), a scalar."""
+    return jnp.sqrt(jnp.mean(_square(x)))
+
+
+def scale_by_fadam(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+    eps_2: jax.typing.ArrayLike = 0.01,
+    clip: jax.typing.ArrayLike = 1.0,
+    p: jax.typing.ArrayLike = 0.5,
+    weight_decay: jax.typing.ArrayLike = 0.1,
+) -> optax.GradientTransformation:
+    r"""FAdam scaling: momentum on clipped natural gradients under a diagonal Fisher, plus a
+    Fisher-preconditioned weight decay (so it needs ``params`` when ``weight_decay > 0``).
+
+    .. math::
+       \hat\beta_2 = \frac{\beta_2 (1 - \beta_2^{t-1})}{1 - \beta_2^t},\quad
+       f_t = \hat\beta_2 f_{t-1} + (1 - \hat\beta_2) g_t^2,\quad
+       \epsilon_t = \min(\epsilon, \epsilon_2 \operatorname{RMS}(g_t)),
+
+    :math:`D_t = f_t^p + \epsilon_t^{2p}` (:math:`\epsilon^{2p}` where
+    :math:`\operatorname{RMS}(g_t) = 0`), :math:`\operatorname{clip}(z) = z / \max(1,
+    \operatorname{RMS}(z) / c)`, then
+
+    .. math::
+       m_t = \beta_1 m_{t-1} + (1 - \beta_1) \operatorname{clip}(g_t / D_t),\qquad
+       u_t = m_t + \lambda \operatorname{clip}(x_t / D_t).
+
+    RMS runs over the whole leaf (scalars: the absolute value), so every rank is handled
+    alike.
+
+    Args:
+      b1: momentum decay.
+      b2: Fisher decay (bias-corrected through :math:`\hat\beta_2`).
+      eps: the largest epsilon.
+      eps_2: the epsilon relative to the gradient RMS (adaptive epsilon).
+      clip: RMS bound :math:`c` of the natural gradient and of the decay term.
+      p: power of the Fisher (0.5: Adam's root).
+      weight_decay: Fisher-preconditioned decay :math:`\lambda`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByFAdamState`.
+
+    References:
+      Dongseong Hwang. FAdam: Adam is a natural gradient optimizer using diagonal empirical
+      Fisher information. 2024. https://arxiv.org/abs/2405.12807
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_nonnegative("eps", eps)
+    check_nonnegative("eps_2", eps_2)
+    check_positive("clip", clip)
+    check_positive("p", p)
+    check_nonnegative("weight_decay", weight_decay)
+
+    def clipped(z):
+        return z / jnp.maximum(_rms(z) / clip, 1).astype(z.dtype)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByFAdamState(jnp.zeros([], jnp.int32), zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))
+        rho = b2 * (1 - b2 ** (t - 1)) / (1 - b2**t)
+        fim = _map(
+            lambda g, f: rho.astype(f.dtype) * f + (1 - rho.astype(f.dtype)) * _square(g),
+            updates,
+            state.fim,
+        )
+
+        def denominator(g, f):
+            rms = _rms(g)
+            small = eps_2 * rms
+            eps_p = jnp.where((rms > 0) & (small < eps), small ** (2 * p), eps ** (2 * p))
+            return f**p + eps_p.astype(f.dtype)
+
+        denom = _map(denominator, updates, fim)
+        momentum = _ema(_map(lambda g, d: clipped(g / d), updates, denom), state.momentum, b1)
+        if params is None:
+            if not (isinstance(weight_decay, (int, float)) and weight_decay == 0):
+                raise ValueError("scale_by_fadam with weight_decay needs params")
+            out = momentum
+        else:
+            out = _map(
+                lambda m, x, d: m + weight_decay * clipped(x.astype(m.dtype) / d),
+                momentum,
+                params,
+                denom,
+            )
+        return out, ScaleByFAdamState(count, momentum, fim)
 
     return optax.GradientTransformation(init_fn, update_fn)

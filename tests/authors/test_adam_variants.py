@@ -199,3 +199,43 @@ def test_avagrad_paper_norm_differs_from_pytorch_optimizers():
     a = R.run_optzoo(optzoo.avagrad(0.1, paper_norm=True), steps=5)
     b = R.run_optzoo(optzoo.avagrad(0.1, paper_norm=False), steps=5)
     assert R.displacement_error(a, b) > 1e-3
+
+
+# Hwang. FAdam: Adam is a natural gradient optimizer using diagonal empirical Fisher
+# information. 2024. https://arxiv.org/abs/2405.12807, Algorithm 1: rho = b2 (1 - b2^(t-1)) /
+# (1 - b2^t); f = rho f + (1 - rho) g^2; g_bar = clip(g / (f^p + eps_t^(2p))); m = b1 m +
+# (1 - b1) g_bar; x -= lr (m + wd clip(x / (f^p + eps_t^(2p)))), clip(z) = z / max(1, RMS(z) /
+# c), with the adaptive epsilon eps_t = min(eps, eps_2 RMS(g)).
+def test_fadam_matches_algorithm_1():
+    lr, b1, b2, eps, eps_2, c, p, wd = 1e-2, 0.9, 0.999, 0.05, 0.01, 0.5, 0.5, 0.1
+
+    def rms(z):
+        return np.sqrt(np.mean(z**2))
+
+    def clip(z):
+        return z / max(1.0, rms(z) / c)
+
+    def step(x, g, s, t):
+        m, f = s
+        rho = b2 * (1 - b2 ** (t - 1)) / (1 - b2**t)
+        f = {k: rho * f[k] + (1 - rho) * g[k] ** 2 for k in x}
+        d = {k: f[k] ** p + min(eps, eps_2 * rms(g[k])) ** (2 * p) for k in x}
+        m = {k: b1 * m[k] + (1 - b1) * clip(g[k] / d[k]) for k in x}
+        x = {k: x[k] - lr * (m[k] + wd * clip(x[k] / d[k])) for k in x}
+        return x, (m, f)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, zeros))
+    ours = R.run_optzoo(
+        optzoo.create(
+            "fadam",
+            preset="authors",
+            learning_rate=lr,
+            eps=eps,
+            eps_2=eps_2,
+            clip=c,
+            weight_decay=wd,
+        )
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("fadam", err, "NumPy transcription of Algorithm 1", kind="transcription")

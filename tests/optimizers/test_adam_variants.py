@@ -77,6 +77,13 @@ def test_adamod_coupled_decay_matches_pytorch_optimizer():
 
 
 # AdaNorm, AdaPNM, AdaShift, AvaGrad, FAdam, EXAdam, AdamS and Padam.
+try:  # pytorch_optimizer's FAdam keeps float32 states unless told otherwise
+    import torch
+
+    FADAM_F64 = {"momentum_dtype": torch.float64, "fim_dtype": torch.float64}
+except ImportError:  # the torch tests skip
+    FADAM_F64 = {}
+
 LATE_ADAM_CASES = {
     # Decoupled decay on both sides (pytorch_optimizer's default weight_decouple=True).
     "adanorm": (
@@ -140,6 +147,22 @@ LATE_ADAM_CASES = {
         dict(learning_rate=0.05, eps=1e-3, weight_decay=1e-2, decouple=False),
         "AvaGrad",
         dict(lr=0.05, eps=1e-3, weight_decay=1e-2, weight_decouple=False),
+        {},
+    ),
+    # The Fisher-preconditioned, clipped decay of both sides; clip=0.5 makes clipping bite.
+    "fadam": (
+        optzoo.fadam,
+        dict(learning_rate=1e-2, b1=0.9, b2=0.99, clip=0.5, weight_decay=0.1),
+        "FAdam",
+        dict(lr=1e-2, betas=(0.9, 0.99), clip=0.5, weight_decay=0.1, **FADAM_F64),
+        {},
+    ),
+    # Adaptive epsilon where eps_2 RMS(g) < eps, and another Fisher power.
+    "fadam_adaptive_eps_p": (
+        optzoo.fadam,
+        dict(learning_rate=1e-2, eps=0.05, eps_2=0.01, p=0.4, weight_decay=0.0),
+        "FAdam",
+        dict(lr=1e-2, eps=0.05, eps_2=0.01, p=0.4, weight_decay=0.0, **FADAM_F64),
         {},
     ),
 }
