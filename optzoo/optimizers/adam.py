@@ -1975,10 +1975,11 @@ from optzoo.transforms.adam import (  # noqa: E402
     scale_by_adapnm,
     scale_by_adashift,
     scale_by_avagrad,
+    scale_by_exadam,
     scale_by_fadam,
 )
 
-__all__ += ["adanorm", "adapnm", "adashift", "avagrad", "fadam"]
+__all__ += ["adanorm", "adapnm", "adashift", "avagrad", "fadam", "exadam"]
 
 DUBEY_2022_ADANORM = Reference(
     "Shiv Ram Dubey, Satish Kumar Singh, Bidyut Baran Chaudhuri",
@@ -2003,6 +2004,12 @@ HWANG_2024_FADAM = Reference(
     "FAdam: Adam is a natural gradient optimizer using diagonal empirical Fisher information",
     2024,
     "https://arxiv.org/abs/2405.12807",
+)
+ADLY_2024_EXADAM = Reference(
+    "Ahmed M. Adly",
+    "EXAdam: The Power of Adaptive Cross-Moments",
+    2024,
+    "https://arxiv.org/abs/2412.20302",
 )
 XIE_2021_ADAPNM = Reference(
     "Zeke Xie, Li Yuan, Zhanxing Zhu, Masashi Sugiyama",
@@ -2334,3 +2341,58 @@ def fadam(
         b1=b1, b2=b2, eps=eps, eps_2=eps_2, clip=clip, p=p, weight_decay=weight_decay
     )
     return optax.chain(direction, scale_by_learning_rate(learning_rate))
+
+
+@register(
+    "exadam",
+    family="adam",
+    reference=ADLY_2024_EXADAM,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper (arXiv v2), Algorithm 1 (EXAdam)",
+        differences="none in the update; the paper's first version (arXiv v1) also grew the "
+        "step size as lr ln(sqrt(2 (t + 1))), which v2, the author's code and "
+        "pytorch_optimizer dropped",
+        no_package="the author published source files (AhmedMostafa16/EXAdam), no package",
+    ),
+)
+def exadam(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = True,
+) -> optax.GradientTransformation:
+    r"""EXAdam: Adam with cross-moment bias corrections and gradient acceleration.
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_exadam` (decoupled decay, as pytorch_optimizer's default;
+    ``decouple=False`` adds :math:`\lambda x_t` to the gradient instead).
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      eps: in the cross-moment ratios and added to the root.
+      weight_decay: decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay; ``False`` adds an L2 term to the gradient.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.exadam(1e-3)
+
+    References:
+      Ahmed M. Adly. EXAdam: The Power of Adaptive Cross-Moments. 2024.
+      https://arxiv.org/abs/2412.20302
+
+    Defaults are the paper's and pytorch_optimizer's;
+    ``optzoo.create("exadam", preset="authors")`` gives the same.
+    """
+    direction = scale_by_exadam(b1=b1, b2=b2, eps=eps)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)

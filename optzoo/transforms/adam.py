@@ -1622,6 +1622,8 @@ __all__ += [
     "ScaleByAvaGradState",
     "scale_by_fadam",
     "ScaleByFAdamState",
+    "scale_by_exadam",
+    "ScaleByEXAdamState",
 ]
 
 
@@ -2076,5 +2078,69 @@ def scale_by_fadam(
                 denom,
             )
         return out, ScaleByFAdamState(count, momentum, fim)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByEXAdamState(NamedTuple):
+    """Step count and Adam's moments (as ``ScaleByAdamState``)."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: Any
+    nu: Any
+
+
+def scale_by_exadam(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""EXAdam scaling: Adam with cross-moment bias corrections and the current gradient
+    added to the momentum.
+
+    .. math::
+       d_1 = 1 + \beta_2^t \frac{v_t}{v_t + \epsilon},\quad
+       d_2 = 1 + \beta_1^t \frac{m_t^2}{m_t^2 + \epsilon},\qquad
+       u_t = \frac{d_1 (m_t + g_t) / (1 - \beta_1^t)}
+       {\sqrt{d_2\, v_t / (1 - \beta_2^t)} + \epsilon}
+
+    with :math:`m_t, v_t` Adam's moments: :math:`\tilde m_t = d_1 m_t / (1 - \beta_1^t)`,
+    :math:`\tilde g_t = d_1 g_t / (1 - \beta_1^t)`, :math:`\tilde v_t = d_2 v_t /
+    (1 - \beta_2^t)`. Element-wise, so every leaf shape is handled alike.
+
+    Args:
+      b1, b2: decays of Adam's moments.
+      eps: in the cross-moment ratios and added to the root.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByEXAdamState`.
+
+    References:
+      Ahmed M. Adly. EXAdam: The Power of Adaptive Cross-Moments. 2024.
+      https://arxiv.org/abs/2412.20302
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_positive("eps", eps)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByEXAdamState(jnp.zeros([], jnp.int32), zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))
+        p1, p2 = b1**t, b2**t
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(_map(_square, updates), state.nu, b2)
+
+        def one(g, m, v):
+            c1, c2 = p1.astype(v.dtype), p2.astype(v.dtype)
+            d1 = 1 + c2 * v / (v + eps)
+            m2 = _square(m)
+            d2 = 1 + c1 * m2 / (m2 + eps)
+            return (d1 * (m + g) / (1 - c1)) / (jnp.sqrt(d2 * v / (1 - c2)) + eps)
+
+        return _map(one, updates, mu, nu), ScaleByEXAdamState(count, mu, nu)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -239,3 +239,29 @@ def test_fadam_matches_algorithm_1():
     )
     err = R.displacement_error(ours, theirs)
     R.check("fadam", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Adly. EXAdam: The Power of Adaptive Cross-Moments. 2024. https://arxiv.org/abs/2412.20302
+# (v2), Algorithm 1: m_tilde = m / (1 - b1^t) (1 + v / (v + eps) b2^t); v_tilde = v / (1 - b2^t)
+# (1 + m^2 / (m^2 + eps) b1^t); g_tilde = g / (1 - b1^t) (1 + v / (v + eps) b2^t);
+# x -= lr (m_tilde + g_tilde) / (sqrt(v_tilde) + eps).
+def test_exadam_matches_algorithm_1():
+    lr, b1, b2, eps = 1e-2, 0.9, 0.999, 1e-4
+
+    def step(x, g, s, t):
+        m, v = s
+        m = {k: b1 * m[k] + (1 - b1) * g[k] for k in x}
+        v = {k: b2 * v[k] + (1 - b2) * g[k] ** 2 for k in x}
+        new = {}
+        for k in x:
+            m_t = m[k] / (1 - b1**t) * (1 + v[k] / (v[k] + eps) * b2**t)
+            v_t = v[k] / (1 - b2**t) * (1 + m[k] ** 2 / (m[k] ** 2 + eps) * b1**t)
+            g_t = g[k] / (1 - b1**t) * (1 + v[k] / (v[k] + eps) * b2**t)
+            new[k] = x[k] - lr * (m_t + g_t) / (np.sqrt(v_t) + eps)
+        return new, (m, v)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, zeros))
+    ours = R.run_optzoo(optzoo.create("exadam", preset="authors", learning_rate=lr, eps=eps))
+    err = R.displacement_error(ours, theirs)
+    R.check("exadam", err, "NumPy transcription of Algorithm 1", kind="transcription")

@@ -165,6 +165,21 @@ LATE_ADAM_CASES = {
         dict(lr=1e-2, eps=0.05, eps_2=0.01, p=0.4, weight_decay=0.0, **FADAM_F64),
         {},
     ),
+    # eps=1e-3 makes the cross-moment ratios v / (v + eps) differ from 1.
+    "exadam": (
+        optzoo.exadam,
+        dict(learning_rate=1e-2, b1=0.9, b2=0.99, eps=1e-3, weight_decay=1e-2),
+        "EXAdam",
+        dict(lr=1e-2, betas=(0.9, 0.99), eps=1e-3, weight_decay=1e-2),
+        {},
+    ),
+    "exadam_coupled": (
+        optzoo.exadam,
+        dict(learning_rate=1e-2, weight_decay=1e-2, decouple=False),
+        "EXAdam",
+        dict(lr=1e-2, weight_decay=1e-2, weight_decouple=False),
+        {},
+    ),
 }
 
 
