@@ -1971,6 +1971,7 @@ def diffgrad(
 
 # AdaNorm, AdaPNM, AdaShift, AvaGrad, FAdam, EXAdam, AdamS and Padam.
 from optzoo.transforms.adam import (  # noqa: E402
+    scale_by_adams,
     scale_by_adanorm,
     scale_by_adapnm,
     scale_by_adashift,
@@ -1979,7 +1980,7 @@ from optzoo.transforms.adam import (  # noqa: E402
     scale_by_fadam,
 )
 
-__all__ += ["adanorm", "adapnm", "adashift", "avagrad", "fadam", "exadam"]
+__all__ += ["adanorm", "adapnm", "adashift", "avagrad", "fadam", "exadam", "adams"]
 
 DUBEY_2022_ADANORM = Reference(
     "Shiv Ram Dubey, Satish Kumar Singh, Bidyut Baran Chaudhuri",
@@ -2010,6 +2011,13 @@ ADLY_2024_EXADAM = Reference(
     "EXAdam: The Power of Adaptive Cross-Moments",
     2024,
     "https://arxiv.org/abs/2412.20302",
+)
+XIE_2020_ADAMS = Reference(
+    "Zeke Xie, Zhiqiang Xu, Jingzhao Zhang, Issei Sato, Masashi Sugiyama",
+    "On the Overlooked Pitfalls of Weight Decay and How to Mitigate Them: "
+    "A Gradient-Norm Perspective",
+    2020,
+    "https://arxiv.org/abs/2011.11152",
 )
 XIE_2021_ADAPNM = Reference(
     "Zeke Xie, Li Yuan, Zhanxing Zhu, Masashi Sugiyama",
@@ -2396,3 +2404,68 @@ def exadam(
     """
     direction = scale_by_exadam(b1=b1, b2=b2, eps=eps)
     return _decayed(direction, learning_rate, weight_decay, mask, decouple)
+
+
+@register(
+    "adams",
+    family="adam",
+    reference=XIE_2020_ADAMS,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, Algorithm 2 (AdamS)",
+        differences="optzoo (as pytorch_optimizer) adds eps to sqrt(mean v_hat) in the "
+        "decay term, the paper does not",
+        no_package="the authors published source files "
+        "(zeke-xie/stable-weight-decay-regularization), no package",
+    ),
+)
+def adams(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 1e-4,
+    decouple: bool = True,
+    ams_bound: bool = False,
+) -> optax.GradientTransformation:
+    r"""AdamS: Adam with stable weight decay (:func:`scale_by_adams`).
+
+    :math:`x_{t+1} = x_t - \eta u_t` with :math:`u_t` from :func:`optzoo.scale_by_adams`:
+    the decoupled decay divided by the root of the mean second moment, so its strength
+    does not swing with the gradient scale; ``update`` needs ``params`` when
+    ``weight_decay > 0``. ``decouple=False`` adds :math:`\lambda x_t` to the gradient
+    instead (an L2 term; pytorch_optimizer's ``weight_decouple=False``). The decay applies
+    to every leaf (no mask).
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      eps: added to the roots.
+      weight_decay: decay :math:`\lambda`.
+      decouple: stable decoupled decay; ``False`` adds an L2 term to the gradient.
+      ams_bound: use the running maximum of the second moment (AMSGrad).
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adams(1e-3, weight_decay=5e-4)
+
+    References:
+      Zeke Xie, Zhiqiang Xu, Jingzhao Zhang, Issei Sato, Masashi Sugiyama. On the
+      Overlooked Pitfalls of Weight Decay and How to Mitigate Them: A Gradient-Norm
+      Perspective. 2020. https://arxiv.org/abs/2011.11152
+
+    Defaults are pytorch_optimizer's (the paper's, whose experiments use lr 1e-3);
+    ``optzoo.create("adams", preset="authors")`` gives the same.
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    if not decouple:
+        direction = scale_by_adams(b1=b1, b2=b2, eps=eps, weight_decay=0.0, ams_bound=ams_bound)
+        return with_coupled_decay(direction, learning_rate, weight_decay)
+    direction = scale_by_adams(
+        b1=b1, b2=b2, eps=eps, weight_decay=weight_decay, ams_bound=ams_bound
+    )
+    return optax.chain(direction, scale_by_learning_rate(learning_rate))

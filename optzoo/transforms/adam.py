@@ -1624,6 +1624,8 @@ __all__ += [
     "ScaleByFAdamState",
     "scale_by_exadam",
     "ScaleByEXAdamState",
+    "scale_by_adams",
+    "ScaleByAdamSState",
 ]
 
 
@@ -2142,5 +2144,81 @@ def scale_by_exadam(
             return (d1 * (m + g) / (1 - c1)) / (jnp.sqrt(d2 * v / (1 - c2)) + eps)
 
         return _map(one, updates, mu, nu), ScaleByEXAdamState(count, mu, nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAdamSState(NamedTuple):
+    """Step count, Adam's moments and, with ``ams_bound``, the running maximum of ``nu``
+    (else ``None``)."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: Any
+    nu: Any
+    nu_max: Any
+
+
+def scale_by_adams(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: jax.typing.ArrayLike = 1e-4,
+    ams_bound: bool = False,
+) -> optax.GradientTransformation:
+    r"""AdamS scaling: Adam plus a stable weight decay, divided by the root of the mean
+    second moment (so it needs ``params`` when ``weight_decay > 0``).
+
+    .. math::
+       \hat m_t = \frac{m_t}{1 - \beta_1^t},\quad \hat v_t = \frac{v_t}{1 - \beta_2^t},
+       \quad \bar v_t = \operatorname{mean}(\hat v_t),\qquad
+       u_t = \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
+       + \frac{\lambda\, x_t}{\sqrt{\bar v_t} + \epsilon}
+
+    with :math:`m_t, v_t` Adam's moments (:math:`v_t` their running maximum with
+    ``ams_bound``). The mean runs over every entry of every leaf (one :math:`\bar v_t` for
+    the whole tree), so leaves of any rank count alike.
+
+    Args:
+      b1, b2: decays of Adam's moments.
+      eps: added to the roots.
+      weight_decay: stable decay :math:`\lambda`.
+      ams_bound: use the running maximum of :math:`v_t` (AMSGrad).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdamSState`.
+
+    References:
+      Zeke Xie, Zhiqiang Xu, Jingzhao Zhang, Issei Sato, Masashi Sugiyama. On the
+      Overlooked Pitfalls of Weight Decay and How to Mitigate Them: A Gradient-Norm
+      Perspective. 2020. https://arxiv.org/abs/2011.11152
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByAdamSState(
+            jnp.zeros([], jnp.int32), zeros, zeros, zeros if ams_bound else None
+        )
+
+    def update_fn(updates, state, params=None):
+        count = optax.safe_increment(state.count)
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(_map(_square, updates), state.nu, b2)
+        nu_max = None if state.nu_max is None else _map(jnp.maximum, state.nu_max, nu)
+        nu_hat = _debias(nu if nu_max is None else nu_max, b2, count)
+        mu_hat = _debias(mu, b1, count)
+        out = _map(lambda m, v: m / (jnp.sqrt(v) + eps), mu_hat, nu_hat)
+        if params is None:
+            if not (isinstance(weight_decay, (int, float)) and weight_decay == 0):
+                raise ValueError("scale_by_adams with weight_decay needs params")
+        else:
+            leaves = [v for v in jax.tree.leaves(nu_hat) if v is not None]
+            total = sum(jnp.sum(v.astype(jnp.result_type(float))) for v in leaves)
+            mean = total / max(sum(v.size for v in leaves), 1)
+            decay = weight_decay / (jnp.sqrt(mean) + eps)
+            out = _map(lambda u, x: u + decay.astype(u.dtype) * x.astype(u.dtype), out, params)
+        return out, ScaleByAdamSState(count, mu, nu, nu_max)
 
     return optax.GradientTransformation(init_fn, update_fn)

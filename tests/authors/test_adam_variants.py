@@ -265,3 +265,34 @@ def test_exadam_matches_algorithm_1():
     ours = R.run_optzoo(optzoo.create("exadam", preset="authors", learning_rate=lr, eps=eps))
     err = R.displacement_error(ours, theirs)
     R.check("exadam", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Xie, Xu, Zhang, Sato, Sugiyama. On the Overlooked Pitfalls of Weight Decay and How to
+# Mitigate Them: A Gradient-Norm Perspective. 2020. https://arxiv.org/abs/2011.11152,
+# Algorithm 2 (AdamS): m_hat, v_hat as Adam; v_bar = mean(v_hat) over all parameters;
+# x -= lr m_hat / (sqrt(v_hat) + eps) + lr wd x / sqrt(v_bar). eps = 1e-12 (the decay's root
+# has none in the box).
+def test_adams_matches_algorithm_2():
+    lr, b1, b2, eps, wd = 1e-2, 0.9, 0.999, 1e-12, 0.05
+
+    def step(x, g, s, t):
+        m, v = s
+        m = {k: b1 * m[k] + (1 - b1) * g[k] for k in x}
+        v = {k: b2 * v[k] + (1 - b2) * g[k] ** 2 for k in x}
+        v_hat = {k: v[k] / (1 - b2**t) for k in x}
+        v_bar = np.mean(np.concatenate([a.ravel() for a in v_hat.values()]))
+        x = {
+            k: x[k]
+            - lr * (m[k] / (1 - b1**t)) / (np.sqrt(v_hat[k]) + eps)
+            - lr * wd * x[k] / np.sqrt(v_bar)
+            for k in x
+        }
+        return x, (m, v)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, zeros))
+    ours = R.run_optzoo(
+        optzoo.create("adams", preset="authors", learning_rate=lr, eps=eps, weight_decay=wd)
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("adams", err, "NumPy transcription of Algorithm 2", kind="transcription")

@@ -180,6 +180,20 @@ LATE_ADAM_CASES = {
         dict(lr=1e-2, weight_decay=1e-2, weight_decouple=False),
         {},
     ),
+    "adams": (
+        optzoo.adams,
+        dict(learning_rate=1e-2, b1=0.9, b2=0.99, weight_decay=0.05),
+        "AdamS",
+        dict(lr=1e-2, betas=(0.9, 0.99), weight_decay=0.05),
+        {},
+    ),
+    "adams_coupled_ams": (
+        optzoo.adams,
+        dict(learning_rate=1e-2, weight_decay=1e-2, decouple=False, ams_bound=True),
+        "AdamS",
+        dict(lr=1e-2, weight_decay=1e-2, weight_decouple=False, ams_bound=True),
+        {},
+    ),
 }
 
 
