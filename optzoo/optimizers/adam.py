@@ -1978,9 +1978,10 @@ from optzoo.transforms.adam import (  # noqa: E402
     scale_by_avagrad,
     scale_by_exadam,
     scale_by_fadam,
+    scale_by_padam,
 )
 
-__all__ += ["adanorm", "adapnm", "adashift", "avagrad", "fadam", "exadam", "adams"]
+__all__ += ["adanorm", "adapnm", "adashift", "avagrad", "fadam", "exadam", "adams", "padam"]
 
 DUBEY_2022_ADANORM = Reference(
     "Shiv Ram Dubey, Satish Kumar Singh, Bidyut Baran Chaudhuri",
@@ -2018,6 +2019,12 @@ XIE_2020_ADAMS = Reference(
     "A Gradient-Norm Perspective",
     2020,
     "https://arxiv.org/abs/2011.11152",
+)
+CHEN_GU_2018_PADAM = Reference(
+    "Jinghui Chen, Dongruo Zhou, Yiqi Tang, Ziyan Yang, Yuan Cao, Quanquan Gu",
+    "Closing the Generalization Gap of Adaptive Gradient Methods in Training Deep Neural Networks",
+    2018,
+    "https://arxiv.org/abs/1806.06763",
 )
 XIE_2021_ADAPNM = Reference(
     "Zeke Xie, Li Yuan, Zhanxing Zhu, Masashi Sugiyama",
@@ -2469,3 +2476,67 @@ def adams(
         b1=b1, b2=b2, eps=eps, weight_decay=weight_decay, ams_bound=ams_bound
     )
     return optax.chain(direction, scale_by_learning_rate(learning_rate))
+
+
+@register(
+    "padam",
+    family="adam",
+    reference=CHEN_GU_2018_PADAM,
+    state_per_param=2,
+    defaults={"learning_rate": 0.1},
+    authors=Authors(
+        code="paper, Algorithm 1 (Padam)",
+        preset={"paper_form": True, "partial": 0.125},
+        differences="optzoo defaults to pytorch_optimizer's form (Adam's bias corrections, "
+        "no running maximum, p=1/4); the paper keeps AMSGrad's running maximum of v_t, has "
+        "no bias corrections and recommends p=1/8 (paper_form=True, partial=0.125, the "
+        "authors' preset)",
+        no_package="the authors published source files (uclaml/Padam), no package",
+    ),
+)
+def padam(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    partial: float = 0.25,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = False,
+    paper_form: bool = False,
+) -> optax.GradientTransformation:
+    r"""Padam: partially adaptive momentum estimation, Adam's root replaced by the power
+    :math:`v^p` (:func:`scale_by_padam`).
+
+    :math:`x_{t+1} = x_t - \eta u_t` with :math:`u_t` from :func:`optzoo.scale_by_padam`
+    on :math:`g_t + \lambda x_t` (L2 decay, as the paper and pytorch_optimizer's default);
+    ``decouple=True`` decays :math:`x_t` by :math:`\eta \lambda` instead.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      partial: the power :math:`p` in ``(0, 1/2]`` (1/2: AMSGrad/Adam).
+      eps: added to :math:`\sqrt{v_t}` before the power.
+      weight_decay: decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay instead of the L2 term.
+      paper_form: the paper's Algorithm 1 (running maximum of :math:`v_t`, no bias
+        corrections) instead of pytorch_optimizer's form.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.padam(0.1, partial=0.125)
+
+    References:
+      Jinghui Chen, Dongruo Zhou, Yiqi Tang, Ziyan Yang, Yuan Cao, Quanquan Gu. Closing the
+      Generalization Gap of Adaptive Gradient Methods in Training Deep Neural Networks.
+      2018. https://arxiv.org/abs/1806.06763
+
+    optzoo defaults to pytorch_optimizer's form; the paper's (``paper_form=True``,
+    ``partial=0.125``): ``optzoo.create("padam", preset="authors")``.
+    """
+    direction = scale_by_padam(b1=b1, b2=b2, partial=partial, eps=eps, paper_form=paper_form)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)

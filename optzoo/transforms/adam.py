@@ -1626,6 +1626,8 @@ __all__ += [
     "ScaleByEXAdamState",
     "scale_by_adams",
     "ScaleByAdamSState",
+    "scale_by_padam",
+    "ScaleByPadamState",
 ]
 
 
@@ -2220,5 +2222,81 @@ def scale_by_adams(
             decay = weight_decay / (jnp.sqrt(mean) + eps)
             out = _map(lambda u, x: u + decay.astype(u.dtype) * x.astype(u.dtype), out, params)
         return out, ScaleByAdamSState(count, mu, nu, nu_max)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByPadamState(NamedTuple):
+    """Step count, Adam's moments and, with ``paper_form``, the running maximum of ``nu``
+    (else ``None``)."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: Any
+    nu: Any
+    nu_max: Any
+
+
+def scale_by_padam(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    partial: jax.typing.ArrayLike = 0.25,
+    eps: jax.typing.ArrayLike = 1e-8,
+    paper_form: bool = False,
+) -> optax.GradientTransformation:
+    r"""Padam scaling: a partially adaptive step, the second moment raised to ``partial``.
+
+    By default (pytorch_optimizer's Padam 4.1.0)
+
+    .. math::
+       u_t = \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}\,
+       \frac{m_t}{(\sqrt{v_t} + \epsilon)^{2p}};
+
+    with ``paper_form`` the paper's Algorithm 1 (AMSGrad's running maximum, no bias
+    corrections), :math:`\hat v_t = \max(\hat v_{t-1}, v_t)`, :math:`u_t = m_t /
+    (\sqrt{\hat v_t} + \epsilon)^{2p}` (:math:`m_t / \hat v_t^p` for :math:`\epsilon =
+    0`). :math:`m_t, v_t` are Adam's moments; :math:`p = 1/2` is Adam (AMSGrad), :math:`p
+    \to 0` SGD with momentum. Element-wise, so every leaf shape is handled alike.
+
+    Args:
+      b1, b2: decays of Adam's moments.
+      partial: the power :math:`p` in ``(0, 1/2]``.
+      eps: added to :math:`\sqrt{v_t}` before the power.
+      paper_form: the paper's running maximum without bias corrections.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByPadamState`.
+
+    References:
+      Jinghui Chen, Dongruo Zhou, Yiqi Tang, Ziyan Yang, Yuan Cao, Quanquan Gu. Closing the
+      Generalization Gap of Adaptive Gradient Methods in Training Deep Neural Networks.
+      2018. https://arxiv.org/abs/1806.06763
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_range("partial", partial, 0.0, 0.5, low_open=True)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByPadamState(
+            jnp.zeros([], jnp.int32), zeros, zeros, zeros if paper_form else None
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(_map(_square, updates), state.nu, b2)
+        if paper_form:
+            nu_max = _map(jnp.maximum, state.nu_max, nu)
+            out = _map(lambda m, v: m / (jnp.sqrt(v) + eps) ** (2 * partial), mu, nu_max)
+        else:
+            nu_max = None
+            factor = _torch_adam_factor(count, b1, b2)
+            out = _map(
+                lambda m, v: factor.astype(m.dtype) * m / (jnp.sqrt(v) + eps) ** (2 * partial),
+                mu,
+                nu,
+            )
+        return out, ScaleByPadamState(count, mu, nu, nu_max)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -296,3 +296,33 @@ def test_adams_matches_algorithm_2():
     )
     err = R.displacement_error(ours, theirs)
     R.check("adams", err, "NumPy transcription of Algorithm 2", kind="transcription")
+
+
+# Chen, Zhou, Tang, Yang, Cao, Gu. Closing the Generalization Gap of Adaptive Gradient Methods
+# in Training Deep Neural Networks. 2018. https://arxiv.org/abs/1806.06763, Algorithm 1
+# (Padam): m_t = b1 m + (1 - b1) g; v_t = b2 v + (1 - b2) g^2; v_hat = max(v_hat, v_t);
+# x -= lr m_t / v_hat^p (eps = 0; pytorch_optimizer's form differs, see paper_form), L2 decay.
+def test_padam_matches_algorithm_1():
+    lr, b1, b2, p, wd = 0.05, 0.9, 0.999, 0.125, WD
+
+    def step(x, g, s, t):
+        m, v, v_hat = s
+        g = {k: g[k] + wd * x[k] for k in x}
+        m = {k: b1 * m[k] + (1 - b1) * g[k] for k in x}
+        v = {k: b2 * v[k] + (1 - b2) * g[k] ** 2 for k in x}
+        v_hat = {k: np.maximum(v_hat[k], v[k]) for k in x}
+        return {k: x[k] - lr * m[k] / v_hat[k] ** p for k in x}, (m, v, v_hat)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, zeros, zeros))
+    ours = R.run_optzoo(
+        optzoo.create("padam", preset="authors", learning_rate=lr, eps=0.0, weight_decay=wd)
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("padam", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+def test_padam_paper_form_differs_from_pytorch_optimizers():
+    a = R.run_optzoo(optzoo.padam(0.05, paper_form=True), steps=5)
+    b = R.run_optzoo(optzoo.padam(0.05, paper_form=False), steps=5)
+    assert R.displacement_error(a, b) > 1e-3

@@ -194,6 +194,21 @@ LATE_ADAM_CASES = {
         dict(lr=1e-2, weight_decay=1e-2, weight_decouple=False, ams_bound=True),
         {},
     ),
+    # Coupled L2 decay (pytorch_optimizer's default weight_decouple=False).
+    "padam": (
+        optzoo.padam,
+        dict(learning_rate=0.05, b1=0.9, b2=0.99, partial=0.125, weight_decay=1e-2),
+        "PAdam",
+        dict(lr=0.05, betas=(0.9, 0.99), partial=0.125, weight_decay=1e-2),
+        {},
+    ),
+    "padam_decoupled": (
+        optzoo.padam,
+        dict(learning_rate=0.05, partial=0.25, weight_decay=1e-2, decouple=True),
+        "PAdam",
+        dict(lr=0.05, partial=0.25, weight_decay=1e-2, weight_decouple=True),
+        {},
+    ),
 }
 
 
