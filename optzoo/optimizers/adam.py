@@ -1956,3 +1956,576 @@ def diffgrad(
     return with_decoupled_decay(
         scale_by_diffgrad(b1=b1, b2=b2, eps=eps), learning_rate, weight_decay, mask
     )
+
+
+# AdaNorm, AdaPNM, AdaShift, AvaGrad, FAdam, EXAdam, AdamS and Padam.
+from optzoo.transforms.adam import (  # noqa: E402
+    scale_by_adams,
+    scale_by_adanorm,
+    scale_by_adapnm,
+    scale_by_adashift,
+    scale_by_avagrad,
+    scale_by_exadam,
+    scale_by_fadam,
+    scale_by_padam,
+)
+
+__all__ += ["adanorm", "adapnm", "adashift", "avagrad", "fadam", "exadam", "adams", "padam"]
+
+DUBEY_2022_ADANORM = Reference(
+    "Shiv Ram Dubey, Satish Kumar Singh, Bidyut Baran Chaudhuri",
+    "AdaNorm: Adaptive Gradient Norm Correction based Optimizer for CNNs",
+    2022,
+    "https://arxiv.org/abs/2210.06364",
+)
+ZHOU_2018_ADASHIFT = Reference(
+    "Zhiming Zhou, Qingru Zhang, Guansong Lu, Hongwei Wang, Weinan Zhang, Yong Yu",
+    "AdaShift: Decorrelation and Convergence of Adaptive Learning Rate Methods",
+    2018,
+    "https://arxiv.org/abs/1810.00143",
+)
+SAVARESE_2019_AVAGRAD = Reference(
+    "Pedro Savarese, David McAllester, Sudarshan Babu, Michael Maire",
+    "Domain-independent Dominance of Adaptive Methods",
+    2019,
+    "https://arxiv.org/abs/1912.01823",
+)
+HWANG_2024_FADAM = Reference(
+    "Dongseong Hwang",
+    "FAdam: Adam is a natural gradient optimizer using diagonal empirical Fisher information",
+    2024,
+    "https://arxiv.org/abs/2405.12807",
+)
+ADLY_2024_EXADAM = Reference(
+    "Ahmed M. Adly",
+    "EXAdam: The Power of Adaptive Cross-Moments",
+    2024,
+    "https://arxiv.org/abs/2412.20302",
+)
+XIE_2020_ADAMS = Reference(
+    "Zeke Xie, Zhiqiang Xu, Jingzhao Zhang, Issei Sato, Masashi Sugiyama",
+    "On the Overlooked Pitfalls of Weight Decay and How to Mitigate Them: "
+    "A Gradient-Norm Perspective",
+    2020,
+    "https://arxiv.org/abs/2011.11152",
+)
+CHEN_GU_2018_PADAM = Reference(
+    "Jinghui Chen, Dongruo Zhou, Yiqi Tang, Ziyan Yang, Yuan Cao, Quanquan Gu",
+    "Closing the Generalization Gap of Adaptive Gradient Methods in Training Deep Neural Networks",
+    2018,
+    "https://arxiv.org/abs/1806.06763",
+)
+XIE_2021_ADAPNM = Reference(
+    "Zeke Xie, Li Yuan, Zhanxing Zhu, Masashi Sugiyama",
+    "Positive-Negative Momentum: Manipulating Stochastic Gradient Noise to Improve Generalization",
+    2021,
+    "https://arxiv.org/abs/2103.17182",
+)
+
+
+def _decayed(
+    direction: optax.GradientTransformation,
+    learning_rate: optax.ScalarOrSchedule,
+    weight_decay: float,
+    mask: Any,
+    decouple: bool,
+) -> optax.GradientTransformation:
+    """Decoupled (AdamW's form) or coupled (L2 on the gradient) decay around ``direction``."""
+    check_nonnegative("weight_decay", weight_decay)
+    tail = with_decoupled_decay if decouple else with_coupled_decay
+    return tail(direction, learning_rate, weight_decay, mask)
+
+
+@register(
+    "adanorm",
+    family="adam",
+    reference=DUBEY_2022_ADANORM,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="paper, Algorithm (AdamNorm)",
+        preset={"learning_rate": 1e-3, "b2": 0.999},
+        differences="optzoo (as pytorch_optimizer) adds eps to sqrt(v_t) before the second "
+        "bias correction, the paper to sqrt(v_hat_t), and defaults to b2=0.99 "
+        "(pytorch_optimizer's) where the paper uses 0.999; create() lr 1e-2 vs 1e-3",
+        no_package="the authors published source files (shivram1987/AdaNorm), no package",
+    ),
+)
+def adanorm(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.99,
+    r: float = 0.95,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = True,
+    ams_bound: bool = False,
+) -> optax.GradientTransformation:
+    r"""AdaNorm (AdamNorm): Adam whose momentum sees gradients raised to their running norm.
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_adanorm` (decoupled decay, as pytorch_optimizer's default);
+    ``decouple=False`` adds :math:`\lambda x_t` to the gradient instead. A gradient whose norm
+    falls below its running average :math:`e_t` is rescaled to norm :math:`e_t` before it
+    enters the first moment.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      r: decay of the gradient-norm average.
+      eps: added to :math:`\sqrt{v_t}`.
+      weight_decay: decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay; ``False`` adds an L2 term to the gradient.
+      ams_bound: use the running maximum of the second moment (AMSGrad).
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adanorm(1e-3)
+
+    References:
+      Shiv Ram Dubey, Satish Kumar Singh, Bidyut Baran Chaudhuri. AdaNorm: Adaptive Gradient
+      Norm Correction based Optimizer for CNNs. 2022. https://arxiv.org/abs/2210.06364
+
+    optzoo defaults to pytorch_optimizer's ``b2=0.99``; the paper's settings (``b2=0.999``,
+    lr 1e-3): ``optzoo.create("adanorm", preset="authors")``.
+    """
+    direction = scale_by_adanorm(b1=b1, b2=b2, r=r, eps=eps, ams_bound=ams_bound)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)
+
+
+@register(
+    "adapnm",
+    family="adam",
+    reference=XIE_2021_ADAPNM,
+    state_per_param=4,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="paper, Algorithm 2 (AdaPNM)",
+        preset={"learning_rate": 1e-3},
+        differences="optzoo (as pytorch_optimizer) adds eps to sqrt(v_max) before the "
+        "second bias correction, the paper after it; create() lr 1e-2 vs 1e-3",
+        no_package="the authors published source files "
+        "(zeke-xie/Positive-Negative-Momentum), no package",
+    ),
+)
+def adapnm(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    b0: float = 1.0,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = True,
+    ams_bound: bool = True,
+) -> optax.GradientTransformation:
+    r"""AdaPNM: positive-negative momentum with AMSGrad's adaptive step (:func:`scale_by_adapnm`).
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_adapnm` (decoupled decay, as the paper and pytorch_optimizer);
+    ``decouple=False`` adds :math:`\lambda x_t` to the gradient instead.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1: momentum decay :math:`\beta_1`.
+      b2: second-moment decay.
+      b0: positive-negative weight :math:`\beta_0 \ge 0`.
+      eps: added to the root.
+      weight_decay: decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay; ``False`` adds an L2 term to the gradient.
+      ams_bound: use the running maximum of the second moment (the paper's choice).
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adapnm(1e-3)
+
+    References:
+      Zeke Xie, Li Yuan, Zhanxing Zhu, Masashi Sugiyama. Positive-Negative Momentum:
+      Manipulating Stochastic Gradient Noise to Improve Generalization. 2021.
+      https://arxiv.org/abs/2103.17182
+
+    Defaults are the paper's except lr for create() (1e-2); the authors' lr 1e-3:
+    ``optzoo.create("adapnm", preset="authors")``.
+    """
+    direction = scale_by_adapnm(b1=b1, b2=b2, b0=b0, eps=eps, ams_bound=ams_bound)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)
+
+
+@register(
+    "adashift",
+    family="adam",
+    reference=ZHOU_2018_ADASHIFT,
+    state_per_param=11,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="paper, Algorithm 1 (AdaShift, block-wise max), with pytorch_optimizer's bias "
+        "correction 1 - b2^(t-n) and eps",
+        preset={"learning_rate": 1e-3},
+        differences="the algorithm box divides by sqrt(v_t) (no bias correction, no eps); "
+        "optzoo, as pytorch_optimizer, by sqrt(v_t / (1 - b2^(t-n))) + eps; create() lr 1e-2 "
+        "vs 1e-3",
+        no_package="the authors published TensorFlow source files, no package",
+    ),
+)
+def adashift(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    keep_num: int = 10,
+    reduce_fn: Callable[[jax.Array], jax.Array] | None = jnp.max,
+    eps: float = 1e-10,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""AdaShift: Adam with a temporally shifted second moment (:func:`scale_by_adashift`).
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_adashift`: a windowed average of the last ``keep_num`` gradients
+    over the root of an average of gradients ``keep_num`` steps old (by default their maximum
+    over the leaf), so the step size does not correlate with the current gradient. The
+    parameters stay put for the first ``keep_num`` steps while the window fills.
+    pytorch_optimizer's AdaShift has no weight decay (``weight_decay=0``, the default).
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1: weight decay of the window average.
+      b2: second-moment decay.
+      keep_num: window length :math:`n`; the state holds :math:`n` gradients.
+      reduce_fn: spatial operation on the shifted squared gradient (``None``: element-wise).
+      eps: added to the root.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adashift(1e-3, keep_num=10)
+
+    References:
+      Zhiming Zhou, Qingru Zhang, Guansong Lu, Hongwei Wang, Weinan Zhang, Yong Yu.
+      AdaShift: Decorrelation and Convergence of Adaptive Learning Rate Methods. 2018.
+      https://arxiv.org/abs/1810.00143
+
+    Defaults are pytorch_optimizer's except lr for create() (1e-2); lr 1e-3:
+    ``optzoo.create("adashift", preset="authors")``.
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_adashift(b1=b1, b2=b2, keep_num=keep_num, reduce_fn=reduce_fn, eps=eps)
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+
+
+@register(
+    "avagrad",
+    family="adam",
+    reference=SAVARESE_2019_AVAGRAD,
+    state_per_param=2,
+    defaults={"learning_rate": 0.1},
+    authors=Authors(
+        code="paper, Algorithm 2 (AvaGrad) with Adam's bias corrections",
+        preset={"paper_norm": True},
+        differences="pytorch_optimizer (optzoo's default) normalizes each step by the "
+        "step sizes of the step before (from v_{t-2}); the paper by the step's own "
+        "(paper_norm=True, the authors' preset); the algorithm box has no bias corrections, "
+        "optzoo (as pytorch_optimizer) divides m_t by 1 - b1^t and v_{t-1} by 1 - b2^(t-1) "
+        "and skips the first step",
+        no_package="the authors published source files (lolemacs/avagrad), no package",
+    ),
+)
+def avagrad(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 0.1,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = True,
+    paper_norm: bool = False,
+) -> optax.GradientTransformation:
+    r"""AvaGrad: Adam with RMS-normalized step sizes, so lr and eps tune separately.
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_avagrad` (decoupled decay, as pytorch_optimizer's default;
+    ``decouple=False`` adds :math:`\lambda x_t` to the gradient instead). The first step
+    only fills the moments.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      eps: adaptability :math:`\epsilon` added to the root (large: SGD-like).
+      weight_decay: decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay; ``False`` adds an L2 term to the gradient.
+      paper_norm: normalize by the current step sizes (the paper's Algorithm 2) instead
+        of the previous step's (pytorch_optimizer 4.1.0).
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.avagrad(0.1, eps=0.1)
+
+    References:
+      Pedro Savarese, David McAllester, Sudarshan Babu, Michael Maire. Domain-independent
+      Dominance of Adaptive Methods. 2019. https://arxiv.org/abs/1912.01823
+
+    optzoo defaults to pytorch_optimizer's normalizer; the paper's:
+    ``optzoo.create("avagrad", preset="authors")`` (``paper_norm=True``).
+    """
+    direction = scale_by_avagrad(b1=b1, b2=b2, eps=eps, paper_norm=paper_norm)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)
+
+
+@register(
+    "fadam",
+    family="adam",
+    reference=HWANG_2024_FADAM,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, Algorithm 1 (FAdam) with the adaptive epsilon min(eps, eps_2 RMS(g))",
+        differences="none in the update (pytorch_optimizer's form of the adaptive epsilon, "
+        "whose exact form the transcription follows)",
+        no_package="the author published source files (lessw2020/FAdam_PyTorch), no package",
+    ),
+)
+def fadam(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    eps_2: float = 0.01,
+    clip: float = 1.0,
+    p: float = 0.5,
+    weight_decay: float = 0.1,
+) -> optax.GradientTransformation:
+    r"""FAdam (Fisher Adam): Adam read as natural gradient descent (:func:`scale_by_fadam`).
+
+    :math:`x_{t+1} = x_t - \eta u_t` with :math:`u_t` from :func:`optzoo.scale_by_fadam`:
+    momentum on RMS-clipped natural gradients :math:`g_t / (f_t^p + \epsilon_t)` plus the
+    weight decay preconditioned (and clipped) the same way, so ``update`` needs ``params``
+    when ``weight_decay > 0``. The decay applies to every leaf (no mask).
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1: momentum decay.
+      b2: Fisher decay.
+      eps: the largest epsilon.
+      eps_2: epsilon relative to the gradient RMS.
+      clip: RMS bound of the natural gradient and of the decay term.
+      p: power of the Fisher (0.5: Adam's root).
+      weight_decay: Fisher-preconditioned decay :math:`\lambda`.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.fadam(1e-3, weight_decay=0.1)
+
+    References:
+      Dongseong Hwang. FAdam: Adam is a natural gradient optimizer using diagonal empirical
+      Fisher information. 2024. https://arxiv.org/abs/2405.12807
+
+    Defaults are pytorch_optimizer's (the paper's, with its adaptive epsilon);
+    ``optzoo.create("fadam", preset="authors")`` gives the same.
+    """
+    direction = scale_by_fadam(
+        b1=b1, b2=b2, eps=eps, eps_2=eps_2, clip=clip, p=p, weight_decay=weight_decay
+    )
+    return optax.chain(direction, scale_by_learning_rate(learning_rate))
+
+
+@register(
+    "exadam",
+    family="adam",
+    reference=ADLY_2024_EXADAM,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper (arXiv v2), Algorithm 1 (EXAdam)",
+        differences="none in the update; the paper's first version (arXiv v1) also grew the "
+        "step size as lr ln(sqrt(2 (t + 1))), which v2, the author's code and "
+        "pytorch_optimizer dropped",
+        no_package="the author published source files (AhmedMostafa16/EXAdam), no package",
+    ),
+)
+def exadam(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = True,
+) -> optax.GradientTransformation:
+    r"""EXAdam: Adam with cross-moment bias corrections and gradient acceleration.
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_exadam` (decoupled decay, as pytorch_optimizer's default;
+    ``decouple=False`` adds :math:`\lambda x_t` to the gradient instead).
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      eps: in the cross-moment ratios and added to the root.
+      weight_decay: decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay; ``False`` adds an L2 term to the gradient.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.exadam(1e-3)
+
+    References:
+      Ahmed M. Adly. EXAdam: The Power of Adaptive Cross-Moments. 2024.
+      https://arxiv.org/abs/2412.20302
+
+    Defaults are the paper's and pytorch_optimizer's;
+    ``optzoo.create("exadam", preset="authors")`` gives the same.
+    """
+    direction = scale_by_exadam(b1=b1, b2=b2, eps=eps)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)
+
+
+@register(
+    "adams",
+    family="adam",
+    reference=XIE_2020_ADAMS,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, Algorithm 2 (AdamS)",
+        differences="optzoo (as pytorch_optimizer) adds eps to sqrt(mean v_hat) in the "
+        "decay term, the paper does not",
+        no_package="the authors published source files "
+        "(zeke-xie/stable-weight-decay-regularization), no package",
+    ),
+)
+def adams(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 1e-4,
+    decouple: bool = True,
+    ams_bound: bool = False,
+) -> optax.GradientTransformation:
+    r"""AdamS: Adam with stable weight decay (:func:`scale_by_adams`).
+
+    :math:`x_{t+1} = x_t - \eta u_t` with :math:`u_t` from :func:`optzoo.scale_by_adams`:
+    the decoupled decay divided by the root of the mean second moment, so its strength
+    does not swing with the gradient scale; ``update`` needs ``params`` when
+    ``weight_decay > 0``. ``decouple=False`` adds :math:`\lambda x_t` to the gradient
+    instead (an L2 term; pytorch_optimizer's ``weight_decouple=False``). The decay applies
+    to every leaf (no mask).
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      eps: added to the roots.
+      weight_decay: decay :math:`\lambda`.
+      decouple: stable decoupled decay; ``False`` adds an L2 term to the gradient.
+      ams_bound: use the running maximum of the second moment (AMSGrad).
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adams(1e-3, weight_decay=5e-4)
+
+    References:
+      Zeke Xie, Zhiqiang Xu, Jingzhao Zhang, Issei Sato, Masashi Sugiyama. On the
+      Overlooked Pitfalls of Weight Decay and How to Mitigate Them: A Gradient-Norm
+      Perspective. 2020. https://arxiv.org/abs/2011.11152
+
+    Defaults are pytorch_optimizer's (the paper's, whose experiments use lr 1e-3);
+    ``optzoo.create("adams", preset="authors")`` gives the same.
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    if not decouple:
+        direction = scale_by_adams(b1=b1, b2=b2, eps=eps, weight_decay=0.0, ams_bound=ams_bound)
+        return with_coupled_decay(direction, learning_rate, weight_decay)
+    direction = scale_by_adams(
+        b1=b1, b2=b2, eps=eps, weight_decay=weight_decay, ams_bound=ams_bound
+    )
+    return optax.chain(direction, scale_by_learning_rate(learning_rate))
+
+
+@register(
+    "padam",
+    family="adam",
+    reference=CHEN_GU_2018_PADAM,
+    state_per_param=2,
+    defaults={"learning_rate": 0.1},
+    authors=Authors(
+        code="paper, Algorithm 1 (Padam)",
+        preset={"paper_form": True, "partial": 0.125},
+        differences="optzoo defaults to pytorch_optimizer's form (Adam's bias corrections, "
+        "no running maximum, p=1/4); the paper keeps AMSGrad's running maximum of v_t, has "
+        "no bias corrections and recommends p=1/8 (paper_form=True, partial=0.125, the "
+        "authors' preset)",
+        no_package="the authors published source files (uclaml/Padam), no package",
+    ),
+)
+def padam(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    partial: float = 0.25,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = False,
+    paper_form: bool = False,
+) -> optax.GradientTransformation:
+    r"""Padam: partially adaptive momentum estimation, Adam's root replaced by the power
+    :math:`v^p` (:func:`scale_by_padam`).
+
+    :math:`x_{t+1} = x_t - \eta u_t` with :math:`u_t` from :func:`optzoo.scale_by_padam`
+    on :math:`g_t + \lambda x_t` (L2 decay, as the paper and pytorch_optimizer's default);
+    ``decouple=True`` decays :math:`x_t` by :math:`\eta \lambda` instead.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      partial: the power :math:`p` in ``(0, 1/2]`` (1/2: AMSGrad/Adam).
+      eps: added to :math:`\sqrt{v_t}` before the power.
+      weight_decay: decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay instead of the L2 term.
+      paper_form: the paper's Algorithm 1 (running maximum of :math:`v_t`, no bias
+        corrections) instead of pytorch_optimizer's form.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.padam(0.1, partial=0.125)
+
+    References:
+      Jinghui Chen, Dongruo Zhou, Yiqi Tang, Ziyan Yang, Yuan Cao, Quanquan Gu. Closing the
+      Generalization Gap of Adaptive Gradient Methods in Training Deep Neural Networks.
+      2018. https://arxiv.org/abs/1806.06763
+
+    optzoo defaults to pytorch_optimizer's form; the paper's (``paper_form=True``,
+    ``partial=0.125``): ``optzoo.create("padam", preset="authors")``.
+    """
+    direction = scale_by_padam(b1=b1, b2=b2, partial=partial, eps=eps, paper_form=paper_form)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)

@@ -1581,3 +1581,697 @@ def scale_by_diffgrad(
         return out, ScaleByDiffGradState(count, mu, nu, updates)
 
     return optax.GradientTransformation(init_fn, update_fn)
+
+
+# AdaNorm, AdaPNM, AdaShift, AvaGrad, FAdam, EXAdam, AdamS and Padam.
+from optzoo.core.validation import check_positive_int  # noqa: E402
+
+__all__ += [
+    "scale_by_adanorm",
+    "ScaleByAdaNormState",
+    "scale_by_adapnm",
+    "ScaleByAdaPNMState",
+    "scale_by_adashift",
+    "ScaleByAdaShiftState",
+    "scale_by_avagrad",
+    "ScaleByAvaGradState",
+    "scale_by_fadam",
+    "ScaleByFAdamState",
+    "scale_by_exadam",
+    "ScaleByEXAdamState",
+    "scale_by_adams",
+    "ScaleByAdamSState",
+    "scale_by_padam",
+    "ScaleByPadamState",
+]
+
+
+def _leaf_norm(g: jax.Array) -> jax.Array:
+    """The Frobenius norm of a whole leaf (real for complex leaves), a scalar."""
+    return jnp.sqrt(jnp.sum(_square(g)))
+
+
+def _ams_root(nu: Any, nu_max: Any, eps: jax.typing.ArrayLike) -> tuple[Any, Any]:
+    """:math:`\\sqrt{v} + \\epsilon` with :math:`v` the running maximum of ``nu`` when
+    ``nu_max`` is not ``None`` (AMSGrad's bound); returns the root and the new maximum."""
+    if nu_max is not None:
+        nu_max = _map(jnp.maximum, nu_max, nu)
+        nu = nu_max
+    return _map(lambda v: jnp.sqrt(v) + eps, nu), nu_max
+
+
+class ScaleByAdaNormState(NamedTuple):
+    """Step count, Adam's moments, the running gradient norm of each leaf (a scalar) and,
+    with ``ams_bound``, the running maximum of ``nu`` (else ``None``)."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: Any
+    nu: Any
+    norm: Any
+    nu_max: Any
+
+
+def scale_by_adanorm(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.99,
+    r: jax.typing.ArrayLike = 0.95,
+    eps: jax.typing.ArrayLike = 1e-8,
+    ams_bound: bool = False,
+) -> optax.GradientTransformation:
+    r"""AdaNorm scaling: Adam whose first moment sees gradients raised to their running norm.
+
+    .. math::
+       e_t = r e_{t-1} + (1 - r) \|g_t\|,\qquad
+       s_t = \begin{cases} e_t\, g_t / \|g_t\| & e_t > \|g_t\| > 0 \\ g_t & \text{else}
+       \end{cases}
+
+    then :math:`m_t = \beta_1 m_{t-1} + (1 - \beta_1) s_t`, :math:`v_t = \beta_2 v_{t-1} +
+    (1 - \beta_2) g_t^2` and :math:`u_t = \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
+    \frac{m_t}{\sqrt{v_t} + \epsilon}` (PyTorch's epsilon placement; with ``ams_bound`` the
+    running maximum of :math:`v_t` in the root). :math:`\|g_t\|` is the Frobenius norm of
+    the whole leaf, so scalars, vectors and rank >= 3 leaves each keep one norm average.
+
+    Args:
+      b1, b2: decays of Adam's moments.
+      r: decay of the gradient-norm average (0.9 to 0.99 in the paper).
+      eps: added to :math:`\sqrt{v_t}`.
+      ams_bound: use the running maximum of :math:`v_t` (AMSGrad).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdaNormState`.
+
+    References:
+      Shiv Ram Dubey, Satish Kumar Singh, Bidyut Baran Chaudhuri. AdaNorm: Adaptive Gradient
+      Norm Correction based Optimizer for CNNs. 2022. https://arxiv.org/abs/2210.06364
+    """
+    _check_betas(b1=b1, b2=b2, r=r)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        norm = _map(lambda p: jnp.zeros([], jnp.real(p).dtype), params)
+        return ScaleByAdaNormState(
+            jnp.zeros([], jnp.int32), zeros, zeros, norm, zeros if ams_bound else None
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        gnorm = _map(_leaf_norm, updates)
+        norm = _ema(gnorm, state.norm, r)
+
+        def corrected(g, n, e):
+            rescale = (n > 0) & (e > n)
+            return jnp.where(rescale, g * (e / jnp.where(rescale, n, 1)).astype(g.dtype), g)
+
+        scaled = _map(corrected, updates, gnorm, norm)
+        mu = _ema(scaled, state.mu, b1)
+        nu = _ema(_map(_square, updates), state.nu, b2)
+        count = optax.safe_increment(state.count)
+        root, nu_max = _ams_root(nu, state.nu_max, eps)
+        factor = _torch_adam_factor(count, b1, b2)
+        out = _map(lambda m, d: factor.astype(m.dtype) * m / d, mu, root)
+        return out, ScaleByAdaNormState(count, mu, nu, norm, nu_max)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAdaPNMState(NamedTuple):
+    """Step count, the two alternating momenta, the second moment and, with
+    ``ams_bound``, its running maximum (else ``None``)."""
+
+    count: jax.Array  # type: ignore[assignment]
+    odd: Any
+    even: Any
+    nu: Any
+    nu_max: Any
+
+
+def scale_by_adapnm(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    b0: jax.typing.ArrayLike = 1.0,
+    eps: jax.typing.ArrayLike = 1e-8,
+    ams_bound: bool = True,
+) -> optax.GradientTransformation:
+    r"""AdaPNM scaling: positive-negative momentum over Adam's (AMSGrad's) root.
+
+    With :math:`m^+` the momentum fed this step (odd and even steps alternate buffers) and
+    :math:`m^-` the other,
+
+    .. math::
+       m^+_t = \beta_1^2 m^+_{t-2} + (1 - \beta_1^2) g_t,\qquad
+       u_t = \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}\,
+       \frac{(1 + \beta_0) m^+_t - \beta_0 m^-_{t-1}}
+       {\sqrt{(1 + \beta_0)^2 + \beta_0^2}\,(\sqrt{\hat v_t} + \epsilon)}
+
+    with :math:`v_t` Adam's second moment and :math:`\hat v_t` its running maximum when
+    ``ams_bound`` (the paper's Algorithm 2), else :math:`v_t` (PyTorch's epsilon
+    placement). Element-wise, so every leaf shape is handled alike.
+
+    Args:
+      b1: momentum decay :math:`\beta_1` (each buffer decays by its square).
+      b2: second-moment decay.
+      b0: positive-negative weight :math:`\beta_0 \ge 0`.
+      eps: added to the root.
+      ams_bound: use the running maximum of :math:`v_t`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdaPNMState`.
+
+    References:
+      Zeke Xie, Li Yuan, Zhanxing Zhu, Masashi Sugiyama. Positive-Negative Momentum:
+      Manipulating Stochastic Gradient Noise to Improve Generalization. 2021.
+      https://arxiv.org/abs/2103.17182
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_range("b0", b0, 0.0)
+    check_nonnegative("eps", eps)
+    decay = b1 * b1
+    norm = ((1 + b0) ** 2 + b0**2) ** 0.5
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByAdaPNMState(
+            jnp.zeros([], jnp.int32), zeros, zeros, zeros, zeros if ams_bound else None
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        odd_step = count % 2 == 1
+        pos = _map(
+            lambda g, o, e: (1 - decay) * g + decay * jnp.where(odd_step, o, e),
+            updates,
+            state.odd,
+            state.even,
+        )
+        neg = _map(lambda o, e: jnp.where(odd_step, e, o), state.odd, state.even)
+        nu = _ema(_map(_square, updates), state.nu, b2)
+        root, nu_max = _ams_root(nu, state.nu_max, eps)
+        factor = _torch_adam_factor(count, b1, b2) / norm
+        out = _map(
+            lambda p, n, d: factor.astype(p.dtype) * ((1 + b0) * p - b0 * n) / d, pos, neg, root
+        )
+        odd = _map(lambda p, o: jnp.where(odd_step, p, o), pos, state.odd)
+        even = _map(lambda p, e: jnp.where(odd_step, e, p), pos, state.even)
+        return out, ScaleByAdaPNMState(count, odd, even, nu, nu_max)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAdaShiftState(NamedTuple):
+    """Step count, the windowed first moment, the shifted second moment (of the shape
+    ``reduce_fn`` gives) and the ring buffer of the last ``keep_num`` gradients."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: Any
+    nu: Any
+    window: Any
+
+
+def scale_by_adashift(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    keep_num: int = 10,
+    reduce_fn: Callable[[jax.Array], jax.Array] | None = jnp.max,
+    eps: jax.typing.ArrayLike = 1e-10,
+) -> optax.GradientTransformation:
+    r"""AdaShift scaling: Adam's second moment fed with a gradient ``keep_num`` steps old.
+
+    With :math:`n` = ``keep_num`` and :math:`w = \sum_{i<n} \beta_1^i`,
+
+    .. math::
+       m_t = \frac{1}{w} \sum_{i=0}^{n-1} \beta_1^i g_{t-i},\qquad
+       v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, \phi(g_{t-n}^2),\qquad
+       u_t = \frac{m_t}{\sqrt{v_t / (1 - \beta_2^{t-n})} + \epsilon}
+
+    for :math:`t > n`; :math:`u_t = 0` while the window fills (:math:`t \le n`).
+    :math:`\phi` is ``reduce_fn``, applied to the whole leaf: the default ``jnp.max`` gives
+    one second moment per leaf (the paper's block-wise spatial operation, a block being a
+    leaf), ``None`` keeps it element-wise; its result must broadcast against the leaf.
+
+    Args:
+      b1: weight decay of the window average.
+      b2: second-moment decay.
+      keep_num: window length :math:`n \ge 1`; the state holds the last :math:`n`
+        gradients.
+      reduce_fn: the spatial operation :math:`\phi` on :math:`g_{t-n}^2`; ``None`` for
+        element-wise.
+      eps: added to the root.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdaShiftState`.
+
+    References:
+      Zhiming Zhou, Qingru Zhang, Guansong Lu, Hongwei Wang, Weinan Zhang, Yong Yu.
+      AdaShift: Decorrelation and Convergence of Adaptive Learning Rate Methods. 2018.
+      https://arxiv.org/abs/1810.00143
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_positive_int("keep_num", keep_num)
+    check_nonnegative("eps", eps)
+    phi = reduce_fn if reduce_fn is not None else (lambda x: x)
+    weight_sum = sum(b1**i for i in range(keep_num))
+    first_weight, last_weight = b1 ** (keep_num - 1) / weight_sum, 1.0 / weight_sum
+
+    def init_fn(params):
+        def nu0(p):
+            shape = jax.eval_shape(lambda x: phi(_square(x)), p)
+            return jnp.zeros(shape.shape, shape.dtype)
+
+        return ScaleByAdaShiftState(
+            jnp.zeros([], jnp.int32),
+            optax.tree.zeros_like(params),
+            _map(nu0, params),
+            _map(lambda p: jnp.zeros((keep_num, *jnp.shape(p)), p.dtype), params),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        full = count > keep_num
+        slot = (count - 1) % keep_num
+        oldest = _map(lambda w: w[slot], state.window)
+        mu = _map(
+            lambda g, m, o: b1 * (m - first_weight * o) + last_weight * g, updates, state.mu, oldest
+        )
+        nu = _map(
+            lambda o, v: jnp.where(full, b2 * v + (1 - b2) * phi(_square(o)).astype(v.dtype), v),
+            oldest,
+            state.nu,
+        )
+        shifted = jnp.maximum(count - keep_num, 1).astype(jnp.result_type(float))
+        correction = 1 - b2**shifted
+
+        def step(m, v):
+            root = jnp.sqrt(v / correction.astype(v.dtype)) + eps
+            return jnp.where(full, m / jnp.where(full, root, 1).astype(m.dtype), 0)
+
+        out = _map(step, mu, nu)
+        window = _map(lambda w, g: w.at[slot].set(g), state.window, updates)
+        return out, ScaleByAdaShiftState(count, mu, nu, window)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAvaGradState(NamedTuple):
+    r"""Step count, Adam's moments and the global step normalizer :math:`\gamma` kept for
+    the next step (pytorch_optimizer's form; unused with ``paper_norm``)."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: Any
+    nu: Any
+    gamma: jax.Array
+
+
+def scale_by_avagrad(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 0.1,
+    paper_norm: bool = False,
+) -> optax.GradientTransformation:
+    r"""AvaGrad scaling: Adam's step sizes from the previous second moment, normalized to
+    unit root-mean-square over all parameters, which decouples the learning rate from
+    ``eps`` (the adaptability).
+
+    .. math::
+       \eta_t = \frac{1}{\sqrt{v_{t-1} / (1 - \beta_2^{t-1})} + \epsilon},\qquad
+       u_t = \frac{\gamma_t}{1 - \beta_1^t}\, \eta_t \odot m_t \quad (t > 1),\qquad
+       u_1 = 0,
+
+    with :math:`m_t, v_t` Adam's moments (:math:`v_t` updated after the step). With
+    ``paper_norm`` :math:`\gamma_t = \sqrt{d} / \|\eta_t\|_2`, the normalizer of the
+    very step sizes used (the paper's Algorithm 2); by default (pytorch_optimizer's
+    AvaGrad 4.1.0) :math:`\gamma_t` is the one formed at step :math:`t-1` from
+    :math:`1 / (\sqrt{v_{t-2} / (1 - \beta_2^{t-1})} + \epsilon)`, a step older.
+    :math:`d` and the norm run over every entry of every leaf (one :math:`\gamma` for the
+    whole tree), so leaves of any rank count alike.
+
+    Args:
+      b1, b2: decays of Adam's moments.
+      eps: added to the root; large values (the default 0.1) make the method SGD-like.
+      paper_norm: normalize by the current step sizes (the paper) instead of the previous
+        step's (pytorch_optimizer).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAvaGradState`.
+
+    References:
+      Pedro Savarese, David McAllester, Sudarshan Babu, Michael Maire. Domain-independent
+      Dominance of Adaptive Methods. 2019. https://arxiv.org/abs/1912.01823
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_positive("eps", eps)
+
+    def rms_inverse(denominators):
+        leaves = [d for d in jax.tree.leaves(denominators) if d is not None]
+        total = sum(jnp.sum(1 / jnp.square(d.astype(jnp.result_type(float)))) for d in leaves)
+        size = sum(d.size for d in leaves)
+        return 1 / jnp.sqrt(total / max(size, 1))
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        gamma = jnp.zeros([], jnp.result_type(float))
+        return ScaleByAvaGradState(jnp.zeros([], jnp.int32), zeros, zeros, gamma)
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))
+        started = count > 1
+        mu = _ema(updates, state.mu, b1)
+        previous = jnp.where(started, 1 - b2 ** (t - 1), 1)
+        denom = _map(lambda v: jnp.sqrt(v / previous.astype(v.dtype)) + eps, state.nu)
+        gamma = rms_inverse(denom) if paper_norm else state.gamma
+        scale = jnp.where(started, gamma / (1 - b1**t), 0)
+        out = _map(lambda m, d: scale.astype(m.dtype) * m / d, mu, denom)
+        current = jnp.sqrt(1 - b2**t)
+        next_gamma = rms_inverse(
+            _map(lambda v: jnp.sqrt(v) / current.astype(v.dtype) + eps, state.nu)
+        )
+        nu = _ema(_map(_square, updates), state.nu, b2)
+        return out, ScaleByAvaGradState(count, mu, nu, next_gamma.astype(state.gamma.dtype))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByFAdamState(NamedTuple):
+    """Step count, the momentum of the clipped natural gradients and the diagonal Fisher
+    estimate (a bias-corrected EMA of squared gradients)."""
+
+    count: jax.Array  # type: ignore[assignment]
+    momentum: Any
+    fim: Any
+
+
+def _rms(x: jax.Array) -> jax.Array:
+    """Root-mean-square of a whole leaf (real for complex leaves), a scalar."""
+    return jnp.sqrt(jnp.mean(_square(x)))
+
+
+def scale_by_fadam(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+    eps_2: jax.typing.ArrayLike = 0.01,
+    clip: jax.typing.ArrayLike = 1.0,
+    p: jax.typing.ArrayLike = 0.5,
+    weight_decay: jax.typing.ArrayLike = 0.1,
+) -> optax.GradientTransformation:
+    r"""FAdam scaling: momentum on clipped natural gradients under a diagonal Fisher, plus a
+    Fisher-preconditioned weight decay (so it needs ``params`` when ``weight_decay > 0``).
+
+    .. math::
+       \hat\beta_2 = \frac{\beta_2 (1 - \beta_2^{t-1})}{1 - \beta_2^t},\quad
+       f_t = \hat\beta_2 f_{t-1} + (1 - \hat\beta_2) g_t^2,\quad
+       \epsilon_t = \min(\epsilon, \epsilon_2 \operatorname{RMS}(g_t)),
+
+    :math:`D_t = f_t^p + \epsilon_t^{2p}` (:math:`\epsilon^{2p}` where
+    :math:`\operatorname{RMS}(g_t) = 0`), :math:`\operatorname{clip}(z) = z / \max(1,
+    \operatorname{RMS}(z) / c)`, then
+
+    .. math::
+       m_t = \beta_1 m_{t-1} + (1 - \beta_1) \operatorname{clip}(g_t / D_t),\qquad
+       u_t = m_t + \lambda \operatorname{clip}(x_t / D_t).
+
+    RMS runs over the whole leaf (scalars: the absolute value), so every rank is handled
+    alike.
+
+    Args:
+      b1: momentum decay.
+      b2: Fisher decay (bias-corrected through :math:`\hat\beta_2`).
+      eps: the largest epsilon.
+      eps_2: the epsilon relative to the gradient RMS (adaptive epsilon).
+      clip: RMS bound :math:`c` of the natural gradient and of the decay term.
+      p: power of the Fisher (0.5: Adam's root).
+      weight_decay: Fisher-preconditioned decay :math:`\lambda`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByFAdamState`.
+
+    References:
+      Dongseong Hwang. FAdam: Adam is a natural gradient optimizer using diagonal empirical
+      Fisher information. 2024. https://arxiv.org/abs/2405.12807
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_nonnegative("eps", eps)
+    check_nonnegative("eps_2", eps_2)
+    check_positive("clip", clip)
+    check_positive("p", p)
+    check_nonnegative("weight_decay", weight_decay)
+
+    def clipped(z):
+        return z / jnp.maximum(_rms(z) / clip, 1).astype(z.dtype)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByFAdamState(jnp.zeros([], jnp.int32), zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))
+        rho = b2 * (1 - b2 ** (t - 1)) / (1 - b2**t)
+        fim = _map(
+            lambda g, f: rho.astype(f.dtype) * f + (1 - rho.astype(f.dtype)) * _square(g),
+            updates,
+            state.fim,
+        )
+
+        def denominator(g, f):
+            rms = _rms(g)
+            small = eps_2 * rms
+            eps_p = jnp.where((rms > 0) & (small < eps), small ** (2 * p), eps ** (2 * p))
+            return f**p + eps_p.astype(f.dtype)
+
+        denom = _map(denominator, updates, fim)
+        momentum = _ema(_map(lambda g, d: clipped(g / d), updates, denom), state.momentum, b1)
+        if params is None:
+            if not (isinstance(weight_decay, (int, float)) and weight_decay == 0):
+                raise ValueError("scale_by_fadam with weight_decay needs params")
+            out = momentum
+        else:
+            out = _map(
+                lambda m, x, d: m + weight_decay * clipped(x.astype(m.dtype) / d),
+                momentum,
+                params,
+                denom,
+            )
+        return out, ScaleByFAdamState(count, momentum, fim)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByEXAdamState(NamedTuple):
+    """Step count and Adam's moments (as ``ScaleByAdamState``)."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: Any
+    nu: Any
+
+
+def scale_by_exadam(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""EXAdam scaling: Adam with cross-moment bias corrections and the current gradient
+    added to the momentum.
+
+    .. math::
+       d_1 = 1 + \beta_2^t \frac{v_t}{v_t + \epsilon},\quad
+       d_2 = 1 + \beta_1^t \frac{m_t^2}{m_t^2 + \epsilon},\qquad
+       u_t = \frac{d_1 (m_t + g_t) / (1 - \beta_1^t)}
+       {\sqrt{d_2\, v_t / (1 - \beta_2^t)} + \epsilon}
+
+    with :math:`m_t, v_t` Adam's moments: :math:`\tilde m_t = d_1 m_t / (1 - \beta_1^t)`,
+    :math:`\tilde g_t = d_1 g_t / (1 - \beta_1^t)`, :math:`\tilde v_t = d_2 v_t /
+    (1 - \beta_2^t)`. Element-wise, so every leaf shape is handled alike.
+
+    Args:
+      b1, b2: decays of Adam's moments.
+      eps: in the cross-moment ratios and added to the root.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByEXAdamState`.
+
+    References:
+      Ahmed M. Adly. EXAdam: The Power of Adaptive Cross-Moments. 2024.
+      https://arxiv.org/abs/2412.20302
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_positive("eps", eps)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByEXAdamState(jnp.zeros([], jnp.int32), zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))
+        p1, p2 = b1**t, b2**t
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(_map(_square, updates), state.nu, b2)
+
+        def one(g, m, v):
+            c1, c2 = p1.astype(v.dtype), p2.astype(v.dtype)
+            d1 = 1 + c2 * v / (v + eps)
+            m2 = _square(m)
+            d2 = 1 + c1 * m2 / (m2 + eps)
+            return (d1 * (m + g) / (1 - c1)) / (jnp.sqrt(d2 * v / (1 - c2)) + eps)
+
+        return _map(one, updates, mu, nu), ScaleByEXAdamState(count, mu, nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAdamSState(NamedTuple):
+    """Step count, Adam's moments and, with ``ams_bound``, the running maximum of ``nu``
+    (else ``None``)."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: Any
+    nu: Any
+    nu_max: Any
+
+
+def scale_by_adams(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: jax.typing.ArrayLike = 1e-4,
+    ams_bound: bool = False,
+) -> optax.GradientTransformation:
+    r"""AdamS scaling: Adam plus a stable weight decay, divided by the root of the mean
+    second moment (so it needs ``params`` when ``weight_decay > 0``).
+
+    .. math::
+       \hat m_t = \frac{m_t}{1 - \beta_1^t},\quad \hat v_t = \frac{v_t}{1 - \beta_2^t},
+       \quad \bar v_t = \operatorname{mean}(\hat v_t),\qquad
+       u_t = \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
+       + \frac{\lambda\, x_t}{\sqrt{\bar v_t} + \epsilon}
+
+    with :math:`m_t, v_t` Adam's moments (:math:`v_t` their running maximum with
+    ``ams_bound``). The mean runs over every entry of every leaf (one :math:`\bar v_t` for
+    the whole tree), so leaves of any rank count alike.
+
+    Args:
+      b1, b2: decays of Adam's moments.
+      eps: added to the roots.
+      weight_decay: stable decay :math:`\lambda`.
+      ams_bound: use the running maximum of :math:`v_t` (AMSGrad).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdamSState`.
+
+    References:
+      Zeke Xie, Zhiqiang Xu, Jingzhao Zhang, Issei Sato, Masashi Sugiyama. On the
+      Overlooked Pitfalls of Weight Decay and How to Mitigate Them: A Gradient-Norm
+      Perspective. 2020. https://arxiv.org/abs/2011.11152
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByAdamSState(
+            jnp.zeros([], jnp.int32), zeros, zeros, zeros if ams_bound else None
+        )
+
+    def update_fn(updates, state, params=None):
+        count = optax.safe_increment(state.count)
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(_map(_square, updates), state.nu, b2)
+        nu_max = None if state.nu_max is None else _map(jnp.maximum, state.nu_max, nu)
+        nu_hat = _debias(nu if nu_max is None else nu_max, b2, count)
+        mu_hat = _debias(mu, b1, count)
+        out = _map(lambda m, v: m / (jnp.sqrt(v) + eps), mu_hat, nu_hat)
+        if params is None:
+            if not (isinstance(weight_decay, (int, float)) and weight_decay == 0):
+                raise ValueError("scale_by_adams with weight_decay needs params")
+        else:
+            leaves = [v for v in jax.tree.leaves(nu_hat) if v is not None]
+            total = sum(jnp.sum(v.astype(jnp.result_type(float))) for v in leaves)
+            mean = total / max(sum(v.size for v in leaves), 1)
+            decay = weight_decay / (jnp.sqrt(mean) + eps)
+            out = _map(lambda u, x: u + decay.astype(u.dtype) * x.astype(u.dtype), out, params)
+        return out, ScaleByAdamSState(count, mu, nu, nu_max)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByPadamState(NamedTuple):
+    """Step count, Adam's moments and, with ``paper_form``, the running maximum of ``nu``
+    (else ``None``)."""
+
+    count: jax.Array  # type: ignore[assignment]
+    mu: Any
+    nu: Any
+    nu_max: Any
+
+
+def scale_by_padam(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    partial: jax.typing.ArrayLike = 0.25,
+    eps: jax.typing.ArrayLike = 1e-8,
+    paper_form: bool = False,
+) -> optax.GradientTransformation:
+    r"""Padam scaling: a partially adaptive step, the second moment raised to ``partial``.
+
+    By default (pytorch_optimizer's Padam 4.1.0)
+
+    .. math::
+       u_t = \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}\,
+       \frac{m_t}{(\sqrt{v_t} + \epsilon)^{2p}};
+
+    with ``paper_form`` the paper's Algorithm 1 (AMSGrad's running maximum, no bias
+    corrections), :math:`\hat v_t = \max(\hat v_{t-1}, v_t)`, :math:`u_t = m_t /
+    (\sqrt{\hat v_t} + \epsilon)^{2p}` (:math:`m_t / \hat v_t^p` for :math:`\epsilon =
+    0`). :math:`m_t, v_t` are Adam's moments; :math:`p = 1/2` is Adam (AMSGrad), :math:`p
+    \to 0` SGD with momentum. Element-wise, so every leaf shape is handled alike.
+
+    Args:
+      b1, b2: decays of Adam's moments.
+      partial: the power :math:`p` in ``(0, 1/2]``.
+      eps: added to :math:`\sqrt{v_t}` before the power.
+      paper_form: the paper's running maximum without bias corrections.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByPadamState`.
+
+    References:
+      Jinghui Chen, Dongruo Zhou, Yiqi Tang, Ziyan Yang, Yuan Cao, Quanquan Gu. Closing the
+      Generalization Gap of Adaptive Gradient Methods in Training Deep Neural Networks.
+      2018. https://arxiv.org/abs/1806.06763
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_range("partial", partial, 0.0, 0.5, low_open=True)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByPadamState(
+            jnp.zeros([], jnp.int32), zeros, zeros, zeros if paper_form else None
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(_map(_square, updates), state.nu, b2)
+        if paper_form:
+            nu_max = _map(jnp.maximum, state.nu_max, nu)
+            out = _map(lambda m, v: m / (jnp.sqrt(v) + eps) ** (2 * partial), mu, nu_max)
+        else:
+            nu_max = None
+            factor = _torch_adam_factor(count, b1, b2)
+            out = _map(
+                lambda m, v: factor.astype(m.dtype) * m / (jnp.sqrt(v) + eps) ** (2 * partial),
+                mu,
+                nu,
+            )
+        return out, ScaleByPadamState(count, mu, nu, nu_max)
+
+    return optax.GradientTransformation(init_fn, update_fn)
