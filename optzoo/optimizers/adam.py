@@ -1967,3 +1967,83 @@ def diffgrad(
     return with_decoupled_decay(
         scale_by_diffgrad(b1=b1, b2=b2, eps=eps), learning_rate, weight_decay, mask
     )
+
+
+# --- Adam-family extensions (adai, swats, msvag, adatam, dualadam, amos, adamwsn, adamc) ---
+
+from optzoo.transforms.adam import scale_by_adai  # noqa: E402
+
+__all__ += ["adai"]
+
+XIE_2020_ADAI = Reference(
+    "Zeke Xie, Xinrui Wang, Huishuai Zhang, Issei Sato, Masashi Sugiyama",
+    "Adaptive Inertia: Disentangling the Effects of Adaptive Learning Rate and Momentum",
+    2020,
+    "https://arxiv.org/abs/2006.15815",
+)
+
+
+@register(
+    "adai",
+    family="adam",
+    reference=XIE_2020_ADAI,
+    state_per_param=3,
+    defaults={"learning_rate": 0.1},
+    authors=Authors(
+        code="paper, the Adai algorithm box",
+        preset={"learning_rate": 1.0},
+        differences="the mean of the second moment is floored at eps (pytorch_optimizer; the "
+        "algorithm box divides by it unguarded); create() lr 0.1, the paper's experiments 1.0",
+        no_package="the authors published source files (zeke-xie/adaptive-inertia-adai), no "
+        "package",
+    ),
+)
+def adai(
+    learning_rate: optax.ScalarOrSchedule,
+    b0: float = 0.1,
+    b2: float = 0.99,
+    eps: float = 1e-3,
+    dampening: float = 1.0,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = False,
+) -> optax.GradientTransformation:
+    r"""Adai: adaptive inertia (momentum) instead of an adaptive learning rate.
+
+    :math:`x_{t+1} = x_t - \eta\, u_t` with :math:`u_t` from :func:`optzoo.scale_by_adai`
+    on :math:`g_t + \lambda x_t` (coupled decay, as the paper and pytorch_optimizer's
+    default); ``decouple=True`` gives :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)`
+    (pytorch_optimizer's ``weight_decouple=True``, the paper's AdaiW). Each entry gets
+    momentum :math:`\beta_{1,t} = 1 - \beta_0 \hat v_t / \bar v_t`: large where the
+    gradient is small relative to the mean, so flat directions are traversed quickly.
+    The step has the gradient's scale (as SGD), so the learning rate is SGD-sized.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b0: inertia scale :math:`\beta_0` in ``[0, 1)``.
+      b2: decay of the second moment.
+      eps: floor of the mean second moment and cap :math:`1 - \epsilon` of the inertia.
+      dampening: 1 (the paper's Adai) weights the gradient by :math:`1 - \beta_{1,t}`.
+      weight_decay: decay coefficient :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay (AdaiW) instead of an L2 term in the gradient.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adai(0.1, b0=0.1, b2=0.99)
+
+    References:
+      Zeke Xie, Xinrui Wang, Huishuai Zhang, Issei Sato, Masashi Sugiyama. Adaptive Inertia:
+      Disentangling the Effects of Adaptive Learning Rate and Momentum. 2020.
+      https://arxiv.org/abs/2006.15815
+
+    The defaults are the paper's (:math:`\beta_0 = 0.1, \beta_2 = 0.99, \epsilon = 10^{-3}`);
+    ``create("adai")`` uses lr 0.1, the paper 1.0: ``optzoo.create("adai", preset="authors")``.
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_adai(b0=b0, b2=b2, eps=eps, dampening=dampening)
+    wrap = with_decoupled_decay if decouple else with_coupled_decay
+    return wrap(direction, learning_rate, weight_decay, mask)

@@ -1606,3 +1606,95 @@ def scale_by_diffgrad(
         return out, ScaleByDiffGradState(count, mu, nu, updates)
 
     return optax.GradientTransformation(init_fn, update_fn)
+
+
+# --- Adam-family extensions (adai, swats, msvag, adatam, dualadam, amos, adamwsn, adamc) ---
+
+__all__ += ["scale_by_adai", "ScaleByAdaiState"]
+
+
+def _global_mean(tree: Any) -> jax.Array:
+    """The mean of every entry of every leaf of ``tree`` (one scalar over the whole tree)."""
+    leaves = [x for x in jax.tree.leaves(tree) if x is not None]
+    total = sum(jnp.sum(x) for x in leaves)
+    size = sum(x.size for x in leaves)
+    return jnp.asarray(total) / max(size, 1)
+
+
+class ScaleByAdaiState(NamedTuple):
+    """Step count, the momentum, the second moment and the running product of the inertias."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    mu: Any
+    nu: Any
+    beta1_prod: Any
+
+
+def scale_by_adai(
+    b0: jax.typing.ArrayLike = 0.1,
+    b2: jax.typing.ArrayLike = 0.99,
+    eps: jax.typing.ArrayLike = 1e-3,
+    dampening: jax.typing.ArrayLike = 1.0,
+) -> optax.GradientTransformation:
+    r"""Adai scaling: momentum whose inertia adapts to the gradient's second moment.
+
+    .. math::
+       v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2,\quad \hat v_t = \frac{v_t}{1 - \beta_2^t},
+       \quad \bar v_t = \max(\operatorname{mean}(\hat v_t), \epsilon),
+
+       \beta_{1,t} = \operatorname{clip}\Bigl(1 - \beta_0 \bigl(\hat v_t / \bar v_t\bigr)^{
+       1/(3 - 2 d)}, 0, 1 - \epsilon\Bigr),\quad
+       m_t = \beta_{1,t} m_{t-1} + (1 - \beta_{1,t})^{d} g_t,
+
+       u_t = \beta_0^{1 - d}\, \frac{m_t}{1 - \prod_{s \le t} \beta_{1,s}}
+
+    element-wise, with :math:`d` the dampening (the paper's Adai: :math:`d = 1`). The mean
+    :math:`\bar v_t` runs over every entry of every leaf (the whole tree, as the paper's
+    mean over all parameters), so scalars, vectors and rank >= 3 leaves are all treated
+    entry by entry. No adaptive learning rate: the step has the gradient's scale (as SGD).
+
+    Args:
+      b0: inertia scale :math:`\beta_0` in ``[0, 1)``.
+      b2: decay :math:`\beta_2` of the second moment.
+      eps: floor of :math:`\bar v_t` and the cap :math:`1 - \epsilon` of the inertia.
+      dampening: :math:`d` (1: the paper's Adai; 0: undamped heavy ball).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdaiState`.
+
+    References:
+      Zeke Xie, Xinrui Wang, Huishuai Zhang, Issei Sato, Masashi Sugiyama. Adaptive Inertia:
+      Disentangling the Effects of Adaptive Learning Rate and Momentum. 2020.
+      https://arxiv.org/abs/2006.15815
+    """
+    _check_betas(b0=b0, b2=b2)
+    check_range("eps", eps, 0.0, 1.0, high_open=True)
+    check_range("dampening", dampening, 0.0, 1.0)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        ones = jax.tree.map(jnp.ones_like, params)
+        return ScaleByAdaiState(jnp.zeros([], jnp.int32), zeros, zeros, ones)
+
+    def update_fn(updates, state, params=None):
+        del params
+        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
+        count = optax.safe_increment(state.count)
+        nu_hat = _debias(nu, b2, count)
+        mean = jnp.maximum(_global_mean(nu_hat), eps)
+        power = 1.0 / (3.0 - 2.0 * dampening)
+
+        def beta1_of(v):
+            ratio = v / mean.astype(v.dtype)
+            return jnp.clip(1 - b0 * ratio**power, 0.0, 1.0 - eps).astype(v.dtype)
+
+        beta1 = jax.tree.map(beta1_of, nu_hat)
+        mu = jax.tree.map(
+            lambda g, m, b: b * m + (1 - b) ** dampening * g, updates, state.mu, beta1
+        )
+        prod = jax.tree.map(lambda p, b: p * b, state.beta1_prod, beta1)
+        scale_ = b0 ** (1.0 - dampening)
+        out = jax.tree.map(lambda m, p: (scale_ * m / (1 - p)).astype(m.dtype), mu, prod)
+        return out, ScaleByAdaiState(count, mu, nu, prod)
+
+    return optax.GradientTransformation(init_fn, update_fn)
