@@ -1971,9 +1971,9 @@ def diffgrad(
 
 # --- Adam-family extensions (adai, swats, msvag, adatam, dualadam, amos, adamwsn, adamc) ---
 
-from optzoo.transforms.adam import scale_by_adai  # noqa: E402
+from optzoo.transforms.adam import scale_by_adai, scale_by_msvag, scale_by_swats  # noqa: E402
 
-__all__ += ["adai"]
+__all__ += ["adai", "swats", "msvag"]
 
 XIE_2020_ADAI = Reference(
     "Zeke Xie, Xinrui Wang, Huishuai Zhang, Issei Sato, Masashi Sugiyama",
@@ -2047,3 +2047,137 @@ def adai(
     direction = scale_by_adai(b0=b0, b2=b2, eps=eps, dampening=dampening)
     wrap = with_decoupled_decay if decouple else with_coupled_decay
     return wrap(direction, learning_rate, weight_decay, mask)
+
+
+KESKAR_SOCHER_2017_SWATS = Reference(
+    "Nitish Shirish Keskar, Richard Socher",
+    "Improving Generalization Performance by Switching from Adam to SGD",
+    2017,
+    "https://arxiv.org/abs/1712.07628",
+)
+
+
+@register(
+    "swats",
+    family="adam",
+    reference=KESKAR_SOCHER_2017_SWATS,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, Algorithm 1 (SWATS)",
+        differences="same (convention='paper': dot products over all parameters, one switch); "
+        "pytorch_optimizer's SWATS decides per tensor (convention='pytorch_optimizer')",
+        no_package="the authors published no code",
+    ),
+)
+def swats(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-9,
+    eps_root: float = 0.0,
+    amsgrad: bool = False,
+    convention: Literal["paper", "pytorch_optimizer"] = "paper",
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""SWATS: Adam that switches to SGD once the SGD rate its steps imply has settled.
+
+    :math:`x_{t+1} = x_t - s_t` with :math:`s_t` from :func:`optzoo.scale_by_swats` on
+    :math:`g_t + \lambda x_t` (an L2 term, as pytorch_optimizer's default): Adam steps at
+    :math:`\alpha_t` while the rate :math:`\gamma_t = p^\top p / (-p^\top g)` of the Adam
+    step :math:`p` is averaged; when the bias-corrected average agrees with
+    :math:`\gamma_t` to ``eps``, SGD with momentum ``b1`` runs at that rate from then on
+    (the learning rate and its schedule no longer apply).
+
+    Args:
+      learning_rate: the Adam phase's step size, a scalar or a schedule.
+      b1, b2: Adam's moment decays (``b1`` is also the SGD momentum).
+      eps: added to the root and the switching tolerance (the paper's :math:`10^{-9}`).
+      eps_root: added to the second moment inside the root.
+      amsgrad: use the running maximum of the second moment.
+      convention: ``"paper"`` (one switch from dot products over all parameters) or
+        ``"pytorch_optimizer"`` (per-tensor statistics, pytorch_optimizer's test).
+      weight_decay: L2 coefficient :math:`\lambda` added to the gradient.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.swats(1e-3)
+
+    References:
+      Nitish Shirish Keskar, Richard Socher. Improving Generalization Performance by
+      Switching from Adam to SGD. 2017. https://arxiv.org/abs/1712.07628
+
+    The defaults are the paper's (Adam's betas, eps :math:`10^{-9}`); pytorch_optimizer's
+    eps is 1e-6 and its test per tensor (``convention="pytorch_optimizer"``).
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask),
+        scale_by_swats(learning_rate, b1, b2, eps, eps_root, amsgrad, convention),
+        scale(-1.0),
+    )
+
+
+BALLES_HENNIG_2017_MSVAG = Reference(
+    "Lukas Balles, Philipp Hennig",
+    "Dissecting Adam: The Sign, Magnitude and Variance of Stochastic Gradients",
+    2017,
+    "https://arxiv.org/abs/1705.07774",
+)
+
+
+@register(
+    "msvag",
+    family="adam",
+    reference=BALLES_HENNIG_2017_MSVAG,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="paper, the M-SVAG algorithm box",
+        differences="rho is capped at 0.9999 (pytorch_optimizer), which makes step 1 plain "
+        "SGD where the paper's variance estimate is 0/0",
+        no_package="the authors published TensorFlow source files (lballes/msvag), no package",
+    ),
+)
+def msvag(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: float = 0.9,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""M-SVAG: momentum SGD with stochastic variance-adapted (per-entry) step sizes.
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_msvag`: the bias-corrected momentum shrunk, entry by entry, by
+    :math:`\tilde m^2 / (\tilde m^2 + \rho s)`, the factor that minimises the expected
+    squared error of the step under the estimated gradient variance :math:`s`. No
+    normalisation by the gradient's scale: the learning rate is SGD-sized.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      beta: decay of the gradient averages, in ``[0, 1)``.
+      weight_decay: decoupled decay :math:`\lambda` (0: none, as the paper and
+        pytorch_optimizer, which has no weight decay).
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.msvag(1e-2, beta=0.9)
+
+    References:
+      Lukas Balles, Philipp Hennig. Dissecting Adam: The Sign, Magnitude and Variance of
+      Stochastic Gradients. 2017. https://arxiv.org/abs/1705.07774
+
+    The defaults are pytorch_optimizer's and the paper's (:math:`\beta = 0.9`);
+    ``optzoo.create("msvag", preset="authors")`` gives the same.
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    return with_decoupled_decay(scale_by_msvag(beta), learning_rate, weight_decay, mask)

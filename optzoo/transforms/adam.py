@@ -20,7 +20,13 @@ from optax import ScaleByAdamState, ScaleByAdanState, ScaleByAmsgradState, Scale
 from optax.contrib import ScaleByAdemamixState, ScaleBySimplifiedAdEMAMixState
 
 from optzoo.core.eager import integer_power, power
-from optzoo.core.validation import check_betas, check_nonnegative, check_positive, check_range
+from optzoo.core.validation import (
+    check_betas,
+    check_decay,
+    check_nonnegative,
+    check_positive,
+    check_range,
+)
 from optzoo.transforms._moments import (
     _canonical_dtype,
     _cast,
@@ -1610,7 +1616,8 @@ def scale_by_diffgrad(
 
 # --- Adam-family extensions (adai, swats, msvag, adatam, dualadam, amos, adamwsn, adamc) ---
 
-__all__ += ["scale_by_adai", "ScaleByAdaiState"]
+__all__ += ["scale_by_adai", "ScaleByAdaiState", "scale_by_swats", "ScaleBySWATSState"]
+__all__ += ["scale_by_msvag", "ScaleByMSVAGState"]
 
 
 def _global_mean(tree: Any) -> jax.Array:
@@ -1696,5 +1703,228 @@ def scale_by_adai(
         scale_ = b0 ** (1.0 - dampening)
         out = jax.tree.map(lambda m, p: (scale_ * m / (1 - p)).astype(m.dtype), mu, prod)
         return out, ScaleByAdaiState(count, mu, nu, prod)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleBySWATSState(NamedTuple):
+    """Step count, the first moment (the SGD momentum after the switch), the second moment
+    (and its running maximum with ``amsgrad``), the running average of the projected rates,
+    the phase (``True`` once in SGD) and the SGD learning rate."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    mu: Any
+    nu: Any
+    nu_max: Any
+    rate: Any
+    sgd: jax.Array
+    sgd_rate: jax.Array
+
+
+def scale_by_swats(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-9,
+    eps_root: jax.typing.ArrayLike = 0.0,
+    amsgrad: bool = False,
+    convention: Literal["paper", "pytorch_optimizer"] = "paper",
+) -> optax.GradientTransformation:
+    r"""SWATS scaling: Adam steps until a projected SGD learning rate settles, then SGD.
+
+    Adam phase, with :math:`\alpha_t` the learning rate:
+
+    .. math::
+       p_t = -\alpha_t \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
+       \frac{m_t}{\sqrt{v_t + \epsilon_r} + \epsilon},\qquad
+       \gamma_t = \frac{p_t^\top p_t}{-p_t^\top g_t},\qquad
+       \lambda_t = \beta_2 \lambda_{t-1} + (1 - \beta_2) \gamma_t
+
+    (:math:`\lambda` kept when :math:`p_t^\top g_t = 0`). Once :math:`t > 1` and
+    :math:`|\lambda_t / (1 - \beta_2^t) - \gamma_t| < \epsilon`, the following steps are SGD
+    with momentum at the fixed rate :math:`\Lambda = \lambda_t / (1 - \beta_2^t)`:
+    :math:`b_t = \beta_1 b_{t-1} + g_t`, step :math:`-\Lambda (1 - \beta_1) b_t`
+    (:math:`b` starts at 0; it reuses the first moment's storage).
+
+    ``convention="paper"`` (Algorithm 1) takes the dot products over the whole tree: one
+    :math:`\gamma_t`, one switch. ``convention="pytorch_optimizer"`` takes them leaf by
+    leaf, each leaf with its own :math:`\lambda`; the whole tree switches when any leaf
+    passes ``allclose(λ/(1-β2^t), γ, rtol=eps, atol=1e-8)`` with a positive rate, and
+    :math:`\Lambda` is the rate of the last such leaf (flattening order). Every leaf (scalar,
+    vector, rank >= 3) is treated entry by entry in the moments.
+
+    The output is the step itself without its sign (the learning rate is inside, as
+    :math:`\Lambda` replaces it after the switch): follow with ``optax.scale(-1)``.
+
+    Args:
+      learning_rate: the Adam phase's rate :math:`\alpha_t`, a scalar or a schedule.
+      b1, b2: Adam's moment decays (``b1`` is also the SGD momentum, ``b2`` the decay of
+        :math:`\lambda`).
+      eps: added to the root and the switching tolerance.
+      eps_root: added to :math:`v_t` inside the root.
+      amsgrad: divide by the running maximum of :math:`v_t`.
+      convention: ``"paper"`` or ``"pytorch_optimizer"`` (see above).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleBySWATSState`.
+
+    References:
+      Nitish Shirish Keskar, Richard Socher. Improving Generalization Performance by
+      Switching from Adam to SGD. 2017. https://arxiv.org/abs/1712.07628
+    """
+    check_range("learning_rate", learning_rate)
+    _check_betas(b1=b1, b2=b2)
+    check_nonnegative("eps", eps)
+    check_nonnegative("eps_root", eps_root)
+    if convention not in ("paper", "pytorch_optimizer"):
+        raise ValueError(f"convention must be 'paper' or 'pytorch_optimizer', got {convention!r}")
+    per_leaf = convention == "pytorch_optimizer"
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        real = jnp.result_type(float)
+        rate = (
+            jax.tree.map(lambda _: jnp.zeros([], real), params) if per_leaf else jnp.zeros([], real)
+        )
+        return ScaleBySWATSState(
+            count=jnp.zeros([], jnp.int32),
+            mu=zeros,
+            nu=zeros,
+            nu_max=zeros if amsgrad else None,
+            rate=rate,
+            sgd=jnp.zeros([], bool),
+            sgd_rate=jnp.zeros([], real),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        sgd = state.sgd
+        alpha = _value(learning_rate, state.count)
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))
+        bc2 = 1 - b2**t
+        factor = alpha * jnp.sqrt(bc2) / (1 - b1**t)
+        # Adam phase.
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
+        nu_max = jax.tree.map(jnp.maximum, state.nu_max, nu) if amsgrad else None
+        denom_of = nu_max if amsgrad else nu
+        adam = jax.tree.map(
+            lambda m, v: factor.astype(m.dtype) * m / (jnp.sqrt(v + eps_root) + eps), mu, denom_of
+        )
+        # The projected SGD rate; ``adam`` is -p_t.
+        pp = jax.tree.map(lambda u: jnp.sum(u * u), adam)
+        pg = jax.tree.map(lambda u, g: -jnp.sum(u * g), adam, updates)
+        if per_leaf:
+            leaves_pp, treedef = jax.tree.flatten(pp)
+            leaves_pg = treedef.flatten_up_to(pg)
+            leaves_rate = treedef.flatten_up_to(state.rate)
+        else:
+            leaves_pp = [sum(jax.tree.leaves(pp))]
+            leaves_pg = [sum(jax.tree.leaves(pg))]
+            leaves_rate = [state.rate]
+        switch, new_rate, rates = jnp.zeros([], bool), state.sgd_rate, []
+        for a, b, lam in zip(leaves_pp, leaves_pg, leaves_rate, strict=True):
+            nonzero = b != 0
+            gamma = (a / jnp.where(nonzero, -b, 1)).astype(lam.dtype)
+            lam = jnp.where(nonzero, b2 * lam + (1 - b2) * gamma, lam)
+            corrected = lam / bc2.astype(lam.dtype)
+            if per_leaf:
+                close = jnp.abs(corrected - gamma) <= 1e-8 + eps * jnp.abs(gamma)
+                passed = nonzero & (count > 1) & (corrected > 0) & close
+            else:
+                passed = nonzero & (count > 1) & (jnp.abs(corrected - gamma) < eps)
+            new_rate = jnp.where(passed, corrected, new_rate)
+            switch = switch | passed
+            rates.append(lam)
+        rate = treedef.unflatten(rates) if per_leaf else rates[0]
+        # SGD phase: the momentum lives in ``mu``'s storage.
+        buf = jax.tree.map(lambda g, b: b1 * b + g, updates, state.mu)
+        step_sgd = jax.tree.map(lambda b: (state.sgd_rate * (1 - b1)).astype(b.dtype) * b, buf)
+        out = jax.tree.map(lambda s, a: jnp.where(sgd, s, a), step_sgd, adam)
+        # Entering SGD: its momentum starts at zero.
+        starting = ~sgd & switch
+        new_mu = jax.tree.map(
+            lambda b, m: jnp.where(sgd, b, jnp.where(starting, jnp.zeros_like(m), m)), buf, mu
+        )
+        keep = lambda old, new: jax.tree.map(lambda o, n: jnp.where(sgd, o, n), old, new)  # noqa: E731
+        return out, ScaleBySWATSState(
+            count=count,
+            mu=new_mu,
+            nu=keep(state.nu, nu),
+            nu_max=keep(state.nu_max, nu_max) if amsgrad else None,
+            rate=keep(state.rate, rate),
+            sgd=sgd | switch,
+            sgd_rate=jnp.where(sgd, state.sgd_rate, new_rate),
+        )
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByMSVAGState(NamedTuple):
+    """Step count and the running averages of the gradient and of its square."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    mu: Any
+    nu: Any
+
+
+def scale_by_msvag(beta: jax.typing.ArrayLike = 0.9) -> optax.GradientTransformation:
+    r"""M-SVAG scaling: momentum damped entry by entry by its estimated relative variance.
+
+    .. math::
+       \tilde m_t = \frac{m_t}{1 - \beta^t},\quad \tilde v_t = \frac{v_t}{1 - \beta^t},\quad
+       \rho_t = \min\Bigl(\frac{(1 - \beta)(1 + \beta^t)}{(1 + \beta)(1 - \beta^t)},
+       0.9999\Bigr),
+
+       s_t = \frac{\tilde v_t - \tilde m_t^2}{1 - \rho_t},\qquad
+       u_t = \operatorname{clip}\Bigl(\frac{\tilde m_t^2}{\tilde m_t^2 + \rho_t s_t}, 0,
+       1\Bigr)\, \tilde m_t
+
+    with :math:`m_t, v_t` the averages (decay :math:`\beta`) of :math:`g_t` and
+    :math:`g_t^2`, and a factor 0 where it is 0/0. :math:`\rho_t` is the variance of the
+    average of :math:`t` noise draws relative to one; the 0.9999 cap (pytorch_optimizer's)
+    makes the first step plain SGD (the paper's formula is 0/0 there; optzoo sets the
+    factor to its exact value 1 there rather than divide a rounding error by 1e-4). Element-wise, so
+    every leaf shape is treated alike.
+
+    Args:
+      beta: decay :math:`\beta` of both averages, in ``[0, 1)``.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByMSVAGState`.
+
+    References:
+      Lukas Balles, Philipp Hennig. Dissecting Adam: The Sign, Magnitude and Variance of
+      Stochastic Gradients. 2017. https://arxiv.org/abs/1705.07774
+    """
+    check_decay("beta", beta)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByMSVAGState(jnp.zeros([], jnp.int32), zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        mu = _ema(updates, state.mu, beta)
+        nu = _ema(jax.tree.map(_square, updates), state.nu, beta)
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))
+        power = beta**t
+        rho = jnp.minimum((1 - beta) * (1 + power) / ((1 + beta) * (1 - power)), 0.9999)
+
+        def one(m, v):
+            m = m / (1 - power).astype(m.dtype)
+            v = v / (1 - power).astype(v.dtype)
+            r = rho.astype(m.dtype)
+            m2 = m * m
+            var = (v - m2) / (1 - r)
+            factor = jnp.clip(jnp.nan_to_num(m2 / (m2 + r * var), nan=0.0), 0.0, 1.0)
+            # Step 1: s is 0 exactly (v~ = m~^2 = g^2); its rounding, divided by 1 - 0.9999,
+            # would move the factor by ~1e4 ulp, so it is set to its exact value.
+            first = (m2 > 0).astype(m.dtype)
+            return jnp.where(count == 1, first, factor) * m
+
+        return jax.tree.map(one, mu, nu), ScaleByMSVAGState(count, mu, nu)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -48,3 +48,79 @@ def test_adai_matches_the_algorithm_box():
     )
     err = R.displacement_error(ours, theirs)
     R.check("adai", err, "NumPy transcription of the Adai algorithm box", kind="transcription")
+
+
+# Keskar & Socher. Improving Generalization Performance by Switching from Adam to SGD. 2017.
+# https://arxiv.org/abs/1712.07628, Algorithm 1 (SWATS), dot products over all parameters:
+# Adam phase: p = -lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(a) + eps); x += p;
+# if p.g != 0: gamma = p.p / (-p.g); lam = b2 lam + (1 - b2) gamma;
+# if t > 1 and |lam / (1 - b2^t) - gamma| < eps: SGD phase at Lambda = lam / (1 - b2^t).
+# SGD phase: v = b1 v + g; x -= (1 - b1) Lambda v.
+def _swats_step(lr, b1, b2, eps):
+    def step(x, g, s, t):
+        m, a, v, lam, phase, rate = s
+        if phase == "sgd":
+            v = {k: b1 * v[k] + g[k] for k in x}
+            x = {k: x[k] - (1 - b1) * rate * v[k] for k in x}
+            return x, (m, a, v, lam, phase, rate)
+        m = {k: b1 * m[k] + (1 - b1) * g[k] for k in x}
+        a = {k: b2 * a[k] + (1 - b2) * g[k] ** 2 for k in x}
+        f = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+        p = {k: -f * m[k] / (np.sqrt(a[k]) + eps) for k in x}
+        x = {k: x[k] + p[k] for k in x}
+        pg = sum(np.sum(p[k] * g[k]) for k in x)
+        if pg != 0:
+            gamma = sum(np.sum(p[k] ** 2) for k in x) / -pg
+            lam = b2 * lam + (1 - b2) * gamma
+            if t > 1 and abs(lam / (1 - b2**t) - gamma) < eps:
+                phase, rate = "sgd", lam / (1 - b2**t)
+        return x, (m, a, v, lam, phase, rate)
+
+    return step
+
+
+def test_swats_matches_algorithm_1():
+    lr, b1, b2, eps = 0.1, 0.9, 0.9, 1e-3
+    zeros = _zeros()
+    theirs = R.run_numpy(_swats_step(lr, b1, b2, eps), (zeros, zeros, zeros, 0.0, "adam", 0.0))
+    ours = R.run_optzoo(optzoo.create("swats", preset="authors", learning_rate=lr, b2=b2, eps=eps))
+    err = R.displacement_error(ours, theirs)
+    R.check("swats", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+def test_swats_transcription_switches():
+    step, zeros, switched = _swats_step(0.1, 0.9, 0.9, 1e-3), _zeros(), []
+    state = (zeros, zeros, zeros, 0.0, "adam", 0.0)
+    x = R.init_params()
+    for t in range(R.STEPS):
+        x, state = step(x, R.grad(x, t), state, t + 1)
+        switched.append(state[4] == "sgd")
+    assert 5 < switched.index(True) < R.STEPS - 5
+
+
+# Balles & Hennig. Dissecting Adam: The Sign, Magnitude and Variance of Stochastic Gradients.
+# 2017. https://arxiv.org/abs/1705.07774, the M-SVAG algorithm box:
+# m = b m + (1 - b) g; v = b v + (1 - b) g^2; m~ = m / (1 - b^t); v~ = v / (1 - b^t);
+# rho = (1 - b)(1 + b^t) / ((1 + b)(1 - b^t)); s = (v~ - m~^2) / (1 - rho);
+# x -= lr m~^2 / (m~^2 + rho s) m~. At t = 1 (rho = 1, s = 0/0) the step is lr g, as optzoo's
+# rho cap gives.
+def test_msvag_matches_the_algorithm_box():
+    lr, b = 0.05, 0.9
+
+    def step(x, g, s, t):
+        m, v = s
+        m = {k: b * m[k] + (1 - b) * g[k] for k in x}
+        v = {k: b * v[k] + (1 - b) * g[k] ** 2 for k in x}
+        if t == 1:
+            return {k: x[k] - lr * g[k] for k in x}, (m, v)
+        mt = {k: m[k] / (1 - b**t) for k in x}
+        vt = {k: v[k] / (1 - b**t) for k in x}
+        rho = (1 - b) * (1 + b**t) / ((1 + b) * (1 - b**t))
+        var = {k: (vt[k] - mt[k] ** 2) / (1 - rho) for k in x}
+        x = {k: x[k] - lr * mt[k] ** 2 / (mt[k] ** 2 + rho * var[k]) * mt[k] for k in x}
+        return x, (m, v)
+
+    theirs = R.run_numpy(step, (_zeros(), _zeros()))
+    ours = R.run_optzoo(optzoo.create("msvag", preset="authors", learning_rate=lr, beta=b))
+    err = R.displacement_error(ours, theirs)
+    R.check("msvag", err, "NumPy transcription of the M-SVAG algorithm box", kind="transcription")

@@ -10,7 +10,12 @@ import optzoo
 
 # The shared helpers sit next to this file (pytest runs with --import-mode=importlib).
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from _helpers import check_matches_pytorch_optimizer  # noqa: E402
+from _helpers import (  # noqa: E402
+    TORCH_STEPS,
+    check_matches_pytorch_optimizer,
+    make_problem,
+    trajectory,
+)
 
 # name -> (optzoo factory, kwargs, pytorch_optimizer class name, kwargs, problem kwargs)
 TORCH_CASES = {
@@ -36,9 +41,64 @@ TORCH_CASES = {
         dict(lr=0.05, betas=(0.1, 0.99), dampening=0.5, weight_decay=1e-2),
         {},
     ),
+    # pytorch_optimizer's per-tensor switch; eps and b2 chosen so that it switches to SGD
+    # within the 60 steps (test_swats_switches checks that it does).
+    "swats": (
+        optzoo.swats,
+        dict(
+            learning_rate=1e-2,
+            b2=0.9,
+            eps=1e-2,
+            eps_root=1e-15,
+            convention="pytorch_optimizer",
+            weight_decay=1e-2,
+        ),
+        "SWATS",
+        dict(lr=1e-2, betas=(0.9, 0.9), eps=1e-2, weight_decay=1e-2),
+        {},
+    ),
+    "swats_amsgrad": (
+        optzoo.swats,
+        dict(
+            learning_rate=1e-2,
+            b2=0.99,
+            eps=0.2,
+            eps_root=1e-15,
+            amsgrad=True,
+            convention="pytorch_optimizer",
+        ),
+        "SWATS",
+        dict(lr=1e-2, betas=(0.9, 0.99), eps=0.2, ams_bound=True),
+        {},
+    ),
+    # pytorch_optimizer's MSVAG has no weight decay.
+    "msvag": (
+        optzoo.msvag,
+        dict(learning_rate=0.05, beta=0.9),
+        "MSVAG",
+        dict(lr=0.05, beta=0.9),
+        {},
+    ),
+    "msvag_beta": (
+        optzoo.msvag,
+        dict(learning_rate=0.05, beta=0.5),
+        "MSVAG",
+        dict(lr=0.05, beta=0.5),
+        {},
+    ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(TORCH_CASES))
 def test_matches_pytorch_optimizer(name):
     check_matches_pytorch_optimizer(name, TORCH_CASES)
+
+
+@pytest.mark.parametrize("name", ["swats", "swats_amsgrad"])
+def test_swats_switches(name):
+    """The reference cases reach the SGD phase, so both phases are compared."""
+    ours, kwargs, *_ = TORCH_CASES[name]
+    params, loss = make_problem()
+    _, state = trajectory(ours(**kwargs), params, loss, TORCH_STEPS)
+    swats_state = [s for s in state if isinstance(s, optzoo.ScaleBySWATSState)][0]
+    assert bool(swats_state.sgd) and float(swats_state.sgd_rate) > 0
