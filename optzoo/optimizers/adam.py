@@ -1971,9 +1971,14 @@ def diffgrad(
 
 # --- Adam-family extensions (adai, swats, msvag, adatam, dualadam, amos, adamwsn, adamc) ---
 
-from optzoo.transforms.adam import scale_by_adai, scale_by_msvag, scale_by_swats  # noqa: E402
+from optzoo.transforms.adam import (  # noqa: E402
+    scale_by_adai,
+    scale_by_adatam,
+    scale_by_msvag,
+    scale_by_swats,
+)
 
-__all__ += ["adai", "swats", "msvag"]
+__all__ += ["adai", "swats", "msvag", "adatam"]
 
 XIE_2020_ADAI = Reference(
     "Zeke Xie, Xinrui Wang, Huishuai Zhang, Issei Sato, Masashi Sugiyama",
@@ -2181,3 +2186,75 @@ def msvag(
     """
     check_nonnegative("weight_decay", weight_decay)
     return with_decoupled_decay(scale_by_msvag(beta), learning_rate, weight_decay, mask)
+
+
+MALVIYA_2024_TAM = Reference(
+    "Pranshu Malviya, Goncalo Mordido, Aristide Baratin, Reza Babanezhad Harikandeh, "
+    "Gintare Karolina Dziugaite, Razvan Pascanu, Sarath Chandar",
+    "Torque-Aware Momentum",
+    2024,
+    "https://arxiv.org/abs/2412.18790",
+)
+
+
+@register(
+    "adatam",
+    family="adam",
+    reference=MALVIYA_2024_TAM,
+    state_per_param=3,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="the AdaTAM update rule (alignment-weighted momentum over an unbiased Adam "
+        "denominator)",
+        differences="same; the alignment is per entry of tensors normalised along their "
+        "first axis (pytorch_optimizer's form)",
+        no_package="the authors published no package",
+    ),
+)
+def adatam(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    decay_rate: float = 0.9,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = True,
+) -> optax.GradientTransformation:
+    r"""AdaTAM: Adam with torque-aware momentum (:func:`scale_by_adatam`).
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_adatam` (decoupled decay, pytorch_optimizer's default);
+    ``decouple=False`` adds :math:`\lambda x_t` to the gradient instead. A gradient that
+    points against the momentum enters it with weight near 0, one along it with weight
+    near 1, which damps oscillations. The momentum is a sum, not an average: its steady
+    size is :math:`1 / (1 - \beta_1)` times the gradient's.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: momentum and second-moment decays.
+      decay_rate: decay of the alignment average.
+      eps: added to the gradient weight and to the root.
+      weight_decay: decay coefficient :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay (default) or an L2 term in the gradient.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adatam(1e-3, decay_rate=0.9)
+
+    References:
+      Pranshu Malviya, Goncalo Mordido, Aristide Baratin, Reza Babanezhad Harikandeh,
+      Gintare Karolina Dziugaite, Razvan Pascanu, Sarath Chandar. Torque-Aware Momentum.
+      2024. https://arxiv.org/abs/2412.18790
+
+    The defaults are pytorch_optimizer's; ``optzoo.create("adatam", preset="authors")``
+    gives the same.
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_adatam(b1=b1, b2=b2, decay_rate=decay_rate, eps=eps)
+    wrap = with_decoupled_decay if decouple else with_coupled_decay
+    return wrap(direction, learning_rate, weight_decay, mask)

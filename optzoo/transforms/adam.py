@@ -26,6 +26,7 @@ from optzoo.core.validation import (
     check_nonnegative,
     check_positive,
     check_range,
+    check_unit_interval,
 )
 from optzoo.transforms._moments import (
     _canonical_dtype,
@@ -1617,7 +1618,7 @@ def scale_by_diffgrad(
 # --- Adam-family extensions (adai, swats, msvag, adatam, dualadam, amos, adamwsn, adamc) ---
 
 __all__ += ["scale_by_adai", "ScaleByAdaiState", "scale_by_swats", "ScaleBySWATSState"]
-__all__ += ["scale_by_msvag", "ScaleByMSVAGState"]
+__all__ += ["scale_by_msvag", "ScaleByMSVAGState", "scale_by_adatam", "ScaleByAdaTAMState"]
 
 
 def _global_mean(tree: Any) -> jax.Array:
@@ -1926,5 +1927,80 @@ def scale_by_msvag(beta: jax.typing.ArrayLike = 0.9) -> optax.GradientTransforma
             return jnp.where(count == 1, first, factor) * m
 
         return jax.tree.map(one, mu, nu), ScaleByMSVAGState(count, mu, nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def _normalize_first_axis(x: jax.Array) -> jax.Array:
+    """``x`` divided by its 2-norm along the first axis (``torch.nn.functional.normalize``'s
+    ``dim=0``, norms floored at 1e-12); a scalar by its absolute value."""
+    if x.ndim == 0:
+        return x / jnp.maximum(jnp.abs(x), 1e-12)
+    norm = jnp.sqrt(jnp.sum(_square(x), axis=0, keepdims=True))
+    return x / jnp.maximum(norm, 1e-12)
+
+
+class ScaleByAdaTAMState(NamedTuple):
+    """The smoothed alignment ``s``, the (undamped) momentum and the second moment."""
+
+    s: Any
+    mu: Any
+    nu: Any
+
+
+def scale_by_adatam(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    decay_rate: jax.typing.ArrayLike = 0.9,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""AdaTAM scaling: Adam whose momentum takes less of a gradient that turns against it.
+
+    .. math::
+       c_t = \frac{m_{t-1}}{\|m_{t-1}\|} \odot \frac{g_t}{\|g_t\|},\quad
+       s_t = \gamma s_{t-1} + (1 - \gamma) c_t,\quad
+       m_t = \beta_1 m_{t-1} + \Bigl(\frac{1 + s_t}{2} + \epsilon\Bigr) g_t,
+
+       v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2,\qquad
+       u_t = \frac{m_t}{\sqrt{v_t} + \epsilon}
+
+    without bias correction. The norms run along each leaf's first axis (pytorch_optimizer's
+    ``normalize(dim=0)``): a vector by its norm, a matrix column by column, a rank >= 3
+    leaf fibre by fibre along axis 0, a scalar by its absolute value; :math:`c_t` is the
+    per-entry contribution to the cosine of the angle ("torque") between momentum and
+    gradient.
+
+    Args:
+      b1: momentum decay :math:`\beta_1`.
+      b2: second-moment decay :math:`\beta_2`.
+      decay_rate: decay :math:`\gamma` of the alignment average.
+      eps: added to the gradient weight and to :math:`\sqrt{v_t}`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdaTAMState`.
+
+    References:
+      Pranshu Malviya, Goncalo Mordido, Aristide Baratin, Reza Babanezhad Harikandeh,
+      Gintare Karolina Dziugaite, Razvan Pascanu, Sarath Chandar. Torque-Aware Momentum.
+      2024. https://arxiv.org/abs/2412.18790
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_unit_interval("decay_rate", decay_rate)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByAdaTAMState(zeros, zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        corr = jax.tree.map(
+            lambda m, g: _normalize_first_axis(m) * _normalize_first_axis(g), state.mu, updates
+        )
+        s = _ema(corr, state.s, decay_rate)
+        mu = jax.tree.map(lambda m, s_, g: b1 * m + ((1 + s_) / 2 + eps) * g, state.mu, s, updates)
+        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
+        out = jax.tree.map(lambda m, v: m / (jnp.sqrt(v) + eps), mu, nu)
+        return out, ScaleByAdaTAMState(s, mu, nu)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -124,3 +124,29 @@ def test_msvag_matches_the_algorithm_box():
     ours = R.run_optzoo(optzoo.create("msvag", preset="authors", learning_rate=lr, beta=b))
     err = R.displacement_error(ours, theirs)
     R.check("msvag", err, "NumPy transcription of the M-SVAG algorithm box", kind="transcription")
+
+
+# Malviya et al. Torque-Aware Momentum. 2024. https://arxiv.org/abs/2412.18790, AdaTAM:
+# c = normalize(m) * normalize(g) (each along axis 0); s = gamma s + (1 - gamma) c;
+# m = b1 m + ((1 + s) / 2 + eps) g; v = b2 v + (1 - b2) g^2; x -= lr m / (sqrt(v) + eps);
+# decoupled decay x -= lr wd x first.
+def test_adatam_matches_the_update_rule():
+    lr, b1, b2, gamma, eps = 1e-2, 0.9, 0.999, 0.9, 1e-8
+
+    def unit(a):
+        return a / np.maximum(np.sqrt(np.sum(a**2, axis=0, keepdims=True)), 1e-12)
+
+    def step(x, g, s, t):
+        sm, m, v = s
+        x = {k: x[k] * (1 - lr * WD) for k in x}
+        sm = {k: gamma * sm[k] + (1 - gamma) * unit(m[k]) * unit(g[k]) for k in x}
+        m = {k: b1 * m[k] + ((1 + sm[k]) / 2 + eps) * g[k] for k in x}
+        v = {k: b2 * v[k] + (1 - b2) * g[k] ** 2 for k in x}
+        return {k: x[k] - lr * m[k] / (np.sqrt(v[k]) + eps) for k in x}, (sm, m, v)
+
+    theirs = R.run_numpy(step, (_zeros(), _zeros(), _zeros()))
+    ours = R.run_optzoo(
+        optzoo.create("adatam", preset="authors", learning_rate=lr, weight_decay=WD)
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("adatam", err, "NumPy transcription of the AdaTAM update rule", kind="transcription")

@@ -86,6 +86,21 @@ TORCH_CASES = {
         dict(lr=0.05, beta=0.5),
         {},
     ),
+    # Decoupled decay on both sides (pytorch_optimizer's default weight_decouple=True).
+    "adatam": (
+        optzoo.adatam,
+        dict(learning_rate=1e-2, b1=0.9, b2=0.99, decay_rate=0.8, weight_decay=1e-2),
+        "AdaTAM",
+        dict(lr=1e-2, betas=(0.9, 0.99), decay_rate=0.8, weight_decay=1e-2),
+        {},
+    ),
+    "adatam_coupled": (
+        optzoo.adatam,
+        dict(learning_rate=1e-2, weight_decay=1e-2, decouple=False),
+        "AdaTAM",
+        dict(lr=1e-2, weight_decay=1e-2, weight_decouple=False),
+        {},
+    ),
 }
 
 
