@@ -1974,11 +1974,12 @@ def diffgrad(
 from optzoo.transforms.adam import (  # noqa: E402
     scale_by_adai,
     scale_by_adatam,
+    scale_by_dualadam,
     scale_by_msvag,
     scale_by_swats,
 )
 
-__all__ += ["adai", "swats", "msvag", "adatam"]
+__all__ += ["adai", "swats", "msvag", "adatam", "dualadam"]
 
 XIE_2020_ADAI = Reference(
     "Zeke Xie, Xinrui Wang, Huishuai Zhang, Issei Sato, Masashi Sugiyama",
@@ -2256,5 +2257,75 @@ def adatam(
     """
     check_nonnegative("weight_decay", weight_decay)
     direction = scale_by_adatam(b1=b1, b2=b2, decay_rate=decay_rate, eps=eps)
+    wrap = with_decoupled_decay if decouple else with_coupled_decay
+    return wrap(direction, learning_rate, weight_decay, mask)
+
+
+SHI_2026_DUALADAM = Reference(
+    "Tao Shi, Liangming Chen, Long Jin, Mengchu Zhou",
+    "Combining Adam and its Inverse Counterpart to Enhance Generalization of Deep Learning "
+    "Optimizers",
+    2026,
+    "https://arxiv.org/abs/2603.07122",
+)
+
+
+@register(
+    "dualadam",
+    family="adam",
+    reference=SHI_2026_DUALADAM,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="the DualAdam update rule (Adam blended with InvAdam, the blend weight "
+        "decaying linearly)",
+        differences="same",
+        no_package="the authors published source files (LongJin-lab/DualAdam), no package",
+    ),
+)
+def dualadam(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    switch_rate: float = 1e-2,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = False,
+) -> optax.GradientTransformation:
+    r"""DualAdam: inverse Adam (:math:`\hat m \sqrt{\hat v}`) handing over to Adam.
+
+    :math:`x_{t+1} = x_t - \eta\, u_t` with :math:`u_t` from :func:`optzoo.scale_by_dualadam`
+    on :math:`g_t + \lambda x_t` (an L2 term, pytorch_optimizer's default);
+    ``decouple=True`` gives :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)`. Early steps
+    grow where the gradient varies much (escaping sharp minima); after about
+    ``1 / switch_rate`` steps the update is Adam's.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      switch_rate: per-step decrease of the inverse step's weight (from 1).
+      eps: added to the root.
+      weight_decay: decay coefficient :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay instead of an L2 term in the gradient.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.dualadam(1e-3, switch_rate=1e-2)
+
+    References:
+      Tao Shi, Liangming Chen, Long Jin, Mengchu Zhou. Combining Adam and its Inverse
+      Counterpart to Enhance Generalization of Deep Learning Optimizers. 2026.
+      https://arxiv.org/abs/2603.07122
+
+    The defaults are pytorch_optimizer's; ``optzoo.create("dualadam", preset="authors")``
+    gives the same.
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_dualadam(b1=b1, b2=b2, switch_rate=switch_rate, eps=eps)
     wrap = with_decoupled_decay if decouple else with_coupled_decay
     return wrap(direction, learning_rate, weight_decay, mask)

@@ -27,6 +27,7 @@ from optzoo.core.validation import (
     check_positive,
     check_range,
     check_unit_interval,
+    concrete_value,
 )
 from optzoo.transforms._moments import (
     _canonical_dtype,
@@ -1619,6 +1620,7 @@ def scale_by_diffgrad(
 
 __all__ += ["scale_by_adai", "ScaleByAdaiState", "scale_by_swats", "ScaleBySWATSState"]
 __all__ += ["scale_by_msvag", "ScaleByMSVAGState", "scale_by_adatam", "ScaleByAdaTAMState"]
+__all__ += ["scale_by_dualadam"]
 
 
 def _global_mean(tree: Any) -> jax.Array:
@@ -2002,5 +2004,86 @@ def scale_by_adatam(
         nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
         out = jax.tree.map(lambda m, v: m / (jnp.sqrt(v) + eps), mu, nu)
         return out, ScaleByAdaTAMState(s, mu, nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def _last_inverse_step(rate: Any) -> int | None:
+    """The last step ``t`` with ``max(0, 1 - t * rate) >= rate`` in float64 arithmetic, for a
+    concrete rate (``None`` for a traced one). Decided once on the host: XLA may fuse
+    ``1 - t * rate`` into an FMA, which moves the switch by a step where ``t * rate`` lands
+    on ``1 - rate`` (``t = 99`` at the default rate 0.01)."""
+    r = concrete_value(rate)
+    if r is None:
+        return None
+    if r <= 0:
+        return int(np.iinfo(np.int32).max)
+    t = int(1 / r) + 2
+    while t > 0 and not max(0.0, 1.0 - t * r) >= r:
+        t -= 1
+    return t
+
+
+def scale_by_dualadam(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    switch_rate: jax.typing.ArrayLike = 1e-2,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""DualAdam scaling: a blend of Adam's step and its inverse that decays to Adam.
+
+    .. math::
+       d_t = \sqrt{\hat v_t} + \epsilon,\qquad \alpha_t = \max(0, 1 - \xi t),\qquad
+       u_t = \hat m_t \Bigl(\frac{1 - \alpha_t}{d_t} + \alpha_t d_t\Bigr)
+       \ \text{while}\ \alpha_t \ge \xi,\ \text{then}\ u_t = \frac{\hat m_t}{d_t}
+
+    with :math:`\hat m_t, \hat v_t` Adam's bias-corrected moments and :math:`\xi` the
+    switch rate. The inverse step :math:`\hat m_t d_t` (InvAdam) is large where the
+    gradient varies much, which pushes the iterate out of sharp minima early on; after
+    about :math:`1 / \xi` steps the update is Adam's. Element-wise: every leaf shape alike.
+
+    Args:
+      b1, b2: Adam's moment decays.
+      switch_rate: :math:`\xi` in ``[0, 1]``, the per-step decrease of :math:`\alpha_t`.
+      eps: added to :math:`\sqrt{\hat v_t}`.
+
+    Returns:
+      A ``GradientTransformation`` with state ``optax.ScaleByAdamState``.
+
+    References:
+      Tao Shi, Liangming Chen, Long Jin, Mengchu Zhou. Combining Adam and its Inverse
+      Counterpart to Enhance Generalization of Deep Learning Optimizers. 2026.
+      https://arxiv.org/abs/2603.07122
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_unit_interval("switch_rate", switch_rate)
+    check_nonnegative("eps", eps)
+    last_inverse = _last_inverse_step(switch_rate)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByAdamState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
+        count = optax.safe_increment(state.count)
+        mu_hat, nu_hat = _debias(mu, b1, count), _debias(nu, b2, count)
+        t = count.astype(jnp.result_type(float))
+        alpha = jnp.maximum(0.0, 1.0 - t * switch_rate)
+        if last_inverse is None:  # a traced rate (inject_hyperparams)
+            inverse = alpha >= switch_rate
+        else:
+            inverse = count <= last_inverse
+
+        def one(m, v):
+            d = jnp.sqrt(v) + eps
+            a = alpha.astype(m.dtype)
+            blend = jnp.where(inverse, (1 - a) / d + a * d, 1 / d)
+            return m * blend
+
+        out = jax.tree.map(one, mu_hat, nu_hat)
+        return out, ScaleByAdamState(count=count, mu=mu, nu=nu)
 
     return optax.GradientTransformation(init_fn, update_fn)

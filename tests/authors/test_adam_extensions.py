@@ -150,3 +150,32 @@ def test_adatam_matches_the_update_rule():
     )
     err = R.displacement_error(ours, theirs)
     R.check("adatam", err, "NumPy transcription of the AdaTAM update rule", kind="transcription")
+
+
+# Shi, Chen, Jin, Zhou. Combining Adam and its Inverse Counterpart to Enhance Generalization of
+# Deep Learning Optimizers. 2026. https://arxiv.org/abs/2603.07122, DualAdam:
+# Adam's m_hat, v_hat; d = sqrt(v_hat) + eps; a = max(0, 1 - xi t);
+# x -= lr m_hat ((1 - a) / d + a d) while a >= xi, then x -= lr m_hat / d.
+def test_dualadam_matches_the_update_rule():
+    lr, b1, b2, xi, eps = 1e-2, 0.9, 0.999, 0.02, 1e-8
+
+    def step(x, g, s, t):
+        m, v = s
+        g = {k: g[k] + WD * x[k] for k in x}
+        m = {k: b1 * m[k] + (1 - b1) * g[k] for k in x}
+        v = {k: b2 * v[k] + (1 - b2) * g[k] ** 2 for k in x}
+        d = {k: np.sqrt(v[k] / (1 - b2**t)) + eps for k in x}
+        a = max(0.0, 1 - xi * t)
+        w = {k: (1 - a) / d[k] + a * d[k] if a >= xi else 1 / d[k] for k in x}
+        return {k: x[k] - lr * m[k] / (1 - b1**t) * w[k] for k in x}, (m, v)
+
+    theirs = R.run_numpy(step, (_zeros(), _zeros()))
+    ours = R.run_optzoo(
+        optzoo.create(
+            "dualadam", preset="authors", learning_rate=lr, switch_rate=xi, weight_decay=WD
+        )
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check(
+        "dualadam", err, "NumPy transcription of the DualAdam update rule", kind="transcription"
+    )

@@ -101,6 +101,22 @@ TORCH_CASES = {
         dict(lr=1e-2, weight_decay=1e-2, weight_decouple=False),
         {},
     ),
+    # switch_rate 0.05: the inverse step's weight reaches 0 within the 60 steps, so both
+    # regimes are compared. Coupled L2 decay (pytorch_optimizer's default).
+    "dualadam": (
+        optzoo.dualadam,
+        dict(learning_rate=1e-2, b1=0.9, b2=0.99, switch_rate=0.05, weight_decay=1e-2),
+        "DualAdam",
+        dict(lr=1e-2, betas=(0.9, 0.99), switch_rate=0.05, weight_decay=1e-2),
+        {},
+    ),
+    "dualadam_decoupled": (
+        optzoo.dualadam,
+        dict(learning_rate=1e-2, switch_rate=0.03, weight_decay=1e-2, decouple=True),
+        "DualAdam",
+        dict(lr=1e-2, switch_rate=0.03, weight_decay=1e-2, weight_decouple=True),
+        {},
+    ),
 }
 
 
