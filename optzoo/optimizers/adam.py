@@ -15,7 +15,12 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_decay, check_finite, check_nonnegative
+from optzoo.core.validation import (
+    check_decay,
+    check_finite,
+    check_nonnegative,
+    check_range,
+)
 from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import (
@@ -1974,12 +1979,13 @@ def diffgrad(
 from optzoo.transforms.adam import (  # noqa: E402
     scale_by_adai,
     scale_by_adatam,
+    scale_by_amos,
     scale_by_dualadam,
     scale_by_msvag,
     scale_by_swats,
 )
 
-__all__ += ["adai", "swats", "msvag", "adatam", "dualadam"]
+__all__ += ["adai", "swats", "msvag", "adatam", "dualadam", "amos"]
 
 XIE_2020_ADAI = Reference(
     "Zeke Xie, Xinrui Wang, Huishuai Zhang, Issei Sato, Masashi Sugiyama",
@@ -2329,3 +2335,78 @@ def dualadam(
     direction = scale_by_dualadam(b1=b1, b2=b2, switch_rate=switch_rate, eps=eps)
     wrap = with_decoupled_decay if decouple else with_coupled_decay
     return wrap(direction, learning_rate, weight_decay, mask)
+
+
+TIAN_PARIKH_2022_AMOS = Reference(
+    "Ran Tian, Ankur P. Parikh",
+    "Amos: An Adam-style Optimizer with Adaptive Weight Decay towards Model-Oriented Scale",
+    2022,
+    "https://arxiv.org/abs/2210.11693",
+)
+
+
+@register(
+    "amos",
+    family="adam",
+    reference=TIAN_PARIKH_2022_AMOS,
+    state_per_param=0,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="the authors' scale_by_amos (google-research/jestimator, jestimator 0.3.3)",
+        differences="eps is added to v (the authors floor v at 2^-125); one scalar v per leaf "
+        "(the authors' shape_fn returning ()); eta from the shape (the authors: eta_fn given "
+        "by the user); create() lr 1e-2 (the authors' code has no default)",
+        no_package="jestimator 0.3.3, the authors' package, fails to import with current JAX "
+        "(jax.experimental.pjit.PartitionSpec is gone); the test transcribes its "
+        "scale_by_amos",
+    ),
+)
+def amos(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: float = 0.999,
+    momentum: float | None = None,
+    eta: float | Callable[[tuple[int, ...]], float] | None = None,
+    extra_l2: float = 0.0,
+    c_coef: float = 0.25,
+    d_coef: float = 0.25,
+    eps: float = 1e-18,
+) -> optax.GradientTransformation:
+    r"""Amos: Adam-style steps with an adaptive decay towards each leaf's target scale.
+
+    :math:`x_{t+1} = x_t - u_t` with :math:`u_t` from :func:`optzoo.scale_by_amos` (the
+    learning rate is inside: it also sets the decay), averaged by an EMA of decay
+    ``momentum`` (no debiasing) unless ``momentum`` is ``None``. The decay :math:`\gamma_t` grows
+    with the accumulated decay :math:`b` and the effective step shrinks as :math:`b` grows,
+    which acts as a built-in learning-rate decay.
+
+    Args:
+      learning_rate: :math:`\xi`, a scalar or a schedule.
+      beta: decay of the mean square gradient.
+      momentum: EMA decay of the steps in ``[0, 1)``; ``None`` (default) for none, as the
+        authors' ``amos`` (pytorch_optimizer's ``momentum=0``).
+      eta: the target scale per leaf: a float, a function of the shape, or ``None`` for
+        pytorch_optimizer's rule (see :func:`optzoo.scale_by_amos`).
+      extra_l2: extra L2 coefficient.
+      c_coef, d_coef: the decay factors' coefficients.
+      eps: added to the mean square gradient.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.amos(1e-2, beta=0.99)
+
+    References:
+      Ran Tian, Ankur P. Parikh. Amos: An Adam-style Optimizer with Adaptive Weight Decay
+      towards Model-Oriented Scale. 2022. https://arxiv.org/abs/2210.11693
+
+    The defaults are pytorch_optimizer's; ``create`` uses lr 1e-2 (the authors' code has no
+    default learning rate; ``optzoo.create("amos", preset="authors")`` is the same).
+    """
+    if momentum is not None:
+        check_range("momentum", momentum, 0.0, 1.0, high_open=True)
+    parts = [scale_by_amos(learning_rate, beta, eta, extra_l2, c_coef, d_coef, eps)]
+    if momentum is not None:
+        parts.append(optax.ema(momentum, debias=False))
+    return optax.chain(*parts, scale(-1.0))

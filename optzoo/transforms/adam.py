@@ -1620,7 +1620,7 @@ def scale_by_diffgrad(
 
 __all__ += ["scale_by_adai", "ScaleByAdaiState", "scale_by_swats", "ScaleBySWATSState"]
 __all__ += ["scale_by_msvag", "ScaleByMSVAGState", "scale_by_adatam", "ScaleByAdaTAMState"]
-__all__ += ["scale_by_dualadam"]
+__all__ += ["scale_by_dualadam", "scale_by_amos", "ScaleByAmosState"]
 
 
 def _global_mean(tree: Any) -> jax.Array:
@@ -2085,5 +2085,113 @@ def scale_by_dualadam(
 
         out = jax.tree.map(one, mu_hat, nu_hat)
         return out, ScaleByAdamState(count=count, mu=mu, nu=nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def _amos_eta(shape: tuple[int, ...]) -> float:
+    """pytorch_optimizer's target scale: 0.5 for scalars and vectors, sqrt(2 / shape[1]) for a
+    matrix, sqrt(1 / shape[1]) above (shape[1] is PyTorch's fan-in)."""
+    if len(shape) <= 1:
+        return 0.5
+    return float(np.sqrt((2.0 if len(shape) == 2 else 1.0) / shape[1]))
+
+
+class ScaleByAmosState(NamedTuple):
+    """Step count and, per leaf, the scalar running mean square ``v`` of the gradient and the
+    accumulated decay ``b``."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    v: Any
+    b: Any
+
+
+def scale_by_amos(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: jax.typing.ArrayLike = 0.999,
+    eta: float | Callable[[tuple[int, ...]], float] | None = None,
+    extra_l2: jax.typing.ArrayLike = 0.0,
+    c_coef: jax.typing.ArrayLike = 0.25,
+    d_coef: jax.typing.ArrayLike = 0.25,
+    eps: jax.typing.ArrayLike = 1e-18,
+) -> optax.GradientTransformation:
+    r"""Amos scaling: Adam-style steps sized to each leaf's target scale, with an adaptive
+    weight decay towards it and learning-rate decay (the step, learning rate included).
+
+    Per leaf, with :math:`\xi` the learning rate, :math:`\eta` the leaf's target scale and
+    :math:`\tilde\eta = \xi \eta`:
+
+    .. math::
+       v_t = \beta v_{t-1} + (1 - \beta) \overline{g_t^2},\quad
+       r_t = \frac{1 - \beta^t}{v_t + \epsilon},\quad
+       \gamma_t = \frac{\xi^2 r_t \overline{g_t^2}}{\sqrt{1 + c\sqrt{\xi}\, b_{t-1}}},
+
+       u_t = \frac{\tilde\eta \sqrt{r_t}\, g_t + (\gamma_t / 2 + \lambda_2) x_t}
+       {1 + d \sqrt{\tilde\eta}\, b_{t-1}},\qquad b_t = b_{t-1} + \gamma_t (1 + b_{t-1})
+
+    and :math:`x_{t+1} = x_t - u_t`. :math:`\overline{g^2}` is the mean over the whole leaf
+    (scalar ``v`` and ``b`` per leaf: no state grows with the parameters).
+
+    Args:
+      learning_rate: :math:`\xi`, a scalar or a schedule (the paper: about
+        :math:`1/\sqrt{N}` for :math:`N` independent batches).
+      beta: decay of :math:`v` (the paper: :math:`1 - \beta` about the learning rate).
+      eta: the target scale of a leaf's entries: a float for all, a function of the leaf's
+        shape, or ``None`` for pytorch_optimizer's rule (0.5 for scalars and vectors,
+        :math:`\sqrt{2/n}` for a matrix and :math:`\sqrt{1/n}` above, :math:`n` =
+        ``shape[1]``, PyTorch's fan-in; pass a function for JAX's (in, out) layout).
+      extra_l2: extra L2 coefficient :math:`\lambda_2`.
+      c_coef, d_coef: :math:`c` and :math:`d`, the decay factors' coefficients.
+      eps: added to :math:`v_t`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAmosState`.
+
+    References:
+      Ran Tian, Ankur P. Parikh. Amos: An Adam-style Optimizer with Adaptive Weight Decay
+      towards Model-Oriented Scale. 2022. https://arxiv.org/abs/2210.11693
+    """
+    check_range("learning_rate", learning_rate)
+    check_decay("beta", beta)
+    for name, value in (("extra_l2", extra_l2), ("c_coef", c_coef), ("d_coef", d_coef)):
+        check_nonnegative(name, value)
+    check_nonnegative("eps", eps)
+    if eta is None:
+        eta_of: Callable[[tuple[int, ...]], float] = _amos_eta
+    elif callable(eta):
+        eta_of = eta
+    else:
+        check_positive("eta", eta)
+        eta_of = lambda shape: eta  # type: ignore[assignment,return-value]  # noqa: E731
+
+    def init_fn(params):
+        scalar = lambda x: jnp.zeros([], x.dtype)  # noqa: E731
+        return ScaleByAmosState(
+            jnp.zeros([], jnp.int32), jax.tree.map(scalar, params), jax.tree.map(scalar, params)
+        )
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_amos needs the parameters (its decay acts on them)")
+        xi = _value(learning_rate, state.count)
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))
+        correction = 1 - beta**t
+
+        def one(g, x, v, b):
+            dt = g.dtype
+            g2 = jnp.mean(_square(g))
+            v = beta * v + (1 - beta) * g2
+            r = correction.astype(dt) / (v + eps)
+            xi_ = jnp.asarray(xi, dt)
+            gamma = jax.lax.rsqrt(1 + c_coef * jnp.sqrt(xi_) * b) * xi_**2 * r * g2
+            init_lr = xi_ * eta_of(tuple(x.shape))
+            factor_d = 1 / (1 + d_coef * jnp.sqrt(init_lr) * b)
+            u = factor_d * ((gamma / 2 + extra_l2) * x + init_lr * jnp.sqrt(r) * g)
+            return u.astype(dt), v, b + gamma * (1 + b)
+
+        out = jax.tree.map(one, updates, params, state.v, state.b)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleByAmosState(count, pick(1), pick(2))
 
     return optax.GradientTransformation(init_fn, update_fn)

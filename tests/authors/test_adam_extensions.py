@@ -179,3 +179,54 @@ def test_dualadam_matches_the_update_rule():
     R.check(
         "dualadam", err, "NumPy transcription of the DualAdam update rule", kind="transcription"
     )
+
+
+# Tian & Parikh. Amos: An Adam-style Optimizer with Adaptive Weight Decay towards
+# Model-Oriented Scale. 2022. https://arxiv.org/abs/2210.11693. The authors' package
+# (jestimator 0.3.3) fails to import with current JAX; this transcribes its scale_by_amos with
+# shape_fn -> () (one v and b per leaf) and amos's momentum (optax.ema, no debiasing):
+# v = beta v + (1 - beta) mean(g^2); r = (1 - beta^t) / max(v, eps);
+# gamma = xi^2 r mean(g^2) / sqrt(1 + c sqrt(xi) b); lr_0 = xi eta;
+# u = ((-gamma / 2 - l2) x - lr_0 sqrt(r) g) / (1 + d sqrt(lr_0) b); b += gamma (1 + b);
+# s = mom s + (1 - mom) u; x += s.
+def test_amos_matches_the_authors_scale_by_amos():
+    xi, beta, mom, l2, c, d, eps = 0.05, 0.99, 0.9, 1e-3, 0.25, 0.25, 2.0**-125
+    eta = {"vector": 0.5, "matrix": 0.3, "tensor": 0.2}
+
+    def step(x, g, s, t):
+        v, b, avg = s
+        v = {k: beta * v[k] + (1 - beta) * np.mean(g[k] ** 2) for k in x}
+        u, new_b = {}, {}
+        for k in x:
+            r = (1 - beta**t) / max(v[k], eps)
+            g2 = np.mean(g[k] ** 2)
+            gamma = xi**2 * r * g2 / np.sqrt(1 + c * np.sqrt(xi) * b[k])
+            lr0 = xi * eta[k]
+            u[k] = ((-gamma / 2 - l2) * x[k] - lr0 * np.sqrt(r) * g[k]) / (
+                1 + d * np.sqrt(lr0) * b[k]
+            )
+            new_b[k] = b[k] + gamma * (1 + b[k])
+        avg = {k: mom * avg[k] + (1 - mom) * u[k] for k in x}
+        return {k: x[k] + avg[k] for k in x}, (v, new_b, avg)
+
+    scalars = {k: 0.0 for k in R.SHAPES}
+    theirs = R.run_numpy(step, (dict(scalars), dict(scalars), _zeros()))
+    by_rank = {1: 0.5, 2: 0.3, 3: 0.2}
+    ours = R.run_optzoo(
+        optzoo.create(
+            "amos",
+            preset="authors",
+            learning_rate=xi,
+            beta=beta,
+            momentum=mom,
+            extra_l2=l2,
+            eta=lambda shape: by_rank[len(shape)],
+        )
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check(
+        "amos",
+        err,
+        "NumPy transcription of jestimator 0.3.3 scale_by_amos",
+        kind="transcription",
+    )

@@ -117,6 +117,22 @@ TORCH_CASES = {
         dict(lr=1e-2, switch_rate=0.03, weight_decay=1e-2, weight_decouple=True),
         {},
     ),
+    # extra_l2 = 0: pytorch_optimizer 4.1.0 writes the extra term as (gamma - l2) / 2, the
+    # authors as gamma / 2 + l2.
+    "amos": (
+        optzoo.amos,
+        dict(learning_rate=0.05, beta=0.99),
+        "Amos",
+        dict(lr=0.05, beta=0.99),
+        {},
+    ),
+    "amos_momentum": (
+        optzoo.amos,
+        dict(learning_rate=0.05, beta=0.9, momentum=0.9, c_coef=0.5, d_coef=0.1),
+        "Amos",
+        dict(lr=0.05, beta=0.9, momentum=0.9, c_coef=0.5, d_coef=0.1),
+        {},
+    ),
 }
 
 
