@@ -1978,6 +1978,7 @@ def diffgrad(
 
 from optzoo.transforms.adam import (  # noqa: E402
     scale_by_adai,
+    scale_by_adamwsn,
     scale_by_adatam,
     scale_by_amos,
     scale_by_dualadam,
@@ -1985,7 +1986,7 @@ from optzoo.transforms.adam import (  # noqa: E402
     scale_by_swats,
 )
 
-__all__ += ["adai", "swats", "msvag", "adatam", "dualadam", "amos"]
+__all__ += ["adai", "swats", "msvag", "adatam", "dualadam", "amos", "adamwsn"]
 
 XIE_2020_ADAI = Reference(
     "Zeke Xie, Xinrui Wang, Huishuai Zhang, Issei Sato, Masashi Sugiyama",
@@ -2410,3 +2411,110 @@ def amos(
     if momentum is not None:
         parts.append(optax.ema(momentum, debias=False))
     return optax.chain(*parts, scale(-1.0))
+
+
+NGUYEN_2024_SUBSET_NORM = Reference(
+    "Thien Hang Nguyen, Huy Le Nguyen",
+    "Subset-Norm and Subspace-Momentum: Faster Memory-Efficient Adaptive Optimization with "
+    "Convergence Guarantees",
+    2024,
+    "https://arxiv.org/abs/2411.07120",
+)
+
+
+def _decay_after_step(
+    learning_rate: optax.ScalarOrSchedule, weight_decay: float, mask: Any | None
+) -> optax.GradientTransformation:
+    """``u -> (1 - eta_t lambda) u + lambda x``: followed by the learning rate,
+    ``x - eta_t u`` becomes ``(x - eta_t u)(1 - eta_t lambda)``, the decay of the updated
+    weights (pytorch_optimizer's AdamWSN)."""
+
+    def init_fn(params):
+        del params
+        return optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("adamwsn's decay_updated_weights needs params")
+        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
+
+        def one(u, x):
+            lam = jnp.asarray(weight_decay, u.dtype)
+            return ((1 - jnp.asarray(lr, u.dtype) * lam) * u + lam * x).astype(u.dtype)
+
+        out = jax.tree.map(one, updates, params)
+        return out, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
+
+    tx = optax.GradientTransformation(init_fn, update_fn)
+    return tx if mask is None else optax.masked(tx, mask)
+
+
+@register(
+    "adamwsn",
+    family="adam",
+    reference=NGUYEN_2024_SUBSET_NORM,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="the AdamW update with the subset-norm second moment (paper, AdamW-SN)",
+        differences="subsets on leaves of rank >= 2 by default (pytorch_optimizer: the "
+        "parameter groups marked sn); pytorch_optimizer decays the updated weights "
+        "(decay_updated_weights=True), optzoo before the step, as AdamW",
+        no_package="the authors published source files (timmytonga/sn-sm), no package",
+    ),
+)
+def adamwsn(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    subset_size: int = -1,
+    subset_norm: bool | Callable[[jax.Array], bool] | None = None,
+    mask: Any = None,
+    decay_updated_weights: bool = False,
+) -> optax.GradientTransformation:
+    r"""AdamWSN: AdamW whose second moment is kept per subset of entries (subset-norm).
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_adamwsn`; ``decay_updated_weights=True`` gives
+    :math:`x_{t+1} = (x_t - \eta u_t)(1 - \eta \lambda)` (pytorch_optimizer's order).
+    On a :math:`n \times n` matrix the second moment shrinks from :math:`n^2` to :math:`n`
+    numbers (subsets of :math:`\sqrt{n^2}` entries by default).
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      eps: added to the root.
+      weight_decay: decoupled decay :math:`\lambda`.
+      subset_size: entries per subset (positive), or ``-j`` for :math:`\sqrt{\text{size}}/j`.
+      subset_norm: which leaves use subsets (``None``: rank >= 2; ``True``: all; a function
+        of the leaf).
+      mask: which leaves decay, as in optax.
+      decay_updated_weights: decay after the step (pytorch_optimizer) instead of before.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adamwsn(1e-3, weight_decay=1e-2)
+
+    References:
+      Thien Hang Nguyen, Huy Le Nguyen. Subset-Norm and Subspace-Momentum: Faster
+      Memory-Efficient Adaptive Optimization with Convergence Guarantees. 2024.
+      https://arxiv.org/abs/2411.07120
+
+    The defaults are pytorch_optimizer's but the decay order (``decay_updated_weights=True``
+    gives its order); ``optzoo.create("adamwsn", preset="authors")`` is the same as the
+    defaults.
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_adamwsn(b1, b2, eps, subset_size, subset_norm)
+    if decay_updated_weights:
+        return optax.chain(
+            direction,
+            _decay_after_step(learning_rate, weight_decay, mask),
+            scale_by_learning_rate(learning_rate),
+        )
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)

@@ -1621,6 +1621,7 @@ def scale_by_diffgrad(
 __all__ += ["scale_by_adai", "ScaleByAdaiState", "scale_by_swats", "ScaleBySWATSState"]
 __all__ += ["scale_by_msvag", "ScaleByMSVAGState", "scale_by_adatam", "ScaleByAdaTAMState"]
 __all__ += ["scale_by_dualadam", "scale_by_amos", "ScaleByAmosState"]
+__all__ += ["scale_by_adamwsn"]
 
 
 def _global_mean(tree: Any) -> jax.Array:
@@ -2193,5 +2194,100 @@ def scale_by_amos(
         out = jax.tree.map(one, updates, params, state.v, state.b)
         pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
         return pick(0), ScaleByAmosState(count, pick(1), pick(2))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def _subset_size(size: int, subset_size: int) -> int:
+    """The largest divisor of ``size`` not above the requested subset size (a positive
+    ``subset_size``, or ``sqrt(size) / k`` for ``subset_size = -k``)."""
+    k = subset_size if subset_size > 0 else int(np.sqrt(size) / abs(subset_size))
+    k = max(k, 1)
+    for i in range(min(k, size), 0, -1):
+        if size % i == 0:
+            return i
+    return 1
+
+
+def scale_by_adamwsn(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+    subset_size: int = -1,
+    subset_norm: bool | Callable[[jax.Array], bool] | None = None,
+) -> optax.GradientTransformation:
+    r"""Adam with subset-norm second moments: one :math:`v` per subset of entries.
+
+    A leaf chosen by ``subset_norm`` is flattened (row-major) into rows of :math:`k`
+    entries, :math:`k` the largest divisor of its size not above ``subset_size``
+    (``-j``: :math:`\sqrt{\text{size}} / j`); each row keeps one second moment, fed with
+    the row's squared norm:
+
+    .. math::
+       v_{t,i} = \beta_2 v_{t-1,i} + (1 - \beta_2) \|g_{t,i}\|^2,\qquad
+       u_t = \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t} \frac{m_t}{\sqrt{v_{t,i}} + \epsilon}
+
+    with :math:`m_t` Adam's first moment (PyTorch's epsilon placement). Other leaves are
+    plain Adam. A :math:`1024 \times 1024` matrix keeps 1024 second moments, not a million.
+
+    Args:
+      b1, b2: Adam's moment decays.
+      eps: added to the root.
+      subset_size: the subset size :math:`k` (positive), or ``-j`` for
+        :math:`\sqrt{\text{size}} / j`.
+      subset_norm: which leaves use subsets: ``None`` (default) for leaves of rank >= 2,
+        ``True`` for all (scalars and vectors included), ``False`` for none (Adam), or a
+        function of the leaf.
+
+    Returns:
+      A ``GradientTransformation`` with state ``optax.ScaleByAdamState`` (``nu`` holds one
+      value per subset, shape ``(size / k, 1)``, on subset-normed leaves).
+
+    References:
+      Thien Hang Nguyen, Huy Le Nguyen. Subset-Norm and Subspace-Momentum: Faster
+      Memory-Efficient Adaptive Optimization with Convergence Guarantees. 2024.
+      https://arxiv.org/abs/2411.07120
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_nonnegative("eps", eps)
+    if isinstance(subset_size, bool) or not isinstance(subset_size, (int, np.integer)):
+        raise ValueError(f"subset_size must be a nonzero integer, got {subset_size!r}")
+    if subset_size == 0:
+        raise ValueError("subset_size must be a nonzero integer, got 0")
+    if subset_norm is None:
+        chosen: Callable[[jax.Array], bool] = lambda x: x.ndim >= 2  # noqa: E731
+    elif isinstance(subset_norm, bool):
+        chosen = lambda x: subset_norm  # type: ignore[assignment,return-value]  # noqa: E731
+    else:
+        chosen = subset_norm
+
+    def rows(x):
+        return x.reshape(-1, _subset_size(x.size, subset_size))
+
+    def init_fn(params):
+        def nu0(x):
+            return jnp.zeros((rows(x).shape[0], 1), x.dtype) if chosen(x) else jnp.zeros_like(x)
+
+        mu = optax.tree.zeros_like(params)
+        return ScaleByAdamState(count=jnp.zeros([], jnp.int32), mu=mu, nu=jax.tree.map(nu0, params))
+
+    def update_fn(updates, state, params=None):
+        del params
+        mu = _ema(updates, state.mu, b1)
+
+        def square(g):
+            return jnp.sum(rows(_square(g)), axis=1, keepdims=True) if chosen(g) else _square(g)
+
+        nu = _ema(jax.tree.map(square, updates), state.nu, b2)
+        count = optax.safe_increment(state.count)
+        factor = _torch_adam_factor(count, b1, b2)
+
+        def one(m, v):
+            f = factor.astype(m.dtype)
+            if chosen(m):
+                return (f * rows(m) / (jnp.sqrt(v) + eps)).reshape(m.shape)
+            return f * m / (jnp.sqrt(v) + eps)
+
+        return jax.tree.map(one, mu, nu), ScaleByAdamState(count=count, mu=mu, nu=nu)
 
     return optax.GradientTransformation(init_fn, update_fn)

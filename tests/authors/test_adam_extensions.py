@@ -230,3 +230,38 @@ def test_amos_matches_the_authors_scale_by_amos():
         "NumPy transcription of jestimator 0.3.3 scale_by_amos",
         kind="transcription",
     )
+
+
+# Nguyen & Nguyen. Subset-Norm and Subspace-Momentum: Faster Memory-Efficient Adaptive
+# Optimization with Convergence Guarantees. 2024. https://arxiv.org/abs/2411.07120, AdamW with
+# the subset-norm second moment: each leaf of rank >= 2 flattened into rows of k entries
+# (k the largest divisor of its size <= sqrt(size)); v_i = b2 v_i + (1 - b2) ||g_i||^2;
+# x = x (1 - lr wd) - lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v_i) + eps).
+def test_adamwsn_matches_the_update_rule():
+    lr, b1, b2, eps = 1e-2, 0.9, 0.999, 1e-8
+    k = {"matrix": 3, "tensor": 4}  # 12 -> sqrt 3.46 -> 3; 24 -> sqrt 4.9 -> 4
+
+    def step(x, g, s, t):
+        m, v = s
+        m = {n: b1 * m[n] + (1 - b1) * g[n] for n in x}
+        sq = {
+            n: (g[n].reshape(-1, k[n]) ** 2).sum(axis=1, keepdims=True) if n in k else g[n] ** 2
+            for n in x
+        }
+        v = {n: b2 * v[n] + (1 - b2) * sq[n] for n in x}
+        f = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+        out = {}
+        for n in x:
+            mm = m[n].reshape(-1, k[n]) if n in k else m[n]
+            u = (mm / (np.sqrt(v[n]) + eps)).reshape(x[n].shape)
+            out[n] = x[n] * (1 - lr * WD) - f * u
+        return out, (m, v)
+
+    x0 = R.init_params()
+    v0 = {n: np.zeros((a.size // k[n], 1)) if n in k else np.zeros_like(a) for n, a in x0.items()}
+    theirs = R.run_numpy(step, (_zeros(), v0))
+    ours = R.run_optzoo(
+        optzoo.create("adamwsn", preset="authors", learning_rate=lr, weight_decay=WD)
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("adamwsn", err, "NumPy transcription of AdamW-SN", kind="transcription")

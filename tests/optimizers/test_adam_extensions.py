@@ -133,6 +133,35 @@ TORCH_CASES = {
         dict(lr=0.05, beta=0.9, momentum=0.9, c_coef=0.5, d_coef=0.1),
         {},
     ),
+    # sn=True puts every tensor in subsets (pytorch_optimizer reads the group's "sn" key);
+    # pytorch_optimizer decays the updated weights.
+    "adamwsn": (
+        optzoo.adamwsn,
+        dict(
+            learning_rate=1e-2,
+            b2=0.99,
+            weight_decay=1e-2,
+            subset_norm=True,
+            decay_updated_weights=True,
+        ),
+        "AdamWSN",
+        dict(lr=1e-2, betas=(0.9, 0.99), weight_decay=1e-2, sn=True),
+        {},
+    ),
+    "adamwsn_subset_size": (
+        optzoo.adamwsn,
+        dict(learning_rate=1e-2, subset_size=4, subset_norm=True, decay_updated_weights=True),
+        "AdamWSN",
+        dict(lr=1e-2, subset_size=4, sn=True),
+        {},
+    ),
+    "adamwsn_adam": (
+        optzoo.adamwsn,
+        dict(learning_rate=1e-2, weight_decay=1e-2, subset_norm=False, decay_updated_weights=True),
+        "AdamWSN",
+        dict(lr=1e-2, weight_decay=1e-2),
+        {},
+    ),
 }
 
 
