@@ -15,7 +15,12 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_decay, check_finite, check_nonnegative
+from optzoo.core.validation import (
+    check_decay,
+    check_finite,
+    check_nonnegative,
+    check_range,
+)
 from optzoo.optimizers._common import (
     with_coupled_decay,
     with_decay_after_step,
@@ -2529,3 +2534,549 @@ def padam(
     """
     direction = scale_by_padam(b1=b1, b2=b2, partial=partial, eps=eps, paper_form=paper_form)
     return _decayed(direction, learning_rate, weight_decay, mask, decouple)
+
+
+# --- Adam-family extensions (adai, swats, msvag, adatam, dualadam, amos, adamwsn, adamc) ---
+
+from optzoo.transforms.adam import (  # noqa: E402
+    scale_by_adai,
+    scale_by_adamwsn,
+    scale_by_adatam,
+    scale_by_amos,
+    scale_by_dualadam,
+    scale_by_msvag,
+    scale_by_swats,
+)
+
+__all__ += ["adai", "swats", "msvag", "adatam", "dualadam", "amos", "adamwsn"]
+
+XIE_2020_ADAI = Reference(
+    "Zeke Xie, Xinrui Wang, Huishuai Zhang, Issei Sato, Masashi Sugiyama",
+    "Adaptive Inertia: Disentangling the Effects of Adaptive Learning Rate and Momentum",
+    2020,
+    "https://arxiv.org/abs/2006.15815",
+)
+
+
+@register(
+    "adai",
+    family="adam",
+    reference=XIE_2020_ADAI,
+    state_per_param=3,
+    defaults={"learning_rate": 0.1},
+    authors=Authors(
+        code="paper, the Adai algorithm box",
+        preset={"learning_rate": 1.0},
+        differences="the mean of the second moment is floored at eps (pytorch_optimizer; the "
+        "algorithm box divides by it unguarded); create() lr 0.1, the paper's experiments 1.0",
+        no_package="the authors published source files (zeke-xie/adaptive-inertia-adai), no "
+        "package",
+    ),
+)
+def adai(
+    learning_rate: optax.ScalarOrSchedule,
+    b0: float = 0.1,
+    b2: float = 0.99,
+    eps: float = 1e-3,
+    dampening: float = 1.0,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = False,
+) -> optax.GradientTransformation:
+    r"""Adai: adaptive inertia (momentum) instead of an adaptive learning rate.
+
+    :math:`x_{t+1} = x_t - \eta\, u_t` with :math:`u_t` from :func:`optzoo.scale_by_adai`
+    on :math:`g_t + \lambda x_t` (coupled decay, as the paper and pytorch_optimizer's
+    default); ``decouple=True`` gives :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)`
+    (pytorch_optimizer's ``weight_decouple=True``, the paper's AdaiW). Each entry gets
+    momentum :math:`\beta_{1,t} = 1 - \beta_0 \hat v_t / \bar v_t`: large where the
+    gradient is small relative to the mean, so flat directions are traversed quickly.
+    The step has the gradient's scale (as SGD), so the learning rate is SGD-sized.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b0: inertia scale :math:`\beta_0` in ``[0, 1)``.
+      b2: decay of the second moment.
+      eps: floor of the mean second moment and cap :math:`1 - \epsilon` of the inertia.
+      dampening: 1 (the paper's Adai) weights the gradient by :math:`1 - \beta_{1,t}`.
+      weight_decay: decay coefficient :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay (AdaiW) instead of an L2 term in the gradient.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adai(0.1, b0=0.1, b2=0.99)
+
+    References:
+      Zeke Xie, Xinrui Wang, Huishuai Zhang, Issei Sato, Masashi Sugiyama. Adaptive Inertia:
+      Disentangling the Effects of Adaptive Learning Rate and Momentum. 2020.
+      https://arxiv.org/abs/2006.15815
+
+    The defaults are the paper's (:math:`\beta_0 = 0.1, \beta_2 = 0.99, \epsilon = 10^{-3}`);
+    ``create("adai")`` uses lr 0.1, the paper 1.0: ``optzoo.create("adai", preset="authors")``.
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_adai(b0=b0, b2=b2, eps=eps, dampening=dampening)
+    wrap = with_decoupled_decay if decouple else with_coupled_decay
+    return wrap(direction, learning_rate, weight_decay, mask)
+
+
+KESKAR_SOCHER_2017_SWATS = Reference(
+    "Nitish Shirish Keskar, Richard Socher",
+    "Improving Generalization Performance by Switching from Adam to SGD",
+    2017,
+    "https://arxiv.org/abs/1712.07628",
+)
+
+
+@register(
+    "swats",
+    family="adam",
+    reference=KESKAR_SOCHER_2017_SWATS,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, Algorithm 1 (SWATS)",
+        differences="same (convention='paper': dot products over all parameters, one switch); "
+        "pytorch_optimizer's SWATS decides per tensor (convention='pytorch_optimizer')",
+        no_package="the authors published no code",
+    ),
+)
+def swats(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-9,
+    eps_root: float = 0.0,
+    amsgrad: bool = False,
+    convention: Literal["paper", "pytorch_optimizer"] = "paper",
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""SWATS: Adam that switches to SGD once the SGD rate its steps imply has settled.
+
+    :math:`x_{t+1} = x_t - s_t` with :math:`s_t` from :func:`optzoo.scale_by_swats` on
+    :math:`g_t + \lambda x_t` (an L2 term, as pytorch_optimizer's default): Adam steps at
+    :math:`\alpha_t` while the rate :math:`\gamma_t = p^\top p / (-p^\top g)` of the Adam
+    step :math:`p` is averaged; when the bias-corrected average agrees with
+    :math:`\gamma_t` to ``eps``, SGD with momentum ``b1`` runs at that rate from then on
+    (the learning rate and its schedule no longer apply).
+
+    Args:
+      learning_rate: the Adam phase's step size, a scalar or a schedule.
+      b1, b2: Adam's moment decays (``b1`` is also the SGD momentum).
+      eps: added to the root and the switching tolerance (the paper's :math:`10^{-9}`).
+      eps_root: added to the second moment inside the root.
+      amsgrad: use the running maximum of the second moment.
+      convention: ``"paper"`` (one switch from dot products over all parameters) or
+        ``"pytorch_optimizer"`` (per-tensor statistics, pytorch_optimizer's test).
+      weight_decay: L2 coefficient :math:`\lambda` added to the gradient.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.swats(1e-3)
+
+    References:
+      Nitish Shirish Keskar, Richard Socher. Improving Generalization Performance by
+      Switching from Adam to SGD. 2017. https://arxiv.org/abs/1712.07628
+
+    The defaults are the paper's (Adam's betas, eps :math:`10^{-9}`); pytorch_optimizer's
+    eps is 1e-6 and its test per tensor (``convention="pytorch_optimizer"``).
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask),
+        scale_by_swats(learning_rate, b1, b2, eps, eps_root, amsgrad, convention),
+        scale(-1.0),
+    )
+
+
+BALLES_HENNIG_2017_MSVAG = Reference(
+    "Lukas Balles, Philipp Hennig",
+    "Dissecting Adam: The Sign, Magnitude and Variance of Stochastic Gradients",
+    2017,
+    "https://arxiv.org/abs/1705.07774",
+)
+
+
+@register(
+    "msvag",
+    family="adam",
+    reference=BALLES_HENNIG_2017_MSVAG,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="paper, the M-SVAG algorithm box",
+        differences="rho is capped at 0.9999 (pytorch_optimizer), which makes step 1 plain "
+        "SGD where the paper's variance estimate is 0/0",
+        no_package="the authors published TensorFlow source files (lballes/msvag), no package",
+    ),
+)
+def msvag(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: float = 0.9,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""M-SVAG: momentum SGD with stochastic variance-adapted (per-entry) step sizes.
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_msvag`: the bias-corrected momentum shrunk, entry by entry, by
+    :math:`\tilde m^2 / (\tilde m^2 + \rho s)`, the factor that minimises the expected
+    squared error of the step under the estimated gradient variance :math:`s`. No
+    normalisation by the gradient's scale: the learning rate is SGD-sized.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      beta: decay of the gradient averages, in ``[0, 1)``.
+      weight_decay: decoupled decay :math:`\lambda` (0: none, as the paper and
+        pytorch_optimizer, which has no weight decay).
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.msvag(1e-2, beta=0.9)
+
+    References:
+      Lukas Balles, Philipp Hennig. Dissecting Adam: The Sign, Magnitude and Variance of
+      Stochastic Gradients. 2017. https://arxiv.org/abs/1705.07774
+
+    The defaults are pytorch_optimizer's and the paper's (:math:`\beta = 0.9`);
+    ``optzoo.create("msvag", preset="authors")`` gives the same.
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    return with_decoupled_decay(scale_by_msvag(beta), learning_rate, weight_decay, mask)
+
+
+MALVIYA_2024_TAM = Reference(
+    "Pranshu Malviya, Goncalo Mordido, Aristide Baratin, Reza Babanezhad Harikandeh, "
+    "Gintare Karolina Dziugaite, Razvan Pascanu, Sarath Chandar",
+    "Torque-Aware Momentum",
+    2024,
+    "https://arxiv.org/abs/2412.18790",
+)
+
+
+@register(
+    "adatam",
+    family="adam",
+    reference=MALVIYA_2024_TAM,
+    state_per_param=3,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="the AdaTAM update rule (alignment-weighted momentum over an unbiased Adam "
+        "denominator)",
+        differences="same; the alignment is per entry of tensors normalised along their "
+        "first axis (pytorch_optimizer's form)",
+        no_package="the authors published no package",
+    ),
+)
+def adatam(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    decay_rate: float = 0.9,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = True,
+) -> optax.GradientTransformation:
+    r"""AdaTAM: Adam with torque-aware momentum (:func:`scale_by_adatam`).
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_adatam` (decoupled decay, pytorch_optimizer's default);
+    ``decouple=False`` adds :math:`\lambda x_t` to the gradient instead. A gradient that
+    points against the momentum enters it with weight near 0, one along it with weight
+    near 1, which damps oscillations. The momentum is a sum, not an average: its steady
+    size is :math:`1 / (1 - \beta_1)` times the gradient's.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: momentum and second-moment decays.
+      decay_rate: decay of the alignment average.
+      eps: added to the gradient weight and to the root.
+      weight_decay: decay coefficient :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay (default) or an L2 term in the gradient.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adatam(1e-3, decay_rate=0.9)
+
+    References:
+      Pranshu Malviya, Goncalo Mordido, Aristide Baratin, Reza Babanezhad Harikandeh,
+      Gintare Karolina Dziugaite, Razvan Pascanu, Sarath Chandar. Torque-Aware Momentum.
+      2024. https://arxiv.org/abs/2412.18790
+
+    The defaults are pytorch_optimizer's; ``optzoo.create("adatam", preset="authors")``
+    gives the same.
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_adatam(b1=b1, b2=b2, decay_rate=decay_rate, eps=eps)
+    wrap = with_decoupled_decay if decouple else with_coupled_decay
+    return wrap(direction, learning_rate, weight_decay, mask)
+
+
+SHI_2026_DUALADAM = Reference(
+    "Tao Shi, Liangming Chen, Long Jin, Mengchu Zhou",
+    "Combining Adam and its Inverse Counterpart to Enhance Generalization of Deep Learning "
+    "Optimizers",
+    2026,
+    "https://arxiv.org/abs/2603.07122",
+)
+
+
+@register(
+    "dualadam",
+    family="adam",
+    reference=SHI_2026_DUALADAM,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="the DualAdam update rule (Adam blended with InvAdam, the blend weight "
+        "decaying linearly)",
+        differences="same",
+        no_package="the authors published source files (LongJin-lab/DualAdam), no package",
+    ),
+)
+def dualadam(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    switch_rate: float = 1e-2,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    decouple: bool = False,
+) -> optax.GradientTransformation:
+    r"""DualAdam: inverse Adam (:math:`\hat m \sqrt{\hat v}`) handing over to Adam.
+
+    :math:`x_{t+1} = x_t - \eta\, u_t` with :math:`u_t` from :func:`optzoo.scale_by_dualadam`
+    on :math:`g_t + \lambda x_t` (an L2 term, pytorch_optimizer's default);
+    ``decouple=True`` gives :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)`. Early steps
+    grow where the gradient varies much (escaping sharp minima); after about
+    ``1 / switch_rate`` steps the update is Adam's.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      switch_rate: per-step decrease of the inverse step's weight (from 1).
+      eps: added to the root.
+      weight_decay: decay coefficient :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+      decouple: decoupled decay instead of an L2 term in the gradient.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.dualadam(1e-3, switch_rate=1e-2)
+
+    References:
+      Tao Shi, Liangming Chen, Long Jin, Mengchu Zhou. Combining Adam and its Inverse
+      Counterpart to Enhance Generalization of Deep Learning Optimizers. 2026.
+      https://arxiv.org/abs/2603.07122
+
+    The defaults are pytorch_optimizer's; ``optzoo.create("dualadam", preset="authors")``
+    gives the same.
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_dualadam(b1=b1, b2=b2, switch_rate=switch_rate, eps=eps)
+    wrap = with_decoupled_decay if decouple else with_coupled_decay
+    return wrap(direction, learning_rate, weight_decay, mask)
+
+
+TIAN_PARIKH_2022_AMOS = Reference(
+    "Ran Tian, Ankur P. Parikh",
+    "Amos: An Adam-style Optimizer with Adaptive Weight Decay towards Model-Oriented Scale",
+    2022,
+    "https://arxiv.org/abs/2210.11693",
+)
+
+
+@register(
+    "amos",
+    family="adam",
+    reference=TIAN_PARIKH_2022_AMOS,
+    state_per_param=0,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="the authors' scale_by_amos (google-research/jestimator, jestimator 0.3.3)",
+        differences="eps is added to v (the authors floor v at 2^-125); one scalar v per leaf "
+        "(the authors' shape_fn returning ()); eta from the shape (the authors: eta_fn given "
+        "by the user); create() lr 1e-2 (the authors' code has no default)",
+        no_package="jestimator 0.3.3, the authors' package, fails to import with current JAX "
+        "(jax.experimental.pjit.PartitionSpec is gone); the test transcribes its "
+        "scale_by_amos",
+    ),
+)
+def amos(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: float = 0.999,
+    momentum: float | None = None,
+    eta: float | Callable[[tuple[int, ...]], float] | None = None,
+    extra_l2: float = 0.0,
+    c_coef: float = 0.25,
+    d_coef: float = 0.25,
+    eps: float = 1e-18,
+) -> optax.GradientTransformation:
+    r"""Amos: Adam-style steps with an adaptive decay towards each leaf's target scale.
+
+    :math:`x_{t+1} = x_t - u_t` with :math:`u_t` from :func:`optzoo.scale_by_amos` (the
+    learning rate is inside: it also sets the decay), averaged by an EMA of decay
+    ``momentum`` (no debiasing) unless ``momentum`` is ``None``. The decay :math:`\gamma_t` grows
+    with the accumulated decay :math:`b` and the effective step shrinks as :math:`b` grows,
+    which acts as a built-in learning-rate decay.
+
+    Args:
+      learning_rate: :math:`\xi`, a scalar or a schedule.
+      beta: decay of the mean square gradient.
+      momentum: EMA decay of the steps in ``[0, 1)``; ``None`` (default) for none, as the
+        authors' ``amos`` (pytorch_optimizer's ``momentum=0``).
+      eta: the target scale per leaf: a float, a function of the shape, or ``None`` for
+        pytorch_optimizer's rule (see :func:`optzoo.scale_by_amos`).
+      extra_l2: extra L2 coefficient.
+      c_coef, d_coef: the decay factors' coefficients.
+      eps: added to the mean square gradient.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.amos(1e-2, beta=0.99)
+
+    References:
+      Ran Tian, Ankur P. Parikh. Amos: An Adam-style Optimizer with Adaptive Weight Decay
+      towards Model-Oriented Scale. 2022. https://arxiv.org/abs/2210.11693
+
+    The defaults are pytorch_optimizer's; ``create`` uses lr 1e-2 (the authors' code has no
+    default learning rate; ``optzoo.create("amos", preset="authors")`` is the same).
+    """
+    if momentum is not None:
+        check_range("momentum", momentum, 0.0, 1.0, high_open=True)
+    parts = [scale_by_amos(learning_rate, beta, eta, extra_l2, c_coef, d_coef, eps)]
+    if momentum is not None:
+        parts.append(optax.ema(momentum, debias=False))
+    return optax.chain(*parts, scale(-1.0))
+
+
+NGUYEN_2024_SUBSET_NORM = Reference(
+    "Thien Hang Nguyen, Huy Le Nguyen",
+    "Subset-Norm and Subspace-Momentum: Faster Memory-Efficient Adaptive Optimization with "
+    "Convergence Guarantees",
+    2024,
+    "https://arxiv.org/abs/2411.07120",
+)
+
+
+def _decay_after_step(
+    learning_rate: optax.ScalarOrSchedule, weight_decay: float, mask: Any | None
+) -> optax.GradientTransformation:
+    """``u -> (1 - eta_t lambda) u + lambda x``: followed by the learning rate,
+    ``x - eta_t u`` becomes ``(x - eta_t u)(1 - eta_t lambda)``, the decay of the updated
+    weights (pytorch_optimizer's AdamWSN)."""
+
+    def init_fn(params):
+        del params
+        return optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("adamwsn's decay_updated_weights needs params")
+        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
+
+        def one(u, x):
+            lam = jnp.asarray(weight_decay, u.dtype)
+            return ((1 - jnp.asarray(lr, u.dtype) * lam) * u + lam * x).astype(u.dtype)
+
+        out = jax.tree.map(one, updates, params)
+        return out, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
+
+    tx = optax.GradientTransformation(init_fn, update_fn)
+    return tx if mask is None else optax.masked(tx, mask)
+
+
+@register(
+    "adamwsn",
+    family="adam",
+    reference=NGUYEN_2024_SUBSET_NORM,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="the AdamW update with the subset-norm second moment (paper, AdamW-SN)",
+        differences="subsets on leaves of rank >= 2 by default (pytorch_optimizer: the "
+        "parameter groups marked sn); pytorch_optimizer decays the updated weights "
+        "(decay_updated_weights=True), optzoo before the step, as AdamW",
+        no_package="the authors published source files (timmytonga/sn-sm), no package",
+    ),
+)
+def adamwsn(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    subset_size: int = -1,
+    subset_norm: bool | Callable[[jax.Array], bool] | None = None,
+    mask: Any = None,
+    decay_updated_weights: bool = False,
+) -> optax.GradientTransformation:
+    r"""AdamWSN: AdamW whose second moment is kept per subset of entries (subset-norm).
+
+    :math:`x_{t+1} = x_t - \eta (u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_adamwsn`; ``decay_updated_weights=True`` gives
+    :math:`x_{t+1} = (x_t - \eta u_t)(1 - \eta \lambda)` (pytorch_optimizer's order).
+    On a :math:`n \times n` matrix the second moment shrinks from :math:`n^2` to :math:`n`
+    numbers (subsets of :math:`\sqrt{n^2}` entries by default).
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      eps: added to the root.
+      weight_decay: decoupled decay :math:`\lambda`.
+      subset_size: entries per subset (positive), or ``-j`` for :math:`\sqrt{\text{size}}/j`.
+      subset_norm: which leaves use subsets (``None``: rank >= 2; ``True``: all; a function
+        of the leaf).
+      mask: which leaves decay, as in optax.
+      decay_updated_weights: decay after the step (pytorch_optimizer) instead of before.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adamwsn(1e-3, weight_decay=1e-2)
+
+    References:
+      Thien Hang Nguyen, Huy Le Nguyen. Subset-Norm and Subspace-Momentum: Faster
+      Memory-Efficient Adaptive Optimization with Convergence Guarantees. 2024.
+      https://arxiv.org/abs/2411.07120
+
+    The defaults are pytorch_optimizer's but the decay order (``decay_updated_weights=True``
+    gives its order); ``optzoo.create("adamwsn", preset="authors")`` is the same as the
+    defaults.
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_adamwsn(b1, b2, eps, subset_size, subset_norm)
+    if decay_updated_weights:
+        return optax.chain(
+            direction,
+            _decay_after_step(learning_rate, weight_decay, mask),
+            scale_by_learning_rate(learning_rate),
+        )
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)

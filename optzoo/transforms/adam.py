@@ -20,7 +20,15 @@ from optax import ScaleByAdamState, ScaleByAdanState, ScaleByAmsgradState, Scale
 from optax.contrib import ScaleByAdemamixState, ScaleBySimplifiedAdEMAMixState
 
 from optzoo.core.eager import integer_power, power
-from optzoo.core.validation import check_betas, check_nonnegative, check_positive, check_range
+from optzoo.core.validation import (
+    check_betas,
+    check_decay,
+    check_nonnegative,
+    check_positive,
+    check_range,
+    check_unit_interval,
+    concrete_value,
+)
 from optzoo.transforms._moments import (
     _canonical_dtype,
     _cast,
@@ -2273,5 +2281,682 @@ def scale_by_padam(
                 nu,
             )
         return out, ScaleByPadamState(count, mu, nu, nu_max)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+# --- Adam-family extensions (adai, swats, msvag, adatam, dualadam, amos, adamwsn, adamc) ---
+
+__all__ += ["scale_by_adai", "ScaleByAdaiState", "scale_by_swats", "ScaleBySWATSState"]
+__all__ += ["scale_by_msvag", "ScaleByMSVAGState", "scale_by_adatam", "ScaleByAdaTAMState"]
+__all__ += ["scale_by_dualadam", "scale_by_amos", "ScaleByAmosState"]
+__all__ += ["scale_by_adamwsn"]
+
+
+def _global_mean(tree: Any) -> jax.Array:
+    """The mean of every entry of every leaf of ``tree`` (one scalar over the whole tree)."""
+    leaves = [x for x in jax.tree.leaves(tree) if x is not None]
+    total = sum(jnp.sum(x) for x in leaves)
+    size = sum(x.size for x in leaves)
+    return jnp.asarray(total) / max(size, 1)
+
+
+class ScaleByAdaiState(NamedTuple):
+    """Step count, the momentum, the second moment and the running product of the inertias."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    mu: Any
+    nu: Any
+    beta1_prod: Any
+
+
+def scale_by_adai(
+    b0: jax.typing.ArrayLike = 0.1,
+    b2: jax.typing.ArrayLike = 0.99,
+    eps: jax.typing.ArrayLike = 1e-3,
+    dampening: jax.typing.ArrayLike = 1.0,
+) -> optax.GradientTransformation:
+    r"""Adai scaling: momentum whose inertia adapts to the gradient's second moment.
+
+    .. math::
+       v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2,\quad \hat v_t = \frac{v_t}{1 - \beta_2^t},
+       \quad \bar v_t = \max(\operatorname{mean}(\hat v_t), \epsilon),
+
+       \beta_{1,t} = \operatorname{clip}\Bigl(1 - \beta_0 \bigl(\hat v_t / \bar v_t\bigr)^{
+       1/(3 - 2 d)}, 0, 1 - \epsilon\Bigr),\quad
+       m_t = \beta_{1,t} m_{t-1} + (1 - \beta_{1,t})^{d} g_t,
+
+       u_t = \beta_0^{1 - d}\, \frac{m_t}{1 - \prod_{s \le t} \beta_{1,s}}
+
+    element-wise, with :math:`d` the dampening (the paper's Adai: :math:`d = 1`). The mean
+    :math:`\bar v_t` runs over every entry of every leaf (the whole tree, as the paper's
+    mean over all parameters), so scalars, vectors and rank >= 3 leaves are all treated
+    entry by entry. No adaptive learning rate: the step has the gradient's scale (as SGD).
+
+    Args:
+      b0: inertia scale :math:`\beta_0` in ``[0, 1)``.
+      b2: decay :math:`\beta_2` of the second moment.
+      eps: floor of :math:`\bar v_t` and the cap :math:`1 - \epsilon` of the inertia.
+      dampening: :math:`d` (1: the paper's Adai; 0: undamped heavy ball).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdaiState`.
+
+    References:
+      Zeke Xie, Xinrui Wang, Huishuai Zhang, Issei Sato, Masashi Sugiyama. Adaptive Inertia:
+      Disentangling the Effects of Adaptive Learning Rate and Momentum. 2020.
+      https://arxiv.org/abs/2006.15815
+    """
+    _check_betas(b0=b0, b2=b2)
+    check_range("eps", eps, 0.0, 1.0, high_open=True)
+    check_range("dampening", dampening, 0.0, 1.0)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        ones = jax.tree.map(jnp.ones_like, params)
+        return ScaleByAdaiState(jnp.zeros([], jnp.int32), zeros, zeros, ones)
+
+    def update_fn(updates, state, params=None):
+        del params
+        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
+        count = optax.safe_increment(state.count)
+        nu_hat = _debias(nu, b2, count)
+        mean = jnp.maximum(_global_mean(nu_hat), eps)
+        power = 1.0 / (3.0 - 2.0 * dampening)
+
+        def beta1_of(v):
+            ratio = v / mean.astype(v.dtype)
+            return jnp.clip(1 - b0 * ratio**power, 0.0, 1.0 - eps).astype(v.dtype)
+
+        beta1 = jax.tree.map(beta1_of, nu_hat)
+        mu = jax.tree.map(
+            lambda g, m, b: b * m + (1 - b) ** dampening * g, updates, state.mu, beta1
+        )
+        prod = jax.tree.map(lambda p, b: p * b, state.beta1_prod, beta1)
+        scale_ = b0 ** (1.0 - dampening)
+        out = jax.tree.map(lambda m, p: (scale_ * m / (1 - p)).astype(m.dtype), mu, prod)
+        return out, ScaleByAdaiState(count, mu, nu, prod)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleBySWATSState(NamedTuple):
+    """Step count, the first moment (the SGD momentum after the switch), the second moment
+    (and its running maximum with ``amsgrad``), the running average of the projected rates,
+    the phase (``True`` once in SGD) and the SGD learning rate."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    mu: Any
+    nu: Any
+    nu_max: Any
+    rate: Any
+    sgd: jax.Array
+    sgd_rate: jax.Array
+
+
+def scale_by_swats(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-9,
+    eps_root: jax.typing.ArrayLike = 0.0,
+    amsgrad: bool = False,
+    convention: Literal["paper", "pytorch_optimizer"] = "paper",
+) -> optax.GradientTransformation:
+    r"""SWATS scaling: Adam steps until a projected SGD learning rate settles, then SGD.
+
+    Adam phase, with :math:`\alpha_t` the learning rate:
+
+    .. math::
+       p_t = -\alpha_t \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
+       \frac{m_t}{\sqrt{v_t + \epsilon_r} + \epsilon},\qquad
+       \gamma_t = \frac{p_t^\top p_t}{-p_t^\top g_t},\qquad
+       \lambda_t = \beta_2 \lambda_{t-1} + (1 - \beta_2) \gamma_t
+
+    (:math:`\lambda` kept when :math:`p_t^\top g_t = 0`). Once :math:`t > 1` and
+    :math:`|\lambda_t / (1 - \beta_2^t) - \gamma_t| < \epsilon`, the following steps are SGD
+    with momentum at the fixed rate :math:`\Lambda = \lambda_t / (1 - \beta_2^t)`:
+    :math:`b_t = \beta_1 b_{t-1} + g_t`, step :math:`-\Lambda (1 - \beta_1) b_t`
+    (:math:`b` starts at 0; it reuses the first moment's storage).
+
+    ``convention="paper"`` (Algorithm 1) takes the dot products over the whole tree: one
+    :math:`\gamma_t`, one switch. ``convention="pytorch_optimizer"`` takes them leaf by
+    leaf, each leaf with its own :math:`\lambda`; the whole tree switches when any leaf
+    passes ``allclose(λ/(1-β2^t), γ, rtol=eps, atol=1e-8)`` with a positive rate, and
+    :math:`\Lambda` is the rate of the last such leaf (flattening order). Every leaf (scalar,
+    vector, rank >= 3) is treated entry by entry in the moments.
+
+    The output is the step itself without its sign (the learning rate is inside, as
+    :math:`\Lambda` replaces it after the switch): follow with ``optax.scale(-1)``.
+
+    Args:
+      learning_rate: the Adam phase's rate :math:`\alpha_t`, a scalar or a schedule.
+      b1, b2: Adam's moment decays (``b1`` is also the SGD momentum, ``b2`` the decay of
+        :math:`\lambda`).
+      eps: added to the root and the switching tolerance.
+      eps_root: added to :math:`v_t` inside the root.
+      amsgrad: divide by the running maximum of :math:`v_t`.
+      convention: ``"paper"`` or ``"pytorch_optimizer"`` (see above).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleBySWATSState`.
+
+    References:
+      Nitish Shirish Keskar, Richard Socher. Improving Generalization Performance by
+      Switching from Adam to SGD. 2017. https://arxiv.org/abs/1712.07628
+    """
+    check_range("learning_rate", learning_rate)
+    _check_betas(b1=b1, b2=b2)
+    check_nonnegative("eps", eps)
+    check_nonnegative("eps_root", eps_root)
+    if convention not in ("paper", "pytorch_optimizer"):
+        raise ValueError(f"convention must be 'paper' or 'pytorch_optimizer', got {convention!r}")
+    per_leaf = convention == "pytorch_optimizer"
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        real = jnp.result_type(float)
+        rate = (
+            jax.tree.map(lambda _: jnp.zeros([], real), params) if per_leaf else jnp.zeros([], real)
+        )
+        return ScaleBySWATSState(
+            count=jnp.zeros([], jnp.int32),
+            mu=zeros,
+            nu=zeros,
+            nu_max=zeros if amsgrad else None,
+            rate=rate,
+            sgd=jnp.zeros([], bool),
+            sgd_rate=jnp.zeros([], real),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        sgd = state.sgd
+        alpha = _value(learning_rate, state.count)
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))
+        bc2 = 1 - b2**t
+        factor = alpha * jnp.sqrt(bc2) / (1 - b1**t)
+        # Adam phase.
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
+        nu_max = jax.tree.map(jnp.maximum, state.nu_max, nu) if amsgrad else None
+        denom_of = nu_max if amsgrad else nu
+        adam = jax.tree.map(
+            lambda m, v: factor.astype(m.dtype) * m / (jnp.sqrt(v + eps_root) + eps), mu, denom_of
+        )
+        # The projected SGD rate; ``adam`` is -p_t.
+        pp = jax.tree.map(lambda u: jnp.sum(u * u), adam)
+        pg = jax.tree.map(lambda u, g: -jnp.sum(u * g), adam, updates)
+        if per_leaf:
+            leaves_pp, treedef = jax.tree.flatten(pp)
+            leaves_pg = treedef.flatten_up_to(pg)
+            leaves_rate = treedef.flatten_up_to(state.rate)
+        else:
+            leaves_pp = [sum(jax.tree.leaves(pp))]
+            leaves_pg = [sum(jax.tree.leaves(pg))]
+            leaves_rate = [state.rate]
+        switch, new_rate, rates = jnp.zeros([], bool), state.sgd_rate, []
+        for a, b, lam in zip(leaves_pp, leaves_pg, leaves_rate, strict=True):
+            nonzero = b != 0
+            gamma = (a / jnp.where(nonzero, -b, 1)).astype(lam.dtype)
+            lam = jnp.where(nonzero, b2 * lam + (1 - b2) * gamma, lam)
+            corrected = lam / bc2.astype(lam.dtype)
+            if per_leaf:
+                close = jnp.abs(corrected - gamma) <= 1e-8 + eps * jnp.abs(gamma)
+                passed = nonzero & (count > 1) & (corrected > 0) & close
+            else:
+                passed = nonzero & (count > 1) & (jnp.abs(corrected - gamma) < eps)
+            new_rate = jnp.where(passed, corrected, new_rate)
+            switch = switch | passed
+            rates.append(lam)
+        rate = treedef.unflatten(rates) if per_leaf else rates[0]
+        # SGD phase: the momentum lives in ``mu``'s storage.
+        buf = jax.tree.map(lambda g, b: b1 * b + g, updates, state.mu)
+        step_sgd = jax.tree.map(lambda b: (state.sgd_rate * (1 - b1)).astype(b.dtype) * b, buf)
+        out = jax.tree.map(lambda s, a: jnp.where(sgd, s, a), step_sgd, adam)
+        # Entering SGD: its momentum starts at zero.
+        starting = ~sgd & switch
+        new_mu = jax.tree.map(
+            lambda b, m: jnp.where(sgd, b, jnp.where(starting, jnp.zeros_like(m), m)), buf, mu
+        )
+        keep = lambda old, new: jax.tree.map(lambda o, n: jnp.where(sgd, o, n), old, new)  # noqa: E731
+        return out, ScaleBySWATSState(
+            count=count,
+            mu=new_mu,
+            nu=keep(state.nu, nu),
+            nu_max=keep(state.nu_max, nu_max) if amsgrad else None,
+            rate=keep(state.rate, rate),
+            sgd=sgd | switch,
+            sgd_rate=jnp.where(sgd, state.sgd_rate, new_rate),
+        )
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByMSVAGState(NamedTuple):
+    """Step count and the running averages of the gradient and of its square."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    mu: Any
+    nu: Any
+
+
+def scale_by_msvag(beta: jax.typing.ArrayLike = 0.9) -> optax.GradientTransformation:
+    r"""M-SVAG scaling: momentum damped entry by entry by its estimated relative variance.
+
+    .. math::
+       \tilde m_t = \frac{m_t}{1 - \beta^t},\quad \tilde v_t = \frac{v_t}{1 - \beta^t},\quad
+       \rho_t = \min\Bigl(\frac{(1 - \beta)(1 + \beta^t)}{(1 + \beta)(1 - \beta^t)},
+       0.9999\Bigr),
+
+       s_t = \frac{\tilde v_t - \tilde m_t^2}{1 - \rho_t},\qquad
+       u_t = \operatorname{clip}\Bigl(\frac{\tilde m_t^2}{\tilde m_t^2 + \rho_t s_t}, 0,
+       1\Bigr)\, \tilde m_t
+
+    with :math:`m_t, v_t` the averages (decay :math:`\beta`) of :math:`g_t` and
+    :math:`g_t^2`, and a factor 0 where it is 0/0. :math:`\rho_t` is the variance of the
+    average of :math:`t` noise draws relative to one; the 0.9999 cap (pytorch_optimizer's)
+    makes the first step plain SGD (the paper's formula is 0/0 there; optzoo sets the
+    factor to its exact value 1 there rather than divide a rounding error by 1e-4). Element-wise, so
+    every leaf shape is treated alike.
+
+    Args:
+      beta: decay :math:`\beta` of both averages, in ``[0, 1)``.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByMSVAGState`.
+
+    References:
+      Lukas Balles, Philipp Hennig. Dissecting Adam: The Sign, Magnitude and Variance of
+      Stochastic Gradients. 2017. https://arxiv.org/abs/1705.07774
+    """
+    check_decay("beta", beta)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByMSVAGState(jnp.zeros([], jnp.int32), zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        mu = _ema(updates, state.mu, beta)
+        nu = _ema(jax.tree.map(_square, updates), state.nu, beta)
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))
+        power = beta**t
+        rho = jnp.minimum((1 - beta) * (1 + power) / ((1 + beta) * (1 - power)), 0.9999)
+
+        def one(m, v):
+            m = m / (1 - power).astype(m.dtype)
+            v = v / (1 - power).astype(v.dtype)
+            r = rho.astype(m.dtype)
+            m2 = m * m
+            var = (v - m2) / (1 - r)
+            factor = jnp.clip(jnp.nan_to_num(m2 / (m2 + r * var), nan=0.0), 0.0, 1.0)
+            # Step 1: s is 0 exactly (v~ = m~^2 = g^2); its rounding, divided by 1 - 0.9999,
+            # would move the factor by ~1e4 ulp, so it is set to its exact value.
+            first = (m2 > 0).astype(m.dtype)
+            return jnp.where(count == 1, first, factor) * m
+
+        return jax.tree.map(one, mu, nu), ScaleByMSVAGState(count, mu, nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def _normalize_first_axis(x: jax.Array) -> jax.Array:
+    """``x`` divided by its 2-norm along the first axis (``torch.nn.functional.normalize``'s
+    ``dim=0``, norms floored at 1e-12); a scalar by its absolute value."""
+    if x.ndim == 0:
+        return x / jnp.maximum(jnp.abs(x), 1e-12)
+    norm = jnp.sqrt(jnp.sum(_square(x), axis=0, keepdims=True))
+    return x / jnp.maximum(norm, 1e-12)
+
+
+class ScaleByAdaTAMState(NamedTuple):
+    """The smoothed alignment ``s``, the (undamped) momentum and the second moment."""
+
+    s: Any
+    mu: Any
+    nu: Any
+
+
+def scale_by_adatam(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    decay_rate: jax.typing.ArrayLike = 0.9,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""AdaTAM scaling: Adam whose momentum takes less of a gradient that turns against it.
+
+    .. math::
+       c_t = \frac{m_{t-1}}{\|m_{t-1}\|} \odot \frac{g_t}{\|g_t\|},\quad
+       s_t = \gamma s_{t-1} + (1 - \gamma) c_t,\quad
+       m_t = \beta_1 m_{t-1} + \Bigl(\frac{1 + s_t}{2} + \epsilon\Bigr) g_t,
+
+       v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2,\qquad
+       u_t = \frac{m_t}{\sqrt{v_t} + \epsilon}
+
+    without bias correction. The norms run along each leaf's first axis (pytorch_optimizer's
+    ``normalize(dim=0)``): a vector by its norm, a matrix column by column, a rank >= 3
+    leaf fibre by fibre along axis 0, a scalar by its absolute value; :math:`c_t` is the
+    per-entry contribution to the cosine of the angle ("torque") between momentum and
+    gradient.
+
+    Args:
+      b1: momentum decay :math:`\beta_1`.
+      b2: second-moment decay :math:`\beta_2`.
+      decay_rate: decay :math:`\gamma` of the alignment average.
+      eps: added to the gradient weight and to :math:`\sqrt{v_t}`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdaTAMState`.
+
+    References:
+      Pranshu Malviya, Goncalo Mordido, Aristide Baratin, Reza Babanezhad Harikandeh,
+      Gintare Karolina Dziugaite, Razvan Pascanu, Sarath Chandar. Torque-Aware Momentum.
+      2024. https://arxiv.org/abs/2412.18790
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_unit_interval("decay_rate", decay_rate)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByAdaTAMState(zeros, zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        corr = jax.tree.map(
+            lambda m, g: _normalize_first_axis(m) * _normalize_first_axis(g), state.mu, updates
+        )
+        s = _ema(corr, state.s, decay_rate)
+        mu = jax.tree.map(lambda m, s_, g: b1 * m + ((1 + s_) / 2 + eps) * g, state.mu, s, updates)
+        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
+        out = jax.tree.map(lambda m, v: m / (jnp.sqrt(v) + eps), mu, nu)
+        return out, ScaleByAdaTAMState(s, mu, nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def _last_inverse_step(rate: Any) -> int | None:
+    """The last step ``t`` with ``max(0, 1 - t * rate) >= rate`` in float64 arithmetic, for a
+    concrete rate (``None`` for a traced one). Decided once on the host: XLA may fuse
+    ``1 - t * rate`` into an FMA, which moves the switch by a step where ``t * rate`` lands
+    on ``1 - rate`` (``t = 99`` at the default rate 0.01)."""
+    r = concrete_value(rate)
+    if r is None:
+        return None
+    if r <= 0:
+        return int(np.iinfo(np.int32).max)
+    t = int(1 / r) + 2
+    while t > 0 and not max(0.0, 1.0 - t * r) >= r:
+        t -= 1
+    return t
+
+
+def scale_by_dualadam(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    switch_rate: jax.typing.ArrayLike = 1e-2,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""DualAdam scaling: a blend of Adam's step and its inverse that decays to Adam.
+
+    .. math::
+       d_t = \sqrt{\hat v_t} + \epsilon,\qquad \alpha_t = \max(0, 1 - \xi t),\qquad
+       u_t = \hat m_t \Bigl(\frac{1 - \alpha_t}{d_t} + \alpha_t d_t\Bigr)
+       \ \text{while}\ \alpha_t \ge \xi,\ \text{then}\ u_t = \frac{\hat m_t}{d_t}
+
+    with :math:`\hat m_t, \hat v_t` Adam's bias-corrected moments and :math:`\xi` the
+    switch rate. The inverse step :math:`\hat m_t d_t` (InvAdam) is large where the
+    gradient varies much, which pushes the iterate out of sharp minima early on; after
+    about :math:`1 / \xi` steps the update is Adam's. Element-wise: every leaf shape alike.
+
+    Args:
+      b1, b2: Adam's moment decays.
+      switch_rate: :math:`\xi` in ``[0, 1]``, the per-step decrease of :math:`\alpha_t`.
+      eps: added to :math:`\sqrt{\hat v_t}`.
+
+    Returns:
+      A ``GradientTransformation`` with state ``optax.ScaleByAdamState``.
+
+    References:
+      Tao Shi, Liangming Chen, Long Jin, Mengchu Zhou. Combining Adam and its Inverse
+      Counterpart to Enhance Generalization of Deep Learning Optimizers. 2026.
+      https://arxiv.org/abs/2603.07122
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_unit_interval("switch_rate", switch_rate)
+    check_nonnegative("eps", eps)
+    last_inverse = _last_inverse_step(switch_rate)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByAdamState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
+        count = optax.safe_increment(state.count)
+        mu_hat, nu_hat = _debias(mu, b1, count), _debias(nu, b2, count)
+        t = count.astype(jnp.result_type(float))
+        alpha = jnp.maximum(0.0, 1.0 - t * switch_rate)
+        if last_inverse is None:  # a traced rate (inject_hyperparams)
+            inverse = alpha >= switch_rate
+        else:
+            inverse = count <= last_inverse
+
+        def one(m, v):
+            d = jnp.sqrt(v) + eps
+            a = alpha.astype(m.dtype)
+            blend = jnp.where(inverse, (1 - a) / d + a * d, 1 / d)
+            return m * blend
+
+        out = jax.tree.map(one, mu_hat, nu_hat)
+        return out, ScaleByAdamState(count=count, mu=mu, nu=nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def _amos_eta(shape: tuple[int, ...]) -> float:
+    """pytorch_optimizer's target scale: 0.5 for scalars and vectors, sqrt(2 / shape[1]) for a
+    matrix, sqrt(1 / shape[1]) above (shape[1] is PyTorch's fan-in)."""
+    if len(shape) <= 1:
+        return 0.5
+    return float(np.sqrt((2.0 if len(shape) == 2 else 1.0) / shape[1]))
+
+
+class ScaleByAmosState(NamedTuple):
+    """Step count and, per leaf, the scalar running mean square ``v`` of the gradient and the
+    accumulated decay ``b``."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    v: Any
+    b: Any
+
+
+def scale_by_amos(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: jax.typing.ArrayLike = 0.999,
+    eta: float | Callable[[tuple[int, ...]], float] | None = None,
+    extra_l2: jax.typing.ArrayLike = 0.0,
+    c_coef: jax.typing.ArrayLike = 0.25,
+    d_coef: jax.typing.ArrayLike = 0.25,
+    eps: jax.typing.ArrayLike = 1e-18,
+) -> optax.GradientTransformation:
+    r"""Amos scaling: Adam-style steps sized to each leaf's target scale, with an adaptive
+    weight decay towards it and learning-rate decay (the step, learning rate included).
+
+    Per leaf, with :math:`\xi` the learning rate, :math:`\eta` the leaf's target scale and
+    :math:`\tilde\eta = \xi \eta`:
+
+    .. math::
+       v_t = \beta v_{t-1} + (1 - \beta) \overline{g_t^2},\quad
+       r_t = \frac{1 - \beta^t}{v_t + \epsilon},\quad
+       \gamma_t = \frac{\xi^2 r_t \overline{g_t^2}}{\sqrt{1 + c\sqrt{\xi}\, b_{t-1}}},
+
+       u_t = \frac{\tilde\eta \sqrt{r_t}\, g_t + (\gamma_t / 2 + \lambda_2) x_t}
+       {1 + d \sqrt{\tilde\eta}\, b_{t-1}},\qquad b_t = b_{t-1} + \gamma_t (1 + b_{t-1})
+
+    and :math:`x_{t+1} = x_t - u_t`. :math:`\overline{g^2}` is the mean over the whole leaf
+    (scalar ``v`` and ``b`` per leaf: no state grows with the parameters).
+
+    Args:
+      learning_rate: :math:`\xi`, a scalar or a schedule (the paper: about
+        :math:`1/\sqrt{N}` for :math:`N` independent batches).
+      beta: decay of :math:`v` (the paper: :math:`1 - \beta` about the learning rate).
+      eta: the target scale of a leaf's entries: a float for all, a function of the leaf's
+        shape, or ``None`` for pytorch_optimizer's rule (0.5 for scalars and vectors,
+        :math:`\sqrt{2/n}` for a matrix and :math:`\sqrt{1/n}` above, :math:`n` =
+        ``shape[1]``, PyTorch's fan-in; pass a function for JAX's (in, out) layout).
+      extra_l2: extra L2 coefficient :math:`\lambda_2`.
+      c_coef, d_coef: :math:`c` and :math:`d`, the decay factors' coefficients.
+      eps: added to :math:`v_t`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAmosState`.
+
+    References:
+      Ran Tian, Ankur P. Parikh. Amos: An Adam-style Optimizer with Adaptive Weight Decay
+      towards Model-Oriented Scale. 2022. https://arxiv.org/abs/2210.11693
+    """
+    check_range("learning_rate", learning_rate)
+    check_decay("beta", beta)
+    for name, value in (("extra_l2", extra_l2), ("c_coef", c_coef), ("d_coef", d_coef)):
+        check_nonnegative(name, value)
+    check_nonnegative("eps", eps)
+    if eta is None:
+        eta_of: Callable[[tuple[int, ...]], float] = _amos_eta
+    elif callable(eta):
+        eta_of = eta
+    else:
+        check_positive("eta", eta)
+        eta_of = lambda shape: eta  # type: ignore[assignment,return-value]  # noqa: E731
+
+    def init_fn(params):
+        scalar = lambda x: jnp.zeros([], x.dtype)  # noqa: E731
+        return ScaleByAmosState(
+            jnp.zeros([], jnp.int32), jax.tree.map(scalar, params), jax.tree.map(scalar, params)
+        )
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_amos needs the parameters (its decay acts on them)")
+        xi = _value(learning_rate, state.count)
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.result_type(float))
+        correction = 1 - beta**t
+
+        def one(g, x, v, b):
+            dt = g.dtype
+            g2 = jnp.mean(_square(g))
+            v = beta * v + (1 - beta) * g2
+            r = correction.astype(dt) / (v + eps)
+            xi_ = jnp.asarray(xi, dt)
+            gamma = jax.lax.rsqrt(1 + c_coef * jnp.sqrt(xi_) * b) * xi_**2 * r * g2
+            init_lr = xi_ * eta_of(tuple(x.shape))
+            factor_d = 1 / (1 + d_coef * jnp.sqrt(init_lr) * b)
+            u = factor_d * ((gamma / 2 + extra_l2) * x + init_lr * jnp.sqrt(r) * g)
+            return u.astype(dt), v, b + gamma * (1 + b)
+
+        out = jax.tree.map(one, updates, params, state.v, state.b)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleByAmosState(count, pick(1), pick(2))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def _subset_size(size: int, subset_size: int) -> int:
+    """The largest divisor of ``size`` not above the requested subset size (a positive
+    ``subset_size``, or ``sqrt(size) / k`` for ``subset_size = -k``)."""
+    k = subset_size if subset_size > 0 else int(np.sqrt(size) / abs(subset_size))
+    k = max(k, 1)
+    for i in range(min(k, size), 0, -1):
+        if size % i == 0:
+            return i
+    return 1
+
+
+def scale_by_adamwsn(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+    subset_size: int = -1,
+    subset_norm: bool | Callable[[jax.Array], bool] | None = None,
+) -> optax.GradientTransformation:
+    r"""Adam with subset-norm second moments: one :math:`v` per subset of entries.
+
+    A leaf chosen by ``subset_norm`` is flattened (row-major) into rows of :math:`k`
+    entries, :math:`k` the largest divisor of its size not above ``subset_size``
+    (``-j``: :math:`\sqrt{\text{size}} / j`); each row keeps one second moment, fed with
+    the row's squared norm:
+
+    .. math::
+       v_{t,i} = \beta_2 v_{t-1,i} + (1 - \beta_2) \|g_{t,i}\|^2,\qquad
+       u_t = \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t} \frac{m_t}{\sqrt{v_{t,i}} + \epsilon}
+
+    with :math:`m_t` Adam's first moment (PyTorch's epsilon placement). Other leaves are
+    plain Adam. A :math:`1024 \times 1024` matrix keeps 1024 second moments, not a million.
+
+    Args:
+      b1, b2: Adam's moment decays.
+      eps: added to the root.
+      subset_size: the subset size :math:`k` (positive), or ``-j`` for
+        :math:`\sqrt{\text{size}} / j`.
+      subset_norm: which leaves use subsets: ``None`` (default) for leaves of rank >= 2,
+        ``True`` for all (scalars and vectors included), ``False`` for none (Adam), or a
+        function of the leaf.
+
+    Returns:
+      A ``GradientTransformation`` with state ``optax.ScaleByAdamState`` (``nu`` holds one
+      value per subset, shape ``(size / k, 1)``, on subset-normed leaves).
+
+    References:
+      Thien Hang Nguyen, Huy Le Nguyen. Subset-Norm and Subspace-Momentum: Faster
+      Memory-Efficient Adaptive Optimization with Convergence Guarantees. 2024.
+      https://arxiv.org/abs/2411.07120
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_nonnegative("eps", eps)
+    if isinstance(subset_size, bool) or not isinstance(subset_size, (int, np.integer)):
+        raise ValueError(f"subset_size must be a nonzero integer, got {subset_size!r}")
+    if subset_size == 0:
+        raise ValueError("subset_size must be a nonzero integer, got 0")
+    if subset_norm is None:
+        chosen: Callable[[jax.Array], bool] = lambda x: x.ndim >= 2  # noqa: E731
+    elif isinstance(subset_norm, bool):
+        chosen = lambda x: subset_norm  # type: ignore[assignment,return-value]  # noqa: E731
+    else:
+        chosen = subset_norm
+
+    def rows(x):
+        return x.reshape(-1, _subset_size(x.size, subset_size))
+
+    def init_fn(params):
+        def nu0(x):
+            return jnp.zeros((rows(x).shape[0], 1), x.dtype) if chosen(x) else jnp.zeros_like(x)
+
+        mu = optax.tree.zeros_like(params)
+        return ScaleByAdamState(count=jnp.zeros([], jnp.int32), mu=mu, nu=jax.tree.map(nu0, params))
+
+    def update_fn(updates, state, params=None):
+        del params
+        mu = _ema(updates, state.mu, b1)
+
+        def square(g):
+            return jnp.sum(rows(_square(g)), axis=1, keepdims=True) if chosen(g) else _square(g)
+
+        nu = _ema(jax.tree.map(square, updates), state.nu, b2)
+        count = optax.safe_increment(state.count)
+        factor = _torch_adam_factor(count, b1, b2)
+
+        def one(m, v):
+            f = factor.astype(m.dtype)
+            if chosen(m):
+                return (f * rows(m) / (jnp.sqrt(v) + eps)).reshape(m.shape)
+            return f * m / (jnp.sqrt(v) + eps)
+
+        return jax.tree.map(one, mu, nu), ScaleByAdamState(count=count, mu=mu, nu=nu)
 
     return optax.GradientTransformation(init_fn, update_fn)
