@@ -30,6 +30,54 @@ TORCH_CASES = {
         dict(lr=1e-2, rank=2, update_proj_gap=7, scale=0.5, projection_type="std"),
         {},
     ),
+    # 60 steps: resets at 10, 20, ..., clipping from step 3 (t % 10 >= 3), warm-up of 4 steps;
+    # threshold 2 makes the clip fire. density 1 (pytorch_optimizer's random masks use
+    # torch's RNG; density < 1 is checked in test_spam_mask_*).
+    "spam": (
+        optzoo.spam,
+        dict(
+            learning_rate=1e-2,
+            threshold=2.0,
+            grad_accu_steps=3,
+            update_proj_gap=10,
+            warmup_steps=4,
+            weight_decay=0.1,
+            decay_updated_weights=True,
+        ),
+        "SPAM",
+        dict(
+            lr=1e-2,
+            threshold=2,
+            grad_accu_steps=3,
+            update_proj_gap=10,
+            warmup_epoch=4,
+            weight_decay=0.1,
+            foreach=False,
+        ),
+        {},
+    ),
+    "spam_no_clip": (
+        optzoo.spam,
+        dict(learning_rate=1e-2, threshold=0.0, update_proj_gap=25, warmup_steps=10, b2=0.99),
+        "SPAM",
+        dict(lr=1e-2, threshold=0, update_proj_gap=25, warmup_epoch=10, betas=(0.9, 0.99)),
+        {},
+    ),
+    "stablespam": (
+        optzoo.stablespam,
+        dict(learning_rate=1e-2, update_proj_gap=20, weight_decay=0.1, theta=0.9),
+        "StableSPAM",
+        dict(lr=1e-2, update_proj_gap=20, weight_decay=0.1, theta=0.9),
+        {},
+    ),
+    # The cosine decay of b1 and gamma1 (t_max) and gamma1 = -1 (b1).
+    "stablespam_t_max": (
+        optzoo.stablespam,
+        dict(learning_rate=1e-2, t_max=40, eta_min=0.3, gamma1=-1, update_proj_gap=25),
+        "StableSPAM",
+        dict(lr=1e-2, t_max=40, eta_min=0.3, gamma1=-1, update_proj_gap=25),
+        {},
+    ),
 }
 
 
@@ -95,3 +143,32 @@ def test_galore_adamw_matches_paper_transcription(wd):
     err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
     assert err <= 1e-6, err
     assert max_rel_err(traj[-1], traj[0]) > 1e-3
+
+
+def test_spam_mask_is_reproducible_and_sparse():
+    """density < 1: pytorch_optimizer draws its masks from torch's RNG, so this checks the
+    deterministic parts: int(density * size) entries at step 1, masked-out entries never
+    move between refreshes, a fresh mask at each reset, the same key gives the same run."""
+    params, loss = make_problem()
+    tx = optzoo.spam(1e-2, density=0.4, update_proj_gap=10, threshold=0.0, key=3)
+    traj, state = trajectory(tx, params, loss, 25)
+    traj2, _ = trajectory(
+        optzoo.spam(1e-2, density=0.4, update_proj_gap=10, threshold=0.0, key=3),
+        params,
+        loss,
+        25,
+    )
+    assert max_rel_err(traj[-1], traj2[-1]) == 0.0
+    mask0 = np.asarray(tx.init(params)[0].mask["w"])
+    assert mask0.sum() == int(0.4 * mask0.size)
+    moved = np.abs(np.asarray(traj[9]["w"]) - np.asarray(params["w"])) > 0
+    np.testing.assert_array_equal(moved, mask0)
+    assert np.asarray(state[0].mask["b"]).size == 0  # vectors are never masked
+    assert not np.array_equal(np.asarray(state[0].mask["w"]), mask0)  # refreshed at step 10, 20
+
+
+def test_spam_clips_spikes():
+    params, loss = make_problem()
+    a, _ = trajectory(optzoo.spam(1e-2, threshold=2.0, grad_accu_steps=2), params, loss, 30)
+    b, _ = trajectory(optzoo.spam(1e-2, threshold=0.0), params, loss, 30)
+    assert max_rel_err(a[-1], b[-1]) > 1e-6

@@ -1,0 +1,115 @@
+"""The low-rank / low-memory family against its papers' algorithm boxes (NumPy
+transcriptions; the authors published repositories, not packages). See
+tests/authors/_reference.py for the problem and the tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+import pathlib
+import sys
+
+import numpy as np
+
+import optzoo
+
+# The shared harness sits next to this file (pytest runs with --import-mode=importlib).
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import _reference as R  # noqa: E402
+
+
+# Huang et al. SPAM: Spike-Aware Adam with Momentum Reset for Stable LLM Training. 2025.
+# https://arxiv.org/abs/2501.06842, Algorithm 1: every Delta T steps reset m, v (and restart a
+# cosine warm-up of the step); after N steps past a reset clip entries with g^2 > theta v to
+# sign(g) sqrt(theta v); Adam step; weight decay of the stepped weights (authors' code).
+def test_spam_matches_algorithm_1():
+    lr, b1, b2, eps, theta, n_accu, gap, warm, wd = 1e-2, 0.9, 0.999, 1e-6, 3.0, 5, 30, 10, 0.1
+
+    def step(x, g, st, t):
+        if t % gap == 0:
+            st = {"m": {k: 0 * v for k, v in x.items()}, "v": {k: 0 * v for k, v in x.items()}}
+        # steps since the last reset (s = 0 at the reset step); no ramp before the first one
+        s = t % gap
+        w = 1.0
+        if t >= gap and s < warm:
+            w = 1 - 0.99 * 0.5 * (1 + math.cos(math.pi * (s + 1) / (warm + 1)))
+        new = {}
+        for k in x:
+            gk, m, v = g[k].copy(), st["m"][k], st["v"][k]
+            if t >= n_accu and s >= n_accu:
+                spike = gk**2 > theta * v
+                gk[spike] = np.sign(gk[spike]) * np.sqrt(theta * v[spike])
+            m = b1 * m + (1 - b1) * gk
+            v = b2 * v + (1 - b2) * gk**2
+            st["m"][k], st["v"][k] = m, v
+            step_size = lr * w * math.sqrt(1 - b2**t) / (1 - b1**t)
+            new[k] = (x[k] - step_size * m / (np.sqrt(v) + eps)) * (1 - lr * wd)
+        return new, st
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, {"m": dict(zeros), "v": {k: z.copy() for k, z in zeros.items()}})
+    tx = optzoo.create(
+        "spam",
+        preset="authors",
+        learning_rate=lr,
+        threshold=theta,
+        grad_accu_steps=n_accu,
+        update_proj_gap=gap,
+        warmup_steps=warm,
+        weight_decay=wd,
+    )
+    err = R.displacement_error(R.run_optzoo(tx), theirs)
+    R.check("spam", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Huang et al. Stable-SPAM: How to Train in 4-Bit More Stably than 16-Bit Adam. 2025.
+# https://arxiv.org/abs/2502.17055, Algorithm 1: adaptive spike-aware clipping (entries above
+# the debiased EMA of max|g| are scaled by it / max|g|), adaptive gradient-norm normalisation
+# (g / ||g|| * m_norm_hat / (sqrt(v_norm_hat) + eps)), Adam with momentum reset every Delta T.
+def test_stablespam_matches_algorithm_1():
+    lr, b1, b2, g1, g2, theta, gap, eps, wd = 1e-2, 0.9, 0.999, 0.7, 0.9, 0.9, 30, 1e-8, 0.1
+
+    def step(x, g, st, t):
+        if t % gap == 0:
+            st["m"] = {k: 0 * v for k, v in x.items()}
+            st["v"] = {k: 0 * v for k, v in x.items()}
+        k_adam = t if t < gap else t % gap + 1
+        new = {}
+        for k in x:
+            gk = g[k].copy()
+            gmax = np.max(np.abs(gk))
+            st["max"][k] = theta * st["max"][k] + (1 - theta) * gmax
+            bound = st["max"][k] / (1 - theta**t)
+            big = np.abs(gk) > bound
+            gk[big] = gk[big] / gmax * bound
+            n = np.linalg.norm(gk)
+            st["a"][k] = g1 * st["a"][k] + (1 - g1) * n
+            st["b"][k] = g2 * st["b"][k] + (1 - g2) * n**2
+            c = (st["a"][k] / (1 - g1**t)) / (np.sqrt(st["b"][k] / (1 - g2**t)) + eps)
+            gk = gk / n * c
+            st["m"][k] = b1 * st["m"][k] + (1 - b1) * gk
+            st["v"][k] = b2 * st["v"][k] + (1 - b2) * gk**2
+            m_hat = st["m"][k] / (1 - b1**k_adam)
+            v_hat = st["v"][k] / (1 - b2**k_adam)
+            new[k] = x[k] * (1 - lr * wd) - lr * m_hat / (np.sqrt(v_hat) + eps)
+        return new, st
+
+    x0 = R.init_params()
+    st = {
+        "m": {k: np.zeros_like(a) for k, a in x0.items()},
+        "v": {k: np.zeros_like(a) for k, a in x0.items()},
+        "max": dict.fromkeys(x0, 0.0),
+        "a": dict.fromkeys(x0, 0.0),
+        "b": dict.fromkeys(x0, 0.0),
+    }
+    theirs = R.run_numpy(step, st)
+    tx = optzoo.create(
+        "stablespam",
+        preset="authors",
+        learning_rate=lr,
+        theta=theta,
+        update_proj_gap=gap,
+        weight_decay=wd,
+    )
+    err = R.displacement_error(R.run_optzoo(tx), theirs)
+    R.check("stablespam", err, "NumPy transcription of Algorithm 1", kind="transcription")
