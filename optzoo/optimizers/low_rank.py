@@ -17,10 +17,15 @@ import optax
 from optzoo.core.validation import check_finite, check_nonnegative
 from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
-from optzoo.transforms.low_rank import scale_by_galore_adam, scale_by_spam, scale_by_stablespam
+from optzoo.transforms.low_rank import (
+    scale_by_apollo,
+    scale_by_galore_adam,
+    scale_by_spam,
+    scale_by_stablespam,
+)
 from optzoo.transforms.scaling import scale_by_learning_rate
 
-__all__ = ["galore_adamw", "spam", "stablespam"]
+__all__ = ["galore_adamw", "spam", "stablespam", "apollo", "apollo_mini"]
 
 
 def _decay_stepped_weights(
@@ -321,3 +326,180 @@ def stablespam(
         eps=eps,
     )
     return _with_decay(direction, learning_rate, weight_decay, mask, False)
+
+
+ZHU_2024_APOLLO = Reference(
+    authors="Zhu, Zhang, Cong, Liu, Park, Chandra, Long, Pan, Wang, Lee",
+    title="APOLLO: SGD-like Memory, AdamW-level Performance",
+    year=2024,
+    url="https://arxiv.org/abs/2412.05270",
+)
+
+_APOLLO_AUTHORS = Authors(
+    code="paper, Algorithm 1 (random projection, channel-wise scaling of the full gradient, "
+    "norm-growth limiter)",
+    preset={"decay_updated_weights": True},
+    differences="optzoo decays x_t - eta lambda x_t inside the step (optax form); the authors' "
+    "code decays the stepped weights (decay_updated_weights=True)",
+    no_package="the authors' package (apollo-torch) needs a GPU build of its dependencies; "
+    "the reference is a transcription of the algorithm box",
+)
+
+
+def _apollo(
+    learning_rate, rank, update_proj_gap, scale, scale_type, b1, b2, eps, correct_bias,
+    weight_decay, mask, key, full_rank_update, decay_updated_weights,
+):  # fmt: skip
+    direction = scale_by_apollo(
+        rank=rank,
+        update_proj_gap=update_proj_gap,
+        scale=scale,
+        scale_type=scale_type,
+        b1=b1,
+        b2=b2,
+        eps=eps,
+        correct_bias=correct_bias,
+        key=key,
+        full_rank_update=full_rank_update,
+    )
+    return _with_decay(direction, learning_rate, weight_decay, mask, decay_updated_weights)
+
+
+@register(
+    "apollo",
+    family="low_rank",
+    reference=ZHU_2024_APOLLO,
+    state_per_param=0.75,
+    defaults={"learning_rate": 1e-2},
+    authors=_APOLLO_AUTHORS,
+)
+def apollo(
+    learning_rate: optax.ScalarOrSchedule,
+    rank: int = 256,
+    update_proj_gap: int = 200,
+    scale: jax.typing.ArrayLike = 1.0,
+    scale_type: str = "channel",
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-6,
+    correct_bias: bool = True,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    mask: Any = None,
+    *,
+    key: jax.Array | int = 0,
+    full_rank_update: bool = True,
+    decay_updated_weights: bool = False,
+) -> optax.GradientTransformationExtraArgs:
+    r"""APOLLO: AdamW-like steps from SGD-like memory, by scaling the gradient with Adam's
+    per-channel learning-rate ratio estimated in a random low-rank projection.
+
+    :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_apollo`: for a matrix, :math:`u_t = \sqrt{\alpha}\,G_t s_t`
+    with :math:`s_t` the ratio of the norms of Adam's update and of the gradient in a
+    Gaussian rank-:math:`r` projection (per channel or per tensor), capped by a norm-growth
+    limiter; other leaves take Adam. The projection is redrawn every ``update_proj_gap``
+    steps from ``key``.
+
+    Args:
+      learning_rate: :math:`\eta`.
+      rank: projection rank :math:`r`.
+      update_proj_gap: steps between redraws of the projection.
+      scale: :math:`\alpha`.
+      scale_type: ``"channel"`` (APOLLO) or ``"tensor"`` (APOLLO-Mini).
+      b1: first-moment decay.
+      b2: second-moment decay.
+      eps: added to :math:`\sqrt{v_t}`.
+      correct_bias: Adam's bias correction.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: weight-decay mask.
+      key: PRNG key or integer seed of the projections.
+      full_rank_update: scale the full gradient (paper); ``False``: project the scaled
+        low-rank gradient back and multiply by :math:`\alpha^{3/2}` (``pytorch_optimizer``).
+      decay_updated_weights: decay the stepped weights,
+        :math:`x_{t+1} = (x_t - \eta u_t)(1 - \eta\lambda)` (the authors' code).
+
+    Returns:
+      A ``GradientTransformationExtraArgs``.
+
+    Defaults are the authors' APOLLO (rank 256, gap 200, channel scaling, :math:`\alpha=1`)
+    but for the form of the weight decay: ``optzoo.create("apollo", preset="authors")``
+    gives theirs. ``pytorch_optimizer`` 4.1.0 differs: ``full_rank_update=False``, and it
+    scales its (after-step) decay by Adam's bias correction.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.apollo(1e-2, rank=4, update_proj_gap=50)
+
+    References:
+      Zhu et al. APOLLO: SGD-like Memory, AdamW-level Performance. 2024.
+      https://arxiv.org/abs/2412.05270
+    """
+    return _apollo(
+        learning_rate, rank, update_proj_gap, scale, scale_type, b1, b2, eps, correct_bias,
+        weight_decay, mask, key, full_rank_update, decay_updated_weights,
+    )  # fmt: skip
+
+
+@register(
+    "apollo_mini",
+    family="low_rank",
+    reference=ZHU_2024_APOLLO,
+    state_per_param=0,
+    defaults={"learning_rate": 1e-2},
+    authors=_APOLLO_AUTHORS,
+)
+def apollo_mini(
+    learning_rate: optax.ScalarOrSchedule,
+    rank: int = 1,
+    update_proj_gap: int = 200,
+    scale: jax.typing.ArrayLike = 128.0,
+    scale_type: str = "tensor",
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-6,
+    correct_bias: bool = True,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    mask: Any = None,
+    *,
+    key: jax.Array | int = 0,
+    full_rank_update: bool = True,
+    decay_updated_weights: bool = False,
+) -> optax.GradientTransformationExtraArgs:
+    r"""APOLLO-Mini: :func:`optzoo.apollo` with rank 1, one scaling factor per matrix and
+    :math:`\alpha = 128` (the paper's preset; ``pytorch_optimizer`` has no separate class,
+    only ``APOLLO`` with these arguments).
+
+    Args:
+      learning_rate: :math:`\eta`.
+      rank: projection rank (1).
+      update_proj_gap: steps between redraws of the projection.
+      scale: :math:`\alpha` (128; the update is scaled by :math:`\sqrt{\alpha}`).
+      scale_type: ``"tensor"``.
+      b1: first-moment decay.
+      b2: second-moment decay.
+      eps: added to :math:`\sqrt{v_t}`.
+      correct_bias: Adam's bias correction.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: weight-decay mask.
+      key: PRNG key or integer seed of the projections.
+      full_rank_update: see :func:`optzoo.apollo`.
+      decay_updated_weights: see :func:`optzoo.apollo`.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``.
+
+    Defaults are the authors' APOLLO-Mini but for the weight decay's form
+    (``optzoo.create("apollo_mini", preset="authors")`` gives theirs).
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.apollo_mini(1e-2)
+
+    References:
+      Zhu et al. APOLLO: SGD-like Memory, AdamW-level Performance. 2024.
+      https://arxiv.org/abs/2412.05270
+    """
+    return _apollo(
+        learning_rate, rank, update_proj_gap, scale, scale_type, b1, b2, eps, correct_bias,
+        weight_decay, mask, key, full_rank_update, decay_updated_weights,
+    )  # fmt: skip

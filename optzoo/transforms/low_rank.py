@@ -31,6 +31,8 @@ __all__ = [
     "scale_by_spam",
     "ScaleByStableSpamState",
     "scale_by_stablespam",
+    "ScaleByApolloState",
+    "scale_by_apollo",
 ]
 
 
@@ -494,5 +496,172 @@ def scale_by_stablespam(
         parts = zip(*treedef.flatten_up_to(out), strict=True) if treedef.num_leaves else ((),) * 6
         u, m, v, mx, a, b = (jax.tree.unflatten(treedef, x) for x in parts)
         return u, ScaleByStableSpamState(optax.safe_increment(state.count), m, v, mx, a, b)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByApolloState(NamedTuple):
+    """State of :func:`scale_by_apollo`: step count, PRNG key, random projections, moments
+    (projected space for matrices), and each matrix's last update norm (the limiter's)."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    key: jax.Array
+    proj: optax.Params
+    mu: optax.Params
+    nu: optax.Params
+    last_norm: optax.Params
+
+
+def apollo_projection(key: jax.Array, step: jax.Array, index: int, shape, rank: int, dtype):
+    r"""The Gaussian projection of :func:`scale_by_apollo` for the matrix leaf number
+    ``index`` (flattening order) refreshed at the 1-based ``step``: entries
+    :math:`\mathcal N(0, 1/r)` drawn from ``fold_in(fold_in(key, step), index)``, shape
+    :math:`(r, n)` for :math:`m \ge n` (acting on the right) and :math:`(m, r)` otherwise."""
+    m, n = shape
+    pshape = (rank, n) if _is_right(shape) else (m, rank)
+    k = jax.random.fold_in(jax.random.fold_in(key, step), index)
+    return jax.random.normal(k, pshape, dtype) / jnp.sqrt(jnp.asarray(rank, dtype))
+
+
+def scale_by_apollo(
+    rank: int = 256,
+    update_proj_gap: int = 200,
+    scale: jax.typing.ArrayLike = 1.0,
+    scale_type: str = "channel",
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-6,
+    correct_bias: bool = True,
+    key: jax.Array | int = 0,
+    *,
+    full_rank_update: bool = True,
+) -> optax.GradientTransformation:
+    r"""APOLLO scaling: the gradient scaled channel-wise (or tensor-wise) by the ratio of
+    Adam's update to the gradient, both measured in a random rank-:math:`r` projection.
+
+    For a matrix leaf :math:`G_t \in \mathbb{R}^{m\times n}` with :math:`m \ge n`,
+    :math:`R_t = G_t P^\top` with :math:`P \in \mathbb{R}^{r\times n}` Gaussian,
+    :math:`\mathcal N(0, 1/r)` (for :math:`m < n`, :math:`R_t = P^\top G_t` with
+    :math:`P \in \mathbb{R}^{m\times r}`); Adam's moments run on :math:`R_t`,
+    :math:`\tilde R_t = m_t / (\sqrt{v_t} + \epsilon)`, and the scaling is
+    :math:`s = \|\tilde R_t\|/(\|R_t\| + 10^{-8})`, per row of :math:`R_t` (the channels
+    along the unprojected side, ``scale_type="channel"``) or for the whole matrix
+    (``"tensor"``). The output is :math:`\sqrt{\alpha}\, G_t s` (the paper's Algorithm 1;
+    ``full_rank_update=False``: :math:`\alpha^{3/2} (R_t s) P` projected back, as
+    ``pytorch_optimizer``), divided by the norm-growth limiter
+    :math:`\max(\|U_t\|/\|U_{t-1}\|, 1.01)/1.01` from the second step on, and times
+    Adam's step factor :math:`\sqrt{1-\beta_2^t}/(1-\beta_1^t)` (``correct_bias``).
+
+    :math:`P` is redrawn at 1-based steps 1 and :math:`kT` from the PRNG key in the state
+    (see ``apollo_projection`` in this module: reproducible, jit-safe, no SVD); the moments are kept
+    across redraws. Scalars, vectors and leaves of rank :math:`\ge 3` take plain Adam
+    (:math:`\hat m_t/(\sqrt{v_t}+\epsilon)`, no :math:`\alpha`).
+
+    Args:
+      rank: :math:`r` (a matrix smaller than it still gets an :math:`r`-row projection).
+      update_proj_gap: :math:`T`, steps between redraws of :math:`P`.
+      scale: :math:`\alpha`.
+      scale_type: ``"channel"`` or ``"tensor"``.
+      b1: first-moment decay.
+      b2: second-moment decay.
+      eps: added to :math:`\sqrt{v_t}`.
+      correct_bias: Adam's step factor (off: 1).
+      key: PRNG key (or integer seed, a raw ``jax.random.PRNGKey``) of the projections.
+      full_rank_update: scale the full gradient (paper, authors' code); ``False`` projects
+        the scaled low-rank gradient back (``pytorch_optimizer`` 4.1.0).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByApolloState`.
+
+    References:
+      Zhu, Zhang, Cong, Liu, Park, Chandra, Long, Pan, Wang, Lee. APOLLO: SGD-like Memory,
+      AdamW-level Performance. 2024. https://arxiv.org/abs/2412.05270
+    """
+    check_betas(b1, b2)
+    check_nonnegative("eps", eps)
+    check_positive_int("rank", rank)
+    check_positive_int("update_proj_gap", update_proj_gap)
+    check_positive("scale", scale)
+    if scale_type not in ("channel", "tensor"):
+        raise ValueError(f"scale_type must be 'channel' or 'tensor', got {scale_type!r}")
+
+    def _key():
+        return jax.random.PRNGKey(key) if isinstance(key, int) else key
+
+    def init_fn(params):
+        def proj(p):
+            if p.ndim != 2:
+                return jnp.zeros((0,), p.dtype)
+            m, n = p.shape
+            shape = (rank, n) if _is_right(p.shape) else (m, rank)
+            return jnp.zeros(shape, jnp.promote_types(p.dtype, jnp.float32))
+
+        def moment(p):
+            if p.ndim != 2:
+                return jnp.zeros_like(p)
+            m, n = p.shape
+            return jnp.zeros((m, rank) if _is_right(p.shape) else (rank, n), p.dtype)
+
+        return ScaleByApolloState(
+            count=jnp.zeros([], jnp.int32),
+            key=_key(),
+            proj=jax.tree.map(proj, params),
+            mu=jax.tree.map(moment, params),
+            nu=jax.tree.map(moment, params),
+            last_norm=jax.tree.map(lambda p: jnp.zeros([], p.dtype), params),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = state.count
+        t = count + 1
+        refresh = (count == 0) | (t % update_proj_gap == 0)
+        leaves, treedef = jax.tree.flatten(updates)
+        rest = [treedef.flatten_up_to(x) for x in (state.proj, state.mu, state.nu, state.last_norm)]
+        outs = []
+        for i, (g, p, m, v, last) in enumerate(zip(leaves, *rest, strict=True)):
+            dtype = g.dtype
+            wide = jnp.promote_types(dtype, jnp.float32)
+            gf = g.astype(wide)
+            if g.ndim == 2:
+                shape = g.shape
+                p = jnp.where(refresh, apollo_projection(state.key, t, i, shape, rank, wide), p)
+                low = gf @ p.T if _is_right(shape) else p.T @ gf
+            else:
+                low = gf
+            m = b1 * m.astype(wide) + (1 - b1) * low
+            v = b2 * v.astype(wide) + (1 - b2) * low * low
+            u = m / (jnp.sqrt(v) + eps)
+            if g.ndim == 2:
+                if scale_type == "channel":
+                    if full_rank_update:  # one factor per channel of the unprojected side
+                        axis = 1 if _is_right(shape) else 0
+                    else:  # pytorch_optimizer's rule, on the projected shape
+                        axis = 0 if low.shape[0] < low.shape[1] else 1
+                    s = jnp.linalg.norm(u, axis=axis, keepdims=True) / (
+                        jnp.linalg.norm(low, axis=axis, keepdims=True) + 1e-8
+                    )
+                else:
+                    s = jnp.linalg.norm(u) / (jnp.linalg.norm(low) + 1e-8)
+                if full_rank_update:
+                    u = gf * s
+                else:
+                    u = low * s
+                norm = jnp.linalg.norm(u)
+                limiter = jnp.where(count > 0, jnp.maximum(norm / (last + 1e-8), 1.01) / 1.01, 1)
+                u, last = u / limiter, (norm / limiter).astype(last.dtype)
+                u = u * jnp.sqrt(jnp.asarray(scale, wide))
+                if not full_rank_update:
+                    u = scale * (u @ p if _is_right(shape) else p @ u)
+            if correct_bias:  # on the step, after the scaling and the limiter
+                tf = t.astype(wide)
+                bc1 = 1 - jnp.asarray(b1, wide) ** tf
+                u = u * jnp.sqrt(1 - jnp.asarray(b2, wide) ** tf) / bc1
+            outs.append((u.astype(dtype), p, m.astype(dtype), v.astype(dtype), last))
+        u, p, m, v, last = (
+            jax.tree.unflatten(treedef, list(x)) if outs else jax.tree.unflatten(treedef, [])
+            for x in (zip(*outs, strict=True) if outs else ((),) * 5)
+        )
+        return u, ScaleByApolloState(optax.safe_increment(count), state.key, p, m, v, last)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -113,3 +113,95 @@ def test_stablespam_matches_algorithm_1():
     )
     err = R.displacement_error(R.run_optzoo(tx), theirs)
     R.check("stablespam", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+def _apollo_transcription(lr, rank, gap, alpha, scale_type, wd, key):
+    """Zhu et al. APOLLO: SGD-like Memory, AdamW-level Performance. 2024.
+    https://arxiv.org/abs/2412.05270, Algorithm 1 with the authors' code's norm-growth
+    limiter and weight decay: R = G P^T (P Gaussian N(0, 1/r), redrawn every T steps), Adam
+    on R, s = ||R~|| / ||R|| per channel (row) or per tensor, G~ = sqrt(alpha) G s. The
+    projections are optzoo's draws (``apollo_projection``), fed to the transcription."""
+    import jax
+    import jax.numpy as jnp
+
+    from optzoo.transforms.low_rank import apollo_projection
+
+    b1, b2, eps = 0.9, 0.999, 1e-6
+
+    def step(x, g, st, t):
+        new = {}
+        c = math.sqrt(1 - b2**t) / (1 - b1**t)
+        for k in x:
+            gk = g[k]
+            if k == "matrix":
+                if t == 1 or t % gap == 0:
+                    with jax.enable_x64(True):
+                        p = apollo_projection(
+                            jax.random.PRNGKey(key), jnp.asarray(t), 0, gk.shape, rank, jnp.float64
+                        )
+                    st["P"] = np.asarray(p)
+                r = gk @ st["P"].T
+            else:
+                r = gk
+            st["m"][k] = b1 * st["m"].get(k, 0) + (1 - b1) * r
+            st["v"][k] = b2 * st["v"].get(k, 0) + (1 - b2) * r * r
+            n = st["m"][k] / (np.sqrt(st["v"][k]) + eps)
+            if k == "matrix":
+                if scale_type == "channel":
+                    s = np.linalg.norm(n, axis=1, keepdims=True) / (
+                        np.linalg.norm(r, axis=1, keepdims=True) + 1e-8
+                    )
+                else:
+                    s = np.linalg.norm(n) / (np.linalg.norm(r) + 1e-8)
+                n = gk * s
+                norm = np.linalg.norm(n)
+                if "last" in st:
+                    lim = max(norm / (st["last"] + 1e-8), 1.01) / 1.01
+                    n, norm = n / lim, norm / lim
+                st["last"] = norm
+                n = n * math.sqrt(alpha)
+            new[k] = (x[k] - lr * c * n) * (1 - lr * wd)
+        return new, st
+
+    return R.run_numpy(step, {"m": {}, "v": {}})
+
+
+def test_apollo_matches_algorithm_1():
+    lr, rank, gap, wd, key = 1e-2, 2, 20, 0.1, 7
+    theirs = _apollo_transcription(lr, rank, gap, 1.0, "channel", wd, key)
+    tx = optzoo.create(
+        "apollo",
+        preset="authors",
+        learning_rate=lr,
+        rank=rank,
+        update_proj_gap=gap,
+        weight_decay=wd,
+        key=key,
+    )
+    err = R.displacement_error(R.run_optzoo(tx), theirs)
+    R.check(
+        "apollo",
+        err,
+        "NumPy transcription of Algorithm 1 (optzoo's random projections)",
+        kind="transcription",
+    )
+
+
+def test_apollo_mini_matches_algorithm_1():
+    lr, gap, wd, key = 1e-3, 20, 0.1, 7
+    theirs = _apollo_transcription(lr, 1, gap, 128.0, "tensor", wd, key)
+    tx = optzoo.create(
+        "apollo_mini",
+        preset="authors",
+        learning_rate=lr,
+        update_proj_gap=gap,
+        weight_decay=wd,
+        key=key,
+    )
+    err = R.displacement_error(R.run_optzoo(tx), theirs)
+    R.check(
+        "apollo_mini",
+        err,
+        "NumPy transcription of Algorithm 1 (optzoo's random projections)",
+        kind="transcription",
+    )

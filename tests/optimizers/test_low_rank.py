@@ -19,6 +19,7 @@ from tests.optimizers._helpers import (
     check_matches_pytorch_optimizer,
     make_problem,
     max_rel_err,
+    torch_trajectory,
     trajectory,
 )
 
@@ -172,3 +173,92 @@ def test_spam_clips_spikes():
     a, _ = trajectory(optzoo.spam(1e-2, threshold=2.0, grad_accu_steps=2), params, loss, 30)
     b, _ = trajectory(optzoo.spam(1e-2, threshold=0.0), params, loss, 30)
     assert max_rel_err(a[-1], b[-1]) > 1e-6
+
+
+def _apollo_problem():
+    params, base = make_problem(dtype=jnp.float64)
+    params["v"] = jnp.asarray(np.random.default_rng(1).normal(size=(3, 6)), jnp.float64)
+
+    def loss(p):
+        return base({k: p[k] for k in ("w", "b", "k")}) + jnp.sum(jnp.sin(p["v"]) ** 2)
+
+    return params, loss
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(scale_type="tensor", scale=2.0),
+        dict(scale_type="channel", scale=0.5, b2=0.99, correct_bias=False),
+    ],
+)
+def test_apollo_matches_pytorch_optimizer_on_the_same_projections(monkeypatch, kw):
+    """pytorch_optimizer draws APOLLO's projections with ``torch.randn``: this feeds it the
+    matrices optzoo draws from its PRNG key (``apollo_projection``), so everything else
+    (moments, scaling, limiter, projecting back) is compared. ``full_rank_update=False`` is
+    pytorch_optimizer's form; no weight decay (pytorch_optimizer scales its decay by Adam's
+    bias correction)."""
+    torch = pytest.importorskip("torch")
+    pto = pytest.importorskip("pytorch_optimizer")
+    from optzoo.transforms.low_rank import apollo_projection
+
+    rank, gap, key = 2, 7, 5
+    refresh_steps = [1] + list(range(gap, 200, gap))
+    # torch visits the matrices in the order v (3 x 6: left, uses its first draw) and
+    # w (5 x 3: right, its second); optzoo's leaf indices (sorted keys b, k, v, w): 2 and 3.
+    calls = []
+
+    def fake_randn(*shape, device=None, dtype=None):
+        if len(shape) == 1 and isinstance(shape[0], tuple):
+            shape = shape[0]
+        c = len(calls)
+        calls.append(shape)
+        pair, within = divmod(c, 2)
+        step_no, which = divmod(pair, 2)
+        t = refresh_steps[step_no]
+        index, mshape, used = ((2, (3, 6), 0), (3, (5, 3), 1))[which]
+        if within != used:
+            return torch.zeros(shape, dtype=dtype)
+        with jax.enable_x64(True):
+            draw = apollo_projection(
+                jax.random.PRNGKey(key), jnp.asarray(t), index, mshape, rank, jnp.float64
+            )
+            draw = np.asarray(draw) * np.sqrt(rank)
+        assert draw.shape == tuple(shape)
+        return torch.tensor(draw, dtype=dtype)
+
+    monkeypatch.setattr(torch, "randn", fake_randn)
+    with jax.enable_x64(True):
+        params, loss = _apollo_problem()
+        tx = optzoo.apollo(
+            1e-2, rank=rank, update_proj_gap=gap, key=key, full_rank_update=False, **kw
+        )
+        traj, _ = trajectory(tx, params, loss, TORCH_STEPS)
+        ref_kw = dict(
+            lr=1e-2,
+            rank=rank,
+            update_proj_gap=gap,
+            scale=kw["scale"],
+            scale_type=kw["scale_type"],
+            projection_type="std",
+            betas=(0.9, kw.get("b2", 0.999)),
+            correct_bias=kw.get("correct_bias", True),
+            foreach=False,
+        )
+        ref = torch_trajectory(pto.APOLLO, ref_kw, params, loss, TORCH_STEPS)
+    assert len(calls) == 2 * 2 * len([s for s in refresh_steps if s <= TORCH_STEPS])
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
+    assert err <= 1e-6, err
+    assert max_rel_err(traj[-1], traj[0]) > 1e-3
+
+
+def test_apollo_projection_is_reproducible_and_redrawn():
+    params, loss = make_problem()
+    tx = optzoo.apollo(1e-2, rank=2, update_proj_gap=4, key=1)
+    _, s1 = trajectory(tx, params, loss, 3)
+    _, s2 = trajectory(optzoo.apollo(1e-2, rank=2, update_proj_gap=4, key=1), params, loss, 3)
+    _, s3 = trajectory(tx, params, loss, 4)
+    p1, p2, p3 = (np.asarray(s[0].proj["w"]) for s in (s1, s2, s3))
+    np.testing.assert_array_equal(p1, p2)
+    assert not np.array_equal(p1, p3)
+    assert p1.shape == (2, 3)
