@@ -19,13 +19,14 @@ from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.low_rank import (
     scale_by_apollo,
+    scale_by_fira,
     scale_by_galore_adam,
     scale_by_spam,
     scale_by_stablespam,
 )
 from optzoo.transforms.scaling import scale_by_learning_rate
 
-__all__ = ["galore_adamw", "spam", "stablespam", "apollo", "apollo_mini"]
+__all__ = ["galore_adamw", "spam", "stablespam", "apollo", "apollo_mini", "fira"]
 
 
 def _decay_stepped_weights(
@@ -245,7 +246,7 @@ def spam(
 
 
 HUANG_2025_STABLESPAM = Reference(
-    authors="Huang, Zhu, Jin, Liu, Wang, Liu",
+    authors="Huang et al.",
     title="Stable-SPAM: How to Train in 4-Bit More Stably than 16-Bit Adam",
     year=2025,
     url="https://arxiv.org/abs/2502.17055",
@@ -311,7 +312,7 @@ def stablespam(
       >>> tx = optzoo.stablespam(1e-3)
 
     References:
-      Huang, Zhu, Jin, Liu, Wang, Liu. Stable-SPAM: How to Train in 4-Bit More Stably than
+      Huang et al. Stable-SPAM: How to Train in 4-Bit More Stably than
       16-Bit Adam. 2025. https://arxiv.org/abs/2502.17055
     """
     direction = scale_by_stablespam(
@@ -503,3 +504,89 @@ def apollo_mini(
         learning_rate, rank, update_proj_gap, scale, scale_type, b1, b2, eps, correct_bias,
         weight_decay, mask, key, full_rank_update, decay_updated_weights,
     )  # fmt: skip
+
+
+CHEN_2024_FIRA = Reference(
+    authors="Chen, Feng, Li, Lai, Yue, Yuan, Wang",
+    title="Fira: Can We Achieve Full-rank Training of LLMs Under Low-rank Constraint?",
+    year=2024,
+    url="https://arxiv.org/abs/2410.01623",
+)
+
+
+@register(
+    "fira",
+    family="low_rank",
+    reference=CHEN_2024_FIRA,
+    state_per_param=0.375,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="paper, Algorithm 1 (GaLore-Adam plus the norm-scaled residual, norm-growth limiter)",
+        preset={"decay_updated_weights": True},
+        differences="optzoo decays x_t - eta lambda x_t inside the step (optax form); the "
+        "authors' code decays the stepped weights (decay_updated_weights=True)",
+        no_package="the authors' fira package pins an old torch and a CUDA build; the "
+        "reference is a transcription of the algorithm box",
+    ),
+)
+def fira(
+    learning_rate: optax.ScalarOrSchedule,
+    rank: int = 128,
+    update_proj_gap: int = 200,
+    scale: jax.typing.ArrayLike = 0.25,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-6,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    mask: Any = None,
+    *,
+    torch_refresh: bool = False,
+    decay_updated_weights: bool = False,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Fira: full-rank training under GaLore's low-rank memory, by adding the gradient's
+    residual outside the projected subspace, scaled by the projected Adam's norm ratio.
+
+    :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_fira` (GaLore's projected Adam step plus the scaled, limited
+    residual for matrices; plain Adam for other leaves).
+
+    Args:
+      learning_rate: :math:`\eta`.
+      rank: projection rank :math:`r`.
+      update_proj_gap: steps between SVD refreshes of the projection.
+      scale: :math:`\alpha`, multiplier of the projection back.
+      b1: first-moment decay.
+      b2: second-moment decay.
+      eps: added to :math:`\sqrt{v_t}`.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: weight-decay mask.
+      torch_refresh: refresh the projection at ``pytorch_optimizer``'s steps (1 and
+        :math:`kT`, 1-based) instead of the authors' (:math:`1 + kT`).
+      decay_updated_weights: decay the stepped weights,
+        :math:`x_{t+1} = (x_t - \eta u_t)(1 - \eta\lambda)` (the authors' code and
+        ``pytorch_optimizer``).
+
+    Returns:
+      A ``GradientTransformationExtraArgs``.
+
+    Defaults follow :func:`optzoo.galore_adamw` (rank 128, gap 200, :math:`\alpha = 0.25`);
+    ``optzoo.create("fira", preset="authors")`` gives the authors' form of the decay.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.fira(1e-2, rank=4, update_proj_gap=50)
+
+    References:
+      Chen, Feng, Li, Lai, Yue, Yuan, Wang. Fira: Can We Achieve Full-rank Training of LLMs Under
+      Low-rank Constraint? 2024. https://arxiv.org/abs/2410.01623
+    """
+    direction = scale_by_fira(
+        rank=rank,
+        update_proj_gap=update_proj_gap,
+        scale=scale,
+        b1=b1,
+        b2=b2,
+        eps=eps,
+        torch_refresh=torch_refresh,
+    )
+    return _with_decay(direction, learning_rate, weight_decay, mask, decay_updated_weights)

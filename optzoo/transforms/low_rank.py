@@ -33,6 +33,8 @@ __all__ = [
     "scale_by_stablespam",
     "ScaleByApolloState",
     "scale_by_apollo",
+    "ScaleByFiraState",
+    "scale_by_fira",
 ]
 
 
@@ -419,7 +421,7 @@ def scale_by_stablespam(
       A ``GradientTransformation`` with state :class:`ScaleByStableSpamState`.
 
     References:
-      Huang, Zhu, Jin, Liu, Wang, Liu. Stable-SPAM: How to Train in 4-Bit More Stably than
+      Huang et al. Stable-SPAM: How to Train in 4-Bit More Stably than
       16-Bit Adam. 2025. https://arxiv.org/abs/2502.17055
     """
     check_betas(b1, b2)
@@ -663,5 +665,116 @@ def scale_by_apollo(
             for x in (zip(*outs, strict=True) if outs else ((),) * 5)
         )
         return u, ScaleByApolloState(optax.safe_increment(count), state.key, p, m, v, last)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByFiraState(NamedTuple):
+    """State of :func:`scale_by_fira`: step count, projections, moments (projected space)
+    and each matrix's last residual-update norm (the limiter's)."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    proj: optax.Params
+    mu: optax.Params
+    nu: optax.Params
+    last_norm: optax.Params
+
+
+def scale_by_fira(
+    rank: int = 128,
+    update_proj_gap: int = 200,
+    scale: jax.typing.ArrayLike = 0.25,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-6,
+    *,
+    torch_refresh: bool = False,
+) -> optax.GradientTransformation:
+    r"""Fira scaling: GaLore's projected Adam plus the gradient's residual outside the
+    subspace, scaled by the projected Adam's per-channel norm ratio.
+
+    For a matrix leaf, with :math:`P` and :math:`R_t` as in :func:`scale_by_galore_adam`
+    (an SVD basis, refreshed every :math:`T` steps), :math:`N_t = m_t/(\sqrt{v_t}+\epsilon)`
+    Adam's direction on :math:`R_t` and :math:`B(\cdot)` the projection back (times
+    :math:`\alpha`): the residual :math:`E_t = G_t - B(R_t)` is scaled per channel (rows of
+    :math:`R_t` for :math:`m \ge n`, columns otherwise) by
+    :math:`\phi = \|N_t\|/(\|R_t\| + 10^{-8})`, divided by the norm-growth limiter
+    :math:`\max(\|\phi E_t\|/\|\phi E_{t-1}\|, 1.01)/1.01` (from the second step on), and
+
+    .. math:: u_t = \frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}\,\bigl(B(N_t) + \phi E_t\bigr).
+
+    Scalars, vectors and leaves of rank :math:`\ge 3` take plain Adam.
+
+    Args:
+      rank: :math:`r` (capped at :math:`\min(m, n)`).
+      update_proj_gap: :math:`T`, steps between SVD refreshes of :math:`P`.
+      scale: :math:`\alpha`, multiplier of the projection back.
+      b1: first-moment decay.
+      b2: second-moment decay.
+      eps: added to :math:`\sqrt{v_t}`.
+      torch_refresh: refresh at the 1-based steps 1 and :math:`kT` (``pytorch_optimizer``)
+        instead of :math:`1 + kT` (the authors' GaLore projector).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByFiraState`.
+
+    References:
+      Chen, Feng, Li, Lai, Yue, Yuan, Wang. Fira: Can We Achieve Full-rank Training of LLMs Under
+      Low-rank Constraint? 2024. https://arxiv.org/abs/2410.01623
+    """
+    check_betas(b1, b2)
+    check_nonnegative("eps", eps)
+    check_positive_int("rank", rank)
+    check_positive_int("update_proj_gap", update_proj_gap)
+    check_positive("scale", scale)
+    galore = scale_by_galore_adam(rank, update_proj_gap, scale, b1, b2, eps)
+
+    def init_fn(params):
+        st = galore.init(params)
+        last = jax.tree.map(lambda p: jnp.zeros([], p.dtype), params)
+        return ScaleByFiraState(st.count, st.proj, st.mu, st.nu, last)
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = state.count
+        if torch_refresh:
+            refresh = (count == 0) | ((count + 1) % update_proj_gap == 0)
+        else:
+            refresh = count % update_proj_gap == 0
+        tf = count + 1
+
+        def leaf(g, p, m, v, last):
+            dtype = g.dtype
+            wide = jnp.promote_types(dtype, jnp.float32)
+            gf = g.astype(wide)
+            right = g.ndim == 2 and _is_right(g.shape)
+            if g.ndim == 2:
+                p = jax.lax.cond(refresh, *_refresh_branches(rank), gf, p)
+                low = gf @ p.T if right else p.T @ gf
+            else:
+                low = gf
+            m = b1 * m.astype(wide) + (1 - b1) * low
+            v = b2 * v.astype(wide) + (1 - b2) * low * low
+            u = m / (jnp.sqrt(v) + eps)
+            if g.ndim == 2:
+                back = lambda x: scale * (x @ p if right else p @ x)  # noqa: E731
+                axis = 1 if right else 0
+                phi = jnp.linalg.norm(u, axis=axis, keepdims=True) / (
+                    jnp.linalg.norm(low, axis=axis, keepdims=True) + 1e-8
+                )
+                resid = (gf - back(low)) * phi
+                norm = jnp.linalg.norm(resid)
+                limiter = jnp.where(count > 0, jnp.maximum(norm / (last + 1e-8), 1.01) / 1.01, 1)
+                resid, last = resid / limiter, (norm / limiter).astype(last.dtype)
+                u = back(u) + resid
+            t = tf.astype(wide)
+            u = u * jnp.sqrt(1 - jnp.asarray(b2, wide) ** t) / (1 - jnp.asarray(b1, wide) ** t)
+            return u.astype(dtype), p, m.astype(dtype), v.astype(dtype), last
+
+        out = jax.tree.map(leaf, updates, state.proj, state.mu, state.nu, state.last_norm)
+        treedef = jax.tree.structure(updates)
+        parts = zip(*treedef.flatten_up_to(out), strict=True) if treedef.num_leaves else ((),) * 5
+        u, p, m, v, last = (jax.tree.unflatten(treedef, x) for x in parts)
+        return u, ScaleByFiraState(optax.safe_increment(count), p, m, v, last)
 
     return optax.GradientTransformation(init_fn, update_fn)

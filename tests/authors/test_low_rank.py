@@ -205,3 +205,54 @@ def test_apollo_mini_matches_algorithm_1():
         "NumPy transcription of Algorithm 1 (optzoo's random projections)",
         kind="transcription",
     )
+
+
+# Chen et al. Fira: Can We Achieve Full-rank Training of LLMs Under Low-rank Constraint?
+# 2024. https://arxiv.org/abs/2410.01623, Algorithm 1: GaLore's projected Adam (SVD basis
+# refreshed at 0-based steps t % T == 0), plus the residual G - alpha P^T P G scaled per
+# channel by ||N|| / ||R||, divided by the norm-growth limiter; the authors' weight decay
+# of the stepped weights.
+def test_fira_matches_algorithm_1():
+    lr, rank, gap, alpha, wd = 1e-2, 2, 20, 0.5, 0.1
+    b1, b2, eps = 0.9, 0.999, 1e-6
+
+    def step(x, g, st, t):
+        new = {}
+        c = math.sqrt(1 - b2**t) / (1 - b1**t)
+        for k in x:
+            gk = g[k]
+            if k == "matrix":  # 4 x 3: right projection
+                if (t - 1) % gap == 0:
+                    st["P"] = np.linalg.svd(gk, full_matrices=False)[2][:rank]
+                r = gk @ st["P"].T
+            else:
+                r = gk
+            st["m"][k] = b1 * st["m"].get(k, 0) + (1 - b1) * r
+            st["v"][k] = b2 * st["v"].get(k, 0) + (1 - b2) * r * r
+            n = st["m"][k] / (np.sqrt(st["v"][k]) + eps)
+            if k == "matrix":
+                phi = np.linalg.norm(n, axis=1, keepdims=True) / (
+                    np.linalg.norm(r, axis=1, keepdims=True) + 1e-8
+                )
+                e = (gk - alpha * r @ st["P"]) * phi
+                norm = np.linalg.norm(e)
+                if "last" in st:
+                    lim = max(norm / (st["last"] + 1e-8), 1.01) / 1.01
+                    e, norm = e / lim, norm / lim
+                st["last"] = norm
+                n = alpha * n @ st["P"] + e
+            new[k] = (x[k] - lr * c * n) * (1 - lr * wd)
+        return new, st
+
+    theirs = R.run_numpy(step, {"m": {}, "v": {}})
+    tx = optzoo.create(
+        "fira",
+        preset="authors",
+        learning_rate=lr,
+        rank=rank,
+        update_proj_gap=gap,
+        scale=alpha,
+        weight_decay=wd,
+    )
+    err = R.displacement_error(R.run_optzoo(tx), theirs)
+    R.check("fira", err, "NumPy transcription of Algorithm 1", kind="transcription")

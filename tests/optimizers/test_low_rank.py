@@ -79,6 +79,29 @@ TORCH_CASES = {
         dict(lr=1e-2, t_max=40, eta_min=0.3, gamma1=-1, update_proj_gap=25),
         {},
     ),
+    "fira": (
+        optzoo.fira,
+        dict(
+            learning_rate=1e-2,
+            rank=2,
+            update_proj_gap=7,
+            scale=0.5,
+            weight_decay=0.1,
+            torch_refresh=True,
+            decay_updated_weights=True,
+        ),
+        "Fira",
+        dict(
+            lr=1e-2,
+            rank=2,
+            update_proj_gap=7,
+            scale=0.5,
+            weight_decay=0.1,
+            projection_type="std",
+            foreach=False,
+        ),
+        {},
+    ),
 }
 
 
@@ -262,3 +285,21 @@ def test_apollo_projection_is_reproducible_and_redrawn():
     np.testing.assert_array_equal(p1, p2)
     assert not np.array_equal(p1, p3)
     assert p1.shape == (2, 3)
+
+
+def test_fira_matches_pytorch_optimizer_on_a_wide_matrix():
+    """The left projection (m < n: a 3 x 6 matrix), with its column-wise scaling. One SVD
+    (gap 100 > 60 steps): at a later refresh torch's and JAX's LAPACK may return singular
+    vectors of opposite signs, and the moments, kept across refreshes, then differ in sign
+    (both are the method; the comparison would not be)."""
+    pytest.importorskip("torch")
+    pto = pytest.importorskip("pytorch_optimizer")
+    with jax.enable_x64(True):
+        params, loss = _apollo_problem()
+        tx = optzoo.fira(1e-2, rank=2, update_proj_gap=100, scale=0.5, torch_refresh=True)
+        traj, _ = trajectory(tx, params, loss, TORCH_STEPS)
+        ref_kw = dict(lr=1e-2, rank=2, update_proj_gap=100, scale=0.5, projection_type="std")
+        ref = torch_trajectory(pto.Fira, dict(ref_kw, foreach=False), params, loss, TORCH_STEPS)
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
+    assert err <= 1e-6, err
+    assert max_rel_err(traj[-1]["v"], traj[0]["v"]) > 1e-3
