@@ -434,7 +434,10 @@ def scale_by_stablespam(
     check_range("eta_min", eta_min, 0.0, 1.0)
     check_positive_int("update_proj_gap", update_proj_gap)
     check_nonnegative("eps", eps)
-    g1 = jnp.where(jnp.asarray(gamma1) == -1, b1, gamma1)
+    if concrete_value(gamma1) is None:  # traced (inject_hyperparams)
+        g1 = jnp.where(jnp.asarray(gamma1) == -1, b1, gamma1)
+    else:
+        g1 = b1 if concrete_value(gamma1) == -1 else gamma1
 
     def init_fn(params):
         scalar = lambda p: jnp.zeros([], p.dtype)  # noqa: E731
