@@ -19,6 +19,7 @@ from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.low_rank import (
     scale_by_apollo,
+    scale_by_conda,
     scale_by_fira,
     scale_by_galore_adam,
     scale_by_spam,
@@ -26,7 +27,7 @@ from optzoo.transforms.low_rank import (
 )
 from optzoo.transforms.scaling import scale_by_learning_rate
 
-__all__ = ["galore_adamw", "spam", "stablespam", "apollo", "apollo_mini", "fira"]
+__all__ = ["galore_adamw", "spam", "stablespam", "apollo", "apollo_mini", "fira", "conda"]
 
 
 def _decay_stepped_weights(
@@ -589,4 +590,76 @@ def fira(
         eps=eps,
         torch_refresh=torch_refresh,
     )
+    return _with_decay(direction, learning_rate, weight_decay, mask, decay_updated_weights)
+
+
+WANG_2025_CONDA = Reference(
+    authors="Wang et al.",
+    title="Conda: Column-Normalized Adam for Training Large Language Models Faster",
+    year=2025,
+    url="https://arxiv.org/abs/2509.24218",
+)
+
+
+@register(
+    "conda",
+    family="low_rank",
+    reference=WANG_2025_CONDA,
+    state_per_param=3,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, Algorithm 1 (Adam's second moment in the first moment's singular basis)",
+        preset={"decay_updated_weights": True},
+        differences="optzoo decays x_t - eta lambda x_t inside the step (optax form); the "
+        "authors' code decays the stepped weights (decay_updated_weights=True)",
+        no_package="the authors published a repository (jie040109/Conda), not a package on "
+        "the index",
+    ),
+)
+def conda(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    update_proj_gap: int = 2000,
+    scale: jax.typing.ArrayLike = 1.0,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    mask: Any = None,
+    *,
+    decay_updated_weights: bool = False,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Conda: Column-Normalized Adam, Adam with the second moment taken in the singular
+    basis of the momentum (refreshed every ``update_proj_gap`` steps).
+
+    :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_conda` (rotated Adam for matrices, plain Adam for other leaves).
+
+    Args:
+      learning_rate: :math:`\eta`.
+      b1: first-moment decay.
+      b2: second-moment decay.
+      update_proj_gap: steps between SVD refreshes of the basis.
+      scale: :math:`\alpha`, multiplier of the matrices' update.
+      eps: added to :math:`\sqrt{v_t}`.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: weight-decay mask.
+      decay_updated_weights: decay the stepped weights,
+        :math:`x_{t+1} = (x_t - \eta u_t)(1 - \eta\lambda)` (the authors' code and
+        ``pytorch_optimizer``).
+
+    Returns:
+      A ``GradientTransformationExtraArgs``.
+
+    Defaults are ``pytorch_optimizer``'s; ``optzoo.create("conda", preset="authors")`` gives
+    the authors' form of the decay.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.conda(1e-3, update_proj_gap=200)
+
+    References:
+      Wang et al. Conda: Column-Normalized Adam for Training Large Language Models Faster.
+      2025. https://arxiv.org/abs/2509.24218
+    """
+    direction = scale_by_conda(update_proj_gap=update_proj_gap, scale=scale, b1=b1, b2=b2, eps=eps)
     return _with_decay(direction, learning_rate, weight_decay, mask, decay_updated_weights)

@@ -35,6 +35,8 @@ __all__ = [
     "scale_by_apollo",
     "ScaleByFiraState",
     "scale_by_fira",
+    "ScaleByCondaState",
+    "scale_by_conda",
 ]
 
 
@@ -434,6 +436,7 @@ def scale_by_stablespam(
     check_range("eta_min", eta_min, 0.0, 1.0)
     check_positive_int("update_proj_gap", update_proj_gap)
     check_nonnegative("eps", eps)
+    g1: jax.typing.ArrayLike
     if concrete_value(gamma1) is None:  # traced (inject_hyperparams)
         g1 = jnp.where(jnp.asarray(gamma1) == -1, b1, gamma1)
     else:
@@ -779,5 +782,109 @@ def scale_by_fira(
         parts = zip(*treedef.flatten_up_to(out), strict=True) if treedef.num_leaves else ((),) * 5
         u, p, m, v, last = (jax.tree.unflatten(treedef, x) for x in parts)
         return u, ScaleByFiraState(optax.safe_increment(count), p, m, v, last)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByCondaState(NamedTuple):
+    """State of :func:`scale_by_conda`: step count, rotations, first moment (full) and
+    second moment (rotated)."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    proj: optax.Params
+    mu: optax.Params
+    nu: optax.Params
+
+
+def scale_by_conda(
+    update_proj_gap: int = 2000,
+    scale: jax.typing.ArrayLike = 1.0,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""Conda scaling: Adam whose second moment lives in the singular basis of the first
+    moment (column-normalised Adam).
+
+    For a matrix leaf :math:`G_t \in \mathbb{R}^{m\times n}`: :math:`m_t = \beta_1 m_{t-1}
+    + (1-\beta_1) G_t` (full size); at 1-based steps 1 and :math:`kT` the basis is refreshed
+    from the SVD of :math:`m_t`, :math:`P = V^\top` (:math:`n \times n`) for :math:`m \ge n`
+    or :math:`P = U` (:math:`m \times m`) otherwise. With :math:`\Pi(X) = X P^\top`
+    (resp. :math:`P^\top X`) and :math:`\Pi^{-1}(Y) = Y P` (resp. :math:`P Y`),
+
+    .. math::
+       v_t = \beta_2 v_{t-1} + (1-\beta_2)\,\Pi(G_t)^2,\quad
+       u_t = \alpha\,\frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}\,
+             \Pi^{-1}\!\Bigl(\frac{\Pi(m_t)}{\sqrt{v_t}+\epsilon}\Bigr).
+
+    :math:`v` is kept across refreshes. The rotation is a ``lax.cond`` on the step count.
+    Scalars, vectors and leaves of rank :math:`\ge 3` take plain Adam (no :math:`\alpha`).
+    The update is unchanged by the sign of each singular vector.
+
+    Args:
+      update_proj_gap: :math:`T`, steps between SVD refreshes.
+      scale: :math:`\alpha`.
+      b1: first-moment decay.
+      b2: second-moment decay.
+      eps: added to :math:`\sqrt{v_t}`.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByCondaState`.
+
+    References:
+      Wang et al. Conda: Column-Normalized Adam for Training Large Language Models Faster.
+      2025. https://arxiv.org/abs/2509.24218
+    """
+    check_betas(b1, b2)
+    check_nonnegative("eps", eps)
+    check_positive_int("update_proj_gap", update_proj_gap)
+    check_positive("scale", scale)
+
+    def init_fn(params):
+        def proj(p):
+            if p.ndim != 2:
+                return jnp.zeros((0,), p.dtype)
+            k = min(p.shape)
+            shape = (k, p.shape[1]) if _is_right(p.shape) else (p.shape[0], k)
+            return jnp.zeros(shape, jnp.promote_types(p.dtype, jnp.float32))
+
+        return ScaleByCondaState(
+            count=jnp.zeros([], jnp.int32),
+            proj=jax.tree.map(proj, params),
+            mu=optax.tree.zeros_like(params),
+            nu=optax.tree.zeros_like(params),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = state.count
+        refresh = (count == 0) | ((count + 1) % update_proj_gap == 0)
+        t = count + 1
+
+        def leaf(g, p, m, v):
+            dtype = g.dtype
+            wide = jnp.promote_types(dtype, jnp.float32)
+            gf = g.astype(wide)
+            m = b1 * m.astype(wide) + (1 - b1) * gf
+            if g.ndim == 2:
+                right = _is_right(g.shape)
+                p = jax.lax.cond(refresh, *_refresh_branches(min(g.shape)), m, p)
+                rot = lambda x: x @ p.T if right else p.T @ x  # noqa: E731
+                low, m_low = rot(gf), rot(m)
+            else:
+                low, m_low = gf, m
+            v = b2 * v.astype(wide) + (1 - b2) * low * low
+            u = m_low / (jnp.sqrt(v) + eps)
+            if g.ndim == 2:
+                u = scale * (u @ p if right else p @ u)
+            tf = t.astype(wide)
+            u = u * jnp.sqrt(1 - jnp.asarray(b2, wide) ** tf) / (1 - jnp.asarray(b1, wide) ** tf)
+            return u.astype(dtype), p, m.astype(dtype), v.astype(dtype)
+
+        out = jax.tree.map(leaf, updates, state.proj, state.mu, state.nu)
+        treedef = jax.tree.structure(updates)
+        parts = zip(*treedef.flatten_up_to(out), strict=True) if treedef.num_leaves else ((),) * 4
+        u, p, m, v = (jax.tree.unflatten(treedef, x) for x in parts)
+        return u, ScaleByCondaState(optax.safe_increment(count), p, m, v)
 
     return optax.GradientTransformation(init_fn, update_fn)

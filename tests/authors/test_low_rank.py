@@ -256,3 +256,42 @@ def test_fira_matches_algorithm_1():
     )
     err = R.displacement_error(R.run_optzoo(tx), theirs)
     R.check("fira", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Wang et al. Conda: Column-Normalized Adam for Training Large Language Models Faster. 2025.
+# https://arxiv.org/abs/2509.24218, Algorithm 1: m_t full; at t = 1 and every T steps
+# U, S, V^T = svd(m_t); the second moment of the rotated gradient, the rotated momentum over
+# its root, rotated back; the authors' weight decay of the stepped weights.
+def test_conda_matches_algorithm_1():
+    lr, gap, alpha, wd = 1e-2, 20, 0.5, 0.1
+    b1, b2, eps = 0.9, 0.999, 1e-8
+
+    def step(x, g, st, t):
+        new = {}
+        c = math.sqrt(1 - b2**t) / (1 - b1**t)
+        for k in x:
+            st["m"][k] = b1 * st["m"].get(k, 0) + (1 - b1) * g[k]
+            if k == "matrix":  # 4 x 3: rotate on the right by V^T (3 x 3)
+                if t == 1 or t % gap == 0:
+                    st["P"] = np.linalg.svd(st["m"][k], full_matrices=False)[2]
+                r, mr = g[k] @ st["P"].T, st["m"][k] @ st["P"].T
+            else:
+                r, mr = g[k], st["m"][k]
+            st["v"][k] = b2 * st["v"].get(k, 0) + (1 - b2) * r * r
+            n = mr / (np.sqrt(st["v"][k]) + eps)
+            if k == "matrix":
+                n = alpha * n @ st["P"]
+            new[k] = (x[k] - lr * c * n) * (1 - lr * wd)
+        return new, st
+
+    theirs = R.run_numpy(step, {"m": {}, "v": {}})
+    tx = optzoo.create(
+        "conda",
+        preset="authors",
+        learning_rate=lr,
+        update_proj_gap=gap,
+        scale=alpha,
+        weight_decay=wd,
+    )
+    err = R.displacement_error(R.run_optzoo(tx), theirs)
+    R.check("conda", err, "NumPy transcription of Algorithm 1", kind="transcription")

@@ -102,6 +102,19 @@ TORCH_CASES = {
         ),
         {},
     ),
+    "conda": (
+        optzoo.conda,
+        dict(
+            learning_rate=1e-2,
+            update_proj_gap=7,
+            scale=0.5,
+            weight_decay=0.1,
+            decay_updated_weights=True,
+        ),
+        "Conda",
+        dict(lr=1e-2, update_proj_gap=7, scale=0.5, weight_decay=0.1, foreach=False),
+        {},
+    ),
 }
 
 
@@ -300,6 +313,22 @@ def test_fira_matches_pytorch_optimizer_on_a_wide_matrix():
         traj, _ = trajectory(tx, params, loss, TORCH_STEPS)
         ref_kw = dict(lr=1e-2, rank=2, update_proj_gap=100, scale=0.5, projection_type="std")
         ref = torch_trajectory(pto.Fira, dict(ref_kw, foreach=False), params, loss, TORCH_STEPS)
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
+    assert err <= 1e-6, err
+    assert max_rel_err(traj[-1]["v"], traj[0]["v"]) > 1e-3
+
+
+def test_conda_matches_pytorch_optimizer_on_a_wide_matrix():
+    """The left rotation (m < n: a 3 x 6 matrix); Conda's update does not depend on the
+    signs of the singular vectors, so refreshes (every 7 steps) compare too."""
+    pytest.importorskip("torch")
+    pto = pytest.importorskip("pytorch_optimizer")
+    with jax.enable_x64(True):
+        params, loss = _apollo_problem()
+        tx = optzoo.conda(1e-2, update_proj_gap=7, b2=0.99)
+        traj, _ = trajectory(tx, params, loss, TORCH_STEPS)
+        ref_kw = dict(lr=1e-2, update_proj_gap=7, betas=(0.9, 0.99), foreach=False)
+        ref = torch_trajectory(pto.Conda, ref_kw, params, loss, TORCH_STEPS)
     err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
     assert err <= 1e-6, err
     assert max_rel_err(traj[-1]["v"], traj[0]["v"]) > 1e-3
