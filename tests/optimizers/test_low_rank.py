@@ -19,6 +19,7 @@ from tests.optimizers._helpers import (
     check_matches_pytorch_optimizer,
     make_problem,
     max_rel_err,
+    torch_trajectory,
     trajectory,
 )
 
@@ -28,6 +29,90 @@ TORCH_CASES = {
         dict(learning_rate=1e-2, rank=2, update_proj_gap=7, scale=0.5, torch_refresh=True),
         "GaLore",
         dict(lr=1e-2, rank=2, update_proj_gap=7, scale=0.5, projection_type="std"),
+        {},
+    ),
+    # 60 steps: resets at 10, 20, ..., clipping from step 3 (t % 10 >= 3), warm-up of 4 steps;
+    # threshold 2 makes the clip fire. density 1 (pytorch_optimizer's random masks use
+    # torch's RNG; density < 1 is checked in test_spam_mask_*).
+    "spam": (
+        optzoo.spam,
+        dict(
+            learning_rate=1e-2,
+            threshold=2.0,
+            grad_accu_steps=3,
+            update_proj_gap=10,
+            warmup_steps=4,
+            weight_decay=0.1,
+            decay_updated_weights=True,
+        ),
+        "SPAM",
+        dict(
+            lr=1e-2,
+            threshold=2,
+            grad_accu_steps=3,
+            update_proj_gap=10,
+            warmup_epoch=4,
+            weight_decay=0.1,
+            foreach=False,
+        ),
+        {},
+    ),
+    "spam_no_clip": (
+        optzoo.spam,
+        dict(learning_rate=1e-2, threshold=0.0, update_proj_gap=25, warmup_steps=10, b2=0.99),
+        "SPAM",
+        dict(lr=1e-2, threshold=0, update_proj_gap=25, warmup_epoch=10, betas=(0.9, 0.99)),
+        {},
+    ),
+    "stablespam": (
+        optzoo.stablespam,
+        dict(learning_rate=1e-2, update_proj_gap=20, weight_decay=0.1, theta=0.9),
+        "StableSPAM",
+        dict(lr=1e-2, update_proj_gap=20, weight_decay=0.1, theta=0.9),
+        {},
+    ),
+    # The cosine decay of b1 and gamma1 (t_max) and gamma1 = -1 (b1).
+    "stablespam_t_max": (
+        optzoo.stablespam,
+        dict(learning_rate=1e-2, t_max=40, eta_min=0.3, gamma1=-1, update_proj_gap=25),
+        "StableSPAM",
+        dict(lr=1e-2, t_max=40, eta_min=0.3, gamma1=-1, update_proj_gap=25),
+        {},
+    ),
+    "fira": (
+        optzoo.fira,
+        dict(
+            learning_rate=1e-2,
+            rank=2,
+            update_proj_gap=7,
+            scale=0.5,
+            weight_decay=0.1,
+            torch_refresh=True,
+            decay_updated_weights=True,
+        ),
+        "Fira",
+        dict(
+            lr=1e-2,
+            rank=2,
+            update_proj_gap=7,
+            scale=0.5,
+            weight_decay=0.1,
+            projection_type="std",
+            foreach=False,
+        ),
+        {},
+    ),
+    "conda": (
+        optzoo.conda,
+        dict(
+            learning_rate=1e-2,
+            update_proj_gap=7,
+            scale=0.5,
+            weight_decay=0.1,
+            decay_updated_weights=True,
+        ),
+        "Conda",
+        dict(lr=1e-2, update_proj_gap=7, scale=0.5, weight_decay=0.1, foreach=False),
         {},
     ),
 }
@@ -95,3 +180,155 @@ def test_galore_adamw_matches_paper_transcription(wd):
     err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
     assert err <= 1e-6, err
     assert max_rel_err(traj[-1], traj[0]) > 1e-3
+
+
+def test_spam_mask_is_reproducible_and_sparse():
+    """density < 1: pytorch_optimizer draws its masks from torch's RNG, so this checks the
+    deterministic parts: int(density * size) entries at step 1, masked-out entries never
+    move between refreshes, a fresh mask at each reset, the same key gives the same run."""
+    params, loss = make_problem()
+    tx = optzoo.spam(1e-2, density=0.4, update_proj_gap=10, threshold=0.0, key=3)
+    traj, state = trajectory(tx, params, loss, 25)
+    traj2, _ = trajectory(
+        optzoo.spam(1e-2, density=0.4, update_proj_gap=10, threshold=0.0, key=3),
+        params,
+        loss,
+        25,
+    )
+    assert max_rel_err(traj[-1], traj2[-1]) == 0.0
+    mask0 = np.asarray(tx.init(params)[0].mask["w"])
+    assert mask0.sum() == int(0.4 * mask0.size)
+    moved = np.abs(np.asarray(traj[9]["w"]) - np.asarray(params["w"])) > 0
+    np.testing.assert_array_equal(moved, mask0)
+    assert np.asarray(state[0].mask["b"]).size == 0  # vectors are never masked
+    assert not np.array_equal(np.asarray(state[0].mask["w"]), mask0)  # refreshed at step 10, 20
+
+
+def test_spam_clips_spikes():
+    params, loss = make_problem()
+    a, _ = trajectory(optzoo.spam(1e-2, threshold=2.0, grad_accu_steps=2), params, loss, 30)
+    b, _ = trajectory(optzoo.spam(1e-2, threshold=0.0), params, loss, 30)
+    assert max_rel_err(a[-1], b[-1]) > 1e-6
+
+
+def _apollo_problem():
+    params, base = make_problem(dtype=jnp.float64)
+    params["v"] = jnp.asarray(np.random.default_rng(1).normal(size=(3, 6)), jnp.float64)
+
+    def loss(p):
+        return base({k: p[k] for k in ("w", "b", "k")}) + jnp.sum(jnp.sin(p["v"]) ** 2)
+
+    return params, loss
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(scale_type="tensor", scale=2.0),
+        dict(scale_type="channel", scale=0.5, b2=0.99, correct_bias=False),
+    ],
+)
+def test_apollo_matches_pytorch_optimizer_on_the_same_projections(monkeypatch, kw):
+    """pytorch_optimizer draws APOLLO's projections with ``torch.randn``: this feeds it the
+    matrices optzoo draws from its PRNG key (``apollo_projection``), so everything else
+    (moments, scaling, limiter, projecting back) is compared. ``full_rank_update=False`` is
+    pytorch_optimizer's form; no weight decay (pytorch_optimizer scales its decay by Adam's
+    bias correction)."""
+    torch = pytest.importorskip("torch")
+    pto = pytest.importorskip("pytorch_optimizer")
+    from optzoo.transforms.low_rank import apollo_projection
+
+    rank, gap, key = 2, 7, 5
+    refresh_steps = [1] + list(range(gap, 200, gap))
+    # torch visits the matrices in the order v (3 x 6: left, uses its first draw) and
+    # w (5 x 3: right, its second); optzoo's leaf indices (sorted keys b, k, v, w): 2 and 3.
+    calls = []
+
+    def fake_randn(*shape, device=None, dtype=None):
+        if len(shape) == 1 and isinstance(shape[0], tuple):
+            shape = shape[0]
+        c = len(calls)
+        calls.append(shape)
+        pair, within = divmod(c, 2)
+        step_no, which = divmod(pair, 2)
+        t = refresh_steps[step_no]
+        index, mshape, used = ((2, (3, 6), 0), (3, (5, 3), 1))[which]
+        if within != used:
+            return torch.zeros(shape, dtype=dtype)
+        with jax.enable_x64(True):
+            draw = apollo_projection(
+                jax.random.PRNGKey(key), jnp.asarray(t), index, mshape, rank, jnp.float64
+            )
+            draw = np.asarray(draw) * np.sqrt(rank)
+        assert draw.shape == tuple(shape)
+        return torch.tensor(draw, dtype=dtype)
+
+    monkeypatch.setattr(torch, "randn", fake_randn)
+    with jax.enable_x64(True):
+        params, loss = _apollo_problem()
+        tx = optzoo.apollo(
+            1e-2, rank=rank, update_proj_gap=gap, key=key, full_rank_update=False, **kw
+        )
+        traj, _ = trajectory(tx, params, loss, TORCH_STEPS)
+        ref_kw = dict(
+            lr=1e-2,
+            rank=rank,
+            update_proj_gap=gap,
+            scale=kw["scale"],
+            scale_type=kw["scale_type"],
+            projection_type="std",
+            betas=(0.9, kw.get("b2", 0.999)),
+            correct_bias=kw.get("correct_bias", True),
+            foreach=False,
+        )
+        ref = torch_trajectory(pto.APOLLO, ref_kw, params, loss, TORCH_STEPS)
+    assert len(calls) == 2 * 2 * len([s for s in refresh_steps if s <= TORCH_STEPS])
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
+    assert err <= 1e-6, err
+    assert max_rel_err(traj[-1], traj[0]) > 1e-3
+
+
+def test_apollo_projection_is_reproducible_and_redrawn():
+    params, loss = make_problem()
+    tx = optzoo.apollo(1e-2, rank=2, update_proj_gap=4, key=1)
+    _, s1 = trajectory(tx, params, loss, 3)
+    _, s2 = trajectory(optzoo.apollo(1e-2, rank=2, update_proj_gap=4, key=1), params, loss, 3)
+    _, s3 = trajectory(tx, params, loss, 4)
+    p1, p2, p3 = (np.asarray(s[0].proj["w"]) for s in (s1, s2, s3))
+    np.testing.assert_array_equal(p1, p2)
+    assert not np.array_equal(p1, p3)
+    assert p1.shape == (2, 3)
+
+
+def test_fira_matches_pytorch_optimizer_on_a_wide_matrix():
+    """The left projection (m < n: a 3 x 6 matrix), with its column-wise scaling. One SVD
+    (gap 100 > 60 steps): at a later refresh torch's and JAX's LAPACK may return singular
+    vectors of opposite signs, and the moments, kept across refreshes, then differ in sign
+    (both are the method; the comparison would not be)."""
+    pytest.importorskip("torch")
+    pto = pytest.importorskip("pytorch_optimizer")
+    with jax.enable_x64(True):
+        params, loss = _apollo_problem()
+        tx = optzoo.fira(1e-2, rank=2, update_proj_gap=100, scale=0.5, torch_refresh=True)
+        traj, _ = trajectory(tx, params, loss, TORCH_STEPS)
+        ref_kw = dict(lr=1e-2, rank=2, update_proj_gap=100, scale=0.5, projection_type="std")
+        ref = torch_trajectory(pto.Fira, dict(ref_kw, foreach=False), params, loss, TORCH_STEPS)
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
+    assert err <= 1e-6, err
+    assert max_rel_err(traj[-1]["v"], traj[0]["v"]) > 1e-3
+
+
+def test_conda_matches_pytorch_optimizer_on_a_wide_matrix():
+    """The left rotation (m < n: a 3 x 6 matrix); Conda's update does not depend on the
+    signs of the singular vectors, so refreshes (every 7 steps) compare too."""
+    pytest.importorskip("torch")
+    pto = pytest.importorskip("pytorch_optimizer")
+    with jax.enable_x64(True):
+        params, loss = _apollo_problem()
+        tx = optzoo.conda(1e-2, update_proj_gap=7, b2=0.99)
+        traj, _ = trajectory(tx, params, loss, TORCH_STEPS)
+        ref_kw = dict(lr=1e-2, update_proj_gap=7, betas=(0.9, 0.99), foreach=False)
+        ref = torch_trajectory(pto.Conda, ref_kw, params, loss, TORCH_STEPS)
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
+    assert err <= 1e-6, err
+    assert max_rel_err(traj[-1]["v"], traj[0]["v"]) > 1e-3
