@@ -22,11 +22,21 @@ from optzoo.transforms.matrix.muon import MUON_NS_COEFFS, scale_by_muon
 from optzoo.transforms.matrix.normuon import scale_by_normuon
 from optzoo.transforms.matrix.psgd import scale_by_kron
 from optzoo.transforms.matrix.scion import scale_by_scion
+from optzoo.transforms.matrix.scionlight import scale_by_scion_light
 from optzoo.transforms.matrix.shampoo import scale_by_shampoo
 from optzoo.transforms.matrix.soap import scale_by_soap
 from optzoo.transforms.scaling import scale_by_learning_rate
 
-__all__ = ["adamuon", "muon", "normuon", "psgd_kron", "scion", "shampoo", "soap"]
+__all__ = [
+    "adamuon",
+    "muon",
+    "normuon",
+    "psgd_kron",
+    "scion",
+    "scionlight",
+    "shampoo",
+    "soap",
+]
 
 JORDAN_2024 = Reference(
     "Keller Jordan, Yuchen Jin, Vlado Boza, Jiacheng You, Franz Cesista, Laker Newhouse, "
@@ -924,4 +934,101 @@ def normuon(
             ),
         },
         _matrix_labels(higher_rank, "normuon", "adam"),
+    )
+
+
+@register(
+    "scionlight",
+    family="matrix",
+    reference=PETHICK_2025,
+    state_per_param=1,
+    defaults={"learning_rate": 0.01},
+    authors=Authors(
+        code="the authors' ScionLight (LIONS-EPFL/scion): Scion with the momentum kept in the "
+        "gradient buffers (d = (1 - alpha) d + g), unconstrained update",
+        preset={"momentum": 0.1, "matrix_layout": "out_in"},
+        differences=(
+            "JAX (in, out) shape scales (theirs PyTorch (out, in): preset matrix_layout='out_in'); "
+            "rank-3/4 leaves flattened (theirs: a conv rule), float32 Newton-Schulz "
+            "(theirs bfloat16)"
+        ),
+        no_package=(
+            "the authors published no package: their reference is one PyTorch file in their "
+            "repository (LIONS-EPFL/scion), not on the package index"
+        ),
+    ),
+)
+def scionlight(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.1,
+    norms: Any = "auto",
+    scale: float = 1.0,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any | None = None,
+    *,
+    constraint: bool = False,
+    ns_steps: int = 5,
+    higher_rank: str = "flatten",
+    matrix_layout: str = "in_out",
+) -> optax.GradientTransformation:
+    r"""ScionLight: Scion with its momentum as a decayed sum of gradients.
+
+    .. math::
+       d_t = (1-\alpha) d_{t-1} + g_t,\qquad
+       x_{t+1} = x_t - \eta\,\big(\rho\,\mathrm{lmo}(d_t) + \lambda x_t\big),
+
+    or :math:`x_{t+1} = (1-\eta) x_t - \eta\rho\,\mathrm{lmo}(d_t)` with
+    ``constraint=True`` (then ``weight_decay`` is ignored). The authors' PyTorch class keeps
+    :math:`d` in the gradient buffers (it multiplies them by :math:`1-\alpha` after each step
+    and lets the next backward pass add to them); here :math:`d` is optimizer state, so the
+    gradients passed to ``update`` are plain per-step gradients.
+
+    Leaf rule (Scion's, :func:`optzoo.scale_by_scion`): with ``norms="auto"`` rank >= 2
+    leaves take the spectral LMO :math:`\sqrt{n/m}\,\mathrm{NS}(d)` (rank > 2 viewed as one
+    matrix, or a batch, by ``higher_rank``); vectors and scalars take the bias-RMS LMO
+    :math:`d / (\mathrm{RMS}(d) + \epsilon)` (a scalar: :math:`d/(|d|+\epsilon)`).
+
+    Defaults match the authors' class but for the shape-scale layout: JAX ``(in, out)``
+    kernels; ``optzoo.create("scionlight", preset="authors")`` uses their PyTorch
+    ``(out, in)`` layout.
+
+    Args:
+      learning_rate: step size :math:`\eta`.
+      momentum: :math:`\alpha \in (0, 1]`, one minus the buffer's decay.
+      norms: per-leaf norm names, see :func:`optzoo.scale_by_scion`.
+      scale: radius :math:`\rho`.
+      weight_decay: decoupled decay :math:`\lambda` (unconstrained form only).
+      weight_decay_mask: weight-decay mask.
+      constraint: the constrained (SCG) update.
+      ns_steps: Newton-Schulz steps of the spectral LMO.
+      higher_rank: reshape rule for rank > 2 leaves.
+      matrix_layout: ``"in_out"`` (JAX) or ``"out_in"`` (PyTorch).
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.scionlight(0.01, momentum=0.1)
+
+    References:
+      Pethick, Xie, Antonakopoulos, Zhu, Silveti-Falls, Cevher. Training Deep Learning
+      Models with Norm-Constrained LMOs. 2025. https://arxiv.org/abs/2502.07529
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    check_nonnegative("scale", scale)
+    return optax.chain(
+        scale_by_scion_light(
+            momentum,
+            norms,
+            ns_steps=ns_steps,
+            higher_rank=higher_rank,
+            matrix_layout=matrix_layout,
+        ),
+        optax.scale(scale),
+        optax.add_decayed_weights(1.0)
+        if constraint
+        else optax.add_decayed_weights(weight_decay, weight_decay_mask),
+        scale_by_learning_rate(learning_rate),
     )

@@ -359,3 +359,41 @@ def test_shampoo_matches_the_paper():
 def test_the_new_arguments_reject_bad_values_by_name(name, kwargs, culprit):
     with pytest.raises(ValueError, match=culprit):
         optzoo.create(name, **kwargs)
+
+
+# --------------------------------------------------------------------------- ScionLight
+
+
+def _scionlight_step(lr, alpha, radius=1.0):
+    """NumPy transcription of the Scion authors' ScionLight (Pethick et al. 2025,
+    https://arxiv.org/abs/2502.07529, LIONS-EPFL/scion): the gradient buffer is decayed by
+    ``1 - alpha`` after each step and the next gradient is added to it (d = (1 - alpha) d + g),
+    then the unconstrained step x = x + lr lmo(d), with the LMOs of ``_scion_step``."""
+
+    def lmo(d):
+        if d.ndim == 1:
+            return -radius * d / (np.sqrt(np.mean(d * d)) + 1e-8)
+        mat = _as_matrices(d).reshape(-1, d.shape[-1])
+        rows, cols = mat.shape
+        return -radius * np.sqrt(rows / cols) * _newton_schulz(mat).reshape(d.shape)
+
+    def step(params, grads, state, t):
+        new = {}
+        for k, p in params.items():
+            state[k] = (1 - alpha) * state[k] + grads[k]
+            new[k] = p + lr * lmo(state[k])
+        return new, state
+
+    return step
+
+
+def test_scionlight_matches_the_authors_rule():
+    lr, alpha = 0.01, 0.1
+    theirs = R.run_numpy(_scionlight_step(lr, alpha), {k: np.zeros(s) for k, s in R.SHAPES.items()})
+    tx = optzoo.create("scionlight", preset="authors", learning_rate=lr)
+    R.check(
+        "scionlight",
+        R.displacement_error(R.run_optzoo(tx), theirs),
+        "NumPy transcription of the authors' ScionLight update",
+        kind="transcription",
+    )
