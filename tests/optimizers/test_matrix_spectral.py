@@ -150,3 +150,72 @@ def test_scionlight_is_scion_up_to_epsilon():
         )
         b = optzoo.scion(0.01, momentum=0.25, norms={"w": "sign", "h": "spectral", "b": "bias_rms"})
         assert max_rel_error(_run(a, p0, 20), _run(b, p0, 20)) <= 1e-6
+
+
+# ----------------------------------------------------------------------------- SPlus
+
+
+def _square_params(seed):
+    # Square matrices: the side statistics are full rank from step 1, so their eigenbases
+    # are unique up to signs (which SPlus's sign-in-the-eigenbasis update does not see).
+    k = jax.random.split(jax.random.PRNGKey(seed), 4)
+    return {
+        "w": jax.random.normal(k[0], (4, 4), jnp.float64),
+        "h": jax.random.normal(k[1], (3, 3), jnp.float64),
+        "b": jax.random.normal(k[2], (4,), jnp.float64),
+        "k": jax.random.normal(k[3], (2, 3, 4), jnp.float64),
+    }
+
+
+def _torch_run(torch, make, p0, steps, transpose=False):
+    tp = {
+        k: torch.tensor(
+            (np.asarray(v).T if transpose else np.asarray(v)).copy(), requires_grad=True
+        )
+        for k, v in p0.items()
+    }
+    opt = make(list(tp.values()))
+    ref = []
+    for _ in range(steps):
+        opt.zero_grad()
+        _torch_loss(torch, tp.values()).backward()
+        opt.step()
+        ref.append(
+            {
+                k: (v.detach().numpy().T if transpose else v.detach().numpy()).copy()
+                for k, v in tp.items()
+            }
+        )
+    return ref
+
+
+@pytest.mark.parametrize("mode", ["after_update", "coupled"])
+def test_splus_matches_pytorch_optimizer(mode):
+    torch = pytest.importorskip("torch")
+    po = pytest.importorskip("pytorch_optimizer")
+    kw = dict(weight_decay=0.05, inverse_steps=7, nonstandard_constant=0.01)
+    with jax.enable_x64(True):
+        p0 = _square_params(0)
+        tx = optzoo.splus(0.1, b1=0.8, b2=0.9, weight_decay_mode=mode, **kw)
+        ours = _run(tx, p0, 60)
+    ref = _torch_run(
+        torch,
+        lambda ps: po.SPlus(
+            ps, lr=0.1, betas=(0.8, 0.9), weight_decouple=mode == "after_update", **kw
+        ),
+        p0,
+        60,
+    )
+    # pytorch_optimizer runs eigh in float32: its eigenbases carry ~1e-7 relative errors.
+    assert max_rel_error(ours, ref) <= 1e-5
+
+
+def test_splus_rectangular_non_matrix_leaves_and_first_step():
+    # Step 1 uses the identity bases: every leaf moves by lr * c * sign(g).
+    with jax.enable_x64(True):
+        p0 = {"w": jnp.ones((5, 3)), "b": jnp.arange(1.0, 4.0), "k": jnp.ones((2, 3, 4))}
+        tx = optzoo.splus(0.1, weight_decay=0.0, nonstandard_constant=0.01)
+        (p1,) = _run(tx, p0, 1)
+    for k, c in (("w", 2 / 8), ("b", 0.01), ("k", 0.01)):
+        g = _np_grad(np.asarray(p0[k]))
+        np.testing.assert_allclose(np.asarray(p1[k]), np.asarray(p0[k]) - 0.1 * c * np.sign(g))
