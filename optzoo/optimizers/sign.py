@@ -23,10 +23,11 @@ from optzoo.optimizers.adam import YUAN_2024_MARS, mars_chain
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_mars
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
-from optzoo.transforms.sign import scale_by_lion, scale_by_rprop, scale_by_sign
+from optzoo.transforms.sign import scale_by_ano, scale_by_lion, scale_by_rprop, scale_by_sign
 from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
+    "ano",
     "tiger",
     "mars_lion",
     "lion",
@@ -429,3 +430,84 @@ def tiger(
     check_decay("beta", beta)
     check_nonnegative("weight_decay", weight_decay)
     return with_decoupled_decay(scale_by_lion(b1=beta, b2=beta), learning_rate, weight_decay, mask)
+
+
+KEGREISZ_2025_ANO = Reference(
+    "Adrien Kegreisz",
+    "Ano: Faster is Better in Noisy Landscape",
+    2025,
+    "https://arxiv.org/abs/2508.18258",
+)
+
+
+@register(
+    "ano",
+    family="sign",
+    reference=KEGREISZ_2025_ANO,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-4},
+    authors=Authors(
+        code="ano-optimizer==1.0.0 (the author's package, Ano)",
+        preset={"eps_inside_sqrt": True},
+        differences="epsilon outside the square root as pytorch_optimizer (the package: inside)",
+    ),
+)
+def ano(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.92,
+    b2: float = 0.99,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    *,
+    logarithmic_schedule: bool = False,
+    eps_inside_sqrt: bool = False,
+) -> optax.GradientTransformation:
+    r"""Ano: the momentum's sign, the gradient's magnitude, a Yogi-like second moment.
+
+    .. math::
+       x_{t+1} = x_t - \eta\,\Big(\frac{|g_t|\,\operatorname{sign}(m_t)}
+       {\sqrt{\hat v_t} + \epsilon} + \lambda x_t\Big),
+
+    with :math:`m_t` and :math:`v_t` of :func:`optzoo.scale_by_ano` (``logarithmic_schedule``:
+    Anolog's :math:`\beta_1 = 1 - 1/\log t`). Element-wise, so every leaf shape is handled
+    alike.
+
+    Defaults are pytorch_optimizer's (:math:`\epsilon` outside the square root);
+    ``optzoo.create("ano", preset="authors")`` puts it inside, as the author's package.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      b1: momentum decay.
+      b2: second-moment decay.
+      eps: :math:`\epsilon`.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: weight-decay mask.
+      logarithmic_schedule: Anolog.
+      eps_inside_sqrt: :math:`\sqrt{\hat v_t + \epsilon}` (the author's package).
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.ano(1e-4)
+
+    References:
+      Adrien Kegreisz. Ano: Faster is Better in Noisy Landscape. 2025.
+      https://arxiv.org/abs/2508.18258
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    return with_decoupled_decay(
+        scale_by_ano(
+            b1,
+            b2,
+            eps,
+            logarithmic_schedule=logarithmic_schedule,
+            eps_inside_sqrt=eps_inside_sqrt,
+        ),
+        learning_rate,
+        weight_decay,
+        mask,
+    )

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
 from optax import ScaleByLionState, ScaleByRpropState
 
-from optzoo.core.validation import check_positive, check_range
+from optzoo.core.validation import check_decay, check_nonnegative, check_positive, check_range
 
 __all__ = [
+    "ScaleByAnoState",
+    "scale_by_ano",
     "scale_by_lion",
     "scale_by_sign",
     "scale_by_rprop",
@@ -188,5 +190,96 @@ def scale_by_rprop(
                 steps,
             )
         return emitted, ScaleByRpropState(step_sizes=step_sizes, prev_updates=steps)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAnoState(NamedTuple):
+    """State of :func:`scale_by_ano`: step count, momentum and the sign-driven second moment."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    mu: optax.Updates
+    nu: optax.Updates
+
+
+def scale_by_ano(
+    b1: float = 0.92,
+    b2: float = 0.99,
+    eps: float = 1e-8,
+    *,
+    logarithmic_schedule: bool = False,
+    eps_inside_sqrt: bool = False,
+) -> optax.GradientTransformation:
+    r"""Ano's direction: the momentum's sign with the gradient's magnitude.
+
+    .. math::
+       m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\qquad
+       v_t = \beta_2 v_{t-1} + (1-\beta_2)\,\operatorname{sign}(g_t^2 - v_{t-1})\, g_t^2,
+
+    .. math::
+       u_t = \frac{|g_t|\,\operatorname{sign}(m_t)}{\sqrt{v_t / (1-\beta_2^t)} + \epsilon}
+
+    (with ``eps_inside_sqrt``: :math:`\sqrt{v_t/(1-\beta_2^t) + \epsilon}`, the authors'
+    package). ``logarithmic_schedule`` (Anolog) replaces :math:`\beta_1` by
+    :math:`1 - 1/\log(\max(2, t))`. Element-wise: every leaf shape is handled alike.
+
+    Args:
+      b1: momentum decay :math:`\beta_1` (unused with ``logarithmic_schedule``).
+      b2: second-moment decay :math:`\beta_2`.
+      eps: :math:`\epsilon`.
+      logarithmic_schedule: Anolog's :math:`\beta_1(t)`.
+      eps_inside_sqrt: put :math:`\epsilon` under the square root.
+
+    Returns:
+      A ``GradientTransformation`` with :class:`ScaleByAnoState`.
+
+    References:
+      Adrien Kegreisz. Ano: Faster is Better in Noisy Landscape. 2025.
+      https://arxiv.org/abs/2508.18258
+    """
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        return ScaleByAnoState(
+            count=jnp.zeros([], jnp.int32),
+            mu=optax.tree.zeros_like(params),
+            nu=optax.tree.zeros_like(params),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.float32)
+        if logarithmic_schedule:
+            beta1 = 1.0 - 1.0 / jnp.log(jnp.maximum(2.0, t))
+        else:
+            beta1 = b1
+
+        def one(g, m, v):
+            d = jnp.promote_types(g.dtype, jnp.float32)
+            gf, mf, vf = g.astype(d), m.astype(d), v.astype(d)
+            b1_, b2_ = jnp.asarray(beta1, d), jnp.asarray(b2, d)
+            mf = b1_ * mf + (1 - b1_) * gf
+            g2 = gf * gf
+            vf = b2_ * vf + (1 - b2_) * jnp.sign(g2 - vf) * g2
+            v_hat = vf / (1 - b2_ ** count.astype(d))
+            den = jnp.sqrt(v_hat + eps) if eps_inside_sqrt else jnp.sqrt(v_hat) + eps
+            u = jnp.abs(gf) * jnp.sign(mf) / den
+            return u.astype(g.dtype), mf.astype(m.dtype), vf.astype(v.dtype)
+
+        g_leaves, treedef = jax.tree.flatten(updates)
+        out = [
+            one(g, m, v)
+            for g, m, v in zip(
+                g_leaves,
+                treedef.flatten_up_to(state.mu),
+                treedef.flatten_up_to(state.nu),
+                strict=True,
+            )
+        ]
+        u, mu, nu = (jax.tree.unflatten(treedef, [o[i] for o in out]) for i in range(3))
+        return u, ScaleByAnoState(count=count, mu=mu, nu=nu)
 
     return optax.GradientTransformation(init_fn, update_fn)

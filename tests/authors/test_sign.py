@@ -1,4 +1,5 @@
-"""Tiger against its author's update rule (the author's code is Keras source, no package)."""
+"""Tiger against its author's update rule (the author's code is Keras source, no package);
+Ano against its author's package (ano-optimizer)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pathlib
 import sys
 
 import numpy as np
+import pytest
 
 import optzoo
 
@@ -30,3 +32,26 @@ def test_tiger_matches_the_update_rule():
     )
     err = R.displacement_error(ours, theirs)
     R.check("tiger", err, "NumPy transcription of the update rule", kind="transcription")
+
+
+def test_ano_matches_the_authors_package():
+    pytest.importorskip("torch")
+    ano_optimizer = pytest.importorskip("ano_optimizer")
+    lr, wd = 1e-2, 0.01
+    theirs = R.run_torch(lambda p: ano_optimizer.Ano(p, lr=lr, betas=(0.9, 0.95), weight_decay=wd))
+    ours = R.run_optzoo(
+        optzoo.create("ano", preset="authors", learning_rate=lr, b1=0.9, b2=0.95, weight_decay=wd)
+    )
+    R.check("ano", R.displacement_error(ours, theirs), "ano-optimizer 1.0.0")
+
+
+def test_anolog_matches_the_authors_package():
+    pytest.importorskip("torch")
+    ano_optimizer = pytest.importorskip("ano_optimizer")
+    lr = 1e-2
+    theirs = R.run_torch(lambda p: ano_optimizer.Ano(p, lr=lr, logarithmic_schedule=True))
+    ours = R.run_optzoo(
+        optzoo.create("ano", preset="authors", learning_rate=lr, logarithmic_schedule=True)
+    )
+    err = R.displacement_error(ours, theirs)
+    assert err <= R.TOL["float64"], err

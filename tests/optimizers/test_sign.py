@@ -62,6 +62,22 @@ def test_transform_matches_optax(name):
 
 # name -> (optzoo factory, kwargs, pytorch_optimizer class name, kwargs, problem kwargs)
 TORCH_CASES = {
+    # Decoupled decay; pytorch_optimizer's eps outside the square root.
+    "ano": (
+        optzoo.ano,
+        dict(learning_rate=3e-3, b1=0.9, b2=0.95, weight_decay=1e-2),
+        "Ano",
+        dict(lr=3e-3, betas=(0.9, 0.95), weight_decay=1e-2),
+        {},
+    ),
+    # Anolog: beta1 = 1 - 1 / log(max(2, t)).
+    "ano_logarithmic": (
+        optzoo.ano,
+        dict(learning_rate=3e-3, b2=0.95, logarithmic_schedule=True),
+        "Ano",
+        dict(lr=3e-3, betas=(0.9, 0.95), logarithmic_schedule=True),
+        {},
+    ),
     # Decoupled decay on both sides (pytorch_optimizer's default weight_decouple=True).
     "tiger": (
         optzoo.tiger,
