@@ -23,11 +23,18 @@ from optzoo.optimizers.adam import YUAN_2024_MARS, mars_chain
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_mars
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
-from optzoo.transforms.sign import scale_by_ano, scale_by_lion, scale_by_rprop, scale_by_sign
+from optzoo.transforms.sign import (
+    scale_by_ano,
+    scale_by_focus,
+    scale_by_lion,
+    scale_by_rprop,
+    scale_by_sign,
+)
 from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
     "ano",
+    "focus",
     "tiger",
     "mars_lion",
     "lion",
@@ -510,4 +517,82 @@ def ano(
         learning_rate,
         weight_decay,
         mask,
+    )
+
+
+LIU_2025_FOCUS = Reference(
+    "Yizhou Liu, Ziming Liu, Jeff Gore",
+    "FOCUS: First Order Concentrated Updating Scheme",
+    2025,
+    "https://arxiv.org/abs/2501.12243",
+)
+
+
+@register(
+    "focus",
+    family="sign",
+    reference=LIU_2025_FOCUS,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="the authors' FOCUS class (liuyz0/FOCUS, focus.py)",
+        preset={"decay_first": False},
+        differences=(
+            "the decay step before the attraction's sign, as pytorch_optimizer (the authors: "
+            "after, decay_first=False); equal without weight decay"
+        ),
+        no_package="the authors published a source file (liuyz0/FOCUS), no package",
+    ),
+)
+def focus(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    gamma: float = 0.1,
+    weight_decay: float = 0.0,
+    *,
+    decay_first: bool = True,
+) -> optax.GradientTransformation:
+    r"""FOCUS: sign momentum plus a sign pull toward the parameters' running average.
+
+    .. math::
+       x_{t+1} = x_t - \eta\,\big(\operatorname{sign}(m_t)
+       + \gamma\,\operatorname{sign}(x_t - \hat x_t) + \lambda \hat x_t\big),
+
+    with :math:`m_t` the gradient EMA and :math:`\hat x_t` the bias-corrected EMA of the
+    parameters (:func:`optzoo.scale_by_focus`). The weight decay shrinks toward zero by the
+    *average* :math:`\hat x_t`, as in the authors' code. ``decay_first`` (the default, as
+    pytorch_optimizer) takes the decay step before the attraction, whose sign then sees
+    :math:`x_t - \eta\lambda\hat x_t`; ``optzoo.create("focus", preset="authors")`` takes it
+    after. Element-wise: every leaf shape is handled alike.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      b1: momentum decay.
+      b2: decay of the parameters' EMA.
+      gamma: attraction strength :math:`\gamma`.
+      weight_decay: :math:`\lambda`.
+      decay_first: pytorch_optimizer's order of the decay and the attraction.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.focus(1e-2, gamma=0.1)
+
+    References:
+      Yizhou Liu, Ziming Liu, Jeff Gore. FOCUS: First Order Concentrated Updating Scheme.
+      2025. https://arxiv.org/abs/2501.12243
+    """
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        scale_by_focus(
+            b1,
+            b2,
+            gamma,
+            weight_decay,
+            decay_first_learning_rate=learning_rate if decay_first else None,
+        ),
+        scale_by_learning_rate(learning_rate),
     )

@@ -13,7 +13,9 @@ from optzoo.core.validation import check_decay, check_nonnegative, check_positiv
 
 __all__ = [
     "ScaleByAnoState",
+    "ScaleByFocusState",
     "scale_by_ano",
+    "scale_by_focus",
     "scale_by_lion",
     "scale_by_sign",
     "scale_by_rprop",
@@ -281,5 +283,101 @@ def scale_by_ano(
         ]
         u, mu, nu = (jax.tree.unflatten(treedef, [o[i] for o in out]) for i in range(3))
         return u, ScaleByAnoState(count=count, mu=mu, nu=nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByFocusState(NamedTuple):
+    """State of :func:`scale_by_focus`: step count, momentum and the parameters' EMA."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    mu: optax.Updates
+    pbar: optax.Updates
+
+
+def scale_by_focus(
+    b1: float = 0.9,
+    b2: float = 0.999,
+    gamma: float = 0.1,
+    weight_decay: float = 0.0,
+    *,
+    decay_first_learning_rate: optax.ScalarOrSchedule | None = None,
+) -> optax.GradientTransformation:
+    r"""FOCUS's direction: the momentum's sign plus a pull toward the parameters' average.
+
+    .. math::
+       m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad
+       \bar x_t = \beta_2 \bar x_{t-1} + (1-\beta_2) x_t,\quad
+       \hat x_t = \bar x_t / (1-\beta_2^t),
+
+    .. math::
+       u_t = \operatorname{sign}(m_t) + \gamma\,\operatorname{sign}(x_t - \hat x_t)
+       + \lambda \hat x_t,
+
+    the authors' order (the decay :math:`\lambda\hat x_t` pulls toward zero by the average).
+    With ``decay_first_learning_rate`` :math:`\eta_t` the decay step comes first, as in
+    pytorch_optimizer, and the sign sees the decayed weights:
+    :math:`\operatorname{sign}(x_t - (1 + \eta_t\lambda)\hat x_t)`. Element-wise: every
+    leaf shape is handled alike. Needs ``params``.
+
+    Args:
+      b1: momentum decay :math:`\beta_1`.
+      b2: decay :math:`\beta_2` of the parameters' EMA.
+      gamma: attraction :math:`\gamma`.
+      weight_decay: :math:`\lambda`.
+      decay_first_learning_rate: the optimizer's learning rate, for pytorch_optimizer's order.
+
+    Returns:
+      A ``GradientTransformation`` with :class:`ScaleByFocusState`.
+
+    References:
+      Yizhou Liu, Ziming Liu, Jeff Gore. FOCUS: First Order Concentrated Updating Scheme.
+      2025. https://arxiv.org/abs/2501.12243
+    """
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_nonnegative("gamma", gamma)
+    check_nonnegative("weight_decay", weight_decay)
+
+    def init_fn(params):
+        return ScaleByFocusState(
+            count=jnp.zeros([], jnp.int32),
+            mu=optax.tree.zeros_like(params),
+            pbar=optax.tree.zeros_like(params),
+        )
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_focus needs params (the EMA of the parameters)")
+        count = optax.safe_increment(state.count)
+        lr = decay_first_learning_rate
+        if callable(lr):
+            lr = lr(state.count)
+
+        def one(g, m, pb, x):
+            d = jnp.promote_types(g.dtype, jnp.float32)
+            b1_, b2_ = jnp.asarray(b1, d), jnp.asarray(b2, d)
+            mf = b1_ * m.astype(d) + (1 - b1_) * g.astype(d)
+            xf = x.astype(d)
+            pbf = b2_ * pb.astype(d) + (1 - b2_) * xf
+            hat = pbf / (1 - b2_ ** count.astype(d))
+            lam = jnp.asarray(weight_decay, d)
+            target = hat if lr is None else (1 + jnp.asarray(lr, d) * lam) * hat
+            u = jnp.sign(mf) + jnp.asarray(gamma, d) * jnp.sign(xf - target) + lam * hat
+            return u.astype(g.dtype), mf.astype(m.dtype), pbf.astype(pb.dtype)
+
+        g_leaves, treedef = jax.tree.flatten(updates)
+        out = [
+            one(g, m, pb, x)
+            for g, m, pb, x in zip(
+                g_leaves,
+                treedef.flatten_up_to(state.mu),
+                treedef.flatten_up_to(state.pbar),
+                treedef.flatten_up_to(params),
+                strict=True,
+            )
+        ]
+        u, mu, pbar = (jax.tree.unflatten(treedef, [o[i] for o in out]) for i in range(3))
+        return u, ScaleByFocusState(count=count, mu=mu, pbar=pbar)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -55,3 +55,36 @@ def test_anolog_matches_the_authors_package():
     )
     err = R.displacement_error(ours, theirs)
     assert err <= R.TOL["float64"], err
+
+
+# Liu, Liu, Gore. FOCUS: First Order Concentrated Updating Scheme. 2025.
+# https://arxiv.org/abs/2501.12243; the authors' focus.py (liuyz0/FOCUS): m = b1 m + (1 - b1) g,
+# pbar = b2 pbar + (1 - b2) x, hat = pbar / (1 - b2^t), x -= lr (sign(m) + gamma sign(x - hat)),
+# then x -= lr wd hat.
+def test_focus_matches_the_authors_code():
+    # b2 = 0.75: 1 - b2**t is exact, so x - hat is exactly 0 at step 1 on both sides (with
+    # 0.99 the attraction's sign at step 1 is the sign of a rounding error, ~1e-17).
+    lr, b1, b2, gamma, wd = 1e-2, 0.9, 0.75, 0.2, 0.3
+
+    def step(x, g, s, t):
+        m, pbar = s
+        m = {k: b1 * m[k] + (1 - b1) * g[k] for k in x}
+        pbar = {k: b2 * pbar[k] + (1 - b2) * x[k] for k in x}
+        hat = {k: pbar[k] / (1 - b2**t) for k in x}
+        x = {k: x[k] - lr * (np.sign(m[k]) + gamma * np.sign(x[k] - hat[k])) for k in x}
+        x = {k: x[k] - lr * wd * hat[k] for k in x}
+        return x, (m, pbar)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, dict(zeros)))
+    ours = R.run_optzoo(
+        optzoo.create(
+            "focus", preset="authors", learning_rate=lr, b1=b1, b2=b2, gamma=gamma, weight_decay=wd
+        )
+    )
+    R.check(
+        "focus",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of the authors' focus.py",
+        kind="transcription",
+    )

@@ -62,6 +62,16 @@ def test_transform_matches_optax(name):
 
 # name -> (optzoo factory, kwargs, pytorch_optimizer class name, kwargs, problem kwargs)
 TORCH_CASES = {
+    # FOCUS: pytorch_optimizer decays (toward zero by the parameters' average) before the
+    # attraction's sign; a large decay makes the order visible. b2 = 0.75 keeps 1 - b2**t
+    # exact: at step 1 x - hat is then exactly 0 on both sides, not a rounding error's sign.
+    "focus": (
+        optzoo.focus,
+        dict(learning_rate=3e-3, b1=0.8, b2=0.75, gamma=0.2, weight_decay=0.5),
+        "FOCUS",
+        dict(lr=3e-3, betas=(0.8, 0.75), gamma=0.2, weight_decay=0.5),
+        {},
+    ),
     # Decoupled decay; pytorch_optimizer's eps outside the square root.
     "ano": (
         optzoo.ano,
