@@ -18,13 +18,14 @@ from optzoo.core.validation import (
     check_positive,
     check_unit_interval,
 )
-from optzoo.optimizers._common import with_decoupled_decay
+from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
 from optzoo.optimizers.adam import YUAN_2024_MARS, mars_chain
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_mars
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.sign import (
     scale_by_ano,
+    scale_by_bcos,
     scale_by_focus,
     scale_by_lion,
     scale_by_rprop,
@@ -34,6 +35,7 @@ from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
     "ano",
+    "bcos",
     "focus",
     "tiger",
     "mars_lion",
@@ -595,4 +597,80 @@ def focus(
             decay_first_learning_rate=learning_rate if decay_first else None,
         ),
         scale_by_learning_rate(learning_rate),
+    )
+
+
+JIANG_2025_BCOS = Reference(
+    "Tao Jiang, Lin Xiao",
+    "BCOS: Stochastic Approximation with Block Coordinate Optimal Stepsizes",
+    2025,
+    "https://arxiv.org/abs/2507.08963",
+)
+
+
+@register(
+    "bcos",
+    family="sign",
+    reference=JIANG_2025_BCOS,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, the BCOS update rules (modes g, m, c) as pytorch_optimizer writes them",
+        no_package="the authors published no package that installs here",
+    ),
+)
+def bcos(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: float = 0.9,
+    beta2: float | None = None,
+    eps: float = 1e-6,
+    weight_decay: float = 0.1,
+    mask: Any = None,
+    *,
+    mode: str = "c",
+    simple_cond: bool = False,
+    weight_decouple: bool = True,
+) -> optax.GradientTransformation:
+    r"""BCOS: block-coordinate optimal step sizes, a direction over its estimated RMS.
+
+    .. math::
+       x_{t+1} = x_t - \eta\,\Big(\frac{d_t}{\sqrt{v_t} + \epsilon} + \lambda x_t\Big),
+
+    with the direction :math:`d_t` and the estimate :math:`v_t` of
+    :func:`optzoo.scale_by_bcos` (``mode`` ``"g"``, ``"m"`` or the conditional ``"c"``).
+    ``weight_decouple=False`` adds :math:`\lambda x_t` to the gradient instead (then the first
+    step's momentum starts at :math:`g_1 + \lambda x_1`, where pytorch_optimizer starts it at
+    :math:`g_1`). Element-wise: every leaf shape is handled alike (each coordinate is a block).
+    Defaults are pytorch_optimizer's.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      beta: momentum decay.
+      beta2: second-moment decay (``None``: see :func:`optzoo.scale_by_bcos`).
+      eps: :math:`\epsilon`.
+      weight_decay: :math:`\lambda`.
+      mask: weight-decay mask.
+      mode: ``"g"``, ``"m"`` or ``"c"``.
+      simple_cond: the simplified conditional estimator.
+      weight_decouple: decoupled (default) or coupled decay.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.bcos(1e-3, mode="c")
+
+    References:
+      Tao Jiang, Lin Xiao. BCOS: Stochastic Approximation with Block Coordinate Optimal
+      Stepsizes. 2025. https://arxiv.org/abs/2507.08963
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    tail = with_decoupled_decay if weight_decouple else with_coupled_decay
+    return tail(
+        scale_by_bcos(beta, beta2, eps, mode=mode, simple_cond=simple_cond),
+        learning_rate,
+        weight_decay,
+        mask,
     )

@@ -13,8 +13,10 @@ from optzoo.core.validation import check_decay, check_nonnegative, check_positiv
 
 __all__ = [
     "ScaleByAnoState",
+    "ScaleByBcosState",
     "ScaleByFocusState",
     "scale_by_ano",
+    "scale_by_bcos",
     "scale_by_focus",
     "scale_by_lion",
     "scale_by_sign",
@@ -379,5 +381,121 @@ def scale_by_focus(
         ]
         u, mu, pbar = (jax.tree.unflatten(treedef, [o[i] for o in out]) for i in range(3))
         return u, ScaleByFocusState(count=count, mu=mu, pbar=pbar)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByBcosState(NamedTuple):
+    """State of :func:`scale_by_bcos`: step count, momentum ``m`` (modes ``"m"``, ``"c"``)
+    and second moment ``v`` (modes ``"g"``, ``"m"``); an unused field holds ``(0,)`` arrays."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    m: optax.Updates
+    v: optax.Updates
+
+
+BCOS_MODES = ("g", "m", "c")
+
+
+def scale_by_bcos(
+    beta: float = 0.9,
+    beta2: float | None = None,
+    eps: float = 1e-6,
+    *,
+    mode: str = "c",
+    simple_cond: bool = False,
+) -> optax.GradientTransformation:
+    r"""BCOS's direction: a search direction over an estimate of its own RMS.
+
+    .. math::
+       u_t = \frac{d_t}{\sqrt{v_t} + \epsilon},
+
+    per mode: ``"g"``: :math:`d_t = g_t`, :math:`v_t = \beta_v v_{t-1} + (1-\beta_v) g_t^2`;
+    ``"m"``: :math:`d_t = m_t = \beta m_{t-1} + (1-\beta) g_t`, :math:`v_t = \beta_v v_{t-1}
+    + (1-\beta_v) m_t^2`; ``"c"`` (conditional): :math:`d_t = m_t` and, from the current
+    momentum and gradient (no second-moment state),
+
+    .. math::
+       v_t = (3\beta^2 - 2\beta^3)\, m_t^2 + (1-\beta)^2 g_t^2 + 2\beta(1-\beta)^2 m_t g_t
+
+    or, with ``simple_cond``, :math:`v_t = \beta_v m_t^2 + (1-\beta_v) g_t^2` with
+    :math:`\beta_v = 1-(1-\beta)^2` unless ``beta2`` is given. :math:`\beta_v` = ``beta2``,
+    or ``beta`` when ``None`` (modes ``"g"``, ``"m"``). The first step starts :math:`m` at
+    :math:`g_1` and :math:`v` at :math:`g_1^2`. With ``beta=0`` mode ``"g"`` is signSGD (up
+    to :math:`\epsilon`). Element-wise: every leaf shape is handled alike.
+
+    Args:
+      beta: momentum decay :math:`\beta`.
+      beta2: second-moment decay :math:`\beta_v`; ``None``: see above.
+      eps: :math:`\epsilon`.
+      mode: ``"g"``, ``"m"`` or ``"c"``.
+      simple_cond: the simplified conditional estimator (mode ``"c"``).
+
+    Returns:
+      A ``GradientTransformation`` with :class:`ScaleByBcosState`.
+
+    References:
+      Tao Jiang, Lin Xiao. BCOS: Stochastic Approximation with Block Coordinate Optimal
+      Stepsizes. 2025. https://arxiv.org/abs/2507.08963
+    """
+    check_decay("beta", beta)
+    if beta2 is not None:
+        check_decay("beta2", beta2)
+    check_nonnegative("eps", eps)
+    if mode not in BCOS_MODES:
+        raise ValueError(f"scale_by_bcos: mode must be one of {BCOS_MODES}, got {mode!r}")
+    keep_m, keep_v = mode in ("m", "c"), mode in ("g", "m")
+
+    def init_fn(params):
+        def field(keep):
+            if keep:
+                return optax.tree.zeros_like(params)
+            return jax.tree.map(lambda x: jnp.zeros((0,), x.dtype), params)
+
+        return ScaleByBcosState(count=jnp.zeros([], jnp.int32), m=field(keep_m), v=field(keep_v))
+
+    def update_fn(updates, state, params=None):
+        del params
+        first = state.count == 0
+
+        def one(g, m, v):
+            d = jnp.promote_types(g.dtype, jnp.float32)
+            gf = g.astype(d)
+            b = jnp.asarray(beta, d)
+            if keep_m:
+                mf = jnp.where(first, gf, b * m.astype(d) + (1 - b) * gf)
+                direction = mf
+            else:
+                direction = gf
+            if keep_v:
+                bv = jnp.asarray(beta if beta2 is None else beta2, d)
+                vf = jnp.where(first, gf * gf, bv * v.astype(d) + (1 - bv) * direction**2)
+                second = vf
+            elif simple_cond:
+                bv = jnp.asarray(1 - (1 - beta) ** 2 if beta2 is None else beta2, d)
+                second = bv * direction**2 + (1 - bv) * gf * gf
+            else:
+                second = (
+                    (3 * b**2 - 2 * b**3) * direction**2
+                    + (1 - b) ** 2 * gf * gf
+                    + 2 * b * (1 - b) ** 2 * direction * gf
+                )
+            u = direction / (jnp.sqrt(second) + eps)
+            new_m = mf.astype(m.dtype) if keep_m else m
+            new_v = vf.astype(v.dtype) if keep_v else v
+            return u.astype(g.dtype), new_m, new_v
+
+        g_leaves, treedef = jax.tree.flatten(updates)
+        out = [
+            one(g, m, v)
+            for g, m, v in zip(
+                g_leaves,
+                treedef.flatten_up_to(state.m),
+                treedef.flatten_up_to(state.v),
+                strict=True,
+            )
+        ]
+        u, m, v = (jax.tree.unflatten(treedef, [o[i] for o in out]) for i in range(3))
+        return u, ScaleByBcosState(count=optax.safe_increment(state.count), m=m, v=v)
 
     return optax.GradientTransformation(init_fn, update_fn)

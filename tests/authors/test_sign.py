@@ -88,3 +88,34 @@ def test_focus_matches_the_authors_code():
         "NumPy transcription of the authors' focus.py",
         kind="transcription",
     )
+
+
+# Jiang, Xiao. BCOS: Stochastic Approximation with Block Coordinate Optimal Stepsizes. 2025.
+# https://arxiv.org/abs/2507.08963, the conditional-estimator variant (BCOS-c) with decoupled
+# decay: m = beta m + (1 - beta) g (m_1 = g_1),
+# v = (3 beta^2 - 2 beta^3) m^2 + (1 - beta)^2 g^2 + 2 beta (1 - beta)^2 m g,
+# x -= lr (m / (sqrt(v) + eps) + wd x).
+def test_bcos_matches_the_update_rule():
+    lr, beta, eps, wd = 1e-2, 0.9, 1e-6, 0.1
+
+    def step(x, g, m, t):
+        m = {k: g[k] if t == 1 else beta * m[k] + (1 - beta) * g[k] for k in x}
+        v = {
+            k: (3 * beta**2 - 2 * beta**3) * m[k] ** 2
+            + (1 - beta) ** 2 * g[k] ** 2
+            + 2 * beta * (1 - beta) ** 2 * m[k] * g[k]
+            for k in x
+        }
+        return {k: x[k] - lr * (m[k] / (np.sqrt(v[k]) + eps) + wd * x[k]) for k in x}, m
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, zeros)
+    ours = R.run_optzoo(
+        optzoo.create("bcos", preset="authors", learning_rate=lr, beta=beta, weight_decay=wd)
+    )
+    R.check(
+        "bcos",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of the BCOS-c update rule",
+        kind="transcription",
+    )

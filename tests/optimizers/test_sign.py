@@ -62,6 +62,35 @@ def test_transform_matches_optax(name):
 
 # name -> (optzoo factory, kwargs, pytorch_optimizer class name, kwargs, problem kwargs)
 TORCH_CASES = {
+    # BCOS, each mode (decoupled decay; the first step starts m at g and v at g^2).
+    "bcos": (
+        optzoo.bcos,
+        dict(learning_rate=3e-3, beta=0.8, weight_decay=1e-2, mode="c"),
+        "BCOS",
+        dict(lr=3e-3, beta=0.8, weight_decay=1e-2, mode="c"),
+        {},
+    ),
+    "bcos_g": (
+        optzoo.bcos,
+        dict(learning_rate=3e-3, beta=0.8, weight_decay=1e-2, mode="g", beta2=0.95),
+        "BCOS",
+        dict(lr=3e-3, beta=0.8, weight_decay=1e-2, mode="g", beta2=0.95),
+        {},
+    ),
+    "bcos_m": (
+        optzoo.bcos,
+        dict(learning_rate=3e-3, beta=0.8, weight_decay=1e-2, mode="m"),
+        "BCOS",
+        dict(lr=3e-3, beta=0.8, weight_decay=1e-2, mode="m"),
+        {},
+    ),
+    "bcos_simple_cond": (
+        optzoo.bcos,
+        dict(learning_rate=3e-3, beta=0.8, weight_decay=1e-2, mode="c", simple_cond=True),
+        "BCOS",
+        dict(lr=3e-3, beta=0.8, weight_decay=1e-2, mode="c", simple_cond=True),
+        {},
+    ),
     # FOCUS: pytorch_optimizer decays (toward zero by the parameters' average) before the
     # attraction's sign; a large decay makes the order visible. b2 = 0.75 keeps 1 - b2**t
     # exact: at step 1 x - hat is then exactly 0 on both sides, not a rounding error's sign.
