@@ -22,11 +22,23 @@ from optzoo.transforms.matrix.muon import MUON_NS_COEFFS, scale_by_muon
 from optzoo.transforms.matrix.normuon import scale_by_normuon
 from optzoo.transforms.matrix.psgd import scale_by_kron
 from optzoo.transforms.matrix.scion import scale_by_scion
+from optzoo.transforms.matrix.scionlight import scale_by_scion_light
 from optzoo.transforms.matrix.shampoo import scale_by_shampoo
 from optzoo.transforms.matrix.soap import scale_by_soap
+from optzoo.transforms.matrix.splus import scale_by_splus, scale_by_splus_shape, splus_leaf_scale
 from optzoo.transforms.scaling import scale_by_learning_rate
 
-__all__ = ["adamuon", "muon", "normuon", "psgd_kron", "scion", "shampoo", "soap"]
+__all__ = [
+    "adamuon",
+    "muon",
+    "normuon",
+    "psgd_kron",
+    "scion",
+    "scionlight",
+    "shampoo",
+    "soap",
+    "splus",
+]
 
 JORDAN_2024 = Reference(
     "Keller Jordan, Yuchen Jin, Vlado Boza, Jiacheng You, Franz Cesista, Laker Newhouse, "
@@ -953,4 +965,264 @@ def normuon(
             ),
         },
         _matrix_labels(higher_rank, "normuon", "adam"),
+    )
+
+
+@register(
+    "scionlight",
+    family="matrix",
+    reference=PETHICK_2025,
+    state_per_param=1,
+    defaults={"learning_rate": 0.01},
+    authors=Authors(
+        code="the authors' ScionLight (LIONS-EPFL/scion): Scion with the momentum kept in the "
+        "gradient buffers (d = (1 - alpha) d + g), unconstrained update",
+        preset={"momentum": 0.1, "matrix_layout": "out_in"},
+        differences=(
+            "JAX (in, out) shape scales (theirs PyTorch (out, in): preset matrix_layout='out_in'); "
+            "rank-3/4 leaves flattened (theirs: a conv rule), float32 Newton-Schulz "
+            "(theirs bfloat16)"
+        ),
+        no_package=(
+            "the authors published no package: their reference is one PyTorch file in their "
+            "repository (LIONS-EPFL/scion), not on the package index"
+        ),
+    ),
+)
+def scionlight(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.1,
+    norms: Any = "auto",
+    scale: float = 1.0,
+    weight_decay: float = 0.0,
+    weight_decay_mask: Any | None = None,
+    *,
+    constraint: bool = False,
+    ns_steps: int = 5,
+    higher_rank: str = "flatten",
+    matrix_layout: str = "in_out",
+) -> optax.GradientTransformation:
+    r"""ScionLight: Scion with its momentum as a decayed sum of gradients.
+
+    .. math::
+       d_t = (1-\alpha) d_{t-1} + g_t,\qquad
+       x_{t+1} = x_t - \eta\,\big(\rho\,\mathrm{lmo}(d_t) + \lambda x_t\big),
+
+    or :math:`x_{t+1} = (1-\eta) x_t - \eta\rho\,\mathrm{lmo}(d_t)` with
+    ``constraint=True`` (then ``weight_decay`` is ignored). The authors' PyTorch class keeps
+    :math:`d` in the gradient buffers (it multiplies them by :math:`1-\alpha` after each step
+    and lets the next backward pass add to them); here :math:`d` is optimizer state, so the
+    gradients passed to ``update`` are plain per-step gradients.
+
+    Leaf rule (Scion's, :func:`optzoo.scale_by_scion`): with ``norms="auto"`` rank >= 2
+    leaves take the spectral LMO :math:`\sqrt{n/m}\,\mathrm{NS}(d)` (rank > 2 viewed as one
+    matrix, or a batch, by ``higher_rank``); vectors and scalars take the bias-RMS LMO
+    :math:`d / (\mathrm{RMS}(d) + \epsilon)` (a scalar: :math:`d/(|d|+\epsilon)`).
+
+    Defaults match the authors' class but for the shape-scale layout: JAX ``(in, out)``
+    kernels; ``optzoo.create("scionlight", preset="authors")`` uses their PyTorch
+    ``(out, in)`` layout.
+
+    Args:
+      learning_rate: step size :math:`\eta`.
+      momentum: :math:`\alpha \in (0, 1]`, one minus the buffer's decay.
+      norms: per-leaf norm names, see :func:`optzoo.scale_by_scion`.
+      scale: radius :math:`\rho`.
+      weight_decay: decoupled decay :math:`\lambda` (unconstrained form only).
+      weight_decay_mask: weight-decay mask.
+      constraint: the constrained (SCG) update.
+      ns_steps: Newton-Schulz steps of the spectral LMO.
+      higher_rank: reshape rule for rank > 2 leaves.
+      matrix_layout: ``"in_out"`` (JAX) or ``"out_in"`` (PyTorch).
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.scionlight(0.01, momentum=0.1)
+
+    References:
+      Pethick, Xie, Antonakopoulos, Zhu, Silveti-Falls, Cevher. Training Deep Learning
+      Models with Norm-Constrained LMOs. 2025. https://arxiv.org/abs/2502.07529
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    check_nonnegative("scale", scale)
+    return optax.chain(
+        scale_by_scion_light(
+            momentum,
+            norms,
+            ns_steps=ns_steps,
+            higher_rank=higher_rank,
+            matrix_layout=matrix_layout,
+        ),
+        optax.scale(scale),
+        optax.add_decayed_weights(1.0)
+        if constraint
+        else optax.add_decayed_weights(weight_decay, weight_decay_mask),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+FRANS_2025 = Reference(
+    "Kevin Frans, Sergey Levine, Pieter Abbeel",
+    "A Stable Whitening Optimizer for Efficient Neural Network Training",
+    2025,
+    "https://arxiv.org/abs/2506.07254",
+)
+
+SPLUS_DECAY_MODES = ("after_update", "scaled", "coupled")
+
+
+def _splus_decay_after_update(
+    learning_rate: optax.ScalarOrSchedule,
+    weight_decay: float,
+    shape_constant: float,
+    nonstandard_constant: float,
+    max_dim: int,
+    mask: Any | None,
+) -> optax.GradientTransformation:
+    """``u -> (1 - eta_t c lambda) u + c lambda x`` with ``c`` the leaf's SPlus factor:
+    followed by the learning rate, ``x - eta_t u`` becomes ``(x - eta_t u)(1 - eta_t c
+    lambda)``, pytorch_optimizer's decay of the updated weights at the leaf's step size."""
+
+    def init_fn(params):
+        del params
+        return optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("splus's weight decay needs params")
+        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
+
+        def one(u, x):
+            c = splus_leaf_scale(x.shape, nonstandard_constant, max_dim, shape_constant)
+            lam = jnp.asarray(weight_decay, u.dtype) * c
+            return ((1 - jnp.asarray(lr, u.dtype) * lam) * u + lam * x).astype(u.dtype)
+
+        out = jax.tree.map(one, updates, params)
+        return out, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
+
+    tx = optax.GradientTransformation(init_fn, update_fn)
+    return tx if mask is None else optax.masked(tx, mask)
+
+
+@register(
+    "splus",
+    family="matrix",
+    reference=FRANS_2025,
+    state_per_param=5,
+    defaults={"learning_rate": 0.1},
+    authors=Authors(
+        code="the authors' optax transformation (kvfrans/splus, optax/splus.py)",
+        preset={"shape_constant": 0.5, "weight_decay_mode": "scaled"},
+        differences=(
+            "shape factor 2/(m+n) as in the paper and pytorch_optimizer (the authors' code "
+            "computes 1/(m+n)/2: shape_constant=0.5); the decay shrinks the updated weights "
+            "(theirs is added to the direction before the shape factor: weight_decay_mode="
+            "'scaled'); no name-based 'nonstandard' leaves and no parameter EMA"
+        ),
+        no_package="the authors published source files (kvfrans/splus), no package",
+    ),
+)
+def splus(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    weight_decay: float = 1e-2,
+    weight_decay_mask: Any | None = None,
+    *,
+    weight_decay_mode: str = "after_update",
+    inverse_steps: int = 100,
+    shape_constant: float = 2.0,
+    nonstandard_constant: float = 1e-3,
+    max_dim: int = 10000,
+    eps: float = 1e-30,
+) -> optax.GradientTransformation:
+    r"""SPlus: the sign of momentum in the eigenbasis of Shampoo's side statistics.
+
+    .. math::
+       u_t = Q_L\, \operatorname{sign}(Q_L^\top M_t Q_R)\, Q_R^\top,\qquad
+       x_{t+1} = \big(x_t - \eta c\, u_t\big)(1 - \eta c \lambda),
+
+    with :math:`M_t` the momentum, :math:`Q_L, Q_R` the eigenbases of the EMAs of
+    :math:`GG^\top` and :math:`G^\top G` (:func:`optzoo.scale_by_splus`, refreshed every
+    ``inverse_steps`` steps) and :math:`c = 2/(m+n)` for an ``(m, n)`` matrix
+    (:func:`optzoo.scale_by_splus_shape`).
+
+    Leaf rule: rank-2 leaves are whitened; scalars, vectors and rank >= 3 leaves (and
+    matrices with a side longer than ``max_dim``) take :math:`\operatorname{sign}(M_t)`
+    with :math:`c` = ``nonstandard_constant``.
+
+    ``weight_decay_mode``: ``"after_update"`` (pytorch_optimizer's default: the updated
+    weights shrink by :math:`1-\eta c\lambda`), ``"scaled"`` (the authors' code:
+    :math:`x - \eta c (u + \lambda x)`) or ``"coupled"`` (:math:`\lambda x` added to the
+    gradient before the momentum and the statistics, pytorch_optimizer's
+    ``weight_decouple=False``).
+
+    The authors' evaluation-time EMA of the parameters is not part of the update and is not
+    kept (use a parameter-averaging wrapper). Defaults are pytorch_optimizer's (the paper's
+    :math:`2/(m+n)`); ``optzoo.create("splus", preset="authors")`` reproduces the authors'
+    code (:math:`1/(2(m+n))` and the ``"scaled"`` decay).
+
+    Args:
+      learning_rate: step size :math:`\eta`.
+      b1: momentum decay.
+      b2: decay of the side statistics.
+      weight_decay: :math:`\lambda`.
+      weight_decay_mask: weight-decay mask.
+      weight_decay_mode: ``"after_update"``, ``"scaled"`` or ``"coupled"``.
+      inverse_steps: steps between eigendecompositions.
+      shape_constant: numerator of the matrix factor :math:`c/(m+n)`.
+      nonstandard_constant: factor of the other leaves.
+      max_dim: sides this long or longer are not whitened.
+      eps: added to the statistics' diagonals before ``eigh``.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.splus(0.1)
+
+    References:
+      Kevin Frans, Sergey Levine, Pieter Abbeel. A Stable Whitening Optimizer for Efficient
+      Neural Network Training. 2025. https://arxiv.org/abs/2506.07254
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    if weight_decay_mode not in SPLUS_DECAY_MODES:
+        raise ValueError(
+            f"splus: weight_decay_mode must be one of {SPLUS_DECAY_MODES}, "
+            f"got {weight_decay_mode!r}"
+        )
+    direction = scale_by_splus(b1, b2, inverse_steps, max_dim, eps)
+    shape = scale_by_splus_shape(shape_constant, nonstandard_constant, max_dim)
+    if weight_decay_mode == "coupled":
+        return optax.chain(
+            optax.add_decayed_weights(weight_decay, weight_decay_mask),
+            direction,
+            shape,
+            scale_by_learning_rate(learning_rate),
+        )
+    if weight_decay_mode == "scaled":
+        return optax.chain(
+            direction,
+            optax.add_decayed_weights(weight_decay, weight_decay_mask),
+            shape,
+            scale_by_learning_rate(learning_rate),
+        )
+    return optax.chain(
+        direction,
+        shape,
+        _splus_decay_after_update(
+            learning_rate,
+            weight_decay,
+            shape_constant,
+            nonstandard_constant,
+            max_dim,
+            weight_decay_mask,
+        ),
+        scale_by_learning_rate(learning_rate),
     )

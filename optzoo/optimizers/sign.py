@@ -18,15 +18,25 @@ from optzoo.core.validation import (
     check_positive,
     check_unit_interval,
 )
-from optzoo.optimizers._common import with_decoupled_decay
+from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
 from optzoo.optimizers.adam import YUAN_2024_MARS, mars_chain
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_mars
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
-from optzoo.transforms.sign import scale_by_lion, scale_by_rprop, scale_by_sign
+from optzoo.transforms.sign import (
+    scale_by_ano,
+    scale_by_bcos,
+    scale_by_focus,
+    scale_by_lion,
+    scale_by_rprop,
+    scale_by_sign,
+)
 from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
+    "ano",
+    "bcos",
+    "focus",
     "tiger",
     "mars_lion",
     "lion",
@@ -429,3 +439,238 @@ def tiger(
     check_decay("beta", beta)
     check_nonnegative("weight_decay", weight_decay)
     return with_decoupled_decay(scale_by_lion(b1=beta, b2=beta), learning_rate, weight_decay, mask)
+
+
+KEGREISZ_2025_ANO = Reference(
+    "Adrien Kegreisz",
+    "Ano: Faster is Better in Noisy Landscape",
+    2025,
+    "https://arxiv.org/abs/2508.18258",
+)
+
+
+@register(
+    "ano",
+    family="sign",
+    reference=KEGREISZ_2025_ANO,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-4},
+    authors=Authors(
+        code="ano-optimizer==1.0.0 (the author's package, Ano)",
+        preset={"eps_inside_sqrt": True},
+        differences="epsilon outside the square root as pytorch_optimizer (the package: inside)",
+    ),
+)
+def ano(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.92,
+    b2: float = 0.99,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    mask: Any = None,
+    *,
+    logarithmic_schedule: bool = False,
+    eps_inside_sqrt: bool = False,
+) -> optax.GradientTransformation:
+    r"""Ano: the momentum's sign, the gradient's magnitude, a Yogi-like second moment.
+
+    .. math::
+       x_{t+1} = x_t - \eta\,\Big(\frac{|g_t|\,\operatorname{sign}(m_t)}
+       {\sqrt{\hat v_t} + \epsilon} + \lambda x_t\Big),
+
+    with :math:`m_t` and :math:`v_t` of :func:`optzoo.scale_by_ano` (``logarithmic_schedule``:
+    Anolog's :math:`\beta_1 = 1 - 1/\log t`). Element-wise, so every leaf shape is handled
+    alike.
+
+    Defaults are pytorch_optimizer's (:math:`\epsilon` outside the square root);
+    ``optzoo.create("ano", preset="authors")`` puts it inside, as the author's package.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      b1: momentum decay.
+      b2: second-moment decay.
+      eps: :math:`\epsilon`.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: weight-decay mask.
+      logarithmic_schedule: Anolog.
+      eps_inside_sqrt: :math:`\sqrt{\hat v_t + \epsilon}` (the author's package).
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.ano(1e-4)
+
+    References:
+      Adrien Kegreisz. Ano: Faster is Better in Noisy Landscape. 2025.
+      https://arxiv.org/abs/2508.18258
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    return with_decoupled_decay(
+        scale_by_ano(
+            b1,
+            b2,
+            eps,
+            logarithmic_schedule=logarithmic_schedule,
+            eps_inside_sqrt=eps_inside_sqrt,
+        ),
+        learning_rate,
+        weight_decay,
+        mask,
+    )
+
+
+LIU_2025_FOCUS = Reference(
+    "Yizhou Liu, Ziming Liu, Jeff Gore",
+    "FOCUS: First Order Concentrated Updating Scheme",
+    2025,
+    "https://arxiv.org/abs/2501.12243",
+)
+
+
+@register(
+    "focus",
+    family="sign",
+    reference=LIU_2025_FOCUS,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="the authors' FOCUS class (liuyz0/FOCUS, focus.py)",
+        preset={"decay_first": False},
+        differences=(
+            "the decay step before the attraction's sign, as pytorch_optimizer (the authors: "
+            "after, decay_first=False); equal without weight decay"
+        ),
+        no_package="the authors published a source file (liuyz0/FOCUS), no package",
+    ),
+)
+def focus(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    gamma: float = 0.1,
+    weight_decay: float = 0.0,
+    *,
+    decay_first: bool = True,
+) -> optax.GradientTransformation:
+    r"""FOCUS: sign momentum plus a sign pull toward the parameters' running average.
+
+    .. math::
+       x_{t+1} = x_t - \eta\,\big(\operatorname{sign}(m_t)
+       + \gamma\,\operatorname{sign}(x_t - \hat x_t) + \lambda \hat x_t\big),
+
+    with :math:`m_t` the gradient EMA and :math:`\hat x_t` the bias-corrected EMA of the
+    parameters (:func:`optzoo.scale_by_focus`). The weight decay shrinks toward zero by the
+    *average* :math:`\hat x_t`, as in the authors' code. ``decay_first`` (the default, as
+    pytorch_optimizer) takes the decay step before the attraction, whose sign then sees
+    :math:`x_t - \eta\lambda\hat x_t`; ``optzoo.create("focus", preset="authors")`` takes it
+    after. Element-wise: every leaf shape is handled alike.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      b1: momentum decay.
+      b2: decay of the parameters' EMA.
+      gamma: attraction strength :math:`\gamma`.
+      weight_decay: :math:`\lambda`.
+      decay_first: pytorch_optimizer's order of the decay and the attraction.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.focus(1e-2, gamma=0.1)
+
+    References:
+      Yizhou Liu, Ziming Liu, Jeff Gore. FOCUS: First Order Concentrated Updating Scheme.
+      2025. https://arxiv.org/abs/2501.12243
+    """
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        scale_by_focus(
+            b1,
+            b2,
+            gamma,
+            weight_decay,
+            decay_first_learning_rate=learning_rate if decay_first else None,
+        ),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+JIANG_2025_BCOS = Reference(
+    "Tao Jiang, Lin Xiao",
+    "BCOS: Stochastic Approximation with Block Coordinate Optimal Stepsizes",
+    2025,
+    "https://arxiv.org/abs/2507.08963",
+)
+
+
+@register(
+    "bcos",
+    family="sign",
+    reference=JIANG_2025_BCOS,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, the BCOS update rules (modes g, m, c) as pytorch_optimizer writes them",
+        no_package="the authors published no package that installs here",
+    ),
+)
+def bcos(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: float = 0.9,
+    beta2: float | None = None,
+    eps: float = 1e-6,
+    weight_decay: float = 0.1,
+    mask: Any = None,
+    *,
+    mode: str = "c",
+    simple_cond: bool = False,
+    weight_decouple: bool = True,
+) -> optax.GradientTransformation:
+    r"""BCOS: block-coordinate optimal step sizes, a direction over its estimated RMS.
+
+    .. math::
+       x_{t+1} = x_t - \eta\,\Big(\frac{d_t}{\sqrt{v_t} + \epsilon} + \lambda x_t\Big),
+
+    with the direction :math:`d_t` and the estimate :math:`v_t` of
+    :func:`optzoo.scale_by_bcos` (``mode`` ``"g"``, ``"m"`` or the conditional ``"c"``).
+    ``weight_decouple=False`` adds :math:`\lambda x_t` to the gradient instead (then the first
+    step's momentum starts at :math:`g_1 + \lambda x_1`, where pytorch_optimizer starts it at
+    :math:`g_1`). Element-wise: every leaf shape is handled alike (each coordinate is a block).
+    Defaults are pytorch_optimizer's.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      beta: momentum decay.
+      beta2: second-moment decay (``None``: see :func:`optzoo.scale_by_bcos`).
+      eps: :math:`\epsilon`.
+      weight_decay: :math:`\lambda`.
+      mask: weight-decay mask.
+      mode: ``"g"``, ``"m"`` or ``"c"``.
+      simple_cond: the simplified conditional estimator.
+      weight_decouple: decoupled (default) or coupled decay.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.bcos(1e-3, mode="c")
+
+    References:
+      Tao Jiang, Lin Xiao. BCOS: Stochastic Approximation with Block Coordinate Optimal
+      Stepsizes. 2025. https://arxiv.org/abs/2507.08963
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    tail = with_decoupled_decay if weight_decouple else with_coupled_decay
+    return tail(
+        scale_by_bcos(beta, beta2, eps, mode=mode, simple_cond=simple_cond),
+        learning_rate,
+        weight_decay,
+        mask,
+    )

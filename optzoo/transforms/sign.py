@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
 from optax import ScaleByLionState, ScaleByRpropState
 
-from optzoo.core.validation import check_positive, check_range
+from optzoo.core.validation import check_decay, check_nonnegative, check_positive, check_range
 
 __all__ = [
+    "ScaleByAnoState",
+    "ScaleByBcosState",
+    "ScaleByFocusState",
+    "scale_by_ano",
+    "scale_by_bcos",
+    "scale_by_focus",
     "scale_by_lion",
     "scale_by_sign",
     "scale_by_rprop",
@@ -188,5 +194,308 @@ def scale_by_rprop(
                 steps,
             )
         return emitted, ScaleByRpropState(step_sizes=step_sizes, prev_updates=steps)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAnoState(NamedTuple):
+    """State of :func:`scale_by_ano`: step count, momentum and the sign-driven second moment."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    mu: optax.Updates
+    nu: optax.Updates
+
+
+def scale_by_ano(
+    b1: float = 0.92,
+    b2: float = 0.99,
+    eps: float = 1e-8,
+    *,
+    logarithmic_schedule: bool = False,
+    eps_inside_sqrt: bool = False,
+) -> optax.GradientTransformation:
+    r"""Ano's direction: the momentum's sign with the gradient's magnitude.
+
+    .. math::
+       m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\qquad
+       v_t = \beta_2 v_{t-1} + (1-\beta_2)\,\operatorname{sign}(g_t^2 - v_{t-1})\, g_t^2,
+
+    .. math::
+       u_t = \frac{|g_t|\,\operatorname{sign}(m_t)}{\sqrt{v_t / (1-\beta_2^t)} + \epsilon}
+
+    (with ``eps_inside_sqrt``: :math:`\sqrt{v_t/(1-\beta_2^t) + \epsilon}`, the authors'
+    package). ``logarithmic_schedule`` (Anolog) replaces :math:`\beta_1` by
+    :math:`1 - 1/\log(\max(2, t))`. Element-wise: every leaf shape is handled alike.
+
+    Args:
+      b1: momentum decay :math:`\beta_1` (unused with ``logarithmic_schedule``).
+      b2: second-moment decay :math:`\beta_2`.
+      eps: :math:`\epsilon`.
+      logarithmic_schedule: Anolog's :math:`\beta_1(t)`.
+      eps_inside_sqrt: put :math:`\epsilon` under the square root.
+
+    Returns:
+      A ``GradientTransformation`` with :class:`ScaleByAnoState`.
+
+    References:
+      Adrien Kegreisz. Ano: Faster is Better in Noisy Landscape. 2025.
+      https://arxiv.org/abs/2508.18258
+    """
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        return ScaleByAnoState(
+            count=jnp.zeros([], jnp.int32),
+            mu=optax.tree.zeros_like(params),
+            nu=optax.tree.zeros_like(params),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        t = count.astype(jnp.float32)
+        if logarithmic_schedule:
+            beta1 = 1.0 - 1.0 / jnp.log(jnp.maximum(2.0, t))
+        else:
+            beta1 = b1
+
+        def one(g, m, v):
+            d = jnp.promote_types(g.dtype, jnp.float32)
+            gf, mf, vf = g.astype(d), m.astype(d), v.astype(d)
+            b1_, b2_ = jnp.asarray(beta1, d), jnp.asarray(b2, d)
+            mf = b1_ * mf + (1 - b1_) * gf
+            g2 = gf * gf
+            vf = b2_ * vf + (1 - b2_) * jnp.sign(g2 - vf) * g2
+            v_hat = vf / (1 - b2_ ** count.astype(d))
+            den = jnp.sqrt(v_hat + eps) if eps_inside_sqrt else jnp.sqrt(v_hat) + eps
+            u = jnp.abs(gf) * jnp.sign(mf) / den
+            return u.astype(g.dtype), mf.astype(m.dtype), vf.astype(v.dtype)
+
+        g_leaves, treedef = jax.tree.flatten(updates)
+        out = [
+            one(g, m, v)
+            for g, m, v in zip(
+                g_leaves,
+                treedef.flatten_up_to(state.mu),
+                treedef.flatten_up_to(state.nu),
+                strict=True,
+            )
+        ]
+        u, mu, nu = (jax.tree.unflatten(treedef, [o[i] for o in out]) for i in range(3))
+        return u, ScaleByAnoState(count=count, mu=mu, nu=nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByFocusState(NamedTuple):
+    """State of :func:`scale_by_focus`: step count, momentum and the parameters' EMA."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    mu: optax.Updates
+    pbar: optax.Updates
+
+
+def scale_by_focus(
+    b1: float = 0.9,
+    b2: float = 0.999,
+    gamma: float = 0.1,
+    weight_decay: float = 0.0,
+    *,
+    decay_first_learning_rate: optax.ScalarOrSchedule | None = None,
+) -> optax.GradientTransformation:
+    r"""FOCUS's direction: the momentum's sign plus a pull toward the parameters' average.
+
+    .. math::
+       m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad
+       \bar x_t = \beta_2 \bar x_{t-1} + (1-\beta_2) x_t,\quad
+       \hat x_t = \bar x_t / (1-\beta_2^t),
+
+    .. math::
+       u_t = \operatorname{sign}(m_t) + \gamma\,\operatorname{sign}(x_t - \hat x_t)
+       + \lambda \hat x_t,
+
+    the authors' order (the decay :math:`\lambda\hat x_t` pulls toward zero by the average).
+    With ``decay_first_learning_rate`` :math:`\eta_t` the decay step comes first, as in
+    pytorch_optimizer, and the sign sees the decayed weights:
+    :math:`\operatorname{sign}(x_t - (1 + \eta_t\lambda)\hat x_t)`. Element-wise: every
+    leaf shape is handled alike. Needs ``params``.
+
+    Args:
+      b1: momentum decay :math:`\beta_1`.
+      b2: decay :math:`\beta_2` of the parameters' EMA.
+      gamma: attraction :math:`\gamma`.
+      weight_decay: :math:`\lambda`.
+      decay_first_learning_rate: the optimizer's learning rate, for pytorch_optimizer's order.
+
+    Returns:
+      A ``GradientTransformation`` with :class:`ScaleByFocusState`.
+
+    References:
+      Yizhou Liu, Ziming Liu, Jeff Gore. FOCUS: First Order Concentrated Updating Scheme.
+      2025. https://arxiv.org/abs/2501.12243
+    """
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_nonnegative("gamma", gamma)
+    check_nonnegative("weight_decay", weight_decay)
+
+    def init_fn(params):
+        return ScaleByFocusState(
+            count=jnp.zeros([], jnp.int32),
+            mu=optax.tree.zeros_like(params),
+            pbar=optax.tree.zeros_like(params),
+        )
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_focus needs params (the EMA of the parameters)")
+        count = optax.safe_increment(state.count)
+        lr = decay_first_learning_rate
+        if callable(lr):
+            lr = lr(state.count)
+
+        def one(g, m, pb, x):
+            d = jnp.promote_types(g.dtype, jnp.float32)
+            b1_, b2_ = jnp.asarray(b1, d), jnp.asarray(b2, d)
+            mf = b1_ * m.astype(d) + (1 - b1_) * g.astype(d)
+            xf = x.astype(d)
+            pbf = b2_ * pb.astype(d) + (1 - b2_) * xf
+            hat = pbf / (1 - b2_ ** count.astype(d))
+            lam = jnp.asarray(weight_decay, d)
+            target = hat if lr is None else (1 + jnp.asarray(lr, d) * lam) * hat
+            u = jnp.sign(mf) + jnp.asarray(gamma, d) * jnp.sign(xf - target) + lam * hat
+            return u.astype(g.dtype), mf.astype(m.dtype), pbf.astype(pb.dtype)
+
+        g_leaves, treedef = jax.tree.flatten(updates)
+        out = [
+            one(g, m, pb, x)
+            for g, m, pb, x in zip(
+                g_leaves,
+                treedef.flatten_up_to(state.mu),
+                treedef.flatten_up_to(state.pbar),
+                treedef.flatten_up_to(params),
+                strict=True,
+            )
+        ]
+        u, mu, pbar = (jax.tree.unflatten(treedef, [o[i] for o in out]) for i in range(3))
+        return u, ScaleByFocusState(count=count, mu=mu, pbar=pbar)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByBcosState(NamedTuple):
+    """State of :func:`scale_by_bcos`: step count, momentum ``m`` (modes ``"m"``, ``"c"``)
+    and second moment ``v`` (modes ``"g"``, ``"m"``); an unused field holds ``(0,)`` arrays."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    m: optax.Updates
+    v: optax.Updates
+
+
+BCOS_MODES = ("g", "m", "c")
+
+
+def scale_by_bcos(
+    beta: float = 0.9,
+    beta2: float | None = None,
+    eps: float = 1e-6,
+    *,
+    mode: str = "c",
+    simple_cond: bool = False,
+) -> optax.GradientTransformation:
+    r"""BCOS's direction: a search direction over an estimate of its own RMS.
+
+    .. math::
+       u_t = \frac{d_t}{\sqrt{v_t} + \epsilon},
+
+    per mode: ``"g"``: :math:`d_t = g_t`, :math:`v_t = \beta_v v_{t-1} + (1-\beta_v) g_t^2`;
+    ``"m"``: :math:`d_t = m_t = \beta m_{t-1} + (1-\beta) g_t`, :math:`v_t = \beta_v v_{t-1}
+    + (1-\beta_v) m_t^2`; ``"c"`` (conditional): :math:`d_t = m_t` and, from the current
+    momentum and gradient (no second-moment state),
+
+    .. math::
+       v_t = (3\beta^2 - 2\beta^3)\, m_t^2 + (1-\beta)^2 g_t^2 + 2\beta(1-\beta)^2 m_t g_t
+
+    or, with ``simple_cond``, :math:`v_t = \beta_v m_t^2 + (1-\beta_v) g_t^2` with
+    :math:`\beta_v = 1-(1-\beta)^2` unless ``beta2`` is given. :math:`\beta_v` = ``beta2``,
+    or ``beta`` when ``None`` (modes ``"g"``, ``"m"``). The first step starts :math:`m` at
+    :math:`g_1` and :math:`v` at :math:`g_1^2`. With ``beta=0`` mode ``"g"`` is signSGD (up
+    to :math:`\epsilon`). Element-wise: every leaf shape is handled alike.
+
+    Args:
+      beta: momentum decay :math:`\beta`.
+      beta2: second-moment decay :math:`\beta_v`; ``None``: see above.
+      eps: :math:`\epsilon`.
+      mode: ``"g"``, ``"m"`` or ``"c"``.
+      simple_cond: the simplified conditional estimator (mode ``"c"``).
+
+    Returns:
+      A ``GradientTransformation`` with :class:`ScaleByBcosState`.
+
+    References:
+      Tao Jiang, Lin Xiao. BCOS: Stochastic Approximation with Block Coordinate Optimal
+      Stepsizes. 2025. https://arxiv.org/abs/2507.08963
+    """
+    check_decay("beta", beta)
+    if beta2 is not None:
+        check_decay("beta2", beta2)
+    check_nonnegative("eps", eps)
+    if mode not in BCOS_MODES:
+        raise ValueError(f"scale_by_bcos: mode must be one of {BCOS_MODES}, got {mode!r}")
+    keep_m, keep_v = mode in ("m", "c"), mode in ("g", "m")
+
+    def init_fn(params):
+        def field(keep):
+            if keep:
+                return optax.tree.zeros_like(params)
+            return jax.tree.map(lambda x: jnp.zeros((0,), x.dtype), params)
+
+        return ScaleByBcosState(count=jnp.zeros([], jnp.int32), m=field(keep_m), v=field(keep_v))
+
+    def update_fn(updates, state, params=None):
+        del params
+        first = state.count == 0
+
+        def one(g, m, v):
+            d = jnp.promote_types(g.dtype, jnp.float32)
+            gf = g.astype(d)
+            b = jnp.asarray(beta, d)
+            if keep_m:
+                mf = jnp.where(first, gf, b * m.astype(d) + (1 - b) * gf)
+                direction = mf
+            else:
+                direction = gf
+            if keep_v:
+                bv = jnp.asarray(beta if beta2 is None else beta2, d)
+                vf = jnp.where(first, gf * gf, bv * v.astype(d) + (1 - bv) * direction**2)
+                second = vf
+            elif simple_cond:
+                bv = jnp.asarray(1 - (1 - beta) ** 2 if beta2 is None else beta2, d)
+                second = bv * direction**2 + (1 - bv) * gf * gf
+            else:
+                second = (
+                    (3 * b**2 - 2 * b**3) * direction**2
+                    + (1 - b) ** 2 * gf * gf
+                    + 2 * b * (1 - b) ** 2 * direction * gf
+                )
+            u = direction / (jnp.sqrt(second) + eps)
+            new_m = mf.astype(m.dtype) if keep_m else m
+            new_v = vf.astype(v.dtype) if keep_v else v
+            return u.astype(g.dtype), new_m, new_v
+
+        g_leaves, treedef = jax.tree.flatten(updates)
+        out = [
+            one(g, m, v)
+            for g, m, v in zip(
+                g_leaves,
+                treedef.flatten_up_to(state.m),
+                treedef.flatten_up_to(state.v),
+                strict=True,
+            )
+        ]
+        u, m, v = (jax.tree.unflatten(treedef, [o[i] for o in out]) for i in range(3))
+        return u, ScaleByBcosState(count=optax.safe_increment(state.count), m=m, v=v)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -460,3 +460,89 @@ def test_normuon_matches_the_authors_step():
         "NumPy transcription of the authors' SingleDeviceNorMuon.step (Newton-Schulz in float64)",
         kind="transcription",
     )
+
+
+# --------------------------------------------------------------------------- ScionLight
+
+
+def _scionlight_step(lr, alpha, radius=1.0):
+    """NumPy transcription of the Scion authors' ScionLight (Pethick et al. 2025,
+    https://arxiv.org/abs/2502.07529, LIONS-EPFL/scion): the gradient buffer is decayed by
+    ``1 - alpha`` after each step and the next gradient is added to it (d = (1 - alpha) d + g),
+    then the unconstrained step x = x + lr lmo(d), with the LMOs of ``_scion_step``."""
+
+    def lmo(d):
+        if d.ndim == 1:
+            return -radius * d / (np.sqrt(np.mean(d * d)) + 1e-8)
+        mat = _as_matrices(d).reshape(-1, d.shape[-1])
+        rows, cols = mat.shape
+        return -radius * np.sqrt(rows / cols) * _newton_schulz(mat).reshape(d.shape)
+
+    def step(params, grads, state, t):
+        new = {}
+        for k, p in params.items():
+            state[k] = (1 - alpha) * state[k] + grads[k]
+            new[k] = p + lr * lmo(state[k])
+        return new, state
+
+    return step
+
+
+def test_scionlight_matches_the_authors_rule():
+    lr, alpha = 0.01, 0.1
+    theirs = R.run_numpy(_scionlight_step(lr, alpha), {k: np.zeros(s) for k, s in R.SHAPES.items()})
+    tx = optzoo.create("scionlight", preset="authors", learning_rate=lr)
+    R.check(
+        "scionlight",
+        R.displacement_error(R.run_optzoo(tx), theirs),
+        "NumPy transcription of the authors' ScionLight update",
+        kind="transcription",
+    )
+
+
+# --------------------------------------------------------------------------- SPlus
+
+
+def _splus_step(lr, b1=0.9, b2=0.999, wd=1e-2, inverse_every=100, nonstandard=1e-3, eps=1e-30):
+    """NumPy transcription of the authors' optax SPlus (Frans, Levine, Abbeel. A Stable
+    Whitening Optimizer for Efficient Neural Network Training. 2025.
+    https://arxiv.org/abs/2506.07254; kvfrans/splus, optax/splus.py): momentum, the sign of
+    the momentum in the eigenbases of the EMAs of G G^T and G^T G (refreshed after the step-1
+    update and every ``inverse_every`` steps), plus ``wd * x``, times ``lr`` and the shape
+    factor ``1 / (m + n) / 2`` (matrices) or ``nonstandard`` (other leaves)."""
+
+    def step(params, grads, state, t):
+        new = {}
+        for k, p in params.items():
+            g = grads[k]
+            st = state.setdefault(k, {"m": np.zeros_like(p)})
+            st["m"] = b1 * st["m"] + (1 - b1) * g
+            if p.ndim == 2:
+                if "q" not in st:
+                    st["s"] = [np.zeros((d, d)) for d in p.shape]
+                    st["q"] = [np.eye(d) for d in p.shape]
+                u = st["q"][0] @ np.sign(st["q"][0].T @ st["m"] @ st["q"][1]) @ st["q"][1].T
+                st["s"][0] = b2 * st["s"][0] + (1 - b2) * g @ g.T
+                st["s"][1] = b2 * st["s"][1] + (1 - b2) * g.T @ g
+                if t == 1 or t % inverse_every == 0:
+                    st["q"] = [np.linalg.eigh(s + eps * np.eye(len(s)))[1] for s in st["s"]]
+                scale = 1 / (p.shape[0] + p.shape[1]) / 2
+            else:
+                u = np.sign(st["m"])
+                scale = nonstandard
+            new[k] = p - lr * scale * (u + wd * p)
+        return new, state
+
+    return step
+
+
+def test_splus_matches_the_authors_code():
+    lr = 0.1
+    theirs = R.run_numpy(_splus_step(lr, inverse_every=10), {})
+    tx = optzoo.create("splus", preset="authors", learning_rate=lr, inverse_steps=10)
+    R.check(
+        "splus",
+        R.displacement_error(R.run_optzoo(tx), theirs),
+        "NumPy transcription of the authors' optax code",
+        kind="transcription",
+    )

@@ -1,4 +1,5 @@
-"""Tiger against its author's update rule (the author's code is Keras source, no package)."""
+"""Tiger against its author's update rule (the author's code is Keras source, no package);
+Ano against its author's package (ano-optimizer)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pathlib
 import sys
 
 import numpy as np
+import pytest
 
 import optzoo
 
@@ -30,3 +32,90 @@ def test_tiger_matches_the_update_rule():
     )
     err = R.displacement_error(ours, theirs)
     R.check("tiger", err, "NumPy transcription of the update rule", kind="transcription")
+
+
+def test_ano_matches_the_authors_package():
+    pytest.importorskip("torch")
+    ano_optimizer = pytest.importorskip("ano_optimizer")
+    lr, wd = 1e-2, 0.01
+    theirs = R.run_torch(lambda p: ano_optimizer.Ano(p, lr=lr, betas=(0.9, 0.95), weight_decay=wd))
+    ours = R.run_optzoo(
+        optzoo.create("ano", preset="authors", learning_rate=lr, b1=0.9, b2=0.95, weight_decay=wd)
+    )
+    R.check("ano", R.displacement_error(ours, theirs), "ano-optimizer 1.0.0")
+
+
+def test_anolog_matches_the_authors_package():
+    pytest.importorskip("torch")
+    ano_optimizer = pytest.importorskip("ano_optimizer")
+    lr = 1e-2
+    theirs = R.run_torch(lambda p: ano_optimizer.Ano(p, lr=lr, logarithmic_schedule=True))
+    ours = R.run_optzoo(
+        optzoo.create("ano", preset="authors", learning_rate=lr, logarithmic_schedule=True)
+    )
+    err = R.displacement_error(ours, theirs)
+    assert err <= R.TOL["float64"], err
+
+
+# Liu, Liu, Gore. FOCUS: First Order Concentrated Updating Scheme. 2025.
+# https://arxiv.org/abs/2501.12243; the authors' focus.py (liuyz0/FOCUS): m = b1 m + (1 - b1) g,
+# pbar = b2 pbar + (1 - b2) x, hat = pbar / (1 - b2^t), x -= lr (sign(m) + gamma sign(x - hat)),
+# then x -= lr wd hat.
+def test_focus_matches_the_authors_code():
+    # b2 = 0.75: 1 - b2**t is exact, so x - hat is exactly 0 at step 1 on both sides (with
+    # 0.99 the attraction's sign at step 1 is the sign of a rounding error, ~1e-17).
+    lr, b1, b2, gamma, wd = 1e-2, 0.9, 0.75, 0.2, 0.3
+
+    def step(x, g, s, t):
+        m, pbar = s
+        m = {k: b1 * m[k] + (1 - b1) * g[k] for k in x}
+        pbar = {k: b2 * pbar[k] + (1 - b2) * x[k] for k in x}
+        hat = {k: pbar[k] / (1 - b2**t) for k in x}
+        x = {k: x[k] - lr * (np.sign(m[k]) + gamma * np.sign(x[k] - hat[k])) for k in x}
+        x = {k: x[k] - lr * wd * hat[k] for k in x}
+        return x, (m, pbar)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, dict(zeros)))
+    ours = R.run_optzoo(
+        optzoo.create(
+            "focus", preset="authors", learning_rate=lr, b1=b1, b2=b2, gamma=gamma, weight_decay=wd
+        )
+    )
+    R.check(
+        "focus",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of the authors' focus.py",
+        kind="transcription",
+    )
+
+
+# Jiang, Xiao. BCOS: Stochastic Approximation with Block Coordinate Optimal Stepsizes. 2025.
+# https://arxiv.org/abs/2507.08963, the conditional-estimator variant (BCOS-c) with decoupled
+# decay: m = beta m + (1 - beta) g (m_1 = g_1),
+# v = (3 beta^2 - 2 beta^3) m^2 + (1 - beta)^2 g^2 + 2 beta (1 - beta)^2 m g,
+# x -= lr (m / (sqrt(v) + eps) + wd x).
+def test_bcos_matches_the_update_rule():
+    lr, beta, eps, wd = 1e-2, 0.9, 1e-6, 0.1
+
+    def step(x, g, m, t):
+        m = {k: g[k] if t == 1 else beta * m[k] + (1 - beta) * g[k] for k in x}
+        v = {
+            k: (3 * beta**2 - 2 * beta**3) * m[k] ** 2
+            + (1 - beta) ** 2 * g[k] ** 2
+            + 2 * beta * (1 - beta) ** 2 * m[k] * g[k]
+            for k in x
+        }
+        return {k: x[k] - lr * (m[k] / (np.sqrt(v[k]) + eps) + wd * x[k]) for k in x}, m
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, zeros)
+    ours = R.run_optzoo(
+        optzoo.create("bcos", preset="authors", learning_rate=lr, beta=beta, weight_decay=wd)
+    )
+    R.check(
+        "bcos",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of the BCOS-c update rule",
+        kind="transcription",
+    )

@@ -62,6 +62,61 @@ def test_transform_matches_optax(name):
 
 # name -> (optzoo factory, kwargs, pytorch_optimizer class name, kwargs, problem kwargs)
 TORCH_CASES = {
+    # BCOS, each mode (decoupled decay; the first step starts m at g and v at g^2).
+    "bcos": (
+        optzoo.bcos,
+        dict(learning_rate=3e-3, beta=0.8, weight_decay=1e-2, mode="c"),
+        "BCOS",
+        dict(lr=3e-3, beta=0.8, weight_decay=1e-2, mode="c"),
+        {},
+    ),
+    "bcos_g": (
+        optzoo.bcos,
+        dict(learning_rate=3e-3, beta=0.8, weight_decay=1e-2, mode="g", beta2=0.95),
+        "BCOS",
+        dict(lr=3e-3, beta=0.8, weight_decay=1e-2, mode="g", beta2=0.95),
+        {},
+    ),
+    "bcos_m": (
+        optzoo.bcos,
+        dict(learning_rate=3e-3, beta=0.8, weight_decay=1e-2, mode="m"),
+        "BCOS",
+        dict(lr=3e-3, beta=0.8, weight_decay=1e-2, mode="m"),
+        {},
+    ),
+    "bcos_simple_cond": (
+        optzoo.bcos,
+        dict(learning_rate=3e-3, beta=0.8, weight_decay=1e-2, mode="c", simple_cond=True),
+        "BCOS",
+        dict(lr=3e-3, beta=0.8, weight_decay=1e-2, mode="c", simple_cond=True),
+        {},
+    ),
+    # FOCUS: pytorch_optimizer decays (toward zero by the parameters' average) before the
+    # attraction's sign; a large decay makes the order visible. b2 = 0.75 keeps 1 - b2**t
+    # exact: at step 1 x - hat is then exactly 0 on both sides, not a rounding error's sign.
+    "focus": (
+        optzoo.focus,
+        dict(learning_rate=3e-3, b1=0.8, b2=0.75, gamma=0.2, weight_decay=0.5),
+        "FOCUS",
+        dict(lr=3e-3, betas=(0.8, 0.75), gamma=0.2, weight_decay=0.5),
+        {},
+    ),
+    # Decoupled decay; pytorch_optimizer's eps outside the square root.
+    "ano": (
+        optzoo.ano,
+        dict(learning_rate=3e-3, b1=0.9, b2=0.95, weight_decay=1e-2),
+        "Ano",
+        dict(lr=3e-3, betas=(0.9, 0.95), weight_decay=1e-2),
+        {},
+    ),
+    # Anolog: beta1 = 1 - 1 / log(max(2, t)).
+    "ano_logarithmic": (
+        optzoo.ano,
+        dict(learning_rate=3e-3, b2=0.95, logarithmic_schedule=True),
+        "Ano",
+        dict(lr=3e-3, betas=(0.9, 0.95), logarithmic_schedule=True),
+        {},
+    ),
     # Decoupled decay on both sides (pytorch_optimizer's default weight_decouple=True).
     "tiger": (
         optzoo.tiger,

@@ -70,6 +70,42 @@ def _scion_lmo(
     raise ValueError(f"unknown Scion norm {norm!r}; one of {SCION_NORMS}")
 
 
+def _lmo_tree(
+    d: Any,
+    updates: Any,
+    norms: Any,
+    coeffs: Any,
+    eps: float,
+    higher_rank: str,
+    matrix_layout: str,
+) -> Any:
+    """The per-leaf LMO directions of the tree ``d`` (spectral leaves orthogonalised in one
+    batch), cast to the dtypes of ``updates``; shared by Scion and ScionLight."""
+    names = norms(updates) if callable(norms) else norms
+    leaves, treedef = jax.tree.flatten(d)
+    if isinstance(names, str):
+        name_leaves = [names] * len(leaves)
+    else:
+        name_leaves = treedef.flatten_up_to(names)  # type: ignore[attr-defined]
+    pre = [
+        _scion_lmo(x, nm, coeffs, eps, higher_rank, matrix_layout)
+        for x, nm in zip(leaves, name_leaves, strict=True)
+    ]
+    spectral = [
+        i
+        for i, (x, nm) in enumerate(zip(leaves, name_leaves, strict=True))
+        if (nm == "spectral" or (nm == "auto" and x.ndim >= 2)) and x.size
+    ]
+    if spectral:
+        ortho = _orthogonalize_tree([pre[i] for i in spectral], coeffs, eps, higher_rank)
+        for i, o in zip(spectral, ortho, strict=True):
+            _, m, n = mu_.matrix_shape(leaves[i].shape, higher_rank)
+            pre[i] = ((n / m) if matrix_layout == "in_out" else (m / n)) ** 0.5 * o
+    g_leaves = jax.tree.leaves(updates)
+    out = [p.astype(g.dtype) for p, g in zip(pre, g_leaves, strict=True)]
+    return jax.tree.unflatten(treedef, out)
+
+
 def scale_by_scion(
     momentum: float = 0.1,
     norms: Any = "auto",
@@ -138,29 +174,8 @@ def scale_by_scion(
         updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
         a = jnp.asarray(momentum, jnp.promote_types(tree_dtype(updates, "highest"), jnp.float32))
         d = jax.tree.map(lambda s, g: (s + a * (g - s)).astype(s.dtype), state.d, updates)
-        names = norms(updates) if callable(norms) else norms
-        leaves, treedef = jax.tree.flatten(d)
-        if isinstance(names, str):
-            name_leaves = [names] * len(leaves)
-        else:
-            name_leaves = treedef.flatten_up_to(names)
-        pre = [
-            _scion_lmo(x, nm, coeffs, eps, higher_rank, matrix_layout)
-            for x, nm in zip(leaves, name_leaves, strict=True)
-        ]
-        spectral = [
-            i
-            for i, (x, nm) in enumerate(zip(leaves, name_leaves, strict=True))
-            if (nm == "spectral" or (nm == "auto" and x.ndim >= 2)) and x.size
-        ]
-        if spectral:
-            ortho = _orthogonalize_tree([pre[i] for i in spectral], coeffs, eps, higher_rank)
-            for i, o in zip(spectral, ortho, strict=True):
-                _, m, n = mu_.matrix_shape(leaves[i].shape, higher_rank)
-                pre[i] = ((n / m) if matrix_layout == "in_out" else (m / n)) ** 0.5 * o
-        g_leaves = jax.tree.leaves(updates)
-        out = [p.astype(g.dtype) for p, g in zip(pre, g_leaves, strict=True)]
-        out = mu_.reshard_like(jax.tree.unflatten(treedef, out), in_updates)
+        out = _lmo_tree(d, updates, norms, coeffs, eps, higher_rank, matrix_layout)
+        out = mu_.reshard_like(out, in_updates)
         return out, mu_.reshard_like(ScaleByScionState(d=d), in_state)
 
     return optax.GradientTransformation(init_fn, compile_update(update_fn))
