@@ -1967,3 +1967,85 @@ def diffgrad(
     return with_decoupled_decay(
         scale_by_diffgrad(b1=b1, b2=b2, eps=eps), learning_rate, weight_decay, mask
     )
+
+
+WANG_2025_ADAGC = Reference(
+    "Guoxia Wang, Shuai Li, Congliang Chen, Jinle Zeng, Jiabin Yang, Tao Sun, Yanjun Ma, "
+    "Dianhai Yu, Li Shen",
+    "AdaGC: Improving Training Stability for Large Language Model Pretraining",
+    2025,
+    "https://arxiv.org/abs/2502.11034",
+)
+
+
+@register(
+    "adagc",
+    family="adam",
+    reference=WANG_2025_ADAGC,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, Algorithm 1 (AdaGC)",
+        no_package="the authors published no package",
+    ),
+)
+def adagc(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    beta: jax.typing.ArrayLike = 0.98,
+    lambda_abs: jax.typing.ArrayLike = 1.0,
+    lambda_rel: jax.typing.ArrayLike = 1.05,
+    warmup_steps: int = 100,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: jax.typing.ArrayLike = 0.1,
+    mask: MaskOrFn = None,
+) -> optax.GradientTransformation:
+    r"""AdaGC: AdamW on gradients clipped per tensor to a multiple of their running norm.
+
+    :math:`\hat g_t` from :func:`optzoo.clip_by_adagc` (global clipping at
+    :math:`\lambda_{abs}` during the warm-up, then each tensor at :math:`\lambda_{rel}`
+    times its EMA norm :math:`\gamma`), then AdamW:
+
+    .. math::
+       m_t = \beta_1 m_{t-1} + (1-\beta_1)\hat g_t,\quad
+       v_t = \beta_2 v_{t-1} + (1-\beta_2)\hat g_t^2,\quad
+       x_{t+1} = x_t - \eta\Big(\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon} + \lambda x_t\Big).
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      b1: first-moment decay in ``[0, 1)``.
+      b2: second-moment decay in ``[0, 1)``.
+      beta: decay of the clipping thresholds in ``[0, 1)``.
+      lambda_abs: global norm limit of the warm-up (> 0).
+      lambda_rel: relative limit after the warm-up (> 0).
+      warmup_steps: warm-up length in steps.
+      eps: Adam's :math:`\epsilon` and the floor of the norms.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adagc(1e-3)
+
+    References:
+      Guoxia Wang, Shuai Li, Congliang Chen, Jinle Zeng, Jiabin Yang, Tao Sun, Yanjun Ma,
+      Dianhai Yu, Li Shen. AdaGC: Improving Training Stability for Large Language Model
+      Pretraining. 2025. https://arxiv.org/abs/2502.11034
+
+    The defaults are the paper's (``optzoo.create("adagc", preset="authors")`` is the same).
+    """
+    from optzoo.transforms.clipping import clip_by_adagc
+
+    check_nonnegative("weight_decay", weight_decay)
+    direction = optax.chain(
+        clip_by_adagc(beta, lambda_abs, lambda_rel, warmup_steps, eps),
+        scale_by_adam(b1=b1, b2=b2, eps=eps),
+    )
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+
+
+__all__ += ["adagc"]
