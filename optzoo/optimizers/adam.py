@@ -2049,3 +2049,91 @@ def adagc(
 
 
 __all__ += ["adagc"]
+
+
+ZHANG_2022_AIDA = Reference(
+    "Guoqiang Zhang, Kenta Niwa, W. Bastiaan Kleijn",
+    "A DNN Optimizer that Improves over AdaBelief by Suppression of the Adaptive Stepsize Range",
+    2022,
+    "https://arxiv.org/abs/2203.13273",
+)
+
+
+@register(
+    "aida",
+    family="adam",
+    reference=ZHANG_2022_AIDA,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, Algorithm 1 (Aida), as in the authors' code",
+        preset={"eps_outside_root": False},
+        differences="pytorch_optimizer's denominator sqrt(v + 1e-15) + eps; the authors' "
+        "code sqrt(v) (eps only inside v)",
+        no_package="the authors published source files (guoqiang-x-zhang/AidaOptimizer), "
+        "no package",
+    ),
+)
+def aida(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    k: int = 2,
+    xi: jax.typing.ArrayLike = 1e-20,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    weight_decouple: bool = False,
+    eps_outside_root: bool = True,
+    mask: MaskOrFn = None,
+) -> optax.GradientTransformation:
+    r"""Aida: AdaBelief whose residual is taken between mutually projected :math:`g_t`, :math:`m_t`.
+
+    ``k`` alternating projections of the gradient onto the momentum and back shrink both
+    towards their common direction before the residual enters the second moment
+    (:func:`optzoo.scale_by_aida`), which narrows the range of the adaptive step sizes:
+
+    .. math::
+       v_t = \beta_2 v_{t-1} + (1-\beta_2)(\tilde m_t - \tilde g_t)^2 + \epsilon,\qquad
+       x_{t+1} = x_t - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}.
+
+    Weight decay is L2 (added to the gradient; pytorch_optimizer's default) or decoupled
+    with ``weight_decouple``.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      b1: first-moment decay in ``[0, 1)``.
+      b2: second-moment decay in ``[0, 1)``.
+      k: number of mutual projections (the paper: 2).
+      xi: added to the squared norms of the projections.
+      eps: added to the variance each step and to its root.
+      weight_decay: decay :math:`\lambda \ge 0`.
+      weight_decouple: decoupled decay instead of L2.
+      eps_outside_root: the denominator :math:`\sqrt{v_t + 10^{-15}} + \epsilon`
+        (pytorch_optimizer) rather than :math:`\sqrt{v_t}` (the authors' code).
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.aida(1e-3)
+
+    References:
+      Guoqiang Zhang, Kenta Niwa, W. Bastiaan Kleijn. A DNN Optimizer that Improves over
+      AdaBelief by Suppression of the Adaptive Stepsize Range. 2022.
+      https://arxiv.org/abs/2203.13273
+
+    The defaults are pytorch_optimizer's; the authors' code keeps eps inside the root only
+    (``optzoo.create("aida", preset="authors")`` sets ``eps_outside_root=False``).
+    """
+    from optzoo.transforms.adam import scale_by_aida
+
+    check_nonnegative("weight_decay", weight_decay)
+    wrap = with_decoupled_decay if weight_decouple else with_coupled_decay
+    outer = {} if eps_outside_root else dict(eps_root=0.0, eps_denom=0.0)
+    direction = scale_by_aida(b1=b1, b2=b2, k=k, xi=xi, eps=eps, **outer)
+    return wrap(direction, learning_rate, weight_decay, mask)
+
+
+__all__ += ["aida"]

@@ -51,3 +51,36 @@ def test_adagc_matches_algorithm_1():
     )
     err = R.displacement_error(ours, theirs)
     R.check("adagc", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Zhang, Niwa, Kleijn. A DNN Optimizer that Improves over AdaBelief by Suppression of the
+# Adaptive Stepsize Range. 2022. https://arxiv.org/abs/2203.13273, Algorithm 1 as in the
+# authors' code (guoqiang-x-zhang/AidaOptimizer): L2 decay; m = b1 m + (1 - b1) g; K mutual
+# projections of g and m; v = b2 v + (1 - b2) (m~ - g~)^2 + eps;
+# x -= lr / (1 - b1^t) m / (sqrt(v) / sqrt(1 - b2^t)).
+def test_aida_matches_algorithm_1():
+    lr, b1, b2, eps, wd, K, xi = 1e-2, 0.9, 0.999, 1e-8, 1e-2, 2, 1e-20
+
+    def step(x, g, s, t):
+        m, v = dict(s[0]), dict(s[1])
+        new = {}
+        for key in x:
+            gk = g[key] + wd * x[key]
+            m[key] = b1 * m[key] + (1 - b1) * gk
+            pg, pm = gk.copy(), m[key].copy()
+            for _ in range(K):
+                sg = (pg * pm).sum() / ((pg**2).sum() + xi)
+                sm = (pg * pm).sum() / ((pm**2).sum() + xi)
+                pg, pm = pg * sg, pm * sm
+            v[key] = b2 * v[key] + (1 - b2) * (pm - pg) ** 2 + eps
+            denom = np.sqrt(v[key]) / np.sqrt(1 - b2**t)
+            new[key] = x[key] - lr / (1 - b1**t) * m[key] / denom
+        return new, (m, v)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, zeros))
+    ours = R.run_optzoo(optzoo.create("aida", preset="authors", learning_rate=lr, weight_decay=wd))
+    err = R.displacement_error(ours, theirs)
+    R.check(
+        "aida", err, "NumPy transcription of Algorithm 1 (the authors' code)", kind="transcription"
+    )

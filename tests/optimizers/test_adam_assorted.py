@@ -48,6 +48,21 @@ TORCH_CASES = {
         ),
         {},
     ),
+    # Aida: L2 decay (pytorch_optimizer's default weight_decouple=False) and decoupled.
+    "aida": (
+        optzoo.aida,
+        dict(learning_rate=1e-2, weight_decay=1e-2),
+        "Aida",
+        dict(lr=1e-2, weight_decay=1e-2),
+        {},
+    ),
+    "aida_k3_decoupled": (
+        optzoo.aida,
+        dict(learning_rate=1e-2, b1=0.8, b2=0.99, k=3, weight_decay=1e-2, weight_decouple=True),
+        "Aida",
+        dict(lr=1e-2, betas=(0.8, 0.99), k=3, weight_decay=1e-2, weight_decouple=True),
+        {},
+    ),
 }
 
 
