@@ -83,3 +83,43 @@ def test_aggmo_rejects_bad_betas():
         optzoo.aggmo(0.1, betas=())
     with pytest.raises(ValueError, match=r"betas\[1\]"):
         optzoo.aggmo(0.1, betas=(0.0, 1.5))
+
+
+# VSGD: decoupled decay (pytorch_optimizer's default weight_decouple=True) and L2.
+VSGD_CASES = {
+    "vsgd": (
+        optzoo.vsgd,
+        dict(learning_rate=0.05, weight_decay=1e-2),
+        "VSGD",
+        dict(lr=0.05, weight_decay=1e-2),
+        {},
+    ),
+    "vsgd_l2": (
+        optzoo.vsgd,
+        dict(
+            learning_rate=0.05,
+            ghattg=10.0,
+            ps=1e-3,
+            tau1=0.7,
+            tau2=0.8,
+            weight_decay=1e-2,
+            weight_decouple=False,
+        ),
+        "VSGD",
+        dict(
+            lr=0.05,
+            ghattg=10.0,
+            ps=1e-3,
+            tau1=0.7,
+            tau2=0.8,
+            weight_decay=1e-2,
+            weight_decouple=False,
+        ),
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VSGD_CASES))
+def test_vsgd_matches_pytorch_optimizer(name):
+    check_matches_pytorch_optimizer(name, VSGD_CASES)
