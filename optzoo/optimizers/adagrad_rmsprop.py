@@ -13,11 +13,12 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import check_finite, check_nonnegative, check_range, check_unit_interval
-from optzoo.optimizers._common import with_decoupled_decay
+from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
 from optzoo.optimizers.adam import MaskOrFn
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adagrad_rmsprop import (
     scale_by_adadelta,
+    scale_by_adasmooth,
     scale_by_kate,
     scale_by_madgrad,
     scale_by_mirror_madgrad,
@@ -570,3 +571,74 @@ def kate(
         weight_decay,
         mask,
     )
+
+
+LU_2022_ADASMOOTH = Reference(
+    "Jun Lu",
+    "AdaSmooth: An Adaptive Learning Rate Method based on Effective Ratio",
+    2022,
+    "https://arxiv.org/abs/2204.00825",
+)
+
+
+@register(
+    "adasmooth",
+    family="adagrad_rmsprop",
+    reference=LU_2022_ADASMOOTH,
+    state_per_param=4,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, Algorithm 1 (AdaSmooth) with the window M the whole run",
+        differences="the paper averages the effective ratio over the last M steps; here (as in "
+        "pytorch_optimizer) over all steps so far",
+        no_package="the author published no code",
+    ),
+)
+def adasmooth(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: jax.typing.ArrayLike = 0.5,
+    b2: jax.typing.ArrayLike = 0.99,
+    eps: jax.typing.ArrayLike = 1e-6,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    mask: MaskOrFn = None,
+) -> optax.GradientTransformation:
+    r"""AdaSmooth: RMSProp with a per-coordinate decay set by the effective ratio.
+
+    .. math::
+       e_t = \frac{|x_t - x_1|}{\sum_{i \le t} |x_i - x_{i-1}| + \epsilon},\quad
+       c_t = (\rho_2 - \rho_1) e_t + 1 - \rho_2,\quad
+       v_t = c_t^2 g_t^2 + (1 - c_t^2) v_{t-1},\quad
+       x_{t+1} = x_t - \eta\, \frac{g_t}{\sqrt{v_t + \epsilon}}
+
+    (:func:`optzoo.scale_by_adasmooth`). Weight decay is L2 (added to the gradient), as
+    pytorch_optimizer's default (its decoupled mode also counts the first decay as a move of
+    the parameters, which changes the effective ratio; not offered). Needs params.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      b1: :math:`\rho_1` in ``[0, 1)`` (the paper: 0.5).
+      b2: :math:`\rho_2` in ``[0, 1)`` (the paper: 0.99).
+      eps: stabiliser of the ratio and of the root.
+      weight_decay: decay :math:`\lambda \ge 0`.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adasmooth(1e-3)
+
+    References:
+      Jun Lu. AdaSmooth: An Adaptive Learning Rate Method based on Effective Ratio. 2022.
+      https://arxiv.org/abs/2204.00825
+
+    The defaults are the paper's (``optzoo.create("adasmooth", preset="authors")`` is the same).
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    return with_coupled_decay(
+        scale_by_adasmooth(b1=b1, b2=b2, eps=eps), learning_rate, weight_decay, mask
+    )
+
+
+__all__ += ["adasmooth"]

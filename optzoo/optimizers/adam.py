@@ -3080,3 +3080,173 @@ def adamwsn(
             scale_by_learning_rate(learning_rate),
         )
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+
+
+WANG_2025_ADAGC = Reference(
+    "Guoxia Wang, Shuai Li, Congliang Chen, Jinle Zeng, Jiabin Yang, Tao Sun, Yanjun Ma, "
+    "Dianhai Yu, Li Shen",
+    "AdaGC: Improving Training Stability for Large Language Model Pretraining",
+    2025,
+    "https://arxiv.org/abs/2502.11034",
+)
+
+
+@register(
+    "adagc",
+    family="adam",
+    reference=WANG_2025_ADAGC,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, Algorithm 1 (AdaGC)",
+        no_package="the authors published no package",
+    ),
+)
+def adagc(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    beta: jax.typing.ArrayLike = 0.98,
+    lambda_abs: jax.typing.ArrayLike = 1.0,
+    lambda_rel: jax.typing.ArrayLike = 1.05,
+    warmup_steps: int = 100,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: jax.typing.ArrayLike = 0.1,
+    mask: MaskOrFn = None,
+) -> optax.GradientTransformation:
+    r"""AdaGC: AdamW on gradients clipped per tensor to a multiple of their running norm.
+
+    :math:`\hat g_t` from :func:`optzoo.clip_by_adagc` (global clipping at
+    :math:`\lambda_{abs}` during the warm-up, then each tensor at :math:`\lambda_{rel}`
+    times its EMA norm :math:`\gamma`), then AdamW:
+
+    .. math::
+       m_t = \beta_1 m_{t-1} + (1-\beta_1)\hat g_t,\quad
+       v_t = \beta_2 v_{t-1} + (1-\beta_2)\hat g_t^2,\quad
+       x_{t+1} = x_t - \eta\Big(\frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon} + \lambda x_t\Big).
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      b1: first-moment decay in ``[0, 1)``.
+      b2: second-moment decay in ``[0, 1)``.
+      beta: decay of the clipping thresholds in ``[0, 1)``.
+      lambda_abs: global norm limit of the warm-up (> 0).
+      lambda_rel: relative limit after the warm-up (> 0).
+      warmup_steps: warm-up length in steps.
+      eps: Adam's :math:`\epsilon` and the floor of the norms.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adagc(1e-3)
+
+    References:
+      Guoxia Wang, Shuai Li, Congliang Chen, Jinle Zeng, Jiabin Yang, Tao Sun, Yanjun Ma,
+      Dianhai Yu, Li Shen. AdaGC: Improving Training Stability for Large Language Model
+      Pretraining. 2025. https://arxiv.org/abs/2502.11034
+
+    The defaults are the paper's (``optzoo.create("adagc", preset="authors")`` is the same).
+    """
+    from optzoo.transforms.clipping import clip_by_adagc
+
+    check_nonnegative("weight_decay", weight_decay)
+    direction = optax.chain(
+        clip_by_adagc(beta, lambda_abs, lambda_rel, warmup_steps, eps),
+        scale_by_adam(b1=b1, b2=b2, eps=eps),
+    )
+    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+
+
+__all__ += ["adagc"]
+
+
+ZHANG_2022_AIDA = Reference(
+    "Guoqiang Zhang, Kenta Niwa, W. Bastiaan Kleijn",
+    "A DNN Optimizer that Improves over AdaBelief by Suppression of the Adaptive Stepsize Range",
+    2022,
+    "https://arxiv.org/abs/2203.13273",
+)
+
+
+@register(
+    "aida",
+    family="adam",
+    reference=ZHANG_2022_AIDA,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, Algorithm 1 (Aida), as in the authors' code",
+        preset={"eps_outside_root": False},
+        differences="pytorch_optimizer's denominator sqrt(v + 1e-15) + eps; the authors' "
+        "code sqrt(v) (eps only inside v)",
+        no_package="the authors published source files (guoqiang-x-zhang/AidaOptimizer), "
+        "no package",
+    ),
+)
+def aida(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    k: int = 2,
+    xi: jax.typing.ArrayLike = 1e-20,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    weight_decouple: bool = False,
+    eps_outside_root: bool = True,
+    mask: MaskOrFn = None,
+) -> optax.GradientTransformation:
+    r"""Aida: AdaBelief whose residual is taken between mutually projected :math:`g_t`, :math:`m_t`.
+
+    ``k`` alternating projections of the gradient onto the momentum and back shrink both
+    towards their common direction before the residual enters the second moment
+    (:func:`optzoo.scale_by_aida`), which narrows the range of the adaptive step sizes:
+
+    .. math::
+       v_t = \beta_2 v_{t-1} + (1-\beta_2)(\tilde m_t - \tilde g_t)^2 + \epsilon,\qquad
+       x_{t+1} = x_t - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}.
+
+    Weight decay is L2 (added to the gradient; pytorch_optimizer's default) or decoupled
+    with ``weight_decouple``.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      b1: first-moment decay in ``[0, 1)``.
+      b2: second-moment decay in ``[0, 1)``.
+      k: number of mutual projections (the paper: 2).
+      xi: added to the squared norms of the projections.
+      eps: added to the variance each step and to its root.
+      weight_decay: decay :math:`\lambda \ge 0`.
+      weight_decouple: decoupled decay instead of L2.
+      eps_outside_root: the denominator :math:`\sqrt{v_t + 10^{-15}} + \epsilon`
+        (pytorch_optimizer) rather than :math:`\sqrt{v_t}` (the authors' code).
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.aida(1e-3)
+
+    References:
+      Guoqiang Zhang, Kenta Niwa, W. Bastiaan Kleijn. A DNN Optimizer that Improves over
+      AdaBelief by Suppression of the Adaptive Stepsize Range. 2022.
+      https://arxiv.org/abs/2203.13273
+
+    The defaults are pytorch_optimizer's; the authors' code keeps eps inside the root only
+    (``optzoo.create("aida", preset="authors")`` sets ``eps_outside_root=False``).
+    """
+    from optzoo.transforms.adam import scale_by_aida
+
+    check_nonnegative("weight_decay", weight_decay)
+    wrap = with_decoupled_decay if weight_decouple else with_coupled_decay
+    outer = {} if eps_outside_root else dict(eps_root=0.0, eps_denom=0.0)
+    direction = scale_by_aida(b1=b1, b2=b2, k=k, xi=xi, eps=eps, **outer)
+    return wrap(direction, learning_rate, weight_decay, mask)
+
+
+__all__ += ["aida"]

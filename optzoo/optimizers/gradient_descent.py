@@ -1022,3 +1022,77 @@ def tam(
     check_nonnegative("weight_decay", weight_decay)
     direction = scale_by_tam(momentum=momentum, decay_rate=decay_rate, eps=eps, axis=axis)
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+
+
+CHEN_2024_VSGD = Reference(
+    "Haotian Chen, Anna Kuzina, Babak Esmaeili, Jakub M. Tomczak",
+    "Variational Stochastic Gradient Descent for Deep Neural Networks",
+    2024,
+    "https://arxiv.org/abs/2404.06549",
+)
+
+
+@register(
+    "vsgd",
+    family="sgd",
+    reference=CHEN_2024_VSGD,
+    state_per_param=3,
+    defaults={"learning_rate": 0.1},
+    authors=Authors(
+        code="paper, Algorithm 1 (VSGD)",
+        no_package="the authors published source files (generativeai-tue/vsgd), no package",
+    ),
+)
+def vsgd(
+    learning_rate: optax.ScalarOrSchedule,
+    ghattg: float = 30.0,
+    ps: float = 1e-8,
+    tau1: float = 0.81,
+    tau2: float = 0.9,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    weight_decouple: bool = True,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""VSGD: SGD on the posterior mean of the true gradient of a Gaussian noise model.
+
+    :math:`x_{t+1} = x_t - \eta\,(\mu_t / (\sqrt{\mu_t^2 + \sigma_t^2} + \epsilon) + \lambda
+    x_t)` with the posterior mean :math:`\mu_t` and variance :math:`\sigma_t^2` of the
+    gradient from :func:`optzoo.scale_by_vsgd` (stochastic variational inference with step
+    sizes :math:`t^{-\tau_1}`, :math:`t^{-\tau_2}`). Decoupled decay (pytorch_optimizer's
+    default) or L2 with ``weight_decouple=False``.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      ghattg: prior ratio :math:`\gamma` of the observation noise to the drift.
+      ps: prior strength :math:`p_s`.
+      tau1: step-size decay exponent of the drift variance.
+      tau2: step-size decay exponent of the observation-noise variance.
+      eps: added to the root.
+      weight_decay: decay :math:`\lambda \ge 0`.
+      weight_decouple: decoupled decay (True) or L2 (False).
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.vsgd(0.1)
+
+    References:
+      Haotian Chen, Anna Kuzina, Babak Esmaeili, Jakub M. Tomczak. Variational Stochastic
+      Gradient Descent for Deep Neural Networks. 2024. https://arxiv.org/abs/2404.06549
+
+    The defaults are the paper's (``optzoo.create("vsgd", preset="authors")`` is the same).
+    """
+    from optzoo.optimizers._common import with_coupled_decay
+    from optzoo.transforms.momentum import scale_by_vsgd
+
+    check_nonnegative("weight_decay", weight_decay)
+    wrap = with_decoupled_decay if weight_decouple else with_coupled_decay
+    direction = scale_by_vsgd(ghattg=ghattg, ps=ps, tau1=tau1, tau2=tau2, eps=eps)
+    return wrap(direction, learning_rate, weight_decay, mask)
+
+
+__all__ += ["vsgd"]

@@ -15,6 +15,8 @@ from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_adam
 from optzoo.transforms.layerwise import (
     bound_param_norm,
+    centre_normalise_neurons,
+    scale_by_nero,
     scale_by_novograd,
     scale_by_trust_ratio,
 )
@@ -363,3 +365,72 @@ def fromage(
     if p_bound is not None:
         parts.append(bound_param_norm(p_bound))
     return optax.chain(*parts)
+
+
+LIU_2021_NERO = Reference(
+    "Yang Liu, Jeremy Bernstein, Markus Meister, Yisong Yue",
+    "Learning by Turning: Neural Architecture Aware Optimisation",
+    2021,
+    "https://arxiv.org/abs/2102.07227",
+)
+
+
+@register(
+    "nero",
+    family="layerwise",
+    reference=LIU_2021_NERO,
+    state_per_param=0,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="paper, Algorithm 1 (Nero), with the authors' code's per-leaf scale and eps",
+        no_package="the authors published source files (jxbz/nero), no package",
+    ),
+)
+def nero(
+    learning_rate: optax.ScalarOrSchedule,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+    constraints: bool = True,
+) -> optax.GradientTransformation:
+    r"""Nero: per-neuron normalised steps on centred, unit-norm neurons.
+
+    For each neuron :math:`i` (a slice along the first axis of a rank >= 2 leaf; every entry
+    of a scalar or vector leaf is a neuron of its own),
+
+    .. math::
+       v_{t,i} = \beta v_{t-1,i} + (1-\beta)\|g_{t,i}\|^2,\qquad
+       x_{t,i} \leftarrow x_{t,i} - \eta\, \sigma \frac{g_{t,i}}{\sqrt{v_{t,i}/(1-\beta^t)}
+       + \epsilon},
+
+    then (``constraints``, rank >= 2 leaves) each neuron is centred and scaled to unit norm,
+    also once before the first step. :math:`\sigma` is each leaf's mean neuron norm at
+    ``init`` (:func:`optzoo.scale_by_nero`, :func:`optzoo.centre_normalise_neurons`).
+    No weight decay: the constraint fixes the scale. Needs params.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule (the paper: 0.01).
+      b2: decay :math:`\beta` of the squared neuron norms, in ``[0, 1]``.
+      eps: added to the denominator and to the norms of the constraint.
+      constraints: centre and normalise the neurons of rank >= 2 leaves.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.nero(1e-2)
+
+    References:
+      Yang Liu, Jeremy Bernstein, Markus Meister, Yisong Yue. Learning by Turning: Neural
+      Architecture Aware Optimisation. 2021. https://arxiv.org/abs/2102.07227
+
+    The defaults are the authors' (``optzoo.create("nero", preset="authors")`` is the same).
+    """
+    parts = [scale_by_nero(b2=b2, eps=eps, constraints=constraints)]
+    parts.append(scale_by_learning_rate(learning_rate))
+    if constraints:
+        parts.append(centre_normalise_neurons(eps))
+    return optax.chain(*parts)
+
+
+__all__ += ["nero"]

@@ -674,3 +674,70 @@ def bcos(
         weight_decay,
         mask,
     )
+
+
+MATTHEWK_2025_ROSE = Reference(
+    "Matthew K. (MatthewK78)",
+    "ROSE: Stateless optimization through range-normalized gradient updates",
+    2025,
+    "https://github.com/MatthewK78/Rose",
+)
+
+
+@register(
+    "rose",
+    family="sign",
+    reference=MATTHEWK_2025_ROSE,
+    state_per_param=0,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="the author's update rule (range-normalised gradient, README of MatthewK78/Rose)",
+        no_package="the author published source files (MatthewK78/Rose), no package",
+    ),
+)
+def rose(
+    learning_rate: optax.ScalarOrSchedule,
+    weight_decay: jax.typing.ArrayLike = 1e-4,
+    weight_decouple: bool = False,
+    centralize: bool = True,
+    stabilize: bool = True,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""ROSE: stateless steps of the gradient divided by its (row) range.
+
+    :math:`x_{t+1} = x_t - \eta\, \tilde g_t / d_t` with :math:`\tilde g_t / d_t` from
+    :func:`optzoo.scale_by_rose` (sign for scalars, the range for vectors, per-row
+    centred and range-normalised matrices with the ranges blended towards their mean).
+    No optimizer state. Weight decay is L2 (added to the gradient; pytorch_optimizer's
+    default) or decoupled with ``weight_decouple``.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      weight_decay: decay :math:`\lambda \ge 0`.
+      weight_decouple: decoupled decay instead of L2.
+      centralize: centre the rows of rank >= 2 gradients.
+      stabilize: blend each row's range with the mean range.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.rose(1e-3)
+
+    References:
+      Matthew K. ROSE: Stateless optimization through range-normalized gradient updates.
+      2025. https://github.com/MatthewK78/Rose
+
+    The defaults are the author's (``optzoo.create("rose", preset="authors")`` is the same).
+    """
+    from optzoo.optimizers._common import with_coupled_decay
+    from optzoo.transforms.sign import scale_by_rose
+
+    check_nonnegative("weight_decay", weight_decay)
+    wrap = with_decoupled_decay if weight_decouple else with_coupled_decay
+    return wrap(scale_by_rose(centralize, stabilize), learning_rate, weight_decay, mask)
+
+
+__all__ += ["rose"]

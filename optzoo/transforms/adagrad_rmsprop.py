@@ -479,3 +479,77 @@ def scale_by_kate(
         return out, ScaleByKateState(m=m, b=jax.tree.map(jnp.sqrt, b2))
 
     return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAdaSmoothState(NamedTuple):
+    """The previous parameters, the running sum of the moves and of their magnitudes, and
+    the smoothed squared gradient of :func:`scale_by_adasmooth`."""
+
+    prev_params: Any
+    move_sum: Any
+    move_abs_sum: Any
+    nu: Any
+
+
+def scale_by_adasmooth(
+    b1: jax.typing.ArrayLike = 0.5,
+    b2: jax.typing.ArrayLike = 0.99,
+    eps: jax.typing.ArrayLike = 1e-6,
+) -> optax.GradientTransformation:
+    r"""AdaSmooth's scaling: RMSProp whose decay follows each coordinate's effective ratio.
+
+    With :math:`x_t` the parameters passed to ``update`` and :math:`d_t = x_t - x_{t-1}`
+    (0 on the first step), element-wise
+
+    .. math::
+       e_t = \frac{|\sum_{i \le t} d_i|}{\sum_{i \le t} |d_i| + \epsilon},\qquad
+       c_t = (\rho_2 - \rho_1) e_t + (1 - \rho_2),\\
+       v_t = c_t^2 g_t^2 + (1 - c_t^2) v_{t-1},\qquad u_t = g_t / \sqrt{v_t + \epsilon}.
+
+    The effective ratio :math:`e_t` is 1 when the coordinate moved one way and near 0 when
+    it oscillated; the sums run over all steps so far (the paper's window :math:`M` is the
+    whole run here, as in pytorch_optimizer). Any leaf shape; needs params.
+
+    Args:
+      b1: :math:`\rho_1`, the slow decay's complement, in ``[0, 1)``.
+      b2: :math:`\rho_2`, the fast decay's complement, in ``[0, 1)``.
+      eps: stabiliser of the ratio and of the root.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdaSmoothState`.
+
+    References:
+      Jun Lu. AdaSmooth: An Adaptive Learning Rate Method based on Effective Ratio. 2022.
+      https://arxiv.org/abs/2204.00825
+    """
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByAdaSmoothState(params, zeros, zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_adasmooth needs params: call update(grads, state, params)")
+
+        def one(g, x, prev, s, n, v):
+            d = (x - prev).astype(s.dtype)
+            s = s + d
+            n = n + jnp.abs(d)
+            e = jnp.abs(s) / (n + eps)
+            c2 = ((b2 - b1) * e + (1 - b2)) ** 2
+            v = v + c2 * (_square(g).astype(v.dtype) - v)
+            return (g / jnp.sqrt(v + eps)).astype(g.dtype), x, s, n, v
+
+        out = jax.tree.map(
+            one, updates, params, state.prev_params, state.move_sum, state.move_abs_sum, state.nu
+        )
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleByAdaSmoothState(pick(1), pick(2), pick(3), pick(4))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+__all__ += ["scale_by_adasmooth", "ScaleByAdaSmoothState"]

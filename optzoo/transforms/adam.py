@@ -2960,3 +2960,103 @@ def scale_by_adamwsn(
         return jax.tree.map(one, mu, nu), ScaleByAdamState(count=count, mu=mu, nu=nu)
 
     return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAidaState(NamedTuple):
+    """Step count, first moment and variance of the projected residual (:func:`scale_by_aida`)."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    mu: Any
+    nu: Any
+
+
+def _bias_correction(decay: jax.typing.ArrayLike, count: jax.Array, dtype: Any) -> jax.Array:
+    """:math:`1 - \\beta^t`, formed in at least float32, in ``dtype``."""
+    wide = jnp.promote_types(dtype, jnp.float32)
+    return (1 - power(jnp.asarray(decay, wide), count.astype(wide))).astype(dtype)
+
+
+def scale_by_aida(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    k: int = 2,
+    xi: jax.typing.ArrayLike = 1e-20,
+    eps: jax.typing.ArrayLike = 1e-8,
+    eps_root: jax.typing.ArrayLike = 1e-15,
+    eps_denom: jax.typing.ArrayLike | None = None,
+) -> optax.GradientTransformation:
+    r"""Aida's scaling: AdaBelief with the residual taken between mutually projected vectors.
+
+    Per leaf (whole tensors, any rank), :math:`m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t`; then
+    :math:`\tilde g \leftarrow g_t`, :math:`\tilde m \leftarrow m_t` and, ``k`` times,
+
+    .. math::
+       \tilde g \leftarrow \frac{\langle \tilde g, \tilde m\rangle}{\|\tilde g\|^2 + \xi}
+       \tilde g,\qquad
+       \tilde m \leftarrow \frac{\langle \tilde g, \tilde m\rangle}{\|\tilde m\|^2 + \xi}
+       \tilde m
+
+    (both with the inner product before the step), which shrinks the two towards each other;
+
+    .. math::
+       v_t = \beta_2 v_{t-1} + (1-\beta_2)(\tilde m - \tilde g)^2 + \epsilon,\qquad
+       u_t = \frac{m_t / (1-\beta_1^t)}
+       {(\sqrt{v_t + \epsilon_r} + \epsilon_d) / \sqrt{1-\beta_2^t}}.
+
+    Args:
+      b1: first-moment decay in ``[0, 1)``.
+      b2: second-moment decay in ``[0, 1)``.
+      k: number of mutual projections (>= 0; 0 gives AdaBelief's residual).
+      xi: added to the squared norms of the projections.
+      eps: added to the variance each step.
+      eps_root: :math:`\epsilon_r`, added under the root (pytorch_optimizer's 1e-15; the
+        authors' code: 0).
+      eps_denom: :math:`\epsilon_d`, added to the root; ``None`` for ``eps``
+        (pytorch_optimizer; the authors' code: 0).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAidaState`.
+
+    References:
+      Guoqiang Zhang, Kenta Niwa, W. Bastiaan Kleijn. A DNN Optimizer that Improves over
+      AdaBelief by Suppression of the Adaptive Stepsize Range. 2022.
+      https://arxiv.org/abs/2203.13273
+    """
+    check_betas(b1, b2)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+        raise ValueError(f"k must be a non-negative integer, got {k!r}")
+    check_nonnegative("xi", xi)
+    check_nonnegative("eps", eps)
+    check_nonnegative("eps_root", eps_root)
+    eps_d = eps if eps_denom is None else eps_denom
+    check_nonnegative("eps_denom", eps_d)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByAidaState(jnp.zeros([], jnp.int32), zeros, zeros)
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+
+        def one(g, m, v):
+            m = m + (1 - b1) * (g - m)
+            pg, pm = g, m
+            for _ in range(k):
+                dot = jnp.sum(pg * pm)
+                pg, pm = pg * (dot / (jnp.sum(pg * pg) + xi)), pm * (dot / (jnp.sum(pm * pm) + xi))
+            r = pm - pg
+            v = b2 * v + (1 - b2) * r * r + eps
+            c1 = _bias_correction(b1, count, m.dtype)
+            c2 = _bias_correction(b2, count, v.dtype)
+            u = (m / c1) / ((jnp.sqrt(v + eps_root) + eps_d) / jnp.sqrt(c2))
+            return u.astype(g.dtype), m, v
+
+        out = jax.tree.map(one, updates, state.mu, state.nu)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleByAidaState(count, pick(1), pick(2))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+__all__ += ["scale_by_aida", "ScaleByAidaState"]

@@ -302,3 +302,93 @@ def add_noise(
         return jax.tree.unflatten(treedef, noisy), AddNoiseState(count=count, rng_key=carry_key)
 
     return optax.GradientTransformation(init_fn, update_fn)
+
+
+from typing import Any, NamedTuple  # noqa: E402
+
+
+class ClipByAdaGCState(NamedTuple):
+    """Step count and each leaf's running norm threshold of :func:`clip_by_adagc`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    gamma: Any
+
+
+def clip_by_adagc(
+    beta: jax.typing.ArrayLike = 0.98,
+    lambda_abs: jax.typing.ArrayLike = 1.0,
+    lambda_rel: jax.typing.ArrayLike = 1.05,
+    warmup_steps: int = 100,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""AdaGC's adaptive per-tensor clipping: each leaf is clipped to a multiple of its own
+    running gradient norm.
+
+    During warm-up (steps :math:`t < T_w`, and always the first) the whole gradient is
+    clipped to the global norm :math:`\lambda_{abs}` and each leaf's threshold tracks the
+    smallest clipped norm seen:
+
+    .. math::
+       \hat g_{t,i} = g_{t,i} \min\Big(1, \frac{\lambda_{abs}}{\|g_t\| + \epsilon}\Big),\qquad
+       \gamma_{t,i} = \min(\gamma_{t-1,i}, \|\hat g_{t,i}\|).
+
+    After it, leaf by leaf (whole leaves, any rank):
+
+    .. math::
+       \hat g_{t,i} = g_{t,i} \min\Big(1, \frac{\lambda_{rel} \max(\gamma_{t-1,i}, \epsilon)}
+       {\max(\|g_{t,i}\|, \epsilon)}\Big),\qquad
+       \gamma_{t,i} = \beta \gamma_{t-1,i} + (1 - \beta) \|\hat g_{t,i}\|.
+
+    Args:
+      beta: decay :math:`\beta` of the thresholds, in ``[0, 1)``.
+      lambda_abs: the global norm limit of the warm-up (> 0).
+      lambda_rel: the relative limit after it (> 0).
+      warmup_steps: :math:`T_w`, the warm-up length in steps (>= 0).
+      eps: floor of the norms.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ClipByAdaGCState`.
+
+    References:
+      Guoxia Wang, Shuai Li, Congliang Chen, Jinle Zeng, Jiabin Yang, Tao Sun, Yanjun Ma,
+      Dianhai Yu, Li Shen. AdaGC: Improving Training Stability for Large Language Model
+      Pretraining. 2025. https://arxiv.org/abs/2502.11034
+    """
+    from optzoo.core.validation import check_decay, check_positive
+
+    check_decay("beta", beta)
+    check_positive("lambda_abs", lambda_abs)
+    check_positive("lambda_rel", lambda_rel)
+    check_nonnegative("warmup_steps", warmup_steps)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        gamma = jax.tree.map(lambda p: jnp.zeros([], p.dtype), params)
+        return ClipByAdaGCState(jnp.zeros([], jnp.int32), gamma)
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        warm = (count < warmup_steps) | (count == 1)
+        global_norm = optax.global_norm(updates)
+
+        def one(g, gamma):
+            norm = jnp.linalg.norm(g.ravel()).astype(gamma.dtype)
+            warm_scale = jnp.minimum(lambda_abs / (global_norm.astype(gamma.dtype) + eps), 1.0)
+            rel_scale = jnp.minimum(
+                lambda_rel * jnp.maximum(gamma, eps) / jnp.maximum(norm, eps), 1.0
+            )
+            scale = jnp.where(warm, warm_scale, rel_scale)
+            clipped_norm = norm * scale
+            warm_gamma = jnp.where(count == 1, clipped_norm, jnp.minimum(gamma, clipped_norm))
+            rel_gamma = gamma + (1 - beta) * (clipped_norm - gamma)
+            return (g * scale.astype(g.dtype)), jnp.where(warm, warm_gamma, rel_gamma)
+
+        out = jax.tree.map(one, updates, state.gamma)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ClipByAdaGCState(count, pick(1))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+__all__ += ["clip_by_adagc", "ClipByAdaGCState"]

@@ -174,3 +174,155 @@ def bound_param_norm(relative_bound: float) -> optax.GradientTransformation:
         return jax.tree.map(cap, updates, params, state.max_norm), state
 
     return optax.GradientTransformation(init_fn, update_fn)
+
+
+def _neuron_norm(x: jax.Array) -> jax.Array:
+    """Each output neuron's norm: :math:`|x|` for scalars and vectors, else the norm over all
+    axes but the first, kept as a ``(n, 1, ..., 1)`` array."""
+    if x.ndim <= 1:
+        return jnp.abs(x)
+    return jnp.sqrt(jnp.sum(_sq(x), axis=tuple(range(1, x.ndim)), keepdims=True))
+
+
+def _sq(x: jax.Array) -> jax.Array:
+    return x * x
+
+
+def _centre_normalise(x: jax.Array, eps: jax.typing.ArrayLike) -> jax.Array:
+    """Each neuron (slice along the first axis) minus its mean, over its norm plus ``eps``."""
+    x = x - jnp.mean(x, axis=tuple(range(1, x.ndim)), keepdims=True)
+    return x / (_neuron_norm(x) + eps)
+
+
+class ScaleByNeroState(NamedTuple):
+    """Step count, per-neuron EMA of the squared gradient norms, and each leaf's scale."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    nu: Any
+    scale: Any
+
+
+def scale_by_nero(
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+    constraints: bool = True,
+) -> optax.GradientTransformation:
+    r"""Nero's per-neuron normalised gradient, times each leaf's initial neuron scale.
+
+    For each neuron :math:`i` (a slice along the first axis of a rank >= 2 leaf; each entry
+    of a scalar or vector leaf is its own neuron),
+
+    .. math::
+       v_{t,i} = \beta v_{t-1,i} + (1 - \beta) \|g_{t,i}\|^2,\qquad
+       u_{t,i} = \sigma\, \frac{g_{t,i}}{\sqrt{v_{t,i} / (1 - \beta^t)} + \epsilon}
+
+    with :math:`\sigma` the mean neuron norm of the leaf at ``init`` (after centring and
+    normalising when ``constraints`` and rank >= 2, so about 1 there; 0.01 when it is 0).
+    0/0 gives 0. Pair with :func:`centre_normalise_neurons` for the constraint.
+
+    Args:
+      b2: decay :math:`\beta` of the squared neuron norms, in ``[0, 1]``.
+      eps: added to the denominator (and to the norms of the constraint).
+      constraints: whether rank >= 2 leaves are constrained (it only sets :math:`\sigma`).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByNeroState`.
+
+    References:
+      Yang Liu, Jeremy Bernstein, Markus Meister, Yisong Yue. Learning by Turning: Neural
+      Architecture Aware Optimisation. 2021. https://arxiv.org/abs/2102.07227
+    """
+    from optzoo.core.validation import check_range
+
+    check_range("b2", b2, 0.0, 1.0)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        def scale(p):
+            x = _centre_normalise(p, jnp.asarray(eps, p.dtype)) if constraints and p.ndim > 1 else p
+            s = jnp.mean(_neuron_norm(x))
+            return jnp.where(s == 0, jnp.asarray(0.01, s.dtype), s)
+
+        nu = jax.tree.map(lambda p: jnp.zeros_like(_neuron_norm(p)), params)
+        return ScaleByNeroState(jnp.zeros([], jnp.int32), nu, jax.tree.map(scale, params))
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+
+        # The hyperparameters as arrays of the leaf's type: the same bits whether they come
+        # as Python floats or injected (optax.inject_hyperparams) arrays.
+        def ema(g, v):
+            b = jnp.asarray(b2, v.dtype)
+            return b * v + (1 - b) * _sq(_neuron_norm(g)).astype(v.dtype)
+
+        nu = jax.tree.map(ema, updates, state.nu)
+
+        def one(g, v, s):
+            wide = jnp.promote_types(v.dtype, jnp.float32)
+            correction = (1 - jnp.asarray(b2, wide) ** count.astype(wide)).astype(v.dtype)
+            denom = jnp.sqrt(v / correction) + jnp.asarray(eps, v.dtype)
+            u = jnp.nan_to_num(g / denom, nan=0.0)
+            return (u * s).astype(g.dtype)
+
+        out = jax.tree.map(one, updates, nu, state.scale)
+        return out, ScaleByNeroState(count, nu, state.scale)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class CentreNormaliseNeuronsState(NamedTuple):
+    """Step count (the first step also projects the initial parameters)."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+
+
+def centre_normalise_neurons(eps: jax.typing.ArrayLike = 1e-8) -> optax.GradientTransformation:
+    r"""Nero's constraint: after the update, every neuron of each rank >= 2 leaf has zero mean
+    and unit norm (:math:`x \leftarrow (x - \bar x) / (\|x - \bar x\| + \epsilon)` per slice
+    along the first axis); scalars and vectors pass unchanged. On the first step the
+    parameters are projected before the update too (Nero projects at initialisation), so
+    the update is :math:`P(P(x) + u) - x` then, :math:`P(x + u) - x` after. Needs params.
+
+    Args:
+      eps: added to each neuron's norm.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`CentreNormaliseNeuronsState`.
+
+    References:
+      Yang Liu, Jeremy Bernstein, Markus Meister, Yisong Yue. Learning by Turning: Neural
+      Architecture Aware Optimisation. 2021. https://arxiv.org/abs/2102.07227
+    """
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        del params
+        return CentreNormaliseNeuronsState(jnp.zeros([], jnp.int32))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError(
+                "centre_normalise_neurons needs params: call update(grads, state, params)"
+            )
+        first = state.count == 0
+
+        def one(u, x):
+            if x.ndim <= 1:
+                return u
+            e = jnp.asarray(eps, x.dtype)
+            start = jnp.where(first, _centre_normalise(x, e), x)
+            return (_centre_normalise(start + u, e) - x).astype(u.dtype)
+
+        out = jax.tree.map(one, updates, params)
+        return out, CentreNormaliseNeuronsState(optax.safe_increment(state.count))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+__all__ += [
+    "scale_by_nero",
+    "ScaleByNeroState",
+    "centre_normalise_neurons",
+    "CentreNormaliseNeuronsState",
+]

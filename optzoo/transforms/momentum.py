@@ -826,3 +826,101 @@ def scale_by_tam(
         return pick(0), ScaleByTAMState(count, pick(1), pick(2))
 
     return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByVSGDState(NamedTuple):
+    """Step count, the posterior mean of the true gradient and the two variance rates of
+    :func:`scale_by_vsgd`."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    mu: Any
+    b_g: Any
+    b_hat_g: Any
+
+
+def scale_by_vsgd(
+    ghattg: jax.typing.ArrayLike = 30.0,
+    ps: jax.typing.ArrayLike = 1e-8,
+    tau1: jax.typing.ArrayLike = 0.81,
+    tau2: jax.typing.ArrayLike = 0.9,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""Variational SGD: the gradient's posterior mean under a Gaussian model, normalised.
+
+    Element-wise, the true gradient :math:`g` has prior :math:`\mathcal N(\mu_{t-1},
+    \sigma_g^2)` and the observed gradient :math:`\hat g_t` is :math:`\mathcal N(g,
+    \sigma_{\hat g}^2)`; the variances have inverse-gamma posteriors with shape :math:`a =
+    1 + 2 p_s + 10^{-4}` and rates :math:`b_g`, :math:`b_{\hat g}` (initially
+    :math:`2 p_s` and :math:`2 \gamma p_s`, :math:`\gamma` = ``ghattg``). With
+    :math:`s_g = b_g / a`, :math:`s_{\hat g} = b_{\hat g} / a` (on the first step the
+    prior's :math:`b / (a - 1)`):
+
+    .. math::
+       \mu_t = \frac{s_{\hat g} \mu_{t-1} + s_g \hat g_t}{s_g + s_{\hat g}},\quad
+       \sigma_t^2 = \frac{s_g s_{\hat g}}{s_g + s_{\hat g}},\quad
+       q_t = \mu_t^2 + \sigma_t^2,\\
+       b_g \leftarrow (1-\rho_{1,t}) b_g + \rho_{1,t}\,(2p_s + q_t - 2\mu_t\mu_{t-1}
+       + \mu_{t-1}^2),\\
+       b_{\hat g} \leftarrow (1-\rho_{2,t}) b_{\hat g} + \rho_{2,t}\,(2\gamma p_s + q_t
+       - 2\hat g_t \mu_t + \hat g_t^2),\\
+       u_t = \mu_t / (\sqrt{q_t} + \epsilon),\qquad \rho_{i,t} = t^{-\tau_i}.
+
+    Any leaf shape.
+
+    Args:
+      ghattg: :math:`\gamma`, the prior ratio of the observation noise to the gradient's
+        drift (>= 0).
+      ps: :math:`p_s`, the prior strength (>= 0).
+      tau1: decay exponent of the drift variance's step size (>= 0).
+      tau2: decay exponent of the noise variance's step size (>= 0).
+      eps: added to the root.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByVSGDState`.
+
+    References:
+      Haotian Chen, Anna Kuzina, Babak Esmaeili, Jakub M. Tomczak. Variational Stochastic
+      Gradient Descent for Deep Neural Networks. 2024. https://arxiv.org/abs/2404.06549
+    """
+    for name, value in (("ghattg", ghattg), ("ps", ps), ("tau1", tau1), ("tau2", tau2)):
+        check_range(name, value, 0.0)
+    check_range("eps", eps, 0.0)
+    a = 2.0 * ps + 1.0 + 1e-4
+    prior_g, prior_hat_g = 2.0 * ps, 2.0 * ghattg * ps
+
+    def init_fn(params):
+        return ScaleByVSGDState(
+            jnp.zeros([], jnp.int32),
+            optax.tree.zeros_like(params),
+            jax.tree.map(lambda p: jnp.full_like(p, prior_g), params),
+            jax.tree.map(lambda p: jnp.full_like(p, prior_hat_g), params),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = optax.safe_increment(state.count)
+        first = count == 1
+
+        def one(g, mu_prev, bg, bhg):
+            wide = jnp.promote_types(g.dtype, jnp.float32)
+            t = count.astype(wide)
+            rho1 = jnp.power(t, -jnp.asarray(tau1, wide)).astype(g.dtype)
+            rho2 = jnp.power(t, -jnp.asarray(tau2, wide)).astype(g.dtype)
+            sg = jnp.where(first, prior_g / (a - 1.0), bg / a)
+            shg = jnp.where(first, prior_hat_g / (a - 1.0), bhg / a)
+            mu = (mu_prev * shg + g * sg) / (sg + shg)
+            q = mu * mu + (sg * shg) / (sg + shg)
+            bg2 = prior_g + q - 2.0 * mu * mu_prev + mu_prev * mu_prev
+            bhg2 = prior_hat_g + q - 2.0 * g * mu + g * g
+            bg = bg + rho1 * (bg2 - bg)
+            bhg = bhg + rho2 * (bhg2 - bhg)
+            return (mu / (jnp.sqrt(q) + eps)).astype(g.dtype), mu, bg, bhg
+
+        out = jax.tree.map(one, updates, state.mu, state.b_g, state.b_hat_g)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        return pick(0), ScaleByVSGDState(count, pick(1), pick(2), pick(3))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+__all__ += ["scale_by_vsgd", "ScaleByVSGDState"]

@@ -499,3 +499,59 @@ def scale_by_bcos(
         return u, ScaleByBcosState(count=optax.safe_increment(state.count), m=m, v=v)
 
     return optax.GradientTransformation(init_fn, update_fn)
+
+
+def _rose_one(g: jax.Array, centralize: bool, stabilize: bool) -> jax.Array:
+    if g.ndim == 0:
+        return jnp.sign(g)
+    if g.ndim == 1:
+        scale = jnp.abs(jnp.max(g)) - jnp.min(g)
+    else:
+        axes = tuple(range(1, g.ndim))
+        if centralize:
+            g = g - jnp.mean(g, axis=axes, keepdims=True)
+        raw = jnp.abs(jnp.max(g, axis=axes, keepdims=True)) - jnp.min(g, axis=axes, keepdims=True)
+        if stabilize:
+            mean = jnp.mean(raw)
+            std = jnp.sqrt(jnp.mean((raw - mean) ** 2))
+            trust = mean / jnp.where(mean == 0, 1.0, std + mean)
+            scale = mean + trust * (raw - mean)
+        else:
+            scale = raw
+    return g / jnp.where(scale == 0, 1.0, scale)
+
+
+def scale_by_rose(centralize: bool = True, stabilize: bool = True) -> optax.GradientTransformation:
+    r"""ROSE's stateless range normalisation.
+
+    A scalar gradient becomes its sign; a vector is divided by its range
+    :math:`|\max g| - \min g`; a rank >= 2 leaf is centred per row (slice along the first
+    axis, with ``centralize``) and each row divided by its range :math:`r_i`, blended with
+    the mean range :math:`\bar r` (``stabilize``) as
+
+    .. math::
+       d_i = \bar r + \frac{\bar r}{\sigma_r + \bar r} (r_i - \bar r)
+
+    (:math:`\sigma_r` the population standard deviation of the rows' ranges). A zero
+    range divides by 1. No state.
+
+    Args:
+      centralize: subtract each row's mean from rank >= 2 gradients.
+      stabilize: blend each row's range with the mean range, gated by their spread.
+
+    Returns:
+      A ``GradientTransformation`` with an empty state.
+
+    References:
+      Matthew K. ROSE: stateless optimization through range-normalized gradient updates.
+      2025. https://github.com/MatthewK78/Rose
+    """
+
+    def update_fn(updates, state, params=None):
+        del params
+        return jax.tree.map(lambda g: _rose_one(g, centralize, stabilize), updates), state
+
+    return optax.GradientTransformation(optax.init_empty_state, update_fn)
+
+
+__all__ += ["scale_by_rose"]

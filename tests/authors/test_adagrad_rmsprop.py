@@ -1,7 +1,9 @@
-"""KATE against its authors' code (issue #14).
+"""The Adagrad/RMSProp family against its authors' code (issue #14).
 
-The authors published their experiment code (nazya/KATE, ``codes/optimizers.py``), not a
-package; the test transcribes their ``KATE.step`` in NumPy: ``b += g^2``,
+Mirror MADGRAD runs against the authors' package (madgrad). AdaSmooth's author published no
+code: the test transcribes the paper's algorithm box. KATE's authors published their
+experiment code (nazya/KATE, ``codes/optimizers.py``), not a package; the test transcribes
+their ``KATE.step`` in NumPy: ``b += g^2``,
 ``m += eta g^2 + g^2 / (b + eps)``, ``x -= lr sqrt(m) g / (b + eps)``.
 """
 
@@ -84,3 +86,29 @@ def test_mirror_madgrad_matches_the_authors_package(weight_decay, decouple):
         R.check("mirror_madgrad", err, "madgrad 1.3 (MirrorMADGRAD)")
     else:
         assert err <= 1e-10, err
+
+
+# Jun Lu. AdaSmooth: An Adaptive Learning Rate Method based on Effective Ratio. 2022.
+# https://arxiv.org/abs/2204.00825, Algorithm 1 with the window M = t (all steps so far):
+# e_t = |x_t - x_{t-M}| / sum |x_i - x_{i-1}|; c_t = (rho2 - rho1) e_t + (1 - rho2);
+# E[g^2]_t = c_t^2 g_t^2 + (1 - c_t^2) E[g^2]_{t-1}; x_{t+1} = x_t - eta g_t / sqrt(E[g^2]_t + eps).
+def test_adasmooth_matches_algorithm_1():
+    lr, rho1, rho2, eps = 1e-2, 0.5, 0.99, 1e-6
+    start = R.init_params()
+
+    def step(x, g, s, t):
+        path, v = s  # sum of |moves| so far, E[g^2]
+        new, path2, v2 = {}, {}, {}
+        for k in x:
+            e = np.abs(x[k] - start[k]) / (path[k] + eps)
+            c = (rho2 - rho1) * e + (1 - rho2)
+            v2[k] = c**2 * g[k] ** 2 + (1 - c**2) * v[k]
+            new[k] = x[k] - lr * g[k] / np.sqrt(v2[k] + eps)
+            path2[k] = path[k] + np.abs(new[k] - x[k])
+        return new, (path2, v2)
+
+    zeros = {k: np.zeros_like(a) for k, a in start.items()}
+    theirs = R.run_numpy(step, (zeros, zeros))
+    ours = R.run_optzoo(optzoo.create("adasmooth", preset="authors", learning_rate=lr))
+    err = R.displacement_error(ours, theirs)
+    R.check("adasmooth", err, "NumPy transcription of Algorithm 1", kind="transcription")

@@ -237,3 +237,37 @@ def test_tam_matches_the_update():
     ours = R.run_optzoo(optzoo.create("tam", preset="authors", learning_rate=lr))
     err = R.displacement_error(ours, theirs)
     R.check("tam", err, "NumPy transcription of the TAM update", kind="transcription")
+
+
+# Chen, Kuzina, Esmaeili, Tomczak. Variational Stochastic Gradient Descent for Deep Neural
+# Networks. 2024. https://arxiv.org/abs/2404.06549, Algorithm 1: a = 1 + 2 ps (+1e-4); the
+# variances' expectations b / a (the prior's b / (a - 1) at t = 1); mu = (s_hg mu + s_g g) /
+# (s_g + s_hg); sigma^2 = s_g s_hg / (s_g + s_hg); the rates move towards their SVI targets
+# with step sizes t^-tau; x -= lr mu / (sqrt(mu^2 + sigma^2) + eps), decoupled decay.
+def test_vsgd_matches_algorithm_1():
+    lr, ghattg, ps, tau1, tau2, eps, wd = 0.05, 30.0, 1e-8, 0.81, 0.9, 1e-8, WD
+    a = 2 * ps + 1 + 1e-4
+    pg, phg = 2 * ps, 2 * ghattg * ps
+
+    def step(x, g, s, t):
+        mu, bg, bhg = (dict(d) for d in s)
+        rho1, rho2 = t**-tau1, t**-tau2
+        new = {}
+        for k in x:
+            sg = pg / (a - 1) if t == 1 else bg[k] / a
+            shg = phg / (a - 1) if t == 1 else bhg[k] / a
+            prev = mu[k]
+            mu[k] = (shg * prev + sg * g[k]) / (sg + shg)
+            q = mu[k] ** 2 + sg * shg / (sg + shg)
+            bg[k] = (1 - rho1) * bg[k] + rho1 * (pg + q - 2 * mu[k] * prev + prev**2)
+            bhg[k] = (1 - rho2) * bhg[k] + rho2 * (phg + q - 2 * g[k] * mu[k] + g[k] ** 2)
+            new[k] = x[k] * (1 - lr * wd) - lr * mu[k] / (np.sqrt(q) + eps)
+        return new, (mu, bg, bhg)
+
+    init = R.init_params()
+    zeros = {k: np.zeros_like(v) for k, v in init.items()}
+    full = lambda c: {k: np.full_like(v, c) for k, v in init.items()}  # noqa: E731
+    theirs = R.run_numpy(step, (zeros, full(pg), full(phg)))
+    ours = R.run_optzoo(optzoo.create("vsgd", preset="authors", learning_rate=lr, weight_decay=wd))
+    err = R.displacement_error(ours, theirs)
+    R.check("vsgd", err, "NumPy transcription of Algorithm 1", kind="transcription")

@@ -119,3 +119,31 @@ def test_bcos_matches_the_update_rule():
         "NumPy transcription of the BCOS-c update rule",
         kind="transcription",
     )
+
+
+# Matthew K. ROSE: Stateless optimization through range-normalized gradient updates.
+# https://github.com/MatthewK78/Rose: L2 decay; vectors g / (|max g| - min g); rank >= 2:
+# rows centred, each divided by its range r_i blended with the mean range,
+# d_i = mean + mean / (std + mean) (r_i - mean).
+def test_rose_matches_the_update_rule():
+    lr, wd = 1e-2, 1e-4
+
+    def step(x, g, s, t):
+        new = {}
+        for k in x:
+            gk = g[k] + wd * x[k]
+            if gk.ndim == 1:
+                d = abs(gk.max()) - gk.min()
+            else:
+                rows = gk.reshape(gk.shape[0], -1)
+                rows = rows - rows.mean(1, keepdims=True)
+                r = np.abs(rows.max(1, keepdims=True)) - rows.min(1, keepdims=True)
+                d = r.mean() + r.mean() / (r.std() + r.mean()) * (r - r.mean())
+                gk, d = rows.reshape(gk.shape), d.reshape((-1,) + (1,) * (gk.ndim - 1))
+            new[k] = x[k] - lr * gk / d
+        return new, s
+
+    theirs = R.run_numpy(step, None)
+    ours = R.run_optzoo(optzoo.create("rose", preset="authors", learning_rate=lr))
+    err = R.displacement_error(ours, theirs)
+    R.check("rose", err, "NumPy transcription of the update rule", kind="transcription")

@@ -116,3 +116,27 @@ KATE_CASES = {
 @pytest.mark.parametrize("name", sorted(KATE_CASES))
 def test_matches_pytorch_optimizer(name):
     check_matches_pytorch_optimizer(name, KATE_CASES)
+
+
+# AdaSmooth: L2 decay (pytorch_optimizer's default weight_decouple=False).
+ADASMOOTH_CASES = {
+    "adasmooth": (
+        optzoo.adasmooth,
+        dict(learning_rate=1e-3, weight_decay=1e-2),
+        "AdaSmooth",
+        dict(lr=1e-3, weight_decay=1e-2),
+        {},
+    ),
+    "adasmooth_betas": (
+        optzoo.adasmooth,
+        dict(learning_rate=3e-3, b1=0.4, b2=0.95, eps=1e-8),
+        "AdaSmooth",
+        dict(lr=3e-3, betas=(0.4, 0.95), eps=1e-8),
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADASMOOTH_CASES))
+def test_adasmooth_matches_pytorch_optimizer(name):
+    check_matches_pytorch_optimizer(name, ADASMOOTH_CASES)

@@ -240,3 +240,43 @@ def test_gravity_matches_pytorch_optimizer_from_the_same_random_start():
         traj, _ = trajectory(tx, params, loss, TORCH_STEPS)
         ref = torch_trajectory(make, dict(lr=0.05, alpha=0.02), params, loss, TORCH_STEPS)
     assert max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True)) <= 1e-6
+
+
+# VSGD: decoupled decay (pytorch_optimizer's default weight_decouple=True) and L2.
+VSGD_CASES = {
+    "vsgd": (
+        optzoo.vsgd,
+        dict(learning_rate=0.05, weight_decay=1e-2),
+        "VSGD",
+        dict(lr=0.05, weight_decay=1e-2),
+        {},
+    ),
+    "vsgd_l2": (
+        optzoo.vsgd,
+        dict(
+            learning_rate=0.05,
+            ghattg=10.0,
+            ps=1e-3,
+            tau1=0.7,
+            tau2=0.8,
+            weight_decay=1e-2,
+            weight_decouple=False,
+        ),
+        "VSGD",
+        dict(
+            lr=0.05,
+            ghattg=10.0,
+            ps=1e-3,
+            tau1=0.7,
+            tau2=0.8,
+            weight_decay=1e-2,
+            weight_decouple=False,
+        ),
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VSGD_CASES))
+def test_vsgd_matches_pytorch_optimizer(name):
+    check_matches_pytorch_optimizer(name, VSGD_CASES)

@@ -108,3 +108,28 @@ def test_fromage_is_optax_fromage(lr):
     for a, b in zip(ours, theirs, strict=True):
         for k in b:
             np.testing.assert_array_equal(np.asarray(a[k]), np.asarray(b[k]))
+
+
+# Nero: the constraint on the rank >= 2 leaves (w, k), the vector b unconstrained.
+NERO_CASES = {
+    "nero": (optzoo.nero, dict(learning_rate=1e-2), "Nero", dict(lr=1e-2), {}),
+    "nero_b2": (
+        optzoo.nero,
+        dict(learning_rate=3e-2, b2=0.9, eps=1e-6),
+        "Nero",
+        dict(lr=3e-2, beta=0.9, eps=1e-6),
+        {},
+    ),
+    "nero_unconstrained": (
+        optzoo.nero,
+        dict(learning_rate=1e-2, constraints=False),
+        "Nero",
+        dict(lr=1e-2, constraints=False),
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NERO_CASES))
+def test_nero_matches_pytorch_optimizer(name):
+    check_matches_pytorch_optimizer(name, NERO_CASES)

@@ -168,3 +168,34 @@ def test_tiger_is_lion_with_one_decay():
         run(optzoo.tiger(1e-2, beta=0.9, weight_decay=0.1)),
         run(optax.lion(1e-2, b1=0.9, b2=0.9, weight_decay=0.1)),
     )
+
+
+# ROSE: L2 decay (pytorch_optimizer's default weight_decouple=False), decoupled, and the
+# plain range normalisation.
+ROSE_CASES = {
+    "rose": (
+        optzoo.rose,
+        dict(learning_rate=1e-2, weight_decay=1e-2),
+        "ROSE",
+        dict(lr=1e-2, weight_decay=1e-2),
+        {},
+    ),
+    "rose_decoupled_plain": (
+        optzoo.rose,
+        dict(
+            learning_rate=1e-2,
+            weight_decay=1e-2,
+            weight_decouple=True,
+            centralize=False,
+            stabilize=False,
+        ),
+        "ROSE",
+        dict(lr=1e-2, weight_decay=1e-2, weight_decouple=True, centralize=False, stabilize=False),
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROSE_CASES))
+def test_rose_matches_pytorch_optimizer(name):
+    check_matches_pytorch_optimizer(name, ROSE_CASES)
