@@ -51,6 +51,11 @@ CTORS = {
     "scale_by_rprop": {"learning_rate": 0.1},
     "scale_by_schedule": {"step_size_fn": _schedule},
     "trace": {"decay": 0.9},
+    "optimistic_gradient_descent": {"learning_rate": 0.1, "alpha": 0.7, "beta": 0.4},
+    "noisy_sgd": {"learning_rate": 0.1, "key": 0},
+    "scale_by_optimistic_gradient": {"alpha": 0.7, "beta": 0.4},
+    "optimistic_adam": {"learning_rate": 0.1, "optimism": 0.05},
+    "optimistic_adam_v2": {"learning_rate": 0.1, "alpha": 0.7, "beta": 0.4},
     **{
         n: {}
         for n in (

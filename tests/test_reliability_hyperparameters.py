@@ -35,6 +35,8 @@ NOT_SIGNED = {"learning_rate", "learning_rate_power", "seed", "decay_offset"}
 
 # FTRL's beta is a non-negative constant in the denominator, not a decay rate.
 OVERRIDES = {("ftrl", "beta"): [-1.0, math.nan]}
+# Optimistic GD's beta is a non-negative weight of the negative momentum (2 is fine).
+OVERRIDES[("optimistic_gradient_descent", "beta")] = [-1.0, math.nan]
 
 
 def _bad_values(param, default):

@@ -34,9 +34,16 @@ def _tree():
     }
 
 
+def _itemsize(dtype) -> int:
+    # A typed PRNG key (noisy_sgd's) is two uint32 words.
+    if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
+        return 8
+    return np.dtype(dtype).itemsize
+
+
 def measured_state_per_param(name: str, tree) -> float:
     state = jax.eval_shape(optzoo.create(name).init, tree)
-    nbytes = sum(int(np.prod(x.shape)) * np.dtype(x.dtype).itemsize for x in jax.tree.leaves(state))
+    nbytes = sum(int(np.prod(x.shape)) * _itemsize(x.dtype) for x in jax.tree.leaves(state))
     n_params = sum(int(np.prod(x.shape)) for x in jax.tree.leaves(tree))
     return nbytes / 4 / n_params
 

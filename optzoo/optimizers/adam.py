@@ -8,6 +8,7 @@ optzoo's gives its numbers, has its signature and uses its state classes.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
@@ -28,6 +29,7 @@ from optzoo.optimizers._common import (
 )
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import (
+    scale_by_acprop,
     scale_by_adabound,
     scale_by_adam,
     scale_by_adam_mini,
@@ -49,10 +51,14 @@ from optzoo.transforms.adam import (
     scale_by_stable_adamw,
     scale_by_yogi,
 )
+from optzoo.transforms.momentum import scale_by_optimistic_gradient
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
+    "optimistic_adam",
+    "optimistic_adam_v2",
+    "acprop",
     "qhadam",
     "adamod",
     "diffgrad",
@@ -3250,3 +3256,238 @@ def aida(
 
 
 __all__ += ["aida"]
+
+
+# ------------------------------------------------------------- optimistic Adam (optax)
+
+DASKALAKIS_2017_OPTIMISTIC_ADAM = Reference(
+    "Constantinos Daskalakis, Andrew Ilyas, Vasilis Syrgkanis, Haoyang Zeng",
+    "Training GANs with Optimism",
+    2017,
+    "https://arxiv.org/abs/1711.00141",
+)
+
+
+@register(
+    "optimistic_adam",
+    family="adam",
+    reference=DASKALAKIS_2017_OPTIMISTIC_ADAM,
+    state_per_param=3,
+    defaults={"learning_rate": 1e-3},
+    also_in=("optax",),
+    authors=Authors(
+        code="paper, Algorithm 1 (Optimistic Adam)",
+        differences="the paper's step is -2 lr r_t + lr r_{t-1} on Adam's direction r_t "
+        "(optimism = learning_rate, optzoo's default) without Nesterov; optax's (and "
+        "optzoo's) default nesterov=True uses Nadam's look-ahead first moment, and the first "
+        "step uses r_0 := r_1; preset='authors' sets nesterov=False",
+        preset={"nesterov": False},
+        no_package="the authors published TensorFlow scripts (vsyrgkanis/optimistic_GAN_"
+        "training), not a package",
+    ),
+)
+def optimistic_adam(
+    learning_rate: jax.typing.ArrayLike,
+    optimism: jax.typing.ArrayLike | None = None,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-08,
+    eps_root: jax.typing.ArrayLike = 0.0,
+    mu_dtype: Any | None = None,
+    *,
+    nesterov: bool = True,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Optimistic Adam: Adam's direction with an optimistic (negative-momentum) correction.
+
+    .. math::
+       r_t = \frac{\hat m_t}{\sqrt{\hat v_t + \epsilon_{root}} + \epsilon},\qquad
+       x_{t+1} = x_t - \eta\, r_t - o\, (r_t - r_{t-1})
+
+    (:math:`r_0 := r_1`; :math:`\hat m, \hat v` Adam's debiased moments, Nadam's look-ahead
+    :math:`\hat m` with ``nesterov=True``). With the optimism :math:`o = \eta` (the default)
+    this is the paper's :math:`x_{t+1} = x_t - 2\eta r_t + \eta r_{t-1}`. The same chain,
+    numbers and states as ``optax.optimistic_adam``, deprecation warning included:
+    :func:`optzoo.scale_by_adam`, :func:`optzoo.scale_by_optimistic_gradient` with
+    :math:`\alpha = \eta, \beta = o`, then a sign flip. The learning rate must be a scalar;
+    :func:`optimistic_adam_v2` is the same algorithm with a schedulable learning rate
+    (``optimistic_adam(lr, o) == optimistic_adam_v2(1.0, alpha=lr, beta=o)``).
+
+    optzoo's (optax's) default ``nesterov=True`` differs from the paper's plain Adam moment:
+    ``optzoo.create("optimistic_adam", preset="authors")`` sets ``nesterov=False``.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar (schedules raise, as in optax).
+      optimism: :math:`o`; ``None`` means ``learning_rate`` (the paper).
+      b1: decay of the first moment, in ``[0, 1)``.
+      b2: decay of the second moment, in ``[0, 1)``.
+      eps: added outside the square root.
+      eps_root: added inside the square root.
+      mu_dtype: dtype of the first moment; ``None`` follows the parameters.
+      nesterov: use Nadam's look-ahead first moment.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.optimistic_adam(1e-3)
+
+    References:
+      Constantinos Daskalakis, Andrew Ilyas, Vasilis Syrgkanis, Haoyang Zeng. Training GANs
+      with Optimism. 2017. https://arxiv.org/abs/1711.00141
+    """
+    warnings.warn(
+        "`optimistic_adam` is deprecated, please use `optimistic_adam_v2` instead.",
+        category=DeprecationWarning,
+        stacklevel=2,
+    )
+    if callable(learning_rate):
+        raise ValueError(
+            "This version of `optimistic_adam` does not support learning rate schedules "
+            "but `optimistic_adam_v2` does."
+        )
+    check_finite("learning_rate", learning_rate)
+    if optimism is None:
+        optimism = learning_rate
+    check_nonnegative("optimism", optimism)
+    return optax.chain(
+        scale_by_adam(
+            b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov
+        ),
+        scale_by_optimistic_gradient(alpha=learning_rate, beta=optimism),
+        scale_by_learning_rate(1.0),  # flips the sign
+    )
+
+
+def optimistic_adam_v2(
+    learning_rate: optax.ScalarOrSchedule,
+    *,
+    alpha: jax.typing.ArrayLike = 1.0,
+    beta: jax.typing.ArrayLike = 1.0,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-08,
+    eps_root: jax.typing.ArrayLike = 0.0,
+    mu_dtype: Any | None = None,
+    nesterov: bool = True,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Optimistic Adam with optax's reworked interface (the same algorithm).
+
+    .. math::
+       x_{t+1} = x_t - \eta_t \big((\alpha + \beta) r_t - \beta r_{t-1}\big)
+
+    with :math:`r_t` Adam's direction (see :func:`optimistic_adam`; :math:`r_0 := r_1`).
+    ``optimistic_adam(lr, optimism=o)`` is ``optimistic_adam_v2(1.0, alpha=lr, beta=o)``,
+    and the paper's method (:math:`o = \eta`) is ``optimistic_adam_v2(lr)`` (defaults
+    :math:`\alpha = \beta = 1`). The same chain, numbers and states as
+    ``optax.optimistic_adam_v2``; here the learning rate may be a schedule. Catalogued as
+    ``optimistic_adam`` (``optzoo.create("optimistic_adam")``).
+
+    Args:
+      learning_rate: :math:`\eta_t`, a scalar or a schedule.
+      alpha: weight of the current direction.
+      beta: weight of the optimistic correction.
+      b1: decay of the first moment, in ``[0, 1)``.
+      b2: decay of the second moment, in ``[0, 1)``.
+      eps: added outside the square root.
+      eps_root: added inside the square root.
+      mu_dtype: dtype of the first moment; ``None`` follows the parameters.
+      nesterov: use Nadam's look-ahead first moment.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.optimistic_adam_v2(1e-3)
+
+    References:
+      Constantinos Daskalakis, Andrew Ilyas, Vasilis Syrgkanis, Haoyang Zeng. Training GANs
+      with Optimism. 2017. https://arxiv.org/abs/1711.00141
+    """
+    return optax.chain(
+        scale_by_adam(
+            b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov
+        ),
+        scale_by_optimistic_gradient(alpha=alpha, beta=beta),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+# ------------------------------------------------------------------ ACProp (optax.contrib)
+
+ZHUANG_2021_ACPROP = Reference(
+    "Juntang Zhuang, Yifan Ding, Tommy Tang, Nicha Dvornek, Sekhar Tatikonda, James S. Duncan",
+    "Momentum Centering and Asynchronous Update for Adaptive Gradient Methods",
+    2021,
+    "https://arxiv.org/abs/2110.05454",
+)
+
+
+@register(
+    "acprop",
+    family="adam",
+    reference=ZHUANG_2021_ACPROP,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    also_in=("optax.contrib",),
+    authors=Authors(
+        code="the asynchronous centred update as optax.contrib implements it (the paper's "
+        "algorithm box was not at hand when this was written)",
+        differences="optax's (and optzoo's) prediction error is g_t - m_{t-1} and the "
+        "numerator the raw gradient g_t, the first update g_1 / (1 + eps); summaries of the "
+        "paper write the error as g_t - m_t and the numerator as m_t: not yet checked "
+        "against the paper's box",
+        no_package="the authors published source files (juntang-zhuang/ACProp-Optimizer), "
+        "no package",
+    ),
+)
+def acprop(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-16,
+    eps_root: jax.typing.ArrayLike = 1e-16,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""ACProp: AdaBelief's centred second moment, used asynchronously (one step late).
+
+    .. math::
+       s_t = \beta_2 s_{t-1} + (1-\beta_2) (g_t - m_{t-1})^2 + \epsilon_{root},\qquad
+       x_{t+1} = x_t - \eta_t \Big(\frac{g_t}{\sqrt{\hat s_{t-1}} + \epsilon}
+       + \lambda x_t\Big)
+
+    (:math:`\hat s_{t-1}` debiased; 1 on the first step). The same chain and numbers as
+    ``optax.contrib.acprop``: :func:`optzoo.scale_by_acprop`, a coupled decay
+    (``weight_decay`` times the learning rate), then the learning rate. optzoo's defaults are
+    optax's (the paper's :math:`\beta_1, \beta_2`, :math:`\epsilon = 10^{-16}`);
+    ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: :math:`\eta_t`, a scalar or a schedule.
+      b1: decay of the first moment, in ``[0, 1)``.
+      b2: decay of the centred second moment, in ``[0, 1)``.
+      eps: added outside the square root.
+      eps_root: added to the second moment each step.
+      weight_decay: :math:`\lambda`, added to the direction (times the learning rate).
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.acprop(1e-3)
+
+    References:
+      Juntang Zhuang, Yifan Ding, Tommy Tang, Nicha Dvornek, Sekhar Tatikonda, James S.
+      Duncan. Momentum Centering and Asynchronous Update for Adaptive Gradient Methods. 2021.
+      https://arxiv.org/abs/2110.05454
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        scale_by_acprop(b1=b1, b2=b2, eps=eps, eps_root=eps_root),
+        add_decayed_weights(weight_decay, mask),
+        scale_by_learning_rate(learning_rate),
+    )

@@ -10,11 +10,13 @@ import optax
 from optzoo.core.validation import check_finite, check_nonnegative, check_unit_interval
 from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
+from optzoo.transforms.clipping import add_noise
 from optzoo.transforms.momentum import (
     scale_by_accsgd,
     scale_by_aggmo,
     scale_by_asgd,
     scale_by_gravity,
+    scale_by_optimistic_gradient,
     scale_by_pid,
     scale_by_pnm,
     scale_by_qhm,
@@ -44,6 +46,8 @@ __all__ = [
     "gravity",
     "srmm",
     "tam",
+    "optimistic_gradient_descent",
+    "noisy_sgd",
 ]
 
 RUDER_2016 = Reference(
@@ -1096,3 +1100,139 @@ def vsgd(
 
 
 __all__ += ["vsgd"]
+
+
+# ------------------------------------------------- optax's optimistic GD and noisy SGD
+
+MOKHTARI_2019_OGDA = Reference(
+    "Aryan Mokhtari, Asuman Ozdaglar, Sarath Pattathil",
+    "A Unified Analysis of Extra-gradient and Optimistic Gradient Methods for Saddle Point "
+    "Problems: Proximal Point Approach",
+    2019,
+    "https://arxiv.org/abs/1901.08511",
+)
+
+
+@register(
+    "optimistic_gradient_descent",
+    family="sgd",
+    reference=MOKHTARI_2019_OGDA,
+    state_per_param=1,
+    defaults={"learning_rate": 0.05},
+    also_in=("optax",),
+    authors=Authors(
+        code="paper, Eq. (5) (OGDA) generalised as in its Section 4 (alpha, beta)",
+        differences="none; the first step has no previous gradient and uses the current "
+        "one (u_1 = alpha g_1), as optax does",
+        no_package="a method of the paper's analysis; the authors published no code",
+    ),
+)
+def optimistic_gradient_descent(
+    learning_rate: optax.ScalarOrSchedule,
+    alpha: optax.ScalarOrSchedule = 1.0,
+    beta: optax.ScalarOrSchedule = 1.0,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Optimistic gradient descent (OGDA): gradient descent with a negative momentum.
+
+    .. math::
+       x_{t+1} = x_t - \eta_t\, \big((\alpha + \beta) g_t - \beta g_{t-1}\big)
+
+    (:math:`g_0 := g_1`). An approximation of the extra-gradient method with one gradient
+    per step; it converges in the last iterate on bilinear min-max games where gradient
+    descent-ascent cycles or diverges. The same chain and numbers as
+    ``optax.optimistic_gradient_descent`` (:func:`optzoo.scale_by_optimistic_gradient`, then
+    the learning rate). optzoo's defaults are the paper's (:math:`\alpha = \beta = 1`);
+    ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: step size :math:`\eta`, a scalar or a schedule.
+      alpha: coefficient :math:`\alpha` of the current gradient (a scalar, as in optax).
+      beta: coefficient :math:`\beta` of the negative momentum (a scalar, as in optax).
+
+    Returns:
+      A ``GradientTransformationExtraArgs``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.optimistic_gradient_descent(1e-2)
+
+    References:
+      Aryan Mokhtari, Asuman Ozdaglar, Sarath Pattathil. A Unified Analysis of
+      Extra-gradient and Optimistic Gradient Methods for Saddle Point Problems: Proximal
+      Point Approach. 2019. https://arxiv.org/abs/1901.08511
+    """
+    check_nonnegative("alpha", alpha)
+    check_nonnegative("beta", beta)
+    return optax.chain(
+        scale_by_optimistic_gradient(alpha=alpha, beta=beta),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+NEELAKANTAN_2015_NOISY = Reference(
+    "Arvind Neelakantan, Luke Vilnis, Quoc V. Le, Ilya Sutskever, Lukasz Kaiser, "
+    "Karol Kurach, James Martens",
+    "Adding Gradient Noise Improves Learning for Very Deep Networks",
+    2015,
+    "https://arxiv.org/abs/1511.06807",
+)
+
+
+@register(
+    "noisy_sgd",
+    family="sgd",
+    reference=NEELAKANTAN_2015_NOISY,
+    state_per_param=0,
+    defaults={"learning_rate": 0.05, "key": 0},
+    also_in=("optax",),
+    authors=Authors(
+        code="paper, Section 2 (annealed Gaussian gradient noise)",
+        differences="none; the paper's variance eta / (1 + t)^gamma counts t from 0, "
+        "optzoo's eta / t^gamma counts from 1: the same schedule",
+        no_package="the authors published no code",
+    ),
+)
+def noisy_sgd(
+    learning_rate: optax.ScalarOrSchedule,
+    eta: Any = 0.01,
+    gamma: Any = 0.55,
+    key: Any = None,
+    *,
+    seed: int | None = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""SGD with annealed Gaussian gradient noise.
+
+    .. math::
+       x_{t+1} = x_t - \eta_t\, \big(g_t + \mathcal N(0, \sigma_t^2)\big),\qquad
+       \sigma_t^2 = \frac{\eta_{\text{noise}}}{(1 + t)^\gamma}.
+
+    The same chain and numbers (for the same ``key``) as ``optax.noisy_sgd``:
+    :func:`optzoo.add_noise`, then the learning rate. The paper uses
+    :math:`\eta_{\text{noise}} \in \{0.01, 0.3, 1\}` and :math:`\gamma = 0.55`, optzoo's
+    defaults; ``preset="authors"`` changes nothing. ``create("noisy_sgd")`` passes
+    ``key=0`` so that runs are reproducible.
+
+    Args:
+      learning_rate: step size :math:`\eta_t`, a scalar or a schedule.
+      eta: initial noise variance :math:`\eta_{\text{noise}}`.
+      gamma: annealing exponent :math:`\gamma`.
+      key: a ``jax.random`` key or an integer seed for the noise.
+      seed: deprecated spelling of ``key`` (as in optax).
+
+    Returns:
+      A ``GradientTransformationExtraArgs``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.noisy_sgd(1e-2, key=0)
+
+    References:
+      Arvind Neelakantan, Luke Vilnis, Quoc V. Le, Ilya Sutskever, Lukasz Kaiser, Karol
+      Kurach, James Martens. Adding Gradient Noise Improves Learning for Very Deep Networks.
+      2015. https://arxiv.org/abs/1511.06807
+    """
+    check_nonnegative("gamma", gamma)
+    return optax.chain(
+        add_noise(eta, gamma, key, seed=seed),
+        scale_by_learning_rate(learning_rate),
+    )

@@ -68,6 +68,7 @@ __all__ = [
     "scale_by_ademamix",
     "scale_by_simplified_ademamix",
     "scale_by_adopt",
+    "scale_by_acprop",
 ]
 
 
@@ -3060,3 +3061,71 @@ def scale_by_aida(
 
 
 __all__ += ["scale_by_aida", "ScaleByAidaState"]
+
+
+# ------------------------------------------------------------------ ACProp (optax.contrib)
+
+
+def scale_by_acprop(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-16,
+    eps_root: jax.typing.ArrayLike = 1e-16,
+) -> optax.GradientTransformation:
+    r"""ACProp's direction: the raw gradient over the previous step's centred second moment.
+
+    .. math::
+       m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\qquad
+       s_t = \beta_2 s_{t-1} + (1-\beta_2) (g_t - m_{t-1})^2 + \epsilon_{root},\\
+       u_t = \frac{g_t}{\sqrt{s_{t-1}/(1-\beta_2^{t-1})} + \epsilon}
+       \quad (t > 1),\qquad u_1 = \frac{g_1}{1 + \epsilon}.
+
+    Asynchronous: the denominator uses only information up to step :math:`t-1`, the
+    numerator the current gradient, and the second moment is centred on the first moment
+    as in AdaBelief (the prediction error uses :math:`m_{t-1}`, as optax does). Elementwise on
+    leaves of any rank. The same numbers and state class (``optax.ScaleByBeliefState``) as
+    ``optax.contrib.scale_by_acprop``.
+
+    Args:
+      b1: decay :math:`\beta_1` of the first moment, in ``[0, 1)``.
+      b2: decay :math:`\beta_2` of the centred second moment, in ``[0, 1)``.
+      eps: :math:`\epsilon` added outside the square root, ``>= 0``.
+      eps_root: :math:`\epsilon_{root}` added to the second moment each step, ``>= 0``.
+
+    Returns:
+      A ``GradientTransformation`` whose state is ``optax.ScaleByBeliefState``.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.scale_by_acprop()
+      >>> updates, state = tx.update(jnp.ones(2), tx.init(jnp.zeros(2)))
+
+    References:
+      Juntang Zhuang, Yifan Ding, Tommy Tang, Nicha Dvornek, Sekhar Tatikonda, James S.
+      Duncan. Momentum Centering and Asynchronous Update for Adaptive Gradient Methods. 2021.
+      https://arxiv.org/abs/2110.05454
+    """
+    _check_adam(b1, b2, eps, eps_root)
+
+    def init_fn(params):
+        return ScaleByBeliefState(
+            count=jnp.zeros([], jnp.int32),
+            mu=optax.tree.zeros_like(params),
+            nu=optax.tree.zeros_like(params),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        mu = optax.tree.update_moment(updates, state.mu, b1, 1)
+        error = jax.tree.map(lambda g, m: g - m, updates, state.mu)
+        nu = optax.tree.update_moment_per_elem_norm(error, state.nu, b2, 2)
+        nu = jax.tree.map(lambda v: v + eps_root, nu)
+        count_inc = optax.safe_increment(state.count)
+        # The denominator is last step's debiased moment; on the first step it is 1.
+        first = state.count == 0
+        nu_prev = optax.tree.bias_correction(state.nu, b2, jnp.where(first, count_inc, state.count))
+        nu_prev = jax.tree.map(lambda v: jnp.where(first, 1, v), nu_prev)
+        new = jax.tree.map(lambda g, v: g / (jnp.sqrt(v) + eps), updates, nu_prev)
+        return new, ScaleByBeliefState(count=count_inc, mu=mu, nu=nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)

@@ -10,6 +10,7 @@ import optax
 from optax import TraceState
 
 from optzoo.core.validation import check_range, check_unit_interval
+from optzoo.transforms._moments import _optax_state
 from optzoo.transforms._projection import project_radial
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "ScaleBySRMMState",
     "scale_by_tam",
     "ScaleByTAMState",
+    "scale_by_optimistic_gradient",
 ]
 
 
@@ -924,3 +926,65 @@ def scale_by_vsgd(
 
 
 __all__ += ["scale_by_vsgd", "ScaleByVSGDState"]
+
+
+# ------------------------------------------------------------ optimistic gradient (optax)
+
+# optax's state class (not exported at the top level).
+ScaleByOptimisticGradientState = _optax_state(
+    "ScaleByOptimisticGradientState", ("is_initial_step", "previous_gradient")
+)
+
+
+def scale_by_optimistic_gradient(
+    alpha: jax.typing.ArrayLike = 1.0, beta: jax.typing.ArrayLike = 1.0
+) -> optax.GradientTransformation:
+    r"""Generalized optimistic gradient: the current gradient plus a negative momentum.
+
+    .. math::
+       u_t = (\alpha + \beta)\, g_t - \beta\, g_{t-1},\qquad g_0 := g_1
+
+    (on the first step there is no previous gradient and :math:`u_1 = \alpha g_1`). Applied
+    leaf by leaf to leaves of any rank. ``alpha = 1, beta = 1`` is optimistic gradient
+    descent (OGDA), :math:`2 g_t - g_{t-1}`; ``beta = 0`` is plain gradient descent. The
+    same numbers and state class (``optax.ScaleByOptimisticGradientState``) as optax's block.
+
+    Args:
+      alpha: coefficient :math:`\alpha` of the current gradient.
+      beta: coefficient :math:`\beta` of the negative momentum.
+
+    Returns:
+      A ``GradientTransformation`` whose state is ``optax.ScaleByOptimisticGradientState``
+      (a first-step flag and the last gradient).
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.scale_by_optimistic_gradient(alpha=1.0, beta=1.0)
+      >>> updates, state = tx.update(jnp.ones(2), tx.init(jnp.zeros(2)))
+
+    References:
+      Aryan Mokhtari, Asuman Ozdaglar, Sarath Pattathil. A Unified Analysis of
+      Extra-gradient and Optimistic Gradient Methods for Saddle Point Problems: Proximal
+      Point Approach. 2019. https://arxiv.org/abs/1901.08511
+    """
+
+    def init_fn(params):
+        return ScaleByOptimisticGradientState(
+            is_initial_step=jnp.array(True),
+            previous_gradient=optax.tree.zeros_like(params),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+
+        def one(g, prev):
+            # No previous gradient on the first step: the current one stands in for it.
+            prev = jnp.where(state.is_initial_step, g, prev)
+            return (alpha + beta) * g - beta * prev
+
+        new = jax.tree.map(one, updates, state.previous_gradient)
+        return new, ScaleByOptimisticGradientState(
+            is_initial_step=jnp.array(False), previous_gradient=updates
+        )
+
+    return optax.GradientTransformation(init_fn, update_fn)

@@ -271,3 +271,78 @@ def test_vsgd_matches_algorithm_1():
     ours = R.run_optzoo(optzoo.create("vsgd", preset="authors", learning_rate=lr, weight_decay=wd))
     err = R.displacement_error(ours, theirs)
     R.check("vsgd", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# ------------------------------------------------- optax's optimistic GD and noisy SGD
+
+
+# Mokhtari, Ozdaglar, Pattathil. A Unified Analysis of Extra-gradient and Optimistic Gradient
+# Methods for Saddle Point Problems: Proximal Point Approach. 2019.
+# https://arxiv.org/abs/1901.08511, Eq. (5) (OGDA) with the generalised coefficients of its
+# Section 4: x_{t+1} = x_t - (alpha + beta) eta g_t + beta eta g_{t-1}; g_0 := g_1.
+def test_optimistic_gradient_descent_matches_the_papers_update():
+    lr, alpha, beta = 0.05, 1.0, 0.5
+
+    def step(x, g, prev, t):
+        prev = g if prev is None else prev
+        x = {k: x[k] - lr * ((alpha + beta) * g[k] - beta * prev[k]) for k in x}
+        return x, g
+
+    theirs = R.run_numpy(step, None)
+    ours = R.run_optzoo(
+        optzoo.create(
+            "optimistic_gradient_descent",
+            preset="authors",
+            learning_rate=lr,
+            alpha=alpha,
+            beta=beta,
+        )
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check(
+        "optimistic_gradient_descent",
+        err,
+        "NumPy transcription of Eq. (5) (generalised OGDA)",
+        kind="transcription",
+    )
+
+
+# Neelakantan et al. Adding Gradient Noise Improves Learning for Very Deep Networks. 2015.
+# https://arxiv.org/abs/1511.06807, Section 2: g_t <- g_t + N(0, sigma_t^2),
+# sigma_t^2 = eta / (1 + t)^gamma (t from 0), x -= lr g_t. The standard normal draws are
+# replayed from jax.random with optzoo's documented key schedule (optzoo.add_noise), so the
+# transcription sees the same xi_t.
+def test_noisy_sgd_matches_section_2():
+    import jax
+
+    lr, eta, gamma = 0.05, 0.3, 0.55
+    names = sorted(R.SHAPES)  # the pytree's leaf order
+    xis, key = [], jax.random.key(7)
+    with jax.enable_x64(True):
+        for _ in range(R.STEPS):
+            key, sample = jax.random.split(key)
+            leaf_keys = jax.random.split(sample, len(names))
+            xis.append(
+                {
+                    k: np.asarray(jax.random.normal(lk, R.SHAPES[k], "float64"))
+                    for k, lk in zip(names, leaf_keys, strict=True)
+                }
+            )
+
+    def step(x, g, state, t):
+        sigma = np.sqrt(eta / (1 + (t - 1)) ** gamma)
+        return {k: x[k] - lr * (g[k] + sigma * xis[t - 1][k]) for k in x}, state
+
+    theirs = R.run_numpy(step, None)
+    ours = R.run_optzoo(
+        optzoo.create(
+            "noisy_sgd",
+            preset="authors",
+            learning_rate=lr,
+            eta=eta,
+            gamma=gamma,
+            key=jax.random.key(7),
+        )
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("noisy_sgd", err, "NumPy transcription of Section 2", kind="transcription")

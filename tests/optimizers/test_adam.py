@@ -273,3 +273,52 @@ TORCH_SLOW = {"adamp_plain"}
 @pytest.mark.parametrize("name", slow_marked(TORCH_CASES, TORCH_SLOW))
 def test_matches_pytorch_optimizer(name):
     check_matches_pytorch_optimizer(name, TORCH_CASES)
+
+
+# ------------------------------------ optimistic Adam (optax) and ACProp (optax.contrib)
+
+# name -> (optzoo factory, kwargs, optax reference, kwargs); non-default hyperparameters.
+OPTIMISTIC_CASES = {
+    "optimistic_adam": (
+        optzoo.optimistic_adam,
+        dict(learning_rate=1e-2, optimism=0.02, b1=0.8, b2=0.99, eps_root=1e-12),
+        optax.optimistic_adam,
+        None,
+    ),
+    "optimistic_adam_plain": (
+        optzoo.optimistic_adam,
+        dict(learning_rate=1e-2, nesterov=False),
+        optax.optimistic_adam,
+        None,
+    ),
+    "optimistic_adam_v2": (
+        optzoo.optimistic_adam_v2,
+        dict(learning_rate=optax.linear_schedule(1e-2, 1e-3, 50), alpha=0.7, beta=1.5),
+        optax.optimistic_adam_v2,
+        None,
+    ),
+    "acprop": (
+        optzoo.acprop,
+        dict(learning_rate=1e-2, b1=0.8, b2=0.99, weight_decay=1e-3, eps=1e-12),
+        contrib.acprop,
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMISTIC_CASES))
+def test_optimistic_adam_and_acprop_match_optax(name):
+    check_matches_optax(name, OPTIMISTIC_CASES)
+
+
+def test_optimistic_adam_v1_is_v2_reparametrised():
+    """optimistic_adam(lr, o) == optimistic_adam_v2(1, alpha=lr, beta=o): one algorithm."""
+    params, loss = make_problem()
+    v1, _ = trajectory(optzoo.optimistic_adam(1e-2, optimism=3e-2), params, loss, 30)
+    v2, _ = trajectory(optzoo.optimistic_adam_v2(1.0, alpha=1e-2, beta=3e-2), params, loss, 30)
+    assert max(max_rel_err(a, b) for a, b in zip(v1, v2, strict=True)) <= 1e-6
+
+
+def test_optimistic_adam_rejects_a_schedule_as_optax_does():
+    with pytest.raises(ValueError, match="optimistic_adam_v2"):
+        optzoo.optimistic_adam(optax.constant_schedule(1e-2))

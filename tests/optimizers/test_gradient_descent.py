@@ -280,3 +280,57 @@ VSGD_CASES = {
 @pytest.mark.parametrize("name", sorted(VSGD_CASES))
 def test_vsgd_matches_pytorch_optimizer(name):
     check_matches_pytorch_optimizer(name, VSGD_CASES)
+
+
+# ---------------------------------------------- optax's optimistic GD and noisy SGD (optax)
+
+from _helpers import check_matches_optax, check_transform_matches_optax  # noqa: E402
+
+# name -> (optzoo factory, kwargs, optax reference, kwargs); non-default hyperparameters.
+OPTAX_SGD_CASES = {
+    "optimistic_gradient_descent": (
+        optzoo.optimistic_gradient_descent,
+        dict(learning_rate=0.02, alpha=0.7, beta=0.4),
+        optax.optimistic_gradient_descent,
+        None,
+    ),
+    "optimistic_gradient_descent_schedule": (
+        optzoo.optimistic_gradient_descent,
+        dict(learning_rate=optax.linear_schedule(0.05, 0.01, 50)),
+        optax.optimistic_gradient_descent,
+        None,
+    ),
+    "noisy_sgd": (
+        optzoo.noisy_sgd,
+        dict(learning_rate=0.02, eta=0.05, gamma=0.6, key=3),
+        optax.noisy_sgd,
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPTAX_SGD_CASES))
+def test_matches_optax(name):
+    check_matches_optax(name, OPTAX_SGD_CASES)
+
+
+@pytest.mark.parametrize("name", ["scale_by_optimistic_gradient"])
+def test_transform_matches_optax(name):
+    check_transform_matches_optax(
+        name, {"scale_by_optimistic_gradient": (dict(alpha=0.5, beta=2.0), name)}
+    )
+
+
+def test_optimistic_gradient_descent_is_two_g_minus_previous():
+    """alpha = beta = 1: u_t = 2 g_t - g_{t-1}, and u_1 = g_1."""
+    tx = optzoo.optimistic_gradient_descent(1.0)
+    params = jnp.zeros(2)
+    state = tx.init(params)
+    grads = [jnp.array([1.0, -2.0]), jnp.array([3.0, 0.5]), jnp.array([-1.0, 1.0])]
+    outs = []
+    for g in grads:
+        u, state = tx.update(g, state, params)
+        outs.append(np.asarray(u))
+    np.testing.assert_allclose(outs[0], -grads[0])
+    np.testing.assert_allclose(outs[1], -(2 * grads[1] - grads[0]))
+    np.testing.assert_allclose(outs[2], -(2 * grads[2] - grads[1]))
