@@ -13,9 +13,14 @@ from optzoo.core.validation import (
     check_nonnegative,
     check_unit_interval,
 )
-from optzoo.optimizers._common import with_decoupled_decay
+from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
-from optzoo.transforms.factored import scale_by_came, scale_by_factored_rms, scale_by_sm3
+from optzoo.transforms.factored import (
+    scale_by_adalite,
+    scale_by_came,
+    scale_by_factored_rms,
+    scale_by_sm3,
+)
 from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
 
@@ -23,6 +28,7 @@ __all__ = [
     "sm3",
     "adafactor",
     "came",
+    "adalite",
 ]
 
 
@@ -264,3 +270,78 @@ def sm3(
         scale_by_sm3(momentum, eps=eps),
         scale(-learning_rate),  # type: ignore[operator]
     )
+
+
+VATSADEV_2024_ADALITE = Reference(
+    "VatsaDev",
+    "Adalite: adaptive updates with factored moments and tensor-wise trust ratios",
+    2024,
+    "https://github.com/VatsaDev/adalite",
+)
+
+
+@register(
+    "adalite",
+    family="factored",
+    reference=VATSADEV_2024_ADALITE,
+    state_per_param=0,  # row/column sums and a rank-one momentum per matrix: O(n)
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="pytorch_optimizer==4.1.0 (Adalite)",
+        differences="none in the update or the defaults",
+        no_package="the author published training scripts (VatsaDev/adalite), no package; "
+        "pytorch_optimizer's Adalite is the maintained implementation",
+    ),
+)
+def adalite(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    weight_decay: optax.ScalarOrSchedule = 1e-2,
+    weight_decouple: bool = True,
+    g_norm_min: jax.typing.ArrayLike = 1e-10,
+    ratio_min: jax.typing.ArrayLike = 1e-4,
+    tau: jax.typing.ArrayLike = 1.0,
+    eps1: jax.typing.ArrayLike = 1e-6,
+    eps2: jax.typing.ArrayLike = 1e-10,
+    mask: Any = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Adalite: trust-ratio-scaled gradients with factored, centred Adam moments.
+
+    :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_adalite` (``weight_decouple=False``: :math:`\lambda x_t` is
+    added to the gradient instead, before the trust ratio). Matrices keep a row and a
+    column vector of second moments and a rank-one momentum; vectors and scalars keep full
+    moments; rank >= 3 leaves are viewed as ``(shape[0], -1)`` matrices.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      b1, b2: first- and second-moment decays.
+      weight_decay: :math:`\lambda`.
+      weight_decouple: decoupled (AdamW-style) decay; ``False`` adds it to the gradient.
+      g_norm_min: lower bound of the gradient norm in the trust ratio.
+      ratio_min: lower bound of the trust ratio.
+      tau: softmax temperature of the rank-one momentum's importance weights.
+      eps1: added to the debiased second moment under the square root.
+      eps2: lower bound of the normalising denominators.
+      mask: weight-decay mask.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``; ``update`` needs params.
+
+    The defaults are pytorch_optimizer's (the maintained implementation; the author's
+    repository has no package); ``optzoo.create("adalite", preset="authors")`` is the same.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adalite(1e-3)
+
+    References:
+      VatsaDev. Adalite. 2024. https://github.com/VatsaDev/adalite
+    """
+    check_nonnegative("weight_decay", weight_decay)
+    direction = scale_by_adalite(
+        b1=b1, b2=b2, g_norm_min=g_norm_min, ratio_min=ratio_min, tau=tau, eps1=eps1, eps2=eps2
+    )
+    tail = with_decoupled_decay if weight_decouple else with_coupled_decay
+    return tail(direction, learning_rate, weight_decay, mask)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -25,6 +25,8 @@ __all__ = [
     "scale_by_factored_rms",
     "ScaleByCameState",
     "scale_by_came",
+    "ScaleByAdaliteState",
+    "scale_by_adalite",
 ]
 
 
@@ -357,5 +359,166 @@ def scale_by_sm3(
         nu = optax.tree.update_moment(scaled, state.nu, b1, 1)
         mu = jax.tree.map(lambda a: [reduce_axes(a, i) for i in range(max(a.ndim, 1))], acc)
         return nu, ScaleBySM3State(mu=mu, nu=nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAdaliteState(NamedTuple):
+    """State of :func:`scale_by_adalite`: full moments of vectors, factors of matrices.
+
+    Leaves of rank < 2 keep ``m`` and ``v`` (their shape) and ``(1,)`` placeholders in the
+    factored fields; matrices (rank >= 3 viewed as ``(shape[0], -1)``) keep the second-moment
+    row sums ``v_row`` (n,) and normalised column sums ``v_col`` (k,), and the rank-one
+    momentum ``m_col`` (n, 1), ``m_core`` (1, 1), ``m_row`` (1, k), with placeholders in
+    ``m`` and ``v``.
+    """
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    m: Any
+    v: Any
+    v_row: Any
+    v_col: Any
+    m_col: Any
+    m_core: Any
+    m_row: Any
+
+
+def scale_by_adalite(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    g_norm_min: jax.typing.ArrayLike = 1e-10,
+    ratio_min: jax.typing.ArrayLike = 1e-4,
+    tau: jax.typing.ArrayLike = 1.0,
+    eps1: jax.typing.ArrayLike = 1e-6,
+    eps2: jax.typing.ArrayLike = 1e-10,
+) -> optax.GradientTransformation:
+    r"""Adalite's direction: a trust-ratio-scaled gradient, factored centred moments.
+
+    Each leaf with more than one entry first scales its gradient by the trust ratio
+    :math:`\tilde g = g \max(\|x\| / \max(\|g\|, g_{\min}), r_{\min})`. A leaf of rank
+    < 2 keeps full moments,
+
+    .. math::
+       m_t = \beta_1 m_{t-1} + (1-\beta_1)\tilde g,\quad
+       v_t = \beta_2 v_{t-1} + (1-\beta_2)(\tilde g - m_t)^2,\quad
+       u_t = \frac{\beta_1 m_t + (1-\beta_1)\tilde g}{\sqrt{v_t / (1-\beta_2^t) + \epsilon_1}}.
+
+    A matrix (rank >= 3 leaves are viewed as ``(shape[0], -1)``) rebuilds
+    :math:`v_{t-1} = r c^\top / \max(\sum r, \epsilon_2)` from its row and column sums and
+    :math:`m_{t-1} = c_m s\, r_m^\top` from a rank-one factorisation, runs the two updates
+    above, then pulls :math:`m_t` towards :math:`\tilde g` entry-wise by
+    :math:`1 - p_i q_j` with :math:`p = \operatorname{softmax}(\text{row means of } v_t)`,
+    :math:`q = \operatorname{softmax}(\text{column means of } v_t)`, forms :math:`u_t` as
+    above, and stores the row sums of :math:`v_t`, its column sums over its total, and the
+    rank-one momentum :math:`c_m = m_t q'`, :math:`r_m = m_t^\top p'`,
+    :math:`s = c_m^\top m_t r_m / \max(\|c_m\|^2\|r_m\|^2, \epsilon_2)` with the
+    softmaxes :math:`p', q'` at temperature ``tau``.
+
+    Args:
+      b1: momentum decay :math:`\beta_1`.
+      b2: second-moment decay :math:`\beta_2`.
+      g_norm_min: lower bound :math:`g_{\min}` of the gradient norm in the trust ratio.
+      ratio_min: lower bound :math:`r_{\min}` of the trust ratio.
+      tau: softmax temperature of the importance weights of the rank-one momentum.
+      eps1: added to the debiased second moment under the square root.
+      eps2: lower bound of the normalising denominators.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAdaliteState`; needs params.
+
+    References:
+      VatsaDev. Adalite. 2024. https://github.com/VatsaDev/adalite
+    """
+    check_betas(b1, b2)
+    check_nonnegative("eps1", eps1)
+    check_nonnegative("eps2", eps2)
+    check_positive("tau", tau)
+    check_nonnegative("g_norm_min", g_norm_min)
+    check_nonnegative("ratio_min", ratio_min)
+
+    def as_matrix(x):
+        return x.reshape(x.shape[0], -1)
+
+    def init_fn(params):
+        def full(p):
+            return jnp.zeros_like(p) if p.ndim < 2 else jnp.zeros((1,), p.dtype)
+
+        def factor(p, shape_fn):
+            if p.ndim < 2:
+                return jnp.zeros((1,), p.dtype)
+            n, k = as_matrix(p).shape
+            return jnp.zeros(shape_fn(n, k), p.dtype)
+
+        def fac(shape_fn):
+            return jax.tree.map(lambda p: factor(p, shape_fn), params)
+
+        return ScaleByAdaliteState(
+            count=jnp.zeros([], jnp.int32),
+            m=jax.tree.map(full, params),
+            v=jax.tree.map(full, params),
+            v_row=fac(lambda n, k: (n,)),
+            v_col=fac(lambda n, k: (k,)),
+            m_col=fac(lambda n, k: (n, 1)),
+            m_core=fac(lambda n, k: (1, 1)),
+            m_row=fac(lambda n, k: (1, k)),
+        )
+
+    def update_fn(updates, state, params):
+        if params is None:
+            raise ValueError("scale_by_adalite needs params")
+        count = optax.safe_increment(state.count)
+
+        def one(g, p, m, v, v_row, v_col, m_col, m_core, m_row):
+            dtype = p.dtype
+            g = g.astype(dtype)
+            wide = jnp.promote_types(dtype, jnp.float32)  # fp32 at least, fp64 for fp64
+            correction = (1 - jnp.asarray(b2, wide) ** count.astype(wide)).astype(dtype)
+            if sum(g.shape) > 1:
+                g_norm = jnp.maximum(jnp.linalg.norm(g.ravel()), g_norm_min)
+                ratio = jnp.maximum(jnp.linalg.norm(p.ravel()) / g_norm, ratio_min)
+                g = g * ratio.astype(dtype)
+            if g.ndim < 2:
+                m = b1 * m + (1 - b1) * g
+                v = b2 * v + (1 - b2) * (g - m) ** 2
+                u = (b1 * m + (1 - b1) * g) / jnp.sqrt(v / correction + eps1)
+                return u.astype(dtype), m, v, v_row, v_col, m_col, m_core, m_row
+            shape = g.shape
+            g = as_matrix(g)
+            r, c = v_row[:, None], v_col[None, :]
+            v = r * c / jnp.maximum(jnp.sum(r), eps2)
+            m = m_col @ m_core @ m_row
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * (g - m) ** 2
+            row_mean, col_mean = jnp.mean(v, axis=1), jnp.mean(v, axis=0)
+            imp = jax.nn.softmax(row_mean)[:, None] * jax.nn.softmax(col_mean)[None, :]
+            m = m + (1 - imp) * (g - m)
+            u = (b1 * m + (1 - b1) * g) / jnp.sqrt(v / correction + eps1)
+            total = jnp.maximum(jnp.sum(v), eps2)
+            imp_c = jax.nn.softmax(row_mean / tau)[:, None]
+            imp_r = jax.nn.softmax(col_mean / tau)[None, :]
+            new_col = jnp.sum(m * imp_r, axis=1)[:, None]
+            new_row = jnp.sum(m * imp_c, axis=0)[None, :]
+            norms = jnp.maximum(jnp.sum(new_col**2) * jnp.sum(new_row**2), eps2)
+            core = (new_col.T @ m @ new_row.T) / norms
+            return (
+                u.reshape(shape).astype(dtype),
+                m_placeholder(dtype),
+                m_placeholder(dtype),
+                jnp.sum(v, axis=1).astype(dtype),
+                (jnp.sum(v, axis=0) / total).astype(dtype),
+                new_col.astype(dtype),
+                core.astype(dtype),
+                new_row.astype(dtype),
+            )
+
+        def m_placeholder(dtype):
+            return jnp.zeros((1,), dtype)
+
+        fields = (state.m, state.v, state.v_row, state.v_col, state.m_col, state.m_core)
+        outs = jax.tree.map(one, updates, params, *fields, state.m_row)
+        treedef = jax.tree.structure(updates)
+        flat = treedef.flatten_up_to(outs)
+        pick = lambda i: treedef.unflatten([o[i] for o in flat])  # noqa: E731
+        return pick(0), ScaleByAdaliteState(count, *(pick(i) for i in range(1, 8)))
 
     return optax.GradientTransformation(init_fn, update_fn)

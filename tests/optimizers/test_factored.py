@@ -84,6 +84,21 @@ TORCH_CASES = {
         dict(lr=1e-2, betas=(0.8, 0.95, 0.99), clip_threshold=0.5, weight_decay=1e-2),
         {},
     ),
+    # Adalite (pytorch_optimizer's Adalite is the only implementation): decoupled and L2 decay.
+    "adalite": (
+        optzoo.adalite,
+        dict(learning_rate=1e-2, b1=0.8, b2=0.95, weight_decay=1e-2, tau=0.5),
+        "Adalite",
+        dict(lr=1e-2, betas=(0.8, 0.95), weight_decay=1e-2, tau=0.5),
+        {},
+    ),
+    "adalite_coupled": (
+        optzoo.adalite,
+        dict(learning_rate=1e-2, weight_decay=1e-2, weight_decouple=False, ratio_min=0.5),
+        "Adalite",
+        dict(lr=1e-2, weight_decay=1e-2, weight_decouple=False, ratio_min=0.5),
+        {},
+    ),
 }
 
 
