@@ -113,7 +113,16 @@ CONSTRAINED["rose"] = 0.95
 # start (|g| ~ 216) its steps are ~1e-7 and it does not move for any lr of the grid (its random
 # initial velocity, alpha = 0.01 per step, leaves it at 28.1 from 24.2); the quadratic
 # (|g| <= 5) still meets the default 1e-3.
-STALLS_ON_ROSENBROCK = {"dadapt_lion": 0.2, "ranger": 0.1, "kate": 0.1, "gravity": 1.2}
+# A2Grad's step 1 / (2L / (k + 1) + beta h_k) takes ``lips`` L as the curvature bound: with the
+# default L = 10 (Rosenbrock's is ~2000 in the valley) it oscillates (best 16.7 from 24.2, lr
+# 1e-3); with lips=1000 it reaches 0.018.
+STALLS_ON_ROSENBROCK = {
+    "dadapt_lion": 0.2,
+    "ranger": 0.1,
+    "kate": 0.1,
+    "gravity": 1.2,
+    "a2grad": 0.7,
+}
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -12,6 +12,7 @@ from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.clipping import add_noise
 from optzoo.transforms.momentum import (
+    scale_by_a2grad,
     scale_by_accsgd,
     scale_by_aggmo,
     scale_by_asgd,
@@ -48,6 +49,7 @@ __all__ = [
     "tam",
     "optimistic_gradient_descent",
     "noisy_sgd",
+    "a2grad",
 ]
 
 RUDER_2016 = Reference(
@@ -1234,5 +1236,64 @@ def noisy_sgd(
     check_nonnegative("gamma", gamma)
     return optax.chain(
         add_noise(eta, gamma, key, seed=seed),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+DENG_2018_A2GRAD = Reference(
+    "Qi Deng, Yi Cheng, Guanghui Lan",
+    "Optimal Adaptive and Accelerated Stochastic Gradient Descent",
+    2018,
+    "https://arxiv.org/abs/1810.00553",
+)
+
+
+@register(
+    "a2grad",
+    family="sgd",
+    reference=DENG_2018_A2GRAD,
+    state_per_param=2,
+    defaults={"learning_rate": 1.0},
+    authors=Authors(
+        code="paper, Algorithm 1 (A2Grad) with the three variance estimates",
+        no_package="the authors published source files, no package",
+    ),
+)
+def a2grad(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    beta: float = 10.0,
+    lips: float = 10.0,
+    rho: float = 0.5,
+    variant: str = "uni",
+) -> optax.GradientTransformation:
+    r"""A2Grad: adaptive and accelerated SGD (no learning rate; ``learning_rate`` scales the step).
+
+    Nesterov-style averaging of an aggregated iterate :math:`x_k = x_{k-1} - c_k g_k` with
+    step :math:`c_k = 1/(2L/(k+1) + \beta h_k)`, :math:`h_k` from the running gradient variance
+    (``variant``: uniform, increasing or exponential weights), and weights
+    :math:`\alpha_k = 2/(k+3)` (:func:`optzoo.scale_by_a2grad`). ``learning_rate`` (default 1,
+    the method) multiplies the resulting step. ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: a multiplier of the step (1: the paper's method).
+      beta: weight of the adaptive term.
+      lips: Lipschitz constant :math:`L > 0`.
+      rho: smoothing of the ``"exp"`` variant.
+      variant: ``"uni"``, ``"inc"`` or ``"exp"``.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.a2grad(variant="inc")
+
+    References:
+      Qi Deng, Yi Cheng, Guanghui Lan. Optimal Adaptive and Accelerated Stochastic Gradient
+      Descent. 2018. https://arxiv.org/abs/1810.00553
+    """
+    check_finite("learning_rate", learning_rate)
+    return optax.chain(
+        scale_by_a2grad(beta=beta, lips=lips, rho=rho, variant=variant),
         scale_by_learning_rate(learning_rate),
     )

@@ -38,6 +38,8 @@ __all__ = [
     "scale_by_tam",
     "ScaleByTAMState",
     "scale_by_optimistic_gradient",
+    "scale_by_a2grad",
+    "ScaleByA2GradState",
 ]
 
 
@@ -986,5 +988,108 @@ def scale_by_optimistic_gradient(
         return new, ScaleByOptimisticGradientState(
             is_initial_step=jnp.array(False), previous_gradient=updates
         )
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByA2GradState(NamedTuple):
+    """State of :func:`scale_by_a2grad`: step count, the previous :math:`\\alpha`, the running
+    mean of the gradients, the aggregated iterate :math:`x` and the per-leaf variance sums
+    ``v`` (and ``v_ema`` of the ``"exp"`` variant)."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    alpha: jax.Array
+    avg_grad: Any
+    x: Any
+    v: Any
+    v_ema: Any
+
+
+def scale_by_a2grad(
+    beta: jax.typing.ArrayLike = 10.0,
+    lips: jax.typing.ArrayLike = 10.0,
+    rho: jax.typing.ArrayLike = 0.5,
+    variant: str = "uni",
+):
+    r"""A2Grad: accelerated SGD whose step adapts to the observed gradient variance.
+
+    At step :math:`k` with :math:`\gamma_k = 2L/(k+1)`, :math:`\alpha_k = 2/(k+3)`
+    (:math:`\alpha_0 = 1`) and per leaf :math:`\bar g_k` the mean of the gradients so far,
+    :math:`\delta_k = \|g_k - \bar g_k\|^2`:
+
+    .. math::
+       v_k = \begin{cases} v_{k-1} + \delta_k & \text{uni}\\
+       (\tfrac{k}{k+1})^2 v_{k-1} + \delta_k & \text{inc}\\
+       \max(v_{k-1}, \bar\delta_k),\ \bar\delta_k = \rho\bar\delta_{k-1} + (1-\rho)\delta_k
+       & \text{exp}\end{cases},\qquad
+       h_k = \sqrt{v_k}\ (\times\sqrt{k+1}\text{ unless uni}),
+
+    .. math::
+       c_k = \frac{1}{\gamma_k + \beta h_k},\quad x_k = x_{k-1} - c_k g_k,\quad
+       w_{k+1} = (1-\alpha_k) w_k + \alpha_k x_k - (1-\alpha_k)\alpha_{k-1} c_k g_k,
+
+    with :math:`x_0 = w_0`. Emits :math:`w_k - w_{k+1}` (chain with ``scale(-1)``).
+    Leaf rule: one variance scalar per leaf (any rank).
+
+    Args:
+      beta: weight :math:`\beta` of the adaptive term.
+      lips: Lipschitz constant :math:`L > 0`.
+      rho: smoothing of the ``"exp"`` variant, in ``[0, 1]``.
+      variant: ``"uni"``, ``"inc"`` or ``"exp"`` (uniform, increasing, exponential moving
+        average of the variance).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByA2GradState`; needs params.
+
+    References:
+      Qi Deng, Yi Cheng, Guanghui Lan. Optimal Adaptive and Accelerated Stochastic Gradient
+      Descent. 2018. https://arxiv.org/abs/1810.00553
+    """
+    check_range("beta", beta, 0.0)
+    check_range("lips", lips, 0.0, low_open=True)
+    check_unit_interval("rho", rho)
+    if variant not in ("uni", "inc", "exp"):
+        raise ValueError(f"variant must be 'uni', 'inc' or 'exp', got {variant!r}")
+
+    def init_fn(params):
+        scalars = jax.tree.map(lambda p: jnp.zeros([], p.dtype), params)
+        return ScaleByA2GradState(
+            jnp.zeros([], jnp.int32),
+            jnp.ones([], jnp.result_type(float)),
+            optax.tree.zeros_like(params),
+            jax.tree.map(jnp.array, params),
+            scalars,
+            scalars,
+        )
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("scale_by_a2grad needs params")
+        count = optax.safe_increment(state.count)
+        k = count.astype(jnp.result_type(float))
+        gamma = 2.0 * lips / (k + 1)
+        a1 = 2.0 / (k + 3)
+        a0 = state.alpha
+
+        def one(g, w, avg, x, v, v_ema):
+            avg = (avg + (g - avg) / k).astype(avg.dtype)
+            delta = jnp.sum((g - avg) ** 2)
+            if variant == "uni":
+                v = v + delta
+            elif variant == "inc":
+                v = v * (k / (k + 1)) ** 2 + delta
+            else:
+                v_ema = rho * v_ema + (1 - rho) * delta
+                v = jnp.maximum(v, v_ema)
+            h = jnp.sqrt(v) if variant == "uni" else jnp.sqrt(v) * jnp.sqrt(k + 1)
+            c = 1.0 / (gamma + beta * h)
+            x = (x - c * g).astype(x.dtype)
+            new = w + a1 * (x - w) - (1 - a1) * a0 * c * g
+            return (w - new).astype(g.dtype), avg, x, v.astype(w.dtype), v_ema.astype(w.dtype)
+
+        out = jax.tree.map(one, updates, params, state.avg_grad, state.x, state.v, state.v_ema)
+        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        alpha = jnp.asarray(a1, state.alpha.dtype)
+        return pick(0), ScaleByA2GradState(count, alpha, pick(1), pick(2), pick(3), pick(4))
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -346,3 +346,32 @@ def test_noisy_sgd_matches_section_2():
     )
     err = R.displacement_error(ours, theirs)
     R.check("noisy_sgd", err, "NumPy transcription of Section 2", kind="transcription")
+
+
+# Deng, Cheng, Lan. Optimal Adaptive and Accelerated Stochastic Gradient Descent. 2018.
+# https://arxiv.org/abs/1810.00553, A2Grad in its three-sequence form: the gradient at
+# xlow_k = (1 - a_k) xbar_{k-1} + a_k x_{k-1}; x_k = x_{k-1} - g / (gamma_k + beta h_k);
+# xbar_k = (1 - a_k) xbar_{k-1} + a_k x_k; h_k^2 sums |g - mean g|^2 (uniform weights).
+# Coefficients as in the optzoo docstring: a_1 = 1, a_k = 2 / (k + 2), gamma_k = 2 L / (k + 1).
+def test_a2grad_matches_the_three_sequence_form():
+    beta, lips = 10.0, 10.0
+    keys = list(R.init_params())
+
+    def step(xlow, g, s, t):
+        x, xbar, avg, v = s
+        a = 1.0 if t == 1 else 2.0 / (t + 2)
+        avg = {k: avg[k] + (g[k] - avg[k]) / t for k in keys}
+        v = {k: v[k] + np.sum((g[k] - avg[k]) ** 2) for k in keys}
+        c = {k: 1.0 / (2 * lips / (t + 1) + beta * np.sqrt(v[k])) for k in keys}
+        x = {k: x[k] - c[k] * g[k] for k in keys}
+        xbar = {k: (1 - a) * xbar[k] + a * x[k] for k in keys}
+        a_next = 2.0 / (t + 3)
+        xlow = {k: (1 - a_next) * xbar[k] + a_next * x[k] for k in keys}
+        return xlow, (x, xbar, avg, v)
+
+    x0 = R.init_params()
+    zeros = {k: np.zeros_like(a) for k, a in x0.items()}
+    theirs = R.run_numpy(step, (x0, R.init_params(), zeros, {k: 0.0 for k in keys}))
+    ours = R.run_optzoo(optzoo.create("a2grad", preset="authors"))
+    err = R.displacement_error(ours, theirs)
+    R.check("a2grad", err, "NumPy transcription of the three-sequence A2Grad", kind="transcription")

@@ -149,6 +149,27 @@ TORCH_CASES = {
         dict(lr=0.02, momentum=0.8, decay_rate=0.7, weight_decay=1e-2),
         {},
     ),
+    "a2grad_uni": (
+        optzoo.a2grad,
+        dict(beta=5.0, lips=3.0, rho=0.7, variant="uni"),
+        "A2Grad",
+        dict(beta=5.0, lips=3.0, rho=0.7, variant="uni"),
+        {},
+    ),
+    "a2grad_inc": (
+        optzoo.a2grad,
+        dict(beta=5.0, lips=3.0, rho=0.7, variant="inc"),
+        "A2Grad",
+        dict(beta=5.0, lips=3.0, rho=0.7, variant="inc"),
+        {},
+    ),
+    "a2grad_exp": (
+        optzoo.a2grad,
+        dict(beta=5.0, lips=3.0, rho=0.7, variant="exp"),
+        "A2Grad",
+        dict(beta=5.0, lips=3.0, rho=0.7, variant="exp"),
+        {},
+    ),
     "aggmo": (
         optzoo.aggmo,
         dict(learning_rate=0.02, betas=(0.0, 0.9, 0.99), weight_decay=1e-2),
