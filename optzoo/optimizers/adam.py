@@ -20,6 +20,7 @@ from optzoo.core.validation import (
     check_decay,
     check_finite,
     check_nonnegative,
+    check_positive,
     check_range,
 )
 from optzoo.optimizers._common import (
@@ -2546,6 +2547,7 @@ def padam(
 
 from optzoo.transforms.adam import (  # noqa: E402
     scale_by_adai,
+    scale_by_adamc,
     scale_by_adamwsn,
     scale_by_adatam,
     scale_by_amos,
@@ -2554,7 +2556,7 @@ from optzoo.transforms.adam import (  # noqa: E402
     scale_by_swats,
 )
 
-__all__ += ["adai", "swats", "msvag", "adatam", "dualadam", "amos", "adamwsn"]
+__all__ += ["adai", "swats", "msvag", "adatam", "dualadam", "amos", "adamwsn", "adamc"]
 
 XIE_2020_ADAI = Reference(
     "Zeke Xie, Xinrui Wang, Huishuai Zhang, Issei Sato, Masashi Sugiyama",
@@ -3489,5 +3491,123 @@ def acprop(
     return optax.chain(
         scale_by_acprop(b1=b1, b2=b2, eps=eps, eps_root=eps_root),
         add_decayed_weights(weight_decay, mask),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+DEFAZIO_2025_ADAMC = Reference(
+    "Aaron Defazio, Konstantin Mishchenko, Parameswaran Raman, Hao-Jun Michael Shi, Lin Xiao",
+    "Why Gradients Rapidly Increase Near the End of Training",
+    2025,
+    "https://arxiv.org/abs/2506.02285",
+)
+
+
+def _corrected_decay(
+    learning_rate: optax.ScalarOrSchedule,
+    max_learning_rate: float,
+    weight_decay: float,
+    normalized: Any,
+) -> optax.GradientTransformation:
+    """``u -> u + c_t x`` with ``c_t = weight_decay * eta_t / eta_max`` on the ``normalized``
+    leaves and ``weight_decay`` elsewhere; after the learning rate the decay is
+    ``eta_t^2 / eta_max * weight_decay`` on the normalized leaves (AdamC's correction)."""
+
+    def init_fn(params):
+        del params
+        return optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("adamc's weight decay needs params")
+        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
+        flags = normalized(params) if callable(normalized) else normalized
+        if isinstance(flags, bool):
+            flags = jax.tree.map(lambda _: flags, params)
+
+        def one(u, x, on):
+            ratio = jnp.asarray(lr, u.dtype) / max_learning_rate if on else 1.0
+            return (u + weight_decay * ratio * x).astype(u.dtype)
+
+        out = jax.tree.map(one, updates, params, flags)
+        return out, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+@register(
+    "adamc",
+    family="adam",
+    reference=DEFAZIO_2025_ADAMC,
+    state_per_param=2,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, the AdamC update (decay eta_t^2 / eta_max * lambda on normalized layers)",
+        differences="no leaf is treated as normalized unless `normalized` says so (the paper: "
+        "the layers followed by a normalization); PyTorch's epsilon placement",
+        no_package="the authors published no code",
+    ),
+)
+def adamc(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    eps_root: float = 0.0,
+    weight_decay: float = 0.0,
+    normalized: Any = False,
+    max_learning_rate: float | None = None,
+    amsgrad: bool = False,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""AdamC: AdamW whose decay on normalized layers follows the learning-rate schedule.
+
+    :math:`x_{t+1} = x_t - \eta_t u_t - \lambda_t x_t` with :math:`u_t` from
+    :func:`optzoo.scale_by_adamc` and :math:`\lambda_t = \eta_t \lambda` (AdamW) on
+    ordinary leaves, :math:`\lambda_t = \eta_t^2 \lambda / \eta_{\max}` on leaves
+    marked ``normalized`` (weights whose layer output is normalized, so their scale does
+    not matter): there the steady-state ratio of update to weight norm then tracks the
+    schedule, which stops the gradient norm from rising at the end of training.
+    With a constant learning rate AdamC is AdamW.
+
+    Args:
+      learning_rate: :math:`\eta_t`, a scalar or a schedule.
+      b1, b2: Adam's moment decays.
+      eps: added to the root; eps_root: inside it.
+      weight_decay: :math:`\lambda`.
+      normalized: which leaves get the corrected decay: a bool for all, a pytree of bools
+        like the parameters, or a function of the parameters returning one.
+      max_learning_rate: :math:`\eta_{\max}` (default: ``learning_rate`` when a scalar;
+        required with a schedule, e.g. its peak).
+      amsgrad: use the running maximum of the second moment.
+      mask: which leaves decay at all, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adamc(optzoo.cosine_decay_schedule(1e-3, 1000), weight_decay=0.1,
+      ...                   normalized=True, max_learning_rate=1e-3)
+
+    References:
+      Aaron Defazio, Konstantin Mishchenko, Parameswaran Raman, Hao-Jun Michael Shi, Lin Xiao.
+      Why Gradients Rapidly Increase Near the End of Training. 2025.
+      https://arxiv.org/abs/2506.02285
+
+    The defaults are pytorch_optimizer's (whose groups are not normalized unless marked);
+    ``optzoo.create("adamc", preset="authors")`` is the same.
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    if max_learning_rate is None:
+        if callable(learning_rate):
+            raise ValueError("adamc with a learning-rate schedule needs max_learning_rate")
+        max_learning_rate = learning_rate  # type: ignore[assignment]
+    check_positive("max_learning_rate", max_learning_rate)
+    decay = _corrected_decay(learning_rate, max_learning_rate, weight_decay, normalized)
+    return optax.chain(
+        scale_by_adamc(b1, b2, eps, eps_root, amsgrad),
+        decay if mask is None else optax.masked(decay, mask),
         scale_by_learning_rate(learning_rate),
     )

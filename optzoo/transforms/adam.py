@@ -2291,7 +2291,7 @@ def scale_by_padam(
 __all__ += ["scale_by_adai", "ScaleByAdaiState", "scale_by_swats", "ScaleBySWATSState"]
 __all__ += ["scale_by_msvag", "ScaleByMSVAGState", "scale_by_adatam", "ScaleByAdaTAMState"]
 __all__ += ["scale_by_dualadam", "scale_by_amos", "ScaleByAmosState"]
-__all__ += ["scale_by_adamwsn"]
+__all__ += ["scale_by_adamwsn", "scale_by_adamc"]
 
 
 def _global_mean(tree: Any) -> jax.Array:
@@ -3127,5 +3127,64 @@ def scale_by_acprop(
         nu_prev = jax.tree.map(lambda v: jnp.where(first, 1, v), nu_prev)
         new = jax.tree.map(lambda g, v: g / (jnp.sqrt(v) + eps), updates, nu_prev)
         return new, ScaleByBeliefState(count=count_inc, mu=mu, nu=nu)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+def scale_by_adamc(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+    eps_root: jax.typing.ArrayLike = 0.0,
+    amsgrad: bool = False,
+) -> optax.GradientTransformation:
+    r"""AdamC's direction: Adam with PyTorch's epsilon placement (optionally AMSGrad).
+
+    .. math::
+       u_t = \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
+       \frac{m_t}{\sqrt{\tilde v_t + \epsilon_r} + \epsilon}
+
+    with :math:`\tilde v_t = v_t`, or :math:`\max_{s \le t} v_s` with ``amsgrad``.
+    AdamC's change is in the weight decay (see :func:`optzoo.adamc`). Element-wise: every
+    leaf shape alike.
+
+    Args:
+      b1, b2: Adam's moment decays.
+      eps: added to the root.
+      eps_root: added to the second moment inside the root.
+      amsgrad: use the running maximum of the second moment.
+
+    Returns:
+      A ``GradientTransformation`` with state ``optax.ScaleByAmsgradState`` (``nu_max`` is
+      ``nu`` itself, no extra tree, without ``amsgrad``).
+
+    References:
+      Aaron Defazio, Konstantin Mishchenko, Parameswaran Raman, Hao-Jun Michael Shi, Lin Xiao.
+      Why Gradients Rapidly Increase Near the End of Training. 2025.
+      https://arxiv.org/abs/2506.02285
+    """
+    _check_betas(b1=b1, b2=b2)
+    check_nonnegative("eps", eps)
+    check_nonnegative("eps_root", eps_root)
+
+    def init_fn(params):
+        zeros = optax.tree.zeros_like(params)
+        return ScaleByAmsgradState(
+            count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros, nu_max=zeros if amsgrad else ()
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        mu = _ema(updates, state.mu, b1)
+        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
+        nu_max = jax.tree.map(jnp.maximum, state.nu_max, nu) if amsgrad else ()
+        count = optax.safe_increment(state.count)
+        factor = _torch_adam_factor(count, b1, b2)
+        out = jax.tree.map(
+            lambda m, v: factor.astype(m.dtype) * m / (jnp.sqrt(v + eps_root) + eps),
+            mu,
+            nu_max if amsgrad else nu,
+        )
+        return out, ScaleByAmsgradState(count=count, mu=mu, nu=nu, nu_max=nu_max)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -265,3 +265,39 @@ def test_adamwsn_matches_the_update_rule():
     )
     err = R.displacement_error(ours, theirs)
     R.check("adamwsn", err, "NumPy transcription of AdamW-SN", kind="transcription")
+
+
+# Defazio, Mishchenko, Raman, Shi, Xiao. Why Gradients Rapidly Increase Near the End of
+# Training. 2025. https://arxiv.org/abs/2506.02285, AdamC: AdamW whose decay on normalized
+# layers is lr_t^2 / lr_max * wd (lr_t * wd elsewhere); here "matrix" and "tensor" are the
+# normalized leaves and the rate decays linearly:
+# x = x (1 - c_t) - lr_t m_hat / (sqrt(v_hat) + eps) (PyTorch's eps placement).
+def test_adamc_matches_the_update_rule():
+    peak, b1, b2, eps, wd = 2e-2, 0.9, 0.999, 1e-8, 0.5
+    normalized = {"vector": False, "matrix": True, "tensor": True}
+
+    def lr_at(t):  # t counted from 0
+        return peak * (1 - t / R.STEPS)
+
+    def step(x, g, s, t):
+        m, v = s
+        lr = lr_at(t - 1)
+        m = {k: b1 * m[k] + (1 - b1) * g[k] for k in x}
+        v = {k: b2 * v[k] + (1 - b2) * g[k] ** 2 for k in x}
+        f = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+        c = {k: lr**2 / peak * wd if normalized[k] else lr * wd for k in x}
+        return {k: x[k] * (1 - c[k]) - f * m[k] / (np.sqrt(v[k]) + eps) for k in x}, (m, v)
+
+    theirs = R.run_numpy(step, (_zeros(), _zeros()))
+    ours = R.run_optzoo(
+        optzoo.create(
+            "adamc",
+            preset="authors",
+            learning_rate=lambda t: peak * (1 - t / R.STEPS),
+            weight_decay=wd,
+            normalized=normalized,
+            max_learning_rate=peak,
+        )
+    )
+    err = R.displacement_error(ours, theirs)
+    R.check("adamc", err, "NumPy transcription of the AdamC update", kind="transcription")

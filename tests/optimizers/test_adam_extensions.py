@@ -162,6 +162,22 @@ TORCH_CASES = {
         dict(lr=1e-2, weight_decay=1e-2),
         {},
     ),
+    # A constant rate: AdamC is AdamW (test_adamc_schedule_matches_pytorch_optimizer checks
+    # the corrected decay under a schedule).
+    "adamc": (
+        optzoo.adamc,
+        dict(learning_rate=1e-2, b2=0.99, weight_decay=0.1, eps_root=1e-15, normalized=True),
+        "AdamC",
+        dict(lr=1e-2, betas=(0.9, 0.99), weight_decay=0.1, normalized=True),
+        {},
+    ),
+    "adamc_amsgrad": (
+        optzoo.adamc,
+        dict(learning_rate=1e-2, weight_decay=0.1, eps_root=1e-15, amsgrad=True),
+        "AdamC",
+        dict(lr=1e-2, weight_decay=0.1, ams_bound=True),
+        {},
+    ),
 }
 
 
@@ -178,3 +194,55 @@ def test_swats_switches(name):
     _, state = trajectory(ours(**kwargs), params, loss, TORCH_STEPS)
     swats_state = [s for s in state if isinstance(s, optzoo.ScaleBySWATSState)][0]
     assert bool(swats_state.sgd) and float(swats_state.sgd_rate) > 0
+
+
+def test_adamc_schedule_matches_pytorch_optimizer():
+    """Under a decaying rate the normalized leaves ("w", "k") decay by lr_t^2 / lr_max * wd,
+    the others ("b") by lr_t * wd, as pytorch_optimizer's AdamC with a LambdaLR schedule."""
+    torch = pytest.importorskip("torch")
+    pto = pytest.importorskip("pytorch_optimizer")
+    import jax
+    import numpy as np
+
+    peak, wd, steps = 2e-2, 0.5, TORCH_STEPS
+
+    def factor(t):
+        return 1.0 / (1.0 + 0.1 * t)
+
+    with jax.enable_x64(True):
+        params, loss = make_problem(dtype=jax.numpy.float64)
+        tx = optzoo.adamc(
+            lambda t: peak * factor(t),
+            weight_decay=wd,
+            eps_root=1e-15,
+            normalized={"w": True, "b": False, "k": True},
+            max_learning_rate=peak,
+        )
+        traj, _ = trajectory(tx, params, loss, steps)
+        tp = {k: torch.tensor(np.asarray(params[k]), requires_grad=True) for k in params}
+        groups = [
+            {"params": [tp["w"], tp["k"]], "normalized": True},
+            {"params": [tp["b"]], "normalized": False},
+        ]
+        opt = pto.AdamC(groups, lr=peak, weight_decay=wd)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+        grad = jax.jit(jax.grad(loss))
+        for i in range(steps):
+            g = grad({k: jax.numpy.asarray(tp[k].detach().numpy()) for k in tp})
+            for k in tp:
+                tp[k].grad = torch.tensor(np.array(g[k]))
+            opt.step()
+            sched.step()
+            for k in tp:
+                ref = tp[k].detach().numpy()
+                err = np.max(np.abs(np.asarray(traj[i + 1][k]) - ref)) / np.max(np.abs(ref))
+                assert err < 1e-6, (i, k, err)
+    # The schedule matters: AdamW's decay (none normalized) lands elsewhere.
+    with jax.enable_x64(True):
+        other, _ = trajectory(
+            optzoo.adamc(lambda t: peak * factor(t), weight_decay=wd, max_learning_rate=peak),
+            params,
+            loss,
+            steps,
+        )
+    assert np.max(np.abs(np.asarray(other[-1]["w"]) - np.asarray(traj[-1]["w"]))) > 1e-4
