@@ -1226,3 +1226,132 @@ def splus(
         ),
         scale_by_learning_rate(learning_rate),
     )
+
+
+ZHANG_2025_ADAGO = Reference(
+    "Minxin Zhang, Yuxuan Liu, Hayden Schaeffer",
+    "AdaGrad Meets Muon: Adaptive Stepsizes for Orthogonal Updates",
+    2025,
+    "https://arxiv.org/abs/2509.02981",
+)
+
+
+@register(
+    "adago",
+    family="matrix",
+    reference=ZHANG_2025_ADAGO,
+    state_per_param=1,
+    defaults={"learning_rate": 0.05},
+    authors=Authors(
+        code="paper, Algorithm 1 (AdaGO), AdamW on vectors",
+        preset={"sqrt_accumulator": True},
+        differences="pytorch_optimizer (optzoo's default) divides by the accumulated squared "
+        "norms; the paper by their root (sqrt_accumulator=True)",
+        no_package="the authors published no package",
+    ),
+)
+def adago(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.95,
+    gamma: float = 10.0,
+    eps: float = 5e-4,
+    v0: float = 1e-6,
+    weight_decay: float = 0.0,
+    nesterov: bool = False,
+    *,
+    ns_coeffs: Sequence[float] | Sequence[Sequence[float]] = MUON_NS_COEFFS,
+    ns_steps: int = 5,
+    ns_eps: float = 0.0,
+    higher_rank: str = "flatten",
+    sqrt_accumulator: bool = False,
+    adam_learning_rate: optax.ScalarOrSchedule = 3e-4,
+    adam_b1: float = 0.9,
+    adam_b2: float = 0.95,
+    adam_eps: float = 1e-10,
+    adam_weight_decay: float = 0.0,
+) -> optax.GradientTransformation:
+    r"""AdaGO: Muon's orthogonalised momentum with an AdaGrad-normed step size.
+
+    .. math::
+       W_{t+1} = W_t - \max\Big(\frac{\eta \min(\|G_t\|, \gamma)}{v_t}, \epsilon\Big)
+       \mathrm{NS}(M_t) - \eta\lambda W_t,\qquad v_t = v_{t-1} + \min(\|G_t\|^2, \gamma^2)
+
+    (:func:`optzoo.scale_by_adago`). Leaves of rank >= 2 take this update (rank > 2 by the
+    ``higher_rank`` rule); scalars and vectors take AdamW, as pytorch_optimizer's
+    ``use_muon=False`` groups.
+
+    Args:
+      learning_rate: :math:`\eta` of the matrix leaves.
+      momentum: momentum decay :math:`\mu`.
+      gamma: clip :math:`\gamma` of the gradient norm.
+      eps: floor :math:`\epsilon` of the step size.
+      v0: initial accumulator.
+      weight_decay: decoupled decay :math:`\lambda` of the matrix leaves.
+      nesterov: orthogonalise the Nesterov mix.
+      ns_coeffs: Newton-Schulz coefficients.
+      ns_steps: Newton-Schulz steps.
+      ns_eps: added to the Frobenius norm before Newton-Schulz.
+      higher_rank: ``"flatten"`` or ``"batch"``.
+      sqrt_accumulator: divide by the root of the accumulator (the paper's :math:`v_t`)
+        instead of the accumulator (pytorch_optimizer).
+      adam_learning_rate: AdamW step size of the other leaves.
+      adam_b1: AdamW first-moment decay.
+      adam_b2: AdamW second-moment decay.
+      adam_eps: AdamW epsilon.
+      adam_weight_decay: AdamW weight decay.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adago(0.05)
+
+    References:
+      Minxin Zhang, Yuxuan Liu, Hayden Schaeffer. AdaGrad Meets Muon: Adaptive Stepsizes
+      for Orthogonal Updates. 2025. https://arxiv.org/abs/2509.02981
+
+    The defaults are pytorch_optimizer's; ``optzoo.create("adago", preset="authors")``
+    takes the paper's root of the accumulator (``sqrt_accumulator=True``).
+    """
+    from optzoo.transforms.matrix.adago import scale_by_adago
+
+    check_finite("learning_rate", learning_rate)
+    check_finite("adam_learning_rate", adam_learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    check_decay("adam_b1", adam_b1)
+    check_decay("adam_b2", adam_b2)
+    check_nonnegative("adam_eps", adam_eps)
+    check_nonnegative("adam_weight_decay", adam_weight_decay)
+    return optax.partition(
+        {
+            "adago": optax.chain(
+                scale_by_adago(
+                    learning_rate,
+                    momentum,
+                    gamma,
+                    eps,
+                    v0,
+                    nesterov,
+                    ns_coeffs,
+                    ns_steps,
+                    ns_eps,
+                    higher_rank,
+                    sqrt_accumulator,
+                ),
+                optax.add_decayed_weights(weight_decay),
+                scale_by_learning_rate(learning_rate),
+            ),
+            "adam": optax.adamw(
+                adam_learning_rate,
+                b1=adam_b1,
+                b2=adam_b2,
+                eps=adam_eps,
+                weight_decay=adam_weight_decay,
+            ),
+        },
+        _matrix_labels(higher_rank, "adago", "adam"),
+    )
+
+
+__all__ += ["adago"]

@@ -546,3 +546,47 @@ def test_splus_matches_the_authors_code():
         "NumPy transcription of the authors' optax code",
         kind="transcription",
     )
+
+
+def _ns_jordan(x, steps=5, a=3.4445, b=-4.7750, c=2.0315):
+    tall = x.shape[0] > x.shape[1]
+    x = x.T if tall else x
+    x = x / np.linalg.norm(x)
+    for _ in range(steps):
+        s = x @ x.T
+        x = a * x + (b * s + c * s @ s) @ x
+    return x.T if tall else x
+
+
+# Zhang, Liu, Schaeffer. AdaGrad Meets Muon: Adaptive Stepsizes for Orthogonal Updates. 2025.
+# https://arxiv.org/abs/2509.02981, Algorithm 1 (AdaGO) on rank >= 2 leaves (a (d0, d1, d2)
+# tensor as the (d0 d1, d2) matrix): M = mu M + (1 - mu) G; v^2 += min(||G||^2, gamma^2);
+# W -= max(eps, lr min(||G||, gamma) / v) NS(M); vectors take AdamW.
+def test_adago_matches_algorithm_1():
+    lr, mu, gamma, eps, v0 = 0.05, 0.95, 10.0, 5e-4, 1e-6
+    alr, b1, b2, aeps = 3e-4, 0.9, 0.95, 1e-10
+
+    def step(x, g, s, t):
+        m, v = dict(s[0]), dict(s[1])
+        new = {}
+        for k in x:
+            if x[k].ndim == 1:  # AdamW (no decay): m holds the first moment, v the second
+                m[k] = b1 * m[k] + (1 - b1) * g[k]
+                v[k] = b2 * v[k] + (1 - b2) * g[k] ** 2
+                mh, vh = m[k] / (1 - b1**t), v[k] / (1 - b2**t)
+                new[k] = x[k] - alr * mh / (np.sqrt(vh) + aeps)
+                continue
+            m[k] = mu * m[k] + (1 - mu) * g[k]
+            n = np.linalg.norm(g[k])
+            v[k] = v[k] + min(n**2, gamma**2)
+            o = _ns_jordan(m[k].reshape(-1, m[k].shape[-1])).reshape(m[k].shape)
+            new[k] = x[k] - max(eps, lr * min(n, gamma) / np.sqrt(v[k])) * o
+        return new, (m, v)
+
+    init = R.init_params()
+    m0 = {k: np.zeros_like(a) for k, a in init.items()}
+    v0s = {k: (np.zeros_like(a) if a.ndim == 1 else v0**2) for k, a in init.items()}
+    theirs = R.run_numpy(step, (m0, v0s))
+    ours = R.run_optzoo(optzoo.create("adago", preset="authors", learning_rate=lr))
+    err = R.displacement_error(ours, theirs)
+    R.check("adago", err, "NumPy transcription of Algorithm 1", kind="transcription")
