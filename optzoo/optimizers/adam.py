@@ -3611,3 +3611,95 @@ def adamc(
         decay if mask is None else optax.masked(decay, mask),
         scale_by_learning_rate(learning_rate),
     )
+
+
+# --- emonavi (EmoNavi family, loss-driven scaling; needs update(..., value=loss)). ---
+from optzoo.optimizers._emo import emo_chain  # noqa: E402
+from optzoo.transforms.adam import scale_by_emonavi  # noqa: E402
+
+__all__ += ["emonavi"]
+
+MUOOON_2025_EMONAVI = Reference(
+    "muooon",
+    "EmoNavi: an optimizer that scales its steps by the trend of the loss",
+    2025,
+    "https://github.com/muooon/EmoNavi",
+)
+
+
+@register(
+    "emonavi",
+    family="adam",
+    reference=MUOOON_2025_EMONAVI,
+    state_per_param=2,
+    needs=("value",),
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="pytorch_optimizer==4.1.0 (EmoNavi)",
+        differences="none in the update or the defaults; the loss is passed as value= where "
+        "the reference calls a closure",
+        no_package="the author publishes source files (muooon/EmoNavi), no package; "
+        "pytorch_optimizer's EmoNavi is the packaged implementation",
+    ),
+)
+def emonavi(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: optax.ScalarOrSchedule = 1e-2,
+    weight_decouple: bool = True,
+    use_shadow: bool = False,
+    shadow_weight: float = 0.05,
+    mask: Any = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""EmoNavi: Adam (no bias correction) scaled by the loss trend, :math:`u_t = m_t / (\sqrt{v_t}
+    + \epsilon)` (:func:`optzoo.scale_by_emonavi`).
+
+    Needs the loss: ``update(grads, state, params, value=loss)``. With the short (0.3),
+    medium (0.05) and long (0.01) EMAs of the loss :math:`S, M, L`, the trend
+    :math:`s = \tanh((L - S)/\max(L, 10^{-5}))` sets the drive :math:`d_t`
+    (1 while :math:`|s| \le 0.25`; :math:`8|\tau|(1 + 0.1\tau)` with
+    :math:`\tau = \operatorname{sign}(s)(1-|s|)` for :math:`0.25 < |s| < 0.5`;
+    :math:`1 - |s|` for :math:`|s| > 0.75`). :math:`x_{t+1} = x_t - \eta(d_t u_t +
+    \lambda x_t)` (``weight_decouple=False``: :math:`\lambda x_t` joins the gradient).
+    With ``use_shadow`` a shadow copy :math:`h` of the weights trails them and, once
+    :math:`|s| > 0.625`, the step starts from :math:`(1-|s|)x + |\tau| h`.
+
+    Args:
+      learning_rate: :math:`\eta`, a scalar or a schedule.
+      b1, b2: first- and second-moment decays.
+      eps: added to :math:`\sqrt{v_t}`.
+      weight_decay: :math:`\lambda`.
+      weight_decouple: decoupled (AdamW-style) decay; ``False`` adds it to the gradient.
+      use_shadow: keep and blend in the shadow weights (one more copy of the parameters).
+      shadow_weight: how far the shadow moves to the weights on a shadow step, in [0, 1].
+      mask: weight-decay mask.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``; ``update`` needs ``params`` and ``value=``.
+
+    The defaults are pytorch_optimizer's (the author's code is not packaged);
+    ``optzoo.create("emonavi", preset="authors")`` is the same.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.emonavi(1e-3)
+      >>> params = {"w": jnp.ones(3)}
+      >>> state = tx.init(params)
+      >>> value = jnp.sum(params["w"] ** 2)
+      >>> u, state = tx.update({"w": 2 * params["w"]}, state, params, value=value)
+
+    References:
+      muooon. EmoNavi. 2025. https://github.com/muooon/EmoNavi
+    """
+    return emo_chain(
+        scale_by_emonavi(b1=b1, b2=b2, eps=eps),
+        learning_rate,
+        weight_decay,
+        weight_decouple,
+        use_shadow,
+        shadow_weight,
+        True,
+        mask,
+    )

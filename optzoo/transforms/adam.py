@@ -3188,3 +3188,68 @@ def scale_by_adamc(
         return out, ScaleByAmsgradState(count=count, mu=mu, nu=nu, nu_max=nu_max)
 
     return optax.GradientTransformation(init_fn, update_fn)
+
+
+# --- EmoNavi (emonavi): an Adam step scaled by the loss trend. ---
+from optzoo.transforms._emo import EmoLossEMA, emo_signals, init_loss_ema  # noqa: E402
+
+__all__ += ["scale_by_emonavi", "ScaleByEmoNaviState"]
+
+
+class ScaleByEmoNaviState(NamedTuple):
+    """State of :func:`scale_by_emonavi`: step count, loss averages, the two moments."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    ema: EmoLossEMA
+    mu: Any
+    nu: Any
+
+
+def scale_by_emonavi(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformationExtraArgs:
+    r"""EmoNavi's direction: Adam without bias correction, times a loss-trend drive.
+
+    .. math::
+       m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad
+       v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad
+       u_t = d_t\, m_t / (\sqrt{v_t} + \epsilon),
+
+    with the drive :math:`d_t` from short/medium/long averages of the loss (1 while the loss
+    trend is flat; see ``optzoo.transforms._emo.emo_signals``). Every leaf rank alike.
+
+    Args:
+      b1, b2: first- and second-moment decays.
+      eps: added to :math:`\sqrt{v_t}`.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state :class:`ScaleByEmoNaviState`;
+      ``update`` needs ``value=`` (the loss).
+
+    References:
+      muooon. EmoNavi: an emotion-driven optimizer. 2025. https://github.com/muooon/EmoNavi
+    """
+    check_betas(b1, b2)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        return ScaleByEmoNaviState(
+            jnp.zeros([], jnp.int32),
+            init_loss_ema(),
+            optax.tree.zeros_like(params),
+            optax.tree.zeros_like(params),
+        )
+
+    def update_fn(updates, state, params=None, *, value=None, **extra_args):
+        del params, extra_args
+        ema, drive, _, _ = emo_signals(state.ema, state.count, value, False)
+        mu = jax.tree.map(lambda g, m: m + (1 - b1) * (g - m), updates, state.mu)
+        nu = jax.tree.map(lambda g, v: b2 * v + (1 - b2) * g * g, updates, state.nu)
+        out = jax.tree.map(
+            lambda m, v: (drive.astype(m.dtype) * m / (jnp.sqrt(v) + eps)).astype(m.dtype), mu, nu
+        )
+        return out, ScaleByEmoNaviState(optax.safe_increment(state.count), ema, mu, nu)
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)

@@ -522,3 +522,108 @@ def scale_by_adalite(
         return pick(0), ScaleByAdaliteState(count, *(pick(i) for i in range(1, 8)))
 
     return optax.GradientTransformation(init_fn, update_fn)
+
+
+# --- EmoFact (emofact): a sign step with factored RMS statistics, scaled by the loss trend. ---
+from optzoo.transforms._emo import EmoLossEMA, emo_signals, init_loss_ema  # noqa: E402
+
+__all__ += ["scale_by_emofact", "ScaleByEmoFactState"]
+
+
+class ScaleByEmoFactState(NamedTuple):
+    """State of :func:`scale_by_emofact`: leaves of rank >= 2 keep ``rows`` (``(n, 1, ...)``)
+    and ``cols`` (``(1, ...)``) and ``(1,)`` placeholders in ``mu``/``nu``; others the
+    reverse."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    ema: EmoLossEMA
+    rows: Any
+    cols: Any
+    mu: Any
+    nu: Any
+
+
+def scale_by_emofact(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformationExtraArgs:
+    r"""EmoFact's direction: the sign of an Adafactor- or Adam-scaled step, times a
+    loss-trend drive :math:`d_t` (that of :func:`optzoo.scale_by_emonavi`).
+
+    A leaf of rank >= 2 keeps EMAs (decay :math:`\beta_1`) of its row RMS
+    :math:`\sqrt{\overline{g^2}^{\,\text{axes} \ge 1} + \epsilon}` and column RMS
+    :math:`\sqrt{\overline{g^2}^{\,\text{axis } 0} + \epsilon}` and steps
+    :math:`d_t \operatorname{sign}(g / (\sqrt{R C} + \epsilon))`; other leaves keep Adam's
+    moments (no bias correction) and step :math:`d_t \operatorname{sign}(m / (\sqrt v +
+    \epsilon))`. As the denominators are positive these signs are those of :math:`g` and
+    :math:`m`; the statistics are kept as in the reference.
+
+    Args:
+      b1: decay of the row/column RMS (rank >= 2) and of the momentum (rank < 2).
+      b2: second-moment decay (rank < 2).
+      eps: regulariser of the RMS and of the denominators.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state :class:`ScaleByEmoFactState`;
+      ``update`` needs ``value=`` (the loss).
+
+    References:
+      muooon. EmoNavi: an emotion-driven optimizer (EmoFact). 2025.
+      https://github.com/muooon/EmoNavi
+    """
+    check_betas(b1, b2)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        def rows(p):
+            if p.ndim < 2:
+                return jnp.zeros((1,), p.dtype)
+            return jnp.zeros((p.shape[0],) + (1,) * (p.ndim - 1), p.dtype)
+
+        def cols(p):
+            return (
+                jnp.zeros((1, *p.shape[1:]), p.dtype) if p.ndim >= 2 else jnp.zeros((1,), p.dtype)
+            )
+
+        def full(p):
+            return jnp.zeros_like(p) if p.ndim < 2 else jnp.zeros((1,), p.dtype)
+
+        return ScaleByEmoFactState(
+            jnp.zeros([], jnp.int32),
+            init_loss_ema(),
+            jax.tree.map(rows, params),
+            jax.tree.map(cols, params),
+            jax.tree.map(full, params),
+            jax.tree.map(full, params),
+        )
+
+    def update_fn(updates, state, params=None, *, value=None, **extra_args):
+        del params, extra_args
+        ema, drive, _, _ = emo_signals(state.ema, state.count, value, False)
+
+        def one(g, r, c, m, v):
+            d = drive.astype(g.dtype)
+            if g.ndim >= 2:
+                g2 = g * g
+                r_sq = jnp.sqrt(jnp.mean(g2, axis=tuple(range(1, g.ndim)), keepdims=True) + eps)
+                c_sq = jnp.sqrt(jnp.mean(g2, axis=0, keepdims=True) + eps)
+                r = r + (1 - b1) * (r_sq - r)
+                c = c + (1 - b1) * (c_sq - c)
+                u = jnp.sign(g / (jnp.sqrt(r * c) + eps))
+                return (d * u).astype(g.dtype), r, c, m, v
+            m = m + (1 - b1) * (g - m)
+            v = b2 * v + (1 - b2) * g * g
+            u = jnp.sign(m / (jnp.sqrt(v) + eps))
+            return (d * u).astype(g.dtype), r, c, m, v
+
+        outs = jax.tree.map(one, updates, state.rows, state.cols, state.mu, state.nu)
+        treedef = jax.tree.structure(updates)
+        flat = treedef.flatten_up_to(outs)
+        pick = lambda i: treedef.unflatten([o[i] for o in flat])  # noqa: E731
+        new_state = ScaleByEmoFactState(
+            optax.safe_increment(state.count), ema, pick(1), pick(2), pick(3), pick(4)
+        )
+        return pick(0), new_state
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)

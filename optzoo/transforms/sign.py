@@ -555,3 +555,65 @@ def scale_by_rose(centralize: bool = True, stabilize: bool = True) -> optax.Grad
 
 
 __all__ += ["scale_by_rose"]
+
+
+# --- EmoLynx (emolynx): a Lion step scaled by the loss trend. ---
+from typing import Any, NamedTuple  # noqa: E402
+
+from optzoo.core.validation import check_betas  # noqa: E402
+from optzoo.transforms._emo import EmoLossEMA, emo_signals, init_loss_ema  # noqa: E402
+
+__all__ += ["scale_by_emolynx", "ScaleByEmoLynxState"]
+
+
+class ScaleByEmoLynxState(NamedTuple):
+    """State of :func:`scale_by_emolynx`: step count, loss averages, the momentum."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count
+    ema: EmoLossEMA
+    mu: Any
+
+
+def scale_by_emolynx(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.99,
+) -> optax.GradientTransformationExtraArgs:
+    r"""EmoLynx's direction: Lion's sign step times a loss-trend drive.
+
+    .. math::
+       u_t = d_t \operatorname{sign}(\beta_1 m_{t-1} + (1-\beta_1) g_t),\qquad
+       m_t = \beta_2 m_{t-1} + (1-\beta_2) g_t,
+
+    with the drive :math:`d_t` of :func:`optzoo.scale_by_emonavi`. Every leaf rank alike.
+
+    Args:
+      b1: interpolation weight of the momentum in the sign.
+      b2: momentum decay.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` with state :class:`ScaleByEmoLynxState`;
+      ``update`` needs ``value=`` (the loss).
+
+    References:
+      muooon. EmoNavi: an emotion-driven optimizer (EmoLynx). 2025.
+      https://github.com/muooon/EmoNavi
+    """
+    check_betas(b1, b2)
+
+    def init_fn(params):
+        return ScaleByEmoLynxState(
+            jnp.zeros([], jnp.int32), init_loss_ema(), optax.tree.zeros_like(params)
+        )
+
+    def update_fn(updates, state, params=None, *, value=None, **extra_args):
+        del params, extra_args
+        ema, drive, _, _ = emo_signals(state.ema, state.count, value, False)
+        out = jax.tree.map(
+            lambda g, m: (drive.astype(g.dtype) * jnp.sign((1 - b1) * g + b1 * m)).astype(g.dtype),
+            updates,
+            state.mu,
+        )
+        mu = jax.tree.map(lambda g, m: m + (1 - b2) * (g - m), updates, state.mu)
+        return out, ScaleByEmoLynxState(optax.safe_increment(state.count), ema, mu)
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
