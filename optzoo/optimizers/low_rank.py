@@ -164,6 +164,8 @@ def galore_adamw(
     if decay_after_step:
         return with_decay_after_step(direction, learning_rate, weight_decay, mask)
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+
+
 HUANG_2025_SPAM = Reference(
     authors="Huang, Zhu, Jin, Liu, Wang, Liu",
     title="SPAM: Spike-Aware Adam with Momentum Reset for Stable LLM Training",

@@ -676,18 +676,19 @@ def bcos(
     )
 
 
-MATTHEWK_2025_ROSE = Reference(
-    "Matthew K. (MatthewK78)",
-    "ROSE: Stateless optimization through range-normalized gradient updates",
-    2025,
-    "https://github.com/MatthewK78/Rose",
+KIEREN_2026_ROSE = Reference(
+    "Matthew Kieren",
+    "Rose: Range-Of-Slice Equilibration optimizer (stateless optimization through "
+    "range-normalized gradient updates)",
+    2026,
+    "https://doi.org/10.5281/zenodo.19589765",
 )
 
 
 @register(
     "rose",
     family="sign",
-    reference=MATTHEWK_2025_ROSE,
+    reference=KIEREN_2026_ROSE,
     state_per_param=0,
     defaults={"learning_rate": 1e-3},
     authors=Authors(
@@ -727,8 +728,8 @@ def rose(
       >>> tx = optzoo.rose(1e-3)
 
     References:
-      Matthew K. ROSE: Stateless optimization through range-normalized gradient updates.
-      2025. https://github.com/MatthewK78/Rose
+      Matthew Kieren. Rose: Range-Of-Slice Equilibration optimizer. 2026.
+      https://doi.org/10.5281/zenodo.19589765 (code: https://github.com/MatthewK78/Rose)
 
     The defaults are the author's (``optzoo.create("rose", preset="authors")`` is the same).
     """

@@ -543,8 +543,8 @@ def scale_by_rose(centralize: bool = True, stabilize: bool = True) -> optax.Grad
       A ``GradientTransformation`` with an empty state.
 
     References:
-      Matthew K. ROSE: stateless optimization through range-normalized gradient updates.
-      2025. https://github.com/MatthewK78/Rose
+      Matthew Kieren. Rose: Range-Of-Slice Equilibration optimizer. 2026.
+      https://doi.org/10.5281/zenodo.19589765 (code: https://github.com/MatthewK78/Rose)
     """
 
     def update_fn(updates, state, params=None):

@@ -14,8 +14,8 @@ from optzoo.registry import Authors, Reference, register
 __all__ = ["magma_masking", "MagmaMaskingState", "magma"]
 
 MAGMA_2026 = Reference(
-    "Andrianiaina David et al. (andrijdavid)",
-    "Momentum-Aligned Gradient Masking (Magma)",
+    "Joo et al.",
+    "On Surprising Effectiveness of Masking Updates in Adaptive Optimizers",
     2026,
     "https://arxiv.org/abs/2602.15322",
 )
@@ -73,7 +73,8 @@ def magma_masking(
       A ``GradientTransformationExtraArgs`` with state :class:`MagmaMaskingState`.
 
     References:
-      Momentum-Aligned Gradient Masking (Magma). 2026. https://arxiv.org/abs/2602.15322
+      Joo et al. On Surprising Effectiveness of Masking Updates in Adaptive Optimizers
+      (Magma: momentum-aligned gradient masking). 2026. https://arxiv.org/abs/2602.15322
     """
     check_range("mask_prob", mask_prob, 0.0, 1.0)
     check_positive("tau", tau)
@@ -121,7 +122,8 @@ def magma_masking(
     defaults={"learning_rate": 1e-3},
     authors=Authors(
         code="paper, Algorithm 1 (Magma on AdamW), masks from jax.random",
-        no_package="the authors published source files (andrijdavid/magma-optimizer), no package",
+        no_package="the paper's authors published no package (andrijdavid/magma-optimizer "
+        "is a third-party port)",
     ),
 )
 def magma(
@@ -163,7 +165,8 @@ def magma(
       >>> tx = optzoo.magma(1e-3)
 
     References:
-      Momentum-Aligned Gradient Masking (Magma). 2026. https://arxiv.org/abs/2602.15322
+      Joo et al. On Surprising Effectiveness of Masking Updates in Adaptive Optimizers
+      (Magma: momentum-aligned gradient masking). 2026. https://arxiv.org/abs/2602.15322
 
     The defaults are pytorch_optimizer's (AdamW with PyTorch's defaults);
     ``optzoo.create("magma", preset="authors")`` is the same.
