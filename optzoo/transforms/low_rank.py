@@ -37,6 +37,8 @@ __all__ = [
     "scale_by_fira",
     "ScaleByCondaState",
     "scale_by_conda",
+    "ScaleByRacsState",
+    "scale_by_racs",
 ]
 
 
@@ -886,5 +888,102 @@ def scale_by_conda(
         parts = zip(*treedef.flatten_up_to(out), strict=True) if treedef.num_leaves else ((),) * 4
         u, p, m, v = (jax.tree.unflatten(treedef, x) for x in parts)
         return u, ScaleByCondaState(optax.safe_increment(count), p, m, v)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByRacsState(NamedTuple):
+    """State of :func:`scale_by_racs`: step count, and per leaf the row and column EMAs of
+    the squared gradient and the last update norm (the limiter's)."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    row: optax.Params
+    col: optax.Params
+    last_norm: optax.Params
+
+
+def _as_matrix(x: jax.Array) -> jax.Array:
+    """RACS's view of a leaf: vectors and scalars as one column, rank >= 3 as
+    (first axis, rest)."""
+    if x.ndim < 2:
+        return x.reshape(x.size, 1)
+    return x.reshape(x.shape[0], -1)
+
+
+def scale_by_racs(
+    beta: jax.typing.ArrayLike = 0.9,
+    alpha: jax.typing.ArrayLike = 0.05,
+    gamma: jax.typing.ArrayLike = 1.01,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""RACS scaling: the gradient divided by row and column scales (a structured,
+    Kronecker-diagonal Fisher approximation), with a norm-growth limiter.
+
+    Each leaf is viewed as a matrix :math:`G_t` (vectors and scalars as one column,
+    rank :math:`\ge 3` as first axis :math:`\times` the rest). With
+    :math:`s_t = \beta s_{t-1} + (1-\beta)\operatorname{mean}_j G_{ij}^2` (rows, from 0)
+    and :math:`q_t = \beta q_{t-1} + (1-\beta)\operatorname{mean}_i G_{ij}^2` (columns,
+    from 1),
+
+    .. math::
+       \hat G_t = \frac{G_t}{\sqrt{s_t + \epsilon}\,\sqrt{q_t + \epsilon}^\top},\quad
+       \rho_t = \frac{\gamma}{\max(\|\hat G_t\| / (\phi_{t-1} + \epsilon), \gamma)},\quad
+       u_t = \alpha \rho_t \hat G_t,
+
+    with :math:`\phi_t = \rho_t \|\hat G_t\|` and :math:`\rho_1 = 1`.
+
+    Args:
+      beta: decay of the row and column statistics.
+      alpha: update scale :math:`\alpha`.
+      gamma: the limiter's largest growth of the update norm per step.
+      eps: added inside the square roots (and to :math:`\phi`).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByRacsState`.
+
+    References:
+      Gong et al. Towards Efficient Optimizer Design for LLM via Structured Fisher
+      Approximation with a Low-Rank Extension. 2025. https://arxiv.org/abs/2502.07752
+    """
+    check_range("beta", beta, 0.0, 1.0)
+    check_range("alpha", alpha, 0.0, 1.0)
+    check_positive("gamma", gamma)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        def row(p):
+            return jnp.zeros(_as_matrix(p).shape[:1], p.dtype)
+
+        def col(p):
+            return jnp.ones(_as_matrix(p).shape[1:], p.dtype)
+
+        return ScaleByRacsState(
+            count=jnp.zeros([], jnp.int32),
+            row=jax.tree.map(row, params),
+            col=jax.tree.map(col, params),
+            last_norm=jax.tree.map(lambda p: jnp.zeros([], p.dtype), params),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        first = state.count == 0
+
+        def leaf(g, s, q, phi):
+            dtype = g.dtype
+            gm = _as_matrix(g)
+            sq = gm * gm
+            s = beta * s + (1 - beta) * jnp.mean(sq, axis=1)
+            q = beta * q + (1 - beta) * jnp.mean(sq, axis=0)
+            ghat = gm / (jnp.sqrt(s + eps)[:, None] * jnp.sqrt(q + eps)[None, :])
+            norm = jnp.linalg.norm(ghat)
+            rho = jnp.where(first, 1, gamma / jnp.maximum(norm / (phi + eps), gamma))
+            u = (alpha * rho * ghat).reshape(g.shape)
+            return u.astype(dtype), s.astype(dtype), q.astype(dtype), (norm * rho).astype(dtype)
+
+        out = jax.tree.map(leaf, updates, state.row, state.col, state.last_norm)
+        treedef = jax.tree.structure(updates)
+        parts = zip(*treedef.flatten_up_to(out), strict=True) if treedef.num_leaves else ((),) * 4
+        u, s, q, phi = (jax.tree.unflatten(treedef, x) for x in parts)
+        return u, ScaleByRacsState(optax.safe_increment(state.count), s, q, phi)
 
     return optax.GradientTransformation(init_fn, update_fn)

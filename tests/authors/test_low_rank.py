@@ -295,3 +295,30 @@ def test_conda_matches_algorithm_1():
     )
     err = R.displacement_error(R.run_optzoo(tx), theirs)
     R.check("conda", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# Gong et al. Towards Efficient Optimizer Design for LLM via Structured Fisher Approximation
+# with a Low-Rank Extension. 2025. https://arxiv.org/abs/2502.07752, RACS: s, q = EMAs of the
+# squared gradient's row and column means; G / (sqrt(s) sqrt(q)^T); norm-growth limiter
+# gamma; x -= eta alpha rho G_hat, decoupled decay.
+def test_racs_matches_the_algorithm_box():
+    lr, beta, alpha, gamma, eps, wd = 1e-2, 0.9, 0.3, 1.01, 1e-8, 0.1
+
+    def step(x, g, st, t):
+        new = {}
+        for k in x:
+            gm = g[k].reshape(g[k].shape[0], -1) if g[k].ndim >= 2 else g[k].reshape(-1, 1)
+            sq = gm**2
+            st["s"][k] = beta * st["s"].get(k, 0) + (1 - beta) * sq.mean(axis=1)
+            st["q"][k] = beta * st["q"].get(k, 1) + (1 - beta) * sq.mean(axis=0)
+            ghat = gm / (np.sqrt(st["s"][k] + eps)[:, None] * np.sqrt(st["q"][k] + eps)[None, :])
+            norm = np.linalg.norm(ghat)
+            rho = 1.0 if t == 1 else gamma / max(norm / (st["phi"][k] + eps), gamma)
+            st["phi"][k] = norm * rho
+            new[k] = x[k] * (1 - lr * wd) - lr * alpha * rho * ghat.reshape(x[k].shape)
+        return new, st
+
+    theirs = R.run_numpy(step, {"s": {}, "q": {}, "phi": {}})
+    tx = optzoo.create("racs", preset="authors", learning_rate=lr, alpha=alpha, weight_decay=wd)
+    err = R.displacement_error(R.run_optzoo(tx), theirs)
+    R.check("racs", err, "NumPy transcription of the RACS algorithm box", kind="transcription")

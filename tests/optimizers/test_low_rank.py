@@ -115,6 +115,20 @@ TORCH_CASES = {
         dict(lr=1e-2, update_proj_gap=7, scale=0.5, weight_decay=0.1, foreach=False),
         {},
     ),
+    "racs": (
+        optzoo.racs,
+        dict(learning_rate=1e-2, alpha=0.3, weight_decay=0.1),
+        "RACS",
+        dict(lr=1e-2, alpha=0.3, weight_decay=0.1),
+        {},
+    ),
+    "racs_coupled_decay": (
+        optzoo.racs,
+        dict(learning_rate=1e-2, alpha=0.3, beta=0.8, weight_decay=0.1, weight_decouple=False),
+        "RACS",
+        dict(lr=1e-2, alpha=0.3, beta=0.8, weight_decay=0.1, weight_decouple=False),
+        {},
+    ),
 }
 
 
