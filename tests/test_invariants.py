@@ -184,8 +184,11 @@ def test_no_recompile_on_second_call(name):
 # is a rank-2 4 x 3 matrix, so one rotated column is float32 roundoff, which Adam's
 # m / (sqrt(v) + eps) turns into a step of order one with the roundoff's sign (the method's
 # own behaviour, pytorch_optimizer's alike): float32 hyperparameters change that sign.
+# Alice alike: its rank-2 basis of the bias, a 3 x 1 matrix, has one direction orthogonal
+# to the gradient.
 ROUNDOFF_DIRECTIONS = {
-    "conda": "Adam on a roundoff-only singular direction (rank-deficient test gradient)"
+    "conda": "Adam on a roundoff-only singular direction (rank-deficient test gradient)",
+    "alice": "Adam on a roundoff-only eigendirection (a vector's rank-2 basis)",
 }
 
 

@@ -15,19 +15,35 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import check_finite, check_nonnegative
-from optzoo.optimizers._common import with_decay_after_step, with_decoupled_decay
+from optzoo.optimizers._common import (
+    with_coupled_decay,
+    with_decay_after_step,
+    with_decoupled_decay,
+)
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.low_rank import (
+    scale_by_alice,
     scale_by_apollo,
     scale_by_conda,
     scale_by_fira,
     scale_by_galore_adam,
+    scale_by_racs,
     scale_by_spam,
     scale_by_stablespam,
 )
 from optzoo.transforms.scaling import scale_by_learning_rate
 
-__all__ = ["galore_adamw", "spam", "stablespam", "apollo", "apollo_mini", "fira", "conda"]
+__all__ = [
+    "galore_adamw",
+    "spam",
+    "stablespam",
+    "apollo",
+    "apollo_mini",
+    "fira",
+    "conda",
+    "racs",
+    "alice",
+]
 
 
 def _decay_stepped_weights(
@@ -677,3 +693,163 @@ def conda(
     """
     direction = scale_by_conda(update_proj_gap=update_proj_gap, scale=scale, b1=b1, b2=b2, eps=eps)
     return _with_decay(direction, learning_rate, weight_decay, mask, decay_updated_weights)
+GONG_2025_RACS = Reference(
+    authors="Gong et al.",
+    title="Towards Efficient Optimizer Design for LLM via Structured Fisher Approximation "
+    "with a Low-Rank Extension",
+    year=2025,
+    url="https://arxiv.org/abs/2502.07752",
+)
+
+
+@register(
+    "racs",
+    family="low_rank",
+    reference=GONG_2025_RACS,
+    state_per_param=0,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, the RACS algorithm box (row and column scaling, norm-growth limiter)",
+        no_package="the authors published no package; pytorch_optimizer's RACS is the "
+        "reference the tests also use",
+    ),
+)
+def racs(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: jax.typing.ArrayLike = 0.9,
+    alpha: jax.typing.ArrayLike = 0.05,
+    gamma: jax.typing.ArrayLike = 1.01,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    mask: Any = None,
+    *,
+    weight_decouple: bool = True,
+) -> optax.GradientTransformationExtraArgs:
+    r"""RACS: Row-And-Column Scaled SGD, the gradient normalised by EMAs of its squared
+    row and column means, with a norm-growth limiter; memory of one vector per side.
+
+    :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_racs`.
+
+    Args:
+      learning_rate: :math:`\eta`.
+      beta: decay of the row and column statistics.
+      alpha: update scale.
+      gamma: the limiter's largest growth of the update norm per step.
+      eps: added inside the square roots.
+      weight_decay: decay :math:`\lambda`.
+      mask: weight-decay mask.
+      weight_decouple: decoupled decay (default); ``False`` adds :math:`\lambda x_t` to the
+        gradient before the scaling.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``.
+
+    Defaults are ``pytorch_optimizer``'s (``optzoo.create("racs", preset="authors")`` is the
+    same).
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.racs(1e-3)
+
+    References:
+      Gong et al. Towards Efficient Optimizer Design for LLM via Structured Fisher
+      Approximation with a Low-Rank Extension. 2025. https://arxiv.org/abs/2502.07752
+    """
+    direction = scale_by_racs(beta=beta, alpha=alpha, gamma=gamma, eps=eps)
+    if weight_decouple:
+        return _with_decay(direction, learning_rate, weight_decay, mask, False)
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    return with_coupled_decay(direction, learning_rate, weight_decay, mask)
+
+
+@register(
+    "alice",
+    family="low_rank",
+    reference=GONG_2025_RACS,
+    # U, m, v: 0.25 each and Q 0.0625 at rank 256 of 1024; the 1024-bias, a 1024 x 1
+    # matrix to Alice, keeps a 1024 x 256 basis of its own (another 0.31).
+    state_per_param=1.125,
+    defaults={"learning_rate": 0.02},
+    authors=Authors(
+        code="paper, the Alice algorithm box (tracked eigenbasis, switching, compensation)",
+        no_package="the authors published no package; pytorch_optimizer's Alice is the "
+        "reference the tests also use",
+    ),
+)
+def alice(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.9,
+    b3: jax.typing.ArrayLike = 0.999,
+    alpha: jax.typing.ArrayLike = 0.3,
+    alpha_c: jax.typing.ArrayLike = 0.4,
+    update_interval: int = 200,
+    rank: int = 256,
+    gamma: jax.typing.ArrayLike = 1.01,
+    leading_basis: int = 40,
+    eps: jax.typing.ArrayLike = 1e-8,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    mask: Any = None,
+    *,
+    key: jax.Array | int = 0,
+    weight_decouple: bool = True,
+) -> optax.GradientTransformationExtraArgs:
+    r"""Alice: Adam in a low-rank eigenbasis of :math:`GG^\top` tracked by subspace
+    iteration, with a compensation step for the residual (the low-rank extension of RACS).
+
+    :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)` with :math:`u_t` from
+    :func:`optzoo.scale_by_alice`. The random part of each basis switch (columns of the
+    complement, when ``leading_basis < rank``) is drawn from ``key``.
+
+    Args:
+      learning_rate: :math:`\eta`.
+      b1: momentum decay.
+      b2: second-moment decay.
+      b3: decay of the subspace statistics (0: Alice-0).
+      alpha: update scale.
+      alpha_c: compensation scale.
+      update_interval: steps between basis switches.
+      rank: subspace rank.
+      gamma: the compensation limiter's largest growth per step.
+      leading_basis: leading eigenvectors kept at a switch.
+      eps: added to :math:`\sqrt v`.
+      weight_decay: decay :math:`\lambda`.
+      mask: weight-decay mask.
+      key: PRNG key or integer seed of the switches' random columns.
+      weight_decouple: decoupled decay (default); ``False`` adds :math:`\lambda x_t` to the
+        gradient.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``.
+
+    Defaults are ``pytorch_optimizer``'s (``optzoo.create("alice", preset="authors")`` is the
+    same).
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.alice(0.02, rank=8, leading_basis=4)
+
+    References:
+      Gong et al. Towards Efficient Optimizer Design for LLM via Structured Fisher
+      Approximation with a Low-Rank Extension. 2025. https://arxiv.org/abs/2502.07752
+    """
+    direction = scale_by_alice(
+        b1=b1,
+        b2=b2,
+        b3=b3,
+        alpha=alpha,
+        alpha_c=alpha_c,
+        update_interval=update_interval,
+        rank=rank,
+        gamma=gamma,
+        leading_basis=leading_basis,
+        eps=eps,
+        key=key,
+    )
+    if weight_decouple:
+        return _with_decay(direction, learning_rate, weight_decay, mask, False)
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    return with_coupled_decay(direction, learning_rate, weight_decay, mask)

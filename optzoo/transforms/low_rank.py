@@ -37,6 +37,10 @@ __all__ = [
     "scale_by_fira",
     "ScaleByCondaState",
     "scale_by_conda",
+    "ScaleByRacsState",
+    "scale_by_racs",
+    "ScaleByAliceState",
+    "scale_by_alice",
 ]
 
 
@@ -886,5 +890,297 @@ def scale_by_conda(
         parts = zip(*treedef.flatten_up_to(out), strict=True) if treedef.num_leaves else ((),) * 4
         u, p, m, v = (jax.tree.unflatten(treedef, x) for x in parts)
         return u, ScaleByCondaState(optax.safe_increment(count), p, m, v)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByRacsState(NamedTuple):
+    """State of :func:`scale_by_racs`: step count, and per leaf the row and column EMAs of
+    the squared gradient and the last update norm (the limiter's)."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    row: optax.Params
+    col: optax.Params
+    last_norm: optax.Params
+
+
+def _as_matrix(x: jax.Array) -> jax.Array:
+    """RACS's view of a leaf: vectors and scalars as one column, rank >= 3 as
+    (first axis, rest)."""
+    if x.ndim < 2:
+        return x.reshape(x.size, 1)
+    return x.reshape(x.shape[0], -1)
+
+
+def scale_by_racs(
+    beta: jax.typing.ArrayLike = 0.9,
+    alpha: jax.typing.ArrayLike = 0.05,
+    gamma: jax.typing.ArrayLike = 1.01,
+    eps: jax.typing.ArrayLike = 1e-8,
+) -> optax.GradientTransformation:
+    r"""RACS scaling: the gradient divided by row and column scales (a structured,
+    Kronecker-diagonal Fisher approximation), with a norm-growth limiter.
+
+    Each leaf is viewed as a matrix :math:`G_t` (vectors and scalars as one column,
+    rank :math:`\ge 3` as first axis :math:`\times` the rest). With
+    :math:`s_t = \beta s_{t-1} + (1-\beta)\operatorname{mean}_j G_{ij}^2` (rows, from 0)
+    and :math:`q_t = \beta q_{t-1} + (1-\beta)\operatorname{mean}_i G_{ij}^2` (columns,
+    from 1),
+
+    .. math::
+       \hat G_t = \frac{G_t}{\sqrt{s_t + \epsilon}\,\sqrt{q_t + \epsilon}^\top},\quad
+       \rho_t = \frac{\gamma}{\max(\|\hat G_t\| / (\phi_{t-1} + \epsilon), \gamma)},\quad
+       u_t = \alpha \rho_t \hat G_t,
+
+    with :math:`\phi_t = \rho_t \|\hat G_t\|` and :math:`\rho_1 = 1`.
+
+    Args:
+      beta: decay of the row and column statistics.
+      alpha: update scale :math:`\alpha`.
+      gamma: the limiter's largest growth of the update norm per step.
+      eps: added inside the square roots (and to :math:`\phi`).
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByRacsState`.
+
+    References:
+      Gong et al. Towards Efficient Optimizer Design for LLM via Structured Fisher
+      Approximation with a Low-Rank Extension. 2025. https://arxiv.org/abs/2502.07752
+    """
+    check_range("beta", beta, 0.0, 1.0)
+    check_range("alpha", alpha, 0.0, 1.0)
+    check_positive("gamma", gamma)
+    check_nonnegative("eps", eps)
+
+    def init_fn(params):
+        def row(p):
+            return jnp.zeros(_as_matrix(p).shape[:1], p.dtype)
+
+        def col(p):
+            return jnp.ones(_as_matrix(p).shape[1:], p.dtype)
+
+        return ScaleByRacsState(
+            count=jnp.zeros([], jnp.int32),
+            row=jax.tree.map(row, params),
+            col=jax.tree.map(col, params),
+            last_norm=jax.tree.map(lambda p: jnp.zeros([], p.dtype), params),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        first = state.count == 0
+
+        def leaf(g, s, q, phi):
+            dtype = g.dtype
+            gm = _as_matrix(g)
+            sq = gm * gm
+            s = beta * s + (1 - beta) * jnp.mean(sq, axis=1)
+            q = beta * q + (1 - beta) * jnp.mean(sq, axis=0)
+            ghat = gm / (jnp.sqrt(s + eps)[:, None] * jnp.sqrt(q + eps)[None, :])
+            norm = jnp.linalg.norm(ghat)
+            rho = jnp.where(first, 1, gamma / jnp.maximum(norm / (phi + eps), gamma))
+            u = (alpha * rho * ghat).reshape(g.shape)
+            return u.astype(dtype), s.astype(dtype), q.astype(dtype), (norm * rho).astype(dtype)
+
+        out = jax.tree.map(leaf, updates, state.row, state.col, state.last_norm)
+        treedef = jax.tree.structure(updates)
+        parts = zip(*treedef.flatten_up_to(out), strict=True) if treedef.num_leaves else ((),) * 4
+        u, s, q, phi = (jax.tree.unflatten(treedef, x) for x in parts)
+        return u, ScaleByRacsState(optax.safe_increment(state.count), s, q, phi)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByAliceState(NamedTuple):
+    """State of :func:`scale_by_alice`: step count, PRNG key, and per leaf the subspace
+    :math:`U`, its statistics :math:`Q`, the projected moments, the residual's column
+    statistics and the last compensation norm."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    key: jax.Array
+    basis: optax.Params
+    stats: optax.Params
+    mu: optax.Params
+    nu: optax.Params
+    resid: optax.Params
+    last_norm: optax.Params
+
+
+def _alice_switch(q, u_prev, rank, leading_basis, key):
+    """One subspace iteration of ``q`` from ``u_prev``; the ``leading_basis`` leading
+    eigenvectors, completed to ``rank`` by random columns of the orthogonal complement."""
+    u, _ = jnp.linalg.qr(q @ u_prev)
+    vals, vecs = jnp.linalg.eigh(u.T @ q @ u)
+    vecs = u @ vecs
+    order = jnp.argsort(-vals)
+    lead = vecs[:, order[:leading_basis]]
+    if rank == leading_basis:
+        return lead
+    comp = jnp.linalg.qr(vecs, mode="complete")[0][:, rank:]
+    if comp.shape[1] < rank - leading_basis:
+        comp = jnp.concatenate([comp, vecs[:, order[leading_basis:]]], axis=1)
+    pick = jax.random.permutation(key, comp.shape[1])[: rank - leading_basis]
+    return jnp.concatenate([lead, comp[:, pick]], axis=1)
+
+
+@functools.cache
+def _alice_branches(rank: int, leading_basis: int):
+    """The two ``lax.cond`` branches of a basis switch, one pair per (rank, leading_basis)."""
+
+    def switch(q, u, key):
+        wide = jnp.promote_types(u.dtype, jnp.float32)  # QR and eigh: float32 or wider
+        return _alice_switch(q.astype(wide), u.astype(wide), rank, leading_basis, key).astype(
+            u.dtype
+        )
+
+    def keep(q, u, key):
+        del q, key
+        return u
+
+    return switch, keep
+
+
+def scale_by_alice(
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.9,
+    b3: jax.typing.ArrayLike = 0.999,
+    alpha: jax.typing.ArrayLike = 0.3,
+    alpha_c: jax.typing.ArrayLike = 0.4,
+    update_interval: int = 200,
+    rank: int = 256,
+    gamma: jax.typing.ArrayLike = 1.01,
+    leading_basis: int = 40,
+    eps: jax.typing.ArrayLike = 1e-8,
+    key: jax.Array | int = 0,
+) -> optax.GradientTransformation:
+    r"""Alice scaling: Adam in a tracked low-rank eigenbasis of :math:`GG^\top`, plus a
+    scaled compensation of the residual outside it.
+
+    Each leaf is viewed as a matrix :math:`G_t` (:math:`m \times n`; vectors as one
+    column, rank :math:`\ge 3` as first axis :math:`\times` the rest); :math:`r =
+    \min(\text{rank}, m)`. At step 1 and every ``update_interval`` steps the basis
+    :math:`U` (:math:`m \times r`) is switched: with
+    :math:`\tilde Q = \beta_3 U Q U^\top + (1-\beta_3) G_t G_t^\top`, one subspace
+    iteration from the old :math:`U` (QR of :math:`\tilde Q U`, then the eigenvectors of
+    the projected :math:`\tilde Q`) gives the ``leading_basis`` leading eigenvectors, and
+    random columns of their orthogonal complement (drawn from the PRNG key in the state)
+    fill the remaining :math:`r -` ``leading_basis``. Then, with
+    :math:`\Sigma = U^\top G_t`,
+
+    .. math::
+       Q \leftarrow \beta_3 Q + (1-\beta_3)\Sigma\Sigma^\top,\
+       m \leftarrow \beta_1 m + (1-\beta_1)\Sigma,\
+       v \leftarrow \beta_2 v + (1-\beta_2)\Sigma^2,\
+       p \leftarrow \max(\beta_1 p + (1-\beta_1)(\mathbf 1^\top G^2 - \mathbf 1^\top\Sigma^2),
+       10^{-8}),
+
+    :math:`C = \sqrt{m - r}\,(G - U\Sigma)/\sqrt{p}` (per column) scaled by the limiter
+    :math:`\gamma/\max(\|C\|/\phi, \gamma)` (from the second step on) with :math:`\phi` the
+    last :math:`\|C\|`, and :math:`u_t = \alpha\,(U\, m/(\sqrt v + \epsilon) + \alpha_c C)`.
+    No bias correction. The switch (QR, eigh) runs in float32 or wider.
+
+    Args:
+      b1: decay of the projected momentum (and of :math:`p`).
+      b2: decay of the projected second moment.
+      b3: decay of the subspace statistics :math:`Q` (0: Alice-0).
+      alpha: update scale.
+      alpha_c: scale of the compensation.
+      update_interval: steps between basis switches.
+      rank: subspace rank.
+      gamma: the limiter's largest growth of :math:`\|C\|` per step.
+      leading_basis: leading eigenvectors kept at a switch (at most ``rank``).
+      eps: added to :math:`\sqrt v`.
+      key: PRNG key (or integer seed) of the random complement.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByAliceState`.
+
+    References:
+      Gong et al. Towards Efficient Optimizer Design for LLM via Structured Fisher
+      Approximation with a Low-Rank Extension. 2025. https://arxiv.org/abs/2502.07752
+    """
+    check_range("b1", b1, 0.0, 1.0, high_open=True)
+    check_range("b2", b2, 0.0, 1.0, high_open=True)
+    check_range("b3", b3, 0.0, 1.0, high_open=True)
+    check_range("alpha", alpha, 0.0, 1.0)
+    check_range("alpha_c", alpha_c, 0.0, 1.0)
+    check_positive_int("update_interval", update_interval)
+    check_positive_int("rank", rank)
+    check_positive("gamma", gamma)
+    check_positive_int("leading_basis", leading_basis)
+    if leading_basis > rank:
+        raise ValueError(f"leading_basis ({leading_basis}) must be at most rank ({rank})")
+    check_nonnegative("eps", eps)
+
+    def _key():
+        return jax.random.PRNGKey(key) if isinstance(key, int) else key
+
+    def init_fn(params):
+        def zeros(shape_fn):
+            def one(p):
+                m, n = _as_matrix(p).shape
+                return jnp.zeros(shape_fn(m, n, min(rank, m)), p.dtype)
+
+            return jax.tree.map(one, params)
+
+        return ScaleByAliceState(
+            count=jnp.zeros([], jnp.int32),
+            key=_key(),
+            basis=zeros(lambda m, n, r: (m, r)),
+            stats=zeros(lambda m, n, r: (r, r)),
+            mu=zeros(lambda m, n, r: (r, n)),
+            nu=zeros(lambda m, n, r: (r, n)),
+            resid=zeros(lambda m, n, r: (n,)),
+            last_norm=jax.tree.map(lambda p: jnp.zeros([], p.dtype), params),
+        )
+
+    def update_fn(updates, state, params=None):
+        del params
+        count = state.count
+        switch = (count == 0) | ((count + 1) % update_interval == 0)
+        leaves, treedef = jax.tree.flatten(updates)
+        rest = [
+            treedef.flatten_up_to(x)
+            for x in (state.basis, state.stats, state.mu, state.nu, state.resid, state.last_norm)
+        ]
+        step_key = jax.random.fold_in(state.key, count + 1)
+        outs = []
+        for i, (g, u, q, m, v, p, phi) in enumerate(zip(leaves, *rest, strict=True)):
+            dtype = g.dtype
+            gm = _as_matrix(g)
+            rows, r = gm.shape[0], u.shape[1]
+            lb = min(leading_basis, r)
+            k = jax.random.fold_in(step_key, i)
+            q_new = b3 * (u @ q @ u.T) + (1 - b3) * (gm @ gm.T)
+            u = jax.lax.cond(switch, *_alice_branches(r, lb), q_new, u, k)
+            sigma = u.T @ gm
+            q = b3 * q + (1 - b3) * sigma @ sigma.T
+            m = b1 * m + (1 - b1) * sigma
+            v = b2 * v + (1 - b2) * sigma * sigma
+            p = jnp.maximum(
+                b1 * p + (1 - b1) * (jnp.sum(gm * gm, axis=0) - jnp.sum(sigma * sigma, axis=0)),
+                1e-8,
+            )
+            c = jnp.sqrt(jnp.asarray(rows - r, dtype)) * (gm - u @ sigma) / jnp.sqrt(p)
+            norm = jnp.linalg.norm(c)
+            lim = jnp.where(
+                phi > 0, gamma / jnp.maximum(norm / jnp.where(phi > 0, phi, 1), gamma), 1
+            )
+            c = c * lim
+            upd = alpha * (u @ (m / (jnp.sqrt(v) + eps)) + alpha_c * c)
+            outs.append(
+                (
+                    upd.reshape(g.shape).astype(dtype),
+                    u,
+                    q,
+                    m,
+                    v,
+                    p,
+                    jnp.linalg.norm(c).astype(dtype),
+                )
+            )
+        parts = zip(*outs, strict=True) if outs else ((),) * 7
+        upd, u, q, m, v, p, phi = (jax.tree.unflatten(treedef, list(x)) for x in parts)
+        return upd, ScaleByAliceState(optax.safe_increment(count), state.key, u, q, m, v, p, phi)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -344,3 +344,92 @@ def test_galore_adamw_matches_galore_torch():
         "galore-torch 1.0",
         dtype="float32",
     )
+
+
+# Gong et al. Towards Efficient Optimizer Design for LLM via Structured Fisher Approximation
+# with a Low-Rank Extension. 2025. https://arxiv.org/abs/2502.07752, RACS: s, q = EMAs of the
+# squared gradient's row and column means; G / (sqrt(s) sqrt(q)^T); norm-growth limiter
+# gamma; x -= eta alpha rho G_hat, decoupled decay.
+def test_racs_matches_the_algorithm_box():
+    lr, beta, alpha, gamma, eps, wd = 1e-2, 0.9, 0.3, 1.01, 1e-8, 0.1
+
+    def step(x, g, st, t):
+        new = {}
+        for k in x:
+            gm = g[k].reshape(g[k].shape[0], -1) if g[k].ndim >= 2 else g[k].reshape(-1, 1)
+            sq = gm**2
+            st["s"][k] = beta * st["s"].get(k, 0) + (1 - beta) * sq.mean(axis=1)
+            st["q"][k] = beta * st["q"].get(k, 1) + (1 - beta) * sq.mean(axis=0)
+            ghat = gm / (np.sqrt(st["s"][k] + eps)[:, None] * np.sqrt(st["q"][k] + eps)[None, :])
+            norm = np.linalg.norm(ghat)
+            rho = 1.0 if t == 1 else gamma / max(norm / (st["phi"][k] + eps), gamma)
+            st["phi"][k] = norm * rho
+            new[k] = x[k] * (1 - lr * wd) - lr * alpha * rho * ghat.reshape(x[k].shape)
+        return new, st
+
+    theirs = R.run_numpy(step, {"s": {}, "q": {}, "phi": {}})
+    tx = optzoo.create("racs", preset="authors", learning_rate=lr, alpha=alpha, weight_decay=wd)
+    err = R.displacement_error(R.run_optzoo(tx), theirs)
+    R.check("racs", err, "NumPy transcription of the RACS algorithm box", kind="transcription")
+
+
+# Gong et al. (2025), the Alice algorithm box: switch U (one subspace iteration of
+# Q~ = b3 U Q U^T + (1 - b3) G G^T from the old U, leading eigenvectors; here
+# leading_basis == rank, so no random columns, and one switch at step 1), Sigma = U^T G,
+# EMAs of Q, m, v, the compensation sqrt(m - r) (G - U Sigma) / sqrt(p) with its limiter,
+# x -= eta alpha (U m / (sqrt v + eps) + alpha_c C), decoupled decay.
+def test_alice_matches_the_algorithm_box():
+    lr, b1, b2, b3, alpha, alpha_c, gamma, eps, wd = (
+        1e-2,
+        0.9,
+        0.9,
+        0.999,
+        0.3,
+        0.4,
+        1.01,
+        1e-8,
+        0.1,
+    )
+    rank = 2
+
+    def step(x, g, st, t):
+        new = {}
+        for k in x:
+            gm = g[k].reshape(g[k].shape[0], -1) if g[k].ndim >= 2 else g[k].reshape(-1, 1)
+            rows, cols = gm.shape
+            r = min(rank, rows)
+            if k not in st:
+                z = np.zeros
+                st[k] = dict(U=z((rows, r)), Q=z((r, r)), m=z((r, cols)), v=z((r, cols)))
+                st[k].update(p=z(cols), phi=0.0)
+            s = st[k]
+            if t == 1:
+                qt = b3 * s["U"] @ s["Q"] @ s["U"].T + (1 - b3) * gm @ gm.T
+                u, _ = np.linalg.qr(qt @ s["U"])
+                vals, vecs = np.linalg.eigh(u.T @ qt @ u)
+                s["U"] = (u @ vecs)[:, np.argsort(-vals)[:r]]
+            sig = s["U"].T @ gm
+            s["Q"] = b3 * s["Q"] + (1 - b3) * sig @ sig.T
+            s["m"] = b1 * s["m"] + (1 - b1) * sig
+            s["v"] = b2 * s["v"] + (1 - b2) * sig**2
+            s["p"] = np.maximum(b1 * s["p"] + (1 - b1) * ((gm**2).sum(0) - (sig**2).sum(0)), 1e-8)
+            c = np.sqrt(rows - r) * (gm - s["U"] @ sig) / np.sqrt(s["p"])
+            if s["phi"] > 0:
+                c = c * gamma / max(np.linalg.norm(c) / s["phi"], gamma)
+            s["phi"] = np.linalg.norm(c)
+            upd = alpha * (s["U"] @ (s["m"] / (np.sqrt(s["v"]) + eps)) + alpha_c * c)
+            new[k] = x[k] * (1 - lr * wd) - lr * upd.reshape(x[k].shape)
+        return new, st
+
+    theirs = R.run_numpy(step, {})
+    tx = optzoo.create(
+        "alice",
+        preset="authors",
+        learning_rate=lr,
+        rank=rank,
+        leading_basis=rank,
+        update_interval=1000,
+        weight_decay=wd,
+    )
+    err = R.displacement_error(R.run_optzoo(tx), theirs)
+    R.check("alice", err, "NumPy transcription of the Alice algorithm box", kind="transcription")

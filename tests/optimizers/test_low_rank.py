@@ -115,6 +115,20 @@ TORCH_CASES = {
         dict(lr=1e-2, update_proj_gap=7, scale=0.5, weight_decay=0.1, foreach=False),
         {},
     ),
+    "racs": (
+        optzoo.racs,
+        dict(learning_rate=1e-2, alpha=0.3, weight_decay=0.1),
+        "RACS",
+        dict(lr=1e-2, alpha=0.3, weight_decay=0.1),
+        {},
+    ),
+    "racs_coupled_decay": (
+        optzoo.racs,
+        dict(learning_rate=1e-2, alpha=0.3, beta=0.8, weight_decay=0.1, weight_decouple=False),
+        "RACS",
+        dict(lr=1e-2, alpha=0.3, beta=0.8, weight_decay=0.1, weight_decouple=False),
+        {},
+    ),
 }
 
 
@@ -332,3 +346,42 @@ def test_conda_matches_pytorch_optimizer_on_a_wide_matrix():
     err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
     assert err <= 1e-6, err
     assert max_rel_err(traj[-1]["v"], traj[0]["v"]) > 1e-3
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(weight_decay=0.1),
+        dict(b3=0.0, weight_decay=0.1, weight_decouple=False, alpha_c=0.8),
+    ],
+)
+def test_alice_matches_pytorch_optimizer(monkeypatch, kw):
+    """leading_basis == rank: no random columns (pytorch_optimizer draws them with
+    torch.randperm); one switch (update_interval > 60 steps), since eigh's signs may differ
+    between LAPACKs and the moments are kept across switches. pytorch_optimizer runs the
+    subspace iteration in float32: made float64 here (torch.float32 -> torch.float64), as
+    optzoo runs it in the parameters' dtype."""
+    torch = pytest.importorskip("torch")
+    pto = pytest.importorskip("pytorch_optimizer")
+    monkeypatch.setattr(torch, "float32", torch.float64)
+    common = dict(rank=2, leading_basis=2, update_interval=100)
+    with jax.enable_x64(True):
+        params, loss = make_problem(dtype=jnp.float64)
+        traj, _ = trajectory(optzoo.alice(1e-2, **common, **kw), params, loss, TORCH_STEPS)
+        ref_kw = dict(lr=1e-2, **common, **kw)
+        if "b3" in ref_kw:
+            ref_kw["betas"] = (0.9, 0.9, ref_kw.pop("b3"))
+        ref = torch_trajectory(pto.Alice, ref_kw, params, loss, TORCH_STEPS)
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
+    assert err <= 1e-6, err
+    assert max_rel_err(traj[-1], traj[0]) > 1e-3
+
+
+def test_alice_random_complement_is_reproducible():
+    params, loss = make_problem()
+    run = lambda key: trajectory(  # noqa: E731
+        optzoo.alice(1e-2, rank=3, leading_basis=1, update_interval=3, key=key), params, loss, 7
+    )
+    (a, _), (b, _), (c, _) = run(1), run(1), run(2)
+    assert max_rel_err(a[-1], b[-1]) == 0.0
+    assert max_rel_err(a[-1], c[-1]) > 0.0
