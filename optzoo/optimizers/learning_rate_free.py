@@ -13,7 +13,7 @@ from typing import Any, Literal, NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
-from optax.contrib import DAdaptAdamWState, MechanicState, ProdigyState
+from optax.contrib import DAdaptAdamWState, MechanicState, MomoAdamState, MomoState, ProdigyState
 
 from optzoo.core.dtypes import tree_dtype
 from optzoo.core.eager import integer_power
@@ -31,6 +31,7 @@ from optzoo.transforms.adam import scale_by_adam
 from optzoo.transforms.learning_rate_free import (
     scale_by_cocob,
     scale_by_dog,
+    scale_by_dowg,
     scale_by_ldog,
 )
 from optzoo.transforms.scaling import scale_by_learning_rate
@@ -56,6 +57,9 @@ __all__ = [
     "adamg",
     "DAdaptAdanState",
     "dadapt_adan",
+    "dowg",
+    "momo",
+    "momo_adam",
 ]
 
 
@@ -1486,3 +1490,327 @@ def ldog(
     check_nonnegative("eps", eps)
     check_nonnegative("weight_decay", weight_decay)
     return with_coupled_decay(scale_by_ldog(reps_rel, eps), learning_rate, weight_decay, mask)
+
+
+# -------------------------------------------------------------------- DoWG (optax.contrib)
+
+KHALED_2023_DOWG = Reference(
+    "Ahmed Khaled, Konstantin Mishchenko, Chi Jin",
+    "DoWG Unleashed: An Efficient Universal Parameter-Free Gradient Descent Method",
+    2023,
+    "https://arxiv.org/abs/2305.16284",
+)
+
+
+@register(
+    "dowg",
+    family="learning_rate_free",
+    reference=KHALED_2023_DOWG,
+    state_per_param=1,
+    also_in=("optax.contrib",),
+    authors=Authors(
+        code="paper, Algorithm 1 (DoWG)",
+        differences="optax (and optzoo) add eps to the denominator (sqrt(v_t) + eps) and "
+        "start from the squared distance eps (the paper's r_eps^2) unless "
+        "init_estim_sq_dist is given",
+        no_package="the authors published no code (PyPI's dowg is a third party's)",
+    ),
+)
+def dowg(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    init_estim_sq_dist: jax.typing.ArrayLike | None = None,
+    eps: jax.typing.ArrayLike = 1e-4,
+    weight_decay: jax.typing.ArrayLike | None = None,
+    mask: Any = None,
+) -> optax.GradientTransformation:
+    r"""DoWG (Distance over Weighted Gradients): parameter-free gradient descent.
+
+    .. math::
+       \bar r_t = \max(\bar r_{t-1}, \|x_t - x_0\|),\quad
+       v_t = v_{t-1} + \bar r_t^2 \|g_t\|^2,\quad
+       x_{t+1} = x_t - \eta\, \frac{\bar r_t^2}{\sqrt{v_t} + \epsilon}\, (g_t + \lambda x_t)
+
+    (norms over the whole pytree; :func:`optzoo.scale_by_dowg`). The same chain and numbers as
+    ``optax.contrib.dowg``: an optional coupled decay, the DoWG step, then ``learning_rate``
+    (keep 1). optzoo's defaults are optax's; ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: multiplier of the DoWG step (1 is the method), a scalar or a schedule.
+      init_estim_sq_dist: initial squared distance :math:`\bar r_{-1}^2` (``None``: ``eps``).
+      eps: added to the denominator; the default initial squared distance.
+      weight_decay: optional coupled decay :math:`\lambda`.
+      mask: which leaves decay, as in optax.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.dowg()
+
+    References:
+      Ahmed Khaled, Konstantin Mishchenko, Chi Jin. DoWG Unleashed: An Efficient Universal
+      Parameter-Free Gradient Descent Method. 2023. https://arxiv.org/abs/2305.16284
+    """
+    check_positive("eps", eps)
+    if init_estim_sq_dist is not None:
+        check_nonnegative("init_estim_sq_dist", init_estim_sq_dist)
+    if weight_decay is not None:
+        check_nonnegative("weight_decay", weight_decay)
+    return optax.chain(
+        add_decayed_weights(weight_decay, mask) if weight_decay is not None else optax.identity(),
+        scale_by_dowg(init_estim_sq_dist, eps),
+        scale_by_learning_rate(learning_rate),
+    )
+
+
+SCHAIPP_2023_MOMO = Reference(
+    "Fabian Schaipp, Ruben Ohana, Michael Eickenberg, Aaron Defazio, Robert M. Gower",
+    "MoMo: Momentum Models for Adaptive Learning Rates",
+    2023,
+    "https://arxiv.org/abs/2305.07583",
+)
+
+
+def _momo_value(value, dtype):
+    if value is None:
+        raise ValueError(
+            "You need to pass the latest loss value to Momo. Use ``jax.value_and_grad`` for this."
+        )
+    return jnp.asarray(value, dtype=dtype)
+
+
+def _momo_lower_bound(adapt, cap, lb, scale, wd_factor, lower_bound, use_cond):
+    """The lower bound used this step: the stored one, or (adaptive) half the model's cap
+    when the cap falls below it."""
+    if not adapt:
+        return lb
+    low = lambda: jnp.maximum(cap / (2 * scale * wd_factor), lower_bound)  # noqa: E731
+    if use_cond:
+        return jax.lax.cond(cap < wd_factor * scale * lb, low, lambda: lb)
+    return jnp.where(cap < wd_factor * scale * lb, low(), lb)
+
+
+@register(
+    "momo",
+    family="learning_rate_free",
+    reference=SCHAIPP_2023_MOMO,
+    state_per_param=1,
+    needs=("value",),
+    also_in=("optax.contrib",),
+    authors=Authors(
+        code="paper, Algorithm 1 (MoMo)",
+        differences="none on the update; the step size is min(learning_rate, Polyak step) "
+        "(the paper's Eq. (13)), the first step uses no momentum (beta = 0 at t = 1) as in "
+        "the authors' code, and a vanishing momentum norm gives a zero Polyak step",
+        no_package="the authors published source files (fabian-sp/MoMo), no package",
+    ),
+)
+def momo(
+    learning_rate: optax.ScalarOrSchedule = 1.0,
+    beta: jax.typing.ArrayLike = 0.9,
+    lower_bound: jax.typing.ArrayLike = 0.0,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    adapt_lower_bound: bool = False,
+) -> optax.GradientTransformationExtraArgs:
+    r"""MoMo: SGD with momentum and a Polyak-type step from a model of the loss.
+
+    Needs the loss: call ``update(grads, state, params, value=loss)``. With
+    :math:`\rho_t = \beta` (0 on the first step), the averages
+    :math:`d_t = \rho_t d_{t-1} + (1-\rho_t) g_t`,
+    :math:`\bar f_t = \rho_t \bar f_{t-1} + (1-\rho_t) f(x_t)`,
+    :math:`\gamma_t = \rho_t \gamma_{t-1} + (1-\rho_t) \langle g_t, x_t\rangle` and
+    :math:`c = 1 + \alpha_t\lambda`,
+
+    .. math::
+       \tau_t = \min\Big(\alpha_t, \frac{\big(c(\bar f_t - f_* - \gamma_t)
+       + \langle d_t, x_t\rangle\big)_+}{\|d_t\|^2}\Big),\qquad
+       x_{t+1} = \frac{x_t - \tau_t d_t}{c}\ \text{(written as an update)}
+
+    with :math:`f_*` the ``lower_bound`` (estimated on the fly with
+    ``adapt_lower_bound``). The same update, numbers and state class
+    (``optax.contrib.MomoState``) as ``optax.contrib.momo``; the emitted update is the whole
+    step (no learning-rate scaling after it). optzoo's defaults are optax's and the paper's;
+    ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: :math:`\alpha_t`, the cap on the step size (1 recommended), a scalar or
+        a schedule.
+      beta: momentum :math:`\beta` in ``[0, 1)``.
+      lower_bound: :math:`f_*`, a lower bound of the loss (0 for most losses).
+      weight_decay: :math:`\lambda`, applied as the paper's proximal decay.
+      adapt_lower_bound: estimate the lower bound on the fly (the paper's MoMo*).
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` whose ``update`` takes ``value=``.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.momo()
+      >>> params = jnp.array([1.0, 2.0])
+      >>> updates, state = tx.update(2 * params, tx.init(params), params, value=5.0)
+
+    References:
+      Fabian Schaipp, Ruben Ohana, Michael Eickenberg, Aaron Defazio, Robert M. Gower. MoMo:
+      Momentum Models for Adaptive Learning Rates. 2023. https://arxiv.org/abs/2305.07583
+    """
+    check_finite("learning_rate", learning_rate)
+    check_decay("beta", beta)
+    check_finite("lower_bound", lower_bound)
+    check_nonnegative("weight_decay", weight_decay)
+
+    def init_fn(params):
+        dtype = optax.tree.dtype(params, "lowest")
+        return MomoState(
+            exp_avg=optax.tree.zeros_like(params),
+            barf=jnp.zeros([], dtype),
+            gamma=jnp.zeros([], dtype),
+            lb=jnp.array(lower_bound, dtype=dtype),
+            count=jnp.zeros([], jnp.int32),
+        )
+
+    def update_fn(updates, state, params, *, value, **extra_args):
+        del extra_args
+        if params is None:
+            raise ValueError(optax.NO_PARAMS_MSG)
+        f = _momo_value(value, state.barf.dtype)
+        rho = jnp.where(state.count == 0, 0.0, beta)
+        barf = rho * state.barf + (1 - rho) * f
+        d = jax.tree.map(lambda m, g: rho * m + (1 - rho) * g, state.exp_avg, updates)
+        gamma = rho * state.gamma + (1 - rho) * optax.tree.vdot(updates, params)
+        d_sq = optax.tree.norm(d, squared=True)
+        d_x = optax.tree.vdot(d, params)
+        alpha = _lr_at(learning_rate, state.count)
+        c = 1 + alpha * weight_decay
+        cap = c * (barf - gamma) + d_x
+        lb = _momo_lower_bound(adapt_lower_bound, cap, state.lb, 1, c, lower_bound, True)
+        polyak = jnp.maximum(c * (barf - lb - gamma) + d_x, 0.0) / d_sq
+        polyak = jnp.where(d_sq <= jnp.finfo(float).eps, 0.0, polyak)
+        tau = jnp.minimum(alpha, polyak)
+        out = jax.tree.map(lambda m, p: -(alpha * weight_decay) / c * p - tau * m, d, params)
+        if adapt_lower_bound:
+            new_lb = jnp.maximum((barf + d_x - gamma) - 0.5 * tau * d_sq, lower_bound)
+        else:
+            new_lb = state.lb
+        return out, MomoState(
+            exp_avg=d, barf=barf, gamma=gamma, lb=new_lb, count=optax.safe_increment(state.count)
+        )
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+@register(
+    "momo_adam",
+    family="learning_rate_free",
+    reference=SCHAIPP_2023_MOMO,
+    state_per_param=2,
+    needs=("value",),
+    also_in=("optax.contrib",),
+    authors=Authors(
+        code="paper, the MoMo-Adam algorithm box",
+        differences="none on the update; the step size is min(learning_rate / (1 - b1^t), "
+        "Polyak step) and a vanishing weighted momentum norm gives a zero Polyak step",
+        no_package="the authors published source files (fabian-sp/MoMo), no package",
+    ),
+)
+def momo_adam(
+    learning_rate: optax.ScalarOrSchedule = 1e-2,
+    b1: jax.typing.ArrayLike = 0.9,
+    b2: jax.typing.ArrayLike = 0.999,
+    eps: jax.typing.ArrayLike = 1e-8,
+    lower_bound: jax.typing.ArrayLike = 0.0,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    adapt_lower_bound: bool = False,
+) -> optax.GradientTransformationExtraArgs:
+    r"""MoMo-Adam: Adam(W) directions with a Polyak-type step from a model of the loss.
+
+    Needs the loss: call ``update(grads, state, params, value=loss)``. With Adam's
+    :math:`d_t` (EMA of :math:`g`, weight :math:`\beta_1`), the preconditioner
+    :math:`D_t = \epsilon + \sqrt{v_t / (1-\beta_2^t)}`, the averages :math:`\bar f_t` and
+    :math:`\gamma_t = \text{EMA}\langle g_t, x_t\rangle` (weight :math:`\beta_1`),
+    :math:`b_t = 1 - \beta_1^t` and :math:`c = 1 + \alpha_t\lambda`,
+
+    .. math::
+       \tau_t = \min\Big(\frac{\alpha_t}{b_t}, \frac{\big(c(\bar f_t - b_t f_* -
+       \gamma_t) + \langle d_t, x_t\rangle\big)_+}{\langle d_t, d_t / D_t\rangle}\Big),
+       \qquad u_t = -\frac{\alpha_t\lambda}{c} x_t - \tau_t \frac{d_t}{D_t}.
+
+    The same update, numbers and state class (``optax.contrib.MomoAdamState``) as
+    ``optax.contrib.momo_adam``; the emitted update is the whole step. optzoo's defaults are
+    optax's; ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: :math:`\alpha_t`, the cap on the step size, a scalar or a schedule.
+      b1: decay of the first moment (and of the loss and inner-product averages).
+      b2: decay of the second moment.
+      eps: added to the preconditioner.
+      lower_bound: :math:`f_*`, a lower bound of the loss (0 for most losses).
+      weight_decay: :math:`\lambda`, AdamW-like proximal decay.
+      adapt_lower_bound: estimate the lower bound on the fly.
+
+    Returns:
+      A ``GradientTransformationExtraArgs`` whose ``update`` takes ``value=``.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.momo_adam()
+      >>> params = jnp.array([1.0, 2.0])
+      >>> updates, state = tx.update(2 * params, tx.init(params), params, value=5.0)
+
+    References:
+      Fabian Schaipp, Ruben Ohana, Michael Eickenberg, Aaron Defazio, Robert M. Gower. MoMo:
+      Momentum Models for Adaptive Learning Rates. 2023. https://arxiv.org/abs/2305.07583
+    """
+    check_finite("learning_rate", learning_rate)
+    check_decay("b1", b1)
+    check_decay("b2", b2)
+    check_nonnegative("eps", eps)
+    check_finite("lower_bound", lower_bound)
+    check_nonnegative("weight_decay", weight_decay)
+
+    def init_fn(params):
+        dtype = optax.tree.dtype(params, "lowest")
+        return MomoAdamState(
+            exp_avg=optax.tree.zeros_like(params),
+            exp_avg_sq=optax.tree.zeros_like(params),
+            barf=jnp.zeros([], dtype),
+            gamma=jnp.zeros([], dtype),
+            lb=jnp.array(lower_bound, dtype=dtype),
+            count=jnp.zeros([], jnp.int32),
+        )
+
+    def update_fn(updates, state, params, *, value, **extra_args):
+        del extra_args
+        if params is None:
+            raise ValueError(optax.NO_PARAMS_MSG)
+        f = _momo_value(value, state.barf.dtype)
+        count = optax.safe_increment(state.count)
+        barf = b1 * state.barf + (1 - b1) * f
+        d = jax.tree.map(lambda m, g: b1 * m + (1 - b1) * g, state.exp_avg, updates)
+        v = jax.tree.map(lambda s, g: b2 * s + (1 - b2) * g * g, state.exp_avg_sq, updates)
+        bc2 = jnp.asarray(1 - integer_power(b2, count), dtype=barf.dtype)
+        precond = jax.tree.map(lambda s: eps + jnp.sqrt(s / bc2), v)
+        d_weighted = jax.tree.map(lambda m, pc: m / pc, d, precond)
+        d_sq = optax.tree.vdot(d, d_weighted)
+        gamma = b1 * state.gamma + (1 - b1) * optax.tree.vdot(updates, params)
+        d_x = optax.tree.vdot(d, params)
+        alpha = _lr_at(learning_rate, state.count)
+        bc1 = jnp.asarray(1 - integer_power(b1, count), dtype=barf.dtype)
+        c = 1 + alpha * weight_decay
+        cap = c * (barf - gamma) + d_x
+        lb = _momo_lower_bound(adapt_lower_bound, cap, state.lb, bc1, c, lower_bound, False)
+        polyak = jnp.maximum(c * (barf - bc1 * lb - gamma) + d_x, 0.0) / d_sq
+        polyak = jnp.where(d_sq <= jnp.finfo(float).eps, 0.0, polyak)
+        tau = jnp.minimum(alpha / bc1, polyak)
+        out = jax.tree.map(
+            lambda m, pc, p: -(alpha * weight_decay) / c * p - tau * m / pc, d, precond, params
+        )
+        if adapt_lower_bound:
+            new_lb = jnp.maximum(((barf + d_x - gamma) - 0.5 * tau * d_sq) / bc1, lower_bound)
+        else:
+            new_lb = state.lb
+        return out, MomoAdamState(
+            exp_avg=d, exp_avg_sq=v, barf=barf, gamma=gamma, lb=new_lb, count=count
+        )
+
+    return optax.GradientTransformationExtraArgs(init_fn, update_fn)

@@ -10,7 +10,7 @@ from typing import Literal, NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
-from optax.contrib import COCOBState, DoGState
+from optax.contrib import COCOBState, DoGState, DoWGState
 
 from optzoo.core.dtypes import tree_dtype
 from optzoo.core.validation import check_positive
@@ -20,6 +20,7 @@ __all__ = [
     "scale_by_dog",
     "ScaleByLDoGState",
     "scale_by_ldog",
+    "scale_by_dowg",
 ]
 
 
@@ -218,5 +219,65 @@ def scale_by_ldog(
             lambda g, r, s: (r / jnp.sqrt(s) * g).astype(g.dtype), updates, max_dist, sum_sq
         )
         return new_updates, ScaleByLDoGState(state.init_params, max_dist, sum_sq)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+# -------------------------------------------------------------------- DoWG (optax.contrib)
+
+
+def scale_by_dowg(
+    init_estim_sq_dist: jax.typing.ArrayLike | None = None,
+    eps: jax.typing.ArrayLike = 1e-4,
+) -> optax.GradientTransformation:
+    r"""DoWG (Distance over Weighted Gradients): a parameter-free global step size.
+
+    With :math:`\bar r_t^2 = \max(\bar r_{t-1}^2, \|x_t - x_0\|^2)` (the squared distance
+    travelled, over the whole pytree) and :math:`v_t = v_{t-1} + \bar r_t^2 \|g_t\|^2`,
+
+    .. math:: u_t = \frac{\bar r_t^2}{\sqrt{v_t} + \epsilon}\, g_t .
+
+    One scalar step for all leaves (of any rank). The same numbers and state class
+    (``optax.contrib.DoWGState``) as ``optax.contrib.scale_by_dowg``; the state scalars take
+    the lowest float dtype of the parameters.
+
+    Args:
+      init_estim_sq_dist: :math:`\bar r_{-1}^2`, the initial guess of the squared distance
+        to the solution; ``None`` uses ``eps``.
+      eps: added to the denominator (and the default initial squared distance).
+
+    Returns:
+      A ``GradientTransformation`` whose state is ``optax.contrib.DoWGState``.
+
+    Example:
+      >>> import jax.numpy as jnp, optzoo
+      >>> tx = optzoo.scale_by_dowg()
+      >>> params = jnp.ones(2)
+      >>> updates, state = tx.update(jnp.ones(2), tx.init(params), params)
+
+    References:
+      Ahmed Khaled, Konstantin Mishchenko, Chi Jin. DoWG Unleashed: An Efficient Universal
+      Parameter-Free Gradient Descent Method. 2023. https://arxiv.org/abs/2305.16284
+    """
+
+    def init_fn(params):
+        dtype = optax.tree.dtype(params, "lowest")
+        sq0 = eps if init_estim_sq_dist is None else init_estim_sq_dist
+        return DoWGState(
+            init_params=params,
+            estim_sq_dist=jnp.asarray(sq0, dtype=dtype),
+            weighted_sq_norm_grads=jnp.asarray(0.0, dtype=dtype),
+        )
+
+    def update_fn(updates, state, params):
+        if params is None:
+            raise ValueError(optax.NO_PARAMS_MSG)
+        moved = optax.tree.norm(optax.tree.sub(state.init_params, params), squared=True)
+        sq_dist = jnp.maximum(state.estim_sq_dist, moved)
+        weighted = sq_dist * optax.tree.norm(updates, squared=True) + state.weighted_sq_norm_grads
+        step = sq_dist / (jnp.sqrt(weighted) + eps)
+        return optax.tree.scale(step, updates), state._replace(
+            estim_sq_dist=sq_dist, weighted_sq_norm_grads=weighted
+        )
 
     return optax.GradientTransformation(init_fn, update_fn)

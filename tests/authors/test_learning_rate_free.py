@@ -267,3 +267,107 @@ def test_ldog_matches_the_authors_package(weight_decay):
         R.check("ldog", err, "dog-optimizer 1.0.3 (LDoG)")
     else:
         assert err <= 1e-10, err
+
+
+# ------------------------------------------------------ DoWG, MoMo, MoMo-Adam (optax.contrib)
+
+
+# Khaled, Mishchenko, Jin. DoWG Unleashed: An Efficient Universal Parameter-Free Gradient
+# Descent Method. 2023. https://arxiv.org/abs/2305.16284, Algorithm 1 (DoWG):
+# r_t = max(||x_t - x_0||, r_{t-1}), v_t = v_{t-1} + r_t^2 ||g_t||^2, x -= r_t^2 / sqrt(v_t) g_t,
+# with r_{-1} = r_eps; eps (optax's safeguard in the denominator) is 1e-14 here.
+def test_dowg_matches_algorithm_1():
+    r_eps_sq = 1e-4
+    x0 = R.init_params()
+
+    def step(x, g, state, t):
+        r_sq, v = state
+        dist_sq = sum(float(np.sum((x[k] - x0[k]) ** 2)) for k in x)
+        r_sq = max(r_sq, dist_sq)
+        v = v + r_sq * sum(float(np.sum(g[k] ** 2)) for k in x)
+        eta = r_sq / np.sqrt(v)
+        return {k: x[k] - eta * g[k] for k in x}, (r_sq, v)
+
+    theirs = R.run_numpy(step, (r_eps_sq, 0.0))
+    ours = R.run_optzoo(
+        optzoo.create("dowg", preset="authors", init_estim_sq_dist=r_eps_sq, eps=1e-14)
+    )
+    R.check(
+        "dowg",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of Algorithm 1",
+        kind="transcription",
+    )
+
+
+# Schaipp, Ohana, Eickenberg, Defazio, Gower. MoMo: Momentum Models for Adaptive Learning
+# Rates. 2023. https://arxiv.org/abs/2305.07583, Algorithm 1 (MoMo) with the proximal weight
+# decay: d_k = b d_{k-1} + (1-b) g_k, f_k = b f_{k-1} + (1-b) f(x_k),
+# gamma_k = b gamma_{k-1} + (1-b) <g_k, x_k> (the first step takes d, f, gamma from x_0, as
+# the authors' code), c = 1 + lr wd, tau = min(lr, (c (f_k - f_* - gamma_k) + <d_k, x_k>)_+
+# / |d_k|^2), x_{k+1} = (x_k - c tau d_k) / c. The loss is the shared one plus 10 (f_* = 0).
+def test_momo_matches_algorithm_1():
+    import jax.numpy as jnp
+
+    lr, b, wd = 1.0, 0.9, 1e-2
+
+    def step(x, g, state, t):
+        d, f, gam = state
+        rho = 0.0 if t == 1 else b
+        d = {k: rho * d[k] + (1 - rho) * g[k] for k in x}
+        f = rho * f + (1 - rho) * _loss_value(x, t - 1)
+        gam = rho * gam + (1 - rho) * sum(float(np.sum(g[k] * x[k])) for k in x)
+        d_sq = sum(float(np.sum(d[k] ** 2)) for k in x)
+        d_x = sum(float(np.sum(d[k] * x[k])) for k in x)
+        c = 1 + lr * wd
+        tau = min(lr, max(c * (f - gam) + d_x, 0.0) / d_sq)
+        return {k: (x[k] - c * tau * d[k]) / c for k in x}, (d, f, gam)
+
+    zeros = {k: np.zeros_like(a) for k, a in R.init_params().items()}
+    theirs = R.run_numpy(step, (zeros, 0.0, 0.0))
+    tx = optzoo.create("momo", preset="authors", learning_rate=lr, beta=b, weight_decay=wd)
+    ours = R.run_optzoo(
+        tx, extra=lambda p, t: {"value": R.loss(p, t, lambda a: jnp.asarray(a)) + 10.0}
+    )
+    R.check(
+        "momo",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of Algorithm 1",
+        kind="transcription",
+    )
+
+
+# The same paper, its MoMo-Adam algorithm box: Adam's d_k and v_k,
+# D_k = eps + sqrt(v_k / (1 - b2^k)), f_k and gamma_k averaged with b1 from 0,
+# rho_k = 1 - b1^k, h_k = f_k + <d_k, x_k> - gamma_k,
+# tau = min(lr / rho_k, (h_k - rho_k f_*)_+ / <d_k, d_k / D_k>), x -= tau d_k / D_k.
+def test_momo_adam_matches_the_algorithm_box():
+    import jax.numpy as jnp
+
+    lr, b1, b2, eps = 0.05, 0.9, 0.999, 1e-8
+
+    def step(x, g, state, t):
+        d, v, f, gam = state
+        d = {k: b1 * d[k] + (1 - b1) * g[k] for k in x}
+        v = {k: b2 * v[k] + (1 - b2) * g[k] ** 2 for k in x}
+        f = b1 * f + (1 - b1) * _loss_value(x, t - 1)
+        gam = b1 * gam + (1 - b1) * sum(float(np.sum(g[k] * x[k])) for k in x)
+        big_d = {k: eps + np.sqrt(v[k] / (1 - b2**t)) for k in x}
+        rho = 1 - b1**t
+        d_sq = sum(float(np.sum(d[k] ** 2 / big_d[k])) for k in x)
+        h = f + sum(float(np.sum(d[k] * x[k])) for k in x) - gam
+        tau = min(lr / rho, max(h, 0.0) / d_sq)
+        return {k: x[k] - tau * d[k] / big_d[k] for k in x}, (d, v, f, gam)
+
+    zeros = lambda: {k: np.zeros_like(a) for k, a in R.init_params().items()}  # noqa: E731
+    theirs = R.run_numpy(step, (zeros(), zeros(), 0.0, 0.0))
+    tx = optzoo.create("momo_adam", preset="authors", learning_rate=lr, b1=b1, b2=b2, eps=eps)
+    ours = R.run_optzoo(
+        tx, extra=lambda p, t: {"value": R.loss(p, t, lambda a: jnp.asarray(a)) + 10.0}
+    )
+    R.check(
+        "momo_adam",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of the MoMo-Adam algorithm box",
+        kind="transcription",
+    )

@@ -98,3 +98,88 @@ def test_mechanic_rejects_an_unknown_variant():
 def test_dadapt_adamw_rejects_a_nonpositive_growth_rate():
     with pytest.raises(ValueError, match="growth_rate"):
         optzoo.dadapt_adamw(growth_rate=0.0)
+
+
+# ------------------------------------------------------ DoWG, MoMo, MoMo-Adam (optax.contrib)
+
+# name -> (optzoo factory, kwargs, optax reference, kwargs); non-default hyperparameters.
+OPTAX_CONTRIB_CASES = {
+    "dowg": (
+        optzoo.dowg,
+        dict(weight_decay=1e-3, init_estim_sq_dist=1e-3, eps=1e-6),
+        contrib.dowg,
+        None,
+    ),
+    "dowg_defaults": (optzoo.dowg, dict(), contrib.dowg, None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPTAX_CONTRIB_CASES))
+def test_contrib_matches_optax(name):
+    check_matches_optax(name, OPTAX_CONTRIB_CASES)
+
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+from _helpers import OPTAX_STEPS, TOL, make_problem, max_rel_err  # noqa: E402
+
+
+def _value_trajectory(tx, params, loss, steps):
+    """Jitted updates that pass the loss (``update(..., value=loss)``)."""
+
+    @jax.jit
+    def step(p, s):
+        value, g = jax.value_and_grad(loss)(p)
+        u, s = tx.update(g, s, p, value=value)
+        return optax.apply_updates(p, u), s
+
+    state, out, p = tx.init(params), [params], params
+    for _ in range(steps):
+        p, state = step(p, state)
+        out.append(p)
+    return out, state
+
+
+# name -> (optzoo factory, optax factory, kwargs): the optimizers that take ``value=``.
+MOMO_CASES = {
+    "momo": (optzoo.momo, contrib.momo, dict(learning_rate=0.5, beta=0.8, weight_decay=1e-3)),
+    "momo_adaptive": (
+        optzoo.momo,
+        contrib.momo,
+        dict(
+            learning_rate=optax.linear_schedule(1.0, 0.1, 50),
+            lower_bound=-1.0,
+            adapt_lower_bound=True,
+        ),
+    ),
+    "momo_adam": (
+        optzoo.momo_adam,
+        contrib.momo_adam,
+        dict(learning_rate=1e-2, b1=0.8, b2=0.99, weight_decay=1e-3),
+    ),
+    "momo_adam_adaptive": (
+        optzoo.momo_adam,
+        contrib.momo_adam,
+        dict(learning_rate=0.05, lower_bound=-1.0, adapt_lower_bound=True),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MOMO_CASES))
+def test_momo_matches_optax(name):
+    ours, ref, kwargs = MOMO_CASES[name]
+    params, loss = make_problem()
+    traj, state = _value_trajectory(ours(**kwargs), params, loss, OPTAX_STEPS)
+    ref_traj, ref_state = _value_trajectory(ref(**kwargs), params, loss, OPTAX_STEPS)
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref_traj, strict=True))
+    assert err <= TOL, f"{name}: max rel err {err:.3g}"
+    assert jax.tree.structure(state) == jax.tree.structure(ref_state)
+    assert type(state) is type(ref_state)
+    assert max_rel_err(traj[-1], traj[0]) > 1e-3
+
+
+def test_momo_needs_the_loss():
+    params = {"w": jnp.ones(2)}
+    for tx in (optzoo.momo(), optzoo.momo_adam()):
+        with pytest.raises(ValueError, match="loss value"):
+            tx.update(params, tx.init(params), params, value=None)
