@@ -52,6 +52,6 @@ def test_each_row_names_registered_optimizers_or_a_reason_and_the_totals_add_up(
 
 
 def test_a_registered_optimizer_with_a_pytorch_optimizer_name_is_not_marked_not_yet():
-    for name, (status, _) in _rows().items():
-        if name in registry.names():
+    for name, (status, note) in _rows().items():
+        if name in registry.names() and "different algorithm" not in note:
             assert status != "not yet", f"{name} is registered: give its name in the table"
