@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import check_finite, check_nonnegative
@@ -31,7 +30,6 @@ from optzoo.transforms.low_rank import (
     scale_by_spam,
     scale_by_stablespam,
 )
-from optzoo.transforms.scaling import scale_by_learning_rate
 
 __all__ = [
     "galore_adamw",
@@ -44,34 +42,6 @@ __all__ = [
     "racs",
     "alice",
 ]
-
-
-def _decay_stepped_weights(
-    learning_rate: optax.ScalarOrSchedule, weight_decay: optax.ScalarOrSchedule, mask: Any
-) -> optax.GradientTransformation:
-    """``u -> (1 - eta_t lambda) u + lambda x``: followed by the learning rate, ``x - eta_t u``
-    becomes ``(x - eta_t u)(1 - eta_t lambda)``, the decay of the already-stepped weights
-    (``pytorch_optimizer`` and the authors' code of the methods here)."""
-
-    def init_fn(params):
-        del params
-        return optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32))
-
-    def update_fn(updates, state, params=None):
-        if params is None:
-            raise ValueError("decay_updated_weights=True needs params")
-        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
-        wd = weight_decay(state.count) if callable(weight_decay) else weight_decay
-
-        def one(u, x):
-            lam = jnp.asarray(wd, u.dtype)
-            return ((1 - jnp.asarray(lr, u.dtype) * lam) * u + lam * x).astype(u.dtype)
-
-        out = jax.tree.map(one, updates, params)
-        return out, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
-
-    tx = optax.GradientTransformation(init_fn, update_fn)
-    return tx if mask is None else optax.masked(tx, mask)
 
 
 def _with_decay(
@@ -87,11 +57,7 @@ def _with_decay(
     check_nonnegative("weight_decay", weight_decay)
     if not decay_updated_weights:
         return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
-    return optax.chain(
-        direction,
-        _decay_stepped_weights(learning_rate, weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
-    )
+    return with_decay_after_step(direction, learning_rate, weight_decay, mask)
 
 
 ZHAO_2024_GALORE = Reference(
@@ -110,9 +76,9 @@ ZHAO_2024_GALORE = Reference(
     defaults={"learning_rate": 1e-2},
     authors=Authors(
         code="galore-torch==1.0",
-        preset={"learning_rate": 1e-3, "decay_after_step": True},
+        preset={"learning_rate": 1e-3, "decay_updated_weights": True},
         differences="the authors' GaLoreAdamW shrinks the stepped weights by (1 - lr * wd) "
-        "after the step (decay_after_step=True), optzoo decays before it as AdamW; create()'s "
+        "after the step (decay_updated_weights=True), optzoo decays before it as AdamW; create()'s "
         "lr 1e-2 vs 1e-3",
     ),
 )
@@ -128,7 +94,7 @@ def galore_adamw(
     mask: Any = None,
     *,
     torch_refresh: bool = False,
-    decay_after_step: bool = False,
+    decay_updated_weights: bool = False,
 ) -> optax.GradientTransformationExtraArgs:
     r"""GaLore-AdamW: Adam in a rank-:math:`r` SVD subspace of each matrix's gradient.
 
@@ -148,7 +114,7 @@ def galore_adamw(
       mask: weight-decay mask.
       torch_refresh: refresh the projection at ``pytorch_optimizer``'s steps (1 and
         :math:`kT`, 1-based) instead of the authors' (:math:`1 + kT`).
-      decay_after_step: the authors' decay,
+      decay_updated_weights: the authors' decay,
         :math:`x_{t+1} = (1 - \eta\lambda)(x_t - \eta u_t)`, instead of AdamW's
         :math:`x_{t+1} = x_t - \eta(u_t + \lambda x_t)`
         (``optzoo.create("galore_adamw", preset="authors")``).
@@ -177,9 +143,7 @@ def galore_adamw(
         eps=eps,
         torch_refresh=torch_refresh,
     )
-    if decay_after_step:
-        return with_decay_after_step(direction, learning_rate, weight_decay, mask)
-    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+    return _with_decay(direction, learning_rate, weight_decay, mask, decay_updated_weights)
 
 
 HUANG_2025_SPAM = Reference(
