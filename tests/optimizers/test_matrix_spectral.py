@@ -206,8 +206,8 @@ def test_splus_matches_pytorch_optimizer(mode):
         p0,
         60,
     )
-    # pytorch_optimizer runs eigh in float32: its eigenbases carry ~1e-7 relative errors.
-    assert max_rel_error(ours, ref) <= 1e-5
+    # pytorch_optimizer runs eigh in float32 (eigenbases to ~1e-7): measured 8e-7 and 3e-7.
+    assert max_rel_error(ours, ref) <= 1e-6
 
 
 def test_splus_rectangular_non_matrix_leaves_and_first_step():
