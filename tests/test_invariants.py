@@ -105,6 +105,16 @@ CONSTRAINED["rose"] = 0.95
 # AdaGO (pytorch_optimizer's accumulator, no root) takes steps max(lr ||G|| / sum ||G||^2, eps)
 # that shrink like 1/t down to the floor eps: w stalls at 11.9 of 19.5 in 1000 steps.
 CONSTRAINED["adago"] = 0.7
+# SpectralSphere keeps each update tangent to the weight's top singular direction, so the
+# matrix's spectral norm only shrinks through weight decay and second-order drift: best of the
+# grid 2.92 from 19.5 on the quadratic (minimum at 0).
+CONSTRAINED = {
+    "adamw_gc": 0.7,
+    "orthograd_adamw": 0.7,
+    "ranger": 0.7,
+    "splus": 0.1,
+    "spectralsphere": 0.2,
+}
 
 # Rosenbrock only: D-Adapt Lion's step d * lr never shrinks (d only grows) and its sign steps
 # keep that size, so in the curved valley it stalls in a d-sized oscillation (best of the grid

@@ -25,6 +25,7 @@ from optzoo.transforms.matrix.scion import scale_by_scion
 from optzoo.transforms.matrix.scionlight import scale_by_scion_light
 from optzoo.transforms.matrix.shampoo import scale_by_shampoo
 from optzoo.transforms.matrix.soap import scale_by_soap
+from optzoo.transforms.matrix.spectral_sphere import scale_by_spectral_sphere
 from optzoo.transforms.matrix.splus import scale_by_splus, scale_by_splus_shape, splus_leaf_scale
 from optzoo.transforms.scaling import scale_by_learning_rate
 
@@ -37,6 +38,7 @@ __all__ = [
     "scionlight",
     "shampoo",
     "soap",
+    "spectralsphere",
     "splus",
 ]
 
@@ -1355,3 +1357,121 @@ def adago(
 
 
 __all__ += ["adago"]
+
+
+XIE_2026 = Reference(
+    "Tian Xie, Haoming Luo, Haoyu Tang, Yiwen Hu, Jason Klein Liu, Qingnan Ren, Yang Wang, "
+    "Wayne Xin Zhao, Rui Yan, Bing Su, Chong Luo, Baining Guo",
+    "Controlled LLM Training on Spectral Sphere",
+    2026,
+    "https://arxiv.org/abs/2601.08393",
+)
+
+
+@register(
+    "spectralsphere",
+    family="matrix",
+    reference=XIE_2026,
+    state_per_param=1,
+    defaults={"learning_rate": 0.02},
+    authors=Authors(
+        code="paper, the tangent-space update (momentum, power iteration, multiplier "
+        "bisection, msign) as pytorch_optimizer writes it",
+        differences=(
+            "float32 msign and power iteration (pytorch_optimizer: bfloat16); no retraction of "
+            "the weights to the sphere (as pytorch_optimizer)"
+        ),
+        no_package="the authors' code is a Megatron-LM fork (Unakar/Spectral-Sphere-Optimizer)",
+    ),
+)
+def spectralsphere(
+    learning_rate: optax.ScalarOrSchedule,
+    momentum: float = 0.9,
+    weight_decay: float = 1e-2,
+    weight_decay_mask: Any | None = None,
+    *,
+    nesterov: bool = True,
+    power_iteration_steps: int = 10,
+    msign_steps: int = 5,
+    solver_tolerance_f: float = 1e-8,
+    solver_max_iterations: int = 100,
+    adam_learning_rate: optax.ScalarOrSchedule | None = None,
+    adam_b1: float = 0.9,
+    adam_b2: float = 0.999,
+    adam_eps: float = 1e-8,
+    adam_weight_decay: float = 0.0,
+) -> optax.GradientTransformation:
+    r"""SpectralSphere (SSO): the momentum's polar factor, tangent to the weight's top
+    singular direction.
+
+    .. math::
+       W_{t+1} = W_t - \eta\,\big(\operatorname{msign}(X_t + \lambda_t\Theta_t)
+       + \lambda W_t\big),\qquad
+       \langle\Theta_t, \operatorname{msign}(X_t + \lambda_t\Theta_t)\rangle = 0,
+
+    with :math:`X_t` the normalised (Nesterov) momentum, :math:`\Theta_t = u_1 v_1^\top` the
+    weight's top singular pair and :math:`\lambda_t` found by bisection
+    (:func:`optzoo.scale_by_spectral_sphere`). Leaf rule: rank >= 2 leaves take this update
+    (rank > 2: all axes but the last are rows); scalars and vectors take AdamW (pytorch_optimizer
+    accepts 2-D parameters only). The paper's retraction of the weights to the sphere is not
+    applied, as in pytorch_optimizer.
+
+    Args:
+      learning_rate: :math:`\eta` of the matrix leaves.
+      momentum: momentum :math:`\mu`.
+      weight_decay: decoupled decay of the matrix leaves.
+      weight_decay_mask: weight-decay mask.
+      nesterov: Nesterov look-ahead.
+      power_iteration_steps: power-iteration steps.
+      msign_steps: Polar Express steps.
+      solver_tolerance_f: multiplier tolerance.
+      solver_max_iterations: bisection steps.
+      adam_learning_rate: AdamW step size of the other leaves (default: ``learning_rate``).
+      adam_b1: AdamW first-moment decay.
+      adam_b2: AdamW second-moment decay.
+      adam_eps: AdamW epsilon.
+      adam_weight_decay: AdamW weight decay.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.spectralsphere(0.02)
+
+    References:
+      Tian Xie et al. Controlled LLM Training on Spectral Sphere. 2026.
+      https://arxiv.org/abs/2601.08393
+    """
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    check_decay("adam_b1", adam_b1)
+    check_decay("adam_b2", adam_b2)
+    check_nonnegative("adam_eps", adam_eps)
+    check_nonnegative("adam_weight_decay", adam_weight_decay)
+    if adam_learning_rate is None:
+        adam_learning_rate = learning_rate
+    return optax.partition(
+        {
+            "sphere": optax.chain(
+                scale_by_spectral_sphere(
+                    momentum,
+                    nesterov,
+                    power_iteration_steps,
+                    msign_steps,
+                    solver_tolerance_f,
+                    solver_max_iterations,
+                ),
+                optax.add_decayed_weights(weight_decay, weight_decay_mask),
+                scale_by_learning_rate(learning_rate),
+            ),
+            "adam": optax.adamw(
+                adam_learning_rate,
+                b1=adam_b1,
+                b2=adam_b2,
+                eps=adam_eps,
+                weight_decay=adam_weight_decay,
+            ),
+        },
+        _matrix_labels("flatten", "sphere", "adam"),
+    )

@@ -590,3 +590,53 @@ def test_adago_matches_algorithm_1():
     ours = R.run_optzoo(optzoo.create("adago", preset="authors", learning_rate=lr))
     err = R.displacement_error(ours, theirs)
     R.check("adago", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# --------------------------------------------------------------------------- SpectralSphere
+
+
+@pytest.mark.slow
+def test_spectralsphere_matches_the_paper():
+    """Xie et al. Controlled LLM Training on Spectral Sphere. 2026.
+    https://arxiv.org/abs/2601.08393: the tangent update msign(x + lambda theta) with
+    <theta, msign(x + lambda theta)> = 0, by the NumPy transcription of
+    tests/optimizers/test_matrix_spectral.py (float64; the rank-3 leaf as a (6, 4) matrix);
+    the vector leaf takes AdamW, as optzoo routes it."""
+    import importlib.util
+
+    path = pathlib.Path(__file__).parents[1] / "optimizers" / "test_matrix_spectral.py"
+    spec = importlib.util.spec_from_file_location("_sso_transcription", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    lr, mu, wd = 0.02, 0.9, 0.01
+    b1, b2, eps = 0.9, 0.999, 1e-8
+
+    def step(params, grads, state, t):
+        new = {}
+        for k, p in params.items():
+            g = grads[k]
+            if p.ndim == 1:
+                m, v = state.get(k, (np.zeros_like(p), np.zeros_like(p)))
+                m = b1 * m + (1 - b1) * g
+                v = b2 * v + (1 - b2) * g * g
+                state[k] = (m, v)
+                mh, vh = m / (1 - b1**t), v / (1 - b2**t)
+                new[k] = p - lr * mh / (np.sqrt(vh) + eps)
+                continue
+            buf = state.get(k, np.zeros_like(p))
+            buf = buf + (1 - mu) * (g - buf)
+            state[k] = buf
+            look = g + mu * (buf - g)
+            mat = look.reshape(-1, p.shape[-1])
+            u, _ = mod._np_sphere_direction(p.reshape(-1, p.shape[-1]), mat)
+            new[k] = p - lr * (u.reshape(p.shape) + wd * p)
+        return new, state
+
+    theirs = R.run_numpy(step, {}, steps=30)
+    tx = optzoo.create("spectralsphere", preset="authors", learning_rate=lr, weight_decay=wd)
+    R.check(
+        "spectralsphere",
+        R.displacement_error(R.run_optzoo(tx, steps=30), theirs),
+        "NumPy transcription of the tangent update",
+        kind="transcription",
+    )
