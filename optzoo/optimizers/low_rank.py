@@ -24,6 +24,7 @@ from optzoo.transforms.low_rank import (
     scale_by_alice,
     scale_by_apollo,
     scale_by_conda,
+    scale_by_demo,
     scale_by_fira,
     scale_by_galore_adam,
     scale_by_racs,
@@ -41,6 +42,7 @@ __all__ = [
     "conda",
     "racs",
     "alice",
+    "demo",
 ]
 
 
@@ -657,6 +659,8 @@ def conda(
     """
     direction = scale_by_conda(update_proj_gap=update_proj_gap, scale=scale, b1=b1, b2=b2, eps=eps)
     return _with_decay(direction, learning_rate, weight_decay, mask, decay_updated_weights)
+
+
 GONG_2025_RACS = Reference(
     authors="Gong et al.",
     title="Towards Efficient Optimizer Design for LLM via Structured Fisher Approximation "
@@ -817,3 +821,87 @@ def alice(
     check_finite("learning_rate", learning_rate)
     check_nonnegative("weight_decay", weight_decay)
     return with_coupled_decay(direction, learning_rate, weight_decay, mask)
+
+
+PENG_2024_DEMO = Reference(
+    authors="Peng, Quesnelle, Kingma",
+    title="DeMo: Decoupled Momentum Optimization",
+    year=2024,
+    url="https://arxiv.org/abs/2411.19870",
+)
+
+
+@register(
+    "demo",
+    family="low_rank",
+    reference=PENG_2024_DEMO,
+    state_per_param=1,
+    defaults={"learning_rate": 1e-3},
+    authors=Authors(
+        code="paper, Algorithm 1 (signum form, the learning rate in the momentum, as the "
+        "authors' code bloc97/DeMo)",
+        no_package="the authors published a repository (bloc97/DeMo), not a package; "
+        "pytorch_optimizer's DeMo is the reference the tests also use",
+    ),
+)
+def demo(
+    learning_rate: optax.ScalarOrSchedule,
+    compression_decay: jax.typing.ArrayLike = 0.999,
+    compression_top_k: int = 32,
+    compression_chunk: int = 64,
+    weight_decay: optax.ScalarOrSchedule = 0.0,
+    mask: Any = None,
+    *,
+    sign: bool = True,
+    learning_rate_in_momentum: bool = True,
+    axis_name: str | None = None,
+) -> optax.GradientTransformationExtraArgs:
+    r"""DeMo: Decoupled Momentum optimization, signSGD on the fast components of the
+    momentum (its largest chunked-DCT coefficients), which are all that the replicas of a
+    data-parallel run exchange; the rest stays in the local momentum.
+
+    :math:`m \leftarrow \beta m + \eta_t g_t`, :math:`q =
+    \mathrm{IDCT}(\mathrm{TopK}(\mathrm{DCT}(m)))`, :math:`m \leftarrow m - q`,
+    :math:`x_{t+1} = x_t - \eta_t(\mathrm{sign}(Q) + \lambda x_t)` with :math:`Q` the
+    synchronised :math:`q` (see :func:`optzoo.scale_by_demo`; on one process :math:`Q = q`).
+
+    Args:
+      learning_rate: :math:`\eta_t`.
+      compression_decay: :math:`\beta`, decay of the residual momentum.
+      compression_top_k: DCT coefficients kept per chunk.
+      compression_chunk: largest chunk length per axis.
+      weight_decay: decoupled decay :math:`\lambda`.
+      mask: weight-decay mask.
+      sign: step along :math:`\mathrm{sign}(Q)` (default, the authors' code); ``False``:
+        along :math:`Q` (Algorithm 1 as written; pair it with
+        ``learning_rate_in_momentum=False``).
+      learning_rate_in_momentum: accumulate :math:`\eta_t g_t` (default, the authors' code
+        and ``pytorch_optimizer``); ``False``: :math:`g_t` (Algorithm 1). The same for a
+        constant learning rate when ``sign`` is on.
+      axis_name: named mapped axis (``pmap`` / ``shard_map``) over which the extracted
+        components are averaged; ``None`` (one process): no communication.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``.
+
+    Defaults are the authors' and ``pytorch_optimizer``'s (``optzoo.create("demo",
+    preset="authors")`` is the same).
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.demo(1e-3)
+
+    References:
+      Peng, Quesnelle, Kingma. DeMo: Decoupled Momentum Optimization. 2024.
+      https://arxiv.org/abs/2411.19870
+    """
+    check_finite("learning_rate", learning_rate)
+    direction = scale_by_demo(
+        compression_decay=compression_decay,
+        compression_top_k=compression_top_k,
+        compression_chunk=compression_chunk,
+        momentum_scale=learning_rate if learning_rate_in_momentum else 1.0,
+        sign=sign,
+        axis_name=axis_name,
+    )
+    return _with_decay(direction, learning_rate, weight_decay, mask, False)

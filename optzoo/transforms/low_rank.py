@@ -13,10 +13,12 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from optzoo.core.validation import (
     check_betas,
+    check_finite,
     check_nonnegative,
     check_positive,
     check_positive_int,
@@ -41,6 +43,8 @@ __all__ = [
     "scale_by_racs",
     "ScaleByAliceState",
     "scale_by_alice",
+    "ScaleByDemoState",
+    "scale_by_demo",
 ]
 
 
@@ -1182,5 +1186,161 @@ def scale_by_alice(
         parts = zip(*outs, strict=True) if outs else ((),) * 7
         upd, u, q, m, v, p, phi = (jax.tree.unflatten(treedef, list(x)) for x in parts)
         return upd, ScaleByAliceState(optax.safe_increment(count), state.key, u, q, m, v, p, phi)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+class ScaleByDemoState(NamedTuple):
+    """State of :func:`scale_by_demo`: step count (for a scheduled ``momentum_scale``) and
+    per leaf the residual momentum (what was not yet extracted)."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    delta: optax.Updates
+
+
+def _demo_chunk(n: int, target: int) -> int:
+    """The largest divisor of ``n`` not above ``target`` (the authors' chunk size; 1 for a
+    prime ``n > target``)."""
+    return max(d for d in range(1, min(n, target) + 1) if n % d == 0)
+
+
+def _dct_matrix(n: int) -> np.ndarray:
+    r"""Orthonormal DCT-II matrix :math:`C` (float64): :math:`c = C x`, :math:`x = C^\top c`
+    (``scipy.fft.dct(x, norm="ortho")``)."""
+    k = np.arange(n)[:, None]
+    i = np.arange(n)[None, :]
+    c = np.sqrt(2.0 / n) * np.cos(np.pi * (2 * i + 1) * k / (2 * n))
+    c[0] /= np.sqrt(2.0)
+    # Exact zeros where the cosine vanishes ((2i + 1) k an odd multiple of n), not the
+    # ~1e-17 of np.cos: a q made of such basis vectors is then exactly 0 there, and its
+    # sign 0, rather than a sign of round-off.
+    c[(2 * i + 1) * k % (2 * n) == n] = 0.0
+    return c
+
+
+def _demo_view(shape) -> tuple[int, ...]:
+    """DeMo's view of a leaf: scalars as a 1-vector, rank >= 3 as (first axis, rest)."""
+    if len(shape) == 0:
+        return (1,)
+    if len(shape) <= 2:
+        return tuple(shape)
+    return (shape[0], int(np.prod(shape[1:])))
+
+
+def scale_by_demo(
+    compression_decay: jax.typing.ArrayLike = 0.999,
+    compression_top_k: int = 32,
+    compression_chunk: int = 64,
+    momentum_scale: optax.ScalarOrSchedule = 1.0,
+    *,
+    sign: bool = True,
+    axis_name: str | None = None,
+) -> optax.GradientTransformation:
+    r"""DeMo scaling: momentum whose fast components (the largest chunked-DCT coefficients)
+    are extracted, removed from it and applied, as signs.
+
+    Each leaf is viewed as a vector or a matrix (scalars as a 1-vector, rank :math:`\ge 3` as
+    first axis :math:`\times` the rest) and cut into chunks of :math:`s` (vector) or
+    :math:`s_1 \times s_2` (matrix) entries, :math:`s_i` the largest divisor of the axis
+    length not above ``compression_chunk``. With :math:`\eta_t` = ``momentum_scale`` (the
+    learning rate in the authors' code, 1 in the paper's Algorithm 1),
+
+    .. math::
+       m \leftarrow \beta m + \eta_t g_t,\quad
+       q = \mathrm{IDCT}(\mathrm{TopK}_k(\mathrm{DCT}(m))),\quad
+       m \leftarrow m - q,\quad
+       u_t = \mathrm{sign}(Q),\ Q = \mathrm{Synchronize}(q),
+
+    the orthonormal DCT-II per chunk (along each axis of a matrix chunk), TopK keeping the
+    :math:`k` = ``compression_top_k`` (at most the chunk size) coefficients of largest
+    magnitude of each chunk (ties: ``lax.top_k``'s lower index). The sign of an entry of
+    :math:`Q` that vanishes exactly (basis vectors that are zero there, e.g. odd
+    frequencies at the centre of an odd-length chunk) is 0: the basis holds exact zeros
+    there. With ``sign=False``, :math:`u_t = Q` (Algorithm 1 as written).
+
+    Synchronize: on one process it is the identity (:math:`Q = q`). With ``axis_name`` (under
+    ``pmap``, ``shard_map`` or a named ``vmap``) each coefficient of :math:`Q` is the mean of
+    the values the replicas that selected it sent (zero if none did), the authors'
+    all-gather followed by a scatter-mean, computed as two dense ``psum`` over the named
+    axis: the same numbers, though not the sparse communication the method is designed for.
+    The residual :math:`m` stays local.
+
+    Args:
+      compression_decay: :math:`\beta`, decay of the residual momentum.
+      compression_top_k: coefficients kept per chunk.
+      compression_chunk: largest chunk length per axis.
+      momentum_scale: :math:`\eta_t` multiplying the gradient into the momentum (scalar or
+        schedule of the step count).
+      sign: output the sign of :math:`Q` (the authors' code and ``pytorch_optimizer``).
+      axis_name: named mapped axis to synchronise over; ``None``: one process.
+
+    Returns:
+      A ``GradientTransformation`` with state :class:`ScaleByDemoState`.
+
+    References:
+      Peng, Quesnelle, Kingma. DeMo: Decoupled Momentum Optimization. 2024.
+      https://arxiv.org/abs/2411.19870
+    """
+    check_range("compression_decay", compression_decay, 0.0, 1.0, high_open=True)
+    check_positive_int("compression_top_k", compression_top_k)
+    check_positive_int("compression_chunk", compression_chunk)
+    if not callable(momentum_scale):
+        check_finite("momentum_scale", momentum_scale)
+
+    def init_fn(params):
+        return ScaleByDemoState(
+            count=jnp.zeros([], jnp.int32),
+            delta=jax.tree.map(jnp.zeros_like, params),
+        )
+
+    def _leaf(g, m, eta):
+        if g.size == 0:
+            return g, m
+        dtype = m.dtype
+        view = _demo_view(g.shape)
+        chunks = [_demo_chunk(n, compression_chunk) for n in view]
+        mats = [jnp.asarray(_dct_matrix(c), dtype) for c in chunks]
+        m = (compression_decay * m + eta * g.astype(dtype)).astype(dtype)
+        x = m.reshape(view)
+        if len(view) == 1:
+            (s,) = chunks
+            (c1,) = mats
+            coef = x.reshape(-1, s) @ c1.T  # (blocks, s)
+            flat = coef
+        else:
+            (h, w), (c1, c2) = chunks, mats
+            blocks = x.reshape(view[0] // h, h, view[1] // w, w)
+            coef = jnp.einsum("yhxw,bh,dw->yxbd", blocks, c1, c2)
+            flat = coef.reshape(-1, h * w)
+        k = min(compression_top_k, flat.shape[-1])
+        _, idx = jax.lax.top_k(jnp.abs(flat), k)
+        rows = jnp.arange(flat.shape[0])[:, None]
+        keep = jnp.zeros(flat.shape, bool).at[rows, idx].set(True).reshape(coef.shape)
+        sel = jnp.where(keep, coef, 0)
+
+        def decode(c):
+            if len(view) == 1:
+                return (c @ mats[0]).reshape(g.shape)
+            out = jnp.einsum("yxbd,bh,dw->yhxw", c, mats[0], mats[1])
+            return out.reshape(g.shape)
+
+        q = decode(sel)
+        m = m - q
+        if axis_name is not None:
+            total = jax.lax.psum(sel, axis_name)
+            count = jax.lax.psum(keep.astype(dtype), axis_name)
+            q = decode(total / jnp.maximum(count, 1))
+        u = jnp.sign(q) if sign else q
+        return u.astype(g.dtype), m
+
+    def update_fn(updates, state, params=None):
+        del params
+        eta = momentum_scale(state.count) if callable(momentum_scale) else momentum_scale
+        leaves, treedef = jax.tree.flatten(updates)
+        ms = treedef.flatten_up_to(state.delta)
+        outs = [_leaf(g, m, eta) for g, m in zip(leaves, ms, strict=True)]
+        u = jax.tree.unflatten(treedef, [o[0] for o in outs])
+        delta = jax.tree.unflatten(treedef, [o[1] for o in outs])
+        return u, ScaleByDemoState(optax.safe_increment(state.count), delta)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -433,3 +433,67 @@ def test_alice_matches_the_algorithm_box():
     )
     err = R.displacement_error(R.run_optzoo(tx), theirs)
     R.check("alice", err, "NumPy transcription of the Alice algorithm box", kind="transcription")
+
+
+# Peng, Quesnelle, Kingma. DeMo: Decoupled Momentum Optimization. 2024.
+# https://arxiv.org/abs/2411.19870, Algorithm 1 on one process (Synchronize is the identity) in
+# the form of the authors' code (bloc97/DeMo, a repository, no package): m = beta m + eta g,
+# q = IDCT(TopK(DCT(m))) per chunk (the orthonormal DCT-II, as a matrix C: C x is
+# scipy.fft.dct(x, norm="ortho") and their _dct(x, norm="ortho")), m -= q,
+# x = x (1 - eta lambda) - eta sign(q). Leaves of rank 3 as (first axis, rest), optzoo's rule
+# (the authors' code takes vectors and matrices only).
+def _demo_chunk(n, target):
+    return max(d for d in range(1, min(n, target) + 1) if n % d == 0)
+
+
+def _demo_dct(n):
+    """Orthonormal DCT-II matrix, exact zeros where cos(pi (2i + 1) k / 2n) vanishes (an FFT
+    DCT, like scipy's, leaves ~1e-17 there, and sign(q) of round-off)."""
+    k, i = np.arange(n)[:, None], np.arange(n)[None, :]
+    c = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2 / n)
+    c[0] /= np.sqrt(2)
+    c[(2 * i + 1) * k % (2 * n) == n] = 0
+    return c
+
+
+def _demo_extract(m, top_k, chunk):
+    x = m.reshape(m.shape[0], -1) if m.ndim >= 2 else m.reshape(1, -1)
+    rows, cols = x.shape
+    h = _demo_chunk(rows, chunk) if m.ndim >= 2 else 1
+    w = _demo_chunk(cols, chunk)
+    ch, cw = _demo_dct(h), _demo_dct(w)
+    q = np.zeros_like(x)
+    for i in range(0, rows, h):
+        for j in range(0, cols, w):
+            c = ch @ x[i : i + h, j : j + w] @ cw.T
+            keep = np.argsort(-np.abs(c).ravel())[: min(top_k, c.size)]
+            sel = np.zeros(c.size)
+            sel[keep] = c.ravel()[keep]
+            q[i : i + h, j : j + w] = ch.T @ sel.reshape(c.shape) @ cw
+    return q.reshape(m.shape)
+
+
+def test_demo_matches_algorithm_1():
+    lr, beta, top_k, chunk, wd = 1e-2, 0.9, 2, 6, 0.1
+
+    def step(x, g, st, t):
+        new = {}
+        for k in x:
+            m = beta * st.get(k, np.zeros_like(x[k])) + lr * g[k]
+            q = _demo_extract(m, top_k, chunk)
+            st[k] = m - q
+            new[k] = x[k] * (1 - lr * wd) - lr * np.sign(q)
+        return new, st
+
+    theirs = R.run_numpy(step, {})
+    tx = optzoo.create(
+        "demo",
+        preset="authors",
+        learning_rate=lr,
+        compression_decay=beta,
+        compression_top_k=top_k,
+        compression_chunk=chunk,
+        weight_decay=wd,
+    )
+    err = R.displacement_error(R.run_optzoo(tx), theirs)
+    R.check("demo", err, "NumPy transcription of Algorithm 1", kind="transcription")

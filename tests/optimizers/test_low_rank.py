@@ -11,6 +11,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 
 import optzoo
@@ -385,3 +386,165 @@ def test_alice_random_complement_is_reproducible():
     (a, _), (b, _), (c, _) = run(1), run(1), run(2)
     assert max_rel_err(a[-1], b[-1]) == 0.0
     assert max_rel_err(a[-1], c[-1]) > 0.0
+
+
+# DeMo (Peng, Quesnelle, Kingma 2024, https://arxiv.org/abs/2411.19870). pytorch_optimizer's
+# DeMo takes vectors and matrices only (no rank-3 leaf) and asks torch.distributed for the
+# world size (patched to 1: one process, where the all-gather is the identity). Power-of-two
+# chunks: an FFT DCT basis (theirs) holds ~1e-17 where the cosine vanishes (other lengths),
+# and sign(q) there would be round-off; optzoo's basis holds exact zeros.
+def _demo_problem():
+    rng = np.random.default_rng(3)
+    x = jnp.asarray(rng.normal(size=(16, 16)))
+    y = jnp.asarray(rng.normal(size=(16, 8)))
+    params = {
+        "w": jnp.asarray(rng.normal(size=(16, 8)) * 0.5),
+        "b": jnp.asarray(rng.normal(size=(8,)) * 0.1),
+        "v": jnp.asarray(rng.normal(size=(32,))),
+    }
+    target = jnp.asarray(rng.normal(size=(32,)))
+
+    def loss(p):
+        h = jnp.tanh(x @ p["w"] + p["b"])
+        return (
+            jnp.mean((h - y) ** 2) + 0.01 * jnp.sum(p["w"] ** 4) + jnp.sum((p["v"] - target) ** 2)
+        )
+
+    return params, loss
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        dict(compression_top_k=3, compression_chunk=4, weight_decay=0.1),
+        dict(compression_top_k=5, compression_chunk=8, compression_decay=0.9),
+        dict(compression_top_k=1, compression_chunk=2, weight_decay=0.01),
+    ],
+)
+def test_demo_matches_pytorch_optimizer(monkeypatch, kw):
+    pytest.importorskip("torch")
+    pytest.importorskip("einops")  # pytorch_optimizer's DeMo needs it
+    pto = pytest.importorskip("pytorch_optimizer")
+    import pytorch_optimizer.optimizer.demo as torch_demo
+
+    monkeypatch.setattr(torch_demo, "get_world_size", lambda *a, **k: 1)
+    with jax.enable_x64(True):
+        params, loss = _demo_problem()
+        traj, _ = trajectory(optzoo.demo(1e-2, **kw), params, loss, TORCH_STEPS)
+        ref = torch_trajectory(pto.DeMo, dict(lr=1e-2, **kw), params, loss, TORCH_STEPS)
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
+    assert err <= 1e-6, err
+    assert max_rel_err(traj[-1]["w"], traj[0]["w"]) > 1e-3
+
+
+def _np_dct(n):
+    k, i = np.arange(n)[:, None], np.arange(n)[None, :]
+    c = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2 / n)
+    c[0] /= np.sqrt(2)
+    c[(2 * i + 1) * k % (2 * n) == n] = 0
+    return c
+
+
+def _np_demo_coefficients(m, top_k, h, w):
+    """Per (h x w) chunk of the matrix m: the kept DCT coefficients and their mask."""
+    ch, cw = _np_dct(h), _np_dct(w)
+    sel, keep = np.zeros_like(m), np.zeros(m.shape, bool)
+    for i in range(0, m.shape[0], h):
+        for j in range(0, m.shape[1], w):
+            c = ch @ m[i : i + h, j : j + w] @ cw.T
+            top = np.argsort(-np.abs(c).ravel())[:top_k]
+            kk = np.zeros(c.size, bool)
+            kk[top] = True
+            keep[i : i + h, j : j + w] = kk.reshape(c.shape)
+            sel[i : i + h, j : j + w] = np.where(kk.reshape(c.shape), c, 0)
+    return sel, keep
+
+
+def _np_demo_decode(sel, h, w):
+    ch, cw = _np_dct(h), _np_dct(w)
+    q = np.zeros_like(sel)
+    for i in range(0, sel.shape[0], h):
+        for j in range(0, sel.shape[1], w):
+            q[i : i + h, j : j + w] = ch.T @ sel[i : i + h, j : j + w] @ cw
+    return q
+
+
+def test_demo_paper_form_and_schedule_match_a_transcription():
+    """Algorithm 1 as written (no sign, m = beta m + g, x -= eta_t q) with a scheduled
+    learning rate; and the authors' form (eta_t g into the momentum, sign) with it."""
+    rng = np.random.default_rng(0)
+    grads = rng.normal(size=(12, 6, 9))
+    # Values exact in float32 (optax computes schedules of its int32 count in float32).
+    sched = optax.piecewise_constant_schedule(0.125, {4: 0.5, 8: 0.5})
+    for paper in (True, False):
+        tx = optzoo.demo(
+            sched,
+            0.8,
+            4,
+            3,
+            sign=not paper,
+            learning_rate_in_momentum=not paper,
+        )
+        with jax.enable_x64(True):
+            x = jnp.zeros((6, 9))
+            s = tx.init(x)
+            update = jax.jit(tx.update)
+            xn, m = np.zeros((6, 9)), np.zeros((6, 9))
+            for t, g in enumerate(grads):
+                u, s = update(jnp.asarray(g), s, x)
+                x = optax.apply_updates(x, u)
+                eta = float(sched(t))
+                m = 0.8 * m + (g if paper else eta * g)
+                q = _np_demo_decode(_np_demo_coefficients(m, 4, 3, 3)[0], 3, 3)
+                m = m - q
+                xn = xn - eta * (q if paper else np.sign(q))
+                np.testing.assert_allclose(np.asarray(x), xn, rtol=0, atol=1e-12)
+
+
+def test_demo_axis_name_averages_the_selected_components():
+    """Two replicas under a named vmap: each coefficient of Q is the mean over the replicas
+    that selected it (the authors' all-gather + scatter-mean); the residual stays local."""
+    rng = np.random.default_rng(1)
+    grads = rng.normal(size=(3, 2, 8, 4))  # steps, replicas, matrix
+    tx = optzoo.scale_by_demo(0.9, 3, 4, axis_name="r")
+    with jax.enable_x64(True):
+        s = jax.vmap(tx.init)(jnp.zeros((2, 8, 4)))
+        step = jax.jit(jax.vmap(tx.update, axis_name="r"))
+        ms = np.zeros((2, 8, 4))
+        shared = unshared = False
+        for g in grads:
+            u, s = step(jnp.asarray(g), s)
+            parts = []
+            for r in range(2):
+                ms[r] = 0.9 * ms[r] + g[r]
+                sel, keep = _np_demo_coefficients(ms[r], 3, 4, 4)
+                ms[r] = ms[r] - _np_demo_decode(sel, 4, 4)
+                parts.append((sel, keep))
+            total = parts[0][0] + parts[1][0]
+            count = parts[0][1].astype(float) + parts[1][1]
+            q = _np_demo_decode(total / np.maximum(count, 1), 4, 4)
+            np.testing.assert_allclose(np.asarray(u), np.broadcast_to(np.sign(q), (2, 8, 4)))
+            np.testing.assert_allclose(np.asarray(s.delta), ms, atol=1e-12)
+            shared, unshared = shared or np.any(count == 2), unshared or np.any(count == 1)
+        assert shared and unshared
+
+
+def test_demo_basis_and_leaf_rules():
+    """The basis is scipy's orthonormal DCT-II (and pytorch_optimizer's); a rank-3 leaf is
+    its (first axis, rest) matrix; a scalar is a 1-vector (signSGD on it)."""
+    from scipy.fft import dct
+
+    from optzoo.transforms.low_rank import _dct_matrix
+
+    x = np.random.default_rng(2).normal(size=(7, 12))
+    np.testing.assert_allclose(x @ _dct_matrix(12).T, dct(x, norm="ortho"), atol=1e-12)
+    tx = optzoo.scale_by_demo(0.9, 2, 6)
+    g = jnp.asarray(np.random.default_rng(3).normal(size=(2, 3, 4)), jnp.float32)
+    update = jax.jit(tx.update)
+    u3, s3 = update(g, tx.init(g))
+    u2, s2 = update(g.reshape(2, 12), tx.init(g.reshape(2, 12)))
+    np.testing.assert_array_equal(np.asarray(u3).reshape(2, 12), np.asarray(u2))
+    assert u3.dtype == jnp.float32 and s3.delta.shape == (2, 3, 4)
+    us, _ = update(jnp.asarray(-0.3), tx.init(jnp.asarray(0.0)))
+    assert float(us) == -1.0
