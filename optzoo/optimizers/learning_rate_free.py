@@ -29,6 +29,7 @@ from optzoo.optimizers._common import with_coupled_decay
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_adam
 from optzoo.transforms.learning_rate_free import (
+    scale_by_adgd,
     scale_by_cocob,
     scale_by_dog,
     scale_by_dowg,
@@ -60,6 +61,7 @@ __all__ = [
     "dowg",
     "momo",
     "momo_adam",
+    "adgd",
 ]
 
 
@@ -1814,3 +1816,89 @@ def momo_adam(
         )
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
+
+
+MALITSKY_2020_ADGD = Reference(
+    "Yura Malitsky, Konstantin Mishchenko",
+    "Adaptive Gradient Descent without Descent",
+    2020,
+    "https://arxiv.org/abs/1910.09529",
+)
+
+
+@register(
+    "adgd",
+    family="learning_rate_free",
+    reference=MALITSKY_2020_ADGD,
+    state_per_param=2,
+    authors=Authors(
+        code="paper, Algorithm 1 (AdGD)",
+        differences="none (Algorithm 1); pytorch_optimizer's ASGD is adgd(amplifier=0.02, "
+        "theta=1.0, dampening=1.0, eps=1e-5, difference_of_norms=True)",
+        no_package="the authors published source files (ymalitsky/adaptive_GD), no package",
+    ),
+)
+def adgd(
+    learning_rate: jax.typing.ArrayLike = 1e-2,
+    amplifier: jax.typing.ArrayLike = 1.0,
+    theta: jax.typing.ArrayLike | None = None,
+    dampening: jax.typing.ArrayLike = 2.0,
+    eps: jax.typing.ArrayLike = 0.0,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    *,
+    fixed_decay: bool = False,
+    difference_of_norms: bool = False,
+) -> optax.GradientTransformation:
+    r"""AdGD (adaptive gradient descent): step sizes from local curvature estimates.
+
+    .. math::
+       \lambda_k = \min\Big(\sqrt{1 + a\,\theta_{k-1}}\,\lambda_{k-1},\
+       \frac{\|x_k - x_{k-1}\|}{\rho\,\|g_k - g_{k-1}\|}\Big) + \epsilon,\quad
+       \theta_k = \frac{\lambda_k}{\lambda_{k-1}},\quad
+       x_{k+1} = x_k - \lambda_k (g_k + \lambda x_k)
+
+    (norms over the whole pytree; :func:`optzoo.scale_by_adgd`), with :math:`\lambda_0` =
+    ``learning_rate`` on the first step. The defaults are the paper's Algorithm 1
+    (:math:`a = 1`, :math:`\rho = 2`, :math:`\epsilon = 0`, :math:`\theta_0 = \infty`).
+    ``pytorch_optimizer.ASGD`` (the same method; not :func:`optzoo.asgd`, torch's averaged
+    SGD) is ``adgd(lr, amplifier=0.02, theta=1.0, dampening=1.0, eps=1e-5,
+    difference_of_norms=True)``: it compares the norms of consecutive points and gradients
+    instead of the norms of their differences. optzoo's defaults are the authors' (Algorithm
+    1); ``preset="authors"`` changes nothing.
+
+    Args:
+      learning_rate: :math:`\lambda_0`, the first step size (a scalar, not a schedule).
+      amplifier: :math:`a`, how fast the step size may grow.
+      theta: :math:`\theta_0` (``None``: :math:`+\infty`).
+      dampening: :math:`\rho`, divides the curvature estimate (the paper's 2).
+      eps: added to the step size whenever the curvature estimate is used.
+      weight_decay: :math:`\lambda`, decay scaled by the step size (pytorch_optimizer's
+        decoupled and coupled decay give the same step here).
+      fixed_decay: the decay is :math:`\lambda x_k`, not scaled by the step size.
+      difference_of_norms: ``pytorch_optimizer.ASGD``'s estimate from the differences of the
+        global norms (no copies of the parameters and gradients in the state).
+
+    Returns:
+      A ``GradientTransformation``; needs params.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.adgd(1e-3)
+
+    References:
+      Yura Malitsky, Konstantin Mishchenko. Adaptive Gradient Descent without Descent. 2020.
+      https://arxiv.org/abs/1910.09529
+    """
+    return optax.chain(
+        scale_by_adgd(
+            learning_rate,
+            amplifier,
+            theta,
+            dampening,
+            eps,
+            weight_decay,
+            fixed_decay=fixed_decay,
+            difference_of_norms=difference_of_norms,
+        ),
+        optax.scale(-1.0),
+    )

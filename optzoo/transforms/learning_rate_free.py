@@ -13,7 +13,7 @@ import optax
 from optax.contrib import COCOBState, DoGState, DoWGState
 
 from optzoo.core.dtypes import tree_dtype
-from optzoo.core.validation import check_positive
+from optzoo.core.validation import check_nonnegative, check_positive
 
 __all__ = [
     "scale_by_cocob",
@@ -21,6 +21,8 @@ __all__ = [
     "ScaleByLDoGState",
     "scale_by_ldog",
     "scale_by_dowg",
+    "ScaleByAdGDState",
+    "scale_by_adgd",
 ]
 
 
@@ -278,6 +280,155 @@ def scale_by_dowg(
         step = sq_dist / (jnp.sqrt(weighted) + eps)
         return optax.tree.scale(step, updates), state._replace(
             estim_sq_dist=sq_dist, weighted_sq_norm_grads=weighted
+        )
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+# ------------------------------------------------------- AdGD (Malitsky & Mishchenko 2020)
+
+
+class ScaleByAdGDState(NamedTuple):
+    r"""State of :func:`scale_by_adgd`: the step count, the last step size
+    :math:`\lambda_{k-1}` and ratio :math:`\theta_{k-1}`, and the previous parameters and
+    gradients (with ``difference_of_norms``: only their two global norms, scalars)."""
+
+    count: jax.Array  # type: ignore[assignment]  # steps taken
+    step_size: jax.Array
+    theta: jax.Array
+    prev_params: optax.Params
+    prev_grads: optax.Updates
+
+
+def _global_norm(tree, dtype):
+    sq = sum(
+        (jnp.sum(jnp.square(x.astype(dtype))) for x in jax.tree.leaves(tree)),
+        start=jnp.zeros([], dtype),
+    )
+    return jnp.sqrt(sq)
+
+
+def scale_by_adgd(
+    learning_rate: jax.typing.ArrayLike = 1e-2,
+    amplifier: jax.typing.ArrayLike = 1.0,
+    theta: jax.typing.ArrayLike | None = None,
+    dampening: jax.typing.ArrayLike = 2.0,
+    eps: jax.typing.ArrayLike = 0.0,
+    weight_decay: jax.typing.ArrayLike = 0.0,
+    *,
+    fixed_decay: bool = False,
+    difference_of_norms: bool = False,
+) -> optax.GradientTransformation:
+    r"""AdGD: gradient descent whose step size follows an estimate of the local curvature.
+
+    Emits the whole (positive) step :math:`\lambda_k (g_k + \lambda x_k)`; the caller negates
+    it. With :math:`\lambda_0` = ``learning_rate`` and :math:`\theta_0` = ``theta``
+    (``None``: :math:`+\infty`), from the second step on
+
+    .. math::
+       \lambda_k = \min\Big(\sqrt{1 + a\,\theta_{k-1}}\,\lambda_{k-1},\
+       \frac{\|x_k - x_{k-1}\|}{\rho\,\|g_k - g_{k-1}\|}\Big) + \epsilon,\qquad
+       \theta_k = \lambda_k / \lambda_{k-1},
+
+    with :math:`a` = ``amplifier`` and :math:`\rho` = ``dampening`` (Algorithm 1 of the paper:
+    :math:`a = 1`, :math:`\rho = 2`, :math:`\epsilon = 0`, :math:`\theta_0 = \infty`); the
+    first step uses :math:`\lambda_0`. When either distance is zero the curvature term (and
+    :math:`\epsilon`) is skipped: :math:`\lambda_k` is the growth term alone, or
+    :math:`\lambda_{k-1}` while :math:`\theta_{k-1} = \infty`.
+
+    ``difference_of_norms=True`` is ``pytorch_optimizer.ASGD``'s estimate: the signed
+    differences of the global norms, :math:`(\|x_k\| - \|x_{k-1}\|) / (\rho(\|g_k\| -
+    \|g_{k-1}\|))`, used only when both are positive; it stores two scalars instead of a copy
+    of the parameters and gradients, and the rule already runs on the first step (against the
+    same point, so that step takes the growth term).
+
+    Norms are over the whole pytree (every leaf rank alike: scalars, vectors, rank >= 3), in
+    float32 or wider; the curvature estimate uses the gradients as given (without the decay).
+    Weight decay adds :math:`\lambda_k \lambda x_k` (``fixed_decay``: :math:`\lambda x_k`,
+    not scaled by the step size). Updates keep the gradients' dtype.
+
+    Args:
+      learning_rate: :math:`\lambda_0`, the first step size (a scalar).
+      amplifier: :math:`a`, how fast the step size may grow.
+      theta: :math:`\theta_0`, the initial ratio of consecutive step sizes (``None``:
+        :math:`+\infty`, no growth limit on the second step).
+      dampening: :math:`\rho`, divides the curvature estimate.
+      eps: added to the step size whenever the curvature estimate is used.
+      weight_decay: :math:`\lambda`, decay of the parameters.
+      fixed_decay: the decay is not scaled by the step size.
+      difference_of_norms: ``pytorch_optimizer.ASGD``'s norm differences (see above).
+
+    Returns:
+      A ``GradientTransformation`` with :class:`ScaleByAdGDState`; needs params.
+
+    References:
+      Yura Malitsky, Konstantin Mishchenko. Adaptive Gradient Descent without Descent. 2020.
+      https://arxiv.org/abs/1910.09529
+    """
+    check_positive("learning_rate", learning_rate)
+    check_nonnegative("amplifier", amplifier)
+    if theta is not None:
+        check_positive("theta", theta)
+    check_positive("dampening", dampening)
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
+
+    def init_fn(params):
+        ct = jnp.promote_types(tree_dtype(params, "lowest"), jnp.float32)
+        if difference_of_norms:
+            prev_params, prev_grads = jnp.zeros([], ct), jnp.zeros([], ct)
+        else:
+            prev_params, prev_grads = params, optax.tree.zeros_like(params)
+        return ScaleByAdGDState(
+            count=jnp.zeros([], jnp.int32),
+            step_size=jnp.asarray(learning_rate, ct),
+            theta=jnp.asarray(jnp.inf if theta is None else theta, ct),
+            prev_params=prev_params,
+            prev_grads=prev_grads,
+        )
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError(optax.NO_PARAMS_MSG)
+        ct = state.step_size.dtype
+        first = state.count == 0
+        if difference_of_norms:
+            x_norm, g_norm = _global_norm(params, ct), _global_norm(updates, ct)
+            dx = x_norm - jnp.where(first, x_norm, state.prev_params)
+            dg = g_norm - jnp.where(first, g_norm, state.prev_grads)
+            prev_params, prev_grads = x_norm, g_norm
+        else:
+            dx = _global_norm(jax.tree.map(jnp.subtract, params, state.prev_params), ct)
+            dg = _global_norm(jax.tree.map(jnp.subtract, updates, state.prev_grads), ct)
+            prev_params = optax.tree.cast_like(params, state.prev_params)
+            prev_grads = optax.tree.cast_like(updates, state.prev_grads)
+        lam_prev, th = state.step_size, state.theta
+        unbounded = jnp.isinf(th)
+        grown = lam_prev * jnp.sqrt(1 + amplifier * jnp.where(unbounded, 0.0, th))
+        use = (dx > 0) & (dg > 0)
+        estimate = dx / (dampening * jnp.where(use, dg, 1.0))
+        lam = jnp.where(
+            use,
+            jnp.minimum(jnp.where(unbounded, jnp.inf, grown), estimate) + eps,
+            jnp.where(unbounded, lam_prev, grown),
+        )
+        # A step size of 0 (a stuck iterate) keeps theta rather than 0 / 0.
+        new_theta = jnp.where(lam_prev > 0, lam / jnp.where(lam_prev > 0, lam_prev, 1.0), th)
+        if not difference_of_norms:  # the first step takes lambda_0 and keeps theta_0
+            lam = jnp.where(first, lam_prev, lam)
+            new_theta = jnp.where(first, th, new_theta)
+        decay = weight_decay if fixed_decay else lam * weight_decay
+        out = jax.tree.map(
+            lambda g, p: (lam * g.astype(ct) + decay * p.astype(ct)).astype(g.dtype),
+            updates,
+            params,
+        )
+        return out, ScaleByAdGDState(
+            count=optax.safe_increment(state.count),
+            step_size=lam.astype(ct),
+            theta=new_theta.astype(ct),
+            prev_params=prev_params,
+            prev_grads=prev_grads,
         )
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -371,3 +371,40 @@ def test_momo_adam_matches_the_algorithm_box():
         "NumPy transcription of the MoMo-Adam algorithm box",
         kind="transcription",
     )
+
+
+# Malitsky, Mishchenko. Adaptive Gradient Descent without Descent. 2020.
+# https://arxiv.org/abs/1910.09529, Algorithm 1 (AdGD): x_1 = x_0 - lambda_0 g_0, theta_0 = inf;
+# then lambda_k = min(sqrt(1 + theta_{k-1}) lambda_{k-1},
+# |x_k - x_{k-1}| / (2 |g_k - g_{k-1}|)), x_{k+1} = x_k - lambda_k g_k,
+# theta_k = lambda_k / lambda_{k-1} (norms over all leaves). The authors' code
+# (ymalitsky/adaptive_GD) is source files, no package. AdGD is a deterministic method: on
+# this problem's noisy gradients |g_k - g_{k-1}| stays at the noise's size while the steps
+# shrink, so lambda_k decays geometrically (1e-9 by step 40, exactly 0 near step 70, where
+# the algorithm box divides 0 by 0): 40 steps.
+def test_adgd_matches_algorithm_1():
+    lam0 = 0.1
+
+    def norm(tree):
+        return float(np.sqrt(sum(np.sum(v**2) for v in tree.values())))
+
+    def step(x, g, state, t):
+        x_prev, g_prev, lam_prev, theta = state
+        if t == 1:
+            lam = lam0
+        else:
+            dx = norm({k: x[k] - x_prev[k] for k in x})
+            dg = norm({k: g[k] - g_prev[k] for k in x})
+            lam = min(np.sqrt(1 + theta) * lam_prev, dx / (2 * dg))
+            theta = lam / lam_prev
+        return {k: x[k] - lam * g[k] for k in x}, (x, g, lam, theta)
+
+    steps = 40
+    theirs = R.run_numpy(step, (None, None, lam0, np.inf), steps=steps)
+    ours = R.run_optzoo(optzoo.create("adgd", preset="authors", learning_rate=lam0), steps=steps)
+    R.check(
+        "adgd",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of Algorithm 1",
+        kind="transcription",
+    )

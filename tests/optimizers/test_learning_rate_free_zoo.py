@@ -163,3 +163,83 @@ def test_alig_needs_the_loss():
     params = {"w": jax.numpy.ones(2)}
     with pytest.raises(ValueError, match="value"):
         tx.update(params, tx.init(params), params)
+
+
+# AdGD (Malitsky & Mishchenko 2020) against pytorch_optimizer.ASGD, which is
+# adgd(..., difference_of_norms=True) with its defaults below: (optzoo kwargs, ASGD kwargs).
+# The learning rates are large enough that the curvature estimate fires (both norms grow);
+# at small ones ASGD only grows the step. Its step size is a ratio of differences of close
+# norms, so float64 rounding (1e-16) grows ~10x every few steps once it fires: 40 steps.
+_ASGD = dict(amplifier=0.02, theta=1.0, dampening=1.0, eps=1e-5, difference_of_norms=True)
+ADGD_STEPS = 40
+ADGD_CASES = {
+    "adgd_asgd": (dict(_ASGD, learning_rate=2.0), dict(lr=2.0)),
+    "adgd_asgd_weight_decay": (
+        dict(_ASGD, learning_rate=0.3, amplifier=0.5, weight_decay=1e-2),
+        dict(lr=0.3, amplifier=0.5, weight_decay=1e-2),
+    ),
+    "adgd_asgd_coupled_decay": (
+        dict(_ASGD, learning_rate=0.3, amplifier=0.5, weight_decay=1e-2),
+        dict(lr=0.3, amplifier=0.5, weight_decay=1e-2, weight_decouple=False),
+    ),
+    "adgd_asgd_fixed_decay": (
+        dict(
+            learning_rate=1.0,
+            amplifier=1.0,
+            theta=0.5,
+            dampening=1.5,
+            eps=1e-4,
+            weight_decay=1e-2,
+            fixed_decay=True,
+            difference_of_norms=True,
+        ),
+        dict(
+            lr=1.0,
+            amplifier=1.0,
+            theta=0.5,
+            dampening=1.5,
+            eps=1e-4,
+            weight_decay=1e-2,
+            fixed_decay=True,
+        ),
+    ),
+}
+
+
+def _float64_norms(group, device):
+    import torch
+
+    ps = [p for p in group["params"] if p.grad is not None]
+    p_norm = sum(torch.sum(p.double() ** 2) for p in ps).sqrt().reshape(1)
+    g_norm = sum(torch.sum(p.grad.double() ** 2) for p in ps).sqrt().reshape(1)
+    return p_norm, g_norm
+
+
+@pytest.mark.parametrize("name", sorted(ADGD_CASES))
+def test_adgd_matches_pytorch_optimizer_asgd(name, monkeypatch):
+    pytest.importorskip("torch")
+    pto = pytest.importorskip("pytorch_optimizer")
+    # ASGD sums the parameter and gradient norms in float32 even for float64 tensors; the
+    # same norms in float64 isolate the rule.
+    monkeypatch.setattr(pto.ASGD, "get_norms_by_group", staticmethod(_float64_norms))
+    ours, theirs = ADGD_CASES[name]
+    with jax.enable_x64(True):
+        params, loss = make_problem(dtype=jax.numpy.float64)
+        traj, _ = trajectory(optzoo.adgd(**ours), params, loss, ADGD_STEPS)
+        ref = torch_trajectory(pto.ASGD, theirs, params, loss, ADGD_STEPS)
+    err = max(max_rel_err(a, b) for a, b in zip(traj, ref, strict=True))
+    print(f"{name}: max rel err {err:.3g}")
+    assert err <= TOL, f"{name}: max rel err {err:.3g}"
+    assert max_rel_err(traj[-1], traj[0]) > 1e-3  # it moved
+
+
+def test_adgd_curvature_step_on_a_quadratic():
+    # f = 0.5 * c * x^2: the paper's estimate |dx| / (2 |dg|) is 1 / (2c) from the second step.
+    c = 4.0
+    tx = optzoo.adgd(0.01)
+    x = jax.numpy.array([1.0, -2.0])
+    state = tx.init(x)
+    for _ in range(2):
+        u, state = tx.update(c * x, state, x)
+        x = x + u
+    assert abs(float(state[0].step_size) - 1 / (2 * c)) < 1e-6
