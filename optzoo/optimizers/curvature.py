@@ -1,6 +1,7 @@
-"""Curvature-aware optimizers: Sophia and AdaHessian (Hessian-diagonal preconditioning).
+"""Curvature-aware optimizers: Sophia and AdaHessian (Hessian-diagonal preconditioning),
+Apollo (a diagonal quasi-Newton estimate from gradients).
 
-Both take the loss through the ``value_fn`` extra argument of ``update``::
+Sophia and AdaHessian take the loss through the ``value_fn`` extra argument of ``update``::
 
     updates, state = tx.update(grads, state, params, value_fn=lambda p: loss(p, batch))
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import (
@@ -18,10 +20,14 @@ from optzoo.core.validation import (
     check_positive_int,
 )
 from optzoo.registry import Authors, Reference, register
-from optzoo.transforms.curvature import scale_by_adahessian, scale_by_sophia
+from optzoo.transforms.curvature import (
+    scale_by_adahessian,
+    scale_by_apollodqn,
+    scale_by_sophia,
+)
 from optzoo.transforms.scaling import scale_by_learning_rate
 
-__all__ = ["sophia", "adahessian"]
+__all__ = ["sophia", "adahessian", "apollodqn"]
 
 LIU_2023 = Reference(
     "Hong Liu, Zhiyuan Li, David Hall, Percy Liang, Tengyu Ma",
@@ -226,4 +232,127 @@ def adahessian(
         ),
         optax.add_decayed_weights(weight_decay, weight_decay_mask),
         scale_by_learning_rate(learning_rate),
+    )
+
+
+MA_2020 = Reference(
+    "Xuezhe Ma",
+    "Apollo: An Adaptive Parameter-wise Diagonal Quasi-Newton Method for Nonconvex "
+    "Stochastic Optimization",
+    2020,
+    "https://arxiv.org/abs/2009.13586",
+)
+
+
+def _apollo_warmup(learning_rate, init_lr, warmup_steps, warmup_offset):
+    """The linear warm-up from ``init_lr``: step ``k`` (from 0) uses the fraction
+    ``min(k + warmup_offset, W) / W`` of the way to ``learning_rate``."""
+    if not warmup_steps:
+        return learning_rate
+
+    def schedule(count):
+        lr = learning_rate(count) if callable(learning_rate) else learning_rate
+        # dtype=float: the default float (float64 under x64), not int32 / int's float32.
+        k = jnp.asarray(jnp.minimum(count + warmup_offset, warmup_steps), dtype=float)
+        frac = k / warmup_steps
+        return init_lr + (lr - init_lr) * frac
+
+    return schedule
+
+
+@register(
+    "apollodqn",
+    family="curvature",
+    reference=MA_2020,
+    state_per_param=3,
+    defaults={"learning_rate": 1e-2},
+    authors=Authors(
+        code="paper, Algorithm 1",
+        preset={"sigma": 1.0, "warmup_steps": 100, "init_lr": 0.01, "warmup_offset": 0},
+        differences=(
+            "pytorch_optimizer's rectification floor sigma 0.01 (the authors' code: 1), its "
+            "warm-up of 500 steps from 1e-5 counted from step 1 (theirs: 100 steps from 0.01, "
+            "the first step at init_lr); the authors' code defaults to decoupled decay with "
+            "rebound='belief'"
+        ),
+        no_package=(
+            "the author published source files (XuezheMax/apollo, optim/apollo.py), not a "
+            "package on the package index"
+        ),
+    ),
+)
+def apollodqn(
+    learning_rate: optax.ScalarOrSchedule,
+    beta: float = 0.9,
+    eps: float = 1e-4,
+    weight_decay: float = 0.0,
+    *,
+    rebound: str = "constant",
+    sigma: float = 0.01,
+    weight_decay_type: str = "l2",
+    init_lr: float | None = 1e-5,
+    warmup_steps: int = 500,
+    warmup_offset: int = 1,
+) -> optax.GradientTransformation:
+    r"""Apollo: an adaptive parameter-wise diagonal quasi-Newton method.
+
+    .. math::
+       x_{t+1} = x_t - \eta_t\, d_t,\quad d_t = m_t / \mathrm{rectify}(B_t),
+
+    with :math:`m_t` the bias-corrected gradient EMA and :math:`B_t` the diagonal Hessian
+    estimate updated by the weak secant condition along the previous direction (see
+    :func:`optzoo.scale_by_apollodqn`; weight decay ``"l2"``, ``"decoupled"`` or
+    ``"stable"``). :math:`\eta_t` warms up linearly from ``init_lr``: step :math:`k`
+    (from 0) uses :math:`\eta_0 + (\eta - \eta_0)\min(k + o, W)/W`, :math:`o` =
+    ``warmup_offset`` (1: pytorch_optimizer's ``ApolloDQN``; 0: the authors' code, whose first
+    step uses ``init_lr``). The defaults are pytorch_optimizer 4.1.0's ``ApolloDQN``;
+    ``optzoo.create("apollodqn", preset="authors")`` gives the author's code's
+    (:math:`\sigma = 1`, 100 warm-up steps from 0.01, offset 0). Registered as
+    ``apollodqn``: ``apollo`` is the 2024 memory-efficient APOLLO.
+
+    Args:
+      learning_rate: step size :math:`\eta` (a scalar or a schedule).
+      beta: gradient-EMA decay.
+      eps: :math:`\epsilon` (see :func:`optzoo.scale_by_apollodqn`).
+      weight_decay: decay :math:`\lambda`.
+      rebound: ``"constant"`` (floor :math:`\sigma`) or ``"belief"`` (floor
+        :math:`\lVert g_t - m_{t-1}\rVert_\infty`).
+      sigma: the constant rebound's floor.
+      weight_decay_type: ``"l2"``, ``"decoupled"`` or ``"stable"``.
+      init_lr: warm-up start :math:`\eta_0` (``None``: ``learning_rate / 1000``, a scalar
+        ``learning_rate`` only).
+      warmup_steps: warm-up length :math:`W` (0: none).
+      warmup_offset: :math:`o`, 1 or 0.
+
+    Returns:
+      A ``GradientTransformation``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.apollodqn(1e-2)
+
+    References:
+      Xuezhe Ma. Apollo: An Adaptive Parameter-wise Diagonal Quasi-Newton Method for
+      Nonconvex Stochastic Optimization. 2020. https://arxiv.org/abs/2009.13586
+    """
+    check_finite("learning_rate", learning_rate)
+    if warmup_offset not in (0, 1) or isinstance(warmup_offset, bool):
+        raise ValueError(f"warmup_offset must be 0 or 1, got {warmup_offset!r}")
+    if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, int) or warmup_steps < 0:
+        raise ValueError(f"warmup_steps must be a non-negative integer, got {warmup_steps!r}")
+    if init_lr is None:
+        if callable(learning_rate):
+            raise ValueError("init_lr=None needs a scalar learning_rate")
+        init_lr = learning_rate / 1000.0
+    check_nonnegative("init_lr", init_lr)
+    return optax.chain(
+        scale_by_apollodqn(
+            beta,
+            eps,
+            weight_decay,
+            rebound=rebound,
+            sigma=sigma,
+            weight_decay_type=weight_decay_type,
+        ),
+        scale_by_learning_rate(_apollo_warmup(learning_rate, init_lr, warmup_steps, warmup_offset)),
     )

@@ -1,5 +1,6 @@
 r"""Diagonal-curvature building blocks: Hutchinson and Gauss-Newton-Bartlett estimates,
-Sophia's clipped Newton step and AdaHessian's Hessian-RMS scaling.
+Sophia's clipped Newton step, AdaHessian's Hessian-RMS scaling and Apollo's diagonal
+quasi-Newton step (which needs gradients only).
 
 The loss reaches these transforms through the ``value_fn`` extra argument of
 ``update`` (``value_fn(params) -> scalar``, the mini-batch closed in); Hessian-vector
@@ -18,7 +19,14 @@ import optax
 
 from optzoo.core.eager import compile_update, power
 from optzoo.core.tree_checks import reject_masked
-from optzoo.core.validation import check_betas, check_nonnegative, check_range
+from optzoo.core.validation import (
+    check_betas,
+    check_decay,
+    check_nonnegative,
+    check_positive,
+    check_range,
+    concrete_value,
+)
 
 __all__ = [
     "hutchinson_diag",
@@ -27,6 +35,8 @@ __all__ = [
     "scale_by_sophia",
     "ScaleByAdaHessianState",
     "scale_by_adahessian",
+    "ScaleByApolloDQNState",
+    "scale_by_apollodqn",
 ]
 
 
@@ -333,3 +343,134 @@ def scale_by_adahessian(
         return out, ScaleByAdaHessianState(count=count, mu=mu, nu=nu, key=key)
 
     return optax.GradientTransformationExtraArgs(init_fn, compile_update(update_fn))
+
+
+class ScaleByApolloDQNState(NamedTuple):
+    """Apollo state: count, bias-corrected gradient EMA, diagonal Hessian estimate, last step."""
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    mu: Any
+    hessian: Any
+    direction: Any
+
+
+def _norm4(d: jax.Array) -> jax.Array:
+    # ||d||_4, scaled by max|d| so that float32 neither under- nor overflows in d**4.
+    a = jnp.max(jnp.abs(d), initial=0.0)
+    safe = jnp.where(a > 0, a, 1.0)
+    return a * jnp.sum((d / safe) ** 4) ** 0.25
+
+
+def scale_by_apollodqn(
+    beta: float = 0.9,
+    eps: float = 1e-4,
+    weight_decay: float = 0.0,
+    *,
+    rebound: str = "constant",
+    sigma: float = 0.01,
+    weight_decay_type: str = "l2",
+) -> optax.GradientTransformation:
+    r"""Apollo: a diagonal quasi-Newton direction from the weak secant condition.
+
+    Per leaf, with :math:`g_t` the gradient (plus :math:`\lambda x_t` for
+    ``weight_decay_type="l2"``), :math:`\alpha_t = (1-\beta)/(1-\beta^t)` and
+    :math:`d_{t-1}` the previous direction (0 at the start):
+
+    .. math::
+       m_t = m_{t-1} + \alpha_t (g_t - m_{t-1}),\quad
+       v = d_{t-1} / (\lVert d_{t-1}\rVert_4 + \epsilon'),\\
+       B_t = B_{t-1} - \big(v^\top (m_t - m_{t-1}) / (\lVert d_{t-1}\rVert_4 + \epsilon')
+             + v^\top B_{t-1} v\big)\, v^2,\quad
+       D_t = \mathrm{rectify}(B_t),\quad d_t = m_t / D_t,
+
+    the update being :math:`d_t` (with :math:`+\lambda x_t` for ``"decoupled"``, or
+    :math:`+\lambda x_t / \mathrm{mean}(D_t)` for ``"stable"``; that sum is the stored
+    :math:`d_t`). ``rebound="constant"``: :math:`D = \max(|B|, \sigma)` and
+    :math:`\epsilon' = \epsilon/\sigma` (the rule of both the authors' code, :math:`\sigma = 1`,
+    and pytorch_optimizer's, :math:`\sigma = 0.01`); ``"belief"``:
+    :math:`D = \max(|B|, \lVert g_t - m_{t-1}\rVert_\infty) + \epsilon/\alpha_t` and
+    :math:`\epsilon' = \epsilon`. Norms, sums and means run over the whole leaf, whatever its
+    rank: a scalar, a vector and a rank-3 kernel are each one block.
+
+    Args:
+      beta: gradient-EMA decay :math:`\beta`.
+      eps: :math:`\epsilon`.
+      weight_decay: :math:`\lambda`.
+      rebound: ``"constant"`` or ``"belief"``.
+      sigma: the constant rebound's floor :math:`\sigma`.
+      weight_decay_type: ``"l2"``, ``"decoupled"`` or ``"stable"``.
+
+    Returns:
+      A ``GradientTransformation``; ``update`` needs ``params`` when ``weight_decay > 0``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.scale_by_apollodqn()
+
+    References:
+      Xuezhe Ma. Apollo: An Adaptive Parameter-wise Diagonal Quasi-Newton Method for
+      Nonconvex Stochastic Optimization. 2020. https://arxiv.org/abs/2009.13586
+    """
+    check_decay("beta", beta)
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
+    check_positive("sigma", sigma)
+    if rebound not in ("constant", "belief"):
+        raise ValueError(f"rebound must be 'constant' or 'belief', got {rebound!r}")
+    if weight_decay_type not in ("l2", "decoupled", "stable"):
+        raise ValueError(
+            f"weight_decay_type must be 'l2', 'decoupled' or 'stable', got {weight_decay_type!r}"
+        )
+    belief = rebound == "belief"
+    norm_eps = eps if belief else eps / sigma
+    # A traced weight_decay (inject_hyperparams) counts as nonzero.
+    decay = concrete_value(weight_decay) != 0.0
+    l2 = decay and weight_decay_type == "l2"
+
+    def init_fn(params):
+        return ScaleByApolloDQNState(
+            count=jnp.zeros([], jnp.int32),
+            mu=optax.tree.zeros_like(params),
+            hessian=optax.tree.zeros_like(params),
+            direction=optax.tree.zeros_like(params),
+        )
+
+    def update_fn(updates, state, params=None):
+        if decay and params is None:
+            raise ValueError("apollodqn with weight_decay > 0 needs params")
+        count = optax.safe_increment(state.count)
+        alpha_t = (1 - beta) / (1 - power(beta, count))
+
+        def leaf(g, m, b, d, p):
+            dt = g.dtype
+            alpha = alpha_t.astype(dt)
+            g = g.astype(dt)
+            if l2:
+                g = g + weight_decay * p.astype(dt)
+            dg = g - m
+            m_new = m + alpha * dg
+            denom = _norm4(d) + norm_eps
+            v = d / denom
+            delta = -alpha * jnp.sum(dg / denom * v) - jnp.sum(b * v * v)
+            b_new = b + delta * v * v
+            if belief:
+                bound = jnp.max(jnp.abs(dg), initial=0.0)
+                dd = jnp.maximum(jnp.abs(b_new), bound) + eps / alpha
+            else:
+                dd = jnp.maximum(jnp.abs(b_new), sigma)
+            u = m_new / dd
+            if decay and weight_decay_type == "decoupled":
+                u = u + weight_decay * p.astype(dt)
+            elif decay and weight_decay_type == "stable":
+                u = u + weight_decay / jnp.mean(dd) * p.astype(dt)
+            return u.astype(dt), m_new.astype(m.dtype), b_new.astype(b.dtype), u.astype(d.dtype)
+
+        ps = params if params is not None else updates
+        out = jax.tree.map(leaf, updates, state.mu, state.hessian, state.direction, ps)
+        is_out = lambda x: isinstance(x, tuple) and len(x) == 4  # noqa: E731
+        pick = [jax.tree.map(lambda o, i=i: o[i], out, is_leaf=is_out) for i in range(4)]
+        return pick[0], ScaleByApolloDQNState(
+            count=count, mu=pick[1], hessian=pick[2], direction=pick[3]
+        )
+
+    return optax.GradientTransformation(init_fn, update_fn)

@@ -1,10 +1,12 @@
-"""Sophia and AdaHessian against their authors' code (issue #14).
+"""Sophia, AdaHessian and Apollo against their authors' code (issue #14).
 
-Both estimate the Hessian diagonal. The shared problem (tests/authors/_reference.py) is a
-separable quadratic, so its Hessian is ``diag(CURVATURE)`` at every point and a Hutchinson
-probe ``z * (H z)`` returns it exactly for any Rademacher ``z``: the two sides need no
-common random numbers, and the comparison tests the algorithm (moments, schedule, clipping,
-bias correction, weight decay), not the probes.
+Sophia and AdaHessian estimate the Hessian diagonal. The shared problem
+(tests/authors/_reference.py) is a separable quadratic, so its Hessian is
+``diag(CURVATURE)`` at every point and a Hutchinson probe ``z * (H z)`` returns it exactly
+for any Rademacher ``z``: the two sides need no common random numbers, and the comparison
+tests the algorithm (moments, schedule, clipping, bias correction, weight decay), not the
+probes. Apollo needs gradients only; its reference is a NumPy transcription of the paper's
+Algorithm 1 with the author's code's defaults.
 """
 
 from __future__ import annotations
@@ -112,3 +114,53 @@ def test_adahessian_matches_the_paper():
 def test_sophia_rejects_an_unknown_refresh_by_name():
     with pytest.raises(ValueError, match="refresh"):
         optzoo.create("sophia", refresh="sometimes")
+
+
+# --------------------------------------------------------------------------- Apollo (ApolloDQN)
+
+
+def _apollo_step(lr, wd, beta=0.9, eps=1e-4, sigma=1.0, init_lr=0.01, warmup=30):
+    """NumPy transcription of Apollo: Xuezhe Ma. Apollo: An Adaptive Parameter-wise Diagonal
+    Quasi-Newton Method for Nonconvex Stochastic Optimization. 2020.
+    https://arxiv.org/abs/2009.13586, Algorithm 1, per leaf:
+    m_{t+1} = beta (1 - beta^t) / (1 - beta^{t+1}) m_t + (1 - beta) / (1 - beta^{t+1}) g_{t+1};
+    alpha = (d_t^T (m_{t+1} - m_t) + d_t^T B_t d_t) / (||d_t||_4 + eps)^4;
+    B_{t+1} = B_t - alpha Diag(d_t^2); D_{t+1} = rectify(B_{t+1}, sigma) = max(|B|, sigma);
+    d_{t+1} = D_{t+1}^{-1} m_{t+1}; theta -= lr_t d_{t+1}. With the author's code's
+    (XuezheMax/apollo, optim/apollo.py) defaults for the constant rebound: sigma = 1, L2 decay
+    (g += wd theta) and the linear warm-up whose t-th step (from 1) uses
+    init_lr + (lr - init_lr) (t - 1) / W for t <= W."""
+
+    def step(params, grads, state, t):
+        new = {}
+        lr_t = init_lr + (lr - init_lr) * (t - 1) / warmup if t <= warmup else lr
+        for key, p in params.items():
+            m, b, d = state[key]
+            g = grads[key] + wd * p
+            m_new = (
+                beta * (1 - beta ** (t - 1)) / (1 - beta**t) * m + (1 - beta) / (1 - beta**t) * g
+            )
+            n4 = np.sum(d**4) ** 0.25 + eps
+            a = np.sum(d * (m_new - m)) + np.sum(d * b * d)
+            b = b - a / n4**4 * d**2
+            d = m_new / np.maximum(np.abs(b), sigma)
+            new[key] = p - lr_t * d
+            state[key] = (m_new, b, d)
+        return new, state
+
+    return step
+
+
+def test_apollodqn_matches_the_paper():
+    lr = 0.5
+    zeros = {k: (np.zeros(s), np.zeros(s), np.zeros(s)) for k, s in R.SHAPES.items()}
+    theirs = R.run_numpy(_apollo_step(lr, WD), zeros)
+    tx = optzoo.create(
+        "apollodqn", preset="authors", learning_rate=lr, weight_decay=WD, warmup_steps=30
+    )
+    R.check(
+        "apollodqn",
+        R.displacement_error(R.run_optzoo(tx), theirs),
+        "NumPy transcription of Algorithm 1",
+        kind="transcription",
+    )

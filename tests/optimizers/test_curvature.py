@@ -8,6 +8,9 @@ signs: the torch and NumPy references need no shared random numbers.
 
 from __future__ import annotations
 
+import pathlib
+import sys
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -174,3 +177,178 @@ def test_curvature_needs_value_fn():
         p = {"x": jnp.ones(3)}
         with pytest.raises(ValueError, match="value_fn"):
             tx.update(p, tx.init(p), p)
+
+
+# --------------------------------------------------------------------------- Apollo (ApolloDQN)
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from _helpers import (  # noqa: E402
+    check_matches_pytorch_optimizer,
+    make_problem,
+    max_rel_err,
+)
+from _helpers import trajectory as _trajectory  # noqa: E402
+
+# name -> (optzoo factory, kwargs, pytorch_optimizer class name, kwargs, problem kwargs).
+# A warm-up of 20 of the 60 steps, each weight-decay mode, both rebounds.
+TORCH_CASES = {
+    "apollodqn_l2": (
+        optzoo.apollodqn,
+        dict(learning_rate=1e-2, weight_decay=1e-2, warmup_steps=20),
+        "ApolloDQN",
+        dict(lr=1e-2, weight_decay=1e-2, warmup_steps=20),
+        {},
+    ),
+    "apollodqn_decoupled": (
+        optzoo.apollodqn,
+        dict(
+            learning_rate=2e-2,
+            beta=0.8,
+            eps=1e-3,
+            weight_decay=0.1,
+            weight_decay_type="decoupled",
+            init_lr=1e-3,
+            warmup_steps=20,
+        ),
+        "ApolloDQN",
+        dict(
+            lr=2e-2,
+            beta=0.8,
+            eps=1e-3,
+            weight_decay=0.1,
+            weight_decay_type="decoupled",
+            init_lr=1e-3,
+            warmup_steps=20,
+        ),
+        {},
+    ),
+    "apollodqn_belief_stable": (
+        optzoo.apollodqn,
+        dict(
+            learning_rate=1e-2,
+            weight_decay=0.1,
+            rebound="belief",
+            weight_decay_type="stable",
+            warmup_steps=20,
+        ),
+        "ApolloDQN",
+        dict(
+            lr=1e-2,
+            weight_decay=0.1,
+            rebound="belief",
+            weight_decay_type="stable",
+            warmup_steps=20,
+        ),
+        {},
+    ),
+    "apollodqn_belief_l2_no_warmup": (
+        optzoo.apollodqn,
+        dict(learning_rate=5e-3, weight_decay=1e-2, rebound="belief", warmup_steps=0),
+        "ApolloDQN",
+        dict(lr=5e-3, weight_decay=1e-2, rebound="belief", warmup_steps=0),
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_CASES))
+def test_apollodqn_matches_pytorch_optimizer(name):
+    check_matches_pytorch_optimizer(name, TORCH_CASES)
+
+
+def _apollo_paper(p0, grad, steps, lr, beta, eps, sigma, wd, wd_type, rebound, init_lr, warmup):
+    """NumPy transcription of Ma, Apollo: An Adaptive Parameter-wise Diagonal Quasi-Newton
+    Method for Nonconvex Stochastic Optimization, 2020, https://arxiv.org/abs/2009.13586,
+    Algorithm 1, per leaf: m_{t+1} = beta (1 - beta^t) / (1 - beta^{t+1}) m_t
+    + (1 - beta) / (1 - beta^{t+1}) g_{t+1}; a = (d^T (m_{t+1} - m_t) + d^T B d) / (||d||_4
+    + eps)^4; B -= a d^2; D = rectify(B); d = D^{-1} m; x -= lr_t d. The author's code's
+    additions: eps / sigma inside the 4-norm for the constant rebound, the belief rebound
+    (D = max(|B|, |g - m|_inf) + eps / alpha), weight decay (l2 on g; decoupled / stable added
+    to d) and the linear warm-up whose k-th step (from 0) uses init + (lr - init) k / W."""
+    p = {k: np.array(v) for k, v in p0.items()}
+    m = {k: np.zeros_like(v) for k, v in p.items()}
+    b = {k: np.zeros_like(v) for k, v in p.items()}
+    d = {k: np.zeros_like(v) for k, v in p.items()}
+    out = [{k: v.copy() for k, v in p.items()}]
+    for t in range(steps):
+        lr_t = init_lr + (lr - init_lr) * min(t, warmup) / warmup if warmup else lr
+        g = {k: np.asarray(v) for k, v in grad({k: jnp.asarray(v) for k, v in p.items()}).items()}
+        for k in p:
+            gk = g[k] + wd * p[k] if wd_type == "l2" else g[k]
+            m_new = (
+                beta * (1 - beta**t) / (1 - beta ** (t + 1)) * m[k]
+                + (1 - beta) / (1 - beta ** (t + 1)) * gk
+            )
+            e = eps / sigma if rebound == "constant" else eps
+            n4 = np.sum(d[k] ** 4) ** 0.25 + e
+            a = (np.sum(d[k] * (m_new - m[k])) + np.sum(d[k] * b[k] * d[k])) / n4**4
+            b[k] = b[k] - a * d[k] ** 2
+            if rebound == "constant":
+                dd = np.maximum(np.abs(b[k]), sigma)
+            else:
+                alpha = (1 - beta) / (1 - beta ** (t + 1))
+                dd = np.maximum(np.abs(b[k]), np.max(np.abs(gk - m[k]))) + eps / alpha
+            d[k] = m_new / dd
+            if wd_type == "decoupled":
+                d[k] = d[k] + wd * p[k]
+            elif wd_type == "stable":
+                d[k] = d[k] + wd / np.mean(dd) * p[k]
+            m[k] = m_new
+            p[k] = p[k] - lr_t * d[k]
+        out.append({k: v.copy() for k, v in p.items()})
+    return out
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(rebound="constant", sigma=1.0, weight_decay_type="l2"),
+        dict(rebound="constant", sigma=0.01, weight_decay_type="decoupled"),
+        dict(rebound="belief", sigma=1.0, weight_decay_type="stable"),
+    ],
+    ids=["authors_sigma1_l2", "sigma001_decoupled", "belief_stable"],
+)
+def test_apollodqn_matches_numpy_paper_transcription(kw):
+    # warmup_offset=0 is the authors' warm-up (pytorch_optimizer's starts one step later).
+    lr, beta, eps, wd, init_lr, warmup = 0.02, 0.9, 1e-4, 0.05, 1e-3, 15
+    with jax.enable_x64(True):
+        params, loss = make_problem(dtype=jnp.float64)
+        tx = optzoo.apollodqn(
+            lr,
+            beta,
+            eps,
+            wd,
+            init_lr=init_lr,
+            warmup_steps=warmup,
+            warmup_offset=0,
+            **kw,
+        )
+        ours, _ = _trajectory(tx, params, loss, 60)
+        ref = _apollo_paper(
+            params,
+            jax.jit(jax.grad(loss)),
+            60,
+            lr,
+            beta,
+            eps,
+            kw["sigma"],
+            wd,
+            kw["weight_decay_type"],
+            kw["rebound"],
+            init_lr,
+            warmup,
+        )
+    err = max(max_rel_err(a, b) for a, b in zip(ours, ref, strict=True))
+    assert err <= 1e-6, err
+    assert max_rel_err(ours[-1], ours[0]) > 1e-3
+
+
+def test_apollodqn_rejects_bad_options_by_name():
+    with pytest.raises(ValueError, match="rebound"):
+        optzoo.apollodqn(1e-2, rebound="sometimes")
+    with pytest.raises(ValueError, match="weight_decay_type"):
+        optzoo.apollodqn(1e-2, weight_decay_type="l1")
+    with pytest.raises(ValueError, match="warmup_offset"):
+        optzoo.apollodqn(1e-2, warmup_offset=2)
+    with pytest.raises(ValueError, match="sigma"):
+        optzoo.apollodqn(1e-2, sigma=0.0)
