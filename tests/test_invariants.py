@@ -105,6 +105,9 @@ CONSTRAINED["rose"] = 0.95
 # AdaGO (pytorch_optimizer's accumulator, no root) takes steps max(lr ||G|| / sum ||G||^2, eps)
 # that shrink like 1/t down to the floor eps: w stalls at 11.9 of 19.5 in 1000 steps.
 CONSTRAINED["adago"] = 0.7
+# Ranger21 centralises matrix gradients too (every column mean of w stays 1), and its norm
+# loss pulls each unit towards norm 1: 10.6 of 19.5 at best.
+CONSTRAINED["ranger21"] = 0.7
 
 # Rosenbrock only: D-Adapt Lion's step d * lr never shrinks (d only grows) and its sign steps
 # keep that size, so in the curved valley it stalls in a d-sized oscillation (best of the grid
