@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from typing import Any, Literal, NamedTuple
 
 import jax
+import jax.numpy as jnp
 import optax
 
-from optzoo.core.validation import check_betas, check_finite, check_nonnegative
+from optzoo.core.validation import (
+    check_betas,
+    check_finite,
+    check_nonnegative,
+    check_positive_int,
+    check_range,
+    check_unit_interval,
+    concrete_value,
+)
 from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_radam
+from optzoo.transforms.clipping import _unitwise_norm
 from optzoo.wrappers.gradient_filters import centralize_gradients
 from optzoo.wrappers.lookahead import with_lookahead
 
-__all__ = ["ranger"]
+__all__ = ["ranger", "ranger21"]
 
 WRIGHT_2019_RANGER = Reference(
     "Less Wright",
@@ -120,3 +131,348 @@ def ranger(
     if use_gc:
         inner = optax.chain(centralize_gradients(gc_min_rank, gc_layout), inner)
     return with_lookahead(inner, sync_period=sync_period, slow_step_size=slow_step_size)
+
+
+WRIGHT_DEMEURE_2021 = Reference(
+    "Less Wright, Nestor Demeure",
+    "Ranger21: a synergistic deep learning optimizer",
+    2021,
+    "https://arxiv.org/abs/2106.13731",
+)
+
+
+class ScaleByRanger21State(NamedTuple):
+    """State of :func:`scale_by_ranger21`.
+
+    ``nu`` the second moment, ``nu_max`` its running maximum, ``mu_odd`` / ``mu_even``
+    the two positive-negative momentum buffers (updated on odd / even steps).
+    """
+
+    count: jax.Array  # type: ignore[assignment]  # shadows tuple.count, as in optax
+    nu: optax.Updates
+    nu_max: optax.Updates
+    mu_odd: optax.Updates
+    mu_even: optax.Updates
+
+
+def _unit_axes(ndim: int, layout: str) -> tuple[int, ...]:
+    """Axes of one unit: all for rank <= 1; the fan-in axis for rank 2-3; else all but the
+    output axis (the first for ``"out_in"``, the last for ``"in_out"``)."""
+    if ndim <= 1:
+        return tuple(range(ndim))
+    if ndim in (2, 3):
+        return (1,) if layout == "out_in" else (0,)
+    return tuple(range(1, ndim)) if layout == "out_in" else tuple(range(ndim - 1))
+
+
+def _gc_axes(ndim: int, layout: str) -> tuple[int, ...]:
+    return tuple(range(1, ndim)) if layout == "out_in" else tuple(range(ndim - 1))
+
+
+def ranger21_schedule(
+    learning_rate: optax.ScalarOrSchedule,
+    num_iterations: int,
+    b2: float = 0.999,
+    num_warm_up_iterations: int | None = None,
+    num_warm_down_iterations: int | None = None,
+    warm_down_min_lr: float = 3e-5,
+) -> optax.Schedule:
+    r"""Ranger21's step size at step :math:`t = 1, 2, \dots` (called with :math:`t`).
+
+    Linear warm-up over :math:`W` steps (:math:`\eta\,t/W` for :math:`t \le W`; by default
+    :math:`W = \lceil 2/(1-\beta_2)\rceil`, or :math:`\lfloor 0.22 T\rfloor` when that is more
+    than :math:`0.45 T`), then from :math:`s = T - D` (by default :math:`D = T -
+    \lfloor 0.72 T\rfloor`) a linear warm-down
+    :math:`\max(\eta - (\eta - \eta_{\min})\min(\max(t + 1 - s, 1)/(D + 1), 1), \eta_{\min})`.
+    """
+    total = num_iterations
+    warm_up: Any
+    warm_down: Any
+    if num_warm_up_iterations is None:
+        b2_value, total_value = concrete_value(b2), concrete_value(total)
+        if b2_value is not None and total_value is not None:
+            steps = math.ceil(2.0 / (1.0 - b2_value))
+            warm_up = int(0.22 * total_value) if steps / total_value > 0.45 else steps
+        else:  # traced (inject_hyperparams): the same in jnp
+            w = jnp.ceil(2.0 / (1.0 - jnp.asarray(b2)))
+            warm_up = jnp.where(w / total > 0.45, jnp.floor(0.22 * jnp.asarray(total)), w)
+    else:
+        warm_up = num_warm_up_iterations
+    if num_warm_down_iterations is None:
+        total_value = concrete_value(total)
+        if total_value is not None:
+            warm_down = total_value - int(0.72 * total_value)
+        else:
+            warm_down = total - jnp.floor(0.72 * jnp.asarray(total))
+    else:
+        warm_down = num_warm_down_iterations
+    start = total - warm_down
+
+    def schedule(t):
+        base = learning_rate(t) if callable(learning_rate) else learning_rate
+        t = jnp.asarray(t)
+        ramp = base * jnp.minimum(1.0, t / jnp.maximum(warm_up, 1))
+        lr = jnp.where(t > warm_up, base, ramp)
+        pct = jnp.minimum(jnp.maximum(t + 1 - start, 1) / (warm_down + 1), 1.0)
+        down = jnp.maximum(base - (base - warm_down_min_lr) * pct, warm_down_min_lr)
+        return jnp.where(t < start, lr, down)
+
+    return schedule
+
+
+def scale_by_ranger21(
+    learning_rate: optax.ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    b0: float = 0.9,
+    eps: float = 1e-8,
+    weight_decay: float = 1e-4,
+    norm_loss_factor: float = 1e-4,
+    agc_clipping_value: float = 1e-2,
+    agc_eps: float = 1e-3,
+    beta_softplus: float = 50.0,
+    *,
+    use_softplus: bool = True,
+    centralize: bool = True,
+    normalize: bool = True,
+    amsgrad: bool = True,
+    fixed_decay: bool = False,
+    layout: Literal["in_out", "out_in"] = "in_out",
+) -> optax.GradientTransformation:
+    r"""Ranger21's fast-weight step (everything but Lookahead), returned as a full update.
+
+    It is not a direction to be scaled afterwards: the decay is divided by a norm of
+    the second moment over *all* leaves and the norm loss acts on the decayed weights,
+    so ``learning_rate`` (a number or a schedule of the step :math:`t \ge 1`) enters
+    here. See :func:`ranger21` for the step; ``update`` requires ``params``.
+    """
+
+    def init_fn(params):
+        z = lambda: jax.tree.map(jnp.zeros_like, params)  # noqa: E731
+        return ScaleByRanger21State(jnp.zeros([], jnp.int32), z(), z(), z(), z())
+
+    def prepare(g, p):
+        axes = _unit_axes(g.ndim, layout)
+        g_norm = jnp.maximum(_unitwise_norm(g, axes), 1e-6)
+        limit = jnp.maximum(_unitwise_norm(p, axes), agc_eps) * agc_clipping_value
+        return filters(jnp.where(g_norm > limit, g * (limit / g_norm), g))
+
+    def filters(g):
+        if centralize and g.ndim > 1:
+            g = g - jnp.mean(g, axis=_gc_axes(g.ndim, layout), keepdims=True)
+        if normalize and g.size > 2:
+            g = g / (jnp.std(g, ddof=1) + 1e-8)
+        return g
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("ranger21: update needs params")
+        t = state.count + 1
+        leaves = jax.tree.leaves(params)
+        dt = jnp.promote_types(jnp.result_type(*leaves), jnp.float32) if leaves else jnp.float32
+        tf = t.astype(dt)
+        lr = learning_rate(t) if callable(learning_rate) else learning_rate
+        lr = jnp.asarray(lr, dt)
+        bc1 = 1 - jnp.asarray(b1, dt) ** tf
+        bc2 = 1 - jnp.asarray(b2, dt) ** tf
+        grads = jax.tree.map(prepare, updates, params)
+        nu = jax.tree.map(lambda v, g: b2 * v + (1 - b2) * g * g, state.nu, grads)
+        total = sum((jnp.sum(v.astype(dt)) for v in jax.tree.leaves(nu)), jnp.zeros([], dt))
+        size = max(sum(p.size for p in leaves), 1)
+        v_norm = jnp.sqrt((1 + total / bc2) / size)
+        decay = weight_decay * (1.0 if fixed_decay else lr) / v_norm
+        nu_max = jax.tree.map(jnp.maximum, state.nu_max, nu) if amsgrad else nu
+        odd = t % 2 == 1
+        b1sq = b1 * b1
+        noise = jnp.sqrt((1 + b0) ** 2 + b0**2).astype(dt)
+
+        def leaf(g, p, vmax, mo, me):
+            p1 = p * (1 - decay).astype(p.dtype)
+            unorm = _unitwise_norm(p1, _unit_axes(p.ndim, layout))
+            corr = 2 * norm_loss_factor * (1 - 1 / (unorm + eps))
+            p2 = p1 * (1 - lr * corr).astype(p.dtype)
+            den = jnp.sqrt(vmax) / jnp.sqrt(bc2).astype(p.dtype) + eps
+            if use_softplus:
+                z = beta_softplus * den
+                den = jnp.where(z > 20, den, jnp.logaddexp(0, z) / beta_softplus)
+            cur = jnp.where(odd, mo, me)
+            other = jnp.where(odd, me, mo)
+            cur = b1sq * cur + (1 - b1sq) * filters(g)
+            pn = ((1 + b0) * cur - b0 * other) / noise
+            p3 = p2 - (lr / bc1).astype(p.dtype) * pn / den
+            return (p3 - p).astype(p.dtype), jnp.where(odd, cur, mo), jnp.where(odd, me, cur)
+
+        out = jax.tree.map(leaf, grads, params, nu_max, state.mu_odd, state.mu_even)
+        treedef = jax.tree.structure(params)
+        u, mo, me = (
+            jax.tree.unflatten(treedef, [o[i] for o in treedef.flatten_up_to(out)])
+            for i in range(3)
+        )
+        return u, ScaleByRanger21State(optax.safe_increment(state.count), nu, nu_max, mo, me)
+
+    return optax.GradientTransformation(init_fn, update_fn)
+
+
+@register(
+    "ranger21",
+    family="wrapper",
+    reference=WRIGHT_DEMEURE_2021,
+    state_per_param=5,
+    defaults={"learning_rate": 1e-3, "num_iterations": 1000},
+    authors=Authors(
+        code="pytorch_optimizer.Ranger21 (4.1.0)",
+        preset={"layout": "out_in"},
+        differences="PyTorch weights are (out, in, ...): the authors' units and centralisation "
+        "follow layout='out_in'; optzoo's JAX kernels use 'in_out'",
+    ),
+)
+def ranger21(
+    learning_rate: optax.ScalarOrSchedule,
+    num_iterations: int,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    b0: float = 0.9,
+    eps: float = 1e-8,
+    weight_decay: float = 1e-4,
+    norm_loss_factor: float = 1e-4,
+    agc_clipping_value: float = 1e-2,
+    agc_eps: float = 1e-3,
+    lookahead_merge_time: int = 5,
+    lookahead_blending_alpha: float = 0.5,
+    num_warm_up_iterations: int | None = None,
+    num_warm_down_iterations: int | None = None,
+    warm_down_min_lr: float = 3e-5,
+    beta_softplus: float = 50.0,
+    *,
+    use_lr_schedule: bool = True,
+    use_softplus: bool = True,
+    centralize: bool = True,
+    normalize: bool = True,
+    amsgrad: bool = True,
+    fixed_decay: bool = False,
+    layout: Literal["in_out", "out_in"] = "in_out",
+) -> optax.GradientTransformationExtraArgs:
+    r"""Ranger21: AdamW with positive-negative momentum, AGC, GC/GN, norm loss, Lookahead.
+
+    At step :math:`t` with scheduled step size :math:`\eta_t` (:func:`ranger21_schedule`:
+    linear warm-up, flat, linear warm-down to ``warm_down_min_lr`` over ``num_iterations``),
+    for each leaf :math:`\theta` with gradient :math:`g`:
+
+    .. math::
+       g &\leftarrow \mathrm{GN}(\mathrm{GC}(\mathrm{AGC}_\lambda(g; \theta))),\qquad
+       v \leftarrow \beta_2 v + (1-\beta_2) g^2,\qquad
+       \bar v = \sqrt{\bigl(1 + \textstyle\sum_{\text{all leaves}} v/(1-\beta_2^t)\bigr)/N},\\
+       \theta &\leftarrow \theta\,(1 - w\,\eta_t/\bar v),\qquad
+       \theta \leftarrow \theta\,\bigl(1 - 2\eta_t\,\kappa\,(1 - 1/(\lVert\theta\rVert_u
+         + \epsilon))\bigr),\\
+       m^{(t)} &\leftarrow \beta_1^2 m^{(t)} + (1-\beta_1^2) g,\qquad
+       d = \mathrm{softplus}_{50}\bigl(\sqrt{\hat v_{\max}}/\sqrt{1-\beta_2^t}
+         + \epsilon\bigr),\\
+       \theta &\leftarrow \theta - \frac{\eta_t}{1-\beta_1^t}\,
+         \frac{(1+\beta_0) m^{(t)} - \beta_0 m^{(t-1)}}{\sqrt{(1+\beta_0)^2 + \beta_0^2}\; d},
+
+    where :math:`m^{(t)}` and :math:`m^{(t-1)}` are the two positive-negative momentum
+    buffers (alternating on odd/even steps), :math:`\hat v_{\max}` the running maximum of
+    :math:`v` (``amsgrad``), :math:`N` the number of parameters, :math:`\lVert\cdot\rVert_u`
+    the unit-wise norm, and every ``lookahead_merge_time`` steps Lookahead
+    (:func:`optzoo.with_lookahead`) blends the weights with the slow copy.
+
+    Leaves: scalars and vectors are one unit (AGC, norm loss) and are not centralised;
+    rank 2-3 leaves have units over their fan-in axis (axis 0 for ``layout="in_out"``, 1
+    for ``"out_in"``); rank :math:`\ge 4` over all axes but the output one. GC removes the
+    mean over all axes but the output one for rank :math:`\ge 2`; GN divides a leaf of more
+    than two entries by its (unbiased) standard deviation plus 1e-8. As in the authors' code
+    (and ``pytorch_optimizer``), the momentum sees the gradient centralised and normalised a
+    second time (GC is idempotent; the second GN divides by :math:`1 + O(10^{-8}/\sigma)`).
+
+    Defaults are ``pytorch_optimizer.Ranger21``'s except the layout; for theirs use
+    ``optzoo.create("ranger21", preset="authors", num_iterations=...)``.
+
+    Args:
+      learning_rate: peak :math:`\eta` (a number or a schedule, then the peak at each step).
+      num_iterations: :math:`T`, the training length the schedule is built for.
+      b1, b2: moment decays (the momentum decays with :math:`\beta_1^2`).
+      b0: :math:`\beta_0`, the positive-negative momentum's noise amplitude.
+      eps: :math:`\epsilon` in the denominator and the norm loss.
+      weight_decay: :math:`w`, decoupled, divided by :math:`\bar v`.
+      norm_loss_factor: :math:`\kappa`.
+      agc_clipping_value: AGC's :math:`\lambda`, largest unit gradient-to-weight norm ratio.
+      agc_eps: AGC's floor on the weight norm.
+      lookahead_merge_time: Lookahead's :math:`k`.
+      lookahead_blending_alpha: Lookahead's :math:`\alpha \in [0, 1]`.
+      num_warm_up_iterations: warm-up length (``None``: see :func:`ranger21_schedule`).
+      num_warm_down_iterations: warm-down length (``None``: the last 28%).
+      warm_down_min_lr: step size at the end of the warm-down.
+      beta_softplus: softplus sharpness.
+      use_lr_schedule: ``False`` keeps :math:`\eta` constant.
+      use_softplus: smooth the denominator with softplus.
+      centralize: gradient centralisation.
+      normalize: gradient normalisation.
+      amsgrad: use the running maximum of :math:`v` (``pytorch_optimizer``); ``False`` uses
+        :math:`v`, as the authors' ``ranger21`` 0.1.0 effectively does.
+      fixed_decay: decay by :math:`w/\bar v` without :math:`\eta_t`.
+      layout: ``"in_out"`` (JAX kernels) or ``"out_in"`` (PyTorch weights), see above.
+
+    Returns:
+      A ``GradientTransformationExtraArgs``; ``update`` requires ``params``.
+
+    Example:
+      >>> import optzoo
+      >>> tx = optzoo.ranger21(1e-3, num_iterations=10_000)
+
+    References:
+      Wright, Demeure. Ranger21: a synergistic deep learning optimizer. 2021.
+      https://arxiv.org/abs/2106.13731
+    """
+    check_positive_int("num_iterations", num_iterations)
+    check_betas(b1, b2)
+    check_range("b0", b0, 0.0, 1.0)
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
+    check_nonnegative("norm_loss_factor", norm_loss_factor)
+    check_nonnegative("agc_clipping_value", agc_clipping_value)
+    check_nonnegative("agc_eps", agc_eps)
+    check_nonnegative("warm_down_min_lr", warm_down_min_lr)
+    check_range("beta_softplus", beta_softplus, 0.0, low_open=True)
+    check_positive_int("lookahead_merge_time", lookahead_merge_time)
+    check_unit_interval("lookahead_blending_alpha", lookahead_blending_alpha)
+    for name, n in (
+        ("num_warm_up_iterations", num_warm_up_iterations),
+        ("num_warm_down_iterations", num_warm_down_iterations),
+    ):
+        if n is not None:
+            check_range(name, n, 0.0, float(num_iterations))
+    if layout not in ("in_out", "out_in"):
+        raise ValueError(f"layout must be 'in_out' or 'out_in', got {layout!r}")
+    check_finite("learning_rate", learning_rate)
+    lr: optax.ScalarOrSchedule = learning_rate
+    if use_lr_schedule:
+        lr = ranger21_schedule(
+            learning_rate,
+            num_iterations,
+            b2,
+            num_warm_up_iterations,
+            num_warm_down_iterations,
+            warm_down_min_lr,
+        )
+    inner = scale_by_ranger21(
+        lr,
+        b1=b1,
+        b2=b2,
+        b0=b0,
+        eps=eps,
+        weight_decay=weight_decay,
+        norm_loss_factor=norm_loss_factor,
+        agc_clipping_value=agc_clipping_value,
+        agc_eps=agc_eps,
+        beta_softplus=beta_softplus,
+        use_softplus=use_softplus,
+        centralize=centralize,
+        normalize=normalize,
+        amsgrad=amsgrad,
+        fixed_decay=fixed_decay,
+        layout=layout,
+    )
+    return with_lookahead(
+        inner, sync_period=lookahead_merge_time, slow_step_size=lookahead_blending_alpha
+    )

@@ -111,3 +111,57 @@ def test_grokfast_adamw_matches_gradfilter_ema_with_torch_adamw():
         "gradfilter_ema",
         kind="transcription",
     )
+
+
+def test_ranger21_matches_the_authors_package():
+    """``ranger21.Ranger21`` 0.1.0 (Wright & Demeure's package) on the three-leaf problem:
+    AGC, GC/GN (twice), PNM, softplus, warm-up/warm-down and Lookahead.
+
+    Their step has three slips the comparison steps around: the decay and the norm loss act
+    on one leaf only (the loop variable left over from the first loop), so both are off here;
+    ``momentum_type="pnm"`` makes the PNM factor ``True`` (:math:`\\beta_0 = 1`) while its
+    normaliser uses :math:`\\beta_2`, a constant factor on the step, moved into our step
+    sizes; ``torch.max(max_variance_ma, variance_ma, out=variance_ma)`` never updates the
+    maximum, so it is ``amsgrad=False``.
+    """
+    pytest.importorskip("torch")
+    ranger21 = pytest.importorskip("ranger21")
+    lr, min_lr, b2 = 1e-1, 1e-3, 0.999
+    scale = math.sqrt(5.0) / math.sqrt((1 + b2) ** 2 + b2**2)
+
+    def make(tensors):
+        return ranger21.Ranger21(
+            tensors,
+            lr=lr,
+            betas=(0.9, b2),
+            num_epochs=1,
+            num_batches_per_epoch=R.STEPS,
+            warmdown_min_lr=min_lr,
+            weight_decay=0.0,
+            normloss_active=False,
+            logging_active=False,
+        )
+
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):  # the package prints its settings
+        theirs = R.run_torch(make)
+    ours = R.run_optzoo(
+        optzoo.create(
+            "ranger21",
+            preset="authors",
+            learning_rate=lr * scale,
+            warm_down_min_lr=min_lr * scale,
+            num_iterations=R.STEPS,
+            b0=1.0,
+            weight_decay=0.0,
+            norm_loss_factor=0.0,
+            amsgrad=False,
+        )
+    )
+    R.check(
+        "ranger21",
+        R.displacement_error(ours, theirs),
+        "ranger21 0.1.0 (decay and norm loss off, PNM normaliser rescaled)",
+    )
