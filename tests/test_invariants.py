@@ -141,6 +141,10 @@ def test_converges_on_quadratic(name):
 # the grid (>= 1e-3) diverges in that phase (as does 1e-4; 1e-5 stays finite, 3.5 from 24.2).
 # The quadratic still meets the default 1e-3.
 DIVERGES_ON_ROSENBROCK = {"dualadam"}
+# bSAM's ascent step rho g / s is not normalised (unlike SAM's) and s starts at 1: the
+# starting gradient (~200) throws the perturbed point ~10 away, where the quartic's gradient
+# explodes; every learning rate of the sweep gives NaN (rho=0 converges: 5e-5 at lr 1e-2).
+DIVERGES_ON_ROSENBROCK.add("bsam")
 
 
 @pytest.mark.parametrize("name", NAMES)
