@@ -5,6 +5,9 @@ Neither is on the package index: Ranger's author published ``ranger.py``
 ``grokfast.py`` (ironjr/grokfast), whose ``gradfilter_ema`` edits ``p.grad`` before
 ``torch.optim.AdamW`` steps. Ranger is transcribed in NumPy; for Grokfast the filter is
 transcribed and the optimizer is torch's own AdamW.
+
+bSAM (team-approx-bayes/bayesian-sam is research code, no package) is checked against a NumPy
+transcription of the paper's Algorithm 1.
 """
 
 from __future__ import annotations
@@ -165,3 +168,60 @@ def test_ranger21_matches_the_authors_package():
         R.displacement_error(ours, theirs),
         "ranger21 0.1.0 (decay and norm loss off, PNM normaliser rescaled)",
     )
+
+
+# Möllenhoff, Khan. SAM as an Optimal Relaxation of Bayes. 2022.
+# https://arxiv.org/abs/2210.01620, Algorithm 1 (bSAM): with sigma^2 = 1 / (N s),
+# g = grad L(w + sigma xi), eps = rho g / s, g_eps = grad L(w + eps),
+# g_m <- b1 g_m + (1 - b1)(g_eps + delta w), s <- b2 s + (1 - b2)(sqrt(s)|g| + delta + gamma),
+# w <- w - alpha g_m / s. The standard normal draws xi are replayed from jax.random with
+# optzoo's documented key schedule (as optzoo.add_noise), so the transcription sees the same xi.
+def test_bsam_matches_algorithm_1():
+    import jax
+    import jax.numpy as jnp
+
+    lr, n, b1, b2, wd, rho, damping = 0.05, 100, 0.9, 0.99, 1e-2, 0.05, 0.1
+    names = sorted(R.SHAPES)  # the pytree's leaf order
+    xis, key = [], jax.random.key(3)
+    with jax.enable_x64(True):
+        for _ in range(R.STEPS):
+            key, sample = jax.random.split(key)
+            leaf_keys = jax.random.split(sample, len(names))
+            xis.append(
+                {
+                    k: np.asarray(jax.random.normal(lk, R.SHAPES[k], "float64"))
+                    for k, lk in zip(names, leaf_keys, strict=True)
+                }
+            )
+
+    def step(w, _, state, t):
+        gm, s = state
+        noisy = {k: w[k] + np.sqrt(1.0 / (n * s[k])) * xis[t - 1][k] for k in w}
+        g = R.grad(noisy, t - 1)
+        g_eps = R.grad({k: w[k] + rho * g[k] / s[k] for k in w}, t - 1)
+        gm = {k: b1 * gm[k] + (1 - b1) * (g_eps[k] + wd * w[k]) for k in w}
+        s = {k: b2 * s[k] + (1 - b2) * (np.sqrt(s[k]) * np.abs(g[k]) + wd + damping) for k in w}
+        return {k: w[k] - lr * gm[k] / s[k] for k in w}, (gm, s)
+
+    zeros = {k: np.zeros(v) for k, v in R.SHAPES.items()}
+    ones = {k: np.ones(v) for k, v in R.SHAPES.items()}
+    theirs = R.run_numpy(step, (zeros, ones))
+
+    def extra(params, t):
+        return {"value_fn": lambda p: R.loss(p, t, lambda a: jnp.asarray(a, jnp.float64))}
+
+    tx = optzoo.create(
+        "bsam",
+        preset="authors",
+        learning_rate=lr,
+        num_data=n,
+        b1=b1,
+        b2=b2,
+        weight_decay=wd,
+        rho=rho,
+        damping=damping,
+        key=jax.random.key(3),
+    )
+    ours = R.run_optzoo(tx, extra=extra)
+    err = R.displacement_error(ours, theirs)
+    R.check("bsam", err, "NumPy transcription of Algorithm 1 (bSAM)", kind="transcription")
