@@ -94,8 +94,13 @@ def _best_final_loss(name, loss, init, steps):
 # SPlus moves non-matrix leaves by lr * nonstandard_constant (1e-3) per step: at the sweep's
 # largest lr (1.0) the bias can travel at most 1.0 in 1000 steps, just its distance to the
 # minimum, so it stops short (0.91 from 19.5); the matrix leaf converges.
-CONSTRAINED = {"adamw_gc": 0.7, "orthograd_adamw": 0.7, "ranger": 0.7, "splus": 0.1}
-CONSTRAINED = {"adamw_gc": 0.7, "orthograd_adamw": 0.7, "ranger": 0.7}
+CONSTRAINED = {
+    "adamw_gc": 0.7,
+    "orthograd_adamw": 0.7,
+    "ranger": 0.7,
+    "splus": 0.1,
+    "spectralsphere": 0.2,
+}
 # Nero keeps every row of w centred with unit norm (its constraint), so the quadratic's
 # minimum (w = 0) is out of reach: 5.8 of 19.5 at best.
 CONSTRAINED["nero"] = 0.5
@@ -107,14 +112,7 @@ CONSTRAINED["rose"] = 0.95
 CONSTRAINED["adago"] = 0.7
 # SpectralSphere keeps each update tangent to the weight's top singular direction, so the
 # matrix's spectral norm only shrinks through weight decay and second-order drift: best of the
-# grid 2.92 from 19.5 on the quadratic (minimum at 0).
-CONSTRAINED = {
-    "adamw_gc": 0.7,
-    "orthograd_adamw": 0.7,
-    "ranger": 0.7,
-    "splus": 0.1,
-    "spectralsphere": 0.2,
-}
+# grid 2.92 from 19.5 on the quadratic (minimum at 0): 0.2 above.
 # Ranger21 centralises matrix gradients too (every column mean of w stays 1), and its norm
 # loss pulls each unit towards norm 1: 10.6 of 19.5 at best.
 CONSTRAINED["ranger21"] = 0.7
@@ -168,10 +166,13 @@ DIVERGES_ON_ROSENBROCK.add("bsam")
 
 @pytest.mark.parametrize("name", NAMES)
 def test_converges_on_rosenbrock(name):
-    if name in DIVERGES_ON_ROSENBROCK:
-        pytest.skip(f"{name} diverges on Rosenbrock by design (see DIVERGES_ON_ROSENBROCK)")
     initial = float(_rosenbrock(_rosenbrock_init()))
     best = _best_final_loss(name, _rosenbrock, _rosenbrock_init, steps=5000)
+    if name in DIVERGES_ON_ROSENBROCK:
+        # The documented behaviour: no rate of the grid makes progress. If one does, the
+        # method (or its defaults) changed: move it out of DIVERGES_ON_ROSENBROCK.
+        assert not best < initial, f"{name} now converges on Rosenbrock ({best:.3g})"
+        return
     factor = STALLS_ON_ROSENBROCK.get(name, CONSTRAINED.get(name, 0.05))
     assert best < factor * initial, f"{name}: best final loss {best:.3g} from {initial:.3g}"
 
