@@ -33,12 +33,10 @@ COUNTS |= {"memory_size", "cg_maxiter", "num_betas", "max_precondition_dim"}
 # Names whose negative values are meaningful (FTRL's power is <= 0; seeds are any integer).
 NOT_SIGNED = {"learning_rate", "learning_rate_power", "seed", "decay_offset"}
 
-# FTRL's beta is a non-negative constant in the denominator, not a decay rate.
-OVERRIDES = {("ftrl", "beta"): [-1.0, math.nan]}
-# Optimistic GD's beta is a non-negative weight of the negative momentum (2 is fine).
-OVERRIDES[("optimistic_gradient_descent", "beta")] = [-1.0, math.nan]
 # FTRL's and A2Grad's beta are non-negative constants in a denominator, not decay rates.
 OVERRIDES = {("ftrl", "beta"): [-1.0, math.nan], ("a2grad", "beta"): [-1.0, math.nan]}
+# Optimistic GD's beta is a non-negative weight of the negative momentum (2 is fine).
+OVERRIDES[("optimistic_gradient_descent", "beta")] = [-1.0, math.nan]
 
 
 def _bad_values(param, default):

@@ -1694,9 +1694,11 @@ def momo(
             new_lb = jnp.maximum((barf + d_x - gamma) - 0.5 * tau * d_sq, lower_bound)
         else:
             new_lb = state.lb
-        return out, MomoState(
+        new_state = MomoState(
             exp_avg=d, barf=barf, gamma=gamma, lb=new_lb, count=optax.safe_increment(state.count)
         )
+        # Mixed-precision trees: the scalars are float32, the state keeps its own dtypes.
+        return optax.tree.cast_like(out, updates), optax.tree.cast_like(new_state, state)
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
@@ -1811,9 +1813,11 @@ def momo_adam(
             new_lb = jnp.maximum(((barf + d_x - gamma) - 0.5 * tau * d_sq) / bc1, lower_bound)
         else:
             new_lb = state.lb
-        return out, MomoAdamState(
+        new_state = MomoAdamState(
             exp_avg=d, exp_avg_sq=v, barf=barf, gamma=gamma, lb=new_lb, count=count
         )
+        # Mixed-precision trees: the scalars are float32, the state keeps its own dtypes.
+        return optax.tree.cast_like(out, updates), optax.tree.cast_like(new_state, state)
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 

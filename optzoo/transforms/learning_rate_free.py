@@ -278,9 +278,10 @@ def scale_by_dowg(
         sq_dist = jnp.maximum(state.estim_sq_dist, moved)
         weighted = sq_dist * optax.tree.norm(updates, squared=True) + state.weighted_sq_norm_grads
         step = sq_dist / (jnp.sqrt(weighted) + eps)
-        return optax.tree.scale(step, updates), state._replace(
-            estim_sq_dist=sq_dist, weighted_sq_norm_grads=weighted
-        )
+        new_state = state._replace(estim_sq_dist=sq_dist, weighted_sq_norm_grads=weighted)
+        # Mixed-precision trees: the norms are float32, the state keeps its own dtypes.
+        new_updates = optax.tree.cast_like(optax.tree.scale(step, updates), updates)
+        return new_updates, optax.tree.cast_like(new_state, state)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
