@@ -245,17 +245,18 @@ def test_soap_matches_the_paper():
 # --------------------------------------------------------------------------- Scion
 
 
-def _newton_schulz(x: np.ndarray, steps: int = 5, eps: float = 1e-7) -> np.ndarray:
-    """Keller Jordan's quintic Newton-Schulz as the Scion authors' code runs it (in float64
-    here, bfloat16 there), on the wide orientation, normalised by ``|X|_F + 1e-7``."""
+def _newton_schulz(g: np.ndarray, steps: int = 5, eps: float = 1e-7) -> np.ndarray:
+    """Keller Jordan's quintic Newton-Schulz on the last two axes (a batch of matrices for a
+    rank-3 leaf), on the wide orientation, each matrix normalised by ``|X|_F + 1e-7``, in
+    float64 (the Scion, AdaMuon and NorMuon authors' code runs it in bfloat16)."""
     a, b, c = 3.4445, -4.7750, 2.0315
-    tall = x.shape[0] > x.shape[1]
-    y = x.T if tall else x
-    y = y / (np.linalg.norm(y) + eps)
+    tall = g.shape[-2] > g.shape[-1]
+    x = np.swapaxes(g, -1, -2) if tall else g
+    x = x / (np.linalg.norm(x, axis=(-2, -1), keepdims=True) + eps)
     for _ in range(steps):
-        g = y @ y.T
-        y = a * y + (b * g + c * g @ g) @ y
-    return y.T if tall else y
+        s = x @ np.swapaxes(x, -1, -2)
+        x = a * x + (b * s + c * s @ s) @ x
+    return np.swapaxes(x, -1, -2) if tall else x
 
 
 def _scion_step(lr, alpha, radius=1.0):
@@ -362,19 +363,6 @@ def test_the_new_arguments_reject_bad_values_by_name(name, kwargs, culprit):
 
 
 # --------------------------------------------------------------- AdaMuon and NorMuon
-
-
-def _newton_schulz(g, steps=5):
-    """Muon's quintic Newton-Schulz on the last two axes, in float64 (the authors' code
-    runs it in bfloat16 on CUDA)."""
-    a, b, c = 3.4445, -4.7750, 2.0315
-    tall = g.shape[-2] > g.shape[-1]
-    x = np.swapaxes(g, -1, -2) if tall else g
-    x = x / (np.linalg.norm(x, axis=(-2, -1), keepdims=True) + 1e-7)
-    for _ in range(steps):
-        s = x @ np.swapaxes(x, -1, -2)
-        x = a * x + (b * s + c * s @ s) @ x
-    return np.swapaxes(x, -1, -2) if tall else x
 
 
 def _adamw_step(x, g, m, v, t, lr, b1, b2, eps):
