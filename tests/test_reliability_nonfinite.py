@@ -65,6 +65,8 @@ def _assert_identical(a, b, what):
     la, lb = jax.tree.leaves(a), jax.tree.leaves(b)
     assert jax.tree.structure(a) == jax.tree.structure(b), what
     for x, y in zip(la, lb, strict=True):
+        if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):  # a PRNG key in the state
+            x, y = jax.random.key_data(x), jax.random.key_data(y)
         x, y = np.asarray(x), np.asarray(y)
         assert x.dtype == y.dtype and x.shape == y.shape, what
         assert np.array_equal(x, y, equal_nan=True), f"{what}: {x} != {y}"

@@ -1839,7 +1839,12 @@ def scale_by_adashift(
     _check_betas(b1=b1, b2=b2)
     check_positive_int("keep_num", keep_num)
     check_nonnegative("eps", eps)
-    phi = reduce_fn if reduce_fn is not None else (lambda x: x)
+    if reduce_fn is None:
+        phi = lambda x: x  # noqa: E731
+    elif reduce_fn is jnp.max:  # an empty leaf has no max: its reduction is 0 (squares >= 0)
+        phi = lambda x: jnp.max(x) if x.size else jnp.zeros((), x.dtype)  # noqa: E731
+    else:
+        phi = reduce_fn
     weight_sum = sum(b1**i for i in range(keep_num))
     first_weight, last_weight = b1 ** (keep_num - 1) / weight_sum, 1.0 / weight_sum
 
@@ -2765,7 +2770,7 @@ def _amos_eta(shape: tuple[int, ...]) -> float:
     matrix, sqrt(1 / shape[1]) above (shape[1] is PyTorch's fan-in)."""
     if len(shape) <= 1:
         return 0.5
-    return float(np.sqrt((2.0 if len(shape) == 2 else 1.0) / shape[1]))
+    return float(np.sqrt((2.0 if len(shape) == 2 else 1.0) / max(shape[1], 1)))
 
 
 class ScaleByAmosState(NamedTuple):

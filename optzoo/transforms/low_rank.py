@@ -474,7 +474,7 @@ def scale_by_stablespam(
             beta1, gam1 = b1 * s, g1 * s
             m = jnp.where(reset, jnp.zeros_like(m), m)
             v = jnp.where(reset, jnp.zeros_like(v), v)
-            gmax = jnp.max(jnp.abs(g))
+            gmax = jnp.max(jnp.abs(g)) if g.size else jnp.zeros((), g.dtype)
             mx = theta * mx + (1 - theta) * gmax
             mx_hat = mx / (1 - theta**tf)
             g = jnp.where(jnp.abs(g) > mx_hat, g / gmax * mx_hat, g)
