@@ -2992,33 +2992,6 @@ NGUYEN_2024_SUBSET_NORM = Reference(
 )
 
 
-def _decay_after_step(
-    learning_rate: optax.ScalarOrSchedule, weight_decay: float, mask: Any | None
-) -> optax.GradientTransformation:
-    """``u -> (1 - eta_t lambda) u + lambda x``: followed by the learning rate,
-    ``x - eta_t u`` becomes ``(x - eta_t u)(1 - eta_t lambda)``, the decay of the updated
-    weights (pytorch_optimizer's AdamWSN)."""
-
-    def init_fn(params):
-        del params
-        return optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32))
-
-    def update_fn(updates, state, params=None):
-        if params is None:
-            raise ValueError("adamwsn's decay_updated_weights needs params")
-        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
-
-        def one(u, x):
-            lam = jnp.asarray(weight_decay, u.dtype)
-            return ((1 - jnp.asarray(lr, u.dtype) * lam) * u + lam * x).astype(u.dtype)
-
-        out = jax.tree.map(one, updates, params)
-        return out, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
-
-    tx = optax.GradientTransformation(init_fn, update_fn)
-    return tx if mask is None else optax.masked(tx, mask)
-
-
 @register(
     "adamwsn",
     family="adam",
@@ -3082,11 +3055,7 @@ def adamwsn(
     check_nonnegative("weight_decay", weight_decay)
     direction = scale_by_adamwsn(b1, b2, eps, subset_size, subset_norm)
     if decay_updated_weights:
-        return optax.chain(
-            direction,
-            _decay_after_step(learning_rate, weight_decay, mask),
-            scale_by_learning_rate(learning_rate),
-        )
+        return with_decay_after_step(direction, learning_rate, weight_decay, mask)
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
 
 
