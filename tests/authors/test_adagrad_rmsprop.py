@@ -112,3 +112,88 @@ def test_adasmooth_matches_algorithm_1():
     ours = R.run_optzoo(optzoo.create("adasmooth", preset="authors", learning_rate=lr))
     err = R.displacement_error(ours, theirs)
     R.check("adasmooth", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+def _zeros():
+    return {k: np.zeros_like(a) for k, a in R.init_params().items()}
+
+
+def _ours(name, **kw):
+    return R.run_optzoo(optzoo.create(name, preset="authors", **kw))
+
+
+# Duchi, Hazan, Singer. Adaptive Subgradient Methods for Online Learning and Stochastic
+# Optimization. JMLR 12, 2011. https://jmlr.org/papers/v12/duchi11a.html, Figure 1 (ADAGRAD
+# with diagonal matrices): s += g^2, x -= eta g / (delta + sqrt(s)).
+def test_adagrad():
+    eta, delta = 0.1, 1e-10
+
+    def step(x, g, s, t):
+        s = {k: s[k] + g[k] ** 2 for k in g}
+        return {k: x[k] - eta * g[k] / (delta + np.sqrt(s[k])) for k in g}, s
+
+    err = R.displacement_error(_ours("adagrad", learning_rate=eta), R.run_numpy(step, _zeros()))
+    R.check("adagrad", err, "NumPy transcription of Figure 1", kind="transcription")
+
+
+# Hinton, Srivastava, Swersky. Neural Networks for Machine Learning, Lecture 6e (rmsprop),
+# 2012. https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf, slide
+# "rmsprop": MeanSquare = 0.9 MeanSquare + 0.1 g^2, divide the gradient by sqrt(MeanSquare).
+def test_rmsprop():
+    eta = 0.01
+
+    def step(x, g, ms, t):
+        ms = {k: 0.9 * ms[k] + 0.1 * g[k] ** 2 for k in g}
+        return {k: x[k] - eta * g[k] / np.sqrt(ms[k]) for k in g}, ms
+
+    err = R.displacement_error(_ours("rmsprop", learning_rate=eta), R.run_numpy(step, _zeros()))
+    R.check("rmsprop", err, "NumPy transcription of lecture 6e", kind="transcription")
+
+
+# Zeiler. ADADELTA: An Adaptive Learning Rate Method. 2012. https://arxiv.org/abs/1212.5701,
+# Algorithm 1 (rho = 0.95, epsilon = 1e-6 as in its experiments; no learning rate).
+def test_adadelta():
+    rho, eps = 0.95, 1e-6
+
+    def step(x, g, state, t):
+        eg, edx = state
+        eg = {k: rho * eg[k] + (1 - rho) * g[k] ** 2 for k in g}
+        dx = {k: -np.sqrt(edx[k] + eps) / np.sqrt(eg[k] + eps) * g[k] for k in g}
+        edx = {k: rho * edx[k] + (1 - rho) * dx[k] ** 2 for k in g}
+        return {k: x[k] + dx[k] for k in g}, (eg, edx)
+
+    err = R.displacement_error(_ours("adadelta"), R.run_numpy(step, (_zeros(), _zeros())))
+    R.check("adadelta", err, "NumPy transcription of Algorithm 1", kind="transcription")
+
+
+# McMahan et al. Ad Click Prediction: a View from the Trenches. KDD 2013.
+# https://doi.org/10.1145/2487575.2488200, Algorithm 1 (per-coordinate FTRL-Proximal with L1
+# and L2): sigma = (sqrt(n + g^2) - sqrt(n)) / alpha, z += g - sigma w, n += g^2,
+# w = 0 if |z| <= l1 else -(z - sign(z) l1) / ((beta + sqrt(n)) / alpha + l2).
+# The harness starts both sides at its initial point rather than at w(z=0, n=0) = 0.
+def test_ftrl():
+    alpha, beta, l1, l2 = 0.1, 1.0, 0.01, 0.1
+
+    def step(w, g, state, t):
+        z, n = state
+        sigma = {k: (np.sqrt(n[k] + g[k] ** 2) - np.sqrt(n[k])) / alpha for k in g}
+        z = {k: z[k] + g[k] - sigma[k] * w[k] for k in g}
+        n = {k: n[k] + g[k] ** 2 for k in g}
+        w = {
+            k: np.where(
+                np.abs(z[k]) <= l1,
+                0.0,
+                -(z[k] - np.sign(z[k]) * l1) / ((beta + np.sqrt(n[k])) / alpha + l2),
+            )
+            for k in g
+        }
+        return w, (z, n)
+
+    ours = _ours(
+        "ftrl",
+        learning_rate=alpha,
+        l1_regularization_strength=l1,
+        l2_regularization_strength=l2 / 2,  # the paper's lambda2 is twice Keras's
+    )
+    err = R.displacement_error(ours, R.run_numpy(step, (_zeros(), _zeros())))
+    R.check("ftrl", err, "NumPy transcription of Algorithm 1", kind="transcription")

@@ -147,3 +147,111 @@ def test_rose_matches_the_update_rule():
     ours = R.run_optzoo(optzoo.create("rose", preset="authors", learning_rate=lr))
     err = R.displacement_error(ours, theirs)
     R.check("rose", err, "NumPy transcription of the update rule", kind="transcription")
+
+
+WD = 0.1
+
+
+def _lion_step(lr, b1, b2, wd):
+    # Chen et al., Symbolic Discovery of Optimization Algorithms, 2023,
+    # https://arxiv.org/abs/2302.06675, Algorithm 2.
+    def step(params, grads, state, t):
+        out = {}
+        for k, x in params.items():
+            m = state.get(k, np.zeros_like(x))
+            update = np.sign(b1 * m + (1 - b1) * grads[k])
+            out[k] = x - lr * (update + wd * x)
+            state[k] = b2 * m + (1 - b2) * grads[k]
+        return out, state
+
+    return step
+
+
+def test_lion_matches_the_papers_program():
+    lr = 0.01
+    theirs = R.run_numpy(_lion_step(lr, 0.9, 0.99, WD), {})
+    ours = R.run_optzoo(optzoo.create("lion", preset="authors", learning_rate=lr, weight_decay=WD))
+    R.check(
+        "lion",
+        R.displacement_error(ours, theirs),
+        "NumPy transcription of Algorithm 2",
+        kind="transcription",
+    )
+
+
+@pytest.mark.slow
+def test_lion_matches_the_lion_pytorch_port():
+    lion_pytorch = pytest.importorskip("lion_pytorch")
+    lr = 0.01
+    theirs = R.run_torch(lambda ts: lion_pytorch.Lion(ts, lr=lr, weight_decay=WD))
+    ours = R.run_optzoo(optzoo.create("lion", preset="authors", learning_rate=lr, weight_decay=WD))
+    assert R.displacement_error(ours, theirs) <= R.TOL["float64"]
+
+
+def _zeros():
+    return {k: np.zeros_like(a) for k, a in R.init_params().items()}
+
+
+def _ours(name, **kw):
+    return R.run_optzoo(optzoo.create(name, preset="authors", **kw))
+
+
+# Bernstein, Wang, Azizzadenesheli, Anandkumar. signSGD: Compressed Optimisation for Non-Convex
+# Problems. 2018. https://arxiv.org/abs/1802.04434, Algorithm 1 (signSGD) and Algorithm 2
+# (Signum), with the weight decay of the authors' MXNet optimizers (signsgd_update,
+# signum_update): g + wd x enters the momentum, m = beta m + (1 - beta)(g + wd x),
+# x -= lr sign(m) (beta = 0: signSGD).
+@pytest.mark.parametrize("name,beta", [("sign_sgd", 0.0), ("signum", 0.9)])
+def test_sign_sgd_signum(name, beta):
+    lr, wd = 0.01, 0.1
+
+    def step(x, g, m, t):
+        m = {k: beta * m[k] + (1 - beta) * (g[k] + wd * x[k]) for k in g}
+        return {k: x[k] - lr * np.sign(m[k]) for k in g}, m
+
+    err = R.displacement_error(
+        _ours(name, learning_rate=lr, weight_decay=wd), R.run_numpy(step, _zeros())
+    )
+    R.check(
+        name, err, f"NumPy transcription of Algorithm {1 if beta == 0 else 2}", kind="transcription"
+    )
+
+
+# Riedmiller, Braun. A direct adaptive method for faster backpropagation learning: the RPROP
+# algorithm. ICNN 1993. https://doi.org/10.1109/ICNN.1993.298623, the Rprop algorithm box
+# (with weight-backtracking; Delta_0 = 0.1, eta+ = 1.2, eta- = 0.5, Delta in [1e-6, 50]):
+# same sign: Delta grows, step -sign(g) Delta; sign change: Delta shrinks, the previous step is
+# undone and g is set to 0; a zero product: step -sign(g) Delta.
+def test_rprop():
+    def step(w, g, state, t):
+        delta, g_prev, dw_prev = state
+        new_w, new_delta, new_g, new_dw = {}, {}, {}, {}
+        for k in g:
+            s = g_prev[k] * g[k]
+            d = np.where(s > 0, np.minimum(delta[k] * 1.2, 50.0), delta[k])
+            d = np.where(s < 0, np.maximum(delta[k] * 0.5, 1e-6), d)
+            dw = np.where(s < 0, -dw_prev[k], -np.sign(g[k]) * d)
+            new_g[k] = np.where(s < 0, 0.0, g[k])
+            new_dw[k] = np.where(s < 0, 0.0, dw)  # the undone step is not undone again
+            new_w[k], new_delta[k] = w[k] + dw, d
+        return new_w, (new_delta, new_g, new_dw)
+
+    init = ({k: np.full(s, 0.1) for k, s in R.SHAPES.items()}, _zeros(), _zeros())
+    err = R.displacement_error(_ours("rprop"), R.run_numpy(step, init))
+    R.check("rprop", err, "NumPy transcription of the Rprop box", kind="transcription")
+
+
+@pytest.mark.slow
+def test_rprop_unlagged_is_torch_rprop():
+    # iRprop- without optax's one-call lag is torch.optim.Rprop (not the authors' code, but a
+    # second, independent check of the lagged=False path).
+    torch = pytest.importorskip("torch")
+    tx = optzoo.rprop(0.01, lagged=False)
+    ours = R.run_optzoo(tx)
+    theirs = R.run_torch(lambda p: torch.optim.Rprop(p, lr=0.01))
+    assert R.displacement_error(ours, theirs) <= R.TOL["float64"]
+
+
+def test_rprop_backtracking_needs_the_unlagged_form():
+    with pytest.raises(ValueError, match="backtracking=True needs lagged=False"):
+        optzoo.rprop(0.1, backtracking=True)
