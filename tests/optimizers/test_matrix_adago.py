@@ -1,5 +1,5 @@
 """AdaGO against pytorch_optimizer 4.1.0 (layout and Newton-Schulz precision as in
-tests/optimizers/test_matrix_zoo.py, whose torch driver this reuses)."""
+tests/optimizers/test_matrix_adamuon_normuon.py, whose torch driver this reuses)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import optzoo
 from tests._trajectory import max_rel_error, trajectory
 from tests.optimizers._helpers import make_problem
-from tests.optimizers.test_matrix_zoo import NS, STEPS, _torch_trajectory
+from tests.optimizers.test_matrix_adamuon_normuon import NS, STEPS, _torch_trajectory
 
 pytest.importorskip("pytorch_optimizer")
 

@@ -1,4 +1,4 @@
-"""optzoo's classic adaptive optimizers and building blocks against optax 0.2.8.
+"""optzoo's own implementations of optax names (optimizers, building blocks) against optax 0.2.8.
 
 Every case runs 100 steps of the optzoo and the optax transformation side by side
 (one jit, ``lax.scan``) on a small two-layer MLP regression and compares the whole
