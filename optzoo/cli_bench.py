@@ -200,7 +200,8 @@ def _run_workers(args: argparse.Namespace, suite: Any) -> int:
     if bad:
         return max(bad)
     print(
-        f"suite {suite.name}: {args.workers} workers done; results in {args.store_dir}",
+        f"suite {suite.name}{f' shard {args.shard}' if args.shard else ''}: "
+        f"{args.workers} workers done; results in {args.store_dir}",
         file=sys.stderr,
     )
     if args.report:

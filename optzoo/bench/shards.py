@@ -29,7 +29,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from optzoo.bench.store import DB_NAME, FINISHED, Store
 
@@ -49,7 +49,13 @@ MERGE_META = "merged_from"  # meta key of a merged store: the stores it was made
 _SHARD_RE = re.compile(r"shard-(\d+)-of-(\d+)")
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
-J = TypeVar("J")
+
+class _Keyed(Protocol):
+    @property
+    def config_hash(self) -> str: ...
+
+
+J = TypeVar("J", bound=_Keyed)
 
 
 class ShardError(ValueError):
@@ -85,8 +91,8 @@ def assign_shards(keys: Iterable[str], n: int) -> dict[str, int]:
 
 def select_shard(jobs: Sequence[J], k: int, n: int) -> list[J]:
     """The jobs of shard ``k`` of ``n`` (each has a ``config_hash``), in suite order."""
-    where = assign_shards((j.config_hash for j in jobs), n)  # type: ignore[attr-defined]
-    return [j for j in jobs if where[j.config_hash] == k]  # type: ignore[attr-defined]
+    where = assign_shards((j.config_hash for j in jobs), n)
+    return [j for j in jobs if where[j.config_hash] == k]
 
 
 # --------------------------------------------------------------------------- merge
