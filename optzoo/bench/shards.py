@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import glob
 import hashlib
 import json
 import os
@@ -110,10 +109,12 @@ def find_stores(path: str | os.PathLike) -> list[str]:
     own = os.path.join(p, DB_NAME)
     if os.path.isfile(own):
         return [own]
-    shards = sorted(
-        glob.glob(os.path.join(glob.escape(p), "shard-*-of-*", DB_NAME)),
-        key=lambda s: [int(x) for x in _SHARD_RE.findall(s)[-1]],
-    )
+    found = []  # (N, K, store) of every DIR/shard-K-of-N/bench.sqlite
+    for name in os.listdir(p):
+        m = _SHARD_RE.fullmatch(name)
+        if m and os.path.isfile(os.path.join(p, name, DB_NAME)):
+            found.append((int(m.group(2)), int(m.group(1)), os.path.join(p, name, DB_NAME)))
+    shards = [store for _, _, store in sorted(found)]
     if not shards:
         raise FileNotFoundError(
             f"{p}: no {DB_NAME} and no shard-K-of-N/{DB_NAME} inside; not an optzoo bench output"
@@ -308,6 +309,13 @@ def _write(out: str, runs: list[dict], meta: dict[str, Any]) -> None:
     os.makedirs(out, exist_ok=True)
     scratch = os.path.join(out, f".merge-{os.getpid()}")
     shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        _replace(out, scratch, runs, meta)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _replace(out: str, scratch: str, runs: list[dict], meta: dict[str, Any]) -> None:
     store = Store(scratch)
     try:
         columns = {r[1] for r in store.conn.execute("PRAGMA table_info(runs)")} - {"id"}
@@ -341,4 +349,3 @@ def _write(out: str, runs: list[dict], meta: dict[str, Any]) -> None:
             if os.path.exists(base + side):
                 os.remove(base + side)
     os.replace(os.path.join(scratch, DB_NAME), target)
-    shutil.rmtree(scratch, ignore_errors=True)

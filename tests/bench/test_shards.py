@@ -176,6 +176,7 @@ def test_missing_shards_are_reported(tmp_path, grid_suite, capsys):
     sharded = tmp_path / "sharded"
     _run_shards(grid_suite, sharded, 3)
     (sharded / "shard-2-of-3" / "bench.sqlite").unlink()
+    (sharded / "shard-x-of-y").mkdir()  # not a shard: ignored
     assert main(["bench", "merge", str(sharded), "--out", str(tmp_path / "m")]) == 0
     captured = capsys.readouterr()
     assert "shard 2/3 is not among the merged stores" in captured.err
