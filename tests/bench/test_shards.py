@@ -122,6 +122,8 @@ def test_merged_shards_report_as_the_unsharded_run(tmp_path, grid_suite, capsys)
     whole, sharded, merged = tmp_path / "whole", tmp_path / "sharded", tmp_path / "merged"
     run_suite(grid_suite, whole, quiet=True, runner=fake_runner)
     _run_shards(grid_suite, sharded, 3)
+    assert main(["bench", "report", str(sharded)]) == 2  # shards are reported once merged
+    assert f"optzoo bench merge {sharded} --out MERGED" in capsys.readouterr().err
     assert main(["bench", "merge", str(sharded), "--out", str(merged)]) == 0
     out = capsys.readouterr().out
     assert "merged 3 stores" in out and "12 runs" in out and "suite tiny: 12/12 jobs" in out
