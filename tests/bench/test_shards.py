@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import pathlib
 import re
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -15,6 +20,8 @@ from optzoo.bench.shards import assign_shards, merge_stores, parse_shard, select
 from optzoo.bench.tuning import expand_jobs
 from optzoo.bench.workloads import JobResult
 from optzoo.cli import main
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def fake_runner(job, progress=None):
@@ -41,13 +48,18 @@ def no_plots(monkeypatch):
 
 
 @pytest.fixture
-def grid_suite(tiny_raw):
+def grid_raw(tiny_raw):
     """2 workloads x (sgd + momentum over 2 learning rates) x 2 seeds = 12 jobs."""
     raw = tiny_raw(seeds=(0, 1))
     raw["tuning"] = {"protocol": "grid"}
     raw["optimizers"][1]["search"] = {"learning_rate": [0.5, 1.0]}
     raw["workloads"].append({**raw["workloads"][0], "name": "second"})
-    return parse_suite(raw)
+    return raw
+
+
+@pytest.fixture
+def grid_suite(grid_raw):
+    return parse_suite(grid_raw)
 
 
 def _runs(directory) -> list[tuple]:
@@ -85,6 +97,31 @@ def test_every_job_is_in_exactly_one_shard(grid_suite, n):
     assert max(sizes) - min(sizes) <= 1
     # The same assignment from the jobs in another order.
     assert select_shard(jobs[::-1], 2 if n > 1 else 1, n)[::-1] == shards[1 if n > 1 else 0]
+
+
+def test_assignment_is_the_same_in_another_process(grid_raw):
+    """Another interpreter, with another hash seed, deals the same shards."""
+    code = (
+        "import json, sys\n"
+        "from optzoo.bench.config import parse_suite\n"
+        "from optzoo.bench.shards import select_shard\n"
+        "from optzoo.bench.tuning import expand_jobs\n"
+        "jobs = expand_jobs(parse_suite(json.loads(sys.argv[1])))\n"
+        "print(json.dumps([[j.config_hash for j in select_shard(jobs, k, 3)] for k in (1, 2, 3)]))"
+    )
+    env = dict(os.environ, PYTHONHASHSEED="12345", JAX_PLATFORMS="cpu")
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    proc = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(grid_raw)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    jobs = expand_jobs(parse_suite(grid_raw))
+    here = [[j.config_hash for j in select_shard(jobs, k, 3)] for k in (1, 2, 3)]
+    assert json.loads(proc.stdout) == here
 
 
 def test_each_shard_writes_only_its_jobs_to_its_own_store(tmp_path, grid_suite):
