@@ -1,4 +1,5 @@
-"""``optzoo bench``: ``run CONFIG --out DIR``, ``report DIR``, ``list``, ``studies DIR...``.
+"""``optzoo bench``: ``run CONFIG --out DIR``, ``merge DIR... --out DIR``, ``report DIR``, ``list``,
+``studies DIR...``.
 
 Wire into ``optzoo/cli.py`` with ``add_bench_parser(sub)``; also runs on its own
 as ``python -m optzoo.cli_bench run|report|list ...``. Bad input exits with status 2 and a
@@ -87,13 +88,33 @@ def _load_suite(path: str) -> Any:
         return str(e) if path in str(e) else f"{path}: {e}"
 
 
+def _shard(args: argparse.Namespace) -> tuple[int, int] | str | None:
+    """``--shard K/N`` as ``(K, N)``, ``None`` without it, or the error message."""
+    from optzoo.bench.shards import ShardError, parse_shard
+
+    if getattr(args, "shard", None) is None:
+        return None
+    try:
+        return parse_shard(args.shard)
+    except ShardError as e:
+        return str(e)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from optzoo.bench.runner import run_suite
+    from optzoo.bench.shards import shard_dir
 
+    shard = _shard(args)
+    if isinstance(shard, str):
+        return _error(shard)
     suite = _load_suite(args.config)
     if isinstance(suite, str):
         return _error(suite)
-    problem = _out_problem(args.out, args.force)
+    if shard is not None and os.path.exists(args.out) and not os.path.isdir(args.out):
+        return _error(f"--out {args.out}: exists and is not a directory")
+    # With --shard the store is DIR/shard-K-of-N: shards never write the same file.
+    args.store_dir = shard_dir(args.out, *shard) if shard else args.out
+    problem = _out_problem(args.store_dir, args.force)
     if problem:
         return _error(problem)
     missing = missing_dependencies(suite)
@@ -107,22 +128,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         s = run_suite(
             suite,
-            args.out,
+            args.store_dir,
             max_jobs=args.max_jobs,
             retry_failed=args.retry_failed,
             quiet=args.quiet,
+            shard=shard,
         )
     except KeyboardInterrupt:
         print("\noptzoo bench: interrupted; run the same command to finish", file=sys.stderr)
         return 130
+    part = f" shard {shard[0]}/{shard[1]}" if shard else ""
     print(
-        f"suite {suite.name}: {s.total} jobs, {s.executed} run now {s.statuses}, "
+        f"suite {suite.name}{part}: {s.total} jobs, {s.executed} run now {s.statuses}, "
         f"{s.reused} done earlier, {s.busy} running elsewhere; {s.elapsed_s:.1f}s; results in "
-        f"{args.out}/bench.sqlite",
+        f"{args.store_dir}/bench.sqlite",
         file=sys.stderr,
     )
     if args.report:
-        return _cmd_report(argparse.Namespace(dir=args.out))
+        return _cmd_report(argparse.Namespace(dir=args.store_dir))
     return 0
 
 
@@ -160,7 +183,9 @@ def _run_workers(args: argparse.Namespace, suite: Any) -> int:
         base.append("--quiet")
     if args.force:
         base.append("--force")
-    Store(args.out).conn.close()  # create the store once, before the workers race to
+    if args.shard is not None:
+        base += ["--shard", args.shard]
+    Store(args.store_dir).conn.close()  # create the store once, before the workers race to
     procs = [subprocess.Popen(base, env=_worker_env(i)) for i in range(args.workers)]
     try:
         codes = [p.wait() for p in procs]
@@ -175,10 +200,12 @@ def _run_workers(args: argparse.Namespace, suite: Any) -> int:
     if bad:
         return max(bad)
     print(
-        f"suite {suite.name}: {args.workers} workers done; results in {args.out}", file=sys.stderr
+        f"suite {suite.name}{f' shard {args.shard}' if args.shard else ''}: "
+        f"{args.workers} workers done; results in {args.store_dir}",
+        file=sys.stderr,
     )
     if args.report:
-        return _cmd_report(argparse.Namespace(dir=args.out))
+        return _cmd_report(argparse.Namespace(dir=args.store_dir))
     return 0
 
 
@@ -215,6 +242,32 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_merge(args: argparse.Namespace) -> int:
+    from optzoo.bench.shards import merge_stores
+    from optzoo.bench.store import DB_NAME
+
+    problem = _out_problem(args.out, args.force)
+    if problem:
+        return _error(problem)
+    try:
+        s = merge_stores(args.dirs, args.out)
+    except (ValueError, FileNotFoundError) as e:
+        return _error(str(e))
+    for line in s.warnings:
+        print(f"optzoo bench merge: warning: {line}", file=sys.stderr)
+    for line in s.conflicts:
+        print(f"optzoo bench merge: conflict: {line}", file=sys.stderr)
+    suites = "".join(f"; suite {n}: {d}/{t} jobs finished" for n, (d, t) in s.suites.items())
+    print(
+        f"merged {len(s.stores)} stores into {os.path.join(args.out, DB_NAME)}: {s.runs} runs "
+        f"({s.duplicates} identical copies dropped, {len(s.conflicts)} conflicts kept one, "
+        f"{s.unfinished} unfinished claims left out){suites}"
+    )
+    if args.report:
+        return _cmd_report(argparse.Namespace(dir=args.out))
+    return 0
+
+
 def _cmd_studies(args: argparse.Namespace) -> int:
     from optzoo.bench.config import ConfigError
     from optzoo.bench.studies import build_studies_doc
@@ -233,8 +286,12 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
         print(format_catalog())
         return 0
+    from optzoo.bench.shards import select_shard, shard_dir
     from optzoo.bench.tuning import expand_jobs
 
+    shard = _shard(args)
+    if isinstance(shard, str):
+        return _error(shard)
     suite = _load_suite(args.config)
     if isinstance(suite, str):
         return _error(suite)
@@ -244,10 +301,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if args.out:
         from optzoo.bench.store import Store
 
-        store = Store(args.out)
+        store = Store(shard_dir(args.out, *shard) if shard else args.out)
         status = {r["config_hash"]: r["status"] for r in store.runs(finished_only=False)}
         store.close()
-    for job in expand_jobs(suite):
+    jobs = expand_jobs(suite)
+    for job in select_shard(jobs, *shard) if shard else jobs:
         hp = ", ".join(
             f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
             for k, v in job.hyperparameters.items()
@@ -264,9 +322,20 @@ def add_bench_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _add_subcommands(sub: Any) -> None:
-    r = sub.add_parser("run", help="run every missing job of a suite")
+    r = sub.add_parser(
+        "run",
+        help="run every missing job of a suite",
+        description="Run every missing job of a suite into DIR/bench.sqlite (resumable: a rerun "
+        "runs only what is missing). Across machines: --shard K/N on each, then "
+        "`optzoo bench merge DIR --out MERGED` (docs/many_machines.md).",
+    )
     r.add_argument("config", help="suite YAML (configs/bench/*.yaml)")
-    r.add_argument("--out", required=True, metavar="DIR", help="result directory")
+    r.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="result directory (with --shard K/N: the store is DIR/shard-K-of-N/bench.sqlite)",
+    )
     r.add_argument(
         "--force",
         action="store_true",
@@ -283,7 +352,39 @@ def _add_subcommands(sub: Any) -> None:
         metavar="N",
         help="N runner processes sharing DIR, one job per device at a time (worker i sees GPU i)",
     )
+    r.add_argument(
+        "--shard",
+        default=None,
+        metavar="K/N",
+        help="run only shard K of N (K = 1..N) into DIR/shard-K-of-N: the suite's job keys, "
+        "sorted, are dealt round-robin (the i-th from 0 to shard i%%N+1), the same on every "
+        "machine; merge the shards with `optzoo bench merge DIR --out MERGED`",
+    )
     r.set_defaults(func=_cmd_run)
+    mg = sub.add_parser(
+        "merge",
+        help="combine the stores of several runs or shards into one",
+        description="Combine bench stores into MERGED/bench.sqlite (added to what MERGED already "
+        "holds), one row per job: identical copies of a run collapse (merging the same store "
+        "twice changes nothing); different results for one job keep one, ok or diverged before "
+        "failed, then the newest, and each such conflict is printed. Runs still in progress "
+        "are left out. Then `optzoo bench report MERGED`.",
+    )
+    mg.add_argument(
+        "dirs",
+        nargs="+",
+        metavar="DIR",
+        help="a bench directory (DIR/bench.sqlite), a sharded run's DIR (every "
+        "DIR/shard-K-of-N/bench.sqlite), or a bench.sqlite file",
+    )
+    mg.add_argument("--out", required=True, metavar="MERGED", help="result directory")
+    mg.add_argument(
+        "--force",
+        action="store_true",
+        help="write into a non-empty directory that is not an optzoo bench output",
+    )
+    mg.add_argument("--report", action="store_true", help="write the report afterwards")
+    mg.set_defaults(func=_cmd_merge)
     rep = sub.add_parser("report", help="write DIR/report.md, report.html and plots")
     rep.add_argument("dir", metavar="DIR")
     rep.set_defaults(func=_cmd_report)
@@ -299,6 +400,9 @@ def _add_subcommands(sub: Any) -> None:
     ls = sub.add_parser("list", help="list what a suite can use, or a suite's jobs")
     ls.add_argument("config", nargs="?", default=None)
     ls.add_argument("--out", default=None, metavar="DIR", help="show job status from DIR")
+    ls.add_argument(
+        "--shard", default=None, metavar="K/N", help="only the jobs of shard K of N (see run)"
+    )
     ls.set_defaults(func=_cmd_list)
 
 

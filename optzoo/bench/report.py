@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import glob
 import html
 import json
 import math
@@ -432,6 +433,11 @@ def build_report(directory: str | os.PathLike) -> list[str]:
     """Writes the report files into ``directory``; returns their paths."""
     directory = os.fspath(directory)
     if not os.path.exists(os.path.join(directory, "bench.sqlite")):
+        if glob.glob(os.path.join(glob.escape(directory), "shard-*-of-*", "bench.sqlite")):
+            raise FileNotFoundError(
+                f"{directory}: no bench.sqlite, but shards (shard-K-of-N/bench.sqlite); merge "
+                f"them first: optzoo bench merge {directory} --out MERGED"
+            )
         raise FileNotFoundError(f"{directory}: no bench.sqlite (run `optzoo bench run` first)")
     store = Store(directory)
     try:

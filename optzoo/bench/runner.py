@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from optzoo.bench.config import SuiteConfig
+from optzoo.bench.shards import SHARD_META, select_shard
 from optzoo.bench.store import Store, owner_id
 from optzoo.bench.tuning import budget_summary, expand_jobs
 from optzoo.bench.workloads import Job, JobResult, run_job
@@ -194,6 +195,7 @@ def run_suite(
     quiet: bool = False,
     stream: TextIO | None = None,
     runner: Callable[..., JobResult] = run_job,
+    shard: tuple[int, int] | None = None,
 ) -> RunSummary:
     """Runs every missing job of ``suite`` into ``out_dir``; returns what was done.
 
@@ -205,6 +207,9 @@ def run_suite(
       quiet: no progress output.
       stream: where progress goes (default stderr).
       runner: the job adapter (``run_job``), replaceable for tests.
+      shard: ``(k, n)``: run only shard ``k`` of ``n`` (1-based; see
+        ``optzoo.bench.shards``). The store's metadata still lists every job of the
+        suite, so a merge of all shards knows what the whole suite is.
     """
     stream = stream or sys.stderr
     store = Store(out_dir)
@@ -217,6 +222,10 @@ def run_suite(
             "jobs": [j.config_hash for j in jobs],
         },
     )
+    if shard is not None:
+        k, n = shard
+        jobs = select_shard(jobs, k, n)
+        store.set_meta(SHARD_META, {"shard": f"{k}/{n}", "jobs": [j.config_hash for j in jobs]})
     if suite.skipped and not quiet:
         stream.write(f"[bench] skipping optimizers not in the registry: {list(suite.skipped)}\n")
     summary = RunSummary(total=len(jobs))
