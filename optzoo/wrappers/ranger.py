@@ -34,6 +34,12 @@ WRIGHT_2019_RANGER = Reference(
     2019,
     "https://github.com/lessw2020/Ranger-Deep-Learning-Optimizer",
 )
+WRIGHT_DEMEURE_2021 = Reference(
+    "Less Wright, Nestor Demeure",
+    "Ranger21: a synergistic deep learning optimizer",
+    2021,
+    "https://arxiv.org/abs/2106.13731",
+)
 
 
 @register(
@@ -131,14 +137,6 @@ def ranger(
     if use_gc:
         inner = optax.chain(centralize_gradients(gc_min_rank, gc_layout), inner)
     return with_lookahead(inner, sync_period=sync_period, slow_step_size=slow_step_size)
-
-
-WRIGHT_DEMEURE_2021 = Reference(
-    "Less Wright, Nestor Demeure",
-    "Ranger21: a synergistic deep learning optimizer",
-    2021,
-    "https://arxiv.org/abs/2106.13731",
-)
 
 
 class ScaleByRanger21State(NamedTuple):
