@@ -299,9 +299,7 @@ def cautious_lion(
       b1: interpolation for the update sign.
       b2: momentum decay.
       mu_dtype: momentum dtype.
-      weight_decay: decoupled decay :math:`\lambda`.
-      mask: weight-decay mask.
-      cautious_weight_decay: use cautious weight decay (Chen et al. 2025).
+      weight_decay, mask, cautious_weight_decay: as in :func:`cautious_adamw`.
 
     Returns:
       A ``GradientTransformationExtraArgs``.

@@ -331,12 +331,7 @@ def orthograd_adamw(
     ``chain(orthogonalize_gradients(), adamw(...))``.
 
     Args:
-      learning_rate: step size.
-      b1: first-moment decay.
-      b2: second-moment decay.
-      eps: Adam epsilon.
-      weight_decay: decoupled weight decay.
-      mask: weight-decay mask.
+      learning_rate, b1, b2, eps, weight_decay, mask: as in :func:`adamw_gc`.
 
     Returns:
       A ``GradientTransformationExtraArgs``.

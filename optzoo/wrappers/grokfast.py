@@ -145,9 +145,8 @@ def grokfast_adamw(
       eps: added to :math:`\sqrt{\hat v_t}`.
       weight_decay: decoupled decay :math:`\lambda_{wd}` (scaled by :math:`\eta'`).
       mask: where the weight decay applies.
-      alpha: Grokfast EMA decay.
-      lamb: Grokfast amplification :math:`\lambda`.
-      after_step: steps before the filter starts.
+      alpha, lamb, after_step: Grokfast's filter, as in :func:`grokfast` (``lamb`` is
+        :math:`\lambda`).
       normalize_lr: divide the learning rate by :math:`1 + \lambda`.
 
     Returns:

@@ -152,10 +152,7 @@ def magma(
       b2: AdamW's second-moment decay.
       eps: AdamW's epsilon.
       weight_decay: AdamW's decoupled decay (PyTorch's 0.01).
-      mask_prob: probability of keeping a leaf's update.
-      tau: temperature of the alignment sigmoid.
-      alignment_ema: decay of the alignment score.
-      seed: seed of the masks.
+      mask_prob, tau, alignment_ema, seed: as in :func:`magma_masking`.
 
     Returns:
       A ``GradientTransformationExtraArgs``.

@@ -34,6 +34,12 @@ WRIGHT_2019_RANGER = Reference(
     2019,
     "https://github.com/lessw2020/Ranger-Deep-Learning-Optimizer",
 )
+WRIGHT_DEMEURE_2021 = Reference(
+    "Less Wright, Nestor Demeure",
+    "Ranger21: a synergistic deep learning optimizer",
+    2021,
+    "https://arxiv.org/abs/2106.13731",
+)
 
 
 @register(
@@ -133,16 +139,8 @@ def ranger(
     return with_lookahead(inner, sync_period=sync_period, slow_step_size=slow_step_size)
 
 
-WRIGHT_DEMEURE_2021 = Reference(
-    "Less Wright, Nestor Demeure",
-    "Ranger21: a synergistic deep learning optimizer",
-    2021,
-    "https://arxiv.org/abs/2106.13731",
-)
-
-
 class ScaleByRanger21State(NamedTuple):
-    """State of :func:`scale_by_ranger21`.
+    """State of the fast-weight step inside :func:`ranger21`.
 
     ``nu`` the second moment, ``nu_max`` its running maximum, ``mu_odd`` / ``mu_even``
     the two positive-negative momentum buffers (updated on odd / even steps).
@@ -218,99 +216,6 @@ def ranger21_schedule(
         return jnp.where(t < start, lr, down)
 
     return schedule
-
-
-def scale_by_ranger21(
-    learning_rate: optax.ScalarOrSchedule,
-    b1: float = 0.9,
-    b2: float = 0.999,
-    b0: float = 0.9,
-    eps: float = 1e-8,
-    weight_decay: float = 1e-4,
-    norm_loss_factor: float = 1e-4,
-    agc_clipping_value: float = 1e-2,
-    agc_eps: float = 1e-3,
-    beta_softplus: float = 50.0,
-    *,
-    use_softplus: bool = True,
-    centralize: bool = True,
-    normalize: bool = True,
-    amsgrad: bool = True,
-    fixed_decay: bool = False,
-    layout: Literal["in_out", "out_in"] = "in_out",
-) -> optax.GradientTransformation:
-    r"""Ranger21's fast-weight step (everything but Lookahead), returned as a full update.
-
-    It is not a direction to be scaled afterwards: the decay is divided by a norm of
-    the second moment over *all* leaves and the norm loss acts on the decayed weights,
-    so ``learning_rate`` (a number or a schedule of the step :math:`t \ge 1`) enters
-    here. See :func:`ranger21` for the step; ``update`` requires ``params``.
-    """
-
-    def init_fn(params):
-        z = lambda: jax.tree.map(jnp.zeros_like, params)  # noqa: E731
-        return ScaleByRanger21State(jnp.zeros([], jnp.int32), z(), z(), z(), z())
-
-    def prepare(g, p):
-        axes = _unit_axes(g.ndim, layout)
-        g_norm = jnp.maximum(_unitwise_norm(g, axes), 1e-6)
-        limit = jnp.maximum(_unitwise_norm(p, axes), agc_eps) * agc_clipping_value
-        return filters(jnp.where(g_norm > limit, g * (limit / g_norm), g))
-
-    def filters(g):
-        if centralize and g.ndim > 1:
-            g = g - jnp.mean(g, axis=_gc_axes(g.ndim, layout), keepdims=True)
-        if normalize and g.size > 2:
-            g = g / (jnp.std(g, ddof=1) + 1e-8)
-        return g
-
-    def update_fn(updates, state, params=None):
-        if params is None:
-            raise ValueError("ranger21: update needs params")
-        t = state.count + 1
-        leaves = jax.tree.leaves(params)
-        dt = jnp.promote_types(jnp.result_type(*leaves), jnp.float32) if leaves else jnp.float32
-        tf = t.astype(dt)
-        lr = learning_rate(t) if callable(learning_rate) else learning_rate
-        lr = jnp.asarray(lr, dt)
-        bc1 = 1 - jnp.asarray(b1, dt) ** tf
-        bc2 = 1 - jnp.asarray(b2, dt) ** tf
-        grads = jax.tree.map(prepare, updates, params)
-        nu = jax.tree.map(lambda v, g: b2 * v + (1 - b2) * g * g, state.nu, grads)
-        total = sum((jnp.sum(v.astype(dt)) for v in jax.tree.leaves(nu)), jnp.zeros([], dt))
-        size = max(sum(p.size for p in leaves), 1)
-        v_norm = jnp.sqrt((1 + total / bc2) / size)
-        decay = weight_decay * (1.0 if fixed_decay else lr) / v_norm
-        nu_max = jax.tree.map(jnp.maximum, state.nu_max, nu) if amsgrad else nu
-        odd = t % 2 == 1
-        b1sq = b1 * b1
-        noise = jnp.sqrt((1 + b0) ** 2 + b0**2).astype(dt)
-
-        def leaf(g, p, vmax, mo, me):
-            p1 = p * (1 - decay).astype(p.dtype)
-            unorm = _unitwise_norm(p1, _unit_axes(p.ndim, layout))
-            corr = 2 * norm_loss_factor * (1 - 1 / (unorm + eps))
-            p2 = p1 * (1 - lr * corr).astype(p.dtype)
-            den = jnp.sqrt(vmax) / jnp.sqrt(bc2).astype(p.dtype) + eps
-            if use_softplus:
-                z = beta_softplus * den
-                den = jnp.where(z > 20, den, jnp.logaddexp(0, z) / beta_softplus)
-            cur = jnp.where(odd, mo, me)
-            other = jnp.where(odd, me, mo)
-            cur = b1sq * cur + (1 - b1sq) * filters(g)
-            pn = ((1 + b0) * cur - b0 * other) / noise
-            p3 = p2 - (lr / bc1).astype(p.dtype) * pn / den
-            return (p3 - p).astype(p.dtype), jnp.where(odd, cur, mo), jnp.where(odd, me, cur)
-
-        out = jax.tree.map(leaf, grads, params, nu_max, state.mu_odd, state.mu_even)
-        treedef = jax.tree.structure(params)
-        u, mo, me = (
-            jax.tree.unflatten(treedef, [o[i] for o in treedef.flatten_up_to(out)])
-            for i in range(3)
-        )
-        return u, ScaleByRanger21State(optax.safe_increment(state.count), nu, nu_max, mo, me)
-
-    return optax.GradientTransformation(init_fn, update_fn)
 
 
 @register(
@@ -445,9 +350,9 @@ def ranger21(
     if layout not in ("in_out", "out_in"):
         raise ValueError(f"layout must be 'in_out' or 'out_in', got {layout!r}")
     check_finite("learning_rate", learning_rate)
-    lr: optax.ScalarOrSchedule = learning_rate
+    step_size: optax.ScalarOrSchedule = learning_rate
     if use_lr_schedule:
-        lr = ranger21_schedule(
+        step_size = ranger21_schedule(
             learning_rate,
             num_iterations,
             b2,
@@ -455,24 +360,74 @@ def ranger21(
             num_warm_down_iterations,
             warm_down_min_lr,
         )
-    inner = scale_by_ranger21(
-        lr,
-        b1=b1,
-        b2=b2,
-        b0=b0,
-        eps=eps,
-        weight_decay=weight_decay,
-        norm_loss_factor=norm_loss_factor,
-        agc_clipping_value=agc_clipping_value,
-        agc_eps=agc_eps,
-        beta_softplus=beta_softplus,
-        use_softplus=use_softplus,
-        centralize=centralize,
-        normalize=normalize,
-        amsgrad=amsgrad,
-        fixed_decay=fixed_decay,
-        layout=layout,
-    )
+
+    # The fast-weight step is a full update, not a direction scaled afterwards: the decay
+    # is divided by a norm of the second moment over *all* leaves and the norm loss acts on
+    # the decayed weights, so the step size enters here.
+    def init_fn(params):
+        z = lambda: jax.tree.map(jnp.zeros_like, params)  # noqa: E731
+        return ScaleByRanger21State(jnp.zeros([], jnp.int32), z(), z(), z(), z())
+
+    def prepare(g, p):
+        axes = _unit_axes(g.ndim, layout)
+        g_norm = jnp.maximum(_unitwise_norm(g, axes), 1e-6)
+        limit = jnp.maximum(_unitwise_norm(p, axes), agc_eps) * agc_clipping_value
+        return filters(jnp.where(g_norm > limit, g * (limit / g_norm), g))
+
+    def filters(g):
+        if centralize and g.ndim > 1:
+            g = g - jnp.mean(g, axis=_gc_axes(g.ndim, layout), keepdims=True)
+        if normalize and g.size > 2:
+            g = g / (jnp.std(g, ddof=1) + 1e-8)
+        return g
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError("ranger21: update needs params")
+        t = state.count + 1
+        leaves = jax.tree.leaves(params)
+        dt = jnp.promote_types(jnp.result_type(*leaves), jnp.float32) if leaves else jnp.float32
+        tf = t.astype(dt)
+        lr = step_size(t) if callable(step_size) else step_size
+        lr = jnp.asarray(lr, dt)
+        bc1 = 1 - jnp.asarray(b1, dt) ** tf
+        bc2 = 1 - jnp.asarray(b2, dt) ** tf
+        grads = jax.tree.map(prepare, updates, params)
+        nu = jax.tree.map(lambda v, g: b2 * v + (1 - b2) * g * g, state.nu, grads)
+        total = sum((jnp.sum(v.astype(dt)) for v in jax.tree.leaves(nu)), jnp.zeros([], dt))
+        size = max(sum(p.size for p in leaves), 1)
+        v_norm = jnp.sqrt((1 + total / bc2) / size)
+        decay = weight_decay * (1.0 if fixed_decay else lr) / v_norm
+        nu_max = jax.tree.map(jnp.maximum, state.nu_max, nu) if amsgrad else nu
+        odd = t % 2 == 1
+        b1sq = b1 * b1
+        noise = jnp.sqrt((1 + b0) ** 2 + b0**2).astype(dt)
+
+        def leaf(g, p, vmax, mo, me):
+            p1 = p * (1 - decay).astype(p.dtype)
+            unorm = _unitwise_norm(p1, _unit_axes(p.ndim, layout))
+            corr = 2 * norm_loss_factor * (1 - 1 / (unorm + eps))
+            p2 = p1 * (1 - lr * corr).astype(p.dtype)
+            den = jnp.sqrt(vmax) / jnp.sqrt(bc2).astype(p.dtype) + eps
+            if use_softplus:
+                z = beta_softplus * den
+                den = jnp.where(z > 20, den, jnp.logaddexp(0, z) / beta_softplus)
+            cur = jnp.where(odd, mo, me)
+            other = jnp.where(odd, me, mo)
+            cur = b1sq * cur + (1 - b1sq) * filters(g)
+            pn = ((1 + b0) * cur - b0 * other) / noise
+            p3 = p2 - (lr / bc1).astype(p.dtype) * pn / den
+            return (p3 - p).astype(p.dtype), jnp.where(odd, cur, mo), jnp.where(odd, me, cur)
+
+        out = jax.tree.map(leaf, grads, params, nu_max, state.mu_odd, state.mu_even)
+        treedef = jax.tree.structure(params)
+        u, mo, me = (
+            jax.tree.unflatten(treedef, [o[i] for o in treedef.flatten_up_to(out)])
+            for i in range(3)
+        )
+        return u, ScaleByRanger21State(optax.safe_increment(state.count), nu, nu_max, mo, me)
+
+    inner = optax.GradientTransformation(init_fn, update_fn)
     return with_lookahead(
         inner, sync_period=lookahead_merge_time, slow_step_size=lookahead_blending_alpha
     )

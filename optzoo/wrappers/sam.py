@@ -256,11 +256,8 @@ def asam(
     5e-4) (``optzoo.create("asam", preset="authors")``).
 
     Args:
-      learning_rate: SGD step size.
-      rho: neighbourhood radius.
+      learning_rate, rho, momentum, nesterov: as in :func:`sam`.
       eta: offset in :math:`T_w`.
-      momentum: optional heavy-ball momentum of the base SGD.
-      nesterov: Nesterov momentum.
       weight_decay: coupled L2 of the base SGD, at the unperturbed weights
         (``torch.optim.SGD``'s ``weight_decay``).
       eps: added to the norm.
