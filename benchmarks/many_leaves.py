@@ -78,14 +78,26 @@ def make_step(tx):
 
 
 def bench_config(
-    leaves: int, total: int, rounds: int, iters: int, contenders: tuple[str, ...]
+    leaves: int,
+    total: int,
+    rounds: int,
+    iters: int,
+    contenders: tuple[str, ...],
+    factories: dict | None = None,
+    ref: str = "optax.adam",
+    bytes_per_param: int = 28,
 ) -> dict:
+    """Times ``contenders`` (names in ``factories``, default ``CONTENDERS``) on one tree.
+
+    Ratios are to ``ref``; GB/s counts ``bytes_per_param`` (Adam's 28 by default).
+    """
+    factories = CONTENDERS if factories is None else factories
     grads = make_tree(leaves, total)
     n_params = sum(x.size for x in jax.tree.leaves(grads))
     runners = {}
     compile_s = {}
     for name in contenders:
-        tx = CONTENDERS[name]()
+        tx = factories[name]()
         params = jax.tree.map(jnp.copy, grads)
         state = tx.init(params)
         step = make_step(tx)
@@ -112,18 +124,21 @@ def bench_config(
         jax.block_until_ready(copy_buf)
         times["copy"].append((time.perf_counter() - t0) / iters)
     med = {name: statistics.median(t) for name, t in times.items()}
-    ref = med["optax.adam"]
-    return {
+    gbps = {name: bytes_per_param * n_params / med[name] / 1e9 for name in runners}
+    result = {
         "leaves": leaves,
         "params": n_params,
         "median_s": med,
-        "ratio_vs_optax": {name: med[name] / ref for name in runners},
-        "adam_GBps": {name: 28 * n_params / med[name] / 1e9 for name in runners},
+        "ratio_vs_optax": {name: med[name] / med[ref] for name in runners},
+        "GBps": gbps,
         "copy_GBps": 8 * n_params / med["copy"] / 1e9,
         "first_call_s": compile_s,
         "rounds": rounds,
         "iters": iters,
     }
+    if ref == "optax.adam":
+        result["adam_GBps"] = gbps  # the key of the results recorded before "GBps"
+    return result
 
 
 def to_markdown(results: list[dict], machine: dict, names: tuple[str, ...]) -> str:
