@@ -149,8 +149,11 @@ def bench_contenders(
     if workers > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(workers) as pool:
+        pool = ThreadPoolExecutor(workers)
+        try:
             built = dict(pool.map(build_or_record, txs.items()))
+        finally:  # an interrupted caller (e.g. a time limit) does not wait for the rest
+            pool.shutdown(wait=False, cancel_futures=True)
     else:
         built = dict(map(build_or_record, txs.items()))
     runs = {}
