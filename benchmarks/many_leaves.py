@@ -86,25 +86,38 @@ def bench_config(
     factories: dict | None = None,
     ref: str = "optax.adam",
     bytes_per_param: int = 28,
+    workers: int = 1,
 ) -> dict:
     """Times ``contenders`` (names in ``factories``, default ``CONTENDERS``) on one tree.
 
     Ratios are to ``ref``; GB/s counts ``bytes_per_param`` (Adam's 28 by default).
+    ``workers > 1`` compiles that many contenders at a time (first calls then overlap).
     """
     factories = CONTENDERS if factories is None else factories
     grads = make_tree(leaves, total)
     n_params = sum(x.size for x in jax.tree.leaves(grads))
-    runners = {}
-    compile_s = {}
-    for name in contenders:
+
+    def build(name: str) -> tuple[list, float]:
         tx = factories[name]()
         params = jax.tree.map(jnp.copy, grads)
         state = tx.init(params)
         step = make_step(tx)
         t0 = time.perf_counter()
         params, state = jax.block_until_ready(step(params, state, grads))  # compile + 1 run
-        compile_s[name] = time.perf_counter() - t0
-        runners[name] = [step, params, state]
+        return [step, params, state], time.perf_counter() - t0
+
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(workers)
+        try:
+            built = dict(zip(contenders, pool.map(build, contenders), strict=True))
+        finally:  # an interrupted caller (e.g. a time limit) does not wait for the rest
+            pool.shutdown(wait=False, cancel_futures=True)
+    else:
+        built = {name: build(name) for name in contenders}
+    runners = {name: b[0] for name, b in built.items()}
+    compile_s = {name: b[1] for name, b in built.items()}
     copy_buf = jnp.ones((n_params,), jnp.float32)
     copy = jax.jit(lambda x: x + 1.0, donate_argnums=0)
     copy_buf = jax.block_until_ready(copy(copy_buf))
