@@ -100,7 +100,7 @@ HARD = 1.5
 GRACE_S = 10  # the hard limit of the last section: the total deadline plus this
 
 
-class SectionTimeout(Exception):
+class SectionTimeout(BaseException):  # not swallowed by an `except Exception`
     """The section ran past its hard time limit."""
 
 
