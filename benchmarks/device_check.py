@@ -14,10 +14,17 @@ Sections (each under a time budget; each failure is recorded and the next sectio
 3. ``matrix``: Muon, SOAP, Shampoo (blocks of 1024) and PSGD-Kron step time on a
    ~110M-parameter Transformer parameter tree (12 layers, d_model 768, MLP 3072,
    vocabulary 32,000), against AdamW (``matrix_optimizers.bench_contenders``).
-4. ``train_step``: Transformer-LM train step (same shape, batch 16 x 512 tokens, bf16
-   compute): optzoo's engine step (``Runner("single")``, ``StepOptions(precision="bf16")``,
-   optzoo.adamw) vs a hand-written Flax + optax.adamw loop; tokens/s and the ratio.
+4. ``train_step``: Transformer-LM train step (``TransformerLM`` of the same shape with an
+   output head, ~135M parameters; batch 16 x 512 tokens; bf16 compute): optzoo's engine
+   step (``Runner("single")``, ``StepOptions(precision="bf16")``, optzoo.adamw) vs a
+   hand-written Flax + optax.adamw loop; tokens/s and the ratio.
 5. ``findings``: not run (the findings suites do not exist yet).
+
+Budgets (full run): 45, 50, 80 and 80 s. A section starts no new row once its budget is
+spent (``update_step``; the others measure in one go) and is stopped at 1.5 x its budget
+or when the total of 270 s (+ 10 s) is reached, whichever is first; a section is not
+started with under 5 s of the total left. ``--sections update_step,matrix`` runs some;
+``--budget-scale 2`` doubles every budget.
 
 Usage (from the repository root)::
 
