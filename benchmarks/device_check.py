@@ -86,9 +86,9 @@ FULL: dict[str, Any] = {
     "deadline_s": 270,
 }
 SMOKE: dict[str, Any] = {
-    "update_step": {"leaves": 4, "side": 500, "repeats": 3, "budget_s": 90},
-    "many_leaves": {"leaves": 20, "total": 1 << 16, "rounds": 2, "iters": 3, "budget_s": 90},
-    "matrix": {"d": 32, "layers": 1, "vocab": 128, "rounds": 1, "steps": 2, "budget_s": 90},
+    "update_step": {"leaves": 4, "side": 500, "repeats": 3, "budget_s": 150},
+    "many_leaves": {"leaves": 20, "total": 1 << 16, "rounds": 2, "iters": 3, "budget_s": 150},
+    "matrix": {"d": 32, "layers": 1, "vocab": 128, "rounds": 1, "steps": 2, "budget_s": 150},
     "train_step": {
         "vocab": 128,
         "dim": 32,
@@ -98,10 +98,10 @@ SMOKE: dict[str, Any] = {
         "seq": 16,
         "rounds": 1,
         "steps": 2,
-        "budget_s": 90,
+        "budget_s": 150,
     },
     # Generous: on a shared CPU the smoke run's budgets only guard against a hang.
-    "deadline_s": 400,
+    "deadline_s": 600,
 }
 HARD = 1.5
 GRACE_S = 10  # the hard limit of the last section: the total deadline plus this
