@@ -108,6 +108,79 @@ def mesh_flops(params: dict, grads: dict) -> str:
     return "\n".join(lines)
 
 
+def bench_contenders(
+    txs: dict,
+    params: dict,
+    grads: dict,
+    rounds: int,
+    steps: int,
+    workers: int = 1,
+    errors: dict | None = None,
+) -> dict:
+    """Compiles each transformation's jitted ``update`` (``workers`` at a time), then times
+    ``rounds`` interleaved rounds of ``steps`` steps each.
+
+    Returns per name: ``compile`` (seconds; overlapping when ``workers > 1``), ``bytes``
+    (optimizer state per parameter) and ``times`` (seconds of every step), plus the
+    compiled ``fn`` and last ``state``. With ``errors``, a contender whose init, compile
+    or first step raises is left out and its error text stored there.
+    """
+    n = sum(x.size for x in jax.tree.leaves(params))
+
+    def build(tx):
+        state = tx.init(params)
+        t0 = time.perf_counter()
+        compiled = jax.jit(tx.update).lower(grads, state, params).compile()
+        compile_s = time.perf_counter() - t0
+        out = compiled(grads, state, params)
+        jax.block_until_ready(out)
+        return compiled, state, out, compile_s
+
+    def build_or_record(item):
+        name, tx = item
+        if errors is None:
+            return name, build(tx)
+        try:
+            return name, build(tx)
+        except Exception as e:  # noqa: BLE001 - recorded for the caller
+            errors[name] = f"{type(e).__name__}: {e}"
+            return name, None
+
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(workers)
+        try:
+            built = dict(pool.map(build_or_record, txs.items()))
+        finally:  # an interrupted caller (e.g. a time limit) does not wait for the rest
+            pool.shutdown(wait=False, cancel_futures=True)
+    else:
+        built = dict(map(build_or_record, txs.items()))
+    runs = {}
+    for name, b in built.items():
+        if b is None:
+            continue
+        compiled, state, out, compile_s = b
+        state_bytes = sum(x.size * x.dtype.itemsize for x in jax.tree.leaves(state))
+        runs[name] = dict(
+            fn=compiled,
+            state=out[1],
+            compile=compile_s,
+            bytes=state_bytes / n,
+            times=[],
+        )
+    for _ in range(rounds):
+        for r in runs.values():
+            s = r["state"]
+            for _ in range(steps):
+                t0 = time.perf_counter()
+                u, s = r["fn"](grads, s, params)
+                jax.block_until_ready(u)
+                r["times"].append(time.perf_counter() - t0)
+            r["state"] = s
+    return runs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -128,32 +201,13 @@ def main() -> None:
         print(mesh_flops(params, grads))
         return
     load_before = os.getloadavg()
-    runs = {}
-    for name, tx in (precond_contenders() if args.precond else contenders()).items():
-        state = tx.init(params)
-        upd = jax.jit(tx.update)
-        t0 = time.perf_counter()
-        compiled = upd.lower(grads, state, params).compile()
-        compile_s = time.perf_counter() - t0
-        out = compiled(grads, state, params)
-        jax.block_until_ready(out)
-        state_bytes = sum(x.size * x.dtype.itemsize for x in jax.tree.leaves(state))
-        runs[name] = dict(
-            fn=compiled,
-            state=out[1],
-            compile=compile_s,
-            bytes=state_bytes / n,
-            times=[],
-        )
-    for _ in range(args.rounds):
-        for r in runs.values():
-            s = r["state"]
-            for _ in range(args.steps):
-                t0 = time.perf_counter()
-                u, s = r["fn"](grads, s, params)
-                jax.block_until_ready(u)
-                r["times"].append(time.perf_counter() - t0)
-            r["state"] = s
+    runs = bench_contenders(
+        precond_contenders() if args.precond else contenders(),
+        params,
+        grads,
+        args.rounds,
+        args.steps,
+    )
     load_after = os.getloadavg()
     base = statistics.median(runs["adamw (optax)"]["times"])
     base_mean = statistics.mean(runs["adamw (optax)"]["times"])
