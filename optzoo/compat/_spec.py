@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import jax.numpy as jnp
 
-__all__ = ["Semantics", "Spec", "factory", "signature", "check_ranges"]
+__all__ = ["Semantics", "Spec", "factory", "signature", "check_ranges", "semantics"]
 
 # names a default in Spec.args may use besides literals
 _DEFAULT_NAMES = {"bfloat16": jnp.bfloat16}
@@ -36,6 +36,28 @@ class Semantics:
     nesterov: str = "n/a"
     bias_correction: str = "n/a"
     accumulator_init: str = "n/a"
+
+
+def semantics(
+    eps: str,
+    bias_correction: str,
+    accumulator_init: str,
+    *,
+    weight_decay: str,
+    nesterov: str = "n/a",
+) -> Semantics:
+    """A :class:`Semantics` with the three rows every preset fills given by position.
+
+    The specs bind their framework's usual ``weight_decay`` phrase with
+    ``functools.partial``, so a preset spells only the rows where it differs.
+    """
+    return Semantics(
+        eps=eps,
+        weight_decay=weight_decay,
+        nesterov=nesterov,
+        bias_correction=bias_correction,
+        accumulator_init=accumulator_init,
+    )
 
 
 @dataclasses.dataclass(frozen=True)

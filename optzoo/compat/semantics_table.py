@@ -19,7 +19,7 @@ import optax
 
 from optzoo.compat import keras as _keras
 from optzoo.compat import torch as _torch
-from optzoo.compat._spec import Semantics
+from optzoo.compat._spec import Semantics, semantics
 
 __all__ = ["generate", "main", "FAMILIES", "OPTAX"]
 
@@ -64,91 +64,82 @@ _NOT_MATH = {
 }
 
 
-def _optax_entry(name: str, **fields: str) -> tuple[str, Semantics]:
-    return name, Semantics(**fields)
+def _optax_entry(
+    name: str, *rows: str, weight_decay: str = "none", **fields: str
+) -> tuple[str, Semantics]:
+    """``optax.<name>`` and its rows, as :func:`~optzoo.compat._spec.semantics` takes them."""
+    return name, semantics(*rows, weight_decay=weight_decay, **fields)
 
 
 OPTAX: dict[str, tuple[str, Semantics]] = {
     "sgd": _optax_entry(
         "sgd",
-        eps="none",
-        weight_decay="none built in (chain add_decayed_weights: coupled)",
+        "none",
+        "none",
+        "t = 0 (so t = g at the first step)",
         nesterov="t = g + mu t; u = g + mu t",
-        bias_correction="none",
-        accumulator_init="t = 0 (so t = g at the first step)",
+        weight_decay="none built in (chain add_decayed_weights: coupled)",
     ),
     "adam": _optax_entry(
         "adam",
-        eps="m_hat / (sqrt(v_hat + eps_root) + eps)",
-        weight_decay="none (see adamw)",
+        "m_hat / (sqrt(v_hat + eps_root) + eps)",
+        "yes, both moments",
+        "m = v = 0; optax.amsgrad keeps max of bias-corrected v",
         nesterov="nesterov=True gives optax.nadam",
-        bias_correction="yes, both moments",
-        accumulator_init="m = v = 0; optax.amsgrad keeps max of bias-corrected v",
+        weight_decay="none (see adamw)",
     ),
     "adamw": _optax_entry(
         "adamw",
-        eps="m_hat / (sqrt(v_hat + eps_root) + eps)",
+        "m_hat / (sqrt(v_hat + eps_root) + eps)",
+        "yes, both moments",
+        "m = v = 0",
         weight_decay="decoupled, scaled by lr: u = -lr (adam + wd p)",
-        bias_correction="yes, both moments",
-        accumulator_init="m = v = 0",
     ),
     "nadam": _optax_entry(
         "nadam",
-        eps="m_hat / (sqrt(v_hat + eps_root) + eps)",
-        weight_decay="none",
+        "m_hat / (sqrt(v_hat + eps_root) + eps)",
+        "yes",
+        "m = v = 0",
         nesterov="m_hat = b1 m/(1-b1^(t+1)) + (1-b1) g/(1-b1^t), constant b1",
-        bias_correction="yes",
-        accumulator_init="m = v = 0",
     ),
     "radam": _optax_entry(
         "radam",
-        eps="m_hat / (sqrt(v_hat + eps_root) + eps)",
-        weight_decay="none",
-        bias_correction="yes; un-adapted step while rho_t < threshold (5)",
-        accumulator_init="m = v = 0",
+        "m_hat / (sqrt(v_hat + eps_root) + eps)",
+        "yes; un-adapted step while rho_t < threshold (5)",
+        "m = v = 0",
     ),
     "adamax": _optax_entry(
-        "adamax",
-        eps="outside the max: m_hat / (u + eps)",
-        weight_decay="none",
-        bias_correction="first moment only",
-        accumulator_init="m = u = 0",
+        "adamax", "outside the max: m_hat / (u + eps)", "first moment only", "m = u = 0"
     ),
     "rmsprop": _optax_entry(
         "rmsprop",
-        eps="inside the sqrt by default (eps_in_sqrt=True)",
-        weight_decay="none",
+        "inside the sqrt by default (eps_in_sqrt=True)",
+        "optional (bias_correction=False)",
+        "initial_scale = 0",
         nesterov="optional trace(momentum, nesterov) after scaling",
-        bias_correction="optional (bias_correction=False)",
-        accumulator_init="initial_scale = 0",
     ),
     "adagrad": _optax_entry(
         "adagrad",
-        eps="inside the sqrt: g / sqrt(sum + eps), 0 where sum = 0",
-        weight_decay="none",
-        bias_correction="none",
-        accumulator_init="initial_accumulator_value (default 0.1)",
+        "inside the sqrt: g / sqrt(sum + eps), 0 where sum = 0",
+        "none",
+        "initial_accumulator_value (default 0.1)",
     ),
     "adadelta": _optax_entry(
         "adadelta",
-        eps="sqrt(u + eps) / sqrt(v + eps) g",
+        "sqrt(u + eps) / sqrt(v + eps) g",
+        "none",
+        "v = u = 0",
         weight_decay="coupled L2: g += wd p",
-        bias_correction="none",
-        accumulator_init="v = u = 0",
     ),
     "lion": _optax_entry(
-        "lion",
-        eps="none",
-        weight_decay="decoupled, scaled by lr (default 1e-3)",
-        bias_correction="none",
-        accumulator_init="m = 0",
+        "lion", "none", "none", "m = 0", weight_decay="decoupled, scaled by lr (default 1e-3)"
     ),
     "adafactor": _optax_entry(
         "adafactor",
-        eps="eps added to g^2",
+        "eps added to g^2",
+        "none; decay 1 - (t + offset)^-decay_rate",
+        "factored only for dims >= min_dim_size_to_factor",
         weight_decay="weight_decay_rate, decoupled",
-        bias_correction="none; decay 1 - (t + offset)^-decay_rate",
-        accumulator_init="factored only for dims >= min_dim_size_to_factor",
     ),
 }
 

@@ -278,10 +278,8 @@ def adadelta(
       Zeiler. ADADELTA: An Adaptive Learning Rate Method. 2012.
       https://arxiv.org/abs/1212.5701
     """
-    return optax.chain(
-        add_decayed_weights(weight_decay, mask=weight_decay_mask),
-        scale_by_adadelta(rho=rho, eps=eps),
-        scale_by_learning_rate(learning_rate),
+    return with_coupled_decay(
+        scale_by_adadelta(rho=rho, eps=eps), learning_rate, weight_decay, weight_decay_mask
     )
 
 
@@ -483,9 +481,7 @@ def mirror_madgrad(
       >>> tx = optzoo.mirror_madgrad(1e-2, momentum=0.9)
 
     References:
-      Defazio, Jelassi. Adaptivity without Compromise: A Momentumized, Adaptive, Dual
-      Averaged Gradient Method for Stochastic Optimization. 2021.
-      https://arxiv.org/abs/2101.11075
+      Defazio, Jelassi. 2021, the paper of :func:`madgrad`. https://arxiv.org/abs/2101.11075
     """
     check_unit_interval("momentum", momentum)
     check_finite("learning_rate", learning_rate)

@@ -73,35 +73,7 @@ def scale_by_rms(
       Tieleman, Hinton. Neural Networks for Machine Learning, Lecture 6e: rmsprop. 2012.
       https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf
     """
-    # decay 1 freezes the average (legal in optax); with bias correction it divides by 0.
-    (check_decay if bias_correction else check_unit_interval)("decay", decay)
-    check_nonnegative("eps", eps)
-    check_nonnegative("initial_scale", initial_scale)
-
-    def init_fn(params):
-        nu = optax.tree.full_like(params, initial_scale)
-        if bias_correction:
-            return ScaleByRmsWithCountState(count=jnp.zeros([], jnp.int32), nu=nu)
-        return ScaleByRmsState(nu=nu)
-
-    def update_fn(updates, state, params=None):
-        del params
-        nu = _ema(_map(_square, updates), state.nu, decay)
-        if bias_correction:
-            count = optax.safe_increment(state.count)
-            nu_hat = _debias(nu, decay, count)
-        else:
-            nu_hat = nu
-        if eps_in_sqrt:
-            scaling = _map(lambda v: jax.lax.rsqrt(v + eps), nu_hat)
-        else:
-            scaling = _map(lambda v: 1 / (jnp.sqrt(v) + eps), nu_hat)
-        updates = _map(lambda g, s: s * g, updates, scaling)
-        if bias_correction:
-            return updates, ScaleByRmsWithCountState(count=count, nu=nu)
-        return updates, ScaleByRmsState(nu=nu)
-
-    return optax.GradientTransformation(init_fn, update_fn)
+    return _scale_by_rms(decay, eps, initial_scale, eps_in_sqrt, bias_correction, centered=False)
 
 
 def scale_by_stddev(
@@ -123,11 +95,7 @@ def scale_by_stddev(
     both moments divided by :math:`1-\rho^t` when ``bias_correction``.
 
     Args:
-      decay: :math:`\rho`, in ``[0, 1)``.
-      eps: stabiliser :math:`\epsilon`, ``>= 0``.
-      initial_scale: initial value :math:`v_0`, ``>= 0``.
-      eps_in_sqrt: add :math:`\epsilon` inside the square root.
-      bias_correction: bias-correct both moments (adds a step count).
+      as :func:`scale_by_rms`; ``bias_correction`` corrects both moments.
 
     Returns:
       A ``GradientTransformation``; state ``optax.ScaleByRStdDevState`` (with a
@@ -141,35 +109,54 @@ def scale_by_stddev(
       Graves. Generating Sequences With Recurrent Neural Networks (eq. 38-45). 2013.
       https://arxiv.org/abs/1308.0850
     """
+    return _scale_by_rms(decay, eps, initial_scale, eps_in_sqrt, bias_correction, centered=True)
+
+
+def _scale_by_rms(
+    decay: jax.typing.ArrayLike,
+    eps: jax.typing.ArrayLike,
+    initial_scale: jax.typing.ArrayLike,
+    eps_in_sqrt: bool,
+    bias_correction: bool,
+    *,
+    centered: bool,
+) -> optax.GradientTransformation:
+    """:func:`scale_by_rms`, or with ``centered`` :func:`scale_by_stddev` (optax's states)."""
     # decay 1 freezes the average (legal in optax); with bias correction it divides by 0.
     (check_decay if bias_correction else check_unit_interval)("decay", decay)
     check_nonnegative("eps", eps)
     check_nonnegative("initial_scale", initial_scale)
+    if centered:
+        state_class = ScaleByRStdDevWithCountState if bias_correction else ScaleByRStdDevState
+    else:
+        state_class = ScaleByRmsWithCountState if bias_correction else ScaleByRmsState
+
+    def with_count(count, moments):
+        return state_class(count=count, **moments) if bias_correction else state_class(**moments)
 
     def init_fn(params):
-        mu = optax.tree.zeros_like(params)
-        nu = optax.tree.full_like(params, initial_scale)
-        if bias_correction:
-            return ScaleByRStdDevWithCountState(count=jnp.zeros([], jnp.int32), mu=mu, nu=nu)
-        return ScaleByRStdDevState(mu=mu, nu=nu)
+        moments = {"nu": optax.tree.full_like(params, initial_scale)}
+        if centered:
+            moments["mu"] = optax.tree.zeros_like(params)
+        return with_count(jnp.zeros([], jnp.int32), moments)
 
     def update_fn(updates, state, params=None):
         del params
-        mu = _ema(updates, state.mu, decay)
-        nu = _ema(_map(_square, updates), state.nu, decay)
-        if bias_correction:
-            count = optax.safe_increment(state.count)
-            mu_hat, nu_hat = _debias(mu, decay, count), _debias(nu, decay, count)
+        moments = {"nu": _ema(_map(_square, updates), state.nu, decay)}
+        if centered:
+            moments["mu"] = _ema(updates, state.mu, decay)
+        count = optax.safe_increment(state.count) if bias_correction else None
+        hat = {k: _debias(m, decay, count) if bias_correction else m for k, m in moments.items()}
+        if centered:
+            variance = _map(lambda m, v: v - _square(m), hat["mu"], hat["nu"])
         else:
-            mu_hat, nu_hat = mu, nu
+            variance = hat["nu"]
         if eps_in_sqrt:
-            scaling = _map(lambda m, v: jax.lax.rsqrt(v - _square(m) + eps), mu_hat, nu_hat)
+            scaling = _map(lambda v: jax.lax.rsqrt(v + eps), variance)
         else:
-            scaling = _map(lambda m, v: 1 / (jnp.sqrt(v - _square(m)) + eps), mu_hat, nu_hat)
+            scaling = _map(lambda v: 1 / (jnp.sqrt(v) + eps), variance)
         updates = _map(lambda g, s: s * g, updates, scaling)
-        if bias_correction:
-            return updates, ScaleByRStdDevWithCountState(count=count, mu=mu, nu=nu)
-        return updates, ScaleByRStdDevState(mu=mu, nu=nu)
+        return updates, with_count(count, moments)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -377,8 +364,7 @@ def scale_by_mirror_madgrad(
       A ``GradientTransformation`` with :class:`ScaleByMirrorMadgradState`; needs params.
 
     References:
-      Defazio, Jelassi. Adaptivity without Compromise: A Momentumized, Adaptive, Dual
-      Averaged Gradient Method for Stochastic Optimization. 2021.
+      Defazio, Jelassi. 2021, the paper of :func:`scale_by_madgrad`.
       https://arxiv.org/abs/2101.11075
     """
     check_nonnegative("eps", eps)

@@ -17,6 +17,7 @@ import optax
 from optax import AddNoiseState
 
 from optzoo.core.validation import check_finite, check_nonnegative
+from optzoo.transforms.scaling import _leafwise
 
 __all__ = [
     "clip",
@@ -52,11 +53,10 @@ def clip(max_delta: jax.typing.ArrayLike) -> optax.GradientTransformation:
     """
     check_nonnegative("max_delta", max_delta)
 
-    def update_fn(updates, state, params=None):
-        del params
-        return jax.tree.map(lambda u: jnp.clip(u, -max_delta, max_delta), updates), state
+    def clip_leaf(u):
+        return jnp.clip(u, -max_delta, max_delta)
 
-    return optax.GradientTransformation(optax.init_empty_state, update_fn)
+    return _leafwise(clip_leaf)
 
 
 def clip_by_block_rms(threshold: jax.typing.ArrayLike) -> optax.GradientTransformation:
@@ -81,11 +81,7 @@ def clip_by_block_rms(threshold: jax.typing.ArrayLike) -> optax.GradientTransfor
     def clip_leaf(u):
         return u / jnp.maximum(1.0, jnp.sqrt(jnp.mean(_abs_sq(u))) / threshold)
 
-    def update_fn(updates, state, params=None):
-        del params
-        return jax.tree.map(clip_leaf, updates), state
-
-    return optax.GradientTransformation(optax.init_empty_state, update_fn)
+    return _leafwise(clip_leaf)
 
 
 def clip_by_global_norm(max_norm: jax.typing.ArrayLike) -> optax.GradientTransformation:
@@ -155,11 +151,7 @@ def clip_by_norm(max_norm: jax.typing.ArrayLike) -> optax.GradientTransformation
         norm = jnp.sqrt(jnp.where(over, sq_norm, 1.0)).astype(u.dtype)
         return jnp.where(over, (u / norm) * jnp.asarray(max_norm, u.dtype), u)
 
-    def update_fn(updates, state, params=None):
-        del params
-        return jax.tree.map(clip_leaf, updates), state
-
-    return optax.GradientTransformation(optax.init_empty_state, update_fn)
+    return _leafwise(clip_leaf)
 
 
 def _unitwise_norm(x: jax.Array, axis: int | tuple[int, ...] | None) -> jax.Array:

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.validation import check_nonnegative
+from optzoo.transforms.weight_decay import _add_scheduled
 
 __all__ = ["RegularizationState", "add_l2_penalty", "add_l1_penalty"]
 
@@ -31,10 +32,6 @@ class RegularizationState(NamedTuple):
     count: jax.Array  # type: ignore[assignment]  # shape=(), int32; shadows tuple.count
 
 
-def _is_none(x: Any) -> bool:
-    return x is None
-
-
 def _penalty(
     name: str,
     strength: optax.ScalarOrSchedule,
@@ -43,34 +40,17 @@ def _penalty(
 ) -> optax.GradientTransformation:
     """Adds ``strength * penalty_grad(param)`` to every update leaf."""
     check_nonnegative(name, strength)
-    scheduled = callable(strength)
 
-    def init_fn(params):
-        del params
-        if scheduled:
-            return RegularizationState(count=jnp.zeros([], jnp.int32))
-        return optax.EmptyState()
+    def add(g, p, s):
+        return g + (jnp.asarray(s, dtype=p.dtype) * penalty_grad(p)).astype(g.dtype)
 
-    def update_fn(updates, state, params=None):
-        if params is None:
-            raise ValueError(_NO_PARAMS)
-        if scheduled:
-            s = strength(state.count)
-            state = RegularizationState(count=optax.safe_increment(state.count))
-        else:
-            s = strength
-            if isinstance(s, (int, float)) and s == 0:
-                return updates, state
-
-        def add(g, p):
-            if g is None:
-                return None
-            return g + (jnp.asarray(s, dtype=p.dtype) * penalty_grad(p)).astype(g.dtype)
-
-        return jax.tree.map(add, updates, params, is_leaf=_is_none), state
-
-    tx = optax.GradientTransformation(init_fn, update_fn)
-    return tx if mask is None else optax.masked(tx, mask)
+    return _add_scheduled(
+        strength,
+        add,
+        mask,
+        states=(RegularizationState, optax.EmptyState),
+        no_params=_NO_PARAMS,
+    )
 
 
 def add_l2_penalty(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import optax
@@ -22,10 +25,15 @@ def scale(step_size: jax.typing.ArrayLike) -> optax.GradientTransformation:
       A stateless ``GradientTransformation``.
     """
     check_finite("step_size", step_size)
+    return _leafwise(lambda g: step_size * g)
+
+
+def _leafwise(fn: Callable[[Any], Any]) -> optax.GradientTransformation:
+    """The stateless transformation that maps ``fn`` over the update leaves."""
 
     def update_fn(updates, state, params=None):
         del params
-        return jax.tree.map(lambda g: step_size * g, updates), state
+        return jax.tree.map(fn, updates), state
 
     return optax.GradientTransformation(optax.init_empty_state, update_fn)
 

@@ -63,28 +63,51 @@ def add_decayed_weights(
       https://arxiv.org/abs/1711.05101
     """
     check_nonnegative("weight_decay", weight_decay)
-    scheduled = callable(weight_decay)
+    return _add_scheduled(
+        weight_decay,
+        lambda u, x, rate: u + rate * x,
+        mask,
+        states=(WeightDecaySchedule, optax.AddDecayedWeightsState),
+        no_params="add_decayed_weights needs `params`: call update(updates, state, params)",
+    )
+
+
+def _add_scheduled(
+    rate: optax.ScalarOrSchedule,
+    add: Callable[[jax.Array, jax.Array, Any], jax.Array],
+    mask: Any,
+    *,
+    states: tuple[Callable[..., Any], Callable[[], Any]],
+    no_params: str,
+) -> optax.GradientTransformation:
+    """Maps ``add(u, x, rate)`` over the updates and params (``None`` leaves kept).
+
+    ``rate`` is a scalar (0 passes the updates through) or a schedule of the update count;
+    ``states`` is (the class of the counting state of a schedule, the empty state of a scalar).
+    Shared by :func:`add_decayed_weights` and the penalties of
+    :mod:`optzoo.transforms.regularization`.
+    """
+    scheduled = callable(rate)
+    count_state, empty_state = states
 
     def init_fn(params):
         del params
         if scheduled:
-            return WeightDecaySchedule(count=jnp.zeros([], jnp.int32))
-        return optax.AddDecayedWeightsState()
+            return count_state(count=jnp.zeros([], jnp.int32))
+        return empty_state()
 
     def update_fn(updates, state, params=None):
         if params is None:
-            raise ValueError(
-                "add_decayed_weights needs `params`: call update(updates, state, params)"
-            )
+            raise ValueError(no_params)
         if scheduled:
-            rate = weight_decay(state.count)
-            state = WeightDecaySchedule(count=optax.safe_increment(state.count))
-        elif isinstance(weight_decay, (int, float)) and weight_decay == 0.0:
+            r = rate(state.count)
+            state = count_state(count=optax.safe_increment(state.count))
+        elif isinstance(rate, (int, float)) and rate == 0.0:
             return updates, state
         else:
-            rate = weight_decay
+            r = rate
         updates = jax.tree.map(
-            lambda u, x: None if u is None else u + rate * x,
+            lambda u, x: None if u is None else add(u, x, r),
             updates,
             params,
             is_leaf=lambda u: u is None,

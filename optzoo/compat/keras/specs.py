@@ -10,7 +10,9 @@ the loop in :mod:`optzoo.compat.keras.base` implements once.
 
 from __future__ import annotations
 
-from optzoo.compat._spec import Semantics, Spec
+import functools
+
+from optzoo.compat._spec import Spec, semantics
 from optzoo.compat.keras import kernels
 
 __all__ = ["SPECS", "COMMON", "COMMON_DOC"]
@@ -55,6 +57,9 @@ def _args(head: str, *, weight_decay: bool = True, tail: str = "") -> str:
 
 
 _DECOUPLED = "decoupled, scaled by lr (default None)"
+
+# a preset's rows: _sem(eps, bias_correction, accumulator_init, nesterov=..., weight_decay=...)
+_sem = functools.partial(semantics, weight_decay=_DECOUPLED)
 _BETAS = "learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7"
 _KINGMA = """
     References:
@@ -73,12 +78,12 @@ SPECS: list[Spec] = [
       Robbins & Monro. A Stochastic Approximation Method. 1951.
       https://doi.org/10.1214/aoms/1177729586""",
         family="sgd",
-        semantics=Semantics(
-            eps="none",
-            weight_decay="decoupled, scaled by lr: w -= w wd lr (default None)",
+        semantics=_sem(
+            "none",
+            "none",
+            "m = 0",
             nesterov="m = mu m - lr g; w += mu m - lr g (lr inside the buffer)",
-            bias_correction="none",
-            accumulator_init="m = 0",
+            weight_decay="decoupled, scaled by lr: w -= w wd lr (default None)",
         ),
     ),
     Spec(
@@ -93,12 +98,11 @@ SPECS: list[Spec] = [
       Tieleman & Hinton. Lecture 6.5, RMSProp. 2012.
       https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf""",
         family="rmsprop",
-        semantics=Semantics(
-            eps="inside the sqrt: g / sqrt(v + eps)",
-            weight_decay=_DECOUPLED,
+        semantics=_sem(
+            "inside the sqrt: g / sqrt(v + eps)",
+            "none",
+            "v = 0",
             nesterov="n/a (heavy ball on lr g / sqrt(v + eps))",
-            bias_correction="none",
-            accumulator_init="v = 0",
         ),
     ),
     Spec(
@@ -111,12 +115,10 @@ SPECS: list[Spec] = [
 """
         + _KINGMA,
         family="adam",
-        semantics=Semantics(
-            eps="eps_hat: lr sqrt(1-b2^t)/(1-b1^t) m / (sqrt(v) + eps), i.e. eps not"
-            " bias-corrected",
-            weight_decay=_DECOUPLED,
-            bias_correction="yes, folded into the step size",
-            accumulator_init="m = v = 0; amsgrad keeps max of raw v",
+        semantics=_sem(
+            "eps_hat: lr sqrt(1-b2^t)/(1-b1^t) m / (sqrt(v) + eps), i.e. eps not bias-corrected",
+            "yes, folded into the step size",
+            "m = v = 0; amsgrad keeps max of raw v",
         ),
     ),
     Spec(
@@ -133,11 +135,11 @@ SPECS: list[Spec] = [
       Loshchilov & Hutter. Decoupled Weight Decay Regularization. 2019.
       https://arxiv.org/abs/1711.05101""",
         family="adamw",
-        semantics=Semantics(
-            eps="eps_hat: m / (sqrt(v) + eps) with bias corrections in the step size",
+        semantics=_sem(
+            "eps_hat: m / (sqrt(v) + eps) with bias corrections in the step size",
+            "yes, folded into the step size",
+            "m = v = 0",
             weight_decay="decoupled, scaled by lr: w -= w wd lr, before the Adam step",
-            bias_correction="yes, folded into the step size",
-            accumulator_init="m = v = 0",
         ),
     ),
     Spec(
@@ -149,12 +151,7 @@ SPECS: list[Spec] = [
     References:
       Zeiler. ADADELTA: An Adaptive Learning Rate Method. 2012. https://arxiv.org/abs/1212.5701""",
         family="adadelta",
-        semantics=Semantics(
-            eps="sqrt(u + eps) / sqrt(v + eps) g",
-            weight_decay=_DECOUPLED,
-            bias_correction="none",
-            accumulator_init="v = u = 0",
-        ),
+        semantics=_sem("sqrt(u + eps) / sqrt(v + eps) g", "none", "v = u = 0"),
     ),
     Spec(
         "Adagrad",
@@ -167,11 +164,10 @@ SPECS: list[Spec] = [
       Duchi, Hazan & Singer. Adaptive Subgradient Methods for Online Learning and Stochastic
       Optimization. 2011. https://jmlr.org/papers/v12/duchi11a.html""",
         family="adagrad",
-        semantics=Semantics(
-            eps="inside the sqrt: g / sqrt(sum + eps)",
-            weight_decay=_DECOUPLED,
-            bias_correction="none",
-            accumulator_init="initial_accumulator_value (default 0.1)",
+        semantics=_sem(
+            "inside the sqrt: g / sqrt(sum + eps)",
+            "none",
+            "initial_accumulator_value (default 0.1)",
         ),
     ),
     Spec(
@@ -183,11 +179,8 @@ SPECS: list[Spec] = [
 """
         + _KINGMA,
         family="adamax",
-        semantics=Semantics(
-            eps="outside the max: m / ((1 - b1^t)(u + eps))",
-            weight_decay=_DECOUPLED,
-            bias_correction="first moment only",
-            accumulator_init="m = u = 0",
+        semantics=_sem(
+            "outside the max: m / ((1 - b1^t)(u + eps))", "first moment only", "m = u = 0"
         ),
     ),
     Spec(
@@ -201,12 +194,11 @@ SPECS: list[Spec] = [
       Dozat. Incorporating Nesterov Momentum into Adam. 2016.
       https://openreview.net/forum?id=OM0jvwB8jIp57ZJjtNEZ""",
         family="nadam",
-        semantics=Semantics(
-            eps="m_hat / (sqrt(v_hat) + eps)",
-            weight_decay=_DECOUPLED,
+        semantics=_sem(
+            "m_hat / (sqrt(v_hat) + eps)",
+            "u-product for m, 1 - b2^t for v",
+            "m = v = 0, u_product = 1",
             nesterov="Dozat, momentum schedule u_t = b1 (1 - 0.5 0.96^t) (fixed psi = 1)",
-            bias_correction="u-product for m, 1 - b2^t for v",
-            accumulator_init="m = v = 0, u_product = 1",
         ),
     ),
     Spec(
@@ -232,12 +224,7 @@ SPECS: list[Spec] = [
     :math:`w \leftarrow w - \eta\,\mathrm{sign}(\beta_1 m + (1-\beta_1) g)`,
     :math:`m \leftarrow \beta_2 m + (1-\beta_2) g`.""",
         family="lion",
-        semantics=Semantics(
-            eps="none",
-            weight_decay=_DECOUPLED,
-            bias_correction="none",
-            accumulator_init="m = 0",
-        ),
+        semantics=_sem("none", "none", "m = 0"),
     ),
     Spec(
         "Lamb",
@@ -260,11 +247,10 @@ SPECS: list[Spec] = [
     second moment over the last two axes, step :math:`\min(\eta, 1/\sqrt t)\cdot
     \max(\epsilon_2, \mathrm{RMS}(w))`, update clipped to RMS ``clip_threshold``.""",
         family="adafactor",
-        semantics=Semantics(
-            eps="epsilon_1 added to g^2 before averaging, epsilon_2 floors the weight RMS",
-            weight_decay=_DECOUPLED,
-            bias_correction="none; beta2_t = 1 - t^beta_2_decay",
-            accumulator_init="r = c = v = 0",
+        semantics=_sem(
+            "epsilon_1 added to g^2 before averaging, epsilon_2 floors the weight RMS",
+            "none; beta2_t = 1 - t^beta_2_decay",
+            "r = c = v = 0",
         ),
     ),
     Spec(

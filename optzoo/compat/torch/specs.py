@@ -11,7 +11,9 @@ ignores PyTorch's execution options ``foreach``, ``fused``, ``capturable`` and
 
 from __future__ import annotations
 
-from optzoo.compat._spec import Semantics, Spec
+import functools
+
+from optzoo.compat._spec import Spec, semantics
 from optzoo.compat.torch import kernels
 
 __all__ = ["SPECS", "EXECUTION_OPTIONS"]
@@ -25,6 +27,10 @@ _KINGMA = """
       Kingma & Ba. Adam: A Method for Stochastic Optimization. 2015.
       https://arxiv.org/abs/1412.6980
 """
+
+
+# a preset's rows: _sem(eps, bias_correction, accumulator_init, nesterov=..., weight_decay=...)
+_sem = functools.partial(semantics, weight_decay="coupled L2: g += wd p")
 
 
 def _nonneg(*names: str) -> dict[str, str]:
@@ -54,12 +60,12 @@ SPECS: list[Spec] = [
         family="sgd",
         decay="coupled",
         ranges=_nonneg("lr", "momentum", "weight_decay"),
-        semantics=Semantics(
-            eps="none",
-            weight_decay="coupled L2: g += wd p (before momentum)",
+        semantics=_sem(
+            "none",
+            "none",
+            "b = g at the first step (no dampening)",
             nesterov="u = g + mu b, with b = mu b + (1 - dampening) g",
-            bias_correction="none",
-            accumulator_init="b = g at the first step (no dampening)",
+            weight_decay="coupled L2: g += wd p (before momentum)",
         ),
     ),
     Spec(
@@ -90,11 +96,11 @@ SPECS: list[Spec] = [
         family="adam",
         decay="switch",
         ranges=_ADAM_RANGES,
-        semantics=Semantics(
-            eps="m_hat / (sqrt(v_hat) + eps)",
+        semantics=_sem(
+            "m_hat / (sqrt(v_hat) + eps)",
+            "yes, both moments",
+            "m = v = 0; amsgrad keeps max of raw v",
             weight_decay="coupled L2: g += wd p (decoupled_weight_decay=True: AdamW)",
-            bias_correction="yes, both moments",
-            accumulator_init="m = v = 0; amsgrad keeps max of raw v",
         ),
     ),
     Spec(
@@ -118,11 +124,11 @@ SPECS: list[Spec] = [
         family="adamw",
         decay="decoupled",
         ranges=_ADAM_RANGES,
-        semantics=Semantics(
-            eps="m_hat / (sqrt(v_hat) + eps)",
+        semantics=_sem(
+            "m_hat / (sqrt(v_hat) + eps)",
+            "yes, both moments",
+            "m = v = 0",
             weight_decay="decoupled, scaled by lr: p *= 1 - lr wd",
-            bias_correction="yes, both moments",
-            accumulator_init="m = v = 0",
         ),
     ),
     Spec(
@@ -143,11 +149,10 @@ SPECS: list[Spec] = [
         family="adagrad",
         decay="coupled",
         ranges=_nonneg("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"),
-        semantics=Semantics(
-            eps="g / (sqrt(sum) + eps)",
-            weight_decay="coupled L2: g += wd p",
-            bias_correction="none; lr / (1 + (t - 1) lr_decay)",
-            accumulator_init="initial_accumulator_value (default 0)",
+        semantics=_sem(
+            "g / (sqrt(sum) + eps)",
+            "none; lr / (1 + (t - 1) lr_decay)",
+            "initial_accumulator_value (default 0)",
         ),
     ),
     Spec(
@@ -170,12 +175,11 @@ SPECS: list[Spec] = [
         family="rmsprop",
         decay="coupled",
         ranges=_nonneg("lr", "eps", "momentum", "weight_decay", "alpha"),
-        semantics=Semantics(
-            eps="g / (sqrt(v) + eps)",
-            weight_decay="coupled L2: g += wd p",
+        semantics=_sem(
+            "g / (sqrt(v) + eps)",
+            "none",
+            "v = 0",
             nesterov="n/a (heavy ball on g / (sqrt(v) + eps))",
-            bias_correction="none",
-            accumulator_init="v = 0",
         ),
     ),
     Spec(
@@ -197,12 +201,7 @@ SPECS: list[Spec] = [
         family="adadelta",
         decay="coupled",
         ranges={**_nonneg("lr", "eps", "weight_decay"), "rho": "[0,1]"},
-        semantics=Semantics(
-            eps="sqrt(u + eps) / sqrt(v + eps) g",
-            weight_decay="coupled L2: g += wd p",
-            bias_correction="none",
-            accumulator_init="v = u = 0",
-        ),
+        semantics=_sem("sqrt(u + eps) / sqrt(v + eps) g", "none", "v = u = 0"),
     ),
     Spec(
         "Adamax",
@@ -219,11 +218,8 @@ SPECS: list[Spec] = [
         family="adamax",
         decay="coupled",
         ranges=_ADAM_RANGES,
-        semantics=Semantics(
-            eps="inside the max: u = max(b2 u, |g| + eps)",
-            weight_decay="coupled L2: g += wd p",
-            bias_correction="first moment only",
-            accumulator_init="m = u = 0",
+        semantics=_sem(
+            "inside the max: u = max(b2 u, |g| + eps)", "first moment only", "m = u = 0"
         ),
     ),
     Spec(
@@ -246,12 +242,12 @@ SPECS: list[Spec] = [
         family="nadam",
         decay="switch",
         ranges={**_ADAM_RANGES, **_nonneg("momentum_decay")},
-        semantics=Semantics(
-            eps="m_hat / (sqrt(v_hat) + eps)",
-            weight_decay="coupled L2 (decoupled_weight_decay=True: p *= 1 - lr wd)",
+        semantics=_sem(
+            "m_hat / (sqrt(v_hat) + eps)",
+            "mu-product for m, 1 - b2^t for v",
+            "m = v = 0, mu_product = 1",
             nesterov="Dozat, with momentum schedule mu_t = b1 (1 - 0.5 0.96^(t psi))",
-            bias_correction="mu-product for m, 1 - b2^t for v",
-            accumulator_init="m = v = 0, mu_product = 1",
+            weight_decay="coupled L2 (decoupled_weight_decay=True: p *= 1 - lr wd)",
         ),
     ),
     Spec(
@@ -271,11 +267,11 @@ SPECS: list[Spec] = [
         family="radam",
         decay="switch",
         ranges=_ADAM_RANGES,
-        semantics=Semantics(
-            eps="sqrt(1 - b2^t) / (sqrt(v) + eps)",
+        semantics=_sem(
+            "sqrt(1 - b2^t) / (sqrt(v) + eps)",
+            "yes; un-adapted SGD step while rho_t <= 5",
+            "m = v = 0",
             weight_decay="coupled L2 (decoupled_weight_decay=True: p *= 1 - lr wd)",
-            bias_correction="yes; un-adapted SGD step while rho_t <= 5",
-            accumulator_init="m = v = 0",
         ),
     ),
     Spec(
@@ -298,11 +294,8 @@ SPECS: list[Spec] = [
     """,
         family="rprop",
         ranges=_nonneg("lr"),
-        semantics=Semantics(
-            eps="none",
-            weight_decay="none",
-            bias_correction="none",
-            accumulator_init="step size = lr, previous gradient = 0",
+        semantics=_sem(
+            "none", "none", "step size = lr, previous gradient = 0", weight_decay="none"
         ),
     ),
     Spec(
@@ -325,12 +318,7 @@ SPECS: list[Spec] = [
         family="asgd",
         decay="coupled",
         ranges=_nonneg("lr", "weight_decay"),
-        semantics=Semantics(
-            eps="none",
-            weight_decay="coupled L2: g += wd p",
-            bias_correction="none",
-            accumulator_init="eta = lr, mu = 1, ax = 0",
-        ),
+        semantics=_sem("none", "none", "eta = lr, mu = 1, ax = 0"),
     ),
     Spec(
         "Adafactor",
@@ -346,11 +334,11 @@ SPECS: list[Spec] = [
         family="adafactor",
         decay="decoupled",
         ranges={**_nonneg("lr", "eps", "weight_decay"), "beta2_decay": "(-inf,0]", "d": "[1,inf)"},
-        semantics=Semantics(
-            eps="eps1 clamps the variance estimate (eps1^2), eps2 floors the parameter RMS",
+        semantics=_sem(
+            "eps1 clamps the variance estimate (eps1^2), eps2 floors the parameter RMS",
+            "none; beta2_t = 1 - t^beta2_decay",
+            "row/col/full variance = 0",
             weight_decay="decoupled: p *= 1 - lr wd",
-            bias_correction="none; beta2_t = 1 - t^beta2_decay",
-            accumulator_init="row/col/full variance = 0",
         ),
     ),
     Spec(
