@@ -75,15 +75,15 @@ def missing_dependencies(suite: Any) -> list[str]:
     return out
 
 
-def _load_suite(path: str) -> Any:
-    """The suite at ``path``, or the one-line message of why not (a ``str``)."""
+def _load_suite(path: str, size: str | None = None) -> Any:
+    """The suite at ``path`` (at ``size``), or the one-line message of why not (a ``str``)."""
     from optzoo.bench.config import ConfigError, load_suite
 
     if not os.path.isfile(path):
         why = "not a file" if os.path.exists(path) else "no such file"
         return f"cannot read suite {path!r}: {why}"
     try:
-        return load_suite(path)
+        return load_suite(path, size)
     except (ConfigError, OSError) as e:
         return str(e) if path in str(e) else f"{path}: {e}"
 
@@ -107,7 +107,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     shard = _shard(args)
     if isinstance(shard, str):
         return _error(shard)
-    suite = _load_suite(args.config)
+    suite = _load_suite(args.config, args.size)
     if isinstance(suite, str):
         return _error(suite)
     if shard is not None and os.path.exists(args.out) and not os.path.isdir(args.out):
@@ -185,6 +185,8 @@ def _run_workers(args: argparse.Namespace, suite: Any) -> int:
         base.append("--force")
     if args.shard is not None:
         base += ["--shard", args.shard]
+    if args.size is not None:
+        base += ["--size", args.size]
     Store(args.store_dir).conn.close()  # create the store once, before the workers race to
     procs = [subprocess.Popen(base, env=_worker_env(i)) for i in range(args.workers)]
     try:
@@ -292,7 +294,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     shard = _shard(args)
     if isinstance(shard, str):
         return _error(shard)
-    suite = _load_suite(args.config)
+    suite = _load_suite(args.config, args.size)
     if isinstance(suite, str):
         return _error(suite)
     if suite.skipped:
@@ -360,6 +362,13 @@ def _add_subcommands(sub: Any) -> None:
         "sorted, are dealt round-robin (the i-th from 0 to shard i%%N+1), the same on every "
         "machine; merge the shards with `optzoo bench merge DIR --out MERGED`",
     )
+    r.add_argument(
+        "--size",
+        choices=("cpu", "gpu"),
+        default=None,
+        help="apply each workload's `sizes:` entry for this size (default: the suite's "
+        "`size:`, else cpu)",
+    )
     r.set_defaults(func=_cmd_run)
     mg = sub.add_parser(
         "merge",
@@ -402,6 +411,13 @@ def _add_subcommands(sub: Any) -> None:
     ls.add_argument("--out", default=None, metavar="DIR", help="show job status from DIR")
     ls.add_argument(
         "--shard", default=None, metavar="K/N", help="only the jobs of shard K of N (see run)"
+    )
+    ls.add_argument(
+        "--size",
+        choices=("cpu", "gpu"),
+        default=None,
+        help="apply each workload's `sizes:` entry for this size (default: the suite's "
+        "`size:`, else cpu)",
     )
     ls.set_defaults(func=_cmd_list)
 

@@ -189,6 +189,8 @@ class SuiteConfig:
     table: tuple[str, ...] = ()
     table_trials: str = "best"  # best: a row per (workload, optimizer); all: a row per trial
     grid_metric: str = ""  # also a workload x optimizer grid of this metric (e.g. lr x batch)
+    interval: str = "range"  # study-table spread over seeds: range ([min, max]) | ci (bootstrap)
+    size: str = "cpu"  # which of each workload's `sizes:` overrides apply (--size on the CLI)
     notes: str = ""
     missing_optimizers: str = "error"  # error | skip
     skipped: tuple[str, ...] = ()  # filled by validation: optimizers missing from the registry
@@ -476,6 +478,7 @@ def _validate(suite: SuiteConfig) -> SuiteConfig:
         raise ConfigError(f"tuning.trials: must be >= 1, got {suite.tuning.trials}")
     _check_space("tuning.search_space", suite.tuning.search_space, suite.tuning.protocol)
     _choice("table_trials", suite.table_trials, ("best", "all"))
+    _choice("interval", suite.interval, ("range", "ci"))
     if suite.grid_metric and suite.grid_metric not in TABLE_METRICS:
         raise ConfigError(
             f"grid_metric: unknown metric {suite.grid_metric!r}"
@@ -542,16 +545,58 @@ def _numify(raw: Any) -> Any:
     return raw
 
 
-def parse_suite(raw: Any) -> SuiteConfig:
-    """Validates a parsed YAML mapping into a :class:`SuiteConfig`."""
-    return _validate(_build(SuiteConfig, _numify(raw), ""))
+SIZES = ("cpu", "gpu")
 
 
-def load_suite(path: str | os.PathLike) -> SuiteConfig:
-    """Reads and validates a suite YAML file."""
+def _merged(base: Mapping, over: Mapping) -> dict:
+    """``base`` with ``over`` merged in (mappings recursively, anything else replaced)."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = (
+            _merged(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else v
+        )
+    return out
+
+
+def apply_size(raw: Any, size: str | None = None) -> Any:
+    """Resolves every workload's ``sizes:`` for ``size`` (default: the suite's ``size``).
+
+    A workload may carry ``sizes: {cpu: {...}, gpu: {...}}``: the mapping for the chosen
+    size is merged into the workload (nested keys such as ``model.options.dim`` merge, the
+    rest replace); a size the workload does not list leaves it as written.
+    """
+    if not isinstance(raw, Mapping):
+        return raw
+    size = size or raw.get("size") or "cpu"
+    if size not in SIZES:
+        raise ConfigError(f"size: {size!r} is not one of {list(SIZES)}")
+    workloads = []
+    for i, w in enumerate(raw.get("workloads") or []):
+        if isinstance(w, Mapping) and "sizes" in w:
+            sizes = w["sizes"]
+            if not isinstance(sizes, Mapping) or set(sizes) - set(SIZES):
+                bad = sorted(set(sizes) - set(SIZES)) if isinstance(sizes, Mapping) else sizes
+                raise ConfigError(
+                    f"workloads[{i}].sizes: keys must be among {list(SIZES)}, got {bad!r}"
+                )
+            w = _merged({k: v for k, v in w.items() if k != "sizes"}, sizes.get(size) or {})
+        workloads.append(w)
+    if "workloads" not in raw:
+        return {**raw, "size": size}  # the schema names the missing key
+    return {**raw, "workloads": workloads, "size": size}
+
+
+def parse_suite(raw: Any, size: str | None = None) -> SuiteConfig:
+    """Validates a parsed YAML mapping into a :class:`SuiteConfig` (``size``: see
+    :func:`apply_size`)."""
+    return _validate(_build(SuiteConfig, _numify(apply_size(raw, size)), ""))
+
+
+def load_suite(path: str | os.PathLike, size: str | None = None) -> SuiteConfig:
+    """Reads and validates a suite YAML file, at ``size`` (``cpu`` or ``gpu``)."""
     try:
         with open(path, encoding="utf-8") as f:
             raw = yaml.safe_load(f)
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: invalid YAML: {e}") from None
-    return parse_suite(raw)
+    return parse_suite(raw, size)

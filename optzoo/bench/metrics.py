@@ -150,8 +150,9 @@ def aggregate_seeds(runs: Iterable[Mapping[str, Any]]) -> list[dict]:
     ``hyperparameters``, ``seed``, ``status``, ``metrics`` and optionally ``job``
     (its spec, see :func:`trial_key`). Each returned row
     has ``n``, ``n_ok``, ``n_diverged``, ``n_failed`` and, per metric ``k``,
-    ``k`` (median), ``k_min`` and ``k_max``. Diverged/failed seeds count as
-    infinite time-to-target and NaN elsewhere.
+    ``k`` (median), ``k_min`` and ``k_max``, and ``seed_values[k]``, the per-seed values
+    in seed order (for the bootstrap intervals of :mod:`optzoo.bench.stats`).
+    Diverged/failed seeds count as infinite time-to-target and NaN elsewhere.
     """
     groups: dict[tuple, list] = defaultdict(list)
     for r in runs:
@@ -169,9 +170,12 @@ def aggregate_seeds(runs: Iterable[Mapping[str, Any]]) -> list[dict]:
             "n_ok": sum(r["status"] == "ok" for r in rs),
             "n_diverged": sum(r["status"] == "diverged" for r in rs),
             "n_failed": sum(r["status"] == "failed" for r in rs),
+            "seed_values": {},
         }
+        rs = sorted(rs, key=lambda r: r.get("seed", 0))
         for key in AGG_KEYS:
             vals = np.array([_metric(r, key) for r in rs], dtype=float)
+            row["seed_values"][key] = vals.tolist()
             finite = vals[~np.isnan(vals)]
             row[key] = float(np.median(finite)) if finite.size else math.nan
             row[key + "_min"] = float(finite.min()) if finite.size else math.nan

@@ -14,6 +14,7 @@ import json
 import math
 import os
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from optzoo.bench.metrics import (
     trial_key,
     tuneability,
 )
+from optzoo.bench.stats import LEVEL, indistinguishable, median_interval, score_interval
 from optzoo.bench.store import DB_NAME as DB
 from optzoo.bench.store import Store
 
@@ -224,10 +226,13 @@ def _study_value(x: Any, fmt: str, scale: float, inner: bool = False) -> str:
     return format(x * scale, fmt)
 
 
-def _study_cell(row: dict, key: str) -> str:
-    """Median over seeds, with [min, max] when several seeds differ."""
+def _study_cell(row: dict, key: str, interval: str = "range") -> str:
+    """Median over seeds, with [min, max] (or the bootstrap interval: ``interval="ci"``)
+    when several seeds differ."""
     _, fmt, scale = TABLE_METRICS[key]
     med, lo, hi = (row.get(key + s, math.nan) for s in ("", "_min", "_max"))
+    if interval == "ci" and "seed_values" in row:
+        lo, hi = median_interval(row["seed_values"][key])
     text = _study_value(med, fmt, scale)
     finite = [v for v in (lo, hi) if isinstance(v, float) and not math.isnan(v)]
     if row["n"] > 1 and len(finite) == 2:
@@ -283,10 +288,59 @@ def study_table(runs: list, config: dict) -> tuple[list[str], list[list[str]]]:
     for key in sorted(best, key=order):
         row = best[key]
         cells = [key[0], key[1]] + ([_hp(row["hyperparameters"])] if tuned else [])
-        cells += [_study_cell(row, k) for k in keys]
+        cells += [_study_cell(row, k, config.get("interval", "range")) for k in keys]
         cells.append(f"{row['n_ok']}/{row['n_diverged']}/{row['n_failed']}")
         table.append(cells)
     return headers, table
+
+
+# Metrics whose seeds decide whether two optimizers differ (report notes, study notes).
+DISTINGUISH = ("time_to_target_s", "steps_to_target", "final_train_loss", "final_eval_loss")
+
+
+def distinguish_note(best_rows: list[dict], keys: tuple[str, ...] = DISTINGUISH) -> str | None:
+    """ "Not distinguishable" pairs among one workload's best rows, per metric (None if none).
+
+    A pair is listed when the bootstrap interval of the difference of its medians over
+    seeds contains 0 (:func:`optzoo.bench.stats.indistinguishable`). Rows with one seed
+    are left out: one seed tells nothing about noise.
+    """
+    multi = [r for r in best_rows if r.get("n", 1) > 1 and "seed_values" in r]
+    if len(multi) < 2:
+        return None
+    parts = []
+    for key in keys:
+        values = {r["optimizer"]: r["seed_values"].get(key, []) for r in multi}
+        if all(all(v is None or math.isnan(v) for v in vs) for vs in values.values()):
+            continue
+        pairs = indistinguishable(values)
+        if pairs:
+            label = TABLE_METRICS[key][0]
+            parts.append(f"{label}: " + ", ".join(f"{a} ~ {b}" for a, b in pairs))
+    if not parts:
+        return None
+    return (
+        f"Not distinguishable (the {LEVEL:.0%} bootstrap interval of the difference of medians "
+        "over seeds contains 0): " + "; ".join(parts) + "."
+    )
+
+
+def budget_note(rows: list[dict]) -> str:
+    """The tuning budget: trials per (workload, optimizer), and whether it is equal."""
+    trials: dict[str, set] = defaultdict(set)
+    for r in rows:
+        trials[r["optimizer"]].add((r["workload"], r["key"]))
+    per: dict[str, int] = {}
+    for r in rows:
+        n = sum(1 for wl, _ in trials[r["optimizer"]] if wl == r["workload"])
+        per[r["optimizer"]] = max(per.get(r["optimizer"], 0), n)
+    counts = sorted(set(per.values()))
+    if len(counts) == 1:
+        n = counts[0]
+        plural = "s" if n != 1 else ""
+        return f"Tuning budget: {n} trial{plural} per optimizer and workload (equal)."
+    detail = ", ".join(f"{o} {n}" for o, n in sorted(per.items()))
+    return f"Tuning budget: UNEQUAL trials per optimizer and workload ({detail})."
 
 
 def study_grid(runs: list, config: dict) -> tuple[list[str], list[list[str]]] | None:
@@ -331,6 +385,14 @@ def question_blocks(runs: list, meta: dict) -> list[Block]:
         blocks.append(("p", config["question"]))
         headers, table = study_table(mine, config)
         blocks.append(("table", headers, table))
+        agg = aggregate_seeds(mine)
+        targets = {r["workload"]: TargetSpec(**r["job"]["workload"]["target"]) for r in mine}
+        by = config.get("tuning", {}).get("select_by", "time")
+        chosen = select_best_trials(agg, targets, by=by)
+        for wl in sorted(targets):
+            note = distinguish_note([r for (w, _), r in sorted(chosen.items()) if w == wl])
+            if note:
+                blocks.append(("p", f"{wl}: {note}"))
         grid = study_grid(mine, config)
         if grid is not None:
             blocks.append(("table", *grid))
@@ -340,14 +402,22 @@ def question_blocks(runs: list, meta: dict) -> list[Block]:
             (
                 "p",
                 f"Suite `{config['name']}`: medians over {len(seeds)} seed(s) {list(seeds)}"
-                + (" with [min, max]" if len(seeds) > 1 else "")
+                + (
+                    (
+                        f" with the {LEVEL:.0%} bootstrap interval of the median"
+                        if config.get("interval") == "ci"
+                        else " with [min, max]"
+                    )
+                    if len(seeds) > 1
+                    else ""
+                )
                 + (
                     "; a row per trial"
                     if config.get("table_trials") == "all"
                     else f"; best trial per row by {select_by}"
                 )
                 + ". Training time and time to target: wall seconds from before compilation, "
-                "evaluation excluded.",
+                "evaluation excluded. " + budget_note(agg),
             )
         )
     return blocks
@@ -408,7 +478,9 @@ def _protocol_blocks(meta: dict) -> list[Block]:
         text = (
             f"Suite `{key[6:]}`: protocol **{b['protocol']}** (best trial by "
             f"{b.get('select_by', 'time')}), seeds {b['seeds']}, "
-            f"workloads {b['workloads']}."
+            f"workloads {b['workloads']}"
+            + (f", size `{value['config']['size']}`" if value.get("config", {}).get("size") else "")
+            + "."
         )
         if b.get("skipped_optimizers"):
             text += f" Skipped (not in the registry): {b['skipped_optimizers']}."
@@ -461,6 +533,17 @@ def build_report(directory: str | os.PathLike) -> list[str]:
     steps = {o: {w: best[(w, o)]["steps_to_target"] for w in wls if (w, o) in best} for o in opts}
     scores = integrated_score(times, R_MAX)
     step_scores = integrated_score(steps, R_MAX)
+
+    def cells(key: str) -> dict:
+        return {
+            o: {w: best[(w, o)]["seed_values"][key] for w in wls if (w, o) in best} for o in opts
+        }
+
+    def score_fn(t: Mapping[str, Mapping[str, float]]) -> Mapping[str, float]:
+        return integrated_score(t, R_MAX)
+
+    score_ci = score_interval(cells("time_to_target_s"), score_fn)
+    step_score_ci = score_interval(cells("steps_to_target"), score_fn)
     ratios = performance_ratios(times)
     status: dict[str, int] = defaultdict(int)
     for r in runs:
@@ -498,7 +581,9 @@ def build_report(directory: str | os.PathLike) -> list[str]:
             f"Best trial per workload and optimizer; score = area under the performance profile "
             f"for tau in [1, {R_MAX:g}], normalised to 1 (fastest everywhere). 'score' uses "
             "wall-clock time to target (compile included), 'score (steps)' the step count "
-            "(hardware- and compile-free; on tiny workloads compile time dominates the clock).",
+            "(hardware- and compile-free; on tiny workloads compile time dominates the clock). "
+            f"The {LEVEL:.0%} intervals resample every cell's seeds (bootstrap, 500 draws) and "
+            "rescore; with one seed per cell they are a single point.",
         )
     )
     score_rows = []
@@ -512,15 +597,26 @@ def build_report(directory: str | os.PathLike) -> list[str]:
                 f"{step_scores.get(o, 0.0):.3f}",
                 f"{reached}/{len(wls)}",
                 "; ".join(rs),
+                "[{:.3f}, {:.3f}]".format(*score_ci.get(o, (math.nan, math.nan))),
+                "[{:.3f}, {:.3f}]".format(*step_score_ci.get(o, (math.nan, math.nan))),
             ]
         )
     blocks.append(
         (
             "table",
-            ["optimizer", "score", "score (steps)", "targets reached", "time ratio to fastest"],
+            [
+                "optimizer",
+                "score",
+                "score (steps)",
+                "targets reached",
+                "time ratio to fastest",
+                f"score {LEVEL:.0%} interval",
+                f"score (steps) {LEVEL:.0%} interval",
+            ],
             score_rows,
         )
     )
+    blocks.append(("p", budget_note(rows)))
     for wl in wls:
         t = targets[wl]
         spec = next(r["job"]["workload"] for r in runs if r["workload"] == wl)
@@ -571,6 +667,9 @@ def build_report(directory: str | os.PathLike) -> list[str]:
                 table,
             )
         )
+        note = distinguish_note(mine)
+        if note:
+            blocks.append(("p", note))
         by_opt = _best_curves(wl, best, runs, curves)
         for group in identical_curves(by_opt):
             names = ", ".join(group)

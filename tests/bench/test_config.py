@@ -127,3 +127,35 @@ def test_every_shipped_suite_is_valid(path):
     suite = load_suite(path)
     jobs = expand_jobs(suite)
     assert jobs and len({j.config_hash for j in jobs}) == len(jobs)
+
+
+def test_sizes_pick_the_overrides_of_the_chosen_size(tiny_raw):
+    raw = tiny_raw()
+    raw["workloads"][0]["sizes"] = {
+        "cpu": {"steps": 20},
+        "gpu": {"steps": 5000, "batch_size": 256, "model": {"width": 1024}},
+    }
+    cpu, gpu = parse_suite(raw), parse_suite(raw, "gpu")
+    assert (cpu.size, cpu.workloads[0].steps, cpu.workloads[0].batch_size) == ("cpu", 20, 32)
+    w = gpu.workloads[0]
+    assert (gpu.size, w.steps, w.batch_size, w.model.width) == ("gpu", 5000, 256, 1024)
+    assert w.model.name == cpu.workloads[0].model.name  # nested keys merge, not replace
+    assert parse_suite({**raw, "size": "gpu"}).workloads[0].steps == 5000
+    with pytest.raises(ConfigError, match="size: 'tpu'"):
+        parse_suite(raw, "tpu")
+    raw["workloads"][0]["sizes"] = {"big": {}}
+    with pytest.raises(ConfigError, match=r"workloads\[0\]\.sizes"):
+        parse_suite(raw)
+
+
+def test_size_flag_reaches_the_jobs(tmp_path, tiny_raw, capsys):
+    raw = tiny_raw()
+    raw["workloads"][0]["sizes"] = {"gpu": {"steps": 900}}
+    path = tmp_path / "suite.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    keys = {}
+    for size in ("cpu", "gpu"):
+        assert bench_main(["list", str(path), "--size", size]) == 0
+        keys[size] = capsys.readouterr().out.split()[0]
+    assert bench_main(["list", str(path)]) == 0
+    assert capsys.readouterr().out.split()[0] == keys["cpu"] != keys["gpu"]
