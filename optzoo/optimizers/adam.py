@@ -3321,12 +3321,16 @@ def optimistic_adam(
     if optimism is None:
         optimism = learning_rate
     check_nonnegative("optimism", optimism)
-    return optax.chain(
-        scale_by_adam(
-            b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov
-        ),
-        scale_by_optimistic_gradient(alpha=learning_rate, beta=optimism),
-        scale_by_learning_rate(1.0),  # flips the sign
+    return optimistic_adam_v2(  # its learning rate 1.0 flips the sign
+        1.0,
+        alpha=learning_rate,
+        beta=optimism,
+        b1=b1,
+        b2=b2,
+        eps=eps,
+        eps_root=eps_root,
+        mu_dtype=mu_dtype,
+        nesterov=nesterov,
     )
 
 
@@ -3358,12 +3362,7 @@ def optimistic_adam_v2(
       learning_rate: :math:`\eta_t`, a scalar or a schedule.
       alpha: weight of the current direction.
       beta: weight of the optimistic correction.
-      b1: decay of the first moment, in ``[0, 1)``.
-      b2: decay of the second moment, in ``[0, 1)``.
-      eps: added outside the square root.
-      eps_root: added inside the square root.
-      mu_dtype: dtype of the first moment; ``None`` follows the parameters.
-      nesterov: use Nadam's look-ahead first moment.
+      b1, b2, eps, eps_root, mu_dtype, nesterov: as in :func:`optimistic_adam`.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
