@@ -57,35 +57,35 @@ from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
-    "optimistic_adam",
-    "optimistic_adam_v2",
     "acprop",
-    "qhadam",
-    "adamod",
-    "diffgrad",
+    "adabelief",
+    "adabound",
     "adam",
-    "nadam",
-    "adamw",
-    "nadamw",
-    "amsgrad",
+    "adam_mini",
+    "adam_mini_decay_mask",
+    "adam_mini_partition",
     "adamax",
     "adamaxw",
-    "adabelief",
-    "radam",
-    "adan",
-    "yogi",
-    "laprop",
-    "stable_adamw",
-    "grams",
-    "adabound",
+    "adamod",
     "adamp",
-    "adam_mini",
-    "adam_mini_partition",
-    "adam_mini_decay_mask",
-    "mars_adamw",
+    "adamw",
+    "adan",
     "ademamix",
-    "simplified_ademamix",
     "adopt",
+    "amsgrad",
+    "diffgrad",
+    "grams",
+    "laprop",
+    "mars_adamw",
+    "nadam",
+    "nadamw",
+    "optimistic_adam",
+    "optimistic_adam_v2",
+    "qhadam",
+    "radam",
+    "simplified_ademamix",
+    "stable_adamw",
+    "yogi",
 ]
 
 
@@ -1757,9 +1757,7 @@ def adopt(
             _after_first_step(add_decayed_weights(weight_decay, mask)),
             scale_by_learning_rate(learning_rate),
         )
-    return optax.chain(
-        add_decayed_weights(weight_decay, mask), direction, scale_by_learning_rate(learning_rate)
-    )
+    return with_coupled_decay(direction, learning_rate, weight_decay, mask)
 
 
 class _AfterFirstStepState(NamedTuple):
@@ -1909,10 +1907,8 @@ def adamod(
       Jianbang Ding, Xuancheng Ren, Ruixuan Luo, Xu Sun. An Adaptive and Momental Bound
       Method for Stochastic Learning. 2019. https://arxiv.org/abs/1910.12249
     """
-    check_nonnegative("weight_decay", weight_decay)
     direction = scale_by_adamod(b1=b1, b2=b2, b3=b3, eps=eps)
-    tail = with_decoupled_decay if decouple else with_coupled_decay
-    return tail(direction, learning_rate, weight_decay, mask)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)
 
 
 @register(
@@ -2038,7 +2034,7 @@ XIE_2021_ADAPNM = Reference(
 def _decayed(
     direction: optax.GradientTransformation,
     learning_rate: optax.ScalarOrSchedule,
-    weight_decay: float,
+    weight_decay: optax.ScalarOrSchedule,
     mask: Any,
     decouple: bool,
 ) -> optax.GradientTransformation:
@@ -2626,10 +2622,8 @@ def adai(
     The defaults are the paper's (:math:`\beta_0 = 0.1, \beta_2 = 0.99, \epsilon = 10^{-3}`);
     ``create("adai")`` uses lr 0.1, the paper 1.0: ``optzoo.create("adai", preset="authors")``.
     """
-    check_nonnegative("weight_decay", weight_decay)
     direction = scale_by_adai(b0=b0, b2=b2, eps=eps, dampening=dampening)
-    wrap = with_decoupled_decay if decouple else with_coupled_decay
-    return wrap(direction, learning_rate, weight_decay, mask)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)
 
 
 KESKAR_SOCHER_2017_SWATS = Reference(
@@ -2832,10 +2826,8 @@ def adatam(
     The defaults are pytorch_optimizer's; ``optzoo.create("adatam", preset="authors")``
     gives the same.
     """
-    check_nonnegative("weight_decay", weight_decay)
     direction = scale_by_adatam(b1=b1, b2=b2, decay_rate=decay_rate, eps=eps)
-    wrap = with_decoupled_decay if decouple else with_coupled_decay
-    return wrap(direction, learning_rate, weight_decay, mask)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)
 
 
 SHI_2026_DUALADAM = Reference(
@@ -2902,10 +2894,8 @@ def dualadam(
     The defaults are pytorch_optimizer's; ``optzoo.create("dualadam", preset="authors")``
     gives the same.
     """
-    check_nonnegative("weight_decay", weight_decay)
     direction = scale_by_dualadam(b1=b1, b2=b2, switch_rate=switch_rate, eps=eps)
-    wrap = with_decoupled_decay if decouple else with_coupled_decay
-    return wrap(direction, learning_rate, weight_decay, mask)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)
 
 
 TIAN_PARIKH_2022_AMOS = Reference(
@@ -3219,11 +3209,9 @@ def aida(
     """
     from optzoo.transforms.adam import scale_by_aida
 
-    check_nonnegative("weight_decay", weight_decay)
-    wrap = with_decoupled_decay if weight_decouple else with_coupled_decay
     outer = {} if eps_outside_root else dict(eps_root=0.0, eps_denom=0.0)
     direction = scale_by_aida(b1=b1, b2=b2, k=k, xi=xi, eps=eps, **outer)
-    return wrap(direction, learning_rate, weight_decay, mask)
+    return _decayed(direction, learning_rate, weight_decay, mask, weight_decouple)
 
 
 __all__ += ["aida"]
@@ -3455,12 +3443,8 @@ def acprop(
       Duncan. Momentum Centering and Asynchronous Update for Adaptive Gradient Methods. 2021.
       https://arxiv.org/abs/2110.05454
     """
-    check_nonnegative("weight_decay", weight_decay)
-    return optax.chain(
-        scale_by_acprop(b1=b1, b2=b2, eps=eps, eps_root=eps_root),
-        add_decayed_weights(weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
-    )
+    direction = scale_by_acprop(b1=b1, b2=b2, eps=eps, eps_root=eps_root)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple=True)
 
 
 DEFAZIO_2025_ADAMC = Reference(
