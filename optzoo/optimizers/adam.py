@@ -208,6 +208,11 @@ HEO_2021_ADAMP = Reference(
 MaskOrFn = Any | Callable[[optax.Params], Any] | None
 
 
+def _without_decay(weight_decay: Any) -> bool:
+    """``weight_decay`` is a literal 0, where optax's chain has no decay block (nor state)."""
+    return isinstance(weight_decay, int | float) and weight_decay == 0
+
+
 KINGMA_BA_2014 = Reference(
     "Diederik P. Kingma, Jimmy Ba",
     "Adam: A Method for Stochastic Optimization",
@@ -746,7 +751,7 @@ def adabelief(
         rectify=rectify,
         degenerated_to_sgd=degenerated_to_sgd,
     )
-    if not callable(weight_decay) and isinstance(weight_decay, int | float) and weight_decay == 0:
+    if _without_decay(weight_decay):
         # optax's chain (and state) exactly.
         return optax.chain(direction, scale_by_learning_rate(learning_rate))
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
@@ -815,7 +820,7 @@ def radam(
     direction = scale_by_radam(
         b1=b1, b2=b2, eps=eps, eps_root=eps_root, threshold=threshold, nesterov=nesterov
     )
-    if isinstance(weight_decay, int | float) and weight_decay == 0 and mask is None:
+    if _without_decay(weight_decay) and mask is None:
         return optax.chain(direction, scale_by_learning_rate(learning_rate))
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
 
@@ -1748,7 +1753,7 @@ def adopt(
         use_clipping=use_clipping,
         clip_value_fn=clip_value_fn,
     )
-    if not callable(weight_decay) and isinstance(weight_decay, int | float) and weight_decay == 0:
+    if _without_decay(weight_decay):
         # optax.contrib's chain (and state) exactly.
         return optax.chain(direction, scale_by_learning_rate(learning_rate))
     if decouple:
