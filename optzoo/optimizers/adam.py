@@ -57,35 +57,35 @@ from optzoo.transforms.scaling import scale, scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
-    "optimistic_adam",
-    "optimistic_adam_v2",
     "acprop",
-    "qhadam",
-    "adamod",
-    "diffgrad",
+    "adabelief",
+    "adabound",
     "adam",
-    "nadam",
-    "adamw",
-    "nadamw",
-    "amsgrad",
+    "adam_mini",
+    "adam_mini_decay_mask",
+    "adam_mini_partition",
     "adamax",
     "adamaxw",
-    "adabelief",
-    "radam",
-    "adan",
-    "yogi",
-    "laprop",
-    "stable_adamw",
-    "grams",
-    "adabound",
+    "adamod",
     "adamp",
-    "adam_mini",
-    "adam_mini_partition",
-    "adam_mini_decay_mask",
-    "mars_adamw",
+    "adamw",
+    "adan",
     "ademamix",
-    "simplified_ademamix",
     "adopt",
+    "amsgrad",
+    "diffgrad",
+    "grams",
+    "laprop",
+    "mars_adamw",
+    "nadam",
+    "nadamw",
+    "optimistic_adam",
+    "optimistic_adam_v2",
+    "qhadam",
+    "radam",
+    "simplified_ademamix",
+    "stable_adamw",
+    "yogi",
 ]
 
 
@@ -206,6 +206,11 @@ HEO_2021_ADAMP = Reference(
 
 
 MaskOrFn = Any | Callable[[optax.Params], Any] | None
+
+
+def _without_decay(weight_decay: Any) -> bool:
+    """``weight_decay`` is a literal 0, where optax's chain has no decay block (nor state)."""
+    return isinstance(weight_decay, int | float) and weight_decay == 0
 
 
 KINGMA_BA_2014 = Reference(
@@ -746,7 +751,7 @@ def adabelief(
         rectify=rectify,
         degenerated_to_sgd=degenerated_to_sgd,
     )
-    if not callable(weight_decay) and isinstance(weight_decay, int | float) and weight_decay == 0:
+    if _without_decay(weight_decay):
         # optax's chain (and state) exactly.
         return optax.chain(direction, scale_by_learning_rate(learning_rate))
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
@@ -815,7 +820,7 @@ def radam(
     direction = scale_by_radam(
         b1=b1, b2=b2, eps=eps, eps_root=eps_root, threshold=threshold, nesterov=nesterov
     )
-    if isinstance(weight_decay, int | float) and weight_decay == 0 and mask is None:
+    if _without_decay(weight_decay) and mask is None:
         return optax.chain(direction, scale_by_learning_rate(learning_rate))
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
 
@@ -1748,7 +1753,7 @@ def adopt(
         use_clipping=use_clipping,
         clip_value_fn=clip_value_fn,
     )
-    if not callable(weight_decay) and isinstance(weight_decay, int | float) and weight_decay == 0:
+    if _without_decay(weight_decay):
         # optax.contrib's chain (and state) exactly.
         return optax.chain(direction, scale_by_learning_rate(learning_rate))
     if decouple:
@@ -1757,9 +1762,7 @@ def adopt(
             _after_first_step(add_decayed_weights(weight_decay, mask)),
             scale_by_learning_rate(learning_rate),
         )
-    return optax.chain(
-        add_decayed_weights(weight_decay, mask), direction, scale_by_learning_rate(learning_rate)
-    )
+    return with_coupled_decay(direction, learning_rate, weight_decay, mask)
 
 
 class _AfterFirstStepState(NamedTuple):
@@ -1909,10 +1912,8 @@ def adamod(
       Jianbang Ding, Xuancheng Ren, Ruixuan Luo, Xu Sun. An Adaptive and Momental Bound
       Method for Stochastic Learning. 2019. https://arxiv.org/abs/1910.12249
     """
-    check_nonnegative("weight_decay", weight_decay)
     direction = scale_by_adamod(b1=b1, b2=b2, b3=b3, eps=eps)
-    tail = with_decoupled_decay if decouple else with_coupled_decay
-    return tail(direction, learning_rate, weight_decay, mask)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)
 
 
 @register(
@@ -2038,7 +2039,7 @@ XIE_2021_ADAPNM = Reference(
 def _decayed(
     direction: optax.GradientTransformation,
     learning_rate: optax.ScalarOrSchedule,
-    weight_decay: float,
+    weight_decay: optax.ScalarOrSchedule,
     mask: Any,
     decouple: bool,
 ) -> optax.GradientTransformation:
@@ -2626,10 +2627,8 @@ def adai(
     The defaults are the paper's (:math:`\beta_0 = 0.1, \beta_2 = 0.99, \epsilon = 10^{-3}`);
     ``create("adai")`` uses lr 0.1, the paper 1.0: ``optzoo.create("adai", preset="authors")``.
     """
-    check_nonnegative("weight_decay", weight_decay)
     direction = scale_by_adai(b0=b0, b2=b2, eps=eps, dampening=dampening)
-    wrap = with_decoupled_decay if decouple else with_coupled_decay
-    return wrap(direction, learning_rate, weight_decay, mask)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)
 
 
 KESKAR_SOCHER_2017_SWATS = Reference(
@@ -2832,10 +2831,8 @@ def adatam(
     The defaults are pytorch_optimizer's; ``optzoo.create("adatam", preset="authors")``
     gives the same.
     """
-    check_nonnegative("weight_decay", weight_decay)
     direction = scale_by_adatam(b1=b1, b2=b2, decay_rate=decay_rate, eps=eps)
-    wrap = with_decoupled_decay if decouple else with_coupled_decay
-    return wrap(direction, learning_rate, weight_decay, mask)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)
 
 
 SHI_2026_DUALADAM = Reference(
@@ -2902,10 +2899,8 @@ def dualadam(
     The defaults are pytorch_optimizer's; ``optzoo.create("dualadam", preset="authors")``
     gives the same.
     """
-    check_nonnegative("weight_decay", weight_decay)
     direction = scale_by_dualadam(b1=b1, b2=b2, switch_rate=switch_rate, eps=eps)
-    wrap = with_decoupled_decay if decouple else with_coupled_decay
-    return wrap(direction, learning_rate, weight_decay, mask)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple)
 
 
 TIAN_PARIKH_2022_AMOS = Reference(
@@ -3219,11 +3214,9 @@ def aida(
     """
     from optzoo.transforms.adam import scale_by_aida
 
-    check_nonnegative("weight_decay", weight_decay)
-    wrap = with_decoupled_decay if weight_decouple else with_coupled_decay
     outer = {} if eps_outside_root else dict(eps_root=0.0, eps_denom=0.0)
     direction = scale_by_aida(b1=b1, b2=b2, k=k, xi=xi, eps=eps, **outer)
-    return wrap(direction, learning_rate, weight_decay, mask)
+    return _decayed(direction, learning_rate, weight_decay, mask, weight_decouple)
 
 
 __all__ += ["aida"]
@@ -3321,12 +3314,16 @@ def optimistic_adam(
     if optimism is None:
         optimism = learning_rate
     check_nonnegative("optimism", optimism)
-    return optax.chain(
-        scale_by_adam(
-            b1=b1, b2=b2, eps=eps, eps_root=eps_root, mu_dtype=mu_dtype, nesterov=nesterov
-        ),
-        scale_by_optimistic_gradient(alpha=learning_rate, beta=optimism),
-        scale_by_learning_rate(1.0),  # flips the sign
+    return optimistic_adam_v2(  # its learning rate 1.0 flips the sign
+        1.0,
+        alpha=learning_rate,
+        beta=optimism,
+        b1=b1,
+        b2=b2,
+        eps=eps,
+        eps_root=eps_root,
+        mu_dtype=mu_dtype,
+        nesterov=nesterov,
     )
 
 
@@ -3358,12 +3355,7 @@ def optimistic_adam_v2(
       learning_rate: :math:`\eta_t`, a scalar or a schedule.
       alpha: weight of the current direction.
       beta: weight of the optimistic correction.
-      b1: decay of the first moment, in ``[0, 1)``.
-      b2: decay of the second moment, in ``[0, 1)``.
-      eps: added outside the square root.
-      eps_root: added inside the square root.
-      mu_dtype: dtype of the first moment; ``None`` follows the parameters.
-      nesterov: use Nadam's look-ahead first moment.
+      b1, b2, eps, eps_root, mu_dtype, nesterov: as in :func:`optimistic_adam`.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -3456,12 +3448,8 @@ def acprop(
       Duncan. Momentum Centering and Asynchronous Update for Adaptive Gradient Methods. 2021.
       https://arxiv.org/abs/2110.05454
     """
-    check_nonnegative("weight_decay", weight_decay)
-    return optax.chain(
-        scale_by_acprop(b1=b1, b2=b2, eps=eps, eps_root=eps_root),
-        add_decayed_weights(weight_decay, mask),
-        scale_by_learning_rate(learning_rate),
-    )
+    direction = scale_by_acprop(b1=b1, b2=b2, eps=eps, eps_root=eps_root)
+    return _decayed(direction, learning_rate, weight_decay, mask, decouple=True)
 
 
 DEFAZIO_2025_ADAMC = Reference(

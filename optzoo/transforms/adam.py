@@ -89,6 +89,39 @@ def _nesterov_mu_hat(mu, updates, b1, count_inc):
     )
 
 
+def _adam_init(params, mu_dtype=None, state=ScaleByAdamState, **extra):
+    """Adam's zero state: count 0, ``mu`` (in ``mu_dtype``) and ``nu`` zeros like the params,
+    and the ``extra`` fields of ``state``."""
+    return state(
+        count=jnp.zeros([], jnp.int32),
+        mu=optax.tree.zeros_like(params, dtype=mu_dtype),
+        nu=optax.tree.zeros_like(params),
+        **extra,
+    )
+
+
+def _zero_state(state, params, n, *rest, optional=None):
+    """``state(0, z, ..., z, *rest)`` with ``n`` trees ``z`` of zeros like ``params``, then one
+    more ``z`` where ``optional`` is true (``None`` where it is false: a buffer switched off)."""
+    zeros = optax.tree.zeros_like(params)
+    tail = () if optional is None else (zeros if optional else None,)
+    return state(jnp.zeros([], jnp.int32), *(zeros,) * n, *rest, *tail)
+
+
+def _adam_moments(updates, state, b1, b2):
+    """Adam's step count and running moments ``(t, m_t, v_t)`` from ``state.count``,
+    ``state.mu`` and ``state.nu`` (``None`` leaves kept)."""
+    count = optax.safe_increment(state.count)
+    mu = _ema(updates, state.mu, b1)
+    nu = _ema(_map(_square, updates), state.nu, b2)
+    return count, mu, nu
+
+
+def _adam_ratio(mu_hat, nu_hat, eps, eps_root):
+    r"""Adam's direction :math:`\hat m / (\sqrt{\hat v + \epsilon_{root}} + \epsilon)`."""
+    return _map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), mu_hat, nu_hat)
+
+
 def scale_by_belief(
     b1: jax.typing.ArrayLike = 0.9,
     b2: jax.typing.ArrayLike = 0.999,
@@ -134,11 +167,7 @@ def scale_by_belief(
     check_nonnegative("eps_root", eps_root)
 
     def init_fn(params):
-        return ScaleByBeliefState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params),
-            nu=optax.tree.zeros_like(params),
-        )
+        return _adam_init(params, state=ScaleByBeliefState)
 
     def update_fn(updates, state, params=None):
         del params
@@ -235,18 +264,9 @@ def scale_by_radam(
     check_nonnegative("eps", eps)
     rho_inf = 2.0 / (1.0 - b2) - 1.0
 
-    def init_fn(params):
-        return ScaleByAdamState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params),
-            nu=optax.tree.zeros_like(params),
-        )
-
     def update_fn(updates, state, params=None):
         del params
-        mu = optax.tree.update_moment(updates, state.mu, b1, 1)
-        nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
-        count_inc = optax.safe_increment(state.count)
+        count_inc, mu, nu = _adam_moments(updates, state, b1, b2)
         b2t = integer_power(b2, count_inc)
         rho = rho_inf - 2 * count_inc * b2t / (1 - b2t)
         if nesterov:
@@ -269,7 +289,7 @@ def scale_by_radam(
         )
         return new_updates, ScaleByAdamState(count=count_inc, mu=mu, nu=nu)
 
-    return optax.GradientTransformation(init_fn, update_fn)
+    return optax.GradientTransformation(_adam_init, update_fn)
 
 
 def scale_by_adan(
@@ -406,23 +426,10 @@ def scale_by_yogi(
             nu_hat = optax.tree.bias_correction(nu, b2, count_inc)
         else:
             mu_hat, nu_hat = mu, nu
-        new_updates = jax.tree.map(
-            lambda m, v: None if m is None else m / (jnp.sqrt(v + eps_root) + eps),
-            mu_hat,
-            nu_hat,
-            is_leaf=_is_none,
-        )
+        new_updates = _adam_ratio(mu_hat, nu_hat, eps, eps_root)
         return new_updates, ScaleByAdamState(count=count_inc, mu=mu, nu=nu)
 
     return optax.GradientTransformation(init_fn, update_fn)
-
-
-def _adam_init(params, mu_dtype=None):
-    return ScaleByAdamState(
-        count=jnp.zeros([], jnp.int32),
-        mu=optax.tree.zeros_like(params, dtype=mu_dtype),
-        nu=optax.tree.zeros_like(params),
-    )
 
 
 def scale_by_laprop(
@@ -569,9 +576,7 @@ def scale_by_grams(
 
     def update_fn(updates, state, params=None):
         del params
-        count = optax.safe_increment(state.count)
-        mu = optax.tree.update_moment(updates, state.mu, b1, 1)
-        nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
+        count, mu, nu = _adam_moments(updates, state, b1, b2)
         bc1 = 1 - power(b1, count)
         bc2 = 1 - power(b2, count)
         eps_t = eps / jnp.sqrt(bc2) if eps_before_correction else eps
@@ -628,7 +633,7 @@ def scale_by_adabound(
 
     def update_fn(updates, state, params=None):
         del params
-        count = optax.safe_increment(state.count)
+        count, mu, nu = _adam_moments(updates, state, b1, b2)
         if callable(learning_rate):
             lr = learning_rate(state.count)
             lr0 = learning_rate(0)
@@ -636,8 +641,6 @@ def scale_by_adabound(
         else:
             lr = learning_rate
             final = final_lr
-        mu = optax.tree.update_moment(updates, state.mu, b1, 1)
-        nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
         t = count.astype(jnp.result_type(float))
         step = lr * jnp.sqrt(1 - b2**t) / (1 - b1**t)
         lower = final * (1 - 1 / (gamma * t + 1))
@@ -698,9 +701,7 @@ def scale_by_adamp(
     def update_fn(updates, state, params):
         if params is None:
             raise ValueError("scale_by_adamp needs params")
-        count = optax.safe_increment(state.count)
-        mu = optax.tree.update_moment(updates, state.mu, b1, 1)
-        nu = optax.tree.update_moment_per_elem_norm(updates, state.nu, b2, 2)
+        count, mu, nu = _adam_moments(updates, state, b1, b2)
         bc1 = 1 - power(b1, count)
         bc2 = 1 - power(b2, count)
 
@@ -1086,11 +1087,7 @@ def scale_by_adopt(
         clip_value_fn = _quarter_power
 
     def init_fn(params):
-        return ScaleByAdamState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params, dtype=mu_dtype),
-            nu=optax.tree.zeros_like(params),
-        )
+        return _adam_init(params, mu_dtype)
 
     def update_fn(updates, state, params=None):
         del params
@@ -1180,17 +1177,11 @@ def scale_by_adam(
     mu_dtype = _canonical_dtype(mu_dtype)
 
     def init_fn(params):
-        return ScaleByAdamState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params, dtype=mu_dtype),
-            nu=optax.tree.zeros_like(params),
-        )
+        return _adam_init(params, mu_dtype)
 
     def update_fn(updates, state, params=None):
         del params
-        mu = _ema(updates, state.mu, b1)
-        nu = _ema(_map(_square, updates), state.nu, b2)
-        count = optax.safe_increment(state.count)
+        count, mu, nu = _adam_moments(updates, state, b1, b2)
         if nesterov:
             mu_hat = _map(
                 lambda m, g: b1 * m + (1 - b1) * g,
@@ -1200,7 +1191,7 @@ def scale_by_adam(
         else:
             mu_hat = _debias(mu, b1, count)
         nu_hat = _debias(nu, b2, count)
-        updates = _map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), mu_hat, nu_hat)
+        updates = _adam_ratio(mu_hat, nu_hat, eps, eps_root)
         mu = _cast(mu, mu_dtype)
         nu = _map(lambda v, old: v.astype(old.dtype), nu, state.nu)
         return updates, ScaleByAdamState(count=count, mu=mu, nu=nu)
@@ -1254,18 +1245,11 @@ def scale_by_nadam(
     mu_dtype = _canonical_dtype(mu_dtype)
 
     def init_fn(params):
-        return ScaleByNadamState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params, dtype=mu_dtype),
-            nu=optax.tree.zeros_like(params),
-            mu_product=jnp.ones([]),
-        )
+        return _adam_init(params, mu_dtype, ScaleByNadamState, mu_product=jnp.ones([]))
 
     def update_fn(updates, state, params=None):
         del params
-        mu = _ema(updates, state.mu, b1)
-        nu = _ema(_map(_square, updates), state.nu, b2)
-        count = optax.safe_increment(state.count)
+        count, mu, nu = _adam_moments(updates, state, b1, b2)
         t = count.astype(state.mu_product.dtype)
         mu_t = b1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
         mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
@@ -1274,7 +1258,7 @@ def scale_by_nadam(
         c_g = (1 - mu_t) / (1 - product)
         mu_hat = _map(lambda m, g: c_m.astype(m.dtype) * m + c_g.astype(m.dtype) * g, mu, updates)
         nu_hat = _debias(nu, b2, count)
-        updates = _map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), mu_hat, nu_hat)
+        updates = _adam_ratio(mu_hat, nu_hat, eps, eps_root)
         mu = _cast(mu, mu_dtype)
         nu = _map(lambda v, old: v.astype(old.dtype), nu, state.nu)
         return updates, ScaleByNadamState(count=count, mu=mu, nu=nu, mu_product=product)
@@ -1325,22 +1309,16 @@ def scale_by_amsgrad(
     mu_dtype = _canonical_dtype(mu_dtype)
 
     def init_fn(params):
-        return ScaleByAmsgradState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params, dtype=mu_dtype),
-            nu=optax.tree.zeros_like(params),
-            nu_max=optax.tree.zeros_like(params),
-        )
+        nu_max = optax.tree.zeros_like(params)
+        return _adam_init(params, mu_dtype, ScaleByAmsgradState, nu_max=nu_max)
 
     def update_fn(updates, state, params=None):
         del params
-        mu = _ema(updates, state.mu, b1)
-        nu = _ema(_map(_square, updates), state.nu, b2)
-        count = optax.safe_increment(state.count)
+        count, mu, nu = _adam_moments(updates, state, b1, b2)
         mu_hat = _debias(mu, b1, count) if bias_correction_mu else mu
         nu_hat = _debias(nu, b2, count) if bias_correction_nu else nu
         nu_max = jax.tree.map(jnp.maximum, state.nu_max, nu_hat)
-        updates = _map(lambda m, v: m / (jnp.sqrt(v + eps_root) + eps), mu_hat, nu_max)
+        updates = _adam_ratio(mu_hat, nu_max, eps, eps_root)
         return updates, ScaleByAmsgradState(
             count=count, mu=_cast(mu, mu_dtype), nu=nu, nu_max=nu_max
         )
@@ -1379,13 +1357,6 @@ def scale_by_adamax(
     """
     _check_adam(b1, b2, eps)
 
-    def init_fn(params):
-        return ScaleByAdamState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params),
-            nu=optax.tree.zeros_like(params),
-        )
-
     def update_fn(updates, state, params=None):
         del params
         count = optax.safe_increment(state.count)
@@ -1394,7 +1365,7 @@ def scale_by_adamax(
         updates = _map(lambda m, v: m / v, _debias(mu, b1, count), nu)
         return updates, ScaleByAdamState(count=count, mu=mu, nu=nu)
 
-    return optax.GradientTransformation(init_fn, update_fn)
+    return optax.GradientTransformation(_adam_init, update_fn)
 
 
 class ScaleByQHAdamState(NamedTuple):
@@ -1439,14 +1410,11 @@ def scale_by_qhadam(
     check_nonnegative("eps", eps)
 
     def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByQHAdamState(jnp.zeros([], jnp.int32), zeros, zeros)
+        return _zero_state(ScaleByQHAdamState, params, 2)
 
     def update_fn(updates, state, params=None):
         del params
-        mu = _ema(updates, state.mu, b1)
-        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
-        count = optax.safe_increment(state.count)
+        count, mu, nu = _adam_moments(updates, state, b1, b2)
         mu_hat, nu_hat = _debias(mu, b1, count), _debias(nu, b2, count)
         out = jax.tree.map(
             lambda g, m, v: (
@@ -1512,14 +1480,11 @@ def scale_by_adamod(
     check_nonnegative("eps", eps)
 
     def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByAdaModState(jnp.zeros([], jnp.int32), zeros, zeros, zeros)
+        return _zero_state(ScaleByAdaModState, params, 3)
 
     def update_fn(updates, state, params=None):
         del params
-        mu = _ema(updates, state.mu, b1)
-        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
-        count = optax.safe_increment(state.count)
+        count, mu, nu = _adam_moments(updates, state, b1, b2)
         factor = _torch_adam_factor(count, b1, b2)
         step = jax.tree.map(lambda v: factor.astype(v.dtype) / (jnp.sqrt(v) + eps), nu)
         eta = _ema(step, state.eta, b3)
@@ -1569,14 +1534,11 @@ def scale_by_diffgrad(
     check_nonnegative("eps", eps)
 
     def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByDiffGradState(jnp.zeros([], jnp.int32), zeros, zeros, zeros)
+        return _zero_state(ScaleByDiffGradState, params, 3)
 
     def update_fn(updates, state, params=None):
         del params
-        mu = _ema(updates, state.mu, b1)
-        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
-        count = optax.safe_increment(state.count)
+        count, mu, nu = _adam_moments(updates, state, b1, b2)
         factor = _torch_adam_factor(count, b1, b2)
         out = jax.tree.map(
             lambda g, p, m, v: (
@@ -1759,10 +1721,7 @@ def scale_by_adapnm(
     norm = ((1 + b0) ** 2 + b0**2) ** 0.5
 
     def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByAdaPNMState(
-            jnp.zeros([], jnp.int32), zeros, zeros, zeros, zeros if ams_bound else None
-        )
+        return _zero_state(ScaleByAdaPNMState, params, 3, optional=ams_bound)
 
     def update_fn(updates, state, params=None):
         del params
@@ -1944,9 +1903,8 @@ def scale_by_avagrad(
         return 1 / jnp.sqrt(total / max(size, 1))
 
     def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
         gamma = jnp.zeros([], jnp.result_type(float))
-        return ScaleByAvaGradState(jnp.zeros([], jnp.int32), zeros, zeros, gamma)
+        return _zero_state(ScaleByAvaGradState, params, 2, gamma)
 
     def update_fn(updates, state, params=None):
         del params
@@ -2038,8 +1996,7 @@ def scale_by_fadam(
         return z / jnp.maximum(_rms(z) / clip, 1).astype(z.dtype)
 
     def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByFAdamState(jnp.zeros([], jnp.int32), zeros, zeros)
+        return _zero_state(ScaleByFAdamState, params, 2)
 
     def update_fn(updates, state, params=None):
         count = optax.safe_increment(state.count)
@@ -2116,16 +2073,13 @@ def scale_by_exadam(
     check_positive("eps", eps)
 
     def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByEXAdamState(jnp.zeros([], jnp.int32), zeros, zeros)
+        return _zero_state(ScaleByEXAdamState, params, 2)
 
     def update_fn(updates, state, params=None):
         del params
-        count = optax.safe_increment(state.count)
+        count, mu, nu = _adam_moments(updates, state, b1, b2)
         t = count.astype(jnp.result_type(float))
         p1, p2 = b1**t, b2**t
-        mu = _ema(updates, state.mu, b1)
-        nu = _ema(_map(_square, updates), state.nu, b2)
 
         def one(g, m, v):
             c1, c2 = p1.astype(v.dtype), p2.astype(v.dtype)
@@ -2188,15 +2142,10 @@ def scale_by_adams(
     check_nonnegative("weight_decay", weight_decay)
 
     def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByAdamSState(
-            jnp.zeros([], jnp.int32), zeros, zeros, zeros if ams_bound else None
-        )
+        return _zero_state(ScaleByAdamSState, params, 2, optional=ams_bound)
 
     def update_fn(updates, state, params=None):
-        count = optax.safe_increment(state.count)
-        mu = _ema(updates, state.mu, b1)
-        nu = _ema(_map(_square, updates), state.nu, b2)
+        count, mu, nu = _adam_moments(updates, state, b1, b2)
         nu_max = None if state.nu_max is None else _map(jnp.maximum, state.nu_max, nu)
         nu_hat = _debias(nu if nu_max is None else nu_max, b2, count)
         mu_hat = _debias(mu, b1, count)
@@ -2265,16 +2214,11 @@ def scale_by_padam(
     check_nonnegative("eps", eps)
 
     def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByPadamState(
-            jnp.zeros([], jnp.int32), zeros, zeros, zeros if paper_form else None
-        )
+        return _zero_state(ScaleByPadamState, params, 2, optional=paper_form)
 
     def update_fn(updates, state, params=None):
         del params
-        count = optax.safe_increment(state.count)
-        mu = _ema(updates, state.mu, b1)
-        nu = _ema(_map(_square, updates), state.nu, b2)
+        count, mu, nu = _adam_moments(updates, state, b1, b2)
         if paper_form:
             nu_max = _map(jnp.maximum, state.nu_max, nu)
             out = _map(lambda m, v: m / (jnp.sqrt(v) + eps) ** (2 * partial), mu, nu_max)
@@ -2358,9 +2302,7 @@ def scale_by_adai(
     check_range("dampening", dampening, 0.0, 1.0)
 
     def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        ones = jax.tree.map(jnp.ones_like, params)
-        return ScaleByAdaiState(jnp.zeros([], jnp.int32), zeros, zeros, ones)
+        return _zero_state(ScaleByAdaiState, params, 2, jax.tree.map(jnp.ones_like, params))
 
     def update_fn(updates, state, params=None):
         del params
@@ -2580,14 +2522,11 @@ def scale_by_msvag(beta: jax.typing.ArrayLike = 0.9) -> optax.GradientTransforma
     check_decay("beta", beta)
 
     def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByMSVAGState(jnp.zeros([], jnp.int32), zeros, zeros)
+        return _zero_state(ScaleByMSVAGState, params, 2)
 
     def update_fn(updates, state, params=None):
         del params
-        mu = _ema(updates, state.mu, beta)
-        nu = _ema(jax.tree.map(_square, updates), state.nu, beta)
-        count = optax.safe_increment(state.count)
+        count, mu, nu = _adam_moments(updates, state, beta, beta)
         t = count.astype(jnp.result_type(float))
         power = beta**t
         rho = jnp.minimum((1 - beta) * (1 + power) / ((1 + beta) * (1 - power)), 0.9999)
@@ -2736,15 +2675,9 @@ def scale_by_dualadam(
     check_nonnegative("eps", eps)
     last_inverse = _last_inverse_step(switch_rate)
 
-    def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByAdamState(count=jnp.zeros([], jnp.int32), mu=zeros, nu=zeros)
-
     def update_fn(updates, state, params=None):
         del params
-        mu = _ema(updates, state.mu, b1)
-        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
-        count = optax.safe_increment(state.count)
+        count, mu, nu = _adam_moments(updates, state, b1, b2)
         mu_hat, nu_hat = _debias(mu, b1, count), _debias(nu, b2, count)
         t = count.astype(jnp.result_type(float))
         alpha = jnp.maximum(0.0, 1.0 - t * switch_rate)
@@ -2762,7 +2695,7 @@ def scale_by_dualadam(
         out = jax.tree.map(one, mu_hat, nu_hat)
         return out, ScaleByAdamState(count=count, mu=mu, nu=nu)
 
-    return optax.GradientTransformation(init_fn, update_fn)
+    return optax.GradientTransformation(_adam_init, update_fn)
 
 
 def _amos_eta(shape: tuple[int, ...]) -> float:
@@ -3038,8 +2971,7 @@ def scale_by_aida(
     check_nonnegative("eps_denom", eps_d)
 
     def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByAidaState(jnp.zeros([], jnp.int32), zeros, zeros)
+        return _zero_state(ScaleByAidaState, params, 2)
 
     def update_fn(updates, state, params=None):
         del params
@@ -3113,11 +3045,7 @@ def scale_by_acprop(
     _check_adam(b1, b2, eps, eps_root)
 
     def init_fn(params):
-        return ScaleByBeliefState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params),
-            nu=optax.tree.zeros_like(params),
-        )
+        return _adam_init(params, state=ScaleByBeliefState)
 
     def update_fn(updates, state, params=None):
         del params
@@ -3180,10 +3108,8 @@ def scale_by_adamc(
 
     def update_fn(updates, state, params=None):
         del params
-        mu = _ema(updates, state.mu, b1)
-        nu = _ema(jax.tree.map(_square, updates), state.nu, b2)
+        count, mu, nu = _adam_moments(updates, state, b1, b2)
         nu_max = jax.tree.map(jnp.maximum, state.nu_max, nu) if amsgrad else ()
-        count = optax.safe_increment(state.count)
         factor = _torch_adam_factor(count, b1, b2)
         out = jax.tree.map(
             lambda m, v: factor.astype(m.dtype) * m / (jnp.sqrt(v + eps_root) + eps),
