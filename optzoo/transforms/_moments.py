@@ -77,3 +77,10 @@ def _value(x, count):
 def _check_betas(**betas) -> None:
     for name, value in betas.items():
         check_decay(name, value)
+
+
+def _map_unzip(fn: Callable[..., Any], n: int, tree: Any, *rest: Any) -> tuple[Any, ...]:
+    """``jax.tree.map(fn, tree, *rest)`` for an ``fn`` that returns ``n`` values a leaf: the
+    ``n`` trees (of ``tree``'s structure) of its first, second, ... values."""
+    out = jax.tree.map(fn, tree, *rest)
+    return tuple(jax.tree.map(lambda _, o, i=i: o[i], tree, out) for i in range(n))

@@ -10,6 +10,7 @@ import optax
 from optax import ScaleByLionState, ScaleByRpropState
 
 from optzoo.core.validation import check_decay, check_nonnegative, check_positive, check_range
+from optzoo.transforms._moments import _map_unzip
 
 __all__ = [
     "ScaleByAnoState",
@@ -273,17 +274,7 @@ def scale_by_ano(
             u = jnp.abs(gf) * jnp.sign(mf) / den
             return u.astype(g.dtype), mf.astype(m.dtype), vf.astype(v.dtype)
 
-        g_leaves, treedef = jax.tree.flatten(updates)
-        out = [
-            one(g, m, v)
-            for g, m, v in zip(
-                g_leaves,
-                treedef.flatten_up_to(state.mu),
-                treedef.flatten_up_to(state.nu),
-                strict=True,
-            )
-        ]
-        u, mu, nu = (jax.tree.unflatten(treedef, [o[i] for o in out]) for i in range(3))
+        u, mu, nu = _map_unzip(one, 3, updates, state.mu, state.nu)
         return u, ScaleByAnoState(count=count, mu=mu, nu=nu)
 
     return optax.GradientTransformation(init_fn, update_fn)
@@ -368,18 +359,7 @@ def scale_by_focus(
             u = jnp.sign(mf) + jnp.asarray(gamma, d) * jnp.sign(xf - target) + lam * hat
             return u.astype(g.dtype), mf.astype(m.dtype), pbf.astype(pb.dtype)
 
-        g_leaves, treedef = jax.tree.flatten(updates)
-        out = [
-            one(g, m, pb, x)
-            for g, m, pb, x in zip(
-                g_leaves,
-                treedef.flatten_up_to(state.mu),
-                treedef.flatten_up_to(state.pbar),
-                treedef.flatten_up_to(params),
-                strict=True,
-            )
-        ]
-        u, mu, pbar = (jax.tree.unflatten(treedef, [o[i] for o in out]) for i in range(3))
+        u, mu, pbar = _map_unzip(one, 3, updates, state.mu, state.pbar, params)
         return u, ScaleByFocusState(count=count, mu=mu, pbar=pbar)
 
     return optax.GradientTransformation(init_fn, update_fn)
@@ -485,17 +465,7 @@ def scale_by_bcos(
             new_v = vf.astype(v.dtype) if keep_v else v
             return u.astype(g.dtype), new_m, new_v
 
-        g_leaves, treedef = jax.tree.flatten(updates)
-        out = [
-            one(g, m, v)
-            for g, m, v in zip(
-                g_leaves,
-                treedef.flatten_up_to(state.m),
-                treedef.flatten_up_to(state.v),
-                strict=True,
-            )
-        ]
-        u, m, v = (jax.tree.unflatten(treedef, [o[i] for o in out]) for i in range(3))
+        u, m, v = _map_unzip(one, 3, updates, state.m, state.v)
         return u, ScaleByBcosState(count=optax.safe_increment(state.count), m=m, v=v)
 
     return optax.GradientTransformation(init_fn, update_fn)
