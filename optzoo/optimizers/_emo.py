@@ -33,7 +33,7 @@ from typing import Any
 import optax
 
 from optzoo.core.validation import check_nonnegative, check_range
-from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
+from optzoo.optimizers._common import with_decay
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms._emo import emo_shadow
 
@@ -79,8 +79,7 @@ def emo_chain(
     """Decay (decoupled or L2), ``direction``, the learning rate, then the optional shadow."""
     check_nonnegative("weight_decay", weight_decay)
     check_range("shadow_weight", shadow_weight, 0.0, 1.0)
-    tail = with_decoupled_decay if weight_decouple else with_coupled_decay
-    tx = tail(direction, learning_rate, weight_decay, mask)
+    tx = with_decay(direction, learning_rate, weight_decay, mask, decoupled=weight_decouple)
     if not use_shadow:
         return tx
     shadow = emo_shadow(

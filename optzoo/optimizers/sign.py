@@ -18,7 +18,7 @@ from optzoo.core.validation import (
     check_positive,
     check_unit_interval,
 )
-from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
+from optzoo.optimizers._common import with_decay, with_decoupled_decay
 from optzoo.optimizers.adam import YUAN_2024_MARS, mars_chain
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_mars
@@ -172,19 +172,21 @@ def sign_sgd(
       https://arxiv.org/abs/1802.04434
     """
     check_finite("learning_rate", learning_rate)
-    return optax.chain(
-        *_l2_decay(weight_decay, weight_decay_mask),
-        scale_by_sign(),
-        scale_by_learning_rate(learning_rate),
-    )
+    return _signed_descent(learning_rate, weight_decay, weight_decay_mask)
 
 
-def _l2_decay(weight_decay: Any, mask: Any) -> list[optax.GradientTransformation]:
-    # Left out at a Python 0 so that the state stays optax's (an array, maybe traced under
-    # inject_hyperparams, keeps the term: the state must not depend on its value).
-    if isinstance(weight_decay, (int, float)) and weight_decay == 0:
-        return []
-    return [add_decayed_weights(weight_decay, mask=mask)]
+def _signed_descent(
+    learning_rate: optax.ScalarOrSchedule,
+    weight_decay: Any,
+    mask: Any,
+    *before_sign: optax.GradientTransformation,
+) -> optax.GradientTransformationExtraArgs:
+    """optax's sign_sgd / signum chain: L2 decay, ``before_sign``, the sign, the learning rate."""
+    # The decay is left out at a Python 0 so that the state stays optax's (an array, maybe
+    # traced under inject_hyperparams, keeps the term: the state must not depend on its value).
+    no_decay = isinstance(weight_decay, (int, float)) and weight_decay == 0
+    decay = [] if no_decay else [add_decayed_weights(weight_decay, mask=mask)]
+    return optax.chain(*decay, *before_sign, scale_by_sign(), scale_by_learning_rate(learning_rate))
 
 
 @register(
@@ -237,12 +239,8 @@ def signum(
     """
     check_finite("learning_rate", learning_rate)
     check_unit_interval("beta", beta)  # no bias correction: 1 is legal, as in optax
-    return optax.chain(
-        *_l2_decay(weight_decay, weight_decay_mask),
-        optax.ema(beta, debias=False, accumulator_dtype=accumulator_dtype),
-        scale_by_sign(),
-        scale_by_learning_rate(learning_rate),
-    )
+    ema = optax.ema(beta, debias=False, accumulator_dtype=accumulator_dtype)
+    return _signed_descent(learning_rate, weight_decay, weight_decay_mask, ema)
 
 
 @register(
@@ -667,13 +665,8 @@ def bcos(
     """
     check_finite("learning_rate", learning_rate)
     check_nonnegative("weight_decay", weight_decay)
-    tail = with_decoupled_decay if weight_decouple else with_coupled_decay
-    return tail(
-        scale_by_bcos(beta, beta2, eps, mode=mode, simple_cond=simple_cond),
-        learning_rate,
-        weight_decay,
-        mask,
-    )
+    direction = scale_by_bcos(beta, beta2, eps, mode=mode, simple_cond=simple_cond)
+    return with_decay(direction, learning_rate, weight_decay, mask, decoupled=weight_decouple)
 
 
 KIEREN_2026_ROSE = Reference(
@@ -733,12 +726,11 @@ def rose(
 
     The defaults are the author's (``optzoo.create("rose", preset="authors")`` is the same).
     """
-    from optzoo.optimizers._common import with_coupled_decay
     from optzoo.transforms.sign import scale_by_rose
 
     check_nonnegative("weight_decay", weight_decay)
-    wrap = with_decoupled_decay if weight_decouple else with_coupled_decay
-    return wrap(scale_by_rose(centralize, stabilize), learning_rate, weight_decay, mask)
+    direction = scale_by_rose(centralize, stabilize)
+    return with_decay(direction, learning_rate, weight_decay, mask, decoupled=weight_decouple)
 
 
 __all__ += ["rose"]

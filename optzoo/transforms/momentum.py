@@ -10,7 +10,7 @@ import optax
 from optax import TraceState
 
 from optzoo.core.validation import check_range, check_unit_interval
-from optzoo.transforms._moments import _map_unzip, _optax_state
+from optzoo.transforms._moments import _count_and_zeros, _map_unzip, _optax_state
 from optzoo.transforms._projection import project_radial
 
 __all__ = [
@@ -215,9 +215,7 @@ def scale_by_pnm(b1: jax.typing.ArrayLike = 0.9, b0: jax.typing.ArrayLike = 1.0)
     decay = b1 * b1
     norm = ((1 + b0) ** 2 + b0**2) ** 0.5
 
-    def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByPNMState(jnp.zeros([], jnp.int32), zeros, zeros)
+    init_fn = _count_and_zeros(ScaleByPNMState, 2)
 
     def update_fn(updates, state, params=None):
         del params
@@ -432,8 +430,7 @@ def scale_by_asgd(
     check_range("alpha", alpha, 0.0)
     check_range("t0", t0, 0.0)
 
-    def init_fn(params):
-        return ScaleByASGDState(jnp.zeros([], jnp.int32), optax.tree.zeros_like(params))
+    init_fn = _count_and_zeros(ScaleByASGDState, 1)
 
     def update_fn(updates, state, params=None):
         if params is None:
@@ -501,9 +498,7 @@ def scale_by_pid(
     check_range("integral", integral, 0.0)
     check_range("derivative", derivative, 0.0)
 
-    def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByPIDState(jnp.zeros([], jnp.int32), zeros, zeros, zeros)
+    init_fn = _count_and_zeros(ScaleByPIDState, 3)
 
     def update_fn(updates, state, params=None):
         del params
@@ -726,9 +721,7 @@ def scale_by_srmm(
     if memory_length is not None and (isinstance(memory_length, bool) or memory_length < 1):
         raise ValueError(f"memory_length must be a positive integer or None, got {memory_length!r}")
 
-    def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleBySRMMState(jnp.zeros([], jnp.int32), zeros, zeros)
+    init_fn = _count_and_zeros(ScaleBySRMMState, 2)
 
     def update_fn(updates, state, params=None):
         if params is None:
@@ -803,9 +796,7 @@ def scale_by_tam(
         ax = -1 if axis is None else axis
         return x / jnp.maximum(jnp.linalg.norm(x, axis=ax, keepdims=True), 1e-12)
 
-    def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByTAMState(jnp.zeros([], jnp.int32), zeros, zeros)
+    init_fn = _count_and_zeros(ScaleByTAMState, 2)
 
     def update_fn(updates, state, params=None):
         del params

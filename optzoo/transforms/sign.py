@@ -10,7 +10,7 @@ import optax
 from optax import ScaleByLionState, ScaleByRpropState
 
 from optzoo.core.validation import check_decay, check_nonnegative, check_positive, check_range
-from optzoo.transforms._moments import _map_unzip
+from optzoo.transforms._moments import _count_and_zeros, _map_unzip
 
 __all__ = [
     "ScaleByAnoState",
@@ -246,12 +246,7 @@ def scale_by_ano(
     check_decay("b2", b2)
     check_nonnegative("eps", eps)
 
-    def init_fn(params):
-        return ScaleByAnoState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params),
-            nu=optax.tree.zeros_like(params),
-        )
+    init_fn = _count_and_zeros(ScaleByAnoState, 2)
 
     def update_fn(updates, state, params=None):
         del params
@@ -332,12 +327,7 @@ def scale_by_focus(
     check_nonnegative("gamma", gamma)
     check_nonnegative("weight_decay", weight_decay)
 
-    def init_fn(params):
-        return ScaleByFocusState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params),
-            pbar=optax.tree.zeros_like(params),
-        )
+    init_fn = _count_and_zeros(ScaleByFocusState, 2)
 
     def update_fn(updates, state, params=None):
         if params is None:
