@@ -544,15 +544,15 @@ def scale_by_emolynx(
        u_t = d_t \operatorname{sign}(\beta_1 m_{t-1} + (1-\beta_1) g_t),\qquad
        m_t = \beta_2 m_{t-1} + (1-\beta_2) g_t,
 
-    with the drive :math:`d_t` of :func:`optzoo.scale_by_emonavi`. Every leaf rank alike.
+    with the drive :math:`d_t` of :func:`optzoo.scale_by_emonavi`, whose ``update`` this
+    shares: it needs ``value=`` (the loss). Every leaf rank alike.
 
     Args:
       b1: interpolation weight of the momentum in the sign.
       b2: momentum decay.
 
     Returns:
-      A ``GradientTransformationExtraArgs`` with state :class:`ScaleByEmoLynxState`;
-      ``update`` needs ``value=`` (the loss).
+      A ``GradientTransformationExtraArgs`` (state: :class:`ScaleByEmoLynxState`).
 
     References:
       muooon. EmoNavi: an emotion-driven optimizer (EmoLynx). 2025.
