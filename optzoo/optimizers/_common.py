@@ -91,3 +91,17 @@ def with_decay_after_step(
         scale_by_learning_rate(learning_rate),
         shrink if mask is None else optax.masked(shrink, mask),
     )
+
+
+def with_decay(
+    direction: optax.GradientTransformation,
+    learning_rate: optax.ScalarOrSchedule,
+    weight_decay: optax.ScalarOrSchedule,
+    mask: Any = None,
+    *,
+    decoupled: bool,
+) -> optax.GradientTransformationExtraArgs:
+    """:func:`with_decoupled_decay` (``decoupled``) or :func:`with_coupled_decay` (L2): the
+    choice of the optimizers with a ``weight_decouple`` (or ``decouple``) switch."""
+    tail = with_decoupled_decay if decoupled else with_coupled_decay
+    return tail(direction, learning_rate, weight_decay, mask)

@@ -3571,34 +3571,14 @@ def adamc(
 
 
 # --- emonavi (EmoNavi family, loss-driven scaling; needs update(..., value=loss)). ---
-from optzoo.optimizers._emo import emo_chain  # noqa: E402
+from optzoo.optimizers._emo import MUOOON_2025_EMONAVI as MUOOON_2025_EMONAVI  # noqa: E402
+from optzoo.optimizers._emo import emo_chain, register_emo  # noqa: E402
 from optzoo.transforms.adam import scale_by_emonavi  # noqa: E402
 
 __all__ += ["emonavi"]
 
-MUOOON_2025_EMONAVI = Reference(
-    "muooon",
-    "EmoNavi: an optimizer that scales its steps by the trend of the loss",
-    2025,
-    "https://github.com/muooon/EmoNavi",
-)
 
-
-@register(
-    "emonavi",
-    family="adam",
-    reference=MUOOON_2025_EMONAVI,
-    state_per_param=2,
-    needs=("value",),
-    defaults={"learning_rate": 1e-3},
-    authors=Authors(
-        code="pytorch_optimizer==4.1.0 (EmoNavi)",
-        differences="none in the update or the defaults; the loss is passed as value= where "
-        "the reference calls a closure",
-        no_package="the author publishes source files (muooon/EmoNavi), no package; "
-        "pytorch_optimizer's EmoNavi is the packaged implementation",
-    ),
-)
+@register_emo("emonavi", "adam", 2, "EmoNavi")
 def emonavi(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -3613,31 +3593,17 @@ def emonavi(
     r"""EmoNavi: Adam (no bias correction) scaled by the loss trend, :math:`u_t = m_t / (\sqrt{v_t}
     + \epsilon)` (:func:`optzoo.scale_by_emonavi`).
 
-    Needs the loss: ``update(grads, state, params, value=loss)``. With the short (0.3),
-    medium (0.05) and long (0.01) EMAs of the loss :math:`S, M, L`, the trend
-    :math:`s = \tanh((L - S)/\max(L, 10^{-5}))` sets the drive :math:`d_t`
-    (1 while :math:`|s| \le 0.25`; :math:`8|\tau|(1 + 0.1\tau)` with
-    :math:`\tau = \operatorname{sign}(s)(1-|s|)` for :math:`0.25 < |s| < 0.5`;
-    :math:`1 - |s|` for :math:`|s| > 0.75`). :math:`x_{t+1} = x_t - \eta(d_t u_t +
-    \lambda x_t)` (``weight_decouple=False``: :math:`\lambda x_t` joins the gradient).
-    With ``use_shadow`` a shadow copy :math:`h` of the weights trails them and, once
-    :math:`|s| > 0.625`, the step starts from :math:`(1-|s|)x + |\tau| h`.
+    Needs the loss: ``update(grads, state, params, value=loss)``. The step
+    :math:`x_{t+1} = x_t - \eta(d_t u_t + \lambda x_t)` with the loss-trend drive :math:`d_t`,
+    the optional shadow weights, the return value and the defaults (pytorch_optimizer's) are
+    the EmoNavi family's, described once in :mod:`optzoo.optimizers._emo` (the siblings:
+    :func:`optzoo.emofact`, :func:`optzoo.emolynx`).
 
     Args:
-      learning_rate: :math:`\eta`, a scalar or a schedule.
       b1, b2: first- and second-moment decays.
       eps: added to :math:`\sqrt{v_t}`.
-      weight_decay: :math:`\lambda`.
-      weight_decouple: decoupled (AdamW-style) decay; ``False`` adds it to the gradient.
-      use_shadow: keep and blend in the shadow weights (one more copy of the parameters).
-      shadow_weight: how far the shadow moves to the weights on a shadow step, in [0, 1].
-      mask: weight-decay mask.
-
-    Returns:
-      A ``GradientTransformationExtraArgs``; ``update`` needs ``params`` and ``value=``.
-
-    The defaults are pytorch_optimizer's (the author's code is not packaged);
-    ``optzoo.create("emonavi", preset="authors")`` is the same.
+      learning_rate, weight_decay, weight_decouple, use_shadow, shadow_weight, mask: as
+        :mod:`optzoo.optimizers._emo` describes them.
 
     Example:
       >>> import jax.numpy as jnp, optzoo
@@ -3650,13 +3616,7 @@ def emonavi(
     References:
       muooon. EmoNavi. 2025. https://github.com/muooon/EmoNavi
     """
+    step = scale_by_emonavi(b1=b1, b2=b2, eps=eps)
     return emo_chain(
-        scale_by_emonavi(b1=b1, b2=b2, eps=eps),
-        learning_rate,
-        weight_decay,
-        weight_decouple,
-        use_shadow,
-        shadow_weight,
-        True,
-        mask,
+        step, learning_rate, weight_decay, weight_decouple, use_shadow, shadow_weight, True, mask
     )

@@ -8,7 +8,7 @@ import jax
 import optax
 
 from optzoo.core.validation import check_finite, check_nonnegative, check_unit_interval
-from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
+from optzoo.optimizers._common import with_coupled_decay, with_decay, with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.clipping import add_noise
 from optzoo.transforms.momentum import (
@@ -162,11 +162,18 @@ def sgd(
     """
     check_unit_interval("momentum", momentum)
     return optax.chain(
-        trace(decay=momentum, nesterov=nesterov, accumulator_dtype=accumulator_dtype)
-        if momentum is not None
-        else optax.identity(),
-        scale_by_learning_rate(learning_rate),
+        _momentum(momentum, nesterov, accumulator_dtype), scale_by_learning_rate(learning_rate)
     )
+
+
+def _momentum(
+    momentum: float | None, nesterov: bool, accumulator_dtype: Any | None = None
+) -> optax.GradientTransformation:
+    """The direction of :func:`sgd` and :func:`sgdw`: optax's ``trace``, or the gradient
+    itself when ``momentum`` is ``None``."""
+    if momentum is None:
+        return optax.identity()
+    return trace(decay=momentum, nesterov=nesterov, accumulator_dtype=accumulator_dtype)
 
 
 @register(
@@ -196,7 +203,6 @@ def momentum(
       Polyak. Some methods of speeding up the convergence of iteration methods. 1964.
       https://doi.org/10.1016/0041-5553(64)90137-5
     """
-    check_unit_interval("momentum", momentum)
     return sgd(learning_rate, momentum=momentum)
 
 
@@ -228,7 +234,6 @@ def nesterov(
       Sutskever, Martens, Dahl, Hinton. On the importance of initialization and momentum
       in deep learning. 2013. https://proceedings.mlr.press/v28/sutskever13.html
     """
-    check_unit_interval("momentum", momentum)
     return sgd(learning_rate, momentum=momentum, nesterov=True)
 
 
@@ -465,10 +470,7 @@ def sgdw(
     """
     check_unit_interval("momentum", momentum)
     check_nonnegative("weight_decay", weight_decay)
-    direction = (
-        trace(decay=momentum, nesterov=nesterov) if momentum is not None else optax.identity()
-    )
-    return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
+    return with_decoupled_decay(_momentum(momentum, nesterov), learning_rate, weight_decay, mask)
 
 
 KIDAMBI_2018_ACCSGD = Reference(
@@ -533,11 +535,16 @@ def accsgd(
     """
     check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
-    return optax.chain(
-        add_decayed_weights(weight_decay, mask),
-        scale_by_accsgd(learning_rate, kappa=kappa, xi=xi, constant=constant),
-        scale(-1.0),
-    )
+    direction = scale_by_accsgd(learning_rate, kappa=kappa, xi=xi, constant=constant)
+    return _l2_then_step(direction, weight_decay, mask)
+
+
+def _l2_then_step(
+    direction: optax.GradientTransformation, weight_decay: float, mask: Any
+) -> optax.GradientTransformation:
+    """L2 decay added to the gradient, then a ``direction`` that holds the learning rate (its
+    output is the step, subtracted by ``scale(-1)``): AccSGD and ASGD."""
+    return optax.chain(add_decayed_weights(weight_decay, mask), direction, scale(-1.0))
 
 
 HEO_2021_SGDP = Reference(
@@ -686,11 +693,8 @@ def asgd(
     """
     check_nonnegative("weight_decay", weight_decay)
     check_finite("learning_rate", learning_rate)
-    return optax.chain(
-        add_decayed_weights(weight_decay, mask),
-        scale_by_asgd(learning_rate, lambd=lambd, alpha=alpha, t0=t0),
-        scale(-1.0),
-    )
+    direction = scale_by_asgd(learning_rate, lambd=lambd, alpha=alpha, t0=t0)
+    return _l2_then_step(direction, weight_decay, mask)
 
 
 AN_2018_PID = Reference(
@@ -765,8 +769,7 @@ def pid(
     direction = scale_by_pid(
         momentum=momentum, dampening=dampening, integral=integral, derivative=derivative
     )
-    tail = with_decoupled_decay if weight_decouple else with_coupled_decay
-    return tail(direction, learning_rate, weight_decay, mask)
+    return with_decay(direction, learning_rate, weight_decay, mask, decoupled=weight_decouple)
 
 
 XU_2024_SGDSAI = Reference(
@@ -1092,13 +1095,11 @@ def vsgd(
 
     The defaults are the paper's (``optzoo.create("vsgd", preset="authors")`` is the same).
     """
-    from optzoo.optimizers._common import with_coupled_decay
     from optzoo.transforms.momentum import scale_by_vsgd
 
     check_nonnegative("weight_decay", weight_decay)
-    wrap = with_decoupled_decay if weight_decouple else with_coupled_decay
     direction = scale_by_vsgd(ghattg=ghattg, ps=ps, tau1=tau1, tau2=tau2, eps=eps)
-    return wrap(direction, learning_rate, weight_decay, mask)
+    return with_decay(direction, learning_rate, weight_decay, mask, decoupled=weight_decouple)
 
 
 __all__ += ["vsgd"]

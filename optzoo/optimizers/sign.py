@@ -18,7 +18,7 @@ from optzoo.core.validation import (
     check_positive,
     check_unit_interval,
 )
-from optzoo.optimizers._common import with_coupled_decay, with_decoupled_decay
+from optzoo.optimizers._common import with_decay, with_decoupled_decay
 from optzoo.optimizers.adam import YUAN_2024_MARS, mars_chain
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_mars
@@ -172,19 +172,21 @@ def sign_sgd(
       https://arxiv.org/abs/1802.04434
     """
     check_finite("learning_rate", learning_rate)
-    return optax.chain(
-        *_l2_decay(weight_decay, weight_decay_mask),
-        scale_by_sign(),
-        scale_by_learning_rate(learning_rate),
-    )
+    return _signed_descent(learning_rate, weight_decay, weight_decay_mask)
 
 
-def _l2_decay(weight_decay: Any, mask: Any) -> list[optax.GradientTransformation]:
-    # Left out at a Python 0 so that the state stays optax's (an array, maybe traced under
-    # inject_hyperparams, keeps the term: the state must not depend on its value).
-    if isinstance(weight_decay, (int, float)) and weight_decay == 0:
-        return []
-    return [add_decayed_weights(weight_decay, mask=mask)]
+def _signed_descent(
+    learning_rate: optax.ScalarOrSchedule,
+    weight_decay: Any,
+    mask: Any,
+    *before_sign: optax.GradientTransformation,
+) -> optax.GradientTransformationExtraArgs:
+    """optax's sign_sgd / signum chain: L2 decay, ``before_sign``, the sign, the learning rate."""
+    # The decay is left out at a Python 0 so that the state stays optax's (an array, maybe
+    # traced under inject_hyperparams, keeps the term: the state must not depend on its value).
+    no_decay = isinstance(weight_decay, (int, float)) and weight_decay == 0
+    decay = [] if no_decay else [add_decayed_weights(weight_decay, mask=mask)]
+    return optax.chain(*decay, *before_sign, scale_by_sign(), scale_by_learning_rate(learning_rate))
 
 
 @register(
@@ -237,12 +239,8 @@ def signum(
     """
     check_finite("learning_rate", learning_rate)
     check_unit_interval("beta", beta)  # no bias correction: 1 is legal, as in optax
-    return optax.chain(
-        *_l2_decay(weight_decay, weight_decay_mask),
-        optax.ema(beta, debias=False, accumulator_dtype=accumulator_dtype),
-        scale_by_sign(),
-        scale_by_learning_rate(learning_rate),
-    )
+    ema = optax.ema(beta, debias=False, accumulator_dtype=accumulator_dtype)
+    return _signed_descent(learning_rate, weight_decay, weight_decay_mask, ema)
 
 
 @register(
@@ -667,13 +665,8 @@ def bcos(
     """
     check_finite("learning_rate", learning_rate)
     check_nonnegative("weight_decay", weight_decay)
-    tail = with_decoupled_decay if weight_decouple else with_coupled_decay
-    return tail(
-        scale_by_bcos(beta, beta2, eps, mode=mode, simple_cond=simple_cond),
-        learning_rate,
-        weight_decay,
-        mask,
-    )
+    direction = scale_by_bcos(beta, beta2, eps, mode=mode, simple_cond=simple_cond)
+    return with_decay(direction, learning_rate, weight_decay, mask, decoupled=weight_decouple)
 
 
 KIEREN_2026_ROSE = Reference(
@@ -733,40 +726,22 @@ def rose(
 
     The defaults are the author's (``optzoo.create("rose", preset="authors")`` is the same).
     """
-    from optzoo.optimizers._common import with_coupled_decay
     from optzoo.transforms.sign import scale_by_rose
 
     check_nonnegative("weight_decay", weight_decay)
-    wrap = with_decoupled_decay if weight_decouple else with_coupled_decay
-    return wrap(scale_by_rose(centralize, stabilize), learning_rate, weight_decay, mask)
+    direction = scale_by_rose(centralize, stabilize)
+    return with_decay(direction, learning_rate, weight_decay, mask, decoupled=weight_decouple)
 
 
 __all__ += ["rose"]
 
 
 # --- emolynx (EmoNavi family, loss-driven scaling; needs update(..., value=loss)). ---
-from optzoo.optimizers._emo import emo_chain  # noqa: E402
-from optzoo.optimizers.adam import MUOOON_2025_EMONAVI  # noqa: E402
+from optzoo.optimizers._emo import emo_chain, register_emo  # noqa: E402
 from optzoo.transforms.sign import scale_by_emolynx  # noqa: E402
 
-__all__ += ["emolynx"]
 
-
-@register(
-    "emolynx",
-    family="sign",
-    reference=MUOOON_2025_EMONAVI,
-    state_per_param=1,
-    needs=("value",),
-    defaults={"learning_rate": 1e-3},
-    authors=Authors(
-        code="pytorch_optimizer==4.1.0 (EmoLynx)",
-        differences="none in the update or the defaults; the loss is passed as value= where "
-        "the reference calls a closure",
-        no_package="the author publishes source files (muooon/EmoNavi), no package; "
-        "pytorch_optimizer's EmoLynx is the packaged implementation",
-    ),
-)
+@register_emo("emolynx", "sign", 1, "EmoLynx")
 def emolynx(
     learning_rate: optax.ScalarOrSchedule,
     b1: jax.typing.ArrayLike = 0.9,
@@ -780,50 +755,28 @@ def emolynx(
     r"""EmoLynx: Lion's sign step scaled by the loss trend, :math:`u_t = \operatorname{sign}(\beta_1
     m_{t-1} + (1-\beta_1) g_t)` (:func:`optzoo.scale_by_emolynx`).
 
-    Needs the loss: ``update(grads, state, params, value=loss)``. With the short (0.3),
-    medium (0.05) and long (0.01) EMAs of the loss :math:`S, M, L`, the trend
-    :math:`s = \tanh((L - S)/\max(L, 10^{-5}))` sets the drive :math:`d_t`
-    (1 while :math:`|s| \le 0.25`; :math:`8|\tau|(1 + 0.1\tau)` with
-    :math:`\tau = \operatorname{sign}(s)(1-|s|)` for :math:`0.25 < |s| < 0.5`;
-    :math:`1 - |s|` for :math:`|s| > 0.75`). :math:`x_{t+1} = x_t - \eta(d_t u_t +
-    \lambda x_t)` (``weight_decouple=False``: :math:`\lambda x_t` joins the gradient).
-    With ``use_shadow`` a shadow copy :math:`h` of the weights trails them and, once
-    :math:`|s| > 0.625`, the step starts from :math:`(1-|s|)x + |\tau| h`.
+    :func:`optzoo.emonavi` with Lion's direction: it too needs ``value=loss`` in ``update``,
+    and its drive :math:`d_t`, decay, shadow, return value and defaults (pytorch_optimizer's)
+    are the EmoNavi family's (:mod:`optzoo.optimizers._emo`).
 
     Args:
-      learning_rate: :math:`\eta`, a scalar or a schedule.
       b1: weight of the momentum in the sign.
       b2: momentum decay.
-      weight_decay: :math:`\lambda`.
-      weight_decouple: decoupled (AdamW-style) decay; ``False`` adds it to the gradient.
-      use_shadow: keep and blend in the shadow weights (one more copy of the parameters).
-      shadow_weight: how far the shadow moves to the weights on a shadow step, in [0, 1].
-      mask: weight-decay mask.
-
-    Returns:
-      A ``GradientTransformationExtraArgs``; ``update`` needs ``params`` and ``value=``.
-
-    The defaults are pytorch_optimizer's (the author's code is not packaged);
-    ``optzoo.create("emolynx", preset="authors")`` is the same.
+      learning_rate, weight_decay, weight_decouple, use_shadow, shadow_weight, mask: those of
+        the family (:mod:`optzoo.optimizers._emo`).
 
     Example:
       >>> import jax.numpy as jnp, optzoo
-      >>> tx = optzoo.emolynx(1e-3)
-      >>> params = {"w": jnp.ones(3)}
-      >>> state = tx.init(params)
-      >>> value = jnp.sum(params["w"] ** 2)
-      >>> u, state = tx.update({"w": 2 * params["w"]}, state, params, value=value)
+      >>> tx = optzoo.emolynx(1e-3, use_shadow=True)
+      >>> state = tx.init({"w": jnp.ones(3)})
 
     References:
       muooon. EmoNavi. 2025. https://github.com/muooon/EmoNavi
     """
+    step = scale_by_emolynx(b1=b1, b2=b2)
     return emo_chain(
-        scale_by_emolynx(b1=b1, b2=b2),
-        learning_rate,
-        weight_decay,
-        weight_decouple,
-        use_shadow,
-        shadow_weight,
-        False,
-        mask,
+        step, learning_rate, weight_decay, weight_decouple, use_shadow, shadow_weight, False, mask
     )
+
+
+__all__ += ["emolynx"]

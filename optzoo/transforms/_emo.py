@@ -9,6 +9,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from optzoo.transforms._moments import _map_unzip
+
 __all__: list[str] = []
 
 
@@ -112,11 +114,7 @@ def emo_shadow(
             new_h = jnp.where(active, h_active, h + (0.1 * t).astype(dtype) * (p1 - h))
             return (u + (p2 - p1)).astype(u.dtype), new_h.astype(h.dtype)
 
-        outs = jax.tree.map(one, updates, params, state.shadow, masks)
-        treedef = jax.tree.structure(updates)
-        flat = treedef.flatten_up_to(outs)
-        out = treedef.unflatten([o[0] for o in flat])
-        shadow = treedef.unflatten([o[1] for o in flat])
+        out, shadow = _map_unzip(one, 2, updates, params, state.shadow, masks)
         return out, EmoShadowState(optax.safe_increment(state.count), ema, shadow)
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)

@@ -77,3 +77,22 @@ def _value(x, count):
 def _check_betas(**betas) -> None:
     for name, value in betas.items():
         check_decay(name, value)
+
+
+def _map_unzip(fn: Callable[..., Any], n: int, tree: Any, *rest: Any) -> tuple[Any, ...]:
+    """``jax.tree.map(fn, tree, *rest)`` for an ``fn`` that returns ``n`` values a leaf: the
+    ``n`` trees (of ``tree``'s structure) of its first, second, ... values."""
+    out = jax.tree.map(fn, tree, *rest)
+    return tuple(jax.tree.map(lambda _, o, i=i: o[i], tree, out) for i in range(n))
+
+
+def _count_and_zeros(state: Callable[..., Any], n: int) -> Callable[[Any], Any]:
+    """The ``init_fn`` of a ``state`` made of a step count (an int32 zero) and ``n`` trees
+    of zeros shaped like the parameters."""
+    from optax import tree as optax_tree
+
+    def init_fn(params: Any) -> Any:
+        zeros = (optax_tree.zeros_like(params) for _ in range(n))
+        return state(jnp.zeros([], jnp.int32), *zeros)
+
+    return init_fn

@@ -10,7 +10,7 @@ import optax
 from optax import TraceState
 
 from optzoo.core.validation import check_range, check_unit_interval
-from optzoo.transforms._moments import _optax_state
+from optzoo.transforms._moments import _count_and_zeros, _map_unzip, _optax_state
 from optzoo.transforms._projection import project_radial
 
 __all__ = [
@@ -215,9 +215,7 @@ def scale_by_pnm(b1: jax.typing.ArrayLike = 0.9, b0: jax.typing.ArrayLike = 1.0)
     decay = b1 * b1
     norm = ((1 + b0) ** 2 + b0**2) ** 0.5
 
-    def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByPNMState(jnp.zeros([], jnp.int32), zeros, zeros)
+    init_fn = _count_and_zeros(ScaleByPNMState, 2)
 
     def update_fn(updates, state, params=None):
         del params
@@ -231,10 +229,8 @@ def scale_by_pnm(b1: jax.typing.ArrayLike = 0.9, b0: jax.typing.ArrayLike = 1.0)
             u = ((1 + b0) * pos - b0 * neg) / norm
             return u, jnp.where(odd_step, pos, odd), jnp.where(odd_step, even, pos)
 
-        out = jax.tree.map(one, updates, state.odd, state.even)
-        # ``out`` holds a (update, odd, even) tuple where ``updates`` holds a leaf.
-        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
-        return pick(0), ScaleByPNMState(count, pick(1), pick(2))
+        u, odd, even = _map_unzip(one, 3, updates, state.odd, state.even)
+        return u, ScaleByPNMState(count, odd, even)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -306,9 +302,8 @@ def scale_by_accsgd(
             new = zeta * (w - lr * g) + (1 - zeta) * wbar
             return (w - new).astype(g.dtype), wbar
 
-        out = jax.tree.map(one, updates, params, state.long)
-        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
-        return pick(0), ScaleByAccSGDState(count, pick(1))
+        u, long = _map_unzip(one, 2, updates, params, state.long)
+        return u, ScaleByAccSGDState(count, long)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -383,9 +378,8 @@ def scale_by_sgdp(
             d, ratio = project_radial(p, g, d, delta, wd_ratio, eps, axis)
             return (d + weight_decay * ratio / (1 - momentum) * p).astype(g.dtype), b
 
-        out = jax.tree.map(one, updates, state.momentum, params)
-        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
-        return pick(0), ScaleBySGDPState(pick(1))
+        u, buf = _map_unzip(one, 2, updates, state.momentum, params)
+        return u, ScaleBySGDPState(buf)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -436,8 +430,7 @@ def scale_by_asgd(
     check_range("alpha", alpha, 0.0)
     check_range("t0", t0, 0.0)
 
-    def init_fn(params):
-        return ScaleByASGDState(jnp.zeros([], jnp.int32), optax.tree.zeros_like(params))
+    init_fn = _count_and_zeros(ScaleByASGDState, 1)
 
     def update_fn(updates, state, params=None):
         if params is None:
@@ -453,9 +446,8 @@ def scale_by_asgd(
             ax = (ax + mu * ((p - step) - ax)).astype(ax.dtype)
             return step.astype(g.dtype), ax
 
-        out = jax.tree.map(one, updates, params, state.ax)
-        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
-        return pick(0), ScaleByASGDState(count, pick(1))
+        u, ax = _map_unzip(one, 2, updates, params, state.ax)
+        return u, ScaleByASGDState(count, ax)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -506,9 +498,7 @@ def scale_by_pid(
     check_range("integral", integral, 0.0)
     check_range("derivative", derivative, 0.0)
 
-    def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByPIDState(jnp.zeros([], jnp.int32), zeros, zeros, zeros)
+    init_fn = _count_and_zeros(ScaleByPIDState, 3)
 
     def update_fn(updates, state, params=None):
         del params
@@ -522,9 +512,9 @@ def scale_by_pid(
             u = jnp.where(momentum > 0, g + integral * i + derivative * d, g)
             return u.astype(g.dtype), g, i, d
 
-        out = jax.tree.map(one, updates, state.grad, state.integral, state.derivative)
-        pick = lambda k: jax.tree.map(lambda _, o: o[k], updates, out)  # noqa: E731
-        return pick(0), ScaleByPIDState(count, pick(1), pick(2), pick(3))
+        buffers = (state.grad, state.integral, state.derivative)
+        u, grad, integ, deriv = _map_unzip(one, 4, updates, *buffers)
+        return u, ScaleByPIDState(count, grad, integ, deriv)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -603,9 +593,8 @@ def scale_by_sgdsai(
             m = m.astype(g.dtype)
             return (s * m).astype(g.dtype), m, s
 
-        out = jax.tree.map(one, updates, state.momentum, state.gsnr)
-        pick = lambda k: jax.tree.map(lambda _, o: o[k], updates, out)  # noqa: E731
-        return pick(0), ScaleBySGDSaIState(count, pick(1), pick(2))
+        u, mom, gsnr = _map_unzip(one, 3, updates, state.momentum, state.gsnr)
+        return u, ScaleBySGDSaIState(count, mom, gsnr)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -732,9 +721,7 @@ def scale_by_srmm(
     if memory_length is not None and (isinstance(memory_length, bool) or memory_length < 1):
         raise ValueError(f"memory_length must be a positive integer or None, got {memory_length!r}")
 
-    def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleBySRMMState(jnp.zeros([], jnp.int32), zeros, zeros)
+    init_fn = _count_and_zeros(ScaleBySRMMState, 2)
 
     def update_fn(updates, state, params=None):
         if params is None:
@@ -752,9 +739,8 @@ def scale_by_srmm(
             pbar = ((1 - w) * pbar + w * p).astype(p.dtype)
             return (p - (pbar - lr * gbar)).astype(g.dtype), gbar, pbar
 
-        out = jax.tree.map(one, updates, params, state.grad, state.param)
-        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
-        return pick(0), ScaleBySRMMState(count, pick(1), pick(2))
+        u, gbar, pbar = _map_unzip(one, 3, updates, params, state.grad, state.param)
+        return u, ScaleBySRMMState(count, gbar, pbar)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -810,9 +796,7 @@ def scale_by_tam(
         ax = -1 if axis is None else axis
         return x / jnp.maximum(jnp.linalg.norm(x, axis=ax, keepdims=True), 1e-12)
 
-    def init_fn(params):
-        zeros = optax.tree.zeros_like(params)
-        return ScaleByTAMState(jnp.zeros([], jnp.int32), zeros, zeros)
+    init_fn = _count_and_zeros(ScaleByTAMState, 2)
 
     def update_fn(updates, state, params=None):
         del params
@@ -825,9 +809,8 @@ def scale_by_tam(
             m = (momentum * m + ((1 + s) / 2 + eps) * g).astype(g.dtype)
             return m, m, s
 
-        out = jax.tree.map(one, updates, state.momentum, state.alignment)
-        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
-        return pick(0), ScaleByTAMState(count, pick(1), pick(2))
+        u, mom, align = _map_unzip(one, 3, updates, state.momentum, state.alignment)
+        return u, ScaleByTAMState(count, mom, align)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -920,9 +903,8 @@ def scale_by_vsgd(
             bhg = bhg + rho2 * (bhg2 - bhg)
             return (mu / (jnp.sqrt(q) + eps)).astype(g.dtype), mu, bg, bhg
 
-        out = jax.tree.map(one, updates, state.mu, state.b_g, state.b_hat_g)
-        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
-        return pick(0), ScaleByVSGDState(count, pick(1), pick(2), pick(3))
+        u, mu, b_g, b_hat_g = _map_unzip(one, 4, updates, state.mu, state.b_g, state.b_hat_g)
+        return u, ScaleByVSGDState(count, mu, b_g, b_hat_g)
 
     return optax.GradientTransformation(init_fn, update_fn)
 
@@ -1087,9 +1069,9 @@ def scale_by_a2grad(
             new = w + a1 * (x - w) - (1 - a1) * a0 * c * g
             return (w - new).astype(g.dtype), avg, x, v.astype(w.dtype), v_ema.astype(w.dtype)
 
-        out = jax.tree.map(one, updates, params, state.avg_grad, state.x, state.v, state.v_ema)
-        pick = lambda i: jax.tree.map(lambda _, o: o[i], updates, out)  # noqa: E731
+        trees = (params, state.avg_grad, state.x, state.v, state.v_ema)
+        u, avg_grad, x, v, v_ema = _map_unzip(one, 5, updates, *trees)
         alpha = jnp.asarray(a1, state.alpha.dtype)
-        return pick(0), ScaleByA2GradState(count, alpha, pick(1), pick(2), pick(3), pick(4))
+        return u, ScaleByA2GradState(count, alpha, avg_grad, x, v, v_ema)
 
     return optax.GradientTransformation(init_fn, update_fn)

@@ -10,6 +10,7 @@ import optax
 from optax import ScaleByLionState, ScaleByRpropState
 
 from optzoo.core.validation import check_decay, check_nonnegative, check_positive, check_range
+from optzoo.transforms._moments import _count_and_zeros, _map_unzip
 
 __all__ = [
     "ScaleByAnoState",
@@ -245,12 +246,7 @@ def scale_by_ano(
     check_decay("b2", b2)
     check_nonnegative("eps", eps)
 
-    def init_fn(params):
-        return ScaleByAnoState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params),
-            nu=optax.tree.zeros_like(params),
-        )
+    init_fn = _count_and_zeros(ScaleByAnoState, 2)
 
     def update_fn(updates, state, params=None):
         del params
@@ -273,17 +269,7 @@ def scale_by_ano(
             u = jnp.abs(gf) * jnp.sign(mf) / den
             return u.astype(g.dtype), mf.astype(m.dtype), vf.astype(v.dtype)
 
-        g_leaves, treedef = jax.tree.flatten(updates)
-        out = [
-            one(g, m, v)
-            for g, m, v in zip(
-                g_leaves,
-                treedef.flatten_up_to(state.mu),
-                treedef.flatten_up_to(state.nu),
-                strict=True,
-            )
-        ]
-        u, mu, nu = (jax.tree.unflatten(treedef, [o[i] for o in out]) for i in range(3))
+        u, mu, nu = _map_unzip(one, 3, updates, state.mu, state.nu)
         return u, ScaleByAnoState(count=count, mu=mu, nu=nu)
 
     return optax.GradientTransformation(init_fn, update_fn)
@@ -341,12 +327,7 @@ def scale_by_focus(
     check_nonnegative("gamma", gamma)
     check_nonnegative("weight_decay", weight_decay)
 
-    def init_fn(params):
-        return ScaleByFocusState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params),
-            pbar=optax.tree.zeros_like(params),
-        )
+    init_fn = _count_and_zeros(ScaleByFocusState, 2)
 
     def update_fn(updates, state, params=None):
         if params is None:
@@ -368,18 +349,7 @@ def scale_by_focus(
             u = jnp.sign(mf) + jnp.asarray(gamma, d) * jnp.sign(xf - target) + lam * hat
             return u.astype(g.dtype), mf.astype(m.dtype), pbf.astype(pb.dtype)
 
-        g_leaves, treedef = jax.tree.flatten(updates)
-        out = [
-            one(g, m, pb, x)
-            for g, m, pb, x in zip(
-                g_leaves,
-                treedef.flatten_up_to(state.mu),
-                treedef.flatten_up_to(state.pbar),
-                treedef.flatten_up_to(params),
-                strict=True,
-            )
-        ]
-        u, mu, pbar = (jax.tree.unflatten(treedef, [o[i] for o in out]) for i in range(3))
+        u, mu, pbar = _map_unzip(one, 3, updates, state.mu, state.pbar, params)
         return u, ScaleByFocusState(count=count, mu=mu, pbar=pbar)
 
     return optax.GradientTransformation(init_fn, update_fn)
@@ -485,17 +455,7 @@ def scale_by_bcos(
             new_v = vf.astype(v.dtype) if keep_v else v
             return u.astype(g.dtype), new_m, new_v
 
-        g_leaves, treedef = jax.tree.flatten(updates)
-        out = [
-            one(g, m, v)
-            for g, m, v in zip(
-                g_leaves,
-                treedef.flatten_up_to(state.m),
-                treedef.flatten_up_to(state.v),
-                strict=True,
-            )
-        ]
-        u, m, v = (jax.tree.unflatten(treedef, [o[i] for o in out]) for i in range(3))
+        u, m, v = _map_unzip(one, 3, updates, state.m, state.v)
         return u, ScaleByBcosState(count=optax.safe_increment(state.count), m=m, v=v)
 
     return optax.GradientTransformation(init_fn, update_fn)
@@ -584,15 +544,15 @@ def scale_by_emolynx(
        u_t = d_t \operatorname{sign}(\beta_1 m_{t-1} + (1-\beta_1) g_t),\qquad
        m_t = \beta_2 m_{t-1} + (1-\beta_2) g_t,
 
-    with the drive :math:`d_t` of :func:`optzoo.scale_by_emonavi`. Every leaf rank alike.
+    with the drive :math:`d_t` of :func:`optzoo.scale_by_emonavi`, whose ``update`` this
+    shares: it needs ``value=`` (the loss). Every leaf rank alike.
 
     Args:
       b1: interpolation weight of the momentum in the sign.
       b2: momentum decay.
 
     Returns:
-      A ``GradientTransformationExtraArgs`` with state :class:`ScaleByEmoLynxState`;
-      ``update`` needs ``value=`` (the loss).
+      A ``GradientTransformationExtraArgs`` (state: :class:`ScaleByEmoLynxState`).
 
     References:
       muooon. EmoNavi: an emotion-driven optimizer (EmoLynx). 2025.
