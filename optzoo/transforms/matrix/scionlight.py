@@ -50,23 +50,21 @@ def scale_by_scion_light(
 
     Args:
       momentum: :math:`\alpha \in (0, 1]` (1: no momentum, the buffer is the gradient).
-      norms: ``"auto"``, one norm name, or a tree / callable giving one per leaf.
-      ns_coeffs: Newton-Schulz coefficients.
-      ns_steps: Newton-Schulz steps.
-      eps: epsilon of the RMS and Newton-Schulz normalisations.
-      higher_rank: reshape rule for rank > 2 leaves.
-      matrix_layout: ``"in_out"`` (JAX kernels) or ``"out_in"`` (PyTorch weights).
+      norms, ns_coeffs, ns_steps, eps, higher_rank, matrix_layout: as in
+        :func:`optzoo.scale_by_scion`.
 
     Returns:
       A ``GradientTransformation`` with :class:`ScaleByScionLightState`.
 
     Example:
-      >>> import optzoo
+      >>> import jax.numpy as jnp, optzoo
       >>> tx = optzoo.scale_by_scion_light(momentum=0.1)
+      >>> state = tx.init({"w": jnp.ones((4, 3)), "b": jnp.zeros(3)})
 
     References:
       Pethick, Xie, Antonakopoulos, Zhu, Silveti-Falls, Cevher. Training Deep Learning
       Models with Norm-Constrained LMOs. 2025. https://arxiv.org/abs/2502.07529
+      (ScionLight: the authors' code, https://github.com/LIONS-EPFL/scion)
     """
     return _scale_by_buffered_lmo(
         ScaleByScionLightState, lambda d, g, a: (1 - a) * d + g, momentum, norms, ns_coeffs,

@@ -118,8 +118,10 @@ def scale_by_soap(
 
     Example:
       >>> import jax.numpy as jnp, optzoo
+      >>> g = {"w": jnp.ones((8, 4))}
       >>> tx = optzoo.scale_by_soap()
-      >>> state = tx.init({"w": jnp.ones((8, 4))})
+      >>> float(jnp.abs(tx.update(g, tx.init(g))[0]["w"]).max())  # step 1 builds the bases
+      0.0
 
     References:
       Vyas, Morwani, Zhao, Kwun, Shapira, Brandfonbrener, Janson, Kakade. SOAP: Improving
