@@ -929,11 +929,8 @@ def normuon(
       ns_eps: epsilon of the Newton-Schulz normalisation.
       higher_rank: ``"flatten"`` or ``"batch"``.
       matrix_layout: ``"in_out"`` (JAX) or ``"out_in"`` (PyTorch).
-      adam_learning_rate: AdamW step size for the other leaves (default: ``learning_rate``).
-      adam_b1: AdamW first-moment decay.
-      adam_b2: AdamW second-moment decay.
-      adam_eps: AdamW epsilon.
-      adam_weight_decay: AdamW weight decay.
+      adam_learning_rate, adam_b1, adam_b2, adam_eps, adam_weight_decay: the AdamW of the
+        other leaves, as in :func:`adamuon`.
 
     Returns:
       A ``GradientTransformation``.
@@ -1249,11 +1246,8 @@ def adago(
       higher_rank: ``"flatten"`` or ``"batch"``.
       sqrt_accumulator: divide by the root of the accumulator (the paper's :math:`v_t`)
         instead of the accumulator (pytorch_optimizer).
-      adam_learning_rate: AdamW step size of the other leaves.
-      adam_b1: AdamW first-moment decay.
-      adam_b2: AdamW second-moment decay.
-      adam_eps: AdamW epsilon.
-      adam_weight_decay: AdamW weight decay.
+      adam_learning_rate, adam_b1, adam_b2, adam_eps, adam_weight_decay: the AdamW of the
+        other leaves, as in :func:`adamuon` (``adam_learning_rate`` has a default of its own).
 
     Returns:
       A ``GradientTransformation``.
@@ -1364,11 +1358,8 @@ def spectralsphere(
       msign_steps: Polar Express steps.
       solver_tolerance_f: multiplier tolerance.
       solver_max_iterations: bisection steps.
-      adam_learning_rate: AdamW step size of the other leaves (default: ``learning_rate``).
-      adam_b1: AdamW first-moment decay.
-      adam_b2: AdamW second-moment decay.
-      adam_eps: AdamW epsilon.
-      adam_weight_decay: AdamW weight decay.
+      adam_learning_rate, adam_b1, adam_b2, adam_eps, adam_weight_decay: the AdamW of the
+        other leaves, as in :func:`adamuon`.
 
     Returns:
       A ``GradientTransformation``.
