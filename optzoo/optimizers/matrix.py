@@ -83,6 +83,10 @@ LI_2025 = Reference(
     2025,
     "https://arxiv.org/abs/2510.05491",
 )
+_SCION_NO_PACKAGE = (
+    "the authors published no package: their reference is one PyTorch file in their "
+    "repository (LIONS-EPFL/scion), not on the package index"
+)
 LI_2015 = Reference(
     "Xi-Lin Li",
     "Preconditioned Stochastic Gradient Descent",
@@ -568,10 +572,7 @@ def soap(
             "shape scales; rank-3/4 leaves flattened (theirs: a conv rule), float32 "
             "Newton-Schulz (theirs bfloat16, eps 1e-7)"
         ),
-        no_package=(
-            "the authors published no package: their reference is one PyTorch file in their "
-            "repository (LIONS-EPFL/scion), not on the package index"
-        ),
+        no_package=_SCION_NO_PACKAGE,
     ),
 )
 def scion(
@@ -980,10 +981,7 @@ def normuon(
             "rank-3/4 leaves flattened (theirs: a conv rule), float32 Newton-Schulz "
             "(theirs bfloat16)"
         ),
-        no_package=(
-            "the authors published no package: their reference is one PyTorch file in their "
-            "repository (LIONS-EPFL/scion), not on the package index"
-        ),
+        no_package=_SCION_NO_PACKAGE,
     ),
 )
 def scionlight(
