@@ -105,3 +105,46 @@ def with_decay(
     choice of the optimizers with a ``weight_decouple`` (or ``decouple``) switch."""
     tail = with_decoupled_decay if decoupled else with_coupled_decay
     return tail(direction, learning_rate, weight_decay, mask)
+
+
+def decay_before_learning_rate(
+    learning_rate: optax.ScalarOrSchedule,
+    weight_decay: float,
+    mask: Any = None,
+    *,
+    leaf_factor: Any = None,
+    skip_first_step: bool = False,
+    name: str = "this weight decay",
+) -> optax.GradientTransformation:
+    r"""The decay of the stepped weights, placed *before* ``scale_by_learning_rate``.
+
+    ``u -> (1 - \eta_t c\lambda) u + c\lambda x``, so that the learning rate's
+    :math:`x - \eta_t u` becomes :math:`(x - \eta_t u)(1 - \eta_t c\lambda)`, with :math:`c`
+    = ``leaf_factor(x.shape)`` per leaf (``None``: 1) and no decay at step 1 with
+    ``skip_first_step``. The same weights as :func:`with_decay_after_step` up to rounding,
+    in the order SOAP's authors and ``pytorch_optimizer``'s SPlus compute it. ``update``
+    needs ``params`` (``ValueError`` naming ``name`` otherwise).
+    """
+
+    def init_fn(params: optax.Params) -> optax.ScaleByScheduleState:
+        del params
+        return optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32))
+
+    def update_fn(updates, state, params=None):
+        if params is None:
+            raise ValueError(f"{name} needs params")
+        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
+
+        def one(u, x):
+            lam = jnp.asarray(weight_decay, u.dtype)
+            if leaf_factor is not None:
+                lam = lam * leaf_factor(x.shape)
+            if skip_first_step:
+                lam = jnp.where(state.count > 0, lam, jnp.zeros([], u.dtype))
+            return ((1 - jnp.asarray(lr, u.dtype) * lam) * u + lam * x).astype(u.dtype)
+
+        out = jax.tree.map(one, updates, params)
+        return out, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
+
+    tx = optax.GradientTransformation(init_fn, update_fn)
+    return tx if mask is None else optax.masked(tx, mask)

@@ -468,20 +468,10 @@ def apollo_mini(
     only ``APOLLO`` with these arguments).
 
     Args:
-      learning_rate: :math:`\eta`.
-      rank: projection rank (1).
-      update_proj_gap: steps between redraws of the projection.
-      scale: :math:`\alpha` (128; the update is scaled by :math:`\sqrt{\alpha}`).
-      scale_type: ``"tensor"``.
-      b1: first-moment decay.
-      b2: second-moment decay.
-      eps: added to :math:`\sqrt{v_t}`.
-      correct_bias: Adam's bias correction.
-      weight_decay: decoupled decay :math:`\lambda`.
-      mask: weight-decay mask.
-      key: PRNG key or integer seed of the projections.
-      full_rank_update: see :func:`optzoo.apollo`.
-      decay_updated_weights: see :func:`optzoo.apollo`.
+      learning_rate, rank, update_proj_gap, scale, scale_type, b1, b2, eps, correct_bias,
+        weight_decay, mask, key, full_rank_update, decay_updated_weights: as in
+        :func:`optzoo.apollo`; here rank 1, :math:`\alpha = 128` (the update is scaled by
+        :math:`\sqrt{\alpha}`) and ``"tensor"`` scaling.
 
     Returns:
       A ``GradientTransformationExtraArgs``.
@@ -548,20 +538,9 @@ def fira(
     residual for matrices; plain Adam for other leaves).
 
     Args:
-      learning_rate: :math:`\eta`.
-      rank: projection rank :math:`r`.
-      update_proj_gap: steps between SVD refreshes of the projection.
-      scale: :math:`\alpha`, multiplier of the projection back.
-      b1: first-moment decay.
-      b2: second-moment decay.
-      eps: added to :math:`\sqrt{v_t}`.
-      weight_decay: decoupled decay :math:`\lambda`.
-      mask: weight-decay mask.
-      torch_refresh: refresh the projection at ``pytorch_optimizer``'s steps (1 and
-        :math:`kT`, 1-based) instead of the authors' (:math:`1 + kT`).
-      decay_updated_weights: decay the stepped weights,
-        :math:`x_{t+1} = (x_t - \eta u_t)(1 - \eta\lambda)` (the authors' code and
-        ``pytorch_optimizer``).
+      learning_rate, rank, update_proj_gap, scale, b1, b2, eps, weight_decay, mask,
+        torch_refresh, decay_updated_weights: as in :func:`optzoo.galore_adamw` (whose
+        decay of the stepped weights is also Fira's authors' and ``pytorch_optimizer``'s).
 
     Returns:
       A ``GradientTransformationExtraArgs``.

@@ -16,6 +16,7 @@ import numpy as np
 import optax
 
 from optzoo.core.validation import check_decay, check_finite, check_nonnegative
+from optzoo.optimizers._common import decay_before_learning_rate
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.matrix.adamuon import scale_by_adamuon
 from optzoo.transforms.matrix.muon import MUON_NS_COEFFS, scale_by_muon
@@ -82,6 +83,10 @@ LI_2025 = Reference(
     2025,
     "https://arxiv.org/abs/2510.05491",
 )
+_SCION_NO_PACKAGE = (
+    "the authors published no package: their reference is one PyTorch file in their "
+    "repository (LIONS-EPFL/scion), not on the package index"
+)
 LI_2015 = Reference(
     "Xi-Lin Li",
     "Preconditioned Stochastic Gradient Descent",
@@ -101,6 +106,54 @@ def _matrix_labels(higher_rank: str, matrix: str, other: str) -> Callable[[Any],
         return jax.tree.map(one, params)
 
     return labels
+
+
+def _check_adamw_fallback(
+    learning_rate: Any,
+    weight_decay: Any,
+    adam_b1: Any,
+    adam_b2: Any,
+    adam_eps: Any,
+    adam_weight_decay: Any,
+) -> None:
+    """The checks of a matrix optimizer with an AdamW fallback for the other leaves."""
+    check_finite("learning_rate", learning_rate)
+    check_nonnegative("weight_decay", weight_decay)
+    check_decay("adam_b1", adam_b1)
+    check_decay("adam_b2", adam_b2)
+    check_nonnegative("adam_eps", adam_eps)
+    check_nonnegative("adam_weight_decay", adam_weight_decay)
+
+
+def _with_adamw_fallback(
+    name: str,
+    direction: optax.GradientTransformation,
+    learning_rate: optax.ScalarOrSchedule,
+    weight_decay: Any,
+    weight_decay_mask: Any,
+    higher_rank: str,
+    adam_learning_rate: optax.ScalarOrSchedule | None,
+    /,
+    **adam_kwargs: Any,
+) -> optax.GradientTransformation:
+    """``optax.partition``: matrices (by ``higher_rank``, see :func:`_matrix_labels`) take
+    ``direction``, decoupled decay and the learning rate under label ``name``; the other
+    leaves ``optax.adamw(adam_learning_rate, **adam_kwargs)`` (``None``: ``learning_rate``)
+    under ``"adam"``."""
+    return optax.partition(
+        {
+            name: optax.chain(
+                direction,
+                optax.add_decayed_weights(weight_decay, weight_decay_mask),
+                scale_by_learning_rate(learning_rate),
+            ),
+            "adam": optax.adamw(
+                learning_rate if adam_learning_rate is None else adam_learning_rate,
+                **adam_kwargs,
+            ),
+        },
+        _matrix_labels(higher_rank, name, "adam"),
+    )
 
 
 @register(
@@ -232,46 +285,39 @@ def muon(
     check_nonnegative("adam_weight_decay", adam_weight_decay)
     if higher_rank not in ("flatten", "batch", "adam"):
         raise ValueError(f"higher_rank must be 'flatten', 'batch' or 'adam', got {higher_rank!r}")
-    if adam_learning_rate is None:
-        adam_learning_rate = learning_rate
     if adam_eps is None:
         adam_eps = eps
     else:
         check_nonnegative("adam_eps", adam_eps)
-    adam_nesterov = nesterov if adam_nesterov is None else adam_nesterov
-    rule = "flatten" if higher_rank == "adam" else higher_rank
-    return optax.partition(
-        {
-            "muon": optax.chain(
-                scale_by_muon(
-                    ns_coeffs,
-                    ns_steps,
-                    beta,
-                    eps,
-                    mu_dtype,
-                    nesterov=nesterov,
-                    bias_correction=bias_correction,
-                    higher_rank=rule,
-                    consistent_rms=consistent_rms,
-                    precond_dtype=precond_dtype,
-                    block_mesh=block_mesh,
-                    matrix_layout=matrix_layout,
-                ),
-                optax.add_decayed_weights(weight_decay, weight_decay_mask),
-                scale_by_learning_rate(learning_rate),
-            ),
-            "adam": optax.adamw(
-                adam_learning_rate,
-                b1=adam_b1,
-                b2=adam_b2,
-                eps=adam_eps,
-                eps_root=adam_eps_root,
-                weight_decay=adam_weight_decay,
-                mu_dtype=mu_dtype,
-                nesterov=adam_nesterov,
-            ),
-        },
-        _matrix_labels(higher_rank, "muon", "adam"),
+    direction = scale_by_muon(
+        ns_coeffs,
+        ns_steps,
+        beta,
+        eps,
+        mu_dtype,
+        nesterov=nesterov,
+        bias_correction=bias_correction,
+        higher_rank="flatten" if higher_rank == "adam" else higher_rank,
+        consistent_rms=consistent_rms,
+        precond_dtype=precond_dtype,
+        block_mesh=block_mesh,
+        matrix_layout=matrix_layout,
+    )
+    return _with_adamw_fallback(
+        "muon",
+        direction,
+        learning_rate,
+        weight_decay,
+        weight_decay_mask,
+        higher_rank,
+        adam_learning_rate,
+        b1=adam_b1,
+        b2=adam_b2,
+        eps=adam_eps,
+        eps_root=adam_eps_root,
+        weight_decay=adam_weight_decay,
+        mu_dtype=mu_dtype,
+        nesterov=nesterov if adam_nesterov is None else adam_nesterov,
     )
 
 
@@ -498,39 +544,17 @@ def soap(
             precond_dtype=precond_dtype,
             block_mesh=block_mesh,
         ),
-        _decay_updated_weights(learning_rate, weight_decay, weight_decay_mask)
+        decay_before_learning_rate(
+            learning_rate,
+            weight_decay,
+            weight_decay_mask,
+            skip_first_step=True,
+            name="soap's decay_updated_weights",
+        )
         if decay_updated_weights
         else optax.add_decayed_weights(weight_decay, weight_decay_mask),
         scale_by_learning_rate(learning_rate),
     )
-
-
-def _decay_updated_weights(
-    learning_rate: optax.ScalarOrSchedule, weight_decay: float, mask: Any | None
-) -> optax.GradientTransformation:
-    """``u -> (1 - eta_t lambda) u + lambda x``, none at step 1: followed by the learning
-    rate, ``x - eta_t u`` becomes ``(x - eta_t u)(1 - eta_t lambda)`` (SOAP's authors' code,
-    whose first step only builds the preconditioner and leaves the weights alone)."""
-
-    def init_fn(params):
-        del params
-        return optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32))
-
-    def update_fn(updates, state, params=None):
-        if params is None:
-            raise ValueError("soap's decay_updated_weights needs params")
-        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
-        on = state.count > 0
-
-        def one(u, x):
-            lam = jnp.where(on, jnp.asarray(weight_decay, u.dtype), jnp.zeros([], u.dtype))
-            return ((1 - jnp.asarray(lr, u.dtype) * lam) * u + lam * x).astype(u.dtype)
-
-        out = jax.tree.map(one, updates, params)
-        return out, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
-
-    tx = optax.GradientTransformation(init_fn, update_fn)
-    return tx if mask is None else optax.masked(tx, mask)
 
 
 @register(
@@ -548,10 +572,7 @@ def _decay_updated_weights(
             "shape scales; rank-3/4 leaves flattened (theirs: a conv rule), float32 "
             "Newton-Schulz (theirs bfloat16, eps 1e-7)"
         ),
-        no_package=(
-            "the authors published no package: their reference is one PyTorch file in their "
-            "repository (LIONS-EPFL/scion), not on the package index"
-        ),
+        no_package=_SCION_NO_PACKAGE,
     ),
 )
 def scion(
@@ -607,11 +628,23 @@ def scion(
       Pethick, Xie, Antonakopoulos, Zhu, Silveti-Falls, Cevher. Training Deep Learning
       Models with Norm-Constrained LMOs. 2025. https://arxiv.org/abs/2502.07529
     """
+    return _scion(
+        scale_by_scion, learning_rate, momentum, norms, scale, weight_decay, weight_decay_mask,
+        constraint, ns_steps, higher_rank, matrix_layout,
+    )  # fmt: skip
+
+
+def _scion(
+    block, learning_rate, momentum, norms, scale, weight_decay, weight_decay_mask, constraint,
+    ns_steps, higher_rank, matrix_layout,
+):  # fmt: skip
+    r""":func:`scion` and :func:`scionlight` around their LMO block (``scale_by_scion`` or
+    ``scale_by_scion_light``): radius, decay (the constrained form's :math:`\eta x_t`), lr."""
     check_finite("learning_rate", learning_rate)
     check_nonnegative("weight_decay", weight_decay)
     check_nonnegative("scale", scale)
     return optax.chain(
-        scale_by_scion(
+        block(
             momentum,
             norms,
             ns_steps=ns_steps,
@@ -813,42 +846,25 @@ def adamuon(
       Si, Zhang, Shen. AdaMuon: Adaptive Muon Optimizer. 2025.
       https://arxiv.org/abs/2507.11005
     """
-    check_finite("learning_rate", learning_rate)
-    check_nonnegative("weight_decay", weight_decay)
-    check_decay("adam_b1", adam_b1)
-    check_decay("adam_b2", adam_b2)
-    check_nonnegative("adam_eps", adam_eps)
-    check_nonnegative("adam_weight_decay", adam_weight_decay)
-    if adam_learning_rate is None:
-        adam_learning_rate = learning_rate
-    return optax.partition(
-        {
-            "adamuon": optax.chain(
-                scale_by_adamuon(
-                    b1,
-                    b2,
-                    eps,
-                    ns_coeffs,
-                    ns_steps,
-                    ns_eps,
-                    consistent_rms=consistent_rms,
-                    higher_rank=higher_rank,
-                    matrix_layout=matrix_layout,
-                    nesterov=nesterov,
-                ),
-                optax.add_decayed_weights(weight_decay, weight_decay_mask),
-                scale_by_learning_rate(learning_rate),
-            ),
-            "adam": optax.adamw(
-                adam_learning_rate,
-                b1=adam_b1,
-                b2=adam_b2,
-                eps=adam_eps,
-                weight_decay=adam_weight_decay,
-            ),
-        },
-        _matrix_labels(higher_rank, "adamuon", "adam"),
+    _check_adamw_fallback(
+        learning_rate, weight_decay, adam_b1, adam_b2, adam_eps, adam_weight_decay
     )
+    direction = scale_by_adamuon(
+        b1,
+        b2,
+        eps,
+        ns_coeffs,
+        ns_steps,
+        ns_eps,
+        consistent_rms=consistent_rms,
+        higher_rank=higher_rank,
+        matrix_layout=matrix_layout,
+        nesterov=nesterov,
+    )
+    return _with_adamw_fallback(
+        "adamuon", direction, learning_rate, weight_decay, weight_decay_mask, higher_rank,
+        adam_learning_rate, b1=adam_b1, b2=adam_b2, eps=adam_eps, weight_decay=adam_weight_decay,
+    )  # fmt: skip
 
 
 @register(
@@ -914,11 +930,8 @@ def normuon(
       ns_eps: epsilon of the Newton-Schulz normalisation.
       higher_rank: ``"flatten"`` or ``"batch"``.
       matrix_layout: ``"in_out"`` (JAX) or ``"out_in"`` (PyTorch).
-      adam_learning_rate: AdamW step size for the other leaves (default: ``learning_rate``).
-      adam_b1: AdamW first-moment decay.
-      adam_b2: AdamW second-moment decay.
-      adam_eps: AdamW epsilon.
-      adam_weight_decay: AdamW weight decay.
+      adam_learning_rate, adam_b1, adam_b2, adam_eps, adam_weight_decay: the AdamW of the
+        other leaves, as in :func:`adamuon`.
 
     Returns:
       A ``GradientTransformation``.
@@ -931,43 +944,26 @@ def normuon(
       Li, Liu, Liang, Chen, Zhao. NorMuon: Making Muon more efficient and scalable.
       2025. https://arxiv.org/abs/2510.05491
     """
-    check_finite("learning_rate", learning_rate)
-    check_nonnegative("weight_decay", weight_decay)
-    check_decay("adam_b1", adam_b1)
-    check_decay("adam_b2", adam_b2)
-    check_nonnegative("adam_eps", adam_eps)
-    check_nonnegative("adam_weight_decay", adam_weight_decay)
-    if adam_learning_rate is None:
-        adam_learning_rate = learning_rate
-    return optax.partition(
-        {
-            "normuon": optax.chain(
-                scale_by_normuon(
-                    beta,
-                    b2,
-                    eps,
-                    ns_coeffs,
-                    ns_steps,
-                    ns_eps,
-                    nesterov=nesterov,
-                    update_scale=update_scale,
-                    consistent_rms=consistent_rms,
-                    higher_rank=higher_rank,
-                    matrix_layout=matrix_layout,
-                ),
-                optax.add_decayed_weights(weight_decay, weight_decay_mask),
-                scale_by_learning_rate(learning_rate),
-            ),
-            "adam": optax.adamw(
-                adam_learning_rate,
-                b1=adam_b1,
-                b2=adam_b2,
-                eps=adam_eps,
-                weight_decay=adam_weight_decay,
-            ),
-        },
-        _matrix_labels(higher_rank, "normuon", "adam"),
+    _check_adamw_fallback(
+        learning_rate, weight_decay, adam_b1, adam_b2, adam_eps, adam_weight_decay
     )
+    direction = scale_by_normuon(
+        beta,
+        b2,
+        eps,
+        ns_coeffs,
+        ns_steps,
+        ns_eps,
+        nesterov=nesterov,
+        update_scale=update_scale,
+        consistent_rms=consistent_rms,
+        higher_rank=higher_rank,
+        matrix_layout=matrix_layout,
+    )
+    return _with_adamw_fallback(
+        "normuon", direction, learning_rate, weight_decay, weight_decay_mask, higher_rank,
+        adam_learning_rate, b1=adam_b1, b2=adam_b2, eps=adam_eps, weight_decay=adam_weight_decay,
+    )  # fmt: skip
 
 
 @register(
@@ -985,10 +981,7 @@ def normuon(
             "rank-3/4 leaves flattened (theirs: a conv rule), float32 Newton-Schulz "
             "(theirs bfloat16)"
         ),
-        no_package=(
-            "the authors published no package: their reference is one PyTorch file in their "
-            "repository (LIONS-EPFL/scion), not on the package index"
-        ),
+        no_package=_SCION_NO_PACKAGE,
     ),
 )
 def scionlight(
@@ -1048,23 +1041,10 @@ def scionlight(
       Pethick, Xie, Antonakopoulos, Zhu, Silveti-Falls, Cevher. Training Deep Learning
       Models with Norm-Constrained LMOs. 2025. https://arxiv.org/abs/2502.07529
     """
-    check_finite("learning_rate", learning_rate)
-    check_nonnegative("weight_decay", weight_decay)
-    check_nonnegative("scale", scale)
-    return optax.chain(
-        scale_by_scion_light(
-            momentum,
-            norms,
-            ns_steps=ns_steps,
-            higher_rank=higher_rank,
-            matrix_layout=matrix_layout,
-        ),
-        optax.scale(scale),
-        optax.add_decayed_weights(1.0)
-        if constraint
-        else optax.add_decayed_weights(weight_decay, weight_decay_mask),
-        scale_by_learning_rate(learning_rate),
-    )
+    return _scion(
+        scale_by_scion_light, learning_rate, momentum, norms, scale, weight_decay,
+        weight_decay_mask, constraint, ns_steps, higher_rank, matrix_layout,
+    )  # fmt: skip
 
 
 FRANS_2025 = Reference(
@@ -1075,39 +1055,6 @@ FRANS_2025 = Reference(
 )
 
 SPLUS_DECAY_MODES = ("after_update", "scaled", "coupled")
-
-
-def _splus_decay_after_update(
-    learning_rate: optax.ScalarOrSchedule,
-    weight_decay: float,
-    shape_constant: float,
-    nonstandard_constant: float,
-    max_dim: int,
-    mask: Any | None,
-) -> optax.GradientTransformation:
-    """``u -> (1 - eta_t c lambda) u + c lambda x`` with ``c`` the leaf's SPlus factor:
-    followed by the learning rate, ``x - eta_t u`` becomes ``(x - eta_t u)(1 - eta_t c
-    lambda)``, pytorch_optimizer's decay of the updated weights at the leaf's step size."""
-
-    def init_fn(params):
-        del params
-        return optax.ScaleByScheduleState(count=jnp.zeros([], jnp.int32))
-
-    def update_fn(updates, state, params=None):
-        if params is None:
-            raise ValueError("splus's weight decay needs params")
-        lr = learning_rate(state.count) if callable(learning_rate) else learning_rate
-
-        def one(u, x):
-            c = splus_leaf_scale(x.shape, nonstandard_constant, max_dim, shape_constant)
-            lam = jnp.asarray(weight_decay, u.dtype) * c
-            return ((1 - jnp.asarray(lr, u.dtype) * lam) * u + lam * x).astype(u.dtype)
-
-        out = jax.tree.map(one, updates, params)
-        return out, optax.ScaleByScheduleState(count=optax.safe_increment(state.count))
-
-    tx = optax.GradientTransformation(init_fn, update_fn)
-    return tx if mask is None else optax.masked(tx, mask)
 
 
 @register(
@@ -1218,13 +1165,14 @@ def splus(
     return optax.chain(
         direction,
         shape,
-        _splus_decay_after_update(
+        decay_before_learning_rate(
             learning_rate,
             weight_decay,
-            shape_constant,
-            nonstandard_constant,
-            max_dim,
             weight_decay_mask,
+            leaf_factor=lambda shape: splus_leaf_scale(
+                shape, nonstandard_constant, max_dim, shape_constant
+            ),
+            name="splus's weight decay",
         ),
         scale_by_learning_rate(learning_rate),
     )
@@ -1296,11 +1244,8 @@ def adago(
       higher_rank: ``"flatten"`` or ``"batch"``.
       sqrt_accumulator: divide by the root of the accumulator (the paper's :math:`v_t`)
         instead of the accumulator (pytorch_optimizer).
-      adam_learning_rate: AdamW step size of the other leaves.
-      adam_b1: AdamW first-moment decay.
-      adam_b2: AdamW second-moment decay.
-      adam_eps: AdamW epsilon.
-      adam_weight_decay: AdamW weight decay.
+      adam_learning_rate, adam_b1, adam_b2, adam_eps, adam_weight_decay: the AdamW of the
+        other leaves, as in :func:`adamuon` (``adam_learning_rate`` has a default of its own).
 
     Returns:
       A ``GradientTransformation``.
@@ -1318,42 +1263,27 @@ def adago(
     """
     from optzoo.transforms.matrix.adago import scale_by_adago
 
-    check_finite("learning_rate", learning_rate)
     check_finite("adam_learning_rate", adam_learning_rate)
-    check_nonnegative("weight_decay", weight_decay)
-    check_decay("adam_b1", adam_b1)
-    check_decay("adam_b2", adam_b2)
-    check_nonnegative("adam_eps", adam_eps)
-    check_nonnegative("adam_weight_decay", adam_weight_decay)
-    return optax.partition(
-        {
-            "adago": optax.chain(
-                scale_by_adago(
-                    learning_rate,
-                    momentum,
-                    gamma,
-                    eps,
-                    v0,
-                    nesterov,
-                    ns_coeffs,
-                    ns_steps,
-                    ns_eps,
-                    higher_rank,
-                    sqrt_accumulator,
-                ),
-                optax.add_decayed_weights(weight_decay),
-                scale_by_learning_rate(learning_rate),
-            ),
-            "adam": optax.adamw(
-                adam_learning_rate,
-                b1=adam_b1,
-                b2=adam_b2,
-                eps=adam_eps,
-                weight_decay=adam_weight_decay,
-            ),
-        },
-        _matrix_labels(higher_rank, "adago", "adam"),
+    _check_adamw_fallback(
+        learning_rate, weight_decay, adam_b1, adam_b2, adam_eps, adam_weight_decay
     )
+    direction = scale_by_adago(
+        learning_rate,
+        momentum,
+        gamma,
+        eps,
+        v0,
+        nesterov,
+        ns_coeffs,
+        ns_steps,
+        ns_eps,
+        higher_rank,
+        sqrt_accumulator,
+    )
+    return _with_adamw_fallback(
+        "adago", direction, learning_rate, weight_decay, None, higher_rank,
+        adam_learning_rate, b1=adam_b1, b2=adam_b2, eps=adam_eps, weight_decay=adam_weight_decay,
+    )  # fmt: skip
 
 
 __all__ += ["adago"]
@@ -1426,11 +1356,8 @@ def spectralsphere(
       msign_steps: Polar Express steps.
       solver_tolerance_f: multiplier tolerance.
       solver_max_iterations: bisection steps.
-      adam_learning_rate: AdamW step size of the other leaves (default: ``learning_rate``).
-      adam_b1: AdamW first-moment decay.
-      adam_b2: AdamW second-moment decay.
-      adam_eps: AdamW epsilon.
-      adam_weight_decay: AdamW weight decay.
+      adam_learning_rate, adam_b1, adam_b2, adam_eps, adam_weight_decay: the AdamW of the
+        other leaves, as in :func:`adamuon`.
 
     Returns:
       A ``GradientTransformation``.
@@ -1443,35 +1370,18 @@ def spectralsphere(
       Tian Xie et al. Controlled LLM Training on Spectral Sphere. 2026.
       https://arxiv.org/abs/2601.08393
     """
-    check_finite("learning_rate", learning_rate)
-    check_nonnegative("weight_decay", weight_decay)
-    check_decay("adam_b1", adam_b1)
-    check_decay("adam_b2", adam_b2)
-    check_nonnegative("adam_eps", adam_eps)
-    check_nonnegative("adam_weight_decay", adam_weight_decay)
-    if adam_learning_rate is None:
-        adam_learning_rate = learning_rate
-    return optax.partition(
-        {
-            "sphere": optax.chain(
-                scale_by_spectral_sphere(
-                    momentum,
-                    nesterov,
-                    power_iteration_steps,
-                    msign_steps,
-                    solver_tolerance_f,
-                    solver_max_iterations,
-                ),
-                optax.add_decayed_weights(weight_decay, weight_decay_mask),
-                scale_by_learning_rate(learning_rate),
-            ),
-            "adam": optax.adamw(
-                adam_learning_rate,
-                b1=adam_b1,
-                b2=adam_b2,
-                eps=adam_eps,
-                weight_decay=adam_weight_decay,
-            ),
-        },
-        _matrix_labels("flatten", "sphere", "adam"),
+    _check_adamw_fallback(
+        learning_rate, weight_decay, adam_b1, adam_b2, adam_eps, adam_weight_decay
     )
+    direction = scale_by_spectral_sphere(
+        momentum,
+        nesterov,
+        power_iteration_steps,
+        msign_steps,
+        solver_tolerance_f,
+        solver_max_iterations,
+    )
+    return _with_adamw_fallback(
+        "sphere", direction, learning_rate, weight_decay, weight_decay_mask, "flatten",
+        adam_learning_rate, b1=adam_b1, b2=adam_b2, eps=adam_eps, weight_decay=adam_weight_decay,
+    )  # fmt: skip

@@ -1,9 +1,6 @@
-r"""Low-memory projection methods' building blocks: GaLore-AdamW.
+"""The building blocks (``scale_by_*``) of :mod:`optzoo.optimizers.low_rank`.
 
-``galore_adamw`` / ``scale_by_galore_adam`` are not named ``galore`` / ``scale_by_galore``:
-``optax.contrib`` ships those with another signature (a ``base_optimizer`` and
-``weight_dimension_numbers``) and optax's Adam (:math:`\epsilon` on the bias-corrected
-:math:`\sqrt{\hat v}`), whereas these follow the authors' ``GaLoreAdamW``.
+See there why ``scale_by_galore_adam`` is not named ``scale_by_galore``.
 """
 
 from __future__ import annotations

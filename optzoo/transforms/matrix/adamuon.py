@@ -15,13 +15,11 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.eager import compile_update
-from optzoo.core.validation import check_decay, check_nonnegative
 from optzoo.transforms.matrix import utils as mu_
 from optzoo.transforms.matrix.muon import (
     MUON_NS_COEFFS,
-    _coeff_list,
-    _orthogonalize_tree,
-    check_matrix_layout,
+    _check_second_moment_muon,
+    _momentum_then_orthogonalize,
     shape_scale,
 )
 
@@ -90,23 +88,20 @@ def scale_by_adamuon(
       A ``GradientTransformation`` with :class:`ScaleByAdaMuonState`.
 
     Example:
-      >>> import jax.numpy as jnp, optzoo
+      >>> import jax, jax.numpy as jnp, optzoo
       >>> tx = optzoo.scale_by_adamuon()
-      >>> state = tx.init({"w": jnp.ones((4, 3))})
+      >>> g = {"w": jax.random.normal(jax.random.key(0), (4, 3))}
+      >>> u, state = tx.update(g, tx.init(g))
+      >>> round(float(jnp.sqrt(jnp.mean(u["w"] ** 2))), 3)  # consistent_rms
+      0.2
 
     References:
       Si, Zhang, Yang, Yuan, Chen. AdaMuon: Adaptive Muon Optimizer. 2025.
       https://arxiv.org/abs/2507.11005
     """
-    check_decay("b1", b1)
-    check_decay("b2", b2)
-    check_nonnegative("eps", eps)
-    check_nonnegative("ns_eps", ns_eps)
-    mu_.check_higher_rank(higher_rank)
-    check_matrix_layout(matrix_layout)
-    if consistent_rms is not None:
-        check_nonnegative("consistent_rms", consistent_rms)
-    coeffs = _coeff_list(ns_coeffs, ns_steps)
+    coeffs = _check_second_moment_muon(
+        "b1", b1, b2, eps, ns_eps, higher_rank, matrix_layout, consistent_rms, ns_coeffs, ns_steps
+    )
 
     def init_fn(params):
         return ScaleByAdaMuonState(
@@ -121,20 +116,9 @@ def scale_by_adamuon(
         mu_leaves = treedef.flatten_up_to(state.mu)
         nu_leaves = treedef.flatten_up_to(state.nu)
         count = optax.safe_increment(state.count)
-        f32 = [jnp.promote_types(g.dtype, jnp.float32) for g in g_leaves]
-        # The decays as float32 (or wider) arrays: 1 - b is then rounded the same way whether
-        # b is a Python float or an injected hyperparameter (Newton-Schulz amplifies it).
-        mu = [
-            jnp.asarray(b1, d) * m.astype(d) + (1 - jnp.asarray(b1, d)) * g.astype(d)
-            for g, m, d in zip(g_leaves, mu_leaves, f32, strict=True)
-        ]
-        look = mu
-        if nesterov:
-            look = [
-                jnp.asarray(b1, d) * m + (1 - jnp.asarray(b1, d)) * g.astype(d)
-                for g, m, d in zip(g_leaves, mu, f32, strict=True)
-            ]
-        ortho = _orthogonalize_tree(look, coeffs, ns_eps, higher_rank)
+        f32, mu, ortho = _momentum_then_orthogonalize(
+            g_leaves, mu_leaves, b1, nesterov, coeffs, ns_eps, higher_rank
+        )
         out, new_nu = [], []
         for g, o, v, d in zip(g_leaves, ortho, nu_leaves, f32, strict=True):
             o = o.astype(d)

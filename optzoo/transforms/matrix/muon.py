@@ -321,3 +321,53 @@ def scale_by_muon(
         return out, mu_.reshard_like(ScaleByMuonState(count=count, mu=mu), in_state)
 
     return optax.GradientTransformation(init_fn, compile_update(update_fn))
+
+
+def _check_second_moment_muon(
+    beta_name: str,
+    beta: float,
+    b2: float,
+    eps: float,
+    ns_eps: float,
+    higher_rank: str,
+    matrix_layout: str,
+    consistent_rms: float | None,
+    ns_coeffs: Any,
+    ns_steps: int,
+) -> Any:
+    """The checks of AdaMuon and NorMuon (Muon plus a second moment); returns the
+    Newton-Schulz coefficient list."""
+    check_decay(beta_name, beta)
+    check_decay("b2", b2)
+    check_nonnegative("eps", eps)
+    check_nonnegative("ns_eps", ns_eps)
+    mu_.check_higher_rank(higher_rank)
+    check_matrix_layout(matrix_layout)
+    if consistent_rms is not None:
+        check_nonnegative("consistent_rms", consistent_rms)
+    return _coeff_list(ns_coeffs, ns_steps)
+
+
+def _momentum_then_orthogonalize(
+    g_leaves: list[Any],
+    mu_leaves: list[Any],
+    beta: Any,
+    nesterov: bool,
+    coeffs: Any,
+    ns_eps: float,
+    higher_rank: str,
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """AdaMuon's and NorMuon's first half, per leaf in ``d``, its dtype promoted to float32
+    (or wider): ``m <- beta m + (1 - beta) g``, then Newton-Schulz of ``m`` (or of the
+    Nesterov look-ahead ``beta m + (1 - beta) g``). Returns the ``d`` per leaf, the new
+    momenta (in ``d``) and the orthogonalised leaves."""
+    f32 = [jnp.promote_types(g.dtype, jnp.float32) for g in g_leaves]
+    # beta as a float32 (or wider) array: 1 - beta is then rounded the same way whether it is
+    # a Python float or an injected hyperparameter (Newton-Schulz amplifies it).
+    mu, look = [], []
+    for g, m, d in zip(g_leaves, mu_leaves, f32, strict=True):
+        bt = jnp.asarray(beta, d)
+        m = bt * m.astype(d) + (1 - bt) * g.astype(d)
+        mu.append(m)
+        look.append(bt * m + (1 - bt) * g.astype(d) if nesterov else m)
+    return f32, mu, _orthogonalize_tree(look, coeffs, ns_eps, higher_rank)

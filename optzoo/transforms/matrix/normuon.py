@@ -1,8 +1,7 @@
 """NorMuon: Muon's orthogonalised momentum with a per-neuron second moment.
 
-Leaves must have rank >= 2; they are viewed as matrices by the ``higher_rank`` rule of
-:mod:`optzoo.transforms.matrix.utils` and orthogonalised with Muon's batched
-Newton-Schulz (:mod:`optzoo.transforms.matrix.muon`).
+The matrix view and the momentum and Newton-Schulz half are AdaMuon's
+(:mod:`optzoo.transforms.matrix.adamuon`); the second moment is per neuron.
 """
 
 from __future__ import annotations
@@ -15,13 +14,11 @@ import jax.numpy as jnp
 import optax
 
 from optzoo.core.eager import compile_update
-from optzoo.core.validation import check_decay, check_nonnegative
 from optzoo.transforms.matrix import utils as mu_
 from optzoo.transforms.matrix.muon import (
     MUON_NS_COEFFS,
-    _coeff_list,
-    _orthogonalize_tree,
-    check_matrix_layout,
+    _check_second_moment_muon,
+    _momentum_then_orthogonalize,
     shape_scale,
 )
 
@@ -102,24 +99,20 @@ def scale_by_normuon(
 
     Example:
       >>> import jax.numpy as jnp, optzoo
-      >>> tx = optzoo.scale_by_normuon()
-      >>> state = tx.init({"w": jnp.ones((4, 3))})
+      >>> state = optzoo.scale_by_normuon().init({"w": jnp.ones((4, 3))})
+      >>> state.nu["w"].shape  # one second moment per neuron (column of a JAX kernel)
+      (1, 1, 3)
 
     References:
       Li, Liu, Liang, Chen, Zhao. NorMuon: Making Muon more efficient and scalable.
       2025. https://arxiv.org/abs/2510.05491
     """
-    check_decay("beta", beta)
-    check_decay("b2", b2)
-    check_nonnegative("eps", eps)
-    check_nonnegative("ns_eps", ns_eps)
-    mu_.check_higher_rank(higher_rank)
-    check_matrix_layout(matrix_layout)
     if update_scale not in UPDATE_SCALES:
         raise ValueError(f"update_scale must be one of {UPDATE_SCALES}, got {update_scale!r}")
-    if consistent_rms is not None:
-        check_nonnegative("consistent_rms", consistent_rms)
-    coeffs = _coeff_list(ns_coeffs, ns_steps)
+    coeffs = _check_second_moment_muon(
+        "beta", beta, b2, eps, ns_eps, higher_rank, matrix_layout, consistent_rms, ns_coeffs,
+        ns_steps,
+    )  # fmt: skip
     axis = _neuron_axis(matrix_layout)
 
     def nu_shape(shape):
@@ -137,16 +130,9 @@ def scale_by_normuon(
         g_leaves, treedef = jax.tree.flatten(updates)
         mu_leaves = treedef.flatten_up_to(state.mu)
         nu_leaves = treedef.flatten_up_to(state.nu)
-        f32 = [jnp.promote_types(g.dtype, jnp.float32) for g in g_leaves]
-        # beta as a float32 (or wider) array: 1 - beta is rounded the same way whether it is
-        # a Python float or an injected hyperparameter.
-        mu, look = [], []
-        for g, m, d in zip(g_leaves, mu_leaves, f32, strict=True):
-            bt = jnp.asarray(beta, d)
-            m = bt * m.astype(d) + (1 - bt) * g.astype(d)
-            mu.append(m)
-            look.append(bt * m + (1 - bt) * g.astype(d) if nesterov else m)
-        ortho = _orthogonalize_tree(look, coeffs, ns_eps, higher_rank)
+        f32, mu, ortho = _momentum_then_orthogonalize(
+            g_leaves, mu_leaves, beta, nesterov, coeffs, ns_eps, higher_rank
+        )
         out, new_nu = [], []
         for g, o, v, d in zip(g_leaves, ortho, nu_leaves, f32, strict=True):
             b, m, n = mu_.matrix_shape(g.shape, higher_rank)

@@ -232,9 +232,7 @@ def scale_by_kron(
 
     def update_fn(updates, state, params=None):
         del params
-        mu_.guard_cpu_lapack()  # triangular solves call OpenBLAS, see matrix/utils.py
-        in_updates, in_state = updates, state
-        updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
+        updates, state, restore = mu_.unshard_update(updates, state)
         leaves, treedef = jax.tree.flatten(updates)
         prob = prob_fn(state.count) if callable(prob_fn) else jnp.asarray(prob_fn, jnp.float32)
         counter = state.update_counter + 1
@@ -308,7 +306,6 @@ def scale_by_kron(
             update_counter=new_counter,
             key=key,
         )
-        outs = mu_.reshard_like(jax.tree.unflatten(treedef, outs), in_updates)
-        return outs, mu_.reshard_like(new_state, in_state)
+        return restore(jax.tree.unflatten(treedef, outs), new_state)
 
     return optax.GradientTransformation(init_fn, compile_update(update_fn))

@@ -160,22 +160,35 @@ def scale_by_scion(
       Pethick, Xie, Antonakopoulos, Zhu, Silveti-Falls, Cevher. Training Deep Learning
       Models with Norm-Constrained LMOs. 2025. https://arxiv.org/abs/2502.07529
     """
+    return _scale_by_buffered_lmo(
+        ScaleByScionState, lambda d, g, a: d + a * (g - d), momentum, norms, ns_coeffs,
+        ns_steps, eps, higher_rank, matrix_layout,
+    )  # fmt: skip
+
+
+def _scale_by_buffered_lmo(
+    state_cls, buffer_step, momentum, norms, ns_coeffs, ns_steps, eps, higher_rank,
+    matrix_layout,
+):  # fmt: skip
+    """Scion's and ScionLight's transformation: the buffer ``d <- buffer_step(d, g, alpha)``
+    (``alpha`` = ``momentum`` as a float32 or wider array), then the per-leaf LMOs of ``d``;
+    the state is ``state_cls(d=...)``."""
     check_range("momentum", momentum, 0.0, 1.0, low_open=True)
     mu_.check_higher_rank(higher_rank)
     check_matrix_layout(matrix_layout)
     coeffs = _coeff_list(ns_coeffs, ns_steps)
 
     def init_fn(params):
-        return ScaleByScionState(d=optax.tree.zeros_like(params))
+        return state_cls(d=optax.tree.zeros_like(params))
 
     def update_fn(updates, state, params=None):
         del params
         in_updates, in_state = updates, state
         updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
         a = jnp.asarray(momentum, jnp.promote_types(tree_dtype(updates, "highest"), jnp.float32))
-        d = jax.tree.map(lambda s, g: (s + a * (g - s)).astype(s.dtype), state.d, updates)
+        d = jax.tree.map(lambda s, g: buffer_step(s, g, a).astype(s.dtype), state.d, updates)
         out = _lmo_tree(d, updates, norms, coeffs, eps, higher_rank, matrix_layout)
         out = mu_.reshard_like(out, in_updates)
-        return out, mu_.reshard_like(ScaleByScionState(d=d), in_state)
+        return out, mu_.reshard_like(state_cls(d=d), in_state)
 
     return optax.GradientTransformation(init_fn, compile_update(update_fn))

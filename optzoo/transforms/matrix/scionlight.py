@@ -11,16 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-import jax
-import jax.numpy as jnp
 import optax
 
-from optzoo.core.dtypes import tree_dtype
-from optzoo.core.eager import compile_update
-from optzoo.core.validation import check_range
-from optzoo.transforms.matrix import utils as mu_
-from optzoo.transforms.matrix.muon import MUON_NS_COEFFS, _coeff_list, check_matrix_layout
-from optzoo.transforms.matrix.scion import _lmo_tree
+from optzoo.transforms.matrix.muon import MUON_NS_COEFFS
+from optzoo.transforms.matrix.scion import _scale_by_buffered_lmo
 
 __all__ = ["ScaleByScionLightState", "scale_by_scion_light"]
 
@@ -56,42 +50,23 @@ def scale_by_scion_light(
 
     Args:
       momentum: :math:`\alpha \in (0, 1]` (1: no momentum, the buffer is the gradient).
-      norms: ``"auto"``, one norm name, or a tree / callable giving one per leaf.
-      ns_coeffs: Newton-Schulz coefficients.
-      ns_steps: Newton-Schulz steps.
-      eps: epsilon of the RMS and Newton-Schulz normalisations.
-      higher_rank: reshape rule for rank > 2 leaves.
-      matrix_layout: ``"in_out"`` (JAX kernels) or ``"out_in"`` (PyTorch weights).
+      norms, ns_coeffs, ns_steps, eps, higher_rank, matrix_layout: as in
+        :func:`optzoo.scale_by_scion`.
 
     Returns:
       A ``GradientTransformation`` with :class:`ScaleByScionLightState`.
 
     Example:
-      >>> import optzoo
+      >>> import jax.numpy as jnp, optzoo
       >>> tx = optzoo.scale_by_scion_light(momentum=0.1)
+      >>> state = tx.init({"w": jnp.ones((4, 3)), "b": jnp.zeros(3)})
 
     References:
       Pethick, Xie, Antonakopoulos, Zhu, Silveti-Falls, Cevher. Training Deep Learning
       Models with Norm-Constrained LMOs. 2025. https://arxiv.org/abs/2502.07529
+      (ScionLight: the authors' code, https://github.com/LIONS-EPFL/scion)
     """
-    check_range("momentum", momentum, 0.0, 1.0, low_open=True)
-    mu_.check_higher_rank(higher_rank)
-    check_matrix_layout(matrix_layout)
-    coeffs = _coeff_list(ns_coeffs, ns_steps)
-
-    def init_fn(params):
-        return ScaleByScionLightState(d=optax.tree.zeros_like(params))
-
-    def update_fn(updates, state, params=None):
-        del params
-        in_updates, in_state = updates, state
-        updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
-        keep = 1 - jnp.asarray(
-            momentum, jnp.promote_types(tree_dtype(updates, "highest"), jnp.float32)
-        )
-        d = jax.tree.map(lambda s, g: (keep * s + g).astype(s.dtype), state.d, updates)
-        out = _lmo_tree(d, updates, norms, coeffs, eps, higher_rank, matrix_layout)
-        out = mu_.reshard_like(out, in_updates)
-        return out, mu_.reshard_like(ScaleByScionLightState(d=d), in_state)
-
-    return optax.GradientTransformation(init_fn, compile_update(update_fn))
+    return _scale_by_buffered_lmo(
+        ScaleByScionLightState, lambda d, g, a: (1 - a) * d + g, momentum, norms, ns_coeffs,
+        ns_steps, eps, higher_rank, matrix_layout,
+    )  # fmt: skip

@@ -248,9 +248,7 @@ def scale_by_shampoo(
 
     def update_fn(updates, state, params=None):
         del params
-        mu_.guard_cpu_lapack()  # XLA:CPU + threaded OpenBLAS hang, see matrix/utils.py
-        in_updates, in_state = updates, state
-        updates, state = mu_.unshard_tree(updates), mu_.unshard_tree(state)
+        updates, state, restore = mu_.unshard_update(updates, state)
         leaves, treedef = jax.tree.flatten(updates)
         count = optax.safe_increment(state.count)
         # Decays as float32 (or wider) arrays: identical rounding whether they are Python
@@ -344,8 +342,7 @@ def scale_by_shampoo(
             inv_r=tuple(new_ir),
             graft=tuple(new_gr),
         )
-        outs = mu_.reshard_like(jax.tree.unflatten(treedef, outs), in_updates)
-        return outs, mu_.reshard_like(new_state, in_state)
+        return restore(jax.tree.unflatten(treedef, outs), new_state)
 
     return optax.GradientTransformation(init_fn, compile_update(update_fn))
 

@@ -129,7 +129,9 @@ def scale_by_splus(
     Example:
       >>> import jax.numpy as jnp, optzoo
       >>> tx = optzoo.scale_by_splus()
-      >>> state = tx.init({"w": jnp.ones((4, 3))})
+      >>> g = {"b": jnp.array([0.5, -2.0])}  # a vector: the sign of the momentum
+      >>> tx.update(g, tx.init(g))[0]["b"]
+      Array([ 1., -1.], dtype=float32)
 
     References:
       Frans, Levine, Abbeel. A Stable Whitening Optimizer for Efficient Neural Network

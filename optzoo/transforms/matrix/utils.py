@@ -369,3 +369,16 @@ def reshard_like(tree: Any, like: Any) -> Any:
         return jax.sharding.reshard(x, s)
 
     return jax.tree.map(one, tree, like)
+
+
+def unshard_update(updates: Any, state: Any) -> tuple[Any, Any, Callable[[Any, Any], Any]]:
+    """The frame of an ``update_fn`` on stacked matrices that calls LAPACK (Shampoo, SOAP,
+    PSGD): :func:`guard_cpu_lapack`, then ``updates`` and ``state`` replicated by
+    :func:`unshard_tree`, with ``restore(new_updates, new_state)`` that gives both the
+    caller's shardings back (:func:`reshard_like`)."""
+    guard_cpu_lapack()
+
+    def restore(new_updates: Any, new_state: Any) -> tuple[Any, Any]:
+        return reshard_like(new_updates, updates), reshard_like(new_state, state)
+
+    return unshard_tree(updates), unshard_tree(state), restore
