@@ -19,6 +19,7 @@ from optzoo.core.validation import (
     check_positive,
     check_positive_int,
 )
+from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.curvature import (
     scale_by_adahessian,
@@ -34,12 +35,6 @@ LIU_2023 = Reference(
     "Sophia: A Scalable Stochastic Second-order Optimizer for Language Model Pre-training",
     2023,
     "https://arxiv.org/abs/2305.14342",
-)
-YAO_2020 = Reference(
-    "Zhewei Yao, Amir Gholami, Sheng Shen, Mustafa Mustafa, Kurt Keutzer, Michael W. Mahoney",
-    "ADAHESSIAN: An Adaptive Second Order Optimizer for Machine Learning",
-    2020,
-    "https://arxiv.org/abs/2006.00719",
 )
 
 
@@ -132,23 +127,28 @@ def sophia(
     check_positive_int("update_interval", update_interval)
     check_finite("learning_rate", learning_rate)
     check_nonnegative("weight_decay", weight_decay)
-    return optax.chain(
-        scale_by_sophia(
-            b1,
-            b2,
-            eps,
-            gamma,
-            clip_threshold,
-            update_interval,
-            estimator=estimator,
-            bias_correction=bias_correction,
-            seed=seed,
-            mu_dtype=mu_dtype,
-            refresh=refresh,
-        ),
-        optax.add_decayed_weights(weight_decay, weight_decay_mask),
-        scale_by_learning_rate(learning_rate),
+    direction = scale_by_sophia(
+        b1,
+        b2,
+        eps,
+        gamma,
+        clip_threshold,
+        update_interval,
+        estimator=estimator,
+        bias_correction=bias_correction,
+        seed=seed,
+        mu_dtype=mu_dtype,
+        refresh=refresh,
     )
+    return with_decoupled_decay(direction, learning_rate, weight_decay, weight_decay_mask)
+
+
+YAO_2020 = Reference(
+    "Zhewei Yao, Amir Gholami, Sheng Shen, Mustafa Mustafa, Kurt Keutzer, Michael W. Mahoney",
+    "ADAHESSIAN: An Adaptive Second Order Optimizer for Machine Learning",
+    2020,
+    "https://arxiv.org/abs/2006.00719",
+)
 
 
 @register(
@@ -220,19 +220,10 @@ def adahessian(
     check_positive_int("update_interval", update_interval)
     check_finite("learning_rate", learning_rate)
     check_nonnegative("weight_decay", weight_decay)
-    return optax.chain(
-        scale_by_adahessian(
-            b1,
-            b2,
-            eps,
-            hessian_power,
-            update_interval,
-            spatial_average=spatial_average,
-            seed=seed,
-        ),
-        optax.add_decayed_weights(weight_decay, weight_decay_mask),
-        scale_by_learning_rate(learning_rate),
+    direction = scale_by_adahessian(
+        b1, b2, eps, hessian_power, update_interval, spatial_average=spatial_average, seed=seed
     )
+    return with_decoupled_decay(direction, learning_rate, weight_decay, weight_decay_mask)
 
 
 MA_2020 = Reference(
