@@ -8,6 +8,7 @@ Sophia and AdaHessian take the loss through the ``value_fn`` extra argument of `
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax.numpy as jnp
@@ -30,6 +31,9 @@ from optzoo.transforms.scaling import scale_by_learning_rate
 
 __all__ = ["sophia", "adahessian", "apollodqn"]
 
+# Sophia and AdaHessian take the loss as the value_fn extra argument of update.
+_takes_value_fn = functools.partial(register, family="curvature", needs=("value_fn",))
+
 LIU_2023 = Reference(
     "Hong Liu, Zhiyuan Li, David Hall, Percy Liang, Tengyu Ma",
     "Sophia: A Scalable Stochastic Second-order Optimizer for Language Model Pre-training",
@@ -38,16 +42,19 @@ LIU_2023 = Reference(
 )
 
 
-@register(
+@_takes_value_fn(
     "sophia",
-    family="curvature",
     reference=LIU_2023,
-    state_per_param=2,
-    needs=("value_fn",),
     defaults={"learning_rate": 1e-3},
+    state_per_param=2,
     also_in=("optax.contrib",),
     authors=Authors(
         code="sophia-opt==0.2.2",
+        differences=(
+            "optax's bias-corrected momentum, Hessian refreshed at steps 1, k+1, ... (theirs "
+            "after steps k, 2k, ...), gamma 0.01 (theirs rho * bs = 0.04 * 5120), eps 1e-8, "
+            "weight decay 1e-4; their SophiaG estimator is Gauss-Newton-Bartlett"
+        ),
         preset={
             "b1": 0.965,
             "b2": 0.99,
@@ -57,11 +64,6 @@ LIU_2023 = Reference(
             "bias_correction": False,
             "refresh": "before",
         },
-        differences=(
-            "optax's bias-corrected momentum, Hessian refreshed at steps 1, k+1, ... (theirs "
-            "after steps k, 2k, ...), gamma 0.01 (theirs rho * bs = 0.04 * 5120), eps 1e-8, "
-            "weight decay 1e-4; their SophiaG estimator is Gauss-Newton-Bartlett"
-        ),
     ),
 )
 def sophia(
@@ -117,7 +119,7 @@ def sophia(
 
     Example:
       >>> import optzoo
-      >>> tx = optzoo.sophia(1e-3)
+      >>> tx = optzoo.sophia(1e-3, update_interval=5)
 
     References:
       Liu, Li, Hall, Liang, Ma. Sophia: A Scalable Stochastic Second-order Optimizer for
@@ -151,14 +153,11 @@ YAO_2020 = Reference(
 )
 
 
-@register(
+@_takes_value_fn(
     "adahessian",
-    family="curvature",
     reference=YAO_2020,
-    state_per_param=2,
-    needs=("value_fn",),
     defaults={"learning_rate": 0.15},
-    also_in=(),
+    state_per_param=2,
     authors=Authors(
         code="paper, Algorithm 1",
         differences=(

@@ -373,7 +373,7 @@ def schedule_free_radam(
 
     Example:
       >>> import optzoo
-      >>> tx = optzoo.schedule_free_radam(2.5e-3)
+      >>> tx = optzoo.schedule_free_radam(2.5e-3, silent_sgd_phase=False)
 
     References:
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
