@@ -119,7 +119,7 @@ def sophia(
 
     Example:
       >>> import optzoo
-      >>> tx = optzoo.sophia(1e-3, update_interval=5)
+      >>> tx = optzoo.sophia(1e-3, estimator="hutchinson")
 
     References:
       Liu, Li, Hall, Liang, Ma. Sophia: A Scalable Stochastic Second-order Optimizer for

@@ -1544,6 +1544,7 @@ SCHAIPP_2023_MOMO = Reference(
     2023,
     "https://arxiv.org/abs/2305.07583",
 )
+_MOMO_SOURCE = "the authors published source files (fabian-sp/MoMo), no package"
 
 
 def _check_momo(learning_rate, lower_bound, weight_decay):
@@ -1598,7 +1599,7 @@ def _momo_lower_bound(adapt, cap, lb, scale, wd_factor, lower_bound, use_cond):
         differences="none on the update; the step size is min(learning_rate, Polyak step) "
         "(the paper's Eq. (13)), the first step uses no momentum (beta = 0 at t = 1) as in "
         "the authors' code, and a vanishing momentum norm gives a zero Polyak step",
-        no_package="the authors published source files (fabian-sp/MoMo), no package",
+        no_package=_MOMO_SOURCE,
     ),
 )
 def momo(
@@ -1696,7 +1697,7 @@ def momo(
         code="paper, the MoMo-Adam algorithm box",
         differences="none on the update; the step size is min(learning_rate / (1 - b1^t), "
         "Polyak step) and a vanishing weighted momentum norm gives a zero Polyak step",
-        no_package="the authors published source files (fabian-sp/MoMo), no package",
+        no_package=_MOMO_SOURCE,
     ),
 )
 def momo_adam(

@@ -403,16 +403,16 @@ def scale_by_apollodqn(
       Xuezhe Ma. Apollo: An Adaptive Parameter-wise Diagonal Quasi-Newton Method for
       Nonconvex Stochastic Optimization. 2020. https://arxiv.org/abs/2009.13586
     """
-    check_decay("beta", beta)
-    check_nonnegative("eps", eps)
-    check_nonnegative("weight_decay", weight_decay)
-    check_positive("sigma", sigma)
     if rebound not in ("constant", "belief"):
         raise ValueError(f"rebound must be 'constant' or 'belief', got {rebound!r}")
     if weight_decay_type not in ("l2", "decoupled", "stable"):
         raise ValueError(
             f"weight_decay_type must be 'l2', 'decoupled' or 'stable', got {weight_decay_type!r}"
         )
+    check_decay("beta", beta)
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
+    check_positive("sigma", sigma)
     belief = rebound == "belief"
     norm_eps = eps if belief else eps / sigma
     # A traced weight_decay (inject_hyperparams) counts as nonzero.
