@@ -8,6 +8,7 @@ Sophia and AdaHessian take the loss through the ``value_fn`` extra argument of `
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax.numpy as jnp
@@ -19,6 +20,7 @@ from optzoo.core.validation import (
     check_positive,
     check_positive_int,
 )
+from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.curvature import (
     scale_by_adahessian,
@@ -29,30 +31,30 @@ from optzoo.transforms.scaling import scale_by_learning_rate
 
 __all__ = ["sophia", "adahessian", "apollodqn"]
 
+# Sophia and AdaHessian take the loss as the value_fn extra argument of update.
+_takes_value_fn = functools.partial(register, family="curvature", needs=("value_fn",))
+
 LIU_2023 = Reference(
     "Hong Liu, Zhiyuan Li, David Hall, Percy Liang, Tengyu Ma",
     "Sophia: A Scalable Stochastic Second-order Optimizer for Language Model Pre-training",
     2023,
     "https://arxiv.org/abs/2305.14342",
 )
-YAO_2020 = Reference(
-    "Zhewei Yao, Amir Gholami, Sheng Shen, Mustafa Mustafa, Kurt Keutzer, Michael W. Mahoney",
-    "ADAHESSIAN: An Adaptive Second Order Optimizer for Machine Learning",
-    2020,
-    "https://arxiv.org/abs/2006.00719",
-)
 
 
-@register(
+@_takes_value_fn(
     "sophia",
-    family="curvature",
     reference=LIU_2023,
-    state_per_param=2,
-    needs=("value_fn",),
     defaults={"learning_rate": 1e-3},
+    state_per_param=2,
     also_in=("optax.contrib",),
     authors=Authors(
         code="sophia-opt==0.2.2",
+        differences=(
+            "optax's bias-corrected momentum, Hessian refreshed at steps 1, k+1, ... (theirs "
+            "after steps k, 2k, ...), gamma 0.01 (theirs rho * bs = 0.04 * 5120), eps 1e-8, "
+            "weight decay 1e-4; their SophiaG estimator is Gauss-Newton-Bartlett"
+        ),
         preset={
             "b1": 0.965,
             "b2": 0.99,
@@ -62,11 +64,6 @@ YAO_2020 = Reference(
             "bias_correction": False,
             "refresh": "before",
         },
-        differences=(
-            "optax's bias-corrected momentum, Hessian refreshed at steps 1, k+1, ... (theirs "
-            "after steps k, 2k, ...), gamma 0.01 (theirs rho * bs = 0.04 * 5120), eps 1e-8, "
-            "weight decay 1e-4; their SophiaG estimator is Gauss-Newton-Bartlett"
-        ),
     ),
 )
 def sophia(
@@ -122,7 +119,7 @@ def sophia(
 
     Example:
       >>> import optzoo
-      >>> tx = optzoo.sophia(1e-3)
+      >>> tx = optzoo.sophia(1e-3, estimator="hutchinson")
 
     References:
       Liu, Li, Hall, Liang, Ma. Sophia: A Scalable Stochastic Second-order Optimizer for
@@ -132,33 +129,35 @@ def sophia(
     check_positive_int("update_interval", update_interval)
     check_finite("learning_rate", learning_rate)
     check_nonnegative("weight_decay", weight_decay)
-    return optax.chain(
-        scale_by_sophia(
-            b1,
-            b2,
-            eps,
-            gamma,
-            clip_threshold,
-            update_interval,
-            estimator=estimator,
-            bias_correction=bias_correction,
-            seed=seed,
-            mu_dtype=mu_dtype,
-            refresh=refresh,
-        ),
-        optax.add_decayed_weights(weight_decay, weight_decay_mask),
-        scale_by_learning_rate(learning_rate),
+    direction = scale_by_sophia(
+        b1,
+        b2,
+        eps,
+        gamma,
+        clip_threshold,
+        update_interval,
+        estimator=estimator,
+        bias_correction=bias_correction,
+        seed=seed,
+        mu_dtype=mu_dtype,
+        refresh=refresh,
     )
+    return with_decoupled_decay(direction, learning_rate, weight_decay, weight_decay_mask)
 
 
-@register(
+YAO_2020 = Reference(
+    "Zhewei Yao, Amir Gholami, Sheng Shen, Mustafa Mustafa, Kurt Keutzer, Michael W. Mahoney",
+    "ADAHESSIAN: An Adaptive Second Order Optimizer for Machine Learning",
+    2020,
+    "https://arxiv.org/abs/2006.00719",
+)
+
+
+@_takes_value_fn(
     "adahessian",
-    family="curvature",
     reference=YAO_2020,
-    state_per_param=2,
-    needs=("value_fn",),
     defaults={"learning_rate": 0.15},
-    also_in=(),
+    state_per_param=2,
     authors=Authors(
         code="paper, Algorithm 1",
         differences=(
@@ -220,19 +219,10 @@ def adahessian(
     check_positive_int("update_interval", update_interval)
     check_finite("learning_rate", learning_rate)
     check_nonnegative("weight_decay", weight_decay)
-    return optax.chain(
-        scale_by_adahessian(
-            b1,
-            b2,
-            eps,
-            hessian_power,
-            update_interval,
-            spatial_average=spatial_average,
-            seed=seed,
-        ),
-        optax.add_decayed_weights(weight_decay, weight_decay_mask),
-        scale_by_learning_rate(learning_rate),
+    direction = scale_by_adahessian(
+        b1, b2, eps, hessian_power, update_interval, spatial_average=spatial_average, seed=seed
     )
+    return with_decoupled_decay(direction, learning_rate, weight_decay, weight_decay_mask)
 
 
 MA_2020 = Reference(

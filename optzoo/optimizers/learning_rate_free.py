@@ -27,6 +27,7 @@ from optzoo.core.validation import (
 )
 from optzoo.optimizers._common import with_coupled_decay
 from optzoo.registry import Authors, Reference, register
+from optzoo.transforms._moments import _zeros_state
 from optzoo.transforms.adam import scale_by_adam
 from optzoo.transforms.learning_rate_free import (
     scale_by_adgd,
@@ -116,6 +117,93 @@ def _bias_correction(enabled, beta1, beta2, count):
     return ((1 - integer_power(beta2, count)) ** 0.5) / (1 - integer_power(beta1, count))
 
 
+def _check_growth_rate(growth_rate):
+    if concrete_value(growth_rate) != math.inf:  # inf (no limit) is the default
+        check_positive("growth_rate", growth_rate)
+
+
+def _check_dadapt(learning_rate, weight_decay, d0, growth_rate=math.inf):
+    """The checks the D-Adaptation SGD, AdaGrad, Lion and Adan variants share."""
+    check_nonnegative("weight_decay", weight_decay)
+    check_finite("learning_rate", learning_rate)
+    check_positive("d0", d0)
+    _check_growth_rate(growth_rate)
+
+
+def _check_adam_estimate(betas, eps, weight_decay, learning_rate, estim_lr0):
+    """The checks Prodigy and D-Adapt Adam share; returns ``(beta1, beta2)``."""
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
+    check_finite("learning_rate", learning_rate)
+    beta1, beta2 = betas
+    check_decay("beta1", beta1)
+    check_decay("beta2", beta2)
+    check_positive("estim_lr0", estim_lr0)
+    return beta1, beta2
+
+
+def _adam_estimate_fields(params, estim_lr0):
+    """The fields optax's ``ProdigyState`` and ``DAdaptAdamWState`` share, at the start."""
+    dtype = tree_dtype(params, "lowest")
+    return dict(
+        exp_avg=optax.tree.zeros_like(params),
+        exp_avg_sq=optax.tree.zeros_like(params),
+        grad_sum=optax.tree.zeros_like(params),
+        estim_lr=jnp.asarray(estim_lr0, dtype=dtype),
+        numerator_weighted=jnp.zeros([], dtype=dtype),
+        count=jnp.zeros([], jnp.int32),
+    )
+
+
+def _require_params(name, params):
+    if params is None:
+        raise ValueError(f"{name} needs params")
+
+
+def _with_l2(updates, params, weight_decay, decouple):
+    r"""The gradient plus :math:`\lambda x` unless the decay is ``decouple``-d."""
+    if decouple:
+        return updates
+    return jax.tree.map(lambda g, p: g + weight_decay * p, updates, params)
+
+
+def _dadapt_init(state_cls, d0, *, promote=True, **trees):
+    """``init`` of a D-Adaptation state: step count 0, estimate ``d0``, each of ``trees``
+    (functions of the params), every other field a scalar 0 in the estimate's dtype."""
+
+    def init_fn(params):
+        dtype = tree_dtype(params, "lowest")
+        if promote:
+            dtype = jnp.promote_types(dtype, jnp.float32)
+        fields = {name: make(params) for name, make in trees.items()}
+        fields.update(count=jnp.zeros([], jnp.int32), d=jnp.asarray(d0, dtype=dtype))
+        for name in state_cls._fields:
+            fields.setdefault(name, jnp.zeros([], dtype=dtype))
+        return state_cls(**fields)
+
+    return init_fn
+
+
+def _params_tree(params):
+    return params
+
+
+def _estimated_step(learning_rate, state):
+    r"""This step's learning rate and the step :math:`d_k \eta_k` it scales."""
+    lr = _lr_at(learning_rate, state.count)
+    return lr, state.d * lr
+
+
+def _total(tree, dtype):
+    """The sum of the tree's (scalar) leaves, from a zero of ``dtype``."""
+    return sum(jax.tree.leaves(tree), start=jnp.zeros([], dtype))
+
+
+def _grow(d, d_hat, growth_rate, ok):
+    """The estimate never shrinks and grows at most ``growth_rate``-fold; kept where not ``ok``."""
+    return jnp.where(ok, jnp.maximum(d, jnp.minimum(d_hat, d * growth_rate)), d)
+
+
 @register(
     "prodigy",
     family="learning_rate_free",
@@ -180,35 +268,18 @@ def prodigy(
       Mishchenko, Defazio. Prodigy: An Expeditiously Adaptive Parameter-Free Learner. 2023.
       https://arxiv.org/abs/2306.06101
     """
-    check_nonnegative("eps", eps)
+    beta1, beta2 = _check_adam_estimate(betas, eps, weight_decay, learning_rate, estim_lr0)
     check_positive("estim_lr_coef", estim_lr_coef)
-    check_nonnegative("weight_decay", weight_decay)
-    check_finite("learning_rate", learning_rate)
-    beta1, beta2 = betas
-    check_decay("beta1", beta1)
-    check_decay("beta2", beta2)
-    check_positive("estim_lr0", estim_lr0)
     if beta3 is None:
         beta3 = beta2**0.5
 
     def init_fn(params):
-        dtype = tree_dtype(params, "lowest")
-        return ProdigyState(
-            exp_avg=optax.tree.zeros_like(params),
-            exp_avg_sq=optax.tree.zeros_like(params),
-            grad_sum=optax.tree.zeros_like(params),
-            params0=params,
-            estim_lr=jnp.asarray(estim_lr0, dtype=dtype),
-            numerator_weighted=jnp.zeros((), dtype=dtype),
-            count=jnp.zeros((), jnp.int32),
-        )
+        return ProdigyState(params0=params, **_adam_estimate_fields(params, estim_lr0))
 
     def update_fn(updates, state, params=None, **extra_args):
         del extra_args
-        if params is None:
-            raise ValueError("prodigy needs params")
-        if not decouple:
-            updates = jax.tree.map(lambda g, p: g + weight_decay * p, updates, params)
+        _require_params("prodigy", params)
+        updates = _with_l2(updates, params, weight_decay, decouple)
         d = state.estim_lr
         count_inc = optax.safe_increment(state.count)
         bc = _bias_correction(use_bias_correction, beta1, beta2, count_inc)
@@ -307,39 +378,22 @@ def dadapt_adamw(
 
     Example:
       >>> import optzoo
-      >>> tx = optzoo.dadapt_adamw()
+      >>> tx = optzoo.dadapt_adamw(betas=(0.9, 0.99))
 
     References:
       Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
       https://arxiv.org/abs/2301.07733
     """
-    check_nonnegative("eps", eps)
-    check_nonnegative("weight_decay", weight_decay)
-    check_finite("learning_rate", learning_rate)
-    beta1, beta2 = betas
-    check_decay("beta1", beta1)
-    check_decay("beta2", beta2)
-    check_positive("estim_lr0", estim_lr0)
-    if concrete_value(growth_rate) != math.inf:  # inf (no limit) is the default
-        check_positive("growth_rate", growth_rate)
+    beta1, beta2 = _check_adam_estimate(betas, eps, weight_decay, learning_rate, estim_lr0)
+    _check_growth_rate(growth_rate)
 
     def init_fn(params):
-        dtype = tree_dtype(params, "lowest")
-        return DAdaptAdamWState(
-            exp_avg=optax.tree.zeros_like(params),
-            exp_avg_sq=optax.tree.zeros_like(params),
-            grad_sum=optax.tree.zeros_like(params),
-            estim_lr=jnp.asarray(estim_lr0, dtype=dtype),
-            numerator_weighted=jnp.zeros([], dtype=dtype),
-            count=jnp.zeros([], jnp.int32),
-        )
+        return DAdaptAdamWState(**_adam_estimate_fields(params, estim_lr0))
 
     def update_fn(updates, state, params=None, **extra_args):
         del extra_args
-        if params is None:
-            raise ValueError("dadapt_adamw needs params")
-        if not decouple:
-            updates = jax.tree.map(lambda g, p: g + weight_decay * p, updates, params)
+        _require_params("dadapt_adamw", params)
+        updates = _with_l2(updates, params, weight_decay, decouple)
         sb2 = beta2**0.5
         count_inc = optax.safe_increment(state.count)
         bc = _bias_correction(use_bias_correction, beta1, beta2, count_inc)
@@ -361,9 +415,7 @@ def dadapt_adamw(
         numerator = sb2 * state.numerator_weighted + (1 - sb2) * dlr * inner
         # An all-zero gradient history gives 0 / 0: keep the estimate (the reference skips).
         safe_l1 = jnp.where(l1 > 0, l1, 1.0)
-        d_hat = numerator / ((1 - sb2) * safe_l1)
-        capped = jnp.minimum(d_hat, state.estim_lr * growth_rate)
-        new_d = jnp.where(l1 > 0, jnp.maximum(state.estim_lr, capped), state.estim_lr)
+        new_d = _grow(state.estim_lr, numerator / ((1 - sb2) * safe_l1), growth_rate, l1 > 0)
         decoupled = weight_decay if decouple else 0.0
         step = jax.tree.map(
             lambda m, v, p: -decoupled * dlr * p - m / (jnp.sqrt(v) + eps),
@@ -448,8 +500,7 @@ def mechanize(
         )
 
     def update_fn(updates, state, params=None, **extra_args):
-        if params is None:
-            raise ValueError("mechanize needs params")
+        _require_params("mechanize", params)
         base_updates, base_state = base_optimizer.update(
             updates, state.base_optimizer_state, params, **extra_args
         )
@@ -614,9 +665,9 @@ def dadapt_sgd(
     first gradient are skipped. :math:`d` is only updated while :math:`\eta_k > 0`.
 
     Args:
-      learning_rate: multiplier/schedule on the estimated step (keep 1).
+      learning_rate: multiplier/schedule :math:`\eta_k` on the estimated step (keep 1).
       momentum: :math:`\mu`, averaging weight of the iterate, in ``[0, 1)``.
-      weight_decay: coupled weight decay :math:`\lambda`.
+      weight_decay: coupled weight decay :math:`\lambda` (added to the gradient).
       d0: initial estimate :math:`d_0`.
       growth_rate: cap on :math:`d_{k+1}/d_k`.
 
@@ -631,28 +682,15 @@ def dadapt_sgd(
       Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
       https://arxiv.org/abs/2301.07733
     """
-    check_nonnegative("weight_decay", weight_decay)
-    check_finite("learning_rate", learning_rate)
     check_decay("momentum", momentum)
-    check_positive("d0", d0)
-    if concrete_value(growth_rate) != math.inf:  # inf (no limit) is the default
-        check_positive("growth_rate", growth_rate)
-
-    def init_fn(params):
-        dtype = tree_dtype(params, "lowest")
-        return DAdaptSGDState(
-            count=jnp.zeros([], jnp.int32),
-            d=jnp.asarray(d0, dtype=dtype),
-            g0_norm=jnp.zeros([], dtype=dtype),
-            numerator=jnp.zeros([], dtype=dtype),
-            s=optax.tree.zeros_like(params),
-            x0=params,
-        )
+    _check_dadapt(learning_rate, weight_decay, d0, growth_rate)
+    init_fn = _dadapt_init(
+        DAdaptSGDState, d0, promote=False, s=optax.tree.zeros_like, x0=_params_tree
+    )
 
     def update_fn(updates, state, params=None, **extra_args):
         del extra_args
-        if params is None:
-            raise ValueError("dadapt_sgd needs params")
+        _require_params("dadapt_sgd", params)
         raw_norm = optax.tree.norm(updates).astype(state.g0_norm.dtype)
         g0_norm = jnp.where(state.count == 0, raw_norm, state.g0_norm)
         active = g0_norm > 0
@@ -663,8 +701,7 @@ def dadapt_sgd(
         s = jax.tree.map(lambda a, g: a + gamma * g, state.s, grads)
         s_norm = optax.tree.norm(s)
         d_hat = 2.0 * numerator / jnp.where(s_norm > 0, s_norm, 1.0)
-        new_d = jnp.maximum(state.d, jnp.minimum(d_hat, state.d * growth_rate))
-        new_d = jnp.where(jnp.logical_and(active, lr > 0), new_d, state.d)
+        new_d = _grow(state.d, d_hat, growth_rate, jnp.logical_and(active, lr > 0))
         step = jax.tree.map(
             lambda p, a, x0: jnp.where(active, (1 - momentum) * ((x0 - a) - p), 0.0).astype(
                 p.dtype
@@ -731,12 +768,8 @@ def dadapt_adagrad(
     updated while :math:`\eta_k > 0`, as in the authors' code (its dense path).
 
     Args:
-      learning_rate: multiplier/schedule :math:`\eta_k` on the estimated step (keep 1).
-      momentum: :math:`\mu`, averaging weight of the iterate, in ``[0, 1)``.
-      weight_decay: coupled weight decay :math:`\lambda` (added to the gradient).
+      learning_rate, momentum, weight_decay, d0, growth_rate: as :func:`dadapt_sgd`.
       eps: :math:`\epsilon`, added to :math:`\sqrt{\alpha}`.
-      d0: initial estimate :math:`d_0`.
-      growth_rate: cap on :math:`d_{k+1}/d_k`.
 
     Returns:
       A ``GradientTransformationExtraArgs`` with state :class:`DAdaptAdaGradState`; needs
@@ -744,56 +777,41 @@ def dadapt_adagrad(
 
     Example:
       >>> import optzoo
-      >>> tx = optzoo.dadapt_adagrad()
+      >>> tx = optzoo.dadapt_adagrad(growth_rate=1.02)
 
     References:
       Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
       https://arxiv.org/abs/2301.07733
     """
-    check_nonnegative("weight_decay", weight_decay)
     check_nonnegative("eps", eps)
-    check_finite("learning_rate", learning_rate)
     check_decay("momentum", momentum)
-    check_positive("d0", d0)
-    if concrete_value(growth_rate) != math.inf:  # inf (no limit) is the default
-        check_positive("growth_rate", growth_rate)
-
-    def init_fn(params):
-        dtype = jnp.promote_types(tree_dtype(params, "lowest"), jnp.float32)
-        return DAdaptAdaGradState(
-            count=jnp.zeros([], jnp.int32),
-            d=jnp.asarray(d0, dtype=dtype),
-            gsq_weighted=jnp.zeros([], dtype=dtype),
-            alpha=jax.tree.map(lambda p: jnp.full_like(p, 1e-6), params),
-            s=optax.tree.zeros_like(params),
-            x0=params,
-        )
+    _check_dadapt(learning_rate, weight_decay, d0, growth_rate)
+    init_fn = _dadapt_init(
+        DAdaptAdaGradState,
+        d0,
+        alpha=lambda params: jax.tree.map(lambda p: jnp.full_like(p, 1e-6), params),
+        s=optax.tree.zeros_like,
+        x0=_params_tree,
+    )
 
     def update_fn(updates, state, params=None, **extra_args):
         del extra_args
-        if params is None:
-            raise ValueError("dadapt_adagrad needs params")
+        _require_params("dadapt_adagrad", params)
         ct = state.d.dtype
-        lr = _lr_at(learning_rate, state.count)
-        dlr = state.d * lr
+        lr, dlr = _estimated_step(learning_rate, state)
         grads = jax.tree.map(
             lambda g, p: g.astype(ct) + weight_decay * p.astype(ct), updates, params
         )
         alpha = jax.tree.map(lambda a, g: a.astype(ct) + g * g, state.alpha, grads)
         denom = jax.tree.map(lambda a: jnp.sqrt(a) + eps, alpha)
         s = jax.tree.map(lambda a, g: a.astype(ct) + dlr * g, state.s, grads)
-
-        def total(tree):
-            return sum(jax.tree.leaves(tree), start=jnp.zeros([], ct))
-
-        g_sq = total(jax.tree.map(lambda g, a: jnp.sum(g * g / a), grads, denom))
-        s_sq = total(jax.tree.map(lambda v, a: jnp.sum(v * v / a), s, denom))
-        s_l1 = total(jax.tree.map(lambda v: jnp.sum(jnp.abs(v)), s))
+        g_sq = _total(jax.tree.map(lambda g, a: jnp.sum(g * g / a), grads, denom), ct)
+        s_sq = _total(jax.tree.map(lambda v, a: jnp.sum(v * v / a), s, denom), ct)
+        s_l1 = _total(jax.tree.map(lambda v: jnp.sum(jnp.abs(v)), s), ct)
         moving = s_l1 > 0
         gsq_weighted = jnp.where(moving, state.gsq_weighted + dlr * dlr * g_sq, state.gsq_weighted)
         d_hat = (s_sq - gsq_weighted) / jnp.where(moving, s_l1, 1.0)
-        new_d = jnp.maximum(state.d, jnp.minimum(d_hat, state.d * growth_rate))
-        new_d = jnp.where(jnp.logical_and(moving, lr > 0), new_d, state.d)
+        new_d = _grow(state.d, d_hat, growth_rate, jnp.logical_and(moving, lr > 0))
         step = jax.tree.map(
             lambda p, x0, v, a: jnp.where(
                 moving, (1 - momentum) * (x0.astype(ct) - v / a - p.astype(ct)), 0.0
@@ -859,11 +877,10 @@ def dadapt_lion(
     from those sums: every leaf rank is treated alike.
 
     Args:
-      learning_rate: multiplier/schedule :math:`\eta_k` on the estimated step (keep 1).
+      learning_rate, d0: as :func:`dadapt_sgd`.
       b1: :math:`\beta_1`, interpolation weight of the sign direction, in ``[0, 1)``.
       b2: :math:`\beta_2`, decay of the momentum (its square root decays :math:`r`, :math:`s`).
       weight_decay: decoupled weight decay :math:`\lambda`, scaled by :math:`\gamma_k`.
-      d0: initial estimate :math:`d_0`.
       mask: weight-decay mask (a tree of booleans or a callable of params).
 
     Returns:
@@ -872,32 +889,21 @@ def dadapt_lion(
 
     Example:
       >>> import optzoo
-      >>> tx = optzoo.dadapt_lion()
+      >>> tx = optzoo.dadapt_lion(1.0, weight_decay=0.1)
 
     References:
       Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
       https://arxiv.org/abs/2301.07733
     """
-    check_nonnegative("weight_decay", weight_decay)
-    check_finite("learning_rate", learning_rate)
     check_decay("b1", b1)
     check_decay("b2", b2)
-    check_positive("d0", d0)
+    _check_dadapt(learning_rate, weight_decay, d0)
 
-    def init_fn(params):
-        dtype = jnp.promote_types(tree_dtype(params, "lowest"), jnp.float32)
-        return DAdaptLionState(
-            count=jnp.zeros([], jnp.int32),
-            d=jnp.asarray(d0, dtype=dtype),
-            numerator=jnp.zeros([], dtype=dtype),
-            mu=optax.tree.zeros_like(params),
-            s=optax.tree.zeros_like(params),
-        )
+    init_fn = _dadapt_init(DAdaptLionState, d0, mu=optax.tree.zeros_like, s=optax.tree.zeros_like)
 
     def update_fn(updates, state, params=None, **extra_args):
         del extra_args
-        lr = _lr_at(learning_rate, state.count)
-        dlr = state.d * lr
+        lr, dlr = _estimated_step(learning_rate, state)
         sqrt_b2 = jnp.sqrt(jnp.asarray(b2, state.d.dtype))
         signs = jax.tree.map(
             lambda m, g: jnp.sign(b1 * m.astype(dlr.dtype) + (1 - b1) * g.astype(dlr.dtype)),
@@ -1138,12 +1144,7 @@ def adamg(
     decay = add_decayed_weights(weight_decay, mask)
 
     def init_fn(params):
-        return AdamGState(
-            count=jnp.zeros([], jnp.int32),
-            m=optax.tree.zeros_like(params),
-            v=optax.tree.zeros_like(params),
-            r=optax.tree.zeros_like(params),
-        )
+        return _zeros_state(AdamGState, params)
 
     def update_fn(updates, state, params=None, **extra_args):
         del extra_args
@@ -1166,10 +1167,7 @@ def adamg(
             v,
             updates,
         )
-
-        def cast(new, old):
-            return jax.tree.map(lambda a, b: a.astype(b.dtype), new, old)
-
+        cast = optax.tree.cast_like
         return out, AdamGState(count, cast(m, state.m), cast(v, state.v), cast(r, state.r))
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
@@ -1231,12 +1229,10 @@ def dadapt_adan(
     in the authors' code.
 
     Args:
-      learning_rate: multiplier/schedule :math:`\eta_k` on the estimated step (keep 1).
+      learning_rate, d0, growth_rate: as :func:`dadapt_sgd`.
       b1, b2, b3: decays of the gradient, gradient-difference and squared averages.
       eps: added to :math:`\sqrt{v}`.
       weight_decay: :math:`\lambda`, proximal unless ``no_prox``.
-      d0: initial estimate :math:`d_0`.
-      growth_rate: cap on :math:`d_{k+1}/d_k`.
       no_prox: decoupled instead of proximal weight decay.
 
     Returns:
@@ -1244,43 +1240,27 @@ def dadapt_adan(
 
     Example:
       >>> import optzoo
-      >>> tx = optzoo.dadapt_adan()
+      >>> tx = optzoo.dadapt_adan(no_prox=True)
 
     References:
       Defazio, Mishchenko. Learning-Rate-Free Learning by D-Adaptation. 2023.
       https://arxiv.org/abs/2301.07733
     """
-    check_finite("learning_rate", learning_rate)
     check_decay("b1", b1)
     check_decay("b2", b2)
     check_decay("b3", b3)
     check_nonnegative("eps", eps)
-    check_nonnegative("weight_decay", weight_decay)
-    check_positive("d0", d0)
-    if concrete_value(growth_rate) != math.inf:  # inf (no limit) is the default
-        check_positive("growth_rate", growth_rate)
-
-    def init_fn(params):
-        dtype = jnp.promote_types(tree_dtype(params, "lowest"), jnp.float32)
-        zeros = optax.tree.zeros_like
-        return DAdaptAdanState(
-            count=jnp.zeros([], jnp.int32),
-            d=jnp.asarray(d0, dtype=dtype),
-            gsq_weighted=jnp.zeros([], dtype=dtype),
-            m=zeros(params),
-            m_diff=zeros(params),
-            v=zeros(params),
-            s=zeros(params),
-            prev_grad=zeros(params),
-        )
+    _check_dadapt(learning_rate, weight_decay, d0, growth_rate)
+    zeros = optax.tree.zeros_like
+    init_fn = _dadapt_init(
+        DAdaptAdanState, d0, m=zeros, m_diff=zeros, v=zeros, s=zeros, prev_grad=zeros
+    )
 
     def update_fn(updates, state, params=None, **extra_args):
         del extra_args
-        if params is None:
-            raise ValueError("dadapt_adan needs params")
+        _require_params("dadapt_adan", params)
         ct = state.d.dtype
-        lr = _lr_at(learning_rate, state.count)
-        dlr = state.d * lr
+        lr, dlr = _estimated_step(learning_rate, state)
         tm = jax.tree.map
         g = tm(lambda x: x.astype(ct), updates)
         prev = tm(lambda x, p: jnp.where(state.count == 0, x, p.astype(ct)), g, state.prev_grad)
@@ -1295,20 +1275,15 @@ def dadapt_adan(
         )
         denom = tm(lambda a: jnp.sqrt(a) + eps, v)
         s = tm(lambda a, x: b3 * a.astype(ct) + dlr * (1 - b3) * x, state.s, g)
-
-        def total(tree):
-            return sum(jax.tree.leaves(tree), start=jnp.zeros([], ct))
-
-        g_sq = total(tm(lambda x, a: jnp.sum(x * x / a), g, denom))
-        s_sq = total(tm(lambda x, a: jnp.sum(x * x / a), s, denom))
-        s_l1 = total(tm(lambda x: jnp.sum(jnp.abs(x)), s))
+        g_sq = _total(tm(lambda x, a: jnp.sum(x * x / a), g, denom), ct)
+        s_sq = _total(tm(lambda x, a: jnp.sum(x * x / a), s, denom), ct)
+        s_l1 = _total(tm(lambda x: jnp.sum(jnp.abs(x)), s), ct)
         moving = s_l1 > 0
         gsq = jnp.where(
             moving, b3 * state.gsq_weighted + g_sq * dlr * dlr * (1 - b3), state.gsq_weighted
         )
         d_hat = (s_sq / (1 - b3) - gsq) / jnp.where(moving, s_l1, 1.0)
-        new_d = jnp.maximum(state.d, jnp.minimum(d_hat, state.d * growth_rate))
-        new_d = jnp.where(jnp.logical_and(moving, lr > 0), new_d, state.d)
+        new_d = _grow(state.d, d_hat, growth_rate, jnp.logical_and(moving, lr > 0))
 
         def step(p, a, n, den):
             x = p.astype(ct)
@@ -1320,10 +1295,7 @@ def dadapt_adan(
             return jnp.where(moving, new - x, 0.0).astype(p.dtype)
 
         out = tm(step, params, m, m_diff, denom)
-
-        def cast(new, old):
-            return tm(lambda a, b: a.astype(b.dtype), new, old)
-
+        cast = optax.tree.cast_like
         return out, DAdaptAdanState(
             count=jnp.where(moving, optax.safe_increment(state.count), state.count),
             d=new_d.astype(ct),
@@ -1433,7 +1405,7 @@ def dog(
 
     Example:
       >>> import optzoo
-      >>> tx = optzoo.dog()
+      >>> tx = optzoo.dog(init_step=("heuristic", 1e-4))  # as create("dog")
 
     References:
       Ivgi, Hinder, Carmon. DoG is SGD's Best Friend: A Parameter-Free Dynamic Step Size
@@ -1483,7 +1455,7 @@ def ldog(
 
     Example:
       >>> import optzoo
-      >>> tx = optzoo.ldog()
+      >>> tx = optzoo.ldog(reps_rel=1e-4)  # the authors' choice with batch norm
 
     References:
       Ivgi, Hinder, Carmon. DoG is SGD's Best Friend: A Parameter-Free Dynamic Step Size
@@ -1544,11 +1516,11 @@ def dowg(
       mask: which leaves decay, as in optax.
 
     Returns:
-      A ``GradientTransformation``.
+      A ``GradientTransformation`` equal to ``optax.contrib.dowg``.
 
     Example:
       >>> import optzoo
-      >>> tx = optzoo.dowg()
+      >>> tx = optzoo.dowg(weight_decay=1e-4)
 
     References:
       Ahmed Khaled, Konstantin Mishchenko, Chi Jin. DoWG Unleashed: An Efficient Universal
@@ -1572,9 +1544,31 @@ SCHAIPP_2023_MOMO = Reference(
     2023,
     "https://arxiv.org/abs/2305.07583",
 )
+_MOMO_SOURCE = "the authors published source files (fabian-sp/MoMo), no package"
 
 
-def _momo_value(value, dtype):
+def _check_momo(learning_rate, lower_bound, weight_decay):
+    check_finite("learning_rate", learning_rate)
+    check_finite("lower_bound", lower_bound)
+    check_nonnegative("weight_decay", weight_decay)
+
+
+def _momo_fields(params, lower_bound):
+    """The fields optax's ``MomoState`` and ``MomoAdamState`` share, at the start."""
+    dtype = optax.tree.dtype(params, "lowest")
+    return dict(
+        exp_avg=optax.tree.zeros_like(params),
+        barf=jnp.zeros([], dtype),
+        gamma=jnp.zeros([], dtype),
+        lb=jnp.array(lower_bound, dtype=dtype),
+        count=jnp.zeros([], jnp.int32),
+    )
+
+
+def _momo_value(value, params, dtype):
+    """The loss ``value`` in ``dtype``; both it and ``params`` are needed."""
+    if params is None:
+        raise ValueError(optax.NO_PARAMS_MSG)
     if value is None:
         raise ValueError(
             "You need to pass the latest loss value to Momo. Use ``jax.value_and_grad`` for this."
@@ -1605,7 +1599,7 @@ def _momo_lower_bound(adapt, cap, lb, scale, wd_factor, lower_bound, use_cond):
         differences="none on the update; the step size is min(learning_rate, Polyak step) "
         "(the paper's Eq. (13)), the first step uses no momentum (beta = 0 at t = 1) as in "
         "the authors' code, and a vanishing momentum norm gives a zero Polyak step",
-        no_package="the authors published source files (fabian-sp/MoMo), no package",
+        no_package=_MOMO_SOURCE,
     ),
 )
 def momo(
@@ -1656,26 +1650,15 @@ def momo(
       Fabian Schaipp, Ruben Ohana, Michael Eickenberg, Aaron Defazio, Robert M. Gower. MoMo:
       Momentum Models for Adaptive Learning Rates. 2023. https://arxiv.org/abs/2305.07583
     """
-    check_finite("learning_rate", learning_rate)
     check_decay("beta", beta)
-    check_finite("lower_bound", lower_bound)
-    check_nonnegative("weight_decay", weight_decay)
+    _check_momo(learning_rate, lower_bound, weight_decay)
 
     def init_fn(params):
-        dtype = optax.tree.dtype(params, "lowest")
-        return MomoState(
-            exp_avg=optax.tree.zeros_like(params),
-            barf=jnp.zeros([], dtype),
-            gamma=jnp.zeros([], dtype),
-            lb=jnp.array(lower_bound, dtype=dtype),
-            count=jnp.zeros([], jnp.int32),
-        )
+        return MomoState(**_momo_fields(params, lower_bound))
 
     def update_fn(updates, state, params, *, value, **extra_args):
         del extra_args
-        if params is None:
-            raise ValueError(optax.NO_PARAMS_MSG)
-        f = _momo_value(value, state.barf.dtype)
+        f = _momo_value(value, params, state.barf.dtype)
         rho = jnp.where(state.count == 0, 0.0, beta)
         barf = rho * state.barf + (1 - rho) * f
         d = jax.tree.map(lambda m, g: rho * m + (1 - rho) * g, state.exp_avg, updates)
@@ -1714,7 +1697,7 @@ def momo(
         code="paper, the MoMo-Adam algorithm box",
         differences="none on the update; the step size is min(learning_rate / (1 - b1^t), "
         "Polyak step) and a vanishing weighted momentum norm gives a zero Polyak step",
-        no_package="the authors published source files (fabian-sp/MoMo), no package",
+        no_package=_MOMO_SOURCE,
     ),
 )
 def momo_adam(
@@ -1748,16 +1731,15 @@ def momo_adam(
       b1: decay of the first moment (and of the loss and inner-product averages).
       b2: decay of the second moment.
       eps: added to the preconditioner.
-      lower_bound: :math:`f_*`, a lower bound of the loss (0 for most losses).
+      lower_bound, adapt_lower_bound: as :func:`momo`.
       weight_decay: :math:`\lambda`, AdamW-like proximal decay.
-      adapt_lower_bound: estimate the lower bound on the fly.
 
     Returns:
       A ``GradientTransformationExtraArgs`` whose ``update`` takes ``value=``.
 
     Example:
       >>> import jax.numpy as jnp, optzoo
-      >>> tx = optzoo.momo_adam()
+      >>> tx = optzoo.momo_adam(1e-2, adapt_lower_bound=True)
       >>> params = jnp.array([1.0, 2.0])
       >>> updates, state = tx.update(2 * params, tx.init(params), params, value=5.0)
 
@@ -1765,29 +1747,18 @@ def momo_adam(
       Fabian Schaipp, Ruben Ohana, Michael Eickenberg, Aaron Defazio, Robert M. Gower. MoMo:
       Momentum Models for Adaptive Learning Rates. 2023. https://arxiv.org/abs/2305.07583
     """
-    check_finite("learning_rate", learning_rate)
+    _check_momo(learning_rate, lower_bound, weight_decay)
     check_decay("b1", b1)
     check_decay("b2", b2)
     check_nonnegative("eps", eps)
-    check_finite("lower_bound", lower_bound)
-    check_nonnegative("weight_decay", weight_decay)
 
     def init_fn(params):
-        dtype = optax.tree.dtype(params, "lowest")
-        return MomoAdamState(
-            exp_avg=optax.tree.zeros_like(params),
-            exp_avg_sq=optax.tree.zeros_like(params),
-            barf=jnp.zeros([], dtype),
-            gamma=jnp.zeros([], dtype),
-            lb=jnp.array(lower_bound, dtype=dtype),
-            count=jnp.zeros([], jnp.int32),
-        )
+        exp_avg_sq = optax.tree.zeros_like(params)
+        return MomoAdamState(exp_avg_sq=exp_avg_sq, **_momo_fields(params, lower_bound))
 
     def update_fn(updates, state, params, *, value, **extra_args):
         del extra_args
-        if params is None:
-            raise ValueError(optax.NO_PARAMS_MSG)
-        f = _momo_value(value, state.barf.dtype)
+        f = _momo_value(value, params, state.barf.dtype)
         count = optax.safe_increment(state.count)
         barf = b1 * state.barf + (1 - b1) * f
         d = jax.tree.map(lambda m, g: b1 * m + (1 - b1) * g, state.exp_avg, updates)

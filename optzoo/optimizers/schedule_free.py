@@ -12,6 +12,7 @@ Schedule-free methods keep two sequences, :math:`z` (the SGD/Adam iterate) and :
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 import jax
@@ -21,10 +22,10 @@ from optax.contrib import ScheduleFreeState
 
 from optzoo.core.dtypes import tree_dtype
 from optzoo.core.validation import check_betas, check_decay, check_finite, check_nonnegative
+from optzoo.optimizers._common import with_decoupled_decay
 from optzoo.optimizers.gradient_descent import sgd
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adagrad_rmsprop import scale_by_rms
-from optzoo.transforms.scaling import scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
 
 __all__ = [
@@ -43,6 +44,32 @@ DEFAZIO_2024_SCHEDULE_FREE = Reference(
     2024,
     "https://arxiv.org/abs/2405.15682",
 )
+
+
+def _init_state(params, b1, base_state, z):
+    """A fresh ``ScheduleFreeState``: no weight yet, the first step, :math:`z_0` = ``z``."""
+    dtype = tree_dtype(params, "lowest")
+    return ScheduleFreeState(
+        b1=jnp.asarray(b1, dtype=dtype),
+        weight_sum=jnp.zeros([], dtype=dtype),
+        step_count=jnp.ones([], dtype=jnp.int32),
+        max_lr=jnp.zeros([], dtype=dtype),
+        base_optimizer_state=base_state,
+        z=z,
+    )
+
+
+def _step(y, params, state, total, max_lr, base_state, z):
+    """The update to the new :math:`y` and the state after it."""
+    updates = jax.tree.map(lambda a, b: a - b, y, params)
+    return updates, ScheduleFreeState(
+        b1=state.b1,
+        weight_sum=total,
+        step_count=optax.safe_increment(state.step_count),
+        max_lr=max_lr,
+        base_optimizer_state=base_state,
+        z=z,
+    )
 
 
 def schedule_free(
@@ -87,17 +114,9 @@ def schedule_free(
     base_optimizer = optax.with_extra_args_support(base_optimizer)
 
     def init_fn(params):
-        dtype = tree_dtype(params, "lowest")
         z = params if state_dtype is None else optax.tree.cast(params, dtype=state_dtype)
         z = jax.tree.map(lambda t: t.copy(), z)
-        return ScheduleFreeState(
-            b1=jnp.asarray(b1, dtype=dtype),
-            weight_sum=jnp.zeros([], dtype=dtype),
-            step_count=jnp.ones([], dtype=jnp.int32),
-            max_lr=jnp.zeros([], dtype=dtype),
-            base_optimizer_state=base_optimizer.init(params),
-            z=z,
-        )
+        return _init_state(params, b1, base_optimizer.init(params), z)
 
     def update_fn(grads, state, params=None, **extra_args):
         lr = learning_rate
@@ -123,15 +142,7 @@ def schedule_free(
         x_prev = jax.tree.map(lambda yi, zi: (yi - (1.0 - b1) * zi) / b1, params, state.z)
         x = jax.tree.map(lambda xi, zi: (1.0 - ck) * xi + ck * zi, x_prev, z)
         y = jax.tree.map(lambda xi, zi: b1 * xi + (1.0 - b1) * zi, x, z)
-        updates = jax.tree.map(lambda a, b: a - b, y, params)
-        return updates, ScheduleFreeState(
-            b1=state.b1,
-            weight_sum=total,
-            step_count=optax.safe_increment(state.step_count),
-            max_lr=max_lr,
-            base_optimizer_state=base_state,
-            z=z,
-        )
+        return _step(y, params, state, total, max_lr, base_state, z)
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 
@@ -160,16 +171,37 @@ def _warmup(learning_rate, warmup_steps, convention):
     return base, weights
 
 
+def _with_warmup(
+    make_base, learning_rate, warmup_steps, warmup_convention, b1, weight_lr_power, state_dtype, r
+):
+    """:func:`schedule_free` around ``make_base(lr)``, the two rates from :func:`_warmup`."""
+    check_nonnegative("weight_lr_power", weight_lr_power)
+    check_nonnegative("r", r)
+    check_finite("learning_rate", learning_rate)
+    base_lr, weights_lr = _warmup(learning_rate, warmup_steps, warmup_convention)
+    return schedule_free(
+        make_base(base_lr),
+        learning_rate=weights_lr,
+        b1=b1,
+        weight_lr_power=weight_lr_power,
+        state_dtype=state_dtype,
+        r=r,
+    )
+
+
+_WARMUP_AUTHORS = Authors(
+    code="schedulefree==1.4.1",
+    preset={"warmup_convention": "authors"},
+    differences="with warmup_steps=W optzoo follows optax.contrib (the z step k uses "
+    "k/W of the rate, the averaging weight (k+1)/W); the authors' package uses (k+1)/W",
+)
+
+
 @register(
     "schedule_free_sgd",
     family="schedule_free",
     reference=DEFAZIO_2024_SCHEDULE_FREE,
-    authors=Authors(
-        code="schedulefree==1.4.1",
-        preset={"warmup_convention": "authors"},
-        differences="with warmup_steps=W optzoo follows optax.contrib (the z step k uses "
-        "k/W of the rate, the averaging weight (k+1)/W); the authors' package uses (k+1)/W",
-    ),
+    authors=_WARMUP_AUTHORS,
     state_per_param=1,
     defaults={},
     also_in=("optax.contrib",),
@@ -212,20 +244,14 @@ def schedule_free_sgd(
     References:
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
     """
-    check_nonnegative("weight_lr_power", weight_lr_power)
-    check_nonnegative("r", r)
-    check_finite("learning_rate", learning_rate)
-    base_lr, weights_lr = _warmup(learning_rate, warmup_steps, warmup_convention)
-    base = sgd(base_lr)
-    if weight_decay is not None:
-        base = optax.chain(add_decayed_weights(weight_decay), base)
-    return schedule_free(
-        base,
-        learning_rate=weights_lr,
-        b1=b1,
-        weight_lr_power=weight_lr_power,
-        state_dtype=state_dtype,
-        r=r,
+
+    def base(lr):
+        if weight_decay is None:
+            return sgd(lr)
+        return optax.chain(add_decayed_weights(weight_decay), sgd(lr))
+
+    return _with_warmup(
+        base, learning_rate, warmup_steps, warmup_convention, b1, weight_lr_power, state_dtype, r
     )
 
 
@@ -233,12 +259,7 @@ def schedule_free_sgd(
     "schedule_free_adamw",
     family="schedule_free",
     reference=DEFAZIO_2024_SCHEDULE_FREE,
-    authors=Authors(
-        code="schedulefree==1.4.1",
-        preset={"warmup_convention": "authors"},
-        differences="with warmup_steps=W optzoo follows optax.contrib (the z step k uses "
-        "k/W of the rate, the averaging weight (k+1)/W); the authors' package uses (k+1)/W",
-    ),
+    authors=_WARMUP_AUTHORS,
     state_per_param=2,
     also_in=("optax.contrib",),
 )
@@ -286,23 +307,17 @@ def schedule_free_adamw(
     References:
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
     """
-    check_nonnegative("weight_lr_power", weight_lr_power)
-    check_nonnegative("r", r)
-    check_finite("learning_rate", learning_rate)
     check_decay("b2", b2)
-    base_lr, weights_lr = _warmup(learning_rate, warmup_steps, warmup_convention)
-    base = optax.chain(
-        scale_by_rms(decay=b2, eps=eps, eps_in_sqrt=False, bias_correction=True),
-        add_decayed_weights(weight_decay),
-        scale_by_learning_rate(base_lr),
-    )
-    return schedule_free(
-        base,
-        learning_rate=weights_lr,
-        b1=b1,
-        weight_lr_power=weight_lr_power,
-        state_dtype=state_dtype,
-        r=r,
+    rms = scale_by_rms(decay=b2, eps=eps, eps_in_sqrt=False, bias_correction=True)
+    return _with_warmup(
+        functools.partial(with_decoupled_decay, rms, weight_decay=weight_decay),
+        learning_rate,
+        warmup_steps,
+        warmup_convention,
+        b1,
+        weight_lr_power,
+        state_dtype,
+        r,
     )
 
 
@@ -358,7 +373,7 @@ def schedule_free_radam(
 
     Example:
       >>> import optzoo
-      >>> tx = optzoo.schedule_free_radam(2.5e-3)
+      >>> tx = optzoo.schedule_free_radam(2.5e-3, silent_sgd_phase=False)
 
     References:
       Defazio et al. The Road Less Scheduled. 2024. https://arxiv.org/abs/2405.15682
@@ -372,15 +387,9 @@ def schedule_free_radam(
     rho_inf = 2.0 / (1.0 - b2) - 1.0
 
     def init_fn(params):
-        dtype = tree_dtype(params, "lowest")
-        return ScheduleFreeState(
-            b1=jnp.asarray(b1, dtype=dtype),
-            weight_sum=jnp.zeros([], dtype=dtype),
-            step_count=jnp.ones([], dtype=jnp.int32),
-            max_lr=jnp.zeros([], dtype=dtype),
-            base_optimizer_state=optax.ScaleByRmsState(nu=optax.tree.zeros_like(params)),
-            z=jax.tree.map(lambda t: t.copy(), params),
-        )
+        nu = optax.tree.zeros_like(params)
+        z = jax.tree.map(lambda t: t.copy(), params)
+        return _init_state(params, b1, optax.ScaleByRmsState(nu=nu), z)
 
     def update_fn(grads, state, params=None, **extra_args):
         del extra_args
@@ -418,15 +427,7 @@ def schedule_free_radam(
             lambda y, z, g: (y + ck * (z - y) + y_lr * g).astype(y.dtype), params, state.z, d
         )
         z = jax.tree.map(lambda z, g: (z - lr * g).astype(z.dtype), state.z, d)
-        updates = jax.tree.map(lambda a, b: a - b, new_y, params)
-        return updates, ScheduleFreeState(
-            b1=state.b1,
-            weight_sum=total,
-            step_count=optax.safe_increment(state.step_count),
-            max_lr=max_lr,
-            base_optimizer_state=optax.ScaleByRmsState(nu=nu),
-            z=z,
-        )
+        return _step(new_y, params, state, total, max_lr, optax.ScaleByRmsState(nu=nu), z)
 
     return optax.GradientTransformationExtraArgs(init_fn, update_fn)
 

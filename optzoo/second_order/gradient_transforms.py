@@ -63,6 +63,15 @@ def _flat(tree: Any) -> tuple[jax.Array, Callable]:
     return flat.astype(dtype), lambda v: unravel(v.astype(flat.dtype))
 
 
+def _flat_step(name: str, updates: Any, params: Any) -> tuple[jax.Array, jax.Array, Callable]:
+    """Flat ``params`` and ``updates`` (:func:`_flat`) and the map back to the updates' tree."""
+    if params is None:
+        raise ValueError(f"{name} needs params")
+    x, _ = _flat(params)
+    g, unravel = _flat(updates)
+    return x, g, unravel
+
+
 def _static_int(name: str, value: Any) -> Any:
     """A positive int hyperparameter; traced values (``inject_hyperparams``) pass through."""
     if isinstance(value, jax.core.Tracer):
@@ -242,10 +251,7 @@ def scale_by_bfgs(scale_init: bool = True) -> optax.GradientTransformationExtraA
 
     def update_fn(updates, state, params=None, **extra):
         del extra
-        if params is None:
-            raise ValueError("scale_by_bfgs needs params")
-        x, _ = _flat(params)
-        g, unravel = _flat(updates)
+        x, g, unravel = _flat_step("scale_by_bfgs", updates, params)
         s, y = x - state.prev_params, g - state.prev_grad
         h = state.inv_hessian
         if scale_init:
@@ -290,10 +296,7 @@ def scale_by_lbfgs_memory(memory_size: int = 10) -> optax.GradientTransformation
 
     def update_fn(updates, state, params=None, **extra):
         del extra
-        if params is None:
-            raise ValueError("scale_by_lbfgs_memory needs params")
-        x, _ = _flat(params)
-        g, unravel = _flat(updates)
+        x, g, unravel = _flat_step("scale_by_lbfgs_memory", updates, params)
         m = state.s_mem.shape[0]  # static even when memory_size is injected
         s, y = x - state.prev_params, g - state.prev_grad
         ok = state.started & (jnp.vdot(s, y) > jnp.finfo(x.dtype).eps * jnp.vdot(y, y))

@@ -9,6 +9,7 @@ on mini-batches.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -60,24 +61,31 @@ def _lr(learning_rate: optax.ScalarOrSchedule | None) -> optax.GradientTransform
     return scale_by_learning_rate(learning_rate)
 
 
-def _search(
+def _with_search(
+    direction: optax.GradientTransformation,
+    learning_rate: optax.ScalarOrSchedule | None,
     linesearch: str | None,
-    initial_step: str = "one",
     options: Mapping[str, Any] | None = None,
-) -> optax.GradientTransformation:
+    initial_step: str = "one",
+) -> optax.GradientTransformationExtraArgs:
+    """``chain(direction, learning rate, line search)``; no search when ``linesearch`` is None."""
     if linesearch is None:
         if options:
             raise ValueError(f"linesearch_options {dict(options)} given without a line search")
-        return optax.identity()
-    return scale_by_line_search(linesearch, initial_step=initial_step, **dict(options or {}))
+        search = optax.identity()
+    else:
+        search = scale_by_line_search(linesearch, initial_step=initial_step, **dict(options or {}))
+    return optax.chain(direction, _lr(learning_rate), search)
 
 
-@register(
+# All four take the loss through the value_fn extra argument.
+_register = functools.partial(register, family="second_order", needs=("value_fn",))
+
+
+@_register(
     "bfgs",
-    family="second_order",
     reference=FLETCHER_1970,
     state_per_param=float("inf"),
-    needs=("value_fn",),
     authors=Authors(
         code="Nocedal & Wright, Numerical Optimization (2006), Algorithm 6.1",
         no_package="BFGS (Broyden, Fletcher, Goldfarb, Shanno 1970) predates published code; "
@@ -125,19 +133,13 @@ def bfgs(
       Nocedal, Wright. Numerical Optimization, 2nd ed. 2006.
       https://doi.org/10.1007/978-0-387-40065-5
     """
-    return optax.chain(
-        scale_by_bfgs(scale_init),
-        _lr(learning_rate),
-        _search(linesearch, options=linesearch_options),
-    )
+    return _with_search(scale_by_bfgs(scale_init), learning_rate, linesearch, linesearch_options)
 
 
-@register(
+@_register(
     "lbfgs_linesearch",
-    family="second_order",
     reference=LIU_NOCEDAL_1989,
     state_per_param=22,
-    needs=("value_fn",),
     authors=Authors(
         code="Nocedal & Wright, Numerical Optimization (2006), Algorithms 7.4-7.5",
         preset={
@@ -184,19 +186,14 @@ def lbfgs_linesearch(
     """
     if first_step not in ("one", "inverse_norm"):
         raise ValueError(f"first_step must be 'one' or 'inverse_norm', got {first_step!r}")
-    return optax.chain(
-        scale_by_lbfgs_memory(memory_size),
-        _lr(learning_rate),
-        _search(linesearch, initial_step=first_step, options=linesearch_options),
-    )
+    direction = scale_by_lbfgs_memory(memory_size)
+    return _with_search(direction, learning_rate, linesearch, linesearch_options, first_step)
 
 
-@register(
+@_register(
     "ncg",
-    family="second_order",
     reference=FLETCHER_REEVES_1964,
     state_per_param=2,
-    needs=("value_fn",),
     authors=Authors(
         code="Nocedal & Wright, Numerical Optimization (2006), Algorithm 5.4",
         preset={
@@ -238,19 +235,14 @@ def ncg(
       https://doi.org/10.1093/comjnl/7.2.149; Hager, Zhang. A survey of nonlinear conjugate
       gradient methods. 2006. https://people.clas.ufl.edu/hager/files/cg_survey.pdf
     """
-    return optax.chain(
-        scale_by_ncg(variant),
-        _lr(learning_rate),
-        _search(linesearch, initial_step="previous", options=linesearch_options),
-    )
+    direction = scale_by_ncg(variant)
+    return _with_search(direction, learning_rate, linesearch, linesearch_options, "previous")
 
 
-@register(
+@_register(
     "newton_cg",
-    family="second_order",
     reference=MARTENS_2010,
     state_per_param=1,
-    needs=("value_fn",),
     defaults={"learning_rate": 1.0},
     authors=Authors(
         code="Martens (2010), Algorithm 1 with sections 4.1-4.5",

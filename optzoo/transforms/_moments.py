@@ -96,3 +96,16 @@ def _count_and_zeros(state: Callable[..., Any], n: int) -> Callable[[Any], Any]:
         return state(jnp.zeros([], jnp.int32), *zeros)
 
     return init_fn
+
+
+def _zeros_state(state_cls: Any, params: Any, **fields: Any) -> Any:
+    """``state_cls`` with ``count`` 0 (int32) and every other field a tree of zeros like
+    ``params``, except the ``fields`` given."""
+    import optax
+
+    for name in state_cls._fields:
+        if name not in fields:
+            fields[name] = (
+                jnp.zeros([], jnp.int32) if name == "count" else optax.tree.zeros_like(params)
+            )
+    return state_cls(**fields)

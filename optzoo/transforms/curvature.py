@@ -27,6 +27,7 @@ from optzoo.core.validation import (
     check_range,
     concrete_value,
 )
+from optzoo.transforms._moments import _zeros_state
 
 __all__ = [
     "hutchinson_diag",
@@ -182,12 +183,8 @@ def scale_by_sophia(
     mu_dtype = None if mu_dtype is None else jax.dtypes.canonicalize_dtype(mu_dtype)
 
     def init_fn(params):
-        return ScaleBySophiaState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params, dtype=mu_dtype),
-            nu=optax.tree.zeros_like(params),
-            key=jax.random.PRNGKey(seed),
-        )
+        mu = optax.tree.zeros_like(params, dtype=mu_dtype)
+        return _zeros_state(ScaleBySophiaState, params, mu=mu, key=jax.random.PRNGKey(seed))
 
     def update_fn(updates, state, params=None, **extra):
         if params is None:
@@ -305,12 +302,7 @@ def scale_by_adahessian(
     check_range("hessian_power", hessian_power, 0.0, 1.0, low_open=True)
 
     def init_fn(params):
-        return ScaleByAdaHessianState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params),
-            nu=optax.tree.zeros_like(params),
-            key=jax.random.PRNGKey(seed),
-        )
+        return _zeros_state(ScaleByAdaHessianState, params, key=jax.random.PRNGKey(seed))
 
     def update_fn(updates, state, params=None, **extra):
         fn = _loss_fn(extra)
@@ -345,6 +337,13 @@ def scale_by_adahessian(
     return optax.GradientTransformationExtraArgs(init_fn, compile_update(update_fn))
 
 
+def _norm4(d: jax.Array) -> jax.Array:
+    # ||d||_4, scaled by max|d| so that float32 neither under- nor overflows in d**4.
+    a = jnp.max(jnp.abs(d), initial=0.0)
+    safe = jnp.where(a > 0, a, 1.0)
+    return a * jnp.sum((d / safe) ** 4) ** 0.25
+
+
 class ScaleByApolloDQNState(NamedTuple):
     """Apollo state: count, bias-corrected gradient EMA, diagonal Hessian estimate, last step."""
 
@@ -352,13 +351,6 @@ class ScaleByApolloDQNState(NamedTuple):
     mu: Any
     hessian: Any
     direction: Any
-
-
-def _norm4(d: jax.Array) -> jax.Array:
-    # ||d||_4, scaled by max|d| so that float32 neither under- nor overflows in d**4.
-    a = jnp.max(jnp.abs(d), initial=0.0)
-    safe = jnp.where(a > 0, a, 1.0)
-    return a * jnp.sum((d / safe) ** 4) ** 0.25
 
 
 def scale_by_apollodqn(
@@ -411,16 +403,16 @@ def scale_by_apollodqn(
       Xuezhe Ma. Apollo: An Adaptive Parameter-wise Diagonal Quasi-Newton Method for
       Nonconvex Stochastic Optimization. 2020. https://arxiv.org/abs/2009.13586
     """
-    check_decay("beta", beta)
-    check_nonnegative("eps", eps)
-    check_nonnegative("weight_decay", weight_decay)
-    check_positive("sigma", sigma)
     if rebound not in ("constant", "belief"):
         raise ValueError(f"rebound must be 'constant' or 'belief', got {rebound!r}")
     if weight_decay_type not in ("l2", "decoupled", "stable"):
         raise ValueError(
             f"weight_decay_type must be 'l2', 'decoupled' or 'stable', got {weight_decay_type!r}"
         )
+    check_decay("beta", beta)
+    check_nonnegative("eps", eps)
+    check_nonnegative("weight_decay", weight_decay)
+    check_positive("sigma", sigma)
     belief = rebound == "belief"
     norm_eps = eps if belief else eps / sigma
     # A traced weight_decay (inject_hyperparams) counts as nonzero.
@@ -428,12 +420,7 @@ def scale_by_apollodqn(
     l2 = decay and weight_decay_type == "l2"
 
     def init_fn(params):
-        return ScaleByApolloDQNState(
-            count=jnp.zeros([], jnp.int32),
-            mu=optax.tree.zeros_like(params),
-            hessian=optax.tree.zeros_like(params),
-            direction=optax.tree.zeros_like(params),
-        )
+        return _zeros_state(ScaleByApolloDQNState, params)
 
     def update_fn(updates, state, params=None):
         if decay and params is None:
