@@ -44,6 +44,7 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
     "adding": synthetic.adding,
     "copy": synthetic.copy_task,
     "char_lm": synthetic.char_lm,
+    "nqm": synthetic.nqm,
 }
 # Data sets read from local files under ``path`` (nothing is downloaded).
 FILE_DATASETS = ("mnist", "fashion_mnist", "cifar10")
