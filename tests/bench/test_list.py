@@ -44,7 +44,8 @@ def test_list_names_everything_from_the_registries(capsys):
     assert _names(s["optimizers"]) == set(registry.names())  # value_fn ones included
     assert "not runnable" not in s
     for name in FILE_DATASETS:
-        assert f"{name} (data.path: local files)" in s["data sets"]
+        listed = f"{name} (data.path: local files; options: augment {{shift, flip}})"
+        assert listed in s["data sets"]
     assert "rnn (cell, hidden, layers, embed, output, truncate, init)" in s["models"]
 
 
