@@ -29,13 +29,15 @@ def _loader_options(fn: object) -> list[str]:
 def catalog() -> dict[str, list[str]]:
     """Section name -> entries (``name`` or ``name (details)``)."""
     from optzoo import registry
-    from optzoo.data import DATASETS, FILE_DATASETS
+    from optzoo.data import DATASETS, FILE_DATASETS, IMAGE_DATASETS
     from optzoo.models import ACTIVATIONS, INITIALIZERS, MODELS
     from optzoo.train.state import MODEL_OPTIONS
 
     data = []
     for name, loader in DATASETS.items():
         opts = _loader_options(loader)
+        if name in IMAGE_DATASETS:
+            opts.append("augment {shift, flip}")
         details = ["data.path: local files"] if name in FILE_DATASETS else []
         if opts:
             details.append("options: " + ", ".join(opts))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +24,8 @@ class Dataset:
       x_train, y_train, x_test, y_test: the arrays; images are ``(N, H, W, C)``.
       w_train, w_test: optional per-target weights (e.g. the copy task scores only
         its answer steps); ``None`` means every target counts.
+      augment: the training-batch augmentation (``data.options.augment``, an
+        :class:`optzoo.data.augment.Augment`), ``None`` for none.
     """
 
     name: str
@@ -34,6 +37,7 @@ class Dataset:
     y_test: np.ndarray
     w_train: np.ndarray | None = None
     w_test: np.ndarray | None = None
+    augment: Any = None
 
     def split(self, which: str) -> dict[str, np.ndarray]:
         """``{"x", "y"[, "w"]}`` arrays of the ``train`` or ``test`` split."""

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from optzoo.data.augment import Augment, augment_images
+
 __all__ = [
     "steps_per_epoch",
     "batch_indices",
@@ -38,12 +40,21 @@ def get_batch(
     seed: int,
     process_index: int = 0,
     process_count: int = 1,
+    augment: Augment | None = None,
 ) -> dict[str, np.ndarray]:
-    """This process's part of the global batch of ``step``."""
+    """This process's part of the global batch of ``step``.
+
+    With ``augment`` the images are shifted/flipped (:func:`optzoo.data.augment.augment_images`,
+    drawn for the whole global batch from ``(seed, step)``, then sliced).
+    """
     n = len(split["x"])
     idx = batch_indices(n, batch_size, step, seed)
-    idx = idx[process_slice(batch_size, process_index, process_count)]
-    return {k: v[idx] for k, v in split.items()}
+    part = process_slice(batch_size, process_index, process_count)
+    out = {k: v[idx[part]] for k, v in split.items()}
+    if augment is not None and augment.active:
+        x = augment_images(split["x"][idx], augment, step, seed)
+        out["x"] = x[part]
+    return out
 
 
 def process_slice(batch_size: int, process_index: int, process_count: int) -> slice:

@@ -1,4 +1,4 @@
-"""Synthetic data sets, generated from a seed: regression, spirals, adding, copy, char LM."""
+"""Synthetic data sets, generated from a seed: regression, spirals, adding, copy, char LM, NQM."""
 
 from __future__ import annotations
 
@@ -9,7 +9,16 @@ import numpy as np
 
 from optzoo.data.dataset import Dataset
 
-__all__ = ["regression", "spirals", "adding", "copy_task", "char_lm", "stdlib_text"]
+__all__ = [
+    "regression",
+    "spirals",
+    "adding",
+    "copy_task",
+    "char_lm",
+    "stdlib_text",
+    "nqm",
+    "nqm_curvature",
+]
 
 
 def _tt(rng: np.random.Generator, make, n_train: int, n_test: int):
@@ -131,3 +140,31 @@ def char_lm(
     y = tokens[1 : n * seq_len + 1].reshape(n, seq_len)
     n_test = max(1, int(round(n * test_fraction)))
     return Dataset("char_lm", "sequence", 128, x[:-n_test], y[:-n_test], x[-n_test:], y[-n_test:])
+
+
+def nqm_curvature(dim: int) -> np.ndarray:
+    """The noisy quadratic model's diagonal curvature ``h_i = 1 / i`` (``i = 1 .. dim``)."""
+    return (1.0 / np.arange(1, dim + 1)).astype(np.float32)
+
+
+def nqm(dim: int = 100, n_train: int = 8192, n_test: int = 8, seed: int = 0) -> Dataset:
+    """The noisy quadratic model (Zhang et al. 2019, arXiv:1907.04164) as a data set.
+
+    Training examples are ``x ~ N(0, H^-1)`` with ``H = diag(1 / i)``; with the
+    ``quadratic`` model's per-example loss ``1/2 sum_i h_i (theta_i - x_i)^2`` the
+    minibatch gradient is ``H (theta - mean x)``, whose covariance is ``H / B`` at batch
+    size ``B`` (the paper's noise model). The test split is ``n_test`` copies of
+    ``x = 0``, so ``eval_loss`` is exactly the paper's noiseless loss
+    ``L(theta) = 1/2 theta^T H theta`` (the expected per-example training loss is that
+    plus the constant ``dim / 2``). Targets are zeros of shape ``(N, dim)``: the task is
+    ``regression`` and the model's outputs carry the loss.
+    """
+    if dim < 1 or n_train < 1 or n_test < 1:
+        raise ValueError(f"nqm: dim, n_train, n_test must be >= 1 (got {dim}, {n_train}, {n_test})")
+    rng = np.random.default_rng(seed)
+    std = 1.0 / np.sqrt(nqm_curvature(dim))
+    x_train = (rng.normal(size=(n_train, dim)) * std).astype(np.float32)
+    x_test = np.zeros((n_test, dim), np.float32)
+    y_train = np.zeros((n_train, dim), np.float32)
+    y_test = np.zeros((n_test, dim), np.float32)
+    return Dataset("nqm", "regression", dim, x_train, y_train, x_test, y_test)

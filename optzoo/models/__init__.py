@@ -1,4 +1,5 @@
-"""Flax models for training jobs: MLP, CNNs, recurrent nets and a small Transformer.
+"""Flax models for training jobs: MLP, CNNs, recurrent nets, a small Transformer, and the
+noisy quadratic model's ``quadratic``.
 
 ``build_model(name, num_outputs, **options)`` makes one by name, as configs do.
 """
@@ -12,6 +13,7 @@ import flax.linen as nn
 from optzoo.models.cnn import LeNet5, ResNet
 from optzoo.models.initializers import INITIALIZERS, get_initializer
 from optzoo.models.mlp import ACTIVATIONS, MLP
+from optzoo.models.quadratic import Quadratic
 from optzoo.models.recurrent import CELLS, RecurrentNet
 from optzoo.models.transformer import TransformerLM
 
@@ -22,6 +24,7 @@ __all__ = [
     "MODELS",
     "LeNet5",
     "MLP",
+    "Quadratic",
     "RecurrentNet",
     "ResNet",
     "TransformerLM",
@@ -35,6 +38,7 @@ MODELS: dict[str, type[nn.Module]] = {
     "resnet": ResNet,
     "rnn": RecurrentNet,
     "transformer": TransformerLM,
+    "quadratic": Quadratic,
 }
 
 

@@ -74,7 +74,7 @@ _INITS = (
 class ModelConfig:
     """Model family and its options (each family reads the options it has)."""
 
-    name: str = _f("mlp", ("mlp", "lenet5", "resnet", "rnn", "transformer"))
+    name: str = _f("mlp", ("mlp", "lenet5", "resnet", "rnn", "transformer", "quadratic"))
     width: int = _f(64, min=1)
     depth: int = _f(2, min=0)
     activation: str = _f("relu", ("sigmoid", "tanh", "relu", "gelu", "silu"))
@@ -94,6 +94,7 @@ class ModelConfig:
     dim: int = _f(64, min=1)
     heads: int = _f(4, min=1)
     max_len: int = _f(256, min=1)
+    theta_init: float = _f(1.0)
 
 
 @dataclasses.dataclass
@@ -113,6 +114,7 @@ class DataConfig:
             "adding",
             "copy",
             "char_lm",
+            "nqm",
         ),
     )
     path: str = _f("")

@@ -443,7 +443,13 @@ class _Loop:
                 self.evaluate_at(0)
             while self.step < job.total:
                 local = get_batch(
-                    job.train_split, t.batch_size, self.step, job.config.seed, pid, nproc
+                    job.train_split,
+                    t.batch_size,
+                    self.step,
+                    job.config.seed,
+                    pid,
+                    nproc,
+                    augment=job.data.augment,
                 )
                 diag = bool(t.diagnostics_every) and (self.step + 1) % t.diagnostics_every == 0
                 if diag and self.hessian_fn is not None:

@@ -32,6 +32,7 @@ MODEL_OPTIONS = {
     "resnet": ("stages", "blocks", "norm", "dropout", "init"),
     "rnn": ("cell", "hidden", "layers", "embed", "output", "truncate", "init"),
     "transformer": ("dim", "heads", "layers", "max_len", "dropout", "init"),
+    "quadratic": ("theta_init",),
 }
 
 

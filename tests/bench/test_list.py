@@ -34,7 +34,8 @@ def _names(text: str) -> set[str]:
 def test_list_names_everything_from_the_registries(capsys):
     s = _listing(capsys)
     assert _names(s["data sets"]) == set(DATASETS)
-    assert _names(s["models"]) == set(MODELS) == {"mlp", "lenet5", "resnet", "rnn", "transformer"}
+    models = {"mlp", "lenet5", "resnet", "rnn", "transformer", "quadratic"}
+    assert _names(s["models"]) == set(MODELS) == models
     assert _names(s["activations"]) == set(ACTIVATIONS)
     assert _names(s["initializers"]) == set(INITIALIZERS)
     assert _names(s["protocols"]) == set(cfg.PROTOCOLS)
@@ -43,7 +44,8 @@ def test_list_names_everything_from_the_registries(capsys):
     assert _names(s["optimizers"]) == set(registry.names())  # value_fn ones included
     assert "not runnable" not in s
     for name in FILE_DATASETS:
-        assert f"{name} (data.path: local files)" in s["data sets"]
+        listed = f"{name} (data.path: local files; options: augment {{shift, flip}})"
+        assert listed in s["data sets"]
     assert "rnn (cell, hidden, layers, embed, output, truncate, init)" in s["models"]
 
 
@@ -65,6 +67,7 @@ def _suite(workload: dict, optimizer: str = "adam") -> dict:
         {"data": {"name": "char_lm", "options": {"seq_len": 16}}, "model": {"name": "transformer"}},
         {"data": {"name": "spirals"}, "model": {"name": "mlp", "activation": "tanh"}},
         {"data": {"name": "cifar10", "path": "/data/cifar10"}, "model": {"name": "resnet"}},
+        {"data": {"name": "nqm", "options": {"dim": 10}}, "model": {"name": "quadratic"}},
     ],
     ids=lambda w: f"{w['model']['name']}-{w['data']['name']}",
 )
