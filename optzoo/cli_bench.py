@@ -275,7 +275,11 @@ def _cmd_studies(args: argparse.Namespace) -> int:
     from optzoo.bench.studies import build_studies_doc
 
     try:
-        names = build_studies_doc(args.dirs, args.out, args.configs or None)
+        if not args.dirs and not args.pending:
+            return _error("studies: give run directories (DIR...) or --pending SUITE.yaml")
+        names = build_studies_doc(
+            args.dirs, args.out, args.configs or None, pending=args.pending or ()
+        )
     except (ValueError, FileNotFoundError, ConfigError) as e:
         return _error(str(e))
     print(f"{args.out}: wrote {', '.join(names)}")
@@ -398,12 +402,19 @@ def _add_subcommands(sub: Any) -> None:
     rep.add_argument("dir", metavar="DIR")
     rep.set_defaults(func=_cmd_report)
     st = sub.add_parser("studies", help="write the study sections of docs/studies.md")
-    st.add_argument("dirs", nargs="+", metavar="DIR", help="run directories of study suites")
+    st.add_argument("dirs", nargs="*", metavar="DIR", help="run directories of study suites")
     st.add_argument("--out", default="docs/studies.md", help="document (other sections kept)")
     st.add_argument(
         "--configs",
         default="configs/bench",
         help="where <suite>.yaml gives the current question/table/notes ('' : the stored ones)",
+    )
+    st.add_argument(
+        "--pending",
+        nargs="+",
+        default=[],
+        metavar="SUITE.yaml",
+        help="add a 'not yet run' section for each suite that has no section yet",
     )
     st.set_defaults(func=_cmd_studies)
     ls = sub.add_parser("list", help="list what a suite can use, or a suite's jobs")
