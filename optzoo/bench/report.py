@@ -247,6 +247,14 @@ def _suite_runs(runs: list, meta_entry: dict) -> list:
     return [r for r in runs if r["config_hash"] in jobs] if jobs else list(runs)
 
 
+def _best_trials(runs: list, config: dict) -> tuple[list[dict], dict[tuple[str, str], dict]]:
+    """(seed-aggregated rows, best trial per (workload, optimizer)) of a study suite's runs."""
+    targets = {r["workload"]: TargetSpec(**r["job"]["workload"]["target"]) for r in runs}
+    rows = aggregate_seeds(runs)
+    select_by = config.get("tuning", {}).get("select_by", "time")
+    return rows, select_best_trials(rows, targets, by=select_by)
+
+
 def study_table(runs: list, config: dict) -> tuple[list[str], list[list[str]]]:
     """The study table of one suite: a row per (workload, optimizer label), its best trial.
 
@@ -257,10 +265,8 @@ def study_table(runs: list, config: dict) -> tuple[list[str], list[list[str]]]:
     "—" a value the run does not have.
     """
     keys = list(config.get("table") or DEFAULT_TABLE)
-    targets = {r["workload"]: TargetSpec(**r["job"]["workload"]["target"]) for r in runs}
-    rows = aggregate_seeds(runs)
-    select_by = config.get("tuning", {}).get("select_by", "time")
-    best: dict[tuple, dict] = dict(select_best_trials(rows, targets, by=select_by))
+    rows, chosen = _best_trials(runs, config)
+    best: dict[tuple, dict] = dict(chosen)
     if config.get("table_trials") == "all":
         best = {(r["workload"], r["optimizer"], r["key"]): r for r in rows}
     trials: dict[tuple, int] = defaultdict(int)
@@ -327,13 +333,12 @@ def distinguish_note(best_rows: list[dict], keys: tuple[str, ...] = DISTINGUISH)
 
 def budget_note(rows: list[dict]) -> str:
     """The tuning budget: trials per (workload, optimizer), and whether it is equal."""
-    trials: dict[str, set] = defaultdict(set)
+    trials: dict[tuple[str, str], int] = defaultdict(int)  # rows are trials (seeds merged)
     for r in rows:
-        trials[r["optimizer"]].add((r["workload"], r["key"]))
+        trials[(r["optimizer"], r["workload"])] += 1
     per: dict[str, int] = {}
-    for r in rows:
-        n = sum(1 for wl, _ in trials[r["optimizer"]] if wl == r["workload"])
-        per[r["optimizer"]] = max(per.get(r["optimizer"], 0), n)
+    for (opt, _), n in trials.items():
+        per[opt] = max(per.get(opt, 0), n)
     counts = sorted(set(per.values()))
     if len(counts) == 1:
         n = counts[0]
@@ -348,11 +353,10 @@ def study_grid(runs: list, config: dict) -> tuple[list[str], list[list[str]]] | 
     metric = config.get("grid_metric")
     if not metric:
         return None
-    targets = {r["workload"]: TargetSpec(**r["job"]["workload"]["target"]) for r in runs}
-    select_by = config.get("tuning", {}).get("select_by", "time")
-    best = select_best_trials(aggregate_seeds(runs), targets, by=select_by)
+    _, best = _best_trials(runs, config)
+    targets = {w for w, _ in best}
     names = [w["name"] for w in config.get("workloads", [])]
-    wls = [w for w in names if w in targets] + sorted(set(targets) - set(names))
+    wls = [w for w in names if w in targets] + sorted(targets - set(names))
     labels = [o.get("label") or o["name"] for o in config.get("optimizers", [])]
     opts = [o for o in labels if any(k[1] == o for k in best)]
     opts += sorted({k[1] for k in best} - set(opts))
@@ -385,11 +389,8 @@ def question_blocks(runs: list, meta: dict) -> list[Block]:
         blocks.append(("p", config["question"]))
         headers, table = study_table(mine, config)
         blocks.append(("table", headers, table))
-        agg = aggregate_seeds(mine)
-        targets = {r["workload"]: TargetSpec(**r["job"]["workload"]["target"]) for r in mine}
-        by = config.get("tuning", {}).get("select_by", "time")
-        chosen = select_best_trials(agg, targets, by=by)
-        for wl in sorted(targets):
+        agg, chosen = _best_trials(mine, config)
+        for wl in sorted({w for w, _ in chosen}):
             note = distinguish_note([r for (w, _), r in sorted(chosen.items()) if w == wl])
             if note:
                 blocks.append(("p", f"{wl}: {note}"))

@@ -98,6 +98,25 @@ def _suite_entry(meta: dict, name: str | None) -> tuple[str, dict]:
     return name, suites[name]
 
 
+def _command_path(path: str) -> str:
+    """``path`` relative to the working directory for a printed command, unless outside it."""
+    rel = os.path.relpath(path)
+    return rel if not rel.startswith("..") else path
+
+
+def _reproduce(yaml_path: str, out_dir: str) -> list[str]:
+    """The "Reproduce:" block of a section."""
+    return [
+        "Reproduce:",
+        "",
+        "```bash",
+        f"optzoo bench run {yaml_path} --out {out_dir}",
+        f"optzoo bench report {out_dir}   # {out_dir}/report.md, report.html, plots",
+        "```",
+        "",
+    ]
+
+
 def _current_config(name: str, stored: dict, configs_dir: str | None) -> tuple[dict, str]:
     """(config mapping, YAML path for the command) — the YAML's question/table/notes win."""
     config = dict(stored)
@@ -111,10 +130,10 @@ def _current_config(name: str, stored: dict, configs_dir: str | None) -> tuple[d
             table=list(fresh.table),
             table_trials=fresh.table_trials,
             grid_metric=fresh.grid_metric,
+            interval=fresh.interval,
             notes=fresh.notes,
         )
-        rel = os.path.relpath(path)
-        return config, rel if not rel.startswith("..") else path
+        return config, _command_path(path)
     return config, f"configs/bench/{name}.yaml"
 
 
@@ -171,13 +190,7 @@ def study_section(
         f"seeds {list(seeds)}, protocol {config.get('tuning', {}).get('protocol', '?')}. "
         f"{config.get('description', '')}{load}*",
         "",
-        "Reproduce:",
-        "",
-        "```bash",
-        f"optzoo bench run {yaml_path} --out {out_dir}",
-        f"optzoo bench report {out_dir}   # {out_dir}/report.md, report.html, plots",
-        "```",
-        "",
+        *_reproduce(yaml_path, out_dir),
         "**Reading** (hand-written):",
         "",
         config.get("notes") or "_No reading written yet (the suite's `notes:` key)._",
@@ -204,8 +217,7 @@ def pending_section(path: str | os.PathLike) -> tuple[str, str]:
 
     path = os.fspath(path)
     suite = load_suite(path)
-    rel = os.path.relpath(path)
-    yaml_path = rel if not rel.startswith("..") else path
+    yaml_path = _command_path(path)
     out_dir = f"runs/{suite.name}"
     comment = _header_comment(path)
     parts = [
@@ -217,13 +229,7 @@ def pending_section(path: str | os.PathLike) -> tuple[str, str]:
         "measured table when its run directory is passed to `optzoo bench studies`.",
         "",
         *(["From the suite's header comment:", "", "```text", comment, "```", ""] * bool(comment)),
-        "Reproduce:",
-        "",
-        "```bash",
-        f"optzoo bench run {yaml_path} --out {out_dir}",
-        f"optzoo bench report {out_dir}   # {out_dir}/report.md, report.html, plots",
-        "```",
-        "",
+        *_reproduce(yaml_path, out_dir),
     ]
     return suite.name, "\n".join(parts)
 
