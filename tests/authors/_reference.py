@@ -194,3 +194,24 @@ def check(name: str, err: float, reference: str, dtype: str = "float64", kind: s
     assert recorded["reference"] == reference and recorded["dtype"] == dtype, (recorded, record)
     # Rounding differs across CPUs in the last bits; anything beyond that is a change.
     assert err <= max(10 * recorded["max_rel_error"], 1e-12), (err, recorded)
+
+
+# Pieces the transcriptions of several families share.
+def zeros() -> dict[str, np.ndarray]:
+    """A zero array per parameter leaf (a transcription's initial state)."""
+    return {k: np.zeros_like(a) for k, a in init_params().items()}
+
+
+def run_authors_preset(name: str, **kw: Any) -> list[dict]:
+    """optzoo's trajectory for ``optzoo.create(name, preset="authors", **kw)``."""
+    import optzoo
+
+    return run_optzoo(optzoo.create(name, preset="authors", **kw))
+
+
+def adam_moments(state: dict, k: str, g: np.ndarray, b1: float, b2: float):
+    """Adam's first and second moments of leaf ``k``, updated in ``state`` (zeros at first)."""
+    m, v = state.setdefault(k, (np.zeros_like(g), np.zeros_like(g)))
+    m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+    state[k] = (m, v)
+    return m, v

@@ -114,14 +114,6 @@ def test_adasmooth_matches_algorithm_1():
     R.check("adasmooth", err, "NumPy transcription of Algorithm 1", kind="transcription")
 
 
-def _zeros():
-    return {k: np.zeros_like(a) for k, a in R.init_params().items()}
-
-
-def _ours(name, **kw):
-    return R.run_optzoo(optzoo.create(name, preset="authors", **kw))
-
-
 # Duchi, Hazan, Singer. Adaptive Subgradient Methods for Online Learning and Stochastic
 # Optimization. JMLR 12, 2011. https://jmlr.org/papers/v12/duchi11a.html, Figure 1 (ADAGRAD
 # with diagonal matrices): s += g^2, x -= eta g / (delta + sqrt(s)).
@@ -132,7 +124,9 @@ def test_adagrad():
         s = {k: s[k] + g[k] ** 2 for k in g}
         return {k: x[k] - eta * g[k] / (delta + np.sqrt(s[k])) for k in g}, s
 
-    err = R.displacement_error(_ours("adagrad", learning_rate=eta), R.run_numpy(step, _zeros()))
+    err = R.displacement_error(
+        R.run_authors_preset("adagrad", learning_rate=eta), R.run_numpy(step, R.zeros())
+    )
     R.check("adagrad", err, "NumPy transcription of Figure 1", kind="transcription")
 
 
@@ -146,7 +140,9 @@ def test_rmsprop():
         ms = {k: 0.9 * ms[k] + 0.1 * g[k] ** 2 for k in g}
         return {k: x[k] - eta * g[k] / np.sqrt(ms[k]) for k in g}, ms
 
-    err = R.displacement_error(_ours("rmsprop", learning_rate=eta), R.run_numpy(step, _zeros()))
+    err = R.displacement_error(
+        R.run_authors_preset("rmsprop", learning_rate=eta), R.run_numpy(step, R.zeros())
+    )
     R.check("rmsprop", err, "NumPy transcription of lecture 6e", kind="transcription")
 
 
@@ -162,7 +158,9 @@ def test_adadelta():
         edx = {k: rho * edx[k] + (1 - rho) * dx[k] ** 2 for k in g}
         return {k: x[k] + dx[k] for k in g}, (eg, edx)
 
-    err = R.displacement_error(_ours("adadelta"), R.run_numpy(step, (_zeros(), _zeros())))
+    err = R.displacement_error(
+        R.run_authors_preset("adadelta"), R.run_numpy(step, (R.zeros(), R.zeros()))
+    )
     R.check("adadelta", err, "NumPy transcription of Algorithm 1", kind="transcription")
 
 
@@ -189,11 +187,11 @@ def test_ftrl():
         }
         return w, (z, n)
 
-    ours = _ours(
+    ours = R.run_authors_preset(
         "ftrl",
         learning_rate=alpha,
         l1_regularization_strength=l1,
         l2_regularization_strength=l2 / 2,  # the paper's lambda2 is twice Keras's
     )
-    err = R.displacement_error(ours, R.run_numpy(step, (_zeros(), _zeros())))
+    err = R.displacement_error(ours, R.run_numpy(step, (R.zeros(), R.zeros())))
     R.check("ftrl", err, "NumPy transcription of Algorithm 1", kind="transcription")

@@ -702,10 +702,6 @@ def test_acprop_matches_the_asynchronous_centred_update():
     )
 
 
-def _zeros():
-    return {k: np.zeros_like(a) for k, a in R.init_params().items()}
-
-
 # Xie, Wang, Zhang, Sato, Sugiyama. Adaptive Inertia: Disentangling the Effects of Adaptive
 # Learning Rate and Momentum. 2020. https://arxiv.org/abs/2006.15815, the Adai algorithm box:
 # g <- g + lambda x; v = b2 v + (1 - b2) g^2; v_hat = v / (1 - b2^t); v_bar = mean(v_hat);
@@ -727,7 +723,7 @@ def test_adai_matches_the_algorithm_box():
         return x, (m, v, prod)
 
     ones = {k: np.ones_like(a) for k, a in R.init_params().items()}
-    theirs = R.run_numpy(step, (_zeros(), _zeros(), ones))
+    theirs = R.run_numpy(step, (R.zeros(), R.zeros(), ones))
     ours = R.run_optzoo(
         optzoo.create("adai", preset="authors", learning_rate=lr, b0=b0, weight_decay=SMALL_WD)
     )
@@ -766,7 +762,7 @@ def _swats_step(lr, b1, b2, eps):
 
 def test_swats_matches_algorithm_1():
     lr, b1, b2, eps = 0.1, 0.9, 0.9, 1e-3
-    zeros = _zeros()
+    zeros = R.zeros()
     theirs = R.run_numpy(_swats_step(lr, b1, b2, eps), (zeros, zeros, zeros, 0.0, "adam", 0.0))
     ours = R.run_optzoo(optzoo.create("swats", preset="authors", learning_rate=lr, b2=b2, eps=eps))
     err = R.displacement_error(ours, theirs)
@@ -774,7 +770,7 @@ def test_swats_matches_algorithm_1():
 
 
 def test_swats_transcription_switches():
-    step, zeros, switched = _swats_step(0.1, 0.9, 0.9, 1e-3), _zeros(), []
+    step, zeros, switched = _swats_step(0.1, 0.9, 0.9, 1e-3), R.zeros(), []
     state = (zeros, zeros, zeros, 0.0, "adam", 0.0)
     x = R.init_params()
     for t in range(R.STEPS):
@@ -805,7 +801,7 @@ def test_msvag_matches_the_algorithm_box():
         x = {k: x[k] - lr * mt[k] ** 2 / (mt[k] ** 2 + rho * var[k]) * mt[k] for k in x}
         return x, (m, v)
 
-    theirs = R.run_numpy(step, (_zeros(), _zeros()))
+    theirs = R.run_numpy(step, (R.zeros(), R.zeros()))
     ours = R.run_optzoo(optzoo.create("msvag", preset="authors", learning_rate=lr, beta=b))
     err = R.displacement_error(ours, theirs)
     R.check("msvag", err, "NumPy transcription of the M-SVAG algorithm box", kind="transcription")
@@ -829,7 +825,7 @@ def test_adatam_matches_the_update_rule():
         v = {k: b2 * v[k] + (1 - b2) * g[k] ** 2 for k in x}
         return {k: x[k] - lr * m[k] / (np.sqrt(v[k]) + eps) for k in x}, (sm, m, v)
 
-    theirs = R.run_numpy(step, (_zeros(), _zeros(), _zeros()))
+    theirs = R.run_numpy(step, (R.zeros(), R.zeros(), R.zeros()))
     ours = R.run_optzoo(
         optzoo.create("adatam", preset="authors", learning_rate=lr, weight_decay=SMALL_WD)
     )
@@ -854,7 +850,7 @@ def test_dualadam_matches_the_update_rule():
         w = {k: (1 - a) / d[k] + a * d[k] if a >= xi else 1 / d[k] for k in x}
         return {k: x[k] - lr * m[k] / (1 - b1**t) * w[k] for k in x}, (m, v)
 
-    theirs = R.run_numpy(step, (_zeros(), _zeros()))
+    theirs = R.run_numpy(step, (R.zeros(), R.zeros()))
     ours = R.run_optzoo(
         optzoo.create(
             "dualadam", preset="authors", learning_rate=lr, switch_rate=xi, weight_decay=SMALL_WD
@@ -895,7 +891,7 @@ def test_amos_matches_the_authors_scale_by_amos():
         return {k: x[k] + avg[k] for k in x}, (v, new_b, avg)
 
     scalars = {k: 0.0 for k in R.SHAPES}
-    theirs = R.run_numpy(step, (dict(scalars), dict(scalars), _zeros()))
+    theirs = R.run_numpy(step, (dict(scalars), dict(scalars), R.zeros()))
     by_rank = {1: 0.5, 2: 0.3, 3: 0.2}
     ours = R.run_optzoo(
         optzoo.create(
@@ -944,7 +940,7 @@ def test_adamwsn_matches_the_update_rule():
 
     x0 = R.init_params()
     v0 = {n: np.zeros((a.size // k[n], 1)) if n in k else np.zeros_like(a) for n, a in x0.items()}
-    theirs = R.run_numpy(step, (_zeros(), v0))
+    theirs = R.run_numpy(step, (R.zeros(), v0))
     ours = R.run_optzoo(
         optzoo.create("adamwsn", preset="authors", learning_rate=lr, weight_decay=SMALL_WD)
     )
@@ -973,7 +969,7 @@ def test_adamc_matches_the_update_rule():
         c = {k: lr**2 / peak * wd if normalized[k] else lr * wd for k in x}
         return {k: x[k] * (1 - c[k]) - f * m[k] / (np.sqrt(v[k]) + eps) for k in x}, (m, v)
 
-    theirs = R.run_numpy(step, (_zeros(), _zeros()))
+    theirs = R.run_numpy(step, (R.zeros(), R.zeros()))
     ours = R.run_optzoo(
         optzoo.create(
             "adamc",
@@ -1102,7 +1098,7 @@ def sutskever_nag(eps, mu):
         theta = _each(lambda th, v: th + v, theta, v)
         return _each(lambda th, v: th + mu * v, theta, v), v
 
-    return step, _zeros()
+    return step, R.zeros()
 
 
 # Kingma & Ba, "Adam: A Method for Stochastic Optimization", 2014,
@@ -1121,7 +1117,7 @@ def kingma_ba_adam(alpha, lam=0.0, eps=1e-8):
 
         return _each(update, theta, m, v), (m, v)
 
-    return step, (_zeros(), _zeros())
+    return step, (R.zeros(), R.zeros())
 
 
 # Kingma & Ba 2014 (above), Algorithm 2 (AdaMax): u_t = max(b2 u_{t-1}, |g_t|),
@@ -1134,7 +1130,7 @@ def kingma_ba_adamax(alpha, lam=0.0):
         theta = _each(lambda th, m, u: th - alpha / (1 - B1**t) * m / u - lam * th, theta, m, u)
         return theta, (m, u)
 
-    return step, (_zeros(), _zeros())
+    return step, (R.zeros(), R.zeros())
 
 
 # Reddi, Kale, Kumar, "On the Convergence of Adam and Beyond", 2018,
@@ -1148,7 +1144,7 @@ def reddi_amsgrad(alpha):
         v_max = _each(np.maximum, v_max, v)
         return _each(lambda x, m, vm: x - alpha * m / np.sqrt(vm), x, m, v_max), (m, v, v_max)
 
-    return step, (_zeros(), _zeros(), _zeros())
+    return step, (R.zeros(), R.zeros(), R.zeros())
 
 
 # Dozat, "Incorporating Nesterov Momentum into Adam", ICLR 2016 workshop,
@@ -1174,7 +1170,7 @@ def dozat_nadam(alpha, lam=0.0, eps=1e-8, warm=False):
 
         return _each(update, theta, g, m, n), (m, n, product)
 
-    return step, (_zeros(), _zeros(), 1.0)
+    return step, (R.zeros(), R.zeros(), 1.0)
 
 
 # Liu et al., "On the Variance of the Adaptive Learning Rate and Beyond", 2020,
@@ -1200,7 +1196,7 @@ def liu_radam(alpha, lam=0.0):
 
         return _each(update, theta, m, v), (m, v)
 
-    return step, (_zeros(), _zeros())
+    return step, (R.zeros(), R.zeros())
 
 
 # Zaheer, Reddi, Sachan, Kale, Kumar, "Adaptive Methods for Nonconvex Optimization", 2018,
@@ -1213,7 +1209,7 @@ def zaheer_yogi(eta, eps=1e-3, v0=1e-6):
         v = _each(lambda v, g: v - (1 - B2) * np.sign(v - g * g) * g * g, v, g)
         return _each(lambda x, m, v: x - eta * m / (np.sqrt(v) + eps), x, m, v), (m, v)
 
-    return step, (_zeros(), {k: np.full_like(a, v0) for k, a in R.INIT.items()})
+    return step, (R.zeros(), {k: np.full_like(a, v0) for k, a in R.INIT.items()})
 
 
 ALPHA, LAM = 1e-2, 1e-3  # Loshchilov & Hutter's lambda; optzoo's weight_decay = LAM / ALPHA
@@ -1336,13 +1332,6 @@ def test_scale_by_nadam_matches_torch_nadam(decay):
 NAMES = list(R.SHAPES)
 
 
-def _adam_moments(state, k, g, b1, b2):
-    m, v = state.setdefault(k, (np.zeros_like(g), np.zeros_like(g)))
-    m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
-    state[k] = (m, v)
-    return m, v
-
-
 def test_grams_matches_grams_pytorch():
     grams_pytorch = pytest.importorskip("grams")
     lr = 0.02
@@ -1361,7 +1350,7 @@ def _mars_step(mode, lr, wd, b1=0.95, b2=0.99, gamma=0.025, eps=1e-8, betas_1d=(
         for k, x in params.items():
             g = grads[k]
             if x.ndim != 2:
-                m, v = _adam_moments(state, k, g, *betas_1d)
+                m, v = R.adam_moments(state, k, g, *betas_1d)
                 denom = (np.sqrt(v) / math.sqrt(1 - betas_1d[1] ** t) + eps) * (
                     1 - betas_1d[0] ** t
                 )

@@ -30,14 +30,6 @@ def test_adalite_matches_pytorch_optimizer():
     R.check("adalite", err, "pytorch_optimizer 4.1.0 (Adalite)")
 
 
-def _zeros():
-    return {k: np.zeros_like(a) for k, a in R.init_params().items()}
-
-
-def _ours(name, **kw):
-    return R.run_optzoo(optzoo.create(name, preset="authors", **kw))
-
-
 def _rms(a):
     return np.sqrt(np.mean(a**2))
 
@@ -73,7 +65,9 @@ def _adafactor_errors(cap):
         k: (np.zeros(s[:-1]), np.zeros(s[:-2] + s[-1:])) if len(s) >= 2 else np.zeros(s)
         for k, s in R.SHAPES.items()
     }
-    return R.displacement_error(_ours("adafactor", learning_rate=cap), R.run_numpy(step, init))
+    return R.displacement_error(
+        R.run_authors_preset("adafactor", learning_rate=cap), R.run_numpy(step, init)
+    )
 
 
 def test_adafactor():
@@ -116,8 +110,8 @@ def test_sm3():
     acc = {
         k: [np.zeros(d) for d in s] if len(s) >= 2 else [np.zeros(s)] for k, s in R.SHAPES.items()
     }
-    ours = _ours("sm3", learning_rate=lr, momentum=mu)
-    err = R.displacement_error(ours, R.run_numpy(step, (acc, _zeros())))
+    ours = R.run_authors_preset("sm3", learning_rate=lr, momentum=mu)
+    err = R.displacement_error(ours, R.run_numpy(step, (acc, R.zeros())))
     R.check("sm3", err, "NumPy transcription of sm3.py (SM3-II)", kind="transcription")
 
 

@@ -72,14 +72,6 @@ def test_nero_matches_algorithm_1():
     R.check("nero", err, "NumPy transcription of Algorithm 1", kind="transcription")
 
 
-def _zeros():
-    return {k: np.zeros_like(a) for k, a in R.init_params().items()}
-
-
-def _ours(name, **kw):
-    return R.run_optzoo(optzoo.create(name, preset="authors", **kw))
-
-
 def _norm(a):
     return np.sqrt(np.sum(a**2))
 
@@ -101,8 +93,8 @@ def test_lamb():
             new[k] = x[k] - eta * _norm(x[k]) / _norm(r) * r
         return new, (m, v)
 
-    ours = _ours("lamb", learning_rate=eta, weight_decay=wd)
-    err = R.displacement_error(ours, R.run_numpy(step, (_zeros(), _zeros())))
+    ours = R.run_authors_preset("lamb", learning_rate=eta, weight_decay=wd)
+    err = R.displacement_error(ours, R.run_numpy(step, (R.zeros(), R.zeros())))
     R.check("lamb", err, "NumPy transcription of Algorithm 2", kind="transcription")
 
 
@@ -118,8 +110,10 @@ def test_lars():
         v = {k: m * v[k] + gamma * local[k] * (g[k] + beta * w[k]) for k in g}
         return {k: w[k] - v[k] for k in g}, v
 
-    ours = _ours("lars", learning_rate=gamma, weight_decay=beta, trust_coefficient=eta)
-    err = R.displacement_error(ours, R.run_numpy(step, _zeros()))
+    ours = R.run_authors_preset(
+        "lars", learning_rate=gamma, weight_decay=beta, trust_coefficient=eta
+    )
+    err = R.displacement_error(ours, R.run_numpy(step, R.zeros()))
     R.check("lars", err, "NumPy transcription of Algorithm 1", kind="transcription")
 
 
@@ -137,8 +131,8 @@ def test_novograd():
         m = {k: b1 * m[k] + g[k] / np.sqrt(v[k] + eps) + wd * w[k] for k in g}
         return {k: w[k] - lr * m[k] for k in g}, (m, v)
 
-    ours = _ours("novograd", learning_rate=lr, weight_decay=wd)
-    err = R.displacement_error(ours, R.run_numpy(step, (_zeros(), {k: 0.0 for k in R.SHAPES})))
+    ours = R.run_authors_preset("novograd", learning_rate=lr, weight_decay=wd)
+    err = R.displacement_error(ours, R.run_numpy(step, (R.zeros(), {k: 0.0 for k in R.SHAPES})))
     R.check("novograd", err, "NumPy transcription of OpenSeq2Seq NovoGrad2", kind="transcription")
 
 

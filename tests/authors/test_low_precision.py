@@ -20,10 +20,6 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 import _reference as R  # noqa: E402
 
 
-def _zeros():
-    return {k: np.zeros_like(a) for k, a in R.init_params().items()}
-
-
 # Dettmers, Lewis, Shleifer, Zettlemoyer. 8-bit Optimizers via Block-wise Quantization. 2021.
 # https://arxiv.org/abs/2110.02861; the authors' package is bitsandbytes. Its optimizers keep
 # float32 (not float64) parameters, and like optzoo it keeps 32-bit state for leaves under
@@ -112,7 +108,7 @@ def test_adamw_bf16_state():
 
     def run_numpy_float32():
         params = {k: v.astype(np.float32) for k, v in R.init_params().items()}
-        state = (_zeros(), _zeros(), jax.random.PRNGKey(0))
+        state = (R.zeros(), R.zeros(), jax.random.PRNGKey(0))
         state = tuple({k: a.astype(np.float32) for k, a in s.items()} for s in state[:2]) + (
             state[2],
         )

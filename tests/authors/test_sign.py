@@ -188,14 +188,6 @@ def test_lion_matches_the_lion_pytorch_port():
     assert R.displacement_error(ours, theirs) <= R.TOL["float64"]
 
 
-def _zeros():
-    return {k: np.zeros_like(a) for k, a in R.init_params().items()}
-
-
-def _ours(name, **kw):
-    return R.run_optzoo(optzoo.create(name, preset="authors", **kw))
-
-
 # Bernstein, Wang, Azizzadenesheli, Anandkumar. signSGD: Compressed Optimisation for Non-Convex
 # Problems. 2018. https://arxiv.org/abs/1802.04434, Algorithm 1 (signSGD) and Algorithm 2
 # (Signum), with the weight decay of the authors' MXNet optimizers (signsgd_update,
@@ -210,7 +202,7 @@ def test_sign_sgd_signum(name, beta):
         return {k: x[k] - lr * np.sign(m[k]) for k in g}, m
 
     err = R.displacement_error(
-        _ours(name, learning_rate=lr, weight_decay=wd), R.run_numpy(step, _zeros())
+        R.run_authors_preset(name, learning_rate=lr, weight_decay=wd), R.run_numpy(step, R.zeros())
     )
     R.check(
         name, err, f"NumPy transcription of Algorithm {1 if beta == 0 else 2}", kind="transcription"
@@ -236,8 +228,8 @@ def test_rprop():
             new_w[k], new_delta[k] = w[k] + dw, d
         return new_w, (new_delta, new_g, new_dw)
 
-    init = ({k: np.full(s, 0.1) for k, s in R.SHAPES.items()}, _zeros(), _zeros())
-    err = R.displacement_error(_ours("rprop"), R.run_numpy(step, init))
+    init = ({k: np.full(s, 0.1) for k, s in R.SHAPES.items()}, R.zeros(), R.zeros())
+    err = R.displacement_error(R.run_authors_preset("rprop"), R.run_numpy(step, init))
     R.check("rprop", err, "NumPy transcription of the Rprop box", kind="transcription")
 
 

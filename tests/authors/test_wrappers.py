@@ -232,13 +232,6 @@ def test_bsam_matches_algorithm_1():
 WD = 0.1
 
 
-def _adam_moments(state, k, g, b1, b2):
-    m, v = state.setdefault(k, (np.zeros_like(g), np.zeros_like(g)))
-    m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
-    state[k] = (m, v)
-    return m, v
-
-
 class _Lookahead:
     """Transcription of the authors' ``Lookahead`` wrapper (michaelrzhang/lookahead,
     lookahead_pytorch.py; Zhang, Lucas, Hinton, Ba, Lookahead Optimizer: k steps forward,
@@ -332,7 +325,7 @@ def _adamw_gc_step(lr, wd, b1=0.9, b2=0.999, eps=1e-8):
             g = grads[k]
             if g.ndim > 1:
                 g = g - g.mean(axis=tuple(range(1, g.ndim)), keepdims=True)
-            m, v = _adam_moments(state, k, g, b1, b2)
+            m, v = R.adam_moments(state, k, g, b1, b2)
             denom = np.sqrt(v) / math.sqrt(1 - b2**t) + eps
             out[k] = x - lr / (1 - b1**t) * (m / denom + wd * x)
         return out, state
@@ -358,7 +351,7 @@ def _cautious_adamw_step(lr, wd, b1=0.9, b2=0.999, eps=1e-6, eps_before_correcti
         for k, x in params.items():
             g = grads[k]
             x = x - lr * wd * x
-            m, v = _adam_moments(state, k, g, b1, b2)
+            m, v = R.adam_moments(state, k, g, b1, b2)
             mask = (m * g > 0).astype(float)
             mask = mask / max(mask.mean(), 1e-3)
             if eps_before_correction:  # their foreach=False loop (Hugging Face's AdamW)
