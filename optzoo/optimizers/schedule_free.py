@@ -34,6 +34,7 @@ __all__ = [
     "schedule_free_adamw",
     "schedule_free_radam",
     "schedule_free_eval_params",
+    "find_schedule_free_state",
 ]
 
 
@@ -456,3 +457,32 @@ def schedule_free_eval_params(state: Any, params: optax.Params) -> optax.Params:
     if b1 is None or z is None:
         raise ValueError("schedule_free_eval_params requires a ScheduleFreeState as input.")
     return jax.tree.map(lambda yi, zi: (yi - (1.0 - b1) * zi) / b1, params, z)
+
+
+def find_schedule_free_state(opt_state: Any, params: optax.Params) -> ScheduleFreeState | None:
+    """The one ``ScheduleFreeState`` inside ``opt_state`` whose :math:`z` covers ``params``.
+
+    Looks through any nesting of optax states (``chain``, ``MultiSteps``,
+    ``inject_hyperparams``, ...). Returns ``None`` when there is none, more than one,
+    or when its :math:`z` is not shaped like ``params`` (e.g. under ``masked``), so
+    callers then evaluate ``params`` as they are.
+
+    Example:
+      >>> import jax.numpy as jnp, optax, optzoo
+      >>> tx = optax.chain(optax.clip_by_global_norm(1.0), optzoo.schedule_free_adamw(1e-3))
+      >>> p = {"w": jnp.ones(2)}
+      >>> optzoo.find_schedule_free_state(tx.init(p), p) is not None
+      True
+    """
+    found = [
+        s
+        for s in jax.tree.leaves(opt_state, is_leaf=lambda x: isinstance(x, ScheduleFreeState))
+        if isinstance(s, ScheduleFreeState)
+    ]
+    if len(found) != 1:
+        return None
+    same = jax.tree.structure(found[0].z) == jax.tree.structure(params) and all(
+        jnp.shape(a) == jnp.shape(b)
+        for a, b in zip(jax.tree.leaves(found[0].z), jax.tree.leaves(params), strict=True)
+    )
+    return found[0] if same else None

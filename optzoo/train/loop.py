@@ -453,7 +453,7 @@ class _Loop:
                 )
                 diag = bool(t.diagnostics_every) and (self.step + 1) % t.diagnostics_every == 0
                 if diag and self.hessian_fn is not None:
-                    params, _ = self.runner.eval_params(self.state)
+                    params, _ = self.runner.eval_params(self.state, averaged=False)
                     eig = float(self.hessian_fn(params, local))
                     row = {"step": self.step + 1, "top_hessian_eigenvalue": eig}
                     self.writer.row("diagnostics.jsonl", row)

@@ -16,6 +16,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
+from optzoo.optimizers.schedule_free import find_schedule_free_state, schedule_free_eval_params
 from optzoo.train.state import TrainState
 from optzoo.train.steps import StepOptions, train_step
 
@@ -96,11 +97,32 @@ class Runner:
             state = jax.tree.map(lambda x: x[0], state)
         return jax.tree.map(_to_host, state)
 
-    def eval_params(self, state: TrainState) -> tuple[Any, Any]:
-        """(params, batch_stats) as single-device arrays for evaluation."""
+    def eval_params(self, state: TrainState, averaged: bool = True) -> tuple[Any, Any]:
+        """(params, batch_stats) as single-device arrays for evaluation.
+
+        With ``averaged`` (the default), a schedule-free optimizer's parameters are its
+        averaged iterate :math:`x` (``schedule_free_eval_params``), which its authors
+        evaluate, not the gradient point :math:`y` it trains; ``averaged=False`` gives
+        the trained parameters as they are. Batch-norm statistics stay those gathered
+        at :math:`y`.
+        """
+        params, stats = state.params, state.batch_stats
         if self.strategy == "pmap":
-            return jax.tree.map(lambda x: x[0], (state.params, state.batch_stats))
-        return jax.tree.map(lambda x: x.addressable_data(0), (state.params, state.batch_stats))
+            params, stats, opt_state = jax.tree.map(
+                lambda x: x[0], (params, stats, state.opt_state)
+            )
+        else:
+            opt_state = state.opt_state
+        sf = find_schedule_free_state(opt_state, params) if averaged else None
+        if sf is not None:
+            if self.strategy in ("single", "pmap"):
+                params = schedule_free_eval_params(sf, params)
+            else:  # sharded, shard_map, ZeRO-1: z may be split over devices (and processes)
+                average = jax.jit(schedule_free_eval_params, out_shardings=self.replicated)
+                params = average(sf, params)
+        if self.strategy == "pmap":
+            return params, stats
+        return jax.tree.map(lambda x: x.addressable_data(0), (params, stats))
 
     # --- the step ----------------------------------------------------------------------------
     def _build(self, diagnostics: bool) -> Any:

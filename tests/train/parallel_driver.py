@@ -1,6 +1,7 @@
 """Run by test_parallel.py in a subprocess (JAX must see several CPU devices from the start).
 
-usage: parallel_driver.py OUTDIR STRATEGY[:zero1] ... [--multihost COORD NPROC PID]
+usage: parallel_driver.py OUTDIR STRATEGY[:FLAG[+FLAG]] ... [--multihost COORD NPROC PID]
+FLAG: zero1 (ZeRO-1), accum (2 accumulation steps), sf (schedule-free AdamW).
 Prints one JSON line: {strategy: {"losses": [...], "result": {...}}}.
 """
 
@@ -31,14 +32,17 @@ def main(argv):
     report = {}
     for spec in strategies:
         strategy, _, flag = spec.partition(":")
+        flags = flag.split("+")
         cfg = json.loads(json.dumps(CONFIG))
-        cfg["parallel"] = {"strategy": strategy, "zero1": flag == "zero1"}
-        if flag == "accum":
+        cfg["parallel"] = {"strategy": strategy, "zero1": "zero1" in flags}
+        if "accum" in flags:
             cfg["optimizer"]["accumulate_steps"] = 2
+        if "sf" in flags:  # schedule-free: evaluated at its averaged iterate
+            cfg["optimizer"] = {"name": "schedule_free_adamw", "learning_rate": 1e-2}
         if multihost:
             coord, nproc, pid = multihost
             cfg["parallel"].update(coordinator=coord, num_processes=int(nproc), process_id=int(pid))
-        workdir = os.path.join(out, spec.replace(":", "_"))
+        workdir = os.path.join(out, spec.replace(":", "_").replace("+", "_"))
         result = train_and_evaluate(cfg, workdir)
         entry = {"result": result}
         if not multihost or multihost[2] == "0":

@@ -61,6 +61,27 @@ def test_strategies_agree_on_four_devices(tmp_path):
     )
 
 
+def test_schedule_free_is_evaluated_at_its_average_under_every_strategy(tmp_path):
+    # ZeRO-1 splits z over the devices; the averaged x must be the same as on one device.
+    specs = ["single:sf", "pmap:sf", "sharded:zero1+sf", "shard_map:sf"]
+    proc = subprocess.run(
+        [sys.executable, str(DRIVER), str(tmp_path), *specs],
+        env=_env(4),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = _parse(proc.stdout)
+    ref = report["single:sf"]["result"]
+    for spec in specs[1:]:
+        np.testing.assert_allclose(
+            report[spec]["losses"], report["single:sf"]["losses"], rtol=2e-5, atol=1e-6
+        )
+        for key in ("final_eval_loss", "final_train_eval_loss"):
+            assert report[spec]["result"][key] == pytest.approx(ref[key], rel=1e-4), (spec, key)
+
+
 def _free_port():
     import socket
 

@@ -236,3 +236,38 @@ def test_progress_bar(capsys):
         with Progress(10, quiet=quiet, stream=stream) as bar:
             bar.update(5, 1.0)
         assert stream.getvalue() == ""
+
+
+def test_schedule_free_is_evaluated_at_its_averaged_iterate():
+    # The engine evaluates x = (y - (1 - b1) z) / b1, which the schedule-free authors
+    # evaluate, not the gradient point y it trains; other optimizers are evaluated as trained.
+    import optzoo
+    from optzoo.train.parallel import Runner
+    from optzoo.train.state import TrainState
+
+    rng = np.random.default_rng(0)
+    params = {"w": jnp.asarray(rng.normal(size=(3, 4))), "b": jnp.zeros(4)}
+    grads = [
+        jax.tree.map(lambda p: jnp.asarray(rng.normal(size=p.shape)), params) for _ in range(4)
+    ]
+    runner = Runner("single", jax.devices()[:1], StepOptions())
+    sf = optzoo.schedule_free_adamw(0.1, b1=0.8, warmup_steps=0)
+    for tx, averaged in [
+        (optax.chain(optax.clip_by_global_norm(1.0), sf), True),
+        (optax.MultiSteps(sf, 1), True),
+        (optax.adam(0.1), False),
+    ]:
+        state = TrainState.create(apply_fn=None, params=params, tx=tx, batch_stats={})
+        for g in grads:
+            state = state.apply_gradients(grads=g)
+        got, _ = runner.eval_params(state)
+        trained, _ = runner.eval_params(state, averaged=False)
+        jax.tree.map(np.testing.assert_array_equal, trained, state.params)
+        if not averaged:
+            jax.tree.map(np.testing.assert_array_equal, got, state.params)
+            continue
+        inner = optzoo.find_schedule_free_state(state.opt_state, params)
+        # x from its definition: y = b1 x + (1 - b1) z.
+        want = jax.tree.map(lambda y, z: (y - 0.2 * z) / 0.8, state.params, inner.z)
+        jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6), got, want)
+        assert not np.allclose(got["w"], state.params["w"])
