@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from optzoo.second_order import newton, quasi_newton
@@ -182,12 +183,20 @@ def minimize(
     # status 6 (``success=False``) when the gradient test does not hold there.
     ftol = float(opts.pop("ftol", 0.0))
     if maxiter is None:
-        n = sum(jnp.size(leaf) for leaf in jax.tree.leaves(x0))
+        n = sum(np.size(leaf) for leaf in jax.tree.leaves(x0))
         maxiter = 15000 if method == "lbfgs" else 200 * max(n, 1)
     if not isinstance(args, tuple):
         args = (args,)
-    # Tolerances and maxiter are traced: changing them does not recompile.
+    # Tolerances and maxiter are traced: changing them does not recompile. Host scalars (not
+    # jnp arrays) keep the call on jit's fast dispatch path: no eager op per call.
     return _run(
-        x0, args, gtol, ftol, jnp.asarray(maxiter, jnp.int32), fun=fun, method=method,
+        x0, args, gtol, ftol, _maxiter(maxiter), fun=fun, method=method,
         opts=tuple(sorted(opts.items())),
     )  # fmt: skip
+
+
+def _maxiter(maxiter: Any) -> Any:
+    """A host int32 (no eager op per call), or a traced / device value as an int32 array."""
+    if isinstance(maxiter, jax.Array):
+        return maxiter.astype(jnp.int32)
+    return np.int32(maxiter)

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from optzoo.second_order.result import OptimizeResult
@@ -281,12 +282,20 @@ def least_squares(
     if method not in LEAST_SQUARES_METHODS:
         raise ValueError(f"unknown method {method!r}; choose from {LEAST_SQUARES_METHODS}")
     if maxiter is None:
-        n = sum(jnp.size(leaf) for leaf in jax.tree.leaves(x0))
+        n = sum(np.size(leaf) for leaf in jax.tree.leaves(x0))
         maxiter = 100 * max(n, 1)
     if not isinstance(args, tuple):
         args = (args,)
-    # Tolerances and maxiter are traced: changing them does not recompile.
+    # Tolerances and maxiter are traced: changing them does not recompile. Host scalars (not
+    # jnp arrays) keep the call on jit's fast dispatch path: no eager op per call.
     return _run(
-        x0, args, float(ftol), float(xtol), float(gtol), jnp.asarray(maxiter, jnp.int32),
+        x0, args, float(ftol), float(xtol), float(gtol), _maxiter(maxiter),
         residual_fn=residual_fn, method=method,
     )  # fmt: skip
+
+
+def _maxiter(maxiter: Any) -> Any:
+    """A host int32 (no eager op per call), or a traced / device value as an int32 array."""
+    if isinstance(maxiter, jax.Array):
+        return maxiter.astype(jnp.int32)
+    return np.int32(maxiter)

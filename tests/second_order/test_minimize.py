@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from optzoo.second_order import MINIMIZE_METHODS, OptimizeResult, minimize
+from optzoo.second_order import MINIMIZE_METHODS, OptimizeResult, least_squares, minimize
 
 so = pytest.importorskip("scipy.optimize")
 
@@ -178,3 +178,19 @@ def test_jit_and_vmap():
     for i, x in enumerate(np.asarray(xs)):
         g = jax.grad(f)(jnp.asarray(x), float(i))
         assert np.max(np.abs(g)) < 1e-3
+
+
+def test_maxiter_may_be_traced():
+    # maxiter is a traced argument (changing it does not recompile), also inside jit.
+    rosen = lambda x: jnp.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+    run = jax.jit(lambda m: minimize(rosen, jnp.zeros(2), method="bfgs", maxiter=m).nit)
+    assert int(run(jnp.asarray(3))) == 3
+    res = minimize(rosen, jnp.zeros(2), method="bfgs", maxiter=jnp.asarray(5))
+    assert int(res.nit) == 5 and int(res.status) == 1
+    ls = least_squares(
+        lambda x: jnp.stack([10 * (x[1] - x[0] ** 2), 1 - x[0]]),
+        jnp.asarray([-1.2, 1.0]),
+        method="gauss-newton",
+        maxiter=jnp.asarray(1),
+    )
+    assert int(ls.nit) == 1 and int(ls.status) == 1
