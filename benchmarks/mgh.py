@@ -15,13 +15,18 @@ solved, whether the solver claimed success at a point failing the first-order te
 * Warm time: the best of the timed calls after the first; compile time: first call minus
   warm time (scipy has none; it calls the jitted objective / gradient / Hessian through
   NumPy, compiled once per problem before timing).
-* Tolerances: optzoo and scipy use their defaults (``gtol=1e-5`` minimize; ``ftol = xtol =
-  gtol = 1e-8`` least squares); jaxopt ``tol=1e-5`` (its gradient-norm test); optimistix
-  ``rtol = atol = 1e-8`` (its Cauchy test on ``f`` and ``x``). Iteration cap ``max(1000,
-  200 n)`` for every solver.
+* Tolerances (default run): optzoo and scipy use their defaults (``gtol=1e-5`` minimize;
+  ``ftol = xtol = gtol = 1e-8`` least squares); jaxopt ``tol=1e-5`` (its gradient-norm
+  test); optimistix ``rtol = atol = 1e-8`` (its Cauchy test on ``f`` and ``x``). Iteration
+  cap ``max(1000, 200 n)`` for every solver. ``--gtol G`` (a matched-tolerance run) gives
+  every gradient-norm test the same ``G``: optzoo ``tol``, scipy ``gtol`` (L-BFGS-B also
+  ``ftol=0``, so its objective-decrease stop does not end the run first; Newton-CG has no
+  gradient test and keeps its default), jaxopt ``tol``; optimistix keeps ``rtol = atol =
+  1e-8``.
 
 Usage: ``PYTHONPATH=. python benchmarks/mgh.py [--problems 1,10] [--methods bfgs,lm]
-[--peers scipy,jaxopt,optimistix] [--repeats 2] [--out benchmarks/results]``
+[--peers scipy,jaxopt,optimistix] [--repeats 2] [--gtol 1e-8] [--name mgh_cpu]
+[--out benchmarks/results]``
 """
 
 from __future__ import annotations
@@ -58,6 +63,8 @@ from optzoo.second_order import (  # noqa: E402
 from optzoo.second_order.mgh_problems import MGH_PROBLEMS, MGHProblem  # noqa: E402
 
 GTOL_MIN = 1e-5
+# ``--gtol``: the gradient tolerance every minimize solver gets (None: each one's default).
+MATCHED = {"gtol": None}
 GTOL_LS = 1e-8
 
 # optzoo method -> peer method names (None: the peer has no counterpart)
@@ -123,13 +130,15 @@ def run_optzoo(p: MGHProblem, method: str, repeats: int) -> dict:
     if ls:
         call = lambda: _block(least_squares(p.residual, x0, method=method, maxiter=maxiter(p)))
     else:
-        call = lambda: _block(minimize(p.objective, x0, method=method, maxiter=maxiter(p)))
+        call = lambda: _block(
+            minimize(p.objective, x0, method=method, maxiter=maxiter(p), tol=MATCHED["gtol"])
+        )
     res, warm, comp = _time(call, repeats)
     # The same solve inside a jitted function returning (x, success, nfev), as the JAX peers
     # are timed: no Python wrapper, three outputs. Both times are reported.
     in_jit = jax.jit(lambda y0: (lambda r: (r.x, r.success, r.nfev))(
         least_squares(p.residual, y0, method=method, maxiter=maxiter(p)) if ls
-        else minimize(p.objective, y0, method=method, maxiter=maxiter(p))
+        else minimize(p.objective, y0, method=method, maxiter=maxiter(p), tol=MATCHED["gtol"])
     ))  # fmt: skip
     _, warm_jit, _ = _time(lambda: _block(in_jit(x0)), repeats)
     f = float(p.objective(res.x))
@@ -174,11 +183,16 @@ def run_scipy(p: MGHProblem, method: str, fns: _ScipyFns, repeats: int) -> dict:
         if name == "trust-exact":
             kw["hess"] = lambda x: np.asarray(fns.h(x))
 
+        options: dict = {"maxiter": maxiter(p)}
+        if MATCHED["gtol"] is not None and name != "Newton-CG":
+            options["gtol"] = MATCHED["gtol"]
+            if name == "L-BFGS-B":
+                options["ftol"] = 0.0
+
         def call():
             with np.errstate(all="ignore"):
                 return so.minimize(
-                    lambda x: float(fns.f(x)), x0, method=name,
-                    options={"maxiter": maxiter(p)}, **kw,
+                    lambda x: float(fns.f(x)), x0, method=name, options=options, **kw
                 )  # fmt: skip
 
     res, warm, _ = _time(call, repeats)
@@ -198,7 +212,7 @@ def run_jaxopt(p: MGHProblem, method: str, repeats: int) -> dict:
     if method in LEAST_SQUARES_METHODS:
         solver = cls(residual_fun=p.residual, tol=GTOL_LS, maxiter=maxiter(p))
     else:
-        solver = cls(fun=p.objective, tol=GTOL_MIN, maxiter=maxiter(p))
+        solver = cls(fun=p.objective, tol=MATCHED["gtol"] or GTOL_MIN, maxiter=maxiter(p))
     run = jax.jit(solver.run)
     x0 = jnp.asarray(p.x0)
     (x, state), warm, comp = _time(lambda: _block(run(x0)), repeats)
@@ -264,7 +278,11 @@ def main() -> None:
     ap.add_argument(
         "--merge", default="", help="comma-separated JSON files of partial runs to combine"
     )
+    ap.add_argument(
+        "--gtol", type=float, default=None, help="one gradient tolerance for every minimize solver"
+    )
     args = ap.parse_args()
+    MATCHED["gtol"] = args.gtol
     if args.merge:
         merge(args)
         return
@@ -334,6 +352,7 @@ def merge(args) -> None:
     rows, seen, versions = [], set(), {}
     for path in args.merge.split(","):
         data = json.loads(Path(path).read_text())
+        MATCHED["gtol"] = data["machine"].get("matched_gtol", MATCHED["gtol"])
         for k, v in data["machine"].items():
             if k.endswith("_version"):
                 versions[k[: -len("_version")]] = v
@@ -409,6 +428,7 @@ def write(rows, methods, peers, versions, args, quiet=False):
     out.mkdir(parents=True, exist_ok=True)
     table = summarise(rows, methods, peers)
     info = machine_info()
+    info["matched_gtol"] = MATCHED["gtol"]
     info.update({f"{k}_version": v for k, v in versions.items()})
     common = {
         f"{m} vs {peer}": c
@@ -425,7 +445,13 @@ def write(rows, methods, peers, versions, args, quiet=False):
         "# Moré-Garbow-Hillstrom set: optzoo against scipy, jaxopt, optimistix",
         "",
         "Written by `benchmarks/mgh.py` (see its docstring for the tests and tolerances). "
-        f"{len({r['problem'] for r in rows})} problems, float64, CPU.",
+        f"{len({r['problem'] for r in rows})} problems, float64, CPU. Tolerances: "
+        + (
+            "each solver's default."
+            if MATCHED["gtol"] is None
+            else f"matched, gradient tolerance {MATCHED['gtol']:g} for every minimize solver "
+            "(see the docstring)."
+        ),
         "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()),
         "",
