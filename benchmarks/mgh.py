@@ -24,6 +24,10 @@ solved, whether the solver claimed success at a point failing the first-order te
   gradient test and keeps its default), jaxopt ``tol``; optimistix keeps ``rtol = atol =
   1e-8``.
 
+One process compiles several thousand solvers over the whole set; on a machine with the
+default ``vm.max_map_count`` (65530) LLVM can then fail with "Cannot allocate memory" near
+the end. Run the problems in ranges (``--problems``) and combine them with ``--merge``.
+
 Usage: ``PYTHONPATH=. python benchmarks/mgh.py [--problems 1,10] [--methods bfgs,lm]
 [--peers scipy,jaxopt,optimistix] [--repeats 2] [--gtol 1e-8] [--name mgh_cpu]
 [--out benchmarks/results]``
