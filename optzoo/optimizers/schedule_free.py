@@ -481,8 +481,9 @@ def find_schedule_free_state(opt_state: Any, params: optax.Params) -> ScheduleFr
     ]
     if len(found) != 1:
         return None
-    same = jax.tree.structure(found[0].z) == jax.tree.structure(params) and all(
-        jnp.shape(a) == jnp.shape(b)
-        for a, b in zip(jax.tree.leaves(found[0].z), jax.tree.leaves(params), strict=True)
+    z_leaves, z_def = jax.tree.flatten(found[0].z)
+    p_leaves, p_def = jax.tree.flatten(params)
+    same = bool(z_def == p_def) and all(  # type: ignore[operator]
+        jnp.shape(a) == jnp.shape(b) for a, b in zip(z_leaves, p_leaves, strict=True)
     )
     return found[0] if same else None

@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
+from optzoo.second_order.minimization import _maxiter
 from optzoo.second_order.result import OptimizeResult
 
 __all__ = ["least_squares", "LEAST_SQUARES_METHODS"]
@@ -292,10 +293,3 @@ def least_squares(
         x0, args, float(ftol), float(xtol), float(gtol), _maxiter(maxiter),
         residual_fn=residual_fn, method=method,
     )  # fmt: skip
-
-
-def _maxiter(maxiter: Any) -> Any:
-    """A host int32 (no eager op per call), or a traced / device value as an int32 array."""
-    if isinstance(maxiter, jax.Array):
-        return maxiter.astype(jnp.int32)
-    return np.int32(maxiter)
