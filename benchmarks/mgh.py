@@ -130,20 +130,16 @@ def _block(tree):
 # ---------------------------------------------------------------------------------- optzoo
 def run_optzoo(p: MGHProblem, method: str, repeats: int) -> dict:
     x0 = jnp.asarray(p.x0)
-    ls = method in LEAST_SQUARES_METHODS
-    if ls:
-        call = lambda: _block(least_squares(p.residual, x0, method=method, maxiter=maxiter(p)))
-    else:
-        call = lambda: _block(
-            minimize(p.objective, x0, method=method, maxiter=maxiter(p), tol=MATCHED["gtol"])
-        )
-    res, warm, comp = _time(call, repeats)
+
+    def solve(y0):
+        if method in LEAST_SQUARES_METHODS:
+            return least_squares(p.residual, y0, method=method, maxiter=maxiter(p))
+        return minimize(p.objective, y0, method=method, maxiter=maxiter(p), tol=MATCHED["gtol"])
+
+    res, warm, comp = _time(lambda: _block(solve(x0)), repeats)
     # The same solve inside a jitted function returning (x, success, nfev), as the JAX peers
     # are timed: no Python wrapper, three outputs. Both times are reported.
-    in_jit = jax.jit(lambda y0: (lambda r: (r.x, r.success, r.nfev))(
-        least_squares(p.residual, y0, method=method, maxiter=maxiter(p)) if ls
-        else minimize(p.objective, y0, method=method, maxiter=maxiter(p), tol=MATCHED["gtol"])
-    ))  # fmt: skip
+    in_jit = jax.jit(lambda y0: (lambda r: (r.x, r.success, r.nfev))(solve(y0)))
     _, warm_jit, _ = _time(lambda: _block(in_jit(x0)), repeats)
     f = float(p.objective(res.x))
     return {

@@ -107,13 +107,11 @@ class Runner:
         at :math:`y`.
         """
         params, stats = state.params, state.batch_stats
+        # Under pmap every leaf carries a device axis, z and params alike, so the search
+        # matches shapes before slicing, and only the schedule-free state is sliced.
+        sf = find_schedule_free_state(state.opt_state, params) if averaged else None
         if self.strategy == "pmap":
-            params, stats, opt_state = jax.tree.map(
-                lambda x: x[0], (params, stats, state.opt_state)
-            )
-        else:
-            opt_state = state.opt_state
-        sf = find_schedule_free_state(opt_state, params) if averaged else None
+            params, stats, sf = jax.tree.map(lambda x: x[0], (params, stats, sf))
         if sf is not None:
             if self.strategy in ("single", "pmap"):
                 params = schedule_free_eval_params(sf, params)

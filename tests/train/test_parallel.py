@@ -26,17 +26,22 @@ def _parse(stdout):
     return json.loads(line[len("RESULT ") :])
 
 
-def test_strategies_agree_on_four_devices(tmp_path):
-    specs = ["single", "pmap", "sharded", "shard_map", "sharded:zero1", "shard_map:accum"]
+def _run_driver(out, specs):
+    """The driver's report for ``specs``, run on 4 CPU devices in one process."""
     proc = subprocess.run(
-        [sys.executable, str(DRIVER), str(tmp_path), *specs],
+        [sys.executable, str(DRIVER), str(out), *specs],
         env=_env(4),
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    report = _parse(proc.stdout)
+    return _parse(proc.stdout)
+
+
+def test_strategies_agree_on_four_devices(tmp_path):
+    specs = ["single", "pmap", "sharded", "shard_map", "sharded:zero1", "shard_map:accum"]
+    report = _run_driver(tmp_path, specs)
     ref = np.array(report["single"]["losses"])
     assert len(ref) == 8 and ref[-1] < ref[0]
     for spec in specs[1:]:
@@ -64,15 +69,7 @@ def test_strategies_agree_on_four_devices(tmp_path):
 def test_schedule_free_is_evaluated_at_its_average_under_every_strategy(tmp_path):
     # ZeRO-1 splits z over the devices; the averaged x must be the same as on one device.
     specs = ["single:sf", "pmap:sf", "sharded:zero1+sf", "shard_map:sf"]
-    proc = subprocess.run(
-        [sys.executable, str(DRIVER), str(tmp_path), *specs],
-        env=_env(4),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    report = _parse(proc.stdout)
+    report = _run_driver(tmp_path, specs)
     ref = report["single:sf"]["result"]
     for spec in specs[1:]:
         np.testing.assert_allclose(
@@ -93,14 +90,7 @@ def _free_port():
 @pytest.mark.slow
 def test_two_processes_match_one_process(tmp_path):
     specs = ["sharded", "shard_map"]
-    one = subprocess.run(
-        [sys.executable, str(DRIVER), str(tmp_path / "one"), *specs],
-        env=_env(4),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert one.returncode == 0, one.stderr[-3000:]
+    ref = _run_driver(tmp_path / "one", specs)
     coord = f"127.0.0.1:{_free_port()}"
     # Each process writes to files, not pipes: a pipe that nobody drains while
     # we wait on the other process would block the writer before the shutdown
@@ -135,7 +125,6 @@ def test_two_processes_match_one_process(tmp_path):
                 p.kill()
         assert p.returncode == 0, logs[pid][1].read_text()[-3000:]
         outs.append(_parse(logs[pid][0].read_text()))
-    ref = _parse(one.stdout)
     for spec in specs:
         np.testing.assert_allclose(
             outs[0][spec]["losses"], ref[spec]["losses"], rtol=2e-5, atol=1e-6, err_msg=spec
