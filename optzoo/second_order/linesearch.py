@@ -27,6 +27,8 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from optzoo.second_order.loops import packed_while_loop
+
 __all__ = [
     "LineSearchResult",
     "backtracking_armijo",
@@ -105,7 +107,7 @@ def backtracking_armijo(
         return i + 1, jnp.where(done, a, a_next), f, g, done, ok
 
     init = (jnp.asarray(0), a0, f0, g0, jnp.asarray(False), jnp.asarray(True))
-    i, a, f, g, done, _ = jax.lax.while_loop(cond, body, init)
+    i, a, f, g, done, _ = packed_while_loop(cond, body, init)
     res = LineSearchResult(a, f, g, i, done)
     fail = LineSearchResult(jnp.zeros((), dtype), f0, g0, i, jnp.asarray(False))
     return _where(done, res, fail)
@@ -220,7 +222,7 @@ def strong_wolfe(
         a_h=zero, f_h=f0, d_h=slope0,
         a=zero, f=f0, g=g0,
     )  # fmt: skip
-    s = jax.lax.while_loop(cond, body, init)
+    s = packed_while_loop(cond, body, init)
     success = s.a > 0
     # Fallback: the low end / previous point satisfies sufficient decrease when a_p > 0.
     fallback = LineSearchResult(s.a_p, s.f_p, s.g_p, s.i, jnp.asarray(False))
@@ -338,7 +340,7 @@ def hager_zhang(
         a=zero, fa=f0, da=slope0, ga=g0, b=zero, fb=f0, db=slope0,
         secants=jnp.asarray(0), width0=zero, out_a=zero, out_f=f0, out_g=g0,
     )  # fmt: skip
-    s = jax.lax.while_loop(cond, body, init)
+    s = packed_while_loop(cond, body, init)
     success = s.out_a > 0
     fallback = _where(
         (s.a > 0) & (s.fa < f0),
@@ -431,10 +433,15 @@ def _dcstep(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stpmin, stpmax):
 
 
 class _MTState(NamedTuple):
-    i: jax.Array
-    done: jax.Array
-    stp: jax.Array
-    stx: jax.Array
+    i: jax.Array  # evaluations so far
+    done: jax.Array  # a safeguard stopped the search (without convergence)
+    stp: jax.Array  # the last trial, already evaluated: step, value, gradient, slope
+    f: jax.Array
+    g: jax.Array
+    dp: jax.Array
+    ok: jax.Array
+    conv: jax.Array  # the last trial meets the strong Wolfe conditions
+    stx: jax.Array  # the interval of uncertainty and its bookkeeping
     fx: jax.Array
     dx: jax.Array
     gx: jax.Array
@@ -447,9 +454,6 @@ class _MTState(NamedTuple):
     stmax: jax.Array
     width: jax.Array
     width1: jax.Array
-    conv: jax.Array
-    out_f: jax.Array
-    out_g: jax.Array
 
 
 def more_thuente(
@@ -481,28 +485,35 @@ def more_thuente(
     zero = jnp.zeros((), dtype)
     stp0 = jnp.clip(jnp.asarray(step0, dtype), min_step, max_step)
     width0 = jnp.asarray(max_step - min_step, dtype)
+    big = jnp.asarray(jnp.finfo(dtype).max / 4, dtype)
 
-    def cond(s: _MTState):
-        return (~s.done) & (s.i < max_steps) & (g_init < 0)
-
-    def body(s: _MTState) -> _MTState:
-        stp = s.stp
+    def trial(stp):
         f, g, dp, ok = _eval(vg, x, d, stp)
-        # A non-finite trial behaves as a very high value with a rising slope.
-        big = jnp.asarray(jnp.finfo(dtype).max / 4, dtype)
-        f_use = jnp.where(ok, f, big)
-        dp_use = jnp.where(ok, dp, -g_init)
-        ftest = f0 + stp * gtest
+        conv = ok & (f <= f0 + stp * gtest) & (jnp.abs(dp) <= -c2 * g_init)
+        return f, g, dp, ok, conv
+
+    def assess(s: _MTState):
+        """The last trial against the interval: its stand-in values (a non-finite trial is a
+        very high value with a rising slope), the stage, the safeguard stop, and the shift
+        of the modified function (stage 1, value down but not enough)."""
+        f_use = jnp.where(s.ok, s.f, big)
+        dp_use = jnp.where(s.ok, s.dp, -g_init)
+        ftest = f0 + s.stp * gtest
         stage2 = s.stage2 | ((f_use <= ftest) & (dp_use >= 0))
-        converged = ok & (f <= ftest) & (jnp.abs(dp) <= -c2 * g_init)
-        warn = (s.brackt & ((stp <= s.stmin) | (stp >= s.stmax))) | (
-            s.brackt & (s.stmax - s.stmin <= xtol * s.stmax)
+        bracket_warn = s.brackt & (
+            (s.stp <= s.stmin) | (s.stp >= s.stmax) | (s.stmax - s.stmin <= xtol * s.stmax)
         )
-        warn = warn | ((stp == max_step) & (f_use <= ftest) & (dp_use <= gtest))
-        warn = warn | ((stp == min_step) & ((f_use > ftest) | (dp_use >= gtest)))
-        # Modified function in stage 1 when the value went down but not enough.
+        warn = bracket_warn | ((s.stp == max_step) & (f_use <= ftest) & (dp_use <= gtest))
+        warn = warn | ((s.stp == min_step) & ((f_use > ftest) | (dp_use >= gtest)))
         modify = (~stage2) & (f_use <= s.fx) & (f_use > ftest)
         shift = jnp.where(modify, gtest, 0.0)
+        return f_use, dp_use, stage2, warn, shift
+
+    def update(s: _MTState) -> _MTState:
+        """Takes the last trial into the interval and evaluates the next one (one call of
+        ``vg``); a safeguard stop keeps the interval as it was."""
+        f_use, dp_use, stage2, warn, shift = assess(s)
+        stp = s.stp
         stx, fx, dx, sty, fy, dy, stpf, brackt = _dcstep(
             s.stx, s.fx - s.stx * shift, s.dx - shift,
             s.sty, s.fy - s.sty * shift, s.dy - shift,
@@ -512,7 +523,7 @@ def more_thuente(
         fx, dx = fx + stx * shift, dx + shift
         fy, dy = fy + sty * shift, dy + shift
         # The new low end is the trial point exactly when stx moved to stp.
-        gx = jnp.where(stx == stp, g, s.gx)
+        gx = jnp.where(stx == stp, s.g, s.gx)
         width, width1 = s.width, s.width1
         bisect = brackt & (jnp.abs(sty - stx) >= 0.66 * width1)
         stpf = jnp.where(bisect, stx + 0.5 * (sty - stx), stpf)
@@ -522,41 +533,60 @@ def more_thuente(
         stmax = jnp.where(brackt, jnp.maximum(stx, sty), stpf + 4.0 * (stpf - stx))
         # A non-finite trial: shrink towards the best point instead of interpolating
         # through a huge stand-in value (which can land exactly on it and stall).
-        stpf = jnp.where(ok, stpf, stx + 0.25 * (stp - stx))
-        stmin = jnp.where(ok, stmin, jnp.minimum(stx, stp))
-        stmax = jnp.where(ok, stmax, jnp.maximum(stx, stp))
+        stpf = jnp.where(s.ok, stpf, stx + 0.25 * (stp - stx))
+        stmin = jnp.where(s.ok, stmin, jnp.minimum(stx, stp))
+        stmax = jnp.where(s.ok, stmax, jnp.maximum(stx, stp))
         stpf = jnp.clip(stpf, min_step, max_step)
         stuck = brackt & ((stpf <= stmin) | (stpf >= stmax) | (stmax - stmin <= xtol * stmax))
         stpf = jnp.where(stuck, stx, stpf)
-        done = converged | warn
-        keep = lambda new, old: jnp.where(done, old, new)
+        # The next trial is evaluated even after a safeguard stop (then it is not counted
+        # and its values are dropped): a cond here would cost every search more.
+        f, g, dp, ok, conv = trial(stpf)
+        keep = lambda new, old: jnp.where(warn, old, new)
         return _MTState(
-            i=s.i + 1, done=done, stp=jnp.where(converged, stp, keep(stpf, s.stx)),
+            i=s.i + (~warn).astype(s.i.dtype), done=warn, stp=stpf, f=f, g=g, dp=dp, ok=ok,
+            conv=conv & ~warn,
             stx=keep(stx, s.stx), fx=keep(fx, s.fx), dx=keep(dx, s.dx), gx=keep(gx, s.gx),
             sty=keep(sty, s.sty), fy=keep(fy, s.fy), dy=keep(dy, s.dy),
             brackt=keep(brackt, s.brackt), stage2=stage2,
             stmin=keep(stmin, s.stmin), stmax=keep(stmax, s.stmax),
             width=keep(width, s.width), width1=keep(width1, s.width1),
-            conv=converged,
-            out_f=jnp.where(converged, f, s.out_f), out_g=jnp.where(converged, g, s.out_g),
         )  # fmt: skip
 
+    descent = g_init < 0
+    # The first trial is evaluated before the loop, so a search whose first step is
+    # accepted (most of them) never runs the interval bookkeeping.
+    f1, g1, dp1, ok1, conv1 = trial(stp0)
     init = _MTState(
-        i=jnp.asarray(0), done=jnp.asarray(False), stp=stp0,
+        i=descent.astype(jnp.int32), done=jnp.asarray(False), stp=stp0, f=f1, g=g1, dp=dp1,
+        ok=ok1, conv=conv1 & descent,
         stx=zero, fx=f0, dx=g_init, gx=g0, sty=zero, fy=f0, dy=g_init,
         brackt=jnp.asarray(False), stage2=jnp.asarray(False),
         stmin=zero, stmax=stp0 + 4.0 * stp0, width=width0, width1=2.0 * width0,
-        conv=jnp.asarray(False), out_f=f0, out_g=g0,
     )  # fmt: skip
-    s = jax.lax.while_loop(cond, body, init)
-    converged = s.conv
-    res = LineSearchResult(s.stp, s.out_f, s.out_g, s.i, converged)
-    fallback = _where(
-        (s.stx > 0) & (s.fx < f0),
-        LineSearchResult(s.stx, s.fx, s.gx, s.i, jnp.asarray(False)),
-        LineSearchResult(zero, f0, g0, s.i, jnp.asarray(False)),
-    )
-    return _where(converged, res, fallback)
+
+    def search(init: _MTState) -> LineSearchResult:
+        s = packed_while_loop(lambda s: ~s.done & ~s.conv & (s.i < max_steps), update, init)
+        # Out of evaluations: the last trial still moves the low end when it is the best
+        # point seen and no safeguard stops on it (the bookkeeping the loop did not get to).
+        f_use, _, _, warn, shift = assess(s)
+        last_low = ~s.conv & ~s.done & ~warn
+        last_low = last_low & ~(f_use - s.stp * shift > s.fx - s.stx * shift)
+        stx = jnp.where(last_low, s.stp, s.stx)
+        fx = jnp.where(last_low, f_use, s.fx)
+        gx = jnp.where(last_low, s.g, s.gx)
+        fallback = _where(
+            (stx > 0) & (fx < f0),
+            LineSearchResult(stx, fx, gx, s.i, jnp.asarray(False)),
+            LineSearchResult(zero, f0, g0, s.i, jnp.asarray(False)),
+        )
+        return _where(s.conv, LineSearchResult(s.stp, s.f, s.g, s.i, s.conv), fallback)
+
+    # A first trial that is accepted (most searches) skips the loop and its bookkeeping.
+    accepted = LineSearchResult(stp0, f1, g1, init.i, jnp.asarray(True))
+    not_descent = LineSearchResult(zero, f0, g0, init.i, jnp.asarray(False))
+    branch = jnp.where(init.conv, 0, jnp.where(descent, 1, 2))
+    return jax.lax.switch(branch, (lambda s: accepted, search, lambda s: not_descent), init)
 
 
 LINE_SEARCHES: dict[str, Callable[..., LineSearchResult]] = {

@@ -12,6 +12,7 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from optzoo.second_order import newton, quasi_newton
+from optzoo.second_order.loops import packed_while_loop
 from optzoo.second_order.result import OptimizeResult
 
 __all__ = ["minimize", "MINIMIZE_METHODS"]
@@ -102,7 +103,7 @@ def _run(x0, args, gtol, ftol, maxiter, *, fun, method, opts) -> OptimizeResult:
             s.nfev + o.nfev, s.nhev + o.nhev, status,
         )  # fmt: skip
 
-    s = jax.lax.while_loop(cond, body, state)
+    s = packed_while_loop(cond, body, state)
     return OptimizeResult(
         x=unravel(s.x),
         fun=s.f,

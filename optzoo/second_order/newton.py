@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 
 from optzoo.second_order.linesearch import get_line_search
+from optzoo.second_order.loops import packed_while_loop
 from optzoo.second_order.quasi_newton import StepOut
 
 __all__ = [
@@ -78,7 +79,7 @@ def modified_cholesky_solve(
         return i + 1, tau, chol, ok
 
     chol, ok = factor(tau0)
-    _, tau, chol, ok = jax.lax.while_loop(cond, body, (jnp.asarray(0), tau0, chol, ok))
+    _, tau, chol, ok = packed_while_loop(cond, body, (jnp.asarray(0), tau0, chol, ok))
     p = -jax.scipy.linalg.cho_solve((chol, True), g)
     return jnp.where(ok, p, -g), tau
 
@@ -154,7 +155,7 @@ def steihaug_cg(
     init = _CG(
         jnp.asarray(0), jnp.zeros_like(g), g, -g, rr0, jnp.sqrt(rr0) <= tol, jnp.asarray(False)
     )
-    s = jax.lax.while_loop(cond, body, init)
+    s = packed_while_loop(cond, body, init)
     return s.z, s.r, s.i, s.boundary
 
 

@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
+from optzoo.second_order.loops import packed_while_loop
 from optzoo.second_order.minimization import _maxiter
 from optzoo.second_order.result import OptimizeResult
 
@@ -193,7 +194,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
             return i + 1, a_next, r_t, done
 
         one = jnp.ones((), dtype)
-        nls, step, r_t, moved = jax.lax.while_loop(
+        nls, step, r_t, moved = packed_while_loop(
             ls_cond, ls_body, (jnp.asarray(0), one, s.r, jnp.asarray(False))
         )
         x1 = jnp.where(moved, s.x + step * p, s.x)
@@ -217,7 +218,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
         )  # fmt: skip
 
     body = lm_body if lm else gn_body
-    s = jax.lax.while_loop(lambda s: s.status == -1, body, state)
+    s = packed_while_loop(lambda s: s.status == -1, body, state)
     return OptimizeResult(
         x=unravel(s.x), fun=cost(s.r), grad=unravel(s.g), grad_norm=jnp.max(jnp.abs(s.g)),
         nit=s.nit, nfev=s.nfev, njev=s.njev, nhev=jnp.asarray(0), status=s.status,
