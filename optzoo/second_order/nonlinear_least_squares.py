@@ -178,12 +178,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
         p = jnp.where(ok_p, p, -s.g)
         slope = jnp.vdot(s.g, p)
 
-        def ls_cond(c):
-            i, _, _, done = c
-            return (~done) & (i < 30)
-
-        def ls_body(c):
-            i, a, _, _ = c
+        def trial(a):
             r_t = res_fn(s.x + a * p)
             c_t = cost(r_t)
             ok = jnp.all(jnp.isfinite(r_t))
@@ -191,15 +186,23 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
             den = 2.0 * (c_t - c0 - slope * a)
             quad = jnp.where(ok & (den > 0), -slope * a * a / jnp.where(den > 0, den, 1.0), 0.5 * a)
             a_next = jnp.where(done, a, jnp.clip(quad, 0.1 * a, 0.5 * a))
-            return i + 1, a_next, r_t, done
+            return a_next, r_t, done
 
-        one = jnp.ones((), dtype)
-        nls, step, r_t, moved = packed_while_loop(
-            ls_cond, ls_body, (jnp.asarray(0), one, s.r, jnp.asarray(False))
-        )
+        def backtrack(c):
+            def body(c):
+                i, a, _, _ = c
+                return (i + 1, *trial(a))
+
+            return packed_while_loop(lambda c: (~c[3]) & (c[0] < 30), body, c)
+
+        # The full step is tried first; the loop runs only when it is rejected.
+        first = (jnp.asarray(1), *trial(jnp.ones((), dtype)))
+        nls, step, r_t, moved = jax.lax.cond(first[3], lambda c: c, backtrack, first)
         x1 = jnp.where(moved, s.x + step * p, s.x)
         r1 = jnp.where(moved, r_t, s.r)
-        j1 = jax.lax.cond(moved, lambda: jac_fn(x1), lambda: s.jac)
+        # Not moved ends the run (flag 2), so the Jacobian is evaluated unconditionally
+        # (at the same point then) rather than under a cond.
+        j1 = jac_fn(x1)
         g1 = j1.T @ r1
         c1 = cost(r1)
         # ftol only counts after a full Gauss-Newton step (a backtracked step says nothing
