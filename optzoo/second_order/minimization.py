@@ -86,7 +86,7 @@ def _run(x0, args, gtol, ftol, maxiter, *, fun, method, opts) -> OptimizeResult:
 
     def body(s: _Loop) -> _Loop:
         o = step(s.x, s.f, s.g, s.aux)
-        finite = jnp.isfinite(o.f) & jnp.all(jnp.isfinite(o.g)) & jnp.all(jnp.isfinite(o.x))
+        finite = jnp.isfinite(o.f) & jnp.all(jnp.isfinite(o.g) & jnp.isfinite(o.x))
         nit = s.nit + 1
         small_decrease = o.moved & (
             (s.f - o.f) <= ftol * jnp.maximum(jnp.maximum(jnp.abs(s.f), jnp.abs(o.f)), 1.0)

@@ -179,7 +179,8 @@ def _make_line_search_method(
     def step(x, f, g, aux: _LSAux) -> StepOut:
         d = direction(g, aux.mem)
         slope = jnp.vdot(g, d)
-        bad = ~(slope < 0) | ~jnp.all(jnp.isfinite(d))
+        # A finite slope means a finite d (g is finite here): no reduction over d needed.
+        bad = ~(slope < 0) | ~jnp.isfinite(slope)
         d = jnp.where(bad, -g, d)
         slope = jnp.where(bad, -jnp.vdot(g, g), slope)
         steepest = aux.fresh | bad
