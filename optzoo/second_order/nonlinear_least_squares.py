@@ -174,14 +174,17 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
         # (quadratic interpolation, kept in [0.1, 0.5] times the last step).
         p = _gn_solve(s.jac, s.r)
         c0 = cost(s.r)
-        ok_p = jnp.all(jnp.isfinite(p)) & (jnp.vdot(s.g, p) < 0)
+        slope_p = jnp.vdot(s.g, p)
+        ok_p = (slope_p < 0) & jnp.isfinite(slope_p)  # a finite slope: a finite p (g is finite)
         p = jnp.where(ok_p, p, -s.g)
-        slope = jnp.vdot(s.g, p)
+        slope = jnp.where(ok_p, slope_p, -jnp.vdot(s.g, s.g))
 
         def trial(a):
             r_t = res_fn(s.x + a * p)
-            c_t = cost(r_t)
-            ok = jnp.all(jnp.isfinite(r_t))
+            # One reduction for the cost and the finiteness test: a non-finite residual
+            # makes the cost NaN (an overflowing finite one makes it inf, as before).
+            c_t = 0.5 * jnp.sum(jnp.where(jnp.isfinite(r_t), r_t * r_t, jnp.nan))
+            ok = ~jnp.isnan(c_t)
             done = ok & (c_t <= c0 + 1e-4 * a * slope)
             den = 2.0 * (c_t - c0 - slope * a)
             quad = jnp.where(ok & (den > 0), -slope * a * a / jnp.where(den > 0, den, 1.0), 0.5 * a)
