@@ -492,28 +492,23 @@ def more_thuente(
         conv = ok & (f <= f0 + stp * gtest) & (jnp.abs(dp) <= -c2 * g_init)
         return f, g, dp, ok, conv
 
-    def assess(s: _MTState):
-        """The last trial against the interval: its stand-in values (a non-finite trial is a
-        very high value with a rising slope), the stage, the safeguard stop, and the shift
-        of the modified function (stage 1, value down but not enough)."""
+    def take(s: _MTState) -> tuple[_MTState, jax.Array]:
+        """Takes the last (evaluated) trial into the interval and returns the new state with
+        the next step; a safeguard stop (``done``) keeps the interval as it was."""
+        # A non-finite trial behaves as a very high value with a rising slope.
         f_use = jnp.where(s.ok, s.f, big)
         dp_use = jnp.where(s.ok, s.dp, -g_init)
-        ftest = f0 + s.stp * gtest
+        stp = s.stp
+        ftest = f0 + stp * gtest
         stage2 = s.stage2 | ((f_use <= ftest) & (dp_use >= 0))
-        bracket_warn = s.brackt & (
-            (s.stp <= s.stmin) | (s.stp >= s.stmax) | (s.stmax - s.stmin <= xtol * s.stmax)
+        warn = s.brackt & (
+            (stp <= s.stmin) | (stp >= s.stmax) | (s.stmax - s.stmin <= xtol * s.stmax)
         )
-        warn = bracket_warn | ((s.stp == max_step) & (f_use <= ftest) & (dp_use <= gtest))
-        warn = warn | ((s.stp == min_step) & ((f_use > ftest) | (dp_use >= gtest)))
+        warn = warn | ((stp == max_step) & (f_use <= ftest) & (dp_use <= gtest))
+        warn = warn | ((stp == min_step) & ((f_use > ftest) | (dp_use >= gtest)))
+        # Modified function in stage 1 when the value went down but not enough.
         modify = (~stage2) & (f_use <= s.fx) & (f_use > ftest)
         shift = jnp.where(modify, gtest, 0.0)
-        return f_use, dp_use, stage2, warn, shift
-
-    def update(s: _MTState) -> _MTState:
-        """Takes the last trial into the interval and evaluates the next one (one call of
-        ``vg``); a safeguard stop keeps the interval as it was."""
-        f_use, dp_use, stage2, warn, shift = assess(s)
-        stp = s.stp
         stx, fx, dx, sty, fy, dy, stpf, brackt = _dcstep(
             s.stx, s.fx - s.stx * shift, s.dx - shift,
             s.sty, s.fy - s.sty * shift, s.dy - shift,
@@ -539,18 +534,25 @@ def more_thuente(
         stpf = jnp.clip(stpf, min_step, max_step)
         stuck = brackt & ((stpf <= stmin) | (stpf >= stmax) | (stmax - stmin <= xtol * stmax))
         stpf = jnp.where(stuck, stx, stpf)
-        # The next trial is evaluated even after a safeguard stop (then it is not counted
-        # and its values are dropped): a cond here would cost every search more.
-        f, g, dp, ok, conv = trial(stpf)
         keep = lambda new, old: jnp.where(warn, old, new)
-        return _MTState(
-            i=s.i + (~warn).astype(s.i.dtype), done=warn, stp=stpf, f=f, g=g, dp=dp, ok=ok,
-            conv=conv & ~warn,
+        new = s._replace(
+            done=warn, stage2=stage2,
             stx=keep(stx, s.stx), fx=keep(fx, s.fx), dx=keep(dx, s.dx), gx=keep(gx, s.gx),
             sty=keep(sty, s.sty), fy=keep(fy, s.fy), dy=keep(dy, s.dy),
-            brackt=keep(brackt, s.brackt), stage2=stage2,
-            stmin=keep(stmin, s.stmin), stmax=keep(stmax, s.stmax),
-            width=keep(width, s.width), width1=keep(width1, s.width1),
+            brackt=keep(brackt, s.brackt), stmin=keep(stmin, s.stmin),
+            stmax=keep(stmax, s.stmax), width=keep(width, s.width), width1=keep(width1, s.width1),
+        )  # fmt: skip
+        return new, stpf
+
+    def update(s: _MTState) -> _MTState:
+        """One loop step: take the last trial, then evaluate the next (one call of ``vg``).
+        The next trial is evaluated even after a safeguard stop (then it is not counted and
+        its values are dropped): a cond here would cost every search more."""
+        s, stpf = take(s)
+        f, g, dp, ok, conv = trial(stpf)
+        return s._replace(
+            i=s.i + (~s.done).astype(s.i.dtype), stp=stpf, f=f, g=g, dp=dp, ok=ok,
+            conv=conv & ~s.done,
         )  # fmt: skip
 
     descent = g_init < 0
@@ -567,17 +569,12 @@ def more_thuente(
 
     def search(init: _MTState) -> LineSearchResult:
         s = packed_while_loop(lambda s: ~s.done & ~s.conv & (s.i < max_steps), update, init)
-        # Out of evaluations: the last trial still moves the low end when it is the best
-        # point seen and no safeguard stops on it (the bookkeeping the loop did not get to).
-        f_use, _, _, warn, shift = assess(s)
-        last_low = ~s.conv & ~s.done & ~warn
-        last_low = last_low & ~(f_use - s.stp * shift > s.fx - s.stx * shift)
-        stx = jnp.where(last_low, s.stp, s.stx)
-        fx = jnp.where(last_low, f_use, s.fx)
-        gx = jnp.where(last_low, s.g, s.gx)
+        # Out of evaluations: the last trial still goes into the interval (the step the loop
+        # did not get to), so the fallback is the best point seen.
+        s = _where(~s.conv & ~s.done, take(s)[0], s)
         fallback = _where(
-            (stx > 0) & (fx < f0),
-            LineSearchResult(stx, fx, gx, s.i, jnp.asarray(False)),
+            (s.stx > 0) & (s.fx < f0),
+            LineSearchResult(s.stx, s.fx, s.gx, s.i, jnp.asarray(False)),
             LineSearchResult(zero, f0, g0, s.i, jnp.asarray(False)),
         )
         return _where(s.conv, LineSearchResult(s.stp, s.f, s.g, s.i, s.conv), fallback)
