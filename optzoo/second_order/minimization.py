@@ -141,8 +141,8 @@ def minimize(
       methods (strong Wolfe by default; ``options["linesearch"]`` in ``"wolfe"``,
       ``"armijo"``, ``"hager-zhang"``). ``"newton"``: exact Hessian with modified
       Cholesky. ``"newton-cg"``: Hessian-free truncated CG plus line search.
-      ``"trust-ncg"``: CG-Steihaug trust region. ``"trust-exact"``: exact trust-region
-      subproblem (small problems).
+      ``"trust-ncg"``: CG-Steihaug trust region. ``"trust-exact"``: trust region with
+      Moré-Sorensen's nearly exact subproblem (a dense Cholesky per try; small problems).
 
     Args:
       fun: objective ``fun(x, *args) -> scalar``; ``x`` has the structure of ``x0``.
@@ -156,7 +156,8 @@ def minimize(
         stop is status 6, ``success=False``, unless the gradient test holds), ``linesearch``,
         ``max_linesearch_steps``, ``c2``, ``memory_size`` (lbfgs, 10), ``variant`` (ncg:
         ``"pr+"``, ``"fr"``, ``"hs"``, ``"dy"``), ``cg_maxiter``, ``initial_trust_radius``,
-        ``max_trust_radius``, ``eta``. Values must be hashable.
+        ``max_trust_radius``, ``eta``, ``k_easy`` and ``k_hard`` (trust-exact's subproblem
+        tolerances, 0.1 and 0.2 as scipy). Values must be hashable.
 
     Returns:
       An :class:`OptimizeResult` with ``x``, ``fun``, ``grad``, ``grad_norm``, ``nit``,

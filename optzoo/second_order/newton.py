@@ -6,8 +6,9 @@ r"""Newton-type methods on flat vectors for :func:`minimize`.
   forcing tolerance :math:`\min(0.5, \sqrt{\|g\|})\|g\|` or at negative curvature, then a
   Wolfe line search (N&W Algorithm 7.1).
 * ``trust-ncg``: CG-Steihaug inside a trust region (N&W Algorithm 7.2, Steihaug 1983).
-* ``trust-exact``: the trust-region subproblem solved exactly from the eigendecomposition
-  of the Hessian, hard case included (N&W section 4.3); for small problems.
+* ``trust-exact``: the trust-region subproblem solved nearly exactly by Moré and Sorensen's
+  iteration on the damping (Cholesky factorisations, hard case included), with scipy's
+  tolerances; for small problems.
 
 References:
   Nocedal, Wright. Numerical Optimization, 2nd ed., ch. 3, 4, 7. 2006.
@@ -15,6 +16,8 @@ References:
   Steihaug. The conjugate gradient method and trust regions in large scale optimization.
   1983. https://doi.org/10.1137/0720042
   Moré, Sorensen. Computing a trust region step. 1983. https://doi.org/10.1137/0904038
+  Conn, Gould, Toint. Trust-Region Methods, section 7.3. 2000.
+  https://doi.org/10.1137/1.9780898719857
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from optzoo.second_order.quasi_newton import StepOut
 __all__ = [
     "modified_cholesky_solve",
     "steihaug_cg",
-    "trust_exact_step",
+    "more_sorensen_step",
+    "hessian_bounds",
     "make_newton",
     "make_newton_cg",
     "make_trust_ncg",
@@ -159,55 +163,216 @@ def steihaug_cg(
     return s.z, s.r, s.i, s.boundary
 
 
-def trust_exact_step(
-    lam: jax.Array, q: jax.Array, g: jax.Array, radius: jax.Array, bisections: int = 100
-) -> jax.Array:
-    r"""Exact minimiser of :math:`g^\top p + \frac12 p^\top H p` over :math:`\|p\| \le \Delta`.
+def _cholesky_upper(a: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Upper Cholesky factor ``U`` (``a = U^T U``) and whether it exists (LAPACK's ``potrf``)."""
+    low = jnp.linalg.cholesky(a)
+    return low.T, jnp.all(jnp.isfinite(low))
 
-    With :math:`H = Q\Lambda Q^\top` and :math:`\tilde g = Q^\top g`, the solution is
-    :math:`p(\mu) = -Q(\Lambda+\mu I)^{-1}\tilde g` with :math:`\mu = 0` when that is an
-    interior minimiser, else :math:`\mu \ge \max(0, -\lambda_1)` with
-    :math:`\|p(\mu)\| = \Delta` (found by bisection on the monotone
-    :math:`\|p(\mu)\|`). In the hard case (:math:`\tilde g` orthogonal to the lowest
-    eigenspace) a multiple of the lowest eigenvector reaches the boundary.
+
+def _failed_cholesky_shift(a: jax.Array) -> jax.Array:
+    r"""For a symmetric ``a`` that is not positive definite: :math:`\delta/\|v\|^2`, with
+    :math:`k` the first leading block that is not positive definite, :math:`\delta` the
+    amount that makes it singular when added to :math:`a_{kk}`, and :math:`v` its null
+    vector (:math:`v_k = 1`). Then :math:`\lambda_1(a) \le -\delta/\|v\|^2`.
+
+    Row by row as an incomplete Cholesky factorisation would proceed, stopping at the
+    first non-positive pivot (Moré-Sorensen 1983, section 3; Conn-Gould-Toint 2000, 7.3.8).
+    """
+    n = a.shape[0]
+    idx = jnp.arange(n)
+    eye = jnp.eye(n, dtype=a.dtype)
+
+    def body(j, c):
+        u_mat, found, shift = c
+        # Row j of the factor: the leading j x j block's factor U_j solves U_j^T u = a[:j, j].
+        lead = idx < j
+        tri = jnp.where(lead[:, None] & lead[None, :], u_mat, eye)
+        col = jnp.where(lead, a[:, j], 0.0)
+        u = jax.scipy.linalg.solve_triangular(tri, col, trans="T", lower=False)
+        d = a[j, j] - jnp.vdot(u, u)
+        # v[:j] = -U_j^{-1} u, v[j] = 1; delta = -d.
+        v = jax.scipy.linalg.solve_triangular(tri, -u, lower=False)
+        here = ~found & ~(d > 0)
+        shift = jnp.where(here, -d / (jnp.vdot(v, v) + 1.0), shift)
+        u_mat = u_mat.at[:, j].set(jnp.where(lead, u, 0.0)).at[j, j].set(jnp.sqrt(jnp.abs(d)))
+        return u_mat, found | here, shift
+
+    init = (jnp.zeros_like(a), jnp.asarray(False), jnp.zeros((), a.dtype))
+    return jax.lax.fori_loop(0, n, body, init)[2]
+
+
+def _smallest_singular_value(u: jax.Array) -> tuple[jax.Array, jax.Array]:
+    r"""Estimate of the smallest singular value of an upper triangular ``u`` and its right
+    singular vector: choose :math:`e \in \{\pm1\}^n` greedily so that :math:`U^\top w = e`
+    has a large solution, then :math:`Uv = w` (Cline, Moler, Stewart, Wilkinson 1979;
+    Golub, Van Loan, Matrix Computations, 4th ed., Algorithm 3.5.1)."""
+    n = u.shape[0]
+    idx = jnp.arange(n)
+
+    def body(k, c):
+        acc, w = c
+        wp = (1.0 - acc[k]) / u[k, k]
+        wm = (-1.0 - acc[k]) / u[k, k]
+        later = idx > k
+        pp = jnp.where(later, acc + u[k] * wp, 0.0)
+        pm = jnp.where(later, acc + u[k] * wm, 0.0)
+        plus = jnp.abs(wp) + jnp.sum(jnp.abs(pp)) >= jnp.abs(wm) + jnp.sum(jnp.abs(pm))
+        acc = jnp.where(later, jnp.where(plus, pp, pm), acc)
+        return acc, w.at[k].set(jnp.where(plus, wp, wm))
+
+    _, w = jax.lax.fori_loop(0, n, body, (jnp.zeros(n, u.dtype), jnp.zeros(n, u.dtype)))
+    v = jax.scipy.linalg.solve_triangular(u, w, lower=False)
+    vn = jnp.linalg.norm(v)
+    return jnp.linalg.norm(w) / vn, v / vn
+
+
+class _MS(NamedTuple):
+    lam: jax.Array  # the damping (Moré-Sorensen's lambda)
+    lb: jax.Array
+    ub: jax.Array
+    p: jax.Array
+    i: jax.Array
+    done: jax.Array
+    interior: jax.Array
+    tentative: jax.Array  # lam is a Newton update from inside the region, not yet factored
+    lam_fallback: jax.Array  # the lower bound should that factorisation fail
+
+
+def hessian_bounds(h: jax.Array) -> jax.Array:
+    """``[gershgorin_lb, gershgorin_ub, |H|_F, |H|_inf, min_i H_ii]`` of a symmetric ``h``."""
+    d = jnp.diag(h)
+    rows = jnp.sum(jnp.abs(h), axis=1)
+    return jnp.stack([
+        jnp.min(d + jnp.abs(d) - rows), jnp.max(d - jnp.abs(d) + rows),
+        jnp.linalg.norm(h), jnp.max(rows), jnp.min(d),
+    ])  # fmt: skip
+
+
+def more_sorensen_step(
+    h: jax.Array,
+    g: jax.Array,
+    radius: jax.Array,
+    bounds: jax.Array,
+    lb_prev: jax.Array,
+    k_easy: float = 0.1,
+    k_hard: float = 0.2,
+    maxiter: int = 25,
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    r"""A nearly exact trust-region step: Moré and Sorensen's iteration on the damping.
+
+    Minimises :math:`g^\top p + \frac12 p^\top H p` over :math:`\|p\| \le \Delta` as
+    Moré-Sorensen (1983) with the safeguards of Conn-Gould-Toint (2000, Algorithm 7.3.6).
+    Each iteration factors :math:`H + \lambda I = U^\top U`. When that succeeds,
+    :math:`p = -(H+\lambda I)^{-1} g`. Then one of the following happens:
+
+    * :math:`\lambda = 0` and :math:`\|p\| \le \Delta`: the interior Newton step.
+    * :math:`\|p\| > \Delta`: stop when :math:`|\|p\| - \Delta| \le` ``k_easy``
+      :math:`\Delta`, else take Newton's step on :math:`1/\|p(\lambda)\| = 1/\Delta`.
+    * :math:`\|p\| < \Delta`: move to the boundary along :math:`z`, the estimated
+      smallest right singular vector of :math:`U`, when that changes the model by at most
+      ``k_hard`` of :math:`p^\top(H+\lambda I)p + \lambda\Delta^2` (the hard case); else
+      narrow the bounds on :math:`\lambda`.
+
+    A failed factorisation raises the lower bound on :math:`\lambda` from the incomplete
+    factor. The defaults are scipy's ``trust-exact`` (``k_easy=0.1``, ``k_hard=0.2``, at
+    most 25 factorisations), whose iterates this follows.
+
+    Args:
+      bounds: :func:`hessian_bounds` of ``h`` (for the initial bounds on :math:`\lambda`).
+      lb_prev: the lower bound the previous solve at the same point ended with, reused
+        when the radius shrank (``-inf``: none).
+
+    Returns:
+      ``(p, boundary, lb)``: the step, whether it is a boundary step (false only for an
+      interior Newton step), and the final lower bound on :math:`\lambda`.
     """
     dtype = g.dtype
-    gt = q.T @ g
-    lmin = lam[0]
-    span = jnp.maximum(jnp.max(jnp.abs(lam)), 1.0)
-    low_space = lam - lmin <= 1e3 * jnp.finfo(dtype).eps * span
-
-    def pnorm(mu, mask=None):
-        c = gt / (lam + mu)
-        c = c if mask is None else jnp.where(mask, 0.0, c)
-        return jnp.linalg.norm(c)
-
-    lo = jnp.maximum(0.0, -lmin)
-    interior = (lmin > 0) & (pnorm(0.0) <= radius)
-    hi = lo + jnp.linalg.norm(g) / radius + jnp.finfo(dtype).tiny
-
-    def bis(_, ab):
-        a, b = ab
-        mid = 0.5 * (a + b)
-        big = ~(pnorm(mid) <= radius)  # nan/inf count as too long
-        return jnp.where(big, mid, a), jnp.where(big, b, mid)
-
-    _, mu = jax.lax.fori_loop(0, bisections, bis, (lo, hi))
-    p_t = -gt / (lam + mu)
-    # Hard case: the step without the lowest eigenspace is shorter than the radius at mu=lo.
-    excl = jnp.where(low_space, 0.0, -gt / jnp.where(low_space, 1.0, lam + lo))
-    g_low = jnp.linalg.norm(jnp.where(low_space, gt, 0.0))
-    hard = (
-        (lmin <= 0)
-        & (jnp.linalg.norm(excl) < radius)
-        & (g_low <= 1e-8 * jnp.linalg.norm(gt) + jnp.finfo(dtype).tiny)
+    n = g.shape[0]
+    eye = jnp.eye(n, dtype=dtype)
+    gmag = jnp.linalg.norm(g)
+    g_lb, g_ub, h_fro, h_inf, dmin = bounds
+    big_g = gmag > n * jnp.finfo(dtype).eps * h_inf
+    ub0 = jnp.maximum(0.0, gmag / radius + jnp.minimum(jnp.minimum(-g_lb, h_fro), h_inf))
+    lb0 = jnp.maximum(
+        jnp.maximum(0.0, -dmin), gmag / radius - jnp.minimum(jnp.minimum(g_ub, h_fro), h_inf)
     )
-    tau = jnp.sqrt(jnp.maximum(radius**2 - jnp.vdot(excl, excl), 0.0))
-    e1 = jnp.zeros_like(gt).at[0].set(1.0)
-    p_hard = excl + tau * e1
-    p_newton = -gt / jnp.where(lam != 0, lam, 1.0)
-    p_t = jnp.where(interior, p_newton, jnp.where(hard, p_hard, p_t))
-    return q @ p_t
+    lb0 = jnp.maximum(lb0, lb_prev)
+
+    def between(lb, ub):
+        return jnp.maximum(jnp.sqrt(jnp.abs(lb * ub)), lb + 0.01 * (ub - lb))
+
+    def factored(s: _MS, u: jax.Array) -> _MS:
+        lam = s.lam
+        if_tiny = big_g  # traced bool: the two cases share the singular-vector estimate
+        p = jax.scipy.linalg.cho_solve((u, False), -g)
+        pn = jnp.linalg.norm(p)
+        interior = (lam == 0) & (pn <= radius)
+        w = jax.scipy.linalg.solve_triangular(u, p, trans="T", lower=False)
+        lam_new = lam + (pn / jnp.linalg.norm(w)) ** 2 * (pn - radius) / radius
+        outside = pn >= radius
+
+        def inside(_):
+            s_min, z = _smallest_singular_value(u)
+            return s_min, z
+
+        s_min, z = jax.lax.cond(
+            (outside | interior) & if_tiny, lambda _: (jnp.zeros((), dtype), p), inside, None
+        )
+        # Small gradient: the step is radius * z, accepted when lambda is nearly -lambda_1.
+        tiny_done = (lam == 0) | ((radius * s_min) ** 2 <= k_hard * lam * radius**2)
+        p_tiny = jnp.where(lam == 0, 0.0, radius * z)
+        # Inside: to the boundary along z, the shorter of the two ways.
+        zz, pz, c = jnp.vdot(z, z), 2.0 * jnp.vdot(p, z), pn * pn - radius**2
+        aux = pz + jnp.where(pz >= 0, 1.0, -1.0) * jnp.sqrt(jnp.maximum(pz * pz - 4 * zz * c, 0))
+        ta = -aux / (2 * zz)
+        tb = -2 * c / jnp.where(aux == 0, 1.0, aux)
+        lo_t, hi_t = jnp.minimum(ta, tb), jnp.maximum(ta, tb)
+        t = jnp.where(jnp.abs(hi_t) < jnp.abs(lo_t), hi_t, lo_t)
+        quad = jnp.vdot(p, (h + lam * eye) @ p)
+        hard_done = (t * s_min) ** 2 / (quad + lam * radius**2) <= k_hard
+        easy_done = jnp.abs(pn - radius) / radius <= k_easy
+        done = jnp.where(big_g, interior | jnp.where(outside, easy_done, hard_done), tiny_done)
+        p_out = jnp.where(
+            big_g, jnp.where(~outside & ~interior & hard_done, p + t * z, p), p_tiny
+        )
+        # Not done: inside (or tiny gradient) narrows [lb, ub] around lam; outside, lam is
+        # the new lower bound and Newton's step follows (a tentative one from inside).
+        lb_in = jnp.maximum(s.lb, lam - s_min**2)
+        lb = jnp.where(big_g & outside, lam, lb_in)
+        ub = jnp.where(big_g & outside, s.ub, lam)
+        tentative = big_g & ~outside
+        lam_next = jnp.where(big_g, lam_new, between(lb_in, lam))
+        return s._replace(
+            lam=jnp.where(done, lam, lam_next), lb=jnp.where(done, s.lb, lb),
+            ub=jnp.where(done, s.ub, ub), p=p_out, done=done,
+            interior=jnp.where(big_g, interior, lam == 0), tentative=~done & tentative,
+            lam_fallback=lam_new,
+        )  # fmt: skip
+
+    def failed(s: _MS, a: jax.Array) -> _MS:
+        # A tentative Newton update that does not factor: lb >= it. Otherwise the incomplete
+        # factor's bound on the lowest eigenvalue.
+        lb = jax.lax.cond(
+            s.tentative,
+            lambda: jnp.maximum(s.lb, s.lam_fallback),
+            lambda: jnp.maximum(s.lb, s.lam + _failed_cholesky_shift(a)),
+        )
+        return s._replace(lam=between(lb, s.ub), lb=lb, tentative=jnp.asarray(False))
+
+    def body(s: _MS) -> _MS:
+        a = h + s.lam * eye
+        u, ok = _cholesky_upper(a)
+        # A tentative update that fails is part of the iteration that proposed it.
+        s = s._replace(i=s.i + jnp.where(s.tentative & ~ok, 0, 1))
+        return jax.lax.cond(ok, factored, failed, s, jnp.where(ok, u, a))
+
+    init = _MS(
+        jnp.where(lb0 == 0, 0.0, between(lb0, ub0)), lb0, ub0, jnp.zeros_like(g),
+        jnp.asarray(0), jnp.asarray(False), jnp.asarray(False), jnp.asarray(False),
+        jnp.zeros((), dtype),
+    )  # fmt: skip
+    s = packed_while_loop(lambda s: ~s.done & (s.i < maxiter), body, init)
+    return s.p, ~s.interior, s.lb
 
 
 def _line_search_newton(vg, opts, direction, default_ls):
@@ -262,41 +427,39 @@ def make_newton_cg(vg: Callable, fun: Callable, opts: dict, n: int):
 
 class _TRAux(NamedTuple):
     radius: jax.Array
-    model: tuple  # trust-exact: (eigenvalues, eigenvectors); trust-ncg: ()
+    model: tuple  # trust-exact: (Hessian, hessian_bounds); trust-ncg: ()
+    sub: tuple  # trust-exact: (lower bound on lambda, radius) of the last solve at x
 
 
-def _trust_region(vg, opts, init_model, solve, dtype):
+def _trust_region(vg, opts, init_model, solve, dtype, init_sub=lambda: ()):
     eta = opts.get("eta", 0.15)
     r_max = opts.get("max_trust_radius", 1000.0)
     r0 = opts.get("initial_trust_radius", 1.0)
     r_min = opts.get("min_trust_radius", float(jnp.finfo(dtype).eps) * 1e-2)
 
     def init(x, f, g):
-        return _TRAux(jnp.asarray(r0, dtype), init_model(x))
+        return _TRAux(jnp.asarray(r0, dtype), init_model(x), init_sub())
 
     def step(x, f, g, aux: _TRAux) -> StepOut:
-        p, pred, nh = solve(x, g, aux)
+        p, pred, nh, boundary, sub = solve(x, g, aux)
         f1, g1 = vg(x + p)
         ok = jnp.isfinite(f1) & jnp.all(jnp.isfinite(g1))
         rho = jnp.where(ok & (pred > 0), (f - f1) / jnp.where(pred > 0, pred, 1.0), -1.0)
-        pn = jnp.linalg.norm(p)
         radius = jnp.where(
             rho < 0.25,
             0.25 * aux.radius,
-            jnp.where(
-                (rho > 0.75) & (pn >= 0.99 * aux.radius),
-                jnp.minimum(2 * aux.radius, r_max),
-                aux.radius,
-            ),
+            jnp.where((rho > 0.75) & boundary, jnp.minimum(2 * aux.radius, r_max), aux.radius),
         )
         accept = rho > eta
         x1 = jnp.where(accept, x + p, x)
         model, nh2 = jax.lax.cond(
             accept, lambda: (init_model(x1), jnp.asarray(1)), lambda: (aux.model, jnp.asarray(0))
         )
+        # A new point starts the subproblem's memory afresh.
+        sub = jax.tree.map(lambda a, b: jnp.where(accept, a, b), init_sub(), sub)
         flag = jnp.where(radius < r_min, 5, 0)
         return StepOut(
-            x1, jnp.where(accept, f1, f), jnp.where(accept, g1, g), _TRAux(radius, model),
+            x1, jnp.where(accept, f1, f), jnp.where(accept, g1, g), _TRAux(radius, model, sub),
             jnp.asarray(1), nh + nh2 * int(bool(aux.model)), flag, accept,
         )  # fmt: skip
 
@@ -312,23 +475,30 @@ def make_trust_ncg(vg: Callable, fun: Callable, opts: dict, n: int, dtype):
         tol = jnp.minimum(0.5, jnp.sqrt(gn)) * gn
         p, r, nh, _ = steihaug_cg(_hvp_fn(fun, x), g, tol, cg_maxiter, aux.radius)
         pred = -0.5 * (jnp.vdot(p, r) + jnp.vdot(g, p))
-        return p, pred, nh
+        return p, pred, nh, jnp.linalg.norm(p) >= 0.99 * aux.radius, ()
 
     return _trust_region(vg, opts, lambda x: (), solve, dtype)
 
 
 def make_trust_exact(vg: Callable, fun: Callable, opts: dict, dtype):
-    """Trust-region Newton with the exact subproblem (dense eigendecomposition)."""
+    """Trust-region Newton with Moré-Sorensen's nearly exact subproblem (eigendecomposition)."""
     hess = jax.hessian(fun)
+    k_easy = opts.get("k_easy", 0.1)
+    k_hard = opts.get("k_hard", 0.2)
 
     def model(x):
-        return jnp.linalg.eigh(hess(x))
+        h = hess(x)
+        return h, hessian_bounds(h)
+
+    def init_sub():
+        return jnp.asarray(-jnp.inf, dtype), jnp.asarray(-1.0, dtype)
 
     def solve(x, g, aux):
-        lam, q = aux.model
-        p = trust_exact_step(lam, q, g, aux.radius)
-        pt = q.T @ p
-        pred = -(jnp.vdot(g, p) + 0.5 * jnp.vdot(pt, lam * pt))
-        return p, pred, jnp.asarray(0)
+        h, bounds = aux.model
+        lb_prev, r_prev = aux.sub
+        lb_prev = jnp.where(aux.radius < r_prev, lb_prev, -jnp.inf)
+        p, boundary, lb = more_sorensen_step(h, g, aux.radius, bounds, lb_prev, k_easy, k_hard)
+        pred = -(jnp.vdot(g, p) + 0.5 * jnp.vdot(p, h @ p))
+        return p, pred, jnp.asarray(0), boundary, (lb, aux.radius)
 
-    return _trust_region(vg, opts, model, solve, dtype)
+    return _trust_region(vg, opts, model, solve, dtype, init_sub)

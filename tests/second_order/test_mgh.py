@@ -144,7 +144,7 @@ SOLVED = {
     "newton": 32,
     "newton-cg": 27,
     "trust-ncg": 26,
-    "trust-exact": 31,
+    "trust-exact": 32,
     "ncg": 26,
     "gd": 12,
     "lm": 33,
@@ -158,7 +158,7 @@ SOLVED_MATCHED = {
     "newton": 32,
     "newton-cg": 30,
     "trust-ncg": 31,
-    "trust-exact": 31,
+    "trust-exact": 32,
     "ncg": 29,
     "gd": 12,
 }
