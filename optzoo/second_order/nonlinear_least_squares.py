@@ -54,10 +54,11 @@ class _LS(NamedTuple):
 def _first_order(jac, r, g, gtol):
     """The first-order test: ``|J^T r|_inf <= gtol``, or MINPACK's scale-free form (scipy
     ``lm``'s ``gtol``): the largest cosine between ``r`` and a column of ``J`` is ``<= gtol``."""
-    col = jnp.sqrt(jnp.sum(jac * jac, axis=0))
-    denom = col * jnp.linalg.norm(r)
+    # One reduction gives the squared column norms and |r|^2 (returned: the cost's 2x).
+    sq = jnp.sum(jnp.concatenate([jac, r[:, None]], axis=1) ** 2, axis=0)
+    denom = jnp.sqrt(sq[:-1] * sq[-1])
     cos = jnp.where(denom > 0, jnp.abs(g) / jnp.where(denom > 0, denom, 1.0), 0.0)
-    return (jnp.max(jnp.abs(g)) <= gtol) | (jnp.max(cos) <= gtol)
+    return (jnp.max(jnp.abs(g)) <= gtol) | (jnp.max(cos) <= gtol), sq[-1]
 
 
 def _status(finite, first_order, f_small, x_small, flag, nit, maxiter):
@@ -109,7 +110,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
     a0 = j0.T @ j0 if lm else jnp.zeros((0, 0), dtype)
     finite0 = jnp.all(jnp.isfinite(r0)) & jnp.all(jnp.isfinite(j0))
     diag0 = jnp.maximum(jnp.sum(j0 * j0, axis=0), jnp.finfo(dtype).tiny)
-    status0 = jnp.where(~finite0, 3, jnp.where(_first_order(j0, r0, g0, gtol), 0, -1))
+    status0 = jnp.where(~finite0, 3, jnp.where(_first_order(j0, r0, g0, gtol)[0], 0, -1))
     status0 = jnp.where((status0 == -1) & (maxiter <= 0), 1, status0)
     # Marquardt's scaling: the damping is mu * D with D ~ diag(J^T J), so mu is relative and
     # starts at 1e-3 whatever the scale of J (not 1e-3 * max diag, which on badly scaled
@@ -148,7 +149,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
         finite = jnp.all(jnp.isfinite(g1))
         flag = jnp.where(~jnp.isfinite(mu) | (mu > jnp.finfo(dtype).max / 1e4), 2, 0)
         nit = s.nit + 1
-        first = _first_order(j1, r_new, g1, gtol)
+        first, _ = _first_order(j1, r_new, g1, gtol)
         # ftol stops on the second accepted step in a row that meets it, so a run one step
         # short of the gradient test takes that step.
         f_stop = f_small & s.f_small
@@ -207,14 +208,15 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
         # (at the same point then) rather than under a cond.
         j1 = jac_fn(x1)
         g1 = j1.T @ r1
-        c1 = cost(r1)
+        first, rr1 = _first_order(j1, r1, g1, gtol)
+        c1 = 0.5 * rr1
         # ftol only counts after a full Gauss-Newton step (a backtracked step says nothing
         # about convergence); xtol looks at the Gauss-Newton step itself.
         f_small = moved & (step == 1) & (c0 - c1 <= ftol * c0)
-        x_small = ok_p & (jnp.linalg.norm(p) <= xtol * (xtol + jnp.linalg.norm(s.x)))
+        pn, xn = jnp.sqrt(jnp.sum(jnp.stack([p, s.x]) ** 2, axis=1))
+        x_small = ok_p & (pn <= xtol * (xtol + xn))
         finite = jnp.all(jnp.isfinite(g1))
         nit = s.nit + 1
-        first = _first_order(j1, r1, g1, gtol)
         status = _status(
             finite, first, f_small & s.f_small, x_small, jnp.where(moved, 0, 2), nit, maxiter
         )
