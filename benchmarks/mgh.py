@@ -349,9 +349,10 @@ def main() -> None:
 
 def merge(args) -> None:
     """Combines the runs of several partial result files (first one wins per run)."""
-    rows, seen, versions = [], set(), {}
+    rows, seen, versions, sources = [], set(), {}, []
     for path in args.merge.split(","):
         data = json.loads(Path(path).read_text())
+        taken = set()
         MATCHED["gtol"] = data["machine"].get("matched_gtol", MATCHED["gtol"])
         for k, v in data["machine"].items():
             if k.endswith("_version"):
@@ -361,11 +362,18 @@ def merge(args) -> None:
             if key not in seen:
                 seen.add(key)
                 rows.append(r)
+                taken.add(r["solver"])
+        load = data["machine"].get("load_avg_1m")
+        sources.append(
+            f"`{Path(path).name}` ({', '.join(sorted(taken)) or 'nothing'}; load {load:.1f})"
+            if isinstance(load, float)
+            else f"`{Path(path).name}` ({', '.join(sorted(taken)) or 'nothing'})"
+        )
     rows.sort(key=lambda r: r["problem"])
     order = (*MINIMIZE_METHODS, *LEAST_SQUARES_METHODS)
     methods = [m for m in order if any(r["method"] == m for r in rows)]
     peers = [q for q in PEERS if any(r["solver"] == q for r in rows)]
-    write(rows, methods, peers, versions, args)
+    write(rows, methods, peers, versions, args, sources=sources)
 
 
 def _median(v):
@@ -423,7 +431,7 @@ def _ms(v) -> str:
     return "-" if v is None or not np.isfinite(v) else f"{v:.2f}"
 
 
-def write(rows, methods, peers, versions, args, quiet=False):
+def write(rows, methods, peers, versions, args, quiet=False, sources=()):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     table = summarise(rows, methods, peers)
@@ -455,6 +463,16 @@ def write(rows, methods, peers, versions, args, quiet=False):
         "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()),
         "",
+        *(
+            [
+                "Combined by `--merge` (the first file wins per problem, method and solver): "
+                + "; ".join(sources)
+                + ". The machine line is the combining run's.",
+                "",
+            ]
+            if sources
+            else []
+        ),
         "Solved: final F within 1e-4 |f*| + 1e-7 of the paper's minimum. False success: the",
         "solver claimed success at a point failing the first-order test. Warm time: median",
         "over all problems of the best timed call after the first; compile: first call minus",
