@@ -163,10 +163,10 @@ def steihaug_cg(
     return s.z, s.r, s.i, s.boundary
 
 
-def _cholesky_upper(a: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """Upper Cholesky factor ``U`` (``a = U^T U``) and whether it exists (LAPACK's ``potrf``)."""
-    low = jnp.linalg.cholesky(a)
-    return low.T, jnp.all(jnp.isfinite(low))
+def _cholesky_lower(a: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Lower Cholesky factor ``L`` (``a = L L^T``, ``a`` symmetric) and whether it exists."""
+    low = jax.lax.linalg.cholesky(a, symmetrize_input=False)
+    return low, jnp.all(jnp.isfinite(low))
 
 
 def _failed_cholesky_shift(a: jax.Array) -> jax.Array:
@@ -175,53 +175,54 @@ def _failed_cholesky_shift(a: jax.Array) -> jax.Array:
     amount that makes it singular when added to :math:`a_{kk}`, and :math:`v` its null
     vector (:math:`v_k = 1`). Then :math:`\lambda_1(a) \le -\delta/\|v\|^2`.
 
-    Row by row as an incomplete Cholesky factorisation would proceed, stopping at the
-    first non-positive pivot (Moré-Sorensen 1983, section 3; Conn-Gould-Toint 2000, 7.3.8).
+    The factorisation proceeds as Cholesky does (outer-product form) up to the first
+    pivot that is not positive, whose Schur complement is :math:`-\delta` (Moré-Sorensen
+    1983, section 3; Conn-Gould-Toint 2000, section 7.3.8).
     """
     n = a.shape[0]
     idx = jnp.arange(n)
-    eye = jnp.eye(n, dtype=a.dtype)
 
     def body(j, c):
-        u_mat, found, shift = c
-        # Row j of the factor: the leading j x j block's factor U_j solves U_j^T u = a[:j, j].
-        lead = idx < j
-        tri = jnp.where(lead[:, None] & lead[None, :], u_mat, eye)
-        col = jnp.where(lead, a[:, j], 0.0)
-        u = jax.scipy.linalg.solve_triangular(tri, col, trans="T", lower=False)
-        d = a[j, j] - jnp.vdot(u, u)
-        # v[:j] = -U_j^{-1} u, v[j] = 1; delta = -d.
-        v = jax.scipy.linalg.solve_triangular(tri, -u, lower=False)
-        here = ~found & ~(d > 0)
-        shift = jnp.where(here, -d / (jnp.vdot(v, v) + 1.0), shift)
-        u_mat = u_mat.at[:, j].set(jnp.where(lead, u, 0.0)).at[j, j].set(jnp.sqrt(jnp.abs(d)))
-        return u_mat, found | here, shift
+        schur, u_mat, k = c
+        d = schur[j, j]
+        ok = (k == n) & (d > 0)
+        row = jnp.where(idx > j, schur[j] / jnp.sqrt(jnp.where(ok, d, 1.0)), 0.0)
+        row = row.at[j].set(jnp.sqrt(jnp.where(ok, d, 1.0)))
+        schur = jnp.where(ok, schur - jnp.outer(row, row) * (idx > j)[:, None], schur)
+        u_mat = jnp.where(ok, u_mat.at[j].set(row), u_mat)
+        return schur, u_mat, jnp.where((k == n) & ~ok, j, k)
 
-    init = (jnp.zeros_like(a), jnp.asarray(False), jnp.zeros((), a.dtype))
-    return jax.lax.fori_loop(0, n, body, init)[2]
+    schur, u_mat, k = jax.lax.fori_loop(0, n, body, (a, jnp.zeros_like(a), jnp.asarray(n)))
+    # Leading k x k factor U_k, the k-th column above the diagonal u: v[:k] = -U_k^{-1} u.
+    lead = idx < k
+    tri = jnp.where(lead[:, None] & lead[None, :], u_mat, jnp.eye(n, dtype=a.dtype))
+    u = jnp.where(lead, u_mat[:, k], 0.0)
+    v = jax.scipy.linalg.solve_triangular(tri, -u, lower=False)
+    # k == n: the factorisation went through after all (rounding): no bound.
+    return jnp.where(k < n, -schur[k, k] / (jnp.vdot(v, v) + 1.0), -jnp.inf)
 
 
-def _smallest_singular_value(u: jax.Array) -> tuple[jax.Array, jax.Array]:
-    r"""Estimate of the smallest singular value of an upper triangular ``u`` and its right
+def _smallest_singular_value(low: jax.Array) -> tuple[jax.Array, jax.Array]:
+    r"""Estimate of the smallest singular value of ``U = low^T`` (upper triangular) and its right
     singular vector: choose :math:`e \in \{\pm1\}^n` greedily so that :math:`U^\top w = e`
     has a large solution, then :math:`Uv = w` (Cline, Moler, Stewart, Wilkinson 1979;
     Golub, Van Loan, Matrix Computations, 4th ed., Algorithm 3.5.1)."""
-    n = u.shape[0]
+    n = low.shape[0]
     idx = jnp.arange(n)
 
     def body(k, c):
         acc, w = c
-        wp = (1.0 - acc[k]) / u[k, k]
-        wm = (-1.0 - acc[k]) / u[k, k]
+        wp = (1.0 - acc[k]) / low[k, k]
+        wm = (-1.0 - acc[k]) / low[k, k]
         later = idx > k
-        pp = jnp.where(later, acc + u[k] * wp, 0.0)
-        pm = jnp.where(later, acc + u[k] * wm, 0.0)
+        pp = jnp.where(later, acc + low[:, k] * wp, 0.0)
+        pm = jnp.where(later, acc + low[:, k] * wm, 0.0)
         plus = jnp.abs(wp) + jnp.sum(jnp.abs(pp)) >= jnp.abs(wm) + jnp.sum(jnp.abs(pm))
         acc = jnp.where(later, jnp.where(plus, pp, pm), acc)
         return acc, w.at[k].set(jnp.where(plus, wp, wm))
 
-    _, w = jax.lax.fori_loop(0, n, body, (jnp.zeros(n, u.dtype), jnp.zeros(n, u.dtype)))
-    v = jax.scipy.linalg.solve_triangular(u, w, lower=False)
+    _, w = jax.lax.fori_loop(0, n, body, (jnp.zeros(n, low.dtype), jnp.zeros(n, low.dtype)))
+    v = jax.scipy.linalg.solve_triangular(low, w, trans="T", lower=True)
     vn = jnp.linalg.norm(v)
     return jnp.linalg.norm(w) / vn, v / vn
 
@@ -235,7 +236,7 @@ class _MS(NamedTuple):
     done: jax.Array
     interior: jax.Array
     tentative: jax.Array  # lam is a Newton update from inside the region, not yet factored
-    lam_fallback: jax.Array  # the lower bound should that factorisation fail
+    lam_fallback: jax.Array  # that update: the lower bound should it not factor
 
 
 def hessian_bounds(h: jax.Array) -> jax.Array:
@@ -301,22 +302,20 @@ def more_sorensen_step(
     def between(lb, ub):
         return jnp.maximum(jnp.sqrt(jnp.abs(lb * ub)), lb + 0.01 * (ub - lb))
 
-    def factored(s: _MS, u: jax.Array) -> _MS:
+    def factored(s: _MS, low: jax.Array) -> _MS:
         lam = s.lam
-        if_tiny = big_g  # traced bool: the two cases share the singular-vector estimate
-        p = jax.scipy.linalg.cho_solve((u, False), -g)
+        p = jax.scipy.linalg.cho_solve((low, True), -g)
         pn = jnp.linalg.norm(p)
         interior = (lam == 0) & (pn <= radius)
-        w = jax.scipy.linalg.solve_triangular(u, p, trans="T", lower=False)
+        w = jax.scipy.linalg.solve_triangular(low, p, lower=True)
         lam_new = lam + (pn / jnp.linalg.norm(w)) ** 2 * (pn - radius) / radius
         outside = pn >= radius
 
-        def inside(_):
-            s_min, z = _smallest_singular_value(u)
-            return s_min, z
-
+        # The smallest singular pair is needed inside the region and for a tiny gradient.
         s_min, z = jax.lax.cond(
-            (outside | interior) & if_tiny, lambda _: (jnp.zeros((), dtype), p), inside, None
+            big_g & (outside | interior),
+            lambda: (jnp.zeros((), dtype), p),
+            lambda: _smallest_singular_value(low),
         )
         # Small gradient: the step is radius * z, accepted when lambda is nearly -lambda_1.
         tiny_done = (lam == 0) | ((radius * s_min) ** 2 <= k_hard * lam * radius**2)
@@ -328,13 +327,11 @@ def more_sorensen_step(
         tb = -2 * c / jnp.where(aux == 0, 1.0, aux)
         lo_t, hi_t = jnp.minimum(ta, tb), jnp.maximum(ta, tb)
         t = jnp.where(jnp.abs(hi_t) < jnp.abs(lo_t), hi_t, lo_t)
-        quad = jnp.vdot(p, (h + lam * eye) @ p)
+        quad = -jnp.vdot(g, p)  # p^T (H + lam I) p
         hard_done = (t * s_min) ** 2 / (quad + lam * radius**2) <= k_hard
         easy_done = jnp.abs(pn - radius) / radius <= k_easy
         done = jnp.where(big_g, interior | jnp.where(outside, easy_done, hard_done), tiny_done)
-        p_out = jnp.where(
-            big_g, jnp.where(~outside & ~interior & hard_done, p + t * z, p), p_tiny
-        )
+        p_out = jnp.where(big_g, jnp.where(~outside & ~interior & hard_done, p + t * z, p), p_tiny)
         # Not done: inside (or tiny gradient) narrows [lb, ub] around lam; outside, lam is
         # the new lower bound and Newton's step follows (a tentative one from inside).
         lb_in = jnp.maximum(s.lb, lam - s_min**2)
@@ -361,10 +358,10 @@ def more_sorensen_step(
 
     def body(s: _MS) -> _MS:
         a = h + s.lam * eye
-        u, ok = _cholesky_upper(a)
+        low, ok = _cholesky_lower(a)
         # A tentative update that fails is part of the iteration that proposed it.
         s = s._replace(i=s.i + jnp.where(s.tentative & ~ok, 0, 1))
-        return jax.lax.cond(ok, factored, failed, s, jnp.where(ok, u, a))
+        return jax.lax.cond(ok, factored, failed, s, jnp.where(ok, low, a))
 
     init = _MS(
         jnp.where(lb0 == 0, 0.0, between(lb0, ub0)), lb0, ub0, jnp.zeros_like(g),
