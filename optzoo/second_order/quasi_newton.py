@@ -68,16 +68,25 @@ def bfgs_inverse_update(h: jax.Array, s: jax.Array, y: jax.Array) -> jax.Array:
 
 
 def lbfgs_direction(
-    g: jax.Array, s_mem: jax.Array, y_mem: jax.Array, count: jax.Array
+    g: jax.Array,
+    s_mem: jax.Array,
+    y_mem: jax.Array,
+    count: jax.Array,
+    rho: jax.Array | None = None,
+    gamma: jax.Array | None = None,
 ) -> jax.Array:
     r"""L-BFGS two-loop recursion: returns :math:`H_k g` (N&W Algorithm 7.4).
 
     ``s_mem``, ``y_mem`` are ``(m, n)`` ring buffers; slot ``(count - 1) % m`` is the newest;
     only ``min(count, m)`` slots are filled. :math:`H_k^0 = \gamma I` with
-    :math:`\gamma = s^\top y / y^\top y` of the newest pair.
+    :math:`\gamma = s^\top y / y^\top y` of the newest pair. ``rho`` (each pair's
+    :math:`1/s^\top y`) and ``gamma`` may be passed by a caller that keeps them; else they
+    are computed from the buffers.
     """
     m = s_mem.shape[0]
-    rho = 1.0 / jnp.where(jnp.sum(s_mem * y_mem, -1) != 0, jnp.sum(s_mem * y_mem, -1), 1.0)
+    if rho is None:
+        sy = jnp.sum(s_mem * y_mem, -1)
+        rho = 1.0 / jnp.where(sy != 0, sy, 1.0)
     filled = jnp.arange(m) < jnp.minimum(count, m)
 
     def first(i, carry):
@@ -87,13 +96,14 @@ def lbfgs_direction(
         return q - a * y_mem[j], alphas.at[j].set(a)
 
     q, alphas = jax.lax.fori_loop(0, m, first, (g, jnp.zeros((m,), g.dtype)))
-    newest = (count - 1) % m
-    yy = jnp.vdot(y_mem[newest], y_mem[newest])
-    gamma = jnp.where(
-        (count > 0) & (yy > 0),
-        jnp.vdot(s_mem[newest], y_mem[newest]) / jnp.where(yy > 0, yy, 1.0),
-        1.0,
-    )
+    if gamma is None:
+        newest = (count - 1) % m
+        yy = jnp.vdot(y_mem[newest], y_mem[newest])
+        gamma = jnp.where(
+            (count > 0) & (yy > 0),
+            jnp.vdot(s_mem[newest], y_mem[newest]) / jnp.where(yy > 0, yy, 1.0),
+            1.0,
+        )
     r = gamma * q
 
     def second(i, r):
@@ -243,23 +253,30 @@ def make_lbfgs(vg: Callable, opts: dict):
     """L-BFGS with ``memory_size`` pairs (default 10, as scipy's L-BFGS-B)."""
     m = int(opts.get("memory_size", 10))
 
+    # The memory keeps each pair's 1/s^T y and the newest pair's gamma = s^T y / y^T y, so
+    # the two-loop recursion does not recompute them from the buffers every iteration.
     def update(mem, s, y, d, g0, g1):
-        s_mem, y_mem, count = mem
-        ok = jnp.vdot(s, y) > jnp.finfo(s.dtype).eps * jnp.vdot(y, y)
+        s_mem, y_mem, rho, gamma, count = mem
+        sy, yy = jnp.vdot(s, y), jnp.vdot(y, y)
+        ok = sy > jnp.finfo(s.dtype).eps * yy
         slot = count % m
-        s_mem = jnp.where(ok, s_mem.at[slot].set(s), s_mem)
-        y_mem = jnp.where(ok, y_mem.at[slot].set(y), y_mem)
-        return s_mem, y_mem, jnp.where(ok, count + 1, count)
+        return (
+            jnp.where(ok, s_mem.at[slot].set(s), s_mem),
+            jnp.where(ok, y_mem.at[slot].set(y), y_mem),
+            jnp.where(ok, rho.at[slot].set(1.0 / jnp.where(ok, sy, 1.0)), rho),
+            jnp.where(ok, sy / jnp.where(ok, yy, 1.0), gamma),
+            jnp.where(ok, count + 1, count),
+        )
 
     def mem0(x, g):
         z = jnp.zeros((m, x.size), x.dtype)
-        return z, z, jnp.asarray(0)
+        return z, z, jnp.ones((m,), x.dtype), jnp.ones((), x.dtype), jnp.asarray(0)
 
     return _make_line_search_method(
         vg, opts,
-        direction=lambda g, mem: -lbfgs_direction(g, *mem),
+        direction=lambda g, mem: -lbfgs_direction(g, mem[0], mem[1], mem[4], mem[2], mem[3]),
         update_mem=update,
-        reset_mem=lambda mem: jax.tree.map(jnp.zeros_like, mem),
+        reset_mem=lambda mem: mem0(mem[0][0], None),
         mem0=mem0,
         defaults=_LBFGSB_SEARCH,
     )  # fmt: skip
