@@ -478,7 +478,7 @@ def make_trust_ncg(vg: Callable, fun: Callable, opts: dict, n: int, dtype):
 
 
 def make_trust_exact(vg: Callable, fun: Callable, opts: dict, dtype):
-    """Trust-region Newton with Moré-Sorensen's nearly exact subproblem (eigendecomposition)."""
+    """Trust-region Newton with Moré-Sorensen's nearly exact subproblem (dense Cholesky)."""
     hess = jax.hessian(fun)
     k_easy = opts.get("k_easy", 0.1)
     k_hard = opts.get("k_hard", 0.2)
