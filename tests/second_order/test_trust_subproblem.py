@@ -26,9 +26,7 @@ _step = jax.jit(more_sorensen_step)
 
 def _scipy_step(h, g, radius):
     """scipy's step, boundary flag, and whether it reused a stale factor."""
-    sub = scipy_exact.IterativeSubproblem(
-        np.zeros(len(g)), lambda x: 0.0, lambda x: g, lambda x: h
-    )
+    sub = scipy_exact.IterativeSubproblem(np.zeros(len(g)), lambda x: 0.0, lambda x: g, lambda x: h)
     calls = []
     chol = sub.cholesky
 
@@ -78,7 +76,7 @@ def test_matches_scipy_subproblem(x64):
     assert compared >= 20, compared  # most cases take the common path
 
 
-def test_step_obeys_moré_sorensen_bounds(x64):
+def test_step_obeys_more_sorensen_bounds(x64):
     # Within (1 + k_easy) of the radius, interior only for a positive definite Hessian,
     # and a model decrease (the step is a descent step for the quadratic model).
     for h, g, radius in _cases():
