@@ -364,11 +364,10 @@ def merge(args) -> None:
                 rows.append(r)
                 taken.add(r["solver"])
         load = data["machine"].get("load_avg_1m")
-        sources.append(
-            f"`{Path(path).name}` ({', '.join(sorted(taken)) or 'nothing'}; load {load:.1f})"
-            if isinstance(load, float)
-            else f"`{Path(path).name}` ({', '.join(sorted(taken)) or 'nothing'})"
-        )
+        what = ", ".join(sorted(taken)) or "nothing"
+        if isinstance(load, float):
+            what += f"; load {load:.1f}"
+        sources.append(f"`{Path(path).name}` ({what})")
     rows.sort(key=lambda r: r["problem"])
     order = (*MINIMIZE_METHODS, *LEAST_SQUARES_METHODS)
     methods = [m for m in order if any(r["method"] == m for r in rows)]

@@ -256,25 +256,25 @@ def make_lbfgs(vg: Callable, opts: dict):
     # The memory keeps each pair's 1/s^T y and the newest pair's gamma = s^T y / y^T y, so
     # the two-loop recursion does not recompute them from the buffers every iteration.
     def update(mem, s, y, d, g0, g1):
-        s_mem, y_mem, rho, gamma, count = mem
+        s_mem, y_mem, count, rho, gamma = mem
         sy, yy = jnp.vdot(s, y), jnp.vdot(y, y)
         ok = sy > jnp.finfo(s.dtype).eps * yy
         slot = count % m
         return (
             jnp.where(ok, s_mem.at[slot].set(s), s_mem),
             jnp.where(ok, y_mem.at[slot].set(y), y_mem),
+            jnp.where(ok, count + 1, count),
             jnp.where(ok, rho.at[slot].set(1.0 / jnp.where(ok, sy, 1.0)), rho),
             jnp.where(ok, sy / jnp.where(ok, yy, 1.0), gamma),
-            jnp.where(ok, count + 1, count),
         )
 
     def mem0(x, g):
         z = jnp.zeros((m, x.size), x.dtype)
-        return z, z, jnp.ones((m,), x.dtype), jnp.ones((), x.dtype), jnp.asarray(0)
+        return z, z, jnp.asarray(0), jnp.ones((m,), x.dtype), jnp.ones((), x.dtype)
 
     return _make_line_search_method(
         vg, opts,
-        direction=lambda g, mem: -lbfgs_direction(g, mem[0], mem[1], mem[4], mem[2], mem[3]),
+        direction=lambda g, mem: -lbfgs_direction(g, *mem),
         update_mem=update,
         reset_mem=lambda mem: mem0(mem[0][0], None),
         mem0=mem0,
