@@ -49,6 +49,7 @@ class _LS(NamedTuple):
     njev: jax.Array
     status: jax.Array
     f_small: jax.Array  # the previous iteration met the ftol test
+    stall: jax.Array  # consecutive iterations, any step length, that met it (gauss-newton)
 
 
 def _first_order(jac, r, g, gtol):
@@ -118,6 +119,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
     state = _LS(
         flat0, r0, j0, a0, g0, jnp.asarray(1e-3, dtype), jnp.asarray(2.0, dtype), diag0,
         jnp.asarray(0), jnp.asarray(1), jnp.asarray(1), status0, jnp.asarray(False),
+        jnp.asarray(0),
     )  # fmt: skip
 
     def lm_body(s: _LS) -> _LS:
@@ -168,6 +170,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
             s.njev + accept,
             status,
             jnp.where(accept, f_small, s.f_small),
+            s.stall,
         )
 
     def gn_body(s: _LS) -> _LS:
@@ -212,17 +215,23 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
         c1 = 0.5 * rr1
         # ftol only counts after a full Gauss-Newton step (a backtracked step says nothing
         # about convergence); xtol looks at the Gauss-Newton step itself.
-        f_small = moved & (step == 1) & (c0 - c1 <= ftol * c0)
+        small = moved & (c0 - c1 <= ftol * c0)
+        f_small = small & (step == 1)
+        # A stall: five iterations in a row whose (backtracked) steps barely lower the cost.
+        # Where the Gauss-Newton direction is poor (large residuals, a near-singular J),
+        # backtracking can otherwise creep along for thousands of evaluations.
+        stall = jnp.where(small, s.stall + 1, 0)
         pn, xn = jnp.sqrt(jnp.sum(jnp.stack([p, s.x]) ** 2, axis=1))
         x_small = ok_p & (pn <= xtol * (xtol + xn))
         finite = jnp.all(jnp.isfinite(g1))
         nit = s.nit + 1
         status = _status(
-            finite, first, f_small & s.f_small, x_small, jnp.where(moved, 0, 2), nit, maxiter
-        )
+            finite, first, (f_small & s.f_small) | (stall >= 5), x_small, jnp.where(moved, 0, 2),
+            nit, maxiter,
+        )  # fmt: skip
         return s._replace(
             x=x1, r=r1, jac=j1, g=g1, nit=nit, nfev=s.nfev + nls, njev=s.njev + moved,
-            status=status, f_small=f_small,
+            status=status, f_small=f_small, stall=stall,
         )  # fmt: skip
 
     body = lm_body if lm else gn_body
@@ -256,10 +265,10 @@ def least_squares(
     ``gtol``, or the largest cosine between :math:`r` and a column of :math:`J` is
     :math:`\le` ``gtol`` (MINPACK's and scipy ``lm``'s scale-free test). It also stops when
     the cost falls by less than ``ftol`` relative on two iterations in a row (actual and
-    predicted, as MINPACK; for ``"gauss-newton"`` after full steps) or when the step is
-    below ``xtol`` :math:`(` ``xtol`` :math:`+ \|x\|)`; where the first-order test does not
-    hold there, that is status 6 (ftol) or 7 (xtol) with ``success=False``, not a success
-    as in scipy.
+    predicted, as MINPACK; for ``"gauss-newton"`` after full steps, or on five in a row
+    whatever the step: a stall) or when the step is below ``xtol`` :math:`(` ``xtol``
+    :math:`+ \|x\|)`; where the first-order test does not hold there, that is status 6
+    (ftol) or 7 (xtol) with ``success=False``, not a success as in scipy.
 
     Args:
       residual_fn: ``residual_fn(x, *args)`` returns the residual array (any shape).

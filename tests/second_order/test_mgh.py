@@ -123,6 +123,19 @@ def test_gauss_newton_does_not_claim_success_at_non_stationary_point(x64):
         assert int(res.status) != 0 and "gradient norm" in res.message
 
 
+@pytest.mark.parametrize("name", ["Freudenstein-Roth", "Chebyquad", "Biggs EXP6"])
+def test_gauss_newton_stops_on_a_stall(x64, name):
+    # Backtracked steps that barely lower the cost used to run on to maxiter (21,000 to
+    # 29,000 evaluations); five such iterations in a row now stop the run as ftol (status 6).
+    p = mgh_problem(name)
+    res = least_squares(p.residual, jnp.asarray(p.x0), method="gauss-newton")
+    assert int(res.status) == 6 and not bool(res.success)
+    assert int(res.nfev) < 1000 and "ftol" in res.message
+    # A real stall: 100 more iterations from there (no ftol stop) gain under 1e-6.
+    longer = least_squares(p.residual, res.x, method="gauss-newton", ftol=0.0, maxiter=100)
+    assert float(longer.fun) >= float(res.fun) * (1 - 1e-6)
+
+
 def test_lbfgs_powell_badly_scaled_is_honest(x64):
     # It used to stop on a relative-reduction test with |g| = 0.27 and call it success.
     p = mgh_problem("Powell badly scaled")
