@@ -73,15 +73,39 @@ def _status(finite, first_order, f_small, x_small, flag, nit, maxiter):
 
 
 def _gn_solve(jac: jax.Array, r: jax.Array) -> jax.Array:
-    """Gauss-Newton step ``argmin |J p + r|`` by QR with column pivoting (``m >= n``).
+    """Gauss-Newton step ``argmin |J p + r|``.
 
-    Columns beyond the numerical rank (``|R_ii| <= eps * max(m, n) * |R_00|``) get a zero
-    component, so a rank-deficient ``J`` gives a basic least-squares solution instead of a
-    huge step. Fewer residuals than parameters: ``lstsq`` (minimum norm).
+    A square ``J`` whose LU factor (partial pivoting) has every ``|U_ii|`` above
+    ``sqrt(eps)`` times the largest is solved by that LU. A tall ``J`` whose Cholesky factor
+    ``L`` of ``J^T J`` has every ``L_ii`` above ``eps**0.25`` times the largest (so
+    ``J^T J`` is safely positive definite and the normal equations lose little) is solved
+    by the normal equations. Each is one small LAPACK factorisation, a third to a fifth of
+    the pivoted QR's cost at n = 3 to 10. Otherwise (rank deficient or nearly so):
+    :func:`_pivoted_solve`. Fewer residuals than parameters: ``lstsq`` (minimum norm).
     """
     m, n = jac.shape
+    eps = jnp.finfo(jac.dtype).eps
     if m < n:
         return jnp.linalg.lstsq(jac, -r)[0]
+    if m == n:
+        lu, _, perm = jax.lax.linalg.lu(jac)
+        d = jnp.abs(jnp.diag(lu))
+        ok = jnp.min(d) > jnp.sqrt(eps) * jnp.max(d)
+        y = jax.scipy.linalg.solve_triangular(lu, -r[perm], lower=True, unit_diagonal=True)
+        p = jax.scipy.linalg.solve_triangular(lu, y, lower=False)
+    else:
+        chol = jnp.linalg.cholesky(jac.T @ jac)
+        d = jnp.diag(chol)
+        ok = jnp.min(d) > eps**0.25 * jnp.max(d)  # False for NaN (a failed factorisation)
+        p = jax.scipy.linalg.cho_solve((chol, True), -(jac.T @ r))
+    return jax.lax.cond(ok, lambda: p, lambda: _pivoted_solve(jac, r))
+
+
+def _pivoted_solve(jac: jax.Array, r: jax.Array) -> jax.Array:
+    """``argmin |J p + r|`` by QR with column pivoting (``m >= n``): columns beyond the
+    numerical rank (``|R_ii| <= eps * max(m, n) * |R_00|``) get a zero component, so a
+    rank-deficient ``J`` gives a basic least-squares solution instead of a huge step."""
+    m, n = jac.shape
     q, rr, perm = jax.scipy.linalg.qr(jac, mode="economic", pivoting=True)
     d = jnp.abs(jnp.diag(rr))
     keep = d > jnp.finfo(jac.dtype).eps * max(m, n) * d[0]

@@ -65,3 +65,27 @@ def test_rosenbrock_residuals_and_failures(x64):
     assert not bool(res.success) and int(res.status) == 3
     with pytest.raises(ValueError, match="unknown method"):
         least_squares(r, jnp.ones(2), method="dogbox")
+
+
+@pytest.mark.parametrize("shape", [(6, 6), (12, 4), (40, 10)])
+def test_gauss_newton_step_matches_lstsq(x64, shape):
+    # The LU (square) and normal-equations (tall) fast paths give NumPy's least-squares step
+    # on well-conditioned J; a rank-deficient J falls back to the pivoted QR's basic
+    # solution (zero on the dropped column), not a huge step.
+    from optzoo.second_order.nonlinear_least_squares import _gn_solve
+
+    rng = np.random.default_rng(0)
+    jac = rng.standard_normal(shape)
+    r = rng.standard_normal(shape[0])
+    ref = np.linalg.lstsq(jac, -r, rcond=None)[0]
+    np.testing.assert_allclose(np.asarray(_gn_solve(jnp.asarray(jac), jnp.asarray(r))), ref,
+                               rtol=1e-9, atol=1e-12)  # fmt: skip
+    deficient = jac.copy()
+    deficient[:, -1] = deficient[:, 0]  # two equal columns: rank n - 1
+    p = np.asarray(_gn_solve(jnp.asarray(deficient), jnp.asarray(r)))
+    assert np.all(np.isfinite(p)) and np.linalg.norm(p) < 1e3
+    assert np.count_nonzero(np.abs(p) < 1e-12) == 1  # the dropped column gets no step
+    # It is still a least-squares solution: the same residual as NumPy's minimum-norm one.
+    best = np.linalg.lstsq(deficient, -r, rcond=None)[0]
+    np.testing.assert_allclose(np.linalg.norm(deficient @ p + r),
+                               np.linalg.norm(deficient @ best + r), rtol=1e-9)  # fmt: skip
