@@ -281,8 +281,16 @@ def main() -> None:
     ap.add_argument(
         "--gtol", type=float, default=None, help="one gradient tolerance for every minimize solver"
     )
+    ap.add_argument(
+        "--sync-dispatch",
+        action="store_true",
+        help="run every JAX solve on the calling thread (jax_cpu_enable_async_dispatch=False)",
+    )
     args = ap.parse_args()
     MATCHED["gtol"] = args.gtol
+    if args.sync_dispatch:
+        # Before the CPU client exists: it reads the setting once.
+        jax.config.update("jax_cpu_enable_async_dispatch", False)
     if args.merge:
         merge(args)
         return
@@ -436,6 +444,7 @@ def write(rows, methods, peers, versions, args, quiet=False, sources=()):
     table = summarise(rows, methods, peers)
     info = machine_info()
     info["matched_gtol"] = MATCHED["gtol"]
+    info["cpu_async_dispatch"] = jax.config.values["jax_cpu_enable_async_dispatch"]
     info.update({f"{k}_version": v for k, v in versions.items()})
     common = {
         f"{m} vs {peer}": c
