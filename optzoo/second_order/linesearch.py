@@ -546,13 +546,16 @@ def more_thuente(
 
     def update(s: _MTState) -> _MTState:
         """One loop step: take the last trial, then evaluate the next (one call of ``vg``).
-        The next trial is evaluated even after a safeguard stop (then it is not counted and
-        its values are dropped): a cond here would cost every search more."""
+        After a safeguard stop, or when the trial just taken was the last one allowed, the
+        next trial is still evaluated but not counted and its values are dropped: a cond
+        here would cost every search more, and taking the last trial in the loop keeps
+        ``take`` once in the program."""
         s, stpf = take(s)
+        stop = s.done | (s.i >= max_steps)
         f, g, dp, ok, conv = trial(stpf)
         return s._replace(
-            i=s.i + (~s.done).astype(s.i.dtype), stp=stpf, f=f, g=g, dp=dp, ok=ok,
-            conv=conv & ~s.done,
+            done=stop, i=s.i + (~stop).astype(s.i.dtype), stp=stpf, f=f, g=g, dp=dp, ok=ok,
+            conv=conv & ~stop,
         )  # fmt: skip
 
     descent = g_init < 0
@@ -568,10 +571,9 @@ def more_thuente(
     )  # fmt: skip
 
     def search(init: _MTState) -> LineSearchResult:
-        s = packed_while_loop(lambda s: ~s.done & ~s.conv & (s.i < max_steps), update, init)
-        # Out of evaluations: the last trial still goes into the interval (the step the loop
-        # did not get to), so the fallback is the best point seen.
-        s = _where(~s.conv & ~s.done, take(s)[0], s)
+        # Out of evaluations, the last trial still goes into the interval (update takes it
+        # before it stops), so the fallback is the best point seen.
+        s = packed_while_loop(lambda s: ~s.done & ~s.conv, update, init)
         fallback = _where(
             (s.stx > 0) & (s.fx < f0),
             LineSearchResult(s.stx, s.fx, s.gx, s.i, jnp.asarray(False)),
