@@ -87,15 +87,17 @@ def lbfgs_direction(
     if rho is None:
         sy = jnp.sum(s_mem * y_mem, -1)
         rho = 1.0 / jnp.where(sy != 0, sy, 1.0)
-    filled = jnp.arange(m) < jnp.minimum(count, m)
+    # Only the filled slots are visited (both loops run min(count, m) times), newest to
+    # oldest and back: early iterations do not pay for the empty memory.
+    k = jnp.minimum(count, m)
 
     def first(i, carry):
         q, alphas = carry
         j = (count - 1 - i) % m
-        a = jnp.where(filled[j], rho[j] * jnp.vdot(s_mem[j], q), 0.0)
+        a = rho[j] * jnp.vdot(s_mem[j], q)
         return q - a * y_mem[j], alphas.at[j].set(a)
 
-    q, alphas = jax.lax.fori_loop(0, m, first, (g, jnp.zeros((m,), g.dtype)))
+    q, alphas = jax.lax.fori_loop(0, k, first, (g, jnp.zeros((m,), g.dtype)))
     if gamma is None:
         newest = (count - 1) % m
         yy = jnp.vdot(y_mem[newest], y_mem[newest])
@@ -107,11 +109,11 @@ def lbfgs_direction(
     r = gamma * q
 
     def second(i, r):
-        j = (count - m + i) % m  # oldest to newest
+        j = (count - k + i) % m  # oldest to newest
         b = rho[j] * jnp.vdot(y_mem[j], r)
-        return jnp.where(filled[j], r + (alphas[j] - b) * s_mem[j], r)
+        return r + (alphas[j] - b) * s_mem[j]
 
-    return jax.lax.fori_loop(0, m, second, r)
+    return jax.lax.fori_loop(0, k, second, r)
 
 
 NCG_VARIANTS = ("pr+", "fr", "hs", "dy")
