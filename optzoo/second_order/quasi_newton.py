@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from optzoo.second_order.linesearch import get_line_search, more_thuente, strong_wolfe
+from optzoo.second_order.linesearch import _where, get_line_search, more_thuente, strong_wolfe
 
 __all__ = [
     "StepOut",
@@ -178,7 +178,6 @@ def _make_line_search_method(
     opts: dict,
     direction: Callable,
     update_mem: Callable,
-    reset_mem: Callable,
     mem0: Callable,
     defaults: dict,
 ):
@@ -204,8 +203,8 @@ def _make_line_search_method(
         res = search(vg, x, f, g, d, a0)
         moved = res.step > 0
         x_new = x + res.step * d
-        mem = update_mem(aux.mem, x_new - x, res.grad - g, d, g, res.grad)
-        mem = jax.tree.map(lambda a, b: jnp.where(moved, a, b), mem, reset_mem(aux.mem))
+        # The update also resets the memory when the search did not move.
+        mem = update_mem(aux.mem, x_new - x, res.grad - g, d, g, res.grad, moved)
         # A failed search from a quasi-Newton direction resets the memory and retries
         # next iteration; a failed steepest-descent search ends the run.
         flag = jnp.where(moved | ~steepest, 0, 2)
@@ -220,8 +219,7 @@ def make_gd(vg: Callable, opts: dict):
     return _make_line_search_method(
         vg, opts,
         direction=lambda g, mem: -g,
-        update_mem=lambda mem, s, y, d, g0, g1: mem,
-        reset_mem=lambda mem: mem,
+        update_mem=lambda mem, s, y, d, g0, g1, moved: mem,
         mem0=lambda x, g: jnp.zeros((), x.dtype),
         defaults=_SCIPY_WOLFE,
     )  # fmt: skip
@@ -232,7 +230,7 @@ def make_bfgs(vg: Callable, opts: dict):
     :math:`s^\\top y / y^\\top y` before the first update (N&W eq. 6.20)."""
     scale_init = bool(opts.get("scale_init", False))
 
-    def update(mem, s, y, d, g0, g1):
+    def update(mem, s, y):
         h, count = mem
         if not scale_init:
             return bfgs_inverse_update(h, s, y), count + 1
@@ -244,8 +242,9 @@ def make_bfgs(vg: Callable, opts: dict):
     return _make_line_search_method(
         vg, opts,
         direction=lambda g, mem: -(mem[0] @ g),
-        update_mem=update,
-        reset_mem=lambda mem: (jnp.eye(mem[0].shape[0], dtype=mem[0].dtype), 0 * mem[1]),
+        update_mem=lambda mem, s, y, d, g0, g1, moved: _where(
+            moved, update(mem, s, y), (jnp.eye(mem[0].shape[0], dtype=mem[0].dtype), 0 * mem[1])
+        ),
         mem0=lambda x, g: (jnp.eye(x.size, dtype=x.dtype), jnp.asarray(0)),
         defaults=_SCIPY_WOLFE,
     )  # fmt: skip
@@ -256,18 +255,20 @@ def make_lbfgs(vg: Callable, opts: dict):
     m = int(opts.get("memory_size", 10))
 
     # The memory keeps each pair's 1/s^T y and the newest pair's gamma = s^T y / y^T y, so
-    # the two-loop recursion does not recompute them from the buffers every iteration.
-    def update(mem, s, y, d, g0, g1):
+    # the two-loop recursion does not recompute them from the buffers every iteration. A
+    # pair is written into its slot (the slot alone, no copy of the buffers); a search that
+    # did not move empties the memory by its count (the direction reads filled slots only).
+    def update(mem, s, y, d, g0, g1, moved):
         s_mem, y_mem, count, rho, gamma = mem
         sy, yy = jnp.vdot(s, y), jnp.vdot(y, y)
-        ok = sy > jnp.finfo(s.dtype).eps * yy
+        ok = moved & (sy > jnp.finfo(s.dtype).eps * yy)
         slot = count % m
         return (
-            jnp.where(ok, s_mem.at[slot].set(s), s_mem),
-            jnp.where(ok, y_mem.at[slot].set(y), y_mem),
-            jnp.where(ok, count + 1, count),
-            jnp.where(ok, rho.at[slot].set(1.0 / jnp.where(ok, sy, 1.0)), rho),
-            jnp.where(ok, sy / jnp.where(ok, yy, 1.0), gamma),
+            s_mem.at[slot].set(jnp.where(ok, s, s_mem[slot])),
+            y_mem.at[slot].set(jnp.where(ok, y, y_mem[slot])),
+            jnp.where(moved, jnp.where(ok, count + 1, count), 0),
+            rho.at[slot].set(jnp.where(ok, 1.0 / jnp.where(ok, sy, 1.0), rho[slot])),
+            jnp.where(moved, jnp.where(ok, sy / jnp.where(ok, yy, 1.0), gamma), 1.0),
         )
 
     def mem0(x, g):
@@ -278,7 +279,6 @@ def make_lbfgs(vg: Callable, opts: dict):
         vg, opts,
         direction=lambda g, mem: -lbfgs_direction(g, *mem),
         update_mem=update,
-        reset_mem=lambda mem: mem0(mem[0][0], None),
         mem0=mem0,
         defaults=_LBFGSB_SEARCH,
     )  # fmt: skip
@@ -298,8 +298,7 @@ def make_ncg(vg: Callable, opts: dict):
     return _make_line_search_method(
         vg, opts,
         direction=direction,
-        update_mem=lambda mem, s, y, d, g0, g1: (d, g0, jnp.asarray(True)),
-        reset_mem=lambda mem: (mem[0], mem[1], jnp.asarray(False)),
+        update_mem=lambda mem, s, y, d, g0, g1, moved: (d, g0, moved),
         mem0=lambda x, g: (jnp.zeros_like(x), jnp.zeros_like(g), jnp.asarray(False)),
         defaults={**_SCIPY_WOLFE, "c2": 0.4},
     )  # fmt: skip
