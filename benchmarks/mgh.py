@@ -28,9 +28,16 @@ One process compiles several thousand solvers over the whole set; on a machine w
 default ``vm.max_map_count`` (65530) LLVM can then fail with "Cannot allocate memory" near
 the end. Run the problems in ranges (``--problems``) and combine them with ``--merge``.
 
+``--sync-dispatch`` runs every JAX solve on the calling thread
+(``jax_cpu_enable_async_dispatch=False``). By default XLA CPU runs a program inline only
+when its static cost estimate is under 1000 flops (each loop body counted once) and hands
+any other to a worker thread, a few to 20 microseconds per call here; the peers' smaller
+programs stay under that line on more problems, so the default run measures the dispatch
+path as well as the solve.
+
 Usage: ``PYTHONPATH=. python benchmarks/mgh.py [--problems 1,10] [--methods bfgs,lm]
-[--peers scipy,jaxopt,optimistix] [--repeats 2] [--gtol 1e-8] [--name mgh_cpu]
-[--out benchmarks/results]``
+[--peers scipy,jaxopt,optimistix] [--repeats 2] [--gtol 1e-8] [--sync-dispatch]
+[--name mgh_cpu] [--out benchmarks/results]``
 """
 
 from __future__ import annotations
@@ -358,8 +365,10 @@ def main() -> None:
 def merge(args) -> None:
     """Combines the runs of several partial result files (first one wins per run)."""
     rows, seen, versions, sources = [], set(), {}, []
-    for path in args.merge.split(","):
-        data = json.loads(Path(path).read_text())
+    datas = [json.loads(Path(path).read_text()) for path in args.merge.split(",")]
+    if not any(d["machine"].get("cpu_async_dispatch", True) for d in datas):
+        jax.config.update("jax_cpu_enable_async_dispatch", False)  # say so in the report
+    for path, data in zip(args.merge.split(","), datas, strict=True):
         taken = set()
         MATCHED["gtol"] = data["machine"].get("matched_gtol", MATCHED["gtol"])
         for k, v in data["machine"].items():
@@ -486,7 +495,12 @@ def write(rows, methods, peers, versions, args, quiet=False, sources=()):
         "over all problems of the best timed call after the first; compile: first call minus",
         "warm. Warm in jit: the solve inside a jitted function that returns (x, success,",
         "nfev), which is how the JAX peers are called (optzoo's direct call adds the Python",
-        "wrapper and all ten result fields); scipy has none.",
+        "wrapper and all ten result fields); scipy has none."
+        + (
+            ""
+            if info["cpu_async_dispatch"]
+            else " Every JAX solve ran on the calling thread (`--sync-dispatch`)."
+        ),
         "",
         "| method | solver | solved | claimed success | false success | median nfev (solved) "
         "| median warm ms | median warm ms in jit | median compile s | total compile s |",
