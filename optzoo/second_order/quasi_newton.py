@@ -74,6 +74,8 @@ def lbfgs_direction(
     count: jax.Array,
     rho: jax.Array | None = None,
     gamma: jax.Array | None = None,
+    *,
+    skip_empty: bool = False,
 ) -> jax.Array:
     r"""L-BFGS two-loop recursion: returns :math:`H_k g` (N&W Algorithm 7.4).
 
@@ -81,20 +83,26 @@ def lbfgs_direction(
     only ``min(count, m)`` slots are filled. :math:`H_k^0 = \gamma I` with
     :math:`\gamma = s^\top y / y^\top y` of the newest pair. ``rho`` (each pair's
     :math:`1/s^\top y`) and ``gamma`` may be passed by a caller that keeps them; else they
-    are computed from the buffers.
+    are computed from the buffers. Both loops run ``m`` steps with the empty slots masked;
+    with ``skip_empty`` they run ``min(count, m)`` steps (the same result, cheaper while the
+    memory fills, but a dynamic loop that reverse-mode autodiff cannot go through).
     """
     m = s_mem.shape[0]
     if rho is None:
         sy = jnp.sum(s_mem * y_mem, -1)
         rho = 1.0 / jnp.where(sy != 0, sy, 1.0)
-    # Only the filled slots are visited (both loops run min(count, m) times), newest to
-    # oldest and back: early iterations do not pay for the empty memory.
-    k = jnp.minimum(count, m)
+    k = jnp.minimum(count, m) if skip_empty else m
+    filled = jnp.arange(m) < jnp.minimum(count, m)
+    mask = (
+        (lambda j, new, old: new)
+        if skip_empty
+        else (lambda j, new, old: jnp.where(filled[j], new, old))
+    )
 
     def first(i, carry):
         q, alphas = carry
-        j = (count - 1 - i) % m
-        a = rho[j] * jnp.vdot(s_mem[j], q)
+        j = (count - 1 - i) % m  # newest to oldest
+        a = mask(j, rho[j] * jnp.vdot(s_mem[j], q), 0.0)
         return q - a * y_mem[j], alphas.at[j].set(a)
 
     q, alphas = jax.lax.fori_loop(0, k, first, (g, jnp.zeros((m,), g.dtype)))
@@ -111,7 +119,7 @@ def lbfgs_direction(
     def second(i, r):
         j = (count - k + i) % m  # oldest to newest
         b = rho[j] * jnp.vdot(y_mem[j], r)
-        return r + (alphas[j] - b) * s_mem[j]
+        return mask(j, r + (alphas[j] - b) * s_mem[j], r)
 
     return jax.lax.fori_loop(0, k, second, r)
 
@@ -277,7 +285,7 @@ def make_lbfgs(vg: Callable, opts: dict):
 
     return _make_line_search_method(
         vg, opts,
-        direction=lambda g, mem: -lbfgs_direction(g, *mem),
+        direction=lambda g, mem: -lbfgs_direction(g, *mem, skip_empty=True),
         update_mem=update,
         mem0=mem0,
         defaults=_LBFGSB_SEARCH,

@@ -194,3 +194,21 @@ def test_maxiter_may_be_traced():
         maxiter=jnp.asarray(1),
     )
     assert int(ls.nit) == 1 and int(ls.status) == 1
+
+
+@pytest.mark.parametrize("count", [0, 3, 10, 17])
+def test_lbfgs_direction_skip_empty_same_and_default_differentiable(x64, count):
+    # skip_empty (minimize's loops: only the filled slots) gives the masked loops' result
+    # bitwise; the default stays a fixed-length loop that reverse-mode autodiff goes through.
+    from optzoo.second_order.quasi_newton import lbfgs_direction
+
+    rng = np.random.default_rng(count)
+    s_mem, y_mem = (jnp.asarray(rng.standard_normal((10, 4))) for _ in range(2))
+    y_mem = y_mem + 3.0 * s_mem
+    g, c = jnp.asarray(rng.standard_normal(4)), jnp.asarray(count)
+    full = lbfgs_direction(g, s_mem, y_mem, c)
+    short = jax.jit(lambda g: lbfgs_direction(g, s_mem, y_mem, c, skip_empty=True))(g)
+    np.testing.assert_array_equal(np.asarray(full), np.asarray(short))
+    jac = jax.jacrev(lambda g: lbfgs_direction(g, s_mem, y_mem, c))(g)
+    # The map g -> H g is linear: its Jacobian applied to g is the direction itself.
+    np.testing.assert_allclose(np.asarray(jac @ g), np.asarray(full), rtol=1e-12, atol=1e-12)
