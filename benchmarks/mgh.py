@@ -365,10 +365,11 @@ def main() -> None:
 def merge(args) -> None:
     """Combines the runs of several partial result files (first one wins per run)."""
     rows, seen, versions, sources = [], set(), {}, []
-    datas = [json.loads(Path(path).read_text()) for path in args.merge.split(",")]
+    paths = args.merge.split(",")
+    datas = [json.loads(Path(path).read_text()) for path in paths]
     if not any(d["machine"].get("cpu_async_dispatch", True) for d in datas):
         jax.config.update("jax_cpu_enable_async_dispatch", False)  # say so in the report
-    for path, data in zip(args.merge.split(","), datas, strict=True):
+    for path, data in zip(paths, datas, strict=True):
         taken = set()
         MATCHED["gtol"] = data["machine"].get("matched_gtol", MATCHED["gtol"])
         for k, v in data["machine"].items():

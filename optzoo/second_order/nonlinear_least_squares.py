@@ -72,8 +72,8 @@ def _status(finite, first_order, f_small, x_small, flag, nit, maxiter):
     )  # fmt: skip
 
 
-def _gn_solve(jac: jax.Array, r: jax.Array) -> jax.Array:
-    """Gauss-Newton step ``argmin |J p + r|``.
+def _gn_solve(jac: jax.Array, r: jax.Array, g: jax.Array) -> jax.Array:
+    """Gauss-Newton step ``argmin |J p + r|``, given ``g = J^T r`` (the solver keeps it).
 
     A square ``J`` whose LU factor (partial pivoting) has every ``|U_ii|`` above
     ``sqrt(eps)`` times the largest is solved by that LU. A tall ``J`` whose Cholesky factor
@@ -97,7 +97,7 @@ def _gn_solve(jac: jax.Array, r: jax.Array) -> jax.Array:
         chol = jnp.linalg.cholesky(jac.T @ jac)
         d = jnp.diag(chol)
         ok = jnp.min(d) > eps**0.25 * jnp.max(d)  # False for NaN (a failed factorisation)
-        p = jax.scipy.linalg.cho_solve((chol, True), -(jac.T @ r))
+        p = jax.scipy.linalg.cho_solve((chol, True), -g)
     return jax.lax.cond(ok, lambda: p, lambda: _pivoted_solve(jac, r))
 
 
@@ -200,7 +200,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
     def gn_body(s: _LS) -> _LS:
         # Gauss-Newton step from the least-squares solve J p = -r, then Armijo backtracking
         # (quadratic interpolation, kept in [0.1, 0.5] times the last step).
-        p = _gn_solve(s.jac, s.r)
+        p = _gn_solve(s.jac, s.r, s.g)
         c0 = cost(s.r)
         slope_p = jnp.vdot(s.g, p)
         ok_p = (slope_p < 0) & jnp.isfinite(slope_p)  # a finite slope: a finite p (g is finite)
