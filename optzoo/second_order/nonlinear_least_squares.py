@@ -11,7 +11,10 @@ References:
   https://doi.org/10.1137/0111030
   Nielsen. Damping parameter in Marquardt's method. 1999.
   https://www2.imm.dtu.dk/documents/ftp/tr99/tr05_99.pdf
-  Nocedal, Wright. Numerical Optimization, 2nd ed., ch. 10. 2006.
+  Chamberlain, Powell, Lemarechal, Pedersen. The watchdog technique for forcing
+  convergence in algorithms for constrained optimization. Mathematical Programming
+  Study 16, 1-17, 1982.
+  Nocedal, Wright. Numerical Optimization, 2nd ed., ch. 10 and 15.6. 2006.
   https://doi.org/10.1007/978-0-387-40065-5
 """
 
@@ -50,6 +53,21 @@ class _LS(NamedTuple):
     status: jax.Array
     f_small: jax.Array  # the previous iteration met the ftol test
     stall: jax.Array  # consecutive iterations, any step length, that met it (gauss-newton)
+    wd: _Watchdog  # gauss-newton's nonmonotone steps (lm carries it unchanged)
+
+
+class _Watchdog(NamedTuple):
+    """Gauss-Newton's reference point: the last one whose step passed the Armijo test."""
+
+    x: jax.Array
+    r: jax.Array
+    g: jax.Array  # J^T r there
+    p: jax.Array  # the direction from it
+    c: jax.Array  # its cost
+    slope: jax.Array  # J^T r . p there
+    a: jax.Array  # the step backtracking tries first if the run returns to it
+    k: jax.Array  # relaxed (unchecked) steps taken since it; 0: the current point is it
+    full: jax.Array  # the last checked step was a full one (relaxed steps are allowed)
 
 
 def _first_order(jac, r, g, gtol):
@@ -116,7 +134,7 @@ def _pivoted_solve(jac: jax.Array, r: jax.Array) -> jax.Array:
 
 
 @functools.partial(jax.jit, static_argnames=("residual_fn", "method"))
-def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> OptimizeResult:
+def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) -> OptimizeResult:
     flat0, unravel = ravel_pytree(x0)
     if not jnp.issubdtype(flat0.dtype, jnp.floating):
         flat0 = flat0.astype(jnp.result_type(float))
@@ -144,6 +162,8 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
         flat0, r0, j0, a0, g0, jnp.asarray(1e-3, dtype), jnp.asarray(2.0, dtype), diag0,
         jnp.asarray(0), jnp.asarray(1), jnp.asarray(1), status0, jnp.asarray(False),
         jnp.asarray(0),
+        _Watchdog(flat0, r0, g0, jnp.zeros_like(flat0), cost(r0), jnp.zeros((), dtype),
+                  jnp.ones((), dtype), jnp.asarray(0), jnp.asarray(True)),
     )  # fmt: skip
 
     def lm_body(s: _LS) -> _LS:
@@ -195,42 +215,61 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
             status,
             jnp.where(accept, f_small, s.f_small),
             s.stall,
+            s.wd,
         )
 
     def gn_body(s: _LS) -> _LS:
-        # Gauss-Newton step from the least-squares solve J p = -r, then Armijo backtracking
-        # (quadratic interpolation, kept in [0.1, 0.5] times the last step).
+        # Gauss-Newton step from the least-squares solve J p = -r. The full step is tried
+        # first. A full step that fails the Armijo test may still be taken, up to
+        # ``watchdog`` in a row (Chamberlain et al.'s watchdog): the run keeps the last
+        # checked point (the reference) and takes the full step that brings the cost below
+        # the reference's Armijo bound. If none does, it returns to the reference and
+        # backtracks from there (quadratic interpolation, kept in [0.1, 0.5] times the last
+        # step) along the reference's direction, so the method stays globally convergent.
         p = _gn_solve(s.jac, s.r, s.g)
         c0 = cost(s.r)
         slope_p = jnp.vdot(s.g, p)
         ok_p = (slope_p < 0) & jnp.isfinite(slope_p)  # a finite slope: a finite p (g is finite)
         p = jnp.where(ok_p, p, -s.g)
         slope = jnp.where(ok_p, slope_p, -jnp.vdot(s.g, s.g))
+        w = s.wd
+        at_ref = w.k == 0
+        xb, pb = jnp.where(at_ref, s.x, w.x), jnp.where(at_ref, p, w.p)
+        cb, sb = jnp.where(at_ref, c0, w.c), jnp.where(at_ref, slope, w.slope)
 
-        def trial(a):
-            r_t = res_fn(s.x + a * p)
+        def trial(x, d, a):
+            r_t = res_fn(x + a * d)
             # One reduction for the cost and the finiteness test: a non-finite residual
             # makes the cost NaN (an overflowing finite one makes it inf, as before).
             c_t = 0.5 * jnp.sum(jnp.where(jnp.isfinite(r_t), r_t * r_t, jnp.nan))
             ok = ~jnp.isnan(c_t)
-            done = ok & (c_t <= c0 + 1e-4 * a * slope)
-            den = 2.0 * (c_t - c0 - slope * a)
-            quad = jnp.where(ok & (den > 0), -slope * a * a / jnp.where(den > 0, den, 1.0), 0.5 * a)
+            done = ok & (c_t <= cb + 1e-4 * a * sb)
+            den = 2.0 * (c_t - cb - sb * a)
+            quad = jnp.where(ok & (den > 0), -sb * a * a / jnp.where(den > 0, den, 1.0), 0.5 * a)
             a_next = jnp.where(done, a, jnp.clip(quad, 0.1 * a, 0.5 * a))
-            return a_next, r_t, done
+            return a_next, r_t, done, ok
+
+        # The full step from the current point, checked against the reference.
+        a_next, r_t, full, finite_t = trial(s.x, p, jnp.ones((), dtype))
+        relax = finite_t & ~full & ok_p & (w.k < watchdog) & w.full
 
         def backtrack(c):
             def body(c):
                 i, a, _, _ = c
-                return (i + 1, *trial(a))
+                return (i + 1, *trial(xb, pb, a)[:3])
 
             return packed_while_loop(lambda c: (~c[3]) & (c[0] < 30), body, c)
 
-        # The full step is tried first; the loop runs only when it is rejected.
-        first = (jnp.asarray(1), *trial(jnp.ones((), dtype)))
-        nls, step, r_t, moved = jax.lax.cond(first[3], lambda c: c, backtrack, first)
-        x1 = jnp.where(moved, s.x + step * p, s.x)
-        r1 = jnp.where(moved, r_t, s.r)
+        # Backtracking (from the reference) runs only when the full step is neither
+        # accepted nor relaxed; from a reference reached by relaxed steps it starts where
+        # the reference's own rejected full step left it.
+        first = (jnp.asarray(1), jnp.where(at_ref, a_next, w.a), r_t, full | relax)
+        nls, step, r_b, moved = jax.lax.cond(first[3], lambda c: c, backtrack, first)
+        back = ~(full | relax)
+        x1 = jnp.where(back, xb + step * pb, s.x + p)
+        r1 = jnp.where(back, r_b, r_t)
+        x1 = jnp.where(moved, x1, xb)
+        r1 = jnp.where(moved, r1, jnp.where(at_ref, s.r, w.r))
         # Not moved ends the run (flag 2), so the Jacobian is evaluated unconditionally
         # (at the same point then) rather than under a cond.
         j1 = jac_fn(x1)
@@ -238,28 +277,47 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, *, residual_fn, method) -> Optimiz
         first, rr1 = _first_order(j1, r1, g1, gtol)
         c1 = 0.5 * rr1
         # ftol only counts after a full Gauss-Newton step (a backtracked step says nothing
-        # about convergence); xtol looks at the Gauss-Newton step itself.
-        small = moved & (c0 - c1 <= ftol * c0)
-        f_small = small & (step == 1)
+        # about convergence); xtol looks at the Gauss-Newton step itself. Both compare
+        # with the reference; a relaxed step counts for neither.
+        small = moved & ~relax & (cb - c1 <= ftol * cb)
+        f_small = small & full
         # A stall: five iterations in a row whose (backtracked) steps barely lower the cost.
         # Where the Gauss-Newton direction is poor (large residuals, a near-singular J),
         # backtracking can otherwise creep along for thousands of evaluations.
-        stall = jnp.where(small, s.stall + 1, 0)
+        stall = jnp.where(relax, s.stall, jnp.where(small, s.stall + 1, 0))
         pn, xn = jnp.sqrt(jnp.sum(jnp.stack([p, s.x]) ** 2, axis=1))
-        x_small = ok_p & (pn <= xtol * (xtol + xn))
-        finite = jnp.all(jnp.isfinite(g1))
+        x_small = ok_p & at_ref & (pn <= xtol * (xtol + xn))
+        # On a relaxed point only the first-order test and the iteration cap end the run
+        # (the cap returns the reference, below): a non-finite Jacobian there sends the next
+        # iteration back to the reference (its full step is not finite).
+        finite = jnp.all(jnp.isfinite(g1)) | relax
         nit = s.nit + 1
         status = _status(
-            finite, first, (f_small & s.f_small) | (stall >= 5), x_small, jnp.where(moved, 0, 2),
-            nit, maxiter,
+            finite, first, (f_small & s.f_small) | (stall >= 5), x_small & ~relax,
+            jnp.where(moved, 0, 2), nit, maxiter,
+        )  # fmt: skip
+        # A relaxed step from the reference makes the current point the reference.
+        new_ref = relax & at_ref
+        wd = _Watchdog(
+            jnp.where(new_ref, s.x, w.x), jnp.where(new_ref, s.r, w.r),
+            jnp.where(new_ref, s.g, w.g), pb, cb, sb,
+            jnp.where(new_ref, a_next, w.a), jnp.where(relax, w.k + 1, 0),
+            jnp.where(relax, w.full, full),
         )  # fmt: skip
         return s._replace(
             x=x1, r=r1, jac=j1, g=g1, nit=nit, nfev=s.nfev + nls, njev=s.njev + moved,
-            status=status, f_small=f_small, stall=stall,
+            status=status, f_small=f_small, stall=stall, wd=wd,
         )  # fmt: skip
 
     body = lm_body if lm else gn_body
-    s = packed_while_loop(lambda s: s.status == -1, body, state)
+    s = packed_while_loop(lambda s: s.status == -1, body, state, pack_arrays=not lm)
+    # Stopped by the cap on a relaxed point: the reference (the lowest checked cost) is the
+    # answer. A stationary relaxed point (status 0) is kept.
+    relaxed_end = (s.wd.k > 0) & (s.status != 0)
+    s = s._replace(
+        x=jnp.where(relaxed_end, s.wd.x, s.x), r=jnp.where(relaxed_end, s.wd.r, s.r),
+        g=jnp.where(relaxed_end, s.wd.g, s.g),
+    )  # fmt: skip
     return OptimizeResult(
         x=unravel(s.x), fun=cost(s.r), grad=unravel(s.g), grad_norm=jnp.max(jnp.abs(s.g)),
         nit=s.nit, nfev=s.nfev, njev=s.njev, nhev=jnp.asarray(0), status=s.status,
@@ -276,14 +334,21 @@ def least_squares(
     gtol: float = 1e-8,
     maxiter: int | None = None,
     args: tuple = (),
+    watchdog: int = 3,
 ) -> OptimizeResult:
     r"""Nonlinear least squares :math:`\min_x \tfrac12\|r(x)\|^2`, as scipy's ``least_squares``.
 
     ``"lm"`` (Levenberg-Marquardt): solve :math:`(J^\top J + \mu D)p = -J^\top r`, with
     :math:`D` the running maximum of :math:`\mathrm{diag}(J^\top J)` (Marquardt's scaling),
     accept when the gain ratio :math:`\rho > 10^{-4}`, and update :math:`\mu` by Nielsen's
-    rule. ``"gauss-newton"``: :math:`p = \arg\min\|Jp + r\|` (QR with column pivoting)
-    with Armijo backtracking.
+    rule. ``"gauss-newton"``: :math:`p = \arg\min\|Jp + r\|` (LU, normal equations or QR
+    with column pivoting, by conditioning) with Armijo backtracking, guarded by a watchdog
+    (Chamberlain, Powell, Lemarechal, Pedersen 1982): a full step that fails the Armijo
+    test may still be taken, up to ``watchdog`` in a row, and the run keeps the first full
+    step that lands below the last checked point's Armijo bound; if none does, it returns
+    to that point and backtracks from it. Through curved valleys, where a full step first
+    raises the cost and the next lands near the minimum, this takes 3 evaluations on
+    Rosenbrock instead of 27. ``watchdog=0`` is the monotone method.
 
     Succeeds (status 0) when the first-order test holds: :math:`\|J^\top r\|_\infty \le`
     ``gtol``, or the largest cosine between :math:`r` and a column of :math:`J` is
@@ -301,6 +366,10 @@ def least_squares(
       ftol, xtol, gtol: tolerances as above (scipy's defaults).
       maxiter: iteration cap (default ``100 * n``, as scipy's ``max_nfev`` for ``lm``).
       args: extra arguments for ``residual_fn``.
+      watchdog: ``"gauss-newton"`` only: how many unchecked full steps in a row it may
+        take (default 3; 0: monotone backtracking). Relaxed steps are tried only after a
+        checked full step, and a run never ends on one unless it is stationary (the
+        iteration cap returns the last checked point).
 
     Returns:
       :class:`OptimizeResult` with ``fun`` the cost :math:`\tfrac12\|r\|^2` (scipy's ``cost``),
@@ -317,7 +386,8 @@ def least_squares(
     References:
       Levenberg 1944, https://doi.org/10.1090/qam/10666; Marquardt 1963,
       https://doi.org/10.1137/0111030; Nielsen 1999,
-      https://www2.imm.dtu.dk/documents/ftp/tr99/tr05_99.pdf
+      https://www2.imm.dtu.dk/documents/ftp/tr99/tr05_99.pdf; Chamberlain, Powell,
+      Lemarechal, Pedersen 1982, Mathematical Programming Study 16, 1-17 (the watchdog)
     """
     method = method.lower().replace("_", "-")
     if method == "gn":
@@ -329,9 +399,11 @@ def least_squares(
         maxiter = 100 * max(n, 1)
     if not isinstance(args, tuple):
         args = (args,)
+    if isinstance(watchdog, bool) or not isinstance(watchdog, (int, np.integer)) or watchdog < 0:
+        raise ValueError(f"watchdog must be an integer >= 0, got {watchdog!r}")
     # Tolerances and maxiter are traced: changing them does not recompile. Host scalars (not
     # jnp arrays) keep the call on jit's fast dispatch path: no eager op per call.
     return _run(
-        x0, args, float(ftol), float(xtol), float(gtol), _maxiter(maxiter),
+        x0, args, float(ftol), float(xtol), float(gtol), _maxiter(maxiter), int(watchdog),
         residual_fn=residual_fn, method=method,
     )  # fmt: skip

@@ -137,6 +137,36 @@ def test_gauss_newton_stops_on_a_stall(x64, name):
     assert float(longer.fun) >= float(res.fun) * (1 - 1e-6)
 
 
+def test_gauss_newton_watchdog_takes_full_steps_through_curved_valleys(x64):
+    # Rosenbrock from (-1.2, 1): the first full Gauss-Newton step raises the cost from 12.1
+    # to 1171, the second lands on the minimiser. The watchdog takes both (NumPy's two full
+    # steps below), where the monotone search (watchdog=0) backtracks for 27 evaluations.
+    p = mgh_problem("Rosenbrock")
+    x = np.array(p.x0)
+    for _ in range(2):
+        x = x + np.linalg.lstsq(np.asarray(jax.jacfwd(p.residual)(jnp.asarray(x))),
+                                -np.asarray(p.residual(jnp.asarray(x))), rcond=None)[0]  # fmt: skip
+    res = least_squares(p.residual, jnp.asarray(p.x0), method="gauss-newton")
+    mono = least_squares(p.residual, jnp.asarray(p.x0), method="gauss-newton", watchdog=0)
+    assert bool(res.success) and bool(mono.success)
+    np.testing.assert_allclose(np.asarray(res.x), x, rtol=1e-12)
+    assert int(res.nfev) == 3 and int(mono.nfev) > 20
+    with pytest.raises(ValueError, match="watchdog"):
+        least_squares(p.residual, jnp.asarray(p.x0), method="gauss-newton", watchdog=-1)
+
+
+@pytest.mark.parametrize("maxiter", [1, 3, None])
+def test_gauss_newton_watchdog_ends_at_a_checked_point(x64, maxiter):
+    # Relaxed steps may raise the cost, but a run never ends on one: every result costs no
+    # more than the start (a return to the reference backtracks from it), also when the
+    # iteration cap falls inside a run of relaxed steps.
+    for p in MGH_PROBLEMS[:12]:
+        x0 = jnp.asarray(p.x0)
+        res = least_squares(p.residual, x0, method="gauss-newton", maxiter=maxiter or 1000)
+        c0 = 0.5 * float(jnp.sum(p.residual(x0) ** 2))
+        assert float(res.fun) <= c0 * (1 + 1e-12), p.name  # (rounding: a run that stays)
+
+
 def test_lbfgs_powell_badly_scaled_is_honest(x64):
     # It used to stop on a relative-reduction test with |g| = 0.27 and call it success.
     p = mgh_problem("Powell badly scaled")
