@@ -59,10 +59,7 @@ class _LS(NamedTuple):
 class _Watchdog(NamedTuple):
     """Gauss-Newton's reference point: the last one whose step passed the Armijo test."""
 
-    x: jax.Array
-    r: jax.Array
-    g: jax.Array  # J^T r there
-    p: jax.Array  # the direction from it
+    v: jax.Array  # its x, direction p, J^T r and r, in one buffer (one select per iteration)
     c: jax.Array  # its cost
     slope: jax.Array  # J^T r . p there
     a: jax.Array  # the step backtracking tries first if the run returns to it
@@ -162,7 +159,8 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         flat0, r0, j0, a0, g0, jnp.asarray(1e-3, dtype), jnp.asarray(2.0, dtype), diag0,
         jnp.asarray(0), jnp.asarray(1), jnp.asarray(1), status0, jnp.asarray(False),
         jnp.asarray(0),
-        _Watchdog(flat0, r0, g0, jnp.zeros_like(flat0), cost(r0), jnp.zeros((), dtype),
+        _Watchdog(jnp.concatenate([flat0, jnp.zeros_like(flat0), g0, r0]), cost(r0),
+                  jnp.zeros((), dtype),
                   jnp.ones((), dtype), jnp.asarray(0), jnp.asarray(True)),
     )  # fmt: skip
 
@@ -233,8 +231,9 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         p = jnp.where(ok_p, p, -s.g)
         slope = jnp.where(ok_p, slope_p, -jnp.vdot(s.g, s.g))
         w = s.wd
+        wx, wp, wg, wr = jnp.split(w.v, [n, 2 * n, 3 * n])
         at_ref = w.k == 0
-        xb, pb = jnp.where(at_ref, s.x, w.x), jnp.where(at_ref, p, w.p)
+        xb, pb = jnp.where(at_ref, s.x, wx), jnp.where(at_ref, p, wp)
         cb, sb = jnp.where(at_ref, c0, w.c), jnp.where(at_ref, slope, w.slope)
 
         def trial(x, d, a):
@@ -269,7 +268,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         x1 = jnp.where(back, xb + step * pb, s.x + p)
         r1 = jnp.where(back, r_b, r_t)
         x1 = jnp.where(moved, x1, xb)
-        r1 = jnp.where(moved, r1, jnp.where(at_ref, s.r, w.r))
+        r1 = jnp.where(moved, r1, jnp.where(at_ref, s.r, wr))
         # Not moved ends the run (flag 2), so the Jacobian is evaluated unconditionally
         # (at the same point then) rather than under a cond.
         j1 = jac_fn(x1)
@@ -299,8 +298,8 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         # A relaxed step from the reference makes the current point the reference.
         new_ref = relax & at_ref
         wd = _Watchdog(
-            jnp.where(new_ref, s.x, w.x), jnp.where(new_ref, s.r, w.r),
-            jnp.where(new_ref, s.g, w.g), pb, cb, sb,
+            jnp.where(new_ref, jnp.concatenate([s.x, p, s.g, s.r]), w.v),
+            jnp.where(new_ref, c0, w.c), jnp.where(new_ref, slope, w.slope),
             jnp.where(new_ref, a_next, w.a), jnp.where(relax, w.k + 1, 0),
             jnp.where(relax, w.full, full),
         )  # fmt: skip
@@ -310,13 +309,14 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         )  # fmt: skip
 
     body = lm_body if lm else gn_body
-    s = packed_while_loop(lambda s: s.status == -1, body, state, pack_arrays=not lm)
+    s = packed_while_loop(lambda s: s.status == -1, body, state)
     # Stopped by the cap on a relaxed point: the reference (the lowest checked cost) is the
     # answer. A stationary relaxed point (status 0) is kept.
     relaxed_end = (s.wd.k > 0) & (s.status != 0)
+    ref_x, _, ref_g, ref_r = jnp.split(s.wd.v, [n, 2 * n, 3 * n])
     s = s._replace(
-        x=jnp.where(relaxed_end, s.wd.x, s.x), r=jnp.where(relaxed_end, s.wd.r, s.r),
-        g=jnp.where(relaxed_end, s.wd.g, s.g),
+        x=jnp.where(relaxed_end, ref_x, s.x), r=jnp.where(relaxed_end, ref_r, s.r),
+        g=jnp.where(relaxed_end, ref_g, s.g),
     )  # fmt: skip
     return OptimizeResult(
         x=unravel(s.x), fun=cost(s.r), grad=unravel(s.g), grad_norm=jnp.max(jnp.abs(s.g)),

@@ -29,9 +29,8 @@ def _cond(s: _State) -> jax.Array:
     return (~s.done) & (s.i < 50)
 
 
-@pytest.mark.parametrize("pack_arrays", [False, True])
 @pytest.mark.parametrize("x64", [False, True])
-def test_same_values_and_dtypes_as_lax_while_loop(x64, pack_arrays):
+def test_same_values_and_dtypes_as_lax_while_loop(x64):
     with jax.enable_x64(x64):
         float_t = jnp.float64 if x64 else jnp.float32
         init = _State(
@@ -44,7 +43,7 @@ def test_same_values_and_dtypes_as_lax_while_loop(x64, pack_arrays):
             big=jnp.asarray(2**40 + 1 if x64 else 2**24 + 1, jnp.int64 if x64 else jnp.int32),
         )
         want = jax.jit(lambda s: jax.lax.while_loop(_cond, _body, s))(init)
-        got = jax.jit(lambda s: packed_while_loop(_cond, _body, s, pack_arrays))(init)
+        got = jax.jit(lambda s: packed_while_loop(_cond, _body, s))(init)
         for w, g, name in zip(want, got, _State._fields, strict=True):
             assert g.dtype == w.dtype, name
             assert g.shape == w.shape, name
@@ -57,20 +56,3 @@ def test_only_arrays_and_a_single_scalar_kind():
     out = packed_while_loop(lambda c: c[0] < 4, lambda c: (c[0] + 1, c[1] * 2.0), init)
     assert int(out[0]) == 4
     np.testing.assert_array_equal(np.asarray(out[1]), np.full(3, 16.0))
-
-
-def test_pack_arrays_carries_matrices_and_float_arrays_alone():
-    # With pack_arrays, a matrix and a vector travel in the float vector, raveled, even with
-    # no float scalar in the state, and come back in their shapes.
-    init = (jnp.asarray(0), jnp.arange(6.0).reshape(2, 3), jnp.ones(2))
-    out = packed_while_loop(
-        lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] @ c[1].T @ c[1] * 0.01, c[2] + c[1][:, 0]),
-        init, pack_arrays=True,
-    )  # fmt: skip
-    want = jax.lax.while_loop(
-        lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] @ c[1].T @ c[1] * 0.01, c[2] + c[1][:, 0]),
-        init,
-    )  # fmt: skip
-    for g, w in zip(out, want, strict=True):
-        assert g.shape == w.shape and g.dtype == w.dtype
-        np.testing.assert_array_equal(np.asarray(g), np.asarray(w))
