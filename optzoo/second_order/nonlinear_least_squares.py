@@ -66,6 +66,14 @@ class _Watchdog(NamedTuple):
     k: jax.Array  # relaxed (unchecked) steps taken since it; 0: the current point is it
     full: jax.Array  # the last checked step was a full one (relaxed steps are allowed)
 
+    @staticmethod
+    def pack(x, p, g, r) -> jax.Array:
+        return jnp.concatenate([x, p, g, r])
+
+    def parts(self, n: int) -> list[jax.Array]:
+        """``x, p, g, r`` of the reference (``n`` parameters)."""
+        return jnp.split(self.v, [n, 2 * n, 3 * n])
+
 
 def _first_order(jac, r, g, gtol):
     """The first-order test: ``|J^T r|_inf <= gtol``, or MINPACK's scale-free form (scipy
@@ -159,9 +167,8 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         flat0, r0, j0, a0, g0, jnp.asarray(1e-3, dtype), jnp.asarray(2.0, dtype), diag0,
         jnp.asarray(0), jnp.asarray(1), jnp.asarray(1), status0, jnp.asarray(False),
         jnp.asarray(0),
-        _Watchdog(jnp.concatenate([flat0, jnp.zeros_like(flat0), g0, r0]), cost(r0),
-                  jnp.zeros((), dtype),
-                  jnp.ones((), dtype), jnp.asarray(0), jnp.asarray(True)),
+        _Watchdog(_Watchdog.pack(flat0, jnp.zeros_like(flat0), g0, r0), cost(r0),
+                  jnp.zeros((), dtype), jnp.ones((), dtype), jnp.asarray(0), jnp.asarray(True)),
     )  # fmt: skip
 
     def lm_body(s: _LS) -> _LS:
@@ -231,7 +238,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         p = jnp.where(ok_p, p, -s.g)
         slope = jnp.where(ok_p, slope_p, -jnp.vdot(s.g, s.g))
         w = s.wd
-        wx, wp, wg, wr = jnp.split(w.v, [n, 2 * n, 3 * n])
+        wx, wp, _, wr = w.parts(n)
         at_ref = w.k == 0
         xb, pb = jnp.where(at_ref, s.x, wx), jnp.where(at_ref, p, wp)
         cb, sb = jnp.where(at_ref, c0, w.c), jnp.where(at_ref, slope, w.slope)
@@ -298,7 +305,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         # A relaxed step from the reference makes the current point the reference.
         new_ref = relax & at_ref
         wd = _Watchdog(
-            jnp.where(new_ref, jnp.concatenate([s.x, p, s.g, s.r]), w.v),
+            jnp.where(new_ref, _Watchdog.pack(s.x, p, s.g, s.r), w.v),
             jnp.where(new_ref, c0, w.c), jnp.where(new_ref, slope, w.slope),
             jnp.where(new_ref, a_next, w.a), jnp.where(relax, w.k + 1, 0),
             jnp.where(relax, w.full, full),
@@ -313,7 +320,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
     # Stopped by the cap on a relaxed point: the reference (the lowest checked cost) is the
     # answer. A stationary relaxed point (status 0) is kept.
     relaxed_end = (s.wd.k > 0) & (s.status != 0)
-    ref_x, _, ref_g, ref_r = jnp.split(s.wd.v, [n, 2 * n, 3 * n])
+    ref_x, _, ref_g, ref_r = s.wd.parts(n)
     s = s._replace(
         x=jnp.where(relaxed_end, ref_x, s.x), r=jnp.where(relaxed_end, ref_r, s.r),
         g=jnp.where(relaxed_end, ref_g, s.g),
