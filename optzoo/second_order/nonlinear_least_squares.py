@@ -99,7 +99,10 @@ def _gn_solve(jac: jax.Array, r: jax.Array, g: jax.Array) -> jax.Array:
     """Gauss-Newton step ``argmin |J p + r|``, given ``g = J^T r`` (the solver keeps it).
 
     A square ``J`` whose LU factor (partial pivoting) has every ``|U_ii|`` above
-    ``sqrt(eps)`` times the largest is solved by that LU. A tall ``J`` whose Cholesky factor
+    ``sqrt(eps)`` times the largest is solved by that LU: ``[J | -r]`` is factorised, so
+    the row interchanges and the forward substitution reach ``-r`` inside the one LAPACK
+    call, and only the back substitution is left (no permutation vector is built: XLA
+    builds it from the pivots in a loop of ``n`` steps). A tall ``J`` whose Cholesky factor
     ``L`` of ``J^T J`` has every ``L_ii`` above ``eps**0.25`` times the largest (so
     ``J^T J`` is safely positive definite and the normal equations lose little) is solved
     by the normal equations. Each is one small LAPACK factorisation, a third to a fifth of
@@ -111,11 +114,11 @@ def _gn_solve(jac: jax.Array, r: jax.Array, g: jax.Array) -> jax.Array:
     if m < n:
         return jnp.linalg.lstsq(jac, -r)[0]
     if m == n:
-        lu, _, perm = jax.lax.linalg.lu(jac)
+        # Pivots are chosen in the first n columns only; the last column becomes L^-1 P (-r).
+        lu = jax.lax.linalg.lu(jnp.concatenate([jac, -r[:, None]], axis=1))[0]
         d = jnp.abs(jnp.diag(lu))
         ok = jnp.min(d) > jnp.sqrt(eps) * jnp.max(d)
-        y = jax.scipy.linalg.solve_triangular(lu, -r[perm], lower=True, unit_diagonal=True)
-        p = jax.scipy.linalg.solve_triangular(lu, y, lower=False)
+        p = jax.scipy.linalg.solve_triangular(lu[:, :n], lu[:, n], lower=False)
     else:
         chol = jnp.linalg.cholesky(jac.T @ jac)
         d = jnp.diag(chol)
