@@ -154,8 +154,9 @@ def minimize(
       options: method options: ``gtol``, ``ftol`` (stop when the relative decrease of ``f``
         falls below it, default 0: off; ``2.2e-9`` is scipy L-BFGS-B's ``factr`` stop; such a
         stop is status 6, ``success=False``, unless the gradient test holds), ``linesearch``,
-        ``max_linesearch_steps``, ``c2``, ``memory_size`` (lbfgs, 10), ``variant`` (ncg:
-        ``"pr+"``, ``"fr"``, ``"hs"``, ``"dy"``), ``cg_maxiter``, ``initial_trust_radius``,
+        ``max_linesearch_steps`` (30; 20 for ``"lbfgs"``, L-BFGS-B's ``maxls``), ``c2``,
+        ``memory_size`` (lbfgs, 10), ``variant`` (ncg: ``"pr+"``, ``"fr"``, ``"hs"``,
+        ``"dy"``), ``cg_maxiter``, ``initial_trust_radius``,
         ``max_trust_radius``, ``eta``, ``k_easy`` and ``k_hard`` (trust-exact's subproblem
         tolerances, 0.1 and 0.2 as scipy). Values must be hashable.
 

@@ -174,11 +174,12 @@ def _guess(f, f_prev, slope, cap):
 
 # Line-search defaults that reproduce scipy: BFGS / CG use line_search_wolfe1 (MINPACK-2
 # dcsrch) from the N&W eq. 3.60 guess; L-BFGS-B uses dcsrch with ftol=1e-3, xtol=0.1, a first
-# step of 1 / ||g|| and unit steps after.
+# step of 1 / ||g|| and unit steps after, at most maxls = 20 trials per search.
 _SCIPY_WOLFE = {"linesearch": "more-thuente", "c1": 1e-4, "c2": 0.9, "xtol": 1e-14,
                 "initial_step": "interp"}  # fmt: skip
 _LBFGSB_SEARCH = {"linesearch": "more-thuente", "c1": 1e-3, "c2": 0.9, "xtol": 0.1,
-                  "initial_step": "unit", "first_step": "inverse_norm"}  # fmt: skip
+                  "initial_step": "unit", "first_step": "inverse_norm",
+                  "max_linesearch_steps": 20}  # fmt: skip
 
 
 def _make_line_search_method(

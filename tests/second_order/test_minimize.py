@@ -170,6 +170,19 @@ def test_failure_modes_are_clean():
     assert len(MINIMIZE_METHODS) == 8
 
 
+def test_lbfgs_search_stops_after_lbfgsb_maxls_trials(x64):
+    # Finite only at x0: every trial fails, so the first (steepest-descent) search ends the
+    # run after its last trial. L-BFGS allows L-BFGS-B's maxls = 20 trials, the others 30.
+    x0 = jnp.array([1.0, 2.0])
+    fun = lambda x: jnp.sum(x**2) + jnp.where(jnp.all(x == x0), 0.0, jnp.nan)
+    for method, options, trials in (
+        ("lbfgs", None, 20), ("bfgs", None, 30), ("lbfgs", {"max_linesearch_steps": 30}, 30),
+    ):  # fmt: skip
+        res = minimize(fun, x0, method=method, options=options)
+        assert int(res.status) == 2 and int(res.nfev) == 1 + trials, (method, int(res.nfev))
+        np.testing.assert_array_equal(res.x, x0)
+
+
 @pytest.mark.slow
 def test_jit_and_vmap():
     f = lambda x, c: jnp.sum((x - c) ** 2) + 0.1 * jnp.sum(x**4)
