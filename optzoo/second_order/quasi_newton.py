@@ -67,10 +67,55 @@ def bfgs_inverse_update(h: jax.Array, s: jax.Array, y: jax.Array) -> jax.Array:
     return jnp.where(ok, new, h)
 
 
+# XLA CPU runs a loop body's operations one after another on the calling thread only when
+# every buffer they touch is at most 512 bytes (or the body is tiny); otherwise it schedules
+# them as a task graph, which costs about half as much again per L-BFGS iteration at n = 10
+# (see docs/second_order.md). The L-BFGS memory is therefore kept in row blocks of at most
+# 512 bytes, up to a few blocks: past that the extra operations cost more than they save.
+_SMALL_BUFFER_BYTES, _MAX_BLOCKS = 512, 4
+
+
+def _row_blocks(rows: int, n: int, dtype: Any) -> tuple[int, ...]:
+    """Sizes of the row blocks an ``(rows, n)`` memory is kept in: each block at most
+    ``_SMALL_BUFFER_BYTES``, or one block when that would take more than ``_MAX_BLOCKS``."""
+    per = _SMALL_BUFFER_BYTES // max(n * jnp.dtype(dtype).itemsize, 1)
+    if per < 1 or per >= rows or -(-rows // per) > _MAX_BLOCKS:
+        return (rows,)
+    return (per,) * (rows // per) + ((rows % per,) if rows % per else ())
+
+
+def _blocks(mem: jax.Array | tuple[jax.Array, ...]) -> tuple[jax.Array, ...]:
+    return mem if isinstance(mem, tuple) else (mem,)
+
+
+def _get_row(mem: jax.Array | tuple[jax.Array, ...], j: jax.Array) -> jax.Array:
+    """Row ``j`` of a memory kept whole or as a tuple of row blocks."""
+    blocks = _blocks(mem)
+    starts = [sum(b.shape[0] for b in blocks[:i]) for i in range(len(blocks))]
+    row = blocks[-1][jnp.clip(j - starts[-1], 0, blocks[-1].shape[0] - 1)]
+    for b, start, end in reversed(list(zip(blocks[:-1], starts[:-1], starts[1:], strict=True))):
+        row = jnp.where(j < end, b[jnp.clip(j - start, 0, b.shape[0] - 1)], row)
+    return row
+
+
+def _set_row(mem: Any, j: jax.Array, value: jax.Array, write: jax.Array) -> Any:
+    """``mem`` with row ``j`` replaced by ``value`` where ``write`` holds (only the block that
+    holds row ``j`` is written)."""
+    if not isinstance(mem, tuple):
+        return mem.at[j].set(jnp.where(write, value, mem[j]))
+    out, start = [], 0
+    for b in mem:
+        k = jnp.clip(j - start, 0, b.shape[0] - 1)
+        mine = write & (j >= start) & (j < start + b.shape[0])
+        out.append(b.at[k].set(jnp.where(mine, value, b[k])))
+        start += b.shape[0]
+    return tuple(out)
+
+
 def lbfgs_direction(
     g: jax.Array,
-    s_mem: jax.Array,
-    y_mem: jax.Array,
+    s_mem: jax.Array | tuple[jax.Array, ...],
+    y_mem: jax.Array | tuple[jax.Array, ...],
     count: jax.Array,
     rho: jax.Array | None = None,
     gamma: jax.Array | None = None,
@@ -79,17 +124,20 @@ def lbfgs_direction(
 ) -> jax.Array:
     r"""L-BFGS two-loop recursion: returns :math:`H_k g` (N&W Algorithm 7.4).
 
-    ``s_mem``, ``y_mem`` are ``(m, n)`` ring buffers; slot ``(count - 1) % m`` is the newest;
-    only ``min(count, m)`` slots are filled. :math:`H_k^0 = \gamma I` with
+    ``s_mem``, ``y_mem`` are ``(m, n)`` ring buffers (or tuples of row blocks, see
+    :func:`_row_blocks`); slot ``(count - 1) % m`` is the newest; only ``min(count, m)`` slots
+    are filled. :math:`H_k^0 = \gamma I` with
     :math:`\gamma = s^\top y / y^\top y` of the newest pair. ``rho`` (each pair's
     :math:`1/s^\top y`) and ``gamma`` may be passed by a caller that keeps them; else they
     are computed from the buffers. Both loops run ``m`` steps with the empty slots masked;
     with ``skip_empty`` they run ``min(count, m)`` steps (the same result, cheaper while the
     memory fills, but a dynamic loop that reverse-mode autodiff cannot go through).
     """
-    m = s_mem.shape[0]
+    m = sum(b.shape[0] for b in _blocks(s_mem))
     if rho is None:
-        sy = jnp.sum(s_mem * y_mem, -1)
+        sy = jnp.concatenate(
+            [jnp.sum(a * b, -1) for a, b in zip(_blocks(s_mem), _blocks(y_mem), strict=True)]
+        )
         rho = 1.0 / jnp.where(sy != 0, sy, 1.0)
     k = jnp.minimum(count, m) if skip_empty else m
     filled = jnp.arange(m) < jnp.minimum(count, m)
@@ -102,24 +150,25 @@ def lbfgs_direction(
     def first(i, carry):
         q, alphas = carry
         j = (count - 1 - i) % m  # newest to oldest
-        a = mask(j, rho[j] * jnp.vdot(s_mem[j], q), 0.0)
-        return q - a * y_mem[j], alphas.at[j].set(a)
+        a = mask(j, rho[j] * jnp.vdot(_get_row(s_mem, j), q), 0.0)
+        return q - a * _get_row(y_mem, j), alphas.at[j].set(a)
 
     q, alphas = jax.lax.fori_loop(0, k, first, (g, jnp.zeros((m,), g.dtype)))
     if gamma is None:
         newest = (count - 1) % m
-        yy = jnp.vdot(y_mem[newest], y_mem[newest])
+        s_new, y_new = _get_row(s_mem, newest), _get_row(y_mem, newest)
+        yy = jnp.vdot(y_new, y_new)
         gamma = jnp.where(
             (count > 0) & (yy > 0),
-            jnp.vdot(s_mem[newest], y_mem[newest]) / jnp.where(yy > 0, yy, 1.0),
+            jnp.vdot(s_new, y_new) / jnp.where(yy > 0, yy, 1.0),
             1.0,
         )
     r = gamma * q
 
     def second(i, r):
         j = (count - k + i) % m  # oldest to newest
-        b = rho[j] * jnp.vdot(y_mem[j], r)
-        return mask(j, r + (alphas[j] - b) * s_mem[j], r)
+        b = rho[j] * jnp.vdot(_get_row(y_mem, j), r)
+        return mask(j, r + (alphas[j] - b) * _get_row(s_mem, j), r)
 
     return jax.lax.fori_loop(0, k, second, r)
 
@@ -273,15 +322,15 @@ def make_lbfgs(vg: Callable, opts: dict):
         ok = moved & (sy > jnp.finfo(s.dtype).eps * yy)
         slot = count % m
         return (
-            s_mem.at[slot].set(jnp.where(ok, s, s_mem[slot])),
-            y_mem.at[slot].set(jnp.where(ok, y, y_mem[slot])),
+            _set_row(s_mem, slot, s, ok),
+            _set_row(y_mem, slot, y, ok),
             jnp.where(moved, jnp.where(ok, count + 1, count), 0),
             rho.at[slot].set(jnp.where(ok, 1.0 / jnp.where(ok, sy, 1.0), rho[slot])),
             jnp.where(moved, jnp.where(ok, sy / jnp.where(ok, yy, 1.0), gamma), 1.0),
         )
 
     def mem0(x, g):
-        z = jnp.zeros((m, x.size), x.dtype)
+        z = tuple(jnp.zeros((r, x.size), x.dtype) for r in _row_blocks(m, x.size, x.dtype))
         return z, z, jnp.asarray(0), jnp.ones((m,), x.dtype), jnp.ones((), x.dtype)
 
     return _make_line_search_method(

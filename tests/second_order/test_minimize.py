@@ -225,3 +225,30 @@ def test_lbfgs_direction_skip_empty_same_and_default_differentiable(x64, count):
     jac = jax.jacrev(lambda g: lbfgs_direction(g, s_mem, y_mem, c))(g)
     # The map g -> H g is linear: its Jacobian applied to g is the direction itself.
     np.testing.assert_allclose(np.asarray(jac @ g), np.asarray(full), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("count", [0, 4, 10, 23])
+def test_lbfgs_memory_in_row_blocks_gives_the_same_direction(x64, count):
+    # minimize keeps the (10, n) memory in row blocks of at most 512 bytes (6 + 4 rows at
+    # n = 10): writing pairs into the ring and running the two-loop recursion on the blocks
+    # gives the whole-memory result bitwise.
+    from optzoo.second_order.quasi_newton import _row_blocks, _set_row, lbfgs_direction
+
+    n, m = 10, 10
+    sizes = _row_blocks(m, n, jnp.float64)
+    assert sizes == (6, 4) and _row_blocks(m, 100, jnp.float64) == (m,)
+    rng = np.random.default_rng(count)
+    whole = [jnp.zeros((m, n)), jnp.zeros((m, n))]
+    blocked = [tuple(jnp.zeros((r, n)) for r in sizes) for _ in range(2)]
+    for k in range(count):
+        s = jnp.asarray(rng.standard_normal(n))
+        pair = (s, 2.0 * s + 0.1 * jnp.asarray(rng.standard_normal(n)))
+        for i in range(2):
+            whole[i] = _set_row(whole[i], jnp.asarray(k % m), pair[i], jnp.asarray(True))
+            blocked[i] = _set_row(blocked[i], jnp.asarray(k % m), pair[i], jnp.asarray(True))
+    np.testing.assert_array_equal(np.concatenate(blocked[0]), np.asarray(whole[0]))
+    g, c = jnp.asarray(rng.standard_normal(n)), jnp.asarray(count)
+    np.testing.assert_array_equal(
+        np.asarray(lbfgs_direction(g, *blocked, c, skip_empty=True)),
+        np.asarray(lbfgs_direction(g, *whole, c, skip_empty=True)),
+    )
