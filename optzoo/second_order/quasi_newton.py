@@ -50,28 +50,12 @@ class StepOut(NamedTuple):
     moved: jax.Array
 
 
-def bfgs_inverse_update(h: jax.Array, s: jax.Array, y: jax.Array) -> jax.Array:
-    r"""BFGS update of the inverse Hessian (N&W eq. 6.17), skipped when :math:`s^\top y \le 0`.
-
-    :math:`H^+ = (I-\rho s y^\top) H (I-\rho y s^\top) + \rho s s^\top`, :math:`\rho = 1/s^\top y`.
-    """
-    sy = jnp.vdot(s, y)
-    ok = sy > jnp.finfo(h.dtype).eps * jnp.vdot(y, y)
-    rho = 1.0 / jnp.where(ok, sy, 1.0)
-    hy = h @ y
-    new = (
-        h
-        - rho * (jnp.outer(s, hy) + jnp.outer(hy, s))
-        + (rho * rho * jnp.vdot(y, hy) + rho) * jnp.outer(s, s)
-    )
-    return jnp.where(ok, new, h)
-
-
 # XLA CPU runs a loop body's operations one after another on the calling thread only when
 # every buffer they touch is at most 512 bytes (or the body is tiny); otherwise it schedules
-# them as a task graph, which costs about half as much again per L-BFGS iteration at n = 10
-# (see docs/second_order.md). The L-BFGS memory is therefore kept in row blocks of at most
-# 512 bytes, up to a few blocks: past that the extra operations cost more than they save.
+# them as a task graph, which costs about half as much again per iteration at n = 10 (see
+# docs/second_order.md). The L-BFGS memory and the BFGS matrix are therefore kept in row
+# blocks of at most 512 bytes, up to a few blocks: past that the extra operations cost more
+# than they save.
 _SMALL_BUFFER_BYTES, _MAX_BLOCKS = 512, 4
 
 
@@ -110,6 +94,45 @@ def _set_row(mem: Any, j: jax.Array, value: jax.Array, write: jax.Array) -> Any:
         out.append(b.at[k].set(jnp.where(mine, value, b[k])))
         start += b.shape[0]
     return tuple(out)
+
+
+def _matvec(mem: Any, v: jax.Array) -> jax.Array:
+    """``mem @ v`` for a matrix kept whole or as a tuple of row blocks."""
+    if not isinstance(mem, tuple):
+        return mem @ v
+    return jnp.concatenate([b @ v for b in mem])
+
+
+def _eye_blocks(n: int, dtype: Any) -> tuple[jax.Array, ...]:
+    """The ``n x n`` identity in :func:`_row_blocks` blocks, each built on its own (slices of
+    one identity would leave the whole matrix in the loop as a hoisted constant)."""
+    out, start = [], 0
+    for r in _row_blocks(n, n, dtype):
+        out.append(jnp.eye(r, n, start, dtype=dtype))
+        start += r
+    return tuple(out)
+
+
+def bfgs_inverse_update(h: Any, s: jax.Array, y: jax.Array) -> Any:
+    r"""BFGS update of the inverse Hessian (N&W eq. 6.17), skipped when :math:`s^\top y \le 0`.
+
+    :math:`H^+ = (I-\rho s y^\top) H (I-\rho y s^\top) + \rho s s^\top`, :math:`\rho = 1/s^\top y`.
+    ``h`` is the matrix or a tuple of its row blocks (see :func:`_row_blocks`); the result
+    comes back in the same form.
+    """
+    blocks = _blocks(h)
+    sy = jnp.vdot(s, y)
+    ok = sy > jnp.finfo(s.dtype).eps * jnp.vdot(y, y)
+    rho = 1.0 / jnp.where(ok, sy, 1.0)
+    hy = _matvec(h, y)
+    c = rho * rho * jnp.vdot(y, hy) + rho
+    out, start = [], 0
+    for b in blocks:
+        rows = slice(start, start + b.shape[0])
+        start += b.shape[0]
+        new = b - rho * (jnp.outer(s[rows], hy) + jnp.outer(hy[rows], s))
+        out.append(jnp.where(ok, new + c * jnp.outer(s[rows], s), b))
+    return tuple(out) if isinstance(h, tuple) else out[0]
 
 
 def lbfgs_direction(
@@ -294,16 +317,16 @@ def make_bfgs(vg: Callable, opts: dict):
             return bfgs_inverse_update(h, s, y), count + 1
         yy = jnp.vdot(y, y)
         scale = jnp.where(yy > 0, jnp.vdot(s, y) / jnp.where(yy > 0, yy, 1.0), 1.0)
-        h = jnp.where((count == 0) & (scale > 0), scale * h, h)
+        h = jax.tree.map(lambda b: jnp.where((count == 0) & (scale > 0), scale * b, b), h)
         return bfgs_inverse_update(h, s, y), count + 1
 
     return _make_line_search_method(
         vg, opts,
-        direction=lambda g, mem: -(mem[0] @ g),
+        direction=lambda g, mem: -_matvec(mem[0], g),
         update_mem=lambda mem, s, y, d, g0, g1, moved: _where(
-            moved, update(mem, s, y), (jnp.eye(mem[0].shape[0], dtype=mem[0].dtype), 0 * mem[1])
+            moved, update(mem, s, y), (_eye_blocks(s.size, s.dtype), 0 * mem[1])
         ),
-        mem0=lambda x, g: (jnp.eye(x.size, dtype=x.dtype), jnp.asarray(0)),
+        mem0=lambda x, g: (_eye_blocks(x.size, x.dtype), jnp.asarray(0)),
         defaults=_SCIPY_WOLFE,
     )  # fmt: skip
 

@@ -252,3 +252,28 @@ def test_lbfgs_memory_in_row_blocks_gives_the_same_direction(x64, count):
         np.asarray(lbfgs_direction(g, *blocked, c, skip_empty=True)),
         np.asarray(lbfgs_direction(g, *whole, c, skip_empty=True)),
     )
+
+
+def test_bfgs_update_on_row_blocks_matches_the_whole_matrix(x64):
+    # minimize's BFGS keeps H (n = 10: 800 bytes) as row blocks of at most 512 bytes; the
+    # blocked update and product agree with the whole-matrix ones (N&W eq. 6.17).
+    from optzoo.second_order.quasi_newton import (
+        _eye_blocks,
+        _matvec,
+        _row_blocks,
+        bfgs_inverse_update,
+    )
+
+    n = 10
+    assert _row_blocks(n, n, jnp.float64) == (6, 4) and _row_blocks(30, 30, jnp.float64) == (30,)
+    blocked = _eye_blocks(n, jnp.float64)
+    np.testing.assert_array_equal(np.concatenate(blocked), np.eye(n))
+    whole = jnp.eye(n)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        s = jnp.asarray(rng.standard_normal(n))
+        y = 3.0 * s + jnp.asarray(rng.standard_normal(n))
+        blocked, whole = bfgs_inverse_update(blocked, s, y), bfgs_inverse_update(whole, s, y)
+        np.testing.assert_allclose(np.concatenate(blocked), whole, rtol=1e-14, atol=1e-14)
+        # The secant equation H+ y = s holds after each update.
+        np.testing.assert_allclose(np.asarray(_matvec(blocked, y)), np.asarray(s), rtol=1e-10)
