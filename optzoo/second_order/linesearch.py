@@ -534,13 +534,15 @@ def more_thuente(
         stpf = jnp.clip(stpf, min_step, max_step)
         stuck = brackt & ((stpf <= stmin) | (stpf >= stmax) | (stmax - stmin <= xtol * stmax))
         stpf = jnp.where(stuck, stx, stpf)
+        # A safeguard stop ends the search, after which only the best point (stx, fx, gx)
+        # is read, so only it keeps its old value; the rest of the interval is left as
+        # computed (one select each would repeat the whole stop test in each fused output).
         keep = lambda new, old: jnp.where(warn, old, new)
         new = s._replace(
             done=warn, stage2=stage2,
-            stx=keep(stx, s.stx), fx=keep(fx, s.fx), dx=keep(dx, s.dx), gx=keep(gx, s.gx),
-            sty=keep(sty, s.sty), fy=keep(fy, s.fy), dy=keep(dy, s.dy),
-            brackt=keep(brackt, s.brackt), stmin=keep(stmin, s.stmin),
-            stmax=keep(stmax, s.stmax), width=keep(width, s.width), width1=keep(width1, s.width1),
+            stx=keep(stx, s.stx), fx=keep(fx, s.fx), dx=dx, gx=keep(gx, s.gx),
+            sty=sty, fy=fy, dy=dy, brackt=brackt, stmin=stmin, stmax=stmax, width=width,
+            width1=width1,
         )  # fmt: skip
         return new, stpf
 
