@@ -184,7 +184,7 @@ def test_lbfgs_powell_badly_scaled_is_honest(x64):
 # iteration cap max(1000, 200 n)).
 SOLVED = {
     "lbfgs": 29,
-    "bfgs": 29,
+    "bfgs": 30,
     "newton": 32,
     "newton-cg": 27,
     "trust-ncg": 26,
