@@ -50,7 +50,7 @@ class StepOut(NamedTuple):
     moved: jax.Array
 
 
-# XLA CPU runs a loop body's operations one after another on the calling thread only when
+# XLA CPU runs a loop body's operations one after another on one thread only when
 # every buffer they touch is at most 512 bytes (or the body is tiny); otherwise it schedules
 # them as a task graph, which costs about half as much again per iteration at n = 10 (see
 # docs/second_order.md). The L-BFGS memory and the BFGS matrix are therefore kept in row
