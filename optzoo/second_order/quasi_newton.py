@@ -16,7 +16,7 @@ References:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -72,12 +72,24 @@ def _blocks(mem: jax.Array | tuple[jax.Array, ...]) -> tuple[jax.Array, ...]:
     return mem if isinstance(mem, tuple) else (mem,)
 
 
+def _starts(blocks: Sequence[Any]) -> list[int]:
+    """The first row of each block (blocks or their row counts)."""
+    sizes = [b if isinstance(b, int) else b.shape[0] for b in blocks]
+    return [sum(sizes[:i]) for i in range(len(sizes))]
+
+
+def _memory(blocks: Sequence[jax.Array]) -> jax.Array | tuple[jax.Array, ...]:
+    """A memory from its row blocks: one block is kept as a plain array."""
+    return blocks[0] if len(blocks) == 1 else tuple(blocks)
+
+
 def _get_row(mem: jax.Array | tuple[jax.Array, ...], j: jax.Array) -> jax.Array:
     """Row ``j`` of a memory kept whole or as a tuple of row blocks."""
-    blocks = _blocks(mem)
-    starts = [sum(b.shape[0] for b in blocks[:i]) for i in range(len(blocks))]
-    row = blocks[-1][jnp.clip(j - starts[-1], 0, blocks[-1].shape[0] - 1)]
-    for b, start, end in reversed(list(zip(blocks[:-1], starts[:-1], starts[1:], strict=True))):
+    if not isinstance(mem, tuple):
+        return mem[j]
+    starts = _starts(mem)
+    row = mem[-1][jnp.clip(j - starts[-1], 0, mem[-1].shape[0] - 1)]
+    for b, start, end in reversed(list(zip(mem[:-1], starts[:-1], starts[1:], strict=True))):
         row = jnp.where(j < end, b[jnp.clip(j - start, 0, b.shape[0] - 1)], row)
     return row
 
@@ -87,12 +99,11 @@ def _set_row(mem: Any, j: jax.Array, value: jax.Array, write: jax.Array) -> Any:
     holds row ``j`` is written)."""
     if not isinstance(mem, tuple):
         return mem.at[j].set(jnp.where(write, value, mem[j]))
-    out, start = [], 0
-    for b in mem:
+    out = []
+    for b, start in zip(mem, _starts(mem), strict=True):
         k = jnp.clip(j - start, 0, b.shape[0] - 1)
         mine = write & (j >= start) & (j < start + b.shape[0])
         out.append(b.at[k].set(jnp.where(mine, value, b[k])))
-        start += b.shape[0]
     return tuple(out)
 
 
@@ -103,14 +114,13 @@ def _matvec(mem: Any, v: jax.Array) -> jax.Array:
     return jnp.concatenate([b @ v for b in mem])
 
 
-def _eye_blocks(n: int, dtype: Any) -> tuple[jax.Array, ...]:
+def _eye_blocks(n: int, dtype: Any) -> jax.Array | tuple[jax.Array, ...]:
     """The ``n x n`` identity in :func:`_row_blocks` blocks, each built on its own (slices of
     one identity would leave the whole matrix in the loop as a hoisted constant)."""
-    out, start = [], 0
-    for r in _row_blocks(n, n, dtype):
-        out.append(jnp.eye(r, n, start, dtype=dtype))
-        start += r
-    return tuple(out)
+    sizes = _row_blocks(n, n, dtype)
+    return _memory(
+        [jnp.eye(r, n, start, dtype=dtype) for r, start in zip(sizes, _starts(sizes), strict=True)]
+    )
 
 
 def bfgs_inverse_update(h: Any, s: jax.Array, y: jax.Array) -> Any:
@@ -126,13 +136,12 @@ def bfgs_inverse_update(h: Any, s: jax.Array, y: jax.Array) -> Any:
     rho = 1.0 / jnp.where(ok, sy, 1.0)
     hy = _matvec(h, y)
     c = rho * rho * jnp.vdot(y, hy) + rho
-    out, start = [], 0
-    for b in blocks:
+    out = []
+    for b, start in zip(blocks, _starts(blocks), strict=True):
         rows = slice(start, start + b.shape[0])
-        start += b.shape[0]
         new = b - rho * (jnp.outer(s[rows], hy) + jnp.outer(hy[rows], s))
         out.append(jnp.where(ok, new + c * jnp.outer(s[rows], s), b))
-    return tuple(out) if isinstance(h, tuple) else out[0]
+    return _memory(out)
 
 
 def lbfgs_direction(
@@ -353,7 +362,7 @@ def make_lbfgs(vg: Callable, opts: dict):
         )
 
     def mem0(x, g):
-        z = tuple(jnp.zeros((r, x.size), x.dtype) for r in _row_blocks(m, x.size, x.dtype))
+        z = _memory([jnp.zeros((r, x.size), x.dtype) for r in _row_blocks(m, x.size, x.dtype)])
         return z, z, jnp.asarray(0), jnp.ones((m,), x.dtype), jnp.ones((), x.dtype)
 
     return _make_line_search_method(
