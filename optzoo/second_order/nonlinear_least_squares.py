@@ -30,7 +30,7 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from optzoo.second_order.loops import packed_while_loop
-from optzoo.second_order.minimization import _maxiter
+from optzoo.second_order.minimization import _maxiter, _scalar_args
 from optzoo.second_order.result import OptimizeResult
 
 __all__ = ["least_squares", "LEAST_SQUARES_METHODS"]
@@ -411,9 +411,8 @@ def least_squares(
         args = (args,)
     if isinstance(watchdog, bool) or not isinstance(watchdog, (int, np.integer)) or watchdog < 0:
         raise ValueError(f"watchdog must be an integer >= 0, got {watchdog!r}")
-    # Tolerances and maxiter are traced: changing them does not recompile. Host scalars (not
-    # jnp arrays) keep the call on jit's fast dispatch path: no eager op per call.
-    return _run(
-        x0, args, float(ftol), float(xtol), float(gtol), _maxiter(maxiter), int(watchdog),
-        residual_fn=residual_fn, method=method,
-    )  # fmt: skip
+    # Tolerances and maxiter are traced: changing them does not recompile.
+    scalars = _scalar_args(
+        (x0, args), float(ftol), float(xtol), float(gtol), _maxiter(maxiter), int(watchdog)
+    )
+    return _run(x0, args, *scalars, residual_fn=residual_fn, method=method)

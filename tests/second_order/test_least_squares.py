@@ -89,3 +89,42 @@ def test_gauss_newton_step_matches_lstsq(x64, shape):
     best = np.linalg.lstsq(deficient, -r, rcond=None)[0]
     np.testing.assert_allclose(np.linalg.norm(deficient @ p + r),
                                np.linalg.norm(deficient @ best + r), rtol=1e-9)  # fmt: skip
+
+
+def test_scalar_arguments_are_cached_device_arrays_that_compile_the_same_solver():
+    """Tolerances and ``maxiter`` reach the compiled solver as device arrays made once per
+    value (no host-to-device copy per call), typed as the scalars would be, so the program
+    is the one the scalars give; under a trace and for device arrays they pass as they are."""
+    from optzoo.second_order import minimization as mz
+    from optzoo.second_order import nonlinear_least_squares as nls
+
+    def res(p):
+        return p * p - jnp.arange(1.0, 4.0)
+
+    x0 = jnp.ones(3)
+    for x64 in (False, True):
+        with jax.enable_x64(x64):
+            host = (1e-8, 1e-8, 1e-8, mz._maxiter(50), 3)
+            dev = mz._scalar_args((x0, ()), *host)
+            assert all(a is b for a, b in zip(dev, mz._scalar_args((x0, ()), *host), strict=True))
+            assert [(a.dtype, a.weak_type) for a in dev] == [
+                (jnp.asarray(v).dtype, jnp.asarray(v).weak_type) for v in host
+            ]
+            kw = {"residual_fn": res, "method": "gauss-newton"}
+            x = jnp.ones(3, jnp.result_type(float))
+            assert nls._run.lower(x, (), *host, **kw).as_text() == (
+                nls._run.lower(x, (), *dev, **kw).as_text()
+            )
+            np.testing.assert_array_equal(
+                least_squares(res, x, method="gauss-newton", maxiter=50).x,
+                nls._run(x, (), *host, **kw).x,
+            )
+    m = jnp.asarray(7, jnp.int32)
+    assert mz._scalar_args((x0, ()), 1e-3, m)[1] is m
+
+    @jax.jit
+    def traced(y):
+        assert type(mz._scalar_args((y, ()), 1e-3)[0]) is float
+        return least_squares(res, y, method="lm", maxiter=50).x
+
+    np.testing.assert_allclose(traced(jnp.ones(3)), np.sqrt([1.0, 2.0, 3.0]), rtol=1e-5)
