@@ -26,6 +26,7 @@ import importlib.metadata
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -179,6 +180,17 @@ def run_suite(
     )
     env.update(suite.env)
     env.setdefault("JAX_PLATFORMS", "cpu")
+    # One JAX compilation cache on disk for this suite's run, shared by its xdist workers and
+    # removed afterwards, as tests/conftest.py sets up for optzoo's own suite: tests that
+    # compile the same program again get XLA's executable from disk (the same executable).
+    jax_cache = None
+    if not env.get("JAX_COMPILATION_CACHE_DIR"):
+        jax_cache = tempfile.mkdtemp(prefix=f"optzoo-{suite.name}-suite-jax-cache-")
+        env.update(
+            JAX_COMPILATION_CACHE_DIR=jax_cache,
+            JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
+            JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0",
+        )
     cmd = [sys.executable, "-m", "pytest", "-p", "optax_swap_plugin", "-p", "no:cacheprovider"]
     cmd += ["-p", "no:benchmark"]  # its warning under xdist is an error with flax's settings
     cmd += ["--import-mode=importlib", "-q", "-rN", "--tb=line", f"--rootdir={src}"]
@@ -190,7 +202,11 @@ def run_suite(
     print(f"== {suite.name} suite ({suite.dist} {version}) against {against}: {' '.join(cmd[1:])}")
     print(f"   (outcomes: {running_log} as tests finish, {results} at the end)", flush=True)
     t0 = time.time()
-    proc = subprocess.run(cmd, cwd=src.parent, env=env)
+    try:
+        proc = subprocess.run(cmd, cwd=src.parent, env=env)
+    finally:
+        if jax_cache:
+            shutil.rmtree(jax_cache, ignore_errors=True)
     seconds = time.time() - t0
     if not results.exists() or results.stat().st_size == 0:
         raise fail(f"pytest wrote no results for the {suite.name} suite (exit {proc.returncode})")
