@@ -120,6 +120,7 @@ def _list(*args):
     )
 
 
+@pytest.mark.slow
 def test_cli_list_filters_by_family_year_and_words():
     out = _list("--family", "matrix,sign", "--since", "2024").stdout
     shown = [n for n in re.findall(r"^([a-z0-9_]+)\s", out, re.M) if n in registry.names()]

@@ -18,6 +18,7 @@ import textwrap
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from optzoo.transforms.matrix import utils as mu_
 
@@ -44,6 +45,7 @@ _PROGRAM = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_matrix_refreshes_finish_on_cpu():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONPATH=root)

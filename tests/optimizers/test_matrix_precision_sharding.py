@@ -66,6 +66,7 @@ _BF16 = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,make,tol", _BF16, ids=[b[0] for b in _BF16])
 def test_bf16_preconditioner_work_is_close_to_float32(name, make, tol):
     grads = _tree()
@@ -233,6 +234,7 @@ _SHARDED = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_block_mesh_sharding_gives_the_unsharded_updates():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, JAX_PLATFORMS="cpu", JAX_NUM_CPU_DEVICES="4", PYTHONPATH=root)

@@ -155,6 +155,7 @@ def test_gauss_newton_watchdog_takes_full_steps_through_curved_valleys(x64):
         least_squares(p.residual, jnp.asarray(p.x0), method="gauss-newton", watchdog=-1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("maxiter", [1, 3, None])
 def test_gauss_newton_watchdog_ends_at_a_checked_point(x64, maxiter):
     # Relaxed steps may raise the cost, but a run never ends on one: every result costs no

@@ -39,6 +39,7 @@ def _run_driver(out, specs):
     return _parse(proc.stdout)
 
 
+@pytest.mark.slow
 def test_strategies_agree_on_four_devices(tmp_path):
     specs = ["single", "pmap", "sharded", "shard_map", "sharded:zero1", "shard_map:accum"]
     report = _run_driver(tmp_path, specs)
@@ -66,6 +67,7 @@ def test_strategies_agree_on_four_devices(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_schedule_free_is_evaluated_at_its_average_under_every_strategy(tmp_path):
     # ZeRO-1 splits z over the devices; the averaged x must be the same as on one device.
     specs = ["single:sf", "pmap:sf", "sharded:zero1+sf", "shard_map:sf"]
