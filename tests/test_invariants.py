@@ -2,7 +2,7 @@
 
 One table (the registry) drives every test here: convergence on a quadratic and
 on Rosenbrock, equality under ``inject_hyperparams``, composition with ``chain`` /
-``masked`` / ``MultiSteps`` under ``jit`` (and no recompilation of the bare step), and
+``masked`` / ``MultiSteps`` under ``jit`` (and no recompilation of that jitted step), and
 bf16 parameters keeping bf16 updates.
 """
 
