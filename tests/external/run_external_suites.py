@@ -37,6 +37,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
+sys.path.insert(0, str(HERE.parent))
+import _jax_cache  # noqa: E402  (tests/_jax_cache.py, shared with tests/conftest.py)
 
 
 @dataclass(frozen=True)
@@ -181,16 +183,11 @@ def run_suite(
     env.update(suite.env)
     env.setdefault("JAX_PLATFORMS", "cpu")
     # One JAX compilation cache on disk for this suite's run, shared by its xdist workers and
-    # removed afterwards, as tests/conftest.py sets up for optzoo's own suite: tests that
-    # compile the same program again get XLA's executable from disk (the same executable).
+    # removed afterwards, as optzoo's own suite has (tests/_jax_cache.py).
     jax_cache = None
     if not env.get("JAX_COMPILATION_CACHE_DIR"):
-        jax_cache = tempfile.mkdtemp(prefix=f"optzoo-{suite.name}-suite-jax-cache-")
-        env.update(
-            JAX_COMPILATION_CACHE_DIR=jax_cache,
-            JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
-            JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0",
-        )
+        jax_cache, cache_env = _jax_cache.new_cache(f"optzoo-{suite.name}-suite-jax-cache-")
+        env.update(cache_env)
     cmd = [sys.executable, "-m", "pytest", "-p", "optax_swap_plugin", "-p", "no:cacheprovider"]
     cmd += ["-p", "no:benchmark"]  # its warning under xdist is an error with flax's settings
     cmd += ["--import-mode=importlib", "-q", "-rN", "--tb=line", f"--rootdir={src}"]
