@@ -12,7 +12,7 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from optzoo.second_order import newton, quasi_newton
-from optzoo.second_order.loops import packed_while_loop
+from optzoo.second_order.loops import packed_while_loop, solver_jit
 from optzoo.second_order.result import OptimizeResult
 
 __all__ = ["minimize", "MINIMIZE_METHODS"]
@@ -53,7 +53,7 @@ def _inf_norm(g: jax.Array) -> jax.Array:
     return jnp.max(jnp.abs(g)) if g.size else jnp.zeros((), g.dtype)
 
 
-@functools.partial(jax.jit, static_argnames=("fun", "method", "opts"))
+@solver_jit(static_argnames=("fun", "method", "opts"))
 def _run(x0, args, gtol, ftol, maxiter, *, fun, method, opts) -> OptimizeResult:
     flat0, unravel = ravel_pytree(x0)
     if not jnp.issubdtype(flat0.dtype, jnp.floating):

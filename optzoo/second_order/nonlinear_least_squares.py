@@ -20,7 +20,6 @@ References:
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -29,7 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.flatten_util import ravel_pytree
 
-from optzoo.second_order.loops import packed_while_loop
+from optzoo.second_order.loops import packed_while_loop, solver_jit
 from optzoo.second_order.minimization import _maxiter, _scalar_args
 from optzoo.second_order.result import OptimizeResult
 
@@ -141,7 +140,7 @@ def _pivoted_solve(jac: jax.Array, r: jax.Array) -> jax.Array:
     return jnp.zeros_like(z).at[perm].set(z)
 
 
-@functools.partial(jax.jit, static_argnames=("residual_fn", "method"))
+@solver_jit(static_argnames=("residual_fn", "method"))
 def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) -> OptimizeResult:
     flat0, unravel = ravel_pytree(x0)
     if not jnp.issubdtype(flat0.dtype, jnp.floating):

@@ -38,7 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent))
-import _jax_cache  # noqa: E402  (tests/_jax_cache.py, shared with tests/conftest.py)
+import _jax_env  # noqa: E402  (tests/_jax_env.py, shared with tests/conftest.py)
 
 
 @dataclass(frozen=True)
@@ -183,10 +183,10 @@ def run_suite(
     env.update(suite.env)
     env.setdefault("JAX_PLATFORMS", "cpu")
     # One JAX compilation cache on disk for this suite's run, shared by its xdist workers and
-    # removed afterwards, as optzoo's own suite has (tests/_jax_cache.py).
+    # removed afterwards, as optzoo's own suite has (tests/_jax_env.py).
     jax_cache = None
     if not env.get("JAX_COMPILATION_CACHE_DIR"):
-        jax_cache, cache_env = _jax_cache.new_cache(f"optzoo-{suite.name}-suite-jax-cache-")
+        jax_cache, cache_env = _jax_env.new_cache(f"optzoo-{suite.name}-suite-jax-cache-")
         env.update(cache_env)
     cmd = [sys.executable, "-m", "pytest", "-p", "optax_swap_plugin", "-p", "no:cacheprovider"]
     cmd += ["-p", "no:benchmark"]  # its warning under xdist is an error with flax's settings

@@ -1,4 +1,5 @@
-"""``packed_while_loop`` runs the same loop as ``lax.while_loop`` with its scalars packed."""
+"""``packed_while_loop`` runs the same loop as ``lax.while_loop`` with its scalars packed;
+``solver_jit`` passes its CPU compiler options only where JAX accepts them."""
 
 from typing import NamedTuple
 
@@ -56,3 +57,38 @@ def test_only_arrays_and_a_single_scalar_kind():
     out = packed_while_loop(lambda c: c[0] < 4, lambda c: (c[0] + 1, c[1] * 2.0), init)
     assert int(out[0]) == 4
     np.testing.assert_array_equal(np.asarray(out[1]), np.full(3, 16.0))
+
+
+def test_solver_jit_uses_the_cpu_options_only_at_the_top_level():
+    # Eager calls compile with the CPU options; under jit, vmap and grad the plain jit is
+    # used (JAX refuses compiler options on a nested jit), with the same values.
+    from optzoo.second_order.loops import solver_jit
+
+    calls = []
+
+    @solver_jit(static_argnames=("k",))
+    def f(x, *, k):
+        calls.append(k)
+        return jnp.sin(x) * k + jnp.cumsum(x)
+
+    x = jnp.linspace(0.0, 1.0, 5)
+    expected = np.sin(np.asarray(x)) * 3 + np.cumsum(np.asarray(x))
+    np.testing.assert_allclose(f(x, k=3), expected, rtol=1e-6)
+    assert f.cpu_jit._cache_size() == 1 and f.jit._cache_size() == 0
+    np.testing.assert_allclose(jax.jit(lambda y: f(y, k=3))(x), expected, rtol=1e-6)
+    np.testing.assert_allclose(jax.vmap(lambda y: f(y, k=3))(x[None]), expected[None], rtol=1e-6)
+    g = jax.grad(lambda y: f(y, k=3).sum())(x)
+    np.testing.assert_allclose(g, 3 * np.cos(np.asarray(x)) + np.arange(5, 0, -1), rtol=1e-6)
+    assert f.cpu_jit._cache_size() == 1  # the transformed calls did not use it
+
+
+def test_minimize_inside_jit_with_host_start_and_traced_closure():
+    # No argument of the solver is a tracer here (NumPy start point), but the call is staged
+    # into the caller's jit: the solver must not pass compiler options there.
+    from optzoo.second_order import minimize
+
+    @jax.jit
+    def solve(c):
+        return minimize(lambda x: jnp.sum((x - c) ** 2), np.zeros(3), method="bfgs").x
+
+    np.testing.assert_allclose(solve(jnp.arange(3.0)), np.arange(3.0), atol=1e-5)
