@@ -14,8 +14,8 @@ __all__ = ["packed_while_loop", "solver_jit"]
 # XLA's CPU compiler turns each fusion into a kernel through its MLIR fusion emitters by
 # default. A solver's loops are mostly scalar bookkeeping that XLA splits into dozens of
 # small fusions, and there the emitters' fixed cost per kernel dominates: with the older
-# elemental emitter the same program compiles about 2.5x faster (BFGS on Rosenbrock: 1.1 s
-# -> 0.45 s on a 2-core Xeon) and runs as fast (benchmarks/results/mgh_cpu_timing*.md).
+# elemental emitter the same program compiles about twice as fast (BFGS on Rosenbrock:
+# 1.0-1.1 s -> 0.4-0.5 s on a 2-core Xeon) and runs as fast (docs/second_order.md).
 # Only the solvers' own compilations get the option; nothing global changes.
 CPU_SOLVER_COMPILER_OPTIONS = {"xla_cpu_use_fusion_emitters": False}
 
@@ -40,7 +40,6 @@ def solver_jit(fun: Callable | None = None, *, static_argnames: tuple[str, ...] 
         top = _top_level() and jax.default_backend() == "cpu"
         return (cpu if top else plain)(*args, **kwargs)
 
-    call.lower = plain.lower  # type: ignore[attr-defined]  # the same program either way
     call.jit, call.cpu_jit = plain, cpu  # type: ignore[attr-defined]
     return call
 

@@ -112,8 +112,8 @@ def test_scalar_arguments_are_cached_device_arrays_that_compile_the_same_solver(
             ]
             kw = {"residual_fn": res, "method": "gauss-newton"}
             x = jnp.ones(3, jnp.result_type(float))
-            assert nls._run.lower(x, (), *host, **kw).as_text() == (
-                nls._run.lower(x, (), *dev, **kw).as_text()
+            assert nls._run.jit.lower(x, (), *host, **kw).as_text() == (
+                nls._run.jit.lower(x, (), *dev, **kw).as_text()
             )
             np.testing.assert_array_equal(
                 least_squares(res, x, method="gauss-newton", maxiter=50).x,

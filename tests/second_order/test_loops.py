@@ -64,11 +64,8 @@ def test_solver_jit_uses_the_cpu_options_only_at_the_top_level():
     # used (JAX refuses compiler options on a nested jit), with the same values.
     from optzoo.second_order.loops import solver_jit
 
-    calls = []
-
     @solver_jit(static_argnames=("k",))
     def f(x, *, k):
-        calls.append(k)
         return jnp.sin(x) * k + jnp.cumsum(x)
 
     x = jnp.linspace(0.0, 1.0, 5)
