@@ -342,17 +342,26 @@ def test_chain_with_keyword_only_extra_args_on_integer_params():
     _assert_identical(*out)
 
 
+PRECISIONS = [f"{p}/{g}" for p in "bf16 f16 f32".split() for g in "bf16 f16 f32".split()]
+
+
+def _covered_by_default_tests(variant: str, case: str) -> bool:
+    """Whether one of the default tests above already runs this pair (same program)."""
+    if case in PRECISIONS:
+        return variant in MIXED
+    return variant in CORE
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "case",
+    "variant,case",
     [
-        *INTS,
-        *EDGE,
-        "masked",
-        *(f"{p}/{g}" for p in "bf16 f16 f32".split() for g in "bf16 f16 f32".split()),
+        (v, c)
+        for v in sorted(VARIANTS)
+        for c in [*INTS, *EDGE, "masked", *PRECISIONS]
+        if not _covered_by_default_tests(v, c)
     ],
 )
-@pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_every_name_on_every_odd_input(variant, case):
     dt = {"bf16": jnp.bfloat16, "f16": jnp.float16, "f32": jnp.float32}
     wrap = None
