@@ -58,6 +58,10 @@ __all__ = sorted(
 
 _LAZY_SUBMODULES = ("models", "data", "train", "bench", "compat", "cli")
 
+_optax.evaluate_annotations(
+    {"": globals(), **{m: _importlib.import_module(f"optzoo.{m}") for m in _optax.SUBMODULES}}
+)
+
 
 def __getattr__(name: str) -> _Any:
     if name in _LAZY_SUBMODULES:

@@ -50,3 +50,41 @@ assignment = optax.assignment
 experimental = optax.experimental
 microbatching = optax.microbatching
 perturbations = optax.perturbations
+
+
+def evaluate_annotations(namespaces: dict[str, Any]) -> None:
+    """Gives the functions optzoo implements under optax's names optax's annotation objects.
+
+    optzoo's modules postpone annotations (``from __future__ import annotations``), so
+    ``inspect.signature(optzoo.sgd).parameters["learning_rate"].annotation`` would be the
+    string ``"optax.ScalarOrSchedule"`` where optax's is the type itself; code that reads
+    annotations (optax's own tests ask whether ``learning_rate`` is annotated
+    ``ScalarOrSchedule`` to decide whether a schedule is accepted) would treat optzoo's
+    functions differently. Each string is evaluated as Python would have evaluated it at
+    definition time (in the function's module); one that names something defined only for
+    type checkers stays a string. ``namespaces`` maps an optax module path (``""`` for the
+    top level) to the optzoo namespace that mirrors it.
+    """
+    for path, ours in namespaces.items():
+        theirs = optax
+        for part in filter(None, path.split(".")):
+            theirs = getattr(theirs, part)
+        for name in public_names(theirs):
+            fn = ours.get(name) if isinstance(ours, dict) else getattr(ours, name, None)
+            if not isinstance(fn, types.FunctionType) or fn is getattr(theirs, name):
+                continue
+            while isinstance(fn, types.FunctionType):  # and what it wraps: inspect reads that
+                fn.__annotations__ = {
+                    key: _evaluated(value, fn.__globals__)
+                    for key, value in fn.__annotations__.items()
+                }
+                fn = getattr(fn, "__wrapped__", None)
+
+
+def _evaluated(annotation: Any, module_globals: dict[str, Any]) -> Any:
+    if not isinstance(annotation, str):
+        return annotation
+    try:
+        return eval(annotation, module_globals)  # noqa: S307 - what typing.get_type_hints does
+    except Exception:  # noqa: BLE001 - a name only type checkers see: keep the string
+        return annotation

@@ -209,8 +209,9 @@ MaskOrFn = Any | Callable[[optax.Params], Any] | None
 
 
 def _without_decay(weight_decay: Any) -> bool:
-    """``weight_decay`` is a literal 0, where optax's chain has no decay block (nor state)."""
-    return isinstance(weight_decay, int | float) and weight_decay == 0
+    """``weight_decay`` is ``None`` or a literal 0, where optax's chain has no decay block (nor
+    state)."""
+    return weight_decay is None or (isinstance(weight_decay, int | float) and weight_decay == 0)
 
 
 KINGMA_BA_2014 = Reference(
@@ -708,7 +709,7 @@ def adabelief(
     nesterov: bool = False,
     rectify: bool = False,
     degenerated_to_sgd: bool = True,
-    weight_decay: optax.ScalarOrSchedule = 0.0,
+    weight_decay: optax.ScalarOrSchedule | None = None,
     mask: Any = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""AdaBelief: Adam whose denominator tracks :math:`(g_t - m_t)^2`.
@@ -728,7 +729,10 @@ def adabelief(
       rectify: RAdam-style rectification (see :func:`optzoo.scale_by_belief`).
       degenerated_to_sgd: with ``rectify``, momentum-SGD steps while the variance of the
         adaptive rate is intractable (otherwise no step).
-      weight_decay: decoupled :math:`\lambda` (the authors' ``weight_decouple=True``).
+      weight_decay: decoupled :math:`\lambda` (the authors' ``weight_decouple=True``);
+        ``None`` (default): none, optax's chain.
+        optax's adabelief has no such argument; the ``None`` default keeps it out of
+        ``inject_hyperparams``' hyperparameters and state, as with optax.
       mask: weight-decay mask.
 
     Returns:
@@ -785,7 +789,7 @@ def radam(
     threshold: jax.typing.ArrayLike = 5.0,
     *,
     nesterov: bool = False,
-    weight_decay: optax.ScalarOrSchedule = 0.0,
+    weight_decay: optax.ScalarOrSchedule | None = None,
     mask: MaskOrFn = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Rectified Adam: SGD with momentum until the variance of the adaptive rate is tractable.
@@ -801,7 +805,9 @@ def radam(
       threshold: SMA length above which the adaptive step is used.
       nesterov: Nesterov first moment.
       weight_decay: decoupled decay :math:`\lambda` (scaled by the learning rate, as in the
-        authors' code); ``0`` (optax's radam) by default.
+        authors' code). ``None`` (default): none, optax's chain.
+        optax's radam has no such argument; the ``None`` default keeps it out of
+        ``inject_hyperparams``' hyperparameters and state, as with optax.
       mask: where the weight decay applies.
 
     Returns:
@@ -923,7 +929,7 @@ def yogi(
     b2: jax.typing.ArrayLike = 0.999,
     eps: jax.typing.ArrayLike = 1e-3,
     *,
-    initial_accumulator_value: jax.typing.ArrayLike = 1e-6,
+    initial_accumulator_value: jax.typing.ArrayLike | None = None,
     initial_mu_value: jax.typing.ArrayLike | None = None,
     bias_correction: bool = True,
 ) -> optax.GradientTransformationExtraArgs:
@@ -938,7 +944,9 @@ def yogi(
       b1, b2: moment rates.
       eps: denominator.
       initial_accumulator_value: initial second moment (and first, unless
-        ``initial_mu_value``).
+        ``initial_mu_value``); ``None`` (default): optax's 1e-6. optax's yogi has no such
+        argument; the ``None`` default keeps it out of ``inject_hyperparams``'
+        hyperparameters, as with optax.
       initial_mu_value: initial first moment; ``None`` follows ``initial_accumulator_value``.
       bias_correction: bias-correct both moments (``False``: the paper's Algorithm 2).
 
@@ -954,6 +962,8 @@ def yogi(
       https://papers.nips.cc/paper/2018/hash/90365351ccc7437a1309dc64e4db32a3-Abstract.html
     """
     check_finite("learning_rate", learning_rate)
+    if initial_accumulator_value is None:
+        initial_accumulator_value = 1e-6
     check_nonnegative("initial_accumulator_value", initial_accumulator_value)
     return optax.chain(
         scale_by_yogi(

@@ -237,7 +237,7 @@ def sm3(
     learning_rate: jax.typing.ArrayLike,
     momentum: jax.typing.ArrayLike = 0.9,
     *,
-    eps: jax.typing.ArrayLike = 1e-8,
+    eps: jax.typing.ArrayLike | None = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""SM3: memory-efficient AdaGrad with row/column accumulators, plus momentum.
 
@@ -250,7 +250,9 @@ def sm3(
     Args:
       learning_rate: :math:`\eta` (a scalar).
       momentum: decay of the momentum.
-      eps: added to the accumulator under the square root.
+      eps: added to the accumulator under the square root; ``None`` (default): optax's
+        1e-8. optax's sm3 has no such argument; the ``None`` default keeps it out of
+        ``inject_hyperparams``' hyperparameters, as with optax.
 
     Returns:
       A ``GradientTransformationExtraArgs`` equal to ``optax.sm3``.
@@ -265,6 +267,8 @@ def sm3(
     """
     check_finite("learning_rate", learning_rate)
     check_unit_interval("momentum", momentum)
+    if eps is None:
+        eps = 1e-8
     check_nonnegative("eps", eps)
     return optax.chain(
         scale_by_sm3(momentum, eps=eps),

@@ -146,7 +146,7 @@ def lion(
 def sign_sgd(
     learning_rate: optax.ScalarOrSchedule,
     *,
-    weight_decay: optax.ScalarOrSchedule = 0.0,
+    weight_decay: optax.ScalarOrSchedule | None = None,
     weight_decay_mask: Any = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""signSGD: :math:`x_{t+1} = x_t - \eta\,\operatorname{sign}(g_t + \lambda x_t)`.
@@ -157,7 +157,10 @@ def sign_sgd(
 
     Args:
       learning_rate: :math:`\eta`.
-      weight_decay: :math:`\lambda \ge 0`, L2 weight decay added to the gradient.
+      weight_decay: :math:`\lambda \ge 0`, L2 weight decay added to the gradient;
+        ``None`` (default): none, optax's chain.
+        optax's sign_sgd has no such argument; the ``None`` default keeps it out of
+        ``inject_hyperparams``' hyperparameters and state, as with optax.
       weight_decay_mask: where the weight decay applies (see :func:`optzoo.add_decayed_weights`).
 
     Returns:
@@ -182,9 +185,10 @@ def _signed_descent(
     *before_sign: optax.GradientTransformation,
 ) -> optax.GradientTransformationExtraArgs:
     """optax's sign_sgd / signum chain: L2 decay, ``before_sign``, the sign, the learning rate."""
-    # The decay is left out at a Python 0 so that the state stays optax's (an array, maybe
-    # traced under inject_hyperparams, keeps the term: the state must not depend on its value).
-    no_decay = isinstance(weight_decay, (int, float)) and weight_decay == 0
+    # The decay is left out at None or a Python 0 so that the state stays optax's (an array,
+    # maybe traced under inject_hyperparams, keeps the term: the state must not depend on its
+    # value).
+    no_decay = weight_decay is None or (isinstance(weight_decay, int | float) and weight_decay == 0)
     decay = [] if no_decay else [add_decayed_weights(weight_decay, mask=mask)]
     return optax.chain(*decay, *before_sign, scale_by_sign(), scale_by_learning_rate(learning_rate))
 
@@ -207,7 +211,7 @@ def signum(
     beta: jax.typing.ArrayLike = 0.9,
     accumulator_dtype: Any | None = None,
     *,
-    weight_decay: optax.ScalarOrSchedule = 0.0,
+    weight_decay: optax.ScalarOrSchedule | None = None,
     weight_decay_mask: Any = None,
 ) -> optax.GradientTransformationExtraArgs:
     r"""Signum: signSGD on an exponential moving average of the gradient.
@@ -223,7 +227,10 @@ def signum(
       learning_rate: :math:`\eta`.
       beta: EMA decay :math:`\beta`.
       accumulator_dtype: dtype of the EMA.
-      weight_decay: :math:`\lambda \ge 0`, L2 weight decay added to the gradient.
+      weight_decay: :math:`\lambda \ge 0`, L2 weight decay added to the gradient;
+        ``None`` (default): none, optax's chain.
+        optax's signum has no such argument; the ``None`` default keeps it out of
+        ``inject_hyperparams``' hyperparameters and state, as with optax.
       weight_decay_mask: where the weight decay applies (see :func:`optzoo.add_decayed_weights`).
 
     Returns:
