@@ -20,8 +20,12 @@ name; then ``sys.modules["optax"]`` becomes optzoo. Hence:
   give optzoo's objects (attribute lookups on the optzoo module);
 - ``import optax.tree`` binds the name ``optax`` to optzoo, so ``optax.tree.add`` is optzoo's;
 - ``from optax._src import alias``, ``from optax.transforms import _clipping`` and other
-  internal imports give real optax's modules: tests written against optax's internals test
-  optax, and must simply keep passing next to optzoo.
+  internal imports give real optax's modules, but in every real optax module each function
+  that optzoo implements itself is rebound to optzoo's (``_rebind_internals``): optax's
+  ``alias_test`` calling ``alias.adam`` tests optzoo's ``adam``, and optax's own code that
+  calls ``transform.scale_by_adam`` at run time gets optzoo's. Most of optax's tests import
+  its internals, not ``optax``; without the rebinding they would test optax again. Classes
+  (state classes, ``GradientTransformation``) are shared by both and stay as they are.
 """
 
 from __future__ import annotations
@@ -87,6 +91,28 @@ def _swap() -> None:
     sys.modules["optax"] = optzoo
     assert sys.modules["optax._src.alias"].__name__ == "optax._src.alias"
     assert real is not optzoo
+    _rebind_internals(real, optzoo)
+
+
+def _rebind_internals(real: types.ModuleType, optzoo: types.ModuleType) -> None:
+    """Every binding of an optax function that optzoo implements itself, in every real optax
+    module, now names optzoo's: ``alias.adam`` in optax's own ``alias_test`` is optzoo's adam.
+    """
+    ours = {
+        id(getattr(real, n)): getattr(optzoo, n)
+        for n in dir(real)
+        if not n.startswith("_")
+        and callable(getattr(real, n))
+        and getattr(optzoo, n, None) is not None
+        and getattr(optzoo, n) is not getattr(real, n)
+        and not isinstance(getattr(real, n), type)
+    }
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] != "optax" or module is optzoo or module is None:
+            continue
+        for attr, value in list(vars(module).items()):
+            if id(value) in ours:
+                setattr(module, attr, ours[id(value)])
 
 
 _swap()
