@@ -12,6 +12,13 @@ from optzoo.transforms.scaling import scale_by_learning_rate
 from optzoo.transforms.weight_decay import add_decayed_weights
 
 
+def without_decay(weight_decay: Any) -> bool:
+    """``weight_decay`` is ``None`` or a literal 0, where optax's chain has no decay block (nor
+    state). An array, maybe traced under ``inject_hyperparams``, keeps the block: the state
+    must not depend on its value."""
+    return weight_decay is None or (isinstance(weight_decay, int | float) and weight_decay == 0)
+
+
 def with_decoupled_decay(
     direction: optax.GradientTransformation,
     learning_rate: optax.ScalarOrSchedule,

@@ -27,6 +27,7 @@ from optzoo.optimizers._common import (
     with_coupled_decay,
     with_decay_after_step,
     with_decoupled_decay,
+    without_decay,
 )
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import (
@@ -206,12 +207,6 @@ HEO_2021_ADAMP = Reference(
 
 
 MaskOrFn = Any | Callable[[optax.Params], Any] | None
-
-
-def _without_decay(weight_decay: Any) -> bool:
-    """``weight_decay`` is ``None`` or a literal 0, where optax's chain has no decay block (nor
-    state)."""
-    return weight_decay is None or (isinstance(weight_decay, int | float) and weight_decay == 0)
 
 
 KINGMA_BA_2014 = Reference(
@@ -755,7 +750,7 @@ def adabelief(
         rectify=rectify,
         degenerated_to_sgd=degenerated_to_sgd,
     )
-    if _without_decay(weight_decay):
+    if without_decay(weight_decay):
         # optax's chain (and state) exactly.
         return optax.chain(direction, scale_by_learning_rate(learning_rate))
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
@@ -826,7 +821,7 @@ def radam(
     direction = scale_by_radam(
         b1=b1, b2=b2, eps=eps, eps_root=eps_root, threshold=threshold, nesterov=nesterov
     )
-    if _without_decay(weight_decay) and mask is None:
+    if without_decay(weight_decay) and mask is None:
         return optax.chain(direction, scale_by_learning_rate(learning_rate))
     return with_decoupled_decay(direction, learning_rate, weight_decay, mask)
 
@@ -1763,7 +1758,7 @@ def adopt(
         use_clipping=use_clipping,
         clip_value_fn=clip_value_fn,
     )
-    if _without_decay(weight_decay):
+    if without_decay(weight_decay):
         # optax.contrib's chain (and state) exactly.
         return optax.chain(direction, scale_by_learning_rate(learning_rate))
     if decouple:

@@ -18,7 +18,7 @@ from optzoo.core.validation import (
     check_positive,
     check_unit_interval,
 )
-from optzoo.optimizers._common import with_decay, with_decoupled_decay
+from optzoo.optimizers._common import with_decay, with_decoupled_decay, without_decay
 from optzoo.optimizers.adam import YUAN_2024_MARS, mars_chain
 from optzoo.registry import Authors, Reference, register
 from optzoo.transforms.adam import scale_by_mars
@@ -185,11 +185,7 @@ def _signed_descent(
     *before_sign: optax.GradientTransformation,
 ) -> optax.GradientTransformationExtraArgs:
     """optax's sign_sgd / signum chain: L2 decay, ``before_sign``, the sign, the learning rate."""
-    # The decay is left out at None or a Python 0 so that the state stays optax's (an array,
-    # maybe traced under inject_hyperparams, keeps the term: the state must not depend on its
-    # value).
-    no_decay = weight_decay is None or (isinstance(weight_decay, int | float) and weight_decay == 0)
-    decay = [] if no_decay else [add_decayed_weights(weight_decay, mask=mask)]
+    decay = [] if without_decay(weight_decay) else [add_decayed_weights(weight_decay, mask=mask)]
     return optax.chain(*decay, *before_sign, scale_by_sign(), scale_by_learning_rate(learning_rate))
 
 
