@@ -8,6 +8,7 @@ overrides. Names optzoo implements are bound later and replace these.
 
 from __future__ import annotations
 
+import inspect
 import types
 from typing import Any
 
@@ -60,10 +61,10 @@ def evaluate_annotations(namespaces: dict[str, Any]) -> None:
     string ``"optax.ScalarOrSchedule"`` where optax's is the type itself; code that reads
     annotations (optax's own tests ask whether ``learning_rate`` is annotated
     ``ScalarOrSchedule`` to decide whether a schedule is accepted) would treat optzoo's
-    functions differently. Each string is evaluated as Python would have evaluated it at
-    definition time (in the function's module); one that names something defined only for
-    type checkers stays a string. ``namespaces`` maps an optax module path (``""`` for the
-    top level) to the optzoo namespace that mirrors it.
+    functions differently. Each string is resolved by ``inspect.get_annotations`` in the
+    function's module, as Python would have evaluated it at definition time; one that names
+    something defined only for type checkers stays a string. ``namespaces`` maps an optax
+    module path (``""`` for the top level) to the optzoo namespace that mirrors it.
     """
     for path, ours in namespaces.items():
         theirs = optax
@@ -84,7 +85,11 @@ def evaluate_annotations(namespaces: dict[str, Any]) -> None:
 def _evaluated(annotation: Any, module_globals: dict[str, Any]) -> Any:
     if not isinstance(annotation, str):
         return annotation
-    try:
-        return eval(annotation, module_globals)  # noqa: S307 - what typing.get_type_hints does
+
+    def holder() -> None: ...
+
+    holder.__annotations__ = {"value": annotation}
+    try:  # the standard library's resolution of a postponed annotation, one at a time
+        return inspect.get_annotations(holder, globals=module_globals, eval_str=True)["value"]
     except Exception:  # noqa: BLE001 - a name only type checkers see: keep the string
         return annotation
