@@ -59,7 +59,7 @@ __all__ = sorted(
 _LAZY_SUBMODULES = ("models", "data", "train", "bench", "compat", "cli")
 
 _optax.evaluate_annotations(
-    {"": globals(), **{m: _importlib.import_module(f"optzoo.{m}") for m in _optax.SUBMODULES}}
+    {"": globals(), **{m: vars(_importlib.import_module(f"optzoo.{m}")) for m in _optax.SUBMODULES}}
 )
 
 

@@ -53,7 +53,7 @@ microbatching = optax.microbatching
 perturbations = optax.perturbations
 
 
-def evaluate_annotations(namespaces: dict[str, Any]) -> None:
+def evaluate_annotations(namespaces: dict[str, dict[str, Any]]) -> None:
     """Gives the functions optzoo implements under optax's names optax's annotation objects.
 
     optzoo's modules postpone annotations (``from __future__ import annotations``), so
@@ -63,15 +63,14 @@ def evaluate_annotations(namespaces: dict[str, Any]) -> None:
     ``ScalarOrSchedule`` to decide whether a schedule is accepted) would treat optzoo's
     functions differently. Each string is resolved by ``inspect.get_annotations`` in the
     function's module, as Python would have evaluated it at definition time; one that names
-    something defined only for type checkers stays a string. ``namespaces`` maps an optax
-    module path (``""`` for the top level) to the optzoo namespace that mirrors it.
+    something defined only for type checkers stays a string. ``namespaces`` maps the name of
+    an optax submodule (``""`` for optax itself) to the namespace of the optzoo module that
+    mirrors it.
     """
     for path, ours in namespaces.items():
-        theirs = optax
-        for part in filter(None, path.split(".")):
-            theirs = getattr(theirs, part)
+        theirs = getattr(optax, path) if path else optax
         for name in public_names(theirs):
-            fn = ours.get(name) if isinstance(ours, dict) else getattr(ours, name, None)
+            fn = ours.get(name)
             if not isinstance(fn, types.FunctionType) or fn is getattr(theirs, name):
                 continue
             while isinstance(fn, types.FunctionType):  # and what it wraps: inspect reads that
