@@ -1,8 +1,9 @@
 r"""``least_squares(residual_fn, x0, method=...)``: Gauss-Newton and Levenberg-Marquardt.
 
 Minimises :math:`F(x) = \tfrac12\|r(x)\|^2` for a residual :math:`r: \mathbb{R}^n \to
-\mathbb{R}^m` given on pytrees, with the Jacobian from ``jax.jacfwd`` (``m >= n``) or
-``jax.jacrev``, in one compiled ``lax.while_loop``.
+\mathbb{R}^m` given on pytrees, with the Jacobian by forward mode (``m >= n``, kept
+transposed, the layout forward mode makes it in) or reverse mode, in one compiled
+``lax.while_loop``.
 
 References:
   Levenberg. A method for the solution of certain non-linear problems in least squares.
@@ -40,7 +41,7 @@ LEAST_SQUARES_METHODS = ("lm", "gauss-newton")
 class _LS(NamedTuple):
     x: jax.Array
     r: jax.Array
-    jac: jax.Array
+    jt: jax.Array  # the Jacobian, transposed (n x m): the layout forward mode makes it in
     a: jax.Array  # J^T J at x (lm only; a 0-size placeholder for gauss-newton)
     g: jax.Array  # J^T r at x
     mu: jax.Array
@@ -74,11 +75,12 @@ class _Watchdog(NamedTuple):
         return jnp.split(self.v, [n, 2 * n, 3 * n])
 
 
-def _first_order(jac, r, g, gtol):
+def _first_order(jt, r, g, gtol):
     """The first-order test: ``|J^T r|_inf <= gtol``, or MINPACK's scale-free form (scipy
-    ``lm``'s ``gtol``): the largest cosine between ``r`` and a column of ``J`` is ``<= gtol``."""
+    ``lm``'s ``gtol``): the largest cosine between ``r`` and a column of ``J`` is ``<= gtol``.
+    ``jt`` is ``J^T``."""
     # One reduction gives the squared column norms and |r|^2 (returned: the cost's 2x).
-    sq = jnp.sum(jnp.concatenate([jac, r[:, None]], axis=1) ** 2, axis=0)
+    sq = jnp.sum(jnp.concatenate([jt, r[None, :]], axis=0) ** 2, axis=1)
     denom = jnp.sqrt(sq[:-1] * sq[-1])
     cos = jnp.where(denom > 0, jnp.abs(g) / jnp.where(denom > 0, denom, 1.0), 0.0)
     return (jnp.max(jnp.abs(g)) <= gtol) | (jnp.max(cos) <= gtol), sq[-1]
@@ -94,8 +96,16 @@ def _status(finite, first_order, f_small, x_small, flag, nit, maxiter):
     )  # fmt: skip
 
 
-def _gn_solve(jac: jax.Array, r: jax.Array, g: jax.Array) -> jax.Array:
-    """Gauss-Newton step ``argmin |J p + r|``, given ``g = J^T r`` (the solver keeps it).
+def _cholesky(a: jax.Array) -> jax.Array:
+    """The Cholesky factor of ``a`` in the lower triangle (NaN where the factorisation fails),
+    straight from LAPACK: ``jnp.linalg.cholesky`` also symmetrises ``a`` and zeroes the upper
+    triangle, two more kernels per call that the triangular solves here never read."""
+    return jax.lax.linalg.cholesky_p.bind(a)
+
+
+def _gn_solve(jt: jax.Array, r: jax.Array, g: jax.Array) -> jax.Array:
+    """Gauss-Newton step ``argmin |J p + r|``, given ``jt`` (``J^T``) and ``g = J^T r``
+    (the solver keeps both).
 
     A square ``J`` whose LU factor (partial pivoting) has every ``|U_ii|`` above
     ``sqrt(eps)`` times the largest is solved by that LU: ``[J | -r]`` is factorised, so
@@ -108,8 +118,9 @@ def _gn_solve(jac: jax.Array, r: jax.Array, g: jax.Array) -> jax.Array:
     the pivoted QR's cost at n = 3 to 10. Otherwise (rank deficient or nearly so):
     :func:`_pivoted_solve`. Fewer residuals than parameters: ``lstsq`` (minimum norm).
     """
-    m, n = jac.shape
-    eps = jnp.finfo(jac.dtype).eps
+    n, m = jt.shape
+    eps = jnp.finfo(jt.dtype).eps
+    jac = jt.T
     if m < n:
         return jnp.linalg.lstsq(jac, -r)[0]
     if m == n:
@@ -119,7 +130,7 @@ def _gn_solve(jac: jax.Array, r: jax.Array, g: jax.Array) -> jax.Array:
         ok = jnp.min(d) > jnp.sqrt(eps) * jnp.max(d)
         p = jax.scipy.linalg.solve_triangular(lu[:, :n], lu[:, n], lower=False)
     else:
-        chol = jnp.linalg.cholesky(jac.T @ jac)
+        chol = _cholesky(jt @ jac)
         d = jnp.diag(chol)
         ok = jnp.min(d) > eps**0.25 * jnp.max(d)  # False for NaN (a failed factorisation)
         p = jax.scipy.linalg.cho_solve((chol, True), -g)
@@ -152,14 +163,23 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         return jnp.ravel(jnp.asarray(residual_fn(unravel(x), *args))).astype(dtype)
 
     m = jax.eval_shape(res_fn, flat0).shape[0]
-    jac_fn = jax.jacfwd(res_fn) if m >= n else jax.jacrev(res_fn)
+
+    def jac_fn(x):
+        """``J^T`` at ``x``: forward mode (``m >= n``) makes it row by row, so the
+        solver keeps it in that layout (carrying ``J`` made XLA transpose it for every
+        ``J^T J``); reverse mode (``m < n``) makes ``J``."""
+        if m < n:
+            return jax.jacrev(res_fn)(x).T
+        basis = jnp.eye(n, dtype=dtype)
+        return jax.vmap(lambda v: jax.jvp(res_fn, (x,), (v,))[1])(basis)
+
     cost = lambda r: 0.5 * jnp.vdot(r, r)
     lm = method == "lm"
     r0, j0 = res_fn(flat0), jac_fn(flat0)
-    g0 = j0.T @ r0
-    a0 = j0.T @ j0 if lm else jnp.zeros((0, 0), dtype)
+    g0 = j0 @ r0
+    a0 = j0 @ j0.T if lm else jnp.zeros((0, 0), dtype)
     finite0 = jnp.all(jnp.isfinite(r0)) & jnp.all(jnp.isfinite(j0))
-    diag0 = jnp.maximum(jnp.sum(j0 * j0, axis=0), jnp.finfo(dtype).tiny)
+    diag0 = jnp.maximum(jnp.sum(j0 * j0, axis=1), jnp.finfo(dtype).tiny)
     status0 = jnp.where(~finite0, 3, jnp.where(_first_order(j0, r0, g0, gtol)[0], 0, -1))
     status0 = jnp.where((status0 == -1) & (maxiter <= 0), 1, status0)
     # Marquardt's scaling: the damping is mu * D with D ~ diag(J^T J), so mu is relative and
@@ -175,7 +195,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
 
     def lm_body(s: _LS) -> _LS:
         # Marquardt's scaled damping: (J^T J + mu D) p = -J^T r with D = max-so-far diag(J^T J).
-        chol = jnp.linalg.cholesky(s.a + s.mu * jnp.diag(s.diag))
+        chol = _cholesky(s.a + s.mu * jnp.diag(s.diag))
         p = -jax.scipy.linalg.cho_solve((chol, True), s.g)
         x1 = s.x + p
         r1 = res_fn(x1)
@@ -191,8 +211,8 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         nu = jnp.where(accept, 2.0, 2.0 * s.nu)
         j1, a1, g1 = jax.lax.cond(
             accept,
-            lambda: (lambda j: (j, j.T @ j, j.T @ r1))(jac_fn(x1)),
-            lambda: (s.jac, s.a, s.g),
+            lambda: (lambda j: (j, j @ j.T, j @ r1))(jac_fn(x1)),
+            lambda: (s.jt, s.a, s.g),
         )
         x_new = jnp.where(accept, x1, s.x)
         r_new = jnp.where(accept, r1, s.r)
@@ -233,7 +253,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         # the reference's Armijo bound. If none does, it returns to the reference and
         # backtracks from there (quadratic interpolation, kept in [0.1, 0.5] times the last
         # step) along the reference's direction, so the method stays globally convergent.
-        p = _gn_solve(s.jac, s.r, s.g)
+        p = _gn_solve(s.jt, s.r, s.g)
         c0 = cost(s.r)
         slope_p = jnp.vdot(s.g, p)
         ok_p = (slope_p < 0) & jnp.isfinite(slope_p)  # a finite slope: a finite p (g is finite)
@@ -281,7 +301,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         # Not moved ends the run (flag 2), so the Jacobian is evaluated unconditionally
         # (at the same point then) rather than under a cond.
         j1 = jac_fn(x1)
-        g1 = j1.T @ r1
+        g1 = j1 @ r1
         first, rr1 = _first_order(j1, r1, g1, gtol)
         c1 = 0.5 * rr1
         # ftol only counts after a full Gauss-Newton step (a backtracked step says nothing
@@ -313,7 +333,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
             jnp.where(relax, w.full, full),
         )  # fmt: skip
         return s._replace(
-            x=x1, r=r1, jac=j1, g=g1, nit=nit, nfev=s.nfev + nls, njev=s.njev + moved,
+            x=x1, r=r1, jt=j1, g=g1, nit=nit, nfev=s.nfev + nls, njev=s.njev + moved,
             status=status, f_small=f_small, stall=stall, wd=wd,
         )  # fmt: skip
 

@@ -78,11 +78,13 @@ def test_gauss_newton_step_matches_lstsq(x64, shape):
     jac = rng.standard_normal(shape)
     r = rng.standard_normal(shape[0])
     ref = np.linalg.lstsq(jac, -r, rcond=None)[0]
-    step = _gn_solve(jnp.asarray(jac), jnp.asarray(r), jnp.asarray(jac.T @ r))
+    # _gn_solve takes J transposed (the layout the solver keeps it in) and J^T r.
+    solve = lambda j: np.asarray(_gn_solve(jnp.asarray(j.T), jnp.asarray(r), jnp.asarray(j.T @ r)))
+    step = solve(jac)
     np.testing.assert_allclose(np.asarray(step), ref, rtol=1e-9, atol=1e-12)
     deficient = jac.copy()
     deficient[:, -1] = deficient[:, 0]  # two equal columns: rank n - 1
-    p = np.asarray(_gn_solve(jnp.asarray(deficient), jnp.asarray(r), jnp.asarray(deficient.T @ r)))
+    p = solve(deficient)
     assert np.all(np.isfinite(p)) and np.linalg.norm(p) < 1e3
     assert np.count_nonzero(np.abs(p) < 1e-12) == 1  # the dropped column gets no step
     # It is still a least-squares solution: the same residual as NumPy's minimum-norm one.
