@@ -98,15 +98,18 @@ def _rebind_internals(real: types.ModuleType, optzoo: types.ModuleType) -> None:
     """Every binding of an optax function that optzoo implements itself, in every real optax
     module, now names optzoo's: ``alias.adam`` in optax's own ``alias_test`` is optzoo's adam.
     """
-    ours = {
-        id(getattr(real, n)): getattr(optzoo, n)
-        for n in dir(real)
-        if not n.startswith("_")
-        and callable(getattr(real, n))
-        and getattr(optzoo, n, None) is not None
-        and getattr(optzoo, n) is not getattr(real, n)
-        and not isinstance(getattr(real, n), type)
-    }
+    ours = {}  # id of optax's function -> optzoo's
+    for name in dir(real):
+        if name.startswith("_"):
+            continue
+        theirs, mine = getattr(real, name), getattr(optzoo, name, None)
+        if (
+            mine is not None
+            and mine is not theirs
+            and callable(theirs)
+            and not isinstance(theirs, type)
+        ):
+            ours[id(theirs)] = mine
     for name, module in list(sys.modules.items()):
         if name.split(".")[0] != "optax" or module is optzoo or module is None:
             continue
