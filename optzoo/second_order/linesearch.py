@@ -469,6 +469,7 @@ def more_thuente(
     max_steps: int = 30,
     min_step: float = 0.0,
     max_step: float = 1e10,
+    start: jax.Array | bool = False,
 ) -> LineSearchResult:
     r"""Moré-Thuente line search for the strong Wolfe conditions.
 
@@ -478,6 +479,11 @@ def more_thuente(
     until a point with :math:`\psi \le 0` and :math:`\phi' \ge 0` is seen. The extrapolation
     range is :math:`[1.1, 4]` times the last step. This is the algorithm behind scipy's
     ``line_search_wolfe1`` and L-BFGS-B (MINPACK-2 ``dcsrch``).
+
+    Where ``start`` holds, the search only evaluates its first trial and returns it with a
+    step of 0 and ``success=False``: a solver whose first iteration passes ``start`` with
+    ``d = 0`` gets ``f`` and its gradient at ``x`` from the search's own evaluation, so its
+    program holds one evaluation fewer (``f0`` and ``g0`` are then not read).
     """
     dtype = x.dtype
     g_init = jnp.vdot(g0, d)
@@ -587,6 +593,13 @@ def more_thuente(
     accepted = LineSearchResult(stp0, f1, g1, init.i, jnp.asarray(True))
     not_descent = LineSearchResult(zero, f0, g0, init.i, jnp.asarray(False))
     branch = jnp.where(init.conv, 0, jnp.where(descent, 1, 2))
+    if start is not False:
+        start = jnp.asarray(start)
+        not_descent = _where(
+            start, LineSearchResult(zero, f1, g1, jnp.ones_like(init.i), jnp.asarray(False)),
+            not_descent,
+        )  # fmt: skip
+        branch = jnp.where(start, 2, branch)
     return jax.lax.switch(branch, (lambda s: accepted, search, lambda s: not_descent), init)
 
 

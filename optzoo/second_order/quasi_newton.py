@@ -244,7 +244,7 @@ def _search(opts: dict) -> Callable[..., Any]:
         ("c1", "c2", "xtol") if ls is more_thuente else ("c1", "c2") if ls is strong_wolfe else ()
     )
     kw.update({k: opts[k] for k in keys if k in opts})
-    return lambda *a: ls(*a, **kw)
+    return lambda *a, **more: ls(*a, **kw, **more)
 
 
 def _guess(f, f_prev, slope, cap):
@@ -274,10 +274,16 @@ def _make_line_search_method(
     opts = {**defaults, **opts}
     search = _search(opts)
 
-    def init(x, f, g):
-        return _LSAux(f + jnp.linalg.norm(g) / 2, jnp.asarray(True), mem0(x, g))
+    def first_f_prev(f, g):  # as scipy: the first guess (eq. 3.60) is 1.01 / |g|
+        return f + jnp.linalg.norm(g) / 2
 
-    def step(x, f, g, aux: _LSAux) -> StepOut:
+    def init(x, f, g):
+        return _LSAux(first_f_prev(f, g), jnp.asarray(True), mem0(x, g))
+
+    def step(x, f, g, aux: _LSAux, start: jax.Array | bool = False) -> StepOut:
+        """One iteration; where ``start`` holds (only with the Moré-Thuente search, see
+        ``evaluates_start``), ``f`` and ``g`` are placeholders (``g = 0``) and the iteration
+        only evaluates ``f`` and its gradient at ``x``, through the search."""
         d = direction(g, aux.mem)
         slope = jnp.vdot(g, d)
         # A finite slope means a finite d (g is finite here): no reduction over d needed.
@@ -290,7 +296,10 @@ def _make_line_search_method(
             a0 = jnp.where(steepest, 1.0 / jnp.linalg.norm(d), a0)
         if opts["initial_step"] == "unit":
             a0 = jnp.where(steepest, a0, 1.0)
-        res = search(vg, x, f, g, d, a0)
+        if start is False:
+            res = search(vg, x, f, g, d, a0)
+        else:  # g = 0 made d = -0.0, so x + 0 * d is x exactly
+            res = search(vg, x, f, g, d, jnp.where(start, 0.0, a0), start=start)
         moved = res.step > 0
         x_new = x + res.step * d
         # The update also resets the memory when the search did not move.
@@ -298,9 +307,16 @@ def _make_line_search_method(
         # A failed search from a quasi-Newton direction resets the memory and retries
         # next iteration; a failed steepest-descent search ends the run.
         flag = jnp.where(moved | ~steepest, 0, 2)
-        aux = _LSAux(jnp.where(moved, f, aux.f_prev), ~moved, mem)
+        f_prev = jnp.where(moved, f, aux.f_prev)
+        if start is not False:
+            flag = jnp.where(start, 0, flag)
+            f_prev = jnp.where(start, first_f_prev(res.value, res.grad), f_prev)
+        aux = _LSAux(f_prev, ~moved, mem)
         return StepOut(x_new, res.value, res.grad, aux, res.nfev, jnp.asarray(0), flag, moved)
 
+    # The Moré-Thuente search can evaluate the start itself (its ``start``): the solver's
+    # program then holds two copies of the objective and its gradient instead of three.
+    step.evaluates_start = opts["linesearch"] == "more-thuente"  # type: ignore[attr-defined]
     return init, step
 
 

@@ -197,6 +197,42 @@ def test_failure_modes_are_clean():
     assert len(MINIMIZE_METHODS) == 8
 
 
+@pytest.mark.parametrize("method", ["lbfgs", "bfgs", "ncg", "gd"])
+def test_start_evaluated_by_the_first_iteration(x64, method):
+    # With the Moré-Thuente search the first loop iteration evaluates the start (no separate
+    # call before the loop): the objective is traced three times (the shape check, the
+    # search's first trial and its loop), not four, and
+    # the start's value, statuses and counts are those of the path that evaluates it first
+    # (the "wolfe" search), exactly, even for a -0.0 in x0 (atan2 tells -0.0 from +0.0).
+    traces = []
+
+    def fun(x):
+        traces.append(1)
+        return jnp.sum(jnp.arctan2(x, -1.0)) + rosenbrock(x)
+
+    x0 = jnp.array([-0.0, 1.0, 0.5])
+    minimize(fun, x0, method=method, maxiter=2)
+    assert len(traces) == 3
+    cases = [
+        (x0, 0, {}),  # maxiter 0: the start only, status 1
+        (jnp.array([jnp.nan, 1.0, 0.5]), 50, {}),  # not finite: status 3, its value kept
+        (x0, 50, {"gtol": 1e4}),  # the start passes the gradient test: status 0
+    ]
+    for x, maxiter, opts in cases:
+        a = minimize(fun, x, method=method, maxiter=maxiter, options=opts)
+        wolfe = {**opts, "linesearch": "wolfe"}
+        b = minimize(fun, x, method=method, maxiter=maxiter, options=wolfe)
+        assert (int(a.status), int(a.nit), int(a.nfev)) == (int(b.status), 0, 1), (method, maxiter)
+        assert int(b.nit) == 0 and int(b.nfev) == 1
+        np.testing.assert_array_equal(np.asarray(a.fun), np.asarray(b.fun))
+        np.testing.assert_array_equal(np.asarray(a.grad), np.asarray(b.grad))
+        np.testing.assert_array_equal(np.asarray(a.x), np.asarray(x))
+    res = minimize(fun, x0, method=method, maxiter=3)  # the start is not an iteration
+    assert int(res.nit) == 3 and int(res.status) == 1
+    start = minimize(fun, x0, method=method, maxiter=0)
+    assert float(start.fun) == float(fun(x0)) != float(fun(jnp.abs(x0)))  # -pi, not +pi
+
+
 def test_lbfgs_search_stops_after_lbfgsb_maxls_trials(x64):
     # Finite only at x0: every trial fails, so the first (steepest-descent) search ends the
     # run after its last trial. L-BFGS allows L-BFGS-B's maxls = 20 trials, the others 30.
