@@ -163,9 +163,18 @@ def steihaug_cg(
     return s.z, s.r, s.i, s.boundary
 
 
+def _cholesky(a: jax.Array) -> jax.Array:
+    """The Cholesky factor ``L`` of a symmetric ``a`` (``a = L L^T``) in the lower triangle,
+    straight from LAPACK: the upper triangle keeps ``a``'s entries, and a failed
+    factorisation is NaN throughout. ``jax.lax.linalg.cholesky`` also zeroes the upper
+    triangle (and ``jnp.linalg.cholesky`` symmetrises ``a`` first), one more kernel per call
+    that the triangular solves and the callers here never read."""
+    return jax.lax.linalg.cholesky_p.bind(a)
+
+
 def _cholesky_lower(a: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """Lower Cholesky factor ``L`` (``a = L L^T``, ``a`` symmetric) and whether it exists."""
-    low = jax.lax.linalg.cholesky(a, symmetrize_input=False)
+    """:func:`_cholesky` of ``a`` and whether it exists."""
+    low = _cholesky(a)
     return low, jnp.all(jnp.isfinite(low))
 
 

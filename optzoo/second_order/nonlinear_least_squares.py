@@ -31,6 +31,7 @@ from jax.flatten_util import ravel_pytree
 
 from optzoo.second_order.loops import packed_while_loop, solver_jit
 from optzoo.second_order.minimization import _maxiter, _scalar_args
+from optzoo.second_order.newton import _cholesky
 from optzoo.second_order.result import OptimizeResult
 
 __all__ = ["least_squares", "LEAST_SQUARES_METHODS"]
@@ -94,13 +95,6 @@ def _status(finite, first_order, f_small, x_small, flag, nit, maxiter):
                   jnp.where(f_small, 6, jnp.where(x_small, 7,
                             jnp.where(flag != 0, flag, jnp.where(nit >= maxiter, 1, -1))))),
     )  # fmt: skip
-
-
-def _cholesky(a: jax.Array) -> jax.Array:
-    """The Cholesky factor of ``a`` in the lower triangle (NaN where the factorisation fails),
-    straight from LAPACK: ``jnp.linalg.cholesky`` also symmetrises ``a`` and zeroes the upper
-    triangle, two more kernels per call that the triangular solves here never read."""
-    return jax.lax.linalg.cholesky_p.bind(a)
 
 
 def _gn_solve(jt: jax.Array, r: jax.Array, g: jax.Array) -> jax.Array:
