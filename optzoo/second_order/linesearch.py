@@ -21,6 +21,7 @@ References:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -456,6 +457,72 @@ class _MTState(NamedTuple):
     width1: jax.Array
 
 
+@functools.partial(jax.jit, static_argnames=("xtol", "min_step", "max_step"))
+def _mt_take(
+    s: _MTState,
+    f0: jax.Array,
+    g_init: jax.Array,
+    gtest: jax.Array,
+    *,
+    xtol: float,
+    min_step: float,
+    max_step: float,
+) -> tuple[_MTState, jax.Array]:
+    """Takes the last (evaluated) trial of :func:`more_thuente` into the interval and returns
+    the new state with the next step; a safeguard stop (``done``) keeps the interval as it
+    was. Its own ``jit``: the trace, the same for every objective, is made once per dtype,
+    shape and tolerances, not once per compiled solver."""
+    big = jnp.asarray(jnp.finfo(s.f.dtype).max / 4, s.f.dtype)
+    # A non-finite trial behaves as a very high value with a rising slope.
+    f_use = jnp.where(s.ok, s.f, big)
+    dp_use = jnp.where(s.ok, s.dp, -g_init)
+    stp = s.stp
+    ftest = f0 + stp * gtest
+    stage2 = s.stage2 | ((f_use <= ftest) & (dp_use >= 0))
+    warn = s.brackt & ((stp <= s.stmin) | (stp >= s.stmax) | (s.stmax - s.stmin <= xtol * s.stmax))
+    warn = warn | ((stp == max_step) & (f_use <= ftest) & (dp_use <= gtest))
+    warn = warn | ((stp == min_step) & ((f_use > ftest) | (dp_use >= gtest)))
+    # Modified function in stage 1 when the value went down but not enough.
+    modify = (~stage2) & (f_use <= s.fx) & (f_use > ftest)
+    shift = jnp.where(modify, gtest, 0.0)
+    stx, fx, dx, sty, fy, dy, stpf, brackt = _dcstep(
+        s.stx, s.fx - s.stx * shift, s.dx - shift,
+        s.sty, s.fy - s.sty * shift, s.dy - shift,
+        stp, f_use - stp * shift, dp_use - shift,
+        s.brackt, s.stmin, s.stmax,
+    )  # fmt: skip
+    fx, dx = fx + stx * shift, dx + shift
+    fy, dy = fy + sty * shift, dy + shift
+    # The new low end is the trial point exactly when stx moved to stp.
+    gx = jnp.where(stx == stp, s.g, s.gx)
+    width, width1 = s.width, s.width1
+    bisect = brackt & (jnp.abs(sty - stx) >= 0.66 * width1)
+    stpf = jnp.where(bisect, stx + 0.5 * (sty - stx), stpf)
+    width1 = jnp.where(brackt, width, width1)
+    width = jnp.where(brackt, jnp.abs(sty - stx), width)
+    stmin = jnp.where(brackt, jnp.minimum(stx, sty), stpf + 1.1 * (stpf - stx))
+    stmax = jnp.where(brackt, jnp.maximum(stx, sty), stpf + 4.0 * (stpf - stx))
+    # A non-finite trial: shrink towards the best point instead of interpolating
+    # through a huge stand-in value (which can land exactly on it and stall).
+    stpf = jnp.where(s.ok, stpf, stx + 0.25 * (stp - stx))
+    stmin = jnp.where(s.ok, stmin, jnp.minimum(stx, stp))
+    stmax = jnp.where(s.ok, stmax, jnp.maximum(stx, stp))
+    stpf = jnp.clip(stpf, min_step, max_step)
+    stuck = brackt & ((stpf <= stmin) | (stpf >= stmax) | (stmax - stmin <= xtol * stmax))
+    stpf = jnp.where(stuck, stx, stpf)
+    # A safeguard stop ends the search, after which only the best point (stx, fx, gx)
+    # is read, so only it keeps its old value; the rest of the interval is left as
+    # computed (one select each would repeat the whole stop test in each fused output).
+    keep = lambda new, old: jnp.where(warn, old, new)
+    new = s._replace(
+        done=warn, stage2=stage2,
+        stx=keep(stx, s.stx), fx=keep(fx, s.fx), dx=dx, gx=keep(gx, s.gx),
+        sty=sty, fy=fy, dy=dy, brackt=brackt, stmin=stmin, stmax=stmax, width=width,
+        width1=width1,
+    )  # fmt: skip
+    return new, stpf
+
+
 def more_thuente(
     vg: ValueAndGrad,
     x: jax.Array,
@@ -491,7 +558,6 @@ def more_thuente(
     zero = jnp.zeros((), dtype)
     stp0 = jnp.clip(jnp.asarray(step0, dtype), min_step, max_step)
     width0 = jnp.asarray(max_step - min_step, dtype)
-    big = jnp.asarray(jnp.finfo(dtype).max / 4, dtype)
 
     def trial(stp):
         f, g, dp, ok = _eval(vg, x, d, stp)
@@ -499,58 +565,7 @@ def more_thuente(
         return f, g, dp, ok, conv
 
     def take(s: _MTState) -> tuple[_MTState, jax.Array]:
-        """Takes the last (evaluated) trial into the interval and returns the new state with
-        the next step; a safeguard stop (``done``) keeps the interval as it was."""
-        # A non-finite trial behaves as a very high value with a rising slope.
-        f_use = jnp.where(s.ok, s.f, big)
-        dp_use = jnp.where(s.ok, s.dp, -g_init)
-        stp = s.stp
-        ftest = f0 + stp * gtest
-        stage2 = s.stage2 | ((f_use <= ftest) & (dp_use >= 0))
-        warn = s.brackt & (
-            (stp <= s.stmin) | (stp >= s.stmax) | (s.stmax - s.stmin <= xtol * s.stmax)
-        )
-        warn = warn | ((stp == max_step) & (f_use <= ftest) & (dp_use <= gtest))
-        warn = warn | ((stp == min_step) & ((f_use > ftest) | (dp_use >= gtest)))
-        # Modified function in stage 1 when the value went down but not enough.
-        modify = (~stage2) & (f_use <= s.fx) & (f_use > ftest)
-        shift = jnp.where(modify, gtest, 0.0)
-        stx, fx, dx, sty, fy, dy, stpf, brackt = _dcstep(
-            s.stx, s.fx - s.stx * shift, s.dx - shift,
-            s.sty, s.fy - s.sty * shift, s.dy - shift,
-            stp, f_use - stp * shift, dp_use - shift,
-            s.brackt, s.stmin, s.stmax,
-        )  # fmt: skip
-        fx, dx = fx + stx * shift, dx + shift
-        fy, dy = fy + sty * shift, dy + shift
-        # The new low end is the trial point exactly when stx moved to stp.
-        gx = jnp.where(stx == stp, s.g, s.gx)
-        width, width1 = s.width, s.width1
-        bisect = brackt & (jnp.abs(sty - stx) >= 0.66 * width1)
-        stpf = jnp.where(bisect, stx + 0.5 * (sty - stx), stpf)
-        width1 = jnp.where(brackt, width, width1)
-        width = jnp.where(brackt, jnp.abs(sty - stx), width)
-        stmin = jnp.where(brackt, jnp.minimum(stx, sty), stpf + 1.1 * (stpf - stx))
-        stmax = jnp.where(brackt, jnp.maximum(stx, sty), stpf + 4.0 * (stpf - stx))
-        # A non-finite trial: shrink towards the best point instead of interpolating
-        # through a huge stand-in value (which can land exactly on it and stall).
-        stpf = jnp.where(s.ok, stpf, stx + 0.25 * (stp - stx))
-        stmin = jnp.where(s.ok, stmin, jnp.minimum(stx, stp))
-        stmax = jnp.where(s.ok, stmax, jnp.maximum(stx, stp))
-        stpf = jnp.clip(stpf, min_step, max_step)
-        stuck = brackt & ((stpf <= stmin) | (stpf >= stmax) | (stmax - stmin <= xtol * stmax))
-        stpf = jnp.where(stuck, stx, stpf)
-        # A safeguard stop ends the search, after which only the best point (stx, fx, gx)
-        # is read, so only it keeps its old value; the rest of the interval is left as
-        # computed (one select each would repeat the whole stop test in each fused output).
-        keep = lambda new, old: jnp.where(warn, old, new)
-        new = s._replace(
-            done=warn, stage2=stage2,
-            stx=keep(stx, s.stx), fx=keep(fx, s.fx), dx=dx, gx=keep(gx, s.gx),
-            sty=sty, fy=fy, dy=dy, brackt=brackt, stmin=stmin, stmax=stmax, width=width,
-            width1=width1,
-        )  # fmt: skip
-        return new, stpf
+        return _mt_take(s, f0, g_init, gtest, xtol=xtol, min_step=min_step, max_step=max_step)
 
     def update(s: _MTState) -> _MTState:
         """One loop step: take the last trial, then evaluate the next (one call of ``vg``).

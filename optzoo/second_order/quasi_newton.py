@@ -356,26 +356,36 @@ def make_bfgs(vg: Callable, opts: dict):
     )  # fmt: skip
 
 
+# The L-BFGS pieces that do not depend on the objective have their own ``jit``: their traces
+# are made once per shape and reused by every solver compiled after (a compile per problem
+# then traces and lowers only what is new).
+_lbfgs_direction = jax.jit(lbfgs_direction, static_argnames=("skip_empty",))
+
+
+@jax.jit
+def _lbfgs_update(mem: tuple, s: jax.Array, y: jax.Array, moved: jax.Array) -> tuple:
+    """L-BFGS memory with the pair ``(s, y)``: written into its slot (the slot alone, no copy
+    of the buffers) when the search moved and ``s^T y > eps y^T y``. The memory keeps each
+    pair's ``1/s^T y`` and the newest pair's ``gamma = s^T y / y^T y``, so the two-loop
+    recursion does not recompute them; a search that did not move empties it by its count
+    (the direction reads filled slots only)."""
+    s_mem, y_mem, count, rho, gamma = mem
+    m = rho.shape[0]
+    sy, yy = jnp.vdot(s, y), jnp.vdot(y, y)
+    ok = moved & (sy > jnp.finfo(s.dtype).eps * yy)
+    slot = count % m
+    return (
+        _set_row(s_mem, slot, s, ok),
+        _set_row(y_mem, slot, y, ok),
+        jnp.where(moved, jnp.where(ok, count + 1, count), 0),
+        rho.at[slot].set(jnp.where(ok, 1.0 / jnp.where(ok, sy, 1.0), rho[slot])),
+        jnp.where(moved, jnp.where(ok, sy / jnp.where(ok, yy, 1.0), gamma), 1.0),
+    )
+
+
 def make_lbfgs(vg: Callable, opts: dict):
     """L-BFGS with ``memory_size`` pairs (default 10, as scipy's L-BFGS-B)."""
     m = int(opts.get("memory_size", 10))
-
-    # The memory keeps each pair's 1/s^T y and the newest pair's gamma = s^T y / y^T y, so
-    # the two-loop recursion does not recompute them from the buffers every iteration. A
-    # pair is written into its slot (the slot alone, no copy of the buffers); a search that
-    # did not move empties the memory by its count (the direction reads filled slots only).
-    def update(mem, s, y, d, g0, g1, moved):
-        s_mem, y_mem, count, rho, gamma = mem
-        sy, yy = jnp.vdot(s, y), jnp.vdot(y, y)
-        ok = moved & (sy > jnp.finfo(s.dtype).eps * yy)
-        slot = count % m
-        return (
-            _set_row(s_mem, slot, s, ok),
-            _set_row(y_mem, slot, y, ok),
-            jnp.where(moved, jnp.where(ok, count + 1, count), 0),
-            rho.at[slot].set(jnp.where(ok, 1.0 / jnp.where(ok, sy, 1.0), rho[slot])),
-            jnp.where(moved, jnp.where(ok, sy / jnp.where(ok, yy, 1.0), gamma), 1.0),
-        )
 
     def mem0(x, g):
         z = _memory([jnp.zeros((r, x.size), x.dtype) for r in _row_blocks(m, x.size, x.dtype)])
@@ -383,8 +393,8 @@ def make_lbfgs(vg: Callable, opts: dict):
 
     return _make_line_search_method(
         vg, opts,
-        direction=lambda g, mem: -lbfgs_direction(g, *mem, skip_empty=True),
-        update_mem=update,
+        direction=lambda g, mem: -_lbfgs_direction(g, *mem, skip_empty=True),
+        update_mem=lambda mem, s, y, d, g0, g1, moved: _lbfgs_update(mem, s, y, moved),
         mem0=mem0,
         defaults=_LBFGSB_SEARCH,
     )  # fmt: skip

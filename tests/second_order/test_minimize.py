@@ -233,6 +233,27 @@ def test_start_evaluated_by_the_first_iteration(x64, method):
     assert float(start.fun) == float(fun(x0)) != float(fun(jnp.abs(x0)))  # -pi, not +pi
 
 
+def test_search_bookkeeping_traced_once_for_every_objective(x64, monkeypatch):
+    # The Moré-Thuente interval update has its own jit: a second solver, compiled for
+    # another objective of the same shape, reuses its trace (it interpolates through
+    # _dcstep, which is then not called again) and still reaches scipy's minimum.
+    import optzoo.second_order.linesearch as ls
+
+    calls = []
+    dcstep = ls._dcstep
+    monkeypatch.setattr(ls, "_dcstep", lambda *a: calls.append(1) or dcstep(*a))
+    ls._mt_take.clear_cache()
+    x0 = jnp.array([3.0, -2.0, 0.5])
+    quartic = lambda x: jnp.sum((x - 1.0) ** 4) + jnp.sum(x**2)
+    minimize(lambda x: rosenbrock(x) + 1.0, x0, method="lbfgs")
+    traced = len(calls)
+    assert traced > 0
+    res = minimize(quartic, x0, method="lbfgs")
+    assert len(calls) == traced
+    ref = so.minimize(lambda x: float(quartic(jnp.asarray(x))), np.asarray(x0), method="BFGS")
+    np.testing.assert_allclose(np.asarray(res.x), ref.x, atol=1e-4)
+
+
 def test_lbfgs_search_stops_after_lbfgsb_maxls_trials(x64):
     # Finite only at x0: every trial fails, so the first (steepest-descent) search ends the
     # run after its last trial. L-BFGS allows L-BFGS-B's maxls = 20 trials, the others 30.
