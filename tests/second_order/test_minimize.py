@@ -201,9 +201,9 @@ def test_failure_modes_are_clean():
 def test_start_evaluated_by_the_first_iteration(x64, method):
     # With the Moré-Thuente search the first loop iteration evaluates the start (no separate
     # call before the loop): the objective is traced three times (the shape check, the
-    # search's first trial and its loop), not four, and
-    # the start's value, statuses and counts are those of the path that evaluates it first
-    # (the "wolfe" search), exactly, even for a -0.0 in x0 (atan2 tells -0.0 from +0.0).
+    # search's first trial and its loop), not four, and the start's value, statuses and
+    # counts are those of the path that evaluates it first (the "wolfe" search), exactly,
+    # even for a -0.0 in x0 (atan2 tells -0.0 from +0.0).
     traces = []
 
     def fun(x):
