@@ -38,10 +38,15 @@ __all__ = ["least_squares", "LEAST_SQUARES_METHODS"]
 
 LEAST_SQUARES_METHODS = ("lm", "gauss-newton")
 
+# The largest Jacobian basis (identity) built into the compiled program as a constant: 256 x
+# 256, 512 KiB in float64. See ``lin_fn`` in ``_run``.
+_CONSTANT_BASIS = 256
+
 
 class _LS(NamedTuple):
     x: jax.Array
     r: jax.Array
+    c: jax.Array  # the cost 0.5 |r|^2
     jt: jax.Array  # the Jacobian, transposed (n x m): the layout forward mode makes it in
     a: jax.Array  # J^T J at x (lm only; a 0-size placeholder for gauss-newton)
     g: jax.Array  # J^T r at x
@@ -60,7 +65,7 @@ class _LS(NamedTuple):
 class _Watchdog(NamedTuple):
     """Gauss-Newton's reference point: the last one whose step passed the Armijo test."""
 
-    v: jax.Array  # its x, direction p, J^T r and r, in one buffer (one select per iteration)
+    v: jax.Array  # its x, direction p and J^T r, in one buffer (one select per iteration)
     c: jax.Array  # its cost
     slope: jax.Array  # J^T r . p there
     a: jax.Array  # the step backtracking tries first if the run returns to it
@@ -68,12 +73,12 @@ class _Watchdog(NamedTuple):
     full: jax.Array  # the last checked step was a full one (relaxed steps are allowed)
 
     @staticmethod
-    def pack(x, p, g, r) -> jax.Array:
-        return jnp.concatenate([x, p, g, r])
+    def pack(x, p, g) -> jax.Array:
+        return jnp.concatenate([x, p, g])
 
     def parts(self, n: int) -> list[jax.Array]:
-        """``x, p, g, r`` of the reference (``n`` parameters)."""
-        return jnp.split(self.v, [n, 2 * n, 3 * n])
+        """``x, p, g`` of the reference (``n`` parameters)."""
+        return jnp.split(self.v, [n, 2 * n])
 
 
 def _first_order(jt, r, g, gtol):
@@ -158,18 +163,26 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
 
     m = jax.eval_shape(res_fn, flat0).shape[0]
 
-    def jac_fn(x):
-        """``J^T`` at ``x``: forward mode (``m >= n``) makes it row by row, so the
-        solver keeps it in that layout (carrying ``J`` made XLA transpose it for every
-        ``J^T J``); reverse mode (``m < n``) makes ``J``."""
+    def basis(k):
+        # Up to _CONSTANT_BASIS the basis is a NumPy constant, so XLA folds the products of
+        # the residual's constants with it; above, it is built at run time, which keeps the
+        # compiled program small.
+        return np.eye(k, dtype=dtype) if k <= _CONSTANT_BASIS else jnp.eye(k, dtype=dtype)
+
+    def lin_fn(x):
+        """``r`` and ``J^T`` at ``x``, from one linearisation (the residual is the primal
+        output of the Jacobian's forward or reverse pass, not a second evaluation).
+        Forward mode (``m >= n``) makes ``J^T`` row by row, so the solver keeps it in that
+        layout (carrying ``J`` made XLA transpose it for every ``J^T J``); reverse mode
+        (``m < n``) makes ``J``."""
         if m < n:
-            return jax.jacrev(res_fn)(x).T
-        basis = jnp.eye(n, dtype=dtype)
-        return jax.vmap(lambda v: jax.jvp(res_fn, (x,), (v,))[1])(basis)
+            r, pullback = jax.vjp(res_fn, x)
+            return r, jax.vmap(lambda u: pullback(u)[0], out_axes=1)(basis(m))
+        return jax.vmap(lambda v: jax.jvp(res_fn, (x,), (v,)), out_axes=(None, 0))(basis(n))
 
     cost = lambda r: 0.5 * jnp.vdot(r, r)
     lm = method == "lm"
-    r0, j0 = res_fn(flat0), jac_fn(flat0)
+    r0, j0 = lin_fn(flat0)
     g0 = j0 @ r0
     a0 = j0 @ j0.T if lm else jnp.zeros((0, 0), dtype)
     finite0 = jnp.all(jnp.isfinite(r0)) & jnp.all(jnp.isfinite(j0))
@@ -180,10 +193,11 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
     # starts at 1e-3 whatever the scale of J (not 1e-3 * max diag, which on badly scaled
     # problems such as Meyer means a relative damping of 1e9).
     state = _LS(
-        flat0, r0, j0, a0, g0, jnp.asarray(1e-3, dtype), jnp.asarray(2.0, dtype), diag0,
+        flat0, r0, cost(r0), j0, a0, g0, jnp.asarray(1e-3, dtype), jnp.asarray(2.0, dtype),
+        diag0,
         jnp.asarray(0), jnp.asarray(1), jnp.asarray(1), status0, jnp.asarray(False),
         jnp.asarray(0),
-        _Watchdog(_Watchdog.pack(flat0, jnp.zeros_like(flat0), g0, r0), cost(r0),
+        _Watchdog(_Watchdog.pack(flat0, jnp.zeros_like(flat0), g0), cost(r0),
                   jnp.zeros((), dtype), jnp.ones((), dtype), jnp.asarray(0), jnp.asarray(True)),
     )  # fmt: skip
 
@@ -193,7 +207,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         p = -jax.scipy.linalg.cho_solve((chol, True), s.g)
         x1 = s.x + p
         r1 = res_fn(x1)
-        c0, c1 = cost(s.r), cost(r1)
+        c0, c1 = s.c, cost(r1)
         pred = -(jnp.vdot(s.g, p) + 0.5 * jnp.vdot(p, s.a @ p))
         ok = jnp.all(jnp.isfinite(r1)) & jnp.all(jnp.isfinite(p))
         rho = jnp.where(ok & (pred > 0), (c0 - c1) / jnp.where(pred > 0, pred, 1.0), -1.0)
@@ -205,7 +219,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         nu = jnp.where(accept, 2.0, 2.0 * s.nu)
         j1, a1, g1 = jax.lax.cond(
             accept,
-            lambda: (lambda j: (j, j @ j.T, j @ r1))(jac_fn(x1)),
+            lambda: (lambda j: (j, j @ j.T, j @ r1))(lin_fn(x1)[1]),
             lambda: (s.jt, s.a, s.g),
         )
         x_new = jnp.where(accept, x1, s.x)
@@ -224,6 +238,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         return _LS(
             x_new,
             r_new,
+            jnp.where(accept, c1, s.c),
             j1,
             a1,
             g1,
@@ -248,13 +263,13 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         # backtracks from there (quadratic interpolation, kept in [0.1, 0.5] times the last
         # step) along the reference's direction, so the method stays globally convergent.
         p = _gn_solve(s.jt, s.r, s.g)
-        c0 = cost(s.r)
+        c0 = s.c
         slope_p = jnp.vdot(s.g, p)
         ok_p = (slope_p < 0) & jnp.isfinite(slope_p)  # a finite slope: a finite p (g is finite)
         p = jnp.where(ok_p, p, -s.g)
         slope = jnp.where(ok_p, slope_p, -jnp.vdot(s.g, s.g))
         w = s.wd
-        wx, wp, _, wr = w.parts(n)
+        wx, wp, _ = w.parts(n)
         at_ref = w.k == 0
         xb, pb = jnp.where(at_ref, s.x, wx), jnp.where(at_ref, p, wp)
         cb, sb = jnp.where(at_ref, c0, w.c), jnp.where(at_ref, slope, w.slope)
@@ -269,32 +284,31 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
             den = 2.0 * (c_t - cb - sb * a)
             quad = jnp.where(ok & (den > 0), -sb * a * a / jnp.where(den > 0, den, 1.0), 0.5 * a)
             a_next = jnp.where(done, a, jnp.clip(quad, 0.1 * a, 0.5 * a))
-            return a_next, r_t, done, ok
+            return a_next, done, ok
 
         # The full step from the current point, checked against the reference.
-        a_next, r_t, full, finite_t = trial(s.x, p, jnp.ones((), dtype))
+        a_next, full, finite_t = trial(s.x, p, jnp.ones((), dtype))
         relax = finite_t & ~full & ok_p & (w.k < watchdog) & w.full
 
         def backtrack(c):
             def body(c):
-                i, a, _, _ = c
-                return (i + 1, *trial(xb, pb, a)[:3])
+                i, a, _ = c
+                return (i + 1, *trial(xb, pb, a)[:2])
 
-            return packed_while_loop(lambda c: (~c[3]) & (c[0] < 30), body, c)
+            return packed_while_loop(lambda c: (~c[2]) & (c[0] < 30), body, c)
 
         # Backtracking (from the reference) runs only when the full step is neither
         # accepted nor relaxed; from a reference reached by relaxed steps it starts where
         # the reference's own rejected full step left it.
-        first = (jnp.asarray(1), jnp.where(at_ref, a_next, w.a), r_t, full | relax)
-        nls, step, r_b, moved = jax.lax.cond(first[3], lambda c: c, backtrack, first)
+        first = (jnp.asarray(1), jnp.where(at_ref, a_next, w.a), full | relax)
+        nls, step, moved = jax.lax.cond(first[2], lambda c: c, backtrack, first)
         back = ~(full | relax)
         x1 = jnp.where(back, xb + step * pb, s.x + p)
-        r1 = jnp.where(back, r_b, r_t)
         x1 = jnp.where(moved, x1, xb)
-        r1 = jnp.where(moved, r1, jnp.where(at_ref, s.r, wr))
-        # Not moved ends the run (flag 2), so the Jacobian is evaluated unconditionally
-        # (at the same point then) rather than under a cond.
-        j1 = jac_fn(x1)
+        # The residual and the Jacobian at the new point come from one linearisation (the
+        # trials' residuals are not carried out of the search). Not moved ends the run
+        # (flag 2), so this runs unconditionally (at the reference then), not under a cond.
+        r1, j1 = lin_fn(x1)
         g1 = j1 @ r1
         first, rr1 = _first_order(j1, r1, g1, gtol)
         c1 = 0.5 * rr1
@@ -321,13 +335,13 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
         # A relaxed step from the reference makes the current point the reference.
         new_ref = relax & at_ref
         wd = _Watchdog(
-            jnp.where(new_ref, _Watchdog.pack(s.x, p, s.g, s.r), w.v),
+            jnp.where(new_ref, _Watchdog.pack(s.x, p, s.g), w.v),
             jnp.where(new_ref, c0, w.c), jnp.where(new_ref, slope, w.slope),
             jnp.where(new_ref, a_next, w.a), jnp.where(relax, w.k + 1, 0),
             jnp.where(relax, w.full, full),
         )  # fmt: skip
         return s._replace(
-            x=x1, r=r1, jt=j1, g=g1, nit=nit, nfev=s.nfev + nls, njev=s.njev + moved,
+            x=x1, r=r1, c=c1, jt=j1, g=g1, nit=nit, nfev=s.nfev + nls, njev=s.njev + moved,
             status=status, f_small=f_small, stall=stall, wd=wd,
         )  # fmt: skip
 
@@ -336,13 +350,13 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
     # Stopped by the cap on a relaxed point: the reference (the lowest checked cost) is the
     # answer. A stationary relaxed point (status 0) is kept.
     relaxed_end = (s.wd.k > 0) & (s.status != 0)
-    ref_x, _, ref_g, ref_r = s.wd.parts(n)
+    ref_x, _, ref_g = s.wd.parts(n)
     s = s._replace(
-        x=jnp.where(relaxed_end, ref_x, s.x), r=jnp.where(relaxed_end, ref_r, s.r),
+        x=jnp.where(relaxed_end, ref_x, s.x), c=jnp.where(relaxed_end, s.wd.c, s.c),
         g=jnp.where(relaxed_end, ref_g, s.g),
     )  # fmt: skip
     return OptimizeResult(
-        x=unravel(s.x), fun=cost(s.r), grad=unravel(s.g), grad_norm=jnp.max(jnp.abs(s.g)),
+        x=unravel(s.x), fun=s.c, grad=unravel(s.g), grad_norm=jnp.max(jnp.abs(s.g)),
         nit=s.nit, nfev=s.nfev, njev=s.njev, nhev=jnp.asarray(0), status=s.status,
         success=s.status == 0,
     )  # fmt: skip

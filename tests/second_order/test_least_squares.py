@@ -130,3 +130,32 @@ def test_scalar_arguments_are_cached_device_arrays_that_compile_the_same_solver(
         return least_squares(res, y, method="lm", maxiter=50).x
 
     np.testing.assert_allclose(traced(jnp.ones(3)), np.sqrt([1.0, 2.0, 3.0]), rtol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["gauss-newton", "lm"])
+def test_one_linearisation_gives_residual_and_jacobian(x64, method, monkeypatch):
+    """The residual and the Jacobian come from one linearisation: forward mode over a basis
+    built into the program as a constant (small ``n``) or at run time (large ``n``), which
+    take the same iterates, and reverse mode when there are fewer residuals than
+    parameters."""
+    from optzoo.second_order import nonlinear_least_squares as nls
+
+    def rosenbrock(x):  # extended Rosenbrock, zero residual at all ones
+        a, b = x[0::2], x[1::2]
+        return jnp.stack([10.0 * (b - a * a), 1.0 - a], axis=1).ravel()
+
+    x0 = jnp.asarray(np.tile([-1.2, 1.0], 10))
+    const = least_squares(lambda x: rosenbrock(x), x0, method=method)
+    monkeypatch.setattr(nls, "_CONSTANT_BASIS", 0)  # a fresh function below: a fresh trace
+    built = least_squares(lambda x: rosenbrock(x), x0, method=method)
+    assert bool(const.success) and bool(built.success)
+    np.testing.assert_allclose(np.asarray(const.x), np.ones(20), atol=1e-8)
+    np.testing.assert_allclose(np.asarray(built.x), np.asarray(const.x), rtol=1e-12, atol=1e-14)
+    assert int(built.nfev) == int(const.nfev) and int(built.njev) == int(const.njev)
+
+    # Two residuals, five parameters: reverse mode; a zero-residual point is found.
+    wide = lambda x: jnp.array([jnp.sum(x * x) - 1.0, x[0] - 2.0 * x[1]])
+    res = least_squares(wide, jnp.asarray([0.3, 0.1, 0.2, 0.4, 0.5]), method=method)
+    assert bool(res.success), res.message
+    np.testing.assert_allclose(np.asarray(wide(res.x)), 0.0, atol=1e-8)
+    np.testing.assert_allclose(float(res.fun), 0.0, atol=1e-16)
