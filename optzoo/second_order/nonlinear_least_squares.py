@@ -183,7 +183,7 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
     cost = lambda r: 0.5 * jnp.vdot(r, r)
     lm = method == "lm"
     r0, j0 = lin_fn(flat0)
-    g0 = j0 @ r0
+    g0, c0 = j0 @ r0, cost(r0)
     a0 = j0 @ j0.T if lm else jnp.zeros((0, 0), dtype)
     finite0 = jnp.all(jnp.isfinite(r0)) & jnp.all(jnp.isfinite(j0))
     diag0 = jnp.maximum(jnp.sum(j0 * j0, axis=1), jnp.finfo(dtype).tiny)
@@ -193,11 +193,11 @@ def _run(x0, args, ftol, xtol, gtol, maxiter, watchdog, *, residual_fn, method) 
     # starts at 1e-3 whatever the scale of J (not 1e-3 * max diag, which on badly scaled
     # problems such as Meyer means a relative damping of 1e9).
     state = _LS(
-        flat0, r0, cost(r0), j0, a0, g0, jnp.asarray(1e-3, dtype), jnp.asarray(2.0, dtype),
+        flat0, r0, c0, j0, a0, g0, jnp.asarray(1e-3, dtype), jnp.asarray(2.0, dtype),
         diag0,
         jnp.asarray(0), jnp.asarray(1), jnp.asarray(1), status0, jnp.asarray(False),
         jnp.asarray(0),
-        _Watchdog(_Watchdog.pack(flat0, jnp.zeros_like(flat0), g0), cost(r0),
+        _Watchdog(_Watchdog.pack(flat0, jnp.zeros_like(flat0), g0), c0,
                   jnp.zeros((), dtype), jnp.ones((), dtype), jnp.asarray(0), jnp.asarray(True)),
     )  # fmt: skip
 
