@@ -104,36 +104,50 @@ def _status(finite, first_order, f_small, x_small, flag, nit, maxiter):
 
 def _gn_solve(jt: jax.Array, r: jax.Array, g: jax.Array) -> jax.Array:
     """Gauss-Newton step ``argmin |J p + r|``, given ``jt`` (``J^T``) and ``g = J^T r``
-    (the solver keeps both).
+    (the solver keeps both): :func:`_direct_step` where it is safe, else
+    :func:`_pivoted_solve` (rank deficient or nearly so). Fewer residuals than parameters:
+    ``lstsq`` (minimum norm)."""
+    n, m = jt.shape
+    if m < n:
+        return jnp.linalg.lstsq(jt.T, -r)[0]
+    p, ok = _direct_step(jt, r, g)
+    return jax.lax.cond(ok, lambda: p, lambda: _pivoted_solve(jt.T, r))
 
-    A square ``J`` whose LU factor (partial pivoting) has every ``|U_ii|`` above
-    ``sqrt(eps)`` times the largest is solved by that LU: ``[J | -r]`` is factorised, so
-    the row interchanges and the forward substitution reach ``-r`` inside the one LAPACK
-    call, and only the back substitution is left (no permutation vector is built: XLA
-    builds it from the pivots in a loop of ``n`` steps). A tall ``J`` whose Cholesky factor
-    ``L`` of ``J^T J`` has every ``L_ii`` above ``eps**0.25`` times the largest (so
-    ``J^T J`` is safely positive definite and the normal equations lose little) is solved
-    by the normal equations. Each is one small LAPACK factorisation, a third to a fifth of
-    the pivoted QR's cost at n = 3 to 10. Otherwise (rank deficient or nearly so):
-    :func:`_pivoted_solve`. Fewer residuals than parameters: ``lstsq`` (minimum norm).
+
+def _direct_step(jt: jax.Array, r: jax.Array, g: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """The Gauss-Newton step by one small LAPACK factorisation (a third to a fifth of the
+    pivoted QR's cost at n = 3 to 10), and whether its factor shows it safe (``m >= n``).
+
+    A square ``J`` is solved by LU with partial pivoting of ``[J | -r]``, so the row
+    interchanges and the forward substitution reach ``-r`` inside the one LAPACK call and
+    only the back substitution is left (no permutation vector is built: XLA builds it from
+    the pivots in a loop of ``n`` steps). It is safe when every ``|U_ii|`` is above
+    ``100 n eps`` times the largest: a margin of 100 over the pivoted QR's rank cutoff, as
+    an LU's pivots show a near-singular ``J`` less reliably than a pivoted QR's diagonal.
+    Below that margin both would give the same step.
+
+    A tall ``J`` is solved by the normal equations, safe when every ``L_ii`` of the Cholesky
+    factor of ``J^T J`` is above ``eps**0.25`` times the norm of column ``i`` of ``J``.
+    ``L_ii / |J_i|`` is the sine of the angle between column ``i`` and the columns before
+    it, which the columns' scales do not change; nor do they change the accuracy of the
+    Cholesky solve (van der Sluis 1969, "Condition numbers and equilibration of matrices",
+    Numer. Math. 14), so a well-conditioned ``J`` with badly scaled columns (Meyer's,
+    Gulf's) takes this path. Above the bound, squaring the scaled condition number costs
+    little accuracy. A failed factorisation (NaN) is not safe.
     """
     n, m = jt.shape
     eps = jnp.finfo(jt.dtype).eps
     jac = jt.T
-    if m < n:
-        return jnp.linalg.lstsq(jac, -r)[0]
     if m == n:
         # Pivots are chosen in the first n columns only; the last column becomes L^-1 P (-r).
         lu = jax.lax.linalg.lu(jnp.concatenate([jac, -r[:, None]], axis=1))[0]
         d = jnp.abs(jnp.diag(lu))
-        ok = jnp.min(d) > jnp.sqrt(eps) * jnp.max(d)
         p = jax.scipy.linalg.solve_triangular(lu[:, :n], lu[:, n], lower=False)
-    else:
-        chol = _cholesky(jt @ jac)
-        d = jnp.diag(chol)
-        ok = jnp.min(d) > eps**0.25 * jnp.max(d)  # False for NaN (a failed factorisation)
-        p = jax.scipy.linalg.cho_solve((chol, True), -g)
-    return jax.lax.cond(ok, lambda: p, lambda: _pivoted_solve(jac, r))
+        return p, jnp.min(d) > 100 * n * eps * jnp.max(d)
+    a = jt @ jac
+    chol = _cholesky(a)
+    p = jax.scipy.linalg.cho_solve((chol, True), -g)
+    return p, jnp.min(jnp.diag(chol) / jnp.sqrt(jnp.diag(a))) > eps**0.25
 
 
 def _pivoted_solve(jac: jax.Array, r: jax.Array) -> jax.Array:

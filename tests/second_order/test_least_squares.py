@@ -70,20 +70,29 @@ def test_rosenbrock_residuals_and_failures(x64):
 @pytest.mark.parametrize("shape", [(6, 6), (12, 4), (40, 10)])
 def test_gauss_newton_step_matches_lstsq(x64, shape):
     # The LU (square) and normal-equations (tall) fast paths give NumPy's least-squares step
-    # on well-conditioned J; a rank-deficient J falls back to the pivoted QR's basic
-    # solution (zero on the dropped column), not a huge step.
-    from optzoo.second_order.nonlinear_least_squares import _gn_solve
+    # on well-conditioned J, also when its columns' scales span ten orders of magnitude (the
+    # tests that choose the fast path do not depend on the scales); a rank-deficient J falls
+    # back to the pivoted QR's basic solution (zero on the dropped column), not a huge step.
+    from optzoo.second_order.nonlinear_least_squares import _direct_step, _gn_solve
 
     rng = np.random.default_rng(0)
     jac = rng.standard_normal(shape)
     r = rng.standard_normal(shape[0])
     ref = np.linalg.lstsq(jac, -r, rcond=None)[0]
     # _gn_solve takes J transposed (the layout the solver keeps it in) and J^T r.
-    solve = lambda j: np.asarray(_gn_solve(jnp.asarray(j.T), jnp.asarray(r), jnp.asarray(j.T @ r)))
+    args = lambda j: (jnp.asarray(j.T), jnp.asarray(r), jnp.asarray(j.T @ r))
+    solve = lambda j: np.asarray(_gn_solve(*args(j)))
     step = solve(jac)
     np.testing.assert_allclose(np.asarray(step), ref, rtol=1e-9, atol=1e-12)
+    scale = np.logspace(-5, 5, shape[1])
+    p, safe = _direct_step(*args(jac * scale))
+    assert bool(safe)
+    # J D z = -r has the solution z = D^-1 p; compared as D z, componentwise.
+    np.testing.assert_allclose(np.asarray(p) * scale, ref, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(solve(jac * scale) * scale, ref, rtol=1e-8, atol=1e-12)
     deficient = jac.copy()
     deficient[:, -1] = deficient[:, 0]  # two equal columns: rank n - 1
+    assert not bool(_direct_step(*args(deficient))[1])
     p = solve(deficient)
     assert np.all(np.isfinite(p)) and np.linalg.norm(p) < 1e3
     assert np.count_nonzero(np.abs(p) < 1e-12) == 1  # the dropped column gets no step
