@@ -12,9 +12,11 @@ solved, whether the solver claimed success at a point failing the first-order te
 * First-order test (checked here with JAX on the returned point): ``minimize`` methods
   ``|grad F|_inf <= 1e-5`` (scipy's ``gtol``); least squares ``|J^T r|_inf <= 1e-8`` or the
   largest cosine between ``r`` and a column of ``J`` ``<= 1e-8`` (scipy ``lm``'s ``gtol``).
-* Warm time: the best of the timed calls after the first; compile time: first call minus
-  warm time (scipy has none; it calls the jitted objective / gradient / Hessian through
-  NumPy, compiled once per problem before timing).
+* Warm time: the best of the timed calls (``--repeats``), which follow the first call and
+  ``--warmup`` untimed ones (default 5: on the 2-core VM the first four or five calls of a
+  freshly compiled program, optzoo's and the peers' alike, take 1.2-10x the steady time);
+  compile time: first call minus warm time (scipy has none; it calls the jitted objective /
+  gradient / Hessian through NumPy, compiled once per problem before timing).
 * Tolerances (default run): optzoo and scipy use their defaults (``gtol=1e-5`` minimize;
   ``ftol = xtol = gtol = 1e-8`` least squares); jaxopt ``tol=1e-5`` (its gradient-norm
   test); optimistix ``rtol = atol = 1e-8`` (its Cauchy test on ``f`` and ``x``). Iteration
@@ -36,7 +38,7 @@ programs stay under that line on more problems, so the default run measures the 
 path as well as the solve.
 
 Usage: ``PYTHONPATH=. python benchmarks/mgh.py [--problems 1,10] [--methods bfgs,lm]
-[--peers scipy,jaxopt,optimistix] [--repeats 2] [--gtol 1e-8] [--sync-dispatch]
+[--peers scipy,jaxopt,optimistix] [--repeats 2] [--warmup 5] [--gtol 1e-8] [--sync-dispatch]
 [--name mgh_cpu] [--out benchmarks/results]``
 """
 
@@ -76,6 +78,7 @@ from optzoo.second_order.mgh_problems import MGH_PROBLEMS, MGHProblem  # noqa: E
 GTOL_MIN = 1e-5
 # ``--gtol``: the gradient tolerance every minimize solver gets (None: each one's default).
 MATCHED = {"gtol": None}
+WARMUP = [5]  # untimed calls between the first (compiling) call and the timed ones
 GTOL_LS = 1e-8
 
 # optzoo method -> peer method names (None: the peer has no counterpart)
@@ -120,6 +123,8 @@ def _time(call, repeats):
     t0 = time.perf_counter()
     out = call()
     first = time.perf_counter() - t0
+    for _ in range(WARMUP[0]):
+        call()
     warm = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -274,7 +279,10 @@ def main() -> None:
     ap.add_argument("--problems", default="", help="comma-separated numbers (default: all 35)")
     ap.add_argument("--methods", default="", help="comma-separated optzoo methods (default all)")
     ap.add_argument("--peers", default="scipy,jaxopt,optimistix")
-    ap.add_argument("--repeats", type=int, default=2, help="timed calls after the first")
+    ap.add_argument("--repeats", type=int, default=2, help="timed calls after the warm-up")
+    ap.add_argument(
+        "--warmup", type=int, default=5, help="untimed calls after the first (compiling) one"
+    )
     ap.add_argument("--out", default=str(Path(__file__).parent / "results"))
     ap.add_argument("--name", default="mgh_cpu")
     ap.add_argument(
@@ -290,6 +298,9 @@ def main() -> None:
     )
     args = ap.parse_args()
     MATCHED["gtol"] = args.gtol
+    if args.warmup < 0 or args.repeats < 0:
+        ap.error("--warmup and --repeats must be >= 0")
+    WARMUP[0] = args.warmup
     if args.sync_dispatch:
         # Before the CPU client exists: it reads the setting once.
         jax.config.update("jax_cpu_enable_async_dispatch", False)
@@ -367,6 +378,9 @@ def merge(args) -> None:
     for path, data in zip(paths, datas, strict=True):
         taken = set()
         MATCHED["gtol"] = data["machine"].get("matched_gtol", MATCHED["gtol"])
+        # Files written before --warmup existed timed right after the first call.
+        WARMUP[0] = data["machine"].get("warmup_calls", 0)
+        args.repeats = data["machine"].get("timed_calls", args.repeats)
         for k, v in data["machine"].items():
             if k.endswith("_version"):
                 versions[k[: -len("_version")]] = v
@@ -380,6 +394,7 @@ def merge(args) -> None:
         what = ", ".join(sorted(taken)) or "nothing"
         if isinstance(load, float):
             what += f"; load {load:.1f}"
+        what += f"; {WARMUP[0]} warm-up and {args.repeats} timed calls"
         sources.append(f"`{Path(path).name}` ({what})")
     rows.sort(key=lambda r: r["problem"])
     order = (*MINIMIZE_METHODS, *LEAST_SQUARES_METHODS)
@@ -440,7 +455,7 @@ def _common_medians(rows, method, peer):
 
 
 def _ms(v) -> str:
-    return "-" if v is None or not np.isfinite(v) else f"{v:.2f}"
+    return "-" if v is None or not np.isfinite(v) else f"{v:.3f}"
 
 
 def write(rows, methods, peers, versions, args, quiet=False, sources=()):
@@ -450,6 +465,7 @@ def write(rows, methods, peers, versions, args, quiet=False, sources=()):
     info = machine_info()
     info["matched_gtol"] = MATCHED["gtol"]
     info["cpu_async_dispatch"] = jax.config.values["jax_cpu_enable_async_dispatch"]
+    info["warmup_calls"], info["timed_calls"] = WARMUP[0], args.repeats
     info.update({f"{k}_version": v for k, v in versions.items()})
     common = {
         f"{m} vs {peer}": c
@@ -488,10 +504,11 @@ def write(rows, methods, peers, versions, args, quiet=False, sources=()):
         ),
         "Solved: final F within 1e-4 |f*| + 1e-7 of the paper's minimum. False success: the",
         "solver claimed success at a point failing the first-order test. Warm time: median",
-        "over all problems of the best timed call after the first; compile: first call minus",
-        "warm. Warm in jit: the solve inside a jitted function that returns (x, success,",
-        "nfev), which is how the JAX peers are called (optzoo's direct call adds the Python",
-        "wrapper and all ten result fields); scipy has none."
+        f"over all problems of the best of {args.repeats} timed calls, which follow the first",
+        f"call and {WARMUP[0]} untimed ones; compile: first call minus warm. Warm in jit: the",
+        "solve inside a jitted function that returns (x, success, nfev), which is how the JAX",
+        "peers are called (optzoo's direct call adds the Python wrapper and all ten result",
+        "fields); scipy has none."
         + (
             ""
             if info["cpu_async_dispatch"]
@@ -506,7 +523,7 @@ def write(rows, methods, peers, versions, args, quiet=False, sources=()):
         lines.append(
             f"| {t['method']} | {t['solver']} | {t['solved']}/{t['problems']} | {t['claimed']} "
             f"| {t['false_success']} | {t['median_nfev_solved']:.0f} | "
-            f"{t['median_warm_ms']:.2f} | {_ms(t.get('median_warm_jit_ms'))} | "
+            f"{t['median_warm_ms']:.3f} | {_ms(t.get('median_warm_jit_ms'))} | "
             f"{t['median_compile_s']:.2f} | {t['total_compile_s']:.1f} |"
         )
     lines += [
@@ -519,8 +536,8 @@ def write(rows, methods, peers, versions, args, quiet=False, sources=()):
     ]
     for k, c in common.items():
         lines.append(
-            f"| {k} | {c['common']} | {c['optzoo_warm_ms']:.2f} | "
-            f"{_ms(c.get('optzoo_warm_jit_ms'))} | {c['peer_warm_ms']:.2f} "
+            f"| {k} | {c['common']} | {c['optzoo_warm_ms']:.3f} | "
+            f"{_ms(c.get('optzoo_warm_jit_ms'))} | {c['peer_warm_ms']:.3f} "
             f"| {c['optzoo_nfev']:.0f} | {c['peer_nfev']:.0f} |"
         )
     lines += ["", "## Per problem (solved: S, claimed success: c, false success: !)", ""]

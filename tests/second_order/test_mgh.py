@@ -279,21 +279,27 @@ def test_mgh_solved_counts_and_no_false_success(x64, method, request):
 
 
 def test_benchmark_script_runs_and_merges(tmp_path):
-    # benchmarks/mgh.py end to end on one problem: a --sync-dispatch run records it, its
-    # report says so, and a --merge of that run keeps it.
+    # benchmarks/mgh.py end to end on one problem: a --sync-dispatch run records it and its
+    # warm-up and timed calls, its report says so, and a --merge of that run keeps it.
     root = pathlib.Path(__file__).resolve().parents[2]
     script = [sys.executable, str(root / "benchmarks" / "mgh.py")]
     env = {**os.environ, "PYTHONPATH": str(root)}
     common = ["--out", str(tmp_path), "--peers", ""]
     run = [*common, "--problems", "1", "--methods", "gauss-newton", "--repeats", "1"]
-    subprocess.run([*script, *run, "--sync-dispatch", "--name", "one"], env=env, check=True,
-                   capture_output=True, timeout=600)  # fmt: skip
+    subprocess.run([*script, *run, "--warmup", "2", "--sync-dispatch", "--name", "one"],
+                   env=env, check=True, capture_output=True, timeout=600)  # fmt: skip
     data = json.loads((tmp_path / "one.json").read_text())
     assert data["machine"]["cpu_async_dispatch"] is False
+    assert (data["machine"]["warmup_calls"], data["machine"]["timed_calls"]) == (2, 1)
     (row,) = data["runs"]
     assert row["problem"] == 1 and row["solved"] and row["claimed"] and not row["false_success"]
-    assert "calling thread" in (tmp_path / "one.md").read_text()
+    report = (tmp_path / "one.md").read_text()
+    assert "calling thread" in report and "best of 1 timed calls" in report
     subprocess.run([*script, *common, "--merge", str(tmp_path / "one.json"), "--name", "both"],
                    env=env, check=True, capture_output=True, timeout=600)  # fmt: skip
     merged = (tmp_path / "both.md").read_text()
     assert "calling thread" in merged and "`one.json` (optzoo" in merged
+    assert "2 warm-up and 1 timed calls" in merged
+    bad = subprocess.run([*script, *run, "--warmup", "-1"], env=env, capture_output=True,
+                         text=True, timeout=600)  # fmt: skip
+    assert bad.returncode == 2 and "--warmup and --repeats must be >= 0" in bad.stderr
