@@ -122,9 +122,9 @@ def _direct_step(jt: jax.Array, r: jax.Array, g: jax.Array) -> tuple[jax.Array, 
     interchanges and the forward substitution reach ``-r`` inside the one LAPACK call and
     only the back substitution is left (no permutation vector is built: XLA builds it from
     the pivots in a loop of ``n`` steps). It is safe when every ``|U_ii|`` is above
-    ``100 n eps`` times the largest: a margin of 100 over the pivoted QR's rank cutoff, as
-    an LU's pivots show a near-singular ``J`` less reliably than a pivoted QR's diagonal.
-    Below that margin both would give the same step.
+    ``100 n eps`` times the largest: a margin of 100 over the pivoted QR's rank cutoff
+    (above the cutoff the QR drops no column and both give the same step), as an LU's
+    pivots show a near-singular ``J`` less reliably than a pivoted QR's diagonal.
 
     A tall ``J`` is solved by the normal equations, safe when every ``L_ii`` of the Cholesky
     factor of ``J^T J`` is above ``eps**0.25`` times the norm of column ``i`` of ``J``.
