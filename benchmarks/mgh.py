@@ -383,9 +383,10 @@ def merge(args) -> None:
     for path, data in zip(paths, datas, strict=True):
         taken = set()
         MATCHED["gtol"] = data["machine"].get("matched_gtol", MATCHED["gtol"])
-        # Files written before --warmup existed timed right after the first call.
+        # Files written before --warmup existed timed right after the first call, and did
+        # not record how many calls they timed.
         WARMUP[0] = data["machine"].get("warmup_calls", 0)
-        args.repeats = data["machine"].get("timed_calls", args.repeats)
+        args.repeats = data["machine"].get("timed_calls")
         for k, v in data["machine"].items():
             if k.endswith("_version"):
                 versions[k[: -len("_version")]] = v
@@ -399,7 +400,8 @@ def merge(args) -> None:
         what = ", ".join(sorted(taken)) or "nothing"
         if isinstance(load, float):
             what += f"; load {load:.1f}"
-        what += f"; {WARMUP[0]} warm-up and {args.repeats} timed calls"
+        timed = "unrecorded" if args.repeats is None else args.repeats
+        what += f"; {WARMUP[0]} warm-up and {timed} timed calls"
         sources.append(f"`{Path(path).name}` ({what})")
     rows.sort(key=lambda r: r["problem"])
     order = (*MINIMIZE_METHODS, *LEAST_SQUARES_METHODS)
@@ -472,6 +474,7 @@ def write(rows, methods, peers, versions, args, quiet=False, sources=()):
     info["matched_gtol"] = MATCHED["gtol"]
     info["cpu_async_dispatch"] = jax.config.values["jax_cpu_enable_async_dispatch"]
     info["warmup_calls"], info["timed_calls"] = WARMUP[0], args.repeats
+    timed = "the" if args.repeats is None else args.repeats  # None: merged from old files
     info.update({f"{k}_version": v for k, v in versions.items()})
     common = {
         f"{m} vs {peer}": c
@@ -510,7 +513,7 @@ def write(rows, methods, peers, versions, args, quiet=False, sources=()):
         ),
         "Solved: final F within 1e-4 |f*| + 1e-7 of the paper's minimum. False success: the",
         "solver claimed success at a point failing the first-order test. Warm time: median",
-        f"over all problems of the best of {args.repeats} timed calls, which follow the first",
+        f"over all problems of the best of {timed} timed calls, which follow the first",
         f"call and {WARMUP[0]} untimed ones; compile: first call minus warm, for the",
         "direct call. Warm: each library's solve called from Python as a user calls it",
         "(optimistix's through its own jit wrapper, jaxopt's run under jax.jit; optzoo's adds",
